@@ -1,0 +1,224 @@
+/* ir.h - lmcc's typed dataflow graph.
+ *
+ * A graph is an ordered list of nodes (a straight-line program for ONE decode
+ * step: one token at position `pos`).  Every node reads tensors and writes at
+ * most one tensor.  Tensors carry shape, dtype and kind.  Nodes execute in
+ * list order; state tensors (the KV cache) are mutable and written only by
+ * side-effecting ops (kv_store).
+ *
+ * Shapes are written outermost first, like C arrays: a linear weight is
+ * [out][in], shape = {out, in}.  (GGUF stores ne[] innermost first; the
+ * frontend reverses.)
+ *
+ * Dependencies: ir/ depends only on runtime-min/ (block formats).
+ */
+#ifndef LMCC_IR_H
+#define LMCC_IR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- dtypes ------------------------------------------------------------
+ * X(NAME, "text", block_elems, block_bytes, gguf_type_id)
+ * Quantized types store rows as whole blocks; a row of `n` elements takes
+ * ceil(n / block_elems) blocks (lmcc zero-pads the tail of the last block,
+ * GGUF files always have n % block_elems == 0). */
+#define IR_DTYPE_LIST(X)                 \
+    X(F32,  "f32",  1,   4,   0)         \
+    X(F16,  "f16",  1,   2,   1)         \
+    X(Q4_0, "q4_0", 32,  18,  2)         \
+    X(Q4_1, "q4_1", 32,  20,  3)         \
+    X(Q5_0, "q5_0", 32,  22,  6)         \
+    X(Q5_1, "q5_1", 32,  24,  7)         \
+    X(Q8_0, "q8_0", 32,  34,  8)         \
+    X(Q4_K, "q4_k", 256, 144, 12)        \
+    X(Q5_K, "q5_k", 256, 176, 13)        \
+    X(Q6_K, "q6_k", 256, 210, 14)        \
+    X(BF16, "bf16", 1,   2,   30)        \
+    X(I32,  "i32",  1,   4,   26)
+
+typedef enum {
+#define X(n, s, be, bb, g) IR_DT_##n,
+    IR_DTYPE_LIST(X)
+#undef X
+    IR_DT_COUNT
+} ir_dtype;
+
+const char *ir_dtype_name(ir_dtype t);
+int ir_dtype_block_elems(ir_dtype t);
+int ir_dtype_block_bytes(ir_dtype t);
+int ir_dtype_is_quant(ir_dtype t);          /* block_elems > 1 */
+int ir_dtype_from_gguf(uint32_t gguf_type); /* -1 if lmcc does not know it */
+int ir_dtype_from_name(const char *s);      /* -1 if unknown */
+/* bytes of one row of n elements (whole blocks, tail padded) */
+size_t ir_row_bytes(ir_dtype t, int64_t n);
+
+/* ---- tensor kinds ------------------------------------------------------ */
+#define IR_KIND_LIST(X)      \
+    X(WEIGHT, "weight")      \
+    X(ACT,    "act")         \
+    X(STATE,  "state")       \
+    X(INPUT,  "input")
+
+typedef enum {
+#define X(n, s) IR_KIND_##n,
+    IR_KIND_LIST(X)
+#undef X
+    IR_KIND_COUNT
+} ir_kind;
+const char *ir_kind_name(ir_kind k);
+
+#define IR_MAX_DIMS 4
+#define IR_MAX_INPUTS 4
+#define IR_NAME_MAX 64
+
+typedef struct ir_tensor {
+    char name[IR_NAME_MAX];
+    ir_kind kind;
+    ir_dtype dtype;
+    int ndim;
+    int64_t shape[IR_MAX_DIMS];   /* outermost first */
+
+    /* WEIGHT: the bytes, row-major, each row ir_row_bytes(dtype, shape[ndim-1]).
+     * `data` points either into the mapped model file or into `owned`
+     * (malloc'd by a pass/frontend, freed with the graph). */
+    const void *data;
+    size_t nbytes;
+    void *owned;
+
+    /* filled by passes */
+    int64_t arena_offset;   /* ACT/STATE: byte offset in the arena, -1 = unplanned */
+    int64_t blob_offset;    /* WEIGHT: byte offset in NAME.weights, -1 = unplaced */
+    int first_use, last_use;/* liveness (node indices), -1 = none */
+    int dead;               /* removed by dce: no longer part of the graph */
+} ir_tensor;
+
+/* ---- ops ---------------------------------------------------------------
+ * X(NAME, "text", n_inputs, has_output, side_effect)
+ * Inputs (in order) and attributes are documented per op:
+ *  embed     (table[V][D] weight, token input[1] i32) -> [D]
+ *  rmsnorm   (x[D], w[D] weight) -> [D]                      attr eps
+ *  linear    (x[K], w[N][K] weight) -> [N]
+ *  rope      (x[H*hd], table[ctx][rope_dim/2][2] f32 weight: cos,sin per
+ *            position and pair, precomputed at compile time) -> [H*hd]   attrs n_heads, head_dim, rope_dim,
+ *            rope_theta, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
+ *            1: halves, NeoX/HF); rotates the first rope_dim dims of each head
+ *  kv_store  (x[Hkv*hd], cache[Hkv][ctx][hd] state) -> none: cache[h][pos][:] = x[h]
+ *  attention (q[H*hd], kcache, vcache) -> [H*hd]  attrs n_heads, n_kv_heads,
+ *            head_dim, scale; causal over positions 0..pos
+ *  add, mul  (a, b) -> elementwise, same shape
+ *  silu      (a) -> a * sigmoid(a)
+ *  softmax   (a) -> softmax over the last dim
+ *  swiglu    (gate, up) -> silu(gate) * up
+ */
+#define IR_OP_LIST(X)                              \
+    X(EMBED,     "embed",     2, 1, 0)             \
+    X(RMSNORM,   "rmsnorm",   2, 1, 0)             \
+    X(LINEAR,    "linear",    2, 1, 0)             \
+    X(ROPE,      "rope",      2, 1, 0)             \
+    X(KV_STORE,  "kv_store",  2, 0, 1)             \
+    X(ATTENTION, "attention", 3, 1, 0)             \
+    X(ADD,       "add",       2, 1, 0)             \
+    X(MUL,       "mul",       2, 1, 0)             \
+    X(SILU,      "silu",      1, 1, 0)             \
+    X(SOFTMAX,   "softmax",   1, 1, 0)             \
+    X(SWIGLU,    "swiglu",    2, 1, 0)
+
+typedef enum {
+#define X(n, s, ni, ho, se) IR_OP_##n,
+    IR_OP_LIST(X)
+#undef X
+    IR_OP_COUNT
+} ir_opcode;
+
+typedef struct ir_op_info {
+    const char *name;
+    int n_inputs;
+    int has_output;
+    int side_effect;
+} ir_op_info;
+extern const ir_op_info ir_op_table[IR_OP_COUNT];
+int ir_op_from_name(const char *s); /* -1 if unknown */
+
+typedef struct ir_attrs {
+    float eps;
+    int n_heads, n_kv_heads, head_dim, rope_dim, rope_neox;
+    float rope_theta;
+    float scale;
+    int layer;          /* -1 when not in a layer */
+} ir_attrs;
+
+typedef struct ir_node {
+    ir_opcode op;
+    int inputs[IR_MAX_INPUTS];  /* tensor ids */
+    int output;                 /* tensor id, -1 if none */
+    ir_attrs attrs;
+    int dead;                   /* removed by dce */
+} ir_node;
+
+/* Model hyper-parameters, recorded by the frontend. */
+typedef struct ir_model_info {
+    char arch[32];          /* "llama" */
+    char name[64];          /* general.name or file stem */
+    int dim, hidden_dim, n_layers, n_heads, n_kv_heads, head_dim;
+    int vocab_size, ctx_len;   /* ctx_len: the model's trained context */
+    int rope_dim, rope_neox;
+    float rope_theta, rms_eps;
+    int tied_output;
+} ir_model_info;
+
+/* Compile configuration that passes read (set by the driver). */
+typedef struct ir_config {
+    int ctx;                /* KV positions (>0) */
+    ir_dtype kv_dtype;      /* F32 or F16 */
+    int weights_mode;       /* IR_WEIGHTS_* */
+} ir_config;
+
+enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP };
+
+struct lmrt_vocab; /* runtime-min/lmrt_tokenizer.h */
+
+typedef struct ir_graph {
+    ir_model_info info;
+    const struct lmrt_vocab *vocab; /* tokenizer tables; owned by the driver */
+    ir_config cfg;
+    ir_tensor *tensors; int n_tensors, cap_tensors;
+    ir_node *nodes;     int n_nodes, cap_nodes;
+    int token_input;        /* tensor id of the token input */
+    int logits;             /* tensor id of the graph output */
+    int64_t arena_bytes;    /* set by memplan (activations + state + scratch) */
+    int64_t act_bytes;      /* activations part, set by memplan */
+    int64_t kv_bytes;       /* KV-cache part, set by kvlayout */
+    int64_t naive_bytes;    /* sum of all activation buffers, set by memplan */
+    int64_t scratch_offset; /* scratch region (attention scores, sampler), set by memplan */
+    int64_t scratch_bytes;
+    int64_t weights_bytes;  /* set by codegen when placing weights */
+} ir_graph;
+
+/* ---- construction ------------------------------------------------------ */
+ir_graph *ir_graph_new(void);
+void ir_graph_free(ir_graph *g);
+/* returns the tensor id; shape has ndim entries */
+int ir_tensor_add(ir_graph *g, const char *name, ir_kind kind, ir_dtype dt,
+                  int ndim, const int64_t *shape);
+int ir_weight_add(ir_graph *g, const char *name, ir_dtype dt, int ndim,
+                  const int64_t *shape, const void *data, size_t nbytes);
+/* appends a node; for ops with an output, creates an ACT f32 tensor named
+ * `out_name` of the given shape and returns its id; otherwise returns -1 */
+int ir_node_add(ir_graph *g, ir_opcode op, const int *inputs, const ir_attrs *attrs,
+                const char *out_name, int out_ndim, const int64_t *out_shape);
+int ir_tensor_find(const ir_graph *g, const char *name); /* -1 if absent */
+int64_t ir_tensor_elems(const ir_tensor *t);
+/* bytes of the tensor in its dtype (rows padded to whole blocks) */
+size_t ir_tensor_bytes(const ir_tensor *t);
+ir_attrs ir_attrs_none(void);
+
+/* ---- checking and printing ---------------------------------------------
+ * ir_verify returns 0 if the graph is well-formed, else writes one line per
+ * problem into err (NUL-terminated) and returns -1.  A failure after a pass
+ * is a compiler bug, never a user error. */
+int ir_verify(const ir_graph *g, char *err, size_t errlen);
+void ir_dump(const ir_graph *g, FILE *out);
+
+#endif
