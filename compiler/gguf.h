@@ -56,7 +56,13 @@ typedef struct gguf_file {
 } gguf_file;
 
 gguf_file *gguf_open(const char *path);
+/* Frees everything allocated with gguf_alloc and unmaps f->map (if set). */
 void gguf_close(gguf_file *f);
+/* Allocates zeroed memory owned by f (freed by gguf_close); NULL when out of
+ * memory.  Frontends that synthesize a gguf_file (llama2.c) use it too. */
+void *gguf_alloc(gguf_file *f, size_t n);
+/* An empty gguf_file (for synthesizing); NULL when out of memory. */
+gguf_file *gguf_new(const char *path);
 
 const gguf_kv *gguf_find(const gguf_file *f, const char *key);  /* NULL if absent */
 const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name);

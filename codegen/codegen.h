@@ -1,0 +1,36 @@
+/* codegen.h - emits NAME.h, NAME.c, NAME.weights (+ the blob's link stub).
+ * Depends on ir/ and passes/ (run them first: codegen needs planned offsets). */
+#ifndef LMCC_CODEGEN_H
+#define LMCC_CODEGEN_H
+
+#include "ir.h"
+#include "target.h"
+
+enum { LMCC_EMBED_INCBIN, LMCC_EMBED_ARRAY, LMCC_EMBED_EXTERNAL };
+
+typedef struct lmcc_codegen_opts {
+    const char *outdir;
+    const char *name;         /* C identifier, prefix of every symbol */
+    int embed;                /* LMCC_EMBED_* */
+    const char *model_path;   /* for the banner */
+    const char *version;      /* lmcc version, for the banner */
+    int verbose;
+    FILE *log;
+} lmcc_codegen_opts;
+
+/* Places the weights in the blob (sets blob_offset, g->weights_bytes) and
+ * writes all files to temporary names, renaming them into place only when
+ * everything succeeded.  Returns 0, or -1 with a message in err. */
+int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, char *err, size_t errlen);
+
+/* Writes OUTDIR/main.c: a hosted driver program for `lmcc run` / `lmcc eval`. */
+int lmcc_emit_driver(const char *path, const char *name, char *err, size_t errlen);
+
+/* Files written for an embed mode (for the build command): "NAME_weights.S",
+ * "NAME_weights.c" or NULL. */
+const char *lmcc_blob_stub_suffix(int embed);
+
+#define LMCC_BLOB_HEADER_BYTES 64
+#define LMCC_BLOB_ALIGN 64
+
+#endif

@@ -1,0 +1,187 @@
+/* driver.c - the hosted test driver that `lmcc run` and `lmcc eval` build
+ * next to the generated model.  It is an ordinary app of the generated API
+ * (and doubles as an example of it).  Commands:
+ *   prog gen  [-p TEXT | --ids "1 2 3"] [-n N] [--temp T] [--top-k K]
+ *             [--top-p P] [--seed S] [--print-ids] [--weights FILE]
+ *   prog eval IDS_FILE OUT.f32 [--weights FILE]
+ */
+#include "codegen.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char driver_text[] =
+    "#include <stdio.h>\n"
+    "#include <stdlib.h>\n"
+    "#include <string.h>\n"
+    "#include <time.h>\n"
+    "\n"
+    "static double now_s(void) {\n"
+    "    struct timespec ts;\n"
+    "    clock_gettime(CLOCK_MONOTONIC, &ts);\n"
+    "    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;\n"
+    "}\n"
+    "\n"
+    "static void *load_file(const char *path, size_t *n) {\n"
+    "    FILE *f = fopen(path, \"rb\");\n"
+    "    if (!f) return NULL;\n"
+    "    fseek(f, 0, SEEK_END);\n"
+    "    long sz = ftell(f);\n"
+    "    fseek(f, 0, SEEK_SET);\n"
+    "    void *p = NULL;\n"
+    "    if (sz > 0 && posix_memalign(&p, 64, (size_t)sz) == 0 && fread(p, 1, (size_t)sz, f) != (size_t)sz) {\n"
+    "        free(p);\n"
+    "        p = NULL;\n"
+    "    }\n"
+    "    fclose(f);\n"
+    "    *n = (size_t)sz;\n"
+    "    return p;\n"
+    "}\n"
+    "\n"
+    "static int die(const char *msg, int st) {\n"
+    "    fprintf(stderr, \"driver: %s: %s\\n\", msg, LM(strerror)(st));\n"
+    "    return 1;\n"
+    "}\n"
+    "\n"
+    "int main(int argc, char **argv) {\n"
+    "    if (argc < 2) { fprintf(stderr, \"usage: %s gen|eval ...\\n\", argv[0]); return 2; }\n"
+    "    const char *prompt = NULL, *ids_text = NULL, *wpath = NULL;\n"
+    "    int steps = 64, top_k = 0, print_ids = 0;\n"
+    "    float temp = 1.0f, top_p = 1.0f;\n"
+    "    unsigned long long seed = 0;\n"
+    "    int eval = !strcmp(argv[1], \"eval\");\n"
+    "    int first_opt = eval ? 4 : 2;\n"
+    "    if (eval && argc < 4) { fprintf(stderr, \"usage: %s eval IDS OUT\\n\", argv[0]); return 2; }\n"
+    "    for (int i = first_opt; i < argc; i++) {\n"
+    "        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;\n"
+    "        if (!strcmp(a, \"--print-ids\")) { print_ids = 1; continue; }\n"
+    "        if (!v) { fprintf(stderr, \"driver: %s needs a value\\n\", a); return 2; }\n"
+    "        i++;\n"
+    "        if (!strcmp(a, \"-p\")) prompt = v;\n"
+    "        else if (!strcmp(a, \"--ids\")) ids_text = v;\n"
+    "        else if (!strcmp(a, \"-n\")) steps = atoi(v);\n"
+    "        else if (!strcmp(a, \"--temp\")) temp = (float)atof(v);\n"
+    "        else if (!strcmp(a, \"--top-k\")) top_k = atoi(v);\n"
+    "        else if (!strcmp(a, \"--top-p\")) top_p = (float)atof(v);\n"
+    "        else if (!strcmp(a, \"--seed\")) seed = strtoull(v, NULL, 10);\n"
+    "        else if (!strcmp(a, \"--weights\")) wpath = v;\n"
+    "        else { fprintf(stderr, \"driver: unknown option %s\\n\", a); return 2; }\n"
+    "    }\n"
+    "    void *weights = NULL;\n"
+    "    if (wpath) {\n"
+    "        size_t wn;\n"
+    "        weights = load_file(wpath, &wn);\n"
+    "        if (!weights) { fprintf(stderr, \"driver: cannot read %s\\n\", wpath); return 1; }\n"
+    "    }\n"
+    "    void *arena = NULL;\n"
+    "    if (posix_memalign(&arena, LMU(ARENA_ALIGN), LMU(ARENA_BYTES)) != 0) return 1;\n"
+    "    LM(ctx) ctx;\n"
+    "    int st = LM(init)(&ctx, arena, LMU(ARENA_BYTES), weights);\n"
+    "    if (st != 0) return die(\"init\", st);\n"
+    "    static int32_t toks[LMU(CTX) + 2];\n"
+    "    int n_toks = 0;\n"
+    "    if (eval) {\n"
+    "        FILE *in = fopen(argv[2], \"r\");\n"
+    "        if (!in) { fprintf(stderr, \"driver: cannot read %s\\n\", argv[2]); return 1; }\n"
+    "        long t;\n"
+    "        while (n_toks < LMU(CTX) + 1 && fscanf(in, \"%ld\", &t) == 1) toks[n_toks++] = (int32_t)t;\n"
+    "        fclose(in);\n"
+    "        FILE *out = fopen(argv[3], \"wb\");\n"
+    "        if (!out) { fprintf(stderr, \"driver: cannot write %s\\n\", argv[3]); return 1; }\n"
+    "        double t0 = now_s();\n"
+    "        for (int i = 0; i < n_toks; i++) {\n"
+    "            const float *lg = LM(forward)(&ctx, &toks[i], 1);\n"
+    "            if (!lg) { fclose(out); return die(\"forward\", LM(last_error)(&ctx)); }\n"
+    "            if (fwrite(lg, sizeof(float), LMU(VOCAB_SIZE), out) != LMU(VOCAB_SIZE)) { fclose(out); return 1; }\n"
+    "        }\n"
+    "        double dt = now_s() - t0;\n"
+    "        if (fclose(out) != 0) return 1;\n"
+    "        fprintf(stderr, \"eval: %d positions, %.1f tok/s\\n\", n_toks, dt > 0 ? n_toks / dt : 0.0);\n"
+    "        return 0;\n"
+    "    }\n"
+    "    if (ids_text) {\n"
+    "        const char *p = ids_text;\n"
+    "        char *end;\n"
+    "        for (;;) {\n"
+    "            long t = strtol(p, &end, 10);\n"
+    "            if (end == p) break;\n"
+    "            if (n_toks >= LMU(CTX)) { fprintf(stderr, \"driver: too many ids\\n\"); return 1; }\n"
+    "            toks[n_toks++] = (int32_t)t;\n"
+    "            p = end;\n"
+    "        }\n"
+    "    } else {\n"
+    "        const char *text = prompt ? prompt : \"\";\n"
+    "        size_t len = strlen(text);\n"
+    "        int32_t *buf = malloc((len + 2) * sizeof *buf);\n"
+    "        if (!buf) return 1;\n"
+    "        int n = LM(encode)(text, len, 1, buf, (int)(len + 2));\n"
+    "        if (n < 0) return die(\"encode\", n);\n"
+    "        if (n > LMU(CTX)) { fprintf(stderr, \"driver: prompt longer than the context\\n\"); return 1; }\n"
+    "        memcpy(toks, buf, (size_t)n * sizeof *buf);\n"
+    "        n_toks = n;\n"
+    "        free(buf);\n"
+    "    }\n"
+    "    if (n_toks == 0) { fprintf(stderr, \"driver: empty prompt\\n\"); return 1; }\n"
+    "    LM(sampler) smp;\n"
+    "    LM(sampler_init)(&smp, temp, top_k, top_p, (uint64_t)seed);\n"
+    "    double t0 = now_s();\n"
+    "    const float *lg = LM(forward)(&ctx, toks, n_toks);\n"
+    "    if (!lg) return die(\"forward\", LM(last_error)(&ctx));\n"
+    "    double t1 = now_s();\n"
+    "    int prev = toks[n_toks - 1], generated = 0;\n"
+    "    if (!print_ids && !ids_text) {\n"
+    "        for (int i = 0; i < n_toks; i++) {\n"
+    "            char piece[256];\n"
+    "            int m = LM(decode)(i ? toks[i - 1] : -1, toks[i], piece, (int)sizeof piece);\n"
+    "            if (m > 0) fwrite(piece, 1, (size_t)m, stdout);\n"
+    "        }\n"
+    "    }\n"
+    "    for (int i = 0; i < steps; i++) {\n"
+    "        int next = LM(sample)(&ctx, &smp, lg);\n"
+    "        if (next < 0) return die(\"sample\", next);\n"
+    "        generated++;\n"
+    "        if (print_ids) printf(\"%s%d\", i ? \" \" : \"\", next);\n"
+    "        else {\n"
+    "            char piece[256];\n"
+    "            int m = LM(decode)(prev, next, piece, (int)sizeof piece);\n"
+    "            if (m > 0) fwrite(piece, 1, (size_t)m, stdout);\n"
+    "        }\n"
+    "        fflush(stdout);\n"
+    "        prev = next;\n"
+    "        if (i + 1 == steps) break;\n"
+    "        if (LM(position)(&ctx) >= LMU(CTX)) { fprintf(stderr, \"\\n(context full)\\n\"); break; }\n"
+    "        int32_t tok = next;\n"
+    "        lg = LM(forward)(&ctx, &tok, 1);\n"
+    "        if (!lg) return die(\"forward\", LM(last_error)(&ctx));\n"
+    "    }\n"
+    "    double t2 = now_s();\n"
+    "    printf(\"\\n\");\n"
+    "    fprintf(stderr, \"prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\\n\", n_toks,\n"
+    "            t1 > t0 ? n_toks / (t1 - t0) : 0.0, generated, t2 > t1 ? generated / (t2 - t1) : 0.0);\n"
+    "    free(arena);\n"
+    "    free(weights);\n"
+    "    return 0;\n"
+    "}\n";
+
+int lmcc_emit_driver(const char *path, const char *name, char *err, size_t errlen) {
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        snprintf(err, errlen, "%s: cannot write", path);
+        return -1;
+    }
+    char up[128];
+    size_t i;
+    for (i = 0; name[i] && i + 1 < sizeof up; i++)
+        up[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 32) : name[i];
+    up[i] = 0;
+    fprintf(fp, "/* main.c - test driver generated by lmcc for %s (hosted). */\n", name);
+    fprintf(fp, "#define _POSIX_C_SOURCE 200809L\n#include \"%s.h\"\n", name);
+    fprintf(fp, "#define LM(x) %s_##x\n#define LMU(x) %s_##x\n", name, up);
+    fputs(driver_text, fp);
+    if (fclose(fp) != 0) {
+        snprintf(err, errlen, "%s: write error", path);
+        return -1;
+    }
+    return 0;
+}

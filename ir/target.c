@@ -1,0 +1,74 @@
+#include "target.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *trim(char *s) {
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+    return s;
+}
+
+static int set_str(char *dst, size_t cap, const char *v) {
+    if (strlen(v) >= cap) return -1;
+    strcpy(dst, v);
+    return 0;
+}
+
+int lmcc_target_parse(const char *path, lmcc_target *t, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    strcpy(t->cc, "cc");
+    strcpy(t->kernels, "generic");
+    t->hosted = 1;
+    t->tile_rows = 1;
+    t->tile_cols = 32;
+    if (strlen(path) >= sizeof t->path) { snprintf(err, errlen, "path too long"); return -1; }
+    strcpy(t->path, path);
+    FILE *fp = fopen(path, "r");
+    if (!fp) { snprintf(err, errlen, "cannot open target file"); return -1; }
+    char line[1024];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof line, fp)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = 0;
+        char *s = trim(line);
+        if (!*s) continue;
+        char *eq = strchr(s, '=');
+        if (!eq) { snprintf(err, errlen, "line %d: expected 'key = value'", lineno); rc = -1; break; }
+        *eq = 0;
+        char *key = trim(s), *val = trim(eq + 1);
+        int bad = 0;
+        if (!strcmp(key, "name")) bad = set_str(t->name, sizeof t->name, val);
+        else if (!strcmp(key, "description")) bad = set_str(t->description, sizeof t->description, val);
+        else if (!strcmp(key, "triple")) bad = set_str(t->triple, sizeof t->triple, val);
+        else if (!strcmp(key, "cc")) bad = set_str(t->cc, sizeof t->cc, val);
+        else if (!strcmp(key, "cflags")) bad = set_str(t->cflags, sizeof t->cflags, val);
+        else if (!strcmp(key, "features")) bad = set_str(t->features, sizeof t->features, val);
+        else if (!strcmp(key, "kernels")) bad = set_str(t->kernels, sizeof t->kernels, val);
+        else if (!strcmp(key, "emulator")) bad = set_str(t->emulator, sizeof t->emulator, val);
+        else if (!strcmp(key, "vector_bits")) {
+            char *end;
+            long v = strtol(val, &end, 10);
+            bad = *end || v < 0 || v > 4096;
+            t->vector_bits = (int)v;
+        } else if (!strcmp(key, "int4_tile")) {
+            bad = sscanf(val, "%dx%d", &t->tile_rows, &t->tile_cols) != 2 || t->tile_rows < 1 ||
+                  t->tile_rows > 64 || t->tile_cols != 32;
+        } else if (!strcmp(key, "hosted")) {
+            if (!strcmp(val, "yes")) t->hosted = 1;
+            else if (!strcmp(val, "no")) t->hosted = 0;
+            else bad = 1;
+        } else {
+            snprintf(err, errlen, "line %d: unknown key '%s'", lineno, key);
+            rc = -1;
+            break;
+        }
+        if (bad) { snprintf(err, errlen, "line %d: bad value for '%s'", lineno, key); rc = -1; break; }
+    }
+    fclose(fp);
+    if (rc == 0 && !t->name[0]) { snprintf(err, errlen, "no 'name' key"); rc = -1; }
+    return rc;
+}
