@@ -36,8 +36,8 @@ $EDIT "$G" "$WORK/shape.gguf" tensor-shape:blk.0.attn_q.weight=64,32
 expect_error "shape contradicts metadata" "blk.0.attn_q.weight" compile "$WORK/shape.gguf"
 $EDIT "$G" "$WORK/type.gguf" tensor-type:blk.1.attn_k.weight=99
 expect_error "unsupported tensor type" "blk.1.attn_k.weight" compile "$WORK/type.gguf"
-$EDIT "$G" "$WORK/type2.gguf" tensor-type:blk.1.attn_k.weight=1
-expect_error "type contradicts size" "truncated|blk.1.attn_k.weight|size" compile "$WORK/type2.gguf"
+$EDIT "$G" "$WORK/type2.gguf" tensor-type:blk.1.attn_k.weight=12
+expect_error "type contradicts shape" "blk.1.attn_k.weight.*block size" compile "$WORK/type2.gguf"
 $EDIT "$G" "$WORK/heads.gguf" kv:llama.attention.head_count=u32:7
 expect_error "heads not dividing dim" "head" compile "$WORK/heads.gguf"
 $EDIT "$G" "$WORK/kvh.gguf" kv:llama.attention.head_count_kv=u32:3

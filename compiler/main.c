@@ -1,0 +1,624 @@
+/* main.c - the lmcc command line: one driver that calls the frontend, the
+ * passes in order, and codegen; and run/eval/tokenize/dump-ir on top. */
+#include "arch.h"
+#include "codegen.h"
+#include "diag.h"
+#include "gguf.h"
+#include "interp.h"
+#include "ir.h"
+#include "lmrt_tokenizer.h"
+#include "model.h"
+#include "passes.h"
+#include "target.h"
+#include "vocab.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef LMCC_VERSION
+#define LMCC_VERSION "0.0.0"
+#endif
+#ifndef LMCC_SOURCE_TARGETS_DIR
+#define LMCC_SOURCE_TARGETS_DIR ""
+#endif
+
+#define LMCC_MAX_CTX (1 << 20)
+
+static const char usage_text[] =
+    "usage: lmcc COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  compile MODEL -t TARGET -o OUTDIR [--name NAME] [compile options]\n"
+    "        write OUTDIR/NAME.h, NAME.c, NAME.weights (+ NAME_weights.S or NAME_weights.c)\n"
+    "  run MODEL [compile options] [-p TEXT | --ids \"1 2 3\"] [-n N] [--temp T] [--top-k K]\n"
+    "        [--top-p P] [--seed S] [--print-ids]\n"
+    "        compile, build with $CC (default cc), generate; tokens/s on stderr\n"
+    "  eval MODEL [compile options] --ids FILE --logits OUT.f32 [--reference]\n"
+    "        teacher forcing: logits after each id as float32 [n][vocab];\n"
+    "        --reference evaluates the float IR interpreter instead of the compiled C\n"
+    "  tokenize MODEL TEXT [--bos]   ids of TEXT (works on vocab-only GGUF files)\n"
+    "  dump-ir MODEL [--after=PASS|all] [compile options]   print the IR\n"
+    "  --list-targets   --help   --version\n"
+    "\n"
+    "compile options:\n"
+    "  -t, --target T      target name (see --list-targets) or a .target file (default generic)\n"
+    "  --weights F         f32 | f16 | q8 | q4 | keep (default: f32 for float models, keep otherwise)\n"
+    "  --kv F              f32 | f16 KV-cache element type (default f32)\n"
+    "  --ctx N             context length (default: the model's)\n"
+    "  --embed E           incbin | array | external (default incbin)\n"
+    "  --name NAME         C prefix of every generated symbol (default: model)\n"
+    "  -v                  print what the passes did (planned arena vs naive sum, ...)\n"
+    "\n"
+    "Model files: GGUF v2/v3, llama2.c .bin checkpoints.\n";
+
+/* ---- options ------------------------------------------------------------ */
+
+typedef struct opts {
+    const char *cmd, *model, *target, *outdir, *name, *weights, *kv, *embed, *after;
+    long ctx;
+    int verbose;
+    /* run / eval */
+    const char *prompt, *ids, *logits_out;
+    const char *n, *temp, *top_k, *top_p, *seed;
+    int print_ids, reference, bos, keep_temp;
+    const char *text;
+} opts;
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "lmcc: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see lmcc --help)\n");
+    return 1;
+}
+
+static int parse_opts(int argc, char **argv, opts *o) {
+    int npos = 0;
+    for (int i = 2; i < argc; i++) {
+        char *a = argv[i];
+        char *val = NULL;
+        char key[64];
+        if (a[0] == '-' && a[1] == '-' && strchr(a, '=')) {
+            size_t k = (size_t)(strchr(a, '=') - a);
+            if (k >= sizeof key) return usage_error("unknown option '%s'", a);
+            memcpy(key, a, k);
+            key[k] = 0;
+            val = a + k + 1;
+        } else {
+            snprintf(key, sizeof key, "%s", a);
+        }
+#define FLAG(s, field) if (!strcmp(key, s)) { if (val) return usage_error("option '%s' takes no value", key); o->field = 1; continue; }
+        FLAG("-v", verbose) FLAG("--verbose", verbose) FLAG("--print-ids", print_ids)
+        FLAG("--reference", reference) FLAG("--bos", bos) FLAG("--keep-temp", keep_temp)
+#undef FLAG
+        const char **dst = NULL;
+        if (!strcmp(key, "-t") || !strcmp(key, "--target")) dst = &o->target;
+        else if (!strcmp(key, "-o") || !strcmp(key, "--output")) dst = &o->outdir;
+        else if (!strcmp(key, "--name")) dst = &o->name;
+        else if (!strcmp(key, "--weights")) dst = &o->weights;
+        else if (!strcmp(key, "--kv")) dst = &o->kv;
+        else if (!strcmp(key, "--embed")) dst = &o->embed;
+        else if (!strcmp(key, "--after")) dst = &o->after;
+        else if (!strcmp(key, "-p") || !strcmp(key, "--prompt")) dst = &o->prompt;
+        else if (!strcmp(key, "--ids")) dst = &o->ids;
+        else if (!strcmp(key, "--logits")) dst = &o->logits_out;
+        else if (!strcmp(key, "-n")) dst = &o->n;
+        else if (!strcmp(key, "--temp")) dst = &o->temp;
+        else if (!strcmp(key, "--top-k")) dst = &o->top_k;
+        else if (!strcmp(key, "--top-p")) dst = &o->top_p;
+        else if (!strcmp(key, "--seed")) dst = &o->seed;
+        else if (!strcmp(key, "--ctx")) {
+            const char *v = val ? val : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) return usage_error("option '%s' needs a value", key);
+            char *end;
+            errno = 0;
+            o->ctx = strtol(v, &end, 10);
+            if (*end || errno || end == v) return usage_error("--ctx wants a number, got '%s'", v);
+            if (o->ctx <= 0) return usage_error("--ctx %s: the context must hold at least one position", v);
+            if (o->ctx > LMCC_MAX_CTX) return usage_error("--ctx %s is absurdly large (at most 1048576)", v);
+            continue;
+        }
+        if (dst) {
+            const char *v = val ? val : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) return usage_error("option '%s' needs a value", key);
+            *dst = v;
+            continue;
+        }
+        if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
+        if (npos == 0) o->model = a;
+        else if (npos == 1 && !strcmp(o->cmd, "tokenize")) o->text = a;
+        else return usage_error("unexpected argument '%s'", a);
+        npos++;
+    }
+    return 0;
+}
+
+static int check_numeric(const char *what, const char *v, int integer) {
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    if (integer) (void)strtoll(v, &end, 10);
+    else (void)strtod(v, &end);
+    if (end == v || *end || errno) return usage_error(what, v);
+    return 0;
+}
+
+/* ---- targets ------------------------------------------------------------ */
+
+static int targets_dir(char *out, size_t cap) {
+    const char *env = getenv("LMCC_TARGETS_DIR");
+    struct stat st;
+    if (env && *env && stat(env, &st) == 0) { snprintf(out, cap, "%s", env); return 0; }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            const char *rel[] = {"/../share/lmcc/targets", "/../targets"};
+            for (int i = 0; i < 2; i++) {
+                snprintf(out, cap, "%s%s", exe, rel[i]);
+                if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+            }
+        }
+    }
+    if (LMCC_SOURCE_TARGETS_DIR[0] && stat(LMCC_SOURCE_TARGETS_DIR, &st) == 0) {
+        snprintf(out, cap, "%s", LMCC_SOURCE_TARGETS_DIR);
+        return 0;
+    }
+    return -1;
+}
+
+static int load_target(const char *name, lmcc_target *t) {
+    char path[PATH_MAX + 64], dir[PATH_MAX], err[256];
+    if (strchr(name, '/') || strstr(name, ".target")) {
+        snprintf(path, sizeof path, "%s", name);
+    } else {
+        if (targets_dir(dir, sizeof dir)) return lmcc_error(name, "no targets directory found (set LMCC_TARGETS_DIR)");
+        snprintf(path, sizeof path, "%s/%s.target", dir, name);
+        struct stat st;
+        if (stat(path, &st) != 0) return lmcc_error(name, "unknown target (lmcc --list-targets shows the known ones)");
+    }
+    if (lmcc_target_parse(path, t, err, sizeof err)) return lmcc_error(path, "%s (bad target file)", err);
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
+
+static int list_targets(void) {
+    char dir[PATH_MAX];
+    if (targets_dir(dir, sizeof dir)) {
+        fprintf(stderr, "lmcc: error: no targets directory found (set LMCC_TARGETS_DIR)\n");
+        return 1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) { fprintf(stderr, "lmcc: error: %s: cannot read\n", dir); return 1; }
+    struct dirent *e;
+    char names[64][256];
+    int n = 0;
+    while ((e = readdir(d)) && n < 64) {
+        size_t l = strlen(e->d_name);
+        if (l > 7 && !strcmp(e->d_name + l - 7, ".target")) snprintf(names[n++], 256, "%s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], cmp_names);
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX + 300], err[256];
+        lmcc_target t;
+        snprintf(path, sizeof path, "%s/%.255s", dir, names[i]);
+        if (lmcc_target_parse(path, &t, err, sizeof err)) { printf("%-16s (invalid: %s)\n", names[i], err); continue; }
+        printf("%-16s %s\n", t.name, t.description);
+    }
+    return 0;
+}
+
+/* ---- the compile pipeline ----------------------------------------------- */
+
+typedef struct session {
+    gguf_file *file;
+    lmrt_vocab *vocab;
+    ir_graph *g;
+} session;
+
+static void session_free(session *s) {
+    if (s->g) ir_graph_free(s->g);
+    if (s->vocab) lmcc_vocab_free(s->vocab);
+    if (s->file) gguf_close(s->file);
+    memset(s, 0, sizeof *s);
+}
+
+static int parse_weights_mode(const char *s, const char *model, int *mode) {
+    if (!s) return 0;
+    static const char *names[] = {"f32", "f16", "q8", "q4", "keep"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, names[i])) { *mode = i; return 0; }
+    return lmcc_error(model, "unknown --weights '%s' (use f32, f16, q8, q4 or keep)", s);
+}
+
+/* frontend: file -> graph with vocabulary */
+static int load_model(const opts *o, session *s) {
+    if (!o->model) return lmcc_error(NULL, "no model file given (lmcc %s MODEL ...)", o->cmd);
+    s->file = lmcc_model_open(o->model);
+    if (!s->file) return -1;
+    ir_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.kv_dtype = IR_DT_F32;
+    cfg.weights_mode = IR_WEIGHTS_F32;
+    char arch[64] = "", key[128];
+    gguf_get_str(s->file, "general.architecture", arch, sizeof arch);
+    snprintf(key, sizeof key, "%s.context_length", arch);
+    int64_t ctx_len = 0;
+    if (o->ctx > 0) cfg.ctx = (int)o->ctx;
+    else if (gguf_get_i64(s->file, key, &ctx_len) == 0 && ctx_len > 0 && ctx_len <= LMCC_MAX_CTX) cfg.ctx = (int)ctx_len;
+    else if (arch[0] && ctx_len > LMCC_MAX_CTX)
+        return lmcc_error(o->model, "%s = %lld is larger than lmcc supports (pass --ctx N)", key, (long long)ctx_len);
+    else cfg.ctx = 2048;
+    /* default weights: keep what a quantized file has, f32 for float files */
+    int all_float = 1;
+    for (uint64_t i = 0; i < s->file->n_tensors; i++) {
+        uint32_t ty = s->file->tensors[i].type;
+        if (ty != 0 && ty != 1 && ty != 30) all_float = 0;
+    }
+    cfg.weights_mode = all_float ? IR_WEIGHTS_F32 : IR_WEIGHTS_KEEP;
+    if (parse_weights_mode(o->weights, o->model, &cfg.weights_mode)) return -1;
+    if (o->kv) {
+        if (!strcmp(o->kv, "f32")) cfg.kv_dtype = IR_DT_F32;
+        else if (!strcmp(o->kv, "f16")) cfg.kv_dtype = IR_DT_F16;
+        else return lmcc_error(o->model, "unknown --kv '%s' (use f32 or f16)", o->kv);
+    }
+    s->g = lmcc_build_graph(s->file, o->model, &cfg);
+    if (!s->g) return -1;
+    if (gguf_find(s->file, "tokenizer.ggml.model")) {
+        s->vocab = lmcc_vocab_from_gguf(s->file, o->model);
+        if (!s->vocab) return -1;
+    } else {
+        s->vocab = lmcc_vocab_placeholder(s->g->info.vocab_size);
+        if (!s->vocab) return lmcc_error(o->model, "out of memory");
+    }
+    if (s->vocab->n_tokens != s->g->info.vocab_size)
+        return lmcc_error(o->model, "the tokenizer has %d tokens but the model's vocabulary is %d (mismatched file)",
+                          s->vocab->n_tokens, s->g->info.vocab_size);
+    s->g->vocab = s->vocab;
+    char err[512];
+    if (ir_verify(s->g, err, sizeof err)) lmcc_bug("frontend produced an invalid graph:\n%s", err);
+    return 0;
+}
+
+static int run_passes(const opts *o, session *s, const char *stop_after) {
+    lmcc_pass_ctx pc;
+    memset(&pc, 0, sizeof pc);
+    pc.verbose = o->verbose;
+    pc.log = stderr;
+    if (lmcc_run_passes(s->g, &pc, stop_after)) return lmcc_error(o->model, "%s", pc.err);
+    /* a sanity bound: nobody wants a 64 GiB arena by accident */
+    if (s->g->arena_bytes > (int64_t)64 << 30)
+        return lmcc_error(o->model, "the arena would need %lld bytes (reduce --ctx or use --kv f16)",
+                          (long long)s->g->arena_bytes);
+    return 0;
+}
+
+static int valid_c_name(const char *s) {
+    if (!s || !*s || strlen(s) > 48) return 0;
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int parse_embed(const char *s, int *e) {
+    if (!s || !strcmp(s, "incbin")) *e = LMCC_EMBED_INCBIN;
+    else if (!strcmp(s, "array")) *e = LMCC_EMBED_ARRAY;
+    else if (!strcmp(s, "external")) *e = LMCC_EMBED_EXTERNAL;
+    else return lmcc_error(NULL, "unknown --embed '%s' (use incbin, array or external)", s);
+    return 0;
+}
+
+static int compile_to(const opts *o, session *s, const char *outdir, const char *name, lmcc_target *t) {
+    int embed;
+    if (!valid_c_name(name)) return lmcc_error(NULL, "--name '%s' is not a C identifier", name);
+    if (parse_embed(o->embed, &embed)) return -1;
+    if (load_target(o->target ? o->target : "generic", t)) return -1;
+    struct stat st;
+    if (stat(outdir, &st) != 0) {
+        if (mkdir(outdir, 0777) != 0)
+            return lmcc_error(outdir, "cannot create output directory: %s", strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        return lmcc_error(outdir, "not a directory (give -o a directory)");
+    }
+    if (access(outdir, W_OK) != 0) return lmcc_error(outdir, "output directory is not writable");
+    if (load_model(o, s) || run_passes(o, s, NULL)) return -1;
+    lmcc_codegen_opts co;
+    memset(&co, 0, sizeof co);
+    co.outdir = outdir;
+    co.name = name;
+    co.embed = embed;
+    co.model_path = o->model;
+    co.version = LMCC_VERSION;
+    co.verbose = o->verbose;
+    co.log = stderr;
+    char err[512];
+    if (lmcc_codegen(s->g, t, &co, err, sizeof err)) return lmcc_error(NULL, "%s", err);
+    return 0;
+}
+
+static int cmd_compile(const opts *o) {
+    session s = {0};
+    lmcc_target t;
+    if (!o->outdir) return lmcc_error(o->model, "no output directory (add -o OUTDIR)");
+    const char *name = o->name ? o->name : "model";
+    int rc = compile_to(o, &s, o->outdir, name, &t);
+    if (rc == 0)
+        fprintf(stderr, "lmcc: wrote %s/%s.{h,c,weights}: weights %lld bytes, arena %lld bytes (kv %lld, act %lld, "
+                        "scratch %lld), target %s\n",
+                o->outdir, name, (long long)s.g->weights_bytes, (long long)s.g->arena_bytes, (long long)s.g->kv_bytes,
+                (long long)s.g->act_bytes, (long long)s.g->scratch_bytes, t.name);
+    session_free(&s);
+    return rc;
+}
+
+/* ---- run / eval: compile into a temporary directory, build, execute ------- */
+
+static void sh_quote(char *dst, size_t cap, const char *s) {
+    size_t n = 0;
+    if (cap < 3) return;
+    dst[n++] = '\'';
+    for (; *s && n + 5 < cap; s++) {
+        if (*s == '\'') { memcpy(dst + n, "'\\''", 4); n += 4; }
+        else dst[n++] = *s;
+    }
+    dst[n++] = '\'';
+    dst[n] = 0;
+}
+
+static void rm_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[PATH_MAX + 300];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        remove(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int run_argv(char **argv) {
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "lmcc: error: %s: cannot execute: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return -1;
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static int build_and_exec(const opts *o, char **extra, int n_extra) {
+    char tmpl[PATH_MAX];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpl, sizeof tmpl, "%s/lmcc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(tmpl)) return lmcc_error(tmpl, "cannot create a temporary directory: %s", strerror(errno));
+    session s = {0};
+    lmcc_target t;
+    int rc = -1;
+    char err[512], path[PATH_MAX + 32], cmd[8192];
+    if (compile_to(o, &s, tmpl, "model", &t)) goto out;
+    snprintf(path, sizeof path, "%s/main.c", tmpl);
+    if (lmcc_emit_driver(path, "model", err, sizeof err)) { lmcc_error(NULL, "%s", err); goto out; }
+    const char *cc = getenv("CC");
+    if (!cc || !*cc || strcmp(t.cc, "cc") != 0) cc = t.cc;
+    char qdir[PATH_MAX * 2];
+    sh_quote(qdir, sizeof qdir, tmpl);
+    int embed;
+    parse_embed(o->embed, &embed);
+    const char *stub = lmcc_blob_stub_suffix(embed);
+    snprintf(cmd, sizeof cmd, "%s %s -I %s %s/model.c %s%s%s %s/main.c -o %s/prog", cc, t.cflags, qdir, qdir,
+             stub ? qdir : "", stub ? "/model" : "", stub ? stub : "", qdir, qdir);
+    if (o->verbose) fprintf(stderr, "lmcc: %s\n", cmd);
+    char *sh[] = {"/bin/sh", "-c", cmd, NULL};
+    int st = run_argv(sh);
+    if (st != 0) {
+        lmcc_error(NULL, "building the generated C failed (%s exited with %d; rerun with -v --keep-temp)", cc, st);
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/prog", tmpl);
+    char wpath[PATH_MAX + 32];
+    snprintf(wpath, sizeof wpath, "%s/model.weights", tmpl);
+    char *argv[64];
+    int na = 0;
+    if (t.emulator[0]) argv[na++] = t.emulator;
+    argv[na++] = path;
+    for (int i = 0; i < n_extra && na < 60; i++) argv[na++] = extra[i];
+    if (embed == LMCC_EMBED_EXTERNAL) { argv[na++] = "--weights"; argv[na++] = wpath; }
+    argv[na] = NULL;
+    st = run_argv(argv);
+    if (st != 0) {
+        if (st > 128) lmcc_bug("the generated program died with signal %d (kept in %s)", st - 128, tmpl);
+        lmcc_error(NULL, "the generated program failed (exit %d)", st);
+        goto out;
+    }
+    rc = 0;
+out:
+    session_free(&s);
+    if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", tmpl);
+    else rm_tree(tmpl);
+    return rc;
+}
+
+static int cmd_run(const opts *o) {
+    if (o->prompt && o->ids) return lmcc_error(NULL, "give either -p TEXT or --ids, not both");
+    if (check_numeric("-n wants a number, got '%s'", o->n, 1) ||
+        check_numeric("--temp wants a number, got '%s'", o->temp, 0) ||
+        check_numeric("--top-k wants a number, got '%s'", o->top_k, 1) ||
+        check_numeric("--top-p wants a number, got '%s'", o->top_p, 0) ||
+        check_numeric("--seed wants a number, got '%s'", o->seed, 1))
+        return 1;
+    char *extra[32];
+    int n = 0;
+    extra[n++] = "gen";
+#define PASS(flag, field) if (o->field) { extra[n++] = flag; extra[n++] = (char *)o->field; }
+    PASS("-p", prompt) PASS("--ids", ids) PASS("-n", n) PASS("--temp", temp) PASS("--top-k", top_k)
+    PASS("--top-p", top_p) PASS("--seed", seed)
+#undef PASS
+    if (o->print_ids) extra[n++] = "--print-ids";
+    return build_and_exec(o, extra, n);
+}
+
+static int read_ids(const char *path, int **ids, int *n) {
+    FILE *f = fopen(path, "r");
+    if (!f) return lmcc_error(path, "cannot read the ids file: %s", strerror(errno));
+    int cap = 256;
+    *ids = malloc((size_t)cap * sizeof **ids);
+    *n = 0;
+    long v;
+    int c;
+    while ((c = fscanf(f, "%ld", &v)) == 1) {
+        if (*n == cap) {
+            cap *= 2;
+            int *p = realloc(*ids, (size_t)cap * sizeof **ids);
+            if (!p) break;
+            *ids = p;
+        }
+        (*ids)[(*n)++] = (int)v;
+    }
+    int bad = c != EOF;
+    fclose(f);
+    if (bad) return lmcc_error(path, "expected whitespace-separated token ids");
+    if (*n == 0) return lmcc_error(path, "no token ids in the file");
+    return 0;
+}
+
+static int cmd_eval(const opts *o) {
+    if (!o->ids || !o->logits_out) return lmcc_error(o->model, "eval needs --ids FILE and --logits OUT.f32");
+    int *ids = NULL, n = 0, rc = -1;
+    if (read_ids(o->ids, &ids, &n)) { free(ids); return -1; }
+    if (!o->reference) {
+        /* validate here too so errors name the ids file */
+        session s = {0};
+        if (load_model(o, &s) == 0) {
+            for (int i = 0; i < n && rc == -1; i++)
+                if (ids[i] < 0 || ids[i] >= s.g->info.vocab_size)
+                    rc = lmcc_error(o->ids, "token id %d at index %d is outside the vocabulary [0, %d)", ids[i], i,
+                                    s.g->info.vocab_size);
+            if (rc == -1 && n > s.g->cfg.ctx)
+                rc = lmcc_error(o->ids, "%d ids do not fit the context of %d (pass --ctx)", n, s.g->cfg.ctx);
+        }
+        session_free(&s);
+        free(ids);
+        if (rc != -1 || lmcc_error_text()[0]) return -1;
+        char tmpname[PATH_MAX];
+        snprintf(tmpname, sizeof tmpname, "%s.tmp%ld", o->logits_out, (long)getpid());
+        char *extra[] = {"eval", (char *)o->ids, tmpname};
+        if (build_and_exec(o, extra, 3)) { remove(tmpname); return -1; }
+        if (rename(tmpname, o->logits_out) != 0) {
+            remove(tmpname);
+            return lmcc_error(o->logits_out, "cannot write: %s", strerror(errno));
+        }
+        return 0;
+    }
+    session s = {0};
+    ir_interp *it = NULL;
+    FILE *out = NULL;
+    char tmpname[PATH_MAX];
+    snprintf(tmpname, sizeof tmpname, "%s.tmp%ld", o->logits_out, (long)getpid());
+    if (load_model(o, &s)) goto done;
+    if (n > s.g->cfg.ctx) { lmcc_error(o->ids, "%d ids do not fit the context of %d (pass --ctx)", n, s.g->cfg.ctx); goto done; }
+    it = ir_interp_new(s.g);
+    if (!it) { lmcc_error(o->model, "the interpreter cannot evaluate this graph"); goto done; }
+    out = fopen(tmpname, "wb");
+    if (!out) { lmcc_error(o->logits_out, "cannot write: %s", strerror(errno)); goto done; }
+    for (int i = 0; i < n; i++) {
+        const float *lg = ir_interp_step(it, ids[i], i);
+        if (!lg) { lmcc_error(o->ids, "token id %d at index %d is out of range", ids[i], i); goto done; }
+        if (fwrite(lg, sizeof(float), (size_t)s.g->info.vocab_size, out) != (size_t)s.g->info.vocab_size) {
+            lmcc_error(o->logits_out, "write error");
+            goto done;
+        }
+    }
+    if (fclose(out) != 0) { out = NULL; lmcc_error(o->logits_out, "write error"); goto done; }
+    out = NULL;
+    if (rename(tmpname, o->logits_out) != 0) { lmcc_error(o->logits_out, "cannot write: %s", strerror(errno)); goto done; }
+    rc = 0;
+done:
+    if (out) fclose(out);
+    if (rc) remove(tmpname);
+    if (it) ir_interp_free(it);
+    session_free(&s);
+    free(ids);
+    return rc;
+}
+
+static int cmd_tokenize(const opts *o) {
+    if (!o->model || !o->text) return lmcc_error(NULL, "usage: lmcc tokenize MODEL TEXT [--bos]");
+    gguf_file *f = lmcc_model_open(o->model);
+    if (!f) return -1;
+    if (!gguf_find(f, "tokenizer.ggml.model")) {
+        gguf_close(f);
+        return lmcc_error(o->model, "the file has no tokenizer (tokenizer.ggml.model missing)");
+    }
+    lmrt_vocab *v = lmcc_vocab_from_gguf(f, o->model);
+    if (!v) { gguf_close(f); return -1; }
+    size_t len = strlen(o->text);
+    int cap = (int)LMRT_TOK_CAP(len);
+    int32_t *ids = malloc((size_t)cap * sizeof *ids);
+    int n = ids ? lmrt_encode(v, o->text, len, o->bos, ids, cap) : -1;
+    int rc = 0;
+    if (n < 0) rc = lmcc_error(o->model, "cannot tokenize the text (error %d)", n);
+    for (int i = 0; i < n; i++) printf("%s%d", i ? " " : "", ids[i]);
+    if (n >= 0) printf("\n");
+    free(ids);
+    lmcc_vocab_free(v);
+    gguf_close(f);
+    return rc;
+}
+
+static int cmd_dump_ir(const opts *o) {
+    session s = {0};
+    int rc = load_model(o, &s);
+    if (rc == 0 && o->after) rc = run_passes(o, &s, strcmp(o->after, "all") ? o->after : NULL);
+    if (rc == 0) ir_dump(s.g, stdout);
+    session_free(&s);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 1 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) { printf("lmcc %s\n", LMCC_VERSION); return 0; }
+    if (!strcmp(argv[1], "--list-targets")) return list_targets();
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.cmd = argv[1];
+    int (*fn)(const opts *) = NULL;
+    if (!strcmp(o.cmd, "compile")) fn = cmd_compile;
+    else if (!strcmp(o.cmd, "run")) fn = cmd_run;
+    else if (!strcmp(o.cmd, "eval")) fn = cmd_eval;
+    else if (!strcmp(o.cmd, "tokenize")) fn = cmd_tokenize;
+    else if (!strcmp(o.cmd, "dump-ir")) fn = cmd_dump_ir;
+    else return usage_error("unknown command '%s'", o.cmd);
+    if (parse_opts(argc, argv, &o)) return 1;
+    if (fn(&o) != 0) {
+        const char *e = lmcc_error_text();
+        fprintf(stderr, "lmcc: error: %s\n", e[0] ? e : "failed");
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,278 @@
+/* interp.c - float32 reference interpreter (see interp.h for why it is built
+ * the way it is).  Clarity over speed: every op is a plain loop. */
+#include "interp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmrt_quant.h"
+
+struct ir_interp {
+    const ir_graph *g;
+    float **buf;     /* per tensor: ACT/STATE values, small WEIGHTs dequantized; NULL otherwise */
+    float *row;      /* one dequantized weight row */
+    int64_t row_cap;
+    int token;
+};
+
+static const int interp_ggml_type[IR_DT_COUNT] = {
+#define X(n, s, be, bb, gt) gt,
+    IR_DTYPE_LIST(X)
+#undef X
+};
+
+static int64_t interp_cols(const ir_tensor *t) { return t->ndim > 0 ? t->shape[t->ndim - 1] : 1; }
+static int64_t interp_rows(const ir_tensor *t) {
+    int64_t c = interp_cols(t);
+    return c > 0 ? ir_tensor_elems(t) / c : 0;
+}
+
+/* Dequantizes row r of weight t into dst (cols elements). */
+static int interp_weight_row(const ir_tensor *t, int64_t r, float *dst) {
+    if (t->dtype == IR_DT_I32 || !t->data) return -1;
+    int64_t cols = interp_cols(t);
+    const unsigned char *src = (const unsigned char *)t->data + (size_t)r * ir_row_bytes(t->dtype, cols);
+    return lmrt_dequant_row(interp_ggml_type[t->dtype], src, dst, cols) == 0 ? 0 : -1;
+}
+
+/* Weights read as whole matrices row by row (linear, embed) or not at all
+ * (rope's table) stay in place; any other weight input is dequantized once. */
+static int interp_weight_streamed(ir_opcode op, int slot) {
+    return (op == IR_OP_LINEAR && slot == 1) || (op == IR_OP_EMBED && slot == 0) ||
+           (op == IR_OP_ROPE && slot == 1);
+}
+
+static int interp_check_shapes(const ir_graph *g, const ir_node *n) {
+    const ir_tensor *T = g->tensors;
+    const ir_attrs *a = &n->attrs;
+    int64_t out = n->output >= 0 ? ir_tensor_elems(&T[n->output]) : 0;
+    switch (n->op) {
+    case IR_OP_EMBED:
+        return T[n->inputs[0]].ndim == 2 && T[n->inputs[0]].shape[1] == out &&
+               T[n->inputs[1]].kind == IR_KIND_INPUT;
+    case IR_OP_RMSNORM:
+        return ir_tensor_elems(&T[n->inputs[1]]) == interp_cols(&T[n->inputs[0]]) &&
+               ir_tensor_elems(&T[n->inputs[0]]) == out;
+    case IR_OP_LINEAR:
+        return T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
+               T[n->inputs[1]].shape[0] == out;
+    case IR_OP_ROPE:
+        return a->n_heads > 0 && a->head_dim > 0 && a->rope_dim > 0 && a->rope_dim % 2 == 0 &&
+               a->rope_dim <= a->head_dim && (int64_t)a->n_heads * a->head_dim == out &&
+               ir_tensor_elems(&T[n->inputs[0]]) == out;
+    case IR_OP_KV_STORE: {
+        const ir_tensor *c = &T[n->inputs[1]];
+        return c->kind == IR_KIND_STATE && c->ndim == 3 &&
+               c->shape[0] * c->shape[2] == ir_tensor_elems(&T[n->inputs[0]]);
+    }
+    case IR_OP_ATTENTION: {
+        const ir_tensor *k = &T[n->inputs[1]], *v = &T[n->inputs[2]];
+        return a->n_heads > 0 && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 &&
+               k->kind == IR_KIND_STATE && v->kind == IR_KIND_STATE && k->ndim == 3 && v->ndim == 3 &&
+               k->shape[0] == a->n_kv_heads && v->shape[0] == a->n_kv_heads && k->shape[2] == a->head_dim &&
+               v->shape[2] == a->head_dim && k->shape[1] == v->shape[1] &&
+               ir_tensor_elems(&T[n->inputs[0]]) == (int64_t)a->n_heads * a->head_dim &&
+               out == (int64_t)a->n_heads * a->head_dim;
+    }
+    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU:
+        return ir_tensor_elems(&T[n->inputs[0]]) == out && ir_tensor_elems(&T[n->inputs[1]]) == out;
+    case IR_OP_SILU: case IR_OP_SOFTMAX:
+        return ir_tensor_elems(&T[n->inputs[0]]) == out;
+    default:
+        return 0;
+    }
+}
+
+ir_interp *ir_interp_new(const ir_graph *g) {
+    ir_interp *it = calloc(1, sizeof *it);
+    if (!it) return NULL;
+    it->g = g;
+    it->buf = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), sizeof *it->buf);
+    if (!it->buf) goto fail;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->kind == IR_KIND_WEIGHT && interp_cols(t) > it->row_cap) it->row_cap = interp_cols(t);
+        if (t->dead || (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE)) continue;
+        it->buf[i] = calloc((size_t)(ir_tensor_elems(t) > 0 ? ir_tensor_elems(t) : 1), sizeof(float));
+        if (!it->buf[i]) goto fail;
+    }
+    it->row = malloc((size_t)(it->row_cap > 0 ? it->row_cap : 1) * sizeof(float));
+    if (!it->row) goto fail;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        if (!interp_check_shapes(g, n)) goto fail;
+        for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
+            int ti = n->inputs[s];
+            const ir_tensor *t = &g->tensors[ti];
+            if (t->kind != IR_KIND_WEIGHT || (n->op == IR_OP_ROPE && s == 1)) continue;
+            if (interp_weight_row(t, 0, it->row) != 0) goto fail; /* dtype it cannot read */
+            if (interp_weight_streamed(n->op, s) || it->buf[ti]) continue;
+            it->buf[ti] = malloc((size_t)(ir_tensor_elems(t) > 0 ? ir_tensor_elems(t) : 1) * sizeof(float));
+            if (!it->buf[ti]) goto fail;
+            for (int64_t r = 0; r < interp_rows(t); r++)
+                if (interp_weight_row(t, r, it->buf[ti] + r * interp_cols(t)) != 0) goto fail;
+        }
+    }
+    if (g->logits < 0 || g->logits >= g->n_tensors || !it->buf[g->logits]) goto fail;
+    return it;
+fail:
+    ir_interp_free(it);
+    return NULL;
+}
+
+void ir_interp_free(ir_interp *it) {
+    if (!it) return;
+    if (it->buf)
+        for (int i = 0; i < it->g->n_tensors; i++) free(it->buf[i]);
+    free(it->buf);
+    free(it->row);
+    free(it);
+}
+
+static void interp_rmsnorm(float *y, const float *x, const float *w, int64_t rows, int64_t n, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * n;
+        double ss = 0;
+        for (int64_t i = 0; i < n; i++) ss += (double)xr[i] * xr[i];
+        double inv = 1.0 / sqrt(ss / (double)n + (double)eps);
+        for (int64_t i = 0; i < n; i++) y[r * n + i] = (float)((double)xr[i] * inv * w[i]);
+    }
+}
+
+static void interp_linear(ir_interp *it, float *y, const float *x, const ir_tensor *w) {
+    int64_t n_out = w->shape[0], n_in = w->shape[1];
+    for (int64_t o = 0; o < n_out; o++) {
+        interp_weight_row(w, o, it->row); /* checked readable in ir_interp_new */
+        double acc = 0;
+        for (int64_t i = 0; i < n_in; i++) acc += (double)it->row[i] * x[i];
+        y[o] = (float)acc;
+    }
+}
+
+static void interp_rope(float *y, const float *x, const ir_attrs *a, int pos) {
+    int hd = a->head_dim, half = a->rope_dim / 2;
+    memmove(y, x, (size_t)a->n_heads * (size_t)hd * sizeof(float));
+    for (int h = 0; h < a->n_heads; h++) {
+        float *v = y + (size_t)h * (size_t)hd;
+        for (int i = 0; i < half; i++) {
+            double ang = (double)pos * pow((double)a->rope_theta, -2.0 * i / (double)a->rope_dim);
+            double c = cos(ang), s = sin(ang);
+            int i0 = a->rope_neox ? i : 2 * i, i1 = a->rope_neox ? i + half : 2 * i + 1;
+            double x0 = v[i0], x1 = v[i1];
+            v[i0] = (float)(x0 * c - x1 * s);
+            v[i1] = (float)(x0 * s + x1 * c);
+        }
+    }
+}
+
+static void interp_attention(float *out, const float *q, const float *kc, const float *vc,
+                             const ir_attrs *a, int64_t ctx, int pos, double *sc) {
+    int hd = a->head_dim, group = a->n_heads / a->n_kv_heads;
+    for (int h = 0; h < a->n_heads; h++) {
+        int kvh = h / group;
+        const float *qh = q + (size_t)h * (size_t)hd;
+        const float *kb = kc + (size_t)kvh * (size_t)ctx * (size_t)hd;
+        const float *vb = vc + (size_t)kvh * (size_t)ctx * (size_t)hd;
+        double mx = -HUGE_VAL, sum = 0;
+        for (int t = 0; t <= pos; t++) {
+            double d = 0;
+            for (int i = 0; i < hd; i++) d += (double)qh[i] * kb[(size_t)t * (size_t)hd + (size_t)i];
+            sc[t] = d * (double)a->scale;
+            if (sc[t] > mx) mx = sc[t];
+        }
+        for (int t = 0; t <= pos; t++) { sc[t] = exp(sc[t] - mx); sum += sc[t]; }
+        for (int i = 0; i < hd; i++) {
+            double acc = 0;
+            for (int t = 0; t <= pos; t++) acc += sc[t] * vb[(size_t)t * (size_t)hd + (size_t)i];
+            out[(size_t)h * (size_t)hd + (size_t)i] = (float)(acc / sum);
+        }
+    }
+}
+
+static double interp_silu(double v) { return v / (1.0 + exp(-v)); }
+
+/* Rejects the step before touching the KV cache, so a bad call changes nothing. */
+static int interp_step_valid(const ir_interp *it, int token, int pos) {
+    const ir_graph *g = it->g;
+    if (pos < 0 || (g->cfg.ctx > 0 && pos >= g->cfg.ctx)) return 0;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        if (n->op == IR_OP_EMBED && (token < 0 || token >= g->tensors[n->inputs[0]].shape[0])) return 0;
+        if (n->op == IR_OP_KV_STORE && pos >= g->tensors[n->inputs[1]].shape[1]) return 0;
+        if (n->op == IR_OP_ATTENTION && pos >= g->tensors[n->inputs[1]].shape[1]) return 0;
+    }
+    return 1;
+}
+
+const float *ir_interp_step(ir_interp *it, int token, int pos) {
+    const ir_graph *g = it->g;
+    if (!interp_step_valid(it, token, pos)) return NULL;
+    double *sc = malloc((size_t)(pos + 1) * sizeof(double));
+    if (!sc) return NULL;
+    it->token = token;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        const ir_attrs *a = &n->attrs;
+        float *y = n->output >= 0 ? it->buf[n->output] : NULL;
+        const ir_tensor *t0 = &g->tensors[n->inputs[0]];
+        const float *x0 = it->buf[n->inputs[0]];
+        const float *x1 = ir_op_table[n->op].n_inputs > 1 ? it->buf[n->inputs[1]] : NULL;
+        int64_t ne = n->output >= 0 ? ir_tensor_elems(&g->tensors[n->output]) : 0;
+        switch (n->op) {
+        case IR_OP_EMBED:
+            interp_weight_row(t0, token, y);
+            break;
+        case IR_OP_RMSNORM:
+            interp_rmsnorm(y, x0, x1, interp_rows(t0), interp_cols(t0), a->eps);
+            break;
+        case IR_OP_LINEAR:
+            interp_linear(it, y, x0, &g->tensors[n->inputs[1]]);
+            break;
+        case IR_OP_ROPE:
+            interp_rope(y, x0, a, pos);
+            break;
+        case IR_OP_KV_STORE: {
+            const ir_tensor *c = &g->tensors[n->inputs[1]];
+            float *cache = it->buf[n->inputs[1]];
+            int64_t ctx = c->shape[1], hd = c->shape[2];
+            for (int64_t h = 0; h < c->shape[0]; h++)
+                memcpy(cache + (h * ctx + pos) * hd, x0 + h * hd, (size_t)hd * sizeof(float));
+            break;
+        }
+        case IR_OP_ATTENTION:
+            interp_attention(y, x0, x1, it->buf[n->inputs[2]], a, g->tensors[n->inputs[1]].shape[1], pos, sc);
+            break;
+        case IR_OP_ADD:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)((double)x0[i] + x1[i]);
+            break;
+        case IR_OP_MUL:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)((double)x0[i] * x1[i]);
+            break;
+        case IR_OP_SILU:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)interp_silu(x0[i]);
+            break;
+        case IR_OP_SWIGLU:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)(interp_silu(x0[i]) * x1[i]);
+            break;
+        case IR_OP_SOFTMAX: {
+            int64_t cols = interp_cols(t0);
+            for (int64_t r = 0; r < interp_rows(t0); r++) {
+                const float *xr = x0 + r * cols;
+                double mx = -HUGE_VAL, sum = 0;
+                for (int64_t i = 0; i < cols; i++) if (xr[i] > mx) mx = xr[i];
+                for (int64_t i = 0; i < cols; i++) sum += exp((double)xr[i] - mx);
+                for (int64_t i = 0; i < cols; i++) y[r * cols + i] = (float)(exp((double)xr[i] - mx) / sum);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    free(sc);
+    return it->buf[g->logits];
+}

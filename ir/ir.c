@@ -1,0 +1,656 @@
+/* ir.c - graph construction, tables, verifier and text dump. */
+#include "ir.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tables ------------------------------------------------------------ */
+
+typedef struct { const char *name; int block_elems, block_bytes; uint32_t gguf; } dtype_info;
+static const dtype_info dtype_table[IR_DT_COUNT] = {
+#define X(n, s, be, bb, g) {s, be, bb, g},
+    IR_DTYPE_LIST(X)
+#undef X
+};
+
+static const char *const kind_names[IR_KIND_COUNT] = {
+#define X(n, s) s,
+    IR_KIND_LIST(X)
+#undef X
+};
+
+const ir_op_info ir_op_table[IR_OP_COUNT] = {
+#define X(n, s, ni, ho, se) {s, ni, ho, se},
+    IR_OP_LIST(X)
+#undef X
+};
+
+static int dtype_valid(ir_dtype t) { return (int)t >= 0 && t < IR_DT_COUNT; }
+static int op_valid(ir_opcode op) { return (int)op >= 0 && op < IR_OP_COUNT; }
+
+const char *ir_dtype_name(ir_dtype t) { return dtype_valid(t) ? dtype_table[t].name : "?"; }
+int ir_dtype_block_elems(ir_dtype t) { return dtype_valid(t) ? dtype_table[t].block_elems : 0; }
+int ir_dtype_block_bytes(ir_dtype t) { return dtype_valid(t) ? dtype_table[t].block_bytes : 0; }
+int ir_dtype_is_quant(ir_dtype t) { return ir_dtype_block_elems(t) > 1; }
+
+int ir_dtype_from_gguf(uint32_t gguf_type) {
+    for (int i = 0; i < IR_DT_COUNT; i++)
+        if (dtype_table[i].gguf == gguf_type) return i;
+    return -1;
+}
+
+int ir_dtype_from_name(const char *s) {
+    if (!s) return -1;
+    for (int i = 0; i < IR_DT_COUNT; i++)
+        if (strcmp(dtype_table[i].name, s) == 0) return i;
+    return -1;
+}
+
+size_t ir_row_bytes(ir_dtype t, int64_t n) {
+    if (!dtype_valid(t) || n <= 0) return 0;
+    int64_t be = dtype_table[t].block_elems;
+    return (size_t)((n + be - 1) / be) * (size_t)dtype_table[t].block_bytes;
+}
+
+const char *ir_kind_name(ir_kind k) {
+    return ((int)k >= 0 && k < IR_KIND_COUNT) ? kind_names[k] : "?";
+}
+
+int ir_op_from_name(const char *s) {
+    if (!s) return -1;
+    for (int i = 0; i < IR_OP_COUNT; i++)
+        if (strcmp(ir_op_table[i].name, s) == 0) return i;
+    return -1;
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+ir_graph *ir_graph_new(void) {
+    ir_graph *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    g->token_input = -1;
+    g->logits = -1;
+    g->scratch_offset = -1;
+    g->cfg.kv_dtype = IR_DT_F32;
+    return g;
+}
+
+void ir_graph_free(ir_graph *g) {
+    if (!g) return;
+    for (int i = 0; i < g->n_tensors; i++) free(g->tensors[i].owned);
+    free(g->tensors);
+    free(g->nodes);
+    free(g);
+}
+
+static int grow(void **arr, int *cap, int need, size_t elem) {
+    if (need <= *cap) return 0;
+    int nc = *cap ? *cap * 2 : 64;
+    while (nc < need) nc *= 2;
+    void *p = realloc(*arr, (size_t)nc * elem);
+    if (!p) return -1;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+int ir_tensor_add(ir_graph *g, const char *name, ir_kind kind, ir_dtype dt,
+                  int ndim, const int64_t *shape) {
+    if (!g || ndim < 0 || ndim > IR_MAX_DIMS || (ndim > 0 && !shape)) return -1;
+    if (grow((void **)&g->tensors, &g->cap_tensors, g->n_tensors + 1, sizeof *g->tensors)) return -1;
+    ir_tensor *t = &g->tensors[g->n_tensors];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name ? name : "");
+    t->kind = kind;
+    t->dtype = dt;
+    t->ndim = ndim;
+    for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+    t->arena_offset = -1;
+    t->blob_offset = -1;
+    t->first_use = t->last_use = -1;
+    return g->n_tensors++;
+}
+
+int ir_weight_add(ir_graph *g, const char *name, ir_dtype dt, int ndim,
+                  const int64_t *shape, const void *data, size_t nbytes) {
+    int id = ir_tensor_add(g, name, IR_KIND_WEIGHT, dt, ndim, shape);
+    if (id < 0) return -1;
+    g->tensors[id].data = data;
+    g->tensors[id].nbytes = nbytes;
+    return id;
+}
+
+ir_attrs ir_attrs_none(void) {
+    ir_attrs a;
+    memset(&a, 0, sizeof a);
+    a.layer = -1;
+    return a;
+}
+
+int ir_node_add(ir_graph *g, ir_opcode op, const int *inputs, const ir_attrs *attrs,
+                const char *out_name, int out_ndim, const int64_t *out_shape) {
+    if (!g || !op_valid(op)) return -1;
+    const ir_op_info *oi = &ir_op_table[op];
+    int out = -1;
+    if (oi->has_output) {
+        out = ir_tensor_add(g, out_name, IR_KIND_ACT, IR_DT_F32, out_ndim, out_shape);
+        if (out < 0) return -1;
+    }
+    if (grow((void **)&g->nodes, &g->cap_nodes, g->n_nodes + 1, sizeof *g->nodes)) {
+        if (out >= 0) g->n_tensors--;
+        return -1;
+    }
+    ir_node *n = &g->nodes[g->n_nodes++];
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    for (int i = 0; i < IR_MAX_INPUTS; i++)
+        n->inputs[i] = (i < oi->n_inputs && inputs) ? inputs[i] : -1;
+    n->attrs = attrs ? *attrs : ir_attrs_none();
+    n->output = out;
+    return out;
+}
+
+int ir_tensor_find(const ir_graph *g, const char *name) {
+    if (!g || !name) return -1;
+    for (int i = 0; i < g->n_tensors; i++)
+        if (strcmp(g->tensors[i].name, name) == 0) return i;
+    return -1;
+}
+
+int64_t ir_tensor_elems(const ir_tensor *t) {
+    int64_t n = 1;
+    for (int i = 0; i < t->ndim; i++) n *= t->shape[i];
+    return n;
+}
+
+size_t ir_tensor_bytes(const ir_tensor *t) {
+    if (t->ndim == 0) return ir_row_bytes(t->dtype, 1);
+    int64_t row = t->shape[t->ndim - 1];
+    if (row <= 0) return 0;
+    return (size_t)(ir_tensor_elems(t) / row) * ir_row_bytes(t->dtype, row);
+}
+
+/* ---- verifier ---------------------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t cap, len;
+    int n;
+} errbuf;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void err_add(errbuf *e, const char *fmt, ...) {
+    e->n++;
+    if (!e->buf || e->cap == 0 || e->len + 1 >= e->cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+    va_end(ap);
+    if (k < 0) return;
+    e->len += (size_t)k;
+    if (e->len + 1 >= e->cap) {
+        e->len = e->cap - 1;
+        return;
+    }
+    e->buf[e->len++] = '\n';
+    e->buf[e->len] = 0;
+}
+
+static int is_kv_dtype(ir_dtype t) { return t == IR_DT_F32 || t == IR_DT_F16; }
+
+/* Expected kind of each input, by op. */
+static ir_kind input_kind(ir_opcode op, int i) {
+    switch (op) {
+    case IR_OP_EMBED: return i == 0 ? IR_KIND_WEIGHT : IR_KIND_INPUT;
+    case IR_OP_RMSNORM:
+    case IR_OP_LINEAR:
+    case IR_OP_ROPE: return i == 1 ? IR_KIND_WEIGHT : IR_KIND_ACT;
+    case IR_OP_KV_STORE: return i == 1 ? IR_KIND_STATE : IR_KIND_ACT;
+    case IR_OP_ATTENTION: return i == 0 ? IR_KIND_ACT : IR_KIND_STATE;
+    default: return IR_KIND_ACT;
+    }
+}
+
+/* Checks one cache tensor against [n_kv][ctx][head_dim]; n_kv/hd <= 0 = any. */
+static void check_cache(const ir_graph *g, errbuf *e, int ni, const char *op, const ir_tensor *c,
+                        int n_kv, int hd) {
+    if (c->ndim != 3) {
+        err_add(e, "node %d (%s): cache \"%s\" must be [n_kv][ctx][head_dim], has %d dims",
+                ni, op, c->name, c->ndim);
+        return;
+    }
+    if (!is_kv_dtype(c->dtype))
+        err_add(e, "node %d (%s): cache \"%s\" dtype %s, must be f32 or f16", ni, op, c->name,
+                ir_dtype_name(c->dtype));
+    if ((n_kv > 0 && c->shape[0] != n_kv) || (hd > 0 && c->shape[2] != hd))
+        err_add(e, "node %d (%s): cache \"%s\" shape [%lld][%lld][%lld], expected [%d][ctx][%d]",
+                ni, op, c->name, (long long)c->shape[0], (long long)c->shape[1],
+                (long long)c->shape[2], n_kv, hd);
+    if (g->cfg.ctx > 0 && c->shape[1] != g->cfg.ctx)
+        err_add(e, "node %d (%s): cache \"%s\" has %lld positions, ctx is %d", ni, op, c->name,
+                (long long)c->shape[1], g->cfg.ctx);
+}
+
+static void check_shapes(const ir_graph *g, errbuf *e, int ni) {
+    const ir_node *n = &g->nodes[ni];
+    const char *op = ir_op_table[n->op].name;
+    const ir_tensor *in[IR_MAX_INPUTS] = {0};
+    for (int i = 0; i < ir_op_table[n->op].n_inputs; i++) in[i] = &g->tensors[n->inputs[i]];
+    const ir_tensor *out = n->output >= 0 ? &g->tensors[n->output] : NULL;
+    int64_t out_n = out ? ir_tensor_elems(out) : 0;
+    const ir_attrs *a = &n->attrs;
+
+    switch (n->op) {
+    case IR_OP_EMBED:
+        if (in[0]->ndim != 2) {
+            err_add(e, "node %d (%s): table must be [V][D], has %d dims", ni, op, in[0]->ndim);
+            break;
+        }
+        if (ir_tensor_elems(in[1]) != 1 || in[1]->dtype != IR_DT_I32)
+            err_add(e, "node %d (%s): token must be i32[1]", ni, op);
+        if (out_n != in[0]->shape[1])
+            err_add(e, "node %d (%s): output has %lld elements, table rows have %lld", ni, op,
+                    (long long)out_n, (long long)in[0]->shape[1]);
+        break;
+    case IR_OP_RMSNORM:
+        if (ir_tensor_elems(in[1]) != ir_tensor_elems(in[0]))
+            err_add(e, "node %d (%s): weight has %lld elements, x has %lld", ni, op,
+                    (long long)ir_tensor_elems(in[1]), (long long)ir_tensor_elems(in[0]));
+        if (out_n != ir_tensor_elems(in[0]))
+            err_add(e, "node %d (%s): output has %lld elements, x has %lld", ni, op,
+                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
+        if (!(a->eps >= 0.0f))
+            err_add(e, "node %d (%s): eps %g must be >= 0", ni, op, (double)a->eps);
+        break;
+    case IR_OP_LINEAR:
+        if (in[1]->ndim != 2) {
+            err_add(e, "node %d (%s): weight must be [N][K], has %d dims", ni, op, in[1]->ndim);
+            break;
+        }
+        if (ir_tensor_elems(in[0]) != in[1]->shape[1])
+            err_add(e, "node %d (%s): x has %lld elements, weight is [%lld][%lld]", ni, op,
+                    (long long)ir_tensor_elems(in[0]), (long long)in[1]->shape[0],
+                    (long long)in[1]->shape[1]);
+        if (out_n != in[1]->shape[0])
+            err_add(e, "node %d (%s): output has %lld elements, weight is [%lld][%lld]", ni, op,
+                    (long long)out_n, (long long)in[1]->shape[0], (long long)in[1]->shape[1]);
+        break;
+    case IR_OP_ROPE: {
+        const ir_tensor *tb = in[1];
+        if (a->n_heads <= 0 || a->head_dim <= 0)
+            err_add(e, "node %d (%s): n_heads %d, head_dim %d must be > 0", ni, op, a->n_heads,
+                    a->head_dim);
+        else if ((int64_t)a->n_heads * a->head_dim != ir_tensor_elems(in[0]))
+            err_add(e, "node %d (%s): n_heads*head_dim = %d, x has %lld elements", ni, op,
+                    a->n_heads * a->head_dim, (long long)ir_tensor_elems(in[0]));
+        if (a->rope_dim <= 0 || a->rope_dim % 2 || a->rope_dim > a->head_dim)
+            err_add(e, "node %d (%s): rope_dim %d must be even, > 0 and <= head_dim %d", ni, op,
+                    a->rope_dim, a->head_dim);
+        if (tb->dtype != IR_DT_F32)
+            err_add(e, "node %d (%s): table dtype %s, must be f32", ni, op, ir_dtype_name(tb->dtype));
+        if (tb->ndim != 3 || tb->shape[1] != a->rope_dim / 2 || tb->shape[2] != 2)
+            err_add(e, "node %d (%s): table must be [ctx][%d][2]", ni, op, a->rope_dim / 2);
+        else if (g->cfg.ctx > 0 && tb->shape[0] < g->cfg.ctx)
+            err_add(e, "node %d (%s): table has %lld positions, ctx is %d", ni, op,
+                    (long long)tb->shape[0], g->cfg.ctx);
+        if (out_n != ir_tensor_elems(in[0]))
+            err_add(e, "node %d (%s): output has %lld elements, x has %lld", ni, op,
+                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
+        break;
+    }
+    case IR_OP_KV_STORE:
+        check_cache(g, e, ni, op, in[1], 0, 0);
+        if (in[1]->ndim == 3 && ir_tensor_elems(in[0]) != in[1]->shape[0] * in[1]->shape[2])
+            err_add(e, "node %d (%s): x has %lld elements, cache holds %lld per position", ni, op,
+                    (long long)ir_tensor_elems(in[0]),
+                    (long long)(in[1]->shape[0] * in[1]->shape[2]));
+        break;
+    case IR_OP_ATTENTION:
+        if (a->n_heads <= 0 || a->n_kv_heads <= 0 || a->head_dim <= 0) {
+            err_add(e, "node %d (%s): n_heads %d, n_kv_heads %d, head_dim %d must be > 0", ni, op,
+                    a->n_heads, a->n_kv_heads, a->head_dim);
+            break;
+        }
+        if (a->n_heads % a->n_kv_heads)
+            err_add(e, "node %d (%s): n_heads %d not a multiple of n_kv_heads %d", ni, op,
+                    a->n_heads, a->n_kv_heads);
+        if ((int64_t)a->n_heads * a->head_dim != ir_tensor_elems(in[0]))
+            err_add(e, "node %d (%s): n_heads*head_dim = %d, q has %lld elements", ni, op,
+                    a->n_heads * a->head_dim, (long long)ir_tensor_elems(in[0]));
+        check_cache(g, e, ni, op, in[1], a->n_kv_heads, a->head_dim);
+        check_cache(g, e, ni, op, in[2], a->n_kv_heads, a->head_dim);
+        if (n->inputs[1] == n->inputs[2])
+            err_add(e, "node %d (%s): k and v caches are the same tensor", ni, op);
+        else if (in[1]->dtype != in[2]->dtype)
+            err_add(e, "node %d (%s): k cache %s, v cache %s", ni, op,
+                    ir_dtype_name(in[1]->dtype), ir_dtype_name(in[2]->dtype));
+        if (out_n != ir_tensor_elems(in[0]))
+            err_add(e, "node %d (%s): output has %lld elements, q has %lld", ni, op,
+                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
+        break;
+    case IR_OP_ADD:
+    case IR_OP_MUL:
+    case IR_OP_SWIGLU:
+        if (ir_tensor_elems(in[0]) != ir_tensor_elems(in[1]))
+            err_add(e, "node %d (%s): operands have %lld and %lld elements", ni, op,
+                    (long long)ir_tensor_elems(in[0]), (long long)ir_tensor_elems(in[1]));
+        /* fallthrough */
+    case IR_OP_SILU:
+    case IR_OP_SOFTMAX:
+        if (out_n != ir_tensor_elems(in[0]))
+            err_add(e, "node %d (%s): output has %lld elements, operand has %lld", ni, op,
+                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
+        break;
+    default: break;
+    }
+}
+
+static int ranges_overlap(int64_t a0, int64_t an, int64_t b0, int64_t bn) {
+    return a0 < b0 + bn && b0 < a0 + an;
+}
+
+static void check_arena(const ir_graph *g, errbuf *e, const int *producer) {
+    int nt = g->n_tensors;
+    /* intervals must cover every live use, or the overlap check below means nothing */
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
+            const ir_tensor *t = &g->tensors[n->inputs[k]];
+            if (t->kind == IR_KIND_ACT && t->arena_offset != -1 &&
+                (t->first_use > i || t->last_use < i))
+                err_add(e, "node %d (%s): input \"%s\" read outside its live range %d..%d", i,
+                        ir_op_table[n->op].name, t->name, t->first_use, t->last_use);
+        }
+    }
+    for (int i = 0; i < nt; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE) || t->arena_offset == -1)
+            continue;
+        int64_t sz = (int64_t)ir_tensor_bytes(t);
+        /* kvlayout sizes the KV region before memplan sizes the whole arena */
+        int64_t limit = t->kind == IR_KIND_STATE ? g->kv_bytes : g->arena_bytes;
+        if (t->arena_offset < 0 || t->arena_offset + sz > limit)
+            err_add(e, "tensor %d \"%s\": arena@%lld+%lld outside the %s (%lld bytes)", i, t->name,
+                    (long long)t->arena_offset, (long long)sz,
+                    t->kind == IR_KIND_STATE ? "kv region" : "arena", (long long)limit);
+        if (t->kind == IR_KIND_ACT) {
+            if (t->first_use < 0 || t->last_use < t->first_use)
+                err_add(e, "tensor %d \"%s\": planned without a live range", i, t->name);
+            else if (producer[i] >= 0 && t->first_use > producer[i])
+                err_add(e, "tensor %d \"%s\": live range %d..%d starts after its producer %d", i,
+                        t->name, t->first_use, t->last_use, producer[i]);
+            if (i == g->logits && t->last_use < g->n_nodes - 1)
+                err_add(e, "tensor %d \"%s\": logits must live to the end of the step (last_use %d)",
+                        i, t->name, t->last_use);
+        }
+        if (g->scratch_bytes > 0 && g->scratch_offset >= 0 &&
+            ranges_overlap(t->arena_offset, sz, g->scratch_offset, g->scratch_bytes))
+            err_add(e, "tensor %d \"%s\": overlaps the scratch region", i, t->name);
+        for (int j = i + 1; j < nt; j++) {
+            const ir_tensor *u = &g->tensors[j];
+            if (u->dead || (u->kind != IR_KIND_ACT && u->kind != IR_KIND_STATE) ||
+                u->arena_offset == -1)
+                continue;
+            /* state lives forever; activations only over [first_use, last_use] */
+            int both_act = t->kind == IR_KIND_ACT && u->kind == IR_KIND_ACT;
+            if (both_act && (t->last_use < u->first_use || u->last_use < t->first_use)) continue;
+            if (ranges_overlap(t->arena_offset, sz, u->arena_offset, (int64_t)ir_tensor_bytes(u)))
+                err_add(e, "tensor %d \"%s\" and tensor %d \"%s\": overlapping arena memory while both live",
+                        i, t->name, j, u->name);
+        }
+    }
+    if (g->arena_bytes > 0 && g->kv_bytes > g->arena_bytes)
+        err_add(e, "kv region (%lld bytes) larger than the arena (%lld bytes)", (long long)g->kv_bytes,
+                (long long)g->arena_bytes);
+    if (g->scratch_bytes > 0 && g->scratch_offset >= 0 &&
+        g->scratch_offset + g->scratch_bytes > g->arena_bytes)
+        err_add(e, "scratch @%lld+%lld outside the arena (%lld bytes)", (long long)g->scratch_offset,
+                (long long)g->scratch_bytes, (long long)g->arena_bytes);
+}
+
+int ir_verify(const ir_graph *g, char *err, size_t errlen) {
+    errbuf e = {err, errlen, 0, 0};
+    if (err && errlen) err[0] = 0;
+    if (!g) {
+        err_add(&e, "graph is NULL");
+        return -1;
+    }
+    int nt = g->n_tensors;
+    int *producer = malloc(((size_t)nt + 1) * sizeof *producer);
+    if (!producer) {
+        err_add(&e, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < nt; i++) producer[i] = -1;
+
+    for (int i = 0; i < nt; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead) continue;
+        if ((int)t->kind < 0 || t->kind >= IR_KIND_COUNT)
+            err_add(&e, "tensor %d \"%s\": invalid kind %d", i, t->name, (int)t->kind);
+        if (!dtype_valid(t->dtype)) {
+            err_add(&e, "tensor %d \"%s\": invalid dtype %d", i, t->name, (int)t->dtype);
+            continue;
+        }
+        if (t->ndim < 1 || t->ndim > IR_MAX_DIMS) {
+            err_add(&e, "tensor %d \"%s\": ndim %d not in 1..%d", i, t->name, t->ndim, IR_MAX_DIMS);
+            continue;
+        }
+        int bad = 0;
+        for (int d = 0; d < t->ndim; d++) bad |= t->shape[d] <= 0;
+        if (bad) {
+            err_add(&e, "tensor %d \"%s\": non-positive dimension", i, t->name);
+            continue;
+        }
+        if (t->kind == IR_KIND_WEIGHT) {
+            if (!t->data)
+                err_add(&e, "tensor %d \"%s\": weight has no data", i, t->name);
+            if (t->nbytes != ir_tensor_bytes(t))
+                err_add(&e, "tensor %d \"%s\": weight has %zu bytes, %s%s needs %zu", i, t->name,
+                        t->nbytes, ir_dtype_name(t->dtype), t->ndim == 1 ? "[n]" : "[..]",
+                        ir_tensor_bytes(t));
+        }
+        if (t->kind == IR_KIND_ACT && t->dtype != IR_DT_F32)
+            err_add(&e, "tensor %d \"%s\": activation dtype %s, must be f32", i, t->name,
+                    ir_dtype_name(t->dtype));
+    }
+
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (!op_valid(n->op)) {
+            err_add(&e, "node %d: invalid op %d", i, (int)n->op);
+            continue;
+        }
+        const ir_op_info *oi = &ir_op_table[n->op];
+        if (n->dead) {
+            if (n->output >= 0 && n->output < nt && !g->tensors[n->output].dead)
+                err_add(&e, "node %d (%s): dead node with live output \"%s\"", i, oi->name,
+                        g->tensors[n->output].name);
+            continue;
+        }
+        int ok = 1;
+        for (int k = 0; k < IR_MAX_INPUTS; k++) {
+            int id = n->inputs[k];
+            if (k >= oi->n_inputs) {
+                if (id != -1) {
+                    err_add(&e, "node %d (%s): %s takes %d inputs, input %d is set", i, oi->name,
+                            oi->name, oi->n_inputs, k);
+                    ok = 0;
+                }
+                continue;
+            }
+            if (id < 0 || id >= nt) {
+                err_add(&e, "node %d (%s): input %d is not a tensor id (%d)", i, oi->name, k, id);
+                ok = 0;
+                continue;
+            }
+            const ir_tensor *t = &g->tensors[id];
+            if (t->dead) {
+                err_add(&e, "node %d (%s): input %d \"%s\" is dead", i, oi->name, k, t->name);
+                ok = 0;
+                continue;
+            }
+            if (t->kind == IR_KIND_ACT && producer[id] < 0) {
+                err_add(&e, "node %d (%s): input %d \"%s\" used before it is defined", i, oi->name,
+                        k, t->name);
+                ok = 0;
+            }
+            ir_kind want = input_kind(n->op, k);
+            if (t->kind != want) {
+                err_add(&e, "node %d (%s): input %d \"%s\" is %s, expected %s", i, oi->name, k,
+                        t->name, ir_kind_name(t->kind), ir_kind_name(want));
+                ok = 0;
+            }
+        }
+        if (oi->has_output) {
+            int o = n->output;
+            if (o < 0 || o >= nt) {
+                err_add(&e, "node %d (%s): output is not a tensor id (%d)", i, oi->name, o);
+                ok = 0;
+            } else {
+                const ir_tensor *t = &g->tensors[o];
+                if (t->kind != IR_KIND_ACT) {
+                    err_add(&e, "node %d (%s): output \"%s\" is %s, must be act", i, oi->name,
+                            t->name, ir_kind_name(t->kind));
+                    ok = 0;
+                } else if (producer[o] >= 0) {
+                    err_add(&e, "node %d (%s): output \"%s\" already assigned by node %d", i,
+                            oi->name, t->name, producer[o]);
+                } else {
+                    producer[o] = i;
+                }
+                if (t->dead) {
+                    err_add(&e, "node %d (%s): live node with dead output \"%s\"", i, oi->name,
+                            t->name);
+                    ok = 0;
+                }
+                for (int k = 0; k < oi->n_inputs; k++)
+                    if (n->inputs[k] == o) {
+                        err_add(&e, "node %d (%s): output \"%s\" is also an input", i, oi->name,
+                                t->name);
+                        ok = 0;
+                    }
+            }
+        } else if (n->output != -1) {
+            err_add(&e, "node %d (%s): %s has no output, output is %d", i, oi->name, oi->name,
+                    n->output);
+        }
+        if (ok) check_shapes(g, &e, i);
+    }
+
+    if (g->token_input >= 0) {
+        if (g->token_input >= nt || g->tensors[g->token_input].kind != IR_KIND_INPUT)
+            err_add(&e, "token input %d is not an input tensor", g->token_input);
+    }
+    if (g->logits < 0 || g->logits >= nt) {
+        err_add(&e, "logits tensor id %d is not a tensor", g->logits);
+    } else {
+        const ir_tensor *t = &g->tensors[g->logits];
+        if (t->dead || t->kind != IR_KIND_ACT || producer[g->logits] < 0)
+            err_add(&e, "logits tensor \"%s\" is not produced by a live node", t->name);
+    }
+
+    if (e.n == 0) check_arena(g, &e, producer);
+    free(producer);
+    return e.n ? -1 : 0;
+}
+
+/* ---- dump -------------------------------------------------------------- */
+
+static void print_ref(const ir_graph *g, int id, FILE *out) {
+    if (id < 0 || id >= g->n_tensors) {
+        fprintf(out, "%%?%d", id);
+        return;
+    }
+    switch (g->tensors[id].kind) {
+    case IR_KIND_WEIGHT: fprintf(out, "%%w%d", id); break;
+    case IR_KIND_STATE: fprintf(out, "%%s%d", id); break;
+    case IR_KIND_INPUT: fprintf(out, "%%in%d", id); break;
+    default: fprintf(out, "%%%d", id); break;
+    }
+}
+
+static void print_type(const ir_tensor *t, FILE *out) {
+    fputs(ir_dtype_name(t->dtype), out);
+    for (int d = 0; d < t->ndim; d++) fprintf(out, "[%lld]", (long long)t->shape[d]);
+}
+
+static void print_attrs(const ir_node *n, FILE *out) {
+    const ir_attrs *a = &n->attrs;
+    switch (n->op) {
+    case IR_OP_RMSNORM: fprintf(out, " {eps %g}", (double)a->eps); break;
+    case IR_OP_ROPE:
+        fprintf(out, " {heads %d, head_dim %d, rope_dim %d, theta %g, %s}", a->n_heads, a->head_dim,
+                a->rope_dim, (double)a->rope_theta, a->rope_neox ? "neox" : "norm");
+        break;
+    case IR_OP_ATTENTION:
+        fprintf(out, " {heads %d/%d, head_dim %d, scale %g}", a->n_heads, a->n_kv_heads,
+                a->head_dim, (double)a->scale);
+        break;
+    default: break;
+    }
+}
+
+void ir_dump(const ir_graph *g, FILE *out) {
+    const ir_model_info *m = &g->info;
+    fprintf(out,
+            "model %s \"%s\": dim %d, layers %d, heads %d/%d, head_dim %d, ffn %d, vocab %d, ctx %d\n",
+            m->arch, m->name, m->dim, m->n_layers, m->n_heads, m->n_kv_heads, m->head_dim,
+            m->hidden_dim, m->vocab_size, g->cfg.ctx > 0 ? g->cfg.ctx : m->ctx_len);
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind == IR_KIND_ACT) continue;
+        fprintf(out, "%-6s ", ir_kind_name(t->kind));
+        print_ref(g, i, out);
+        fprintf(out, " \"%s\" ", t->name);
+        print_type(t, out);
+        if (t->kind == IR_KIND_WEIGHT) {
+            fprintf(out, "  %zu bytes", t->nbytes);
+            if (t->blob_offset >= 0) fprintf(out, " blob@%lld", (long long)t->blob_offset);
+        }
+        if (t->kind == IR_KIND_STATE && t->arena_offset >= 0)
+            fprintf(out, " arena@%lld", (long long)t->arena_offset);
+        fputc('\n', out);
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead || !op_valid(n->op)) continue;
+        const ir_op_info *oi = &ir_op_table[n->op];
+        if (n->output >= 0 && n->output < g->n_tensors) {
+            const ir_tensor *t = &g->tensors[n->output];
+            print_ref(g, n->output, out);
+            fprintf(out, " \"%s\" ", t->name);
+            print_type(t, out);
+            fputs(" = ", out);
+        }
+        fputs(oi->name, out);
+        for (int k = 0; k < oi->n_inputs; k++) {
+            fputs(k ? ", " : " ", out);
+            print_ref(g, n->inputs[k], out);
+        }
+        print_attrs(n, out);
+        int semi = 0;
+        if (n->output >= 0 && n->output < g->n_tensors) {
+            const ir_tensor *t = &g->tensors[n->output];
+            if (t->arena_offset >= 0) {
+                fprintf(out, "  ; arena@%lld live %d..%d", (long long)t->arena_offset,
+                        t->first_use, t->last_use);
+                semi = 1;
+            }
+            if (n->output == g->logits) {
+                fputs(semi ? ", logits" : "  ; logits", out);
+                semi = 1;
+            }
+        }
+        if (n->attrs.layer >= 0) fprintf(out, "%slayer %d", semi ? ", " : "  ; ", n->attrs.layer);
+        fputc('\n', out);
+    }
+    if (g->arena_bytes > 0)
+        fprintf(out, "arena: %lld bytes (act %lld, kv %lld, scratch %lld; naive %lld)\n",
+                (long long)g->arena_bytes, (long long)g->act_bytes, (long long)g->kv_bytes,
+                (long long)g->scratch_bytes, (long long)g->naive_bytes);
+}

@@ -1,0 +1,227 @@
+/* test_arch.c - the llama builder: the graph it makes from a good model, and
+ * the user-facing error text for each kind of bad model. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "diag.h"
+#include "gguf.h"
+#include "gguf_write.h"
+#include "model.h"
+#include "tiny_llama.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+    printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+static const ir_config cfg8 = {8, IR_DT_F32, IR_WEIGHTS_KEEP};
+
+static void test_good(void) {
+    tiny_params p = tiny_default();
+    gguf_file *f = tiny_make(&p);
+    lmcc_error_clear();
+    ir_graph *g = f ? lmcc_build_graph(f, "tiny.gguf", &cfg8) : NULL;
+    CHECK(g, "good model: %s", lmcc_error_text());
+    if (!g) { gguf_close(f); return; }
+    char err[2048];
+    CHECK(ir_verify(g, err, sizeof err) == 0, "built graph fails the verifier:\n%s", err);
+    const ir_model_info *in = &g->info;
+    CHECK(!strcmp(in->arch, "llama") && in->dim == 4 && in->hidden_dim == 6 && in->n_layers == 1 &&
+          in->n_heads == 2 && in->n_kv_heads == 1 && in->head_dim == 2 && in->vocab_size == 5 &&
+          in->ctx_len == 16 && in->rope_dim == 2 && in->rope_neox == 0 && in->rope_theta == 10000.0f &&
+          in->rms_eps == 1e-5f && !in->tied_output, "model info");
+    CHECK(!strcmp(in->name, "tiny"), "name from the file stem, got '%s'", in->name);
+    CHECK(g->cfg.ctx == 8, "cfg copied");
+    /* weights alias the file's bytes */
+    int q = ir_tensor_find(g, "blk.0.attn_q.weight");
+    CHECK(q >= 0 && g->tensors[q].data == gguf_find_tensor(f, "blk.0.attn_q.weight")->data &&
+          g->tensors[q].shape[0] == 4 && g->tensors[q].shape[1] == 4 && g->tensors[q].kind == IR_KIND_WEIGHT,
+          "attn_q weight");
+    int k = ir_tensor_find(g, "blk.0.attn_k.weight");
+    CHECK(k >= 0 && g->tensors[k].shape[0] == 2 && g->tensors[k].shape[1] == 4, "attn_k is [n_kv*hd][dim]");
+    int kc = ir_tensor_find(g, "kv.0.k"), vc = ir_tensor_find(g, "kv.0.v");
+    CHECK(kc >= 0 && vc >= 0 && g->tensors[kc].kind == IR_KIND_STATE && g->tensors[kc].ndim == 3 &&
+          g->tensors[kc].shape[0] == 1 && g->tensors[kc].shape[1] == 8 && g->tensors[kc].shape[2] == 2,
+          "kv cache [n_kv][ctx][hd]");
+    CHECK(ir_tensor_find(g, "l0.xb") >= 0, "readable activation names");
+    CHECK(g->token_input >= 0 && g->tensors[g->token_input].kind == IR_KIND_INPUT &&
+          g->tensors[g->token_input].dtype == IR_DT_I32, "token input");
+    CHECK(g->logits >= 0 && ir_tensor_elems(&g->tensors[g->logits]) == 5, "logits [vocab]");
+    /* rope table: cos/sin of pos * theta^(-2i/rope_dim), here one pair per position */
+    int rt = ir_tensor_find(g, "rope.table");
+    CHECK(rt >= 0 && g->tensors[rt].owned && g->tensors[rt].shape[0] == 8 && g->tensors[rt].shape[1] == 1,
+          "rope table [ctx][rope_dim/2][2]");
+    if (rt >= 0) {
+        const float *t = g->tensors[rt].data;
+        for (int pos = 0; pos < 8; pos++)
+            CHECK(fabsf(t[2 * pos] - (float)cos(pos)) < 1e-6f && fabsf(t[2 * pos + 1] - (float)sin(pos)) < 1e-6f,
+                  "rope table at pos %d", pos);
+    }
+    /* count ops: embed + per layer 16 + 2 */
+    int counts[IR_OP_COUNT] = {0};
+    for (int i = 0; i < g->n_nodes; i++) counts[g->nodes[i].op]++;
+    CHECK(counts[IR_OP_EMBED] == 1 && counts[IR_OP_ROPE] == 2 && counts[IR_OP_KV_STORE] == 2 &&
+          counts[IR_OP_ATTENTION] == 1 && counts[IR_OP_LINEAR] == 8 && counts[IR_OP_RMSNORM] == 3 &&
+          counts[IR_OP_SWIGLU] == 1 && counts[IR_OP_ADD] == 2, "op mix");
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_ATTENTION)
+            CHECK(fabsf(g->nodes[i].attrs.scale - (float)(1 / sqrt(2.0))) < 1e-7f && g->nodes[i].attrs.n_kv_heads == 1,
+                  "attention attrs");
+    ir_graph_free(g);
+    gguf_close(f);
+
+    p.tied = 1;
+    f = tiny_make(&p);
+    g = f ? lmcc_build_graph(f, "dir/m.v2.gguf", &cfg8) : NULL;
+    CHECK(g && g->info.tied_output, "tied output");
+    CHECK(g && !strcmp(g->info.name, "m.v2"), "name stem, got '%s'", g ? g->info.name : "");
+    ir_graph_free(g);
+    gguf_close(f);
+}
+
+typedef void (*mutator)(gguf_file *f);
+
+static void expect_error(const char *what, tiny_params p, mutator mut, const char *want) {
+    gguf_file *f = tiny_make(&p);
+    CHECK(f, "%s: tiny_make", what);
+    if (!f) return;
+    if (mut) mut(f);
+    lmcc_error_clear();
+    ir_graph *g = lmcc_build_graph(f, "bad.gguf", &cfg8);
+    const char *e = lmcc_error_text();
+    CHECK(!g, "%s: accepted", what);
+    CHECK(strstr(e, want) != NULL && !strncmp(e, "bad.gguf: ", 10), "%s: error '%s' lacks '%s'", what, e, want);
+    if (!failures) printf("%-26s -> %s\n", what, e);
+    ir_graph_free(g);
+    gguf_close(f);
+}
+
+static void m_no_attn_k(gguf_file *f) { strcpy(tiny_tensor(f, "blk.0.attn_k.weight")->name, "blk.0.attn_kk.weight"); }
+static void m_shape_q(gguf_file *f) { tiny_tensor(f, "blk.0.attn_q.weight")->ne[1] = 3; }
+static void m_shape_norm(gguf_file *f) { tiny_tensor(f, "output_norm.weight")->ne[0] = 5; }
+static void m_type(gguf_file *f) { tiny_tensor(f, "blk.0.ffn_up.weight")->type = 77; }
+static void m_arch(gguf_file *f) { tiny_kv(f, "general.architecture")->val.v.s = tiny_str(f, "gpt9"); }
+static void m_no_arch(gguf_file *f) { tiny_kv(f, "general.architecture")->key = tiny_str(f, "general.archi"); }
+static void m_no_blocks(gguf_file *f) { tiny_kv(f, "llama.block_count")->key = tiny_str(f, "llama.blocks"); }
+static void m_heads3(gguf_file *f) { tiny_kv(f, "llama.attention.head_count")->val.v.u = 3; }
+static void m_kv3(gguf_file *f) { tiny_kv(f, "llama.attention.head_count_kv")->val.v.u = 3; }
+static void m_rope_odd(gguf_file *f) { tiny_kv(f, "llama.rope.dimension_count")->val.v.u = 1; }
+static void m_rope_big(gguf_file *f) { tiny_kv(f, "llama.rope.dimension_count")->val.v.u = 4; }
+static void m_dim0(gguf_file *f) { tiny_kv(f, "llama.embedding_length")->val.v.u = 0; }
+static void m_ffn_str(gguf_file *f) {
+    gguf_kv *kv = tiny_kv(f, "llama.feed_forward_length");
+    kv->val.type = GGUF_T_STRING;
+    kv->val.v.s = tiny_str(f, "six");
+}
+static void m_theta_neg(gguf_file *f) { tiny_kv(f, "llama.rope.freq_base")->val.v.f = -1; }
+
+static void test_errors(void) {
+    tiny_params p = tiny_default();
+    expect_error("missing tensor", p, m_no_attn_k, "missing tensor 'blk.0.attn_k.weight'");
+    expect_error("wrong shape", p, m_shape_q, "tensor 'blk.0.attn_q.weight' has shape [3, 4], expected [4, 4]");
+    expect_error("wrong 1-d shape", p, m_shape_norm, "tensor 'output_norm.weight' has shape [5], expected [4]");
+    expect_error("unreadable type", p, m_type, "tensor 'blk.0.ffn_up.weight' has ggml type 77, which lmcc cannot read");
+    expect_error("unknown architecture", p, m_arch, "unknown architecture 'gpt9' (supported: llama)");
+    expect_error("no architecture", p, m_no_arch, "missing required key 'general.architecture'");
+    expect_error("missing key", p, m_no_blocks, "missing required key 'llama.block_count'");
+    expect_error("heads not dividing dim", p, m_heads3, "head_count 3 does not divide embedding_length 4");
+    expect_error("kv not dividing heads", p, m_kv3, "head_count_kv 3 does not divide attention.head_count 2");
+    expect_error("odd rope dim", p, m_rope_odd, "rope.dimension_count 1 must be even");
+    expect_error("rope dim > head dim", p, m_rope_big, "rope.dimension_count 4 must be even and at most the head size 2");
+    expect_error("zero dim", p, m_dim0, "'llama.embedding_length' = 0 is out of range");
+    expect_error("key of wrong type", p, m_ffn_str, "'llama.feed_forward_length' has type");
+    expect_error("negative theta", p, m_theta_neg, "rope.freq_base -1 must be positive");
+    p.n_heads = 4; p.dim = 8; p.n_kv = 4; p.rope_dim = 2;
+    expect_error("kv not dividing 4 heads", p, m_kv3, "head_count_kv 3 does not divide attention.head_count 4");
+}
+
+/* ---- the same through real files: gguf_writer -> lmcc_model_open ------- */
+
+static char g_dir[512];
+
+static int write_model(const gguf_file *f, const char *path) {
+    gguf_writer *w = gguf_writer_new();
+    int rc = w ? gguf_writer_copy_kv(w, f, "") : -1;
+    for (uint64_t i = 0; rc == 0 && i < f->n_tensors; i++) {
+        const gguf_tensor *t = &f->tensors[i];
+        uint64_t n = 1;
+        for (uint32_t d = 0; d < t->n_dims; d++) n *= t->ne[d];
+        rc = gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data, n * (t->type == 1 ? 2 : 4));
+    }
+    if (rc == 0) rc = gguf_writer_write(w, path);
+    gguf_writer_free(w);
+    return rc;
+}
+
+static void expect_file_error(const char *what, mutator mut, const char *want) {
+    tiny_params p = tiny_default();
+    char path[600];
+    snprintf(path, sizeof path, "%s/bad.gguf", g_dir);
+    gguf_file *f = tiny_make(&p);
+    if (f && mut) mut(f);
+    lmcc_error_clear();
+    int wrc = f ? write_model(f, path) : -1;
+    CHECK(wrc == 0, "%s: write: %s", what, lmcc_error_text());
+    gguf_close(f);
+    if (wrc) return;
+    ir_config cfg = {8, IR_DT_F32, IR_WEIGHTS_KEEP};
+    gguf_file *r = lmcc_model_open(path);
+    ir_graph *g = r ? lmcc_build_graph(r, path, &cfg) : NULL;
+    const char *e = lmcc_error_text();
+    if (!want) {
+        CHECK(g && !e[0], "%s: %s", what, e);
+        CHECK(!g || (g->info.dim == 4 && g->info.vocab_size == 5), "%s: info", what);
+    } else {
+        CHECK(!g && strstr(e, want) && !strncmp(e, path, strlen(path)), "%s: error '%s' lacks '%s'", what, e, want);
+        if (!g && strstr(e, want)) printf("file: %-20s -> %s\n", what, strstr(e, "bad.gguf"));
+    }
+    ir_graph_free(g);
+    gguf_close(r);
+    unlink(path);
+}
+
+static void expect_open_error(const char *what, const char *path, const char *want) {
+    lmcc_error_clear();
+    gguf_file *f = lmcc_model_open(path);
+    CHECK(!f && strstr(lmcc_error_text(), want), "%s: error '%s' lacks '%s'", what, lmcc_error_text(), want);
+    gguf_close(f);
+}
+
+static void test_files(void) {
+    const char *base = getenv("LMCC_BUILD_DIR");
+    snprintf(g_dir, sizeof g_dir, "%s/test_arch.XXXXXX", base ? base : "/tmp");
+    if (!mkdtemp(g_dir)) {
+        snprintf(g_dir, sizeof g_dir, "/tmp/test_arch.XXXXXX");
+        CHECK(mkdtemp(g_dir), "mkdtemp");
+    }
+    expect_file_error("good file", NULL, NULL);
+    expect_file_error("missing tensor", m_no_attn_k, "missing tensor 'blk.0.attn_k.weight'");
+    expect_file_error("wrong shape", m_shape_q, "has shape [3, 4], expected [4, 4]");
+    expect_file_error("unknown architecture", m_arch, "unknown architecture 'gpt9' (supported: llama)");
+    expect_file_error("heads not dividing dim", m_heads3, "head_count 3 does not divide embedding_length 4");
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/missing.gguf", g_dir);
+    expect_open_error("missing file", path, "cannot open");
+    expect_open_error("directory", g_dir, "not a regular file");
+    expect_open_error("no path", "", "no model file given");
+    snprintf(path, sizeof path, "%s/empty.bin", g_dir);
+    FILE *fp = fopen(path, "wb");
+    if (fp) fclose(fp);
+    expect_open_error("empty file", path, "file is empty");
+    unlink(path);
+    rmdir(g_dir);
+}
+
+int main(void) {
+    test_good();
+    test_errors();
+    test_files();
+    printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
+    return failures ? 1 : 0;
+}

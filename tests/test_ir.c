@@ -1,0 +1,335 @@
+/* test_ir.c - IR tables, construction, verifier (one broken graph per kind of
+ * problem) and the text dump. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "ir_toy.h"
+#include "passes.h"
+
+static int failures;
+#define CHECK(c)                                                              \
+    do {                                                                      \
+        if (!(c)) {                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            failures++;                                                       \
+        }                                                                     \
+    } while (0)
+
+static char err[8192];
+
+static int find_node(const ir_graph *g, const char *out_name) {
+    int t = ir_tensor_find(g, out_name);
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].output == t) return i;
+    return -1;
+}
+
+static int find_op(const ir_graph *g, ir_opcode op) {
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == op) return i;
+    return -1;
+}
+
+/* The mutation must make ir_verify fail with a line containing `want`. */
+#define EXPECT_BAD(what, mutate, want)                                        \
+    do {                                                                      \
+        toy_params p_ = toy_default();                                        \
+        ir_graph *g = toy_build(&p_);                                         \
+        mutate;                                                               \
+        int rc_ = ir_verify(g, err, sizeof err);                              \
+        if (rc_ != -1 || !strstr(err, want)) {                                \
+            fprintf(stderr, "%s:%d: %s: want \"%s\", got rc %d: %s\n", __FILE__, __LINE__, \
+                    what, want, rc_, err);                                    \
+            failures++;                                                       \
+        }                                                                     \
+        ir_graph_free(g);                                                     \
+    } while (0)
+
+static void test_tables(void) {
+    CHECK(strcmp(ir_dtype_name(IR_DT_Q8_0), "q8_0") == 0);
+    CHECK(ir_dtype_block_elems(IR_DT_Q4_K) == 256 && ir_dtype_block_bytes(IR_DT_Q4_K) == 144);
+    CHECK(ir_dtype_is_quant(IR_DT_Q4_0) && !ir_dtype_is_quant(IR_DT_F16));
+    CHECK(ir_dtype_from_gguf(8) == IR_DT_Q8_0 && ir_dtype_from_gguf(30) == IR_DT_BF16);
+    CHECK(ir_dtype_from_gguf(99) == -1);
+    CHECK(ir_dtype_from_name("q6_k") == IR_DT_Q6_K && ir_dtype_from_name("q9") == -1);
+    /* stories260K's ffn: 172 = 5 blocks + 12 -> 6 blocks */
+    CHECK(ir_row_bytes(IR_DT_Q8_0, 172) == 6 * 34);
+    CHECK(ir_row_bytes(IR_DT_Q4_0, 32) == 18);
+    CHECK(ir_row_bytes(IR_DT_F16, 7) == 14);
+    CHECK(strcmp(ir_kind_name(IR_KIND_STATE), "state") == 0);
+    CHECK(ir_op_from_name("swiglu") == IR_OP_SWIGLU && ir_op_from_name("conv") == -1);
+    CHECK(ir_op_table[IR_OP_KV_STORE].side_effect && !ir_op_table[IR_OP_KV_STORE].has_output);
+    CHECK(ir_op_table[IR_OP_ATTENTION].n_inputs == 3);
+    ir_tensor t;
+    memset(&t, 0, sizeof t);
+    t.dtype = IR_DT_Q8_0;
+    t.ndim = 2;
+    t.shape[0] = 3;
+    t.shape[1] = 40;
+    CHECK(ir_tensor_elems(&t) == 120 && ir_tensor_bytes(&t) == 3 * 2 * 34);
+    ir_attrs a = ir_attrs_none();
+    CHECK(a.layer == -1 && a.n_heads == 0);
+}
+
+static void test_construct(void) {
+    toy_params p = toy_default();
+    ir_graph *g = toy_build(&p);
+    CHECK(g != NULL);
+    int rc = ir_verify(g, err, sizeof err);
+    if (rc) fprintf(stderr, "toy graph: %s", err);
+    CHECK(rc == 0 && err[0] == 0);
+    int q = ir_tensor_find(g, "l1.q");
+    CHECK(q >= 0 && g->tensors[q].kind == IR_KIND_ACT && g->tensors[q].dtype == IR_DT_F32);
+    CHECK(g->tensors[q].arena_offset == -1 && g->tensors[q].first_use == -1 && !g->tensors[q].dead);
+    CHECK(ir_tensor_find(g, "no.such") == -1);
+    int n = find_node(g, "l1.q");
+    CHECK(n >= 0 && g->nodes[n].op == IR_OP_LINEAR && g->nodes[n].inputs[2] == -1);
+    CHECK(g->nodes[n].attrs.layer == 1);
+    int ks = find_op(g, IR_OP_KV_STORE);
+    CHECK(ks >= 0 && g->nodes[ks].output == -1);
+    ir_graph_free(g);
+
+    p.extra = 1;
+    g = toy_build(&p);
+    CHECK(ir_verify(g, err, sizeof err) == 0);
+    ir_graph_free(g);
+}
+
+static void test_verify(void) {
+    /* ids and arity */
+    EXPECT_BAD("bad input id", g->nodes[find_node(g, "l0.q")].inputs[0] = 9999,
+               "input 0 is not a tensor id");
+    EXPECT_BAD("dead input", g->tensors[ir_tensor_find(g, "blk.0.attn_q.weight")].dead = 1,
+               "input 1 \"blk.0.attn_q.weight\" is dead");
+    EXPECT_BAD("arity", g->nodes[find_node(g, "l0.q")].inputs[2] = 0, "linear takes 2 inputs");
+    EXPECT_BAD("missing input", g->nodes[find_node(g, "l0.q")].inputs[1] = -1,
+               "input 1 is not a tensor id");
+    /* ordering and single assignment */
+    EXPECT_BAD("use before def", g->nodes[find_node(g, "l0.q")].inputs[0] = ir_tensor_find(g, "l1.attn_in"),
+               "\"l1.attn_in\" used before it is defined");
+    EXPECT_BAD("double assignment", g->nodes[find_node(g, "l0.k")].output = ir_tensor_find(g, "l0.q"),
+               "already assigned by node");
+    EXPECT_BAD("output kind", g->tensors[ir_tensor_find(g, "l0.v")].kind = IR_KIND_STATE,
+               "output \"l0.v\" is state, must be act");
+    EXPECT_BAD("input kind", g->nodes[find_node(g, "l0.q")].inputs[1] = ir_tensor_find(g, "l0.attn_in"),
+               "input 1 \"l0.attn_in\" is act, expected weight");
+    EXPECT_BAD("kv_store with output", g->nodes[find_op(g, IR_OP_KV_STORE)].output = ir_tensor_find(g, "l0.q"),
+               "kv_store has no output");
+    EXPECT_BAD("dead node, live output", g->nodes[find_node(g, "l1.up")].dead = 1,
+               "dead node with live output \"l1.up\"");
+    EXPECT_BAD("act dtype", g->tensors[ir_tensor_find(g, "l0.up")].dtype = IR_DT_F16,
+               "activation dtype f16");
+    /* shapes */
+    EXPECT_BAD("linear out", g->tensors[ir_tensor_find(g, "l0.q")].shape[0] = 65,
+               "output has 65 elements, weight is [64][64]");
+    EXPECT_BAD("linear K", {
+        ir_tensor *w = &g->tensors[ir_tensor_find(g, "blk.1.attn_q.weight")];
+        w->shape[1] = 32; w->shape[0] = 128; /* same bytes, wrong K */
+    }, "x has 64 elements, weight is [128][32]");
+    EXPECT_BAD("linear 1-D weight", {
+        int n = find_node(g, "l0.q");
+        g->nodes[n].inputs[1] = ir_tensor_find(g, "blk.0.attn_norm.weight");
+    }, "weight must be [N][K]");
+    EXPECT_BAD("rmsnorm weight", {
+        int n = find_node(g, "l0.attn_in");
+        g->nodes[n].inputs[1] = ir_tensor_find(g, "blk.0.attn_q.weight");
+    }, "weight has 4096 elements, x has 64");
+    EXPECT_BAD("embed table", {
+        ir_tensor *w = &g->tensors[ir_tensor_find(g, "token_embd.weight")];
+        w->ndim = 1; w->shape[0] = 6400;
+    }, "table must be [V][D]");
+    EXPECT_BAD("embed out", g->tensors[ir_tensor_find(g, "x.emb")].shape[0] = 63,
+               "output has 63 elements, table rows have 64");
+    EXPECT_BAD("embed token", g->tensors[g->token_input].dtype = IR_DT_F32, "token must be i32[1]");
+    EXPECT_BAD("rope odd", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 7,
+               "rope_dim 7 must be even");
+    EXPECT_BAD("rope > head_dim", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 32,
+               "rope_dim 32 must be even, > 0 and <= head_dim 16");
+    EXPECT_BAD("rope heads", g->nodes[find_node(g, "l0.k_rope")].attrs.n_heads = 4,
+               "n_heads*head_dim = 64, x has 32 elements");
+    EXPECT_BAD("rope table", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 8,
+               "table must be [ctx][4][2]");
+    EXPECT_BAD("rope table short", g->cfg.ctx = 32, "table has 16 positions, ctx is 32");
+    EXPECT_BAD("cache dtype", g->tensors[ir_tensor_find(g, "l1.v_cache")].dtype = IR_DT_Q8_0,
+               "cache \"l1.v_cache\" dtype q8_0, must be f32 or f16");
+    EXPECT_BAD("cache rank", g->tensors[ir_tensor_find(g, "l1.k_cache")].ndim = 2,
+               "cache \"l1.k_cache\" must be [n_kv][ctx][head_dim]");
+    EXPECT_BAD("cache heads", g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[0] = 4,
+               "expected [2][ctx][16]");
+    EXPECT_BAD("gqa", g->nodes[find_node(g, "l0.attn")].attrs.n_kv_heads = 3,
+               "n_heads 4 not a multiple of n_kv_heads 3");
+    EXPECT_BAD("attn q", g->nodes[find_node(g, "l0.attn")].attrs.n_heads = 2,
+               "n_heads*head_dim = 32, q has 64 elements");
+    EXPECT_BAD("same k/v cache", {
+        int n = find_node(g, "l0.attn");
+        g->nodes[n].inputs[2] = g->nodes[n].inputs[1];
+    }, "k and v caches are the same tensor");
+    EXPECT_BAD("kv_store size", {
+        int n = find_op(g, IR_OP_KV_STORE);
+        g->nodes[n].inputs[0] = ir_tensor_find(g, "l0.q_rope");
+    }, "x has 64 elements, cache holds 32 per position");
+    EXPECT_BAD("add shapes", {
+        int n = find_node(g, "l0.x_ffn");
+        g->nodes[n].inputs[1] = ir_tensor_find(g, "l0.up");
+    }, "operands have 64 and 80 elements");
+    EXPECT_BAD("swiglu out", g->tensors[ir_tensor_find(g, "l1.swiglu")].shape[0] = 64,
+               "output has 64 elements, operand has 80");
+    /* weights */
+    EXPECT_BAD("weight data", g->tensors[ir_tensor_find(g, "blk.1.ffn_up.weight")].data = NULL,
+               "\"blk.1.ffn_up.weight\": weight has no data");
+    EXPECT_BAD("weight bytes", g->tensors[ir_tensor_find(g, "blk.1.ffn_up.weight")].nbytes -= 4,
+               "weight has 20476 bytes, f32[..] needs 20480");
+    EXPECT_BAD("weight dtype", g->tensors[ir_tensor_find(g, "blk.1.ffn_up.weight")].dtype = IR_DT_Q8_0,
+               "weight has 20480 bytes, q8_0[..] needs 5440");
+    /* the graph output */
+    EXPECT_BAD("no logits", g->logits = -1, "logits tensor id -1 is not a tensor");
+    EXPECT_BAD("logits is a weight", g->logits = ir_tensor_find(g, "output.weight"),
+               "is not produced by a live node");
+}
+
+/* Arena checks: plan the toy graph with the real passes, then break it. */
+static ir_graph *planned(void) {
+    toy_params p = toy_default();
+    ir_graph *g = toy_build(&p);
+    lmcc_pass_ctx pc;
+    memset(&pc, 0, sizeof pc);
+    if (lmcc_pass_dce(g, &pc) || lmcc_pass_kvlayout(g, &pc) || lmcc_pass_memplan(g, &pc))
+        fprintf(stderr, "planning failed: %s\n", pc.err), failures++;
+    return g;
+}
+
+#define EXPECT_BAD_PLAN(what, mutate, want)                                   \
+    do {                                                                      \
+        ir_graph *g = planned();                                              \
+        mutate;                                                               \
+        int rc_ = ir_verify(g, err, sizeof err);                              \
+        if (rc_ != -1 || !strstr(err, want)) {                                \
+            fprintf(stderr, "%s:%d: %s: want \"%s\", got rc %d: %s\n", __FILE__, __LINE__, \
+                    what, want, rc_, err);                                    \
+            failures++;                                                       \
+        }                                                                     \
+        ir_graph_free(g);                                                     \
+    } while (0)
+
+static void test_verify_arena(void) {
+    ir_graph *g0 = planned();
+    int rc = ir_verify(g0, err, sizeof err);
+    if (rc) fprintf(stderr, "planned toy: %s", err);
+    CHECK(rc == 0);
+    ir_graph_free(g0);
+
+    /* l0.q and l0.k are both live while the rope of q runs */
+    EXPECT_BAD_PLAN("act overlap", {
+        g->tensors[ir_tensor_find(g, "l0.k")].arena_offset = g->tensors[ir_tensor_find(g, "l0.q")].arena_offset + 64;
+    }, "overlapping arena memory while both live");
+    EXPECT_BAD_PLAN("state overlap", {
+        g->tensors[ir_tensor_find(g, "l1.v_cache")].arena_offset = g->tensors[ir_tensor_find(g, "l1.k_cache")].arena_offset;
+    }, "\"l1.k_cache\" and tensor");
+    EXPECT_BAD_PLAN("act over state", {
+        g->tensors[ir_tensor_find(g, "l0.q")].arena_offset = 0;
+    }, "overlapping arena memory");
+    EXPECT_BAD_PLAN("outside arena", {
+        g->tensors[ir_tensor_find(g, "l1.gate")].arena_offset = g->arena_bytes - 64;
+    }, "outside the arena");
+    EXPECT_BAD_PLAN("scratch", g->tensors[ir_tensor_find(g, "l1.gate")].arena_offset = g->scratch_offset,
+                    "\"l1.gate\": overlaps the scratch region");
+    EXPECT_BAD_PLAN("short interval", g->tensors[ir_tensor_find(g, "l0.attn_in")].last_use--,
+                    "input \"l0.attn_in\" read outside its live range");
+    EXPECT_BAD_PLAN("no interval", g->tensors[ir_tensor_find(g, "l0.up")].first_use = -1,
+                    "\"l0.up\": planned without a live range");
+    EXPECT_BAD_PLAN("logits overwritten", {
+        /* reuse the logits' memory for the final norm: both live at the last node */
+        g->tensors[ir_tensor_find(g, "x.final")].arena_offset = g->tensors[g->logits].arena_offset;
+    }, "\"logits\": overlapping arena memory while both live");
+}
+
+static char *dump_text(const ir_graph *g) {
+    FILE *f = tmpfile();
+    if (!f) return NULL;
+    ir_dump(g, f);
+    long n = ftell(f);
+    rewind(f);
+    char *s = calloc((size_t)n + 1, 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) s[0] = 0;
+    fclose(f);
+    return s;
+}
+
+static int has_line(const char *text, const char *line) {
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)); p++)
+        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0)) return 1;
+    return 0;
+}
+
+#define CHECK_LINE(text, ...)                                                 \
+    do {                                                                      \
+        char want_[256];                                                      \
+        snprintf(want_, sizeof want_, __VA_ARGS__);                           \
+        if (!has_line(text, want_)) {                                         \
+            fprintf(stderr, "%s:%d: dump lacks line: %s\n", __FILE__, __LINE__, want_); \
+            failures++;                                                       \
+        }                                                                     \
+    } while (0)
+
+static void test_dump(void) {
+    toy_params p = toy_default();
+    p.extra = 1;
+    ir_graph *g = toy_build(&p);
+    char *s = dump_text(g);
+    CHECK(s != NULL);
+    if (!s) return;
+    CHECK_LINE(s, "model llama \"toy\": dim 64, layers 2, heads 4/2, head_dim 16, ffn 80, vocab 100, ctx 16");
+    CHECK_LINE(s, "weight %%w%d \"token_embd.weight\" f32[100][64]  25600 bytes",
+               ir_tensor_find(g, "token_embd.weight"));
+    CHECK_LINE(s, "state  %%s%d \"l0.k_cache\" f32[2][16][16]", ir_tensor_find(g, "l0.k_cache"));
+    CHECK_LINE(s, "input  %%in%d \"token\" i32[1]", g->token_input);
+    CHECK_LINE(s, "%%%d \"l0.q\" f32[64] = linear %%%d, %%w%d  ; layer 0", ir_tensor_find(g, "l0.q"),
+               ir_tensor_find(g, "l0.attn_in"), ir_tensor_find(g, "blk.0.attn_q.weight"));
+    CHECK_LINE(s, "kv_store %%%d, %%s%d  ; layer 1", ir_tensor_find(g, "l1.k_rope"),
+               ir_tensor_find(g, "l1.k_cache"));
+    CHECK_LINE(s, "%%%d \"l1.attn\" f32[64] = attention %%%d, %%s%d, %%s%d {heads 4/2, head_dim 16, scale 0.25}  ; layer 1",
+               ir_tensor_find(g, "l1.attn"), ir_tensor_find(g, "l1.q_rope"),
+               ir_tensor_find(g, "l1.k_cache"), ir_tensor_find(g, "l1.v_cache"));
+    CHECK_LINE(s, "%%%d \"logits\" f32[100] = linear %%%d, %%w%d  ; logits", g->logits,
+               ir_tensor_find(g, "x.final"), ir_tensor_find(g, "output.weight"));
+    CHECK(strstr(s, "\"l0.extra\"") != NULL);
+    CHECK(strstr(s, "arena:") == NULL); /* not planned yet */
+    free(s);
+
+    lmcc_pass_ctx pc;
+    memset(&pc, 0, sizeof pc);
+    CHECK(lmcc_run_passes(g, &pc, NULL) == 0);
+    s = dump_text(g);
+    if (!s) return;
+    CHECK(strstr(s, "\"l0.extra\"") == NULL);          /* dead: omitted */
+    CHECK(strstr(s, "blk.0.extra.weight") == NULL);
+    CHECK(strstr(s, "unread_cache") == NULL);
+    CHECK_LINE(s, "state  %%s%d \"l0.k_cache\" f32[2][16][16] arena@0", ir_tensor_find(g, "l0.k_cache"));
+    const ir_tensor *q = &g->tensors[ir_tensor_find(g, "l0.q")];
+    CHECK_LINE(s, "%%%d \"l0.q\" f32[64] = linear %%%d, %%w%d  ; arena@%lld live %d..%d, layer 0",
+               ir_tensor_find(g, "l0.q"), ir_tensor_find(g, "l0.attn_in"),
+               ir_tensor_find(g, "blk.0.attn_q.weight"), (long long)q->arena_offset, q->first_use,
+               q->last_use);
+    CHECK_LINE(s, "arena: %lld bytes (act %lld, kv %lld, scratch %lld; naive %lld)",
+               (long long)g->arena_bytes, (long long)g->act_bytes, (long long)g->kv_bytes,
+               (long long)g->scratch_bytes, (long long)g->naive_bytes);
+    free(s);
+    ir_graph_free(g);
+}
+
+int main(void) {
+    test_tables();
+    test_construct();
+    test_verify();
+    test_verify_arena();
+    test_dump();
+    if (failures) {
+        fprintf(stderr, "test_ir: %d failure(s)\n", failures);
+        return 1;
+    }
+    printf("test_ir: ok\n");
+    return 0;
+}

@@ -1,0 +1,625 @@
+/* test_kernels.c - runtime-min math, generic kernels and sampler against
+ * independent references: libm, naive double-precision loops, a per-element
+ * block decoder written here, and exact sampling frequencies. */
+#include "lmrt_kernels_generic.h"
+#include "lmrt_math.h"
+#include "lmrt_sampler.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int g_fail;
+#define CHECK(cond, ...)                                              \
+    do {                                                              \
+        if (!(cond)) {                                                \
+            g_fail++;                                                 \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);      \
+            fprintf(stderr, __VA_ARGS__);                             \
+            fputc('\n', stderr);                                      \
+        }                                                             \
+    } while (0)
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint64_t g_rs = 0x1234567887654321ull;
+static uint64_t rnd_u64(void) { /* splitmix64 */
+    uint64_t z = (g_rs += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+static double rnd_unit(void) { return (double)(rnd_u64() >> 11) * (1.0 / 9007199254740992.0); }
+static float rnd_sym(void) { return (float)(2.0 * rnd_unit() - 1.0); }
+
+static float f_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static uint32_t bits_from_f(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+/* independent IEEE half decoder */
+static double ref_half(uint16_t h) {
+    int e = (h >> 10) & 31, m = h & 1023;
+    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+    return (h >> 15) ? -v : v;
+}
+/* random finite half with exponent field in [elo, ehi] */
+static uint16_t rnd_half(int elo, int ehi) {
+    uint64_t r = rnd_u64();
+    int e = elo + (int)(r % (uint64_t)(ehi - elo + 1));
+    return (uint16_t)(((r >> 20) & 1) << 15 | (uint64_t)e << 10 | ((r >> 32) & 1023));
+}
+
+/* element j of a quantized row, decoded from the GGUF layout description */
+static double ref_q8_0(const uint8_t *row, int j) {
+    const uint8_t *b = row + (j / 32) * 34;
+    return ref_half((uint16_t)(b[0] | b[1] << 8)) * (double)(int8_t)b[2 + j % 32];
+}
+static double ref_q4_0(const uint8_t *row, int j) {
+    const uint8_t *b = row + (j / 32) * 18;
+    int k = j % 32;
+    int nib = k < 16 ? (b[2 + k] & 15) : (b[2 + k - 16] >> 4);
+    return ref_half((uint16_t)(b[0] | b[1] << 8)) * (nib - 8);
+}
+
+/* error in units of the last place of the float nearest to ref */
+static double ulp_err(float got, double ref) {
+    float rf = (float)ref;
+    if (isnan(ref)) return isnan(got) ? 0 : 1e9;
+    if (isinf(rf) || isinf(got)) return got == rf ? 0 : 1e9;
+    int e;
+    frexp(fabs(ref), &e);
+    double ulp = ldexp(1.0, e - 24);
+    if (ulp < ldexp(1.0, -149)) ulp = ldexp(1.0, -149);
+    return fabs((double)got - ref) / ulp;
+}
+
+/* ---- math --------------------------------------------------------------- */
+
+static double ref_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+static double me, mm, ml, mt, ms;
+static float we, wm, wl, wt, wsg;
+static long sqrt_bad;
+
+static void check_math_at(float x) {
+    double e;
+    if ((e = ulp_err(lmrt_expf(x), exp((double)x))) > me) { me = e; we = x; }
+    if ((e = ulp_err(lmrt_expm1f(x), expm1((double)x))) > mm) { mm = e; wm = x; }
+    if ((e = ulp_err(lmrt_logf(x), x < 0 ? NAN : log((double)x))) > ml) { ml = e; wl = x; }
+    if ((e = ulp_err(lmrt_tanhf(x), tanh((double)x))) > mt) { mt = e; wt = x; }
+    if ((e = ulp_err(lmrt_sigmoidf(x), ref_sigmoid((double)x))) > ms) { ms = e; wsg = x; }
+    float s0 = sqrtf(x), s1 = lmrt_sqrtf(x), s2 = lmrt_sqrtf_soft(x);
+    if (!(isnan(s0) && isnan(s1)) && bits_from_f(s0) != bits_from_f(s1)) sqrt_bad++;
+    if (!(isnan(s0) && isnan(s2)) && bits_from_f(s0) != bits_from_f(s2)) sqrt_bad++;
+}
+
+static void test_math(void) {
+    /* dense sweep over all bit patterns (prime stride: every exponent, many
+     * mantissas), then the edges: overflow/underflow thresholds, subnormals */
+    static const uint32_t specials[] = {0, 0x80000000u, 1, 0x80000001u, 0x7f7fffffu, 0xff7fffffu,
+                                        0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00000u,
+                                        0x3f800000u, 0x42b17217u, 0x42b17218u, 0xc2cff1b4u,
+                                        0xc2cff1b5u, 0xc2aeac50u, 0x007fffffu, 0x00800000u};
+    for (uint64_t u = 0; u <= 0xffffffffull; u += 997) check_math_at(f_from_bits((uint32_t)u));
+    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++) check_math_at(f_from_bits(specials[i]));
+    for (int i = 0; i < 100000; i++) check_math_at((float)(rnd_unit() * 40.0 - 20.0)); /* the busy range */
+    printf("max ulp: expf %.3f (x=%g) expm1f %.3f (x=%g) logf %.3f (x=%g) tanhf %.3f (x=%g) sigmoidf %.3f (x=%g)\n",
+           me, we, mm, wm, ml, wl, mt, wt, ms, wsg);
+    CHECK(me <= 1.0, "lmrt_expf max error %.3f ulp at %a", me, we);
+    CHECK(mm <= 2.0, "lmrt_expm1f max error %.3f ulp at %a", mm, wm);
+    CHECK(ml <= 1.0, "lmrt_logf max error %.3f ulp at %a", ml, wl);
+    CHECK(mt <= 3.0, "lmrt_tanhf max error %.3f ulp at %a", mt, wt);
+    CHECK(ms <= 3.0, "lmrt_sigmoidf max error %.3f ulp at %a", ms, wsg);
+    CHECK(sqrt_bad == 0, "lmrt_sqrtf / lmrt_sqrtf_soft differ from libm sqrtf %ld times", sqrt_bad);
+
+    /* edges named explicitly */
+    CHECK(lmrt_expf(0.0f) == 1.0f, "expf(0)");
+    CHECK(isinf(lmrt_expf(88.7229f)) && lmrt_expf(88.7229f) > 0, "expf overflow");
+    CHECK(lmrt_expf(88.72283f) == expf(88.72283f), "expf largest finite");
+    CHECK(lmrt_expf(-104.0f) == 0.0f && lmrt_expf(-INFINITY) == 0.0f, "expf underflow");
+    CHECK(lmrt_expf(-100.0f) == expf(-100.0f) && lmrt_expf(-100.0f) > 0, "expf subnormal result");
+    CHECK(isinf(lmrt_expf(INFINITY)), "expf(inf)");
+    CHECK(isnan(lmrt_expf(NAN)) && isnan(lmrt_logf(-1.0f)) && isnan(lmrt_tanhf(NAN)), "nan");
+    CHECK(lmrt_logf(0.0f) == -INFINITY && lmrt_logf(INFINITY) == INFINITY, "logf edges");
+    CHECK(lmrt_tanhf(20.0f) == 1.0f && lmrt_tanhf(-20.0f) == -1.0f, "tanhf saturation");
+    CHECK(lmrt_sigmoidf(-200.0f) == 0.0f && lmrt_sigmoidf(200.0f) == 1.0f, "sigmoid saturation");
+    CHECK(lmrt_fabsf(-0.0f) == 0.0f && !signbit(lmrt_fabsf(-0.0f)) && lmrt_fabsf(-3.5f) == 3.5f, "fabsf");
+    CHECK(signbit(lmrt_sqrtf(-0.0f)) && isnan(lmrt_sqrtf(-1.0f)) && isnan(lmrt_sqrtf_soft(-1.0f)), "sqrt edges");
+    /* random exhaustive-ish check of the soft square root near representable squares */
+    for (int i = 0; i < 200000; i++) {
+        float r = f_from_bits((uint32_t)(rnd_u64() % 0x7f800000u));
+        float sq = r * r;
+        if (isinf(sq)) continue;
+        CHECK(lmrt_sqrtf_soft(sq) == sqrtf(sq), "soft sqrt(%a)", sq);
+        if (g_fail > 20) return;
+    }
+}
+
+/* ---- matvec / embed ----------------------------------------------------- */
+
+enum { T_F32, T_F16, T_Q8, T_Q4 };
+static const char *tname[] = {"f32", "f16", "q8_0", "q4_0"};
+
+static size_t row_bytes(int t, int n) {
+    switch (t) {
+    case T_F32: return (size_t)n * 4;
+    case T_F16: return (size_t)n * 2;
+    case T_Q8: return (size_t)((n + 31) / 32) * 34;
+    default: return (size_t)((n + 31) / 32) * 18;
+    }
+}
+
+/* random weights in type t; padding bytes of the last block are random too */
+static void fill_weights(int t, uint8_t *w, int rows, int n) {
+    size_t rb = row_bytes(t, n);
+    for (int r = 0; r < rows; r++) {
+        uint8_t *row = w + (size_t)r * rb;
+        if (t == T_F32) {
+            for (int j = 0; j < n; j++) { float v = rnd_sym(); memcpy(row + 4 * j, &v, 4); }
+        } else if (t == T_F16) {
+            for (int j = 0; j < n; j++) { uint16_t h = rnd_half(10, 16); memcpy(row + 2 * j, &h, 2); }
+        } else {
+            int bb = t == T_Q8 ? 34 : 18;
+            for (size_t k = 0; k < rb; k++) row[k] = (uint8_t)rnd_u64();
+            for (int b = 0; b < (n + 31) / 32; b++) {
+                uint16_t d = rnd_half(5, 14);
+                row[b * bb] = (uint8_t)d;
+                row[b * bb + 1] = (uint8_t)(d >> 8);
+            }
+        }
+    }
+}
+
+static double ref_elem(int t, const uint8_t *row, int j) {
+    float f;
+    uint16_t h;
+    switch (t) {
+    case T_F32: memcpy(&f, row + 4 * j, 4); return f;
+    case T_F16: memcpy(&h, row + 2 * j, 2); return ref_half(h);
+    case T_Q8: return ref_q8_0(row, j);
+    default: return ref_q4_0(row, j);
+    }
+}
+
+static void run_matvec(int t, float *y, const void *W, const float *x, int n_out, int n_in) {
+    switch (t) {
+    case T_F32: lmrt_matvec_f32(y, (const float *)W, x, n_out, n_in); break;
+    case T_F16: lmrt_matvec_f16(y, (const uint16_t *)W, x, n_out, n_in); break;
+    case T_Q8: lmrt_matvec_q8_0(y, W, x, n_out, n_in); break;
+    default: lmrt_matvec_q4_0(y, W, x, n_out, n_in); break;
+    }
+}
+
+static void run_embed(int t, float *y, const void *table, int token, int dim) {
+    switch (t) {
+    case T_F32: lmrt_embed_f32(y, table, token, dim); break;
+    case T_F16: lmrt_embed_f16(y, table, token, dim); break;
+    case T_Q8: lmrt_embed_q8_0(y, table, token, dim); break;
+    default: lmrt_embed_q4_0(y, table, token, dim); break;
+    }
+}
+
+static void test_matvec_embed(void) {
+    static const int sizes[] = {172, 64, 33, 1, 31, 288};
+    for (int t = 0; t < 4; t++)
+        for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+            int n_in = sizes[si], n_out = 7;
+            size_t rb = row_bytes(t, n_in);
+            uint8_t *W = malloc(rb * (size_t)n_out + 8);
+            float *x = malloc(sizeof(float) * (size_t)(n_in + 32));
+            float *y = malloc(sizeof(float) * (size_t)(n_out + 1));
+            fill_weights(t, W, n_out, n_in);
+            for (int j = 0; j < n_in; j++) x[j] = rnd_sym();
+            for (int j = n_in; j < n_in + 32; j++) x[j] = NAN; /* must not be read */
+            y[n_out] = 12345.0f;
+            run_matvec(t, y, W, x, n_out, n_in);
+            for (int r = 0; r < n_out; r++) {
+                double ref = 0, mag = 0;
+                for (int j = 0; j < n_in; j++) {
+                    double p = ref_elem(t, W + (size_t)r * rb, j) * x[j];
+                    ref += p;
+                    mag += fabs(p);
+                }
+                double tol = (n_in + 8) * 1.2e-7 * mag + 1e-30;
+                CHECK(fabs(y[r] - ref) <= tol, "matvec_%s n_in=%d row %d: %.9g vs %.9g", tname[t], n_in, r,
+                      y[r], ref);
+            }
+            CHECK(y[n_out] == 12345.0f, "matvec_%s wrote past n_out", tname[t]);
+            /* embed: dequantizing one row is exact in float */
+            for (int tok = 0; tok < n_out; tok += 3) {
+                x[n_in] = 777.0f;
+                run_embed(t, x, W, tok, n_in);
+                for (int j = 0; j < n_in; j++)
+                    CHECK((double)x[j] == ref_elem(t, W + (size_t)tok * rb, j), "embed_%s dim=%d tok=%d j=%d",
+                          tname[t], n_in, tok, j);
+                CHECK(x[n_in] == 777.0f, "embed_%s wrote past dim", tname[t]);
+            }
+            free(W);
+            free(x);
+            free(y);
+        }
+}
+
+/* ---- norm, rope, elementwise ------------------------------------------- */
+
+static void test_rmsnorm_rope_eltwise(void) {
+    static const int sizes[] = {1, 33, 64, 172, 288};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        int n = sizes[si];
+        float *x = malloc(sizeof(float) * (size_t)n), *w = malloc(sizeof(float) * (size_t)n);
+        float *y = malloc(sizeof(float) * (size_t)n);
+        for (int i = 0; i < n; i++) { x[i] = 3 * rnd_sym(); w[i] = rnd_sym(); }
+        lmrt_rmsnorm(y, x, w, n, 1e-5f);
+        double ss = 0;
+        for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
+        double inv = 1.0 / sqrt(ss / n + 1e-5);
+        for (int i = 0; i < n; i++) {
+            double ref = x[i] * inv * w[i];
+            CHECK(fabs(y[i] - ref) <= 1e-6 * fabs(ref) + 1e-7 * fabs(x[i] * inv) + 1e-30, "rmsnorm n=%d i=%d", n, i);
+        }
+        /* in place */
+        memcpy(y, x, sizeof(float) * (size_t)n);
+        lmrt_rmsnorm(y, y, w, n, 1e-5f);
+        for (int i = 0; i < n; i++)
+            CHECK(fabs(y[i] - x[i] * inv * w[i]) <= 1e-6 * fabs(x[i] * inv) + 1e-30, "rmsnorm in place");
+
+        /* softmax */
+        for (int i = 0; i < n; i++) y[i] = x[i] = 20 * rnd_sym();
+        lmrt_softmax(y, n);
+        double mx = -INFINITY, sum = 0;
+        for (int i = 0; i < n; i++) mx = fmax(mx, x[i]);
+        for (int i = 0; i < n; i++) sum += exp((double)x[i] - mx);
+        for (int i = 0; i < n; i++) {
+            double ref = exp((double)x[i] - mx) / sum;
+            /* x - max is rounded in float first: relative error |x - max| 2^-24 */
+            double tol = ((mx - x[i]) * 6e-8 + 1e-6) * ref + 1e-30;
+            CHECK(fabs(y[i] - ref) <= tol, "softmax n=%d i=%d %g vs %g", n, i, y[i], ref);
+        }
+        free(x);
+        free(w);
+        free(y);
+    }
+
+    /* rope: both pair layouts, partial rotary dims, odd head counts */
+    for (int neox = 0; neox < 2; neox++)
+        for (int rd = 2; rd <= 12; rd += 10) {
+            int nh = 3, hd = 12, pos = 17;
+            float x[36], x0[36], cs[12];
+            double theta = 10000.0;
+            for (int i = 0; i < rd / 2; i++) {
+                double ang = pos * pow(theta, -2.0 * i / rd);
+                cs[2 * i] = (float)cos(ang);
+                cs[2 * i + 1] = (float)sin(ang);
+            }
+            for (int i = 0; i < nh * hd; i++) x[i] = x0[i] = rnd_sym();
+            lmrt_rope(x, nh, hd, rd, cs, neox);
+            for (int h = 0; h < nh; h++) {
+                const float *a = x0 + h * hd;
+                double ref[12];
+                for (int i = 0; i < hd; i++) ref[i] = a[i];
+                for (int i = 0; i < rd / 2; i++) {
+                    int i0 = neox ? i : 2 * i, i1 = neox ? i + rd / 2 : 2 * i + 1;
+                    double c = cs[2 * i], s = cs[2 * i + 1];
+                    ref[i0] = a[i0] * c - a[i1] * s;
+                    ref[i1] = a[i0] * s + a[i1] * c;
+                }
+                for (int i = 0; i < hd; i++)
+                    CHECK(fabs(x[h * hd + i] - ref[i]) <= 3e-7, "rope neox=%d rd=%d h=%d i=%d", neox, rd, h, i);
+            }
+        }
+
+    /* elementwise, including y aliasing a or b */
+    enum { N = 37 };
+    float a[N], b[N], y[N], a0[N], b0[N];
+    for (int i = 0; i < N; i++) { a[i] = a0[i] = 10 * rnd_sym(); b[i] = b0[i] = 10 * rnd_sym(); }
+    a[0] = a0[0] = -100.0f;
+    a[1] = a0[1] = 100.0f;
+    a[2] = a0[2] = -89.0f;
+    lmrt_add(y, a, b, N);
+    for (int i = 0; i < N; i++) CHECK(y[i] == a0[i] + b0[i], "add i=%d", i);
+    lmrt_add(a, a, b, N);
+    for (int i = 0; i < N; i++) CHECK(a[i] == a0[i] + b0[i], "add y==a i=%d", i);
+    memcpy(a, a0, sizeof a);
+    lmrt_add(b, a, b, N);
+    for (int i = 0; i < N; i++) CHECK(b[i] == a0[i] + b0[i], "add y==b i=%d", i);
+    memcpy(b, b0, sizeof b);
+    lmrt_mul(a, a, b, N);
+    for (int i = 0; i < N; i++) CHECK(a[i] == a0[i] * b0[i], "mul y==a i=%d", i);
+    memcpy(a, a0, sizeof a);
+    lmrt_silu(y, a, N);
+    for (int i = 0; i < N; i++) {
+        double ref = a0[i] * ref_sigmoid(a0[i]);
+        CHECK(fabs(y[i] - ref) <= 4e-7 * fabs(ref) + 1e-37, "silu(%g) = %g vs %g", a0[i], y[i], ref);
+    }
+    lmrt_swiglu(a, a, b, N);
+    for (int i = 0; i < N; i++) {
+        double ref = a0[i] * ref_sigmoid(a0[i]) * b0[i];
+        CHECK(fabs(a[i] - ref) <= 5e-7 * fabs(ref) + 1e-37, "swiglu(%g,%g) = %g vs %g", a0[i], b0[i], a[i], ref);
+    }
+}
+
+/* ---- kv store + attention ----------------------------------------------- */
+
+static void test_attention(void) {
+    static const int shapes[][4] = {/* n_heads, n_kv, head_dim, ctx */
+                                    {4, 4, 8, 5}, {8, 2, 13, 7}, {6, 1, 16, 4}, {2, 1, 1, 3}};
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+        for (int f16 = 0; f16 < 2; f16++) {
+            int nh = shapes[si][0], nkv = shapes[si][1], hd = shapes[si][2], ctx = shapes[si][3];
+            size_t csz = (size_t)nkv * (size_t)ctx * (size_t)hd;
+            float *kf = malloc(csz * 4), *vf = malloc(csz * 4);
+            uint16_t *kh = malloc(csz * 2), *vh = malloc(csz * 2);
+            float *q = malloc(sizeof(float) * (size_t)(nh * hd)), *out = malloc(sizeof(float) * (size_t)(nh * hd));
+            float *kx = malloc(sizeof(float) * (size_t)(nkv * hd)), *vx = malloc(sizeof(float) * (size_t)(nkv * hd));
+            float *scratch = malloc(sizeof(float) * (size_t)ctx);
+            for (size_t i = 0; i < csz; i++) { kf[i] = vf[i] = NAN; kh[i] = vh[i] = 0x7e00; } /* unwritten = NaN */
+            float scale = (float)(1.0 / sqrt(hd));
+            for (int pos = 0; pos < ctx; pos++) {
+                for (int i = 0; i < nkv * hd; i++) { kx[i] = 2 * rnd_sym(); vx[i] = rnd_sym(); }
+                if (f16) {
+                    lmrt_kv_store_f16(kh, kx, nkv, ctx, hd, pos);
+                    lmrt_kv_store_f16(vh, vx, nkv, ctx, hd, pos);
+                } else {
+                    lmrt_kv_store_f32(kf, kx, nkv, ctx, hd, pos);
+                    lmrt_kv_store_f32(vf, vx, nkv, ctx, hd, pos);
+                }
+                /* the store lands at [kv][pos][d] and nowhere else */
+                for (int h = 0; h < nkv; h++)
+                    for (int t = 0; t < ctx; t++)
+                        for (int d = 0; d < hd; d++) {
+                            size_t o = ((size_t)h * (size_t)ctx + (size_t)t) * (size_t)hd + (size_t)d;
+                            double kv = f16 ? ref_half(kh[o]) : kf[o];
+                            if (t > pos) {
+                                CHECK(isnan(kv), "kv_store wrote t=%d > pos=%d", t, pos);
+                            } else if (t == pos) {
+                                double want = kx[h * hd + d];
+                                CHECK(f16 ? fabs(kv - want) <= fabs(want) * (1.0 / 2048) + 3e-8 : kv == want,
+                                      "kv_store%s h=%d pos=%d d=%d", f16 ? "_f16" : "_f32", h, pos, d);
+                            }
+                        }
+                if (pos != 0 && pos != ctx - 1 && pos != ctx / 2) continue;
+                for (int i = 0; i < nh * hd; i++) q[i] = rnd_sym();
+                if (f16)
+                    lmrt_attention_f16(out, q, kh, vh, nh, nkv, hd, ctx, pos, scale, scratch);
+                else
+                    lmrt_attention_f32(out, q, kf, vf, nh, nkv, hd, ctx, pos, scale, scratch);
+                for (int h = 0; h < nh; h++) {
+                    int g = h / (nh / nkv);
+                    double sc[64], mx = -INFINITY, sum = 0;
+                    for (int t = 0; t <= pos; t++) {
+                        double s = 0;
+                        for (int d = 0; d < hd; d++) {
+                            size_t o = ((size_t)g * (size_t)ctx + (size_t)t) * (size_t)hd + (size_t)d;
+                            s += (double)q[h * hd + d] * (f16 ? ref_half(kh[o]) : kf[o]);
+                        }
+                        sc[t] = s * scale;
+                        mx = fmax(mx, sc[t]);
+                    }
+                    for (int t = 0; t <= pos; t++) sum += (sc[t] = exp(sc[t] - mx));
+                    for (int d = 0; d < hd; d++) {
+                        double ref = 0;
+                        for (int t = 0; t <= pos; t++) {
+                            size_t o = ((size_t)g * (size_t)ctx + (size_t)t) * (size_t)hd + (size_t)d;
+                            ref += sc[t] / sum * (f16 ? ref_half(vh[o]) : vf[o]);
+                        }
+                        CHECK(fabs(out[h * hd + d] - ref) <= 2e-6, "attention%s shape %zu pos=%d h=%d d=%d: %g vs %g",
+                              f16 ? "_f16" : "_f32", si, pos, h, d, out[h * hd + d], ref);
+                    }
+                }
+            }
+            free(kf); free(vf); free(kh); free(vh); free(q); free(out); free(kx); free(vx); free(scratch);
+        }
+}
+
+/* ---- sampler ------------------------------------------------------------- */
+
+/* draws n samples and returns the chi-square statistic against probabilities p[0..k) */
+static double chi_square(lmrt_sampler *s, const float *logits, int n, const double *p, int k, int draws,
+                         int *outside) {
+    long cnt[16] = {0};
+    void *scratch = malloc((size_t)n * 8);
+    *outside = 0;
+    for (int i = 0; i < draws; i++) {
+        int t = lmrt_sample(s, logits, n, scratch);
+        if (t < 0 || t >= k || p[t] == 0) (*outside)++;
+        else cnt[t]++;
+    }
+    free(scratch);
+    double chi = 0;
+    for (int i = 0; i < k; i++)
+        if (p[i] > 0) chi += (cnt[i] - draws * p[i]) * (cnt[i] - draws * p[i]) / (draws * p[i]);
+    return chi;
+}
+
+static int cmp_desc_idx(const void *a, const void *b, const double *p) {
+    int i = *(const int *)a, j = *(const int *)b;
+    if (p[i] != p[j]) return p[i] > p[j] ? -1 : 1;
+    return i - j;
+}
+static const double *g_sort_p;
+static int cmp_qsort(const void *a, const void *b) { return cmp_desc_idx(a, b, g_sort_p); }
+
+static void test_sampler(void) {
+    lmrt_sampler s;
+    /* greedy: argmax, lowest index among ties, also with top-k = 1 */
+    {
+        enum { N = 1000 };
+        float lg[N];
+        void *scratch = malloc(N * 8);
+        for (int i = 0; i < N; i++) lg[i] = 5 * rnd_sym();
+        lg[500] = 9.0f;
+        lg[700] = 9.0f;
+        float copy[N];
+        memcpy(copy, lg, sizeof lg);
+        lmrt_sampler_init(&s, 0.0f, 0, 1.0f, 1);
+        CHECK(lmrt_sample(&s, lg, N, scratch) == 500, "greedy argmax/tie");
+        lmrt_sampler_init(&s, 1.0f, 1, 1.0f, 7);
+        for (int i = 0; i < 50; i++) CHECK(lmrt_sample(&s, lg, N, scratch) == 500, "top-k 1 is argmax");
+        lmrt_sampler_init(&s, 0.8f, 0, 0.0001f, 7);
+        for (int i = 0; i < 50; i++) CHECK(lmrt_sample(&s, lg, N, scratch) == 500, "tiny top-p is argmax");
+        CHECK(memcmp(copy, lg, sizeof lg) == 0, "sampler modified logits");
+        free(scratch);
+    }
+    /* frequencies (chi-square, 4 dof: P(chi2 > 30) ~ 5e-6; deterministic with a fixed seed) */
+    {
+        const double p[5] = {0.4, 0.25, 0.2, 0.1, 0.05};
+        float lg[5];
+        for (int i = 0; i < 5; i++) lg[i] = (float)log(p[i]) + 3.0f;
+        int outside;
+        lmrt_sampler_init(&s, 1.0f, 0, 1.0f, 42);
+        double chi = chi_square(&s, lg, 5, p, 5, 40000, &outside);
+        printf("chi2 plain %.2f\n", chi);
+        CHECK(chi < 30 && outside == 0, "plain sampling chi2 %.2f outside %d", chi, outside);
+        /* temperature 2: p^(1/2) renormalized */
+        double pt[5], z = 0;
+        for (int i = 0; i < 5; i++) z += (pt[i] = sqrt(p[i]));
+        for (int i = 0; i < 5; i++) pt[i] /= z;
+        lmrt_sampler_init(&s, 2.0f, 0, 1.0f, 0); /* seed 0 must work */
+        chi = chi_square(&s, lg, 5, pt, 5, 40000, &outside);
+        printf("chi2 T=2 %.2f\n", chi);
+        CHECK(chi < 30 && outside == 0, "T=2 chi2 %.2f outside %d", chi, outside);
+        /* top-k 3: the three largest renormalized, never the others */
+        double pk[5] = {0.4 / 0.85, 0.25 / 0.85, 0.2 / 0.85, 0, 0};
+        lmrt_sampler_init(&s, 1.0f, 3, 1.0f, 99);
+        chi = chi_square(&s, lg, 5, pk, 5, 40000, &outside);
+        printf("chi2 top-k %.2f\n", chi);
+        CHECK(chi < 25 && outside == 0, "top-k chi2 %.2f outside %d", chi, outside);
+        /* top-p 0.7: 0.4 + 0.25 < 0.7 <= 0.85, so the same three */
+        lmrt_sampler_init(&s, 1.0f, 0, 0.7f, 5);
+        chi = chi_square(&s, lg, 5, pk, 5, 40000, &outside);
+        printf("chi2 top-p %.2f\n", chi);
+        CHECK(chi < 25 && outside == 0, "top-p chi2 %.2f outside %d", chi, outside);
+        /* top-k 4 then top-p 0.8 of the renormalized 0.95: 0.85/0.95 >= 0.8 > 0.65/0.95 */
+        lmrt_sampler_init(&s, 1.0f, 4, 0.8f, 6);
+        chi = chi_square(&s, lg, 5, pk, 5, 40000, &outside);
+        CHECK(chi < 25 && outside == 0, "top-k+top-p chi2 %.2f outside %d", chi, outside);
+        /* top-p 0.6: 0.4 < 0.6 <= 0.65 keeps two */
+        double p2[5] = {0.4 / 0.65, 0.25 / 0.65, 0, 0, 0};
+        lmrt_sampler_init(&s, 1.0f, 0, 0.6f, 8);
+        chi = chi_square(&s, lg, 5, p2, 5, 40000, &outside);
+        CHECK(chi < 20 && outside == 0, "top-p two chi2 %.2f outside %d", chi, outside);
+    }
+    /* large vocabulary: top-p / top-k keep exactly the reference set */
+    {
+        enum { N = 150000 };
+        float *lg = malloc(sizeof(float) * N);
+        double *p = malloc(sizeof(double) * N);
+        int *idx = malloc(sizeof(int) * N);
+        unsigned char *in = calloc(N, 1), *hit = calloc(N, 1);
+        void *scratch = malloc((size_t)N * 8);
+        for (int i = 0; i < N; i++) lg[i] = (float)(rnd_unit() * 4.0 - 10.0);
+        for (int i = 0; i < 12; i++) lg[rnd_u64() % N] = (float)(4.0 + 4.0 * rnd_unit());
+        float T = 0.9f;
+        double mx = -INFINITY, z = 0;
+        for (int i = 0; i < N; i++) mx = fmax(mx, lg[i]);
+        for (int i = 0; i < N; i++) z += (p[i] = exp((lg[i] - mx) / T));
+        for (int i = 0; i < N; i++) { p[i] /= z; idx[i] = i; }
+        g_sort_p = p;
+        qsort(idx, N, sizeof(int), cmp_qsort);
+        double cum = 0;
+        int keep = 0;
+        while (keep < N && cum < 0.75) cum += p[idx[keep++]];
+        for (int i = 0; i < keep; i++) in[idx[i]] = 1;
+        printf("top-p reference set: %d tokens\n", keep);
+        lmrt_sampler_init(&s, T, 0, 0.75f, 123);
+        int bad = 0, nhit = 0;
+        for (int d = 0; d < 600; d++) {
+            int t = lmrt_sample(&s, lg, N, scratch);
+            if (t < 0 || t >= N || !in[t]) bad++;
+            else if (!hit[t]) { hit[t] = 1; nhit++; }
+        }
+        CHECK(bad == 0, "top-p sampled %d tokens outside the nucleus", bad);
+        CHECK(nhit == keep, "top-p reached %d of %d nucleus tokens", nhit, keep);
+        /* top-k 50 keeps the 50 most likely */
+        memset(in, 0, N);
+        for (int i = 0; i < 50; i++) in[idx[i]] = 1;
+        lmrt_sampler_init(&s, 5.0f, 50, 1.0f, 321);
+        bad = 0;
+        for (int d = 0; d < 300; d++) {
+            int t = lmrt_sample(&s, lg, N, scratch);
+            if (t < 0 || t >= N || !in[t]) bad++;
+        }
+        CHECK(bad == 0, "top-k sampled %d tokens outside the top 50", bad);
+        /* flat distribution, top-p 0.5: ties go to lower indices, about N/2 kept */
+        for (int i = 0; i < N; i++) lg[i] = 1.0f;
+        lmrt_sampler_init(&s, 1.0f, 0, 0.5f, 77);
+        int maxt = 0;
+        for (int d = 0; d < 20; d++) {
+            int t = lmrt_sample(&s, lg, N, scratch);
+            if (t > maxt) maxt = t;
+        }
+        CHECK(maxt < N / 2 + 100 && maxt > N / 4, "flat top-p max token %d", maxt);
+        free(lg); free(p); free(idx); free(in); free(hit); free(scratch);
+    }
+    /* determinism and the RNG */
+    {
+        float lg[64];
+        void *scratch = malloc(64 * 8);
+        for (int i = 0; i < 64; i++) lg[i] = rnd_sym();
+        int a[100], b[100], c[100];
+        lmrt_sampler_init(&s, 1.0f, 0, 1.0f, 2024);
+        for (int i = 0; i < 100; i++) a[i] = lmrt_sample(&s, lg, 64, scratch);
+        lmrt_sampler_init(&s, 1.0f, 0, 1.0f, 2024);
+        for (int i = 0; i < 100; i++) b[i] = lmrt_sample(&s, lg, 64, scratch);
+        lmrt_sampler_init(&s, 1.0f, 0, 1.0f, 2025);
+        for (int i = 0; i < 100; i++) c[i] = lmrt_sample(&s, lg, 64, scratch);
+        CHECK(memcmp(a, b, sizeof a) == 0, "same seed, different samples");
+        CHECK(memcmp(a, c, sizeof a) != 0, "different seeds, same samples");
+        free(scratch);
+        uint64_t st = 0;
+        double sum = 0;
+        float lo = 1, hi = 0;
+        for (int i = 0; i < 1000000; i++) {
+            float u = lmrt_rng_f32(&st);
+            sum += u;
+            lo = u < lo ? u : lo;
+            hi = u > hi ? u : hi;
+        }
+        CHECK(lo >= 0.0f && hi < 1.0f && fabs(sum / 1e6 - 0.5) < 0.002 && lo < 1e-4 && hi > 0.9999,
+              "rng_f32 range/mean: [%g, %g] mean %g", lo, hi, sum / 1e6);
+    }
+}
+
+/* ---- freestanding standalone compile ------------------------------------ */
+
+static int test_standalone(void) {
+    const char *src = getenv("LMCC_SOURCE_DIR");
+    if (!src) { printf("skip standalone compile: LMCC_SOURCE_DIR unset\n"); return 0; }
+    if (system("command -v cc >/dev/null 2>&1") != 0) { printf("skip standalone compile: no cc\n"); return 0; }
+    const char *tmp = getenv("LMCC_BUILD_DIR") ? getenv("LMCC_BUILD_DIR") : "/tmp";
+    static const char *hdrs[] = {"lmrt_math.h", "lmrt_kernels_generic.h", "lmrt_sampler.h"};
+    char cmd[4096], obj[1024];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(obj, sizeof obj, "%s/test_kernels_%ld_%zu.o", tmp, (long)getpid(), i);
+        snprintf(cmd, sizeof cmd,
+                 "cc -std=c11 -ffreestanding -O2 -Wall -Wextra -Werror -Wshadow -I'%s/runtime-min' -c -x c "
+                 "'%s/runtime-min/%s' -o '%s'",
+                 src, src, hdrs[i], obj);
+        CHECK(system(cmd) == 0, "freestanding compile failed: %s", cmd);
+        snprintf(cmd, sizeof cmd, "nm -u '%s'", obj);
+        FILE *f = popen(cmd, "r");
+        char line[256];
+        int undef = 0;
+        while (f && fgets(line, sizeof line, f)) { undef++; fprintf(stderr, "%s: undefined %s", hdrs[i], line); }
+        CHECK(f && pclose(f) == 0 && undef == 0, "%s needs %d undefined symbols", hdrs[i], undef);
+        remove(obj);
+    }
+    return 1;
+}
+
+int main(void) {
+    test_math();
+    test_matvec_embed();
+    test_rmsnorm_rope_eltwise();
+    test_attention();
+    test_sampler();
+    int compiled = test_standalone();
+    if (g_fail) {
+        fprintf(stderr, "%d failures\n", g_fail);
+        return 1;
+    }
+    if (!compiled) return 77;
+    printf("ok\n");
+    return 0;
+}
