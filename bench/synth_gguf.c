@@ -4,16 +4,20 @@
  * values, as llama.cpp's quantize does from an F16 file, so the Q8_0/Q4_0
  * files of one seed are quantizations of the F16 file of that seed.
  * Tensors are generated, converted and written in chunks (streaming writer):
- * memory stays small even for TinyLlama. */
+ * memory stays small even for TinyLlama.  Each chunk's rows are split among
+ * threads; the random stream is a counter, so the bytes do not depend on the
+ * thread count. */
 #include "diag.h"
 #include "gguf.h"
 #include "gguf_write.h"
 #include "lmrt_quant.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct synth_shape {
     const char *name;
@@ -44,7 +48,9 @@ static const synth_type synth_types[] = {
 #define SYNTH_ROPE_BASE 10000.0f
 #define SYNTH_RMS_EPS 1e-5f
 #define SYNTH_STD 0.02f
-#define SYNTH_CHUNK (1 << 20) /* elements generated per step */
+#define SYNTH_CHUNK (1 << 21) /* elements generated per step */
+#define SYNTH_MAX_THREADS 16
+#define SYNTH_GOLDEN 0x9e3779b97f4a7c15ull
 
 typedef struct synth_tensor {
     char name[64];
@@ -53,9 +59,10 @@ typedef struct synth_tensor {
     uint64_t nbytes;
 } synth_tensor;
 
-/* splitmix64: fast, and every 64-bit seed gives a good stream */
+/* splitmix64: fast, every 64-bit seed gives a good stream, and the state
+ * after k draws is seed + k * SYNTH_GOLDEN (so any element is reachable) */
 static uint64_t synth_next(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    uint64_t z = (*s += SYNTH_GOLDEN);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
@@ -87,6 +94,7 @@ static double synth_now(void) {
 
 static void synth_usage(FILE *fp) {
     fprintf(fp, "usage: lmcc-synth --shape SHAPE --type f16|q8_0|q4_0 --vocab VOCAB.gguf -o OUT.gguf [--seed S]\n"
+                "                  [--threads N (default: all CPUs)]\n"
                 "shapes:");
     for (size_t i = 0; i < sizeof synth_shapes / sizeof synth_shapes[0]; i++) {
         const synth_shape *s = &synth_shapes[i];
@@ -108,28 +116,63 @@ static void synth_put_f16(uint8_t *dst, uint16_t h) {
     dst[1] = (uint8_t)(h >> 8);
 }
 
-/* Streams one tensor's bytes: 1-D norms are f32 near 1, matrices f16 values of
- * std SYNTH_STD, quantized row by row from those f16 values. */
-static int synth_write_tensor(gguf_writer *w, const synth_tensor *t, uint64_t seed, float *vals, uint8_t *out) {
-    uint64_t rng = synth_tensor_seed(seed, t->name);
+/* rows [r0, r0 + nr) of a tensor, into vals / out positioned at row r0 */
+typedef struct synth_job {
+    const synth_tensor *t;
+    uint64_t rng0, r0, nr;
+    float *vals;
+    uint8_t *out;
+} synth_job;
+
+/* 1-D norms are f32 near 1; matrices are f16 values of std SYNTH_STD,
+ * quantized row by row from those f16 values. */
+static void *synth_fill(void *arg) {
+    const synth_job *j = arg;
+    const synth_tensor *t = j->t;
+    uint64_t ne0 = t->ne[0], n = j->nr * ne0, row_bytes = t->nbytes / (t->n_dims > 1 ? t->ne[1] : 1);
+    uint64_t rng = j->rng0 + j->r0 * ne0 * SYNTH_GOLDEN; /* state before element r0 * ne0 */
+    float *vals = j->vals;
+    uint8_t *out = j->out;
+    if (t->type == LMRT_GGML_F32) {
+        for (uint64_t i = 0; i < n; i++) vals[i] = 1.0f + SYNTH_STD * synth_normal(&rng);
+        memcpy(out, vals, n * sizeof(float)); /* GGUF is little-endian, like every host lmcc runs on */
+        return NULL;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint16_t h = lmrt_f32_to_f16(SYNTH_STD * synth_normal(&rng));
+        if (t->type == LMRT_GGML_F16) synth_put_f16(out + 2 * i, h);
+        else vals[i] = lmrt_f16_to_f32(h);
+    }
+    for (uint64_t r = 0; r < j->nr && t->type != LMRT_GGML_F16; r++) {
+        if (t->type == LMRT_GGML_Q8_0) lmrt_quantize_row_q8_0(vals + r * ne0, out + r * row_bytes, (int64_t)ne0);
+        else lmrt_quantize_row_q4_0(vals + r * ne0, out + r * row_bytes, (int64_t)ne0);
+    }
+    return NULL;
+}
+
+/* Streams one tensor, chunk by chunk, each chunk's rows split among threads. */
+static int synth_write_tensor(gguf_writer *w, const synth_tensor *t, uint64_t seed, int n_threads, float *vals,
+                              uint8_t *out) {
+    uint64_t rng0 = synth_tensor_seed(seed, t->name);
     uint64_t ne0 = t->ne[0], rows = t->n_dims > 1 ? t->ne[1] : 1;
     uint64_t row_bytes = t->nbytes / rows;
     uint64_t chunk_rows = ne0 >= SYNTH_CHUNK ? 1 : SYNTH_CHUNK / ne0;
-    for (uint64_t r0 = 0; r0 < rows; r0 += chunk_rows) {
-        uint64_t nr = rows - r0 < chunk_rows ? rows - r0 : chunk_rows, n = nr * ne0;
-        if (t->type == LMRT_GGML_F32) {
-            for (uint64_t i = 0; i < n; i++) vals[i] = 1.0f + SYNTH_STD * synth_normal(&rng);
-            memcpy(out, vals, n * sizeof(float)); /* GGUF is little-endian, like every host lmcc runs on */
-        } else {
-            for (uint64_t i = 0; i < n; i++) {
-                uint16_t h = lmrt_f32_to_f16(SYNTH_STD * synth_normal(&rng));
-                if (t->type == LMRT_GGML_F16) synth_put_f16(out + 2 * i, h);
-                else vals[i] = lmrt_f16_to_f32(h);
-            }
-            for (uint64_t r = 0; r < nr && t->type != LMRT_GGML_F16; r++) {
-                if (t->type == LMRT_GGML_Q8_0) lmrt_quantize_row_q8_0(vals + r * ne0, out + r * row_bytes, (int64_t)ne0);
-                else lmrt_quantize_row_q4_0(vals + r * ne0, out + r * row_bytes, (int64_t)ne0);
-            }
+    for (uint64_t c0 = 0; c0 < rows; c0 += chunk_rows) {
+        uint64_t nr = rows - c0 < chunk_rows ? rows - c0 : chunk_rows;
+        uint64_t nt = (uint64_t)n_threads < nr ? (uint64_t)n_threads : nr;
+        synth_job jobs[SYNTH_MAX_THREADS];
+        pthread_t th[SYNTH_MAX_THREADS];
+        int started[SYNTH_MAX_THREADS] = {0};
+        for (uint64_t k = 0; k < nt; k++) {
+            uint64_t a = c0 + nr * k / nt, b = c0 + nr * (k + 1) / nt;
+            jobs[k] = (synth_job){t, rng0, a, b - a, vals + (a - c0) * ne0, out + (a - c0) * row_bytes};
+            /* a thread that cannot start is done here instead */
+            if (k > 0) started[k] = pthread_create(&th[k], NULL, synth_fill, &jobs[k]) == 0;
+        }
+        synth_fill(&jobs[0]);
+        for (uint64_t k = 1; k < nt; k++) {
+            if (started[k]) pthread_join(th[k], NULL);
+            else synth_fill(&jobs[k]);
         }
         if (gguf_writer_put_data(w, out, nr * row_bytes)) return -1;
     }
@@ -143,6 +186,8 @@ static uint64_t synth_nbytes(uint32_t type, uint64_t ne0, uint64_t rows) {
 int main(int argc, char **argv) {
     const char *shape_name = NULL, *type_name = NULL, *vocab_path = NULL, *out_path = NULL;
     uint64_t seed = 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int n_threads = ncpu < 1 ? 1 : ncpu > SYNTH_MAX_THREADS ? SYNTH_MAX_THREADS : (int)ncpu;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -162,6 +207,11 @@ int main(int argc, char **argv) {
             char *end;
             seed = strtoull(v, &end, 0);
             if (!*v || *end) return synth_die("--seed '%s' is not an integer", v);
+        } else if (!strcmp(a, "--threads")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1 || n > SYNTH_MAX_THREADS) return synth_die("--threads '%s' must be 1..16", v);
+            n_threads = (int)n;
         } else {
             synth_usage(stderr);
             return synth_die("unknown option '%s'", a);
@@ -273,12 +323,12 @@ int main(int argc, char **argv) {
     if (!rc && (!vals || !out)) rc = lmcc_error(NULL, "out of memory");
 
     double t0 = synth_now();
-    fprintf(stderr, "lmcc-synth: %s %s, vocab %llu, %d tensors, %.1f MB -> %s\n", sh->name, ty->name,
-            (unsigned long long)vocab, n_t, (double)total / 1e6, out_path);
+    fprintf(stderr, "lmcc-synth: %s %s, vocab %llu, %d tensors, %.1f MB, %d threads -> %s\n", sh->name, ty->name,
+            (unsigned long long)vocab, n_t, (double)total / 1e6, n_threads, out_path);
     rc = rc || gguf_writer_begin(w, out_path);
     uint64_t done = 0;
     for (int i = 0; !rc && i < n_t; i++) {
-        rc = synth_write_tensor(w, &ts[i], seed, vals, out);
+        rc = synth_write_tensor(w, &ts[i], seed, n_threads, vals, out);
         done += ts[i].nbytes;
         /* a progress line after the embedding, each layer, and the output */
         if (!rc && (i == 0 || i == n_t - 1 || (i - 1) % 9 == 8))

@@ -30,6 +30,8 @@
 #endif
 
 #define LMCC_MAX_CTX (1 << 20)
+/* fusion + int8 activations: on once codegen speaks the v2 kernel contract */
+#define LMCC_FUSE_DEFAULT 0
 
 static const char usage_text[] =
     "usage: lmcc COMMAND [options]\n"
@@ -54,6 +56,10 @@ static const char usage_text[] =
     "  --ctx N             context length (default: the model's)\n"
     "  --embed E           incbin | array | external (default incbin)\n"
     "  --name NAME         C prefix of every generated symbol (default: model)\n"
+    "  --act A             q8 | f32: linear inputs as int8 blocks (default q8 for q8/q4 weights)\n"
+    "  --threads N         worker threads compiled in (default 1: no threading code at all)\n"
+    "  --batch N           tokens per forward chunk for prompts (default: the target's)\n"
+    "  --no-fuse           skip the fusion passes (debugging)\n"
     "  -v                  print what the passes did (planned arena vs naive sum, ...)\n"
     "\n"
     "Model files: GGUF v2/v3, llama2.c .bin checkpoints.\n";
@@ -61,8 +67,9 @@ static const char usage_text[] =
 /* ---- options ------------------------------------------------------------ */
 
 typedef struct opts {
-    const char *cmd, *model, *target, *outdir, *name, *weights, *kv, *embed, *after;
-    long ctx;
+    const char *cmd, *model, *target, *outdir, *name, *weights, *kv, *embed, *after, *act;
+    long ctx, threads, batch;
+    int no_fuse;
     int verbose;
     /* run / eval */
     const char *prompt, *ids, *logits_out;
@@ -95,7 +102,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
         }
 #define FLAG(s, field) if (!strcmp(key, s)) { if (val) return usage_error("option '%s' takes no value", key); o->field = 1; continue; }
         FLAG("-v", verbose) FLAG("--verbose", verbose) FLAG("--print-ids", print_ids)
-        FLAG("--reference", reference) FLAG("--bos", bos) FLAG("--keep-temp", keep_temp)
+        FLAG("--reference", reference) FLAG("--bos", bos) FLAG("--keep-temp", keep_temp) FLAG("--no-fuse", no_fuse)
 #undef FLAG
         const char **dst = NULL;
         if (!strcmp(key, "-t") || !strcmp(key, "--target")) dst = &o->target;
@@ -105,6 +112,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
         else if (!strcmp(key, "--kv")) dst = &o->kv;
         else if (!strcmp(key, "--embed")) dst = &o->embed;
         else if (!strcmp(key, "--after")) dst = &o->after;
+        else if (!strcmp(key, "--act")) dst = &o->act;
         else if (!strcmp(key, "-p") || !strcmp(key, "--prompt")) dst = &o->prompt;
         else if (!strcmp(key, "--ids")) dst = &o->ids;
         else if (!strcmp(key, "--logits")) dst = &o->logits_out;
@@ -113,7 +121,18 @@ static int parse_opts(int argc, char **argv, opts *o) {
         else if (!strcmp(key, "--top-k")) dst = &o->top_k;
         else if (!strcmp(key, "--top-p")) dst = &o->top_p;
         else if (!strcmp(key, "--seed")) dst = &o->seed;
-        else if (!strcmp(key, "--ctx")) {
+        else if (!strcmp(key, "--threads") || !strcmp(key, "--batch")) {
+            const char *v = val ? val : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) return usage_error("option '%s' needs a value", key);
+            char *end;
+            errno = 0;
+            long x = strtol(v, &end, 10);
+            if (*end || errno || end == v || x < 1 || x > (key[2] == 't' ? 64 : 1024))
+                return usage_error(key[2] == 't' ? "--threads wants 1..64, got '%s'" : "--batch wants 1..1024, got '%s'", v);
+            if (key[2] == 't') o->threads = x;
+            else o->batch = x;
+            continue;
+        } else if (!strcmp(key, "--ctx")) {
             const char *v = val ? val : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) return usage_error("option '%s' needs a value", key);
             char *end;
@@ -243,7 +262,7 @@ static int parse_weights_mode(const char *s, const char *model, int *mode) {
 }
 
 /* frontend: file -> graph with vocabulary */
-static int load_model(const opts *o, session *s) {
+static int load_model(const opts *o, session *s, const lmcc_target *t) {
     if (!o->model) return lmcc_error(NULL, "no model file given (lmcc %s MODEL ...)", o->cmd);
     s->file = lmcc_model_open(o->model);
     if (!s->file) return -1;
@@ -268,6 +287,22 @@ static int load_model(const opts *o, session *s) {
     }
     cfg.weights_mode = all_float ? IR_WEIGHTS_F32 : IR_WEIGHTS_KEEP;
     if (parse_weights_mode(o->weights, o->model, &cfg.weights_mode)) return -1;
+    /* performance: fusion, int8 activations for int weights, the target's
+     * tile and batch, threads */
+    cfg.fuse = LMCC_FUSE_DEFAULT && !o->no_fuse;
+    cfg.act_q8 = cfg.weights_mode == IR_WEIGHTS_Q8 || cfg.weights_mode == IR_WEIGHTS_Q4 ||
+                 (cfg.weights_mode == IR_WEIGHTS_KEEP && !all_float);
+    if (o->act) {
+        if (!strcmp(o->act, "q8")) cfg.act_q8 = 1;
+        else if (!strcmp(o->act, "f32")) cfg.act_q8 = 0;
+        else return lmcc_error(o->model, "unknown --act '%s' (use q8 or f32)", o->act);
+    }
+    cfg.act_q8 = cfg.act_q8 && LMCC_FUSE_DEFAULT;
+    cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
+    cfg.batch = o->batch ? (int)o->batch : t ? t->batch : 1;
+    cfg.threads = o->threads ? (int)o->threads : 1;
+    if (cfg.threads > 1 && t && !t->hosted)
+        return lmcc_error(o->model, "--threads %d: target %s is bare metal (no threads)", cfg.threads, t->name);
     if (o->kv) {
         if (!strcmp(o->kv, "f32")) cfg.kv_dtype = IR_DT_F32;
         else if (!strcmp(o->kv, "f16")) cfg.kv_dtype = IR_DT_F16;
@@ -334,7 +369,7 @@ static int compile_to(const opts *o, session *s, const char *outdir, const char 
         return lmcc_error(outdir, "not a directory (give -o a directory)");
     }
     if (access(outdir, W_OK) != 0) return lmcc_error(outdir, "output directory is not writable");
-    if (load_model(o, s) || run_passes(o, s, NULL)) return -1;
+    if (load_model(o, s, t) || run_passes(o, s, NULL)) return -1;
     lmcc_codegen_opts co;
     memset(&co, 0, sizeof co);
     co.outdir = outdir;
@@ -511,7 +546,7 @@ static int cmd_eval(const opts *o) {
     if (!o->reference) {
         /* validate here too so errors name the ids file */
         session s = {0};
-        if (load_model(o, &s) == 0) {
+        if (load_model(o, &s, NULL) == 0) {
             for (int i = 0; i < n && rc == -1; i++)
                 if (ids[i] < 0 || ids[i] >= s.g->info.vocab_size)
                     rc = lmcc_error(o->ids, "token id %d at index %d is outside the vocabulary [0, %d)", ids[i], i,
@@ -537,7 +572,7 @@ static int cmd_eval(const opts *o) {
     FILE *out = NULL;
     char tmpname[PATH_MAX];
     snprintf(tmpname, sizeof tmpname, "%s.tmp%ld", o->logits_out, (long)getpid());
-    if (load_model(o, &s)) goto done;
+    if (load_model(o, &s, NULL)) goto done;
     if (n > s.g->cfg.ctx) { lmcc_error(o->ids, "%d ids do not fit the context of %d (pass --ctx)", n, s.g->cfg.ctx); goto done; }
     it = ir_interp_new(s.g);
     if (!it) { lmcc_error(o->model, "the interpreter cannot evaluate this graph"); goto done; }
@@ -590,7 +625,9 @@ static int cmd_tokenize(const opts *o) {
 
 static int cmd_dump_ir(const opts *o) {
     session s = {0};
-    int rc = load_model(o, &s);
+    lmcc_target t;
+    if (load_target(o->target ? o->target : "generic", &t)) return -1;
+    int rc = load_model(o, &s, &t);
     if (rc == 0 && o->after) rc = run_passes(o, &s, strcmp(o->after, "all") ? o->after : NULL);
     if (rc == 0) ir_dump(s.g, stdout);
     session_free(&s);

@@ -168,7 +168,27 @@ size_t ir_tensor_bytes(const ir_tensor *t) {
     if (t->ndim == 0) return ir_row_bytes(t->dtype, 1);
     int64_t row = t->shape[t->ndim - 1];
     if (row <= 0) return 0;
-    return (size_t)(ir_tensor_elems(t) / row) * ir_row_bytes(t->dtype, row);
+    int64_t rows = ir_tensor_elems(t) / row;
+    if (t->kind == IR_KIND_WEIGHT && t->tile_rows > 1)
+        rows = (rows + t->tile_rows - 1) / t->tile_rows * t->tile_rows;
+    return (size_t)rows * ir_row_bytes(t->dtype, row);
+}
+
+int ir_act_rows(const ir_graph *g, int id) {
+    int batch = g->cfg.batch > 1 ? g->cfg.batch : 1;
+    if (batch == 1) return 1;
+    int tl = -1, prod = -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        if (tl < 0 && n->op == IR_OP_TAKE_LAST) tl = i;
+        if (n->output == id) prod = i;
+    }
+    return (tl >= 0 && prod >= tl) ? 1 : batch;
+}
+
+int64_t ir_act_bytes(const ir_graph *g, int id) {
+    return (int64_t)ir_act_rows(g, id) * (int64_t)ir_tensor_bytes(&g->tensors[id]);
 }
 
 /* ---- verifier ---------------------------------------------------------- */
@@ -210,6 +230,9 @@ static ir_kind input_kind(ir_opcode op, int i) {
     case IR_OP_ROPE: return i == 1 ? IR_KIND_WEIGHT : IR_KIND_ACT;
     case IR_OP_KV_STORE: return i == 1 ? IR_KIND_STATE : IR_KIND_ACT;
     case IR_OP_ATTENTION: return i == 0 ? IR_KIND_ACT : IR_KIND_STATE;
+    case IR_OP_LINEAR_ADD:
+    case IR_OP_LINEAR_SWIGLU: return i == 1 ? IR_KIND_WEIGHT : IR_KIND_ACT;
+    case IR_OP_QKV: return i == 0 ? IR_KIND_ACT : i <= 2 ? IR_KIND_WEIGHT : IR_KIND_STATE;
     default: return IR_KIND_ACT;
     }
 }
@@ -232,6 +255,37 @@ static void check_cache(const ir_graph *g, errbuf *e, int ni, const char *op, co
     if (g->cfg.ctx > 0 && c->shape[1] != g->cfg.ctx)
         err_add(e, "node %d (%s): cache \"%s\" has %lld positions, ctx is %d", ni, op, c->name,
                 (long long)c->shape[1], g->cfg.ctx);
+}
+
+static int is_linear_family(ir_opcode op) {
+    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
+}
+
+/* x (input 0) against w[N][K] (input 1) of a linear-family node; returns N or -1 */
+static int64_t check_matmul(errbuf *e, int ni, const char *op, const ir_tensor *x, const ir_tensor *w) {
+    if (w->ndim != 2) {
+        err_add(e, "node %d (%s): weight must be [N][K], has %d dims", ni, op, w->ndim);
+        return -1;
+    }
+    if (ir_tensor_elems(x) != w->shape[1])
+        err_add(e, "node %d (%s): x has %lld elements, weight is [%lld][%lld]", ni, op,
+                (long long)ir_tensor_elems(x), (long long)w->shape[0], (long long)w->shape[1]);
+    return w->shape[0];
+}
+
+/* rope attributes and table shared by rope and qkv; x_heads = heads of the rotated tensor */
+static void check_rope(const ir_graph *g, errbuf *e, int ni, const char *op, const ir_attrs *a,
+                       const ir_tensor *tb) {
+    if (a->head_dim <= 0 || a->rope_dim <= 0 || a->rope_dim % 2 || a->rope_dim > a->head_dim)
+        err_add(e, "node %d (%s): rope_dim %d must be even, > 0 and <= head_dim %d", ni, op,
+                a->rope_dim, a->head_dim);
+    if (tb->dtype != IR_DT_F32)
+        err_add(e, "node %d (%s): table dtype %s, must be f32", ni, op, ir_dtype_name(tb->dtype));
+    if (tb->ndim != 3 || tb->shape[1] != a->rope_dim / 2 || tb->shape[2] != 2)
+        err_add(e, "node %d (%s): table must be [ctx][%d][2]", ni, op, a->rope_dim / 2);
+    else if (g->cfg.ctx > 0 && tb->shape[0] < g->cfg.ctx)
+        err_add(e, "node %d (%s): table has %lld positions, ctx is %d", ni, op,
+                (long long)tb->shape[0], g->cfg.ctx);
 }
 
 static void check_shapes(const ir_graph *g, errbuf *e, int ni) {
@@ -266,36 +320,57 @@ static void check_shapes(const ir_graph *g, errbuf *e, int ni) {
             err_add(e, "node %d (%s): eps %g must be >= 0", ni, op, (double)a->eps);
         break;
     case IR_OP_LINEAR:
-        if (in[1]->ndim != 2) {
-            err_add(e, "node %d (%s): weight must be [N][K], has %d dims", ni, op, in[1]->ndim);
-            break;
-        }
-        if (ir_tensor_elems(in[0]) != in[1]->shape[1])
-            err_add(e, "node %d (%s): x has %lld elements, weight is [%lld][%lld]", ni, op,
-                    (long long)ir_tensor_elems(in[0]), (long long)in[1]->shape[0],
-                    (long long)in[1]->shape[1]);
-        if (out_n != in[1]->shape[0])
+    case IR_OP_LINEAR_ADD: {
+        int64_t N = check_matmul(e, ni, op, in[0], in[1]);
+        if (N < 0) break;
+        if (out_n != N)
             err_add(e, "node %d (%s): output has %lld elements, weight is [%lld][%lld]", ni, op,
                     (long long)out_n, (long long)in[1]->shape[0], (long long)in[1]->shape[1]);
+        if (n->op == IR_OP_LINEAR_ADD && ir_tensor_elems(in[2]) != N)
+            err_add(e, "node %d (%s): residual has %lld elements, weight has %lld rows", ni, op,
+                    (long long)ir_tensor_elems(in[2]), (long long)N);
         break;
+    }
+    case IR_OP_LINEAR_SWIGLU: {
+        int64_t N = check_matmul(e, ni, op, in[0], in[1]);
+        if (N < 0) break;
+        if (N % 2 || out_n != N / 2)
+            err_add(e, "node %d (%s): weight has %lld rows, must be 2 x output (%lld)", ni, op,
+                    (long long)N, (long long)out_n);
+        break;
+    }
+    case IR_OP_QKV: {
+        int64_t N = check_matmul(e, ni, op, in[0], in[1]);
+        if (a->n_heads <= 0 || a->n_kv_heads <= 0 || a->head_dim <= 0) {
+            err_add(e, "node %d (%s): n_heads %d, n_kv_heads %d, head_dim %d must be > 0", ni, op,
+                    a->n_heads, a->n_kv_heads, a->head_dim);
+            break;
+        }
+        if (a->n_heads % a->n_kv_heads)
+            err_add(e, "node %d (%s): n_heads %d not a multiple of n_kv_heads %d", ni, op,
+                    a->n_heads, a->n_kv_heads);
+        int64_t want = (int64_t)(a->n_heads + 2 * a->n_kv_heads) * a->head_dim;
+        if (N >= 0 && N != want)
+            err_add(e, "node %d (%s): weight has %lld rows, (heads + 2 kv heads) x head_dim = %lld",
+                    ni, op, (long long)N, (long long)want);
+        if (out_n != (int64_t)a->n_heads * a->head_dim)
+            err_add(e, "node %d (%s): output has %lld elements, n_heads*head_dim = %d", ni, op,
+                    (long long)out_n, a->n_heads * a->head_dim);
+        check_rope(g, e, ni, op, a, in[2]);
+        check_cache(g, e, ni, op, in[3], a->n_kv_heads, a->head_dim);
+        check_cache(g, e, ni, op, in[4], a->n_kv_heads, a->head_dim);
+        if (n->inputs[3] == n->inputs[4])
+            err_add(e, "node %d (%s): k and v caches are the same tensor", ni, op);
+        break;
+    }
     case IR_OP_ROPE: {
-        const ir_tensor *tb = in[1];
         if (a->n_heads <= 0 || a->head_dim <= 0)
             err_add(e, "node %d (%s): n_heads %d, head_dim %d must be > 0", ni, op, a->n_heads,
                     a->head_dim);
         else if ((int64_t)a->n_heads * a->head_dim != ir_tensor_elems(in[0]))
             err_add(e, "node %d (%s): n_heads*head_dim = %d, x has %lld elements", ni, op,
                     a->n_heads * a->head_dim, (long long)ir_tensor_elems(in[0]));
-        if (a->rope_dim <= 0 || a->rope_dim % 2 || a->rope_dim > a->head_dim)
-            err_add(e, "node %d (%s): rope_dim %d must be even, > 0 and <= head_dim %d", ni, op,
-                    a->rope_dim, a->head_dim);
-        if (tb->dtype != IR_DT_F32)
-            err_add(e, "node %d (%s): table dtype %s, must be f32", ni, op, ir_dtype_name(tb->dtype));
-        if (tb->ndim != 3 || tb->shape[1] != a->rope_dim / 2 || tb->shape[2] != 2)
-            err_add(e, "node %d (%s): table must be [ctx][%d][2]", ni, op, a->rope_dim / 2);
-        else if (g->cfg.ctx > 0 && tb->shape[0] < g->cfg.ctx)
-            err_add(e, "node %d (%s): table has %lld positions, ctx is %d", ni, op,
-                    (long long)tb->shape[0], g->cfg.ctx);
+        check_rope(g, e, ni, op, a, in[1]);
         if (out_n != ir_tensor_elems(in[0]))
             err_add(e, "node %d (%s): output has %lld elements, x has %lld", ni, op,
                     (long long)out_n, (long long)ir_tensor_elems(in[0]));
@@ -340,6 +415,11 @@ static void check_shapes(const ir_graph *g, errbuf *e, int ni) {
         /* fallthrough */
     case IR_OP_SILU:
     case IR_OP_SOFTMAX:
+    case IR_OP_QUANTIZE:
+    case IR_OP_TAKE_LAST:
+    case IR_OP_NORMALIZE:
+        if (n->op == IR_OP_NORMALIZE && !(a->eps >= 0.0f))
+            err_add(e, "node %d (%s): eps %g must be >= 0", ni, op, (double)a->eps);
         if (out_n != ir_tensor_elems(in[0]))
             err_add(e, "node %d (%s): output has %lld elements, operand has %lld", ni, op,
                     (long long)out_n, (long long)ir_tensor_elems(in[0]));
@@ -370,7 +450,7 @@ static void check_arena(const ir_graph *g, errbuf *e, const int *producer) {
         const ir_tensor *t = &g->tensors[i];
         if (t->dead || (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE) || t->arena_offset == -1)
             continue;
-        int64_t sz = (int64_t)ir_tensor_bytes(t);
+        int64_t sz = t->kind == IR_KIND_ACT ? ir_act_bytes(g, i) : (int64_t)ir_tensor_bytes(t);
         /* kvlayout sizes the KV region before memplan sizes the whole arena */
         int64_t limit = t->kind == IR_KIND_STATE ? g->kv_bytes : g->arena_bytes;
         if (t->arena_offset < 0 || t->arena_offset + sz > limit)
@@ -398,7 +478,8 @@ static void check_arena(const ir_graph *g, errbuf *e, const int *producer) {
             /* state lives forever; activations only over [first_use, last_use] */
             int both_act = t->kind == IR_KIND_ACT && u->kind == IR_KIND_ACT;
             if (both_act && (t->last_use < u->first_use || u->last_use < t->first_use)) continue;
-            if (ranges_overlap(t->arena_offset, sz, u->arena_offset, (int64_t)ir_tensor_bytes(u)))
+            int64_t usz = u->kind == IR_KIND_ACT ? ir_act_bytes(g, j) : (int64_t)ir_tensor_bytes(u);
+            if (ranges_overlap(t->arena_offset, sz, u->arena_offset, usz))
                 err_add(e, "tensor %d \"%s\" and tensor %d \"%s\": overlapping arena memory while both live",
                         i, t->name, j, u->name);
         }
@@ -454,9 +535,13 @@ int ir_verify(const ir_graph *g, char *err, size_t errlen) {
                         t->nbytes, ir_dtype_name(t->dtype), t->ndim == 1 ? "[n]" : "[..]",
                         ir_tensor_bytes(t));
         }
-        if (t->kind == IR_KIND_ACT && t->dtype != IR_DT_F32)
-            err_add(&e, "tensor %d \"%s\": activation dtype %s, must be f32", i, t->name,
+        if (t->kind == IR_KIND_ACT && t->dtype != IR_DT_F32 && t->dtype != IR_DT_Q8A)
+            err_add(&e, "tensor %d \"%s\": activation dtype %s, must be f32 or q8a", i, t->name,
                     ir_dtype_name(t->dtype));
+        if (t->tile_rows > 1 && (t->kind != IR_KIND_WEIGHT || t->ndim != 2 ||
+                                 (t->dtype != IR_DT_Q4_0 && t->dtype != IR_DT_Q8_0)))
+            err_add(&e, "tensor %d \"%s\": tile_rows %d on a %s %s tensor (only 2-D q4_0/q8_0 weights)",
+                    i, t->name, t->tile_rows, ir_kind_name(t->kind), ir_dtype_name(t->dtype));
     }
 
     for (int i = 0; i < g->n_nodes; i++) {
@@ -504,6 +589,16 @@ int ir_verify(const ir_graph *g, char *err, size_t errlen) {
                 err_add(&e, "node %d (%s): input %d \"%s\" is %s, expected %s", i, oi->name, k,
                         t->name, ir_kind_name(t->kind), ir_kind_name(want));
                 ok = 0;
+            } else if (t->kind == IR_KIND_ACT && t->dtype == IR_DT_Q8A &&
+                       !(k == 0 && is_linear_family(n->op))) {
+                err_add(&e, "node %d (%s): input %d \"%s\" is q8a; only the x of a linear-family op may be",
+                        i, oi->name, k, t->name);
+                ok = 0;
+            }
+            if (t->tile_rows > 1 && !(k == 1 && is_linear_family(n->op))) {
+                err_add(&e, "node %d (%s): input %d \"%s\" is tiled; only linear-family weights may be",
+                        i, oi->name, k, t->name);
+                ok = 0;
             }
         }
         if (oi->has_output) {
@@ -516,6 +611,10 @@ int ir_verify(const ir_graph *g, char *err, size_t errlen) {
                 if (t->kind != IR_KIND_ACT) {
                     err_add(&e, "node %d (%s): output \"%s\" is %s, must be act", i, oi->name,
                             t->name, ir_kind_name(t->kind));
+                    ok = 0;
+                } else if ((t->dtype == IR_DT_Q8A) != (n->op == IR_OP_QUANTIZE)) {
+                    err_add(&e, "node %d (%s): output \"%s\" is %s, must be %s", i, oi->name, t->name,
+                            ir_dtype_name(t->dtype), n->op == IR_OP_QUANTIZE ? "q8a" : "f32");
                     ok = 0;
                 } else if (producer[o] >= 0) {
                     err_add(&e, "node %d (%s): output \"%s\" already assigned by node %d", i,
@@ -577,12 +676,19 @@ static void print_ref(const ir_graph *g, int id, FILE *out) {
 static void print_type(const ir_tensor *t, FILE *out) {
     fputs(ir_dtype_name(t->dtype), out);
     for (int d = 0; d < t->ndim; d++) fprintf(out, "[%lld]", (long long)t->shape[d]);
+    if (t->tile_rows > 1) fprintf(out, " tile %d", t->tile_rows);
 }
 
 static void print_attrs(const ir_node *n, FILE *out) {
     const ir_attrs *a = &n->attrs;
     switch (n->op) {
-    case IR_OP_RMSNORM: fprintf(out, " {eps %g}", (double)a->eps); break;
+    case IR_OP_RMSNORM:
+    case IR_OP_NORMALIZE: fprintf(out, " {eps %g}", (double)a->eps); break;
+    case IR_OP_QKV:
+        fprintf(out, " {heads %d/%d, head_dim %d, rope_dim %d, theta %g, %s}", a->n_heads,
+                a->n_kv_heads, a->head_dim, a->rope_dim, (double)a->rope_theta,
+                a->rope_neox ? "neox" : "norm");
+        break;
     case IR_OP_ROPE:
         fprintf(out, " {heads %d, head_dim %d, rope_dim %d, theta %g, %s}", a->n_heads, a->head_dim,
                 a->rope_dim, (double)a->rope_theta, a->rope_neox ? "neox" : "norm");

@@ -23,7 +23,8 @@
  * X(NAME, "text", block_elems, block_bytes, gguf_type_id)
  * Quantized types store rows as whole blocks; a row of `n` elements takes
  * ceil(n / block_elems) blocks (lmcc zero-pads the tail of the last block,
- * GGUF files always have n % block_elems == 0). */
+ * GGUF files always have n % block_elems == 0).
+ * q8a is lmcc's int8 activation block {float d; int8 qs[32]} (not in GGUF). */
 #define IR_DTYPE_LIST(X)                 \
     X(F32,  "f32",  1,   4,   0)         \
     X(F16,  "f16",  1,   2,   1)         \
@@ -36,7 +37,8 @@
     X(Q5_K, "q5_k", 256, 176, 13)        \
     X(Q6_K, "q6_k", 256, 210, 14)        \
     X(BF16, "bf16", 1,   2,   30)        \
-    X(I32,  "i32",  1,   4,   26)
+    X(I32,  "i32",  1,   4,   26)        \
+    X(Q8A,  "q8a",  32,  36,  -1)
 
 typedef enum {
 #define X(n, s, be, bb, g) IR_DT_##n,
@@ -70,7 +72,7 @@ typedef enum {
 const char *ir_kind_name(ir_kind k);
 
 #define IR_MAX_DIMS 4
-#define IR_MAX_INPUTS 4
+#define IR_MAX_INPUTS 5 /* qkv */
 #define IR_NAME_MAX 64
 
 typedef struct ir_tensor {
@@ -92,6 +94,9 @@ typedef struct ir_tensor {
     int64_t blob_offset;    /* WEIGHT: byte offset in NAME.weights, -1 = unplaced */
     int first_use, last_use;/* liveness (node indices), -1 = none */
     int dead;               /* removed by dce: no longer part of the graph */
+    int tile_rows;          /* WEIGHT q4_0/q8_0: 0 = plain rows; R > 1 = repacked by the tiling
+                               pass into groups of R interleaved rows (rows padded to a multiple
+                               of R; layout in runtime-min/lmrt_kernels_scalar.h) */
 } ir_tensor;
 
 /* ---- ops ---------------------------------------------------------------
@@ -111,6 +116,23 @@ typedef struct ir_tensor {
  *  silu      (a) -> a * sigmoid(a)
  *  softmax   (a) -> softmax over the last dim
  *  swiglu    (gate, up) -> silu(gate) * up
+ * Fused ops (made by the fusion passes; exact in float against the unfused graph):
+ *  normalize     (x[D]) -> x / sqrt(mean(x^2) + eps)   attr eps (rmsnorm whose weight was
+ *                folded into the consuming linears)
+ *  quantize      (x[K] f32) -> [K] q8a                 (activation quantized once per linear input)
+ *  linear_add    (x[K], w[N][K], res[N]) -> w x + res  (residual add in the epilogue)
+ *  linear_swiglu (x[K], w[2F][K]) -> [F]               rows [0,F) gate, [F,2F) up: silu(gate)*up
+ *  qkv           (x[K], w[(H+2Hkv)*hd][K], rope table, kcache, vcache) -> q[H*hd]
+ *                attrs as rope + attention: q rows, then k, then v; rope on q and k; k and v
+ *                written to the caches at pos (the kv_store in the epilogue)
+ *  take_last     (x[D]) -> [D]                         in a batch of n tokens, only the last
+ *                row goes on (the logits are needed for the last token only)
+ * Linear-family ops accept x as f32 or q8a.
+ *
+ * Batching: the graph describes ONE token.  Execution applies it to a chunk of
+ * n <= cfg.batch tokens at positions pos..pos+n-1 (attention and qkv are causal
+ * within the chunk), so every activation buffer holds cfg.batch rows (memplan
+ * sizes it so); after take_last, one row.
  */
 #define IR_OP_LIST(X)                              \
     X(EMBED,     "embed",     2, 1, 0)             \
@@ -123,7 +145,13 @@ typedef struct ir_tensor {
     X(MUL,       "mul",       2, 1, 0)             \
     X(SILU,      "silu",      1, 1, 0)             \
     X(SOFTMAX,   "softmax",   1, 1, 0)             \
-    X(SWIGLU,    "swiglu",    2, 1, 0)
+    X(SWIGLU,    "swiglu",    2, 1, 0)             \
+    X(NORMALIZE, "normalize", 1, 1, 0)             \
+    X(QUANTIZE,  "quantize",  1, 1, 0)             \
+    X(LINEAR_ADD,    "linear_add",    3, 1, 0)     \
+    X(LINEAR_SWIGLU, "linear_swiglu", 2, 1, 0)     \
+    X(QKV,       "qkv",       5, 1, 1)             \
+    X(TAKE_LAST, "take_last", 1, 1, 0)
 
 typedef enum {
 #define X(n, s, ni, ho, se) IR_OP_##n,
@@ -173,6 +201,12 @@ typedef struct ir_config {
     int ctx;                /* KV positions (>0) */
     ir_dtype kv_dtype;      /* F32 or F16 */
     int weights_mode;       /* IR_WEIGHTS_* */
+    /* performance (issue 3); zero = off / defaults */
+    int fuse;               /* run the fusion passes */
+    int act_q8;             /* quantize linear inputs to q8a (W4A8 / W8A8) */
+    int tile_rows;          /* target's int4 tile rows R (> 1: the tiling pass repacks q4_0/q8_0) */
+    int batch;              /* max tokens per forward chunk (prefill tile); 0 or 1 = one token */
+    int threads;            /* compile-time thread count (codegen); 0 or 1 = single-threaded */
 } ir_config;
 
 enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP };
@@ -192,7 +226,7 @@ typedef struct ir_graph {
     int64_t kv_bytes;       /* KV-cache part, set by kvlayout */
     int64_t naive_bytes;    /* sum of all activation buffers, set by memplan */
     int64_t scratch_offset; /* scratch region (attention scores, sampler), set by memplan */
-    int64_t scratch_bytes;
+    int64_t scratch_bytes;  /* per thread: attention scores; the sampler uses it all */
     int64_t weights_bytes;  /* set by codegen when placing weights */
 } ir_graph;
 
@@ -210,8 +244,14 @@ int ir_node_add(ir_graph *g, ir_opcode op, const int *inputs, const ir_attrs *at
                 const char *out_name, int out_ndim, const int64_t *out_shape);
 int ir_tensor_find(const ir_graph *g, const char *name); /* -1 if absent */
 int64_t ir_tensor_elems(const ir_tensor *t);
-/* bytes of the tensor in its dtype (rows padded to whole blocks) */
+/* bytes of the tensor in its dtype (rows padded to whole blocks; a tiled
+ * weight's row count padded to a multiple of tile_rows) */
 size_t ir_tensor_bytes(const ir_tensor *t);
+/* ACT tensor id: rows of its arena buffer = cfg.batch (0 -> 1) if produced
+ * before the first live take_last (or no take_last), else 1 */
+int ir_act_rows(const ir_graph *g, int id);
+/* bytes of the arena buffer of ACT tensor id: ir_act_rows * ir_tensor_bytes */
+int64_t ir_act_bytes(const ir_graph *g, int id);
 ir_attrs ir_attrs_none(void);
 
 /* ---- checking and printing ---------------------------------------------

@@ -23,6 +23,7 @@ int lmcc_target_parse(const char *path, lmcc_target *t, char *err, size_t errlen
     strcpy(t->kernels, "generic");
     t->hosted = 1;
     t->tile_rows = 1;
+    t->batch = 1;
     t->tile_cols = 32;
     if (strlen(path) >= sizeof t->path) { snprintf(err, errlen, "path too long"); return -1; }
     strcpy(t->path, path);
@@ -54,6 +55,11 @@ int lmcc_target_parse(const char *path, lmcc_target *t, char *err, size_t errlen
             long v = strtol(val, &end, 10);
             bad = *end || v < 0 || v > 4096;
             t->vector_bits = (int)v;
+        } else if (!strcmp(key, "batch")) {
+            char *end;
+            long v = strtol(val, &end, 10);
+            bad = *end || v < 1 || v > 1024;
+            t->batch = (int)v;
         } else if (!strcmp(key, "int4_tile")) {
             bad = sscanf(val, "%dx%d", &t->tile_rows, &t->tile_cols) != 2 || t->tile_rows < 1 ||
                   t->tile_rows > 64 || t->tile_cols != 32;

@@ -5,6 +5,7 @@
  *   int4_tile (ROWSxCOLS: rows interleaved per block x block width),
  *   kernels (which runtime-min kernel set codegen stitches in),
  *   hosted (yes: has an OS, may use threads; no: bare metal),
+ *   batch (tokens per prefill chunk the kernels are tuned for; default 1),
  *   emulator (command prefix to run a cross-built binary; empty = native). */
 #ifndef LMCC_TARGET_H
 #define LMCC_TARGET_H
@@ -23,6 +24,7 @@ typedef struct lmcc_target {
     int tile_rows, tile_cols;
     char kernels[32];
     int hosted;
+    int batch;
     char emulator[128];
     char path[512];        /* the file it was read from */
 } lmcc_target;

@@ -61,7 +61,7 @@ int lmcc_pass_memplan(ir_graph *g, lmcc_pass_ctx *pc) {
         if (t->dead || t->kind != IR_KIND_ACT || t->first_use < 0) continue;
         slot *x = &s[ns++];
         x->id = i;
-        x->size = (int64_t)ir_tensor_bytes(t);
+        x->size = ir_act_bytes(g, i); /* batch rows before take_last */
         x->first = t->first_use;
         x->last = t->last_use;
         x->off = -1;
@@ -90,7 +90,9 @@ int lmcc_pass_memplan(ir_graph *g, lmcc_pass_ctx *pc) {
     free(s), free(conf);
 
     int64_t scratch = 0;
-    if (has_attention) scratch = (int64_t)g->cfg.ctx * 4;
+    /* attention scores: ctx floats per thread */
+    int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
+    if (has_attention) scratch = (int64_t)threads * g->cfg.ctx * 4;
     int64_t vocab = g->info.vocab_size;
     if (g->logits >= 0 && ir_tensor_elems(&g->tensors[g->logits]) > vocab)
         vocab = ir_tensor_elems(&g->tensors[g->logits]);

@@ -24,6 +24,7 @@ typedef int (*lmcc_pass_fn)(ir_graph *g, lmcc_pass_ctx *pc);
     X(dce,       "dce",       "remove nodes and weights that do not reach the logits") \
     X(kvlayout,  "kvlayout",  "size the per-layer KV caches by --ctx and --kv")         \
     X(weightfmt, "weightfmt", "convert weights to --weights f32|f16|q8|q4|keep")        \
+    X(tile,      "tile",      "repack q4_0/q8_0 linear weights into the target's R-row tiles") \
     X(memplan,   "memplan",   "liveness intervals -> offsets in one arena")
 
 #define X(c, s, d) int lmcc_pass_##c(ir_graph *g, lmcc_pass_ctx *pc);

@@ -16,6 +16,8 @@
 #define LMRT_QK_ 32
 #define LMRT_Q8_0_BYTES_ 34
 #define LMRT_Q4_0_BYTES_ 18
+/* an aggregate initializer becomes a memset call at clang -O0; freestanding has none */
+#define LMRT_ZERO8_(a) for (int z_ = 0; z_ < 8; z_++) (a)[z_] = 0.0f
 
 /* blocks may sit at any even offset: read the little-endian scale bytewise */
 LMRT_INLINE float lmrt_block_scale_(const uint8_t *b) {
@@ -23,7 +25,8 @@ LMRT_INLINE float lmrt_block_scale_(const uint8_t *b) {
 }
 
 LMRT_INLINE float lmrt_dot_f32_(const float *LMRT_RESTRICT a, const float *LMRT_RESTRICT b, int n) {
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float acc[8];
+    LMRT_ZERO8_(acc);
     int i = 0;
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
@@ -41,7 +44,8 @@ LMRT_API void lmrt_matvec_f16(float *LMRT_RESTRICT y, const uint16_t *LMRT_RESTR
                               const float *LMRT_RESTRICT x, int n_out, int n_in) {
     for (int r = 0; r < n_out; r++) {
         const uint16_t *w = W + (size_t)r * (size_t)n_in;
-        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        float acc[8];
+        LMRT_ZERO8_(acc);
         int i = 0;
         for (; i + 8 <= n_in; i += 8)
             for (int j = 0; j < 8; j++) acc[j] += lmrt_f16_to_f32(w[i + j]) * x[i + j];
@@ -63,7 +67,8 @@ LMRT_API void lmrt_matvec_q8_0(float *LMRT_RESTRICT y, const void *LMRT_RESTRICT
             const uint8_t *blk = row + (size_t)b * LMRT_Q8_0_BYTES_;
             const int8_t *qs = (const int8_t *)(blk + 2);
             const float *xb = x + b * LMRT_QK_;
-            float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            float acc[8];
+        LMRT_ZERO8_(acc);
             for (int i = 0; i < LMRT_QK_; i += 8)
                 for (int j = 0; j < 8; j++) acc[j] += (float)qs[i + j] * xb[i + j];
             float bs = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
@@ -93,7 +98,9 @@ LMRT_API void lmrt_matvec_q4_0(float *LMRT_RESTRICT y, const void *LMRT_RESTRICT
             const uint8_t *blk = row + (size_t)b * LMRT_Q4_0_BYTES_;
             const uint8_t *qs = blk + 2;
             const float *xb = x + b * LMRT_QK_;
-            float lo[8] = {0, 0, 0, 0, 0, 0, 0, 0}, hi[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            float lo[8], hi[8];
+            LMRT_ZERO8_(lo);
+            LMRT_ZERO8_(hi);
             for (int i = 0; i < 16; i += 8)
                 for (int j = 0; j < 8; j++) {
                     lo[j] += (float)((int)(qs[i + j] & 15) - 8) * xb[i + j];
@@ -240,7 +247,8 @@ LMRT_API void lmrt_attention_f16(float *LMRT_RESTRICT out, const float *LMRT_RES
         const uint16_t *k = kc + kvoff, *v = vc + kvoff;
         for (int t = 0; t <= pos; t++) {
             const uint16_t *kt = k + (size_t)t * (size_t)head_dim;
-            float acc[4] = {0, 0, 0, 0};
+            float acc[4];
+            for (int j = 0; j < 4; j++) acc[j] = 0.0f;
             int i = 0;
             for (; i + 4 <= head_dim; i += 4)
                 for (int j = 0; j < 4; j++) acc[j] += qh[i + j] * lmrt_f16_to_f32(kt[i + j]);

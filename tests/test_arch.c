@@ -19,7 +19,7 @@ static int failures;
 #define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
     printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static const ir_config cfg8 = {8, IR_DT_F32, IR_WEIGHTS_KEEP};
+static const ir_config cfg8 = {.ctx = 8, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_KEEP};
 
 static void test_good(void) {
     tiny_params p = tiny_default();
@@ -169,7 +169,7 @@ static void expect_file_error(const char *what, mutator mut, const char *want) {
     CHECK(wrc == 0, "%s: write: %s", what, lmcc_error_text());
     gguf_close(f);
     if (wrc) return;
-    ir_config cfg = {8, IR_DT_F32, IR_WEIGHTS_KEEP};
+    ir_config cfg = {.ctx = 8, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_KEEP};
     gguf_file *r = lmcc_model_open(path);
     ir_graph *g = r ? lmcc_build_graph(r, path, &cfg) : NULL;
     const char *e = lmcc_error_text();

@@ -111,7 +111,7 @@ static void test_tiny(const char *what, tiny_params p) {
     gguf_file *f = tiny_make(&p);
     CHECK(f, "%s: tiny_make", what);
     if (!f) return;
-    ir_config cfg = {8, IR_DT_F32, IR_WEIGHTS_KEEP};
+    ir_config cfg = {.ctx = 8, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_KEEP};
     lmcc_error_clear();
     ir_graph *g = lmcc_build_graph(f, "tiny.gguf", &cfg);
     CHECK(g, "%s: build: %s", what, lmcc_error_text());
@@ -210,7 +210,7 @@ static int argmax(const float *x, int n) {
 }
 
 static ir_graph *open_graph(const char *path, gguf_file **fo, int ctx) {
-    ir_config cfg = {ctx, IR_DT_F32, IR_WEIGHTS_KEEP};
+    ir_config cfg = {.ctx = ctx, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_KEEP};
     lmcc_error_clear();
     *fo = lmcc_model_open(path);
     CHECK(*fo, "open %s: %s", path, lmcc_error_text());

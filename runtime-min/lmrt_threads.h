@@ -1,0 +1,211 @@
+/* lmrt_threads.h - a fixed thread pool and barrier for threaded builds.
+ *
+ * Hosted only: the generated NAME.c includes this header only when it was
+ * compiled with --threads > 1, so a single-threaded build has no pthread
+ * symbols.  The pool lives inside the caller's struct (no allocation).
+ *
+ * One run = fn(arg, tid, nth) on every thread (the caller is tid 0); inside a
+ * run the threads meet at lmrt_barrier.  Both waits (workers for the next run,
+ * threads at a barrier) spin briefly, because forward steps come back to back,
+ * then block on a condition variable, so idle workers do not burn a core and
+ * oversubscribed runs (nth > cores) still make progress.
+ */
+#ifndef LMRT_THREADS_H
+#define LMRT_THREADS_H
+
+#include "lmrt_base.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+
+#define LMRT_MAX_THREADS 64
+#ifndef LMRT_SPIN_ITERS
+#define LMRT_SPIN_ITERS 4096 /* pause rounds before a waiter yields, then sleeps */
+#endif
+
+typedef struct lmrt_pool lmrt_pool;
+
+typedef struct lmrt_pool_slot {
+    lmrt_pool *pool;
+    int tid;
+} lmrt_pool_slot;
+
+struct lmrt_pool {
+    /* written by the caller only: start/run/stop */
+    atomic_uint run_gen;   /* bumped once per run (and by stop) */
+    atomic_int stop;
+    int nth;
+    int started;           /* workers created */
+    void (*fn)(void *arg, int tid, int nth);
+    void *arg;
+    char pad0[64];
+    /* barrier: the last arriver resets count and bumps gen (sense reversal) */
+    atomic_int bar_count;
+    char pad1[64];
+    atomic_uint bar_gen;
+    atomic_int bar_sleepers;
+    char pad2[64];
+    atomic_int done;       /* workers finished with the current run */
+    atomic_int run_sleepers;
+    atomic_int main_sleeping;
+    char pad3[64];
+    pthread_mutex_t mu;
+    pthread_cond_t cv_run;  /* workers: a new run (or stop) */
+    pthread_cond_t cv_bar;  /* barrier released */
+    pthread_cond_t cv_done; /* caller: all workers done */
+    pthread_t th[LMRT_MAX_THREADS];
+    lmrt_pool_slot slot[LMRT_MAX_THREADS];
+};
+
+LMRT_INLINE void lmrt_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Spins, then yields, until *v != old; returns 1 if it changed, 0 if the
+ * caller should sleep. */
+LMRT_INLINE int lmrt_spin_until_changed(atomic_uint *v, unsigned old) {
+    for (int i = 0; i < LMRT_SPIN_ITERS; i++) {
+        if (atomic_load_explicit(v, memory_order_acquire) != old) return 1;
+        lmrt_cpu_relax();
+    }
+    for (int i = 0; i < 16; i++) {
+        if (atomic_load_explicit(v, memory_order_acquire) != old) return 1;
+        sched_yield();
+    }
+    return atomic_load_explicit(v, memory_order_acquire) != old;
+}
+
+/* Blocks until *v != old.  The sleeper count and *v are both seq_cst, so a
+ * waker that stores *v and then reads sleepers == 0 is guaranteed that the
+ * sleeper's re-check under the mutex sees the new value. */
+LMRT_INLINE void lmrt_sleep_until_changed(lmrt_pool *p, pthread_cond_t *cv, atomic_int *sleepers, atomic_uint *v,
+                                          unsigned old) {
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(sleepers, 1);
+    while (atomic_load(v) == old) pthread_cond_wait(cv, &p->mu);
+    atomic_fetch_sub(sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+}
+
+LMRT_INLINE void lmrt_wake(lmrt_pool *p, pthread_cond_t *cv, atomic_int *sleepers) {
+    if (atomic_load(sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+LMRT_API void lmrt_barrier(lmrt_pool *p, int tid) {
+    (void)tid;
+    if (p->nth <= 1) return;
+    unsigned g = atomic_load(&p->bar_gen);
+    if (atomic_fetch_add(&p->bar_count, 1) == p->nth - 1) {
+        atomic_store(&p->bar_count, 0);
+        atomic_store(&p->bar_gen, g + 1u);
+        lmrt_wake(p, &p->cv_bar, &p->bar_sleepers);
+        return;
+    }
+    if (!lmrt_spin_until_changed(&p->bar_gen, g))
+        lmrt_sleep_until_changed(p, &p->cv_bar, &p->bar_sleepers, &p->bar_gen, g);
+}
+
+LMRT_API void *lmrt_pool_worker(void *vs) {
+    lmrt_pool_slot *s = (lmrt_pool_slot *)vs;
+    lmrt_pool *p = s->pool;
+    unsigned seen = 0; /* run_gen is 0 when the workers are created */
+    for (;;) {
+        if (!lmrt_spin_until_changed(&p->run_gen, seen))
+            lmrt_sleep_until_changed(p, &p->cv_run, &p->run_sleepers, &p->run_gen, seen);
+        seen = atomic_load(&p->run_gen);
+        if (atomic_load(&p->stop)) break;
+        p->fn(p->arg, s->tid, p->nth);
+        if (atomic_fetch_add(&p->done, 1) == p->nth - 2 && atomic_load(&p->main_sleeping)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_broadcast(&p->cv_done);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+    return NULL;
+}
+
+/* Joins the workers; safe on a pool whose start failed or that never started
+ * threads (nth == 1). */
+LMRT_API void lmrt_pool_stop(lmrt_pool *p) {
+    if (p->started > 0) {
+        atomic_store(&p->stop, 1);
+        atomic_fetch_add(&p->run_gen, 1u);
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv_run);
+        pthread_mutex_unlock(&p->mu);
+        for (int i = 1; i <= p->started; i++) pthread_join(p->th[i], NULL);
+    }
+    if (p->nth > 0) {
+        pthread_cond_destroy(&p->cv_done);
+        pthread_cond_destroy(&p->cv_bar);
+        pthread_cond_destroy(&p->cv_run);
+        pthread_mutex_destroy(&p->mu);
+    }
+    p->started = 0;
+    p->nth = 0;
+}
+
+/* Starts nth - 1 workers (1 <= nth <= LMRT_MAX_THREADS).  Returns 0, or -1
+ * (bad nth or thread creation failed; nothing is left running). */
+LMRT_API int lmrt_pool_start(lmrt_pool *p, int nth, void (*fn)(void *arg, int tid, int nth), void *arg) {
+    if (!p || !fn || nth < 1 || nth > LMRT_MAX_THREADS) return -1;
+    lmrt_memset(p, 0, sizeof *p);
+    atomic_init(&p->run_gen, 0u);
+    atomic_init(&p->stop, 0);
+    atomic_init(&p->bar_count, 0);
+    atomic_init(&p->bar_gen, 0u);
+    atomic_init(&p->bar_sleepers, 0);
+    atomic_init(&p->done, 0);
+    atomic_init(&p->run_sleepers, 0);
+    atomic_init(&p->main_sleeping, 0);
+    p->fn = fn;
+    p->arg = arg;
+    if (pthread_mutex_init(&p->mu, NULL) != 0) return -1;
+    pthread_cond_init(&p->cv_run, NULL);
+    pthread_cond_init(&p->cv_bar, NULL);
+    pthread_cond_init(&p->cv_done, NULL);
+    p->nth = nth;
+    for (int i = 1; i < nth; i++) {
+        p->slot[i].pool = p;
+        p->slot[i].tid = i;
+        if (pthread_create(&p->th[i], NULL, lmrt_pool_worker, &p->slot[i]) != 0) {
+            lmrt_pool_stop(p);
+            return -1;
+        }
+        p->started = i;
+    }
+    return 0;
+}
+
+LMRT_API void lmrt_pool_run(lmrt_pool *p) {
+    int nth = p->nth;
+    if (nth <= 1) {
+        p->fn(p->arg, 0, 1);
+        return;
+    }
+    atomic_store(&p->done, 0);
+    atomic_fetch_add(&p->run_gen, 1u);
+    lmrt_wake(p, &p->cv_run, &p->run_sleepers);
+    p->fn(p->arg, 0, nth);
+    int spins = 0;
+    while (atomic_load_explicit(&p->done, memory_order_acquire) != nth - 1) {
+        if (++spins < LMRT_SPIN_ITERS) { lmrt_cpu_relax(); continue; }
+        if (spins < LMRT_SPIN_ITERS + 16) { sched_yield(); continue; }
+        pthread_mutex_lock(&p->mu);
+        atomic_store(&p->main_sleeping, 1);
+        while (atomic_load(&p->done) != nth - 1) pthread_cond_wait(&p->cv_done, &p->mu);
+        atomic_store(&p->main_sleeping, 0);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+#endif
