@@ -404,6 +404,9 @@ static int emit_node(emit *e, int idx) {
         fprintf(fp, "    copy_f32(%s, %s, %lld);\n    lmrt_softmax(%s, %lld);\n", o,
                 act_name(g, n->inputs[0], x, sizeof x), (long long)ir_tensor_elems(out), o, (long long)last_dim(out));
         break;
+    case IR_OP_TAKE_LAST: /* one token per step in this codegen: a copy */
+        fprintf(fp, "    copy_f32(%s, %s, %lld);\n", o, act_name(g, n->inputs[0], x, sizeof x), (long long)last_dim(out));
+        break;
     default:
     unsupported:
         snprintf(e->err, sizeof e->err, "codegen: no %s kernel for node %d (%s)", "generic", idx,

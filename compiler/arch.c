@@ -295,7 +295,9 @@ static ir_graph *arch_build_llama(const gguf_file *f, const char *path, const ir
     a = ir_attrs_none();
     a.layer = -1;
     a.eps = eps;
-    int xn = arch_node(&b, IR_OP_RMSNORM, x, w_norm, -1, &a, "out_norm", dim);
+    /* in a batch only the last token's logits are needed: cut the rows before the head */
+    int xl = arch_node(&b, IR_OP_TAKE_LAST, x, -1, -1, &a, "last", dim);
+    int xn = arch_node(&b, IR_OP_RMSNORM, xl, w_norm, -1, &a, "out_norm", dim);
     g->logits = arch_node(&b, IR_OP_LINEAR, xn, w_out, -1, &a, "logits", vocab);
     if (b.fail) goto fail;
     return g;

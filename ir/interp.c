@@ -13,6 +13,8 @@ struct ir_interp {
     float **buf;     /* per tensor: ACT/STATE values, small WEIGHTs dequantized; NULL otherwise */
     float *row;      /* one dequantized weight row */
     int64_t row_cap;
+    float *mm;       /* qkv / linear_swiglu: the whole matmul result before its epilogue */
+    int64_t mm_cap;
     int token;
 };
 
@@ -28,9 +30,32 @@ static int64_t interp_rows(const ir_tensor *t) {
     return c > 0 ? ir_tensor_elems(t) / c : 0;
 }
 
+/* Row r of a tiled q4_0/q8_0 weight, read independently of the kernels from the layout
+ * of runtime-min/lmrt_tiled.h: groups of R rows; per 32-column block one tile of R fp16
+ * scales (row order) then R GGUF payloads (row order). */
+static int interp_tiled_row(const ir_tensor *t, int64_t r, float *dst) {
+    if (t->dtype != IR_DT_Q4_0 && t->dtype != IR_DT_Q8_0) return -1;
+    int64_t R = t->tile_rows, K = interp_cols(t), nb = (K + 31) / 32;
+    size_t P = t->dtype == IR_DT_Q4_0 ? 16 : 32, tile = (size_t)R * (2 + P);
+    const unsigned char *grp = (const unsigned char *)t->data + (size_t)(r / R) * (size_t)nb * tile;
+    int64_t i = r % R;
+    for (int64_t b = 0; b < nb; b++) {
+        unsigned char blk[34];
+        float v[32];
+        const unsigned char *tb = grp + (size_t)b * tile;
+        memcpy(blk, tb + 2 * i, 2);
+        memcpy(blk + 2, tb + 2 * (size_t)R + (size_t)i * P, P);
+        if (t->dtype == IR_DT_Q4_0) lmrt_dequant_block_q4_0(blk, v);
+        else lmrt_dequant_block_q8_0(blk, v);
+        for (int64_t j = 0; j < 32 && b * 32 + j < K; j++) dst[b * 32 + j] = v[j];
+    }
+    return 0;
+}
+
 /* Dequantizes row r of weight t into dst (cols elements). */
 static int interp_weight_row(const ir_tensor *t, int64_t r, float *dst) {
-    if (t->dtype == IR_DT_I32 || !t->data) return -1;
+    if (t->dtype == IR_DT_I32 || t->dtype == IR_DT_Q8A || !t->data) return -1;
+    if (t->tile_rows > 1) return interp_tiled_row(t, r, dst);
     int64_t cols = interp_cols(t);
     const unsigned char *src = (const unsigned char *)t->data + (size_t)r * ir_row_bytes(t->dtype, cols);
     return lmrt_dequant_row(interp_ggml_type[t->dtype], src, dst, cols) == 0 ? 0 : -1;
@@ -38,9 +63,22 @@ static int interp_weight_row(const ir_tensor *t, int64_t r, float *dst) {
 
 /* Weights read as whole matrices row by row (linear, embed) or not at all
  * (rope's table) stay in place; any other weight input is dequantized once. */
+static int interp_linear_family(ir_opcode op) {
+    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
+}
+
+static int interp_is_table(ir_opcode op, int slot) {
+    return (op == IR_OP_ROPE && slot == 1) || (op == IR_OP_QKV && slot == 2);
+}
+
 static int interp_weight_streamed(ir_opcode op, int slot) {
-    return (op == IR_OP_LINEAR && slot == 1) || (op == IR_OP_EMBED && slot == 0) ||
-           (op == IR_OP_ROPE && slot == 1);
+    return (interp_linear_family(op) && slot == 1) || (op == IR_OP_EMBED && slot == 0) ||
+           interp_is_table(op, slot);
+}
+
+static int interp_cache_ok(const ir_tensor *c, const ir_attrs *a) {
+    return c->kind == IR_KIND_STATE && c->ndim == 3 && c->shape[0] == a->n_kv_heads &&
+           c->shape[2] == a->head_dim;
 }
 
 static int interp_check_shapes(const ir_graph *g, const ir_node *n) {
@@ -77,8 +115,21 @@ static int interp_check_shapes(const ir_graph *g, const ir_node *n) {
     }
     case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU:
         return ir_tensor_elems(&T[n->inputs[0]]) == out && ir_tensor_elems(&T[n->inputs[1]]) == out;
-    case IR_OP_SILU: case IR_OP_SOFTMAX:
+    case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_NORMALIZE: case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST:
         return ir_tensor_elems(&T[n->inputs[0]]) == out;
+    case IR_OP_LINEAR_ADD:
+        return T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
+               T[n->inputs[1]].shape[0] == out && ir_tensor_elems(&T[n->inputs[2]]) == out;
+    case IR_OP_LINEAR_SWIGLU:
+        return T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
+               T[n->inputs[1]].shape[0] == 2 * out;
+    case IR_OP_QKV:
+        return a->n_heads > 0 && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 && a->head_dim > 0 &&
+               a->rope_dim > 0 && a->rope_dim % 2 == 0 && a->rope_dim <= a->head_dim &&
+               T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
+               T[n->inputs[1]].shape[0] == (int64_t)(a->n_heads + 2 * a->n_kv_heads) * a->head_dim &&
+               out == (int64_t)a->n_heads * a->head_dim && interp_cache_ok(&T[n->inputs[3]], a) &&
+               interp_cache_ok(&T[n->inputs[4]], a) && T[n->inputs[3]].shape[1] == T[n->inputs[4]].shape[1];
     default:
         return 0;
     }
@@ -101,12 +152,20 @@ ir_interp *ir_interp_new(const ir_graph *g) {
     if (!it->row) goto fail;
     for (int ni = 0; ni < g->n_nodes; ni++) {
         const ir_node *n = &g->nodes[ni];
+        if (!n->dead && (n->op == IR_OP_QKV || n->op == IR_OP_LINEAR_SWIGLU) && n->output >= 0 &&
+            g->tensors[n->inputs[1]].ndim == 2 && g->tensors[n->inputs[1]].shape[0] > it->mm_cap)
+            it->mm_cap = g->tensors[n->inputs[1]].shape[0];
+    }
+    it->mm = malloc((size_t)(it->mm_cap > 0 ? it->mm_cap : 1) * sizeof(float));
+    if (!it->mm) goto fail;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
         if (n->dead) continue;
         if (!interp_check_shapes(g, n)) goto fail;
         for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
             int ti = n->inputs[s];
             const ir_tensor *t = &g->tensors[ti];
-            if (t->kind != IR_KIND_WEIGHT || (n->op == IR_OP_ROPE && s == 1)) continue;
+            if (t->kind != IR_KIND_WEIGHT || interp_is_table(n->op, s)) continue;
             if (interp_weight_row(t, 0, it->row) != 0) goto fail; /* dtype it cannot read */
             if (interp_weight_streamed(n->op, s) || it->buf[ti]) continue;
             it->buf[ti] = malloc((size_t)(ir_tensor_elems(t) > 0 ? ir_tensor_elems(t) : 1) * sizeof(float));
@@ -128,6 +187,7 @@ void ir_interp_free(ir_interp *it) {
         for (int i = 0; i < it->g->n_tensors; i++) free(it->buf[i]);
     free(it->buf);
     free(it->row);
+    free(it->mm);
     free(it);
 }
 
@@ -138,6 +198,23 @@ static void interp_rmsnorm(float *y, const float *x, const float *w, int64_t row
         for (int64_t i = 0; i < n; i++) ss += (double)xr[i] * xr[i];
         double inv = 1.0 / sqrt(ss / (double)n + (double)eps);
         for (int64_t i = 0; i < n; i++) y[r * n + i] = (float)((double)xr[i] * inv * w[i]);
+    }
+}
+
+/* Activation quantization to q8a, emulated: per 32-block d = amax/127, q = round(x/d),
+ * and the consumers see d*q (what the int8 kernels compute with, up to summation order). */
+static void interp_quantize(float *y, const float *x, int64_t n) {
+    for (int64_t b = 0; b < n; b += 32) {
+        int64_t e = b + 32 < n ? b + 32 : n;
+        float amax = 0.0f;
+        for (int64_t i = b; i < e; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
+        float d = amax / 127.0f;
+        for (int64_t i = b; i < e; i++) {
+            float q = d != 0.0f ? roundf(x[i] / d) : 0.0f;
+            if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f; /* only NaN/inf inputs get here */
+            if (q > 127.0f) q = 127.0f;
+            y[i] = d * q;
+        }
     }
 }
 
@@ -203,6 +280,7 @@ static int interp_step_valid(const ir_interp *it, int token, int pos) {
         if (n->op == IR_OP_EMBED && (token < 0 || token >= g->tensors[n->inputs[0]].shape[0])) return 0;
         if (n->op == IR_OP_KV_STORE && pos >= g->tensors[n->inputs[1]].shape[1]) return 0;
         if (n->op == IR_OP_ATTENTION && pos >= g->tensors[n->inputs[1]].shape[1]) return 0;
+        if (n->op == IR_OP_QKV && pos >= g->tensors[n->inputs[3]].shape[1]) return 0;
     }
     return 1;
 }
@@ -229,6 +307,50 @@ const float *ir_interp_step(ir_interp *it, int token, int pos) {
         case IR_OP_RMSNORM:
             interp_rmsnorm(y, x0, x1, interp_rows(t0), interp_cols(t0), a->eps);
             break;
+        case IR_OP_NORMALIZE: {
+            int64_t cols = interp_cols(t0);
+            for (int64_t r = 0; r < interp_rows(t0); r++) {
+                const float *xr = x0 + r * cols;
+                double ss = 0;
+                for (int64_t i = 0; i < cols; i++) ss += (double)xr[i] * xr[i];
+                double inv = 1.0 / sqrt(ss / (double)cols + (double)a->eps);
+                for (int64_t i = 0; i < cols; i++) y[r * cols + i] = (float)((double)xr[i] * inv);
+            }
+            break;
+        }
+        case IR_OP_QUANTIZE:
+            interp_quantize(y, x0, ne);
+            break;
+        case IR_OP_TAKE_LAST: /* one token at a time: the last row is the row */
+            memcpy(y, x0, (size_t)ne * sizeof(float));
+            break;
+        case IR_OP_LINEAR_ADD: {
+            /* same roundings as linear then add */
+            const float *res = it->buf[n->inputs[2]];
+            interp_linear(it, y, x0, &g->tensors[n->inputs[1]]);
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)((double)res[i] + y[i]);
+            break;
+        }
+        case IR_OP_LINEAR_SWIGLU:
+            interp_linear(it, it->mm, x0, &g->tensors[n->inputs[1]]);
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)(interp_silu(it->mm[i]) * it->mm[ne + i]);
+            break;
+        case IR_OP_QKV: {
+            const ir_tensor *kt = &g->tensors[n->inputs[3]];
+            int64_t ctx = kt->shape[1], hd = a->head_dim, nkv = a->n_kv_heads;
+            int64_t nq = (int64_t)a->n_heads * hd;
+            float *kc = it->buf[n->inputs[3]], *vc = it->buf[n->inputs[4]];
+            interp_linear(it, it->mm, x0, &g->tensors[n->inputs[1]]);
+            interp_rope(y, it->mm, a, pos);
+            ir_attrs ka = *a;
+            ka.n_heads = a->n_kv_heads; /* rope rotates the heads of the tensor it is given */
+            interp_rope(it->mm + nq, it->mm + nq, &ka, pos);
+            for (int64_t h = 0; h < nkv; h++) {
+                memcpy(kc + (h * ctx + pos) * hd, it->mm + nq + h * hd, (size_t)hd * sizeof(float));
+                memcpy(vc + (h * ctx + pos) * hd, it->mm + nq + (nkv + h) * hd, (size_t)hd * sizeof(float));
+            }
+            break;
+        }
         case IR_OP_LINEAR:
             interp_linear(it, y, x0, &g->tensors[n->inputs[1]]);
             break;

@@ -184,7 +184,7 @@ int main(void) {
         /* oversubscribed (nth > 2 cores) barriers can cost a scheduler slice each */
         int big = nth <= 2;
         double t0 = now_s(CLOCK_MONOTONIC);
-        test_phases(nth, big ? 5 : 3, (big ? 5000 : 100) / div);
+        test_phases(nth, big ? 5 : 3, (big ? 2000 : 100) / div);
         test_phases(nth, (big ? 2000 : 200) / div, 1);
         printf("nth=%d: phases ok (%.2f s)\n", nth, now_s(CLOCK_MONOTONIC) - t0);
     }

@@ -1,0 +1,39 @@
+/* fuse_ffn.c - swiglu(linear(x, Wg), linear(x, Wu)) -> linear_swiglu(x, [Wg; Wu]):
+ * one pass over x, and the gate/up activations never reach memory. */
+#include "fuse_util.h"
+
+int lmcc_pass_fuse_ffn(ir_graph *g, lmcc_pass_ctx *pc) {
+    if (!g->cfg.fuse) return 0;
+    int n_fused = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        ir_node *s = &g->nodes[i];
+        if (s->dead || s->op != IR_OP_SWIGLU) continue;
+        int gt = s->inputs[0], ut = s->inputs[1];
+        int pg = fu_producer(g, gt), pu = fu_producer(g, ut);
+        if (gt == ut || pg < 0 || pu < 0 || g->nodes[pg].op != IR_OP_LINEAR || g->nodes[pu].op != IR_OP_LINEAR ||
+            g->nodes[pg].inputs[0] != g->nodes[pu].inputs[0] || fu_uses(g, gt) != 1 || fu_uses(g, ut) != 1)
+            continue;
+        int x = g->nodes[pg].inputs[0];
+        int w[2] = {g->nodes[pg].inputs[1], g->nodes[pu].inputs[1]};
+        if (g->tensors[w[0]].ndim != 2 || g->tensors[w[1]].ndim != 2 ||
+            g->tensors[w[0]].shape[0] != g->tensors[w[1]].shape[0])
+            continue;
+        char name[IR_NAME_MAX];
+        if (s->attrs.layer >= 0) snprintf(name, sizeof name, "blk.%d.ffn_gate_up.weight", s->attrs.layer);
+        else snprintf(name, sizeof name, "ffn_gate_up.%d.weight", i);
+        int wc = fu_weight_concat(g, w, 2, name, pc);
+        if (wc == -2) return -1;
+        if (wc < 0) continue;
+        s = &g->nodes[i];
+        s->op = IR_OP_LINEAR_SWIGLU;
+        s->inputs[0] = x;
+        s->inputs[1] = wc;
+        fu_kill_node(g, pg);
+        fu_kill_node(g, pu);
+        fu_drop_if_unused(g, w[0]);
+        fu_drop_if_unused(g, w[1]);
+        n_fused++;
+    }
+    if (pc->verbose) fprintf(fu_log(pc), "fuse_ffn: %d gate/up/swiglu groups -> linear_swiglu\n", n_fused);
+    return 0;
+}

@@ -1,0 +1,113 @@
+/* fuse_util.c - see fuse_util.h. */
+#include "fuse_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmrt_quant.h"
+
+static const int fu_gguf_type[IR_DT_COUNT] = {
+#define X(n, s, be, bb, gt) gt,
+    IR_DTYPE_LIST(X)
+#undef X
+};
+
+int fu_is_linear_family(ir_opcode op) {
+    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
+}
+
+int fu_uses(const ir_graph *g, int id) {
+    int c = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) c += n->inputs[k] == id;
+    }
+    return c;
+}
+
+int fu_producer(const ir_graph *g, int id) {
+    if (id < 0) return -1;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].output == id) return i;
+    return -1;
+}
+
+float *fu_weight_f32(const ir_tensor *t) {
+    if (t->tile_rows > 1 || !t->data || t->ndim < 1) return NULL;
+    int64_t cols = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / cols;
+    size_t rb = ir_row_bytes(t->dtype, cols);
+    float *w = malloc((size_t)(rows * cols) * sizeof *w);
+    if (!w) return NULL;
+    for (int64_t r = 0; r < rows; r++)
+        if (lmrt_dequant_row(fu_gguf_type[t->dtype], (const uint8_t *)t->data + (size_t)r * rb, w + r * cols,
+                             cols) != 0) {
+            free(w);
+            return NULL;
+        }
+    return w;
+}
+
+void fu_weight_set_f32(ir_tensor *t, float *w) {
+    free(t->owned); /* after the caller read t->data */
+    t->owned = w;
+    t->data = w;
+    t->dtype = IR_DT_F32;
+    t->nbytes = (size_t)ir_tensor_elems(t) * sizeof(float);
+}
+
+int fu_weight_concat(ir_graph *g, const int *ids, int n, const char *name, lmcc_pass_ctx *pc) {
+    const ir_tensor *t0 = &g->tensors[ids[0]];
+    int64_t cols = t0->shape[1], rows = 0;
+    int same = 1;
+    for (int i = 0; i < n; i++) {
+        const ir_tensor *t = &g->tensors[ids[i]];
+        if (t->ndim != 2 || t->shape[1] != cols || t->tile_rows > 1) return -1;
+        same &= t->dtype == t0->dtype;
+        rows += t->shape[0];
+    }
+    if (!same && g->cfg.weights_mode == IR_WEIGHTS_KEEP) return -1;
+    ir_dtype dt = same ? t0->dtype : IR_DT_F32;
+    size_t rb = ir_row_bytes(dt, cols), total = (size_t)rows * rb;
+    uint8_t *buf = malloc(total ? total : 1);
+    if (!buf) goto oom;
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        const ir_tensor *t = &g->tensors[ids[i]];
+        size_t nb = (size_t)t->shape[0] * rb;
+        if (same) {
+            memcpy(buf + off, t->data, nb);
+        } else {
+            float *w = fu_weight_f32(t);
+            if (!w) {
+                free(buf);
+                goto oom;
+            }
+            memcpy(buf + off, w, nb);
+            free(w);
+        }
+        off += nb;
+    }
+    int64_t shape[2] = {rows, cols};
+    int id = ir_weight_add(g, name, dt, 2, shape, buf, total);
+    if (id < 0) {
+        free(buf);
+        goto oom;
+    }
+    g->tensors[id].owned = buf;
+    return id;
+oom:
+    snprintf(pc->err, sizeof pc->err, "out of memory building weight %s", name);
+    return -2;
+}
+
+void fu_drop_if_unused(ir_graph *g, int id) {
+    if (id >= 0 && g->tensors[id].kind == IR_KIND_WEIGHT && fu_uses(g, id) == 0) g->tensors[id].dead = 1;
+}
+
+void fu_kill_node(ir_graph *g, int i) {
+    g->nodes[i].dead = 1;
+    if (g->nodes[i].output >= 0) g->tensors[g->nodes[i].output].dead = 1;
+}
+
+FILE *fu_log(lmcc_pass_ctx *pc) { return pc->log ? pc->log : stderr; }

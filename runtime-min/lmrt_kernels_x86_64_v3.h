@@ -1,0 +1,676 @@
+/* lmrt_kernels_x86_64_v3.h - kernel contract v2 for x86-64-v3 (AVX2 + FMA + F16C).
+ *
+ * Accelerated: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
+ * activations (integer dot products, R = 8 tiles, up to 4 tokens share each unpacked weight
+ * tile), f32 and f16 weights with f32 activations (FMA, F16C), quantize_q8a, normalize,
+ * rmsnorm, swiglu, add, attention.  Everything else forwards to lmrt_kernels_scalar.h.
+ * Tiled layout: lmrt_tiled.h.  Compile with -mavx2 -mfma -mf16c (or -march=x86-64-v3).
+ */
+#ifndef LMRT_KERNELS_X86_64_V3_H
+#define LMRT_KERNELS_X86_64_V3_H
+
+#include <immintrin.h>
+
+#include "lmrt_base.h"
+#include "lmrt_math.h"
+#include "lmrt_tiled.h"
+#include "lmrt_kernels_scalar.h"
+
+#define LMRT_X86_TB 4 /* tokens sharing one unpacked weight tile */
+
+/* ---- small helpers ------------------------------------------------------ */
+
+LMRT_INLINE float lmrt_x86_hsum_(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+LMRT_INLINE float lmrt_x86_q8a_d_(const uint8_t *blk) {
+    float d;
+    lmrt_memcpy(&d, blk, sizeof d);
+    return d;
+}
+
+/* exp(x) for 8 lanes: lmrt_expf's algorithm (Cody-Waite, SLEEF polynomial) lane by lane */
+LMRT_INLINE __m256 lmrt_x86_expf_(__m256 x) {
+    __m256 kf = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.442695040888963407f)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    kf = _mm256_max_ps(_mm256_min_ps(kf, _mm256_set1_ps(128.0f)), _mm256_set1_ps(-150.0f));
+    __m256 r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(1.428606765330187045e-06f), r);
+    __m256 u = _mm256_set1_ps(0.000198527617612853646278381f);
+    u = _mm256_fmadd_ps(u, r, _mm256_set1_ps(0.00139304355252534151077271f));
+    u = _mm256_fmadd_ps(u, r, _mm256_set1_ps(0.00833336077630519866943359f));
+    u = _mm256_fmadd_ps(u, r, _mm256_set1_ps(0.0416664853692054748535156f));
+    u = _mm256_fmadd_ps(u, r, _mm256_set1_ps(0.166666671633720397949219f));
+    u = _mm256_fmadd_ps(u, r, _mm256_set1_ps(0.5f));
+    __m256 p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(r, r), u, r), _mm256_set1_ps(1.0f));
+    /* 2^k as two exact factors so subnormal results round once */
+    __m256i k = _mm256_cvtps_epi32(kf);
+    __m256i k1 = _mm256_srai_epi32(k, 1);
+    __m256i k2 = _mm256_sub_epi32(k, k1);
+    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, _mm256_set1_epi32(127)), 23));
+    __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, _mm256_set1_epi32(127)), 23));
+    __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+    y = _mm256_blendv_ps(y, _mm256_set1_ps(__builtin_inff()), _mm256_cmp_ps(x, _mm256_set1_ps(89.0f), _CMP_GT_OQ));
+    y = _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-104.0f), _CMP_LT_OQ), y);
+    return y;
+}
+
+/* silu(g) * u = g * u / (1 + exp(-g)), computed as lmrt_sigmoidf does (exp of -|g|) */
+LMRT_INLINE __m256 lmrt_x86_swiglu8_(__m256 g, __m256 u) {
+    __m256 absg = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), g);
+    __m256 e = lmrt_x86_expf_(_mm256_sub_ps(_mm256_setzero_ps(), absg));
+    __m256 num = _mm256_blendv_ps(_mm256_set1_ps(1.0f), e, _mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_LT_OQ));
+    __m256 sig = _mm256_div_ps(num, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    return _mm256_mul_ps(_mm256_mul_ps(g, sig), u);
+}
+
+LMRT_INLINE void lmrt_x86_swiglu_row_(float *y, const float *g, const float *u, int len) {
+    int i = 0;
+    for (; i + 8 <= len; i += 8)
+        _mm256_storeu_ps(y + i, lmrt_x86_swiglu8_(_mm256_loadu_ps(g + i), _mm256_loadu_ps(u + i)));
+    for (; i < len; i++) y[i] = g[i] * lmrt_sigmoidf(g[i]) * u[i];
+}
+
+/* ---- q4_0t / q8_0t x q8a: one 8-row group, nt <= 4 tokens ---------------
+ * Per 32-column block: the integer dots of the 8 rows reduce (hadd) into one vector
+ * of 8 int32, converted once and scaled by the 8 row scales * d_a with one FMA. */
+
+/* q4: unsigned nibbles u = q + 8, so dot(q, a) = dot(u, a) - 8 sum(a).  A 32-byte load
+ * holds two rows: low nibbles pair with a[0..15], high nibbles with a[16..31]. */
+LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
+                                   int nt) {
+    const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1), eight = _mm256_set1_epi8(8);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m256 acc[LMRT_X86_TB];
+    for (int t = 0; t < LMRT_X86_TB; t++) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++, G += 8 * 18) {
+        const uint8_t *q = G + 16;
+        _mm_prefetch((const char *)(G + 8 * 18 * 4), _MM_HINT_T0);
+        _mm_prefetch((const char *)(G + 8 * 18 * 4 + 64), _MM_HINT_T0);
+        _mm_prefetch((const char *)(G + 8 * 18 * 4 + 128), _MM_HINT_T0);
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(q + 0));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(q + 32));
+        __m256i v2 = _mm256_loadu_si256((const __m256i *)(q + 64));
+        __m256i v3 = _mm256_loadu_si256((const __m256i *)(q + 96));
+        __m256i l0 = _mm256_and_si256(v0, m4), h0 = _mm256_and_si256(_mm256_srli_epi16(v0, 4), m4);
+        __m256i l1 = _mm256_and_si256(v1, m4), h1 = _mm256_and_si256(_mm256_srli_epi16(v1, 4), m4);
+        __m256i l2 = _mm256_and_si256(v2, m4), h2 = _mm256_and_si256(_mm256_srli_epi16(v2, 4), m4);
+        __m256i l3 = _mm256_and_si256(v3, m4), h3 = _mm256_and_si256(_mm256_srli_epi16(v3, 4), m4);
+        /* scales in the hadd order rows 0,2,4,6,1,3,5,7 */
+        __m256 sw = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)G)),
+                                             _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
+            __m256i alo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(a + 4)));
+            __m256i ahi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(a + 20)));
+            __m256i p0 = _mm256_madd_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(l0, alo), _mm256_maddubs_epi16(h0, ahi)), ones);
+            __m256i p1 = _mm256_madd_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(l1, alo), _mm256_maddubs_epi16(h1, ahi)), ones);
+            __m256i p2 = _mm256_madd_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(l2, alo), _mm256_maddubs_epi16(h2, ahi)), ones);
+            __m256i p3 = _mm256_madd_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(l3, alo), _mm256_maddubs_epi16(h3, ahi)), ones);
+            __m256i c = _mm256_madd_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(eight, alo), _mm256_maddubs_epi16(eight, ahi)), ones);
+            c = _mm256_hadd_epi32(c, c);
+            c = _mm256_hadd_epi32(c, c);
+            __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+            s = _mm256_sub_epi32(s, c);
+            __m256 sc = _mm256_mul_ps(sw, _mm256_set1_ps(lmrt_x86_q8a_d_(a)));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++)
+        _mm256_storeu_ps(out + (size_t)t * (size_t)ldo, _mm256_permutevar8x32_ps(acc[t], perm));
+}
+
+/* q8: signed x signed via maddubs(|w|, sign(a, w)); per block the 8 rows' int32 lanes reduce
+ * with hadd into [r0..r3 | r0..r3] + [r4..r7 | r4..r7] halves. */
+LMRT_INLINE __m256i lmrt_x86_dot8_i8_(__m256i w, __m256i a) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w)),
+                             _mm256_set1_epi16(1));
+}
+
+LMRT_INLINE void lmrt_x86_q8t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
+                                   int nt) {
+    __m256 acc[LMRT_X86_TB];
+    for (int t = 0; t < LMRT_X86_TB; t++) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++, G += 8 * 34) {
+        const uint8_t *q = G + 16;
+        _mm_prefetch((const char *)(G + 8 * 34 * 2), _MM_HINT_T0);
+        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 64), _MM_HINT_T0);
+        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 128), _MM_HINT_T0);
+        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 192), _MM_HINT_T0);
+        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 256), _MM_HINT_T0);
+        __m256 sw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)G));
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
+            __m256i av = _mm256_loadu_si256((const __m256i *)(a + 4));
+            __m256i p[8];
+            for (int r = 0; r < 8; r++)
+                p[r] = lmrt_x86_dot8_i8_(_mm256_loadu_si256((const __m256i *)(q + 32 * r)), av);
+            __m256i s0 = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
+            __m256i s1 = _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], p[5]), _mm256_hadd_epi32(p[6], p[7]));
+            __m256i s = _mm256_add_epi32(_mm256_permute2x128_si256(s0, s1, 0x20),
+                                         _mm256_permute2x128_si256(s0, s1, 0x31));
+            __m256 sc = _mm256_mul_ps(sw, _mm256_set1_ps(lmrt_x86_q8a_d_(a)));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) _mm256_storeu_ps(out + (size_t)t * (size_t)ldo, acc[t]);
+}
+
+/* ---- row-range drivers ---------------------------------------------------
+ * rows(y, ldy, W, x, n, K, R, ra, rb, res): y[t*ldy + r - ra] = (W x_t)_r (+ res[t*ldy + r - ra])
+ * for r in [ra, rb), t < n.  res may alias y. */
+typedef void (*lmrt_x86_rows_fn)(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                 int rb, const float *res);
+
+LMRT_INLINE void lmrt_x86_tiled_rows_(int type, float *y, int ldy, const void *W, const void *x, int n, int K, int R,
+                                      int ra, int rb, const float *res) {
+    int nb = (K + 31) / 32;
+    size_t xs = (size_t)nb * LMRT_Q8A_BYTES;
+    if (R != 8) { /* no vector path for other tile heights: the scalar reference */
+        for (int t = 0; t < n; t++)
+            for (int r = ra; r < rb; r++) {
+                float v = lmrt_tiled_dot_q8a(type, R, W, r, K, (const uint8_t *)x + (size_t)t * xs);
+                size_t o = (size_t)t * (size_t)ldy + (size_t)(r - ra);
+                y[o] = res ? v + res[o] : v;
+            }
+        return;
+    }
+    size_t gb = lmrt_tiled_group_bytes(type, 8, K);
+    float tmp[LMRT_X86_TB * 8];
+    for (int g = ra / 8; g * 8 < rb; g++) {
+        const uint8_t *G = (const uint8_t *)W + (size_t)g * gb;
+        for (int t0 = 0; t0 < n; t0 += LMRT_X86_TB) {
+            int nt = n - t0 < LMRT_X86_TB ? n - t0 : LMRT_X86_TB;
+            const uint8_t *xt = (const uint8_t *)x + (size_t)t0 * xs;
+            if (type == LMRT_GGML_Q4_0) lmrt_x86_q4t_grp_(tmp, 8, G, nb, xt, xs, nt);
+            else lmrt_x86_q8t_grp_(tmp, 8, G, nb, xt, xs, nt);
+            int r0 = g * 8 > ra ? g * 8 : ra, r1 = g * 8 + 8 < rb ? g * 8 + 8 : rb;
+            for (int t = 0; t < nt; t++)
+                for (int r = r0; r < r1; r++) {
+                    size_t o = (size_t)(t0 + t) * (size_t)ldy + (size_t)(r - ra);
+                    float v = tmp[t * 8 + (r - g * 8)];
+                    y[o] = res ? v + res[o] : v;
+                }
+        }
+    }
+}
+
+LMRT_API void lmrt_x86_rows_q4_0t_q8a_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                       int rb, const float *res) {
+    lmrt_x86_tiled_rows_(LMRT_GGML_Q4_0, y, ldy, W, x, n, K, R, ra, rb, res);
+}
+
+LMRT_API void lmrt_x86_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                       int rb, const float *res) {
+    lmrt_x86_tiled_rows_(LMRT_GGML_Q8_0, y, ldy, W, x, n, K, R, ra, rb, res);
+}
+
+/* tiled weights x f32 activations: dequantize a block to floats, FMA (used without --act-q8) */
+LMRT_INLINE void lmrt_x86_tiled_rows_f32_(int type, float *y, int ldy, const void *W, const void *x, int n, int K,
+                                          int R, int ra, int rb, const float *res) {
+    const float *xf = (const float *)x;
+    int nb = (K + 31) / 32, full = K / 32;
+    for (int r = ra; r < rb; r++)
+        for (int t = 0; t < n; t++) {
+            const float *xt = xf + (size_t)t * (size_t)K;
+            __m256 acc = _mm256_setzero_ps();
+            for (int b = 0; b < full; b++) {
+                const uint8_t *qs = lmrt_tiled_payload_ptr_(type, R, W, r, K, b);
+                __m256 d = _mm256_set1_ps(lmrt_load_f16le(lmrt_tiled_scale_ptr_(type, R, W, r, K, b)));
+                __m256i w0, w1, w2, w3;
+                if (type == LMRT_GGML_Q4_0) {
+                    __m128i v = _mm_loadu_si128((const __m128i *)qs), m4 = _mm_set1_epi8(15), e = _mm_set1_epi8(8);
+                    __m128i lo = _mm_sub_epi8(_mm_and_si128(v, m4), e);
+                    __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(v, 4), m4), e);
+                    w0 = _mm256_cvtepi8_epi32(lo);
+                    w1 = _mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8));
+                    w2 = _mm256_cvtepi8_epi32(hi);
+                    w3 = _mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8));
+                } else {
+                    w0 = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)qs));
+                    w1 = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(qs + 8)));
+                    w2 = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(qs + 16)));
+                    w3 = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(qs + 24)));
+                }
+                const float *xb = xt + b * 32;
+                __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(w0), _mm256_loadu_ps(xb));
+                s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w1), _mm256_loadu_ps(xb + 8), s);
+                s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w2), _mm256_loadu_ps(xb + 16), s);
+                s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w3), _mm256_loadu_ps(xb + 24), s);
+                acc = _mm256_fmadd_ps(d, s, acc);
+            }
+            float v = lmrt_x86_hsum_(acc);
+            if (full < nb) { /* partial last block: only K - 32*full valid activations */
+                const uint8_t *qs = lmrt_tiled_payload_ptr_(type, R, W, r, K, full);
+                float d = lmrt_load_f16le(lmrt_tiled_scale_ptr_(type, R, W, r, K, full)), bs = 0.0f;
+                for (int j = 0; full * 32 + j < K; j++) bs += (float)lmrt_tiled_q_(type, qs, j) * xt[full * 32 + j];
+                v += d * bs;
+            }
+            size_t o = (size_t)t * (size_t)ldy + (size_t)(r - ra);
+            y[o] = res ? v + res[o] : v;
+        }
+}
+
+LMRT_API void lmrt_x86_rows_q4_0t_f32_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                       int rb, const float *res) {
+    lmrt_x86_tiled_rows_f32_(LMRT_GGML_Q4_0, y, ldy, W, x, n, K, R, ra, rb, res);
+}
+
+LMRT_API void lmrt_x86_rows_q8_0t_f32_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                       int rb, const float *res) {
+    lmrt_x86_tiled_rows_f32_(LMRT_GGML_Q8_0, y, ldy, W, x, n, K, R, ra, rb, res);
+}
+
+/* f32 / f16 weights: 4 rows x 1 token per pass, 8-wide FMA */
+LMRT_INLINE __m256 lmrt_x86_load_w_(const void *W, int f16, size_t i) {
+    if (f16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)W + i)));
+    return _mm256_loadu_ps((const float *)W + i);
+}
+
+LMRT_INLINE float lmrt_x86_load_w1_(const void *W, int f16, size_t i) {
+    return f16 ? lmrt_f16_to_f32(((const uint16_t *)W)[i]) : ((const float *)W)[i];
+}
+
+LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
+                                      int rb, const float *res) {
+    const float *xf = (const float *)x;
+    int r = ra;
+    for (; r + 4 <= rb; r += 4)
+        for (int t = 0; t < n; t++) {
+            const float *xt = xf + (size_t)t * (size_t)K;
+            size_t o0 = (size_t)r * (size_t)K;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            int k = 0;
+            for (; k + 8 <= K; k += 8) {
+                __m256 xv = _mm256_loadu_ps(xt + k);
+                a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)k), xv, a0);
+                a1 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)K + (size_t)k), xv, a1);
+                a2 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + 2 * (size_t)K + (size_t)k), xv, a2);
+                a3 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + 3 * (size_t)K + (size_t)k), xv, a3);
+            }
+            float v[4] = {lmrt_x86_hsum_(a0), lmrt_x86_hsum_(a1), lmrt_x86_hsum_(a2), lmrt_x86_hsum_(a3)};
+            for (int i = 0; i < 4; i++) {
+                for (int kk = k; kk < K; kk++) v[i] += lmrt_x86_load_w1_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)kk) * xt[kk];
+                size_t o = (size_t)t * (size_t)ldy + (size_t)(r + i - ra);
+                y[o] = res ? v[i] + res[o] : v[i];
+            }
+        }
+    for (; r < rb; r++)
+        for (int t = 0; t < n; t++) {
+            const float *xt = xf + (size_t)t * (size_t)K;
+            size_t o0 = (size_t)r * (size_t)K;
+            __m256 a0 = _mm256_setzero_ps();
+            int k = 0;
+            for (; k + 8 <= K; k += 8) a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)k), _mm256_loadu_ps(xt + k), a0);
+            float v = lmrt_x86_hsum_(a0);
+            for (; k < K; k++) v += lmrt_x86_load_w1_(W, f16, o0 + (size_t)k) * xt[k];
+            size_t o = (size_t)t * (size_t)ldy + (size_t)(r - ra);
+            y[o] = res ? v + res[o] : v;
+        }
+}
+
+LMRT_API void lmrt_x86_rows_f32_f32_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                     int rb, const float *res) {
+    (void)R;
+    lmrt_x86_dense_rows_(0, y, ldy, W, x, n, K, ra, rb, res);
+}
+
+LMRT_API void lmrt_x86_rows_f16_f32_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                     int rb, const float *res) {
+    (void)R;
+    lmrt_x86_dense_rows_(1, y, ldy, W, x, n, K, ra, rb, res);
+}
+
+/* ---- the linear family on top of a row driver ------------------------------ */
+
+/* gran: rows per split unit (R for tiles, 8 for dense rows) */
+LMRT_INLINE void lmrt_x86_matmul_(lmrt_x86_rows_fn rows, int gran, float *y, const void *W, const void *x,
+                                  const float *res, int n, int N, int K, int R, int tid, int nth) {
+    int u0, u1;
+    lmrt_split((N + gran - 1) / gran, tid, nth, &u0, &u1);
+    int ra = u0 * gran, rb = u1 * gran < N ? u1 * gran : N;
+    if (ra < rb) rows(y + ra, N, W, x, n, K, R, ra, rb, res ? res + ra : (const float *)0);
+}
+
+#define LMRT_X86_SW_ROWS 64
+LMRT_INLINE void lmrt_x86_matmul_swiglu_(lmrt_x86_rows_fn rows, int gran, float *y, const void *W, const void *x,
+                                         int n, int F, int K, int R, int tid, int nth) {
+    int u0, u1;
+    lmrt_split((F + gran - 1) / gran, tid, nth, &u0, &u1);
+    int ja = u0 * gran, jb = u1 * gran < F ? u1 * gran : F;
+    size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
+                    ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
+                    : (size_t)K * sizeof(float);
+    float g[LMRT_X86_TB * LMRT_X86_SW_ROWS], u[LMRT_X86_TB * LMRT_X86_SW_ROWS];
+    for (int t0 = 0; t0 < n; t0 += LMRT_X86_TB) {
+        int nt = n - t0 < LMRT_X86_TB ? n - t0 : LMRT_X86_TB;
+        const void *xt = (const uint8_t *)x + (size_t)t0 * xs;
+        for (int j = ja; j < jb; j += LMRT_X86_SW_ROWS) {
+            int je = j + LMRT_X86_SW_ROWS < jb ? j + LMRT_X86_SW_ROWS : jb;
+            rows(g, LMRT_X86_SW_ROWS, W, xt, nt, K, R, j, je, (const float *)0);
+            rows(u, LMRT_X86_SW_ROWS, W, xt, nt, K, R, F + j, F + je, (const float *)0);
+            for (int t = 0; t < nt; t++)
+                lmrt_x86_swiglu_row_(y + (size_t)(t0 + t) * (size_t)F + j, g + t * LMRT_X86_SW_ROWS,
+                                     u + t * LMRT_X86_SW_ROWS, je - j);
+        }
+    }
+}
+
+LMRT_INLINE void lmrt_x86_rope_(float *v, int rope_dim, int neox, const float *cs) {
+    int half = rope_dim / 2;
+    for (int i = 0; i < half; i++) {
+        int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;
+        float c = cs[2 * i], s = cs[2 * i + 1], a = v[i0], b = v[i1];
+        v[i0] = a * c - b * s;
+        v[i1] = a * s + b * c;
+    }
+}
+
+#define LMRT_X86_QKV_HD 256
+/* split by head; kv_f16: the caches hold halves.  Heads wider than LMRT_X86_QKV_HD go scalar. */
+LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int kv_f16, float *q, const void *W, const void *x, int n,
+                               int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope, void *kc,
+                               void *vc, int ctx, int pos, int R, int tid, int nth) {
+    int u0, u1;
+    lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);
+    size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
+                    ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
+                    : (size_t)K * sizeof(float);
+    float buf[LMRT_X86_TB * LMRT_X86_QKV_HD];
+    for (int u = u0; u < u1; u++)
+        for (int t0 = 0; t0 < n; t0 += LMRT_X86_TB) {
+            int nt = n - t0 < LMRT_X86_TB ? n - t0 : LMRT_X86_TB;
+            rows(buf, hd, W, (const uint8_t *)x + (size_t)t0 * xs, nt, K, R, u * hd, (u + 1) * hd,
+                 (const float *)0);
+            for (int t = 0; t < nt; t++) {
+                int p = pos + t0 + t;
+                float *v = buf + t * hd;
+                if (u < H + Hkv) lmrt_x86_rope_(v, rope_dim, neox, rope + (size_t)p * (size_t)rope_dim);
+                if (u < H) {
+                    lmrt_memcpy(q + (size_t)(t0 + t) * (size_t)H * (size_t)hd + (size_t)u * (size_t)hd, v,
+                                (size_t)hd * sizeof(float));
+                    continue;
+                }
+                int h = u < H + Hkv ? u - H : u - H - Hkv;
+                void *cache = u < H + Hkv ? kc : vc;
+                size_t off = ((size_t)h * (size_t)ctx + (size_t)p) * (size_t)hd;
+                if (kv_f16)
+                    for (int i = 0; i < hd; i++) ((uint16_t *)cache)[off + (size_t)i] = lmrt_f32_to_f16(v[i]);
+                else
+                    lmrt_memcpy((float *)cache + off, v, (size_t)hd * sizeof(float));
+            }
+        }
+}
+
+/* ---- elementwise, norms, activation quantization, attention ----------------- */
+
+LMRT_INLINE float lmrt_x86_sumsq_(const float *x, int D) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    int i = 0;
+    for (; i + 16 <= D; i += 16) {
+        __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        a0 = _mm256_fmadd_ps(v0, v0, a0);
+        a1 = _mm256_fmadd_ps(v1, v1, a1);
+    }
+    for (; i + 8 <= D; i += 8) {
+        __m256 v0 = _mm256_loadu_ps(x + i);
+        a0 = _mm256_fmadd_ps(v0, v0, a0);
+    }
+    float s = lmrt_x86_hsum_(_mm256_add_ps(a0, a1));
+    for (; i < D; i++) s += x[i] * x[i];
+    return s;
+}
+
+/* w == NULL: normalize only */
+LMRT_INLINE void lmrt_x86_rmsnorm_(float *y, const float *x, const float *w, int n, int D, float eps, int tid,
+                                   int nth) {
+    int t0, t1;
+    lmrt_split(n, tid, nth, &t0, &t1);
+    for (int t = t0; t < t1; t++) {
+        const float *xt = x + (size_t)t * (size_t)D;
+        float *yt = y + (size_t)t * (size_t)D;
+        float ss = lmrt_x86_sumsq_(xt, D) / (float)D + eps;
+        ss = 1.0f / lmrt_sqrtf(ss);
+        __m256 sv = _mm256_set1_ps(ss);
+        int i = 0;
+        for (; i + 8 <= D; i += 8) {
+            __m256 v = _mm256_mul_ps(sv, _mm256_loadu_ps(xt + i));
+            if (w) v = _mm256_mul_ps(_mm256_loadu_ps(w + i), v);
+            _mm256_storeu_ps(yt + i, v);
+        }
+        for (; i < D; i++) yt[i] = w ? w[i] * (ss * xt[i]) : ss * xt[i];
+    }
+}
+
+LMRT_API void lmrt_k_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
+    lmrt_x86_rmsnorm_(y, x, (const float *)0, n, D, eps, tid, nth);
+}
+
+LMRT_API void lmrt_k_rmsnorm(float *y, const float *x, const float *w, int n, int D, float eps, int tid, int nth) {
+    lmrt_x86_rmsnorm_(y, x, w, n, D, eps, tid, nth);
+}
+
+/* q8a: d = amax/127, q = lmrt_roundf(x * (1/d)) (half away from zero, as lmrt_roundf) */
+LMRT_INLINE __m256i lmrt_x86_round_i32_(__m256 v) {
+    __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_sub_ps(v, t);
+    __m256 up = _mm256_and_ps(_mm256_cmp_ps(r, _mm256_set1_ps(0.5f), _CMP_GE_OQ), _mm256_set1_ps(1.0f));
+    __m256 dn = _mm256_and_ps(_mm256_cmp_ps(r, _mm256_set1_ps(-0.5f), _CMP_LE_OQ), _mm256_set1_ps(1.0f));
+    return _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_add_ps(t, up), dn));
+}
+
+LMRT_API void lmrt_k_quantize_q8a(void *xq, const float *x, int n, int K, int tid, int nth) {
+    int t0, t1, nb = (K + 31) / 32;
+    lmrt_split(n, tid, nth, &t0, &t1);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int t = t0; t < t1; t++) {
+        const float *xt = x + (size_t)t * (size_t)K;
+        uint8_t *o = (uint8_t *)xq + (size_t)t * (size_t)nb * LMRT_Q8A_BYTES;
+        for (int b = 0; b < nb; b++, o += LMRT_Q8A_BYTES) {
+            float tmp[32];
+            const float *v = xt + b * 32;
+            if (b * 32 + 32 > K) { /* zero-padded tail */
+                for (int j = 0; j < 32; j++) tmp[j] = b * 32 + j < K ? v[j] : 0.0f;
+                v = tmp;
+            }
+            __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
+            __m256 v2 = _mm256_loadu_ps(v + 16), v3 = _mm256_loadu_ps(v + 24);
+            __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                                     _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+            __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+            m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+            m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+            float d = _mm_cvtss_f32(m4) / 127.0f;
+            float id = d != 0.0f ? 1.0f / d : 0.0f;
+            lmrt_memcpy(o, &d, sizeof d);
+            __m256 iv = _mm256_set1_ps(id);
+            __m256i q0 = lmrt_x86_round_i32_(_mm256_mul_ps(v0, iv)), q1 = lmrt_x86_round_i32_(_mm256_mul_ps(v1, iv));
+            __m256i q2 = lmrt_x86_round_i32_(_mm256_mul_ps(v2, iv)), q3 = lmrt_x86_round_i32_(_mm256_mul_ps(v3, iv));
+            /* packs interleave 128-bit lanes: undo with a dword permute */
+            __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
+            p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *)(o + 4), p);
+        }
+    }
+}
+
+LMRT_API void lmrt_k_add(float *y, const float *a, const float *b, int len, int tid, int nth) {
+    int u0, u1;
+    lmrt_split((len + 7) / 8, tid, nth, &u0, &u1);
+    int i = u0 * 8, e = u1 * 8 < len ? u1 * 8 : len;
+    for (; i + 8 <= e; i += 8) _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+    for (; i < e; i++) y[i] = a[i] + b[i];
+}
+
+LMRT_API void lmrt_k_swiglu(float *y, const float *gate, const float *up, int len, int tid, int nth) {
+    int u0, u1;
+    lmrt_split((len + 7) / 8, tid, nth, &u0, &u1);
+    int i = u0 * 8, e = u1 * 8 < len ? u1 * 8 : len;
+    if (i < e) lmrt_x86_swiglu_row_(y + i, gate + i, up + i, e - i);
+}
+
+LMRT_API void lmrt_k_embed_f32(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_f32(y, table, tokens, n, D);
+}
+LMRT_API void lmrt_k_embed_f16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_f16(y, table, tokens, n, D);
+}
+LMRT_API void lmrt_k_embed_q8_0(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_q8_0(y, table, tokens, n, D);
+}
+LMRT_API void lmrt_k_embed_q4_0(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_q4_0(y, table, tokens, n, D);
+}
+LMRT_API void lmrt_k_take_last(float *y, const float *x, int n, int D) {
+    lmrt_scalar_take_last(y, x, n, D);
+}
+
+LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const void *k, int kv_f16, int hd) {
+    __m256 a = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= hd; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), lmrt_x86_load_w_(k, kv_f16, (size_t)i), a);
+    float s = lmrt_x86_hsum_(a);
+    for (; i < hd; i++) s += q[i] * lmrt_x86_load_w1_(k, kv_f16, (size_t)i);
+    return s;
+}
+
+LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, const void *kc, const void *vc, int n,
+                                     int H, int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
+                                     int nth) {
+    int u0, u1, group = H / Hkv;
+    lmrt_split(n * H, tid, nth, &u0, &u1);
+    float *sc = scratch + (size_t)tid * (size_t)ctx;
+    size_t es = kv_f16 ? 2 : 4;
+    for (int u = u0; u < u1; u++) {
+        int t = u / H, h = u % H, p = pos + t;
+        const float *qh = q + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
+        float *o = out + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
+        size_t kvoff = (size_t)(h / group) * (size_t)ctx * (size_t)hd;
+        const uint8_t *k = (const uint8_t *)kc + kvoff * es, *v = (const uint8_t *)vc + kvoff * es;
+        float mx = -__builtin_inff();
+        for (int s = 0; s <= p; s++) {
+            sc[s] = lmrt_x86_dot_kv_(qh, k + (size_t)s * (size_t)hd * es, kv_f16, hd) * scale;
+            mx = sc[s] > mx ? sc[s] : mx;
+        }
+        __m256 mv = _mm256_set1_ps(mx), sv = _mm256_setzero_ps();
+        int s = 0;
+        for (; s + 8 <= p + 1; s += 8) {
+            __m256 e = lmrt_x86_expf_(_mm256_sub_ps(_mm256_loadu_ps(sc + s), mv));
+            _mm256_storeu_ps(sc + s, e);
+            sv = _mm256_add_ps(sv, e);
+        }
+        float sum = lmrt_x86_hsum_(sv);
+        for (; s <= p; s++) {
+            sc[s] = lmrt_expf(sc[s] - mx);
+            sum += sc[s];
+        }
+        float inv = 1.0f / sum;
+        for (int i = 0; i < hd; i++) o[i] = 0.0f;
+        for (s = 0; s <= p; s++) {
+            __m256 pv = _mm256_set1_ps(sc[s] * inv);
+            const uint8_t *vs = v + (size_t)s * (size_t)hd * es;
+            int i = 0;
+            for (; i + 8 <= hd; i += 8)
+                _mm256_storeu_ps(o + i, _mm256_fmadd_ps(pv, lmrt_x86_load_w_(vs, kv_f16, (size_t)i), _mm256_loadu_ps(o + i)));
+            for (; i < hd; i++) o[i] += sc[s] * inv * lmrt_x86_load_w1_(vs, kv_f16, (size_t)i);
+        }
+    }
+}
+
+LMRT_API void lmrt_k_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
+                                   int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
+    lmrt_x86_attention_(0, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+}
+
+LMRT_API void lmrt_k_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
+                                   int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
+    lmrt_x86_attention_(1, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+}
+
+/* ---- the linear family: accelerated formats ------------------------------------ */
+
+#define LMRT_X86_LINEAR(W, A, GRAN)                                                                                 \
+    LMRT_API void lmrt_k_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,     \
+                                          int tid, int nth) {                                                      \
+        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);     \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,    \
+                                              int N, int K, int R, int tid, int nth) {                             \
+        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                  \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,     \
+                                                 int R, int tid, int nth) {                                        \
+        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, n, F, K, R, tid, nth);                \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
+                                             int ctx, int pos, int R, int tid, int nth) {                          \
+        if (hd > LMRT_X86_QKV_HD)                                                                                  \
+            lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,  \
+                                            tid, nth);                                                             \
+        else                                                                                                       \
+            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, 0, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,  \
+                          ctx, pos, R, tid, nth);                                                                  \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
+                                             int ctx, int pos, int R, int tid, int nth) {                          \
+        if (hd > LMRT_X86_QKV_HD)                                                                                  \
+            lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,  \
+                                            tid, nth);                                                             \
+        else                                                                                                       \
+            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, 1, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,  \
+                          ctx, pos, R, tid, nth);                                                                  \
+    }
+
+/* dense rows split in units of 8 so the per-thread ranges stay 4-row aligned */
+LMRT_X86_LINEAR(f32, f32, 8)
+LMRT_X86_LINEAR(f16, f32, 8)
+LMRT_X86_LINEAR(q4_0t, q8a, R)
+LMRT_X86_LINEAR(q8_0t, q8a, R)
+LMRT_X86_LINEAR(q4_0t, f32, R)
+LMRT_X86_LINEAR(q8_0t, f32, R)
+
+/* ---- the linear family: plain GGUF rows go scalar (the tiling pass repacks them) ---- */
+
+#define LMRT_X86_FORWARD_LINEAR(W, A)                                                                              \
+    LMRT_API void lmrt_k_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,     \
+                                          int tid, int nth) {                                                      \
+        lmrt_scalar_matmul_##W##_##A(y, Wt, x, n, N, K, R, tid, nth);                                              \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,    \
+                                              int N, int K, int R, int tid, int nth) {                             \
+        lmrt_scalar_matmul_add_##W##_##A(y, Wt, x, res, n, N, K, R, tid, nth);                                     \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,     \
+                                                 int R, int tid, int nth) {                                        \
+        lmrt_scalar_matmul_swiglu_##W##_##A(y, Wt, x, n, F, K, R, tid, nth);                                       \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
+                                             int ctx, int pos, int R, int tid, int nth) {                          \
+        lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, \
+                                        nth);                                                                      \
+    }                                                                                                              \
+    LMRT_API void lmrt_k_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
+                                             int ctx, int pos, int R, int tid, int nth) {                          \
+        lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, \
+                                        nth);                                                                      \
+    }
+
+LMRT_X86_FORWARD_LINEAR(q8_0, f32)
+LMRT_X86_FORWARD_LINEAR(q4_0, f32)
+LMRT_X86_FORWARD_LINEAR(q8_0, q8a)
+LMRT_X86_FORWARD_LINEAR(q4_0, q8a)
+
+#endif
