@@ -1,6 +1,8 @@
 /* main.c - the lmcc command line: one driver that calls the frontend, the
  * passes in order, and codegen; and run/eval/tokenize/dump-ir on top. */
 #include "arch.h"
+#include "bench.h"
+#include "bench_driver.h"
 #include "codegen.h"
 #include "diag.h"
 #include "gguf.h"
@@ -47,6 +49,9 @@ static const char usage_text[] =
     "        --reference evaluates the float IR interpreter instead of the compiled C\n"
     "  tokenize MODEL TEXT [--bos]   ids of TEXT (works on vocab-only GGUF files)\n"
     "  dump-ir MODEL [--after=PASS|all] [compile options]   print the IR\n"
+    "  bench MODEL [compile options] [-p 128] [-n 64] [--threads N] [--repeat R] [--json]\n"
+    "        prefill and decode tok/s, peak RSS, arena, and decode weight bytes/s as a\n"
+    "        fraction of a read-bandwidth probe run in the same process just before\n"
     "  --list-targets   --help   --version\n"
     "\n"
     "compile options:\n"
@@ -444,27 +449,28 @@ static int run_argv(char **argv) {
     return WEXITSTATUS(st);
 }
 
-static int build_and_exec(const opts *o, char **extra, int n_extra) {
-    char tmpl[PATH_MAX];
+/* Compiles into a fresh temporary directory, writes DIR/main.c with `emit`
+ * and builds DIR/prog.  On failure nothing is left behind. */
+static int build_program(const opts *o, lmcc_emit_driver_fn emit, const char *extra_cflags, char *dir, size_t cap,
+                         lmcc_target *t, int *embed) {
     const char *tmp = getenv("TMPDIR");
-    snprintf(tmpl, sizeof tmpl, "%s/lmcc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(tmpl)) return lmcc_error(tmpl, "cannot create a temporary directory: %s", strerror(errno));
+    snprintf(dir, cap, "%s/lmcc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) return lmcc_error(dir, "cannot create a temporary directory: %s", strerror(errno));
     session s = {0};
-    lmcc_target t;
     int rc = -1;
     char err[512], path[PATH_MAX + 32], cmd[8192];
-    if (compile_to(o, &s, tmpl, "model", &t)) goto out;
-    snprintf(path, sizeof path, "%s/main.c", tmpl);
-    if (lmcc_emit_driver(path, "model", err, sizeof err)) { lmcc_error(NULL, "%s", err); goto out; }
+    if (compile_to(o, &s, dir, "model", t)) goto out;
+    snprintf(path, sizeof path, "%s/main.c", dir);
+    if (emit(path, "model", err, sizeof err)) { lmcc_error(NULL, "%s", err); goto out; }
     const char *cc = getenv("CC");
-    if (!cc || !*cc || strcmp(t.cc, "cc") != 0) cc = t.cc;
+    if (!cc || !*cc || strcmp(t->cc, "cc") != 0) cc = t->cc;
     char qdir[PATH_MAX * 2];
-    sh_quote(qdir, sizeof qdir, tmpl);
-    int embed;
-    parse_embed(o->embed, &embed);
-    const char *stub = lmcc_blob_stub_suffix(embed);
-    snprintf(cmd, sizeof cmd, "%s %s -I %s %s/model.c %s%s%s %s/main.c -o %s/prog", cc, t.cflags, qdir, qdir,
-             stub ? qdir : "", stub ? "/model" : "", stub ? stub : "", qdir, qdir);
+    sh_quote(qdir, sizeof qdir, dir);
+    parse_embed(o->embed, embed);
+    const char *stub = lmcc_blob_stub_suffix(*embed);
+    snprintf(cmd, sizeof cmd, "%s %s %s%s -I %s %s/model.c %s%s%s %s/main.c -o %s/prog", cc, t->cflags,
+             s.g->cfg.threads > 1 ? "-pthread " : "", extra_cflags ? extra_cflags : "", qdir, qdir, stub ? qdir : "",
+             stub ? "/model" : "", stub ? stub : "", qdir, qdir);
     if (o->verbose) fprintf(stderr, "lmcc: %s\n", cmd);
     char *sh[] = {"/bin/sh", "-c", cmd, NULL};
     int st = run_argv(sh);
@@ -472,27 +478,57 @@ static int build_and_exec(const opts *o, char **extra, int n_extra) {
         lmcc_error(NULL, "building the generated C failed (%s exited with %d; rerun with -v --keep-temp)", cc, st);
         goto out;
     }
-    snprintf(path, sizeof path, "%s/prog", tmpl);
-    char wpath[PATH_MAX + 32];
-    snprintf(wpath, sizeof wpath, "%s/model.weights", tmpl);
+    rc = 0;
+out:
+    session_free(&s);
+    if (rc != 0) {
+        if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", dir);
+        else rm_tree(dir);
+    }
+    return rc;
+}
+
+int lmcc_build_program(const lmcc_build_req *req, char *dir_out, size_t cap) {
+    char *argv[96];
+    int argc = 0;
+    argv[argc++] = "lmcc";
+    argv[argc++] = "compile";
+    for (int i = 0; i < req->argc && argc < 95; i++) argv[argc++] = req->argv[i];
+    argv[argc] = NULL;
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.cmd = "compile";
+    if (parse_opts(argc, argv, &o)) return lmcc_error(NULL, "bad compile options for bench");
+    o.verbose = o.verbose || req->verbose;
+    lmcc_target t;
+    int embed;
+    return build_program(&o, req->emit_driver, req->extra_cflags, dir_out, cap, &t, &embed);
+}
+
+static int build_and_exec(const opts *o, char **extra, int n_extra) {
+    char dir[PATH_MAX];
+    lmcc_target t;
+    int embed;
+    if (build_program(o, lmcc_emit_driver, NULL, dir, sizeof dir, &t, &embed)) return -1;
+    char path[PATH_MAX + 32], wpath[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/prog", dir);
+    snprintf(wpath, sizeof wpath, "%s/model.weights", dir);
     char *argv[64];
-    int na = 0;
+    int na = 0, rc = -1;
     if (t.emulator[0]) argv[na++] = t.emulator;
     argv[na++] = path;
     for (int i = 0; i < n_extra && na < 60; i++) argv[na++] = extra[i];
     if (embed == LMCC_EMBED_EXTERNAL) { argv[na++] = "--weights"; argv[na++] = wpath; }
     argv[na] = NULL;
-    st = run_argv(argv);
+    int st = run_argv(argv);
     if (st != 0) {
-        if (st > 128) lmcc_bug("the generated program died with signal %d (kept in %s)", st - 128, tmpl);
+        if (st > 128) lmcc_bug("the generated program died with signal %d (kept in %s)", st - 128, dir);
         lmcc_error(NULL, "the generated program failed (exit %d)", st);
-        goto out;
+    } else {
+        rc = 0;
     }
-    rc = 0;
-out:
-    session_free(&s);
-    if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", tmpl);
-    else rm_tree(tmpl);
+    if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", dir);
+    else rm_tree(dir);
     return rc;
 }
 
@@ -641,6 +677,12 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "--version")) { printf("lmcc %s\n", LMCC_VERSION); return 0; }
     if (!strcmp(argv[1], "--list-targets")) return list_targets();
+    if (!strcmp(argv[1], "bench")) {
+        if (lmcc_bench_main(argc - 2, argv + 2, lmcc_build_program) == 0) return 0;
+        const char *e = lmcc_error_text();
+        fprintf(stderr, "lmcc: error: %s\n", e[0] ? e : "bench failed");
+        return 1;
+    }
     opts o;
     memset(&o, 0, sizeof o);
     o.cmd = argv[1];

@@ -434,6 +434,16 @@ static int ranges_overlap(int64_t a0, int64_t an, int64_t b0, int64_t bn) {
 
 static void check_arena(const ir_graph *g, errbuf *e, const int *producer) {
     int nt = g->n_tensors;
+    /* buffer sizes once: ir_act_bytes scans the nodes */
+    int64_t *size = malloc(((size_t)nt + 1) * sizeof *size);
+    if (!size) {
+        err_add(e, "out of memory");
+        return;
+    }
+    for (int i = 0; i < nt; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        size[i] = t->dead ? 0 : t->kind == IR_KIND_ACT ? ir_act_bytes(g, i) : (int64_t)ir_tensor_bytes(t);
+    }
     /* intervals must cover every live use, or the overlap check below means nothing */
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *n = &g->nodes[i];
@@ -450,7 +460,7 @@ static void check_arena(const ir_graph *g, errbuf *e, const int *producer) {
         const ir_tensor *t = &g->tensors[i];
         if (t->dead || (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE) || t->arena_offset == -1)
             continue;
-        int64_t sz = t->kind == IR_KIND_ACT ? ir_act_bytes(g, i) : (int64_t)ir_tensor_bytes(t);
+        int64_t sz = size[i];
         /* kvlayout sizes the KV region before memplan sizes the whole arena */
         int64_t limit = t->kind == IR_KIND_STATE ? g->kv_bytes : g->arena_bytes;
         if (t->arena_offset < 0 || t->arena_offset + sz > limit)
@@ -478,12 +488,12 @@ static void check_arena(const ir_graph *g, errbuf *e, const int *producer) {
             /* state lives forever; activations only over [first_use, last_use] */
             int both_act = t->kind == IR_KIND_ACT && u->kind == IR_KIND_ACT;
             if (both_act && (t->last_use < u->first_use || u->last_use < t->first_use)) continue;
-            int64_t usz = u->kind == IR_KIND_ACT ? ir_act_bytes(g, j) : (int64_t)ir_tensor_bytes(u);
-            if (ranges_overlap(t->arena_offset, sz, u->arena_offset, usz))
+            if (ranges_overlap(t->arena_offset, sz, u->arena_offset, size[j]))
                 err_add(e, "tensor %d \"%s\" and tensor %d \"%s\": overlapping arena memory while both live",
                         i, t->name, j, u->name);
         }
     }
+    free(size);
     if (g->arena_bytes > 0 && g->kv_bytes > g->arena_bytes)
         err_add(e, "kv region (%lld bytes) larger than the arena (%lld bytes)", (long long)g->kv_bytes,
                 (long long)g->arena_bytes);

@@ -75,6 +75,7 @@ int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_pass_ctx *pc) {
         if (f->output >= 0 && f->output != q_out) g->tensors[f->output].dead = 1;
         f->output = q_out;
         g->tensors[q_out].dead = 0;
+        if (last != rq) g->nodes[rq].output = -1; /* q now comes from the fused node */
         for (int j = 0; j < 3; j++) fu_drop_if_unused(g, w[j]);
         n_fused++;
     }

@@ -1,4 +1,5 @@
-/* lmrt_kernels_generic.h - portable scalar kernels for one decode step.
+/* lmrt_kernels_generic.h - portable scalar kernels: the v1 one-token API (lmrt_matvec_*, ...) and
+ * the kernel contract v2 names lmrt_k_* mapped to lmrt_kernels_scalar.h (end of file).
  *
  * Plain loops with restrict and independent accumulators so gcc/clang can
  * vectorize them without -ffast-math.  Quantized rows are whole blocks
@@ -287,5 +288,78 @@ LMRT_API void lmrt_swiglu(float *y, const float *gate, const float *up, int n) {
         y[i] = g * lmrt_sigmoidf(g) * up[i];
     }
 }
+
+/* ---- kernel contract v2: every lmrt_k_* is the portable implementation ---- */
+#include "lmrt_kernels_scalar.h"
+
+#define lmrt_k_embed_f32 lmrt_scalar_embed_f32
+#define lmrt_k_embed_f16 lmrt_scalar_embed_f16
+#define lmrt_k_embed_q8_0 lmrt_scalar_embed_q8_0
+#define lmrt_k_embed_q4_0 lmrt_scalar_embed_q4_0
+#define lmrt_k_normalize lmrt_scalar_normalize
+#define lmrt_k_rmsnorm lmrt_scalar_rmsnorm
+#define lmrt_k_quantize_q8a lmrt_scalar_quantize_q8a
+#define lmrt_k_matmul_f32_f32 lmrt_scalar_matmul_f32_f32
+#define lmrt_k_matmul_add_f32_f32 lmrt_scalar_matmul_add_f32_f32
+#define lmrt_k_matmul_swiglu_f32_f32 lmrt_scalar_matmul_swiglu_f32_f32
+#define lmrt_k_matmul_f16_f32 lmrt_scalar_matmul_f16_f32
+#define lmrt_k_matmul_add_f16_f32 lmrt_scalar_matmul_add_f16_f32
+#define lmrt_k_matmul_swiglu_f16_f32 lmrt_scalar_matmul_swiglu_f16_f32
+#define lmrt_k_matmul_q8_0_f32 lmrt_scalar_matmul_q8_0_f32
+#define lmrt_k_matmul_add_q8_0_f32 lmrt_scalar_matmul_add_q8_0_f32
+#define lmrt_k_matmul_swiglu_q8_0_f32 lmrt_scalar_matmul_swiglu_q8_0_f32
+#define lmrt_k_matmul_q4_0_f32 lmrt_scalar_matmul_q4_0_f32
+#define lmrt_k_matmul_add_q4_0_f32 lmrt_scalar_matmul_add_q4_0_f32
+#define lmrt_k_matmul_swiglu_q4_0_f32 lmrt_scalar_matmul_swiglu_q4_0_f32
+#define lmrt_k_matmul_q8_0t_f32 lmrt_scalar_matmul_q8_0t_f32
+#define lmrt_k_matmul_add_q8_0t_f32 lmrt_scalar_matmul_add_q8_0t_f32
+#define lmrt_k_matmul_swiglu_q8_0t_f32 lmrt_scalar_matmul_swiglu_q8_0t_f32
+#define lmrt_k_matmul_q4_0t_f32 lmrt_scalar_matmul_q4_0t_f32
+#define lmrt_k_matmul_add_q4_0t_f32 lmrt_scalar_matmul_add_q4_0t_f32
+#define lmrt_k_matmul_swiglu_q4_0t_f32 lmrt_scalar_matmul_swiglu_q4_0t_f32
+#define lmrt_k_matmul_q8_0_q8a lmrt_scalar_matmul_q8_0_q8a
+#define lmrt_k_matmul_add_q8_0_q8a lmrt_scalar_matmul_add_q8_0_q8a
+#define lmrt_k_matmul_swiglu_q8_0_q8a lmrt_scalar_matmul_swiglu_q8_0_q8a
+#define lmrt_k_matmul_q4_0_q8a lmrt_scalar_matmul_q4_0_q8a
+#define lmrt_k_matmul_add_q4_0_q8a lmrt_scalar_matmul_add_q4_0_q8a
+#define lmrt_k_matmul_swiglu_q4_0_q8a lmrt_scalar_matmul_swiglu_q4_0_q8a
+#define lmrt_k_matmul_q8_0t_q8a lmrt_scalar_matmul_q8_0t_q8a
+#define lmrt_k_matmul_add_q8_0t_q8a lmrt_scalar_matmul_add_q8_0t_q8a
+#define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_scalar_matmul_swiglu_q8_0t_q8a
+#define lmrt_k_matmul_q4_0t_q8a lmrt_scalar_matmul_q4_0t_q8a
+#define lmrt_k_matmul_add_q4_0t_q8a lmrt_scalar_matmul_add_q4_0t_q8a
+#define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_scalar_matmul_swiglu_q4_0t_q8a
+#define lmrt_k_qkv_f32_f32_f32 lmrt_scalar_qkv_f32_f32_f32
+#define lmrt_k_qkv_f32_f32_f16 lmrt_scalar_qkv_f32_f32_f16
+#define lmrt_k_qkv_f16_f32_f32 lmrt_scalar_qkv_f16_f32_f32
+#define lmrt_k_qkv_f16_f32_f16 lmrt_scalar_qkv_f16_f32_f16
+#define lmrt_k_qkv_q8_0_f32_f32 lmrt_scalar_qkv_q8_0_f32_f32
+#define lmrt_k_qkv_q8_0_f32_f16 lmrt_scalar_qkv_q8_0_f32_f16
+#define lmrt_k_qkv_q4_0_f32_f32 lmrt_scalar_qkv_q4_0_f32_f32
+#define lmrt_k_qkv_q4_0_f32_f16 lmrt_scalar_qkv_q4_0_f32_f16
+#define lmrt_k_qkv_q8_0t_f32_f32 lmrt_scalar_qkv_q8_0t_f32_f32
+#define lmrt_k_qkv_q8_0t_f32_f16 lmrt_scalar_qkv_q8_0t_f32_f16
+#define lmrt_k_qkv_q4_0t_f32_f32 lmrt_scalar_qkv_q4_0t_f32_f32
+#define lmrt_k_qkv_q4_0t_f32_f16 lmrt_scalar_qkv_q4_0t_f32_f16
+#define lmrt_k_qkv_q8_0_q8a_f32 lmrt_scalar_qkv_q8_0_q8a_f32
+#define lmrt_k_qkv_q8_0_q8a_f16 lmrt_scalar_qkv_q8_0_q8a_f16
+#define lmrt_k_qkv_q4_0_q8a_f32 lmrt_scalar_qkv_q4_0_q8a_f32
+#define lmrt_k_qkv_q4_0_q8a_f16 lmrt_scalar_qkv_q4_0_q8a_f16
+#define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_scalar_qkv_q8_0t_q8a_f32
+#define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_scalar_qkv_q8_0t_q8a_f16
+#define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_scalar_qkv_q4_0t_q8a_f32
+#define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_scalar_qkv_q4_0t_q8a_f16
+#define lmrt_k_attention_f32 lmrt_scalar_attention_f32
+#define lmrt_k_attention_f16 lmrt_scalar_attention_f16
+#define lmrt_k_add lmrt_scalar_add
+#define lmrt_k_swiglu lmrt_scalar_swiglu
+#define lmrt_k_take_last lmrt_scalar_take_last
+#define lmrt_k_copy lmrt_scalar_copy
+#define lmrt_k_rope lmrt_scalar_rope
+#define lmrt_k_kv_store_f32 lmrt_scalar_kv_store_f32
+#define lmrt_k_kv_store_f16 lmrt_scalar_kv_store_f16
+#define lmrt_k_mul lmrt_scalar_mul
+#define lmrt_k_silu lmrt_scalar_silu
+#define lmrt_k_softmax lmrt_scalar_softmax
 
 #endif

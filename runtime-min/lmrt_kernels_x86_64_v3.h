@@ -459,7 +459,7 @@ LMRT_API void lmrt_k_rmsnorm(float *y, const float *x, const float *w, int n, in
     lmrt_x86_rmsnorm_(y, x, w, n, D, eps, tid, nth);
 }
 
-/* q8a: d = amax/127, q = lmrt_roundf(x * (1/d)) (half away from zero, as lmrt_roundf) */
+/* q8a: d = amax/127, q = lmrt_roundf(x / d) (half away from zero, as lmrt_roundf) */
 LMRT_INLINE __m256i lmrt_x86_round_i32_(__m256 v) {
     __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
     __m256 r = _mm256_sub_ps(v, t);
@@ -490,11 +490,12 @@ LMRT_API void lmrt_k_quantize_q8a(void *xq, const float *x, int n, int K, int ti
             m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
             m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
             float d = _mm_cvtss_f32(m4) / 127.0f;
-            float id = d != 0.0f ? 1.0f / d : 0.0f;
             lmrt_memcpy(o, &d, sizeof d);
-            __m256 iv = _mm256_set1_ps(id);
-            __m256i q0 = lmrt_x86_round_i32_(_mm256_mul_ps(v0, iv)), q1 = lmrt_x86_round_i32_(_mm256_mul_ps(v1, iv));
-            __m256i q2 = lmrt_x86_round_i32_(_mm256_mul_ps(v2, iv)), q3 = lmrt_x86_round_i32_(_mm256_mul_ps(v3, iv));
+            /* x / d like the scalar set (not x * (1/d): that can round a tie differently); d = 0: all 0 */
+            __m256 dv = _mm256_set1_ps(d != 0.0f ? d : 1.0f);
+            if (d == 0.0f) v0 = v1 = v2 = v3 = _mm256_setzero_ps();
+            __m256i q0 = lmrt_x86_round_i32_(_mm256_div_ps(v0, dv)), q1 = lmrt_x86_round_i32_(_mm256_div_ps(v1, dv));
+            __m256i q2 = lmrt_x86_round_i32_(_mm256_div_ps(v2, dv)), q3 = lmrt_x86_round_i32_(_mm256_div_ps(v3, dv));
             /* packs interleave 128-bit lanes: undo with a dword permute */
             __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
             p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
@@ -533,6 +534,15 @@ LMRT_API void lmrt_k_embed_q4_0(float *y, const void *table, const int32_t *toke
 LMRT_API void lmrt_k_take_last(float *y, const float *x, int n, int D) {
     lmrt_scalar_take_last(y, x, n, D);
 }
+
+/* not on the hot path: the scalar set */
+#define lmrt_k_copy lmrt_scalar_copy
+#define lmrt_k_rope lmrt_scalar_rope
+#define lmrt_k_kv_store_f32 lmrt_scalar_kv_store_f32
+#define lmrt_k_kv_store_f16 lmrt_scalar_kv_store_f16
+#define lmrt_k_mul lmrt_scalar_mul
+#define lmrt_k_silu lmrt_scalar_silu
+#define lmrt_k_softmax lmrt_scalar_softmax
 
 LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const void *k, int kv_f16, int hd) {
     __m256 a = _mm256_setzero_ps();

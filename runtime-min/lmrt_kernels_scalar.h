@@ -1,0 +1,612 @@
+/* lmrt_kernels_scalar.h - portable implementations of kernel contract v2 (docs/KERNELS.md).
+ *
+ * Every v2 kernel as lmrt_scalar_<name>; lmrt_kernels_generic.h maps lmrt_k_<name> to these and ISA
+ * sets forward what they do not accelerate.  Plain loops with independent accumulators so gcc/clang
+ * vectorize them without -ffast-math; arrays are zeroed with loops (an aggregate initializer becomes
+ * a memset call at clang -O0, and freestanding output has none).
+ *
+ * Weights: plain rows of ceil(K/32) GGUF blocks (q8_0 = {f16 d; int8 qs[32]}, q4_0 = {f16 d; u8 qs[16]},
+ * element j < 16 in the low nibble of qs[j], j >= 16 in the high nibble of qs[j-16]), or the tiled
+ * q8_0t / q4_0t layout of lmrt_tiled.h.  With f32 activations only the K valid elements are read; q8a
+ * activations are zero-padded, so whole blocks are summed in int32 (ggml's vec_dot_q*_0_q8_0).
+ * Fused kernels perform the same float operations as the unfused sequence, so they match bit for bit.
+ */
+#ifndef LMRT_KERNELS_SCALAR_H
+#define LMRT_KERNELS_SCALAR_H
+
+#include "lmrt_base.h"
+#include "lmrt_math.h"
+#include "lmrt_quant.h"
+#include "lmrt_tiled.h"
+
+/* split [0, units) into nth nearly equal contiguous ranges */
+LMRT_INLINE void lmrt_split(int units, int tid, int nth, int *u0, int *u1) {
+    *u0 = (int)((int64_t)units * tid / nth);
+    *u1 = (int)((int64_t)units * (tid + 1) / nth);
+}
+
+/* this thread's output rows [r0, r1) of N, split in units of gran rows */
+LMRT_INLINE void lmrt_scalar_rows_(int N, int gran, int tid, int nth, int *r0, int *r1) {
+    int u0, u1;
+    if (gran < 1) gran = 1;
+    lmrt_split((N + gran - 1) / gran, tid, nth, &u0, &u1);
+    *r0 = u0 * gran < N ? u0 * gran : N;
+    *r1 = u1 * gran < N ? u1 * gran : N;
+}
+
+LMRT_INLINE float lmrt_scalar_sum8_(const float *a) {
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+LMRT_INLINE float lmrt_scalar_q8a_d_(const uint8_t *blk) {
+    union { float f; uint8_t b[4]; } u;
+    for (int i = 0; i < 4; i++) u.b[i] = blk[i];
+    return u.f;
+}
+
+/* ---- one row . one activation row ---------------------------------------
+ * lmrt_scalar_dot_<w>_<a>_(W, r, K, R, x): row r of W (R: tile rows, tiled formats only). */
+
+LMRT_INLINE float lmrt_scalar_dot_f32_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    const float *LMRT_RESTRICT w = (const float *)W + (size_t)r * (size_t)K;
+    const float *LMRT_RESTRICT x = (const float *)xv;
+    float acc[8];
+    for (int j = 0; j < 8; j++) acc[j] = 0.0f;
+    int i = 0;
+    for (; i + 8 <= K; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += w[i + j] * x[i + j];
+    float s = lmrt_scalar_sum8_(acc);
+    for (; i < K; i++) s += w[i] * x[i];
+    return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_f16_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    const uint16_t *LMRT_RESTRICT w = (const uint16_t *)W + (size_t)r * (size_t)K;
+    const float *LMRT_RESTRICT x = (const float *)xv;
+    float acc[8];
+    for (int j = 0; j < 8; j++) acc[j] = 0.0f;
+    int i = 0;
+    for (; i + 8 <= K; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += lmrt_f16_to_f32(w[i + j]) * x[i + j];
+    float s = lmrt_scalar_sum8_(acc);
+    for (; i < K; i++) s += lmrt_f16_to_f32(w[i]) * x[i];
+    return s;
+}
+
+/* sum_j q_j x_j of one q8_0 / q4_0 payload over its first m (<= 32) elements */
+LMRT_INLINE float lmrt_scalar_blk_q8_f32_(const int8_t *LMRT_RESTRICT qs, const float *LMRT_RESTRICT x, int m) {
+    if (m < 32) {
+        float s = 0.0f;
+        for (int i = 0; i < m; i++) s += (float)qs[i] * x[i];
+        return s;
+    }
+    float acc[8];
+    for (int j = 0; j < 8; j++) acc[j] = 0.0f;
+    for (int i = 0; i < 32; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += (float)qs[i + j] * x[i + j];
+    return lmrt_scalar_sum8_(acc);
+}
+
+LMRT_INLINE float lmrt_scalar_blk_q4_f32_(const uint8_t *LMRT_RESTRICT qs, const float *LMRT_RESTRICT x, int m) {
+    if (m < 32) {
+        float s = 0.0f;
+        for (int i = 0; i < m; i++) {
+            int q = i < 16 ? (qs[i] & 15) : (qs[i - 16] >> 4);
+            s += (float)(q - 8) * x[i];
+        }
+        return s;
+    }
+    float lo[8], hi[8];
+    for (int j = 0; j < 8; j++) lo[j] = hi[j] = 0.0f;
+    for (int i = 0; i < 16; i += 8)
+        for (int j = 0; j < 8; j++) {
+            lo[j] += (float)((int)(qs[i + j] & 15) - 8) * x[i + j];
+            hi[j] += (float)((int)(qs[i + j] >> 4) - 8) * x[i + j + 16];
+        }
+    float s = 0.0f;
+    for (int j = 0; j < 8; j++) s += lo[j] + hi[j];
+    return s;
+}
+
+/* integer dots of whole blocks (q8a padding is zero) */
+LMRT_INLINE int32_t lmrt_scalar_blk_q8_q8a_(const int8_t *LMRT_RESTRICT qs, const int8_t *LMRT_RESTRICT a) {
+    int32_t s = 0;
+    for (int i = 0; i < 32; i++) s += (int32_t)qs[i] * (int32_t)a[i];
+    return s;
+}
+
+LMRT_INLINE int32_t lmrt_scalar_blk_q4_q8a_(const uint8_t *LMRT_RESTRICT qs, const int8_t *LMRT_RESTRICT a) {
+    int32_t s = 0;
+    for (int i = 0; i < 16; i++)
+        s += ((int32_t)(qs[i] & 15) - 8) * (int32_t)a[i] + ((int32_t)(qs[i] >> 4) - 8) * (int32_t)a[i + 16];
+    return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_q8_0_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    int nb = (K + 31) / 32;
+    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 34;
+    const float *x = (const float *)xv;
+    float s = 0.0f;
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = row + (size_t)b * 34;
+        int m = K - 32 * b < 32 ? K - 32 * b : 32;
+        s += lmrt_load_f16le(blk) * lmrt_scalar_blk_q8_f32_((const int8_t *)(blk + 2), x + 32 * b, m);
+    }
+    return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_q4_0_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    int nb = (K + 31) / 32;
+    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 18;
+    const float *x = (const float *)xv;
+    float s = 0.0f;
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = row + (size_t)b * 18;
+        int m = K - 32 * b < 32 ? K - 32 * b : 32;
+        s += lmrt_load_f16le(blk) * lmrt_scalar_blk_q4_f32_(blk + 2, x + 32 * b, m);
+    }
+    return s;
+}
+
+/* per block (d_w * d_x) * isum, the order of lmrt_tiled_dot_q8a, so plain and tiled agree exactly */
+LMRT_INLINE float lmrt_scalar_dot_q8_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    int nb = (K + 31) / 32;
+    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 34;
+    const uint8_t *a = (const uint8_t *)xv;
+    float s = 0.0f;
+    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
+        const uint8_t *blk = row + (size_t)b * 34;
+        int32_t si = lmrt_scalar_blk_q8_q8a_((const int8_t *)(blk + 2), (const int8_t *)(a + 4));
+        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
+    }
+    return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_q4_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    int nb = (K + 31) / 32;
+    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 18;
+    const uint8_t *a = (const uint8_t *)xv;
+    float s = 0.0f;
+    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
+        const uint8_t *blk = row + (size_t)b * 18;
+        int32_t si = lmrt_scalar_blk_q4_q8a_(blk + 2, (const int8_t *)(a + 4));
+        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
+    }
+    return s;
+}
+
+/* tiled: the scale of (row, block b) is at tile + 2i, its payload at tile + 2R + iP (lmrt_tiled.h) */
+LMRT_INLINE float lmrt_scalar_dot_tiled_f32_(int type, const void *W, int r, int K, int R, const void *xv) {
+    int P = lmrt_tiled_payload(type), nb = (K + 31) / 32, i = r % R;
+    size_t tb = (size_t)R * (size_t)(2 + P);
+    const uint8_t *tile = (const uint8_t *)W + (size_t)(r / R) * lmrt_tiled_group_bytes(type, R, K);
+    const float *x = (const float *)xv;
+    float s = 0.0f;
+    for (int b = 0; b < nb; b++, tile += tb) {
+        const uint8_t *qs = tile + 2 * R + i * P;
+        int m = K - 32 * b < 32 ? K - 32 * b : 32;
+        float bs = type == LMRT_GGML_Q8_0 ? lmrt_scalar_blk_q8_f32_((const int8_t *)qs, x + 32 * b, m)
+                                          : lmrt_scalar_blk_q4_f32_(qs, x + 32 * b, m);
+        s += lmrt_load_f16le(tile + 2 * i) * bs;
+    }
+    return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_tiled_q8a_(int type, const void *W, int r, int K, int R, const void *xv) {
+    int P = lmrt_tiled_payload(type), nb = (K + 31) / 32, i = r % R;
+    size_t tb = (size_t)R * (size_t)(2 + P);
+    const uint8_t *tile = (const uint8_t *)W + (size_t)(r / R) * lmrt_tiled_group_bytes(type, R, K);
+    const uint8_t *a = (const uint8_t *)xv;
+    float s = 0.0f;
+    for (int b = 0; b < nb; b++, tile += tb, a += LMRT_Q8A_BYTES) {
+        const uint8_t *qs = tile + 2 * R + i * P;
+        int32_t si = type == LMRT_GGML_Q8_0 ? lmrt_scalar_blk_q8_q8a_((const int8_t *)qs, (const int8_t *)(a + 4))
+                                            : lmrt_scalar_blk_q4_q8a_(qs, (const int8_t *)(a + 4));
+        s += (lmrt_load_f16le(tile + 2 * i) * lmrt_scalar_q8a_d_(a)) * (float)si;
+    }
+    return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_q8_0t_f32_(const void *W, int r, int K, int R, const void *x) {
+    return lmrt_scalar_dot_tiled_f32_(LMRT_GGML_Q8_0, W, r, K, R, x);
+}
+LMRT_INLINE float lmrt_scalar_dot_q4_0t_f32_(const void *W, int r, int K, int R, const void *x) {
+    return lmrt_scalar_dot_tiled_f32_(LMRT_GGML_Q4_0, W, r, K, R, x);
+}
+LMRT_INLINE float lmrt_scalar_dot_q8_0t_q8a_(const void *W, int r, int K, int R, const void *x) {
+    return lmrt_scalar_dot_tiled_q8a_(LMRT_GGML_Q8_0, W, r, K, R, x);
+}
+LMRT_INLINE float lmrt_scalar_dot_q4_0t_q8a_(const void *W, int r, int K, int R, const void *x) {
+    return lmrt_scalar_dot_tiled_q8a_(LMRT_GGML_Q4_0, W, r, K, R, x);
+}
+
+/* bytes of one activation row */
+LMRT_INLINE size_t lmrt_scalar_xs_f32_(int K) { return (size_t)K * sizeof(float); }
+LMRT_INLINE size_t lmrt_scalar_xs_q8a_(int K) { return (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES; }
+
+/* split granularity of the row split: whole tiles for tiled weights */
+#define LMRT_SCALAR_GRAN_(R) ((R) > 1 ? (R) : 1)
+
+LMRT_INLINE float lmrt_scalar_silu_mul_(float g, float u) {
+    return g * lmrt_sigmoidf(g) * u;
+}
+
+LMRT_INLINE void lmrt_scalar_rope_pair_(float *a, float *b, const float *cs, int i) {
+    float c = cs[2 * i], s = cs[2 * i + 1], x0 = *a, x1 = *b;
+    *a = x0 * c - x1 * s;
+    *b = x0 * s + x1 * c;
+}
+
+LMRT_INLINE void lmrt_scalar_rope_head_(float *v, int rope_dim, int neox, const float *cs) {
+    int half = rope_dim / 2;
+    for (int i = 0; i < half; i++) {
+        int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;
+        lmrt_scalar_rope_pair_(v + i0, v + i1, cs, i);
+    }
+}
+
+LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const float *v, int hd) {
+    if (f16)
+        for (int i = 0; i < hd; i++) ((uint16_t *)cache)[off + (size_t)i] = lmrt_f32_to_f16(v[i]);
+    else
+        for (int i = 0; i < hd; i++) ((float *)cache)[off + (size_t)i] = v[i];
+}
+
+#define LMRT_SCALAR_QKV_HD_ 512 /* head_dim of the stack buffer; wider heads are computed in place */
+
+/* q/k/v head unit u of token t: hd rows (u*hd ..), roped if u < H + Hkv, to q or a cache row */
+#define LMRT_SCALAR_QKV_(W_, A_, KV_, F16_)                                                                  \
+    LMRT_API void lmrt_scalar_qkv_##W_##_##A_##_##KV_(                                                       \
+        float *q, const void *W, const void *x, int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, \
+        const float *rope, void *kc, void *vc, int ctx, int pos, int R, int tid, int nth) {                  \
+        int u0, u1;                                                                                          \
+        lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);                                                         \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
+        float buf[LMRT_SCALAR_QKV_HD_];                                                                      \
+        for (int u = u0; u < u1; u++)                                                                        \
+            for (int t = 0; t < n; t++) {                                                                    \
+                int p = pos + t;                                                                             \
+                const void *xt = (const uint8_t *)x + (size_t)t * xs;                                        \
+                float *v = u < H ? q + ((size_t)t * (size_t)H + (size_t)u) * (size_t)hd                      \
+                                 : hd <= LMRT_SCALAR_QKV_HD_ ? buf : (float *)0;                             \
+                int h = u < H + Hkv ? u - H : u - H - Hkv;                                                   \
+                void *cache = u < H + Hkv ? kc : vc;                                                         \
+                size_t off = ((size_t)h * (size_t)ctx + (size_t)p) * (size_t)hd;                             \
+                if (!v) v = F16_ ? (float *)0 : (float *)cache + off;                                        \
+                if (!v) { /* wide head into an f16 cache: rope pair by pair */                              \
+                    uint16_t *c16 = (uint16_t *)cache + off;                                                 \
+                    int half = u < H + Hkv ? rope_dim / 2 : 0;                                               \
+                    for (int i = 2 * half; i < hd; i++)                                                      \
+                        c16[i] = lmrt_f32_to_f16(lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i, K, R, xt));   \
+                    for (int i = 0; i < half; i++) {                                                         \
+                        int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;                         \
+                        float b0 = lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i0, K, R, xt);                 \
+                        float b1 = lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i1, K, R, xt);                 \
+                        lmrt_scalar_rope_pair_(&b0, &b1, rope + (size_t)p * (size_t)rope_dim, i);            \
+                        c16[i0] = lmrt_f32_to_f16(b0);                                                       \
+                        c16[i1] = lmrt_f32_to_f16(b1);                                                       \
+                    }                                                                                        \
+                    continue;                                                                                \
+                }                                                                                            \
+                for (int i = 0; i < hd; i++) v[i] = lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i, K, R, xt); \
+                if (u < H + Hkv) lmrt_scalar_rope_head_(v, rope_dim, neox, rope + (size_t)p * (size_t)rope_dim); \
+                if (u >= H && v == buf) lmrt_scalar_store_kv_(cache, F16_, off, v, hd);                      \
+            }                                                                                                \
+    }
+
+#define LMRT_SCALAR_LINEAR_(W_, A_)                                                                          \
+    LMRT_API void lmrt_scalar_matmul_##W_##_##A_(float *y, const void *W, const void *x, int n, int N, int K, \
+                                                 int R, int tid, int nth) {                                  \
+        int r0, r1;                                                                                          \
+        lmrt_scalar_rows_(N, LMRT_SCALAR_GRAN_(R), tid, nth, &r0, &r1);                                      \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
+        for (int r = r0; r < r1; r++)                                                                        \
+            for (int t = 0; t < n; t++)                                                                      \
+                y[(size_t)t * (size_t)N + (size_t)r] =                                                       \
+                    lmrt_scalar_dot_##W_##_##A_##_(W, r, K, R, (const uint8_t *)x + (size_t)t * xs);         \
+    }                                                                                                        \
+    /* y may alias res: each element is read before it is written */                                         \
+    LMRT_API void lmrt_scalar_matmul_add_##W_##_##A_(float *y, const void *W, const void *x, const float *res, \
+                                                     int n, int N, int K, int R, int tid, int nth) {         \
+        int r0, r1;                                                                                          \
+        lmrt_scalar_rows_(N, LMRT_SCALAR_GRAN_(R), tid, nth, &r0, &r1);                                      \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
+        for (int r = r0; r < r1; r++)                                                                        \
+            for (int t = 0; t < n; t++) {                                                                    \
+                size_t o = (size_t)t * (size_t)N + (size_t)r;                                                \
+                float v = lmrt_scalar_dot_##W_##_##A_##_(W, r, K, R, (const uint8_t *)x + (size_t)t * xs);   \
+                y[o] = v + res[o];                                                                           \
+            }                                                                                                \
+    }                                                                                                        \
+    LMRT_API void lmrt_scalar_matmul_swiglu_##W_##_##A_(float *y, const void *W, const void *x, int n, int F,  \
+                                                        int K, int R, int tid, int nth) {                    \
+        int j0, j1;                                                                                          \
+        lmrt_scalar_rows_(F, LMRT_SCALAR_GRAN_(R), tid, nth, &j0, &j1);                                      \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
+        for (int j = j0; j < j1; j++)                                                                        \
+            for (int t = 0; t < n; t++) {                                                                    \
+                const void *xt = (const uint8_t *)x + (size_t)t * xs;                                        \
+                float g = lmrt_scalar_dot_##W_##_##A_##_(W, j, K, R, xt);                                    \
+                float u = lmrt_scalar_dot_##W_##_##A_##_(W, F + j, K, R, xt);                                \
+                y[(size_t)t * (size_t)F + (size_t)j] = lmrt_scalar_silu_mul_(g, u);                          \
+            }                                                                                                \
+    }                                                                                                        \
+    LMRT_SCALAR_QKV_(W_, A_, f32, 0)                                                                         \
+    LMRT_SCALAR_QKV_(W_, A_, f16, 1)
+
+LMRT_SCALAR_LINEAR_(f32, f32)
+LMRT_SCALAR_LINEAR_(f16, f32)
+LMRT_SCALAR_LINEAR_(q8_0, f32)
+LMRT_SCALAR_LINEAR_(q4_0, f32)
+LMRT_SCALAR_LINEAR_(q8_0t, f32)
+LMRT_SCALAR_LINEAR_(q4_0t, f32)
+LMRT_SCALAR_LINEAR_(q8_0, q8a)
+LMRT_SCALAR_LINEAR_(q4_0, q8a)
+LMRT_SCALAR_LINEAR_(q8_0t, q8a)
+LMRT_SCALAR_LINEAR_(q4_0t, q8a)
+
+/* ---- embed (tid 0) ------------------------------------------------------- */
+
+LMRT_API void lmrt_scalar_embed_f32(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    for (int t = 0; t < n; t++) {
+        const float *row = (const float *)table + (size_t)tokens[t] * (size_t)D;
+        for (int i = 0; i < D; i++) y[(size_t)t * (size_t)D + (size_t)i] = row[i];
+    }
+}
+
+LMRT_API void lmrt_scalar_embed_f16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    for (int t = 0; t < n; t++) {
+        const uint16_t *row = (const uint16_t *)table + (size_t)tokens[t] * (size_t)D;
+        for (int i = 0; i < D; i++) y[(size_t)t * (size_t)D + (size_t)i] = lmrt_f16_to_f32(row[i]);
+    }
+}
+
+LMRT_API void lmrt_scalar_embed_q8_0(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    size_t rb = (size_t)((D + 31) / 32) * 34;
+    for (int t = 0; t < n; t++) {
+        const uint8_t *row = (const uint8_t *)table + (size_t)tokens[t] * rb;
+        float *yt = y + (size_t)t * (size_t)D;
+        for (int i = 0; i < D; i++) {
+            const uint8_t *blk = row + (size_t)(i / 32) * 34;
+            yt[i] = (float)(int8_t)blk[2 + i % 32] * lmrt_load_f16le(blk);
+        }
+    }
+}
+
+LMRT_API void lmrt_scalar_embed_q4_0(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    size_t rb = (size_t)((D + 31) / 32) * 18;
+    for (int t = 0; t < n; t++) {
+        const uint8_t *row = (const uint8_t *)table + (size_t)tokens[t] * rb;
+        float *yt = y + (size_t)t * (size_t)D;
+        for (int i = 0; i < D; i++) {
+            const uint8_t *blk = row + (size_t)(i / 32) * 18;
+            int j = i % 32, q = j < 16 ? (blk[2 + j] & 15) : (blk[2 + j - 16] >> 4);
+            yt[i] = (float)(q - 8) * lmrt_load_f16le(blk);
+        }
+    }
+}
+
+/* ---- norms, quantize ------------------------------------------------------ */
+
+/* 1 / sqrt(mean(x^2) + eps): sequential float sum, llama2.c's order */
+LMRT_INLINE float lmrt_scalar_rms_inv_(const float *x, int D, float eps) {
+    float ss = 0.0f;
+    for (int i = 0; i < D; i++) ss += x[i] * x[i];
+    ss /= (float)D;
+    ss += eps;
+    return 1.0f / lmrt_sqrtf(ss);
+}
+
+LMRT_API void lmrt_scalar_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
+    int t0, t1;
+    lmrt_split(n, tid, nth, &t0, &t1);
+    for (int t = t0; t < t1; t++) {
+        const float *xt = x + (size_t)t * (size_t)D;
+        float *yt = y + (size_t)t * (size_t)D;
+        float ss = lmrt_scalar_rms_inv_(xt, D, eps);
+        for (int i = 0; i < D; i++) yt[i] = ss * xt[i];
+    }
+}
+
+LMRT_API void lmrt_scalar_rmsnorm(float *y, const float *x, const float *w, int n, int D, float eps, int tid,
+                                  int nth) {
+    int t0, t1;
+    lmrt_split(n, tid, nth, &t0, &t1);
+    for (int t = t0; t < t1; t++) {
+        const float *xt = x + (size_t)t * (size_t)D;
+        float *yt = y + (size_t)t * (size_t)D;
+        float ss = lmrt_scalar_rms_inv_(xt, D, eps);
+        for (int i = 0; i < D; i++) yt[i] = w[i] * (ss * xt[i]);
+    }
+}
+
+/* q8a: d = amax/127, q = round(x/d) (the interpreter's emulation), zero-padded tail */
+LMRT_API void lmrt_scalar_quantize_q8a(void *xq, const float *x, int n, int K, int tid, int nth) {
+    int t0, t1, nb = (K + 31) / 32;
+    lmrt_split(n, tid, nth, &t0, &t1);
+    for (int t = t0; t < t1; t++) {
+        const float *xt = x + (size_t)t * (size_t)K;
+        uint8_t *blk = (uint8_t *)xq + (size_t)t * lmrt_scalar_xs_q8a_(K);
+        for (int b = 0; b < nb; b++, blk += LMRT_Q8A_BYTES) {
+            int m = K - 32 * b < 32 ? K - 32 * b : 32;
+            const float *xb = xt + 32 * b;
+            float amax = 0.0f;
+            for (int i = 0; i < m; i++) {
+                float a = lmrt_fabsf(xb[i]);
+                amax = a > amax ? a : amax;
+            }
+            float d = amax / 127.0f;
+            union { float f; uint8_t b[4]; } u;
+            u.f = d;
+            for (int i = 0; i < 4; i++) blk[i] = u.b[i];
+            for (int i = 0; i < 32; i++) {
+                float q = i < m && d != 0.0f ? lmrt_roundf(xb[i] / d) : 0.0f;
+                if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f; /* only NaN/inf inputs get here */
+                if (q > 127.0f) q = 127.0f;
+                blk[4 + i] = (uint8_t)(int8_t)q;
+            }
+        }
+    }
+}
+
+/* ---- attention ------------------------------------------------------------ */
+
+LMRT_INLINE void lmrt_scalar_softmax_row_(float *x, int D) {
+    float mx = x[0];
+    for (int i = 1; i < D; i++) mx = x[i] > mx ? x[i] : mx;
+    float sum = 0.0f;
+    for (int i = 0; i < D; i++) {
+        x[i] = lmrt_expf(x[i] - mx);
+        sum += x[i];
+    }
+    for (int i = 0; i < D; i++) x[i] /= sum;
+}
+
+LMRT_INLINE float lmrt_scalar_kv_(const void *c, int f16, size_t i) {
+    return f16 ? lmrt_f16_to_f32(((const uint16_t *)c)[i]) : ((const float *)c)[i];
+}
+
+/* one (token, head): out = softmax(scale q.k_j, j <= last) . v */
+LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const void *k, const void *v, int f16, int hd,
+                                     int last, float scale, float *sc) {
+    for (int j = 0; j <= last; j++) {
+        size_t kb = (size_t)j * (size_t)hd;
+        float s;
+        if (f16) {
+            float acc[4];
+            for (int a = 0; a < 4; a++) acc[a] = 0.0f;
+            int i = 0;
+            for (; i + 4 <= hd; i += 4)
+                for (int a = 0; a < 4; a++) acc[a] += qh[i + a] * lmrt_scalar_kv_(k, 1, kb + (size_t)(i + a));
+            s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+            for (; i < hd; i++) s += qh[i] * lmrt_scalar_kv_(k, 1, kb + (size_t)i);
+        } else {
+            s = lmrt_scalar_dot_f32_f32_((const float *)k + kb, 0, hd, 0, qh);
+        }
+        sc[j] = s * scale;
+    }
+    lmrt_scalar_softmax_row_(sc, last + 1);
+    for (int i = 0; i < hd; i++) o[i] = 0.0f;
+    for (int j = 0; j <= last; j++) {
+        size_t vb = (size_t)j * (size_t)hd;
+        float p = sc[j];
+        if (f16)
+            for (int i = 0; i < hd; i++) o[i] += p * lmrt_scalar_kv_(v, 1, vb + (size_t)i);
+        else
+            for (int i = 0; i < hd; i++) o[i] += p * ((const float *)v)[vb + (size_t)i];
+    }
+}
+
+LMRT_INLINE void lmrt_scalar_attention_(int f16, float *out, const float *q, const void *kc, const void *vc, int n,
+                                        int H, int Hkv, int hd, int ctx, int pos, float scale, float *scratch,
+                                        int tid, int nth) {
+    int p0, p1, group = H / Hkv;
+    size_t es = f16 ? 2 : 4;
+    lmrt_split(n * H, tid, nth, &p0, &p1);
+    float *sc = scratch + (size_t)tid * (size_t)ctx;
+    for (int p = p0; p < p1; p++) {
+        int t = p / H, h = p % H;
+        size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
+        size_t kvo = (size_t)(h / group) * (size_t)ctx * (size_t)hd * es;
+        lmrt_scalar_attend_(out + qo, q + qo, (const uint8_t *)kc + kvo, (const uint8_t *)vc + kvo, f16, hd, pos + t,
+                            scale, sc);
+    }
+}
+
+LMRT_API void lmrt_scalar_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H,
+                                        int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
+                                        int nth) {
+    lmrt_scalar_attention_(0, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+}
+
+LMRT_API void lmrt_scalar_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H,
+                                        int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
+                                        int nth) {
+    lmrt_scalar_attention_(1, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+}
+
+/* ---- elementwise (y may alias an input: no restrict) --------------------- */
+
+LMRT_API void lmrt_scalar_add(float *y, const float *a, const float *b, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = a[i] + b[i];
+}
+
+LMRT_API void lmrt_scalar_mul(float *y, const float *a, const float *b, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = a[i] * b[i];
+}
+
+LMRT_API void lmrt_scalar_swiglu(float *y, const float *gate, const float *up, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = lmrt_scalar_silu_mul_(gate[i], up[i]);
+}
+
+/* x * sigmoid(x); lmrt_sigmoidf stays accurate where e^-x overflows */
+LMRT_API void lmrt_scalar_silu(float *y, const float *a, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = a[i] * lmrt_sigmoidf(a[i]);
+}
+
+LMRT_API void lmrt_scalar_copy(float *y, const float *x, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = x[i];
+}
+
+LMRT_API void lmrt_scalar_take_last(float *y, const float *x, int n, int D) {
+    const float *xl = x + (size_t)(n - 1) * (size_t)D;
+    for (int i = 0; i < D; i++) y[i] = xl[i];
+}
+
+LMRT_API void lmrt_scalar_softmax(float *x, int n, int D, int tid, int nth) {
+    int t0, t1;
+    lmrt_split(n, tid, nth, &t0, &t1);
+    for (int t = t0; t < t1; t++) lmrt_scalar_softmax_row_(x + (size_t)t * (size_t)D, D);
+}
+
+/* x[n][heads*hd] in place; split by (token, head) */
+LMRT_API void lmrt_scalar_rope(float *x, int n, int heads, int hd, int rope_dim, int neox, const float *rope, int pos,
+                               int tid, int nth) {
+    int p0, p1;
+    lmrt_split(n * heads, tid, nth, &p0, &p1);
+    for (int p = p0; p < p1; p++) {
+        int t = p / heads;
+        lmrt_scalar_rope_head_(x + (size_t)p * (size_t)hd, rope_dim, neox,
+                               rope + (size_t)(pos + t) * (size_t)rope_dim);
+    }
+}
+
+/* cache[h][pos + t][:] = x[t][h]; split by (token, head) */
+LMRT_INLINE void lmrt_scalar_kv_store_(int f16, void *cache, const float *x, int n, int Hkv, int ctx, int hd, int pos,
+                                       int tid, int nth) {
+    int p0, p1;
+    lmrt_split(n * Hkv, tid, nth, &p0, &p1);
+    for (int p = p0; p < p1; p++) {
+        int t = p / Hkv, h = p % Hkv;
+        lmrt_scalar_store_kv_(cache, f16, ((size_t)h * (size_t)ctx + (size_t)(pos + t)) * (size_t)hd,
+                              x + (size_t)p * (size_t)hd, hd);
+    }
+}
+
+LMRT_API void lmrt_scalar_kv_store_f32(void *cache, const float *x, int n, int Hkv, int ctx, int hd, int pos, int tid,
+                                       int nth) {
+    lmrt_scalar_kv_store_(0, cache, x, n, Hkv, ctx, hd, pos, tid, nth);
+}
+
+LMRT_API void lmrt_scalar_kv_store_f16(void *cache, const float *x, int n, int Hkv, int ctx, int hd, int pos, int tid,
+                                       int nth) {
+    lmrt_scalar_kv_store_(1, cache, x, n, Hkv, ctx, hd, pos, tid, nth);
+}
+
+#endif

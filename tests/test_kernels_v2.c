@@ -1,0 +1,735 @@
+/* test_kernels_v2.c - kernel contract v2 (docs/KERNELS.md) through the lmrt_k_* names of
+ * lmrt_kernels_generic.h: every kernel against naive double references written here, n = 1 and 5,
+ * the thread split (tid = 0..nth-1 for nth = 2, 3 gives the nth = 1 result bit for bit, in-place
+ * kernels show a double write), fused kernels bit-equal to their unfused sequence, q8a against
+ * float within quantization error, and a freestanding compile + nm check of the headers. */
+#define _POSIX_C_SOURCE 200809L /* popen */
+#include "lmrt_kernels_generic.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int g_fail;
+#define CHECK(cond, ...)                                              \
+    do {                                                              \
+        if (!(cond)) {                                                \
+            g_fail++;                                                 \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);      \
+            fprintf(stderr, __VA_ARGS__);                             \
+            fputc('\n', stderr);                                      \
+        }                                                             \
+    } while (0)
+
+static uint64_t g_rs = 0x243f6a8885a308d3ull;
+static uint64_t rnd_u64(void) { /* splitmix64 */
+    uint64_t z = (g_rs += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+static float rnd_sym(void) { return (float)((double)(rnd_u64() >> 11) * (2.0 / 9007199254740992.0) - 1.0); }
+
+static double ref_half(uint16_t h) {
+    int e = (h >> 10) & 31, m = h & 1023;
+    double v = e == 0 ? ldexp(m, -24) : ldexp(m + 1024, e - 25);
+    return (h >> 15) ? -v : v;
+}
+static uint16_t rnd_half(int elo, int ehi) {
+    uint64_t r = rnd_u64();
+    int e = elo + (int)(r % (uint64_t)(ehi - elo + 1));
+    return (uint16_t)(((r >> 20) & 1) << 15 | (uint64_t)e << 10 | ((r >> 32) & 1023));
+}
+/* sentinel: a NaN payload no kernel produces */
+static const uint32_t SENT = 0x7fc0dead;
+static void fill_sent(void *p, size_t bytes) {
+    for (size_t i = 0; i + 4 <= bytes; i += 4) memcpy((char *)p + i, &SENT, 4);
+}
+static int same(const void *a, const void *b, size_t bytes) { return memcmp(a, b, bytes) == 0; }
+
+/* ---- weight formats ------------------------------------------------------ */
+
+enum { W_F32, W_F16, W_Q8, W_Q4, W_Q8T, W_Q4T };
+static int plain_of(int w) { return w == W_Q8T ? W_Q8 : w == W_Q4T ? W_Q4 : w; }
+
+static size_t row_bytes(int w, int K) {
+    switch (plain_of(w)) {
+    case W_F32: return (size_t)K * 4;
+    case W_F16: return (size_t)K * 2;
+    case W_Q8: return (size_t)((K + 31) / 32) * 34;
+    default: return (size_t)((K + 31) / 32) * 18;
+    }
+}
+
+/* random plain rows; the padding of a partial last block is random too */
+static uint8_t *make_plain(int w, int rows, int K) {
+    size_t rb = row_bytes(w, K);
+    uint8_t *m = malloc(rb * (size_t)rows + 1);
+    for (int r = 0; r < rows; r++) {
+        uint8_t *row = m + (size_t)r * rb;
+        if (plain_of(w) == W_F32) {
+            for (int j = 0; j < K; j++) { float v = rnd_sym(); memcpy(row + 4 * j, &v, 4); }
+        } else if (plain_of(w) == W_F16) {
+            for (int j = 0; j < K; j++) { uint16_t h = rnd_half(10, 16); memcpy(row + 2 * j, &h, 2); }
+        } else {
+            int bb = plain_of(w) == W_Q8 ? 34 : 18;
+            for (size_t k = 0; k < rb; k++) row[k] = (uint8_t)rnd_u64();
+            for (int b = 0; b < (K + 31) / 32; b++) {
+                uint16_t d = rnd_half(5, 14);
+                row[b * bb] = (uint8_t)d;
+                row[b * bb + 1] = (uint8_t)(d >> 8);
+            }
+        }
+    }
+    return m;
+}
+
+/* element (r, j) decoded from the GGUF block description */
+static double ref_elem(int w, const uint8_t *m, int K, int r, int j) {
+    const uint8_t *row = m + (size_t)r * row_bytes(w, K);
+    float f;
+    uint16_t h;
+    switch (plain_of(w)) {
+    case W_F32: memcpy(&f, row + 4 * j, 4); return f;
+    case W_F16: memcpy(&h, row + 2 * j, 2); return ref_half(h);
+    case W_Q8: {
+        const uint8_t *b = row + (j / 32) * 34;
+        return ref_half((uint16_t)(b[0] | b[1] << 8)) * (double)(int8_t)b[2 + j % 32];
+    }
+    default: {
+        const uint8_t *b = row + (j / 32) * 18;
+        int k = j % 32, nib = k < 16 ? (b[2 + k] & 15) : (b[2 + k - 16] >> 4);
+        return ref_half((uint16_t)(b[0] | b[1] << 8)) * (nib - 8);
+    }
+    }
+}
+
+/* the kernel's view of the weight: plain rows, or repacked into tiles of R rows */
+static void *kernel_weight(int w, const uint8_t *plain, int rows, int K, int R) {
+    if (w != W_Q8T && w != W_Q4T) {
+        void *c = malloc(row_bytes(w, K) * (size_t)rows + 1);
+        memcpy(c, plain, row_bytes(w, K) * (size_t)rows);
+        return c;
+    }
+    int type = w == W_Q8T ? LMRT_GGML_Q8_0 : LMRT_GGML_Q4_0;
+    void *t = malloc(lmrt_tiled_bytes(type, R, rows, K));
+    CHECK(lmrt_tile_weights(type, R, plain, rows, K, t) == 0, "tile_weights");
+    return t;
+}
+
+/* ---- q8a activations ------------------------------------------------------ */
+
+static size_t q8a_row(int K) { return (size_t)((K + 31) / 32) * 36; }
+
+/* independent quantizer: d = amax/127, q = roundf(x/d) (libm), zero padding */
+static void ref_quantize(uint8_t *dst, const float *x, int K) {
+    for (int b = 0; b * 32 < K; b++, dst += 36) {
+        float amax = 0;
+        for (int j = 0; j < 32 && b * 32 + j < K; j++) amax = fmaxf(amax, fabsf(x[b * 32 + j]));
+        float d = amax / 127.0f;
+        memcpy(dst, &d, 4);
+        for (int j = 0; j < 32; j++) {
+            int q = b * 32 + j < K && d != 0 ? (int)roundf(x[b * 32 + j] / d) : 0;
+            dst[4 + j] = (uint8_t)(int8_t)q;
+        }
+    }
+}
+static double q8a_elem(const uint8_t *row, int j) {
+    float d;
+    memcpy(&d, row + (j / 32) * 36, 4);
+    return (double)d * (int8_t)row[(j / 32) * 36 + 4 + j % 32];
+}
+
+/* ---- the combinations under test ------------------------------------------ */
+
+typedef void (*mm_fn)(float *, const void *, const void *, int, int, int, int, int, int);
+typedef void (*mma_fn)(float *, const void *, const void *, const float *, int, int, int, int, int, int);
+typedef void (*qkv_fn)(float *, const void *, const void *, int, int, int, int, int, int, int, const float *, void *,
+                       void *, int, int, int, int, int);
+typedef struct {
+    const char *name;
+    int w, q8a;
+    mm_fn mm;
+    mma_fn mma;
+    mm_fn mms;
+    qkv_fn qkv[2]; /* kv f32, f16 */
+} combo;
+#define COMBO(W, A, wt, q)                                                                              \
+    {#W "_" #A, wt, q, lmrt_k_matmul_##W##_##A, lmrt_k_matmul_add_##W##_##A, lmrt_k_matmul_swiglu_##W##_##A, \
+     {lmrt_k_qkv_##W##_##A##_f32, lmrt_k_qkv_##W##_##A##_f16}}
+static const combo combos[] = {
+    COMBO(f32, f32, W_F32, 0),    COMBO(f16, f32, W_F16, 0),    COMBO(q8_0, f32, W_Q8, 0),
+    COMBO(q4_0, f32, W_Q4, 0),    COMBO(q8_0t, f32, W_Q8T, 0),  COMBO(q4_0t, f32, W_Q4T, 0),
+    COMBO(q8_0, q8a, W_Q8, 1),    COMBO(q4_0, q8a, W_Q4, 1),    COMBO(q8_0t, q8a, W_Q8T, 1),
+    COMBO(q4_0t, q8a, W_Q4T, 1),
+};
+#define NCOMBO ((int)(sizeof combos / sizeof combos[0]))
+
+/* activations: n rows of K floats, and the kernel input (the floats or their q8a form) */
+static void *make_input(const combo *c, const float *x, int n, int K) {
+    if (!c->q8a) {
+        float *xf = malloc(sizeof(float) * (size_t)n * (size_t)K);
+        memcpy(xf, x, sizeof(float) * (size_t)n * (size_t)K);
+        return xf;
+    }
+    uint8_t *xq = malloc(q8a_row(K) * (size_t)n);
+    lmrt_k_quantize_q8a(xq, x, n, K, 0, 1);
+    return xq;
+}
+/* the activation the kernel computes with, element (t, k) */
+static double act_elem(const combo *c, const void *xin, int K, int t, int k) {
+    if (!c->q8a) return ((const float *)xin)[(size_t)t * K + k];
+    return q8a_elem((const uint8_t *)xin + (size_t)t * q8a_row(K), k);
+}
+
+/* ---- linear family ---------------------------------------------------------- */
+
+static void test_linear(const combo *c, int n, int N, int K, int R) {
+    int rows = 2 * N; /* swiglu uses 2N rows; matmul the first N */
+    uint8_t *plain = make_plain(c->w, rows, K);
+    void *W = kernel_weight(c->w, plain, rows, K, R);
+    float *x = malloc(sizeof(float) * (size_t)n * K), *res = malloc(sizeof(float) * (size_t)n * N);
+    for (int i = 0; i < n * K; i++) x[i] = rnd_sym();
+    if (K > 40) for (int k = 32; k < 40 && k < K; k++) x[k] = 0; /* a partly zero block */
+    for (int i = 0; i < n * N; i++) res[i] = rnd_sym();
+    void *xin = make_input(c, x, n, K);
+    size_t ny = (size_t)n * 2 * N + 4;
+    float *y1 = malloc(sizeof(float) * ny), *y = malloc(sizeof(float) * ny), *y2 = malloc(sizeof(float) * ny);
+
+    /* matmul vs double, over 2N rows so the swiglu check below has gate and up */
+    fill_sent(y1, sizeof(float) * ny);
+    c->mm(y1, W, xin, n, 2 * N, K, R, 0, 1);
+    int bad = 0;
+    double maxq = 0;
+    for (int t = 0; t < n; t++)
+        for (int r = 0; r < 2 * N; r++) {
+            double ref = 0, mag = 0, reff = 0, qerr = 0;
+            for (int k = 0; k < K; k++) {
+                double wv = ref_elem(c->w, plain, K, r, k), a = act_elem(c, xin, K, t, k);
+                ref += wv * a;
+                mag += fabs(wv * a);
+                reff += wv * x[(size_t)t * K + k];
+                if (c->q8a) { /* |x - d q| <= d/2 */
+                    float d;
+                    memcpy(&d, (const uint8_t *)xin + (size_t)t * q8a_row(K) + (k / 32) * 36, 4);
+                    qerr += fabs(wv) * d * 0.5;
+                }
+            }
+            double got = y1[(size_t)t * 2 * N + r];
+            if (!(fabs(got - ref) <= (K + 8) * 1.2e-7 * mag + 1e-30) && bad++ < 3)
+                CHECK(0, "matmul_%s n=%d N=%d K=%d R=%d [%d][%d]: %.9g vs %.9g", c->name, n, N, K, R, t, r, got, ref);
+            if (c->q8a) {
+                if (!(fabs(got - reff) <= qerr * 1.0001 + (K + 8) * 1.2e-7 * mag + 1e-30) && bad++ < 3)
+                    CHECK(0, "matmul_%s vs float x: %.9g vs %.9g (bound %g)", c->name, got, reff, qerr);
+                if (mag > 0) maxq = fmax(maxq, fabs(got - reff) / mag);
+            }
+        }
+    CHECK(bad == 0, "matmul_%s: %d bad", c->name, bad);
+    CHECK(memcmp(y1 + (size_t)n * 2 * N, &SENT, 4) == 0, "matmul_%s wrote past y", c->name);
+
+    /* threaded matmul: the union of the shares is the nth = 1 result */
+    for (int nth = 2; nth <= 3; nth++) {
+        fill_sent(y, sizeof(float) * ny);
+        for (int tid = 0; tid < nth; tid++) c->mm(y, W, xin, n, 2 * N, K, R, tid, nth);
+        CHECK(same(y, y1, sizeof(float) * ny), "matmul_%s nth=%d differs from nth=1", c->name, nth);
+    }
+
+    /* matmul_add (N rows) == matmul + add, bit for bit; in place y == res, threaded */
+    float *mmN = malloc(sizeof(float) * (size_t)n * N);
+    c->mm(mmN, W, xin, n, N, K, R, 0, 1);
+    for (int i = 0; i < n * N; i++) mmN[i] = mmN[i] + res[i];
+    for (int nth = 1; nth <= 3; nth++) {
+        fill_sent(y, sizeof(float) * ny);
+        for (int tid = 0; tid < nth; tid++) c->mma(y, W, xin, res, n, N, K, R, tid, nth);
+        CHECK(same(y, mmN, sizeof(float) * (size_t)n * N), "matmul_add_%s nth=%d != matmul + add", c->name, nth);
+        CHECK(memcmp(y + (size_t)n * N, &SENT, 4) == 0, "matmul_add_%s wrote past y", c->name);
+        memcpy(y2, res, sizeof(float) * (size_t)n * N);
+        for (int tid = 0; tid < nth; tid++) c->mma(y2, W, xin, y2, n, N, K, R, tid, nth);
+        CHECK(same(y2, mmN, sizeof(float) * (size_t)n * N), "matmul_add_%s in place nth=%d", c->name, nth);
+    }
+
+    /* matmul_swiglu == swiglu(gate rows, up rows) of the 2N-row matmul, bit for bit */
+    float *sw = malloc(sizeof(float) * (size_t)n * N);
+    for (int t = 0; t < n; t++)
+        lmrt_k_swiglu(sw + (size_t)t * N, y1 + (size_t)t * 2 * N, y1 + (size_t)t * 2 * N + N, N, 0, 1);
+    for (int nth = 1; nth <= 3; nth++) {
+        fill_sent(y, sizeof(float) * ny);
+        for (int tid = 0; tid < nth; tid++) c->mms(y, W, xin, n, N, K, R, tid, nth);
+        CHECK(same(y, sw, sizeof(float) * (size_t)n * N), "matmul_swiglu_%s nth=%d != swiglu(matmul)", c->name, nth);
+        CHECK(memcmp(y + (size_t)n * N, &SENT, 4) == 0, "matmul_swiglu_%s wrote past y", c->name);
+    }
+    if (c->q8a && n == 5 && N == 13 && K == 72 && R != 8) printf("q8a %s: max |W xq - W x| / sum|W x| = %.2e\n", c->name, maxq);
+    free(plain); free(W); free(x); free(res); free(xin); free(y1); free(y); free(y2); free(mmN); free(sw);
+}
+
+/* ---- qkv ---------------------------------------------------------------------- */
+
+static float *make_rope(int ctx, int rope_dim) {
+    float *t = malloc(sizeof(float) * (size_t)ctx * rope_dim);
+    for (int p = 0; p < ctx; p++)
+        for (int i = 0; i < rope_dim / 2; i++) {
+            double ang = p * pow(10000.0, -2.0 * i / rope_dim);
+            t[p * rope_dim + 2 * i] = (float)cos(ang);
+            t[p * rope_dim + 2 * i + 1] = (float)sin(ang);
+        }
+    return t;
+}
+
+static void ref_rope(double *v, int rope_dim, int neox, const float *cs) {
+    int half = rope_dim / 2;
+    for (int i = 0; i < half; i++) {
+        int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;
+        double a = v[i0], b = v[i1];
+        v[i0] = a * cs[2 * i] - b * cs[2 * i + 1];
+        v[i1] = a * cs[2 * i + 1] + b * cs[2 * i];
+    }
+}
+
+static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int Hkv, int hd, int K) {
+    enum { rd = 6, ctx = 12, pos = 3 };
+    int rows = (H + 2 * Hkv) * hd;
+    size_t es = f16 ? 2 : 4, csz = (size_t)Hkv * ctx * hd * es;
+    uint8_t *plain = make_plain(c->w, rows, K);
+    void *W = kernel_weight(c->w, plain, rows, K, R);
+    float *x = malloc(sizeof(float) * n * K), *rope = make_rope(ctx, rd);
+    for (int i = 0; i < n * K; i++) x[i] = rnd_sym();
+    void *xin = make_input(c, x, n, K);
+    float *q1 = malloc(sizeof(float) * (n * H * hd + 1)), *q = malloc(sizeof(float) * (n * H * hd + 1));
+    void *k1 = malloc(csz), *v1 = malloc(csz), *kc = malloc(csz), *vc = malloc(csz);
+
+    fill_sent(q1, sizeof(float) * (n * H * hd + 1));
+    fill_sent(k1, csz);
+    fill_sent(v1, csz);
+    c->qkv[f16](q1, W, xin, n, K, H, Hkv, hd, rd, neox, rope, k1, v1, ctx, pos, R, 0, 1);
+
+    /* vs double: rope applied to the exact projection */
+    int bad = 0;
+    for (int t = 0; t < n; t++)
+        for (int u = 0; u < H + 2 * Hkv; u++) {
+            double *v = malloc(sizeof(double) * 2 * hd), *mag = v + hd;
+            for (int i = 0; i < hd; i++) {
+                v[i] = mag[i] = 0;
+                for (int k = 0; k < K; k++) {
+                    double p = ref_elem(c->w, plain, K, u * hd + i, k) * act_elem(c, xin, K, t, k);
+                    v[i] += p;
+                    mag[i] += fabs(p);
+                }
+            }
+            double mx = 0;
+            for (int i = 0; i < hd; i++) mx = fmax(mx, mag[i]);
+            if (u < H + Hkv) ref_rope(v, rd, neox, rope + (pos + t) * rd);
+            for (int i = 0; i < hd; i++) {
+                double got;
+                if (u < H) got = q1[(t * H + u) * hd + i];
+                else {
+                    int h = u < H + Hkv ? u - H : u - H - Hkv;
+                    const void *cc = u < H + Hkv ? k1 : v1;
+                    size_t o = ((size_t)h * ctx + pos + t) * hd + i;
+                    got = f16 ? ref_half(((const uint16_t *)cc)[o]) : ((const float *)cc)[o];
+                }
+                double tol = 2 * (K + 8) * 1.2e-7 * mx + (f16 && u >= H ? fabs(v[i]) / 1024 : 0) + 1e-30;
+                if (!(fabs(got - v[i]) <= tol) && bad++ < 3)
+                    CHECK(0, "qkv_%s_%s neox=%d n=%d hd=%d t=%d u=%d i=%d: %.9g vs %.9g", c->name, f16 ? "f16" : "f32",
+                          neox, n, hd, t, u, i, got, v[i]);
+            }
+            free(v);
+        }
+    CHECK(bad == 0, "qkv_%s: %d bad", c->name, bad);
+    CHECK(memcmp(q1 + n * H * hd, &SENT, 4) == 0, "qkv_%s wrote past q", c->name);
+
+    /* == matmul, rope, copy q, kv_store (unfused), bit for bit; other cache rows untouched */
+    float *mm = malloc(sizeof(float) * n * rows), *qq = malloc(sizeof(float) * n * H * hd);
+    float *kk = malloc(sizeof(float) * n * Hkv * hd), *vv = malloc(sizeof(float) * n * Hkv * hd);
+    c->mm(mm, W, xin, n, rows, K, R, 0, 1);
+    for (int t = 0; t < n; t++) {
+        lmrt_k_copy(qq + t * H * hd, mm + t * rows, H * hd, 0, 1);
+        lmrt_k_copy(kk + t * Hkv * hd, mm + t * rows + H * hd, Hkv * hd, 0, 1);
+        lmrt_k_copy(vv + t * Hkv * hd, mm + t * rows + (H + Hkv) * hd, Hkv * hd, 0, 1);
+    }
+    lmrt_k_rope(qq, n, H, hd, rd, neox, rope, pos, 0, 1);
+    lmrt_k_rope(kk, n, Hkv, hd, rd, neox, rope, pos, 0, 1);
+    fill_sent(kc, csz);
+    fill_sent(vc, csz);
+    if (f16) {
+        lmrt_k_kv_store_f16(kc, kk, n, Hkv, ctx, hd, pos, 0, 1);
+        lmrt_k_kv_store_f16(vc, vv, n, Hkv, ctx, hd, pos, 0, 1);
+    } else {
+        lmrt_k_kv_store_f32(kc, kk, n, Hkv, ctx, hd, pos, 0, 1);
+        lmrt_k_kv_store_f32(vc, vv, n, Hkv, ctx, hd, pos, 0, 1);
+    }
+    CHECK(same(q1, qq, sizeof(float) * n * H * hd), "qkv_%s q != matmul+rope", c->name);
+    CHECK(same(k1, kc, csz) && same(v1, vc, csz), "qkv_%s caches != matmul+rope+kv_store", c->name);
+
+    for (int nth = 2; nth <= 3; nth++) {
+        fill_sent(q, sizeof(float) * (n * H * hd + 1));
+        fill_sent(kc, csz);
+        fill_sent(vc, csz);
+        for (int tid = 0; tid < nth; tid++)
+            c->qkv[f16](q, W, xin, n, K, H, Hkv, hd, rd, neox, rope, kc, vc, ctx, pos, R, tid, nth);
+        CHECK(same(q, q1, sizeof(float) * (n * H * hd + 1)) && same(kc, k1, csz) && same(vc, v1, csz),
+              "qkv_%s nth=%d differs from nth=1", c->name, nth);
+    }
+    free(plain); free(W); free(x); free(rope); free(xin); free(q1); free(q); free(k1); free(v1); free(kc);
+    free(vc); free(mm); free(qq); free(kk); free(vv);
+}
+
+/* ---- attention ------------------------------------------------------------------ */
+
+static void test_attention(int f16, int n, int hd) {
+    enum { H = 6, Hkv = 2, ctx = 16, pos = 4 };
+    size_t csz = (size_t)Hkv * ctx * hd;
+    float *q = malloc(sizeof(float) * n * H * hd), *o1 = malloc(sizeof(float) * (n * H * hd + 1));
+    float *o = malloc(sizeof(float) * (n * H * hd + 1)), *scratch = malloc(sizeof(float) * 3 * ctx);
+    float *kf = malloc(sizeof(float) * csz), *vf = malloc(sizeof(float) * csz);
+    uint16_t *kh = malloc(2 * csz), *vh = malloc(2 * csz);
+    for (int i = 0; i < n * H * hd; i++) q[i] = 2 * rnd_sym();
+    for (size_t i = 0; i < csz; i++) {
+        kf[i] = rnd_sym();
+        vf[i] = rnd_sym();
+        kh[i] = lmrt_f32_to_f16(kf[i]);
+        vh[i] = lmrt_f32_to_f16(vf[i]);
+        if (f16) { kf[i] = (float)ref_half(kh[i]); vf[i] = (float)ref_half(vh[i]); }
+    }
+    /* positions past pos + n - 1 are not yet written: NaN there must not be read */
+    for (int h = 0; h < Hkv; h++)
+        for (int p = pos + n; p < ctx; p++)
+            for (int i = 0; i < hd; i++) {
+                size_t j = ((size_t)h * ctx + p) * hd + i;
+                memcpy(&kf[j], &SENT, 4);
+                vf[j] = kf[j];
+                kh[j] = vh[j] = 0x7e00;
+            }
+    const void *kc = f16 ? (const void *)kh : kf, *vc = f16 ? (const void *)vh : vf;
+    float scale = 1.0f / sqrtf((float)hd);
+    fill_sent(o1, sizeof(float) * (n * H * hd + 1));
+    (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o1, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, 0, 1);
+    int bad = 0;
+    for (int t = 0; t < n; t++)
+        for (int h = 0; h < H; h++) {
+            const float *qh = q + (t * H + h) * hd;
+            int kvh = h / (H / Hkv), last = pos + t;
+            double s[32], mx = -INFINITY, z = 0;
+            for (int j = 0; j <= last; j++) {
+                s[j] = 0;
+                for (int i = 0; i < hd; i++) s[j] += (double)qh[i] * kf[((size_t)kvh * ctx + j) * hd + i];
+                s[j] *= scale;
+                mx = fmax(mx, s[j]);
+            }
+            for (int j = 0; j <= last; j++) z += (s[j] = exp(s[j] - mx));
+            for (int i = 0; i < hd; i++) {
+                double ref = 0;
+                for (int j = 0; j <= last; j++) ref += s[j] / z * vf[((size_t)kvh * ctx + j) * hd + i];
+                double got = o1[(t * H + h) * hd + i];
+                if (!(fabs(got - ref) <= 2e-6) && bad++ < 3)
+                    CHECK(0, "attention_%s n=%d hd=%d t=%d h=%d i=%d: %.9g vs %.9g", f16 ? "f16" : "f32", n, hd, t, h,
+                          i, got, ref);
+            }
+        }
+    CHECK(bad == 0, "attention: %d bad", bad);
+    CHECK(memcmp(o1 + n * H * hd, &SENT, 4) == 0, "attention wrote past out");
+    /* one token: the v1 kernel's result, bit for bit */
+    if (n == 1) {
+        if (f16) lmrt_attention_f16(o, q, kh, vh, H, Hkv, hd, ctx, pos, scale, scratch);
+        else lmrt_attention_f32(o, q, kf, vf, H, Hkv, hd, ctx, pos, scale, scratch);
+        CHECK(same(o, o1, sizeof(float) * H * hd), "attention n=1 != v1 attention");
+    }
+    for (int nth = 2; nth <= 3; nth++) {
+        fill_sent(o, sizeof(float) * (n * H * hd + 1));
+        for (int tid = 0; tid < nth; tid++)
+            (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch,
+                                                                 tid, nth);
+        CHECK(same(o, o1, sizeof(float) * (n * H * hd + 1)), "attention nth=%d differs", nth);
+    }
+    free(q); free(o1); free(o); free(scratch); free(kf); free(vf); free(kh); free(vh);
+}
+
+/* ---- row kernels, elementwise, unfused ops ------------------------------------------ */
+
+static void test_rows(int n) {
+    enum { D = 72 };
+    float x[5 * D], w[D], y1[5 * D + 1], y[5 * D + 1];
+    for (int i = 0; i < n * D; i++) x[i] = 3 * rnd_sym();
+    for (int i = 0; i < D; i++) w[i] = rnd_sym();
+    for (int i = 32; i < 64; i++) x[i] = 0; /* an all-zero q8a block (d = 0) */
+    for (int kind = 0; kind < 2; kind++) {
+        fill_sent(y1, sizeof y1);
+        if (kind) lmrt_k_rmsnorm(y1, x, w, n, D, 1e-5f, 0, 1);
+        else lmrt_k_normalize(y1, x, n, D, 1e-5f, 0, 1);
+        for (int t = 0; t < n; t++) {
+            double ss = 0;
+            for (int i = 0; i < D; i++) ss += (double)x[t * D + i] * x[t * D + i];
+            double inv = 1 / sqrt(ss / D + 1e-5);
+            for (int i = 0; i < D; i++) {
+                double ref = x[t * D + i] * inv * (kind ? w[i] : 1);
+                CHECK(fabs(y1[t * D + i] - ref) <= 2e-6 * fabs(x[t * D + i] * inv) + 1e-30, "%s n=%d t=%d i=%d",
+                      kind ? "rmsnorm" : "normalize", n, t, i);
+            }
+            if (kind) { /* the v1 kernel, bit for bit */
+                lmrt_rmsnorm(y, x + t * D, w, D, 1e-5f);
+                CHECK(same(y, y1 + t * D, sizeof(float) * D), "rmsnorm != v1 rmsnorm");
+            }
+        }
+        CHECK(memcmp(y1 + n * D, &SENT, 4) == 0, "norm wrote past y");
+        for (int nth = 2; nth <= 3; nth++) {
+            fill_sent(y, sizeof y);
+            for (int tid = 0; tid < nth; tid++) {
+                if (kind) lmrt_k_rmsnorm(y, x, w, n, D, 1e-5f, tid, nth);
+                else lmrt_k_normalize(y, x, n, D, 1e-5f, tid, nth);
+            }
+            CHECK(same(y, y1, sizeof y), "norm nth=%d differs", nth);
+        }
+    }
+    /* quantize_q8a: exactly the independent quantizer, padding zero; K = 72 has a partial block */
+    uint8_t q1[5 * 108 + 4], q[5 * 108 + 4], qr[5 * 108];
+    for (int t = 0; t < n; t++) ref_quantize(qr + t * 108, x + t * D, D);
+    for (int nth = 1; nth <= 3; nth++) {
+        memset(q, 0xa5, sizeof q);
+        for (int tid = 0; tid < nth; tid++) lmrt_k_quantize_q8a(q, x, n, D, tid, nth);
+        CHECK(same(q, qr, (size_t)n * 108), "quantize_q8a n=%d nth=%d != reference", n, nth);
+        CHECK(q[n * 108] == 0xa5, "quantize_q8a wrote past the rows");
+        if (nth == 1) memcpy(q1, q, sizeof q);
+    }
+    float d;
+    memcpy(&d, q1 + 36, 4);
+    CHECK(d == 0.0f, "zero block scale %g", d);
+    for (int t = 0; t < n; t++)
+        for (int i = 0; i < D; i++) { /* |x - d q| <= d/2 */
+            memcpy(&d, q1 + t * 108 + (i / 32) * 36, 4);
+            CHECK(fabs(q8a_elem(q1 + t * 108, i) - x[t * D + i]) <= d * 0.5000001, "q8a error t=%d i=%d", t, i);
+        }
+    /* softmax rows, in place: a double application would show */
+    float s1[5 * D], s[5 * D];
+    for (int i = 0; i < n * D; i++) s1[i] = 20 * rnd_sym();
+    memcpy(x, s1, sizeof(float) * n * D);
+    lmrt_k_softmax(s1, n, D, 0, 1);
+    for (int t = 0; t < n; t++) {
+        double mx = -INFINITY, z = 0;
+        for (int i = 0; i < D; i++) mx = fmax(mx, x[t * D + i]);
+        for (int i = 0; i < D; i++) z += exp(x[t * D + i] - mx);
+        for (int i = 0; i < D; i++) {
+            double ref = exp(x[t * D + i] - mx) / z;
+            CHECK(fabs(s1[t * D + i] - ref) <= (mx - x[t * D + i]) * 6e-8 * ref + 1e-6 * ref + 1e-30, "softmax");
+        }
+    }
+    for (int nth = 2; nth <= 3; nth++) {
+        memcpy(s, x, sizeof(float) * n * D);
+        for (int tid = 0; tid < nth; tid++) lmrt_k_softmax(s, n, D, tid, nth);
+        CHECK(same(s, s1, sizeof(float) * n * D), "softmax nth=%d differs", nth);
+    }
+    /* take_last */
+    fill_sent(y, sizeof y);
+    lmrt_k_take_last(y, x, n, D);
+    CHECK(same(y, x + (n - 1) * D, sizeof(float) * D) && memcmp(y + D, &SENT, 4) == 0, "take_last n=%d", n);
+}
+
+static void test_eltwise(void) {
+    enum { L = 101 };
+    float a[L], b[L], a0[L], y1[L + 1], y[L + 1];
+    for (int i = 0; i < L; i++) { a0[i] = 10 * rnd_sym(); b[i] = 10 * rnd_sym(); }
+    a0[0] = -100; a0[1] = 100; a0[2] = -89;
+    for (int op = 0; op < 5; op++) {
+        static const char *nm[] = {"add", "mul", "swiglu", "silu", "copy"};
+        for (int nth = 1; nth <= 3; nth++) {
+            memcpy(a, a0, sizeof a);
+            fill_sent(y, sizeof y);
+            for (int tid = 0; tid < nth; tid++) { /* out of place, then in place y == a */
+                switch (op) {
+                case 0: lmrt_k_add(y, a, b, L, tid, nth); break;
+                case 1: lmrt_k_mul(y, a, b, L, tid, nth); break;
+                case 2: lmrt_k_swiglu(y, a, b, L, tid, nth); break;
+                case 3: lmrt_k_silu(y, a, L, tid, nth); break;
+                default: lmrt_k_copy(y, a, L, tid, nth); break;
+                }
+            }
+            for (int tid = 0; tid < nth; tid++) {
+                switch (op) {
+                case 0: lmrt_k_add(a, a, b, L, tid, nth); break;
+                case 1: lmrt_k_mul(a, a, b, L, tid, nth); break;
+                case 2: lmrt_k_swiglu(a, a, b, L, tid, nth); break;
+                case 3: lmrt_k_silu(a, a, L, tid, nth); break;
+                default: break;
+                }
+            }
+            if (nth == 1) memcpy(y1, y, sizeof y);
+            CHECK(same(y, y1, sizeof y), "%s nth=%d differs", nm[op], nth);
+            CHECK(memcmp(y + L, &SENT, 4) == 0, "%s wrote past y", nm[op]);
+            if (op < 4) CHECK(same(a, y, sizeof a), "%s in place nth=%d differs", nm[op], nth);
+        }
+        for (int i = 0; i < L; i++) {
+            double x = a0[i], sg = 1 / (1 + exp(-x));
+            double ref = op == 0 ? x + b[i] : op == 1 ? x * b[i] : op == 2 ? x * sg * b[i] : op == 3 ? x * sg : x;
+            CHECK(fabs(y1[i] - ref) <= 4e-7 * fabs(ref) + 1e-37, "%s i=%d %.9g vs %.9g", nm[op], i, y1[i], ref);
+        }
+    }
+}
+
+/* unfused rope (in place, split by (token, head)) and kv_store */
+static void test_rope_kv(int n) {
+    enum { H = 3, hd = 10, ctx = 9, pos = 2 };
+    float *rope = make_rope(ctx, 8);
+    float x0[5 * H * hd], x1[5 * H * hd], x[5 * H * hd];
+    for (int neox = 0; neox < 2; neox++)
+        for (int rd = 4; rd <= 8; rd += 4) {
+            float *tab = make_rope(ctx, rd);
+            for (int i = 0; i < n * H * hd; i++) x0[i] = x1[i] = rnd_sym();
+            lmrt_k_rope(x1, n, H, hd, rd, neox, tab, pos, 0, 1);
+            for (int t = 0; t < n; t++)
+                for (int h = 0; h < H; h++) {
+                    double v[hd];
+                    for (int i = 0; i < hd; i++) v[i] = x0[(t * H + h) * hd + i];
+                    ref_rope(v, rd, neox, tab + (pos + t) * rd);
+                    for (int i = 0; i < hd; i++)
+                        CHECK(fabs(x1[(t * H + h) * hd + i] - v[i]) <= 3e-7, "rope neox=%d rd=%d t=%d h=%d i=%d", neox,
+                              rd, t, h, i);
+                }
+            for (int nth = 2; nth <= 3; nth++) {
+                memcpy(x, x0, sizeof(float) * n * H * hd);
+                for (int tid = 0; tid < nth; tid++) lmrt_k_rope(x, n, H, hd, rd, neox, tab, pos, tid, nth);
+                CHECK(same(x, x1, sizeof(float) * n * H * hd), "rope nth=%d differs", nth);
+            }
+            free(tab);
+        }
+    free(rope);
+    for (int f16 = 0; f16 < 2; f16++)
+        for (int nth = 1; nth <= 3; nth++) {
+            size_t es = f16 ? 2 : 4, csz = (size_t)H * ctx * hd * es;
+            uint8_t *c = malloc(csz), *e = malloc(csz);
+            fill_sent(c, csz);
+            fill_sent(e, csz);
+            for (int t = 0; t < n; t++)
+                for (int h = 0; h < H; h++)
+                    for (int i = 0; i < hd; i++) {
+                        size_t j = ((size_t)h * ctx + pos + t) * hd + i;
+                        float v = x0[(t * H + h) * hd + i];
+                        if (f16) { uint16_t hv = lmrt_f32_to_f16(v); memcpy(e + 2 * j, &hv, 2); }
+                        else memcpy(e + 4 * j, &v, 4);
+                    }
+            for (int tid = 0; tid < nth; tid++)
+                (f16 ? lmrt_k_kv_store_f16 : lmrt_k_kv_store_f32)(c, x0, n, H, ctx, hd, pos, tid, nth);
+            CHECK(same(c, e, csz), "kv_store_%s n=%d nth=%d", f16 ? "f16" : "f32", n, nth);
+            free(c);
+            free(e);
+        }
+}
+
+static void test_embed(void) {
+    static const int dims[] = {72, 32, 5};
+    for (int w = W_F32; w <= W_Q4; w++)
+        for (int di = 0; di < 3; di++) {
+            int D = dims[di], V = 9;
+            uint8_t *tab = make_plain(w, V, D);
+            int32_t tok[5] = {3, 0, 8, 3, 5};
+            float y[5 * 72 + 1];
+            fill_sent(y, sizeof y);
+            void (*fn)(float *, const void *, const int32_t *, int, int) =
+                w == W_F32 ? lmrt_k_embed_f32 : w == W_F16 ? lmrt_k_embed_f16 : w == W_Q8 ? lmrt_k_embed_q8_0
+                                                                                          : lmrt_k_embed_q4_0;
+            fn(y, tab, tok, 5, D);
+            for (int t = 0; t < 5; t++)
+                for (int i = 0; i < D; i++)
+                    CHECK((double)y[t * D + i] == ref_elem(w, tab, D, tok[t], i), "embed w=%d D=%d t=%d i=%d", w, D, t, i);
+            CHECK(memcmp(y + 5 * D, &SENT, 4) == 0, "embed wrote past y");
+            free(tab);
+        }
+}
+
+/* ---- freestanding compile ------------------------------------------------------------- */
+
+static const char *const v2_names[] = {
+#define N1(x) "lmrt_k_" #x,
+    N1(embed_f32) N1(embed_f16) N1(embed_q8_0) N1(embed_q4_0) N1(normalize) N1(rmsnorm) N1(quantize_q8a)
+    N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(kv_store_f32)
+    N1(kv_store_f16) N1(mul) N1(silu) N1(softmax)
+#define NL(W, A) N1(matmul_##W##_##A) N1(matmul_add_##W##_##A) N1(matmul_swiglu_##W##_##A) \
+    N1(qkv_##W##_##A##_f32) N1(qkv_##W##_##A##_f16)
+    NL(f32, f32) NL(f16, f32) NL(q8_0, f32) NL(q4_0, f32) NL(q8_0t, f32) NL(q4_0t, f32)
+    NL(q8_0, q8a) NL(q4_0, q8a) NL(q8_0t, q8a) NL(q4_0t, q8a)
+    "lmrt_tile_weights", "lmrt_tiled_dequant_row", "lmrt_tiled_matmul_rows",
+};
+
+static int test_standalone(void) {
+    const char *src = getenv("LMCC_SOURCE_DIR");
+    if (!src) { printf("skip standalone compile: LMCC_SOURCE_DIR unset\n"); return 0; }
+    if (system("command -v cc >/dev/null 2>&1") != 0) { printf("skip standalone compile: no cc\n"); return 0; }
+    const char *tmp = getenv("LMCC_BUILD_DIR") ? getenv("LMCC_BUILD_DIR") : "/tmp";
+    char use[1024], obj[1024], cmd[8192];
+    snprintf(use, sizeof use, "%s/test_kernels_v2_use_%ld.c", tmp, (long)getpid());
+    snprintf(obj, sizeof obj, "%s/test_kernels_v2_%ld.o", tmp, (long)getpid());
+    FILE *f = fopen(use, "w");
+    CHECK(f != NULL, "cannot write %s", use);
+    if (!f) return 0;
+    fprintf(f, "#include \"lmrt_kernels_generic.h\"\nvoid (*const use_all[])(void) = {\n");
+    for (size_t i = 0; i < sizeof v2_names / sizeof v2_names[0]; i++) fprintf(f, "(void (*)(void))%s,\n", v2_names[i]);
+    fprintf(f, "};\n");
+    fclose(f);
+    static const char *inputs[] = {"lmrt_kernels_scalar.h", "lmrt_kernels_generic.h", NULL};
+    static const char *ccs[] = {"cc", "clang"};
+    static const char *opts[] = {"-O0", "-O2"};
+    for (int ci = 0; ci < 2; ci++) {
+        snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", ccs[ci]);
+        if (ci > 0 && system(cmd) != 0) continue;
+        for (int ii = 0; ii < 3; ii++)
+            for (int oi = inputs[ii] ? 1 : 0; oi < 2; oi++) { /* headers alone: -O2 only */
+                char in[2100];
+                if (inputs[ii]) snprintf(in, sizeof in, "-x c '%s/runtime-min/%s'", src, inputs[ii]);
+                else snprintf(in, sizeof in, "'%s'", use);
+                snprintf(cmd, sizeof cmd,
+                         "%s -std=c11 -ffreestanding %s -Wall -Wextra -Werror -Wshadow -I'%s/runtime-min' -c %s -o '%s'",
+                         ccs[ci], opts[oi], src, in, obj);
+                CHECK(system(cmd) == 0, "freestanding compile failed: %s", cmd);
+                snprintf(cmd, sizeof cmd, "nm -u '%s'", obj);
+                FILE *p = popen(cmd, "r");
+                char line[256];
+                int undef = 0;
+                while (p && fgets(line, sizeof line, p)) {
+                    undef++;
+                    fprintf(stderr, "%s %s %s: undefined %s", ccs[ci], opts[oi], inputs[ii] ? inputs[ii] : "use-all",
+                            line);
+                }
+                CHECK(p && pclose(p) == 0 && undef == 0, "%s %s %s needs %d undefined symbols", ccs[ci], opts[oi],
+                      inputs[ii] ? inputs[ii] : "use-all", undef);
+                remove(obj);
+            }
+    }
+    remove(use);
+    return 1;
+}
+
+int main(void) {
+    static const int Ns[] = {13, 8}, Ks[] = {72, 64, 5};
+    for (int ci = 0; ci < NCOMBO; ci++) {
+        const combo *c = &combos[ci];
+        int tiled = c->w == W_Q8T || c->w == W_Q4T;
+        for (int R = tiled ? 4 : 0; R <= (tiled ? 8 : 0); R += 4)
+            for (int n = 1; n <= 5; n += 4) {
+                for (int ni = 0; ni < 2; ni++)
+                    for (int ki = 0; ki < 3; ki++) test_linear(c, n, Ns[ni], Ks[ki], R);
+                for (int neox = 0; neox < 2; neox++)
+                    for (int f16 = 0; f16 < 2; f16++) {
+                        test_qkv(c, n, neox, f16, R, 4, 2, 8, 40);
+                        if (n == 5 && R != 8) test_qkv(c, n, neox, f16, R, 1, 1, 520, 8); /* wider than the buffer */
+                    }
+            }
+        if (g_fail > 40) break;
+    }
+    for (int n = 1; n <= 5; n += 4) {
+        for (int f16 = 0; f16 < 2; f16++) {
+            test_attention(f16, n, 8);
+            test_attention(f16, n, 10);
+        }
+        test_rows(n);
+        test_rope_kv(n);
+    }
+    test_eltwise();
+    test_embed();
+    int compiled = test_standalone();
+    if (g_fail) {
+        fprintf(stderr, "%d failures\n", g_fail);
+        return 1;
+    }
+    if (!compiled) return 77;
+    printf("ok\n");
+    return 0;
+}
