@@ -74,23 +74,7 @@ static int rt_stitch(FILE *out, const char *name, const char **done, int *n_done
     return 0;
 }
 
-static const char *kernel_dt(ir_dtype t) {
-    switch (t) {
-    case IR_DT_F32: return "f32";
-    case IR_DT_F16: return "f16";
-    case IR_DT_Q8_0: return "q8_0";
-    case IR_DT_Q4_0: return "q4_0";
-    default: return NULL;
-    }
-}
 
-static const char *ptr_type(ir_dtype t) {
-    switch (t) {
-    case IR_DT_F32: return "const float *";
-    case IR_DT_F16: return "const uint16_t *";
-    default: return "const void *";
-    }
-}
 
 static void shape_str(const ir_tensor *t, char *buf, size_t cap) {
     size_t n = (size_t)snprintf(buf, cap, "%s", ir_dtype_name(t->dtype));
@@ -252,9 +236,13 @@ static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const
             up, m->vocab_size, up, m->dim, up, m->n_layers, up, g->cfg.ctx);
     fprintf(fp, "#define %s_BOS %d\n#define %s_EOS %d\n\n", up, v ? v->bos_id : -1, up, v ? v->eos_id : -1);
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
-    fprintf(fp, "#define %s_ARENA_BYTES %lldu /* KV cache %lld + activations %lld + scratch %lld */\n", up,
-            (long long)g->arena_bytes, (long long)g->kv_bytes, (long long)g->act_bytes,
-            (long long)g->scratch_bytes);
+    int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
+    int64_t ctrl = 64 + (threads > 1 ? 16384 : 0);
+    fprintf(fp, "#define %s_ARENA_BYTES %lldu /* KV cache %lld + activations %lld + scratch %lld + control %lld */\n",
+            up, (long long)((g->arena_bytes + 63) / 64 * 64 + ctrl), (long long)g->kv_bytes, (long long)g->act_bytes,
+            (long long)g->scratch_bytes, (long long)ctrl);
+    fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
+    if (threads > 1) fprintf(fp, "#define %s_THREADS %d /* worker threads (pthreads); see %s_set_threads */\n", up, threads, N);
     fprintf(fp, "#define %s_ARENA_ALIGN %d\n", up, LMCC_BLOB_ALIGN);
     fprintf(fp, "#define %s_KV_BYTES %lldu\n", up, (long long)g->kv_bytes);
     fprintf(fp, "#define %s_WEIGHTS_BYTES %lldu /* size of %s.weights */\n", up, (long long)g->weights_bytes, N);
@@ -269,11 +257,12 @@ static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const
             "    %s_ERR_CONTEXT_FULL = -4, /* position would pass %s_CTX: reset or stop */\n"
             "    %s_ERR_TOKEN = -5,        /* token id outside [0, %s_VOCAB_SIZE) */\n"
             "    %s_ERR_STATE = -6,        /* context not initialized */\n"
-            "    %s_ERR_BUFFER = -7        /* output buffer too small (tokenizer) */\n"
+            "    %s_ERR_BUFFER = -7,       /* output buffer too small (tokenizer) */\n"
+            "    %s_ERR_THREADS = -8       /* threads could not be started */\n"
             "};\n\n",
-            up, up, up, up, up, up, up, up, up, up, up);
+            up, up, up, up, up, up, up, up, up, up, up, up);
     fprintf(fp, "typedef struct %s_ctx {\n    unsigned char *arena;\n    const unsigned char *weights;\n"
-                "    int pos;\n    int status;\n    uint32_t magic;\n} %s_ctx;\n\n", N, N);
+                "    int pos;\n    int status;\n    int threads;\n    uint32_t magic;\n} %s_ctx;\n\n", N, N);
     fprintf(fp, "/* Binds ctx to an arena and the weights (NULL: the blob linked into the\n"
                 " * program by %s_weights.S / %s_weights.c, if it was built with one). */\n", N, N);
     fprintf(fp, "int %s_init(%s_ctx *ctx, void *arena, size_t arena_bytes, const void *weights);\n", N, N);
@@ -281,6 +270,11 @@ static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const
                 " * the logits [%s_VOCAB_SIZE] after the last one, valid until the next call. */\n", up);
     fprintf(fp, "const float *%s_forward(%s_ctx *ctx, const int32_t *tokens, int n);\n", N, N);
     fprintf(fp, "void %s_reset(%s_ctx *ctx);                /* back to position 0 */\n", N, N);
+    fprintf(fp, "/* Threaded builds (%s_THREADS defined): init starts the workers; set_threads\n"
+                " * picks 1..%s_THREADS of them; release joins them (call it before freeing\n"
+                " * the arena).  Single-threaded builds accept only 1 and release is trivial. */\n", up, up);
+    fprintf(fp, "int %s_set_threads(%s_ctx *ctx, int threads);\n", N, N);
+    fprintf(fp, "void %s_release(%s_ctx *ctx);\n", N, N);
     fprintf(fp, "int %s_position(const %s_ctx *ctx);        /* tokens consumed so far */\n", N, N);
     fprintf(fp, "int %s_last_error(const %s_ctx *ctx);\n", N, N);
     fprintf(fp, "const char *%s_strerror(int status);\n\n", N);
@@ -318,115 +312,178 @@ static const char *act_name(const ir_graph *g, int id, char *buf, size_t cap) {
     return buf;
 }
 
-/* pointer expression for a weight */
-static void wexpr(const ir_graph *g, int id, char *buf, size_t cap) {
-    const ir_tensor *t = &g->tensors[id];
-    snprintf(buf, cap, "(%s)(w + %lld)", ptr_type(t->dtype), (long long)t->blob_offset);
-}
 
-static void sexpr(const ir_graph *g, int id, char *buf, size_t cap) {
-    const ir_tensor *t = &g->tensors[id];
-    snprintf(buf, cap, "(%s *)(a + %lld)", t->dtype == IR_DT_F16 ? "uint16_t" : "float", (long long)t->arena_offset);
-}
 
 static int64_t last_dim(const ir_tensor *t) { return t->shape[t->ndim - 1]; }
 
-static int emit_node(emit *e, int idx) {
+/* kernel-name parts: weight format (with t for tiled), activation, kv */
+static const char *wfmt(const ir_tensor *w) {
+    int tiled = w->tile_rows > 1;
+    switch (w->dtype) {
+    case IR_DT_F32: return "f32";
+    case IR_DT_F16: return "f16";
+    case IR_DT_Q8_0: return tiled ? "q8_0t" : "q8_0";
+    case IR_DT_Q4_0: return tiled ? "q4_0t" : "q4_0";
+    default: return NULL;
+    }
+}
+static const char *afmt(const ir_tensor *x) { return x->dtype == IR_DT_Q8A ? "q8a" : "f32"; }
+static const char *kvfmt(const ir_tensor *c) { return c->dtype == IR_DT_F16 ? "f16" : "f32"; }
+
+static void wexpr_v(const ir_graph *g, int id, char *buf, size_t cap) {
+    snprintf(buf, cap, "w + %lld", (long long)g->tensors[id].blob_offset);
+}
+static void sexpr_v(const ir_graph *g, int id, char *buf, size_t cap) {
+    snprintf(buf, cap, "a + %lld", (long long)g->tensors[id].arena_offset);
+}
+static int rows_of(const ir_tensor *w) { return (int)w->shape[0]; }
+static int cols_of(const ir_tensor *w) { return (int)w->shape[w->ndim - 1]; }
+static int tile_of(const ir_tensor *w) { return w->tile_rows > 1 ? w->tile_rows : 1; }
+
+/* Emits one node as kernel calls.  `nrows` is "n" before take_last and "1"
+ * after it.  Every thread runs every line; kernels take their share. */
+static int emit_node(emit *e, int idx, const char *nrows) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[idx];
     FILE *fp = e->fp;
-    char o[96], x[96], y[96], w[128], s1[96], s2[96], f[32];
+    char o[96], x[96], y[96], r[96], w[64], c1[64], c2[64], f[32];
     const ir_tensor *out = n->output >= 0 ? &g->tensors[n->output] : NULL;
+    const ir_tensor *wt = NULL;
+    const ir_attrs *at = &n->attrs;
     if (out) act_name(g, n->output, o, sizeof o);
     switch (n->op) {
-    case IR_OP_EMBED: {
-        const ir_tensor *tab = &g->tensors[n->inputs[0]];
-        if (!kernel_dt(tab->dtype)) goto unsupported;
-        wexpr(g, n->inputs[0], w, sizeof w);
-        fprintf(fp, "    lmrt_embed_%s(%s, %s, token, %lld); /* %s */\n", kernel_dt(tab->dtype), o, w,
-                (long long)last_dim(tab), tab->name);
+    case IR_OP_EMBED:
+        wt = &g->tensors[n->inputs[0]];
+        if (!wfmt(wt) || wt->tile_rows > 1) goto unsupported;
+        wexpr_v(g, n->inputs[0], w, sizeof w);
+        fprintf(fp, "    if (tid == 0) lmrt_k_embed_%s(%s, %s, tokens, %s, %d); /* %s */\n", wfmt(wt), o, w, nrows,
+                cols_of(wt), wt->name);
         break;
-    }
     case IR_OP_RMSNORM:
-        wexpr(g, n->inputs[1], w, sizeof w);
-        flit(f, sizeof f, n->attrs.eps);
-        fprintf(fp, "    lmrt_rmsnorm(%s, %s, %s, %lld, %s); /* %s */\n", o, act_name(g, n->inputs[0], x, sizeof x), w,
-                (long long)last_dim(out), f, g->tensors[n->inputs[1]].name);
+        wexpr_v(g, n->inputs[1], w, sizeof w);
+        flit(f, sizeof f, at->eps);
+        fprintf(fp, "    lmrt_k_rmsnorm(%s, %s, (const float *)(%s), %s, %lld, %s, tid, nth); /* %s */\n", o,
+                act_name(g, n->inputs[0], x, sizeof x), w, nrows, (long long)last_dim(out), f,
+                g->tensors[n->inputs[1]].name);
         break;
-    case IR_OP_LINEAR: {
-        const ir_tensor *wt = &g->tensors[n->inputs[1]];
-        if (!kernel_dt(wt->dtype)) goto unsupported;
-        wexpr(g, n->inputs[1], w, sizeof w);
-        fprintf(fp, "    lmrt_matvec_%s(%s, %s, %s, %lld, %lld); /* %s %s */\n", kernel_dt(wt->dtype), o, w,
-                act_name(g, n->inputs[0], x, sizeof x), (long long)wt->shape[0], (long long)wt->shape[1], wt->name,
-                ir_dtype_name(wt->dtype));
+    case IR_OP_NORMALIZE:
+        flit(f, sizeof f, at->eps);
+        fprintf(fp, "    lmrt_k_normalize(%s, %s, %s, %lld, %s, tid, nth);\n", o, act_name(g, n->inputs[0], x, sizeof x),
+                nrows, (long long)last_dim(out), f);
+        break;
+    case IR_OP_QUANTIZE:
+        fprintf(fp, "    lmrt_k_quantize_q8a(%s, %s, %s, %lld, tid, nth);\n", o, act_name(g, n->inputs[0], x, sizeof x),
+                nrows, (long long)last_dim(out));
+        break;
+    case IR_OP_LINEAR:
+    case IR_OP_LINEAR_ADD:
+    case IR_OP_LINEAR_SWIGLU: {
+        wt = &g->tensors[n->inputs[1]];
+        if (!wfmt(wt)) goto unsupported;
+        wexpr_v(g, n->inputs[1], w, sizeof w);
+        const char *xf = afmt(&g->tensors[n->inputs[0]]);
+        act_name(g, n->inputs[0], x, sizeof x);
+        if (n->op == IR_OP_LINEAR)
+            fprintf(fp, "    lmrt_k_matmul_%s_%s(%s, %s, %s, %s, %d, %d, %d, tid, nth); /* %s */\n", wfmt(wt), xf, o, w,
+                    x, nrows, rows_of(wt), cols_of(wt), tile_of(wt), wt->name);
+        else if (n->op == IR_OP_LINEAR_ADD)
+            fprintf(fp, "    lmrt_k_matmul_add_%s_%s(%s, %s, %s, %s, %s, %d, %d, %d, tid, nth); /* %s + residual */\n",
+                    wfmt(wt), xf, o, w, x, act_name(g, n->inputs[2], r, sizeof r), nrows, rows_of(wt), cols_of(wt),
+                    tile_of(wt), wt->name);
+        else
+            fprintf(fp, "    lmrt_k_matmul_swiglu_%s_%s(%s, %s, %s, %s, %d, %d, %d, tid, nth); /* %s */\n", wfmt(wt), xf,
+                    o, w, x, nrows, rows_of(wt) / 2, cols_of(wt), tile_of(wt), wt->name);
         break;
     }
-    case IR_OP_ROPE: {
-        const ir_attrs *a = &n->attrs;
-        wexpr(g, n->inputs[1], w, sizeof w);
-        fprintf(fp, "    copy_f32(%s, %s, %lld);\n", o, act_name(g, n->inputs[0], x, sizeof x), (long long)last_dim(out));
-        fprintf(fp, "    lmrt_rope(%s, %d, %d, %d, %s + pos * %d, %d);\n", o, a->n_heads, a->head_dim, a->rope_dim, w,
-                a->rope_dim, a->rope_neox);
+    case IR_OP_QKV: {
+        wt = &g->tensors[n->inputs[1]];
+        const ir_tensor *kc = &g->tensors[n->inputs[3]];
+        if (!wfmt(wt)) goto unsupported;
+        wexpr_v(g, n->inputs[1], w, sizeof w);
+        wexpr_v(g, n->inputs[2], c2, sizeof c2);
+        sexpr_v(g, n->inputs[3], c1, sizeof c1);
+        sexpr_v(g, n->inputs[4], r, sizeof r);
+        fprintf(fp,
+                "    lmrt_k_qkv_%s_%s_%s(%s, %s, %s, %s, %d, %d, %d, %d, %d, %d,\n"
+                "        (const float *)(%s), %s, %s, %lld, pos, %d, tid, nth); /* %s -> q, %s, %s */\n",
+                wfmt(wt), afmt(&g->tensors[n->inputs[0]]), kvfmt(kc), o, w, act_name(g, n->inputs[0], x, sizeof x),
+                nrows, cols_of(wt), at->n_heads, at->n_kv_heads, at->head_dim, at->rope_dim, at->rope_neox, c2, c1, r,
+                (long long)kc->shape[1], tile_of(wt), wt->name, kc->name, g->tensors[n->inputs[4]].name);
         break;
     }
+    case IR_OP_ROPE:
+        wexpr_v(g, n->inputs[1], w, sizeof w);
+        fprintf(fp, "    lmrt_k_copy(%s, %s, %s * %lld, tid, nth);\n    BARRIER();\n", o,
+                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)last_dim(out));
+        fprintf(fp, "    lmrt_k_rope(%s, %s, %d, %d, %d, %d, (const float *)(%s), pos, tid, nth);\n", o, nrows, at->n_heads,
+                at->head_dim, at->rope_dim, at->rope_neox, w);
+        break;
     case IR_OP_KV_STORE: {
         const ir_tensor *c = &g->tensors[n->inputs[1]];
-        sexpr(g, n->inputs[1], s1, sizeof s1);
-        fprintf(fp, "    lmrt_kv_store_%s(%s, %s, %lld, %lld, %lld, pos); /* %s */\n", kernel_dt(c->dtype), s1,
-                act_name(g, n->inputs[0], x, sizeof x), (long long)c->shape[0], (long long)c->shape[1],
+        sexpr_v(g, n->inputs[1], c1, sizeof c1);
+        fprintf(fp, "    lmrt_k_kv_store_%s(%s, %s, %s, %lld, %lld, %lld, pos, tid, nth); /* %s */\n", kvfmt(c), c1,
+                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)c->shape[0], (long long)c->shape[1],
                 (long long)c->shape[2], c->name);
         break;
     }
     case IR_OP_ATTENTION: {
-        const ir_attrs *a = &n->attrs;
         const ir_tensor *c = &g->tensors[n->inputs[1]];
-        sexpr(g, n->inputs[1], s1, sizeof s1);
-        sexpr(g, n->inputs[2], s2, sizeof s2);
-        flit(f, sizeof f, a->scale);
-        fprintf(fp, "    lmrt_attention_%s(%s, %s, %s, %s, %d, %d, %d, %lld, pos, %s, scratch);\n",
-                kernel_dt(c->dtype), o, act_name(g, n->inputs[0], x, sizeof x), s1, s2, a->n_heads, a->n_kv_heads,
-                a->head_dim, (long long)c->shape[1], f);
+        sexpr_v(g, n->inputs[1], c1, sizeof c1);
+        sexpr_v(g, n->inputs[2], c2, sizeof c2);
+        flit(f, sizeof f, at->scale);
+        fprintf(fp, "    lmrt_k_attention_%s(%s, %s, %s, %s, %s, %d, %d, %d, %lld, pos, %s, scratch, tid, nth);\n",
+                kvfmt(c), o, act_name(g, n->inputs[0], x, sizeof x), c1, c2, nrows, at->n_heads, at->n_kv_heads,
+                at->head_dim, (long long)c->shape[1], f);
         break;
     }
     case IR_OP_ADD:
     case IR_OP_MUL:
     case IR_OP_SWIGLU:
-        fprintf(fp, "    lmrt_%s(%s, %s, %s, %lld);\n", n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu",
-                o, act_name(g, n->inputs[0], x, sizeof x), act_name(g, n->inputs[1], y, sizeof y),
+        fprintf(fp, "    lmrt_k_%s(%s, %s, %s, %s * %lld, tid, nth);\n",
+                n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu", o,
+                act_name(g, n->inputs[0], x, sizeof x), act_name(g, n->inputs[1], y, sizeof y), nrows,
                 (long long)ir_tensor_elems(out));
         break;
     case IR_OP_SILU:
-        fprintf(fp, "    lmrt_silu(%s, %s, %lld);\n", o, act_name(g, n->inputs[0], x, sizeof x),
+        fprintf(fp, "    lmrt_k_silu(%s, %s, %s * %lld, tid, nth);\n", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
                 (long long)ir_tensor_elems(out));
         break;
     case IR_OP_SOFTMAX:
-        fprintf(fp, "    copy_f32(%s, %s, %lld);\n    lmrt_softmax(%s, %lld);\n", o,
-                act_name(g, n->inputs[0], x, sizeof x), (long long)ir_tensor_elems(out), o, (long long)last_dim(out));
+        fprintf(fp, "    lmrt_k_copy(%s, %s, %s * %lld, tid, nth);\n    BARRIER();\n", o,
+                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)ir_tensor_elems(out));
+        fprintf(fp, "    lmrt_k_softmax(%s, %s, %lld, tid, nth);\n", o, nrows, (long long)last_dim(out));
         break;
-    case IR_OP_TAKE_LAST: /* one token per step in this codegen: a copy */
-        fprintf(fp, "    copy_f32(%s, %s, %lld);\n", o, act_name(g, n->inputs[0], x, sizeof x), (long long)last_dim(out));
+    case IR_OP_TAKE_LAST:
+        fprintf(fp, "    if (tid == 0) lmrt_k_take_last(%s, %s, n, %lld);\n", o, act_name(g, n->inputs[0], x, sizeof x),
+                (long long)last_dim(out));
         break;
     default:
     unsupported:
-        snprintf(e->err, sizeof e->err, "codegen: no %s kernel for node %d (%s)", "generic", idx,
-                 ir_op_table[n->op].name);
+        snprintf(e->err, sizeof e->err, "codegen: no kernel for node %d (%s%s%s)", idx, ir_op_table[n->op].name,
+                 wt ? " with weight type " : "", wt ? ir_dtype_name(wt->dtype) : "");
         return -1;
     }
     return 0;
 }
 
+/* Bytes after the planned arena for the control block: the chunk being run
+ * and, in threaded builds, the thread pool. */
+#define CTRL_RUN_BYTES 64
+#define CTRL_POOL_BYTES 16384
+
 static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, uint64_t hash,
-                  char *err, size_t errlen) {
+                  int *n_barriers, char *err, size_t errlen) {
     const char *N = o->name;
     char up[128];
     size_t i;
+    int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
+    int batch = g->cfg.batch > 1 ? g->cfg.batch : 1;
     for (i = 0; N[i] && i + 1 < sizeof up; i++) up[i] = (N[i] >= 'a' && N[i] <= 'z') ? (char)(N[i] - 32) : N[i];
     up[i] = 0;
     fprintf(fp, "/* %s.c - generated by lmcc %s from %s for target %s. Do not edit.\n"
-                " * Freestanding C11: needs only <stdint.h> and <stddef.h>; no libc, no libm,\n"
+                " * Freestanding C11: needs only <stdint.h> and <stddef.h>%s; no libc, no libm,\n"
                 " * no allocation. See %s.h for the API. */\n",
-            N, o->version, o->model_path, t->name, N);
+            N, o->version, o->model_path, t->name, threads > 1 ? " (+ pthreads: threaded build)" : "", N);
     fprintf(fp, "#include \"%s.h\"\n\n", N);
     fprintf(fp, "/* ======================================================================\n"
                 " * runtime-min (stitched from lmcc's runtime-min/, kernels: %s)\n"
@@ -440,7 +497,8 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
         rt_stitch(fp, "lmrt_math.h", done, &n_done, err, errlen) ||
         rt_stitch(fp, kern, done, &n_done, err, errlen) ||
         rt_stitch(fp, "lmrt_sampler.h", done, &n_done, err, errlen) ||
-        rt_stitch(fp, "lmrt_tokenizer.h", done, &n_done, err, errlen))
+        rt_stitch(fp, "lmrt_tokenizer.h", done, &n_done, err, errlen) ||
+        (threads > 1 && rt_stitch(fp, "lmrt_threads.h", done, &n_done, err, errlen)))
         return -1;
 
     fprintf(fp, "/* ======================================================================\n"
@@ -457,32 +515,52 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
     fprintf(fp, "#define WEIGHTS_HASH 0x%016llxull\n", (unsigned long long)hash);
     fprintf(fp, "#define CTX_MAGIC 0x%08lxu\n", (unsigned long)(hash & 0xffffffffu) | 1ul);
     if (o->embed != LMCC_EMBED_EXTERNAL) fprintf(fp, "#define HAVE_EMBEDDED_WEIGHTS 1\n");
-    fprintf(fp, "/* tensor                               type     blob offset\n");
+    fprintf(fp, "/* tensor                               type               blob offset\n");
     for (int k = 0; k < g->n_tensors; k++) {
         const ir_tensor *tt = &g->tensors[k];
         if (tt->kind != IR_KIND_WEIGHT || tt->dead) continue;
         char sh[96];
         shape_str(tt, sh, sizeof sh);
+        if (tt->tile_rows > 1) {
+            size_t l = strlen(sh);
+            snprintf(sh + l, sizeof sh - l, " tile %d", tt->tile_rows);
+        }
         fprintf(fp, " *   %-34s %-18s @%lld\n", tt->name, sh, (long long)tt->blob_offset);
     }
     fprintf(fp, " */\n\n");
 
+    int64_t run_off = (g->arena_bytes + 63) / 64 * 64;
+    int64_t pool_off = run_off + CTRL_RUN_BYTES;
     fprintf(fp, "/* ======================================================================\n"
-                " * arena: [KV cache %lld][activations %lld][scratch %lld] = %lld bytes\n"
+                " * arena: [KV cache %lld][activations %lld][scratch %lld][control %lld] bytes\n"
+                " * activations hold up to BATCH = %d tokens per chunk\n"
                 " * ====================================================================== */\n",
-            (long long)g->kv_bytes, (long long)g->act_bytes, (long long)g->scratch_bytes, (long long)g->arena_bytes);
-    int logits_off = (int)g->tensors[g->logits].arena_offset;
-    fprintf(fp, "#define LOGITS_OFFSET %d\n#define SCRATCH_OFFSET %lld\n\n", logits_off, (long long)g->scratch_offset);
-    fprintf(fp, "static void copy_f32(float *LMRT_RESTRICT y, const float *LMRT_RESTRICT x, int n) {\n"
-                "    for (int i = 0; i < n; i++) y[i] = x[i];\n}\n\n");
+            (long long)g->kv_bytes, (long long)g->act_bytes, (long long)g->scratch_bytes,
+            (long long)(CTRL_RUN_BYTES + (threads > 1 ? CTRL_POOL_BYTES : 0)), batch);
+    fprintf(fp, "#define BATCH %d\n#define THREADS %d\n", batch, threads);
+    fprintf(fp, "#define LOGITS_OFFSET %lld\n#define SCRATCH_OFFSET %lld\n#define RUN_OFFSET %lld\n",
+            (long long)g->tensors[g->logits].arena_offset, (long long)g->scratch_offset, (long long)run_off);
+    fprintf(fp, "\nstruct run { const int32_t *tokens; int n, pos; void *pool; };\n");
+    fprintf(fp, "_Static_assert(sizeof(struct run) <= %d, \"run block\");\n", CTRL_RUN_BYTES);
+    if (threads > 1) {
+        fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)pool_off);
+        fprintf(fp, "_Static_assert(sizeof(lmrt_pool) <= %d, \"pool block\");\n", CTRL_POOL_BYTES);
+        fprintf(fp, "#define BARRIER() lmrt_barrier((lmrt_pool *)r->pool, tid)\n\n");
+    } else {
+        fprintf(fp, "#define BARRIER() ((void)0) /* single-threaded build */\n\n");
+    }
 
     fprintf(fp, "/* ======================================================================\n"
-                " * forward: one token at position pos, straight-line\n"
+                " * forward: one chunk of n <= BATCH tokens at positions pos..pos+n-1,\n"
+                " * straight-line; every thread runs it and each kernel takes its share\n"
                 " * ====================================================================== */\n");
-    fprintf(fp, "static void step(unsigned char *a, const unsigned char *w, int32_t token, int pos) {\n");
-    fprintf(fp, "    float *scratch = (float *)(a + SCRATCH_OFFSET); /* [%d] attention scores */\n", g->cfg.ctx);
+    fprintf(fp, "static void step(unsigned char *a, const unsigned char *w, const struct run *r, int tid, int nth) {\n");
+    fprintf(fp, "    const int32_t *tokens = r->tokens;\n    const int n = r->n, pos = r->pos;\n");
+    fprintf(fp, "    float *scratch = (float *)(a + SCRATCH_OFFSET) + (size_t)tid * %d; /* [%d] attention scores */\n",
+            g->cfg.ctx, g->cfg.ctx);
+    fprintf(fp, "    (void)tokens;\n    (void)scratch;\n");
     emit e = {fp, g, {0}};
-    int layer = -2;
+    int layer = -2, after_last = 0, barriers = 0;
     for (int k = 0; k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
         if (n->dead) continue;
@@ -496,15 +574,30 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
             char id[96], sh[96];
             c_ident(tt->name, id, sizeof id);
             shape_str(tt, sh, sizeof sh);
-            fprintf(fp, "    float *%s = (float *)(a + %lld); /* %s */\n", id, (long long)tt->arena_offset, sh);
+            fprintf(fp, "    %s *%s = (%s *)(a + %lld); /* [%s]%s */\n", tt->dtype == IR_DT_Q8A ? "void" : "float", id,
+                    tt->dtype == IR_DT_Q8A ? "void" : "float", (long long)tt->arena_offset,
+                    after_last ? "1" : "BATCH", sh);
         }
-        if (emit_node(&e, k)) return errf(err, errlen, "%s", e.err);
+        if (emit_node(&e, k, after_last ? "1" : "n")) return errf(err, errlen, "%s", e.err);
+        if (n->op == IR_OP_TAKE_LAST) after_last = 1;
+        if (n->op == IR_OP_ROPE || n->op == IR_OP_SOFTMAX) barriers++;
+        /* every kernel's output is read whole by the next one */
+        fprintf(fp, "    BARRIER();\n");
+        barriers++;
     }
     fprintf(fp, "}\n\n");
+    *n_barriers = barriers;
+    fprintf(fp, "/* %d barriers per chunk in threaded builds */\n\n", barriers);
 
     fprintf(fp, "/* ======================================================================\n"
                 " * API\n"
                 " * ====================================================================== */\n");
+    if (threads > 1) {
+        fprintf(fp, "static void step_thread(void *arg, int tid, int nth) {\n"
+                    "    %s_ctx *ctx = (%s_ctx *)arg;\n"
+                    "    step(ctx->arena, ctx->weights, (const struct run *)(ctx->arena + RUN_OFFSET), tid, nth);\n"
+                    "}\n\n", N, N);
+    }
     fprintf(fp,
             "const char *%s_strerror(int status) {\n"
             "    switch (status) {\n"
@@ -516,9 +609,10 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
             "    case %s_ERR_TOKEN: return \"token id out of range\";\n"
             "    case %s_ERR_STATE: return \"context not initialized\";\n"
             "    case %s_ERR_BUFFER: return \"buffer too small\";\n"
+            "    case %s_ERR_THREADS: return \"cannot start threads\";\n"
             "    default: return \"unknown status\";\n"
             "    }\n}\n\n",
-            N, up, up, up, up, up, up, up, up);
+            N, up, up, up, up, up, up, up, up, up);
     fprintf(fp,
             "int %s_init(%s_ctx *ctx, void *arena, size_t arena_bytes, const void *weights) {\n"
             "    if (!ctx) return %s_ERR_ARG;\n"
@@ -542,10 +636,53 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
             "    ctx->arena = (unsigned char *)arena;\n"
             "    ctx->weights = w;\n"
             "    ctx->pos = 0;\n"
+            "    ctx->threads = 1;\n",
+            N, N, up, up, up, up, up, N, up, up, up, up, up);
+    if (threads > 1)
+        fprintf(fp,
+                "    struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);\n"
+                "    r->pool = ctx->arena + POOL_OFFSET;\n"
+                "    if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) return ctx->status = %s_ERR_THREADS;\n"
+                "    ctx->threads = THREADS;\n",
+                up);
+    fprintf(fp,
             "    ctx->magic = CTX_MAGIC;\n"
             "    return ctx->status = %s_OK;\n"
             "}\n\n",
-            N, N, up, up, up, up, up, N, up, up, up, up, up, up);
+            up);
+    if (threads > 1) {
+        fprintf(fp,
+                "int %s_set_threads(%s_ctx *ctx, int threads) {\n"
+                "    if (!ctx || ctx->magic != CTX_MAGIC) return %s_ERR_STATE;\n"
+                "    if (threads < 1 || threads > THREADS) return ctx->status = %s_ERR_ARG;\n"
+                "    if (threads == ctx->threads) return %s_OK;\n"
+                "    lmrt_pool *p = (lmrt_pool *)(ctx->arena + POOL_OFFSET);\n"
+                "    if (ctx->threads > 1) lmrt_pool_stop(p);\n"
+                "    ctx->threads = 1;\n"
+                "    if (threads > 1) {\n"
+                "        if (lmrt_pool_start(p, threads, step_thread, ctx) != 0) return ctx->status = %s_ERR_THREADS;\n"
+                "        ctx->threads = threads;\n"
+                "    }\n"
+                "    return ctx->status = %s_OK;\n"
+                "}\n\n"
+                "void %s_release(%s_ctx *ctx) {\n"
+                "    if (!ctx || ctx->magic != CTX_MAGIC) return;\n"
+                "    if (ctx->threads > 1) lmrt_pool_stop((lmrt_pool *)(ctx->arena + POOL_OFFSET));\n"
+                "    ctx->threads = 1;\n"
+                "    ctx->magic = 0;\n"
+                "}\n\n",
+                N, N, up, up, up, up, up, N, N);
+    } else {
+        fprintf(fp,
+                "int %s_set_threads(%s_ctx *ctx, int threads) {\n"
+                "    if (!ctx || ctx->magic != CTX_MAGIC) return %s_ERR_STATE;\n"
+                "    return threads == 1 ? %s_OK : (ctx->status = %s_ERR_ARG);\n"
+                "}\n\n"
+                "void %s_release(%s_ctx *ctx) {\n"
+                "    if (ctx) ctx->magic = 0;\n"
+                "}\n\n",
+                N, N, up, up, up, N, N);
+    }
     fprintf(fp,
             "const float *%s_forward(%s_ctx *ctx, const int32_t *tokens, int n) {\n"
             "    if (!ctx || ctx->magic != CTX_MAGIC) return 0;\n"
@@ -553,11 +690,24 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
             "    if (n > %s_CTX - ctx->pos) { ctx->status = %s_ERR_CONTEXT_FULL; return 0; }\n"
             "    for (int i = 0; i < n; i++)\n"
             "        if (tokens[i] < 0 || tokens[i] >= %s_VOCAB_SIZE) { ctx->status = %s_ERR_TOKEN; return 0; }\n"
-            "    for (int i = 0; i < n; i++) step(ctx->arena, ctx->weights, tokens[i], ctx->pos++);\n"
+            "    struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);\n"
+            "    for (int i = 0; i < n; i += BATCH) {\n"
+            "        r->tokens = tokens + i;\n"
+            "        r->n = n - i < BATCH ? n - i : BATCH;\n"
+            "        r->pos = ctx->pos;\n",
+            N, N, up, up, up, up, up);
+    if (threads > 1)
+        fprintf(fp, "        if (ctx->threads > 1) lmrt_pool_run((lmrt_pool *)r->pool);\n"
+                    "        else step(ctx->arena, ctx->weights, r, 0, 1);\n");
+    else
+        fprintf(fp, "        step(ctx->arena, ctx->weights, r, 0, 1);\n");
+    fprintf(fp,
+            "        ctx->pos += r->n;\n"
+            "    }\n"
             "    ctx->status = %s_OK;\n"
             "    return (const float *)(ctx->arena + LOGITS_OFFSET);\n"
             "}\n\n",
-            N, N, up, up, up, up, up, up);
+            up);
     fprintf(fp,
             "void %s_reset(%s_ctx *ctx) {\n    if (ctx && ctx->magic == CTX_MAGIC) { ctx->pos = 0; ctx->status = %s_OK; }\n}\n\n"
             "int %s_position(const %s_ctx *ctx) {\n    return ctx && ctx->magic == CTX_MAGIC ? ctx->pos : %s_ERR_STATE;\n}\n\n"
@@ -611,6 +761,7 @@ static int out_open(outfile *f, const char *dir, const char *name, const char *s
 int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, char *err, size_t errlen) {
     if (!g->vocab) return errf(err, errlen, "codegen: the graph has no vocabulary");
     uint64_t hash = place_weights(g);
+    int barriers = 0;
     outfile files[4];
     int nf = 0, rc = -1;
     memset(files, 0, sizeof files);
@@ -618,7 +769,7 @@ int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, 
     if (out_open(&files[nf++], o->outdir, o->name, ".h", err, errlen)) goto done;
     emit_header(files[0].fp, g, t, o);
     if (out_open(&files[nf++], o->outdir, o->name, ".c", err, errlen)) goto done;
-    if (emit_c(files[1].fp, g, t, o, hash, err, errlen)) goto done;
+    if (emit_c(files[1].fp, g, t, o, hash, &barriers, err, errlen)) goto done;
     if (out_open(&files[nf++], o->outdir, o->name, ".weights", err, errlen)) goto done;
     if (write_blob(files[2].fp, g, hash)) { errf(err, errlen, "%s: write error", files[2].tmp); goto done; }
     if (stub) {
@@ -645,8 +796,10 @@ done:
         }
     }
     if (rc == 0 && o->verbose && o->log) {
-        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld), target %s, embed %s\n", o->name,
-                (long long)g->weights_bytes, (long long)g->arena_bytes, (long long)g->kv_bytes, t->name,
+        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld), batch %d, threads %d (%d barriers "
+                "per chunk), target %s, embed %s\n", o->name, (long long)g->weights_bytes, (long long)g->arena_bytes,
+                (long long)g->kv_bytes, g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
+                g->cfg.threads > 1 ? barriers : 0, t->name,
                 o->embed == LMCC_EMBED_INCBIN ? "incbin" : o->embed == LMCC_EMBED_ARRAY ? "array" : "external");
     }
     return rc;

@@ -160,6 +160,7 @@ static const char driver_text[] =
     "    printf(\"\\n\");\n    fflush(stdout);\n"
     "    fprintf(stderr, \"prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\\n\", n_toks,\n"
     "            t1 > t0 ? n_toks / (t1 - t0) : 0.0, generated, t2 > t1 ? generated / (t2 - t1) : 0.0);\n"
+    "    LM(release)(&ctx);\n"
     "    free(arena);\n"
     "    free(weights);\n"
     "    return 0;\n"

@@ -33,7 +33,7 @@
 
 #define LMCC_MAX_CTX (1 << 20)
 /* fusion + int8 activations: on once codegen speaks the v2 kernel contract */
-#define LMCC_FUSE_DEFAULT 0
+#define LMCC_FUSE_DEFAULT 1
 
 static const char usage_text[] =
     "usage: lmcc COMMAND [options]\n"
@@ -362,7 +362,7 @@ static int parse_embed(const char *s, int *e) {
 }
 
 static int compile_to(const opts *o, session *s, const char *outdir, const char *name, lmcc_target *t) {
-    int embed;
+    int embed = LMCC_EMBED_INCBIN;
     if (!valid_c_name(name)) return lmcc_error(NULL, "--name '%s' is not a C identifier", name);
     if (parse_embed(o->embed, &embed)) return -1;
     if (load_target(o->target ? o->target : "generic", t)) return -1;
@@ -501,14 +501,14 @@ int lmcc_build_program(const lmcc_build_req *req, char *dir_out, size_t cap) {
     if (parse_opts(argc, argv, &o)) return lmcc_error(NULL, "bad compile options for bench");
     o.verbose = o.verbose || req->verbose;
     lmcc_target t;
-    int embed;
+    int embed = LMCC_EMBED_INCBIN;
     return build_program(&o, req->emit_driver, req->extra_cflags, dir_out, cap, &t, &embed);
 }
 
 static int build_and_exec(const opts *o, char **extra, int n_extra) {
     char dir[PATH_MAX];
     lmcc_target t;
-    int embed;
+    int embed = LMCC_EMBED_INCBIN;
     if (build_program(o, lmcc_emit_driver, NULL, dir, sizeof dir, &t, &embed)) return -1;
     char path[PATH_MAX + 32], wpath[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/prog", dir);

@@ -96,7 +96,7 @@ typedef struct ir_tensor {
     int dead;               /* removed by dce: no longer part of the graph */
     int tile_rows;          /* WEIGHT q4_0/q8_0: 0 = plain rows; R > 1 = repacked by the tiling
                                pass into groups of R interleaved rows (rows padded to a multiple
-                               of R; layout in runtime-min/lmrt_kernels_scalar.h) */
+                               of R; layout in runtime-min/lmrt_tiled.h) */
 } ir_tensor;
 
 /* ---- ops ---------------------------------------------------------------

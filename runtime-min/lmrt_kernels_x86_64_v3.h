@@ -16,7 +16,9 @@
 #include "lmrt_tiled.h"
 #include "lmrt_kernels_scalar.h"
 
-#define LMRT_X86_TB 4 /* tokens sharing one unpacked weight tile */
+#define LMRT_X86_TB 4        /* tokens sharing one unpacked weight tile */
+#define LMRT_X86_MAXNB 1024  /* blocks per row (K <= 32768) of the vector q8a paths */
+#define LMRT_X86_CSUM 8192   /* stack floats for per-token block sums (>= TB * MAXNB) */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -79,19 +81,17 @@ LMRT_INLINE void lmrt_x86_swiglu_row_(float *y, const float *g, const float *u, 
  * Per 32-column block: the integer dots of the 8 rows reduce (hadd) into one vector
  * of 8 int32, converted once and scaled by the 8 row scales * d_a with one FMA. */
 
-/* q4: unsigned nibbles u = q + 8, so dot(q, a) = dot(u, a) - 8 sum(a).  A 32-byte load
- * holds two rows: low nibbles pair with a[0..15], high nibbles with a[16..31]. */
+/* q4: unsigned nibbles u = q + 8, so d_w d_a dot(q, a) = d_w (d_a dot(u, a)) - d_w c_b with
+ * c_b = 8 d_a sum(a) precomputed per token and block (csum[t * nb + b]).  A 32-byte load holds
+ * two rows: low nibbles pair with a[0..15], high nibbles with a[16..31]. */
 LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
-                                   int nt) {
-    const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1), eight = _mm256_set1_epi8(8);
-    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+                                   const float *csum, int nt) {
+    const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
+    const __m256i sperm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
     __m256 acc[LMRT_X86_TB];
     for (int t = 0; t < LMRT_X86_TB; t++) acc[t] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++, G += 8 * 18) {
         const uint8_t *q = G + 16;
-        _mm_prefetch((const char *)(G + 8 * 18 * 4), _MM_HINT_T0);
-        _mm_prefetch((const char *)(G + 8 * 18 * 4 + 64), _MM_HINT_T0);
-        _mm_prefetch((const char *)(G + 8 * 18 * 4 + 128), _MM_HINT_T0);
         __m256i v0 = _mm256_loadu_si256((const __m256i *)(q + 0));
         __m256i v1 = _mm256_loadu_si256((const __m256i *)(q + 32));
         __m256i v2 = _mm256_loadu_si256((const __m256i *)(q + 64));
@@ -101,8 +101,7 @@ LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb
         __m256i l2 = _mm256_and_si256(v2, m4), h2 = _mm256_and_si256(_mm256_srli_epi16(v2, 4), m4);
         __m256i l3 = _mm256_and_si256(v3, m4), h3 = _mm256_and_si256(_mm256_srli_epi16(v3, 4), m4);
         /* scales in the hadd order rows 0,2,4,6,1,3,5,7 */
-        __m256 sw = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)G)),
-                                             _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+        __m256 sw = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)G)), sperm);
         for (int t = 0; t < nt; t++) {
             const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
             __m256i alo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(a + 4)));
@@ -115,18 +114,30 @@ LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb
                 _mm256_add_epi16(_mm256_maddubs_epi16(l2, alo), _mm256_maddubs_epi16(h2, ahi)), ones);
             __m256i p3 = _mm256_madd_epi16(
                 _mm256_add_epi16(_mm256_maddubs_epi16(l3, alo), _mm256_maddubs_epi16(h3, ahi)), ones);
-            __m256i c = _mm256_madd_epi16(
-                _mm256_add_epi16(_mm256_maddubs_epi16(eight, alo), _mm256_maddubs_epi16(eight, ahi)), ones);
-            c = _mm256_hadd_epi32(c, c);
-            c = _mm256_hadd_epi32(c, c);
-            __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
-            s = _mm256_sub_epi32(s, c);
-            __m256 sc = _mm256_mul_ps(sw, _mm256_set1_ps(lmrt_x86_q8a_d_(a)));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc[t]);
+            __m256i sum = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+            __m256 sa = _mm256_mul_ps(sw, _mm256_set1_ps(lmrt_x86_q8a_d_(a)));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), sa, acc[t]);
+            acc[t] = _mm256_fnmadd_ps(sw, _mm256_broadcast_ss(csum + t * nb + b), acc[t]);
         }
     }
     for (int t = 0; t < nt; t++)
-        _mm256_storeu_ps(out + (size_t)t * (size_t)ldo, _mm256_permutevar8x32_ps(acc[t], perm));
+        _mm256_storeu_ps(out + (size_t)t * (size_t)ldo,
+                         _mm256_permutevar8x32_ps(acc[t], _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+/* c_b = 8 d_a sum(a_b) for nt tokens */
+LMRT_INLINE void lmrt_x86_q4_csum_(float *csum, const uint8_t *x, size_t xs, int nb, int nt) {
+    const __m256i eight = _mm256_set1_epi8(8);
+    for (int t = 0; t < nt; t++)
+        for (int b = 0; b < nb; b++) {
+            const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
+            __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(eight, _mm256_loadu_si256((const __m256i *)(a + 4))),
+                                          _mm256_set1_epi16(1));
+            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+            csum[t * nb + b] = lmrt_x86_q8a_d_(a) * (float)_mm_cvtsi128_si32(h);
+        }
 }
 
 /* q8: signed x signed via maddubs(|w|, sign(a, w)); per block the 8 rows' int32 lanes reduce
@@ -175,7 +186,7 @@ LMRT_INLINE void lmrt_x86_tiled_rows_(int type, float *y, int ldy, const void *W
                                       int ra, int rb, const float *res) {
     int nb = (K + 31) / 32;
     size_t xs = (size_t)nb * LMRT_Q8A_BYTES;
-    if (R != 8) { /* no vector path for other tile heights: the scalar reference */
+    if (R != 8 || nb > LMRT_X86_MAXNB) { /* no vector path for other tile heights: the scalar reference */
         for (int t = 0; t < n; t++)
             for (int r = ra; r < rb; r++) {
                 float v = lmrt_tiled_dot_q8a(type, R, W, r, K, (const uint8_t *)x + (size_t)t * xs);
@@ -185,21 +196,28 @@ LMRT_INLINE void lmrt_x86_tiled_rows_(int type, float *y, int ldy, const void *W
         return;
     }
     size_t gb = lmrt_tiled_group_bytes(type, 8, K);
-    float tmp[LMRT_X86_TB * 8];
-    for (int g = ra / 8; g * 8 < rb; g++) {
-        const uint8_t *G = (const uint8_t *)W + (size_t)g * gb;
-        for (int t0 = 0; t0 < n; t0 += LMRT_X86_TB) {
-            int nt = n - t0 < LMRT_X86_TB ? n - t0 : LMRT_X86_TB;
-            const uint8_t *xt = (const uint8_t *)x + (size_t)t0 * xs;
-            if (type == LMRT_GGML_Q4_0) lmrt_x86_q4t_grp_(tmp, 8, G, nb, xt, xs, nt);
-            else lmrt_x86_q8t_grp_(tmp, 8, G, nb, xt, xs, nt);
+    float tmp[LMRT_X86_TB * 8], csum[LMRT_X86_CSUM];
+    /* groups outside, tokens inside: each weight tile is read once per chunk of ct tokens */
+    int ct = LMRT_X86_CSUM / nb / LMRT_X86_TB * LMRT_X86_TB;
+    for (int c0 = 0; c0 < n; c0 += ct) {
+        int cn = n - c0 < ct ? n - c0 : ct;
+        const uint8_t *xc = (const uint8_t *)x + (size_t)c0 * xs;
+        if (type == LMRT_GGML_Q4_0) lmrt_x86_q4_csum_(csum, xc, xs, nb, cn);
+        for (int g = ra / 8; g * 8 < rb; g++) {
+            const uint8_t *G = (const uint8_t *)W + (size_t)g * gb;
             int r0 = g * 8 > ra ? g * 8 : ra, r1 = g * 8 + 8 < rb ? g * 8 + 8 : rb;
-            for (int t = 0; t < nt; t++)
-                for (int r = r0; r < r1; r++) {
-                    size_t o = (size_t)(t0 + t) * (size_t)ldy + (size_t)(r - ra);
-                    float v = tmp[t * 8 + (r - g * 8)];
-                    y[o] = res ? v + res[o] : v;
-                }
+            for (int t0 = 0; t0 < cn; t0 += LMRT_X86_TB) {
+                int nt = cn - t0 < LMRT_X86_TB ? cn - t0 : LMRT_X86_TB;
+                const uint8_t *xt = xc + (size_t)t0 * xs;
+                if (type == LMRT_GGML_Q4_0) lmrt_x86_q4t_grp_(tmp, 8, G, nb, xt, xs, csum + t0 * nb, nt);
+                else lmrt_x86_q8t_grp_(tmp, 8, G, nb, xt, xs, nt);
+                for (int t = 0; t < nt; t++)
+                    for (int r = r0; r < r1; r++) {
+                        size_t o = (size_t)(c0 + t0 + t) * (size_t)ldy + (size_t)(r - ra);
+                        float v = tmp[t * 8 + (r - g * 8)];
+                        y[o] = res ? v + res[o] : v;
+                    }
+            }
         }
     }
 }
@@ -214,7 +232,7 @@ LMRT_API void lmrt_x86_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const v
     lmrt_x86_tiled_rows_(LMRT_GGML_Q8_0, y, ldy, W, x, n, K, R, ra, rb, res);
 }
 
-/* tiled weights x f32 activations: dequantize a block to floats, FMA (used without --act-q8) */
+/* tiled weights x f32 activations: dequantize a block to floats, FMA (used without act-q8) */
 LMRT_INLINE void lmrt_x86_tiled_rows_f32_(int type, float *y, int ldy, const void *W, const void *x, int n, int K,
                                           int R, int ra, int rb, const float *res) {
     const float *xf = (const float *)x;
