@@ -515,7 +515,10 @@ static int build_and_exec(const opts *o, char **extra, int n_extra) {
     snprintf(wpath, sizeof wpath, "%s/model.weights", dir);
     char *argv[64];
     int na = 0, rc = -1;
-    if (t.emulator[0]) argv[na++] = t.emulator;
+    /* the emulator is a command prefix: "qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu" */
+    char emu[sizeof t.emulator];
+    memcpy(emu, t.emulator, sizeof emu);
+    for (char *tok = strtok(emu, " \t"); tok && na < 16; tok = strtok(NULL, " \t")) argv[na++] = tok;
     argv[na++] = path;
     for (int i = 0; i < n_extra && na < 60; i++) argv[na++] = extra[i];
     if (embed == LMCC_EMBED_EXTERNAL) { argv[na++] = "--weights"; argv[na++] = wpath; }
