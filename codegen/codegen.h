@@ -16,6 +16,7 @@ typedef struct lmcc_codegen_opts {
     const char *version;      /* lmcc version, for the banner */
     int verbose;
     FILE *log;
+    int zstd_level;           /* > 0: NAME.weights is one zstd frame of the blob (hosted targets; -lzstd) */
 } lmcc_codegen_opts;
 
 /* Places the weights in the blob (sets blob_offset, g->weights_bytes) and

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+struct ir_graph;
+
 typedef int (*lmcc_emit_driver_fn)(const char *path, const char *name, char *err, size_t errlen);
 
 typedef struct lmcc_build_req {
@@ -21,6 +23,9 @@ typedef struct lmcc_build_req {
     lmcc_emit_driver_fn emit_driver; /* writes DIR/main.c, e.g. lmcc_emit_bench_driver */
     const char *extra_cflags;        /* appended to the target's cflags (bench: "-pthread"); NULL: none */
     int verbose;                     /* print the build command */
+    /* when set: called with the compiled graph (after the passes, codegen done) */
+    void (*on_graph)(void *user, const struct ir_graph *g);
+    void *on_graph_user;
 } lmcc_build_req;
 
 /* The builder (implemented in compiler/main.c): parses req->argv like

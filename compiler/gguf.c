@@ -161,10 +161,14 @@ gguf_file *gguf_open(const char *path) {
         lmcc_error(path, "cannot map file: %s", strerror(errno));
         return NULL;
     }
+    return gguf_open_map(path, map, (size_t)st.st_size);
+}
+
+gguf_file *gguf_open_map(const char *path, void *map, size_t size) {
     gguf_file *f = gguf_new(path);
-    if (!f) { munmap(map, (size_t)st.st_size); lmcc_error(path, "out of memory"); return NULL; }
+    if (!f) { munmap(map, size); lmcc_error(path, "out of memory"); return NULL; }
     f->map = map;
-    f->size = (size_t)st.st_size;
+    f->size = size;
     reader r = {f, 0};
     const char *why = NULL;
     char magic[4];

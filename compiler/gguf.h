@@ -56,6 +56,10 @@ typedef struct gguf_file {
 } gguf_file;
 
 gguf_file *gguf_open(const char *path);
+/* Parses size bytes at map, a region from mmap() that the result owns
+ * (gguf_close unmaps it; unmapped here on failure).  For inputs that are not
+ * plain files, e.g. a decompressed MODEL.gguf.zst; path names it in errors. */
+gguf_file *gguf_open_map(const char *path, void *map, size_t size);
 /* Frees everything allocated with gguf_alloc and unmaps f->map (if set). */
 void gguf_close(gguf_file *f);
 /* Allocates zeroed memory owned by f (freed by gguf_close); NULL when out of

@@ -1,9 +1,11 @@
 /* main.c - the lmcc command line: one driver that calls the frontend, the
  * passes in order, and codegen; and run/eval/tokenize/dump-ir on top. */
 #include "arch.h"
+#include "baremetal.h"
 #include "bench.h"
 #include "bench_driver.h"
 #include "codegen.h"
+#include "driver_baremetal.h"
 #include "diag.h"
 #include "gguf.h"
 #include "interp.h"
@@ -11,8 +13,12 @@
 #include "lmrt_tokenizer.h"
 #include "model.h"
 #include "passes.h"
+#include "quality.h"
 #include "target.h"
 #include "vocab.h"
+#include "sizes.h"
+#include "stage.h"
+#include "verify.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +40,8 @@
 #define LMCC_MAX_CTX (1 << 20)
 /* fusion + int8 activations: on once codegen speaks the v2 kernel contract */
 #define LMCC_FUSE_DEFAULT 1
+/* the quantization algorithm with the lowest KL in `lmcc quality` (README table) */
+#define LMCC_QUANT_DEFAULT_NAME "rtn"
 
 static const char usage_text[] =
     "usage: lmcc COMMAND [options]\n"
@@ -48,6 +56,7 @@ static const char usage_text[] =
     "        teacher forcing: logits after each id as float32 [n][vocab];\n"
     "        --reference evaluates the float IR interpreter instead of the compiled C\n"
     "  tokenize MODEL TEXT [--bos]   ids of TEXT (works on vocab-only GGUF files)\n"
+    "  verify FILE.c [-t TARGET]     libclang-check a (generated) C file as --verify does\n"
     "  dump-ir MODEL [--after=PASS|all] [compile options]   print the IR\n"
     "  bench MODEL [compile options] [-p 128] [-n 64] [--threads N] [--repeat R] [--json]\n"
     "        prefill and decode tok/s, peak RSS, arena, and decode weight bytes/s as a\n"
@@ -57,6 +66,9 @@ static const char usage_text[] =
     "compile options:\n"
     "  -t, --target T      target name (see --list-targets) or a .target file (default generic)\n"
     "  --weights F         f32 | f16 | q8 | q4 | keep (default: f32 for float models, keep otherwise)\n"
+    "                      | q4_1 | q4_g16 | q4_g64 | q4_g128 | nf4 | nf4_g64 (4-bit variants)\n"
+    "  --group N           group size for --weights q4 (16|32|64|128) or nf4 (32|64)\n"
+    "  --bpw B             mixed precision: a format per linear weight by measured sensitivity, <= B bits/weight\n"
     "  --kv F              f32 | f16 KV-cache element type (default f32)\n"
     "  --ctx N             context length (default: the model's)\n"
     "  --embed E           incbin | array | external (default incbin)\n"
@@ -65,7 +77,16 @@ static const char usage_text[] =
     "  --threads N         worker threads compiled in (default 1: no threading code at all)\n"
     "  --batch N           tokens per forward chunk for prompts (default: the target's)\n"
     "  --no-fuse           skip the fusion passes (debugging)\n"
+    "  --quant M           plain | rtn | awq | gptq: how q8/q4 values are chosen (default " LMCC_QUANT_DEFAULT_NAME ")\n"
+    "  --calib FILE        calibration for awq/gptq: token ids (a sequence per line) or text\n"
+    "                      (default: 3 x 128 tokens sampled from the float model)\n"
     "  -v                  print what the passes did (planned arena vs naive sum, ...)\n"
+    "  --verify            parse NAME.c with libclang for the target (-Wall -Wextra); any\n"
+    "                      warning fails the compile and nothing is written\n"
+    "  --compress=zstd[:L] NAME.weights as one zstd frame (level 1..22, default 19; hosted\n"
+    "                      targets; NAME_decompress_weights, link -lzstd)\n"
+    "  --budget-ram N      fail unless NAME_ARENA_BYTES <= N (K/M/G suffixes)\n"
+    "  --budget-flash N    fail unless NAME.weights + code bytes <= N (needs the target cc)\n"
     "\n"
     "Model files: GGUF v2/v3, llama2.c .bin checkpoints.\n";
 
@@ -75,12 +96,16 @@ typedef struct opts {
     const char *cmd, *model, *target, *outdir, *name, *weights, *kv, *embed, *after, *act;
     long ctx, threads, batch;
     int no_fuse;
+    const char *quant, *calib; /* quantization algorithm and its calibration data (issue 5) */
     int verbose;
     /* run / eval */
     const char *prompt, *ids, *logits_out;
     const char *n, *temp, *top_k, *top_p, *seed;
     int print_ids, reference, bos, keep_temp;
     const char *text;
+    const char *group, *bpw; /* 4-bit group size, mixed-precision budget (issue 5) */
+    int verify;              /* issue 4: libclang check, zstd blob, budgets */
+    const char *compress, *budget_ram, *budget_flash;
 } opts;
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -108,6 +133,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
 #define FLAG(s, field) if (!strcmp(key, s)) { if (val) return usage_error("option '%s' takes no value", key); o->field = 1; continue; }
         FLAG("-v", verbose) FLAG("--verbose", verbose) FLAG("--print-ids", print_ids)
         FLAG("--reference", reference) FLAG("--bos", bos) FLAG("--keep-temp", keep_temp) FLAG("--no-fuse", no_fuse)
+        FLAG("--verify", verify)
 #undef FLAG
         const char **dst = NULL;
         if (!strcmp(key, "-t") || !strcmp(key, "--target")) dst = &o->target;
@@ -118,6 +144,13 @@ static int parse_opts(int argc, char **argv, opts *o) {
         else if (!strcmp(key, "--embed")) dst = &o->embed;
         else if (!strcmp(key, "--after")) dst = &o->after;
         else if (!strcmp(key, "--act")) dst = &o->act;
+        else if (!strcmp(key, "--quant")) dst = &o->quant;
+        else if (!strcmp(key, "--calib")) dst = &o->calib;
+        else if (!strcmp(key, "--group")) dst = &o->group;
+        else if (!strcmp(key, "--bpw")) dst = &o->bpw;
+        else if (!strcmp(key, "--compress")) dst = &o->compress;
+        else if (!strcmp(key, "--budget-ram")) dst = &o->budget_ram;
+        else if (!strcmp(key, "--budget-flash")) dst = &o->budget_flash;
         else if (!strcmp(key, "-p") || !strcmp(key, "--prompt")) dst = &o->prompt;
         else if (!strcmp(key, "--ids")) dst = &o->ids;
         else if (!strcmp(key, "--logits")) dst = &o->logits_out;
@@ -260,10 +293,34 @@ static void session_free(session *s) {
 
 static int parse_weights_mode(const char *s, const char *model, int *mode) {
     if (!s) return 0;
-    static const char *names[] = {"f32", "f16", "q8", "q4", "keep"};
-    for (int i = 0; i < 5; i++)
+    /* indexed by IR_WEIGHTS_* */
+    static const char *names[] = {"f32", "f16", "q8", "q4", "keep", "q4_1", "q4_g16", "q4_g64", "q4_g128",
+                                  "nf4", "nf4_g64"};
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
         if (!strcmp(s, names[i])) { *mode = i; return 0; }
-    return lmcc_error(model, "unknown --weights '%s' (use f32, f16, q8, q4 or keep)", s);
+    return lmcc_error(model, "unknown --weights '%s' (use f32, f16, q8, q4, q4_1, q4_g16, q4_g64, q4_g128, nf4, "
+                      "nf4_g64 or keep)", s);
+}
+
+/* --group N refines --weights q4 (16/32/64/128) or nf4 (32/64) */
+static int apply_group(const char *s, const char *model, int *mode) {
+    if (!s) return 0;
+    int grp = atoi(s);
+    if (*mode == IR_WEIGHTS_Q4 || *mode == IR_WEIGHTS_Q4_G16 || *mode == IR_WEIGHTS_Q4_G64 ||
+        *mode == IR_WEIGHTS_Q4_G128) {
+        if (grp == 16) *mode = IR_WEIGHTS_Q4_G16;
+        else if (grp == 32) *mode = IR_WEIGHTS_Q4;
+        else if (grp == 64) *mode = IR_WEIGHTS_Q4_G64;
+        else if (grp == 128) *mode = IR_WEIGHTS_Q4_G128;
+        else return lmcc_error(model, "--group %s: q4 groups are 16, 32, 64 or 128", s);
+    } else if (*mode == IR_WEIGHTS_NF4 || *mode == IR_WEIGHTS_NF4_G64) {
+        if (grp == 32) *mode = IR_WEIGHTS_NF4;
+        else if (grp == 64) *mode = IR_WEIGHTS_NF4_G64;
+        else return lmcc_error(model, "--group %s: nf4 groups are 32 or 64", s);
+    } else {
+        return lmcc_error(model, "--group applies to --weights q4 or nf4");
+    }
+    return 0;
 }
 
 /* frontend: file -> graph with vocabulary */
@@ -292,17 +349,34 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
     }
     cfg.weights_mode = all_float ? IR_WEIGHTS_F32 : IR_WEIGHTS_KEEP;
     if (parse_weights_mode(o->weights, o->model, &cfg.weights_mode)) return -1;
+    if (apply_group(o->group, o->model, &cfg.weights_mode)) return -1;
+    if (o->bpw) { /* mixprec chooses per tensor; q4 is the default for what it does not choose */
+        char *end;
+        cfg.bpw = strtof(o->bpw, &end);
+        if (*end || end == o->bpw || !(cfg.bpw >= 4.0f && cfg.bpw <= 32.0f))
+            return lmcc_error(o->model, "--bpw '%s': need a number of bits per weight in [4, 32]", o->bpw);
+        if (!o->weights) cfg.weights_mode = IR_WEIGHTS_Q4;
+    }
     /* performance: fusion, int8 activations for int weights, the target's
      * tile and batch, threads */
     cfg.fuse = LMCC_FUSE_DEFAULT && !o->no_fuse;
     cfg.act_q8 = cfg.weights_mode == IR_WEIGHTS_Q8 || cfg.weights_mode == IR_WEIGHTS_Q4 ||
-                 (cfg.weights_mode == IR_WEIGHTS_KEEP && !all_float);
+                 (cfg.weights_mode == IR_WEIGHTS_KEEP && !all_float) || cfg.weights_mode > IR_WEIGHTS_KEEP;
     if (o->act) {
         if (!strcmp(o->act, "q8")) cfg.act_q8 = 1;
         else if (!strcmp(o->act, "f32")) cfg.act_q8 = 0;
         else return lmcc_error(o->model, "unknown --act '%s' (use q8 or f32)", o->act);
     }
     cfg.act_q8 = cfg.act_q8 && LMCC_FUSE_DEFAULT;
+    {
+        static const char *qn[] = {"plain", "rtn", "awq", "gptq"}; /* indexed by IR_QUANT_* */
+        const char *q = o->quant ? o->quant : LMCC_QUANT_DEFAULT_NAME;
+        cfg.quant = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(q, qn[i])) cfg.quant = i;
+        if (cfg.quant < 0) return lmcc_error(o->model, "unknown --quant '%s' (use plain, rtn, awq or gptq)", q);
+        cfg.calib_path = o->calib;
+    }
     cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
     cfg.batch = o->batch ? (int)o->batch : t ? t->batch : 1;
     cfg.threads = o->threads ? (int)o->threads : 1;
@@ -374,10 +448,26 @@ static int compile_to(const opts *o, session *s, const char *outdir, const char 
         return lmcc_error(outdir, "not a directory (give -o a directory)");
     }
     if (access(outdir, W_OK) != 0) return lmcc_error(outdir, "output directory is not writable");
+    lmcc_stage_check chk = {o->model, name, o->verify, !strcmp(o->cmd, "compile") || o->budget_flash, 0, 0,
+                            !strcmp(o->cmd, "compile") ? stderr : NULL};
+    int zlevel = 0;
+    if (lmcc_parse_compress(o->compress, &zlevel)) return -1;
+    if (zlevel && !t->hosted)
+        return lmcc_error(o->model, "--compress=zstd: target %s is bare metal (decompression needs libzstd; use "
+                          "it on hosted targets)", t->name);
+    if ((o->budget_ram && (chk.budget_ram = lmcc_parse_bytes(o->budget_ram)) <= 0) ||
+        (o->budget_flash && (chk.budget_flash = lmcc_parse_bytes(o->budget_flash)) <= 0))
+        return lmcc_error(NULL, "--budget-%s '%s': want a byte count like 262144, 256K, 4M or 1G",
+                          o->budget_ram && chk.budget_ram <= 0 ? "ram" : "flash",
+                          o->budget_ram && chk.budget_ram <= 0 ? o->budget_ram : o->budget_flash);
     if (load_model(o, s, t) || run_passes(o, s, NULL)) return -1;
+    /* all or nothing: write into a staging dir, check there, then move */
+    char stage[PATH_MAX];
+    if (lmcc_stage_open(outdir, stage, sizeof stage)) return -1;
     lmcc_codegen_opts co;
     memset(&co, 0, sizeof co);
-    co.outdir = outdir;
+    co.zstd_level = zlevel;
+    co.outdir = stage;
     co.name = name;
     co.embed = embed;
     co.model_path = o->model;
@@ -385,8 +475,18 @@ static int compile_to(const opts *o, session *s, const char *outdir, const char 
     co.verbose = o->verbose;
     co.log = stderr;
     char err[512];
-    if (lmcc_codegen(s->g, t, &co, err, sizeof err)) return lmcc_error(NULL, "%s", err);
-    return 0;
+    if (lmcc_codegen(s->g, t, &co, err, sizeof err)) {
+        lmcc_stage_abort(stage);
+        return lmcc_error(NULL, "%s", err);
+    }
+    if (getenv("LMCC_VERIFY_INJECT")) { /* tests/verify.sh: prove --verify rejects bad emitted code */
+        char cpath[PATH_MAX + 64];
+        snprintf(cpath, sizeof cpath, "%s/%s.c", stage, name);
+        FILE *f = fopen(cpath, "a");
+        if (f) { fputs("static int lmcc_injected_unused(void) { return 0; }\n", f); fclose(f); }
+    }
+    if (lmcc_stage_check_build(t, stage, outdir, &chk)) { lmcc_stage_abort(stage); return -1; }
+    return lmcc_stage_commit(stage, outdir);
 }
 
 static int cmd_compile(const opts *o) {
@@ -449,6 +549,9 @@ static int run_argv(char **argv) {
     return WEXITSTATUS(st);
 }
 
+/* the request being built by lmcc_build_program (its on_graph sees the compiled graph) */
+static const lmcc_build_req *build_inspect;
+
 /* Compiles into a fresh temporary directory, writes DIR/main.c with `emit`
  * and builds DIR/prog.  On failure nothing is left behind. */
 static int build_program(const opts *o, lmcc_emit_driver_fn emit, const char *extra_cflags, char *dir, size_t cap,
@@ -460,7 +563,19 @@ static int build_program(const opts *o, lmcc_emit_driver_fn emit, const char *ex
     int rc = -1;
     char err[512], path[PATH_MAX + 32], cmd[8192];
     if (compile_to(o, &s, dir, "model", t)) goto out;
+    if (build_inspect && build_inspect->on_graph) build_inspect->on_graph(build_inspect->on_graph_user, s.g);
     snprintf(path, sizeof path, "%s/main.c", dir);
+    if (!t->hosted) { /* bare metal: semihosting driver, startup + linker script, DIR/prog.elf */
+        parse_embed(o->embed, embed);
+        if (emit != lmcc_emit_driver || *embed == LMCC_EMBED_EXTERNAL || o->compress) {
+            lmcc_error(NULL, "target %s is bare metal: only run/eval with embedded, uncompressed weights", t->name);
+            goto out;
+        }
+        if (lmcc_emit_driver_baremetal(path, "model", err, sizeof err)) { lmcc_error(NULL, "%s", err); goto out; }
+        if (lmcc_baremetal_build(t, dir, lmcc_blob_stub_suffix(*embed), o->verbose)) goto out;
+        rc = 0;
+        goto out;
+    }
     if (emit(path, "model", err, sizeof err)) { lmcc_error(NULL, "%s", err); goto out; }
     const char *cc = getenv("CC");
     if (!cc || !*cc || strcmp(t->cc, "cc") != 0) cc = t->cc;
@@ -471,6 +586,7 @@ static int build_program(const opts *o, lmcc_emit_driver_fn emit, const char *ex
     snprintf(cmd, sizeof cmd, "%s %s %s%s -I %s %s/model.c %s%s%s %s/main.c -o %s/prog", cc, t->cflags,
              s.g->cfg.threads > 1 ? "-pthread " : "", extra_cflags ? extra_cflags : "", qdir, qdir, stub ? qdir : "",
              stub ? "/model" : "", stub ? stub : "", qdir, qdir);
+    if (o->compress) strncat(cmd, " -lzstd", sizeof cmd - strlen(cmd) - 1);
     if (o->verbose) fprintf(stderr, "lmcc: %s\n", cmd);
     char *sh[] = {"/bin/sh", "-c", cmd, NULL};
     int st = run_argv(sh);
@@ -502,7 +618,10 @@ int lmcc_build_program(const lmcc_build_req *req, char *dir_out, size_t cap) {
     o.verbose = o.verbose || req->verbose;
     lmcc_target t;
     int embed = LMCC_EMBED_INCBIN;
-    return build_program(&o, req->emit_driver, req->extra_cflags, dir_out, cap, &t, &embed);
+    build_inspect = req;
+    int rc = build_program(&o, req->emit_driver, req->extra_cflags, dir_out, cap, &t, &embed);
+    build_inspect = NULL;
+    return rc;
 }
 
 static int build_and_exec(const opts *o, char **extra, int n_extra) {
@@ -510,6 +629,13 @@ static int build_and_exec(const opts *o, char **extra, int n_extra) {
     lmcc_target t;
     int embed = LMCC_EMBED_INCBIN;
     if (build_program(o, lmcc_emit_driver, NULL, dir, sizeof dir, &t, &embed)) return -1;
+    if (!t.hosted) {
+        int bst = lmcc_baremetal_run(&t, dir, extra, n_extra, o->verbose);
+        if (bst > 0) lmcc_error(NULL, "the generated program failed under %s (exit %d)", t.name, bst);
+        if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", dir);
+        else rm_tree(dir);
+        return bst == 0 ? 0 : -1;
+    }
     char path[PATH_MAX + 32], wpath[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/prog", dir);
     snprintf(wpath, sizeof wpath, "%s/model.weights", dir);
@@ -673,6 +799,20 @@ static int cmd_dump_ir(const opts *o) {
     return rc;
 }
 
+static int cmd_verify(const opts *o) {
+    lmcc_target t;
+    if (!o->model) return lmcc_error(NULL, "usage: lmcc verify FILE.c [-t TARGET]");
+    if (load_target(o->target ? o->target : "generic", &t)) return -1;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", o->model);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    else snprintf(dir, sizeof dir, ".");
+    if (lmcc_verify_c(&t, o->model, dir, NULL)) return -1;
+    fprintf(stderr, "lmcc: %s: clean for target %s\n", o->model, t.name);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage_text, argc < 2 ? stderr : stdout);
@@ -680,6 +820,12 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "--version")) { printf("lmcc %s\n", LMCC_VERSION); return 0; }
     if (!strcmp(argv[1], "--list-targets")) return list_targets();
+    if (!strcmp(argv[1], "quality")) {
+        if (lmcc_quality_main(argc - 2, argv + 2, lmcc_build_program) == 0) return 0;
+        const char *e = lmcc_error_text();
+        fprintf(stderr, "lmcc: error: %s\n", e[0] ? e : "quality failed");
+        return 1;
+    }
     if (!strcmp(argv[1], "bench")) {
         if (lmcc_bench_main(argc - 2, argv + 2, lmcc_build_program) == 0) return 0;
         const char *e = lmcc_error_text();
@@ -695,6 +841,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(o.cmd, "eval")) fn = cmd_eval;
     else if (!strcmp(o.cmd, "tokenize")) fn = cmd_tokenize;
     else if (!strcmp(o.cmd, "dump-ir")) fn = cmd_dump_ir;
+    else if (!strcmp(o.cmd, "verify")) fn = cmd_verify;
     else return usage_error("unknown command '%s'", o.cmd);
     if (parse_opts(argc, argv, &o)) return 1;
     if (fn(&o) != 0) {

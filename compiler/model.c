@@ -6,9 +6,71 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef LMCC_HAVE_ZSTD
+#include <zstd.h>
+#endif
+
+/* MODEL.gguf.zst: stream-decompress into an unlinked temporary file (so a
+ * model larger than RAM still works) and parse its mapping. */
+static gguf_file *open_zstd(const char *path) {
+#ifdef LMCC_HAVE_ZSTD
+    FILE *in = fopen(path, "rb");
+    if (!in) { lmcc_error(path, "cannot open: %s", strerror(errno)); return NULL; }
+    const char *dir = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/lmcc-unzstd-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tmp);
+    if (fd >= 0) unlink(tmp);
+    ZSTD_DStream *ds = ZSTD_createDStream();
+    size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize();
+    char *ibuf = malloc(in_cap), *obuf = malloc(out_cap);
+    size_t total = 0, left = 1, got;
+    const char *why = NULL;
+    if (fd < 0 || !ds || !ibuf || !obuf) why = "cannot set up decompression (temporary file or memory)";
+    while (!why && (got = fread(ibuf, 1, in_cap, in)) > 0) {
+        ZSTD_inBuffer ib = {ibuf, got, 0};
+        while (!why && ib.pos < ib.size) {
+            ZSTD_outBuffer ob = {obuf, out_cap, 0};
+            left = ZSTD_decompressStream(ds, &ob, &ib);
+            if (ZSTD_isError(left)) why = ZSTD_getErrorName(left);
+            else if (write(fd, obuf, ob.pos) != (ssize_t)ob.pos) why = "write error on the temporary file (disk full?)";
+            total += ob.pos;
+        }
+    }
+    if (!why && ferror(in)) why = strerror(errno);
+    if (!why && left != 0) why = "truncated zstd frame";
+    if (!why && total < 4) why = "decompresses to almost nothing";
+    ZSTD_freeDStream(ds);
+    free(ibuf);
+    free(obuf);
+    fclose(in);
+    void *map = MAP_FAILED;
+    if (!why) {
+        map = mmap(NULL, total, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) why = strerror(errno);
+    }
+    if (fd >= 0) close(fd);
+    if (why) {
+        lmcc_error(path, "cannot decompress the zstd model: %s", why);
+        return NULL;
+    }
+    if (memcmp(map, "GGUF", 4) != 0) {
+        munmap(map, total);
+        lmcc_error(path, "the zstd stream does not hold a GGUF file (compressed llama2.c checkpoints: decompress first)");
+        return NULL;
+    }
+    return gguf_open_map(path, map, total);
+#else
+    lmcc_error(path, "a zstd-compressed model, but this lmcc was built without libzstd (decompress it with zstd -d)");
+    return NULL;
+#endif
+}
 
 gguf_file *lmcc_model_open(const char *path) {
     if (!path || !path[0]) {
@@ -34,5 +96,6 @@ gguf_file *lmcc_model_open(const char *path) {
         return NULL;
     }
     if (got == (ssize_t)sizeof magic && memcmp(magic, "GGUF", 4) == 0) return gguf_open(path);
+    if (got == (ssize_t)sizeof magic && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) return open_zstd(path);
     return llama2c_open(path);
 }

@@ -16,13 +16,18 @@ struct ir_interp {
     float *mm;       /* qkv / linear_swiglu: the whole matmul result before its epilogue */
     int64_t mm_cap;
     int token;
+    ir_interp_hook_fn hook;
+    void *hook_user;
 };
 
-static const int interp_ggml_type[IR_DT_COUNT] = {
-#define X(n, s, be, bb, gt) gt,
-    IR_DTYPE_LIST(X)
-#undef X
-};
+void ir_interp_set_hook(ir_interp *it, ir_interp_hook_fn fn, void *user) {
+    it->hook = fn;
+    it->hook_user = user;
+}
+
+const float *ir_interp_value(const ir_interp *it, int tensor) {
+    return tensor >= 0 && tensor < it->g->n_tensors ? it->buf[tensor] : NULL;
+}
 
 static int64_t interp_cols(const ir_tensor *t) { return t->ndim > 0 ? t->shape[t->ndim - 1] : 1; }
 static int64_t interp_rows(const ir_tensor *t) {
@@ -58,7 +63,7 @@ static int interp_weight_row(const ir_tensor *t, int64_t r, float *dst) {
     if (t->tile_rows > 1) return interp_tiled_row(t, r, dst);
     int64_t cols = interp_cols(t);
     const unsigned char *src = (const unsigned char *)t->data + (size_t)r * ir_row_bytes(t->dtype, cols);
-    return lmrt_dequant_row(interp_ggml_type[t->dtype], src, dst, cols) == 0 ? 0 : -1;
+    return lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), src, dst, cols) == 0 ? 0 : -1;
 }
 
 /* Weights read as whole matrices row by row (linear, embed) or not at all
@@ -294,6 +299,7 @@ const float *ir_interp_step(ir_interp *it, int token, int pos) {
     for (int ni = 0; ni < g->n_nodes; ni++) {
         const ir_node *n = &g->nodes[ni];
         if (n->dead) continue;
+        if (it->hook) it->hook(it->hook_user, it, ni);
         const ir_attrs *a = &n->attrs;
         float *y = n->output >= 0 ? it->buf[n->output] : NULL;
         const ir_tensor *t0 = &g->tensors[n->inputs[0]];

@@ -21,4 +21,13 @@ ir_interp *ir_interp_new(const ir_graph *g);
 const float *ir_interp_step(ir_interp *it, int token, int pos);
 void ir_interp_free(ir_interp *it);
 
+/* Observation (calibration): fn runs before every live node evaluates, when
+ * the node's inputs hold their values for this step; ir_interp_value reads
+ * them.  fn NULL removes the hook. */
+typedef void (*ir_interp_hook_fn)(void *user, const ir_interp *it, int node);
+void ir_interp_set_hook(ir_interp *it, ir_interp_hook_fn fn, void *user);
+/* f32 value of tensor id (ACT/STATE, or a weight the interpreter dequantized
+ * whole), or NULL */
+const float *ir_interp_value(const ir_interp *it, int tensor);
+
 #endif

@@ -109,6 +109,7 @@ int ir_tensor_add(ir_graph *g, const char *name, ir_kind kind, ir_dtype dt,
     t->arena_offset = -1;
     t->blob_offset = -1;
     t->first_use = t->last_use = -1;
+    t->want_dtype = -1;
     return g->n_tensors++;
 }
 

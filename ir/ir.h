@@ -24,7 +24,10 @@
  * Quantized types store rows as whole blocks; a row of `n` elements takes
  * ceil(n / block_elems) blocks (lmcc zero-pads the tail of the last block,
  * GGUF files always have n % block_elems == 0).
- * q8a is lmcc's int8 activation block {float d; int8 qs[32]} (not in GGUF). */
+ * q8a is lmcc's int8 activation block {float d; int8 qs[32]} (not in GGUF).
+ * lmcc-only weight formats (not in GGUF, layouts in runtime-min/lmrt_quant.h):
+ * q4_gN = q4_0 with group N {f16 d; u8 qs[N/2]}; nf4[_g64] = {f16 absmax; u8 qs[G/2]}
+ * indexing QLoRA's NF4 codebook.  ir_dtype_lmrt_type gives lmrt_dequant_row's type id. */
 #define IR_DTYPE_LIST(X)                 \
     X(F32,  "f32",  1,   4,   0)         \
     X(F16,  "f16",  1,   2,   1)         \
@@ -38,7 +41,12 @@
     X(Q6_K, "q6_k", 256, 210, 14)        \
     X(BF16, "bf16", 1,   2,   30)        \
     X(I32,  "i32",  1,   4,   26)        \
-    X(Q8A,  "q8a",  32,  36,  -1)
+    X(Q8A,  "q8a",  32,  36,  -1)        \
+    X(Q4_G16,  "q4_g16",  16,  10, -1)   \
+    X(Q4_G64,  "q4_g64",  64,  34, -1)   \
+    X(Q4_G128, "q4_g128", 128, 66, -1)   \
+    X(NF4,     "nf4",     32,  18, -1)   \
+    X(NF4_G64, "nf4_g64", 64,  34, -1)
 
 typedef enum {
 #define X(n, s, be, bb, g) IR_DT_##n,
@@ -55,6 +63,8 @@ int ir_dtype_from_gguf(uint32_t gguf_type); /* -1 if lmcc does not know it */
 int ir_dtype_from_name(const char *s);      /* -1 if unknown */
 /* bytes of one row of n elements (whole blocks, tail padded) */
 size_t ir_row_bytes(ir_dtype t, int64_t n);
+/* type id for lmrt_dequant_row / lmrt_quantize_row (GGUF id or LMRT_LMCC_*), -1 if none */
+int ir_dtype_lmrt_type(ir_dtype t);
 
 /* ---- tensor kinds ------------------------------------------------------ */
 #define IR_KIND_LIST(X)      \
@@ -97,6 +107,7 @@ typedef struct ir_tensor {
     int tile_rows;          /* WEIGHT q4_0/q8_0: 0 = plain rows; R > 1 = repacked by the tiling
                                pass into groups of R interleaved rows (rows padded to a multiple
                                of R; layout in runtime-min/lmrt_tiled.h) */
+    int want_dtype;         /* WEIGHT: dtype chosen for this tensor (mixprec), -1 = cfg.weights_mode */
 } ir_tensor;
 
 /* ---- ops ---------------------------------------------------------------
@@ -207,9 +218,19 @@ typedef struct ir_config {
     int tile_rows;          /* target's int4 tile rows R (> 1: the tiling pass repacks q4_0/q8_0) */
     int batch;              /* max tokens per forward chunk (prefill tile); 0 or 1 = one token */
     int threads;            /* compile-time thread count (codegen); 0 or 1 = single-threaded */
+    float bpw;              /* > 0: mixprec picks a format per linear weight, average bits <= bpw */
+    /* quantization algorithm (issue 5); zero = plain absmax rounding, llama.cpp's */
+    int quant;              /* IR_QUANT_* */
+    const char *calib_path; /* --calib FILE: token ids, or text for the tokenizer; NULL: sampled */
+    int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: 3 x 128) */
 } ir_config;
 
-enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP };
+enum { IR_QUANT_PLAIN, IR_QUANT_RTN, IR_QUANT_AWQ, IR_QUANT_GPTQ };
+
+enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP,
+       /* 4-bit variants (issue 5): q4_1, symmetric q4 with group 16/64/128, nf4 (group 32/64) */
+       IR_WEIGHTS_Q4_1, IR_WEIGHTS_Q4_G16, IR_WEIGHTS_Q4_G64, IR_WEIGHTS_Q4_G128, IR_WEIGHTS_NF4,
+       IR_WEIGHTS_NF4_G64 };
 
 struct lmrt_vocab; /* runtime-min/lmrt_tokenizer.h */
 

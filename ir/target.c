@@ -17,6 +17,31 @@ static int set_str(char *dst, size_t cap, const char *v) {
     return 0;
 }
 
+/* a file named relative to the target file's directory; it must exist */
+static int set_rel_path(char *dst, size_t cap, const char *target_path, const char *v) {
+    if (!*v) { dst[0] = 0; return 0; }
+    const char *slash = strrchr(target_path, '/');
+    int n = v[0] != '/' && slash ? snprintf(dst, cap, "%.*s/%s", (int)(slash - target_path), target_path, v)
+                                 : snprintf(dst, cap, "%s", v);
+    if (n < 0 || (size_t)n >= cap) return -1;
+    FILE *fp = fopen(dst, "r");
+    if (!fp) return -1;
+    fclose(fp);
+    return 0;
+}
+
+/* a byte count, optionally with a K or M suffix (binary) */
+static int set_bytes(long long *dst, const char *v) {
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || x < 0) return -1;
+    if (*end == 'K' || *end == 'k') { x *= 1024; end++; }
+    else if (*end == 'M' || *end == 'm') { x *= 1024 * 1024; end++; }
+    if (*end) return -1;
+    *dst = x;
+    return 0;
+}
+
 int lmcc_target_parse(const char *path, lmcc_target *t, char *err, size_t errlen) {
     memset(t, 0, sizeof *t);
     strcpy(t->cc, "cc");
@@ -50,6 +75,11 @@ int lmcc_target_parse(const char *path, lmcc_target *t, char *err, size_t errlen
         else if (!strcmp(key, "features")) bad = set_str(t->features, sizeof t->features, val);
         else if (!strcmp(key, "kernels")) bad = set_str(t->kernels, sizeof t->kernels, val);
         else if (!strcmp(key, "emulator")) bad = set_str(t->emulator, sizeof t->emulator, val);
+        else if (!strcmp(key, "ldflags")) bad = set_str(t->ldflags, sizeof t->ldflags, val);
+        else if (!strcmp(key, "startup")) bad = set_rel_path(t->startup, sizeof t->startup, path, val);
+        else if (!strcmp(key, "linker_script")) bad = set_rel_path(t->linker_script, sizeof t->linker_script, path, val);
+        else if (!strcmp(key, "flash_bytes")) bad = set_bytes(&t->flash_bytes, val);
+        else if (!strcmp(key, "ram_bytes")) bad = set_bytes(&t->ram_bytes, val);
         else if (!strcmp(key, "vector_bits")) {
             char *end;
             long v = strtol(val, &end, 10);

@@ -6,7 +6,10 @@
  *   kernels (which runtime-min kernel set codegen stitches in),
  *   hosted (yes: has an OS, may use threads; no: bare metal),
  *   batch (tokens per prefill chunk the kernels are tuned for; default 1),
- *   emulator (command prefix to run a cross-built binary; empty = native). */
+ *   emulator (command prefix to run a cross-built binary; empty = native),
+ *   bare metal (hosted = no): startup, linker_script (files relative to the
+ *   targets dir, resolved to absolute paths), ldflags, flash_bytes, ram_bytes
+ *   (the device's memory, 0 = unknown). */
 #ifndef LMCC_TARGET_H
 #define LMCC_TARGET_H
 
@@ -26,6 +29,10 @@ typedef struct lmcc_target {
     int hosted;
     int batch;
     char emulator[128];
+    char startup[512];        /* absolute after parsing; empty = none */
+    char linker_script[512];  /* absolute after parsing; empty = none */
+    char ldflags[256];
+    long long flash_bytes, ram_bytes;
     char path[512];        /* the file it was read from */
 } lmcc_target;
 

@@ -22,6 +22,7 @@ typedef int (*lmcc_pass_fn)(ir_graph *g, lmcc_pass_ctx *pc);
 /* X(c_name, "cli-name", "what it does") in pipeline order */
 #define LMCC_PASS_LIST(X)                                                      \
     X(dce,       "dce",       "remove nodes and weights that do not reach the logits") \
+    X(awq,       "awq",       "AWQ channel scales folded into norms/up/v rows (--quant awq)")        \
     X(fold_norm, "fold_norm", "fold rmsnorm weights into the linears they feed (--fuse)")  \
     X(fuse_qkv,  "fuse_qkv",  "q/k/v linears + rope + kv_store -> one qkv node (--fuse)")  \
     X(fuse_ffn,  "fuse_ffn",  "gate/up linears + swiglu -> linear_swiglu (--fuse)")        \

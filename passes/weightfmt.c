@@ -5,15 +5,11 @@
 #include <string.h>
 
 #include "lmrt_quant.h"
-
-static const uint32_t gguf_ids[IR_DT_COUNT] = {
-#define X(n, s, be, bb, gid) gid,
-    IR_DTYPE_LIST(X)
-#undef X
-};
+#include "quant.h"
 
 static int keep_supports(ir_dtype t) {
-    return t == IR_DT_F32 || t == IR_DT_F16 || t == IR_DT_Q8_0 || t == IR_DT_Q4_0;
+    return t == IR_DT_F32 || t == IR_DT_F16 || t == IR_DT_Q8_0 || t == IR_DT_Q4_0 || t == IR_DT_Q4_1 ||
+           t == IR_DT_Q4_K || t == IR_DT_Q5_K || t == IR_DT_Q6_K; /* kernels: lmrt_kernels_q4x.h */
 }
 
 /* Re-encodes t into `want`, row by row, through f32. */
@@ -31,7 +27,7 @@ static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
     const uint8_t *src = t->data;
     for (int64_t r = 0; r < rows; r++) {
         uint8_t *d = dst + (size_t)r * dst_row;
-        if (lmrt_dequant_row((int)gguf_ids[t->dtype], src + (size_t)r * src_row, buf, k) != 0) {
+        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), src + (size_t)r * src_row, buf, k) != 0) {
             free(dst), free(buf);
             snprintf(pc->err, sizeof pc->err, "weight %s is %s, which lmcc cannot convert", t->name,
                      ir_dtype_name(t->dtype));
@@ -48,6 +44,8 @@ static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
             break;
         case IR_DT_Q8_0: lmrt_quantize_row_q8_0(buf, d, k); break;
         case IR_DT_Q4_0: lmrt_quantize_row_q4_0(buf, d, k); break;
+        case IR_DT_Q4_1: case IR_DT_Q4_G16: case IR_DT_Q4_G64: case IR_DT_Q4_G128: case IR_DT_NF4:
+        case IR_DT_NF4_G64: lmrt_quantize_row(ir_dtype_lmrt_type(want), buf, d, k); break;
         default:
             free(dst), free(buf);
             snprintf(pc->err, sizeof pc->err, "internal: weightfmt cannot encode %s", ir_dtype_name(want));
@@ -64,12 +62,16 @@ static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
 }
 
 int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
-    static const ir_dtype mode_dtype[] = {IR_DT_F32, IR_DT_F16, IR_DT_Q8_0, IR_DT_Q4_0};
+    static const ir_dtype mode_dtype[] = {IR_DT_F32,    IR_DT_F16,    IR_DT_Q8_0,    IR_DT_Q4_0,
+                                          IR_DT_F32 /* keep */, IR_DT_Q4_1, IR_DT_Q4_G16, IR_DT_Q4_G64,
+                                          IR_DT_Q4_G128, IR_DT_NF4,  IR_DT_NF4_G64};
     int mode = g->cfg.weights_mode;
-    if (mode < IR_WEIGHTS_F32 || mode > IR_WEIGHTS_KEEP) {
+    if (mode < IR_WEIGHTS_F32 || mode > IR_WEIGHTS_NF4_G64) {
         snprintf(pc->err, sizeof pc->err, "internal: unknown weights mode %d", mode);
         return -1;
     }
+    /* the quantization algorithms (passes/quant.h) write the formats they know first */
+    if (g->cfg.quant != IR_QUANT_PLAIN && lmcc_quant_weights(g, pc) != 0) return -1;
     size_t before = 0, after = 0;
     int n_conv = 0;
     for (int i = 0; i < g->n_tensors; i++) {
@@ -80,13 +82,15 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
         if (strcmp(t->name, "rope.table") == 0) {
             want = t->dtype; /* precomputed cos/sin: never requantize */
         } else if (t->ndim == 2) {
-            if (mode != IR_WEIGHTS_KEEP) {
+            if (t->want_dtype >= 0) { /* chosen per tensor (mixprec) */
+                want = (ir_dtype)t->want_dtype;
+            } else if (mode != IR_WEIGHTS_KEEP) {
                 want = mode_dtype[mode];
             } else if (keep_supports(t->dtype)) {
                 want = t->dtype;
             } else {
                 snprintf(pc->err, sizeof pc->err,
-                         "weight %s is %s; --weights keep supports f32, f16, q8_0, q4_0 "
+                         "weight %s is %s; --weights keep supports f32, f16, q8_0, q4_0, q4_1, q4_k, q5_k, q6_k "
                          "(use --weights q8 or q4)", t->name, ir_dtype_name(t->dtype));
                 return -1;
             }

@@ -361,5 +361,6 @@ LMRT_API void lmrt_swiglu(float *y, const float *gate, const float *up, int n) {
 #define lmrt_k_mul lmrt_scalar_mul
 #define lmrt_k_silu lmrt_scalar_silu
 #define lmrt_k_softmax lmrt_scalar_softmax
+#include "lmrt_kernels_q4x_generic.h" /* 4-bit variants and K-quants */
 
 #endif

@@ -609,4 +609,6 @@ LMRT_API void lmrt_scalar_kv_store_f16(void *cache, const float *x, int n, int H
     lmrt_scalar_kv_store_(1, cache, x, n, Hkv, ctx, hd, pos, tid, nth);
 }
 
+#include "lmrt_kernels_q4x.h" /* 4-bit variants and K-quants */
+
 #endif

@@ -17,6 +17,10 @@
 #include "lmrt_kernels_scalar.h"
 
 #define LMRT_X86_TB 4        /* tokens sharing one unpacked weight tile */
+/* register arrays (acc[4], a[8]) stay in registers only when their loops are fully unrolled */
+#define LMRT_X86_PRAGMA_(x) _Pragma(#x)
+#define LMRT_X86_UNROLL(n) LMRT_X86_PRAGMA_(GCC unroll n)
+#define LMRT_X86_AI static inline __attribute__((always_inline, unused))
 #define LMRT_X86_MAXNB 1024  /* blocks per row (K <= 32768) of the vector q8a paths */
 #define LMRT_X86_CSUM 8192   /* stack floats for per-token block sums (>= TB * MAXNB) */
 
@@ -27,6 +31,13 @@ LMRT_INLINE float lmrt_x86_hsum_(__m256 v) {
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+}
+
+/* lane j of the result = horizontal sum of a[j] */
+LMRT_INLINE __m256 lmrt_x86_reduce8_(const __m256 *a) {
+    __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+    __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+    return _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
 }
 
 LMRT_INLINE float lmrt_x86_q8a_d_(const uint8_t *blk) {
@@ -84,11 +95,12 @@ LMRT_INLINE void lmrt_x86_swiglu_row_(float *y, const float *g, const float *u, 
 /* q4: unsigned nibbles u = q + 8, so d_w d_a dot(q, a) = d_w (d_a dot(u, a)) - d_w c_b with
  * c_b = 8 d_a sum(a) precomputed per token and block (csum[t * nb + b]).  A 32-byte load holds
  * two rows: low nibbles pair with a[0..15], high nibbles with a[16..31]. */
-LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
+LMRT_X86_AI void lmrt_x86_q4t_grp_nt_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
                                    const float *csum, int nt) {
     const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
     const __m256i sperm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
     __m256 acc[LMRT_X86_TB];
+    LMRT_X86_UNROLL(4)
     for (int t = 0; t < LMRT_X86_TB; t++) acc[t] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++, G += 8 * 18) {
         const uint8_t *q = G + 16;
@@ -102,27 +114,38 @@ LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb
         __m256i l3 = _mm256_and_si256(v3, m4), h3 = _mm256_and_si256(_mm256_srli_epi16(v3, 4), m4);
         /* scales in the hadd order rows 0,2,4,6,1,3,5,7 */
         __m256 sw = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)G)), sperm);
+        LMRT_X86_UNROLL(4)
         for (int t = 0; t < nt; t++) {
             const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
             __m256i alo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(a + 4)));
             __m256i ahi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(a + 20)));
-            __m256i p0 = _mm256_madd_epi16(
-                _mm256_add_epi16(_mm256_maddubs_epi16(l0, alo), _mm256_maddubs_epi16(h0, ahi)), ones);
-            __m256i p1 = _mm256_madd_epi16(
-                _mm256_add_epi16(_mm256_maddubs_epi16(l1, alo), _mm256_maddubs_epi16(h1, ahi)), ones);
-            __m256i p2 = _mm256_madd_epi16(
-                _mm256_add_epi16(_mm256_maddubs_epi16(l2, alo), _mm256_maddubs_epi16(h2, ahi)), ones);
-            __m256i p3 = _mm256_madd_epi16(
-                _mm256_add_epi16(_mm256_maddubs_epi16(l3, alo), _mm256_maddubs_epi16(h3, ahi)), ones);
-            __m256i sum = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+            /* int16 sums stay exact: |u a| <= 15 * 127, 16 products per lane after two hadds = 30480 */
+            __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(l0, alo), _mm256_maddubs_epi16(h0, ahi));
+            __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(l1, alo), _mm256_maddubs_epi16(h1, ahi));
+            __m256i p2 = _mm256_add_epi16(_mm256_maddubs_epi16(l2, alo), _mm256_maddubs_epi16(h2, ahi));
+            __m256i p3 = _mm256_add_epi16(_mm256_maddubs_epi16(l3, alo), _mm256_maddubs_epi16(h3, ahi));
+            __m256i sum = _mm256_madd_epi16(
+                _mm256_hadd_epi16(_mm256_hadd_epi16(p0, p1), _mm256_hadd_epi16(p2, p3)), ones);
             __m256 sa = _mm256_mul_ps(sw, _mm256_set1_ps(lmrt_x86_q8a_d_(a)));
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), sa, acc[t]);
             acc[t] = _mm256_fnmadd_ps(sw, _mm256_broadcast_ss(csum + t * nb + b), acc[t]);
         }
     }
+    LMRT_X86_UNROLL(4)
     for (int t = 0; t < nt; t++)
         _mm256_storeu_ps(out + (size_t)t * (size_t)ldo,
                          _mm256_permutevar8x32_ps(acc[t], _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+/* one instance per token count, so the token loops unroll */
+LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
+                                   const float *csum, int nt) {
+    switch (nt) {
+    case 1: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 1); break;
+    case 2: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 2); break;
+    case 3: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 3); break;
+    default: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 4); break;
+    }
 }
 
 /* c_b = 8 d_a sum(a_b) for nt tokens */
@@ -147,9 +170,10 @@ LMRT_INLINE __m256i lmrt_x86_dot8_i8_(__m256i w, __m256i a) {
                              _mm256_set1_epi16(1));
 }
 
-LMRT_INLINE void lmrt_x86_q8t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
+LMRT_X86_AI void lmrt_x86_q8t_grp_nt_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
                                    int nt) {
     __m256 acc[LMRT_X86_TB];
+    LMRT_X86_UNROLL(4)
     for (int t = 0; t < LMRT_X86_TB; t++) acc[t] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++, G += 8 * 34) {
         const uint8_t *q = G + 16;
@@ -159,10 +183,12 @@ LMRT_INLINE void lmrt_x86_q8t_grp_(float *out, int ldo, const uint8_t *G, int nb
         _mm_prefetch((const char *)(G + 8 * 34 * 2 + 192), _MM_HINT_T0);
         _mm_prefetch((const char *)(G + 8 * 34 * 2 + 256), _MM_HINT_T0);
         __m256 sw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)G));
+        LMRT_X86_UNROLL(4)
         for (int t = 0; t < nt; t++) {
             const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
             __m256i av = _mm256_loadu_si256((const __m256i *)(a + 4));
             __m256i p[8];
+            LMRT_X86_UNROLL(8)
             for (int r = 0; r < 8; r++)
                 p[r] = lmrt_x86_dot8_i8_(_mm256_loadu_si256((const __m256i *)(q + 32 * r)), av);
             __m256i s0 = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
@@ -173,7 +199,18 @@ LMRT_INLINE void lmrt_x86_q8t_grp_(float *out, int ldo, const uint8_t *G, int nb
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc[t]);
         }
     }
+    LMRT_X86_UNROLL(4)
     for (int t = 0; t < nt; t++) _mm256_storeu_ps(out + (size_t)t * (size_t)ldo, acc[t]);
+}
+
+LMRT_INLINE void lmrt_x86_q8t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
+                                   int nt) {
+    switch (nt) {
+    case 1: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 1); break;
+    case 2: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 2); break;
+    case 3: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 3); break;
+    default: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 4); break;
+    }
 }
 
 /* ---- row-range drivers ---------------------------------------------------
@@ -288,7 +325,7 @@ LMRT_API void lmrt_x86_rows_q8_0t_f32_(float *y, int ldy, const void *W, const v
     lmrt_x86_tiled_rows_f32_(LMRT_GGML_Q8_0, y, ldy, W, x, n, K, R, ra, rb, res);
 }
 
-/* f32 / f16 weights: 4 rows x 1 token per pass, 8-wide FMA */
+/* f32 / f16 weights: 8 rows x 1 token per pass (x loaded once for 8 rows), one reduction */
 LMRT_INLINE __m256 lmrt_x86_load_w_(const void *W, int f16, size_t i) {
     if (f16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)W + i)));
     return _mm256_loadu_ps((const float *)W + i);
@@ -301,23 +338,24 @@ LMRT_INLINE float lmrt_x86_load_w1_(const void *W, int f16, size_t i) {
 LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
                                       int rb, const float *res) {
     const float *xf = (const float *)x;
-    int r = ra;
-    for (; r + 4 <= rb; r += 4)
+    int r = ra, K8 = K / 8 * 8;
+    for (; r + 8 <= rb; r += 8)
         for (int t = 0; t < n; t++) {
             const float *xt = xf + (size_t)t * (size_t)K;
             size_t o0 = (size_t)r * (size_t)K;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            int k = 0;
-            for (; k + 8 <= K; k += 8) {
+            __m256 a[8];
+            LMRT_X86_UNROLL(8)
+            for (int i = 0; i < 8; i++) a[i] = _mm256_setzero_ps();
+            for (int k = 0; k < K8; k += 8) {
                 __m256 xv = _mm256_loadu_ps(xt + k);
-                a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)k), xv, a0);
-                a1 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)K + (size_t)k), xv, a1);
-                a2 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + 2 * (size_t)K + (size_t)k), xv, a2);
-                a3 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + 3 * (size_t)K + (size_t)k), xv, a3);
+                LMRT_X86_UNROLL(8)
+                for (int i = 0; i < 8; i++)
+                    a[i] = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)k), xv, a[i]);
             }
-            float v[4] = {lmrt_x86_hsum_(a0), lmrt_x86_hsum_(a1), lmrt_x86_hsum_(a2), lmrt_x86_hsum_(a3)};
-            for (int i = 0; i < 4; i++) {
-                for (int kk = k; kk < K; kk++) v[i] += lmrt_x86_load_w1_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)kk) * xt[kk];
+            float v[8];
+            _mm256_storeu_ps(v, lmrt_x86_reduce8_(a));
+            for (int i = 0; i < 8; i++) {
+                for (int k = K8; k < K; k++) v[i] += lmrt_x86_load_w1_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)k) * xt[k];
                 size_t o = (size_t)t * (size_t)ldy + (size_t)(r + i - ra);
                 y[o] = res ? v[i] + res[o] : v[i];
             }
@@ -328,7 +366,7 @@ LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W,
             size_t o0 = (size_t)r * (size_t)K;
             __m256 a0 = _mm256_setzero_ps();
             int k = 0;
-            for (; k + 8 <= K; k += 8) a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)k), _mm256_loadu_ps(xt + k), a0);
+            for (; k < K8; k += 8) a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)k), _mm256_loadu_ps(xt + k), a0);
             float v = lmrt_x86_hsum_(a0);
             for (; k < K; k++) v += lmrt_x86_load_w1_(W, f16, o0 + (size_t)k) * xt[k];
             size_t o = (size_t)t * (size_t)ldy + (size_t)(r - ra);
@@ -360,6 +398,8 @@ LMRT_INLINE void lmrt_x86_matmul_(lmrt_x86_rows_fn rows, int gran, float *y, con
 }
 
 #define LMRT_X86_SW_ROWS 64
+#define LMRT_X86_SW_TOK 16
+/* row chunks outside, token chunks inside: a chunk of gate/up rows stays in L2 across tokens */
 LMRT_INLINE void lmrt_x86_matmul_swiglu_(lmrt_x86_rows_fn rows, int gran, float *y, const void *W, const void *x,
                                          int n, int F, int K, int R, int tid, int nth) {
     int u0, u1;
@@ -368,12 +408,12 @@ LMRT_INLINE void lmrt_x86_matmul_swiglu_(lmrt_x86_rows_fn rows, int gran, float 
     size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
                     ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
                     : (size_t)K * sizeof(float);
-    float g[LMRT_X86_TB * LMRT_X86_SW_ROWS], u[LMRT_X86_TB * LMRT_X86_SW_ROWS];
-    for (int t0 = 0; t0 < n; t0 += LMRT_X86_TB) {
-        int nt = n - t0 < LMRT_X86_TB ? n - t0 : LMRT_X86_TB;
-        const void *xt = (const uint8_t *)x + (size_t)t0 * xs;
-        for (int j = ja; j < jb; j += LMRT_X86_SW_ROWS) {
-            int je = j + LMRT_X86_SW_ROWS < jb ? j + LMRT_X86_SW_ROWS : jb;
+    float g[LMRT_X86_SW_TOK * LMRT_X86_SW_ROWS], u[LMRT_X86_SW_TOK * LMRT_X86_SW_ROWS];
+    for (int j = ja; j < jb; j += LMRT_X86_SW_ROWS) {
+        int je = j + LMRT_X86_SW_ROWS < jb ? j + LMRT_X86_SW_ROWS : jb;
+        for (int t0 = 0; t0 < n; t0 += LMRT_X86_SW_TOK) {
+            int nt = n - t0 < LMRT_X86_SW_TOK ? n - t0 : LMRT_X86_SW_TOK;
+            const void *xt = (const uint8_t *)x + (size_t)t0 * xs;
             rows(g, LMRT_X86_SW_ROWS, W, xt, nt, K, R, j, je, (const float *)0);
             rows(u, LMRT_X86_SW_ROWS, W, xt, nt, K, R, F + j, F + je, (const float *)0);
             for (int t = 0; t < nt; t++)
@@ -403,10 +443,10 @@ LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int kv_f16, float *q, cons
     size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
                     ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
                     : (size_t)K * sizeof(float);
-    float buf[LMRT_X86_TB * LMRT_X86_QKV_HD];
+    float buf[LMRT_X86_SW_TOK * LMRT_X86_QKV_HD];
     for (int u = u0; u < u1; u++)
-        for (int t0 = 0; t0 < n; t0 += LMRT_X86_TB) {
-            int nt = n - t0 < LMRT_X86_TB ? n - t0 : LMRT_X86_TB;
+        for (int t0 = 0; t0 < n; t0 += LMRT_X86_SW_TOK) {
+            int nt = n - t0 < LMRT_X86_SW_TOK ? n - t0 : LMRT_X86_SW_TOK;
             rows(buf, hd, W, (const uint8_t *)x + (size_t)t0 * xs, nt, K, R, u * hd, (u + 1) * hd,
                  (const float *)0);
             for (int t = 0; t < nt; t++) {
@@ -578,20 +618,41 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
     lmrt_split(n * H, tid, nth, &u0, &u1);
     float *sc = scratch + (size_t)tid * (size_t)ctx;
     size_t es = kv_f16 ? 2 : 4;
+    int vec = hd % 8 == 0; /* 8 positions' scores per reduction */
     for (int u = u0; u < u1; u++) {
         int t = u / H, h = u % H, p = pos + t;
         const float *qh = q + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
         float *o = out + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
         size_t kvoff = (size_t)(h / group) * (size_t)ctx * (size_t)hd;
         const uint8_t *k = (const uint8_t *)kc + kvoff * es, *v = (const uint8_t *)vc + kvoff * es;
-        float mx = -__builtin_inff();
-        for (int s = 0; s <= p; s++) {
+        __m256 mv = _mm256_set1_ps(-__builtin_inff());
+        int s = 0;
+        if (vec)
+            for (; s + 8 <= p + 1; s += 8) {
+                __m256 a[8];
+                LMRT_X86_UNROLL(8)
+                for (int j = 0; j < 8; j++) a[j] = _mm256_setzero_ps();
+                for (int i = 0; i < hd; i += 8) {
+                    __m256 qv = _mm256_loadu_ps(qh + i);
+                    LMRT_X86_UNROLL(8)
+                    for (int j = 0; j < 8; j++)
+                        a[j] = _mm256_fmadd_ps(qv, lmrt_x86_load_w_(k, kv_f16, (size_t)(s + j) * (size_t)hd + (size_t)i), a[j]);
+                }
+                __m256 sv = _mm256_mul_ps(lmrt_x86_reduce8_(a), _mm256_set1_ps(scale));
+                _mm256_storeu_ps(sc + s, sv);
+                mv = _mm256_max_ps(mv, sv);
+            }
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float mx = _mm_cvtss_f32(m4);
+        for (; s <= p; s++) {
             sc[s] = lmrt_x86_dot_kv_(qh, k + (size_t)s * (size_t)hd * es, kv_f16, hd) * scale;
             mx = sc[s] > mx ? sc[s] : mx;
         }
-        __m256 mv = _mm256_set1_ps(mx), sv = _mm256_setzero_ps();
-        int s = 0;
-        for (; s + 8 <= p + 1; s += 8) {
+        mv = _mm256_set1_ps(mx);
+        __m256 sv = _mm256_setzero_ps();
+        for (s = 0; s + 8 <= p + 1; s += 8) {
             __m256 e = lmrt_x86_expf_(_mm256_sub_ps(_mm256_loadu_ps(sc + s), mv));
             _mm256_storeu_ps(sc + s, e);
             sv = _mm256_add_ps(sv, e);
@@ -602,14 +663,33 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
             sum += sc[s];
         }
         float inv = 1.0f / sum;
-        for (int i = 0; i < hd; i++) o[i] = 0.0f;
-        for (s = 0; s <= p; s++) {
-            __m256 pv = _mm256_set1_ps(sc[s] * inv);
-            const uint8_t *vs = v + (size_t)s * (size_t)hd * es;
-            int i = 0;
-            for (; i + 8 <= hd; i += 8)
-                _mm256_storeu_ps(o + i, _mm256_fmadd_ps(pv, lmrt_x86_load_w_(vs, kv_f16, (size_t)i), _mm256_loadu_ps(o + i)));
-            for (; i < hd; i++) o[i] += sc[s] * inv * lmrt_x86_load_w1_(vs, kv_f16, (size_t)i);
+        /* out = sum_s p_s v_s, 32 dims at a time in registers */
+        int i0 = 0;
+        for (; i0 + 8 <= hd; i0 += 32) {
+            int nc = (hd - i0) / 8 < 4 ? (hd - i0) / 8 : 4;
+            __m256 acc[4];
+            LMRT_X86_UNROLL(4)
+            for (int c = 0; c < 4; c++) acc[c] = _mm256_setzero_ps();
+            for (s = 0; s <= p; s++) {
+                __m256 pv = _mm256_set1_ps(sc[s]);
+                size_t vo = (size_t)s * (size_t)hd + (size_t)i0;
+                acc[0] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo), acc[0]);
+                if (nc > 1) acc[1] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + 8), acc[1]);
+                if (nc > 2) acc[2] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + 16), acc[2]);
+                if (nc > 3) acc[3] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + 24), acc[3]);
+            }
+            LMRT_X86_UNROLL(4)
+            for (int c = 0; c < 4; c++)
+                if (c < nc) _mm256_storeu_ps(o + i0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv)));
+            if (nc < 4) {
+                i0 += 8 * nc;
+                break;
+            }
+        }
+        for (int i = i0; i < hd; i++) {
+            float a = 0.0f;
+            for (s = 0; s <= p; s++) a += sc[s] * lmrt_x86_load_w1_(v, kv_f16, (size_t)s * (size_t)hd + (size_t)i);
+            o[i] = a * inv;
         }
     }
 }
@@ -700,5 +780,7 @@ LMRT_X86_FORWARD_LINEAR(q8_0, f32)
 LMRT_X86_FORWARD_LINEAR(q4_0, f32)
 LMRT_X86_FORWARD_LINEAR(q8_0, q8a)
 LMRT_X86_FORWARD_LINEAR(q4_0, q8a)
+
+#include "lmrt_kernels_x86_kquant.h" /* 4-bit variants and K-quants (engineer N) */
 
 #endif

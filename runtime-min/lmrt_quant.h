@@ -20,6 +20,36 @@
 #define LMRT_GGML_Q5_K 13
 #define LMRT_GGML_Q6_K 14
 #define LMRT_GGML_BF16 30
+/* lmcc-only formats (never written to GGUF): q4_0 with group 16/64/128, NF4 with group 32/64.
+ * Block = {f16 d; u8 qs[G/2]}, element j < G/2 in the low nibble of qs[j], j + G/2 in the high
+ * nibble; value (q - 8) * d, or lmrt_nf4_value(q) * d for NF4 (d = block absmax). */
+#define LMRT_LMCC_Q4_G16 0x1001
+#define LMRT_LMCC_Q4_G64 0x1002
+#define LMRT_LMCC_Q4_G128 0x1003
+#define LMRT_LMCC_NF4 0x1004
+#define LMRT_LMCC_NF4_G64 0x1005
+
+/* QLoRA's NF4 codebook (quantiles of N(0,1) scaled to [-1, 1], exact zero) */
+LMRT_INLINE float lmrt_nf4_value(int q) {
+    static const float v[16] = {
+        -1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
+        -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
+        0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
+        0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f};
+    return v[q & 15];
+}
+
+/* group size of an lmcc q4-group / nf4 type, 0 for others */
+LMRT_INLINE int lmrt_q4g_group(int type) {
+    switch (type) {
+    case LMRT_LMCC_Q4_G16: return 16;
+    case LMRT_GGML_Q4_0: case LMRT_LMCC_NF4: return 32;
+    case LMRT_LMCC_Q4_G64: case LMRT_LMCC_NF4_G64: return 64;
+    case LMRT_LMCC_Q4_G128: return 128;
+    default: return 0;
+    }
+}
+LMRT_INLINE int lmrt_q4g_is_nf4(int type) { return type == LMRT_LMCC_NF4 || type == LMRT_LMCC_NF4_G64; }
 
 /* Elements and bytes per block; 0 for a type this header does not know. */
 LMRT_API int lmrt_quant_block_elems(int type) {
@@ -28,6 +58,8 @@ LMRT_API int lmrt_quant_block_elems(int type) {
     case LMRT_GGML_Q4_0: case LMRT_GGML_Q4_1: case LMRT_GGML_Q5_0:
     case LMRT_GGML_Q5_1: case LMRT_GGML_Q8_0: return 32;
     case LMRT_GGML_Q4_K: case LMRT_GGML_Q5_K: case LMRT_GGML_Q6_K: return 256;
+    case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
+    case LMRT_LMCC_NF4_G64: return lmrt_q4g_group(type);
     default: return 0;
     }
 }
@@ -44,6 +76,8 @@ LMRT_API int lmrt_quant_block_bytes(int type) {
     case LMRT_GGML_Q4_K: return 144;
     case LMRT_GGML_Q5_K: return 176;
     case LMRT_GGML_Q6_K: return 210;
+    case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
+    case LMRT_LMCC_NF4_G64: return 2 + lmrt_q4g_group(type) / 2;
     default: return 0;
     }
 }
@@ -187,6 +221,22 @@ LMRT_API void lmrt_dequant_block_q6_k(const uint8_t *b, float *y) {
     }
 }
 
+/* q4 group / nf4 block of G elements */
+LMRT_INLINE void lmrt_dequant_block_q4g_(const uint8_t *b, float *y, int G, int nf4) {
+    float d = lmrt_load_f16le(b);
+    const uint8_t *qs = b + 2;
+    for (int j = 0; j < G / 2; j++) {
+        int q0 = qs[j] & 0xF, q1 = qs[j] >> 4;
+        y[j] = (nf4 ? lmrt_nf4_value(q0) : (float)(q0 - 8)) * d;
+        y[j + G / 2] = (nf4 ? lmrt_nf4_value(q1) : (float)(q1 - 8)) * d;
+    }
+}
+LMRT_API void lmrt_dequant_block_q4_g16(const uint8_t *b, float *y) { lmrt_dequant_block_q4g_(b, y, 16, 0); }
+LMRT_API void lmrt_dequant_block_q4_g64(const uint8_t *b, float *y) { lmrt_dequant_block_q4g_(b, y, 64, 0); }
+LMRT_API void lmrt_dequant_block_q4_g128(const uint8_t *b, float *y) { lmrt_dequant_block_q4g_(b, y, 128, 0); }
+LMRT_API void lmrt_dequant_block_nf4(const uint8_t *b, float *y) { lmrt_dequant_block_q4g_(b, y, 32, 1); }
+LMRT_API void lmrt_dequant_block_nf4_g64(const uint8_t *b, float *y) { lmrt_dequant_block_q4g_(b, y, 64, 1); }
+
 /* Dequantizes the first n elements of a row.  n need not fill the last
  * block (lmcc pads rows); only n floats are written.  0, or -1 for an
  * unknown type. */
@@ -211,6 +261,11 @@ LMRT_API int lmrt_dequant_row(int type, const void *src, float *dst, int64_t n) 
     case LMRT_GGML_Q4_K: blk = lmrt_dequant_block_q4_k; break;
     case LMRT_GGML_Q5_K: blk = lmrt_dequant_block_q5_k; break;
     case LMRT_GGML_Q6_K: blk = lmrt_dequant_block_q6_k; break;
+    case LMRT_LMCC_Q4_G16: blk = lmrt_dequant_block_q4_g16; break;
+    case LMRT_LMCC_Q4_G64: blk = lmrt_dequant_block_q4_g64; break;
+    case LMRT_LMCC_Q4_G128: blk = lmrt_dequant_block_q4_g128; break;
+    case LMRT_LMCC_NF4: blk = lmrt_dequant_block_nf4; break;
+    case LMRT_LMCC_NF4_G64: blk = lmrt_dequant_block_nf4_g64; break;
     default: return -1;
     }
     int64_t be = lmrt_quant_block_elems(type), bb = lmrt_quant_block_bytes(type);
@@ -283,6 +338,93 @@ LMRT_API void lmrt_quantize_row_q4_0(const float *x, void *dst, int64_t n) {
             if (q1 > 15) q1 = 15;
             y[2 + j] = (uint8_t)(q0 | (q1 << 4));
         }
+    }
+}
+
+LMRT_INLINE void lmrt_store_f16le_(uint8_t *p, float v) {
+    uint16_t h = lmrt_f32_to_f16(v);
+    p[0] = (uint8_t)(h & 0xff);
+    p[1] = (uint8_t)(h >> 8);
+}
+
+/* ggml's quantize_row_q4_1_ref: {f16 d, f16 m}, q = round((x - min) / d) in [0, 15] */
+LMRT_API void lmrt_quantize_row_q4_1(const float *x, void *dst, int64_t n) {
+    uint8_t *y = (uint8_t *)dst;
+    for (int64_t i = 0; i < n; i += 32, y += 20) {
+        float v[32];
+        lmrt_load_block32(x + i, n - i, v);
+        float min = v[0], max = v[0];
+        for (int j = 1; j < 32; j++) {
+            min = v[j] < min ? v[j] : min;
+            max = v[j] > max ? v[j] : max;
+        }
+        float d = (max - min) / 15.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        lmrt_store_f16le_(y, d);
+        lmrt_store_f16le_(y + 2, min);
+        for (int j = 0; j < 16; j++) {
+            float f0 = (v[j] - min) * id + 0.5f, f1 = (v[j + 16] - min) * id + 0.5f;
+            int q0 = f0 >= 0.0f && f0 < 16.0f ? (int)f0 : (f0 >= 16.0f ? 15 : 0);
+            int q1 = f1 >= 0.0f && f1 < 16.0f ? (int)f1 : (f1 >= 16.0f ? 15 : 0);
+            if (q0 > 15) q0 = 15;
+            if (q1 > 15) q1 = 15;
+            y[4 + j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+
+/* nearest NF4 code of v in [-1, 1] (midpoints between sorted codebook values) */
+LMRT_INLINE int lmrt_nf4_nearest_(float v) {
+    int q = 0;
+    for (int k = 1; k < 16; k++)
+        if (v > 0.5f * (lmrt_nf4_value(k - 1) + lmrt_nf4_value(k))) q = k;
+    return q;
+}
+
+/* q4 group G (q4_0's rule: d = max / -8) or NF4 (d = absmax, nearest code); G <= 128 */
+LMRT_API void lmrt_quantize_row_q4g(int type, const float *x, void *dst, int64_t n) {
+    int G = lmrt_q4g_group(type), nf4 = lmrt_q4g_is_nf4(type);
+    uint8_t *y = (uint8_t *)dst;
+    for (int64_t i = 0; i < n; i += G, y += 2 + G / 2) {
+        float v[128];
+        for (int j = 0; j < G; j++) v[j] = i + j < n ? x[i + j] : 0.0f;
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < G; j++)
+            if (amax < lmrt_quant_fabsf_(v[j])) {
+                amax = lmrt_quant_fabsf_(v[j]);
+                max = v[j];
+            }
+        float d = nf4 ? amax : max / -8.0f;
+        lmrt_store_f16le_(y, d);
+        /* quantize against the stored (f16-rounded) scale */
+        float ds = lmrt_load_f16le(y);
+        float id = ds != 0.0f ? 1.0f / ds : 0.0f;
+        for (int j = 0; j < G / 2; j++) {
+            int q[2];
+            for (int h = 0; h < 2; h++) {
+                float f = v[j + h * (G / 2)] * id;
+                if (nf4) {
+                    q[h] = lmrt_nf4_nearest_(f == f ? f : 0.0f);
+                } else {
+                    f += 8.5f;
+                    q[h] = f >= 0.0f && f < 16.0f ? (int)f : (f >= 16.0f ? 15 : 0);
+                    if (q[h] > 15) q[h] = 15;
+                }
+            }
+            y[2 + j] = (uint8_t)(q[0] | (q[1] << 4));
+        }
+    }
+}
+
+/* any format lmcc can encode from f32 (besides f32/f16): 0, or -1 for an unknown type */
+LMRT_API int lmrt_quantize_row(int type, const float *x, void *dst, int64_t n) {
+    switch (type) {
+    case LMRT_GGML_Q8_0: lmrt_quantize_row_q8_0(x, dst, n); return 0;
+    case LMRT_GGML_Q4_0: lmrt_quantize_row_q4_0(x, dst, n); return 0;
+    case LMRT_GGML_Q4_1: lmrt_quantize_row_q4_1(x, dst, n); return 0;
+    case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
+    case LMRT_LMCC_NF4_G64: lmrt_quantize_row_q4g(type, x, dst, n); return 0;
+    default: return -1;
     }
 }
 

@@ -308,6 +308,41 @@ static void test_qkv(int kv_f16, int type, int H, int Hkv, int hd, int rope_dim,
     free_w(&w);
 }
 
+/* saturation corners of the integer paths: |w| and |a| at their maxima in every element */
+static void test_extremes(void) {
+    int K = 2048, N = 16, nb = K / 32, R = 8;
+    static const int8_t avals[] = {127, -127};
+    for (int type = 0; type < 2; type++) {
+        int tt = type ? LMRT_GGML_Q8_0 : LMRT_GGML_Q4_0, bb = blk_bytes(tt);
+        uint8_t *plain = calloc((size_t)N * nb, (size_t)bb), *tiled = malloc(lmrt_tiled_bytes(tt, R, N, K));
+        for (int r = 0; r < N; r++)
+            for (int b = 0; b < nb; b++) {
+                uint8_t *blk = plain + ((size_t)r * nb + b) * bb;
+                blk[0] = 0x00, blk[1] = 0x3c; /* 1.0 */
+                for (int j = 0; j < bb - 2; j++)
+                    blk[2 + j] = tt == LMRT_GGML_Q8_0 ? (uint8_t)(r % 2 ? -128 : 127) : (r % 2 ? 0x00 : 0xff);
+            }
+        lmrt_tile_weights(tt, R, plain, N, K, tiled);
+        for (int ai = 0; ai < 2; ai++) {
+            uint8_t *xq = malloc((size_t)nb * 36);
+            float one = 1.0f, y[16];
+            for (int b = 0; b < nb; b++) {
+                memcpy(xq + b * 36, &one, 4);
+                memset(xq + b * 36 + 4, (uint8_t)avals[ai], 32);
+            }
+            (tt == LMRT_GGML_Q8_0 ? lmrt_k_matmul_q8_0t_q8a : lmrt_k_matmul_q4_0t_q8a)(y, tiled, xq, 1, N, K, R, 0, 1);
+            int bad = 0;
+            for (int r = 0; r < N; r++) {
+                double w = tt == LMRT_GGML_Q8_0 ? (r % 2 ? -128 : 127) : (r % 2 ? -8 : 7);
+                bad += y[r] != (float)(w * avals[ai] * K);
+            }
+            CHECK(bad == 0, "extreme values type %d a %d: %d rows wrong", tt, avals[ai], bad);
+            free(xq);
+        }
+        free(plain), free(tiled);
+    }
+}
+
 static void test_quantize(int K, int n) {
     float *x = malloc(sizeof(float) * (size_t)n * K);
     for (int i = 0; i < n * K; i++) x[i] = frand() * (float)(1 + i % 7);
@@ -495,6 +530,7 @@ int main(void) {
     /* another tile height goes through the scalar reference path */
     test_matmul("q4_0t_q8a R4", LMRT_GGML_Q4_0, 1, lmrt_k_matmul_q4_0t_q8a, lmrt_k_matmul_add_q4_0t_q8a,
                 lmrt_k_matmul_swiglu_q4_0t_q8a, 4, 30, 172, 3);
+    test_extremes();
     test_qkv(0, LMRT_GGML_Q4_0, 4, 2, 64, 64, 0, 172, 3, 5);
     test_qkv(1, LMRT_GGML_Q4_0, 4, 2, 64, 32, 1, 64, 1, 0);
     test_qkv(0, LMRT_GGML_Q8_0, 8, 4, 8, 8, 0, 64, 16, 2);
@@ -509,6 +545,8 @@ int main(void) {
     test_attention(1, 4, 2, 64, 1, 40);
     test_attention(0, 8, 8, 12, 16, 7);
     test_attention(1, 6, 2, 8, 2, 30);
+    test_attention(0, 4, 1, 96, 2, 50);
+    test_attention(0, 2, 2, 40, 4, 17);
     if (fails == 0) {
         bench(LMRT_GGML_Q4_0, 5632, 2048, 1);
         bench(LMRT_GGML_Q4_0, 5632, 2048, 12);

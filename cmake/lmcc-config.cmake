@@ -1,0 +1,15 @@
+# find_package(lmcc): the installed lmcc executable as lmcc::lmcc and
+# lmcc_add_model() (see lmcc.cmake next to this file).
+get_filename_component(_lmcc_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
+if(NOT TARGET lmcc::lmcc)
+  add_executable(lmcc::lmcc IMPORTED)
+  set_target_properties(lmcc::lmcc PROPERTIES IMPORTED_LOCATION "${_lmcc_prefix}/bin/lmcc")
+endif()
+if(NOT EXISTS "${_lmcc_prefix}/bin/lmcc")
+  set(lmcc_FOUND FALSE)
+  set(lmcc_NOT_FOUND_MESSAGE "${_lmcc_prefix}/bin/lmcc is missing")
+  return()
+endif()
+set(LMCC_TARGETS_DIR "${_lmcc_prefix}/share/lmcc/targets" CACHE PATH "directory of lmcc .target files")
+include("${CMAKE_CURRENT_LIST_DIR}/lmcc.cmake")
+unset(_lmcc_prefix)

@@ -1,0 +1,248 @@
+# lmcc.cmake - compile an LLM into a CMake target at build time.
+#
+#   include(path/to/lmcc.cmake)          # or: find_package(lmcc)
+#   lmcc_add_model(<app-target> MODEL <file> TARGET <lmcc-target>
+#                  [NAME name] [WEIGHTS f32|f16|q8|q4|keep] [CTX n]
+#                  [EMBED incbin|array|external] [THREADS n] [KV f32|f16]
+#                  [OPTIONS extra lmcc compile options...])
+#
+# Runs `lmcc compile` into ${CMAKE_CURRENT_BINARY_DIR}/lmcc/<name> and adds
+# NAME.c (+ NAME_weights.S or NAME_weights.c) and the include directory to
+# <app-target>.  The model is recompiled when the model file, the options,
+# the target file or lmcc itself change, and not otherwise.
+#
+# lmcc comes from LMCC_EXECUTABLE (cache variable), else the `lmcc` target of
+# the same project, else the imported lmcc::lmcc of find_package(lmcc), else
+# the PATH.  lmcc_target_info(<lmcc-target> <prefix>) reads a target file into
+# <prefix>_CC, _CFLAGS, _LDFLAGS, _TRIPLE, _HOSTED (yes|no), _EMULATOR, _STARTUP,
+# _LINKER_SCRIPT (absolute) and _FILE.
+
+include_guard(GLOBAL)
+cmake_minimum_required(VERSION 3.16)
+
+set(_LMCC_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+set(LMCC_EXECUTABLE "${LMCC_EXECUTABLE}" CACHE FILEPATH "lmcc compiler (empty: the lmcc target or the PATH)")
+set(LMCC_TARGETS_DIR "${LMCC_TARGETS_DIR}" CACHE PATH "directory of lmcc .target files (empty: next to lmcc)")
+
+# The command to run lmcc and what the custom command depends on for it.
+function(_lmcc_executable out_cmd out_dep)
+  if(LMCC_EXECUTABLE)
+    if(NOT EXISTS "${LMCC_EXECUTABLE}")
+      message(FATAL_ERROR "LMCC_EXECUTABLE=${LMCC_EXECUTABLE} does not exist")
+    endif()
+    set(${out_cmd} "${LMCC_EXECUTABLE}" PARENT_SCOPE)
+    set(${out_dep} "${LMCC_EXECUTABLE}" PARENT_SCOPE)
+  elseif(TARGET lmcc)
+    # a target name in DEPENDS also makes the command rerun when lmcc relinks
+    set(${out_cmd} "$<TARGET_FILE:lmcc>" PARENT_SCOPE)
+    set(${out_dep} lmcc PARENT_SCOPE)
+  elseif(TARGET lmcc::lmcc)
+    get_target_property(exe lmcc::lmcc IMPORTED_LOCATION)
+    set(${out_cmd} "${exe}" PARENT_SCOPE)
+    set(${out_dep} "${exe}" PARENT_SCOPE)
+  else()
+    find_program(_LMCC_FOUND_EXE lmcc)
+    if(NOT _LMCC_FOUND_EXE)
+      message(FATAL_ERROR "lmcc_add_model: no lmcc found: set LMCC_EXECUTABLE or use find_package(lmcc)")
+    endif()
+    set(${out_cmd} "${_LMCC_FOUND_EXE}" PARENT_SCOPE)
+    set(${out_dep} "${_LMCC_FOUND_EXE}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# Same search order as lmcc itself: explicit dir, next to the executable,
+# then the source tree or install prefix this file lives in.
+function(_lmcc_find_target_file name out)
+  if(name MATCHES "/" OR name MATCHES "\\.target$")
+    get_filename_component(path "${name}" ABSOLUTE)
+    set(${out} "${path}" PARENT_SCOPE)
+    return()
+  endif()
+  set(dirs "")
+  if(LMCC_TARGETS_DIR)
+    list(APPEND dirs "${LMCC_TARGETS_DIR}")
+  endif()
+  if(DEFINED ENV{LMCC_TARGETS_DIR})
+    list(APPEND dirs "$ENV{LMCC_TARGETS_DIR}")
+  endif()
+  set(exe "${LMCC_EXECUTABLE}")
+  if(NOT exe AND TARGET lmcc::lmcc)
+    get_target_property(exe lmcc::lmcc IMPORTED_LOCATION)
+  endif()
+  if(exe)
+    get_filename_component(exe_dir "${exe}" DIRECTORY)
+    list(APPEND dirs "${exe_dir}/../share/lmcc/targets" "${exe_dir}/../targets")
+  endif()
+  list(APPEND dirs "${_LMCC_CMAKE_DIR}/../targets" "${_LMCC_CMAKE_DIR}/../../../share/lmcc/targets")
+  foreach(d IN LISTS dirs)
+    if(EXISTS "${d}/${name}.target")
+      get_filename_component(path "${d}/${name}.target" ABSOLUTE)
+      set(${out} "${path}" PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  set(${out} "" PARENT_SCOPE)
+endfunction()
+
+function(lmcc_target_info name prefix)
+  _lmcc_find_target_file("${name}" file)
+  if(NOT file OR NOT EXISTS "${file}")
+    message(FATAL_ERROR "lmcc: unknown target '${name}' (no ${name}.target found; set LMCC_TARGETS_DIR)")
+  endif()
+  set(keys CC CFLAGS LDFLAGS TRIPLE HOSTED EMULATOR STARTUP LINKER_SCRIPT)
+  foreach(key IN LISTS keys)
+    set(${prefix}_${key} "" PARENT_SCOPE)
+  endforeach()
+  set(${prefix}_HOSTED yes PARENT_SCOPE)
+  get_filename_component(file_dir "${file}" DIRECTORY)
+  file(STRINGS "${file}" lines)
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^[ \t]*([a-z_]+)[ \t]*=[ \t]*(.*)$")
+      string(TOUPPER "${CMAKE_MATCH_1}" key)
+      string(STRIP "${CMAKE_MATCH_2}" value)
+      if(key IN_LIST keys)
+        if(value AND key MATCHES "^(STARTUP|LINKER_SCRIPT)$")
+          get_filename_component(value "${value}" ABSOLUTE BASE_DIR "${file_dir}")  # relative to the file
+        endif()
+        set(${prefix}_${key} "${value}" PARENT_SCOPE)
+      endif()
+    endif()
+  endforeach()
+  set(${prefix}_FILE "${file}" PARENT_SCOPE)
+endfunction()
+
+function(lmcc_add_model app)
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "MODEL;TARGET;NAME;WEIGHTS;CTX;EMBED;THREADS;KV" "OPTIONS")
+  if(A_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "lmcc_add_model: unknown arguments: ${A_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TARGET ${app})
+    message(FATAL_ERROR "lmcc_add_model: '${app}' is not a target")
+  endif()
+  if(NOT A_MODEL OR NOT A_TARGET)
+    message(FATAL_ERROR "lmcc_add_model: MODEL and TARGET are required")
+  endif()
+  get_filename_component(model "${A_MODEL}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT EXISTS "${model}")
+    message(FATAL_ERROR "lmcc_add_model: model file not found: ${model}")
+  endif()
+  if(NOT A_NAME)
+    set(A_NAME model)
+  endif()
+  if(NOT A_NAME MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "lmcc_add_model: NAME '${A_NAME}' is not a C identifier")
+  endif()
+  get_property(langs GLOBAL PROPERTY ENABLED_LANGUAGES)
+  if(NOT A_EMBED)
+    # incbin needs the assembler; without it fall back to a C array
+    if("ASM" IN_LIST langs)
+      set(A_EMBED incbin)
+    else()
+      set(A_EMBED array)
+    endif()
+  endif()
+  if(A_EMBED STREQUAL "incbin" AND NOT "ASM" IN_LIST langs)
+    message(FATAL_ERROR "lmcc_add_model: EMBED incbin needs ASM: project(... LANGUAGES C ASM)")
+  endif()
+
+  # lmcc gets the very target file whose cflags are applied below
+  _lmcc_find_target_file("${A_TARGET}" target_file)
+  set(target_arg "${A_TARGET}")
+  if(target_file AND EXISTS "${target_file}")
+    set(target_arg "${target_file}")
+  endif()
+  set(args compile "${model}" -t "${target_arg}" --name "${A_NAME}" --embed "${A_EMBED}")
+  if(A_WEIGHTS)
+    list(APPEND args --weights "${A_WEIGHTS}")
+  endif()
+  if(A_CTX)
+    list(APPEND args --ctx "${A_CTX}")
+  endif()
+  if(A_KV)
+    list(APPEND args --kv "${A_KV}")
+  endif()
+  if(A_THREADS)
+    list(APPEND args --threads "${A_THREADS}")
+  endif()
+  list(APPEND args ${A_OPTIONS})
+
+  _lmcc_executable(cmd dep)
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/lmcc/${A_NAME}")
+  file(MAKE_DIRECTORY "${dir}")
+  # The stamp changes only when the options do, so the command reruns then.
+  set(stamp "${dir}/${A_NAME}.lmcc-options")
+  # (with the lmcc path: switching to another lmcc, even an older file, reruns too)
+  string(REPLACE ";" " " args_text "${cmd};${args}")
+  set(old "")
+  if(EXISTS "${stamp}")
+    file(READ "${stamp}" old)
+  endif()
+  if(NOT old STREQUAL "${args_text}\n")
+    file(WRITE "${stamp}" "${args_text}\n")
+  endif()
+
+  set(target_dep "")
+  set(cflags "")
+  if(target_file AND EXISTS "${target_file}")
+    set(target_dep "${target_file}")
+    lmcc_target_info("${target_file}" T)
+    separate_arguments(cflags UNIX_COMMAND "${T_CFLAGS}")
+  else()
+    message(WARNING "lmcc_add_model: target file for '${A_TARGET}' not found here; "
+                    "its cflags are not applied (lmcc may still know it)")
+  endif()
+
+  set(outputs "${dir}/${A_NAME}.h" "${dir}/${A_NAME}.c" "${dir}/${A_NAME}.weights")
+  set(sources "${dir}/${A_NAME}.c")
+  if(A_EMBED STREQUAL "incbin")
+    list(APPEND outputs "${dir}/${A_NAME}_weights.S")
+    list(APPEND sources "${dir}/${A_NAME}_weights.S")
+  elseif(A_EMBED STREQUAL "array")
+    list(APPEND outputs "${dir}/${A_NAME}_weights.c")
+    list(APPEND sources "${dir}/${A_NAME}_weights.c")
+  endif()
+
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND ${cmd} ${args} -o "${dir}"
+    DEPENDS "${model}" ${dep} "${stamp}" ${target_dep}
+    COMMENT "lmcc: compiling model ${A_NAME} (${A_TARGET}) from ${model}"
+    VERBATIM)
+
+  get_target_property(app_dir ${app} SOURCE_DIR)
+  if(NOT app_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+    # outputs of a custom command are visible to other directories only
+    # through a target of this one (Makefile generators)
+    add_custom_target(lmcc_${A_NAME}_for_${app} DEPENDS ${outputs})
+    add_dependencies(${app} lmcc_${A_NAME}_for_${app})
+    if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.18)
+      set_source_files_properties(${outputs} TARGET_DIRECTORY ${app} PROPERTIES GENERATED TRUE)
+    endif()
+  endif()
+  target_sources(${app} PRIVATE ${sources})
+  target_include_directories(${app} PRIVATE "${dir}")
+  # The target's flags (e.g. -march) are needed by the kernels in NAME.c only.
+  set(scope "")
+  if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.18)
+    set(scope TARGET_DIRECTORY ${app})   # the app may live in another directory
+  endif()
+  set_source_files_properties("${dir}/${A_NAME}.c" ${scope} PROPERTIES COMPILE_OPTIONS "${cflags}")
+  if(A_EMBED STREQUAL "incbin")
+    # .incbin is invisible to dependency scanning
+    set_source_files_properties("${dir}/${A_NAME}_weights.S" ${scope} PROPERTIES
+      OBJECT_DEPENDS "${dir}/${A_NAME}.weights")
+  endif()
+  if(A_THREADS AND A_THREADS GREATER 1)
+    if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+      # explicit: FindThreads adds nothing when libc has pthread, lmcc builds with -pthread
+      target_compile_options(${app} PRIVATE -pthread)
+      target_link_options(${app} PRIVATE -pthread)
+    else()
+      find_package(Threads REQUIRED)
+      target_link_libraries(${app} PRIVATE Threads::Threads)
+    endif()
+  endif()
+  set_property(TARGET ${app} APPEND PROPERTY LMCC_MODELS "${A_NAME}")
+  set(LMCC_${A_NAME}_DIR "${dir}" PARENT_SCOPE)
+  set(LMCC_${A_NAME}_WEIGHTS "${dir}/${A_NAME}.weights" PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,296 @@
+/* quality.c - `lmcc quality` (see quality.h). */
+#include "quality.h"
+
+#include "arch.h"
+#include "calib.h"
+#include "codegen.h"
+#include "diag.h"
+#include "interp.h"
+#include "model.h"
+#include "vocab.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define QUALITY_MAX_ARGS 128
+
+typedef struct quality_bits { double bits, elems; } quality_bits;
+
+static int quality_linear_family(ir_opcode op) {
+    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
+}
+
+/* bits of the 2-D weights the linear-family ops read, scales included, tile padding not */
+static void quality_on_graph(void *user, const struct ir_graph *g) {
+    quality_bits *b = user;
+    unsigned char *seen = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
+    if (!seen) return;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead || !quality_linear_family(n->op)) continue;
+        const ir_tensor *w = &g->tensors[n->inputs[1]];
+        if (seen[n->inputs[1]] || w->ndim != 2) continue;
+        seen[n->inputs[1]] = 1;
+        b->bits += 8.0 * (double)ir_row_bytes(w->dtype, w->shape[1]) * (double)w->shape[0];
+        b->elems += (double)w->shape[0] * (double)w->shape[1];
+    }
+    free(seen);
+}
+
+static int quality_run(char **argv) {
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        execv(argv[0], argv);
+        fprintf(stderr, "lmcc: error: %s: cannot execute: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return -1;
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static void quality_rm_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[PATH_MAX + 300];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        remove(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int quality_count(const char *opt, const char *v, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || errno || x < lo || x > hi)
+        return lmcc_error(NULL, "%s wants a number in %ld..%ld, got '%s'", opt, lo, hi, v);
+    *out = x;
+    return 0;
+}
+
+/* log-softmax of n logits into out (double) */
+static void quality_log_softmax(const float *x, int n, double *out) {
+    double m = x[0], s = 0;
+    for (int i = 1; i < n; i++) m = x[i] > m ? x[i] : m;
+    for (int i = 0; i < n; i++) s += exp((double)x[i] - m);
+    double l = m + log(s);
+    for (int i = 0; i < n; i++) out[i] = (double)x[i] - l;
+}
+
+static int quality_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int quality_argmax(const float *x, int n) {
+    int b = 0;
+    for (int i = 1; i < n; i++)
+        if (x[i] > x[b]) b = i;
+    return b;
+}
+
+int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
+    if (!build) return lmcc_error(NULL, "quality: no builder (internal)");
+    char *cargv[QUALITY_MAX_ARGS];
+    int cargc = 0, json = 0, keep = 0, verbose = 0;
+    long n_seqs = 3, len = 128, seed = 1;
+    const char *ids_path = NULL, *save_dir = NULL, *model = NULL;
+    if (argc > QUALITY_MAX_ARGS - 4) return lmcc_error(NULL, "quality: too many arguments");
+    /* compile options that take a value (so their value is not taken for MODEL) */
+    static const char *const valued[] = {"-t", "--target", "--weights", "--kv", "--ctx", "--embed", "--name",
+                                         "--act", "--threads", "--batch", "--group", "--bpw", "--quant",
+                                         "--calib", NULL};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq = strchr(a, '=');
+        size_t klen = eq && a[0] == '-' && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
+        const char *v = eq && klen < strlen(a) ? eq + 1 : NULL;
+#define QOPT(name) (strlen(name) == klen && !strncmp(a, name, klen))
+#define QVAL() (v ? v : (i + 1 < argc ? argv[++i] : NULL))
+        if (!strcmp(a, "--json")) { json = 1; continue; }
+        if (!strcmp(a, "--keep-temp")) { keep = 1; continue; }
+        if (QOPT("--ids") || QOPT("--samples") || QOPT("--len") || QOPT("--seed") || QOPT("--save-logits")) {
+            const char *val = QVAL();
+            if (!val) return lmcc_error(NULL, "option '%s' needs a value", a);
+            if (QOPT("--ids")) ids_path = val;
+            else if (QOPT("--save-logits")) save_dir = val;
+            else if (QOPT("--samples")) { if (quality_count("--samples", val, 1, 10000, &n_seqs)) return -1; }
+            else if (QOPT("--len")) { if (quality_count("--len", val, 2, 1 << 20, &len)) return -1; }
+            else if (quality_count("--seed", val, 0, LONG_MAX, &seed)) return -1;
+            continue;
+        }
+        cargv[cargc++] = argv[i];
+        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
+        int takes = 0;
+        for (int k = 0; valued[k]; k++) takes |= QOPT(valued[k]) && !v;
+        if (takes) {
+            if (i + 1 >= argc) return lmcc_error(NULL, "option '%s' needs a value", a);
+            cargv[cargc++] = argv[++i];
+        } else if (a[0] != '-' && !model) {
+            model = a;
+        }
+#undef QOPT
+#undef QVAL
+    }
+    if (!model) return lmcc_error(NULL, "usage: lmcc quality MODEL [compile options] [--ids FILE | --samples N "
+                                        "--len L --seed S] [--json]");
+
+    /* the float model: the frontend's graph as is, evaluated by the interpreter */
+    gguf_file *f = lmcc_model_open(model);
+    if (!f) return -1;
+    ir_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.kv_dtype = IR_DT_F32;
+    cfg.weights_mode = IR_WEIGHTS_KEEP;
+    cfg.ctx = (int)(len > 8 ? len : 8);
+    int rc = -1;
+    lmrt_vocab *vocab = NULL;
+    ir_graph *g = NULL;
+    lmcc_seqs seqs;
+    memset(&seqs, 0, sizeof seqs);
+    char dir[PATH_MAX] = "", err[512] = "";
+    float *lf = NULL, *lc = NULL;
+    double *pf = NULL, *pc = NULL, *kls = NULL;
+    FILE *sf = NULL, *sc = NULL;
+    if (ids_path) cfg.ctx = 1 << 16; /* any file length; the compiled model checks its own context */
+    g = lmcc_build_graph(f, model, &cfg);
+    if (!g) goto done;
+    vocab = gguf_find(f, "tokenizer.ggml.model") ? lmcc_vocab_from_gguf(f, model)
+                                                  : lmcc_vocab_placeholder(g->info.vocab_size);
+    if (!vocab) goto done;
+    g->vocab = vocab;
+    if (ids_path ? lmcc_seqs_read(g, ids_path, cfg.ctx, &seqs, err, sizeof err)
+                 : lmcc_seqs_sample(g, (int)n_seqs, (int)len, (uint64_t)seed, &seqs, err, sizeof err)) {
+        lmcc_error(ids_path ? ids_path : model, "%s", err);
+        goto done;
+    }
+
+    quality_bits bits = {0, 0};
+    lmcc_build_req req;
+    memset(&req, 0, sizeof req);
+    req.argc = cargc;
+    req.argv = cargv;
+    req.name = "model";
+    req.emit_driver = lmcc_emit_driver;
+    req.verbose = verbose;
+    req.on_graph = quality_on_graph;
+    req.on_graph_user = &bits;
+    if (build(&req, dir, sizeof dir)) { dir[0] = 0; goto done; }
+
+    int V = g->info.vocab_size, maxlen = 0, total = 0;
+    for (int s = 0; s < seqs.n; s++) {
+        total += seqs.len[s];
+        maxlen = seqs.len[s] > maxlen ? seqs.len[s] : maxlen;
+    }
+    lf = malloc((size_t)maxlen * (size_t)V * sizeof *lf);
+    lc = malloc((size_t)maxlen * (size_t)V * sizeof *lc);
+    pf = malloc((size_t)V * sizeof *pf);
+    pc = malloc((size_t)V * sizeof *pc);
+    kls = malloc((size_t)total * sizeof *kls);
+    if (!lf || !lc || !pf || !pc || !kls) { lmcc_error(NULL, "out of memory"); goto done; }
+    if (save_dir) {
+        char p1[PATH_MAX + 32], p2[PATH_MAX + 32];
+        snprintf(p1, sizeof p1, "%s/float.f32", save_dir);
+        snprintf(p2, sizeof p2, "%s/compiled.f32", save_dir);
+        sf = fopen(p1, "wb");
+        sc = fopen(p2, "wb");
+        if (!sf || !sc) { lmcc_error(save_dir, "cannot write the logits files"); goto done; }
+    }
+    double kl_sum = 0, nll_f = 0, nll_c = 0;
+    long agree = 0, npos = 0, npred = 0;
+    char prog[PATH_MAX + 16], ids_file[PATH_MAX + 16], out_file[PATH_MAX + 16];
+    snprintf(prog, sizeof prog, "%s/prog", dir);
+    snprintf(ids_file, sizeof ids_file, "%s/ids.txt", dir);
+    snprintf(out_file, sizeof out_file, "%s/logits.f32", dir);
+    for (int s = 0; s < seqs.n; s++) {
+        int L = seqs.len[s];
+        FILE *idf = fopen(ids_file, "w");
+        if (!idf) { lmcc_error(ids_file, "cannot write"); goto done; }
+        for (int i = 0; i < L; i++) fprintf(idf, "%s%d", i ? " " : "", seqs.ids[s][i]);
+        fprintf(idf, "\n");
+        fclose(idf);
+        char *pargv[] = {prog, "eval", ids_file, out_file, NULL};
+        int st = quality_run(pargv);
+        if (st != 0) { lmcc_error(NULL, "the eval program failed (exit %d)", st); goto done; }
+        FILE *lfp = fopen(out_file, "rb");
+        size_t got = lfp ? fread(lc, sizeof *lc, (size_t)L * (size_t)V, lfp) : 0;
+        if (lfp) fclose(lfp);
+        if (got != (size_t)L * (size_t)V) { lmcc_error(out_file, "short logits file"); goto done; }
+        ir_interp *it = ir_interp_new(g);
+        if (!it) { lmcc_error(model, "the interpreter cannot evaluate this model"); goto done; }
+        for (int i = 0; i < L; i++) {
+            const float *x = ir_interp_step(it, seqs.ids[s][i], i);
+            if (!x) { ir_interp_free(it); lmcc_error(model, "interpreter failed at position %d", i); goto done; }
+            memcpy(lf + (size_t)i * (size_t)V, x, (size_t)V * sizeof *x);
+        }
+        ir_interp_free(it);
+        for (int i = 0; i < L; i++) {
+            const float *a = lf + (size_t)i * (size_t)V, *b = lc + (size_t)i * (size_t)V;
+            quality_log_softmax(a, V, pf);
+            quality_log_softmax(b, V, pc);
+            double kl = 0;
+            for (int v = 0; v < V; v++) kl += exp(pf[v]) * (pf[v] - pc[v]);
+            kls[npos++] = kl;
+            kl_sum += kl;
+            agree += quality_argmax(a, V) == quality_argmax(b, V);
+            if (i + 1 < L) {
+                nll_f -= pf[seqs.ids[s][i + 1]];
+                nll_c -= pc[seqs.ids[s][i + 1]];
+                npred++;
+            }
+        }
+        if (sf && (fwrite(lf, sizeof *lf, (size_t)L * (size_t)V, sf) != (size_t)L * (size_t)V ||
+                   fwrite(lc, sizeof *lc, (size_t)L * (size_t)V, sc) != (size_t)L * (size_t)V)) {
+            lmcc_error(save_dir, "write error");
+            goto done;
+        }
+    }
+    qsort(kls, (size_t)npos, sizeof *kls, quality_cmp_double);
+    double mean_kl = kl_sum / (double)npos, p99 = kls[npos - 1 < (long)(0.99 * npos) ? npos - 1 : (long)(0.99 * npos)];
+    double top1 = 100.0 * (double)agree / (double)npos;
+    double ppl_f = npred ? exp(nll_f / (double)npred) : 0, ppl_c = npred ? exp(nll_c / (double)npred) : 0;
+    double bpw = bits.elems > 0 ? bits.bits / bits.elems : 0;
+    if (json)
+        printf("{\"model\": \"%s\", \"sequences\": %d, \"positions\": %ld, \"mean_kl\": %.6g, \"p99_kl\": %.6g, "
+               "\"top1\": %.4g, \"ppl_float\": %.6g, \"ppl_compiled\": %.6g, \"bpw\": %.4f, "
+               "\"linear_params\": %.0f}\n",
+               model, seqs.n, npos, mean_kl, p99, top1, ppl_f, ppl_c, bpw, bits.elems);
+    else
+        printf("%s: %d sequences, %ld positions\n"
+               "  KL(float || compiled)  mean %.5f  p99 %.5f\n"
+               "  top-1 agreement        %.1f%%\n"
+               "  perplexity             float %.4f  compiled %.4f\n"
+               "  linear weights         %.4f bits/weight (%.0f parameters)\n",
+               model, seqs.n, npos, mean_kl, p99, top1, ppl_f, ppl_c, bpw, bits.elems);
+    rc = 0;
+done:
+    if (sf && fclose(sf) != 0 && rc == 0) rc = lmcc_error(save_dir, "write error");
+    if (sc && fclose(sc) != 0 && rc == 0) rc = lmcc_error(save_dir, "write error");
+    if (dir[0]) {
+        if (keep) fprintf(stderr, "lmcc: kept %s\n", dir);
+        else quality_rm_dir(dir);
+    }
+    free(lf), free(lc), free(pf), free(pc), free(kls);
+    lmcc_seqs_free(&seqs);
+    ir_graph_free(g);
+    if (vocab) lmcc_vocab_free(vocab);
+    gguf_close(f);
+    return rc;
+}

@@ -1,0 +1,21 @@
+/* dtype_lmrt.c - ir dtype -> runtime-min block-format type id. */
+#include "ir.h"
+
+#include "lmrt_quant.h"
+
+int ir_dtype_lmrt_type(ir_dtype t) {
+    switch (t) {
+#define X(n, s, be, bb, gid) case IR_DT_##n: if ((gid) >= 0) return (gid); break;
+        IR_DTYPE_LIST(X)
+#undef X
+    default: break;
+    }
+    switch (t) {
+    case IR_DT_Q4_G16: return LMRT_LMCC_Q4_G16;
+    case IR_DT_Q4_G64: return LMRT_LMCC_Q4_G64;
+    case IR_DT_Q4_G128: return LMRT_LMCC_Q4_G128;
+    case IR_DT_NF4: return LMRT_LMCC_NF4;
+    case IR_DT_NF4_G64: return LMRT_LMCC_NF4_G64;
+    default: return -1;
+    }
+}

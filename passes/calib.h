@@ -1,0 +1,64 @@
+/* calib.h - calibration for the quantizers (issue 5): token sequences (sampled
+ * from the float model, or read from a file) run through the reference
+ * interpreter while a hook records the inputs of linear-family nodes.
+ *
+ * The rows of every observed input are kept (tokens x K floats, subsampled to
+ * at most max_rows): AWQ measures output error on them directly, GPTQ builds
+ * X^T X for one matrix at a time, so memory stays bounded by the rows, not by
+ * K x K per matrix. */
+#ifndef LMCC_CALIB_H
+#define LMCC_CALIB_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ir.h"
+
+typedef struct lmcc_seqs {
+    int n;      /* sequences */
+    int *len;   /* [n] */
+    int **ids;  /* [n][len[i]] */
+} lmcc_seqs;
+
+/* n sequences of len positions sampled with the interpreter from g at
+ * temperature 1, starting from BOS (the vocabulary's, else 1); deterministic
+ * in seed.  0, or -1 with err set. */
+int lmcc_seqs_sample(const ir_graph *g, int n, int len, uint64_t seed, lmcc_seqs *out, char *err, size_t errlen);
+/* path holds whitespace-separated token ids (one sequence per line), or
+ * else text, tokenized with g->vocab (BOS first) and cut into sequences of
+ * at most max_len positions. */
+int lmcc_seqs_read(const ir_graph *g, const char *path, int max_len, lmcc_seqs *out, char *err, size_t errlen);
+/* What g->cfg asks for: --calib FILE, else cfg.calib_seqs x cfg.calib_len
+ * (default 3 x 128, clamped to the context) sampled with a fixed seed. */
+int lmcc_seqs_for_calib(const ir_graph *g, lmcc_seqs *out, char *err, size_t errlen);
+void lmcc_seqs_free(lmcc_seqs *s);
+
+typedef struct lmcc_calib_act {
+    int tensor;         /* input tensor id */
+    int64_t k;          /* its width */
+    int64_t rows;       /* rows recorded */
+    float *x;           /* [rows][k] */
+    double *absmean;    /* [k] mean |x| over every token seen (AWQ) */
+    int64_t seen;       /* tokens seen */
+} lmcc_calib_act;
+
+typedef struct lmcc_calib {
+    int n;
+    lmcc_calib_act *acts;
+} lmcc_calib;
+
+/* Runs the sequences through the interpreter of g and records the values of
+ * the given tensors (each must be f32 ACT of a single dimension) at every
+ * step; keeps every stride-th token so at most max_rows rows remain.
+ * progress: a line per sequence when not NULL.  0, or -1 with err set. */
+int lmcc_calib_run(const ir_graph *g, const lmcc_seqs *s, const int *tensors, int n_tensors, int64_t max_rows,
+                   lmcc_calib *out, FILE *progress, char *err, size_t errlen);
+void lmcc_calib_free(lmcc_calib *c);
+const lmcc_calib_act *lmcc_calib_find(const lmcc_calib *c, int tensor);
+/* X^T X / rows as a k x k double matrix (malloc'd), NULL on no memory */
+double *lmcc_calib_hessian(const lmcc_calib_act *a);
+/* row cap that keeps n_tensors recordings of the given widths under the
+ * memory budget (LMCC_CALIB_MIB, default 2048 MiB) */
+int64_t lmcc_calib_max_rows(const ir_graph *g, const int *tensors, int n_tensors, int64_t tokens);
+
+#endif

@@ -1,0 +1,62 @@
+/* quant.h - the weight quantization algorithms (issue 5): they choose the
+ * quantized values; the block formats themselves are runtime-min/lmrt_quant.h's.
+ *
+ *  rtn   per block, the scale (and min) with the least squared error over a
+ *        grid of clip ratios, refined by least squares
+ *  awq   per-input-channel scales s = mean|x|^alpha folded into the float
+ *        graph before fold_norm (the pass lmcc_pass_awq), then rtn
+ *  gptq  column by column with the inverse Hessian of the calibration inputs
+ *        (passes/calib.h), the error of each column spread over the rest
+ * cfg.quant == IR_QUANT_PLAIN leaves everything to weightfmt's absmax rounding. */
+#ifndef LMCC_QUANT_H
+#define LMCC_QUANT_H
+
+#include <stdint.h>
+
+#include "ir.h"
+#include "passes.h"
+
+/* a block format the quantizers write: value = lev[q] * d (+ m when asym) */
+typedef struct lmcc_qfmt {
+    ir_dtype dt;
+    int group, block_bytes;
+    int nlev;           /* 16 or 255 */
+    int uniform;        /* lev[q] = q - zero */
+    int zero;           /* q4: 8, q8: 127 (stored as int8 q - 127), q4_1: 0 */
+    int asym;           /* q4_1: {f16 d, f16 m}, q in 0..15, value d q + m */
+    int nf4;            /* lev[q] = lmrt_nf4_value(q) */
+} lmcc_qfmt;
+
+/* 0 and *f filled if the quantizers write dtype dt, else -1 */
+int lmcc_qfmt_get(ir_dtype dt, lmcc_qfmt *f);
+
+/* one block's parameters */
+typedef struct lmcc_qparams { float d, m; } lmcc_qparams;
+
+/* least-squares-error parameters for n <= group values x, each weighted by
+ * imp (NULL: 1); the returned d and m are exactly representable in f16 */
+lmcc_qparams lmcc_qblock_fit(const lmcc_qfmt *f, const float *x, const float *imp, int n);
+int lmcc_qblock_code(const lmcc_qfmt *f, lmcc_qparams p, float x);     /* nearest q */
+float lmcc_qblock_value(const lmcc_qfmt *f, lmcc_qparams p, int q);
+/* writes one block of f->group codes (q[j] for j >= n: the zero code) */
+void lmcc_qblock_pack(const lmcc_qfmt *f, lmcc_qparams p, const int *q, int n, uint8_t *dst);
+
+/* RTN with the search above; imp: per-column weights (NULL: plain MSE) */
+void lmcc_quant_rtn_row(const lmcc_qfmt *f, const float *x, const float *imp, int64_t k, uint8_t *dst);
+
+/* GPTQ of w [rows][k] (not modified) with h = X^T X / n [k][k] into rows of
+ * ir_row_bytes(f->dt, k) bytes; damp (0.01) * mean(diag) is added to the
+ * diagonal.  0, or -1 when out of memory / the Hessian is not positive definite. */
+int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k, const double *h, double damp,
+                    uint8_t *dst);
+
+/* The target dtype of a 2-D weight under cfg (t->want_dtype, else the
+ * --weights mode), or -1 when it stays float / keeps its dtype. */
+int lmcc_quant_target(const ir_graph *g, const ir_tensor *t);
+
+/* Called by weightfmt before its own conversion: quantizes every 2-D weight
+ * whose target the quantizers write, with cfg.quant's algorithm (GPTQ
+ * calibrates first).  0, or -1 with pc->err set. */
+int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc);
+
+#endif

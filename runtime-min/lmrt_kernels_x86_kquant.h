@@ -1,0 +1,240 @@
+/* lmrt_kernels_x86_kquant.h - x86-64-v3 (AVX2/FMA) matmul-family kernels for the 4-bit variants and
+ * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q4_g64, q4_g128, q4_k, q5_k, q6_k with f32 or q8a
+ * activations.  Each 32-element sub-block decodes to 32 int8 codes in one register plus a scale and
+ * offset per 16-element half (w = d * q + m); q8a dots use maddubs/madd like ggml.  q4_g16 and nf4
+ * forward to the portable kernels.  Row split, fused epilogues and qkv are the portable loops of
+ * LMRT_SCALAR_LINEAR_ around these row dots.  Included by lmrt_kernels_x86_64_v3.h.
+ */
+#ifndef LMRT_KERNELS_X86_KQUANT_H
+#define LMRT_KERNELS_X86_KQUANT_H
+
+#include <immintrin.h>
+
+#include "lmrt_base.h"
+#include "lmrt_quant.h"
+#include "lmrt_kernels_scalar.h"
+
+#define LMRT_KQ_AI static inline __attribute__((always_inline, unused))
+
+LMRT_KQ_AI float lmrt_kq_hsum_(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* sub-block s (elements 32s .. 32s+31) of a row: codes c, scales d[2] and offsets m[2] per half */
+LMRT_KQ_AI __m256i lmrt_kq_decode_(int type, const uint8_t *row, int s, float *d, float *m) {
+    const __m256i lo4 = _mm256_set1_epi8(15);
+    if (type == LMRT_GGML_Q4_1) {
+        const uint8_t *b = row + (size_t)s * 20;
+        __m128i v = _mm_loadu_si128((const __m128i *)(b + 4));
+        d[0] = d[1] = lmrt_load_f16le(b);
+        m[0] = m[1] = lmrt_load_f16le(b + 2);
+        __m256i c = _mm256_set_m128i(_mm_srli_epi16(v, 4), v);
+        return _mm256_and_si256(c, lo4);
+    }
+    if (type == LMRT_GGML_Q4_K || type == LMRT_GGML_Q5_K) {
+        int q5 = type == LMRT_GGML_Q5_K, j = s % 8;
+        const uint8_t *b = row + (size_t)(s / 8) * (q5 ? 176 : 144);
+        uint8_t sc, mn;
+        lmrt_get_scale_min_k4(j, b + 4, &sc, &mn);
+        d[0] = d[1] = lmrt_load_f16le(b) * (float)sc;
+        m[0] = m[1] = -(lmrt_load_f16le(b + 2) * (float)mn);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(b + (q5 ? 48 : 16) + 32 * (j / 2)));
+        __m256i c = _mm256_and_si256(j & 1 ? _mm256_srli_epi16(v, 4) : v, lo4);
+        if (q5) {
+            __m256i bit = _mm256_set1_epi8((char)(1 << j));
+            __m256i h = _mm256_loadu_si256((const __m256i *)(b + 16));
+            h = _mm256_cmpeq_epi8(_mm256_and_si256(h, bit), bit);
+            c = _mm256_or_si256(c, _mm256_and_si256(h, _mm256_set1_epi8(16)));
+        }
+        return c;
+    }
+    if (type == LMRT_GGML_Q6_K) {
+        const uint8_t *b = row + (size_t)(s / 8) * 210;
+        int o = 32 * (s % 8), n = o / 128, k = (o % 128) / 32;
+        float dd = lmrt_load_f16le(b + 208);
+        d[0] = dd * (float)(int8_t)b[192 + 8 * n + 2 * k];
+        d[1] = dd * (float)(int8_t)b[192 + 8 * n + 2 * k + 1];
+        m[0] = m[1] = 0.0f;
+        __m256i ql = _mm256_loadu_si256((const __m256i *)(b + 64 * n + 32 * (k & 1)));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * n));
+        __m256i lo = _mm256_and_si256(k >= 2 ? _mm256_srli_epi16(ql, 4) : ql, lo4);
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), _mm256_set1_epi8(3));
+        return _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), _mm256_set1_epi8(32));
+    }
+    /* q4 groups of 64/128: the 32 elements sit in one nibble half of 32 consecutive bytes */
+    int G = lmrt_q4g_group(type), h = G / 2, e = 32 * s, o = e % G;
+    const uint8_t *b = row + (size_t)(e / G) * (size_t)(2 + h);
+    d[0] = d[1] = lmrt_load_f16le(b);
+    m[0] = m[1] = 0.0f;
+    __m256i v = _mm256_loadu_si256((const __m256i *)(b + 2 + o % h));
+    __m256i c = _mm256_and_si256(o >= h ? _mm256_srli_epi16(v, 4) : v, lo4);
+    return _mm256_sub_epi8(c, _mm256_set1_epi8(8));
+}
+
+LMRT_KQ_AI float lmrt_kq_dot_q8a_(int type, const void *W, int r, int K, const void *xv) {
+    const uint8_t *row = lmrt_q4x_row_(type, W, r, K), *a = (const uint8_t *)xv;
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    int nsb = (K + 31) / 32;
+    for (int s = 0; s < nsb; s++, a += LMRT_Q8A_BYTES) {
+        float d[2], m[2], dx;
+        __m256i c = lmrt_kq_decode_(type, row, s, d, m);
+        __m256i x = _mm256_loadu_si256((const __m256i *)(a + 4));
+        lmrt_memcpy(&dx, a, sizeof dx);
+        /* |c| * sign(x, c): maddubs needs an unsigned left operand */
+        __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(c, c), _mm256_sign_epi8(x, c)), ones16);
+        __m256 dv = _mm256_set_m128(_mm_set1_ps(d[1] * dx), _mm_set1_ps(d[0] * dx));
+        acc = _mm256_fmadd_ps(dv, _mm256_cvtepi32_ps(p), acc);
+        if (m[0] != 0.0f || m[1] != 0.0f) {
+            __m256i xs = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, x), ones16);
+            __m256 mv = _mm256_set_m128(_mm_set1_ps(m[1] * dx), _mm_set1_ps(m[0] * dx));
+            acc = _mm256_fmadd_ps(mv, _mm256_cvtepi32_ps(xs), acc);
+        }
+    }
+    return lmrt_kq_hsum_(acc);
+}
+
+LMRT_KQ_AI float lmrt_kq_dot_f32_(int type, const void *W, int r, int K, const void *xv) {
+    const uint8_t *row = lmrt_q4x_row_(type, W, r, K);
+    const float *x = (const float *)xv;
+    __m256 acc = _mm256_setzero_ps();
+    int full = K / 32;
+    for (int s = 0; s < full; s++) {
+        float d[2], m[2];
+        __m256i c = lmrt_kq_decode_(type, row, s, d, m);
+        const float *xb = x + 32 * s;
+        __m128i c0 = _mm256_castsi256_si128(c), c1 = _mm256_extracti128_si256(c, 1);
+        for (int hh = 0; hh < 2; hh++) {
+            __m128i ch = hh ? c1 : c0;
+            __m256 x0 = _mm256_loadu_ps(xb + 16 * hh), x1 = _mm256_loadu_ps(xb + 16 * hh + 8);
+            __m256 w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(ch));
+            __m256 w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(ch, 8)));
+            __m256 t = _mm256_fmadd_ps(w1, x1, _mm256_mul_ps(w0, x0));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d[hh]), t, acc);
+            if (m[hh] != 0.0f) acc = _mm256_fmadd_ps(_mm256_set1_ps(m[hh]), _mm256_add_ps(x0, x1), acc);
+        }
+    }
+    float s = lmrt_kq_hsum_(acc);
+    for (int u = 2 * full; 16 * u < K; u++) { /* partial tail (padded rows) */
+        float w[16];
+        lmrt_q4x_unit_f_(type, row, u, w);
+        int len = K - 16 * u < 16 ? K - 16 * u : 16;
+        for (int i = 0; i < len; i++) s += w[i] * x[16 * u + i];
+    }
+    return s;
+}
+
+#define LMRT_KQ_FMT_(W_, TYPE_)                                                                             \
+    LMRT_INLINE float lmrt_scalar_dot_x86_##W_##_f32_(const void *W, int r, int K, int R, const void *x) {   \
+        (void)R;                                                                                           \
+        return lmrt_kq_dot_f32_(TYPE_, W, r, K, x);                                                        \
+    }                                                                                                      \
+    LMRT_INLINE float lmrt_scalar_dot_x86_##W_##_q8a_(const void *W, int r, int K, int R, const void *x) {   \
+        (void)R;                                                                                           \
+        return lmrt_kq_dot_q8a_(TYPE_, W, r, K, x);                                                        \
+    }                                                                                                      \
+    LMRT_SCALAR_LINEAR_(x86_##W_, f32)                                                                     \
+    LMRT_SCALAR_LINEAR_(x86_##W_, q8a)
+
+LMRT_KQ_FMT_(q4_1, LMRT_GGML_Q4_1)
+LMRT_KQ_FMT_(q4_g64, LMRT_LMCC_Q4_G64)
+LMRT_KQ_FMT_(q4_g128, LMRT_LMCC_Q4_G128)
+LMRT_KQ_FMT_(q4_k, LMRT_GGML_Q4_K)
+LMRT_KQ_FMT_(q5_k, LMRT_GGML_Q5_K)
+LMRT_KQ_FMT_(q6_k, LMRT_GGML_Q6_K)
+
+#define lmrt_k_embed_q4_1 lmrt_scalar_embed_q4_1
+#define lmrt_k_matmul_q4_1_f32 lmrt_scalar_matmul_x86_q4_1_f32
+#define lmrt_k_matmul_add_q4_1_f32 lmrt_scalar_matmul_add_x86_q4_1_f32
+#define lmrt_k_matmul_swiglu_q4_1_f32 lmrt_scalar_matmul_swiglu_x86_q4_1_f32
+#define lmrt_k_qkv_q4_1_f32_f32 lmrt_scalar_qkv_x86_q4_1_f32_f32
+#define lmrt_k_qkv_q4_1_f32_f16 lmrt_scalar_qkv_x86_q4_1_f32_f16
+#define lmrt_k_matmul_q4_1_q8a lmrt_scalar_matmul_x86_q4_1_q8a
+#define lmrt_k_matmul_add_q4_1_q8a lmrt_scalar_matmul_add_x86_q4_1_q8a
+#define lmrt_k_matmul_swiglu_q4_1_q8a lmrt_scalar_matmul_swiglu_x86_q4_1_q8a
+#define lmrt_k_qkv_q4_1_q8a_f32 lmrt_scalar_qkv_x86_q4_1_q8a_f32
+#define lmrt_k_qkv_q4_1_q8a_f16 lmrt_scalar_qkv_x86_q4_1_q8a_f16
+#define lmrt_k_embed_q4_g16 lmrt_scalar_embed_q4_g16
+#define lmrt_k_matmul_q4_g16_f32 lmrt_scalar_matmul_q4_g16_f32
+#define lmrt_k_matmul_add_q4_g16_f32 lmrt_scalar_matmul_add_q4_g16_f32
+#define lmrt_k_matmul_swiglu_q4_g16_f32 lmrt_scalar_matmul_swiglu_q4_g16_f32
+#define lmrt_k_qkv_q4_g16_f32_f32 lmrt_scalar_qkv_q4_g16_f32_f32
+#define lmrt_k_qkv_q4_g16_f32_f16 lmrt_scalar_qkv_q4_g16_f32_f16
+#define lmrt_k_matmul_q4_g16_q8a lmrt_scalar_matmul_q4_g16_q8a
+#define lmrt_k_matmul_add_q4_g16_q8a lmrt_scalar_matmul_add_q4_g16_q8a
+#define lmrt_k_matmul_swiglu_q4_g16_q8a lmrt_scalar_matmul_swiglu_q4_g16_q8a
+#define lmrt_k_qkv_q4_g16_q8a_f32 lmrt_scalar_qkv_q4_g16_q8a_f32
+#define lmrt_k_qkv_q4_g16_q8a_f16 lmrt_scalar_qkv_q4_g16_q8a_f16
+#define lmrt_k_embed_q4_g64 lmrt_scalar_embed_q4_g64
+#define lmrt_k_matmul_q4_g64_f32 lmrt_scalar_matmul_x86_q4_g64_f32
+#define lmrt_k_matmul_add_q4_g64_f32 lmrt_scalar_matmul_add_x86_q4_g64_f32
+#define lmrt_k_matmul_swiglu_q4_g64_f32 lmrt_scalar_matmul_swiglu_x86_q4_g64_f32
+#define lmrt_k_qkv_q4_g64_f32_f32 lmrt_scalar_qkv_x86_q4_g64_f32_f32
+#define lmrt_k_qkv_q4_g64_f32_f16 lmrt_scalar_qkv_x86_q4_g64_f32_f16
+#define lmrt_k_matmul_q4_g64_q8a lmrt_scalar_matmul_x86_q4_g64_q8a
+#define lmrt_k_matmul_add_q4_g64_q8a lmrt_scalar_matmul_add_x86_q4_g64_q8a
+#define lmrt_k_matmul_swiglu_q4_g64_q8a lmrt_scalar_matmul_swiglu_x86_q4_g64_q8a
+#define lmrt_k_qkv_q4_g64_q8a_f32 lmrt_scalar_qkv_x86_q4_g64_q8a_f32
+#define lmrt_k_qkv_q4_g64_q8a_f16 lmrt_scalar_qkv_x86_q4_g64_q8a_f16
+#define lmrt_k_embed_q4_g128 lmrt_scalar_embed_q4_g128
+#define lmrt_k_matmul_q4_g128_f32 lmrt_scalar_matmul_x86_q4_g128_f32
+#define lmrt_k_matmul_add_q4_g128_f32 lmrt_scalar_matmul_add_x86_q4_g128_f32
+#define lmrt_k_matmul_swiglu_q4_g128_f32 lmrt_scalar_matmul_swiglu_x86_q4_g128_f32
+#define lmrt_k_qkv_q4_g128_f32_f32 lmrt_scalar_qkv_x86_q4_g128_f32_f32
+#define lmrt_k_qkv_q4_g128_f32_f16 lmrt_scalar_qkv_x86_q4_g128_f32_f16
+#define lmrt_k_matmul_q4_g128_q8a lmrt_scalar_matmul_x86_q4_g128_q8a
+#define lmrt_k_matmul_add_q4_g128_q8a lmrt_scalar_matmul_add_x86_q4_g128_q8a
+#define lmrt_k_matmul_swiglu_q4_g128_q8a lmrt_scalar_matmul_swiglu_x86_q4_g128_q8a
+#define lmrt_k_qkv_q4_g128_q8a_f32 lmrt_scalar_qkv_x86_q4_g128_q8a_f32
+#define lmrt_k_qkv_q4_g128_q8a_f16 lmrt_scalar_qkv_x86_q4_g128_q8a_f16
+#define lmrt_k_embed_nf4 lmrt_scalar_embed_nf4
+#define lmrt_k_matmul_nf4_f32 lmrt_scalar_matmul_nf4_f32
+#define lmrt_k_matmul_add_nf4_f32 lmrt_scalar_matmul_add_nf4_f32
+#define lmrt_k_matmul_swiglu_nf4_f32 lmrt_scalar_matmul_swiglu_nf4_f32
+#define lmrt_k_qkv_nf4_f32_f32 lmrt_scalar_qkv_nf4_f32_f32
+#define lmrt_k_qkv_nf4_f32_f16 lmrt_scalar_qkv_nf4_f32_f16
+#define lmrt_k_embed_nf4_g64 lmrt_scalar_embed_nf4_g64
+#define lmrt_k_matmul_nf4_g64_f32 lmrt_scalar_matmul_nf4_g64_f32
+#define lmrt_k_matmul_add_nf4_g64_f32 lmrt_scalar_matmul_add_nf4_g64_f32
+#define lmrt_k_matmul_swiglu_nf4_g64_f32 lmrt_scalar_matmul_swiglu_nf4_g64_f32
+#define lmrt_k_qkv_nf4_g64_f32_f32 lmrt_scalar_qkv_nf4_g64_f32_f32
+#define lmrt_k_qkv_nf4_g64_f32_f16 lmrt_scalar_qkv_nf4_g64_f32_f16
+#define lmrt_k_embed_q4_k lmrt_scalar_embed_q4_k
+#define lmrt_k_matmul_q4_k_f32 lmrt_scalar_matmul_x86_q4_k_f32
+#define lmrt_k_matmul_add_q4_k_f32 lmrt_scalar_matmul_add_x86_q4_k_f32
+#define lmrt_k_matmul_swiglu_q4_k_f32 lmrt_scalar_matmul_swiglu_x86_q4_k_f32
+#define lmrt_k_qkv_q4_k_f32_f32 lmrt_scalar_qkv_x86_q4_k_f32_f32
+#define lmrt_k_qkv_q4_k_f32_f16 lmrt_scalar_qkv_x86_q4_k_f32_f16
+#define lmrt_k_matmul_q4_k_q8a lmrt_scalar_matmul_x86_q4_k_q8a
+#define lmrt_k_matmul_add_q4_k_q8a lmrt_scalar_matmul_add_x86_q4_k_q8a
+#define lmrt_k_matmul_swiglu_q4_k_q8a lmrt_scalar_matmul_swiglu_x86_q4_k_q8a
+#define lmrt_k_qkv_q4_k_q8a_f32 lmrt_scalar_qkv_x86_q4_k_q8a_f32
+#define lmrt_k_qkv_q4_k_q8a_f16 lmrt_scalar_qkv_x86_q4_k_q8a_f16
+#define lmrt_k_embed_q5_k lmrt_scalar_embed_q5_k
+#define lmrt_k_matmul_q5_k_f32 lmrt_scalar_matmul_x86_q5_k_f32
+#define lmrt_k_matmul_add_q5_k_f32 lmrt_scalar_matmul_add_x86_q5_k_f32
+#define lmrt_k_matmul_swiglu_q5_k_f32 lmrt_scalar_matmul_swiglu_x86_q5_k_f32
+#define lmrt_k_qkv_q5_k_f32_f32 lmrt_scalar_qkv_x86_q5_k_f32_f32
+#define lmrt_k_qkv_q5_k_f32_f16 lmrt_scalar_qkv_x86_q5_k_f32_f16
+#define lmrt_k_matmul_q5_k_q8a lmrt_scalar_matmul_x86_q5_k_q8a
+#define lmrt_k_matmul_add_q5_k_q8a lmrt_scalar_matmul_add_x86_q5_k_q8a
+#define lmrt_k_matmul_swiglu_q5_k_q8a lmrt_scalar_matmul_swiglu_x86_q5_k_q8a
+#define lmrt_k_qkv_q5_k_q8a_f32 lmrt_scalar_qkv_x86_q5_k_q8a_f32
+#define lmrt_k_qkv_q5_k_q8a_f16 lmrt_scalar_qkv_x86_q5_k_q8a_f16
+#define lmrt_k_embed_q6_k lmrt_scalar_embed_q6_k
+#define lmrt_k_matmul_q6_k_f32 lmrt_scalar_matmul_x86_q6_k_f32
+#define lmrt_k_matmul_add_q6_k_f32 lmrt_scalar_matmul_add_x86_q6_k_f32
+#define lmrt_k_matmul_swiglu_q6_k_f32 lmrt_scalar_matmul_swiglu_x86_q6_k_f32
+#define lmrt_k_qkv_q6_k_f32_f32 lmrt_scalar_qkv_x86_q6_k_f32_f32
+#define lmrt_k_qkv_q6_k_f32_f16 lmrt_scalar_qkv_x86_q6_k_f32_f16
+#define lmrt_k_matmul_q6_k_q8a lmrt_scalar_matmul_x86_q6_k_q8a
+#define lmrt_k_matmul_add_q6_k_q8a lmrt_scalar_matmul_add_x86_q6_k_q8a
+#define lmrt_k_matmul_swiglu_q6_k_q8a lmrt_scalar_matmul_swiglu_x86_q6_k_q8a
+#define lmrt_k_qkv_q6_k_q8a_f32 lmrt_scalar_qkv_x86_q6_k_q8a_f32
+#define lmrt_k_qkv_q6_k_q8a_f16 lmrt_scalar_qkv_x86_q6_k_q8a_f16
+
+#endif
