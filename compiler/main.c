@@ -41,7 +41,7 @@
 /* fusion + int8 activations: on once codegen speaks the v2 kernel contract */
 #define LMCC_FUSE_DEFAULT 1
 /* the quantization algorithm with the lowest KL in `lmcc quality` (README table) */
-#define LMCC_QUANT_DEFAULT_NAME "rtn"
+#define LMCC_QUANT_DEFAULT_NAME "auto"
 
 static const char usage_text[] =
     "usage: lmcc COMMAND [options]\n"
@@ -77,7 +77,8 @@ static const char usage_text[] =
     "  --threads N         worker threads compiled in (default 1: no threading code at all)\n"
     "  --batch N           tokens per forward chunk for prompts (default: the target's)\n"
     "  --no-fuse           skip the fusion passes (debugging)\n"
-    "  --quant M           plain | rtn | awq | gptq: how q8/q4 values are chosen (default " LMCC_QUANT_DEFAULT_NAME ")\n"
+    "  --quant M           plain | rtn | awq | gptq | auto: how quantized values are chosen (default auto:\n"
+    "                      gptq up to 50M weights, rtn above; plain = llama.cpp's absmax rounding)\n"
     "  --calib FILE        calibration for awq/gptq: token ids (a sequence per line) or text\n"
     "                      (default: 3 x 128 tokens sampled from the float model)\n"
     "  -v                  print what the passes did (planned arena vs naive sum, ...)\n"
@@ -88,7 +89,7 @@ static const char usage_text[] =
     "  --budget-ram N      fail unless NAME_ARENA_BYTES <= N (K/M/G suffixes)\n"
     "  --budget-flash N    fail unless NAME.weights + code bytes <= N (needs the target cc)\n"
     "\n"
-    "Model files: GGUF v2/v3, llama2.c .bin checkpoints.\n";
+    "Model files: GGUF v2/v3 (also zstd-compressed, MODEL.gguf.zst), llama2.c .bin checkpoints.\n";
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -369,12 +370,12 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
     }
     cfg.act_q8 = cfg.act_q8 && LMCC_FUSE_DEFAULT;
     {
-        static const char *qn[] = {"plain", "rtn", "awq", "gptq"}; /* indexed by IR_QUANT_* */
+        static const char *qn[] = {"plain", "rtn", "awq", "gptq", "auto"}; /* indexed by IR_QUANT_* */
         const char *q = o->quant ? o->quant : LMCC_QUANT_DEFAULT_NAME;
         cfg.quant = -1;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             if (!strcmp(q, qn[i])) cfg.quant = i;
-        if (cfg.quant < 0) return lmcc_error(o->model, "unknown --quant '%s' (use plain, rtn, awq or gptq)", q);
+        if (cfg.quant < 0) return lmcc_error(o->model, "unknown --quant '%s' (use plain, rtn, awq, gptq or auto)", q);
         cfg.calib_path = o->calib;
     }
     cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
@@ -615,6 +616,7 @@ int lmcc_build_program(const lmcc_build_req *req, char *dir_out, size_t cap) {
     memset(&o, 0, sizeof o);
     o.cmd = "compile";
     if (parse_opts(argc, argv, &o)) return lmcc_error(NULL, "bad compile options for bench");
+    o.cmd = "build"; /* not `compile`: the program is built anyway, no separate code-size build */
     o.verbose = o.verbose || req->verbose;
     lmcc_target t;
     int embed = LMCC_EMBED_INCBIN;

@@ -98,7 +98,7 @@ int lmcc_stage_check_build(const lmcc_target *t, const char *stage, const char *
                                                    "%s is not installed", t->cc);
         if (weights + text + data > c->budget_flash)
             return lmcc_error(c->model, "needs %lld bytes of flash (weights %lld + code %lld), budget is %lld "
-                                        "(hint: --weights q4, --embed external)", weights + text + data, weights,
+                                        "(hint: --weights q4, a smaller model)", weights + text + data, weights,
                               text + data, c->budget_flash);
     }
     return 0;

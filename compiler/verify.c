@@ -104,7 +104,7 @@ again:;
             if (bad++ == 0)
                 lmcc_error(NULL, "%s:%u:%u: %s (emitted code failed --verify for target %s)", where, line, col,
                            clang_getCString(msg), t->name);
-            else if (bad <= 10)
+            else if (bad <= 4)
                 fprintf(stderr, "lmcc: note: also %s:%u:%u: %s\n", where, line, col, clang_getCString(msg));
             clang_disposeString(fname);
             clang_disposeString(msg);

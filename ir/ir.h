@@ -225,7 +225,8 @@ typedef struct ir_config {
     int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: 3 x 128) */
 } ir_config;
 
-enum { IR_QUANT_PLAIN, IR_QUANT_RTN, IR_QUANT_AWQ, IR_QUANT_GPTQ };
+/* AUTO: gptq up to 50M weights in 2-D tensors (its calibration runs the interpreter), rtn above */
+enum { IR_QUANT_PLAIN, IR_QUANT_RTN, IR_QUANT_AWQ, IR_QUANT_GPTQ, IR_QUANT_AUTO };
 
 enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP,
        /* 4-bit variants (issue 5): q4_1, symmetric q4 with group 16/64/128, nf4 (group 32/64) */

@@ -28,6 +28,7 @@ typedef int (*lmcc_pass_fn)(ir_graph *g, lmcc_pass_ctx *pc);
     X(fuse_ffn,  "fuse_ffn",  "gate/up linears + swiglu -> linear_swiglu (--fuse)")        \
     X(fuse_residual, "fuse_residual", "add(r, linear) -> linear_add (--fuse)")            \
     X(kvlayout,  "kvlayout",  "size the per-layer KV caches by --ctx and --kv")         \
+    X(mixprec,   "mixprec",   "--bpw B: a format per linear weight by measured KL sensitivity")    \
     X(weightfmt, "weightfmt", "convert weights to --weights f32|f16|q8|q4|keep")        \
     X(actquant,  "actquant",  "quantize linear inputs to q8a for q8_0/q4_0 weights (--act q8)") \
     X(tile,      "tile",      "repack q4_0/q8_0 linear weights into the target's R-row tiles") \

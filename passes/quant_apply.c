@@ -55,6 +55,13 @@ static float *qa_dequant(const ir_tensor *t, int64_t rows, int64_t k) {
 int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     FILE *log = pc->log ? pc->log : stderr;
     int gptq = g->cfg.quant == IR_QUANT_GPTQ;
+    if (g->cfg.quant == IR_QUANT_AUTO) {
+        double n = 0;
+        for (int i = 0; i < g->n_tensors; i++)
+            if (!g->tensors[i].dead && g->tensors[i].kind == IR_KIND_WEIGHT && g->tensors[i].ndim == 2)
+                n += (double)ir_tensor_elems(&g->tensors[i]);
+        gptq = n <= 50e6;
+    }
     int *input = malloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1) * sizeof *input);
     int *acts = malloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1) * sizeof *acts);
     int n_acts = 0, rc = -1;

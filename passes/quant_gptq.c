@@ -10,19 +10,32 @@
 
 #define GPTQ_TILE 16 /* rows sharing one pass over the factor */
 
+/* restrict: without it gcc -O2 does not vectorize these (it would need alias checks) */
+static void gptq_axpy(float *restrict y, const float *restrict x, float a, int64_t n) {
+    for (int64_t j = 0; j < n; j++) y[j] -= a * x[j];
+}
+static void gptq_axpy_d(double *restrict y, const double *restrict x, double a, int64_t n) {
+    for (int64_t j = 0; j < n; j++) y[j] += a * x[j];
+}
+static double gptq_dot(const double *restrict a, const double *restrict b, int64_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) s0 += a[j] * b[j], s1 += a[j + 1] * b[j + 1], s2 += a[j + 2] * b[j + 2], s3 += a[j + 3] * b[j + 3];
+    for (; j < n; j++) s0 += a[j] * b[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* U upper with U^T U = H^-1, as U = R^-1 where H = R R^T, R upper (a
  * Cholesky in reversed order).  h is overwritten.  0, or -1 if not PD. */
 static int gptq_inv_factor(double *h, int64_t k, float *u) {
     for (int64_t i = k - 1; i >= 0; i--) {
         double *ri = h + i * k;
-        double s = ri[i];
-        for (int64_t j = i + 1; j < k; j++) s -= ri[j] * ri[j];
+        double s = ri[i] - gptq_dot(ri + i + 1, ri + i + 1, k - i - 1);
         if (!(s > 0)) return -1;
         ri[i] = sqrt(s);
         for (int64_t r = 0; r < i; r++) {
-            double *rr = h + r * k, v = rr[i];
-            for (int64_t j = i + 1; j < k; j++) v -= rr[j] * ri[j];
-            rr[i] = v / ri[i];
+            double *rr = h + r * k;
+            rr[i] = (rr[i] - gptq_dot(rr + i + 1, ri + i + 1, k - i - 1)) / ri[i];
         }
     }
     /* rows of R^-1 from the bottom: U_i = (e_i - sum_{l>i} R_il U_l) / R_ii */
@@ -32,9 +45,7 @@ static int gptq_inv_factor(double *h, int64_t k, float *u) {
         const double *ri = h + i * k;
         memset(acc, 0, (size_t)k * sizeof *acc);
         for (int64_t l = i + 1; l < k; l++) {
-            double a = ri[l];
-            const double *ul = ud + l * k;
-            for (int64_t j = l; j < k; j++) acc[j] += a * ul[j];
+            gptq_axpy_d(acc + l, ud + l * k + l, ri[l], k - l);
         }
         double *ui = ud + i * k;
         for (int64_t j = 0; j < i; j++) ui[j] = 0;
@@ -88,7 +99,7 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
                 int c = lmcc_qblock_code(f, p, wr[i]);
                 q[(int64_t)r * nb * G + i] = c;
                 float e = (wr[i] - lmcc_qblock_value(f, p, c)) * dinv;
-                for (int64_t j = i + 1; j < k; j++) wr[j] -= e * ui[j];
+                gptq_axpy(wr + i + 1, ui + i + 1, e, k - i - 1);
             }
         }
         for (int r = 0; r < nr; r++)

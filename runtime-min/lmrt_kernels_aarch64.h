@@ -25,6 +25,9 @@
 #define LMRT_A64_TB 4       /* tokens sharing one unpacked weight quad */
 #define LMRT_A64_QKV_HD 256 /* widest head of the vector qkv path */
 #define LMRT_A64_CHUNK 8    /* tokens per swiglu / qkv row-driver call */
+/* register arrays (acc[], w[]) stay in registers only when their loops have constant trip
+ * counts after inlining: the drivers below are forced inline with constant arguments */
+#define LMRT_A64_AI static inline __attribute__((always_inline, unused))
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -69,7 +72,7 @@ LMRT_INLINE void lmrt_a64_q4_unpack_(const uint8_t *qs, int8x16_t *lo, int8x16_t
 /* ---- q4_0t / q8_0t x q8a: integer dots of one 4-row quad ---------------- */
 
 /* w[2i], w[2i+1]: elements 0..15 and 16..31 of quad row i */
-LMRT_INLINE void lmrt_a64_load_quad_(int q4, const uint8_t *payload, int8x16_t *w) {
+LMRT_A64_AI void lmrt_a64_load_quad_(int q4, const uint8_t *payload, int8x16_t *w) {
     for (int i = 0; i < 4; i++) {
         if (q4) lmrt_a64_q4_unpack_(payload + 16 * i, &w[2 * i], &w[2 * i + 1]);
         else {
@@ -80,7 +83,7 @@ LMRT_INLINE void lmrt_a64_load_quad_(int q4, const uint8_t *payload, int8x16_t *
 }
 
 /* lane i = sum_j w_i[j] a[j] over one 32-element block */
-LMRT_INLINE int32x4_t lmrt_a64_idot4_(const int8x16_t *w, int8x16_t a0, int8x16_t a1) {
+LMRT_A64_AI int32x4_t lmrt_a64_idot4_(const int8x16_t *w, int8x16_t a0, int8x16_t a1) {
     int32x4_t r[4];
     for (int i = 0; i < 4; i++) {
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -105,7 +108,7 @@ LMRT_INLINE int8x16_t lmrt_a64_zip2_(int8x16_t a, int8x16_t b) {
 
 /* SMMLA: wp[4p + c] = 8-byte chunk c of quad rows (2p, 2p+1); two tokens (a, b) at once.
  * *s0 / *s1: the 4 row sums of token a / b. */
-LMRT_INLINE void lmrt_a64_mmla_pairs_(const int8x16_t *w, int8x16_t *wp) {
+LMRT_A64_AI void lmrt_a64_mmla_pairs_(const int8x16_t *w, int8x16_t *wp) {
     for (int p = 0; p < 2; p++) {
         const int8x16_t *r0 = w + 4 * p, *r1 = w + 4 * p + 2;
         wp[4 * p + 0] = lmrt_a64_zip1_(r0[0], r1[0]);
@@ -115,7 +118,7 @@ LMRT_INLINE void lmrt_a64_mmla_pairs_(const int8x16_t *w, int8x16_t *wp) {
     }
 }
 
-LMRT_INLINE void lmrt_a64_idot4x2_(const int8x16_t *wp, int8x16_t a0, int8x16_t a1, int8x16_t b0, int8x16_t b1,
+LMRT_A64_AI void lmrt_a64_idot4x2_(const int8x16_t *wp, int8x16_t a0, int8x16_t a1, int8x16_t b0, int8x16_t b1,
                                    int32x4_t *s0, int32x4_t *s1) {
     int8x16_t x0 = lmrt_a64_zip1_(a0, b0), x1 = lmrt_a64_zip2_(a0, b0);
     int8x16_t x2 = lmrt_a64_zip1_(a1, b1), x3 = lmrt_a64_zip2_(a1, b1);
@@ -142,10 +145,48 @@ LMRT_INLINE void lmrt_a64_put_(float *y, int ldy, int t, int r, int ra, int rb, 
     y[o] = res ? v + res[o] : v;
 }
 
-LMRT_INLINE void lmrt_a64_tiled_q8a_rows_(int type, float *y, int ldy, const void *W, const void *x, int n, int K,
+/* one 4-row quad (rows i0..i0+3 of the group at G) x nt tokens over all nb blocks: v[4t + i] */
+LMRT_A64_AI void lmrt_a64_quad_q8a_(int q4, int nt, float *v, const uint8_t *G, int i0, int R, int P, int nb,
+                                    const uint8_t *xt, size_t xs) {
+    size_t tb = (size_t)R * (size_t)(2 + P);
+    float32x4_t acc[LMRT_A64_TB];
+    for (int t = 0; t < LMRT_A64_TB; t++) acc[t] = vdupq_n_f32(0.0f);
+    const uint8_t *T = G;
+    for (int b = 0; b < nb; b++, T += tb) {
+        int8x16_t w[8];
+        lmrt_a64_load_quad_(q4, T + 2 * R + (size_t)i0 * (size_t)P, w);
+        float32x4_t sw = lmrt_a64_ld_f16x4_(T + 2 * i0);
+        const uint8_t *a = xt + (size_t)b * LMRT_Q8A_BYTES;
+#if defined(__ARM_FEATURE_MATMUL_INT8)
+        if (nt >= 2) {
+            int8x16_t wp[8];
+            lmrt_a64_mmla_pairs_(w, wp);
+            for (int t = 0; t + 2 <= nt; t += 2) {
+                const uint8_t *a0 = a + (size_t)t * xs, *a1 = a0 + xs;
+                int32x4_t s0, s1;
+                lmrt_a64_idot4x2_(wp, vld1q_s8((const int8_t *)(a0 + 4)), vld1q_s8((const int8_t *)(a0 + 20)),
+                                  vld1q_s8((const int8_t *)(a1 + 4)), vld1q_s8((const int8_t *)(a1 + 20)), &s0, &s1);
+                acc[t] = lmrt_a64_muladd_(acc[t], vmulq_f32(sw, vdupq_n_f32(lmrt_a64_q8a_d_(a0))), vcvtq_f32_s32(s0));
+                acc[t + 1] = lmrt_a64_muladd_(acc[t + 1], vmulq_f32(sw, vdupq_n_f32(lmrt_a64_q8a_d_(a1))), vcvtq_f32_s32(s1));
+            }
+        }
+        for (int t = nt / 2 * 2; t < nt; t++) {
+#else
+        for (int t = 0; t < nt; t++) {
+#endif
+            const uint8_t *at = a + (size_t)t * xs;
+            int32x4_t s = lmrt_a64_idot4_(w, vld1q_s8((const int8_t *)(at + 4)), vld1q_s8((const int8_t *)(at + 20)));
+            /* (d_w * d_a) * isum, then add: lmrt_scalar_dot_tiled_q8a_'s order */
+            acc[t] = lmrt_a64_muladd_(acc[t], vmulq_f32(sw, vdupq_n_f32(lmrt_a64_q8a_d_(at))), vcvtq_f32_s32(s));
+        }
+    }
+    for (int t = 0; t < nt; t++) vst1q_f32(v + 4 * t, acc[t]);
+}
+
+LMRT_A64_AI void lmrt_a64_tiled_q8a_rows_(int type, float *y, int ldy, const void *W, const void *x, int n, int K,
                                           int R, int ra, int rb, const float *res) {
     int nb = (K + 31) / 32, P = lmrt_tiled_payload(type), q4 = type == LMRT_GGML_Q4_0;
-    size_t xs = (size_t)nb * LMRT_Q8A_BYTES, tb = (size_t)R * (size_t)(2 + P);
+    size_t xs = (size_t)nb * LMRT_Q8A_BYTES;
     if (R % 4 != 0) { /* no vector path for this tile height: the scalar reference */
         for (int t = 0; t < n; t++)
             for (int r = ra; r < rb; r++)
@@ -160,42 +201,13 @@ LMRT_INLINE void lmrt_a64_tiled_q8a_rows_(int type, float *y, int ldy, const voi
         for (int t0 = 0; t0 < n; t0 += LMRT_A64_TB) {
             int nt = n - t0 < LMRT_A64_TB ? n - t0 : LMRT_A64_TB;
             const uint8_t *xt = (const uint8_t *)x + (size_t)t0 * xs;
-            float32x4_t acc[LMRT_A64_TB];
-            for (int t = 0; t < LMRT_A64_TB; t++) acc[t] = vdupq_n_f32(0.0f);
-            const uint8_t *T = G;
-            for (int b = 0; b < nb; b++, T += tb) {
-                int8x16_t w[8];
-                lmrt_a64_load_quad_(q4, T + 2 * R + (size_t)i0 * (size_t)P, w);
-                float32x4_t sw = lmrt_a64_ld_f16x4_(T + 2 * i0);
-                int t = 0;
-#if defined(__ARM_FEATURE_MATMUL_INT8)
-                if (nt >= 2) {
-                    int8x16_t wp[8];
-                    lmrt_a64_mmla_pairs_(w, wp);
-                    for (; t + 2 <= nt; t += 2) {
-                        const uint8_t *a = xt + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES, *c = a + xs;
-                        int32x4_t s0, s1;
-                        lmrt_a64_idot4x2_(wp, vld1q_s8((const int8_t *)(a + 4)), vld1q_s8((const int8_t *)(a + 20)),
-                                          vld1q_s8((const int8_t *)(c + 4)), vld1q_s8((const int8_t *)(c + 20)), &s0,
-                                          &s1);
-                        acc[t] = lmrt_a64_muladd_(acc[t], vmulq_f32(sw, vdupq_n_f32(lmrt_a64_q8a_d_(a))), vcvtq_f32_s32(s0));
-                        acc[t + 1] =
-                            lmrt_a64_muladd_(acc[t + 1], vmulq_f32(sw, vdupq_n_f32(lmrt_a64_q8a_d_(c))), vcvtq_f32_s32(s1));
-                    }
-                }
-#endif
-                for (; t < nt; t++) {
-                    const uint8_t *a = xt + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
-                    int32x4_t s = lmrt_a64_idot4_(w, vld1q_s8((const int8_t *)(a + 4)), vld1q_s8((const int8_t *)(a + 20)));
-                    /* (d_w * d_a) * isum, then add: lmrt_scalar_dot_tiled_q8a_'s order */
-                    acc[t] = lmrt_a64_muladd_(acc[t], vmulq_f32(sw, vdupq_n_f32(lmrt_a64_q8a_d_(a))), vcvtq_f32_s32(s));
-                }
-            }
-            for (int t = 0; t < nt; t++) {
-                float v[4];
-                vst1q_f32(v, acc[t]);
-                for (int i = 0; i < 4; i++) lmrt_a64_put_(y, ldy, t0 + t, q0 + i, ra, rb, v[i], res);
-            }
+            float v[LMRT_A64_TB * 4];
+            if (nt == 4) lmrt_a64_quad_q8a_(q4, 4, v, G, i0, R, P, nb, xt, xs);
+            else if (nt == 3) lmrt_a64_quad_q8a_(q4, 3, v, G, i0, R, P, nb, xt, xs);
+            else if (nt == 2) lmrt_a64_quad_q8a_(q4, 2, v, G, i0, R, P, nb, xt, xs);
+            else lmrt_a64_quad_q8a_(q4, 1, v, G, i0, R, P, nb, xt, xs);
+            for (int t = 0; t < nt; t++)
+                for (int i = 0; i < 4; i++) lmrt_a64_put_(y, ldy, t0 + t, q0 + i, ra, rb, v[4 * t + i], res);
         }
     }
 }
@@ -279,7 +291,7 @@ LMRT_API void lmrt_a64_rows_q8_0t_f32_(float *y, int ldy, const void *W, const v
 
 /* f32 / f16 weights: 4 rows share each x load; per row the 8-accumulator pattern of
  * lmrt_scalar_dot_f32_f32_ (lo = acc[0..3], hi = acc[4..7]) and its sequential tail */
-LMRT_INLINE void lmrt_a64_ld_w8_(const void *W, int f16, size_t i, float32x4_t *lo, float32x4_t *hi) {
+LMRT_A64_AI void lmrt_a64_ld_w8_(const void *W, int f16, size_t i, float32x4_t *lo, float32x4_t *hi) {
     if (f16) {
         float16x8_t h = vreinterpretq_f16_u8(vld1q_u8((const uint8_t *)W + 2 * i));
         *lo = vcvt_f32_f16(vget_low_f16(h));
@@ -294,30 +306,38 @@ LMRT_INLINE float lmrt_a64_w1_(const void *W, int f16, size_t i) {
     return f16 ? lmrt_f16_to_f32(((const uint16_t *)W)[i]) : ((const float *)W)[i];
 }
 
-LMRT_INLINE void lmrt_a64_dense_rows_(int f16, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
-                                      int rb, const float *res) {
+/* nr (constant after inlining) rows r.. x token xt */
+LMRT_A64_AI void lmrt_a64_dense_nrows_(int f16, int nr, float *v, const void *W, const float *xt, int K, int r) {
     int K8 = K / 8 * 8;
+    float32x4_t lo[4], hi[4];
+    for (int i = 0; i < nr; i++) lo[i] = hi[i] = vdupq_n_f32(0.0f);
+    for (int k = 0; k < K8; k += 8) {
+        float32x4_t x0 = vld1q_f32(xt + k), x1 = vld1q_f32(xt + k + 4);
+        for (int i = 0; i < nr; i++) {
+            float32x4_t w0, w1;
+            lmrt_a64_ld_w8_(W, f16, (size_t)(r + i) * (size_t)K + (size_t)k, &w0, &w1);
+            lo[i] = lmrt_a64_muladd_(lo[i], w0, x0);
+            hi[i] = lmrt_a64_muladd_(hi[i], w1, x1);
+        }
+    }
+    for (int i = 0; i < nr; i++) {
+        float s = lmrt_a64_sum8_(lo[i], hi[i]);
+        size_t o0 = (size_t)(r + i) * (size_t)K;
+        for (int k = K8; k < K; k++) s += lmrt_a64_w1_(W, f16, o0 + (size_t)k) * xt[k];
+        v[i] = s;
+    }
+}
+
+LMRT_A64_AI void lmrt_a64_dense_rows_(int f16, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
+                                      int rb, const float *res) {
     for (int r = ra; r < rb; r += 4) {
         int nr = rb - r < 4 ? rb - r : 4;
         for (int t = 0; t < n; t++) {
             const float *xt = (const float *)x + (size_t)t * (size_t)K;
-            float32x4_t lo[4], hi[4];
-            for (int i = 0; i < 4; i++) lo[i] = hi[i] = vdupq_n_f32(0.0f);
-            for (int k = 0; k < K8; k += 8) {
-                float32x4_t x0 = vld1q_f32(xt + k), x1 = vld1q_f32(xt + k + 4);
-                for (int i = 0; i < nr; i++) {
-                    float32x4_t w0, w1;
-                    lmrt_a64_ld_w8_(W, f16, (size_t)(r + i) * (size_t)K + (size_t)k, &w0, &w1);
-                    lo[i] = lmrt_a64_muladd_(lo[i], w0, x0);
-                    hi[i] = lmrt_a64_muladd_(hi[i], w1, x1);
-                }
-            }
-            for (int i = 0; i < nr; i++) {
-                float s = lmrt_a64_sum8_(lo[i], hi[i]);
-                size_t o0 = (size_t)(r + i) * (size_t)K;
-                for (int k = K8; k < K; k++) s += lmrt_a64_w1_(W, f16, o0 + (size_t)k) * xt[k];
-                lmrt_a64_put_(y, ldy, t, r + i, ra, rb, s, res);
-            }
+            float v[4];
+            if (nr == 4) lmrt_a64_dense_nrows_(f16, 4, v, W, xt, K, r);
+            else for (int i = 0; i < nr; i++) lmrt_a64_dense_nrows_(f16, 1, v + i, W, xt, K, r + i);
+            for (int i = 0; i < nr; i++) lmrt_a64_put_(y, ldy, t, r + i, ra, rb, v[i], res);
         }
     }
 }

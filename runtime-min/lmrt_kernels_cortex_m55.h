@@ -72,7 +72,9 @@ LMRT_INLINE float lmrt_cm55_dot_f32_f32_(const void *W, int r, int K, int R, con
     }
     float32x4_t p = vaddq_f32(a0, a1);
     float s = (vgetq_lane_f32(p, 0) + vgetq_lane_f32(p, 1)) + (vgetq_lane_f32(p, 2) + vgetq_lane_f32(p, 3));
-    for (; i < K; i++) s += w[i] * x[i];
+    /* tail as its own count (see lmrt_scalar_dot_f32_f32_) */
+    const float *wt = w + i, *xt = x + i;
+    for (int j = 0, rem = K - i; j < rem; j++) s += wt[j] * xt[j];
     return s;
 }
 

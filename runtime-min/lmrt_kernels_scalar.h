@@ -57,7 +57,10 @@ LMRT_INLINE float lmrt_scalar_dot_f32_f32_(const void *W, int r, int K, int R, c
     for (; i + 8 <= K; i += 8)
         for (int j = 0; j < 8; j++) acc[j] += w[i + j] * x[i + j];
     float s = lmrt_scalar_sum8_(acc);
-    for (; i < K; i++) s += w[i] * x[i];
+    /* the tail as its own count: gcc for 32-bit targets otherwise "proves" an
+     * out-of-range iteration from the unknown K (-Waggressive-loop-optimizations) */
+    const float *LMRT_RESTRICT wt = w + i, *LMRT_RESTRICT xt = x + i;
+    for (int j = 0, rem = K - i; j < rem; j++) s += wt[j] * xt[j];
     return s;
 }
 
@@ -71,7 +74,9 @@ LMRT_INLINE float lmrt_scalar_dot_f16_f32_(const void *W, int r, int K, int R, c
     for (; i + 8 <= K; i += 8)
         for (int j = 0; j < 8; j++) acc[j] += lmrt_f16_to_f32(w[i + j]) * x[i + j];
     float s = lmrt_scalar_sum8_(acc);
-    for (; i < K; i++) s += lmrt_f16_to_f32(w[i]) * x[i];
+    const uint16_t *LMRT_RESTRICT wt = w + i;
+    const float *LMRT_RESTRICT xt = x + i;
+    for (int j = 0, rem = K - i; j < rem; j++) s += lmrt_f16_to_f32(wt[j]) * xt[j];
     return s;
 }
 
@@ -485,7 +490,7 @@ LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const void *k, c
             for (; i + 4 <= hd; i += 4)
                 for (int a = 0; a < 4; a++) acc[a] += qh[i + a] * lmrt_scalar_kv_(k, 1, kb + (size_t)(i + a));
             s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
-            for (; i < hd; i++) s += qh[i] * lmrt_scalar_kv_(k, 1, kb + (size_t)i);
+            for (int t = 0, rem = hd - i; t < rem; t++) s += qh[i + t] * lmrt_scalar_kv_(k, 1, kb + (size_t)(i + t));
         } else {
             s = lmrt_scalar_dot_f32_f32_((const float *)k + kb, 0, hd, 0, qh);
         }

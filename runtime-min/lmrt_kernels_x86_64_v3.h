@@ -92,7 +92,7 @@ LMRT_INLINE void lmrt_x86_swiglu_row_(float *y, const float *g, const float *u, 
  * Per 32-column block: the integer dots of the 8 rows reduce (hadd) into one vector
  * of 8 int32, converted once and scaled by the 8 row scales * d_a with one FMA. */
 
-/* q4: unsigned nibbles u = q + 8, so d_w d_a dot(q, a) = d_w (d_a dot(u, a)) - d_w c_b with
+/* q4: unsigned nibbles u = q + 8, so d_w d_a dot(q, a) = d_w (d_a dot(u, a) - c_b) with
  * c_b = 8 d_a sum(a) precomputed per token and block (csum[t * nb + b]).  A 32-byte load holds
  * two rows: low nibbles pair with a[0..15], high nibbles with a[16..31]. */
 LMRT_X86_AI void lmrt_x86_q4t_grp_nt_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
@@ -126,9 +126,9 @@ LMRT_X86_AI void lmrt_x86_q4t_grp_nt_(float *out, int ldo, const uint8_t *G, int
             __m256i p3 = _mm256_add_epi16(_mm256_maddubs_epi16(l3, alo), _mm256_maddubs_epi16(h3, ahi));
             __m256i sum = _mm256_madd_epi16(
                 _mm256_hadd_epi16(_mm256_hadd_epi16(p0, p1), _mm256_hadd_epi16(p2, p3)), ones);
-            __m256 sa = _mm256_mul_ps(sw, _mm256_set1_ps(lmrt_x86_q8a_d_(a)));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), sa, acc[t]);
-            acc[t] = _mm256_fnmadd_ps(sw, _mm256_broadcast_ss(csum + t * nb + b), acc[t]);
+            __m256 v = _mm256_fmsub_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(lmrt_x86_q8a_d_(a)),
+                                       _mm256_broadcast_ss(csum + t * nb + b));
+            acc[t] = _mm256_fmadd_ps(sw, v, acc[t]);
         }
     }
     LMRT_X86_UNROLL(4)

@@ -41,4 +41,11 @@ for t in cortex-m4 cortex-m55; do
   if arm-none-eabi-nm -u "$WORK/c_$t/m.o" | grep -v -w m_weights_blob | grep -q .; then fail "$t object needs libc: $(arm-none-eabi-nm -u "$WORK/c_$t/m.o" | tr '\n' ' ')"
   else ok "$t object references no libc symbol"; fi
 done
+# the accelerated kernels are really in the code: SMLAD on the M4, VMLADAVA.S8 on the M55
+for pair in cortex-m4:smlad cortex-m55:vmladava.s8; do
+  t=${pair%%:*} insn=${pair#*:}
+  fl=$(sed -n 's/^cflags *= *//p' "$LMCC_SOURCE_DIR/targets/$t.target")
+  arm-none-eabi-gcc $fl -S "$WORK/c_$t/m.c" -o "$WORK/c_$t/m.s"
+  if grep -q -w "$insn" "$WORK/c_$t/m.s"; then ok "$t q4 code uses $insn"; else fail "no $insn in the $t build"; fi
+done
 finish

@@ -484,11 +484,11 @@ static void test_memplan(void) {
 /* ---- pass manager and end-to-end semantics ----------------------------- */
 
 static void test_manager(void) {
-    static const char *const order[] = {"dce", "fold_norm", "fuse_qkv", "fuse_ffn", "fuse_residual", "kvlayout",
-                                        "weightfmt", "actquant", "tile", "memplan"};
-    CHECK(lmcc_n_passes == 10);
-    for (int i = 0; i < lmcc_n_passes && i < 10; i++) CHECK(strcmp(lmcc_passes[i].name, order[i]) == 0);
-    CHECK(lmcc_passes[6].fn == lmcc_pass_weightfmt && lmcc_passes[1].doc[0]);
+    static const char *const order[] = {"dce", "awq", "fold_norm", "fuse_qkv", "fuse_ffn", "fuse_residual",
+                                        "kvlayout", "mixprec", "weightfmt", "actquant", "tile", "memplan"};
+    CHECK(lmcc_n_passes == 12);
+    for (int i = 0; i < lmcc_n_passes && i < 12; i++) CHECK(strcmp(lmcc_passes[i].name, order[i]) == 0);
+    CHECK(lmcc_passes[8].fn == lmcc_pass_weightfmt && lmcc_passes[1].doc[0]);
 
     toy_params p = toy_default();
     ir_graph *g = toy_build(&p);

@@ -1,0 +1,216 @@
+/* mixprec.c - mixed precision for --bpw B: picks a format per linear weight (2-D weights, the
+ * embedding table and the output layer included) so that the bits of all of them, scales and
+ * row padding counted, average <= B, driven by measured sensitivity.
+ *
+ * Calibration: MP_SEQS sequences of MP_TOKENS tokens sampled (temperature 1, fixed seed) from the
+ * graph as it is (float weights) with the reference interpreter.  Sensitivity: each weight alone
+ * is quantized to each candidate (quantize -> dequantize, the rest of the graph untouched) and the
+ * mean KL(float || that) of the interpreter's next-token distributions over the calibration
+ * positions is measured.  Choice: every weight starts at its fewest-bits candidate; then, greedily,
+ * the upgrade with the largest KL decrease per added bit that fits the budget is applied (KL
+ * treated as additive across weights).  The embedding table is measured like any weight: only
+ * its looked-up rows matter, which the measurement sees; a tied embedding/output is one tensor
+ * with both roles.  Sets ir_tensor.want_dtype; weightfmt converts. */
+#include "passes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+#include "lmrt_quant.h"
+#include "quant.h"
+
+#define MP_SEQS 2
+#define MP_TOKENS 32
+#define MP_NC 6
+static const ir_dtype mp_cand[MP_NC] = {IR_DT_Q4_G128, IR_DT_Q4_G64, IR_DT_Q4_0, IR_DT_Q4_G16, IR_DT_Q8_0, IR_DT_F16};
+
+typedef struct mp_ctx {
+    ir_graph *g;
+    int V, T;
+    int *tokens;      /* [MP_SEQS][T] */
+    double *ref_lp;   /* [MP_SEQS][T][V] float model's log-probabilities */
+} mp_ctx;
+
+static void log_softmax(const float *x, double *lp, int V) {
+    double mx = x[0], s = 0;
+    for (int i = 1; i < V; i++) mx = x[i] > mx ? x[i] : mx;
+    for (int i = 0; i < V; i++) s += exp((double)x[i] - mx);
+    double ls = log(s) + mx;
+    for (int i = 0; i < V; i++) lp[i] = (double)x[i] - ls;
+}
+
+/* samples the calibration sequences and records the reference distributions */
+static int mp_calibrate(mp_ctx *c) {
+    ir_interp *it = ir_interp_new(c->g);
+    if (!it) return -1;
+    uint64_t rs = 0x9e3779b97f4a7c15ull;
+    for (int s = 0; s < MP_SEQS; s++) {
+        int tok = 1; /* BOS */
+        for (int p = 0; p < c->T; p++) {
+            c->tokens[s * c->T + p] = tok;
+            const float *lg = ir_interp_step(it, tok, p);
+            if (!lg) { ir_interp_free(it); return -1; }
+            double *lp = c->ref_lp + ((size_t)s * (size_t)c->T + (size_t)p) * (size_t)c->V;
+            log_softmax(lg, lp, c->V);
+            rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17; /* xorshift64 */
+            double u = (double)(rs >> 11) / 9007199254740992.0, acc = 0;
+            tok = c->V - 1;
+            for (int i = 0; i < c->V; i++)
+                if ((acc += exp(lp[i])) > u) { tok = i; break; }
+        }
+        if (s + 1 < MP_SEQS) { /* a fresh KV cache per sequence */
+            ir_interp_free(it);
+            it = ir_interp_new(c->g);
+            if (!it) return -1;
+        }
+    }
+    ir_interp_free(it);
+    return 0;
+}
+
+/* mean KL(ref || graph) over the calibration positions */
+static double mp_kl(mp_ctx *c) {
+    double kl = 0;
+    double *lp = malloc((size_t)c->V * sizeof *lp);
+    if (!lp) return -1;
+    for (int s = 0; s < MP_SEQS; s++) {
+        ir_interp *it = ir_interp_new(c->g);
+        if (!it) { free(lp); return -1; }
+        for (int p = 0; p < c->T; p++) {
+            const float *lg = ir_interp_step(it, c->tokens[s * c->T + p], p);
+            if (!lg) { ir_interp_free(it); free(lp); return -1; }
+            log_softmax(lg, lp, c->V);
+            const double *rp = c->ref_lp + ((size_t)s * (size_t)c->T + (size_t)p) * (size_t)c->V;
+            for (int i = 0; i < c->V; i++) kl += exp(rp[i]) * (rp[i] - lp[i]);
+        }
+        ir_interp_free(it);
+    }
+    free(lp);
+    return kl / (MP_SEQS * c->T);
+}
+
+static double mp_bits(const ir_tensor *t, ir_dtype dt) {
+    int64_t k = t->shape[t->ndim - 1];
+    return 8.0 * (double)ir_row_bytes(dt, k) * (double)(ir_tensor_elems(t) / k);
+}
+
+/* t's weights after a round trip through dt, as f32 (NULL: out of memory or unreadable) */
+static float *mp_fake_quant(const ir_tensor *t, ir_dtype dt, int rtn) {
+    lmcc_qfmt f;
+    int64_t k = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / k;
+    size_t src_row = ir_row_bytes(t->dtype, k);
+    float *w = malloc((size_t)(rows * k) * sizeof *w);
+    uint8_t *q = malloc(ir_row_bytes(dt == IR_DT_F16 ? IR_DT_F32 : dt, k));
+    if (!w || !q) goto fail;
+    for (int64_t r = 0; r < rows; r++) {
+        float *wr = w + r * k;
+        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * src_row, wr, k))
+            goto fail;
+        if (dt == IR_DT_F16) {
+            for (int64_t j = 0; j < k; j++) wr[j] = lmrt_f16_to_f32(lmrt_f32_to_f16(wr[j]));
+        } else {
+            /* the quantizer weightfmt will use (GPTQ/AWQ measured through their RTN core) */
+            if (rtn && lmcc_qfmt_get(dt, &f) == 0) lmcc_quant_rtn_row(&f, wr, NULL, k, q);
+            else if (lmrt_quantize_row(ir_dtype_lmrt_type(dt), wr, q, k)) goto fail;
+            if (lmrt_dequant_row(ir_dtype_lmrt_type(dt), q, wr, k)) goto fail;
+        }
+    }
+    free(q);
+    return w;
+fail:
+    free(w), free(q);
+    return NULL;
+}
+
+int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
+    if (!(g->cfg.bpw > 0)) return 0;
+    FILE *log = pc->log ? pc->log : stderr;
+    int nt = 0, *ids = malloc((size_t)g->n_tensors * sizeof *ids);
+    if (!ids) goto oom;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (!t->dead && t->kind == IR_KIND_WEIGHT && t->ndim == 2 && strcmp(t->name, "rope.table") != 0)
+            ids[nt++] = i;
+    }
+    mp_ctx c = {g, g->info.vocab_size, MP_TOKENS < g->cfg.ctx ? MP_TOKENS : g->cfg.ctx, NULL, NULL};
+    double *kl = malloc((size_t)nt * MP_NC * sizeof *kl);
+    int *choice = malloc((size_t)nt * sizeof *choice);
+    c.tokens = malloc((size_t)MP_SEQS * (size_t)c.T * sizeof *c.tokens);
+    c.ref_lp = malloc((size_t)MP_SEQS * (size_t)c.T * (size_t)c.V * sizeof *c.ref_lp);
+    if (!kl || !choice || !c.tokens || !c.ref_lp) goto oom_all;
+    if (mp_calibrate(&c)) {
+        snprintf(pc->err, sizeof pc->err, "mixprec: the interpreter cannot evaluate this graph");
+        goto fail;
+    }
+    /* sensitivity: one weight at a time, each candidate */
+    for (int w = 0; w < nt; w++) {
+        ir_tensor *t = &g->tensors[ids[w]];
+        ir_tensor saved = *t;
+        for (int k = 0; k < MP_NC; k++) {
+            float *fq = mp_fake_quant(&saved, mp_cand[k], g->cfg.quant != IR_QUANT_PLAIN);
+            if (!fq) goto oom_all;
+            t->data = fq, t->dtype = IR_DT_F32, t->nbytes = (size_t)ir_tensor_elems(t) * sizeof(float);
+            kl[w * MP_NC + k] = mp_kl(&c);
+            *t = saved;
+            free(fq);
+            if (kl[w * MP_NC + k] < 0) goto oom_all;
+        }
+    }
+    /* greedy upgrades by KL decrease per bit */
+    double elems = 0, bits = 0;
+    for (int w = 0; w < nt; w++) { /* start: the fewest bits (row padding makes that shape-dependent) */
+        const ir_tensor *t = &g->tensors[ids[w]];
+        choice[w] = 0;
+        for (int k = 1; k < MP_NC; k++)
+            if (mp_bits(t, mp_cand[k]) < mp_bits(t, mp_cand[choice[w]])) choice[w] = k;
+        elems += (double)ir_tensor_elems(t);
+        bits += mp_bits(t, mp_cand[choice[w]]);
+    }
+    double budget = (double)g->cfg.bpw * elems;
+    if (bits > budget) {
+        snprintf(pc->err, sizeof pc->err, "--bpw %.3g is below the smallest format mix (%.4f bits per weight)",
+                 (double)g->cfg.bpw, bits / elems);
+        goto fail;
+    }
+    for (;;) {
+        int bw = -1, bk = -1;
+        double best = 0;
+        for (int w = 0; w < nt; w++) {
+            const ir_tensor *t = &g->tensors[ids[w]];
+            double cur = mp_bits(t, mp_cand[choice[w]]);
+            for (int k = 0; k < MP_NC; k++) {
+                double add = mp_bits(t, mp_cand[k]) - cur, gain = kl[w * MP_NC + choice[w]] - kl[w * MP_NC + k];
+                if (add <= 0 || bits + add > budget || gain <= 0) continue;
+                if (gain / add > best) best = gain / add, bw = w, bk = k;
+            }
+        }
+        if (bw < 0) break;
+        bits += mp_bits(&g->tensors[ids[bw]], mp_cand[bk]) - mp_bits(&g->tensors[ids[bw]], mp_cand[choice[bw]]);
+        choice[bw] = bk;
+    }
+    double kl_sum = 0;
+    for (int w = 0; w < nt; w++) {
+        ir_tensor *t = &g->tensors[ids[w]];
+        t->want_dtype = (int)mp_cand[choice[w]];
+        kl_sum += kl[w * MP_NC + choice[w]];
+        if (pc->verbose)
+            fprintf(log, "mixprec: %-28s [%lld x %lld] %-7s %6.3f bpw  KL alone %.5f\n", t->name,
+                    (long long)t->shape[0], (long long)t->shape[1], ir_dtype_name(mp_cand[choice[w]]),
+                    mp_bits(t, mp_cand[choice[w]]) / (double)ir_tensor_elems(t), kl[w * MP_NC + choice[w]]);
+    }
+    if (pc->verbose)
+        fprintf(log, "mixprec: total %.4f bpw over %d weights, %.0f elements (budget %.3g); sum of KLs %.5f\n",
+                bits / elems, nt, elems, (double)g->cfg.bpw, kl_sum);
+    free(ids), free(kl), free(choice), free(c.tokens), free(c.ref_lp);
+    return 0;
+oom_all:
+    snprintf(pc->err, sizeof pc->err, "mixprec: out of memory");
+fail:
+    free(ids), free(kl), free(choice), free(c.tokens), free(c.ref_lp);
+    return -1;
+oom:
+    snprintf(pc->err, sizeof pc->err, "mixprec: out of memory");
+    return -1;
+}
