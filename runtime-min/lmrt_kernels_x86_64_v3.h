@@ -177,11 +177,6 @@ LMRT_X86_AI void lmrt_x86_q8t_grp_nt_(float *out, int ldo, const uint8_t *G, int
     for (int t = 0; t < LMRT_X86_TB; t++) acc[t] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++, G += 8 * 34) {
         const uint8_t *q = G + 16;
-        _mm_prefetch((const char *)(G + 8 * 34 * 2), _MM_HINT_T0);
-        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 64), _MM_HINT_T0);
-        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 128), _MM_HINT_T0);
-        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 192), _MM_HINT_T0);
-        _mm_prefetch((const char *)(G + 8 * 34 * 2 + 256), _MM_HINT_T0);
         __m256 sw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)G));
         LMRT_X86_UNROLL(4)
         for (int t = 0; t < nt; t++) {
