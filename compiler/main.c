@@ -74,6 +74,8 @@ static const char usage_text[] =
     "  --embed E           incbin | array | external (default incbin)\n"
     "  --name NAME         C prefix of every generated symbol (default: model)\n"
     "  --act A             q8 | f32: linear inputs as int8 blocks (default q8 for q8/q4 weights)\n"
+    "  --embedding E       f16 | same: the token-embedding table (read one row per token) stays f16\n"
+    "                      under int --weights formats (default f16), or takes the --weights format\n"
     "  --threads N         worker threads compiled in (default 1: no threading code at all)\n"
     "  --batch N           tokens per forward chunk for prompts (default: the target's)\n"
     "  --no-fuse           skip the fusion passes (debugging)\n"
@@ -94,7 +96,7 @@ static const char usage_text[] =
 /* ---- options ------------------------------------------------------------ */
 
 typedef struct opts {
-    const char *cmd, *model, *target, *outdir, *name, *weights, *kv, *embed, *after, *act;
+    const char *cmd, *model, *target, *outdir, *name, *weights, *kv, *embed, *after, *act, *embedding;
     long ctx, threads, batch;
     int no_fuse;
     const char *quant, *calib; /* quantization algorithm and its calibration data (issue 5) */
@@ -145,6 +147,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
         else if (!strcmp(key, "--embed")) dst = &o->embed;
         else if (!strcmp(key, "--after")) dst = &o->after;
         else if (!strcmp(key, "--act")) dst = &o->act;
+        else if (!strcmp(key, "--embedding")) dst = &o->embedding;
         else if (!strcmp(key, "--quant")) dst = &o->quant;
         else if (!strcmp(key, "--calib")) dst = &o->calib;
         else if (!strcmp(key, "--group")) dst = &o->group;
@@ -381,6 +384,12 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
     cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
     cfg.batch = o->batch ? (int)o->batch : t ? t->batch : 1;
     cfg.threads = o->threads ? (int)o->threads : 1;
+    cfg.embed_f16 = 1;
+    if (o->embedding) {
+        if (!strcmp(o->embedding, "f16")) cfg.embed_f16 = 1;
+        else if (!strcmp(o->embedding, "same")) cfg.embed_f16 = 0;
+        else return lmcc_error(o->model, "unknown --embedding '%s' (use f16 or same)", o->embedding);
+    }
     if (cfg.threads > 1 && t && !t->hosted)
         return lmcc_error(o->model, "--threads %d: target %s is bare metal (no threads)", cfg.threads, t->name);
     if (o->kv) {

@@ -218,6 +218,7 @@ typedef struct ir_config {
     int tile_rows;          /* target's int4 tile rows R (> 1: the tiling pass repacks q4_0/q8_0) */
     int batch;              /* max tokens per forward chunk (prefill tile); 0 or 1 = one token */
     int threads;            /* compile-time thread count (codegen); 0 or 1 = single-threaded */
+    int embed_f16;          /* keep the token-embedding table f16 under int weight formats */
     float bpw;              /* > 0: mixprec picks a format per linear weight, average bits <= bpw */
     /* quantization algorithm (issue 5); zero = plain absmax rounding, llama.cpp's */
     int quant;              /* IR_QUANT_* */

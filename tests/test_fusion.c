@@ -325,7 +325,7 @@ static int find_model(char *out, size_t cap, const char *file) {
         snprintf(out, cap, "%s/examples/models/%s", src, file);
         if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
     }
-    snprintf(out, cap, "%s/models/%s", sh ? sh : "/work/shared", file);
+    snprintf(out, cap, "%s/models/%s", sh ? sh : "../shared", file);
     if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
     return -1;
 }
