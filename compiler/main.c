@@ -571,7 +571,8 @@ static int build_program(const opts *o, lmcc_emit_driver_fn emit, const char *ex
     if (!mkdtemp(dir)) return lmcc_error(dir, "cannot create a temporary directory: %s", strerror(errno));
     session s = {0};
     int rc = -1;
-    char err[512], path[PATH_MAX + 32], cmd[8192];
+    char err[512], path[PATH_MAX + 32];
+    static char cmd[65536]; /* five quoted paths of up to PATH_MAX * 2 */
     if (compile_to(o, &s, dir, "model", t)) goto out;
     if (build_inspect && build_inspect->on_graph) build_inspect->on_graph(build_inspect->on_graph_user, s.g);
     snprintf(path, sizeof path, "%s/main.c", dir);
@@ -593,9 +594,10 @@ static int build_program(const opts *o, lmcc_emit_driver_fn emit, const char *ex
     sh_quote(qdir, sizeof qdir, dir);
     parse_embed(o->embed, embed);
     const char *stub = lmcc_blob_stub_suffix(*embed);
-    snprintf(cmd, sizeof cmd, "%s %s %s%s -I %s %s/model.c %s%s%s %s/main.c -o %s/prog", cc, t->cflags,
-             s.g->cfg.threads > 1 ? "-pthread " : "", extra_cflags ? extra_cflags : "", qdir, qdir, stub ? qdir : "",
-             stub ? "/model" : "", stub ? stub : "", qdir, qdir);
+    int len = snprintf(cmd, sizeof cmd, "%s %s %s%s -I %s %s/model.c %s%s%s %s/main.c -o %s/prog", cc, t->cflags,
+                       s.g->cfg.threads > 1 ? "-pthread " : "", extra_cflags ? extra_cflags : "", qdir, qdir,
+                       stub ? qdir : "", stub ? "/model" : "", stub ? stub : "", qdir, qdir);
+    if (len < 0 || (size_t)len + 16 >= sizeof cmd) { lmcc_error(dir, "build command too long"); goto out; }
     if (o->compress) strncat(cmd, " -lzstd", sizeof cmd - strlen(cmd) - 1);
     if (o->verbose) fprintf(stderr, "lmcc: %s\n", cmd);
     char *sh[] = {"/bin/sh", "-c", cmd, NULL};

@@ -1,5 +1,5 @@
-/* mixprec.c - mixed precision for --bpw B: picks a format per linear weight (2-D weights, the
- * embedding table and the output layer included) so that the bits of all of them, scales and
+/* mixprec.c - mixed precision for --bpw B: picks a format per linear weight (the output layer
+ * included) so that the bits of all of them, scales and
  * row padding counted, average <= B, driven by measured sensitivity.
  *
  * Calibration: MP_SEQS sequences of MP_TOKENS tokens sampled (temperature 1, fixed seed) from the
@@ -8,9 +8,10 @@
  * mean KL(float || that) of the interpreter's next-token distributions over the calibration
  * positions is measured.  Choice: every weight starts at its fewest-bits candidate; then, greedily,
  * the upgrade with the largest KL decrease per added bit that fits the budget is applied (KL
- * treated as additive across weights).  The embedding table is measured like any weight: only
- * its looked-up rows matter, which the measurement sees; a tied embedding/output is one tensor
- * with both roles.  Sets ir_tensor.want_dtype; weightfmt converts. */
+ * treated as additive across weights).  The budget covers the linear weights (the output layer
+ * included); a table read only by embed is not one: it gets f16 (or q8_0 with --embedding same)
+ * outside the budget.  A tied embedding/output is one tensor with both roles and counts as
+ * linear.  Sets ir_tensor.want_dtype; weightfmt converts. */
 #include "passes.h"
 
 #include <math.h>
@@ -124,15 +125,39 @@ fail:
     return NULL;
 }
 
+/* read only by embed ops (one row per token) */
+static int mp_embed_only(const ir_graph *g, int id) {
+    int embed = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
+            if (n->inputs[k] != id) continue;
+            if (n->op != IR_OP_EMBED) return 0;
+            embed = 1;
+        }
+    }
+    return embed;
+}
+
 int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     if (!(g->cfg.bpw > 0)) return 0;
     FILE *log = pc->log ? pc->log : stderr;
     int nt = 0, *ids = malloc((size_t)g->n_tensors * sizeof *ids);
     if (!ids) goto oom;
     for (int i = 0; i < g->n_tensors; i++) {
-        const ir_tensor *t = &g->tensors[i];
-        if (!t->dead && t->kind == IR_KIND_WEIGHT && t->ndim == 2 && strcmp(t->name, "rope.table") != 0)
-            ids[nt++] = i;
+        ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || strcmp(t->name, "rope.table") == 0) continue;
+        if (mp_embed_only(g, i)) {
+            /* not a linear weight: outside the budget (--bpw counts linear weights),
+             * one row is read per token; f16 by default, q8_0 with --embedding same */
+            t->want_dtype = g->cfg.embed_f16 ? IR_DT_F16 : IR_DT_Q8_0;
+            if (pc->verbose)
+                fprintf(log, "mixprec: %-28s [%lld x %lld] %s (embedding table, not counted)\n", t->name,
+                        (long long)t->shape[0], (long long)t->shape[1], ir_dtype_name((ir_dtype)t->want_dtype));
+            continue;
+        }
+        ids[nt++] = i;
     }
     mp_ctx c = {g, g->info.vocab_size, MP_TOKENS < g->cfg.ctx ? MP_TOKENS : g->cfg.ctx, NULL, NULL};
     double *kl = malloc((size_t)nt * MP_NC * sizeof *kl);
