@@ -11,6 +11,7 @@
 struct ir_interp {
     const ir_graph *g;
     float **buf;     /* per tensor: ACT/STATE values, small WEIGHTs dequantized; NULL otherwise */
+    int n_buf;       /* tensors when created (the graph may grow later) */
     float *row;      /* one dequantized weight row */
     int64_t row_cap;
     float *mm;       /* qkv / linear_swiglu: the whole matmul result before its epilogue */
@@ -146,6 +147,7 @@ ir_interp *ir_interp_new(const ir_graph *g) {
     it->g = g;
     it->buf = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), sizeof *it->buf);
     if (!it->buf) goto fail;
+    it->n_buf = g->n_tensors;
     for (int i = 0; i < g->n_tensors; i++) {
         const ir_tensor *t = &g->tensors[i];
         if (t->kind == IR_KIND_WEIGHT && interp_cols(t) > it->row_cap) it->row_cap = interp_cols(t);
@@ -189,7 +191,7 @@ fail:
 void ir_interp_free(ir_interp *it) {
     if (!it) return;
     if (it->buf)
-        for (int i = 0; i < it->g->n_tensors; i++) free(it->buf[i]);
+        for (int i = 0; i < it->n_buf; i++) free(it->buf[i]);
     free(it->buf);
     free(it->row);
     free(it->mm);

@@ -55,7 +55,7 @@ int main(void) {
     if (run(cmd)) return 1;
     snprintf(path, sizeof path, "%s/log", dir);
     FILE *f = fopen(path, "r");
-    double bits = 0, elems = 0, total_printed = -1;
+    double bits = 0, elems = 0, total_printed = -1, extra_bytes = 0;
     int n_w = 0;
     while (f && fgets(line, sizeof line, f)) {
         char name[128], dt[32];
@@ -73,6 +73,11 @@ int main(void) {
             }
             bits += b, elems += (double)r * k, n_w++;
         } else if (sscanf(line, "mixprec: total %lf bpw", &total_printed) == 1) {
+        } else if (strstr(line, "(embedding table, not counted)") &&
+                   sscanf(line, "mixprec: %127s [%lld x %lld] %31s", name, &r, &k, dt) == 4) {
+            /* outside the budget, but in the blob */
+            if (strcmp(dt, "f16") != 0) { fprintf(stderr, "FAIL: embedding table is %s, want f16\n", dt); fails++; }
+            extra_bytes += 2.0 * (double)r * (double)k;
         }
     }
     if (f) fclose(f);
@@ -81,8 +86,9 @@ int main(void) {
     if (n_w < 10 || !(bpw <= 5.0) || fabs(bpw - total_printed) > 1e-3) { fprintf(stderr, "FAIL: bpw\n"); fails++; }
     struct stat st;
     snprintf(path, sizeof path, "%s/out/model.weights", dir);
-    /* the blob holds these weights plus the norms and the rope table */
-    if (stat(path, &st) || (double)st.st_size < bits / 8 || (double)st.st_size > bits / 8 + 64 * 1024) {
+    /* the blob holds these weights, the embedding table, the norms and the rope table */
+    if (stat(path, &st) || (double)st.st_size < bits / 8 + extra_bytes ||
+        (double)st.st_size > bits / 8 + extra_bytes + 64 * 1024) {
         fprintf(stderr, "FAIL: model.weights size %lld vs linear weights %.0f bytes\n", (long long)st.st_size,
                 bits / 8);
         fails++;
