@@ -225,6 +225,15 @@ const char *lmcc_blob_stub_suffix(int embed) {
     return embed == LMCC_EMBED_INCBIN ? "_weights.S" : embed == LMCC_EMBED_ARRAY ? "_weights.c" : NULL;
 }
 
+/* Bytes after the planned arena for the control block: the chunk being run
+ * and, in threaded builds, the thread pool. */
+#define CTRL_RUN_BYTES 64
+#define CTRL_POOL_BYTES 16384
+
+int64_t lmcc_arena_total(const ir_graph *g) {
+    return (g->arena_bytes + 63) / 64 * 64 + CTRL_RUN_BYTES + (g->cfg.threads > 1 ? CTRL_POOL_BYTES : 0);
+}
+
 /* ---- the header ---------------------------------------------------------- */
 
 static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o,
@@ -262,10 +271,10 @@ static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const
     fprintf(fp, "#define %s_BOS %d\n#define %s_EOS %d\n\n", up, v ? v->bos_id : -1, up, v ? v->eos_id : -1);
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
-    int64_t ctrl = 64 + (threads > 1 ? 16384 : 0);
+    int64_t total = lmcc_arena_total(g);
     fprintf(fp, "#define %s_ARENA_BYTES %lldu /* KV cache %lld + activations %lld + scratch %lld + control %lld */\n",
-            up, (long long)((g->arena_bytes + 63) / 64 * 64 + ctrl), (long long)g->kv_bytes, (long long)g->act_bytes,
-            (long long)g->scratch_bytes, (long long)ctrl);
+            up, (long long)total, (long long)g->kv_bytes, (long long)g->act_bytes, (long long)g->scratch_bytes,
+            (long long)(total - g->arena_bytes));
     fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
     if (threads > 1) fprintf(fp, "#define %s_THREADS %d /* worker threads (pthreads); see %s_set_threads */\n", up, threads, N);
     fprintf(fp, "#define %s_ARENA_ALIGN %d\n", up, LMCC_BLOB_ALIGN);
@@ -510,10 +519,6 @@ static int emit_node(emit *e, int idx, const char *nrows) {
     return 0;
 }
 
-/* Bytes after the planned arena for the control block: the chunk being run
- * and, in threaded builds, the thread pool. */
-#define CTRL_RUN_BYTES 64
-#define CTRL_POOL_BYTES 16384
 
 static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, uint64_t hash,
                   int *n_barriers, char *err, size_t errlen) {

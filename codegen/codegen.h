@@ -24,6 +24,9 @@ typedef struct lmcc_codegen_opts {
  * everything succeeded.  Returns 0, or -1 with a message in err. */
 int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, char *err, size_t errlen);
 
+/* NAME_ARENA_BYTES: the planned arena plus the generated code's control block. */
+int64_t lmcc_arena_total(const ir_graph *g);
+
 /* Writes OUTDIR/main.c: a hosted driver program for `lmcc run` / `lmcc eval`. */
 int lmcc_emit_driver(const char *path, const char *name, char *err, size_t errlen);
 

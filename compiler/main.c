@@ -507,9 +507,10 @@ static int cmd_compile(const opts *o) {
     int rc = compile_to(o, &s, o->outdir, name, &t);
     if (rc == 0)
         fprintf(stderr, "lmcc: wrote %s/%s.{h,c,weights}: weights %lld bytes, arena %lld bytes (kv %lld, act %lld, "
-                        "scratch %lld), target %s\n",
-                o->outdir, name, (long long)s.g->weights_bytes, (long long)s.g->arena_bytes, (long long)s.g->kv_bytes,
-                (long long)s.g->act_bytes, (long long)s.g->scratch_bytes, t.name);
+                        "scratch %lld, control %lld), target %s\n",
+                o->outdir, name, (long long)s.g->weights_bytes, (long long)lmcc_arena_total(s.g),
+                (long long)s.g->kv_bytes, (long long)s.g->act_bytes, (long long)s.g->scratch_bytes,
+                (long long)(lmcc_arena_total(s.g) - s.g->arena_bytes), t.name);
     session_free(&s);
     return rc;
 }
