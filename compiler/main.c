@@ -80,7 +80,7 @@ static const char usage_text[] =
     "  --batch N           tokens per forward chunk for prompts (default: the target's)\n"
     "  --no-fuse           skip the fusion passes (debugging)\n"
     "  --quant M           plain | rtn | awq | gptq | auto: how quantized values are chosen (default auto:\n"
-    "                      gptq up to 50M weights, rtn above; plain = llama.cpp's absmax rounding)\n"
+    "                      gptq up to 50M weights, plain above; plain = llama.cpp's absmax rounding)\n"
     "  --calib FILE        calibration for awq/gptq: token ids (a sequence per line) or text\n"
     "                      (default: 3 x 128 tokens sampled from the float model)\n"
     "  -v                  print what the passes did (planned arena vs naive sum, ...)\n"
