@@ -2,6 +2,7 @@
  * has the builder compile and build the model with the bench driver, runs
  * the program and passes its output through. */
 #include "bench.h"
+#include "proc.h"
 
 #include "bench_driver.h"
 #include "diag.h"
@@ -38,36 +39,7 @@ static int parse_count(const char *opt, const char *v, long lo, long hi, long *o
     return 0;
 }
 
-static void remove_dir(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[PATH_MAX + 300];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        remove(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
-static int run_prog(char **argv) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        execv(argv[0], argv);
-        fprintf(stderr, "lmcc: error: %s: cannot execute: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return -1;
-    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
-}
 
 int lmcc_bench_main(int argc, char **argv, lmcc_build_program_fn build) {
     if (!build) return lmcc_error(NULL, "bench: no builder (internal)");
@@ -147,13 +119,13 @@ int lmcc_bench_main(int argc, char **argv, lmcc_build_program_fn build) {
     pargv[np++] = "--target"; pargv[np++] = (char *)target;
     if (external) { pargv[np++] = "--weights"; pargv[np++] = wpath; }
     pargv[np] = NULL;
-    int st = run_prog(pargv);
+    int st = lmcc_run_argv(pargv);
     int rc = 0;
     if (st != 0) {
         if (st > 128) rc = lmcc_error(NULL, "the bench program died with signal %d (kept in %s)", st - 128, dir);
         else rc = lmcc_error(NULL, "the bench program failed (exit %d)", st);
     }
     if (keep || st > 128) fprintf(stderr, "lmcc: kept %s\n", dir);
-    else remove_dir(dir);
+    else lmcc_remove_dir(dir);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "lmrt_tokenizer.h"
 #include "model.h"
 #include "passes.h"
+#include "proc.h"
 #include "quality.h"
 #include "target.h"
 #include "vocab.h"
@@ -529,36 +530,7 @@ static void sh_quote(char *dst, size_t cap, const char *s) {
     dst[n] = 0;
 }
 
-static void rm_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[PATH_MAX + 300];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        remove(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
-static int run_argv(char **argv) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        fprintf(stderr, "lmcc: error: %s: cannot execute: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return -1;
-    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
-}
 
 /* the request being built by lmcc_build_program (its on_graph sees the compiled graph) */
 static const lmcc_build_req *build_inspect;
@@ -602,7 +574,7 @@ static int build_program(const opts *o, lmcc_emit_driver_fn emit, const char *ex
     if (o->compress) strncat(cmd, " -lzstd", sizeof cmd - strlen(cmd) - 1);
     if (o->verbose) fprintf(stderr, "lmcc: %s\n", cmd);
     char *sh[] = {"/bin/sh", "-c", cmd, NULL};
-    int st = run_argv(sh);
+    int st = lmcc_run_argv(sh);
     if (st != 0) {
         lmcc_error(NULL, "building the generated C failed (%s exited with %d; rerun with -v --keep-temp)", cc, st);
         goto out;
@@ -612,7 +584,7 @@ out:
     session_free(&s);
     if (rc != 0) {
         if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", dir);
-        else rm_tree(dir);
+        else lmcc_remove_dir(dir);
     }
     return rc;
 }
@@ -647,7 +619,7 @@ static int build_and_exec(const opts *o, char **extra, int n_extra) {
         int bst = lmcc_baremetal_run(&t, dir, extra, n_extra, o->verbose);
         if (bst > 0) lmcc_error(NULL, "the generated program failed under %s (exit %d)", t.name, bst);
         if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", dir);
-        else rm_tree(dir);
+        else lmcc_remove_dir(dir);
         return bst == 0 ? 0 : -1;
     }
     char path[PATH_MAX + 32], wpath[PATH_MAX + 32];
@@ -663,7 +635,7 @@ static int build_and_exec(const opts *o, char **extra, int n_extra) {
     for (int i = 0; i < n_extra && na < 60; i++) argv[na++] = extra[i];
     if (embed == LMCC_EMBED_EXTERNAL) { argv[na++] = "--weights"; argv[na++] = wpath; }
     argv[na] = NULL;
-    int st = run_argv(argv);
+    int st = lmcc_run_argv(argv);
     if (st != 0) {
         if (st > 128) lmcc_bug("the generated program died with signal %d (kept in %s)", st - 128, dir);
         lmcc_error(NULL, "the generated program failed (exit %d)", st);
@@ -671,7 +643,7 @@ static int build_and_exec(const opts *o, char **extra, int n_extra) {
         rc = 0;
     }
     if (o->keep_temp) fprintf(stderr, "lmcc: kept %s\n", dir);
-    else rm_tree(dir);
+    else lmcc_remove_dir(dir);
     return rc;
 }
 

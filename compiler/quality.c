@@ -1,5 +1,6 @@
 /* quality.c - `lmcc quality` (see quality.h). */
 #include "quality.h"
+#include "proc.h"
 
 #include "arch.h"
 #include "calib.h"
@@ -44,36 +45,7 @@ static void quality_on_graph(void *user, const struct ir_graph *g) {
     free(seen);
 }
 
-static int quality_run(char **argv) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        execv(argv[0], argv);
-        fprintf(stderr, "lmcc: error: %s: cannot execute: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return -1;
-    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
-}
 
-static void quality_rm_dir(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[PATH_MAX + 300];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        remove(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int quality_count(const char *opt, const char *v, long lo, long hi, long *out) {
     char *end;
@@ -227,7 +199,7 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
         fprintf(idf, "\n");
         fclose(idf);
         char *pargv[] = {prog, "eval", ids_file, out_file, NULL};
-        int st = quality_run(pargv);
+        int st = lmcc_run_argv(pargv);
         if (st != 0) { lmcc_error(NULL, "the eval program failed (exit %d)", st); goto done; }
         FILE *lfp = fopen(out_file, "rb");
         size_t got = lfp ? fread(lc, sizeof *lc, (size_t)L * (size_t)V, lfp) : 0;
@@ -285,7 +257,7 @@ done:
     if (sc && fclose(sc) != 0 && rc == 0) rc = lmcc_error(save_dir, "write error");
     if (dir[0]) {
         if (keep) fprintf(stderr, "lmcc: kept %s\n", dir);
-        else quality_rm_dir(dir);
+        else lmcc_remove_dir(dir);
     }
     free(lf), free(lc), free(pf), free(pc), free(kls);
     lmcc_seqs_free(&seqs);
