@@ -96,7 +96,7 @@ LMRT_INLINE void lmrt_x86_swiglu_row_(float *y, const float *g, const float *u, 
  * c_b = 8 d_a sum(a) precomputed per token and block (csum[t * nb + b]).  A 32-byte load holds
  * two rows: low nibbles pair with a[0..15], high nibbles with a[16..31]. */
 LMRT_X86_AI void lmrt_x86_q4t_grp_nt_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
-                                   const float *csum, int nt) {
+                                   const float *csum, const float *res, int nt) {
     const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
     const __m256i sperm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
     __m256 acc[LMRT_X86_TB];
@@ -132,19 +132,29 @@ LMRT_X86_AI void lmrt_x86_q4t_grp_nt_(float *out, int ldo, const uint8_t *G, int
         }
     }
     LMRT_X86_UNROLL(4)
-    for (int t = 0; t < nt; t++)
-        _mm256_storeu_ps(out + (size_t)t * (size_t)ldo,
-                         _mm256_permutevar8x32_ps(acc[t], _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    for (int t = 0; t < nt; t++) {
+        __m256 v = _mm256_permutevar8x32_ps(acc[t], _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        if (res) v = _mm256_add_ps(v, _mm256_loadu_ps(res + (size_t)t * (size_t)ldo));
+        _mm256_storeu_ps(out + (size_t)t * (size_t)ldo, v);
+    }
 }
 
-/* one instance per token count, so the token loops unroll */
-LMRT_INLINE void lmrt_x86_q4t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
-                                   const float *csum, int nt) {
+/* ng consecutive groups (gb bytes apart) into out + 8 g (+ res + 8 g, which may alias out).  One
+ * instance per token count, so the token loops unroll; looping over groups here rather than per
+ * call keeps the constants in registers (decode makes thousands of one-group calls per token). */
+LMRT_X86_AI void lmrt_x86_q4t_span_nt_(float *out, int ldo, const uint8_t *G, size_t gb, int ng, int nb,
+                                    const uint8_t *x, size_t xs, const float *csum, const float *res, int nt) {
+    for (int g = 0; g < ng; g++, G += gb)
+        lmrt_x86_q4t_grp_nt_(out + 8 * g, ldo, G, nb, x, xs, csum, res ? res + 8 * g : res, nt);
+}
+
+LMRT_INLINE void lmrt_x86_q4t_span_(float *out, int ldo, const uint8_t *G, size_t gb, int ng, int nb,
+                                    const uint8_t *x, size_t xs, const float *csum, const float *res, int nt) {
     switch (nt) {
-    case 1: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 1); break;
-    case 2: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 2); break;
-    case 3: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 3); break;
-    default: lmrt_x86_q4t_grp_nt_(out, ldo, G, nb, x, xs, csum, 4); break;
+    case 1: lmrt_x86_q4t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, csum, res, 1); break;
+    case 2: lmrt_x86_q4t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, csum, res, 2); break;
+    case 3: lmrt_x86_q4t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, csum, res, 3); break;
+    default: lmrt_x86_q4t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, csum, res, 4); break;
     }
 }
 
@@ -171,7 +181,7 @@ LMRT_INLINE __m256i lmrt_x86_dot8_i8_(__m256i w, __m256i a) {
 }
 
 LMRT_X86_AI void lmrt_x86_q8t_grp_nt_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
-                                   int nt) {
+                                   const float *res, int nt) {
     __m256 acc[LMRT_X86_TB];
     LMRT_X86_UNROLL(4)
     for (int t = 0; t < LMRT_X86_TB; t++) acc[t] = _mm256_setzero_ps();
@@ -195,16 +205,26 @@ LMRT_X86_AI void lmrt_x86_q8t_grp_nt_(float *out, int ldo, const uint8_t *G, int
         }
     }
     LMRT_X86_UNROLL(4)
-    for (int t = 0; t < nt; t++) _mm256_storeu_ps(out + (size_t)t * (size_t)ldo, acc[t]);
+    for (int t = 0; t < nt; t++) {
+        __m256 v = acc[t];
+        if (res) v = _mm256_add_ps(v, _mm256_loadu_ps(res + (size_t)t * (size_t)ldo));
+        _mm256_storeu_ps(out + (size_t)t * (size_t)ldo, v);
+    }
 }
 
-LMRT_INLINE void lmrt_x86_q8t_grp_(float *out, int ldo, const uint8_t *G, int nb, const uint8_t *x, size_t xs,
-                                   int nt) {
+LMRT_X86_AI void lmrt_x86_q8t_span_nt_(float *out, int ldo, const uint8_t *G, size_t gb, int ng, int nb,
+                                    const uint8_t *x, size_t xs, const float *res, int nt) {
+    for (int g = 0; g < ng; g++, G += gb)
+        lmrt_x86_q8t_grp_nt_(out + 8 * g, ldo, G, nb, x, xs, res ? res + 8 * g : res, nt);
+}
+
+LMRT_INLINE void lmrt_x86_q8t_span_(float *out, int ldo, const uint8_t *G, size_t gb, int ng, int nb,
+                                    const uint8_t *x, size_t xs, const float *res, int nt) {
     switch (nt) {
-    case 1: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 1); break;
-    case 2: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 2); break;
-    case 3: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 3); break;
-    default: lmrt_x86_q8t_grp_nt_(out, ldo, G, nb, x, xs, 4); break;
+    case 1: lmrt_x86_q8t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, res, 1); break;
+    case 2: lmrt_x86_q8t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, res, 2); break;
+    case 3: lmrt_x86_q8t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, res, 3); break;
+    default: lmrt_x86_q8t_span_nt_(out, ldo, G, gb, ng, nb, x, xs, res, 4); break;
     }
 }
 
@@ -229,7 +249,8 @@ LMRT_INLINE void lmrt_x86_tiled_rows_(int type, float *y, int ldy, const void *W
     }
     size_t gb = lmrt_tiled_group_bytes(type, 8, K);
     float tmp[LMRT_X86_TB * 8], csum[LMRT_X86_CSUM];
-    /* groups outside, tokens inside: each weight tile is read once per chunk of ct tokens */
+    /* groups outside, tokens inside: each weight tile is read once per chunk of ct tokens.
+     * Whole groups write y directly; groups cut by ra / rb go through tmp. */
     int ct = LMRT_X86_CSUM / nb / LMRT_X86_TB * LMRT_X86_TB;
     for (int c0 = 0; c0 < n; c0 += ct) {
         int cn = n - c0 < ct ? n - c0 : ct;
@@ -238,11 +259,25 @@ LMRT_INLINE void lmrt_x86_tiled_rows_(int type, float *y, int ldy, const void *W
         for (int g = ra / 8; g * 8 < rb; g++) {
             const uint8_t *G = (const uint8_t *)W + (size_t)g * gb;
             int r0 = g * 8 > ra ? g * 8 : ra, r1 = g * 8 + 8 < rb ? g * 8 + 8 : rb;
+            if (r0 == g * 8 && r1 == g * 8 + 8) {
+                /* one token block: every whole group from here on in one span */
+                int ng = cn <= LMRT_X86_TB ? (rb - g * 8) / 8 : 1;
+                for (int t0 = 0; t0 < cn; t0 += LMRT_X86_TB) {
+                    int nt = cn - t0 < LMRT_X86_TB ? cn - t0 : LMRT_X86_TB;
+                    size_t o = (size_t)(c0 + t0) * (size_t)ldy + (size_t)(g * 8 - ra);
+                    const uint8_t *xt = xc + (size_t)t0 * xs;
+                    const float *rt = res ? res + o : res;
+                    if (type == LMRT_GGML_Q4_0) lmrt_x86_q4t_span_(y + o, ldy, G, gb, ng, nb, xt, xs, csum + t0 * nb, rt, nt);
+                    else lmrt_x86_q8t_span_(y + o, ldy, G, gb, ng, nb, xt, xs, rt, nt);
+                }
+                g += ng - 1;
+                continue;
+            }
             for (int t0 = 0; t0 < cn; t0 += LMRT_X86_TB) {
                 int nt = cn - t0 < LMRT_X86_TB ? cn - t0 : LMRT_X86_TB;
                 const uint8_t *xt = xc + (size_t)t0 * xs;
-                if (type == LMRT_GGML_Q4_0) lmrt_x86_q4t_grp_(tmp, 8, G, nb, xt, xs, csum + t0 * nb, nt);
-                else lmrt_x86_q8t_grp_(tmp, 8, G, nb, xt, xs, nt);
+                if (type == LMRT_GGML_Q4_0) lmrt_x86_q4t_span_(tmp, 8, G, gb, 1, nb, xt, xs, csum + t0 * nb, 0, nt);
+                else lmrt_x86_q8t_span_(tmp, 8, G, gb, 1, nb, xt, xs, 0, nt);
                 for (int t = 0; t < nt; t++)
                     for (int r = r0; r < r1; r++) {
                         size_t o = (size_t)(c0 + t0 + t) * (size_t)ldy + (size_t)(r - ra);
@@ -606,6 +641,25 @@ LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const void *k, int kv_f16, in
     return s;
 }
 
+/* o[i0 .. i0 + 8 nc) = inv * sum_{s <= p} sc[s] v_s: one independent FMA chain per 8 dims, so a
+ * whole head (hd <= 64) goes in one pass; s stays in order, so the sums round as before */
+LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v, int kv_f16, int hd, int i0, const float *sc, int p,
+                              float inv, int nc) {
+    __m256 acc[8];
+    LMRT_X86_UNROLL(8)
+    for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();
+    for (int s = 0; s <= p; s++) {
+        __m256 pv = _mm256_set1_ps(sc[s]);
+        size_t vo = (size_t)s * (size_t)hd + (size_t)i0;
+        LMRT_X86_UNROLL(8)
+        for (int c = 0; c < 8; c++)
+            if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + (size_t)(8 * c)), acc[c]);
+    }
+    LMRT_X86_UNROLL(8)
+    for (int c = 0; c < 8; c++)
+        if (c < nc) _mm256_storeu_ps(o + i0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv)));
+}
+
 LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, const void *kc, const void *vc, int n,
                                      int H, int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
                                      int nth) {
@@ -658,25 +712,21 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
             sum += sc[s];
         }
         float inv = 1.0f / sum;
-        /* out = sum_s p_s v_s, 32 dims at a time in registers */
+        /* out = sum_s p_s v_s, up to 64 dims per pass over the positions */
         int i0 = 0;
-        for (; i0 + 8 <= hd; i0 += 32) {
-            int nc = (hd - i0) / 8 < 4 ? (hd - i0) / 8 : 4;
-            __m256 acc[4];
-            LMRT_X86_UNROLL(4)
-            for (int c = 0; c < 4; c++) acc[c] = _mm256_setzero_ps();
-            for (s = 0; s <= p; s++) {
-                __m256 pv = _mm256_set1_ps(sc[s]);
-                size_t vo = (size_t)s * (size_t)hd + (size_t)i0;
-                acc[0] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo), acc[0]);
-                if (nc > 1) acc[1] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + 8), acc[1]);
-                if (nc > 2) acc[2] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + 16), acc[2]);
-                if (nc > 3) acc[3] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + 24), acc[3]);
+        for (; i0 + 8 <= hd; i0 += 64) {
+            int nc = (hd - i0) / 8 < 8 ? (hd - i0) / 8 : 8;
+            switch (nc) {
+            case 1: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 1); break;
+            case 2: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 2); break;
+            case 3: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 3); break;
+            case 4: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 4); break;
+            case 5: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 5); break;
+            case 6: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 6); break;
+            case 7: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 7); break;
+            default: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 8); break;
             }
-            LMRT_X86_UNROLL(4)
-            for (int c = 0; c < 4; c++)
-                if (c < nc) _mm256_storeu_ps(o + i0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv)));
-            if (nc < 4) {
+            if (nc < 8) {
                 i0 += 8 * nc;
                 break;
             }

@@ -14,7 +14,7 @@ if [[ "$line" =~ ^lmcc:\ sizes:\ weights\ $wb\ bytes,\ code\ ([0-9]+)\ bytes\ \(
   ok "size line matches m.weights ($wb), M_ARENA_BYTES ($arena), M_KV_BYTES ($kv)"
 else fail "size line '$line' (weights $wb, arena $arena, kv $kv)"; code=0; text=0; fi
 # code bytes: independently, binutils' view of the same object's executable sections
-cc ${CC:+} -std=c11 -O2 -I "$WORK/ok" -c "$WORK/ok/m.c" -o "$WORK/m.o" 2>/dev/null
+${CC:-cc} -std=c11 -O2 -I "$WORK/ok" -c "$WORK/ok/m.c" -o "$WORK/m.o" 2>/dev/null
 if command -v size >/dev/null && [ -s "$WORK/m.o" ]; then
   t2=$(size -A "$WORK/m.o" | awk '$1 ~ /^\.text/ {s += $2} END {print s + 0}')
   [ "$text" = "$t2" ] && ok "text bytes == size -A .text* ($t2)" || fail "text $text vs size -A $t2"
