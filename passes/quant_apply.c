@@ -40,6 +40,13 @@ static int qa_weight_input(const ir_graph *g, int w) {
     return x->kind == IR_KIND_ACT && x->dtype == IR_DT_F32 && x->ndim == 1 ? in : -1;
 }
 
+/* wall seconds: gptq runs on several threads, so clock() would overstate it */
+static double qa_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static float *qa_dequant(const ir_tensor *t, int64_t rows, int64_t k) {
     float *w = malloc((size_t)(rows * k) * sizeof *w);
     if (!w) return NULL;
@@ -126,12 +133,12 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
                 h = lmcc_calib_hessian(a);
                 h_for = h ? input[i] : -1;
             }
-            clock_t t0 = clock();
+            double t0 = qa_now();
             done = h && lmcc_quant_gptq(&f, w, rows, k, h, 0.01, dst) == 0;
             if (!done) fprintf(log, "lmcc: warning: gptq failed on %s, using rtn\n", t->name);
             if (pc->verbose || rows * k * k > ((int64_t)1 << 34))
                 fprintf(log, "gptq: %s [%lld x %lld] %.1fs\n", t->name, (long long)rows, (long long)k,
-                        (double)(clock() - t0) / CLOCKS_PER_SEC);
+                        qa_now() - t0);
             n_gptq += done;
         }
         if (!done)
