@@ -10,10 +10,10 @@ fi
 cp -r "$LMCC_SOURCE_DIR/examples/firmware-m55" "$WORK/fw"
 rm -rf "$WORK/fw/build"
 for w in f32 q8; do
-  if make -C "$WORK/fw" LMCC="$LMCC" MODEL="$MODEL_GGUF" WEIGHTS=$w B=build-$w >"$WORK/make.log" 2>&1; then
+  if make -C "$WORK/fw" LMCC="$LMCC" MODEL="$MODEL_GGUF" CORTEX_M="$LMCC_SOURCE_DIR/targets/cortex-m" WEIGHTS=$w B=build-$w >"$WORK/make.log" 2>&1; then
     ok "firmware ($w) builds: $(grep "^flash" "$WORK/make.log")"
   else fail "firmware ($w) build"; tail -20 "$WORK/make.log"; continue; fi
-  out=$(timeout 120 make -s -C "$WORK/fw" LMCC="$LMCC" MODEL="$MODEL_GGUF" WEIGHTS=$w B=build-$w run 2>&1)
+  out=$(timeout 120 make -s -C "$WORK/fw" LMCC="$LMCC" MODEL="$MODEL_GGUF" CORTEX_M="$LMCC_SOURCE_DIR/targets/cortex-m" WEIGHTS=$w B=build-$w run 2>&1)
   toks=$(printf '%s\n' "$out" | sed -n 's/^tokens: //p')
   n=$(echo $toks | wc -w)
   if [ "$n" -ge 30 ]; then ok "firmware ($w) printed $n tokens"; else fail "firmware ($w) output: $out"; fi
