@@ -57,7 +57,7 @@ static void expect_error(const char *path, const char *needle) {
 }
 
 static void test_stories(const char *shared) {
-    char bin[1024], gg[1024];
+    char bin[1200], gg[1200];
     snprintf(bin, sizeof bin, "%s/models/stories260K.bin", shared);
     snprintf(gg, sizeof gg, "%s/models/stories260K.gguf", shared);
     gguf_file *b = llama2c_open(bin);
@@ -213,12 +213,20 @@ static void test_synthetic(void) {
 }
 
 int main(void) {
-    const char *shared = getenv("LMCC_SHARED_DIR");
-    char bin[1024];
-    snprintf(bin, sizeof bin, "%s/models/stories260K.bin", shared ? shared : "");
-    if (!shared || access(bin, R_OK) != 0) {
-        printf("test_llama2c: skipped: %s not found (set LMCC_SHARED_DIR)\n", bin);
-        return 77;
+    /* the repository's copies (examples/models) first, then ../shared/models */
+    const char *src = getenv("LMCC_SOURCE_DIR"), *shared = getenv("LMCC_SHARED_DIR");
+    static char examples[1024];
+    char bin[1100];
+    snprintf(examples, sizeof examples, "%s/examples", src ? src : ".");
+    snprintf(bin, sizeof bin, "%s/models/stories260K.bin", examples);
+    if (src && access(bin, R_OK) == 0) {
+        shared = examples;
+    } else {
+        snprintf(bin, sizeof bin, "%s/models/stories260K.bin", shared ? shared : "");
+        if (!shared || access(bin, R_OK) != 0) {
+            printf("test_llama2c: skipped: %s not found (set LMCC_SOURCE_DIR or LMCC_SHARED_DIR)\n", bin);
+            return 77;
+        }
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(g_tmpdir, sizeof g_tmpdir, "%s/lmcc_test_llama2c_XXXXXX", tmp ? tmp : "/tmp");
