@@ -24,6 +24,9 @@ typedef struct lmcc_codegen_opts {
  * everything succeeded.  Returns 0, or -1 with a message in err. */
 int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, char *err, size_t errlen);
 
+/* The upper-case form of NAME used for macros (NAME_ARENA_BYTES...). */
+void lmcc_upper_name(const char *name, char *up, size_t cap);
+
 /* NAME_ARENA_BYTES: the planned arena plus the generated code's control block. */
 int64_t lmcc_arena_total(const ir_graph *g);
 
