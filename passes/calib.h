@@ -1,6 +1,7 @@
 /* calib.h - calibration for the quantizers (issue 5): token sequences (sampled
- * from the float model, or read from a file) run through the reference
- * interpreter while a hook records the inputs of linear-family nodes.
+ * from the float model, or read from a file), and (lmcc_calib_run, used by
+ * awq) the reference interpreter run over them while a hook records the
+ * inputs of linear-family nodes.  GPTQ and mixprec use calib_seq.h instead.
  *
  * The rows of every observed input are kept (tokens x K floats, subsampled to
  * at most max_rows): AWQ measures output error on them directly, GPTQ builds
@@ -20,9 +21,9 @@ typedef struct lmcc_seqs {
     int **ids;  /* [n][len[i]] */
 } lmcc_seqs;
 
-/* n sequences of len positions sampled with the interpreter from g at
- * temperature 1, starting from BOS (the vocabulary's, else 1); deterministic
- * in seed.  0, or -1 with err set. */
+/* n sequences of len positions sampled from g at temperature 1, starting
+ * from BOS (the vocabulary's, else 1), all n advanced in lockstep by the
+ * batched evaluator (calib_seq.h); deterministic in seed.  0, or -1 with err set. */
 int lmcc_seqs_sample(const ir_graph *g, int n, int len, uint64_t seed, lmcc_seqs *out, char *err, size_t errlen);
 /* path holds whitespace-separated token ids (one sequence per line), or
  * else text, tokenized with g->vocab (BOS first) and cut into sequences of

@@ -1,0 +1,862 @@
+/* calib_seq.c - sequence-batched graph evaluation for calibration (see calib_seq.h).
+ *
+ * Layout: every ACT tensor is a [rows][elems] float buffer (q8a activations
+ * hold their emulated values, as in the interpreter); a KV cache tensor is
+ * [cache_rows][n_kv * head_dim], row r's key/value going to cache row crow[r]
+ * and sequence i's positions 0.. being cache rows start[i], start[i]+1, ...
+ * A whole run (lmcc_seqeval_run) has one row per position of every sequence
+ * and the cache rows are the rows (crow[r] = r); a lockstep state
+ * (lmcc_seqstep) has one row per sequence, all at the same position, and
+ * max_len cache rows per sequence that persist from step to step.
+ * Weights read by linears and embed are dequantized in panels as they are
+ * used; other weights (norm scales) once, whole.
+ * Speed: a linear is Y = X W^T, computed in panels of NB weight rows x KC
+ * columns (dequantized into a float scratch that stays in L1/L2) against all
+ * X rows, with a 2x4 register-blocked dot kernel on GNU vector types (SIMD at
+ * -O2 without -march, gcc and clang); panels are dealt to the threads. */
+#include "calib_seq.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmrt_quant.h"
+
+#define SEQEVAL_MAX_THREADS 16
+#define SEQEVAL_NB 32  /* weight rows per panel (a thread's unit of work) */
+#define SEQEVAL_KC 256 /* panel columns: a multiple of every block size, so panels start on block boundaries */
+
+typedef float seqeval_v4f __attribute__((vector_size(16)));
+
+static inline seqeval_v4f seqeval_ld4(const float *p) { seqeval_v4f v; memcpy(&v, p, sizeof v); return v; }
+static inline float seqeval_hsum(seqeval_v4f v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+
+typedef struct seqeval_lane {
+    float **buf; /* per tensor: ACT/STATE rows, NULL while not live */
+} seqeval_lane;
+
+typedef struct seqeval {
+    const ir_graph *g;
+    const lmcc_seqs *s; /* a whole run's sequences, NULL in lockstep */
+    int n_tensors;    /* when the run started (the arrays below are this long) */
+    int64_t rows;
+    int64_t cache_rows; /* rows of every KV cache buffer */
+    int maxlen;       /* longest sequence */
+    int64_t *start;   /* [sequences] cache row of each sequence's position 0 */
+    int *seq, *pos, *tok; /* [rows] sequence, position and token of each row */
+    int64_t *crow;    /* [rows] the cache row each row writes */
+    int persist;      /* lockstep: buffers live from step to step (nothing freed by liveness) */
+    int *last_use;    /* [n_tensors] last live node touching the tensor, -1 */
+    float **wfull;    /* [n_tensors] weights read whole (not streamed), dequantized once */
+    seqeval_lane lane[2]; /* 0: main, 1: reference (dual) */
+    int n_lanes, threads;
+    char *err;
+    size_t errlen;
+} seqeval;
+
+/* ---- threads ------------------------------------------------------------- */
+
+typedef struct seqeval_task { void (*fn)(void *, int, int); void *arg; int t, nt; } seqeval_task;
+
+static void *seqeval_task_run(void *p) {
+    seqeval_task *tk = p;
+    tk->fn(tk->arg, tk->t, tk->nt);
+    return NULL;
+}
+
+/* fn(arg, t, nt) for every t < nt, on nt threads (on this one for any thread that fails to start) */
+static void seqeval_parallel(void (*fn)(void *, int, int), void *arg, int nt) {
+    seqeval_task tk[SEQEVAL_MAX_THREADS] = {{0}};
+    pthread_t tid[SEQEVAL_MAX_THREADS];
+    int started[SEQEVAL_MAX_THREADS] = {0};
+    for (int t = 0; t < nt; t++) {
+        tk[t] = (seqeval_task){fn, arg, t, nt};
+        if (t > 0) started[t] = pthread_create(&tid[t], NULL, seqeval_task_run, &tk[t]) == 0;
+    }
+    seqeval_task_run(&tk[0]);
+    for (int t = 1; t < nt; t++) {
+        if (started[t]) pthread_join(tid[t], NULL);
+        else seqeval_task_run(&tk[t]);
+    }
+}
+
+/* ---- matrix product ------------------------------------------------------- */
+
+/* o[i*4 + j] = x_i . w_j over n floats (i < 2, rows of w ldw apart): each
+ * loaded vector feeds two or four products, eight accumulators fit SSE's 16 registers */
+static void seqeval_dot2x4(const float *restrict x0, const float *restrict x1, const float *restrict w, int64_t ldw,
+                           int64_t n, float *o) {
+    seqeval_v4f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+    const float *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = w + 3 * ldw;
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        seqeval_v4f p = seqeval_ld4(x0 + j), q = seqeval_ld4(x1 + j), v;
+        v = seqeval_ld4(w0 + j), a0 += p * v, b0 += q * v;
+        v = seqeval_ld4(w1 + j), a1 += p * v, b1 += q * v;
+        v = seqeval_ld4(w2 + j), a2 += p * v, b2 += q * v;
+        v = seqeval_ld4(w3 + j), a3 += p * v, b3 += q * v;
+    }
+    o[0] = seqeval_hsum(a0), o[1] = seqeval_hsum(a1), o[2] = seqeval_hsum(a2), o[3] = seqeval_hsum(a3);
+    o[4] = seqeval_hsum(b0), o[5] = seqeval_hsum(b1), o[6] = seqeval_hsum(b2), o[7] = seqeval_hsum(b3);
+    for (; j < n; j++)
+        for (int q = 0; q < 4; q++) o[q] += x0[j] * w[q * ldw + j], o[4 + q] += x1[j] * w[q * ldw + j];
+}
+
+static void seqeval_dot1x4(const float *restrict x0, const float *restrict w, int64_t ldw, int64_t n, float *o) {
+    seqeval_v4f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const float *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = w + 3 * ldw;
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        seqeval_v4f p = seqeval_ld4(x0 + j);
+        a0 += p * seqeval_ld4(w0 + j), a1 += p * seqeval_ld4(w1 + j);
+        a2 += p * seqeval_ld4(w2 + j), a3 += p * seqeval_ld4(w3 + j);
+    }
+    o[0] = seqeval_hsum(a0), o[1] = seqeval_hsum(a1), o[2] = seqeval_hsum(a2), o[3] = seqeval_hsum(a3);
+    for (; j < n; j++)
+        for (int q = 0; q < 4; q++) o[q] += x0[j] * w[q * ldw + j];
+}
+
+/* lmrt_dequant_row, the same values bit for bit, with q8_0 and q4_0 (the common
+ * weights of a big model) in loops gcc and clang vectorize at -O2 (gcc 12: 4x faster) */
+static void seqeval_dequant(int lt, const unsigned char *restrict src, float *restrict dst, int64_t n) {
+    int64_t i = 0;
+    if (lt == LMRT_GGML_Q8_0)
+        for (; i + 32 <= n; i += 32, src += 34) {
+            float d = lmrt_load_f16le(src);
+            for (int j = 0; j < 32; j++) dst[i + j] = (float)(signed char)src[2 + j] * d;
+        }
+    else if (lt == LMRT_GGML_Q4_0)
+        for (; i + 32 <= n; i += 32, src += 18) {
+            float d = lmrt_load_f16le(src);
+            for (int j = 0; j < 16; j++) {
+                dst[i + j] = (float)((src[2 + j] & 0xF) - 8) * d;
+                dst[i + j + 16] = (float)((src[2 + j] >> 4) - 8) * d;
+            }
+        }
+    if (i < n) lmrt_dequant_row(lt, src, dst + i, n - i);
+}
+
+static inline void seqeval_put(float *y, const float *o, int64_t n, int first) {
+    for (int64_t q = 0; q < n; q++) y[q] = first ? o[q] : y[q] + o[q];
+}
+
+typedef struct seqeval_mm {
+    const float *x;
+    int64_t rows, k;
+    const unsigned char *w; /* weight bytes, rows row_bytes apart */
+    size_t row_bytes;
+    int lt, be, bb;         /* lmrt type, block elems, block bytes */
+    float *y;
+    int64_t n;
+    int failed;
+} seqeval_mm;
+
+/* panels t, t+nt, ...: dequantize NB x KC of W, dot it with the same columns of every X row */
+static void seqeval_mm_panels(void *arg, int t, int nt) {
+    seqeval_mm *m = arg;
+    float *wp = malloc((size_t)SEQEVAL_NB * SEQEVAL_KC * sizeof *wp);
+    if (!wp) { m->failed = 1; return; }
+    int64_t rows = m->rows, k = m->k, n = m->n;
+    for (int64_t n0 = (int64_t)t * SEQEVAL_NB; n0 < n; n0 += (int64_t)nt * SEQEVAL_NB) {
+        int64_t nb = n - n0 < SEQEVAL_NB ? n - n0 : SEQEVAL_NB, nb4 = (nb + 3) & ~(int64_t)3;
+        for (int64_t k0 = 0; k0 < k; k0 += SEQEVAL_KC) {
+            int64_t kc = k - k0 < SEQEVAL_KC ? k - k0 : SEQEVAL_KC;
+            size_t off = (size_t)(k0 / m->be) * (size_t)m->bb;
+            /* the hardware prefetchers do not keep up with NB short strided runs: ask for the next
+             * panel's bytes now, they arrive while this one is computed (~7% off a 3-row step) */
+            int64_t pn0 = k0 + SEQEVAL_KC < k ? n0 : n0 + (int64_t)nt * SEQEVAL_NB, pk0 = pn0 == n0 ? k0 + SEQEVAL_KC : 0;
+            if (pn0 < n) {
+                int64_t pnb = n - pn0 < SEQEVAL_NB ? n - pn0 : SEQEVAL_NB, pkc = k - pk0 < SEQEVAL_KC ? k - pk0 : SEQEVAL_KC;
+                size_t poff = (size_t)(pk0 / m->be) * (size_t)m->bb, plen = (size_t)((pkc + m->be - 1) / m->be) * (size_t)m->bb;
+                for (int64_t j = 0; j < pnb; j++)
+                    for (size_t b = 0; b < plen; b += 64) __builtin_prefetch(m->w + (size_t)(pn0 + j) * m->row_bytes + poff + b);
+            }
+            for (int64_t j = 0; j < nb; j++)
+                seqeval_dequant(m->lt, m->w + (size_t)(n0 + j) * m->row_bytes + off, wp + j * SEQEVAL_KC, kc);
+            for (int64_t j = nb; j < nb4; j++) memset(wp + j * SEQEVAL_KC, 0, (size_t)kc * sizeof *wp);
+            for (int64_t j = 0; j < nb; j += 4) {
+                const float *wj = wp + j * SEQEVAL_KC;
+                int64_t nj = nb - j < 4 ? nb - j : 4;
+                float *yj = m->y + n0 + j, o[8];
+                int64_t r = 0;
+                for (; r + 2 <= rows; r += 2) {
+                    seqeval_dot2x4(m->x + r * k + k0, m->x + (r + 1) * k + k0, wj, SEQEVAL_KC, kc, o);
+                    seqeval_put(yj + r * n, o, nj, k0 == 0);
+                    seqeval_put(yj + (r + 1) * n, o + 4, nj, k0 == 0);
+                }
+                if (r < rows) {
+                    seqeval_dot1x4(m->x + r * k + k0, wj, SEQEVAL_KC, kc, o);
+                    seqeval_put(yj + r * n, o, nj, k0 == 0);
+                }
+            }
+        }
+    }
+    free(wp);
+}
+
+/* y[rows][n] = x[rows][k] * W^T for the weight tensor w [n][k] (checked readable) */
+static int seqeval_matmul(seqeval *e, float *y, const float *x, const ir_tensor *w) {
+    seqeval_mm m = {x, e->rows, w->shape[1], w->data, ir_row_bytes(w->dtype, w->shape[1]),
+                    ir_dtype_lmrt_type(w->dtype), ir_dtype_block_elems(w->dtype), ir_dtype_block_bytes(w->dtype),
+                    y, w->shape[0], 0};
+    int64_t panels = (m.n + SEQEVAL_NB - 1) / SEQEVAL_NB;
+    if (panels < 1 || e->rows < 1) return 0;
+    seqeval_parallel(seqeval_mm_panels, &m, panels < e->threads ? (int)panels : e->threads);
+    if (m.failed) snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+    return m.failed ? -1 : 0;
+}
+
+/* ---- the other ops ------------------------------------------------------- */
+
+static int64_t seqeval_cols(const ir_tensor *t) { return t->ndim > 0 ? t->shape[t->ndim - 1] : 1; }
+
+/* floats per row of an ACT (its elements) or a KV cache (n_kv * head_dim) */
+static int64_t seqeval_width(const ir_tensor *t) {
+    return t->kind == IR_KIND_STATE ? t->shape[0] * t->shape[2] : ir_tensor_elems(t);
+}
+
+static double seqeval_silu(double v) { return v / (1.0 + exp(-v)); }
+
+/* x / rms(x) (times w when w), over every cols-long piece of n floats, as the interpreter rounds */
+static void seqeval_norm(float *y, const float *x, const float *w, int64_t n, int64_t cols, float eps) {
+    for (int64_t r = 0; r < n / cols; r++) {
+        const float *xr = x + r * cols;
+        double ss = 0;
+        for (int64_t i = 0; i < cols; i++) ss += (double)xr[i] * xr[i];
+        double inv = 1.0 / sqrt(ss / (double)cols + (double)eps);
+        for (int64_t i = 0; i < cols; i++)
+            y[r * cols + i] = w ? (float)((double)xr[i] * inv * w[i]) : (float)((double)xr[i] * inv);
+    }
+}
+
+/* q8a emulation, as interp_quantize: per 32-block d = amax/127, y = d * round(x/d) */
+static void seqeval_quantize(float *y, const float *x, int64_t n) {
+    for (int64_t b = 0; b < n; b += 32) {
+        int64_t e = b + 32 < n ? b + 32 : n;
+        float amax = 0.0f;
+        for (int64_t i = b; i < e; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
+        float d = amax / 127.0f;
+        for (int64_t i = b; i < e; i++) {
+            float q = d != 0.0f ? roundf(x[i] / d) : 0.0f;
+            if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f;
+            if (q > 127.0f) q = 127.0f;
+            y[i] = d * q;
+        }
+    }
+}
+
+static void seqeval_softmax(float *y, const float *x, int64_t n, int64_t cols) {
+    for (int64_t r = 0; r < n / cols; r++) {
+        const float *xr = x + r * cols;
+        double mx = -HUGE_VAL, sum = 0;
+        for (int64_t i = 0; i < cols; i++) if (xr[i] > mx) mx = xr[i];
+        for (int64_t i = 0; i < cols; i++) sum += exp((double)xr[i] - mx);
+        for (int64_t i = 0; i < cols; i++) y[r * cols + i] = (float)(exp((double)xr[i] - mx) / sum);
+    }
+}
+
+/* cs[i] = {cos, sin} of the rope angle of pair i at position pos (the interpreter's formula) */
+static void seqeval_rope_angles(double *cs, const ir_attrs *a, int pos) {
+    for (int i = 0; i < a->rope_dim / 2; i++) {
+        double ang = (double)pos * pow((double)a->rope_theta, -2.0 * i / (double)a->rope_dim);
+        cs[2 * i] = cos(ang), cs[2 * i + 1] = sin(ang);
+    }
+}
+
+/* rotates the first rope_dim dims of each of n_heads heads of v in place */
+static void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const double *cs) {
+    int hd = a->head_dim, half = a->rope_dim / 2;
+    for (int h = 0; h < n_heads; h++) {
+        float *vh = v + (size_t)h * (size_t)hd;
+        for (int i = 0; i < half; i++) {
+            int i0 = a->rope_neox ? i : 2 * i, i1 = a->rope_neox ? i + half : 2 * i + 1;
+            double x0 = vh[i0], x1 = vh[i1], c = cs[2 * i], s = cs[2 * i + 1];
+            vh[i0] = (float)(x0 * c - x1 * s);
+            vh[i1] = (float)(x0 * s + x1 * c);
+        }
+    }
+}
+
+static float seqeval_dot(const float *a, const float *b, int64_t n) {
+    seqeval_v4f s = {0};
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) s += seqeval_ld4(a + j) * seqeval_ld4(b + j);
+    float r = seqeval_hsum(s);
+    for (; j < n; j++) r += a[j] * b[j];
+    return r;
+}
+
+typedef struct seqeval_att {
+    const seqeval *e;
+    const ir_attrs *a;
+    const float *q, *kc, *vc; /* q [rows][H*hd], caches [rows][Hkv*hd] */
+    float *y;
+    int failed;
+} seqeval_att;
+
+/* (row, head) pairs t, t+nt, ...: causal attention of each row over the cache rows of its own sequence */
+static void seqeval_att_rows(void *arg, int t, int nt) {
+    seqeval_att *at = arg;
+    const seqeval *e = at->e;
+    const ir_attrs *a = at->a;
+    int hd = a->head_dim, group = a->n_heads / a->n_kv_heads;
+    int64_t qw = (int64_t)a->n_heads * hd, kw = (int64_t)a->n_kv_heads * hd;
+    double *sc = malloc((size_t)e->maxlen * sizeof *sc);
+    if (!sc) { at->failed = 1; return; }
+    for (int64_t rh = t; rh < e->rows * a->n_heads; rh += nt) {
+        int64_t r = rh / a->n_heads;
+        int p = e->pos[r], h = (int)(rh % a->n_heads);
+        int64_t base = e->start[e->seq[r]];
+        const float *qh = at->q + r * qw + (int64_t)h * hd;
+        const float *kb = at->kc + base * kw + (int64_t)(h / group) * hd;
+        const float *vb = at->vc + base * kw + (int64_t)(h / group) * hd;
+        float *out = at->y + r * qw + (int64_t)h * hd;
+        double mx = -HUGE_VAL, sum = 0;
+        for (int u = 0; u <= p; u++) {
+            sc[u] = (double)seqeval_dot(qh, kb + u * kw, hd) * (double)a->scale;
+            if (sc[u] > mx) mx = sc[u];
+        }
+        for (int u = 0; u <= p; u++) sum += sc[u] = exp(sc[u] - mx);
+        memset(out, 0, (size_t)hd * sizeof *out);
+        for (int u = 0; u <= p; u++) {
+            float wu = (float)(sc[u] / sum);
+            const float *vu = vb + u * kw;
+            for (int i = 0; i < hd; i++) out[i] += wu * vu[i];
+        }
+    }
+    free(sc);
+}
+
+/* ---- checks -------------------------------------------------------------- */
+
+static int seqeval_linear_family(ir_opcode op) {
+    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
+}
+
+/* slots that are not [rows][elems] data: streamed weights, rope tables, KV caches */
+static int seqeval_slot_special(ir_opcode op, int slot) {
+    return (seqeval_linear_family(op) && slot == 1) || (op == IR_OP_EMBED && slot <= 1) ||
+           (op == IR_OP_ROPE && slot == 1) || (op == IR_OP_QKV && slot >= 2) ||
+           (op == IR_OP_KV_STORE && slot == 1) || (op == IR_OP_ATTENTION && slot >= 1);
+}
+
+static int seqeval_cache_ok(const ir_tensor *c, const ir_attrs *a) {
+    return c->kind == IR_KIND_STATE && c->ndim == 3 && c->shape[0] == a->n_kv_heads && c->shape[2] == a->head_dim;
+}
+
+static int seqeval_rope_ok(const ir_attrs *a) {
+    return a->n_heads > 0 && a->head_dim > 0 && a->rope_dim > 0 && a->rope_dim % 2 == 0 && a->rope_dim <= a->head_dim;
+}
+
+/* the interpreter's shape rules (interp.c), so both accept the same graphs */
+static int seqeval_shapes_ok(const ir_graph *g, const ir_node *n) {
+    const ir_tensor *T = g->tensors;
+    const ir_attrs *a = &n->attrs;
+    int64_t out = n->output >= 0 ? ir_tensor_elems(&T[n->output]) : 0;
+    int64_t e0 = ir_tensor_elems(&T[n->inputs[0]]);
+    const ir_tensor *w = &T[n->inputs[ir_op_table[n->op].n_inputs > 1 ? 1 : 0]];
+    int lin = w->ndim == 2 && w->shape[1] == e0;
+    switch (n->op) {
+    case IR_OP_EMBED:
+        return T[n->inputs[0]].ndim == 2 && T[n->inputs[0]].shape[1] == out && T[n->inputs[1]].kind == IR_KIND_INPUT;
+    case IR_OP_RMSNORM:
+        return ir_tensor_elems(w) == seqeval_cols(&T[n->inputs[0]]) && e0 == out;
+    case IR_OP_LINEAR:
+        return lin && w->shape[0] == out;
+    case IR_OP_LINEAR_ADD:
+        return lin && w->shape[0] == out && ir_tensor_elems(&T[n->inputs[2]]) == out;
+    case IR_OP_LINEAR_SWIGLU:
+        return lin && w->shape[0] == 2 * out;
+    case IR_OP_ROPE:
+        return seqeval_rope_ok(a) && (int64_t)a->n_heads * a->head_dim == out && e0 == out;
+    case IR_OP_KV_STORE:
+        return w->kind == IR_KIND_STATE && w->ndim == 3 && w->shape[0] * w->shape[2] == e0;
+    case IR_OP_ATTENTION: {
+        const ir_tensor *v = &T[n->inputs[2]];
+        return a->n_heads > 0 && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 && a->head_dim > 0 &&
+               seqeval_cache_ok(w, a) && seqeval_cache_ok(v, a) && w->shape[1] == v->shape[1] &&
+               e0 == (int64_t)a->n_heads * a->head_dim && out == e0;
+    }
+    case IR_OP_QKV:
+        return seqeval_rope_ok(a) && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 && lin &&
+               w->shape[0] == (int64_t)(a->n_heads + 2 * a->n_kv_heads) * a->head_dim &&
+               out == (int64_t)a->n_heads * a->head_dim && seqeval_cache_ok(&T[n->inputs[3]], a) &&
+               seqeval_cache_ok(&T[n->inputs[4]], a) && T[n->inputs[3]].shape[1] == T[n->inputs[4]].shape[1];
+    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU:
+        return e0 == out && ir_tensor_elems(w) == out;
+    case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_NORMALIZE: case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST:
+        return e0 == out;
+    default:
+        return 0;
+    }
+}
+
+/* a weight the evaluator can dequantize: plain rows of a known dtype, all bytes present */
+static int seqeval_check_weight(seqeval *e, int id, int node) {
+    const ir_tensor *t = &e->g->tensors[id];
+    int lt = ir_dtype_lmrt_type(t->dtype);
+    float probe[256];
+    if (t->tile_rows > 1) {
+        snprintf(e->err, e->errlen, "calibration: weight %s is tiled (%d-row tiles); calibrate before the tile pass",
+                 t->name, t->tile_rows);
+        return -1;
+    }
+    if (!t->data || t->dtype == IR_DT_I32 || t->dtype == IR_DT_Q8A || lt < 0 ||
+        lmrt_dequant_row(lt, t->data, probe, 1) != 0) {
+        snprintf(e->err, e->errlen, "calibration: weight %s (node %d, %s) has dtype %s, which the evaluator cannot read",
+                 t->name, node, ir_op_table[e->g->nodes[node].op].name, ir_dtype_name(t->dtype));
+        return -1;
+    }
+    int64_t cols = seqeval_cols(t), rows = cols > 0 ? ir_tensor_elems(t) / cols : 0;
+    if (t->nbytes && t->nbytes < (size_t)rows * ir_row_bytes(t->dtype, cols)) {
+        snprintf(e->err, e->errlen, "calibration: weight %s holds %zu bytes, its %s shape needs %zu", t->name,
+                 t->nbytes, ir_dtype_name(t->dtype), (size_t)rows * ir_row_bytes(t->dtype, cols));
+        return -1;
+    }
+    return 0;
+}
+
+static int seqeval_check_node(seqeval *e, int ni) {
+    const ir_graph *g = e->g;
+    const ir_node *n = &g->nodes[ni];
+    if ((unsigned)n->op >= IR_OP_COUNT || !seqeval_shapes_ok(g, n)) {
+        snprintf(e->err, e->errlen, "calibration: node %d (%s) is not supported by the sequence evaluator", ni,
+                 (unsigned)n->op < IR_OP_COUNT ? ir_op_table[n->op].name : "?");
+        return -1;
+    }
+    for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
+        const ir_tensor *t = &g->tensors[n->inputs[s]];
+        int table = (n->op == IR_OP_ROPE && s == 1) || (n->op == IR_OP_QKV && s == 2);
+        if (t->kind == IR_KIND_WEIGHT && !table && seqeval_check_weight(e, n->inputs[s], ni)) return -1;
+        if (!seqeval_slot_special(n->op, s) && t->kind != IR_KIND_ACT && t->kind != IR_KIND_WEIGHT) {
+            snprintf(e->err, e->errlen, "calibration: node %d (%s) reads %s (%s) as data", ni, ir_op_table[n->op].name,
+                     t->name, ir_kind_name(t->kind));
+            return -1;
+        }
+    }
+    if (seqeval_linear_family(n->op) && g->tensors[n->inputs[0]].kind != IR_KIND_ACT) {
+        snprintf(e->err, e->errlen, "calibration: node %d (%s) has a non-activation input", ni, ir_op_table[n->op].name);
+        return -1;
+    }
+    if (n->output >= 0 && g->tensors[n->output].kind != IR_KIND_ACT) {
+        snprintf(e->err, e->errlen, "calibration: node %d (%s) writes %s, not an activation", ni,
+                 ir_op_table[n->op].name, g->tensors[n->output].name);
+        return -1;
+    }
+    return 0;
+}
+
+/* the sequences fit: positions below the context and every cache, tokens in every embedding table */
+static int seqeval_check_seqs(seqeval *e) {
+    const ir_graph *g = e->g;
+    const lmcc_seqs *s = e->s;
+    if (s->n < 1) { snprintf(e->err, e->errlen, "calibration: no sequences"); return -1; }
+    for (int i = 0; i < s->n; i++) {
+        int len = s->len[i];
+        if (len < 1 || (g->cfg.ctx > 0 && len > g->cfg.ctx)) {
+            snprintf(e->err, e->errlen, "calibration: sequence %d has %d positions (context %d)", i, len, g->cfg.ctx);
+            return -1;
+        }
+        for (int ni = 0; ni < g->n_nodes; ni++) {
+            const ir_node *n = &g->nodes[ni];
+            if (n->dead) continue;
+            int cache = n->op == IR_OP_QKV ? n->inputs[3]
+                        : n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION ? n->inputs[1] : -1;
+            if (cache >= 0 && len > g->tensors[cache].shape[1]) {
+                snprintf(e->err, e->errlen, "calibration: sequence %d has %d positions, cache %s holds %lld", i, len,
+                         g->tensors[cache].name, (long long)g->tensors[cache].shape[1]);
+                return -1;
+            }
+            for (int p = 0; n->op == IR_OP_EMBED && p < len; p++)
+                if (s->ids[i][p] < 0 || s->ids[i][p] >= g->tensors[n->inputs[0]].shape[0]) {
+                    snprintf(e->err, e->errlen, "calibration: token %d (sequence %d, position %d) is out of range", s->ids[i][p], i, p);
+                    return -1;
+                }
+        }
+    }
+    return 0;
+}
+
+/* ---- evaluation ----------------------------------------------------------- */
+
+/* row buffer of ACT/STATE tensor id in lane l (zeros when nothing wrote it yet, as in the interpreter) */
+static float *seqeval_buf(seqeval *e, seqeval_lane *l, int id) {
+    if (!l->buf[id]) {
+        const ir_tensor *t = &e->g->tensors[id];
+        int64_t w = seqeval_width(t), nr = t->kind == IR_KIND_STATE ? e->cache_rows : e->rows;
+        l->buf[id] = calloc((size_t)(nr * (w > 0 ? w : 1)), sizeof(float));
+        if (!l->buf[id]) snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+    }
+    return l->buf[id];
+}
+
+/* rows of data input id and their stride (0: a weight, the same for every row) */
+static const float *seqeval_in(seqeval *e, seqeval_lane *l, int id, int64_t *stride) {
+    const ir_tensor *t = &e->g->tensors[id];
+    *stride = t->kind == IR_KIND_WEIGHT ? 0 : seqeval_width(t);
+    return t->kind == IR_KIND_WEIGHT ? e->wfull[id] : seqeval_buf(e, l, id);
+}
+
+static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
+    const ir_graph *g = e->g;
+    const ir_node *n = &g->nodes[ni];
+    const ir_attrs *a = &n->attrs;
+    int64_t rows = e->rows, s0 = 0, s1 = 0, ne = n->output >= 0 ? ir_tensor_elems(&g->tensors[n->output]) : 0;
+    const ir_tensor *t0 = &g->tensors[n->inputs[0]];
+    float *y = n->output >= 0 ? seqeval_buf(e, l, n->output) : NULL;
+    const float *x0 = seqeval_slot_special(n->op, 0) ? NULL : seqeval_in(e, l, n->inputs[0], &s0);
+    const float *x1 = ir_op_table[n->op].n_inputs > 1 && !seqeval_slot_special(n->op, 1)
+                          ? seqeval_in(e, l, n->inputs[1], &s1) : NULL;
+    if ((n->output >= 0 && !y) || (!seqeval_slot_special(n->op, 0) && !x0) ||
+        (ir_op_table[n->op].n_inputs > 1 && !seqeval_slot_special(n->op, 1) && !x1))
+        return -1;
+    switch (n->op) {
+    case IR_OP_EMBED: {
+        int lt = ir_dtype_lmrt_type(t0->dtype);
+        size_t rb = ir_row_bytes(t0->dtype, ne);
+        for (int64_t r = 0; r < rows; r++)
+            lmrt_dequant_row(lt, (const unsigned char *)t0->data + (size_t)e->tok[r] * rb, y + r * ne, ne);
+        break;
+    }
+    case IR_OP_RMSNORM:
+        for (int64_t r = 0; r < rows; r++)
+            seqeval_norm(y + r * ne, x0 + r * s0, x1 + r * s1, ne, seqeval_cols(t0), a->eps);
+        break;
+    case IR_OP_NORMALIZE:
+        for (int64_t r = 0; r < rows; r++) seqeval_norm(y + r * ne, x0 + r * s0, NULL, ne, seqeval_cols(t0), a->eps);
+        break;
+    case IR_OP_QUANTIZE:
+        for (int64_t r = 0; r < rows; r++) seqeval_quantize(y + r * ne, x0 + r * s0, ne);
+        break;
+    case IR_OP_TAKE_LAST: /* every row is some sequence's last token at its step */
+        for (int64_t r = 0; r < rows; r++) memcpy(y + r * ne, x0 + r * s0, (size_t)ne * sizeof *y);
+        break;
+    case IR_OP_LINEAR:
+        return seqeval_matmul(e, y, x0, &g->tensors[n->inputs[1]]);
+    case IR_OP_LINEAR_ADD: {
+        int64_t sr;
+        const float *res = seqeval_in(e, l, n->inputs[2], &sr);
+        if (!res || seqeval_matmul(e, y, x0, &g->tensors[n->inputs[1]])) return -1;
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = (float)((double)res[r * sr + i] + y[r * ne + i]);
+        break;
+    }
+    case IR_OP_LINEAR_SWIGLU: {
+        float *mm = malloc((size_t)(rows * 2 * ne) * sizeof *mm);
+        if (!mm || seqeval_matmul(e, mm, x0, &g->tensors[n->inputs[1]])) {
+            free(mm);
+            snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+            return -1;
+        }
+        for (int64_t r = 0; r < rows; r++) {
+            const float *gr = mm + r * 2 * ne;
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = (float)(seqeval_silu(gr[i]) * gr[ne + i]);
+        }
+        free(mm);
+        break;
+    }
+    case IR_OP_QKV: {
+        int64_t hd = a->head_dim, nq = (int64_t)a->n_heads * hd, kw = (int64_t)a->n_kv_heads * hd, w = nq + 2 * kw;
+        float *kc = seqeval_buf(e, l, n->inputs[3]), *vc = seqeval_buf(e, l, n->inputs[4]);
+        float *mm = malloc((size_t)(rows * w) * sizeof *mm);
+        double *cs = malloc((size_t)hd * sizeof *cs);
+        if (!kc || !vc || !mm || !cs || seqeval_matmul(e, mm, x0, &g->tensors[n->inputs[1]])) {
+            free(mm), free(cs);
+            snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+            return -1;
+        }
+        for (int64_t r = 0; r < rows; r++) {
+            float *mr = mm + r * w;
+            seqeval_rope_angles(cs, a, e->pos[r]);
+            seqeval_rope(mr, a->n_heads, a, cs);
+            seqeval_rope(mr + nq, a->n_kv_heads, a, cs);
+            memcpy(y + r * nq, mr, (size_t)nq * sizeof *y);
+            memcpy(kc + e->crow[r] * kw, mr + nq, (size_t)kw * sizeof *kc);
+            memcpy(vc + e->crow[r] * kw, mr + nq + kw, (size_t)kw * sizeof *vc);
+        }
+        free(mm), free(cs);
+        break;
+    }
+    case IR_OP_ROPE: {
+        double *cs = malloc((size_t)a->head_dim * sizeof *cs);
+        if (!cs) { snprintf(e->err, e->errlen, "out of memory in the calibration forward"); return -1; }
+        for (int64_t r = 0; r < rows; r++) {
+            memmove(y + r * ne, x0 + r * s0, (size_t)ne * sizeof *y);
+            seqeval_rope_angles(cs, a, e->pos[r]);
+            seqeval_rope(y + r * ne, a->n_heads, a, cs);
+        }
+        free(cs);
+        break;
+    }
+    case IR_OP_KV_STORE: {
+        float *c = seqeval_buf(e, l, n->inputs[1]);
+        int64_t kw = seqeval_width(&g->tensors[n->inputs[1]]);
+        if (!c) return -1;
+        for (int64_t r = 0; r < rows; r++) memcpy(c + e->crow[r] * kw, x0 + r * s0, (size_t)kw * sizeof *c);
+        break;
+    }
+    case IR_OP_ATTENTION: {
+        seqeval_att at = {e, a, x0, seqeval_buf(e, l, n->inputs[1]), seqeval_buf(e, l, n->inputs[2]), y, 0};
+        if (!at.kc || !at.vc) return -1;
+        int64_t items = rows * a->n_heads;
+        seqeval_parallel(seqeval_att_rows, &at, items < e->threads ? (int)(items > 0 ? items : 1) : e->threads);
+        if (at.failed) { snprintf(e->err, e->errlen, "out of memory in the calibration forward"); return -1; }
+        break;
+    }
+    case IR_OP_ADD:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = (float)((double)x0[r * s0 + i] + x1[r * s1 + i]);
+        break;
+    case IR_OP_MUL:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = (float)((double)x0[r * s0 + i] * x1[r * s1 + i]);
+        break;
+    case IR_OP_SILU:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = (float)seqeval_silu(x0[r * s0 + i]);
+        break;
+    case IR_OP_SWIGLU:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++)
+                y[r * ne + i] = (float)(seqeval_silu(x0[r * s0 + i]) * x1[r * s1 + i]);
+        break;
+    case IR_OP_SOFTMAX:
+        for (int64_t r = 0; r < rows; r++) seqeval_softmax(y + r * ne, x0 + r * s0, ne, seqeval_cols(t0));
+        break;
+    default: /* rejected by seqeval_check_node */
+        return -1;
+    }
+    return 0;
+}
+
+/* the row arrays for n_seqs sequences (rows already set) */
+static int seqeval_alloc_rows(seqeval *e, int n_seqs) {
+    size_t nr = (size_t)(e->rows > 0 ? e->rows : 1);
+    e->start = malloc((size_t)(n_seqs > 0 ? n_seqs : 1) * sizeof *e->start);
+    e->seq = malloc(nr * sizeof *e->seq);
+    e->pos = malloc(nr * sizeof *e->pos);
+    e->tok = malloc(nr * sizeof *e->tok);
+    e->crow = malloc(nr * sizeof *e->crow);
+    if (e->start && e->seq && e->pos && e->tok && e->crow) return 0;
+    snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+    return -1;
+}
+
+/* a whole run's rows: every position of every sequence, each its own cache row */
+static int seqeval_rows_run(seqeval *e) {
+    const lmcc_seqs *s = e->s;
+    for (int i = 0; i < s->n; i++) {
+        e->rows += s->len[i];
+        if (s->len[i] > e->maxlen) e->maxlen = s->len[i];
+    }
+    e->cache_rows = e->rows;
+    if (seqeval_alloc_rows(e, s->n)) return -1;
+    for (int i = 0, r = 0; i < s->n; i++) {
+        e->start[i] = r;
+        for (int p = 0; p < s->len[i]; p++, r++)
+            e->seq[r] = i, e->pos[r] = p, e->tok[r] = s->ids[i][p], e->crow[r] = r;
+    }
+    return 0;
+}
+
+/* liveness and the whole-read weights */
+static int seqeval_setup(seqeval *e, int keep_logits) {
+    const ir_graph *g = e->g;
+    e->n_tensors = g->n_tensors;
+    size_t nt = (size_t)(e->n_tensors > 0 ? e->n_tensors : 1);
+    e->last_use = malloc(nt * sizeof *e->last_use);
+    e->wfull = calloc(nt, sizeof *e->wfull);
+    for (int l = 0; l < e->n_lanes; l++) e->lane[l].buf = calloc(nt, sizeof(float *));
+    if (!e->last_use || !e->wfull || !e->lane[0].buf || (e->n_lanes > 1 && !e->lane[1].buf)) goto oom;
+    for (int i = 0; i < e->n_tensors; i++) e->last_use[i] = -1;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) {
+            int id = n->inputs[sl];
+            const ir_tensor *t = &g->tensors[id];
+            e->last_use[id] = ni;
+            if (t->kind != IR_KIND_WEIGHT || seqeval_slot_special(n->op, sl) || e->wfull[id]) continue;
+            int64_t cols = seqeval_cols(t), nr = cols > 0 ? ir_tensor_elems(t) / cols : 0;
+            e->wfull[id] = malloc((size_t)(nr * cols > 0 ? nr * cols : 1) * sizeof(float));
+            if (!e->wfull[id]) goto oom;
+            for (int64_t r = 0; r < nr; r++)
+                lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype),
+                                 (const unsigned char *)t->data + (size_t)r * ir_row_bytes(t->dtype, cols),
+                                 e->wfull[id] + r * cols, cols);
+        }
+        if (n->output >= 0) e->last_use[n->output] = ni > e->last_use[n->output] ? ni : e->last_use[n->output];
+    }
+    if (keep_logits) e->last_use[g->logits] = g->n_nodes; /* kept to the end */
+    return 0;
+oom:
+    snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+    return -1;
+}
+
+static void seqeval_free_dead(seqeval *e, int ni) {
+    const ir_node *n = &e->g->nodes[ni];
+    if (e->persist) return;
+    for (int sl = -1; sl < ir_op_table[n->op].n_inputs; sl++) {
+        int id = sl < 0 ? n->output : n->inputs[sl];
+        if (id < 0 || e->last_use[id] != ni || e->g->tensors[id].kind == IR_KIND_WEIGHT) continue;
+        for (int l = 0; l < e->n_lanes; l++) free(e->lane[l].buf[id]), e->lane[l].buf[id] = NULL;
+    }
+}
+
+static void seqeval_release(seqeval *e) {
+    for (int l = 0; l < 2; l++) {
+        for (int i = 0; e->lane[l].buf && i < e->n_tensors; i++) free(e->lane[l].buf[i]);
+        free(e->lane[l].buf);
+    }
+    for (int i = 0; e->wfull && i < e->n_tensors; i++) free(e->wfull[i]);
+    free(e->wfull);
+    free(e->start), free(e->seq), free(e->pos), free(e->tok), free(e->crow), free(e->last_use);
+}
+
+/* a linear node: the reference lane with the weight as it is, then the hook, then the main lane */
+static int seqeval_linear_node(seqeval *e, int ni, lmcc_seqeval_hook hook, void *user) {
+    const ir_graph *g = e->g;
+    if (e->n_lanes > 1 && seqeval_eval_node(e, &e->lane[1], ni)) return -1;
+    if (hook) {
+        int x = g->nodes[ni].inputs[0], w = g->nodes[ni].inputs[1];
+        ir_tensor before = g->tensors[w];
+        lmcc_seqeval_view v = {ni, e->rows, seqeval_width(&g->tensors[x]), e->lane[0].buf[x],
+                               e->n_lanes > 1 ? e->lane[1].buf[x] : NULL};
+        if ((!v.x && !(v.x = seqeval_buf(e, &e->lane[0], x))) ||
+            (e->n_lanes > 1 && !v.x_ref && !(v.x_ref = seqeval_buf(e, &e->lane[1], x))))
+            return -1;
+        if (hook(user, &v) != 0) return -2;
+        const ir_tensor *t = &g->tensors[g->nodes[ni].inputs[1]];
+        if (g->nodes[ni].inputs[1] != w || t->ndim != before.ndim ||
+            memcmp(t->shape, before.shape, sizeof t->shape) != 0) {
+            snprintf(e->err, e->errlen, "calibration: the hook changed the weight or the shape of node %d", ni);
+            return -1;
+        }
+        if (seqeval_check_weight(e, w, ni)) return -1;
+    }
+    return seqeval_eval_node(e, &e->lane[0], ni);
+}
+
+int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, void *user,
+                     const lmcc_seqeval_opts *o, char *err, size_t errlen) {
+    static const lmcc_seqeval_opts defaults;
+    seqeval e;
+    memset(&e, 0, sizeof e);
+    if (!o) o = &defaults;
+    e.g = g, e.s = s, e.err = err, e.errlen = errlen;
+    e.n_lanes = o->dual ? 2 : 1;
+    e.threads = o->threads > 0 ? o->threads : 2;
+    if (e.threads > SEQEVAL_MAX_THREADS) e.threads = SEQEVAL_MAX_THREADS;
+    if (g->logits < 0 || g->logits >= g->n_tensors || g->tensors[g->logits].kind != IR_KIND_ACT) {
+        snprintf(err, errlen, "calibration: the graph has no logits");
+        return -1;
+    }
+    int n_live = 0;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        if (g->nodes[ni].dead) continue;
+        if (seqeval_check_node(&e, ni)) return -1;
+        n_live++;
+    }
+    if (seqeval_check_seqs(&e) || seqeval_rows_run(&e) || seqeval_setup(&e, o->logits != NULL)) {
+        seqeval_release(&e);
+        return -1;
+    }
+    int rc = 0, done = 0;
+    for (int ni = 0; ni < g->n_nodes && rc == 0; ni++) {
+        if (g->nodes[ni].dead) continue;
+        if (seqeval_linear_family(g->nodes[ni].op)) rc = seqeval_linear_node(&e, ni, hook, user);
+        else
+            for (int l = 0; l < e.n_lanes && rc == 0; l++) rc = seqeval_eval_node(&e, &e.lane[l], ni);
+        seqeval_free_dead(&e, ni);
+        done++;
+        if (o->progress && done * 10 / n_live != (done - 1) * 10 / n_live)
+            fprintf(o->progress, "lmcc: calibration forward: %d%% (%d/%d nodes, %lld positions)\n",
+                    done * 100 / n_live, done, n_live, (long long)e.rows);
+    }
+    if (rc == 0 && o->logits) {
+        const float *lg = e.lane[0].buf[g->logits];
+        if (lg) memcpy(o->logits, lg, (size_t)(e.rows * seqeval_width(&g->tensors[g->logits])) * sizeof *lg);
+        else memset(o->logits, 0, (size_t)(e.rows * seqeval_width(&g->tensors[g->logits])) * sizeof *lg);
+    }
+    seqeval_release(&e);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- lockstep decoding ----------------------------------------------------- */
+
+struct lmcc_seqstep {
+    seqeval e;
+    int n, max_len;
+    int n_embed;   /* live EMBED nodes (their tables bound the tokens) */
+    int64_t vocab; /* smallest embedding table */
+};
+
+void lmcc_seqstep_free(lmcc_seqstep *st) {
+    if (!st) return;
+    seqeval_release(&st->e);
+    free(st);
+}
+
+lmcc_seqstep *lmcc_seqstep_new(const ir_graph *g, int n_seqs, int max_len, int threads, char *err, size_t errlen) {
+    lmcc_seqstep *st = calloc(1, sizeof *st);
+    if (!st) { snprintf(err, errlen, "out of memory in the calibration forward"); return NULL; }
+    seqeval *e = &st->e;
+    e->g = g, e->err = err, e->errlen = errlen;
+    e->n_lanes = 1, e->persist = 1;
+    e->threads = threads > 0 ? (threads < SEQEVAL_MAX_THREADS ? threads : SEQEVAL_MAX_THREADS) : 2;
+    st->n = n_seqs, st->max_len = max_len, st->vocab = INT64_MAX;
+    if (g->logits < 0 || g->logits >= g->n_tensors || g->tensors[g->logits].kind != IR_KIND_ACT) {
+        snprintf(err, errlen, "calibration: the graph has no logits");
+        goto fail;
+    }
+    if (n_seqs < 1 || max_len < 1 || (g->cfg.ctx > 0 && max_len > g->cfg.ctx)) {
+        snprintf(err, errlen, "calibration: cannot decode %d sequences of %d positions (context %d)", n_seqs, max_len,
+                 g->cfg.ctx);
+        goto fail;
+    }
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        if (seqeval_check_node(e, ni)) goto fail;
+        int cache = n->op == IR_OP_QKV ? n->inputs[3]
+                    : n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION ? n->inputs[1] : -1;
+        if (cache >= 0 && max_len > g->tensors[cache].shape[1]) {
+            snprintf(err, errlen, "calibration: %d positions, cache %s holds %lld", max_len, g->tensors[cache].name,
+                     (long long)g->tensors[cache].shape[1]);
+            goto fail;
+        }
+        if (n->op == IR_OP_EMBED) {
+            st->n_embed++;
+            if (g->tensors[n->inputs[0]].shape[0] < st->vocab) st->vocab = g->tensors[n->inputs[0]].shape[0];
+        }
+    }
+    e->rows = n_seqs, e->maxlen = max_len, e->cache_rows = (int64_t)n_seqs * max_len;
+    if (seqeval_alloc_rows(e, n_seqs) || seqeval_setup(e, 1)) goto fail;
+    for (int i = 0; i < n_seqs; i++) e->start[i] = (int64_t)i * max_len, e->seq[i] = i;
+    return st;
+fail:
+    lmcc_seqstep_free(st);
+    return NULL;
+}
+
+const float *lmcc_seqstep_next(lmcc_seqstep *st, const int *tokens, int pos, char *err, size_t errlen) {
+    seqeval *e = &st->e;
+    const ir_graph *g = e->g;
+    e->err = err, e->errlen = errlen;
+    if (pos < 0 || pos >= st->max_len) {
+        snprintf(err, errlen, "calibration: position %d is outside [0, %d)", pos, st->max_len);
+        return NULL;
+    }
+    for (int i = 0; i < st->n; i++) {
+        if (st->n_embed && (tokens[i] < 0 || tokens[i] >= st->vocab)) {
+            snprintf(err, errlen, "calibration: token %d (sequence %d, position %d) is out of range", tokens[i], i, pos);
+            return NULL;
+        }
+        e->pos[i] = pos, e->tok[i] = tokens[i], e->crow[i] = e->start[i] + pos;
+    }
+    for (int ni = 0; ni < g->n_nodes; ni++)
+        if (!g->nodes[ni].dead && seqeval_eval_node(e, &e->lane[0], ni)) return NULL;
+    return seqeval_buf(e, &e->lane[0], g->logits);
+}

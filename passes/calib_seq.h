@@ -1,0 +1,89 @@
+/* calib_seq.h - sequence-batched graph evaluation for calibration.
+ *
+ * The reference interpreter runs the graph one token at a time, so every
+ * linear streams (and dequantizes) its whole weight once per token: on a
+ * 1.1B model a few hundred calibration tokens take far too long.  Here the
+ * graph runs node by node over ALL positions of ALL calibration sequences at
+ * once: every activation is a [rows][elems] matrix (rows = total positions,
+ * sequence 0 first, positions in order), every linear a matrix product that
+ * dequantizes each weight row once.  Because a node sees every row before the
+ * next node runs, a quantizer can replace a layer's weight before the layers
+ * after it are evaluated (sequential GPTQ: later layers calibrate on the
+ * activations of the already-quantized model).
+ *
+ * Math as ir_interp_step teacher-forced over each sequence (a fresh KV cache
+ * per sequence: position p of sequence i attends to positions 0..p of
+ * sequence i), with float accumulation in the products, so the results agree
+ * with the interpreter to rounding, not bit for bit.
+ */
+#ifndef LMCC_CALIB_SEQ_H
+#define LMCC_CALIB_SEQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "calib.h" /* lmcc_seqs */
+
+typedef struct lmcc_seqeval_view {
+    int node;            /* the linear-family node about to be evaluated (LINEAR, LINEAR_ADD, LINEAR_SWIGLU, QKV) */
+    int64_t rows, k;     /* rows = total positions of all sequences (sequence 0 first, positions in order) */
+    const float *x;      /* [rows][k] the node's input (inputs[0]) in the evaluated (possibly quantized) model */
+    const float *x_ref;  /* [rows][k] the same input in the float model (dual mode), else NULL */
+} lmcc_seqeval_view;
+
+/* Called before each linear-family node is evaluated (x and x_ref valid for
+ * the call only).  It may replace that node's weight, g->tensors[node.inputs[1]]
+ * (data / owned / dtype / nbytes; same shape, not tiled; freeing the old owned
+ * bytes is the hook's business); the main lane then evaluates the node with
+ * the new weight.  It must not add nodes.  Returns 0, or -1 to stop the run:
+ * lmcc_seqeval_run then returns -1 and leaves err untouched (the hook reports
+ * its own reason). */
+typedef int (*lmcc_seqeval_hook)(void *user, const lmcc_seqeval_view *v);
+
+typedef struct lmcc_seqeval_opts {
+    int dual;            /* also run a float "reference lane": each linear evaluated with the weight as it was
+                            BEFORE the hook ran, so x_ref is the unquantized model's activation (a weight read by
+                            several linears is seen by each as it is when that node runs) */
+    int threads;         /* 0 -> 2 */
+    FILE *progress;      /* a line per ~10% of nodes when not NULL */
+    float *logits;       /* optional [rows][vocab]: the main lane's logits (g->logits) */
+} lmcc_seqeval_opts;
+
+/* Evaluates g over the sequences s, calling hook (may be NULL) before every
+ * linear-family node.  o may be NULL (defaults).  Supports every op the
+ * interpreter does and the weight dtypes lmrt_dequant_row reads; tiled
+ * weights (tile_rows > 1) are rejected (calibrate before the tile pass).
+ * Every sequence must fit the context and the KV caches, every token the
+ * embedding table.  Memory: an activation lives from its producer to its
+ * last reader; the KV caches hold [rows][n_kv * head_dim] per layer.
+ * Returns 0, or -1 with err set (except when the hook stops the run). */
+int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, void *user,
+                     const lmcc_seqeval_opts *o, char *err, size_t errlen);
+
+/* Lockstep incremental decoding (sampling from the model): n_seqs sequences
+ * advance together one position per call, each with its own KV cache, every
+ * linear one matrix product over the n_seqs rows (each weight panel
+ * dequantized once per step for all of them).  Same ops, kernels and
+ * roundings as lmcc_seqeval_run, so a sequence's logits at position p are
+ * those of a whole run over its tokens 0..p (bit for bit in practice; the
+ * interpreter's to rounding), whatever the thread count.
+ * Memory: the KV caches, n_seqs x max_len x n_kv * head_dim floats per
+ * cache; the activations of one step.
+ *
+ * lmcc_seqstep_new: g (not copied: it must outlive the state and not change
+ * under it) is checked as lmcc_seqeval_run checks it; max_len may not pass
+ * the context or any cache.  threads 0 -> 2.  NULL with err set.
+ * lmcc_seqstep_next: tokens[n_seqs] at position pos, the same for every
+ * sequence; positions are meant to be fed in order 0, 1, ... (as the
+ * interpreter, attention reads cache positions 0..pos as they were last
+ * written, zeros before).  Returns the logits [n_seqs][elements of
+ * g->logits], owned by the state and valid until the next call, or NULL
+ * with err set (a bad token or position changes nothing; a failure while
+ * evaluating may leave the caches half-written). */
+typedef struct lmcc_seqstep lmcc_seqstep;
+lmcc_seqstep *lmcc_seqstep_new(const ir_graph *g, int n_seqs, int max_len, int threads, char *err, size_t errlen);
+const float *lmcc_seqstep_next(lmcc_seqstep *st, const int *tokens, int pos, char *err, size_t errlen);
+void lmcc_seqstep_free(lmcc_seqstep *st);
+
+#endif
