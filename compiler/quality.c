@@ -88,7 +88,7 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
     /* compile options that take a value (so their value is not taken for MODEL) */
     static const char *const valued[] = {"-t", "--target", "--weights", "--kv", "--ctx", "--embed", "--name",
                                          "--act", "--threads", "--batch", "--group", "--bpw", "--quant",
-                                         "--calib", NULL};
+                                         "--calib", "--rotate", NULL};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *eq = strchr(a, '=');

@@ -224,6 +224,7 @@ typedef struct ir_config {
     int quant;              /* IR_QUANT_* */
     const char *calib_path; /* --calib FILE: token ids, or text for the tokenizer; NULL: sampled */
     int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: 3 x 128) */
+    int rotate;             /* rotate the residual stream before int quantization (passes/rotate.c) */
 } ir_config;
 
 /* AUTO: gptq up to 50M weights in 2-D tensors (its calibration runs the interpreter), rtn above */
@@ -232,7 +233,9 @@ enum { IR_QUANT_PLAIN, IR_QUANT_RTN, IR_QUANT_AWQ, IR_QUANT_GPTQ, IR_QUANT_AUTO 
 enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP,
        /* 4-bit variants (issue 5): q4_1, symmetric q4 with group 16/64/128, nf4 (group 32/64) */
        IR_WEIGHTS_Q4_1, IR_WEIGHTS_Q4_G16, IR_WEIGHTS_Q4_G64, IR_WEIGHTS_Q4_G128, IR_WEIGHTS_NF4,
-       IR_WEIGHTS_NF4_G64 };
+       IR_WEIGHTS_NF4_G64,
+       /* GGUF 5-bit blocks: q5_0 (5.5 bits per weight), q5_1 (6.0) */
+       IR_WEIGHTS_Q5_0, IR_WEIGHTS_Q5_1 };
 
 struct lmrt_vocab; /* runtime-min/lmrt_tokenizer.h */
 

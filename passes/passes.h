@@ -24,6 +24,7 @@ typedef int (*lmcc_pass_fn)(ir_graph *g, lmcc_pass_ctx *pc);
     X(dce,       "dce",       "remove nodes and weights that do not reach the logits") \
     X(awq,       "awq",       "AWQ channel scales folded into norms/up/v rows (--quant awq)")        \
     X(fold_norm, "fold_norm", "fold rmsnorm weights into the linears they feed (--fuse)")  \
+    X(rotate,    "rotate",    "orthogonal rotation of the residual stream folded into the weights (int formats)") \
     X(fuse_qkv,  "fuse_qkv",  "q/k/v linears + rope + kv_store -> one qkv node (--fuse)")  \
     X(fuse_ffn,  "fuse_ffn",  "gate/up linears + swiglu -> linear_swiglu (--fuse)")        \
     X(fuse_residual, "fuse_residual", "add(r, linear) -> linear_add (--fuse)")            \

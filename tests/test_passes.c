@@ -357,16 +357,16 @@ static void test_weightfmt(void) {
     /* keep rejects formats lmcc has no kernels for */
     int wq = tid(g, "blk.0.attn_q.weight");
     ir_tensor *t = &g->tensors[wq];
-    t->shape[1] = 256; /* [64][256] q5_0: 8 22-byte blocks per row */
+    t->shape[1] = 256; /* [64][256] bf16 */
     t->shape[0] = 64;
     free(t->owned);
-    t->owned = calloc(64, 8 * 22);
+    t->owned = calloc(64, 256 * 2);
     t->data = t->owned;
-    t->dtype = IR_DT_Q5_0;
-    t->nbytes = 64 * 8 * 22;
+    t->dtype = IR_DT_BF16;
+    t->nbytes = 64 * 256 * 2;
     CHECK(lmcc_pass_weightfmt(g, &pc) == -1);
-    CHECK(strstr(pc.err, "weight blk.0.attn_q.weight is q5_0; --weights keep supports") == pc.err);
-    /* ...but converts them when asked (all-zero blocks decode to 0) */
+    CHECK(strstr(pc.err, "weight blk.0.attn_q.weight is bf16; --weights keep supports") == pc.err);
+    /* ...but converts them when asked (zeros decode to 0) */
     g->cfg.weights_mode = IR_WEIGHTS_Q8;
     pc = ctx0();
     CHECK(lmcc_pass_weightfmt(g, &pc) == 0 && t->dtype == IR_DT_Q8_0 && t->nbytes == 64 * 8 * 34);
@@ -483,11 +483,12 @@ static void test_memplan(void) {
 /* ---- pass manager and end-to-end semantics ----------------------------- */
 
 static void test_manager(void) {
-    static const char *const order[] = {"dce", "awq", "fold_norm", "fuse_qkv", "fuse_ffn", "fuse_residual",
-                                        "kvlayout", "mixprec", "weightfmt", "actquant", "tile", "memplan"};
-    CHECK(lmcc_n_passes == 12);
-    for (int i = 0; i < lmcc_n_passes && i < 12; i++) CHECK(strcmp(lmcc_passes[i].name, order[i]) == 0);
-    CHECK(lmcc_passes[8].fn == lmcc_pass_weightfmt && lmcc_passes[1].doc[0]);
+    static const char *const order[] = {"dce", "awq", "fold_norm", "rotate", "fuse_qkv", "fuse_ffn",
+                                        "fuse_residual", "kvlayout", "mixprec", "weightfmt", "actquant", "tile",
+                                        "memplan"};
+    CHECK(lmcc_n_passes == 13);
+    for (int i = 0; i < lmcc_n_passes && i < 13; i++) CHECK(strcmp(lmcc_passes[i].name, order[i]) == 0);
+    CHECK(lmcc_passes[9].fn == lmcc_pass_weightfmt && lmcc_passes[1].doc[0]);
 
     toy_params p = toy_default();
     ir_graph *g = toy_build(&p);
@@ -501,10 +502,10 @@ static void test_manager(void) {
 
     /* a pass's user error comes back in pc->err */
     g = toy_build(&p);
-    g->tensors[tid(g, "output.weight")].dtype = IR_DT_Q5_0; /* 100 rows * 2 blocks * 22 bytes */
-    g->tensors[tid(g, "output.weight")].nbytes = 100 * 2 * 22;
+    g->tensors[tid(g, "output.weight")].dtype = IR_DT_BF16; /* 100 rows * 64 * 2 bytes */
+    g->tensors[tid(g, "output.weight")].nbytes = 100 * 64 * 2;
     pc = ctx0();
-    CHECK(lmcc_run_passes(g, &pc, NULL) == -1 && strstr(pc.err, "output.weight is q5_0"));
+    CHECK(lmcc_run_passes(g, &pc, NULL) == -1 && strstr(pc.err, "output.weight is bf16"));
     ir_graph_free(g);
 
     /* a broken graph is an internal error: exit status 2 and a message */
