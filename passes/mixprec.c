@@ -3,10 +3,10 @@
  * row padding counted, average <= B, driven by measured sensitivity.
  *
  * Calibration: MP_SEQS sequences of MP_TOKENS tokens sampled (temperature 1, fixed seed) from the
- * graph as it is (float weights) with the reference interpreter.  Sensitivity: each weight alone
- * is quantized to each candidate (quantize -> dequantize, the rest of the graph untouched) and the
- * mean KL(float || that) of the interpreter's next-token distributions over the calibration
- * positions is measured.  Choice: every weight starts at its fewest-bits candidate; then, greedily,
+ * graph as it is (float weights).  Sensitivity: each weight alone is quantized to each candidate
+ * (quantize -> dequantize, the rest of the graph untouched) and the mean KL(float || that) of the
+ * next-token distributions over the calibration positions is measured, every position of every
+ * sequence in one batched evaluation (calib_seq.h), so a candidate costs one forward pass.  Choice: every weight starts at its fewest-bits candidate; then, greedily,
  * the upgrade with the largest KL decrease per added bit that fits the budget is applied (KL
  * treated as additive across weights).  The budget covers the linear weights (the output layer
  * included); a table read only by embed is not one: it gets f16 (or q8_0 with --embedding same)
@@ -18,20 +18,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interp.h"
+#include "calib.h"
+#include "calib_seq.h"
 #include "lmrt_quant.h"
 #include "quant.h"
 
-#define MP_SEQS 2
-#define MP_TOKENS 32
-#define MP_NC 6
-static const ir_dtype mp_cand[MP_NC] = {IR_DT_Q4_G128, IR_DT_Q4_G64, IR_DT_Q4_0, IR_DT_Q4_G16, IR_DT_Q8_0, IR_DT_F16};
+/* 4 x 64 positions: a KL of 1e-4 resolves; 2 x 32 ranked tensors by noise */
+#define MP_SEQS 4
+#define MP_TOKENS 64
+#define MP_NC 8
+static const ir_dtype mp_cand[MP_NC] = {IR_DT_Q4_G128, IR_DT_Q4_G64, IR_DT_Q4_0, IR_DT_Q4_G16, IR_DT_Q5_0,
+                                        IR_DT_Q5_1,    IR_DT_Q8_0,   IR_DT_F16};
 
 typedef struct mp_ctx {
     ir_graph *g;
-    int V, T;
-    int *tokens;      /* [MP_SEQS][T] */
-    double *ref_lp;   /* [MP_SEQS][T][V] float model's log-probabilities */
+    int V;
+    int64_t rows;     /* calibration positions */
+    lmcc_seqs seqs;
+    float *logits;    /* [rows][V] scratch */
+    double *ref_lp;   /* [rows][V] float model's log-probabilities */
 } mp_ctx;
 
 static void log_softmax(const float *x, double *lp, int V) {
@@ -42,54 +47,42 @@ static void log_softmax(const float *x, double *lp, int V) {
     for (int i = 0; i < V; i++) lp[i] = (double)x[i] - ls;
 }
 
+/* teacher-forced logits of every calibration position (batched evaluator) */
+static int mp_eval(mp_ctx *c, char *err, size_t errlen) {
+    lmcc_seqeval_opts o;
+    memset(&o, 0, sizeof o);
+    o.logits = c->logits;
+    return lmcc_seqeval_run(c->g, &c->seqs, NULL, NULL, &o, err, errlen);
+}
+
 /* samples the calibration sequences and records the reference distributions */
-static int mp_calibrate(mp_ctx *c) {
-    ir_interp *it = ir_interp_new(c->g);
-    if (!it) return -1;
-    uint64_t rs = 0x9e3779b97f4a7c15ull;
-    for (int s = 0; s < MP_SEQS; s++) {
-        int tok = 1; /* BOS */
-        for (int p = 0; p < c->T; p++) {
-            c->tokens[s * c->T + p] = tok;
-            const float *lg = ir_interp_step(it, tok, p);
-            if (!lg) { ir_interp_free(it); return -1; }
-            double *lp = c->ref_lp + ((size_t)s * (size_t)c->T + (size_t)p) * (size_t)c->V;
-            log_softmax(lg, lp, c->V);
-            rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17; /* xorshift64 */
-            double u = (double)(rs >> 11) / 9007199254740992.0, acc = 0;
-            tok = c->V - 1;
-            for (int i = 0; i < c->V; i++)
-                if ((acc += exp(lp[i])) > u) { tok = i; break; }
-        }
-        if (s + 1 < MP_SEQS) { /* a fresh KV cache per sequence */
-            ir_interp_free(it);
-            it = ir_interp_new(c->g);
-            if (!it) return -1;
-        }
-    }
-    ir_interp_free(it);
+static int mp_calibrate(mp_ctx *c, char *err, size_t errlen) {
+    if (lmcc_seqs_sample(c->g, MP_SEQS, MP_TOKENS < c->g->cfg.ctx ? MP_TOKENS : c->g->cfg.ctx, 0x3D1C, &c->seqs,
+                         err, errlen))
+        return -1;
+    c->rows = 0;
+    for (int s = 0; s < c->seqs.n; s++) c->rows += c->seqs.len[s];
+    c->logits = malloc((size_t)c->rows * (size_t)c->V * sizeof *c->logits);
+    c->ref_lp = malloc((size_t)c->rows * (size_t)c->V * sizeof *c->ref_lp);
+    if (!c->logits || !c->ref_lp) return snprintf(err, errlen, "mixprec: out of memory"), -1;
+    if (mp_eval(c, err, errlen)) return -1;
+    for (int64_t r = 0; r < c->rows; r++)
+        log_softmax(c->logits + r * c->V, c->ref_lp + r * c->V, c->V);
     return 0;
 }
 
-/* mean KL(ref || graph) over the calibration positions */
-static double mp_kl(mp_ctx *c) {
+/* mean KL(ref || graph) over the calibration positions, -1 on failure */
+static double mp_kl(mp_ctx *c, char *err, size_t errlen) {
     double kl = 0;
     double *lp = malloc((size_t)c->V * sizeof *lp);
-    if (!lp) return -1;
-    for (int s = 0; s < MP_SEQS; s++) {
-        ir_interp *it = ir_interp_new(c->g);
-        if (!it) { free(lp); return -1; }
-        for (int p = 0; p < c->T; p++) {
-            const float *lg = ir_interp_step(it, c->tokens[s * c->T + p], p);
-            if (!lg) { ir_interp_free(it); free(lp); return -1; }
-            log_softmax(lg, lp, c->V);
-            const double *rp = c->ref_lp + ((size_t)s * (size_t)c->T + (size_t)p) * (size_t)c->V;
-            for (int i = 0; i < c->V; i++) kl += exp(rp[i]) * (rp[i] - lp[i]);
-        }
-        ir_interp_free(it);
+    if (!lp || mp_eval(c, err, errlen)) { free(lp); return -1; }
+    for (int64_t r = 0; r < c->rows; r++) {
+        log_softmax(c->logits + r * c->V, lp, c->V);
+        const double *rp = c->ref_lp + r * c->V;
+        for (int i = 0; i < c->V; i++) kl += exp(rp[i]) * (rp[i] - lp[i]);
     }
     free(lp);
-    return kl / (MP_SEQS * c->T);
+    return kl / (double)c->rows;
 }
 
 static double mp_bits(const ir_tensor *t, ir_dtype dt) {
@@ -159,16 +152,13 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
         }
         ids[nt++] = i;
     }
-    mp_ctx c = {g, g->info.vocab_size, MP_TOKENS < g->cfg.ctx ? MP_TOKENS : g->cfg.ctx, NULL, NULL};
+    mp_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g, c.V = g->info.vocab_size;
     double *kl = malloc((size_t)nt * MP_NC * sizeof *kl);
     int *choice = malloc((size_t)nt * sizeof *choice);
-    c.tokens = malloc((size_t)MP_SEQS * (size_t)c.T * sizeof *c.tokens);
-    c.ref_lp = malloc((size_t)MP_SEQS * (size_t)c.T * (size_t)c.V * sizeof *c.ref_lp);
-    if (!kl || !choice || !c.tokens || !c.ref_lp) goto oom_all;
-    if (mp_calibrate(&c)) {
-        snprintf(pc->err, sizeof pc->err, "mixprec: the interpreter cannot evaluate this graph");
-        goto fail;
-    }
+    if (!kl || !choice) goto oom_all;
+    if (mp_calibrate(&c, pc->err, sizeof pc->err)) goto fail;
     /* sensitivity: one weight at a time, each candidate */
     for (int w = 0; w < nt; w++) {
         ir_tensor *t = &g->tensors[ids[w]];
@@ -177,10 +167,10 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
             float *fq = mp_fake_quant(&saved, mp_cand[k], g->cfg.quant != IR_QUANT_PLAIN);
             if (!fq) goto oom_all;
             t->data = fq, t->dtype = IR_DT_F32, t->nbytes = (size_t)ir_tensor_elems(t) * sizeof(float);
-            kl[w * MP_NC + k] = mp_kl(&c);
+            kl[w * MP_NC + k] = mp_kl(&c, pc->err, sizeof pc->err);
             *t = saved;
             free(fq);
-            if (kl[w * MP_NC + k] < 0) goto oom_all;
+            if (kl[w * MP_NC + k] < 0) goto fail;
         }
     }
     /* greedy upgrades by KL decrease per bit */
@@ -215,6 +205,16 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
         bits += mp_bits(&g->tensors[ids[bw]], mp_cand[bk]) - mp_bits(&g->tensors[ids[bw]], mp_cand[choice[bw]]);
         choice[bw] = bk;
     }
+    if (pc->verbose) { /* the whole measurement, so a choice can be checked */
+        fprintf(log, "mixprec: KL alone per candidate:");
+        for (int k = 0; k < MP_NC; k++) fprintf(log, " %8s", ir_dtype_name(mp_cand[k]));
+        fputc('\n', log);
+        for (int w = 0; w < nt; w++) {
+            fprintf(log, "mixprec:   %-28s", g->tensors[ids[w]].name);
+            for (int k = 0; k < MP_NC; k++) fprintf(log, " %8.5f", kl[w * MP_NC + k]);
+            fputc('\n', log);
+        }
+    }
     double kl_sum = 0;
     for (int w = 0; w < nt; w++) {
         ir_tensor *t = &g->tensors[ids[w]];
@@ -228,12 +228,12 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     if (pc->verbose)
         fprintf(log, "mixprec: total %.4f bpw over %d weights, %.0f elements (budget %.3g); sum of KLs %.5f\n",
                 bits / elems, nt, elems, (double)g->cfg.bpw, kl_sum);
-    free(ids), free(kl), free(choice), free(c.tokens), free(c.ref_lp);
+    free(ids), free(kl), free(choice), free(c.logits), free(c.ref_lp), lmcc_seqs_free(&c.seqs);
     return 0;
 oom_all:
     snprintf(pc->err, sizeof pc->err, "mixprec: out of memory");
 fail:
-    free(ids), free(kl), free(choice), free(c.tokens), free(c.ref_lp);
+    free(ids), free(kl), free(choice), free(c.logits), free(c.ref_lp), lmcc_seqs_free(&c.seqs);
     return -1;
 oom:
     snprintf(pc->err, sizeof pc->err, "mixprec: out of memory");

@@ -2,16 +2,26 @@
  * (called from weightfmt before its own conversion). */
 #include "quant.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "calib.h"
+#include "calib_seq.h"
 #include "lmrt_quant.h"
+
+/* Hessian damping, a fraction of its mean diagonal: 0.03 had the lowest held-out
+ * layer error and KL on stories260K among 0.01 / 0.03 / 0.1 / 1 */
+#define LMCC_GPTQ_DAMP 0.03
+/* refit ridge toward W, a fraction of H's mean diagonal: 1 beat 0.01 / 0.1 / 10 on
+ * held-out KL (0.01-0.1 overfit 3 x 128 calibration tokens) */
+#define QA_REFIT_RIDGE 1.0
 
 int lmcc_quant_target(const ir_graph *g, const ir_tensor *t) {
     static const int mode_dtype[] = {-1, -1, IR_DT_Q8_0, IR_DT_Q4_0, -1, IR_DT_Q4_1, IR_DT_Q4_G16,
-                                     IR_DT_Q4_G64, IR_DT_Q4_G128, IR_DT_NF4, IR_DT_NF4_G64};
+                                     IR_DT_Q4_G64, IR_DT_Q4_G128, IR_DT_NF4, IR_DT_NF4_G64, IR_DT_Q5_0,
+                                     IR_DT_Q5_1};
     if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !strcmp(t->name, "rope.table")) return -1;
     if (t->want_dtype >= 0) return t->want_dtype;
     int m = g->cfg.weights_mode;
@@ -59,105 +69,229 @@ static float *qa_dequant(const ir_tensor *t, int64_t rows, int64_t k) {
     return w;
 }
 
+
+/* ---- sequential gptq ------------------------------------------------------
+ * Layer by layer in graph order: each linear's calibration inputs come from the
+ * model with every earlier linear already quantized, so later layers see (and
+ * GPTQ corrects for) the error upstream.  With a float reference of the same
+ * input, the float target is first refit by ridge least squares so that
+ * Q X_q approximates W X_fp (the float model's output), not W X_q:
+ *   (H + l I) W'^T = G W^T + l W^T,  H = X_q^T X_q,  G = X_q^T X_fp
+ * and GPTQ then rounds W' under H (same objective up to a constant). */
+
+/* in-place Cholesky of a [k][k] SPD matrix (lower triangle); 0 or -1 */
+static int qa_cholesky(double *a, int64_t k) {
+    for (int64_t j = 0; j < k; j++) {
+        double s = a[j * k + j];
+        for (int64_t p = 0; p < j; p++) s -= a[j * k + p] * a[j * k + p];
+        if (!(s > 0)) return -1;
+        a[j * k + j] = sqrt(s);
+        for (int64_t i = j + 1; i < k; i++) {
+            double t = a[i * k + j];
+            for (int64_t p = 0; p < j; p++) t -= a[i * k + p] * a[j * k + p];
+            a[i * k + j] = t / a[j * k + j];
+        }
+    }
+    return 0;
+}
+
+/* w [rows][k] <- ridge refit toward the reference output (see above); 0 or -1 */
+static int qa_refit(float *w, int64_t rows, int64_t k, const double *h, const float *xq, const float *xf,
+                    int64_t n, double lambda_rel) {
+    double *a = malloc((size_t)(k * k) * sizeof *a), *gm = calloc((size_t)(k * k), sizeof *gm);
+    double *b = malloc((size_t)k * sizeof *b);
+    int rc = -1;
+    if (!a || !gm || !b) goto out;
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t i = 0; i < k; i++) {
+            double xi = xq[r * k + i];
+            if (xi == 0) continue;
+            double *gr = gm + i * k;
+            const float *fr = xf + r * k;
+            for (int64_t j = 0; j < k; j++) gr[j] += xi * fr[j];
+        }
+    double mean = 0;
+    for (int64_t i = 0; i < k; i++) mean += h[i * k + i];
+    double lam = lambda_rel * mean / (double)k;
+    memcpy(a, h, (size_t)(k * k) * sizeof *a);
+    for (int64_t i = 0; i < k; i++) a[i * k + i] += lam;
+    for (int64_t i = 0; i < k * k; i++) gm[i] /= (double)n;
+    if (qa_cholesky(a, k)) goto out;
+    for (int64_t o = 0; o < rows; o++) {
+        float *wo = w + o * k;
+        for (int64_t i = 0; i < k; i++) {
+            double t = lam * wo[i];
+            for (int64_t j = 0; j < k; j++) t += gm[i * k + j] * wo[j];
+            b[i] = t;
+        }
+        for (int64_t i = 0; i < k; i++) { /* L y = b */
+            double t = b[i];
+            for (int64_t p = 0; p < i; p++) t -= a[i * k + p] * b[p];
+            b[i] = t / a[i * k + i];
+        }
+        for (int64_t i = k - 1; i >= 0; i--) { /* L^T x = y */
+            double t = b[i];
+            for (int64_t p = i + 1; p < k; p++) t -= a[p * k + i] * b[p];
+            b[i] = t / a[i * k + i];
+        }
+        for (int64_t i = 0; i < k; i++) wo[i] = (float)b[i];
+    }
+    rc = 0;
+out:
+    free(a), free(gm), free(b);
+    return rc;
+}
+
+
+/* replaces weight t by dst (rows of f's format) */
+static void qa_replace(ir_tensor *t, const lmcc_qfmt *f, uint8_t *dst) {
+    free(t->owned);
+    t->owned = dst;
+    t->data = dst;
+    t->dtype = f->dt;
+    t->nbytes = (size_t)t->shape[0] * ir_row_bytes(f->dt, t->shape[1]);
+}
+
+/* the refit costs ~3 rows k^2 flops in plain loops: done where that is small
+ * (every matrix of a model up to ~20M weights), skipped above */
+#define QA_REFIT_MAX 1e9
+
+typedef struct qa_seq {
+    ir_graph *g;
+    lmcc_pass_ctx *pc;
+    FILE *log;
+    unsigned char *done;  /* per tensor: quantized here */
+    int n_gptq, n_refit;
+    int h_for;            /* input tensor whose Hessian is cached, -1 */
+    double *h;
+    double t_quant;
+} qa_seq;
+
+static int qa_gptq_target(const ir_graph *g, int wi, lmcc_qfmt *f) {
+    int dt = lmcc_quant_target(g, &g->tensors[wi]);
+    return dt >= 0 && lmcc_qfmt_get((ir_dtype)dt, f) == 0 && qa_weight_input(g, wi) >= 0;
+}
+
+/* before each linear: Hessian of its input in the partly quantized model, the
+ * refit toward the float model's output, GPTQ, and the weight replaced so the
+ * nodes after it see the quantized layer */
+static int qa_seq_hook(void *user, const lmcc_seqeval_view *v) {
+    qa_seq *q = user;
+    ir_graph *g = q->g;
+    const ir_node *n = &g->nodes[v->node];
+    int wi = n->inputs[1];
+    ir_tensor *t = &g->tensors[wi];
+    lmcc_qfmt f;
+    if (q->done[wi] || !qa_gptq_target(g, wi, &f)) return 0;
+    double t0 = qa_now();
+    int64_t rows = t->shape[0], k = t->shape[1];
+    if (q->h_for != n->inputs[0]) { /* linears reading one input share its Hessian */
+        free(q->h);
+        lmcc_calib_act a;
+        memset(&a, 0, sizeof a);
+        a.tensor = n->inputs[0], a.k = k, a.rows = v->rows, a.x = (float *)(uintptr_t)v->x;
+        q->h = lmcc_calib_hessian(&a);
+        q->h_for = q->h ? n->inputs[0] : -1;
+    }
+    float *w = qa_dequant(t, rows, k);
+    uint8_t *dst = malloc((size_t)rows * ir_row_bytes(f.dt, k));
+    int refit = v->x_ref && (double)rows * (double)k * (double)k <= QA_REFIT_MAX;
+    int ok = q->h && w && dst;
+    if (ok && refit) ok = qa_refit(w, rows, k, q->h, v->x, v->x_ref, v->rows, QA_REFIT_RIDGE) == 0;
+    if (ok) ok = lmcc_quant_gptq(&f, w, rows, k, q->h, LMCC_GPTQ_DAMP, dst) == 0;
+    free(w);
+    if (!ok) {
+        free(dst);
+        snprintf(q->pc->err, sizeof q->pc->err, "gptq: %s: out of memory or a singular Hessian", t->name);
+        return -1;
+    }
+    qa_replace(t, &f, dst);
+    q->done[wi] = 1;
+    q->n_gptq++, q->n_refit += refit;
+    double dt = qa_now() - t0;
+    q->t_quant += dt;
+    if (q->pc->verbose || rows * k * k > ((int64_t)1 << 34))
+        fprintf(q->log, "gptq: %s [%lld x %lld] %s %.1fs\n", t->name, (long long)rows, (long long)k,
+                refit ? "refit+gptq" : "gptq", dt);
+    return 0;
+}
+
 int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     FILE *log = pc->log ? pc->log : stderr;
     int gptq = g->cfg.quant == IR_QUANT_GPTQ;
+    double n_weights = 0;
+    for (int i = 0; i < g->n_tensors; i++)
+        if (!g->tensors[i].dead && g->tensors[i].kind == IR_KIND_WEIGHT && g->tensors[i].ndim == 2)
+            n_weights += (double)ir_tensor_elems(&g->tensors[i]);
     if (g->cfg.quant == IR_QUANT_AUTO) {
-        double n = 0;
-        for (int i = 0; i < g->n_tensors; i++)
-            if (!g->tensors[i].dead && g->tensors[i].kind == IR_KIND_WEIGHT && g->tensors[i].ndim == 2)
-                n += (double)ir_tensor_elems(&g->tensors[i]);
-        gptq = n <= 50e6;
-        /* above that, auto is plain rounding: the rtn search costs ~8 min on a
-         * 1.1B model, against the 60 s a compile should take (--quant rtn|gptq to opt in) */
+        /* above 50M weights auto is plain rounding: a compile should take about a
+         * minute, gptq of a 1.1B model takes several (--quant gptq to opt in) */
+        gptq = n_weights <= 50e6;
         if (!gptq) return 0;
     }
-    int *input = malloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1) * sizeof *input);
-    int *acts = malloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1) * sizeof *acts);
-    int n_acts = 0, rc = -1;
-    lmcc_calib cal;
-    memset(&cal, 0, sizeof cal);
-    if (!input || !acts) { snprintf(pc->err, sizeof pc->err, "out of memory"); goto out; }
-    for (int i = 0; i < g->n_tensors; i++) {
-        lmcc_qfmt f;
-        int dt = lmcc_quant_target(g, &g->tensors[i]);
-        input[i] = -1;
-        /* auto: measured on stories260K (lmcc quality), q8_0 is best with plain absmax
-         * rounding (KL 0.0163 vs gptq 0.0179), the 4-bit formats with gptq */
-        if (g->cfg.quant == IR_QUANT_AUTO && dt == IR_DT_Q8_0) continue;
-        if (dt < 0 || lmcc_qfmt_get((ir_dtype)dt, &f)) continue;
-        input[i] = gptq ? qa_weight_input(g, i) : -1;
-        int seen = 0;
-        for (int a = 0; a < n_acts; a++) seen |= acts[a] == input[i];
-        if (input[i] >= 0 && !seen) acts[n_acts++] = input[i];
+    unsigned char *done = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
+    if (!done) { snprintf(pc->err, sizeof pc->err, "out of memory"); return -1; }
+    int rc = -1, n_done = 0;
+    qa_seq q = {g, pc, log, done, 0, 0, -1, NULL, 0};
+    if (gptq) {
+        int any = 0, dual = 0;
+        for (int ni = 0; ni < g->n_nodes; ni++) {
+            const ir_node *n = &g->nodes[ni];
+            lmcc_qfmt f;
+            if (n->dead || !qa_linear_family(n->op) || !qa_gptq_target(g, n->inputs[1], &f)) continue;
+            const ir_tensor *t = &g->tensors[n->inputs[1]];
+            any = 1;
+            dual |= (double)t->shape[0] * (double)t->shape[1] * (double)t->shape[1] <= QA_REFIT_MAX;
+        }
+        if (any) {
+            lmcc_seqs seqs;
+            double t0 = qa_now();
+            FILE *progress = pc->verbose || n_weights > 50e6 ? log : NULL;
+            if (lmcc_seqs_for_calib(g, &seqs, pc->err, sizeof pc->err)) goto out;
+            int64_t tokens = 0;
+            for (int s = 0; s < seqs.n; s++) tokens += seqs.len[s];
+            if (progress)
+                fprintf(progress, "gptq: %d calibration sequences, %lld tokens (%.1fs)%s\n", seqs.n,
+                        (long long)tokens, qa_now() - t0, dual ? "; float reference lane for the refit" : "");
+            lmcc_seqeval_opts o;
+            memset(&o, 0, sizeof o);
+            o.dual = dual, o.progress = progress;
+            int r = lmcc_seqeval_run(g, &seqs, qa_seq_hook, &q, &o, pc->err, sizeof pc->err);
+            lmcc_seqs_free(&seqs);
+            if (r) goto out;
+            if (progress)
+                fprintf(progress, "gptq: %d weights (%d refit to the float output) in %.1fs, %.1fs of it quantizing\n",
+                        q.n_gptq, q.n_refit, qa_now() - t0, q.t_quant);
+        }
     }
-    if (n_acts > 0) {
-        lmcc_seqs seqs;
-        clock_t t0 = clock();
-        if (lmcc_seqs_for_calib(g, &seqs, pc->err, sizeof pc->err)) goto out;
-        int64_t tokens = 0;
-        for (int s = 0; s < seqs.n; s++) tokens += seqs.len[s];
-        int64_t max_rows = lmcc_calib_max_rows(g, acts, n_acts, tokens);
-        int r = lmcc_calib_run(g, &seqs, acts, n_acts, max_rows, &cal, pc->verbose ? log : NULL, pc->err,
-                               sizeof pc->err);
-        lmcc_seqs_free(&seqs);
-        if (r) goto out;
-        if (pc->verbose)
-            fprintf(log, "gptq: calibrated %d inputs on %lld tokens (%lld rows kept) in %.1fs\n", n_acts,
-                    (long long)tokens, (long long)cal.acts[0].rows, (double)(clock() - t0) / CLOCKS_PER_SEC);
-    }
-    int n_done = 0, n_gptq = 0;
-    int h_for = -1;
-    double *h = NULL;
+    /* the rest (every weight without gptq): rtn with the scale search */
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
         lmcc_qfmt f;
         int dt = lmcc_quant_target(g, t);
-        if (g->cfg.quant == IR_QUANT_AUTO && dt == IR_DT_Q8_0) continue; /* plain, see above */
+        if (done[i]) { n_done++; continue; }
         if (dt < 0 || lmcc_qfmt_get((ir_dtype)dt, &f)) continue;
         int64_t k = t->shape[1], rows = t->shape[0];
         size_t rb = ir_row_bytes(f.dt, k);
         float *w = qa_dequant(t, rows, k);
         uint8_t *dst = malloc((size_t)rows * rb);
         if (!w || !dst) {
-            free(w), free(dst), free(h);
+            free(w), free(dst);
             snprintf(pc->err, sizeof pc->err, "weight %s: out of memory or an unreadable dtype (%s)", t->name,
                      ir_dtype_name(t->dtype));
             goto out;
         }
-        const lmcc_calib_act *a = input[i] >= 0 ? lmcc_calib_find(&cal, input[i]) : NULL;
-        int done = 0;
-        if (a && a->rows > 0) {
-            if (h_for != input[i]) { /* linears sharing an input share the Hessian */
-                free(h);
-                h = lmcc_calib_hessian(a);
-                h_for = h ? input[i] : -1;
-            }
-            double t0 = qa_now();
-            done = h && lmcc_quant_gptq(&f, w, rows, k, h, 0.01, dst) == 0;
-            if (!done) fprintf(log, "lmcc: warning: gptq failed on %s, using rtn\n", t->name);
-            if (pc->verbose || rows * k * k > ((int64_t)1 << 34))
-                fprintf(log, "gptq: %s [%lld x %lld] %.1fs\n", t->name, (long long)rows, (long long)k,
-                        qa_now() - t0);
-            n_gptq += done;
-        }
-        if (!done)
-            for (int64_t r = 0; r < rows; r++) lmcc_quant_rtn_row(&f, w + r * k, NULL, k, dst + (size_t)r * rb);
+        for (int64_t r = 0; r < rows; r++) lmcc_quant_rtn_row(&f, w + r * k, NULL, k, dst + (size_t)r * rb);
         free(w);
-        free(t->owned);
-        t->owned = dst;
-        t->data = dst;
-        t->dtype = f.dt;
-        t->nbytes = (size_t)rows * rb;
+        qa_replace(t, &f, dst);
         n_done++;
     }
-    free(h);
     if (pc->verbose)
-        fprintf(log, "quant: %d weights quantized (%d by gptq, the rest by rtn with a scale search)\n", n_done,
-                n_gptq);
+        fprintf(log, "quant: %d weights quantized (%d by gptq, %d of them refit; the rest by rtn with a scale search)\n",
+                n_done, q.n_gptq, q.n_refit);
     rc = 0;
 out:
-    lmcc_calib_free(&cal);
-    free(input), free(acts);
+    free(q.h);
+    free(done);
     return rc;
 }
