@@ -68,6 +68,7 @@ static const char usage_text[] =
     "  -t, --target T      target name (see --list-targets) or a .target file (default generic)\n"
     "  --weights F         f32 | f16 | q8 | q4 | keep (default: f32 for float models, keep otherwise)\n"
     "                      | q4_1 | q4_g16 | q4_g64 | q4_g128 | nf4 | nf4_g64 (4-bit variants)\n"
+    "                      | q5_0 | q5_1 (GGUF 5-bit blocks: 5.5 / 6.0 bits per weight)\n"
     "  --group N           group size for --weights q4 (16|32|64|128) or nf4 (32|64)\n"
     "  --bpw B             mixed precision: a format per linear weight by measured sensitivity, <= B bits/weight\n"
     "  --kv F              f32 | f16 KV-cache element type (default f32)\n"
@@ -83,7 +84,10 @@ static const char usage_text[] =
     "  --quant M           plain | rtn | awq | gptq | auto: how quantized values are chosen (default auto:\n"
     "                      gptq up to 50M weights, plain above; plain = llama.cpp's absmax rounding)\n"
     "  --calib FILE        calibration for awq/gptq: token ids (a sequence per line) or text\n"
-    "                      (default: 3 x 128 tokens sampled from the float model)\n"
+    "                      (default: 3 to 24 x 128 tokens sampled from the float model, fewer\n"
+    "                      for larger models)\n"
+    "  --rotate on|off     rotate the residual stream (an orthogonal transform folded into\n"
+    "                      the weights, exact in float) before int quantization (default on)\n"
     "  -v                  print what the passes did (planned arena vs naive sum, ...)\n"
     "  --verify            parse NAME.c with libclang for the target (-Wall -Wextra); any\n"
     "                      warning fails the compile and nothing is written\n"
@@ -101,6 +105,7 @@ typedef struct opts {
     long ctx, threads, batch;
     int no_fuse;
     const char *quant, *calib; /* quantization algorithm and its calibration data (issue 5) */
+    const char *rotate;        /* on | off: residual-stream rotation before int quantization */
     int verbose;
     /* run / eval */
     const char *prompt, *ids, *logits_out;
@@ -151,6 +156,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
         else if (!strcmp(key, "--embedding")) dst = &o->embedding;
         else if (!strcmp(key, "--quant")) dst = &o->quant;
         else if (!strcmp(key, "--calib")) dst = &o->calib;
+        else if (!strcmp(key, "--rotate")) dst = &o->rotate;
         else if (!strcmp(key, "--group")) dst = &o->group;
         else if (!strcmp(key, "--bpw")) dst = &o->bpw;
         else if (!strcmp(key, "--compress")) dst = &o->compress;
@@ -300,11 +306,11 @@ static int parse_weights_mode(const char *s, const char *model, int *mode) {
     if (!s) return 0;
     /* indexed by IR_WEIGHTS_* */
     static const char *names[] = {"f32", "f16", "q8", "q4", "keep", "q4_1", "q4_g16", "q4_g64", "q4_g128",
-                                  "nf4", "nf4_g64"};
+                                  "nf4", "nf4_g64", "q5_0", "q5_1"};
     for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
         if (!strcmp(s, names[i])) { *mode = i; return 0; }
     return lmcc_error(model, "unknown --weights '%s' (use f32, f16, q8, q4, q4_1, q4_g16, q4_g64, q4_g128, nf4, "
-                      "nf4_g64 or keep)", s);
+                      "nf4_g64, q5_0, q5_1 or keep)", s);
 }
 
 /* --group N refines --weights q4 (16/32/64/128) or nf4 (32/64) */
@@ -381,6 +387,12 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
             if (!strcmp(q, qn[i])) cfg.quant = i;
         if (cfg.quant < 0) return lmcc_error(o->model, "unknown --quant '%s' (use plain, rtn, awq, gptq or auto)", q);
         cfg.calib_path = o->calib;
+    }
+    cfg.rotate = 1;
+    if (o->rotate) {
+        if (!strcmp(o->rotate, "on")) cfg.rotate = 1;
+        else if (!strcmp(o->rotate, "off")) cfg.rotate = 0;
+        else return lmcc_error(o->model, "unknown --rotate '%s' (use on or off)", o->rotate);
     }
     cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
     cfg.batch = o->batch ? (int)o->batch : t ? t->batch : 1;

@@ -20,11 +20,14 @@
 typedef struct lmcc_qfmt {
     ir_dtype dt;
     int group, block_bytes;
-    int nlev;           /* 16 or 255 */
+    int nlev;           /* 16, 32 (q5_0/q5_1) or 255 */
     int uniform;        /* lev[q] = q - zero */
-    int zero;           /* q4: 8, q8: 127 (stored as int8 q - 127), q4_1: 0 */
-    int asym;           /* q4_1: {f16 d, f16 m}, q in 0..15, value d q + m */
+    int zero;           /* q4: 8, q5_0: 16, q8: 127 (stored as int8 q - 127), q4_1/q5_1: 0 */
+    int asym;           /* q4_1/q5_1: {f16 d, f16 m}, q in 0..nlev-1, value d q + m */
     int nf4;            /* lev[q] = lmrt_nf4_value(q) */
+    int simd;           /* 1: the fit and gptq may use the CPU's SIMD (AVX2 + FMA on x86-64, chosen at
+                         * run time), 0: the generic vector code only (lmcc_qfmt_get: 1 unless
+                         * LMCC_QUANT_GENERIC=1; the fit gives the same bits either way, gptq not) */
 } lmcc_qfmt;
 
 /* 0 and *f filled if the quantizers write dtype dt, else -1 */

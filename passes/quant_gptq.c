@@ -6,7 +6,11 @@
  * blocked so the big k^3 parts run as small matrix products from cache, the
  * column updates are batched (lazy updates, one product per column block),
  * and rows are split across two threads. GNU vector types (gcc and clang)
- * give SIMD at -O2 without -march. */
+ * give SIMD at -O2 without -march; on x86-64 the matrix kernels also come
+ * in AVX2 + FMA, per-function targets chosen at run time (f->simd). Each
+ * output element is computed the same way whatever its thread or tile, so
+ * the result does not depend on the thread count; it does (in the last
+ * bits) on the kernels. */
 #include "quant.h"
 
 #include <math.h>
@@ -14,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GPTQ_TILE 16   /* rows sharing one pass over the factor */
+#define GPTQ_TILE 24   /* rows sharing one pass over the factor (a multiple of 4 and 6) */
 #define GPTQ_BLOCK 128 /* columns per lazy batch */
 #define GPTQ_FB 32     /* factor column block */
 #define GPTQ_IB 64     /* inverse: columns solved together */
@@ -51,43 +55,91 @@ static void gptq_dot4(const double *restrict a, const double *restrict b, int64_
     for (; j < n; j++) out[0] += a[j] * b0[j], out[1] += a[j] * b1[j], out[2] += a[j] * b2[j], out[3] += a[j] * b3[j];
 }
 
-/* o0[q] = a0 . b[q*ld ...], o1[q] = a1 . b[q*ld ...], q < 4: eight dots from six streams */
-static void gptq_dot2x4(const double *restrict a0, const double *restrict a1, const double *restrict b, int64_t ld,
-                        int64_t n, double *o0, double *o1) {
-    gptq_v2d s0 = {0, 0}, s1 = {0, 0}, s2 = {0, 0}, s3 = {0, 0}, t0 = {0, 0}, t1 = {0, 0}, t2 = {0, 0}, t3 = {0, 0};
-    const double *b0 = b, *b1 = b + ld, *b2 = b + 2 * ld, *b3 = b + 3 * ld;
+/* o[p*4 + q] = a[p*lda ...] . b[q*ldb ...], p < 3, q < 4: twelve dots from
+ * seven streams, the accumulators filling the sixteen vector registers */
+static void gptq_dot3x4(const double *restrict a, int64_t lda, const double *restrict b, int64_t ldb, int64_t n,
+                        double *o) {
+    gptq_v2d s0 = {0, 0}, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0, u0 = s0, u1 = s0, u2 = s0,
+             u3 = s0;
+    const double *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda;
+    const double *b0 = b, *b1 = b + ldb, *b2 = b + 2 * ldb, *b3 = b + 3 * ldb;
     int64_t j = 0;
     for (; j + 2 <= n; j += 2) {
-        gptq_v2d x = gptq_ld2(a0 + j), y = gptq_ld2(a1 + j), v;
-        v = gptq_ld2(b0 + j), s0 += x * v, t0 += y * v;
-        v = gptq_ld2(b1 + j), s1 += x * v, t1 += y * v;
-        v = gptq_ld2(b2 + j), s2 += x * v, t2 += y * v;
-        v = gptq_ld2(b3 + j), s3 += x * v, t3 += y * v;
+        gptq_v2d x = gptq_ld2(a0 + j), y = gptq_ld2(a1 + j), z = gptq_ld2(a2 + j), v;
+        v = gptq_ld2(b0 + j), s0 += x * v, t0 += y * v, u0 += z * v;
+        v = gptq_ld2(b1 + j), s1 += x * v, t1 += y * v, u1 += z * v;
+        v = gptq_ld2(b2 + j), s2 += x * v, t2 += y * v, u2 += z * v;
+        v = gptq_ld2(b3 + j), s3 += x * v, t3 += y * v, u3 += z * v;
     }
-    o0[0] = s0[0] + s0[1], o0[1] = s1[0] + s1[1], o0[2] = s2[0] + s2[1], o0[3] = s3[0] + s3[1];
-    o1[0] = t0[0] + t0[1], o1[1] = t1[0] + t1[1], o1[2] = t2[0] + t2[1], o1[3] = t3[0] + t3[1];
+    o[0] = s0[0] + s0[1], o[1] = s1[0] + s1[1], o[2] = s2[0] + s2[1], o[3] = s3[0] + s3[1];
+    o[4] = t0[0] + t0[1], o[5] = t1[0] + t1[1], o[6] = t2[0] + t2[1], o[7] = t3[0] + t3[1];
+    o[8] = u0[0] + u0[1], o[9] = u1[0] + u1[1], o[10] = u2[0] + u2[1], o[11] = u3[0] + u3[1];
     for (; j < n; j++)
-        for (int q = 0; q < 4; q++) o0[q] += a0[j] * b[q * ld + j], o1[q] += a1[j] * b[q * ld + j];
+        for (int p = 0; p < 3; p++)
+            for (int q = 0; q < 4; q++) o[p * 4 + q] += a[p * lda + j] * b[q * ldb + j];
 }
 
-/* o[q*2 + p] = a[q*lda ...] . b[p*ldb ...], q < 4, p < 2 */
-static void gptq_dot4x2(const double *restrict a, int64_t lda, const double *restrict b, int64_t ldb, int64_t n,
-                        double *o) {
-    gptq_v2d s0 = {0, 0}, s1 = {0, 0}, s2 = {0, 0}, s3 = {0, 0}, t0 = {0, 0}, t1 = {0, 0}, t2 = {0, 0}, t3 = {0, 0};
-    const double *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *b0 = b, *b1 = b + ldb;
+/* the matrix kernels, generic or AVX2 (gptq_kernels below) */
+typedef struct gptq_kern {
+    void (*dot4)(const double *, const double *, int64_t, int64_t, double *);
+    void (*dot3x4)(const double *, int64_t, const double *, int64_t, int64_t, double *);
+    void (*lazy)(float *, int64_t, const float *, int, int, const float *, int64_t, int, int64_t);
+} gptq_kern;
+
+/* ---- x86-64: the same kernels with AVX2 + FMA, chosen at run time ---------
+ * (per-function target attributes, so the rest of lmcc keeps its baseline
+ * ISA; results differ from the generic kernels' in the last bits only) */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GPTQ_HAVE_AVX2 1
+#include <immintrin.h>
+#define GPTQ_AVX2 __attribute__((target("avx2,fma")))
+#define GPTQ_HSUM4(v, out)                                                   \
+    do {                                                                     \
+        double t_[4];                                                        \
+        _mm256_storeu_pd(t_, v);                                             \
+        (out) = (t_[0] + t_[1]) + (t_[2] + t_[3]);                           \
+    } while (0)
+
+GPTQ_AVX2 static void gptq_dot4_avx2(const double *restrict a, const double *restrict b, int64_t ld, int64_t n,
+                                     double *out) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    const double *b0 = b, *b1 = b + ld, *b2 = b + 2 * ld, *b3 = b + 3 * ld;
     int64_t j = 0;
-    for (; j + 2 <= n; j += 2) {
-        gptq_v2d x = gptq_ld2(b0 + j), y = gptq_ld2(b1 + j), v;
-        v = gptq_ld2(a0 + j), s0 += v * x, t0 += v * y;
-        v = gptq_ld2(a1 + j), s1 += v * x, t1 += v * y;
-        v = gptq_ld2(a2 + j), s2 += v * x, t2 += v * y;
-        v = gptq_ld2(a3 + j), s3 += v * x, t3 += v * y;
+    for (; j + 4 <= n; j += 4) {
+        __m256d x = _mm256_loadu_pd(a + j);
+        s0 = _mm256_fmadd_pd(x, _mm256_loadu_pd(b0 + j), s0), s1 = _mm256_fmadd_pd(x, _mm256_loadu_pd(b1 + j), s1);
+        s2 = _mm256_fmadd_pd(x, _mm256_loadu_pd(b2 + j), s2), s3 = _mm256_fmadd_pd(x, _mm256_loadu_pd(b3 + j), s3);
     }
-    o[0] = s0[0] + s0[1], o[2] = s1[0] + s1[1], o[4] = s2[0] + s2[1], o[6] = s3[0] + s3[1];
-    o[1] = t0[0] + t0[1], o[3] = t1[0] + t1[1], o[5] = t2[0] + t2[1], o[7] = t3[0] + t3[1];
-    for (; j < n; j++)
-        for (int q = 0; q < 4; q++) o[q * 2] += a[q * lda + j] * b0[j], o[q * 2 + 1] += a[q * lda + j] * b1[j];
+    GPTQ_HSUM4(s0, out[0]); GPTQ_HSUM4(s1, out[1]); GPTQ_HSUM4(s2, out[2]); GPTQ_HSUM4(s3, out[3]);
+    for (; j < n; j++) out[0] += a[j] * b0[j], out[1] += a[j] * b1[j], out[2] += a[j] * b2[j], out[3] += a[j] * b3[j];
 }
+
+GPTQ_AVX2 static void gptq_dot3x4_avx2(const double *restrict a, int64_t lda, const double *restrict b, int64_t ldb,
+                                       int64_t n, double *o) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0, u0 = s0, u1 = s0,
+            u2 = s0, u3 = s0;
+    const double *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda;
+    const double *b0 = b, *b1 = b + ldb, *b2 = b + 2 * ldb, *b3 = b + 3 * ldb;
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256d x = _mm256_loadu_pd(a0 + j), y = _mm256_loadu_pd(a1 + j), z = _mm256_loadu_pd(a2 + j), v;
+        v = _mm256_loadu_pd(b0 + j);
+        s0 = _mm256_fmadd_pd(x, v, s0), t0 = _mm256_fmadd_pd(y, v, t0), u0 = _mm256_fmadd_pd(z, v, u0);
+        v = _mm256_loadu_pd(b1 + j);
+        s1 = _mm256_fmadd_pd(x, v, s1), t1 = _mm256_fmadd_pd(y, v, t1), u1 = _mm256_fmadd_pd(z, v, u1);
+        v = _mm256_loadu_pd(b2 + j);
+        s2 = _mm256_fmadd_pd(x, v, s2), t2 = _mm256_fmadd_pd(y, v, t2), u2 = _mm256_fmadd_pd(z, v, u2);
+        v = _mm256_loadu_pd(b3 + j);
+        s3 = _mm256_fmadd_pd(x, v, s3), t3 = _mm256_fmadd_pd(y, v, t3), u3 = _mm256_fmadd_pd(z, v, u3);
+    }
+    GPTQ_HSUM4(s0, o[0]); GPTQ_HSUM4(s1, o[1]); GPTQ_HSUM4(s2, o[2]); GPTQ_HSUM4(s3, o[3]);
+    GPTQ_HSUM4(t0, o[4]); GPTQ_HSUM4(t1, o[5]); GPTQ_HSUM4(t2, o[6]); GPTQ_HSUM4(t3, o[7]);
+    GPTQ_HSUM4(u0, o[8]); GPTQ_HSUM4(u1, o[9]); GPTQ_HSUM4(u2, o[10]); GPTQ_HSUM4(u3, o[11]);
+    for (; j < n; j++)
+        for (int p = 0; p < 3; p++)
+            for (int q = 0; q < 4; q++) o[p * 4 + q] += a[p * lda + j] * b[q * ldb + j];
+}
+#endif
 
 /* fn(arg, t, nt) for t < nt, on GPTQ_THREADS threads (on this one if threads fail) */
 typedef struct gptq_task { void (*fn)(void *, int, int); void *arg; int t, nt; } gptq_task;
@@ -113,7 +165,7 @@ static void gptq_par(void (*fn)(void *, int, int), void *arg) {
     }
 }
 
-typedef struct gptq_fac { double *h; int64_t k, c0, c1; } gptq_fac;
+typedef struct gptq_fac { double *h; int64_t k, c0, c1; const gptq_kern *kn; } gptq_fac;
 
 /* rows r < c1 (split by t): subtract the final columns >= c1 from block
  * [c0, c1), in chunks of columns so the block's rows stay in L2 */
@@ -124,20 +176,22 @@ static void gptq_factor_gemm(void *arg, int t, int nt) {
     for (int64_t p0 = c1; p0 < k; p0 += GPTQ_PCHUNK) {
         int64_t n = k - p0 < GPTQ_PCHUNK ? k - p0 : GPTQ_PCHUNK;
         int64_t r = t;
-        for (; r + nt < c0; r += 2 * nt) { /* two rows at once while both start at c0 */
-            double *ra = h + r * k, *rb = h + (r + nt) * k, e[4];
+        for (; r + 2 * nt < c0; r += 3 * nt) { /* three rows at once while all start at c0 */
+            double *ra = h + r * k, o[12];
             int64_t i = c0;
             for (; i + 4 <= c1; i += 4) {
-                gptq_dot2x4(ra + p0, rb + p0, h + i * k + p0, k, n, d, e);
-                for (int q = 0; q < 4; q++) ra[i + q] -= d[q], rb[i + q] -= e[q];
+                fc->kn->dot3x4(ra + p0, nt * k, h + i * k + p0, k, n, o);
+                for (int p = 0; p < 3; p++)
+                    for (int q = 0; q < 4; q++) ra[p * nt * k + i + q] -= o[p * 4 + q];
             }
-            for (; i < c1; i++) ra[i] -= gptq_dot(ra + p0, h + i * k + p0, n), rb[i] -= gptq_dot(rb + p0, h + i * k + p0, n);
+            for (; i < c1; i++)
+                for (int p = 0; p < 3; p++) ra[p * nt * k + i] -= gptq_dot(ra + p * nt * k + p0, h + i * k + p0, n);
         }
         for (; r < c1; r += nt) {
             double *rr = h + r * k;
             int64_t i = r > c0 ? r : c0;
             for (; i + 4 <= c1; i += 4) {
-                gptq_dot4(rr + p0, h + i * k + p0, k, n, d);
+                fc->kn->dot4(rr + p0, h + i * k + p0, k, n, d);
                 rr[i] -= d[0], rr[i + 1] -= d[1], rr[i + 2] -= d[2], rr[i + 3] -= d[3];
             }
             for (; i < c1; i++) rr[i] -= gptq_dot(rr + p0, h + i * k + p0, n);
@@ -160,8 +214,8 @@ static void gptq_factor_above(void *arg, int t, int nt) {
 /* H = R R^T with R upper (a Cholesky in reversed order), in the upper
  * triangle of h; column blocks from the right, so columns >= c1 are final
  * and their contribution to the block is one product. */
-static int gptq_factor(double *h, int64_t k) {
-    gptq_fac fc = {h, k, 0, 0};
+static int gptq_factor(double *h, int64_t k, const gptq_kern *kn) {
+    gptq_fac fc = {h, k, 0, 0, kn};
     for (int64_t c1 = k; c1 > 0; c1 -= GPTQ_FB) {
         int64_t c0 = c1 - GPTQ_FB > 0 ? c1 - GPTQ_FB : 0;
         fc.c0 = c0, fc.c1 = c1;
@@ -181,7 +235,7 @@ static int gptq_factor(double *h, int64_t k) {
     return 0;
 }
 
-typedef struct gptq_inv { const double *h; int64_t k; float *u; int rc[GPTQ_THREADS]; } gptq_inv;
+typedef struct gptq_inv { const double *h; int64_t k; float *u; const gptq_kern *kn; int rc[GPTQ_THREADS]; } gptq_inv;
 
 /* columns of U = R^-1 by back substitution, GPTQ_IB at a time so each row
  * of R is read once per group; groups dealt round robin over threads */
@@ -200,15 +254,15 @@ static void gptq_inv_cols(void *arg, int t, int nt) {
          * beyond i, then the small triangle between them */
         for (; i >= 3; i -= 4) {
             int64_t c = i - 3 - j0 > 0 ? i - 3 - j0 : 0, len = j1 - 1 - i;
-            for (; c < nj; c += 2) {
-                double o[8];
-                gptq_dot4x2(h + (i - 3) * k + i + 1, k, ut + c * k + i + 1, k, len, o);
-                for (int p = 0; p < 2 && c + p < nj; p++) {
+            for (; c < nj; c += 3) {
+                double o[12];
+                iv->kn->dot3x4(ut + c * k + i + 1, k, h + (i - 3) * k + i + 1, k, len, o);
+                for (int p = 0; p < 3 && c + p < nj; p++) {
                     double *col = ut + (c + p) * k;
                     for (int q = 0; q < 4; q++) {
                         int64_t row = i - q;
                         const double *rr = h + row * k;
-                        double v = (row == j0 + c + p ? 1.0 : 0.0) - o[(3 - q) * 2 + p];
+                        double v = (row == j0 + c + p ? 1.0 : 0.0) - o[p * 4 + 3 - q];
                         for (int64_t l = row + 1; l <= i; l++) v -= rr[l] * col[l];
                         col[row] = v / rr[row];
                     }
@@ -220,7 +274,7 @@ static void gptq_inv_cols(void *arg, int t, int nt) {
             int64_t c = i > j0 ? i - j0 : 0, len = j1 - 1 - i;
             if (i >= j0) { ut[c * k + i] = 1.0 / ri[i]; c++; }
             for (; c < nj; c += 4) {
-                gptq_dot4(ri + i + 1, ut + c * k + i + 1, k, len, d);
+                iv->kn->dot4(ri + i + 1, ut + c * k + i + 1, k, len, d);
                 for (int q = 0; q < 4 && c + q < nj; q++) ut[(c + q) * k + i] = -d[q] / ri[i];
             }
         }
@@ -231,13 +285,25 @@ static void gptq_inv_cols(void *arg, int t, int nt) {
 }
 
 /* U upper with U^T U = H^-1, as U = R^-1 where H = R R^T (h is overwritten) */
-static int gptq_inv_factor(double *h, int64_t k, float *u) {
-    if (gptq_factor(h, k)) return -1;
-    gptq_inv iv = {h, k, u, {0}};
+static int gptq_inv_factor(double *h, int64_t k, float *u, const gptq_kern *kn) {
+    if (gptq_factor(h, k, kn)) return -1;
+    gptq_inv iv = {h, k, u, kn, {0}};
     gptq_par(gptq_inv_cols, &iv);
     int rc = 0;
     for (int t = 0; t < GPTQ_THREADS; t++) rc |= iv.rc[t];
     return rc;
+}
+
+/* what the blocked kernels below leave of the update: columns >= j0 of
+ * rows < nr4, every column of rows >= nr4 */
+static void gptq_lazy_tail(float *w, int64_t ldw, const float *e, int ne, int nr, int nr4, const float *u,
+                           int64_t ldu, int nc, int64_t j0, int64_t n) {
+    for (int r = 0; r < nr; r++)
+        for (int64_t jj = r < nr4 ? j0 : 0; jj < n; jj++) {
+            float s = 0;
+            for (int c = 0; c < nc; c++) s += e[r * ne + c] * u[c * ldu + jj];
+            w[r * ldw + jj] -= s;
+        }
 }
 
 /* w[r][0..n) -= sum_c e[r][c] u[c][0..n), r < nr, c < nc: four rows by
@@ -261,13 +327,65 @@ static void gptq_lazy_update(float *w, int64_t ldw, const float *e, int ne, int 
             gptq_st4(w2, gptq_ld4(w2) - a2), gptq_st4(w2 + 4, gptq_ld4(w2 + 4) - b2);
             gptq_st4(w3, gptq_ld4(w3) - a3), gptq_st4(w3 + 4, gptq_ld4(w3 + 4) - b3);
         }
-    /* the column tail, and rows left over from the groups of four */
-    for (int r = 0; r < nr; r++)
-        for (int64_t jj = r < nr / 4 * 4 ? j : 0; jj < n; jj++) {
-            float s = 0;
-            for (int c = 0; c < nc; c++) s += e[r * ne + c] * u[c * ldu + jj];
-            w[r * ldw + jj] -= s;
+    gptq_lazy_tail(w, ldw, e, ne, nr, nr / 4 * 4, u, ldu, nc, j, n);
+}
+
+#ifdef GPTQ_HAVE_AVX2
+/* the same with six rows by sixteen columns (twelve accumulators), then
+ * single rows */
+GPTQ_AVX2 static void gptq_lazy_update_avx2(float *w, int64_t ldw, const float *e, int ne, int nr, const float *u,
+                                            int64_t ldu, int nc, int64_t n) {
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        int r = 0;
+        for (; r + 6 <= nr; r += 6) {
+            const float *e0 = e + r * ne;
+            __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0,
+                   b4 = a0, a5 = a0, b5 = a0;
+            for (int c = 0; c < nc; c++) {
+                __m256 x = _mm256_loadu_ps(u + c * ldu + j), y = _mm256_loadu_ps(u + c * ldu + j + 8), v;
+                v = _mm256_broadcast_ss(e0 + c), a0 = _mm256_fmadd_ps(v, x, a0), b0 = _mm256_fmadd_ps(v, y, b0);
+                v = _mm256_broadcast_ss(e0 + ne + c), a1 = _mm256_fmadd_ps(v, x, a1), b1 = _mm256_fmadd_ps(v, y, b1);
+                v = _mm256_broadcast_ss(e0 + 2 * ne + c), a2 = _mm256_fmadd_ps(v, x, a2), b2 = _mm256_fmadd_ps(v, y, b2);
+                v = _mm256_broadcast_ss(e0 + 3 * ne + c), a3 = _mm256_fmadd_ps(v, x, a3), b3 = _mm256_fmadd_ps(v, y, b3);
+                v = _mm256_broadcast_ss(e0 + 4 * ne + c), a4 = _mm256_fmadd_ps(v, x, a4), b4 = _mm256_fmadd_ps(v, y, b4);
+                v = _mm256_broadcast_ss(e0 + 5 * ne + c), a5 = _mm256_fmadd_ps(v, x, a5), b5 = _mm256_fmadd_ps(v, y, b5);
+            }
+            float *w0 = w + r * ldw + j;
+#define GPTQ_SUB16(q, a, b)                                                                  \
+    _mm256_storeu_ps(w0 + (q) * ldw, _mm256_sub_ps(_mm256_loadu_ps(w0 + (q) * ldw), a)), \
+        _mm256_storeu_ps(w0 + (q) * ldw + 8, _mm256_sub_ps(_mm256_loadu_ps(w0 + (q) * ldw + 8), b))
+            GPTQ_SUB16(0, a0, b0), GPTQ_SUB16(1, a1, b1), GPTQ_SUB16(2, a2, b2);
+            GPTQ_SUB16(3, a3, b3), GPTQ_SUB16(4, a4, b4), GPTQ_SUB16(5, a5, b5);
         }
+        for (; r < nr; r++) {
+            const float *e0 = e + r * ne;
+            __m256 a0 = _mm256_setzero_ps(), b0 = a0;
+            for (int c = 0; c < nc; c++) {
+                __m256 v = _mm256_broadcast_ss(e0 + c);
+                a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(u + c * ldu + j), a0);
+                b0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(u + c * ldu + j + 8), b0);
+            }
+            float *w0 = w + r * ldw + j;
+            GPTQ_SUB16(0, a0, b0);
+#undef GPTQ_SUB16
+        }
+    }
+    gptq_lazy_tail(w, ldw, e, ne, nr, nr, u, ldu, nc, j, n);
+}
+#endif
+
+/* the kernels in use: the generic ones, or AVX2 + FMA where f->simd allows
+ * and the CPU has them */
+static gptq_kern gptq_kernels(const lmcc_qfmt *f) {
+    gptq_kern kn = {gptq_dot4, gptq_dot3x4, gptq_lazy_update};
+    (void)f;
+#ifdef GPTQ_HAVE_AVX2
+    __builtin_cpu_init();
+    if (f->simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        kn = (gptq_kern){gptq_dot4_avx2, gptq_dot3x4_avx2, gptq_lazy_update_avx2};
+#endif
+    return kn;
 }
 
 static void gptq_axpy(float *restrict y, const float *restrict x, float a, int64_t n) {
@@ -280,6 +398,7 @@ typedef struct gptq_job {
     const lmcc_qfmt *f;
     const float *w, *u;
     const unsigned char *dead;
+    const gptq_kern *kn;
     int64_t r0, r1, k;
     uint8_t *dst;
     int rc;
@@ -326,7 +445,7 @@ static void *gptq_rows(void *arg) {
                     gptq_axpy(wr + i + 1, ui + i + 1, e, b1 - i - 1);
                 }
             }
-            if (b1 < k) gptq_lazy_update(wt + b1, k, err, bs, nr, u + b0 * k + b1, k, (int)(b1 - b0), k - b1);
+            if (b1 < k) jb->kn->lazy(wt + b1, k, err, bs, nr, u + b0 * k + b1, k, (int)(b1 - b0), k - b1);
         }
         for (int r = 0; r < nr; r++)
             for (int64_t b = 0; b < nb; b++) {
@@ -346,6 +465,7 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
     double *hh = malloc((size_t)(k * k) * sizeof *hh);
     float *u = malloc((size_t)(k * k) * sizeof *u);
     unsigned char *dead = calloc((size_t)k, 1);
+    gptq_kern kn = gptq_kernels(f);
     int rc = -1;
     if (!hh || !u || !dead) goto out;
     memcpy(hh, h, (size_t)(k * k) * sizeof *hh);
@@ -356,7 +476,7 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
     }
     mean /= (double)k;
     for (int64_t i = 0; i < k; i++) hh[i * k + i] += damp * mean;
-    if (gptq_inv_factor(hh, k, u) != 0) goto out;
+    if (gptq_inv_factor(hh, k, u, &kn) != 0) goto out;
     free(hh), hh = NULL;
     gptq_job jobs[GPTQ_THREADS];
     pthread_t tid[GPTQ_THREADS];
@@ -366,7 +486,7 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
     int64_t tiles = (rows + GPTQ_TILE - 1) / GPTQ_TILE;
     for (int t = 0; t < nt; t++) {
         gptq_job *jb = &jobs[t];
-        jb->f = f, jb->w = w, jb->u = u, jb->dead = dead, jb->k = k, jb->dst = dst;
+        jb->f = f, jb->w = w, jb->u = u, jb->dead = dead, jb->kn = &kn, jb->k = k, jb->dst = dst;
         jb->r0 = tiles * t / nt * GPTQ_TILE;
         jb->r1 = t + 1 == nt ? rows : tiles * (t + 1) / nt * GPTQ_TILE;
         jb->rc = -1;

@@ -9,7 +9,7 @@
 
 static int keep_supports(ir_dtype t) {
     return t == IR_DT_F32 || t == IR_DT_F16 || t == IR_DT_Q8_0 || t == IR_DT_Q4_0 || t == IR_DT_Q4_1 ||
-           t == IR_DT_Q4_K || t == IR_DT_Q5_K || t == IR_DT_Q6_K; /* kernels: lmrt_kernels_q4x.h */
+           t == IR_DT_Q5_0 || t == IR_DT_Q5_1 || t == IR_DT_Q4_K || t == IR_DT_Q5_K || t == IR_DT_Q6_K; /* kernels: lmrt_kernels_q4x.h */
 }
 
 /* Re-encodes t into `want`, row by row, through f32. */
@@ -44,8 +44,8 @@ static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
             break;
         case IR_DT_Q8_0: lmrt_quantize_row_q8_0(buf, d, k); break;
         case IR_DT_Q4_0: lmrt_quantize_row_q4_0(buf, d, k); break;
-        case IR_DT_Q4_1: case IR_DT_Q4_G16: case IR_DT_Q4_G64: case IR_DT_Q4_G128: case IR_DT_NF4:
-        case IR_DT_NF4_G64: lmrt_quantize_row(ir_dtype_lmrt_type(want), buf, d, k); break;
+        case IR_DT_Q4_1: case IR_DT_Q5_0: case IR_DT_Q5_1: case IR_DT_Q4_G16: case IR_DT_Q4_G64:
+        case IR_DT_Q4_G128: case IR_DT_NF4: case IR_DT_NF4_G64: lmrt_quantize_row(ir_dtype_lmrt_type(want), buf, d, k); break;
         default:
             free(dst), free(buf);
             snprintf(pc->err, sizeof pc->err, "internal: weightfmt cannot encode %s", ir_dtype_name(want));
@@ -81,9 +81,10 @@ static int embed_only(const ir_graph *g, int id) {
 int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
     static const ir_dtype mode_dtype[] = {IR_DT_F32,    IR_DT_F16,    IR_DT_Q8_0,    IR_DT_Q4_0,
                                           IR_DT_F32 /* keep */, IR_DT_Q4_1, IR_DT_Q4_G16, IR_DT_Q4_G64,
-                                          IR_DT_Q4_G128, IR_DT_NF4,  IR_DT_NF4_G64};
+                                          IR_DT_Q4_G128, IR_DT_NF4,  IR_DT_NF4_G64, IR_DT_Q5_0,
+                                          IR_DT_Q5_1};
     int mode = g->cfg.weights_mode;
-    if (mode < IR_WEIGHTS_F32 || mode > IR_WEIGHTS_NF4_G64) {
+    if (mode < IR_WEIGHTS_F32 || mode > IR_WEIGHTS_Q5_1) {
         snprintf(pc->err, sizeof pc->err, "internal: unknown weights mode %d", mode);
         return -1;
     }
@@ -108,8 +109,8 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
                 want = t->dtype;
             } else {
                 snprintf(pc->err, sizeof pc->err,
-                         "weight %s is %s; --weights keep supports f32, f16, q8_0, q4_0, q4_1, q4_k, q5_k, q6_k "
-                         "(use --weights q8 or q4)", t->name, ir_dtype_name(t->dtype));
+                         "weight %s is %s; --weights keep supports f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, "
+                         "q6_k (use --weights q8 or q4)", t->name, ir_dtype_name(t->dtype));
                 return -1;
             }
         }

@@ -127,4 +127,6 @@
                                            R, tid, nth);                                                     \
     }
 
+#include "lmrt_kernels_q4x_generic.h" /* 4-bit variants, q5_0/q5_1 and K-quants: portable */
+
 #endif

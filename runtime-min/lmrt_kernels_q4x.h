@@ -1,5 +1,5 @@
 /* lmrt_kernels_q4x.h - portable kernels (contract v2) for lmcc's 4-bit variants and GGUF K-quants:
- * q4_1, q4_g16/q4_g64/q4_g128, nf4/nf4_g64 (lmrt_quant.h) and q4_k, q5_k, q6_k (ggml layouts).
+ * q4_1, q5_0, q5_1, q4_g16/q4_g64/q4_g128, nf4/nf4_g64 (lmrt_quant.h) and q4_k, q5_k, q6_k (ggml layouts).
  *
  * Every format is read in units of 16 elements with one scale d and offset m (w = d * q + m, q an
  * integer; nf4 reads codebook floats instead), so one q8a activation block spans two units:
@@ -20,6 +20,14 @@ LMRT_INLINE void lmrt_q4x_unit_(int type, const uint8_t *row, int u, int8_t *q, 
     if (type == LMRT_GGML_Q4_1) {
         *d = lmrt_load_f16le(b), *m = lmrt_load_f16le(b + 2);
         for (int i = 0; i < 16; i++) q[i] = (int8_t)(o < 16 ? b[4 + i] & 15 : b[4 + i] >> 4);
+    } else if (type == LMRT_GGML_Q5_0 || type == LMRT_GGML_Q5_1) {
+        /* {f16 d, [f16 m,] u32 qh, qs[16]}: the 5th bit of element j is bit j of qh */
+        int q51 = type == LMRT_GGML_Q5_1;
+        uint32_t qh = lmrt_load_u32le(b + (q51 ? 4 : 2)) >> o;
+        const uint8_t *qs = b + (q51 ? 8 : 6);
+        *d = lmrt_load_f16le(b), *m = q51 ? lmrt_load_f16le(b + 2) : 0.0f;
+        for (int i = 0; i < 16; i++)
+            q[i] = (int8_t)(((o < 16 ? qs[i] & 15 : qs[i] >> 4) | ((int)((qh >> i) & 1u) << 4)) - (q51 ? 0 : 16));
     } else if (type == LMRT_GGML_Q4_K || type == LMRT_GGML_Q5_K) {
         int s = o / 32, l0 = o % 32;
         uint8_t sc, mn;
@@ -130,6 +138,8 @@ LMRT_INLINE float lmrt_q4x_dot_q8a_(int type, const void *W, int r, int K, const
     LMRT_SCALAR_LINEAR_(W_, q8a)
 
 LMRT_Q4X_FMT_(q4_1, LMRT_GGML_Q4_1)
+LMRT_Q4X_FMT_(q5_0, LMRT_GGML_Q5_0)
+LMRT_Q4X_FMT_(q5_1, LMRT_GGML_Q5_1)
 LMRT_Q4X_FMT_(q4_g16, LMRT_LMCC_Q4_G16)
 LMRT_Q4X_FMT_(q4_g64, LMRT_LMCC_Q4_G64)
 LMRT_Q4X_FMT_(q4_g128, LMRT_LMCC_Q4_G128)
@@ -139,6 +149,8 @@ LMRT_Q4X_FMT_(q4_k, LMRT_GGML_Q4_K)
 LMRT_Q4X_FMT_(q5_k, LMRT_GGML_Q5_K)
 LMRT_Q4X_FMT_(q6_k, LMRT_GGML_Q6_K)
 LMRT_Q4X_FMT_Q8A_(q4_1, LMRT_GGML_Q4_1)
+LMRT_Q4X_FMT_Q8A_(q5_0, LMRT_GGML_Q5_0)
+LMRT_Q4X_FMT_Q8A_(q5_1, LMRT_GGML_Q5_1)
 LMRT_Q4X_FMT_Q8A_(q4_g16, LMRT_LMCC_Q4_G16)
 LMRT_Q4X_FMT_Q8A_(q4_g64, LMRT_LMCC_Q4_G64)
 LMRT_Q4X_FMT_Q8A_(q4_g128, LMRT_LMCC_Q4_G128)

@@ -1,5 +1,5 @@
 /* lmrt_kernels_x86_kquant.h - x86-64-v3 (AVX2/FMA) matmul-family kernels for the 4-bit variants and
- * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q4_g64, q4_g128, q4_k, q5_k, q6_k with f32 or q8a
+ * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q5_0, q5_1, q4_g64, q4_g128, q4_k, q5_k, q6_k with f32 or q8a
  * activations.  Each 32-element sub-block decodes to 32 int8 codes in one register plus a scale and
  * offset per 16-element half (w = d * q + m); q8a dots use maddubs/madd like ggml.  q4_g16 and nf4
  * forward to the portable kernels.  Row split, fused epilogues and qkv are the portable loops of
@@ -33,6 +33,21 @@ LMRT_KQ_AI __m256i lmrt_kq_decode_(int type, const uint8_t *row, int s, float *d
         m[0] = m[1] = lmrt_load_f16le(b + 2);
         __m256i c = _mm256_set_m128i(_mm_srli_epi16(v, 4), v);
         return _mm256_and_si256(c, lo4);
+    }
+    if (type == LMRT_GGML_Q5_0 || type == LMRT_GGML_Q5_1) {
+        /* {f16 d, [f16 m,] u32 qh, qs[16]}: nibbles as q4_1, byte j of qh's broadcast tests bit j */
+        int q51 = type == LMRT_GGML_Q5_1;
+        const uint8_t *b = row + (size_t)s * (q51 ? 24 : 22);
+        d[0] = d[1] = lmrt_load_f16le(b);
+        m[0] = m[1] = q51 ? lmrt_load_f16le(b + 2) : 0.0f;
+        __m128i v = _mm_loadu_si128((const __m128i *)(b + (q51 ? 8 : 6)));
+        __m256i c = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
+        const __m256i sel = _mm256_set_epi64x(0x0303030303030303LL, 0x0202020202020202LL, 0x0101010101010101LL, 0);
+        const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+        __m256i h = _mm256_shuffle_epi8(_mm256_set1_epi32((int)lmrt_load_u32le(b + (q51 ? 4 : 2))), sel);
+        h = _mm256_cmpeq_epi8(_mm256_and_si256(h, bit), bit);
+        c = _mm256_or_si256(c, _mm256_and_si256(h, _mm256_set1_epi8(16)));
+        return q51 ? c : _mm256_sub_epi8(c, _mm256_set1_epi8(16));
     }
     if (type == LMRT_GGML_Q4_K || type == LMRT_GGML_Q5_K) {
         int q5 = type == LMRT_GGML_Q5_K, j = s % 8;
@@ -141,6 +156,8 @@ LMRT_KQ_AI float lmrt_kq_dot_f32_(int type, const void *W, int r, int K, const v
     LMRT_SCALAR_LINEAR_(x86_##W_, q8a)
 
 LMRT_KQ_FMT_(q4_1, LMRT_GGML_Q4_1)
+LMRT_KQ_FMT_(q5_0, LMRT_GGML_Q5_0)
+LMRT_KQ_FMT_(q5_1, LMRT_GGML_Q5_1)
 LMRT_KQ_FMT_(q4_g64, LMRT_LMCC_Q4_G64)
 LMRT_KQ_FMT_(q4_g128, LMRT_LMCC_Q4_G128)
 LMRT_KQ_FMT_(q4_k, LMRT_GGML_Q4_K)
@@ -158,6 +175,28 @@ LMRT_KQ_FMT_(q6_k, LMRT_GGML_Q6_K)
 #define lmrt_k_matmul_swiglu_q4_1_q8a lmrt_scalar_matmul_swiglu_x86_q4_1_q8a
 #define lmrt_k_qkv_q4_1_q8a_f32 lmrt_scalar_qkv_x86_q4_1_q8a_f32
 #define lmrt_k_qkv_q4_1_q8a_f16 lmrt_scalar_qkv_x86_q4_1_q8a_f16
+#define lmrt_k_embed_q5_0 lmrt_scalar_embed_q5_0
+#define lmrt_k_matmul_q5_0_f32 lmrt_scalar_matmul_x86_q5_0_f32
+#define lmrt_k_matmul_add_q5_0_f32 lmrt_scalar_matmul_add_x86_q5_0_f32
+#define lmrt_k_matmul_swiglu_q5_0_f32 lmrt_scalar_matmul_swiglu_x86_q5_0_f32
+#define lmrt_k_qkv_q5_0_f32_f32 lmrt_scalar_qkv_x86_q5_0_f32_f32
+#define lmrt_k_qkv_q5_0_f32_f16 lmrt_scalar_qkv_x86_q5_0_f32_f16
+#define lmrt_k_matmul_q5_0_q8a lmrt_scalar_matmul_x86_q5_0_q8a
+#define lmrt_k_matmul_add_q5_0_q8a lmrt_scalar_matmul_add_x86_q5_0_q8a
+#define lmrt_k_matmul_swiglu_q5_0_q8a lmrt_scalar_matmul_swiglu_x86_q5_0_q8a
+#define lmrt_k_qkv_q5_0_q8a_f32 lmrt_scalar_qkv_x86_q5_0_q8a_f32
+#define lmrt_k_qkv_q5_0_q8a_f16 lmrt_scalar_qkv_x86_q5_0_q8a_f16
+#define lmrt_k_embed_q5_1 lmrt_scalar_embed_q5_1
+#define lmrt_k_matmul_q5_1_f32 lmrt_scalar_matmul_x86_q5_1_f32
+#define lmrt_k_matmul_add_q5_1_f32 lmrt_scalar_matmul_add_x86_q5_1_f32
+#define lmrt_k_matmul_swiglu_q5_1_f32 lmrt_scalar_matmul_swiglu_x86_q5_1_f32
+#define lmrt_k_qkv_q5_1_f32_f32 lmrt_scalar_qkv_x86_q5_1_f32_f32
+#define lmrt_k_qkv_q5_1_f32_f16 lmrt_scalar_qkv_x86_q5_1_f32_f16
+#define lmrt_k_matmul_q5_1_q8a lmrt_scalar_matmul_x86_q5_1_q8a
+#define lmrt_k_matmul_add_q5_1_q8a lmrt_scalar_matmul_add_x86_q5_1_q8a
+#define lmrt_k_matmul_swiglu_q5_1_q8a lmrt_scalar_matmul_swiglu_x86_q5_1_q8a
+#define lmrt_k_qkv_q5_1_q8a_f32 lmrt_scalar_qkv_x86_q5_1_q8a_f32
+#define lmrt_k_qkv_q5_1_q8a_f16 lmrt_scalar_qkv_x86_q5_1_q8a_f16
 #define lmrt_k_embed_q4_g16 lmrt_scalar_embed_q4_g16
 #define lmrt_k_matmul_q4_g16_f32 lmrt_scalar_matmul_q4_g16_f32
 #define lmrt_k_matmul_add_q4_g16_f32 lmrt_scalar_matmul_add_q4_g16_f32

@@ -373,6 +373,64 @@ LMRT_API void lmrt_quantize_row_q4_1(const float *x, void *dst, int64_t n) {
     }
 }
 
+/* the 5-bit codes q[32] of a q5_0/q5_1 block: u32 qh (bit j = the 5th bit of element j), then
+ * qs[16] (element j < 16 in the low nibble of qs[j], j + 16 in the high nibble) */
+LMRT_INLINE void lmrt_store_q5_codes_(uint8_t *p, const int *q) {
+    uint32_t qh = 0;
+    for (int j = 0; j < 32; j++) qh |= (uint32_t)((q[j] >> 4) & 1) << j;
+    for (int j = 0; j < 4; j++) p[j] = (uint8_t)(qh >> (8 * j));
+    for (int j = 0; j < 16; j++) p[4 + j] = (uint8_t)((q[j] & 15) | ((q[j + 16] & 15) << 4));
+}
+
+/* ggml's quantize_row_q5_0_ref: d = max / -16, q = trunc(x / d + 16.5) clamped to 31 */
+LMRT_API void lmrt_quantize_row_q5_0(const float *x, void *dst, int64_t n) {
+    uint8_t *y = (uint8_t *)dst;
+    for (int64_t i = 0; i < n; i += 32, y += 22) {
+        float v[32];
+        int q[32];
+        lmrt_load_block32(x + i, n - i, v);
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < 32; j++) {
+            if (amax < lmrt_quant_fabsf_(v[j])) {
+                amax = lmrt_quant_fabsf_(v[j]);
+                max = v[j];
+            }
+        }
+        float d = max / -16.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        lmrt_store_f16le_(y, d);
+        for (int j = 0; j < 32; j++) {
+            float f = v[j] * id + 16.5f; /* in range as ggml; the clamps keep NaN/inf defined */
+            q[j] = f >= 0.0f && f < 32.0f ? (int)f : (f >= 32.0f ? 31 : 0);
+        }
+        lmrt_store_q5_codes_(y + 2, q);
+    }
+}
+
+/* ggml's quantize_row_q5_1_ref: {f16 d, f16 m}, d = (max - min) / 31, q = trunc((x - min) / d + 0.5) */
+LMRT_API void lmrt_quantize_row_q5_1(const float *x, void *dst, int64_t n) {
+    uint8_t *y = (uint8_t *)dst;
+    for (int64_t i = 0; i < n; i += 32, y += 24) {
+        float v[32];
+        int q[32];
+        lmrt_load_block32(x + i, n - i, v);
+        float min = v[0], max = v[0];
+        for (int j = 1; j < 32; j++) {
+            min = v[j] < min ? v[j] : min;
+            max = v[j] > max ? v[j] : max;
+        }
+        float d = (max - min) / 31.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        lmrt_store_f16le_(y, d);
+        lmrt_store_f16le_(y + 2, min);
+        for (int j = 0; j < 32; j++) {
+            float f = (v[j] - min) * id + 0.5f;
+            q[j] = f >= 0.0f && f < 32.0f ? (int)f : (f >= 32.0f ? 31 : 0);
+        }
+        lmrt_store_q5_codes_(y + 4, q);
+    }
+}
+
 /* nearest NF4 code of v in [-1, 1] (midpoints between sorted codebook values) */
 LMRT_INLINE int lmrt_nf4_nearest_(float v) {
     int q = 0;
@@ -422,6 +480,8 @@ LMRT_API int lmrt_quantize_row(int type, const float *x, void *dst, int64_t n) {
     case LMRT_GGML_Q8_0: lmrt_quantize_row_q8_0(x, dst, n); return 0;
     case LMRT_GGML_Q4_0: lmrt_quantize_row_q4_0(x, dst, n); return 0;
     case LMRT_GGML_Q4_1: lmrt_quantize_row_q4_1(x, dst, n); return 0;
+    case LMRT_GGML_Q5_0: lmrt_quantize_row_q5_0(x, dst, n); return 0;
+    case LMRT_GGML_Q5_1: lmrt_quantize_row_q5_1(x, dst, n); return 0;
     case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
     case LMRT_LMCC_NF4_G64: lmrt_quantize_row_q4g(type, x, dst, n); return 0;
     default: return -1;

@@ -1,13 +1,14 @@
 # Emitted C is warning-free on every target: each targets/*.target, every
-# weight format x KV type (and a threaded build for hosted targets), compiled
-# with the target's own compiler and flags plus -Wall -Wextra -Werror -Wshadow.
+# weight format (q5_0 standing in for the block formats of lmrt_kernels_q4x.h) x KV type (and a
+# threaded build for hosted targets), compiled with the target's own compiler and flags plus
+# -Wall -Wextra -Werror -Wshadow.
 . "$(dirname "$0")/lib.sh"
 for tf in "$LMCC_SOURCE_DIR"/targets/*.target; do
   t=$(basename "$tf" .target)
   cc_=$(sed -n 's/^cc *= *//p' "$tf"); fl=$(sed -n 's/^cflags *= *//p' "$tf"); hosted=$(sed -n 's/^hosted *= *//p' "$tf")
   [ "$cc_" = cc ] && cc_=${CC:-cc}
   if ! command -v "$cc_" >/dev/null; then echo "SKIP: $t: $cc_ not installed (.ci/run installs it)"; continue; fi
-  for w in f32 f16 q8 q4; do
+  for w in f32 f16 q8 q4 q5_0; do
     for kv in f32 f16; do
       extra=""
       [ "$hosted" = yes ] && [ "$kv" = f16 ] && extra="--threads 2"

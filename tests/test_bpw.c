@@ -16,6 +16,7 @@ enum { SEQS = 3, POS = 128, V = 512 };
 static const struct { const char *name; int be, bb; } fmts[] = {
     {"q4_g128", 128, 66}, {"q4_g64", 64, 34}, {"q4_0", 32, 18}, {"q4_g16", 16, 10},
     {"q8_0", 32, 34},     {"f16", 1, 2},      {"q4_1", 32, 20}, {"f32", 1, 4},
+    {"q5_0", 32, 22},     {"q5_1", 32, 24},
 };
 
 static int run(const char *cmd) {

@@ -1,4 +1,4 @@
-/* test_formats.c - issue 5 weight formats: q4_1, q4_g16/64/128, nf4/nf4_g64 quantize -> dequantize
+/* test_formats.c - issue 5 weight formats: q4_1, q5_0, q5_1, q4_g16/64/128, nf4/nf4_g64 quantize -> dequantize
  * (decoded here from the documented layout, error within the format's bound), GGUF K-quant blocks
  * made by tests/kquant_ref.h decode to the values they encode, and the matmul-family kernels
  * (portable, and x86-64-v3 when the CPU has AVX2) against double-precision references over the
@@ -58,20 +58,27 @@ static const double nf4_tab[16] = {-1.0, -0.6961928009986877, -0.525073051452636
 
 typedef struct fmt {
     const char *name;
-    int type, G, nf4, min; /* lmrt type id, group, codebook, q4_1's offset */
+    int type, G, nf4, min, q5; /* lmrt type id, group, codebook, q4_1/q5_1's offset, 5-bit */
 } fmt;
 static const fmt fmts[] = {
-    {"q4_1", LMRT_GGML_Q4_1, 32, 0, 1},        {"q4_g16", LMRT_LMCC_Q4_G16, 16, 0, 0},
-    {"q4_g64", LMRT_LMCC_Q4_G64, 64, 0, 0},    {"q4_g128", LMRT_LMCC_Q4_G128, 128, 0, 0},
-    {"nf4", LMRT_LMCC_NF4, 32, 1, 0},          {"nf4_g64", LMRT_LMCC_NF4_G64, 64, 1, 0},
+    {"q4_1", LMRT_GGML_Q4_1, 32, 0, 1, 0},     {"q4_g16", LMRT_LMCC_Q4_G16, 16, 0, 0, 0},
+    {"q4_g64", LMRT_LMCC_Q4_G64, 64, 0, 0, 0}, {"q4_g128", LMRT_LMCC_Q4_G128, 128, 0, 0, 0},
+    {"nf4", LMRT_LMCC_NF4, 32, 1, 0, 0},       {"nf4_g64", LMRT_LMCC_NF4_G64, 64, 1, 0, 0},
+    {"q5_0", LMRT_GGML_Q5_0, 32, 0, 0, 1},     {"q5_1", LMRT_GGML_Q5_1, 32, 0, 1, 1},
 };
 
-/* element j of a row, decoded from the documented block layout */
+/* header bytes of a block: f16 d [, f16 m] [, u32 qh] */
+static int hdr_bytes(const fmt *f) { return (f->min ? 4 : 2) + (f->q5 ? 4 : 0); }
+
+/* element j of a row, decoded from the documented block layout (q5: bit o of the little-endian qh
+ * is element o's 5th bit; value d (q - 16), or d q + m for q5_1) */
 static double decode_elem(const fmt *f, const uint8_t *row, int j) {
-    int hb = f->min ? 4 : 2, h = f->G / 2, o = j % f->G;
+    int hb = hdr_bytes(f), h = f->G / 2, o = j % f->G;
     const uint8_t *b = row + (size_t)(j / f->G) * (size_t)(hb + h);
     int q = o < h ? b[hb + o] & 15 : b[hb + o - h] >> 4;
+    if (f->q5) q |= ((b[hb - 4 + o / 8] >> (o % 8)) & 1) << 4;
     if (f->min) return half(b) * q + half(b + 2);
+    if (f->q5) return (q - 16) * half(b);
     return f->nf4 ? nf4_tab[q] * half(b) : (q - 8) * half(b);
 }
 
@@ -86,7 +93,7 @@ static void test_roundtrip(void) {
             if (rep == 3) for (int i = 0; i < K; i++) x[i] = 0.0f;
             CHECK(lmrt_quantize_row(f->type, x, buf, K) == 0, "%s: quantize", f->name);
             CHECK(lmrt_dequant_row(f->type, buf, y, K) == 0, "%s: dequant", f->name);
-            int hb = f->min ? 4 : 2;
+            int hb = hdr_bytes(f);
             for (int i = 0; i < K; i++) {
                 double ref = decode_elem(f, buf, i);
                 CHECK(fabs(ref - y[i]) <= 1e-6 * fabs(ref), "%s: elem %d dequant %g, layout says %g", f->name, i,
@@ -96,8 +103,8 @@ static void test_roundtrip(void) {
                 for (int j = i / f->G * f->G; j < (i / f->G + 1) * f->G && j < K; j++)
                     amax = fabs(x[j]) > amax ? fabs(x[j]) : amax;
                 /* symmetric: round to nearest except +8 clamps to 7 (error <= d); q4_1: d/2; nf4: half the
-                   widest gap (0.152) of the codebook; plus f16 rounding of the scale */
-                double bound = f->min ? 0.5 * d + 1e-3 * amax + 1e-7
+                   widest gap (0.152) of the codebook; plus f16 rounding of the scale (q5_1: of 31 d and m) */
+                double bound = f->min ? 0.5 * d + (f->q5 ? 2e-3 : 1e-3) * amax + 1e-7
                                : f->nf4 ? 0.1520 * d + 2e-3 * amax + 1e-7 : d + 2e-3 * amax + 1e-7;
                 CHECK(fabs(x[i] - y[i]) <= bound, "%s rep %d: elem %d x %g -> %g (bound %g)", f->name, rep, i, x[i],
                       y[i], bound);
@@ -144,6 +151,8 @@ typedef struct kset {
                                 P_##matmul_swiglu_##W_##_##A_}
 static const kset ksets[] = {
     KS(q4_1, LMRT_GGML_Q4_1, f32, 0, lmrt_scalar_), KS(q4_1, LMRT_GGML_Q4_1, q8a, 1, lmrt_scalar_),
+    KS(q5_0, LMRT_GGML_Q5_0, f32, 0, lmrt_scalar_), KS(q5_0, LMRT_GGML_Q5_0, q8a, 1, lmrt_scalar_),
+    KS(q5_1, LMRT_GGML_Q5_1, f32, 0, lmrt_scalar_), KS(q5_1, LMRT_GGML_Q5_1, q8a, 1, lmrt_scalar_),
     KS(q4_g16, LMRT_LMCC_Q4_G16, f32, 0, lmrt_scalar_), KS(q4_g16, LMRT_LMCC_Q4_G16, q8a, 1, lmrt_scalar_),
     KS(q4_g64, LMRT_LMCC_Q4_G64, f32, 0, lmrt_scalar_), KS(q4_g64, LMRT_LMCC_Q4_G64, q8a, 1, lmrt_scalar_),
     KS(q4_g128, LMRT_LMCC_Q4_G128, f32, 0, lmrt_scalar_), KS(q4_g128, LMRT_LMCC_Q4_G128, q8a, 1, lmrt_scalar_),
@@ -153,6 +162,8 @@ static const kset ksets[] = {
     KS(q6_k, LMRT_GGML_Q6_K, f32, 0, lmrt_scalar_), KS(q6_k, LMRT_GGML_Q6_K, q8a, 1, lmrt_scalar_),
 #if FMT_X86
     KS(q4_1, LMRT_GGML_Q4_1, f32, 0, lmrt_k_), KS(q4_1, LMRT_GGML_Q4_1, q8a, 1, lmrt_k_),
+    KS(q5_0, LMRT_GGML_Q5_0, f32, 0, lmrt_k_), KS(q5_0, LMRT_GGML_Q5_0, q8a, 1, lmrt_k_),
+    KS(q5_1, LMRT_GGML_Q5_1, f32, 0, lmrt_k_), KS(q5_1, LMRT_GGML_Q5_1, q8a, 1, lmrt_k_),
     KS(q4_g16, LMRT_LMCC_Q4_G16, q8a, 1, lmrt_k_), KS(nf4, LMRT_LMCC_NF4, f32, 0, lmrt_k_),
     KS(q4_g64, LMRT_LMCC_Q4_G64, f32, 0, lmrt_k_), KS(q4_g64, LMRT_LMCC_Q4_G64, q8a, 1, lmrt_k_),
     KS(q4_g128, LMRT_LMCC_Q4_G128, f32, 0, lmrt_k_), KS(q4_g128, LMRT_LMCC_Q4_G128, q8a, 1, lmrt_k_),
@@ -161,7 +172,7 @@ static const kset ksets[] = {
     KS(q6_k, LMRT_GGML_Q6_K, f32, 0, lmrt_k_), KS(q6_k, LMRT_GGML_Q6_K, q8a, 1, lmrt_k_),
 #endif
 };
-#define N_SCALAR 16 /* the first N_SCALAR sets are portable */
+#define N_SCALAR 20 /* the first N_SCALAR sets are portable */
 
 static int cpu_avx2(void) {
 #if FMT_X86

@@ -1,9 +1,13 @@
 /* test_kquant_e2e.c - issue 5: GGUF K-quants compiled as they are (--weights keep).
  * Writes a Q4_K_M-like llama (dim 256, ffn 512, random weights, stories260K's tokenizer): Q4_K
  * token_embd/q/k/gate/up/output-projection, Q5_K for one attn_q, Q6_K v/ffn_down/output, F32
- * norms.  The compiled C (generic and, with AVX2, x86-64-v3) with f32 activations must give the
- * interpreter's logits on the dequantized GGUF tensors (lmcc eval --reference) to float rounding;
- * with q8a activations generic and x86-64-v3 must agree closely and stay near the reference. */
+ * norms; plus the legacy 5-bit blocks: Q5_0 for blk.0.attn_output and blk.1.attn_k, Q5_1 for
+ * blk.1's ffn_gate and ffn_up (fused under keep).  The compiled C (generic and, with AVX2,
+ * x86-64-v3) with f32 activations must give the interpreter's logits on the dequantized GGUF
+ * tensors (lmcc eval --reference) to float rounding; with q8a activations generic and x86-64-v3
+ * must agree closely and stay near the reference.  (Their float sums differ in the last bits,
+ * which can flip the int8 rounding of an activation here and there: the q8a comparison bounds
+ * the mean difference tightly and the largest one loosely.) */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +18,7 @@
 #include "gguf.h"
 #include "gguf_write.h"
 #include "kquant_ref.h"
+#include "lmrt_quant.h"
 
 enum { DIM = 256, FF = 512, NL = 2, NH = 4, NKV = 2, CTX = 64, NPOS = 24 };
 
@@ -26,11 +31,14 @@ static float rnd(void) {
 static int add_q(gguf_writer *w, const char *name, int type, int rows, int K, float scale) {
     uint64_t ne[2] = {(uint64_t)K, (uint64_t)rows};
     float *x = malloc(sizeof(float) * (size_t)K);
-    size_t rb = (size_t)(K / 256) * (type == 12 ? 144 : type == 13 ? 176 : 210);
+    int q5 = type == LMRT_GGML_Q5_0 || type == LMRT_GGML_Q5_1; /* ggml's reference quantizers */
+    size_t rb = q5 ? (size_t)(K / 32) * (type == LMRT_GGML_Q5_0 ? 22 : 24)
+                   : (size_t)(K / 256) * (type == 12 ? 144 : type == 13 ? 176 : 210);
     uint8_t *q = malloc(rb * (size_t)rows);
     for (int r = 0; r < rows; r++) {
         for (int i = 0; i < K; i++) x[i] = rnd() * scale + (i % 5 == 0 ? 0.3f * scale : 0.0f);
-        kq_quantize_row(type, x, q + (size_t)r * rb, K, NULL);
+        if (q5) lmrt_quantize_row(type, x, q + (size_t)r * rb, K);
+        else kq_quantize_row(type, x, q + (size_t)r * rb, K, NULL);
     }
     int rc = gguf_writer_add_tensor(w, name, (uint32_t)type, 2, ne, q, rb * (size_t)rows);
     free(x), free(q);
@@ -89,12 +97,12 @@ int main(void) {
 #define T(s) (snprintf(nm, sizeof nm, "blk.%d." s ".weight", L), nm)
         rc |= add_norm(w, T("attn_norm"));
         rc |= add_q(w, T("attn_q"), L == 1 ? 13 : 12, DIM, DIM, 0.15f);
-        rc |= add_q(w, T("attn_k"), 12, DIM / NH * NKV, DIM, 0.15f);
+        rc |= add_q(w, T("attn_k"), L == 1 ? LMRT_GGML_Q5_0 : 12, DIM / NH * NKV, DIM, 0.15f);
         rc |= add_q(w, T("attn_v"), 14, DIM / NH * NKV, DIM, 0.15f);
-        rc |= add_q(w, T("attn_output"), 12, DIM, DIM, 0.1f);
+        rc |= add_q(w, T("attn_output"), L == 0 ? LMRT_GGML_Q5_0 : 12, DIM, DIM, 0.1f);
         rc |= add_norm(w, T("ffn_norm"));
-        rc |= add_q(w, T("ffn_gate"), 12, FF, DIM, 0.15f);
-        rc |= add_q(w, T("ffn_up"), 12, FF, DIM, 0.15f);
+        rc |= add_q(w, T("ffn_gate"), L == 1 ? LMRT_GGML_Q5_1 : 12, FF, DIM, 0.15f);
+        rc |= add_q(w, T("ffn_up"), L == 1 ? LMRT_GGML_Q5_1 : 12, FF, DIM, 0.15f);
         rc |= add_q(w, T("ffn_down"), 14, DIM, FF, 0.1f);
 #undef T
     }
@@ -143,15 +151,16 @@ int main(void) {
     for (int r = 1; r < 5; r++) {
         if ((runs[r][2][0] == 'x' && !have_x86) || !strcmp(runs[r][2], "skip")) continue;
         int other = r >= 3 ? 3 : 0; /* q8a: x86 vs generic; f32: vs the interpreter */
-        double d = 0, dref = 0;
+        double d = 0, dref = 0, dsum = 0;
         for (size_t i = 0; i < n; i++) {
             d = fmax(d, fabs((double)lg[r][i] - lg[other][i]));
             dref = fmax(dref, fabs((double)lg[r][i] - lg[0][i]));
+            dsum += fabs((double)lg[r][i] - lg[other][i]);
         }
-        double tol = r < 3 ? 1e-4 * amax + 1e-5 : 1e-3 * amax;
-        printf("%-8s max|diff| vs %s %.3g (tol %.3g), vs reference %.3g (logit range %.3g)\n", runs[r][0],
-               runs[other][0], d, tol, dref, amax);
-        if (!(d <= tol)) {
+        double tol = r < 3 ? 1e-4 * amax + 1e-5 : 1e-2 * amax, mtol = r < 3 ? tol : 5e-4 * amax;
+        printf("%-8s max|diff| vs %s %.3g (tol %.3g), mean %.3g (tol %.3g), vs reference %.3g (logit range %.3g)\n",
+               runs[r][0], runs[other][0], d, tol, dsum / (double)n, mtol, dref, amax);
+        if (!(d <= tol) || !(dsum / (double)n <= mtol)) {
             fprintf(stderr, "FAIL: %s differs from %s\n", runs[r][0], runs[other][0]);
             fails++;
         }

@@ -36,7 +36,7 @@ static void dequant(ir_dtype dt, const uint8_t *src, float *dst, int64_t k) {
 
 /* (a) */
 static void test_rtn(void) {
-    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_Q4_1, IR_DT_NF4, IR_DT_Q4_G64};
+    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_Q4_1, IR_DT_NF4, IR_DT_Q4_G64, IR_DT_Q5_0, IR_DT_Q5_1};
     enum { K = 256, ROWS = 64 };
     float x[K], y[K], z[K];
     uint8_t a[K * 2], b[K * 2];
@@ -46,7 +46,8 @@ static void test_rtn(void) {
         double e_rtn = 0, e_plain = 0;
         int worse = 0, mismatch = 0;
         for (int r = 0; r < ROWS; r++) {
-            for (int j = 0; j < K; j++) x[j] = (float)(nrand() * (urand() < 0.02 ? 8 : 1) + (dts[di] == IR_DT_Q4_1 ? 0.3 : 0));
+            double off = dts[di] == IR_DT_Q4_1 || dts[di] == IR_DT_Q5_1 ? 0.3 : 0;
+            for (int j = 0; j < K; j++) x[j] = (float)(nrand() * (urand() < 0.02 ? 8 : 1) + off);
             lmcc_quant_rtn_row(&f, x, NULL, K, a);
             lmrt_quantize_row(ir_dtype_lmrt_type(dts[di]), x, b, K);
             dequant(dts[di], a, y, K);
@@ -85,7 +86,7 @@ static double out_err(const float *w, const float *wq, int rows, int k, const fl
 /* (b) */
 static void test_gptq(void) {
     enum { R = 40, K = 96, T = 400 };
-    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_NF4};
+    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_NF4, IR_DT_Q5_0, IR_DT_Q5_1};
     float *w = malloc(sizeof(float) * R * K), *x = malloc(sizeof(float) * T * K), *wq = malloc(sizeof(float) * R * K);
     double *h = calloc(K * K, sizeof *h), *id = calloc(K * K, sizeof *id);
     uint8_t *q1 = malloc(R * 4 * K), *q2 = malloc(R * 4 * K);
@@ -236,8 +237,202 @@ static void test_awq(void) {
     gguf_close(f);
 }
 
+/* (e) the fit's float screening (and its AVX2 variant) against the plain
+ * search quant.h describes: every candidate of the grid, errors in double
+ * with lmcc_qblock_code's codes, then two least-squares refits */
+static double fit_err(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const float *imp, int n) {
+    double e = 0;
+    for (int j = 0; j < n; j++) {
+        double r = (double)x[j] - lmcc_qblock_value(f, p, lmcc_qblock_code(f, p, x[j]));
+        e += (imp ? imp[j] : 1.0) * r * r;
+    }
+    return e;
+}
+
+static float f16r(double v) { return lmrt_f16_to_f32(lmrt_f32_to_f16((float)v)); }
+
+static lmcc_qparams fit_ref(const lmcc_qfmt *f, const float *x, const float *imp, int n) {
+    lmcc_qparams best = {0, 0};
+    float mn = x[0], mx = x[0], amax = 0, smax = 0;
+    for (int j = 0; j < n; j++) {
+        mn = fminf(mn, x[j]), mx = fmaxf(mx, x[j]);
+        if (fabsf(x[j]) > amax) amax = fabsf(x[j]), smax = x[j];
+    }
+    if (amax == 0) return best;
+    int steps = f->nlev > 16 ? 8 : 20;
+    double step = f->nlev > 16 ? 0.01 : 0.025, be = INFINITY;
+    float lmin = f->nf4 ? -1.0f : (float)-f->zero, lmax = f->nf4 ? 1.0f : (float)(f->nlev - 1 - f->zero);
+    for (int fam = 0; fam < 2; fam++)
+        for (int s = 0; s < steps; s++) {
+            double r = 1.0 - step * s, lo = mn, hi = mx, span = (mx - mn) * (1 - r);
+            lmcc_qparams p = {0, 0};
+            if (f->asym) {
+                if (fam == 0) lo += span / 2, hi -= span / 2;
+                else if (-mn > mx) lo += span;
+                else hi -= span;
+                p.d = f16r((hi - lo) / (f->nlev - 1)), p.m = f16r(lo);
+            } else {
+                p.d = f16r(smax / (fam == 0 ? lmin : lmax) * r);
+                if (f->nf4 && fam == 0) p.d = f16r(amax * r);
+            }
+            if (p.d == 0) continue;
+            double e = fit_err(f, p, x, imp, n);
+            if (e < be) be = e, best = p;
+        }
+    for (int it = 0; it < 2 && best.d != 0; it++) {
+        double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
+        for (int j = 0; j < n; j++) {
+            int q = lmcc_qblock_code(f, best, x[j]);
+            double w = imp ? imp[j] : 1.0, l = (lmcc_qblock_value(f, best, q) - best.m) / best.d;
+            sw += w, sl += w * l, sll += w * l * l, sx += w * x[j], slx += w * l * x[j];
+        }
+        lmcc_qparams p = best;
+        double det = sw * sll - sl * sl;
+        if (f->asym && det > 0) p.d = f16r((sw * slx - sl * sx) / det), p.m = f16r((sll * sx - sl * slx) / det);
+        if (!f->asym && sll > 0) p.d = f16r(slx / sll);
+        double e = p.d != 0 ? fit_err(f, p, x, imp, n) : INFINITY;
+        if (!(e < be)) break;
+        be = e, best = p;
+    }
+    return best;
+}
+
+static void test_fit(void) {
+    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_Q4_1, IR_DT_Q4_G64, IR_DT_Q5_0, IR_DT_Q5_1, IR_DT_NF4};
+    enum { N = 3000 };
+    float x[128], imp[128];
+    for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+        lmcc_qfmt f, g;
+        CHECK(lmcc_qfmt_get(dts[di], &f) == 0, "qfmt %s", ir_dtype_name(dts[di]));
+        g = f, f.simd = 1, g.simd = 0;
+        int off = 0, other = 0, ties = 0;
+        double e_fit = 0, e_ref = 0;
+        for (int b = 0; b < N; b++) {
+            int n = b % 5 == 0 ? 1 + (int)(urand() * f.group) : f.group;
+            double sc = exp(4 * nrand()), shift = b % 3 == 0 ? sc * nrand() : 0;
+            for (int j = 0; j < n; j++) {
+                x[j] = (float)(sc * nrand() * (urand() < 0.05 ? 6 : 1) + shift);
+                imp[j] = (float)exp(nrand());
+            }
+            if (b % 7 == 0) x[b % n] = 0, x[(b + 1) % n] = x[(b + 2) % n]; /* exact zeros and repeats */
+            const float *ip = b % 2 ? imp : NULL;
+            lmcc_qparams p = lmcc_qblock_fit(&f, x, ip, n), q = lmcc_qblock_fit(&g, x, ip, n), r = fit_ref(&f, x, ip, n);
+            other += memcmp(&p, &q, sizeof p) != 0;
+            double ep = fit_err(&f, p, x, ip, n), er = fit_err(&f, r, x, ip, n);
+            off += fabs(ep - er) > 1e-9 * er + 1e-30; /* the same choice up to rounding in the sums */
+            ties += p.d != r.d || p.m != r.m;
+            e_fit += ep / (sc * sc), e_ref += er / (sc * sc);
+        }
+        printf("fit %-7s: %d blocks, error %.6g vs plain search %.6g, other parameters (equal error) on %d\n",
+               ir_dtype_name(dts[di]), N, e_fit, e_ref, ties);
+        CHECK(off == 0, "%s: %d blocks' fit error differs from the plain search's", ir_dtype_name(dts[di]), off);
+        CHECK(ties <= N / 1000, "%s: %d blocks chose other parameters", ir_dtype_name(dts[di]), ties);
+        CHECK(other == 0, "%s: the SIMD fit differs from the generic one on %d blocks", ir_dtype_name(dts[di]), other);
+    }
+}
+
+/* (f) gptq's blocked factor, inverse and lazy updates (generic and SIMD
+ * kernels) against the textbook algorithm in double: H^-1 by Cholesky, its
+ * upper Cholesky factor U, then column by column w[j] -= (w[i] - q[i]) / U[i][i]
+ * U[i][j].  Shapes that leave partial tiles, factor blocks and lazy batches,
+ * a partial last group and a channel never active. */
+static void chol_lower(double *a, int n) { /* a = L L^T in the lower triangle */
+    for (int j = 0; j < n; j++) {
+        for (int i = j; i < n; i++) {
+            double s = a[i * n + j];
+            for (int l = 0; l < j; l++) s -= a[i * n + l] * a[j * n + l];
+            a[i * n + j] = i == j ? sqrt(s) : s / a[j * n + j];
+        }
+    }
+}
+
+static void gptq_ref(const lmcc_qfmt *f, const float *w, int rows, int k, const double *h, double damp, float *wq) {
+    double *a = malloc(sizeof(double) * k * k), *inv = calloc((size_t)k * k, sizeof(double)), *row = malloc(sizeof(double) * k);
+    int *dead = calloc(k, sizeof(int));
+    double mean = 0;
+    memcpy(a, h, sizeof(double) * k * k);
+    for (int i = 0; i < k; i++) {
+        if (a[i * k + i] <= 0) dead[i] = 1, a[i * k + i] = 1;
+        mean += a[i * k + i] / k;
+    }
+    for (int i = 0; i < k; i++) a[i * k + i] += damp * mean;
+    chol_lower(a, k);
+    for (int c = 0; c < k; c++) /* inv = L^-T L^-1, column c: solve L y = e_c, L^T z = y */
+        for (int pass = 0; pass < 2; pass++)
+            for (int ii = 0; ii < k; ii++) {
+                int i = pass ? k - 1 - ii : ii;
+                double s = pass ? inv[i * k + c] : (i == c);
+                if (pass) for (int l = i + 1; l < k; l++) s -= a[l * k + i] * inv[l * k + c];
+                else for (int l = 0; l < i; l++) s -= a[i * k + l] * inv[l * k + c];
+                inv[i * k + c] = s / a[i * k + i];
+            }
+    chol_lower(inv, k); /* U[i][j] = inv[j * k + i] */
+    float g[256];
+    for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < k; j++) row[j] = dead[j] ? 0 : w[r * k + j];
+        lmcc_qparams p = {0, 0};
+        for (int i = 0; i < k; i++) {
+            if (i % f->group == 0) {
+                int n = k - i < f->group ? k - i : f->group;
+                for (int j = 0; j < n; j++) g[j] = (float)row[i + j];
+                p = lmcc_qblock_fit(f, g, NULL, n);
+            }
+            wq[r * k + i] = lmcc_qblock_value(f, p, lmcc_qblock_code(f, p, (float)row[i]));
+            double e = (row[i] - wq[r * k + i]) / inv[i * k + i];
+            for (int j = i + 1; j < k; j++) row[j] -= e * inv[j * k + i];
+        }
+    }
+    free(a), free(inv), free(row), free(dead);
+}
+
+static void test_gptq_ref(void) {
+    enum { R = 50, K = 331, T = 700 };
+    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0};
+    float *w = malloc(sizeof(float) * R * K), *x = malloc(sizeof(float) * T * K), *wr = malloc(sizeof(float) * R * K);
+    float *ws = malloc(sizeof(float) * R * K), *wg = malloc(sizeof(float) * R * K);
+    double *h = calloc((size_t)K * K, sizeof *h), fac[12];
+    uint8_t *q = malloc((size_t)R * K * 2);
+    for (int i = 0; i < R * K; i++) w[i] = (float)(0.02 * nrand() * (i % K % 41 == 7 ? 5 : 1));
+    for (int t = 0; t < T; t++) {
+        for (int m = 0; m < 12; m++) fac[m] = nrand();
+        for (int j = 0; j < K; j++)
+            x[t * K + j] = j == 5 ? 0 : (float)((fac[j % 12] + 0.5 * nrand()) * (j % 53 == 3 ? 20 : 1 + (j % 5)));
+    }
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) h[i * K + j] += (double)x[t * K + i] * x[t * K + j] / T;
+    for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+        lmcc_qfmt f;
+        lmcc_qfmt_get(dts[di], &f);
+        size_t rb = ir_row_bytes(dts[di], K);
+        gptq_ref(&f, w, R, K, h, 0.03, wr);
+        double e_ref = out_err(w, wr, R, K, x, T), e[2];
+        for (int simd = 0; simd < 2; simd++) {
+            f.simd = simd;
+            float *wo = simd ? ws : wg;
+            CHECK(lmcc_quant_gptq(&f, w, R, K, h, 0.03, q) == 0, "gptq");
+            for (int r = 0; r < R; r++) dequant(dts[di], q + r * rb, wo + r * K, K);
+            e[simd] = out_err(w, wo, R, K, x, T);
+        }
+        int same = 0, same_sg = 0;
+        for (int i = 0; i < R * K; i++) same += ws[i] == wr[i], same_sg += ws[i] == wg[i];
+        printf("gptq %-5s vs textbook: output error %.4g (generic kernels %.4g) vs %.4g; values equal %.1f%% "
+               "(generic vs simd %.1f%%)\n", ir_dtype_name(dts[di]), e[1], e[0], e_ref, 100.0 * same / (R * K),
+               100.0 * same_sg / (R * K));
+        for (int simd = 0; simd < 2; simd++)
+            CHECK(fabs(e[simd] / e_ref - 1) < 0.01, "%s: gptq (simd %d) output error %.4g vs textbook %.4g",
+                  ir_dtype_name(dts[di]), simd, e[simd], e_ref);
+        CHECK(same >= 0.985 * R * K, "%s: only %d of %d values as the textbook's", ir_dtype_name(dts[di]), same, R * K);
+        CHECK(same_sg >= 0.99 * R * K, "%s: only %d of %d values the same with both kernels", ir_dtype_name(dts[di]),
+              same_sg, R * K);
+    }
+    free(w), free(x), free(wr), free(ws), free(wg), free(h), free(q);
+}
+
 int main(void) {
     test_rtn();
+    test_fit();
+    test_gptq_ref();
     test_gptq();
     test_calib();
     test_awq();

@@ -5,6 +5,7 @@
 #include "gguf.h"
 #include "lmrt_quant.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,6 +342,50 @@ static void ref_quant_q4_0(const float *x, uint8_t *y, int64_t n) {
     }
 }
 
+/* ggml's quantize_row_q5_0_ref / quantize_row_q5_1_ref, with the tail of the last block zero */
+static void ref_quant_q5(int type, const float *x, uint8_t *y, int64_t n) {
+    int q51 = type == LMRT_GGML_Q5_1;
+    for (int64_t i = 0; i < n; i += 32, y += q51 ? 24 : 22) {
+        float v[32];
+        for (int j = 0; j < 32; j++) v[j] = i + j < n ? x[i + j] : 0.0f;
+        uint32_t qh = 0;
+        uint8_t *qs = y + (q51 ? 8 : 6);
+        if (q51) {
+            float min = FLT_MAX, max = -FLT_MAX;
+            for (int j = 0; j < 32; j++) {
+                if (v[j] < min) min = v[j];
+                if (v[j] > max) max = v[j];
+            }
+            const float d = (max - min) / ((1 << 5) - 1);
+            const float id = d ? 1.0f / d : 0.0f;
+            put16(y, ref_to_half(d));
+            put16(y + 2, ref_to_half(min));
+            for (int j = 0; j < 16; j++) {
+                const uint8_t xi0 = (uint8_t)((v[j] - min) * id + 0.5f), xi1 = (uint8_t)((v[j + 16] - min) * id + 0.5f);
+                qs[j] = (uint8_t)((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
+                qh |= ((xi0 & 0x10u) >> 4) << (j + 0);
+                qh |= ((xi1 & 0x10u) >> 4) << (j + 16);
+            }
+        } else {
+            float amax = 0.0f, max = 0.0f;
+            for (int j = 0; j < 32; j++)
+                if (amax < fabsf(v[j])) { amax = fabsf(v[j]); max = v[j]; }
+            const float d = max / -16;
+            const float id = d ? 1.0f / d : 0.0f;
+            put16(y, ref_to_half(d));
+            for (int j = 0; j < 16; j++) {
+                int xi0 = (int8_t)(v[j] * id + 16.5f), xi1 = (int8_t)(v[j + 16] * id + 16.5f);
+                xi0 = xi0 < 31 ? xi0 : 31;
+                xi1 = xi1 < 31 ? xi1 : 31;
+                qs[j] = (uint8_t)((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
+                qh |= (((uint32_t)xi0 & 0x10u) >> 4) << (j + 0);
+                qh |= (((uint32_t)xi1 & 0x10u) >> 4) << (j + 16);
+            }
+        }
+        memcpy(y + (q51 ? 4 : 2), &qh, 4); /* little-endian hosts (like ggml's memcpy) */
+    }
+}
+
 static void fill_case(float *x, int n, int kind) {
     for (int i = 0; i < n; i++) {
         switch (kind) {
@@ -376,6 +421,34 @@ static void test_quantizers(void) {
                 lmrt_quantize_row_q4_0(x, q4, n);
                 ref_quant_q4_0(x, r4, n);
                 CHECK(memcmp(q4, r4, sizeof q4) == 0, "q4_0 bytes differ from ggml ref (kind %d n %d)", kind, n);
+                for (int t5 = 0; t5 < 2; t5++) { /* q5_0, q5_1: bytes as ggml; round trip within d (q5_1: d/2) */
+                    int type = t5 ? LMRT_GGML_Q5_1 : LMRT_GGML_Q5_0, bb = t5 ? 24 : 22;
+                    uint8_t q5[N / 32 * 24 + 24], r5[sizeof q5];
+                    memset(q5, 0xAA, sizeof q5);
+                    memset(r5, 0xAA, sizeof r5);
+                    CHECK(lmrt_quantize_row(type, x, q5, n) == 0, "q5 quantize");
+                    ref_quant_q5(type, x, r5, n);
+                    CHECK(memcmp(q5, r5, sizeof q5) == 0, "q5_%d bytes differ from ggml ref (kind %d n %d)", t5, kind,
+                          n);
+                    lmrt_dequant_row(type, q5, y, (int64_t)nb * 32);
+                    for (int i = 0; i < nb * 32; i++) {
+                        const uint8_t *blk = q5 + (i / 32) * bb;
+                        float amax = 0.0f, mn = 0.0f, mx = 0.0f; /* the block's zero padding counts */
+                        for (int j = i / 32 * 32; j < i / 32 * 32 + 32; j++) {
+                            float xj = j < n ? x[j] : 0.0f;
+                            amax = fmaxf(amax, fabsf(xj)), mn = fminf(mn, xj), mx = fmaxf(mx, xj);
+                        }
+                        double d = t5 ? ((double)mx - mn) / 31 : amax / 16.0;
+                        double d16 = fabs(ref_half((uint16_t)(blk[0] | blk[1] << 8)));
+                        double m16 = t5 ? ref_half((uint16_t)(blk[2] | blk[3] << 8)) : 0.0;
+                        double xv = i < n ? x[i] : 0.0;
+                        /* q5_0: +16 clamps to 15 (error up to d); plus storing d (and q5_1's min) in f16 */
+                        double bound = (t5 ? 0.5 : 1.0) * d + 32 * fabs(d - d16) + (t5 ? fabs(mn - m16) : 0.0) +
+                                       1e-6 * amax;
+                        CHECK(fabs(xv - y[i]) <= bound, "q5_%d rt i=%d x=%g y=%g d=%g", t5, i, xv, y[i], d16);
+                        if (i >= n && !t5) CHECK(y[i] == 0.0f, "q5_0 padding must decode to 0");
+                    }
+                }
 
                 /* round trip: |x - x'| <= d/2, plus the cost of storing d in f16 */
                 lmrt_dequant_row(LMRT_GGML_Q8_0, q8, y, (int64_t)nb * 32);
