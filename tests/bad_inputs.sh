@@ -49,6 +49,7 @@ expect_error "ctx absurd" "ctx" compile "$G" --ctx 99999999999
 expect_error "ctx not a number" "ctx" compile "$G" --ctx lots
 expect_error "unknown target" "unknown target" compile "$G" -t z80
 expect_error "unknown weights" "weights" compile "$G" --weights q3
+expect_error "unknown --rotate" "unknown --rotate .maybe." compile "$G" --rotate maybe
 expect_error "bad name" "name" compile "$G" --name 9lives
 : > "$WORK/afile"
 expect_error "unwritable OUTDIR" "afile" "$LMCC" compile "$G" -t generic -o "$WORK/afile/sub"
