@@ -159,10 +159,15 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     int *choice = malloc((size_t)nt * sizeof *choice);
     if (!kl || !choice) goto oom_all;
     if (mp_calibrate(&c, pc->err, sizeof pc->err)) goto fail;
-    /* sensitivity: one weight at a time, each candidate */
+    /* sensitivity: one weight at a time, each candidate (a forward pass each: on a 1B model
+     * that is hours, so long runs say where they are) */
+    double n_el = 0;
+    for (int w = 0; w < nt; w++) n_el += (double)ir_tensor_elems(&g->tensors[ids[w]]);
     for (int w = 0; w < nt; w++) {
         ir_tensor *t = &g->tensors[ids[w]];
         ir_tensor saved = *t;
+        if (n_el > 50e6 && (w % 8 == 0 || w + 1 == nt))
+            fprintf(log, "lmcc: mixprec: measuring %s (%d/%d weights, %d formats each)\n", t->name, w + 1, nt, MP_NC);
         for (int k = 0; k < MP_NC; k++) {
             float *fq = mp_fake_quant(&saved, mp_cand[k], g->cfg.quant != IR_QUANT_PLAIN);
             if (!fq) goto oom_all;
