@@ -152,8 +152,10 @@ static int rot_classify(const ir_graph *g, unsigned char *in_s, unsigned char *r
             }
             if (n->output == g->logits) return *why = "normalized logits", -1;
             break;
+        case IR_OP_RMSNORM:
+            return *why = "an rmsnorm fold_norm could not fold: a tied embedding/classifier (rotating it would need an untied copy)", -1;
         default:
-            return *why = "a weighted norm or another op on the residual stream (fold_norm did not run?)", -1;
+            return *why = "an op on the residual stream other than add, normalize, take_last", -1;
         }
         if (rot_is_stream(in_s, n->output) && n->output == g->logits) return *why = "the residual is the output", -1;
     }
