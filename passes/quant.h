@@ -5,8 +5,11 @@
  *        grid of clip ratios, refined by least squares
  *  awq   per-input-channel scales s = mean|x|^alpha folded into the float
  *        graph before fold_norm (the pass lmcc_pass_awq), then rtn
- *  gptq  column by column with the inverse Hessian of the calibration inputs
- *        (passes/calib.h), the error of each column spread over the rest
+ *  gptq  column by column with the inverse Hessian of the calibration inputs,
+ *        the error of each column spread over the rest; lmcc_quant_weights runs
+ *        it layer by layer over the batched evaluator (calib_seq.h), each layer
+ *        on the already-quantized layers' outputs and, for small matrices, first
+ *        refit toward the float model's output
  * cfg.quant == IR_QUANT_PLAIN leaves everything to weightfmt's absmax rounding. */
 #ifndef LMCC_QUANT_H
 #define LMCC_QUANT_H
