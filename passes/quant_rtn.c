@@ -74,13 +74,9 @@ static double rtn_err(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const 
     return e;
 }
 
-/* least squares d (and m) for fixed codes, then f16 */
-static lmcc_qparams rtn_refit(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const float *imp, int n) {
-    double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
-    for (int j = 0; j < n; j++) {
-        double w = imp ? imp[j] : 1.0, l = rtn_lev(f, lmcc_qblock_code(f, p, x[j]));
-        sw += w, sl += w * l, sll += w * l * l, sx += w * x[j], slx += w * l * x[j];
-    }
+/* least-squares d (and m) from the weighted sums of levels l and values x; p when singular */
+static lmcc_qparams rtn_solve(const lmcc_qfmt *f, lmcc_qparams p, double sw, double sl, double sll, double sx,
+                              double slx) {
     lmcc_qparams r = p;
     if (f->asym) {
         double det = sw * sll - sl * sl;
@@ -92,6 +88,16 @@ static lmcc_qparams rtn_refit(const lmcc_qfmt *f, lmcc_qparams p, const float *x
         r.d = rtn_f16((float)(slx / sll));
     }
     return r;
+}
+
+/* least squares d (and m) for fixed codes, then f16 */
+static lmcc_qparams rtn_refit(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const float *imp, int n) {
+    double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
+    for (int j = 0; j < n; j++) {
+        double w = imp ? imp[j] : 1.0, l = rtn_lev(f, lmcc_qblock_code(f, p, x[j]));
+        sw += w, sl += w * l, sll += w * l * l, sx += w * x[j], slx += w * l * x[j];
+    }
+    return rtn_solve(f, p, sw, sl, sll, sx, slx);
 }
 
 /* ---- the search, vectorized ------------------------------------------------
@@ -256,17 +262,7 @@ static lmcc_qparams rtn_refit_lev(const lmcc_qfmt *f, lmcc_qparams p, const rtn_
         double w = b->w[j], l = lev[j], x = b->x[j];
         sw += w, sl += w * l, sll += w * l * l, sx += w * x, slx += w * l * x;
     }
-    lmcc_qparams r = p;
-    if (f->asym) {
-        double det = sw * sll - sl * sl;
-        if (det <= 0) return p;
-        r.d = rtn_f16((float)((sw * slx - sl * sx) / det));
-        r.m = rtn_f16((float)((sll * sx - sl * slx) / det));
-    } else {
-        if (sll <= 0) return p;
-        r.d = rtn_f16((float)(slx / sll));
-    }
-    return r;
+    return rtn_solve(f, p, sw, sl, sll, sx, slx);
 }
 
 /* the scale (and min) of candidate (fam, s) of the grid */
@@ -374,15 +370,10 @@ void lmcc_qblock_pack(const lmcc_qfmt *f, lmcc_qparams p, const int *q, int n, u
         dst[2] = (uint8_t)(h & 0xff), dst[3] = (uint8_t)(h >> 8);
         off = 4;
     }
-    if (f->nlev == 32) { /* q5_0 / q5_1: u32 qh (bit j: the 5th bit of element j), then nibbles as q4 */
-        uint32_t qh = 0;
-        for (int j = 0; j < G; j++) {
-            int a = j < n ? q[j] : f->zero;
-            qh |= (uint32_t)((a >> 4) & 1) << j;
-            if (j < G / 2) dst[off + 4 + j] = (uint8_t)(a & 15);
-            else dst[off + 4 + j - G / 2] |= (uint8_t)((a & 15) << 4);
-        }
-        for (int j = 0; j < 4; j++) dst[off + j] = (uint8_t)(qh >> (8 * j));
+    if (f->nlev == 32) { /* q5_0 / q5_1 (G = 32): the runtime's layout */
+        int a[32];
+        for (int j = 0; j < 32; j++) a[j] = j < n ? q[j] : f->zero;
+        lmrt_store_q5_codes_(dst + off, a);
         return;
     }
     if (f->nlev > 16) {

@@ -347,17 +347,22 @@ LMRT_INLINE void lmrt_store_f16le_(uint8_t *p, float v) {
     p[1] = (uint8_t)(h >> 8);
 }
 
+LMRT_INLINE void lmrt_block32_minmax_(const float *v, float *min, float *max) {
+    *min = *max = v[0];
+    for (int j = 1; j < 32; j++) {
+        *min = v[j] < *min ? v[j] : *min;
+        *max = v[j] > *max ? v[j] : *max;
+    }
+}
+
 /* ggml's quantize_row_q4_1_ref: {f16 d, f16 m}, q = round((x - min) / d) in [0, 15] */
 LMRT_API void lmrt_quantize_row_q4_1(const float *x, void *dst, int64_t n) {
     uint8_t *y = (uint8_t *)dst;
     for (int64_t i = 0; i < n; i += 32, y += 20) {
         float v[32];
         lmrt_load_block32(x + i, n - i, v);
-        float min = v[0], max = v[0];
-        for (int j = 1; j < 32; j++) {
-            min = v[j] < min ? v[j] : min;
-            max = v[j] > max ? v[j] : max;
-        }
+        float min, max;
+        lmrt_block32_minmax_(v, &min, &max);
         float d = (max - min) / 15.0f;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         lmrt_store_f16le_(y, d);
@@ -414,11 +419,8 @@ LMRT_API void lmrt_quantize_row_q5_1(const float *x, void *dst, int64_t n) {
         float v[32];
         int q[32];
         lmrt_load_block32(x + i, n - i, v);
-        float min = v[0], max = v[0];
-        for (int j = 1; j < 32; j++) {
-            min = v[j] < min ? v[j] : min;
-            max = v[j] > max ? v[j] : max;
-        }
+        float min, max;
+        lmrt_block32_minmax_(v, &min, &max);
         float d = (max - min) / 31.0f;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         lmrt_store_f16le_(y, d);
