@@ -379,6 +379,7 @@ static const char *wfmt(const ir_tensor *w) {
     }
     if (tiled) return NULL;
     switch (w->dtype) { /* lmrt_kernels_q4x.h */
+    case IR_DT_Q3_G64: case IR_DT_Q5_G64: case IR_DT_Q6_G64:
     case IR_DT_Q4_1: case IR_DT_Q5_0: case IR_DT_Q5_1: case IR_DT_Q4_G16: case IR_DT_Q4_G64: case IR_DT_Q4_G128:
     case IR_DT_NF4: case IR_DT_NF4_G64: case IR_DT_Q4_K: case IR_DT_Q5_K: case IR_DT_Q6_K:
         return ir_dtype_name(w->dtype);

@@ -69,6 +69,7 @@ static const char usage_text[] =
     "  --weights F         f32 | f16 | q8 | q4 | keep (default: f32 for float models, keep otherwise)\n"
     "                      | q4_1 | q4_g16 | q4_g64 | q4_g128 | nf4 | nf4_g64 (4-bit variants)\n"
     "                      | q5_0 | q5_1 (GGUF 5-bit blocks: 5.5 / 6.0 bits per weight)\n"
+    "                      | q3_g64 | q5_g64 | q6_g64 (3/5/6-bit groups of 64: 3.25 / 5.25 / 6.25)\n"
     "  --group N           group size for --weights q4 (16|32|64|128) or nf4 (32|64)\n"
     "  --bpw B             mixed precision: a format per linear weight by measured sensitivity, <= B bits/weight\n"
     "  --kv F              f32 | f16 KV-cache element type (default f32)\n"
@@ -306,11 +307,11 @@ static int parse_weights_mode(const char *s, const char *model, int *mode) {
     if (!s) return 0;
     /* indexed by IR_WEIGHTS_* */
     static const char *names[] = {"f32", "f16", "q8", "q4", "keep", "q4_1", "q4_g16", "q4_g64", "q4_g128",
-                                  "nf4", "nf4_g64", "q5_0", "q5_1"};
+                                  "nf4", "nf4_g64", "q5_0", "q5_1", "q3_g64", "q5_g64", "q6_g64"};
     for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
         if (!strcmp(s, names[i])) { *mode = i; return 0; }
     return lmcc_error(model, "unknown --weights '%s' (use f32, f16, q8, q4, q4_1, q4_g16, q4_g64, q4_g128, nf4, "
-                      "nf4_g64, q5_0, q5_1 or keep)", s);
+                      "nf4_g64, q5_0, q5_1, q3_g64, q5_g64, q6_g64 or keep)", s);
 }
 
 /* --group N refines --weights q4 (16/32/64/128) or nf4 (32/64) */

@@ -16,6 +16,9 @@ int ir_dtype_lmrt_type(ir_dtype t) {
     case IR_DT_Q4_G128: return LMRT_LMCC_Q4_G128;
     case IR_DT_NF4: return LMRT_LMCC_NF4;
     case IR_DT_NF4_G64: return LMRT_LMCC_NF4_G64;
+    case IR_DT_Q3_G64: return LMRT_LMCC_Q3_G64;
+    case IR_DT_Q5_G64: return LMRT_LMCC_Q5_G64;
+    case IR_DT_Q6_G64: return LMRT_LMCC_Q6_G64;
     default: return -1;
     }
 }

@@ -27,7 +27,8 @@
  * q8a is lmcc's int8 activation block {float d; int8 qs[32]} (not in GGUF).
  * lmcc-only weight formats (not in GGUF, layouts in runtime-min/lmrt_quant.h):
  * q4_gN = q4_0 with group N {f16 d; u8 qs[N/2]}; nf4[_g64] = {f16 absmax; u8 qs[G/2]}
- * indexing QLoRA's NF4 codebook.  ir_dtype_lmrt_type gives lmrt_dequant_row's type id. */
+ * indexing QLoRA's NF4 codebook; q3_g64/q5_g64/q6_g64 = symmetric 3/5/6-bit groups of 64
+ * {f16 d; low bits; high bits} (lmrt_quant.h), the per-tensor rungs of --bpw.  ir_dtype_lmrt_type gives lmrt_dequant_row's type id. */
 #define IR_DTYPE_LIST(X)                 \
     X(F32,  "f32",  1,   4,   0)         \
     X(F16,  "f16",  1,   2,   1)         \
@@ -46,7 +47,10 @@
     X(Q4_G64,  "q4_g64",  64,  34, -1)   \
     X(Q4_G128, "q4_g128", 128, 66, -1)   \
     X(NF4,     "nf4",     32,  18, -1)   \
-    X(NF4_G64, "nf4_g64", 64,  34, -1)
+    X(NF4_G64, "nf4_g64", 64,  34, -1)   \
+    X(Q3_G64,  "q3_g64",  64,  26, -1)   \
+    X(Q5_G64,  "q5_g64",  64,  42, -1)   \
+    X(Q6_G64,  "q6_g64",  64,  50, -1)
 
 typedef enum {
 #define X(n, s, be, bb, g) IR_DT_##n,
@@ -235,7 +239,9 @@ enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_
        IR_WEIGHTS_Q4_1, IR_WEIGHTS_Q4_G16, IR_WEIGHTS_Q4_G64, IR_WEIGHTS_Q4_G128, IR_WEIGHTS_NF4,
        IR_WEIGHTS_NF4_G64,
        /* GGUF 5-bit blocks: q5_0 (5.5 bits per weight), q5_1 (6.0) */
-       IR_WEIGHTS_Q5_0, IR_WEIGHTS_Q5_1 };
+       IR_WEIGHTS_Q5_0, IR_WEIGHTS_Q5_1,
+       /* lmcc symmetric 3/5/6-bit groups of 64: 3.25 / 5.25 / 6.25 bits per weight */
+       IR_WEIGHTS_Q3_G64, IR_WEIGHTS_Q5_G64, IR_WEIGHTS_Q6_G64 };
 
 struct lmrt_vocab; /* runtime-min/lmrt_tokenizer.h */
 

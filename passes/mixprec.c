@@ -6,9 +6,10 @@
  * graph as it is (float weights).  Sensitivity: each weight alone is quantized to each candidate
  * (quantize -> dequantize, the rest of the graph untouched) and the mean KL(float || that) of the
  * next-token distributions over the calibration positions is measured, every position of every
- * sequence in one batched evaluation (calib_seq.h), so a candidate costs one forward pass.  Choice: every weight starts at its fewest-bits candidate; then, greedily,
- * the upgrade with the largest KL decrease per added bit that fits the budget is applied (KL
- * treated as additive across weights).  The budget covers the linear weights (the output layer
+ * sequence in one batched evaluation (calib_seq.h), so a candidate costs one forward pass.
+ * Choice: the mix with the least sum of those KLs (treated as additive across weights) within
+ * the budget, by dynamic programming over the budget (a multiple-choice knapsack).  Candidates
+ * run from 3.25 bits (q3_g64) through the q4/q5/q6 rungs to q8_0 and f16.  The budget covers the linear weights (the output layer
  * included); a table read only by embed is not one: it gets f16 (or q8_0 with --embedding same)
  * outside the budget.  A tied embedding/output is one tensor with both roles and counts as
  * linear.  Sets ir_tensor.want_dtype; weightfmt converts. */
@@ -26,9 +27,13 @@
 /* 4 x 64 positions: a KL of 1e-4 resolves; 2 x 32 ranked tensors by noise */
 #define MP_SEQS 4
 #define MP_TOKENS 64
-#define MP_NC 8
-static const ir_dtype mp_cand[MP_NC] = {IR_DT_Q4_G128, IR_DT_Q4_G64, IR_DT_Q4_0, IR_DT_Q4_G16, IR_DT_Q5_0,
-                                        IR_DT_Q5_1,    IR_DT_Q8_0,   IR_DT_F16};
+#define MP_NC 11
+static const ir_dtype mp_cand[MP_NC] = {IR_DT_Q3_G64, IR_DT_Q4_G128, IR_DT_Q4_G64, IR_DT_Q4_0, IR_DT_Q4_G16,
+                                        IR_DT_Q5_G64, IR_DT_Q5_0,    IR_DT_Q5_1,   IR_DT_Q6_G64, IR_DT_Q8_0,
+                                        IR_DT_F16};
+/* the budget in this many units for the choice (each weight's bits rounded up to whole units,
+ * so the mix found never exceeds the budget) */
+#define MP_UNITS 8192
 
 typedef struct mp_ctx {
     ir_graph *g;
@@ -178,37 +183,48 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
             if (kl[w * MP_NC + k] < 0) goto fail;
         }
     }
-    /* greedy upgrades by KL decrease per bit */
+    /* the choice: least sum of KLs (treated as additive) within the budget, a
+     * multiple-choice knapsack solved exactly over the budget in MP_UNITS units */
     double elems = 0, bits = 0;
-    for (int w = 0; w < nt; w++) { /* start: the fewest bits (row padding makes that shape-dependent) */
+    for (int w = 0; w < nt; w++) elems += (double)ir_tensor_elems(&g->tensors[ids[w]]);
+    double budget = (double)g->cfg.bpw * elems, unit = budget / MP_UNITS;
+    double *best = malloc((size_t)(MP_UNITS + 1) * sizeof *best), *next = malloc((size_t)(MP_UNITS + 1) * sizeof *next);
+    unsigned char *pick = malloc((size_t)nt * (MP_UNITS + 1));
+    if (!best || !next || !pick) { free(best), free(next), free(pick); goto oom_all; }
+    for (int u = 0; u <= MP_UNITS; u++) best[u] = 0; /* best[u]: least KL of the weights so far in <= u units */
+    for (int w = 0; w < nt; w++) {
         const ir_tensor *t = &g->tensors[ids[w]];
-        choice[w] = 0;
-        for (int k = 1; k < MP_NC; k++)
-            if (mp_bits(t, mp_cand[k]) < mp_bits(t, mp_cand[choice[w]])) choice[w] = k;
-        elems += (double)ir_tensor_elems(t);
-        bits += mp_bits(t, mp_cand[choice[w]]);
-    }
-    double budget = (double)g->cfg.bpw * elems;
-    if (bits > budget) {
-        snprintf(pc->err, sizeof pc->err, "--bpw %.3g is below the smallest format mix (%.4f bits per weight)",
-                 (double)g->cfg.bpw, bits / elems);
-        goto fail;
-    }
-    for (;;) {
-        int bw = -1, bk = -1;
-        double best = 0;
-        for (int w = 0; w < nt; w++) {
-            const ir_tensor *t = &g->tensors[ids[w]];
-            double cur = mp_bits(t, mp_cand[choice[w]]);
-            for (int k = 0; k < MP_NC; k++) {
-                double add = mp_bits(t, mp_cand[k]) - cur, gain = kl[w * MP_NC + choice[w]] - kl[w * MP_NC + k];
-                if (add <= 0 || bits + add > budget || gain <= 0) continue;
-                if (gain / add > best) best = gain / add, bw = w, bk = k;
+        for (int u = 0; u <= MP_UNITS; u++) next[u] = INFINITY, pick[(size_t)w * (MP_UNITS + 1) + u] = 0;
+        for (int k = 0; k < MP_NC; k++) {
+            double cu = ceil(mp_bits(t, mp_cand[k]) / unit - 1e-9);
+            if (cu > MP_UNITS) continue;
+            for (int u = (int)cu; u <= MP_UNITS; u++) {
+                double v = best[u - (int)cu] + kl[w * MP_NC + k];
+                if (v < next[u]) next[u] = v, pick[(size_t)w * (MP_UNITS + 1) + u] = (unsigned char)k;
             }
         }
-        if (bw < 0) break;
-        bits += mp_bits(&g->tensors[ids[bw]], mp_cand[bk]) - mp_bits(&g->tensors[ids[bw]], mp_cand[choice[bw]]);
-        choice[bw] = bk;
+        double *tmp = best;
+        best = next, next = tmp;
+    }
+    int feasible = best[MP_UNITS] < INFINITY;
+    for (int w = nt - 1, u = MP_UNITS; feasible && w >= 0; w--) {
+        int k = pick[(size_t)w * (MP_UNITS + 1) + u];
+        choice[w] = k;
+        u -= (int)ceil(mp_bits(&g->tensors[ids[w]], mp_cand[k]) / unit - 1e-9);
+        bits += mp_bits(&g->tensors[ids[w]], mp_cand[k]);
+    }
+    free(best), free(next), free(pick);
+    if (!feasible) {
+        double least = 0;
+        for (int w = 0; w < nt; w++) {
+            double m = INFINITY;
+            for (int k = 0; k < MP_NC; k++)
+                m = fmin(m, mp_bits(&g->tensors[ids[w]], mp_cand[k]));
+            least += m;
+        }
+        snprintf(pc->err, sizeof pc->err, "--bpw %.3g is below the smallest format mix (%.4f bits per weight)",
+                 (double)g->cfg.bpw, least / elems);
+        goto fail;
     }
     if (pc->verbose) { /* the whole measurement, so a choice can be checked */
         fprintf(log, "mixprec: KL alone per candidate:");

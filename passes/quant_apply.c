@@ -21,7 +21,7 @@
 int lmcc_quant_target(const ir_graph *g, const ir_tensor *t) {
     static const int mode_dtype[] = {-1, -1, IR_DT_Q8_0, IR_DT_Q4_0, -1, IR_DT_Q4_1, IR_DT_Q4_G16,
                                      IR_DT_Q4_G64, IR_DT_Q4_G128, IR_DT_NF4, IR_DT_NF4_G64, IR_DT_Q5_0,
-                                     IR_DT_Q5_1};
+                                     IR_DT_Q5_1, IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
     if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !strcmp(t->name, "rope.table")) return -1;
     if (t->want_dtype >= 0) return t->want_dtype;
     int m = g->cfg.weights_mode;

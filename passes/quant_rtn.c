@@ -21,6 +21,9 @@ int lmcc_qfmt_get(ir_dtype dt, lmcc_qfmt *f) {
     switch (dt) {
     case IR_DT_Q8_0: f->nlev = 255; f->zero = 127; return 0;
     case IR_DT_Q4_0: case IR_DT_Q4_G16: case IR_DT_Q4_G64: case IR_DT_Q4_G128: return 0;
+    case IR_DT_Q3_G64: f->nlev = 8; f->zero = 4; return 0;
+    case IR_DT_Q5_G64: f->nlev = 32; f->zero = 16; return 0;
+    case IR_DT_Q6_G64: f->nlev = 64; f->zero = 32; return 0;
     case IR_DT_NF4: case IR_DT_NF4_G64: f->uniform = 0; f->nf4 = 1; f->zero = 7; return 0;
     case IR_DT_Q4_1: f->asym = 1; f->zero = 0; return 0;
     case IR_DT_Q5_0: f->nlev = 32; f->zero = 16; return 0;
@@ -369,6 +372,13 @@ void lmcc_qblock_pack(const lmcc_qfmt *f, lmcc_qparams p, const int *q, int n, u
         h = lmrt_f32_to_f16(p.m);
         dst[2] = (uint8_t)(h & 0xff), dst[3] = (uint8_t)(h >> 8);
         off = 4;
+    }
+    int qb_type = ir_dtype_lmrt_type(f->dt);
+    if (lmrt_qbg_bits(qb_type)) { /* q3/q5/q6 groups of 64: the runtime's layout */
+        int a[64];
+        for (int j = 0; j < 64; j++) a[j] = j < n ? q[j] : f->zero;
+        lmrt_store_qbg_codes_(dst + off, qb_type, a);
+        return;
     }
     if (f->nlev == 32) { /* q5_0 / q5_1 (G = 32): the runtime's layout */
         int a[32];

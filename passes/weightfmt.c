@@ -44,6 +44,7 @@ static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
             break;
         case IR_DT_Q8_0: lmrt_quantize_row_q8_0(buf, d, k); break;
         case IR_DT_Q4_0: lmrt_quantize_row_q4_0(buf, d, k); break;
+        case IR_DT_Q3_G64: case IR_DT_Q5_G64: case IR_DT_Q6_G64:
         case IR_DT_Q4_1: case IR_DT_Q5_0: case IR_DT_Q5_1: case IR_DT_Q4_G16: case IR_DT_Q4_G64:
         case IR_DT_Q4_G128: case IR_DT_NF4: case IR_DT_NF4_G64: lmrt_quantize_row(ir_dtype_lmrt_type(want), buf, d, k); break;
         default:
@@ -82,9 +83,9 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
     static const ir_dtype mode_dtype[] = {IR_DT_F32,    IR_DT_F16,    IR_DT_Q8_0,    IR_DT_Q4_0,
                                           IR_DT_F32 /* keep */, IR_DT_Q4_1, IR_DT_Q4_G16, IR_DT_Q4_G64,
                                           IR_DT_Q4_G128, IR_DT_NF4,  IR_DT_NF4_G64, IR_DT_Q5_0,
-                                          IR_DT_Q5_1};
+                                          IR_DT_Q5_1, IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
     int mode = g->cfg.weights_mode;
-    if (mode < IR_WEIGHTS_F32 || mode > IR_WEIGHTS_Q5_1) {
+    if (mode < IR_WEIGHTS_F32 || mode > IR_WEIGHTS_Q6_G64) {
         snprintf(pc->err, sizeof pc->err, "internal: unknown weights mode %d", mode);
         return -1;
     }

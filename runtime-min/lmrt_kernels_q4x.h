@@ -1,5 +1,5 @@
 /* lmrt_kernels_q4x.h - portable kernels (contract v2) for lmcc's 4-bit variants and GGUF K-quants:
- * q4_1, q5_0, q5_1, q4_g16/q4_g64/q4_g128, nf4/nf4_g64 (lmrt_quant.h) and q4_k, q5_k, q6_k (ggml layouts).
+ * q4_1, q5_0, q5_1, q4_g16/q4_g64/q4_g128, q3_g64/q5_g64/q6_g64, nf4/nf4_g64 (lmrt_quant.h) and q4_k, q5_k, q6_k (ggml layouts).
  *
  * Every format is read in units of 16 elements with one scale d and offset m (w = d * q + m, q an
  * integer; nf4 reads codebook floats instead), so one q8a activation block spans two units:
@@ -49,6 +49,10 @@ LMRT_INLINE void lmrt_q4x_unit_(int type, const uint8_t *row, int u, int8_t *q, 
             int lo = k >= 2 ? ql[i] >> 4 : ql[i] & 15;
             q[i] = (int8_t)((lo | (((qh[i] >> (2 * k)) & 3) << 4)) - 32);
         }
+    } else if (lmrt_qbg_bits(type)) { /* lmcc q3/q5/q6 groups of 64 */
+        int B = lmrt_qbg_bits(type), L = lmrt_qbg_lo_bits(type);
+        *d = lmrt_load_f16le(b), *m = 0.0f;
+        for (int i = 0; i < 16; i++) q[i] = (int8_t)(lmrt_qbg_code(b, B, L, o + i) - (1 << (B - 1)));
     } else { /* q4_0 and the lmcc q4 groups: low nibbles hold the first half of the block */
         int h = BE / 2;
         *d = lmrt_load_f16le(b), *m = 0.0f;
@@ -143,6 +147,9 @@ LMRT_Q4X_FMT_(q5_1, LMRT_GGML_Q5_1)
 LMRT_Q4X_FMT_(q4_g16, LMRT_LMCC_Q4_G16)
 LMRT_Q4X_FMT_(q4_g64, LMRT_LMCC_Q4_G64)
 LMRT_Q4X_FMT_(q4_g128, LMRT_LMCC_Q4_G128)
+LMRT_Q4X_FMT_(q3_g64, LMRT_LMCC_Q3_G64)
+LMRT_Q4X_FMT_(q5_g64, LMRT_LMCC_Q5_G64)
+LMRT_Q4X_FMT_(q6_g64, LMRT_LMCC_Q6_G64)
 LMRT_Q4X_FMT_(nf4, LMRT_LMCC_NF4)
 LMRT_Q4X_FMT_(nf4_g64, LMRT_LMCC_NF4_G64)
 LMRT_Q4X_FMT_(q4_k, LMRT_GGML_Q4_K)
@@ -154,6 +161,9 @@ LMRT_Q4X_FMT_Q8A_(q5_1, LMRT_GGML_Q5_1)
 LMRT_Q4X_FMT_Q8A_(q4_g16, LMRT_LMCC_Q4_G16)
 LMRT_Q4X_FMT_Q8A_(q4_g64, LMRT_LMCC_Q4_G64)
 LMRT_Q4X_FMT_Q8A_(q4_g128, LMRT_LMCC_Q4_G128)
+LMRT_Q4X_FMT_Q8A_(q3_g64, LMRT_LMCC_Q3_G64)
+LMRT_Q4X_FMT_Q8A_(q5_g64, LMRT_LMCC_Q5_G64)
+LMRT_Q4X_FMT_Q8A_(q6_g64, LMRT_LMCC_Q6_G64)
 LMRT_Q4X_FMT_Q8A_(q4_k, LMRT_GGML_Q4_K)
 LMRT_Q4X_FMT_Q8A_(q5_k, LMRT_GGML_Q5_K)
 LMRT_Q4X_FMT_Q8A_(q6_k, LMRT_GGML_Q6_K)

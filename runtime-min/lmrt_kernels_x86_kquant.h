@@ -1,5 +1,5 @@
 /* lmrt_kernels_x86_kquant.h - x86-64-v3 (AVX2/FMA) matmul-family kernels for the 4-bit variants and
- * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q5_0, q5_1, q4_g64, q4_g128, q4_k, q5_k, q6_k with f32 or q8a
+ * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q5_0, q5_1, q4_g64, q4_g128, q3_g64, q5_g64, q6_g64, q4_k, q5_k, q6_k with f32 or q8a
  * activations.  Each 32-element sub-block decodes to 32 int8 codes in one register plus a scale and
  * offset per 16-element half (w = d * q + m); q8a dots use maddubs/madd like ggml.  q4_g16 and nf4
  * forward to the portable kernels.  Row split, fused epilogues and qkv are the portable loops of
@@ -78,6 +78,36 @@ LMRT_KQ_AI __m256i lmrt_kq_decode_(int type, const uint8_t *row, int s, float *d
         __m256i lo = _mm256_and_si256(k >= 2 ? _mm256_srli_epi16(ql, 4) : ql, lo4);
         __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), _mm256_set1_epi8(3));
         return _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), _mm256_set1_epi8(32));
+    }
+    if (lmrt_qbg_bits(type)) {
+        /* q3/q5/q6 groups of 64: half h of block s/2 is byte ranges shifted once (lmrt_quant.h) */
+        int B = lmrt_qbg_bits(type), L = lmrt_qbg_lo_bits(type), h = s & 1;
+        const uint8_t *b = row + (size_t)(s / 2) * (size_t)(2 + 8 * B);
+        d[0] = d[1] = lmrt_load_f16le(b);
+        m[0] = m[1] = 0.0f;
+        const __m256i lo2 = _mm256_set1_epi8(3);
+        __m256i lo, hi;
+        if (L == 4) { /* 32 bytes, nibble h */
+            __m256i v = _mm256_loadu_si256((const __m256i *)(b + 2));
+            lo = _mm256_and_si256(h ? _mm256_srli_epi16(v, 4) : v, lo4);
+        } else { /* 16 bytes, 2-bit fields 2h and 2h + 1 */
+            __m128i v = _mm_loadu_si128((const __m128i *)(b + 2));
+            lo = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4 * h + 2), _mm_srli_epi16(v, 4 * h)), lo2);
+        }
+        if (B - L == 1) { /* 8 bytes: lane i tests bit 4h + i / 8 of byte i % 8 */
+            long long u;
+            lmrt_memcpy(&u, b + 2 + 8 * L, sizeof u);
+            const __m256i bit = _mm256_set_epi64x(0x0808080808080808LL, 0x0404040404040404LL,
+                                                  0x0202020202020202LL, 0x0101010101010101LL);
+            __m256i t = h ? _mm256_slli_epi64(bit, 4) : bit;
+            __m256i x = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_set1_epi64x(u), t), t);
+            hi = _mm256_and_si256(x, _mm256_set1_epi8((char)(1 << L)));
+        } else { /* 16 bytes, 2-bit fields 2h and 2h + 1 */
+            __m128i v = _mm_loadu_si128((const __m128i *)(b + 2 + 8 * L));
+            hi = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4 * h + 2), _mm_srli_epi16(v, 4 * h)), lo2);
+            hi = _mm256_slli_epi16(hi, L);
+        }
+        return _mm256_sub_epi8(_mm256_or_si256(lo, hi), _mm256_set1_epi8((char)(1 << (B - 1))));
     }
     /* q4 groups of 64/128: the 32 elements sit in one nibble half of 32 consecutive bytes */
     int G = lmrt_q4g_group(type), h = G / 2, e = 32 * s, o = e % G;
@@ -160,6 +190,9 @@ LMRT_KQ_FMT_(q5_0, LMRT_GGML_Q5_0)
 LMRT_KQ_FMT_(q5_1, LMRT_GGML_Q5_1)
 LMRT_KQ_FMT_(q4_g64, LMRT_LMCC_Q4_G64)
 LMRT_KQ_FMT_(q4_g128, LMRT_LMCC_Q4_G128)
+LMRT_KQ_FMT_(q3_g64, LMRT_LMCC_Q3_G64)
+LMRT_KQ_FMT_(q5_g64, LMRT_LMCC_Q5_G64)
+LMRT_KQ_FMT_(q6_g64, LMRT_LMCC_Q6_G64)
 LMRT_KQ_FMT_(q4_k, LMRT_GGML_Q4_K)
 LMRT_KQ_FMT_(q5_k, LMRT_GGML_Q5_K)
 LMRT_KQ_FMT_(q6_k, LMRT_GGML_Q6_K)
@@ -219,6 +252,39 @@ LMRT_KQ_FMT_(q6_k, LMRT_GGML_Q6_K)
 #define lmrt_k_matmul_swiglu_q4_g64_q8a lmrt_scalar_matmul_swiglu_x86_q4_g64_q8a
 #define lmrt_k_qkv_q4_g64_q8a_f32 lmrt_scalar_qkv_x86_q4_g64_q8a_f32
 #define lmrt_k_qkv_q4_g64_q8a_f16 lmrt_scalar_qkv_x86_q4_g64_q8a_f16
+#define lmrt_k_embed_q3_g64 lmrt_scalar_embed_q3_g64
+#define lmrt_k_matmul_q3_g64_f32 lmrt_scalar_matmul_x86_q3_g64_f32
+#define lmrt_k_matmul_add_q3_g64_f32 lmrt_scalar_matmul_add_x86_q3_g64_f32
+#define lmrt_k_matmul_swiglu_q3_g64_f32 lmrt_scalar_matmul_swiglu_x86_q3_g64_f32
+#define lmrt_k_qkv_q3_g64_f32_f32 lmrt_scalar_qkv_x86_q3_g64_f32_f32
+#define lmrt_k_qkv_q3_g64_f32_f16 lmrt_scalar_qkv_x86_q3_g64_f32_f16
+#define lmrt_k_matmul_q3_g64_q8a lmrt_scalar_matmul_x86_q3_g64_q8a
+#define lmrt_k_matmul_add_q3_g64_q8a lmrt_scalar_matmul_add_x86_q3_g64_q8a
+#define lmrt_k_matmul_swiglu_q3_g64_q8a lmrt_scalar_matmul_swiglu_x86_q3_g64_q8a
+#define lmrt_k_qkv_q3_g64_q8a_f32 lmrt_scalar_qkv_x86_q3_g64_q8a_f32
+#define lmrt_k_qkv_q3_g64_q8a_f16 lmrt_scalar_qkv_x86_q3_g64_q8a_f16
+#define lmrt_k_embed_q5_g64 lmrt_scalar_embed_q5_g64
+#define lmrt_k_matmul_q5_g64_f32 lmrt_scalar_matmul_x86_q5_g64_f32
+#define lmrt_k_matmul_add_q5_g64_f32 lmrt_scalar_matmul_add_x86_q5_g64_f32
+#define lmrt_k_matmul_swiglu_q5_g64_f32 lmrt_scalar_matmul_swiglu_x86_q5_g64_f32
+#define lmrt_k_qkv_q5_g64_f32_f32 lmrt_scalar_qkv_x86_q5_g64_f32_f32
+#define lmrt_k_qkv_q5_g64_f32_f16 lmrt_scalar_qkv_x86_q5_g64_f32_f16
+#define lmrt_k_matmul_q5_g64_q8a lmrt_scalar_matmul_x86_q5_g64_q8a
+#define lmrt_k_matmul_add_q5_g64_q8a lmrt_scalar_matmul_add_x86_q5_g64_q8a
+#define lmrt_k_matmul_swiglu_q5_g64_q8a lmrt_scalar_matmul_swiglu_x86_q5_g64_q8a
+#define lmrt_k_qkv_q5_g64_q8a_f32 lmrt_scalar_qkv_x86_q5_g64_q8a_f32
+#define lmrt_k_qkv_q5_g64_q8a_f16 lmrt_scalar_qkv_x86_q5_g64_q8a_f16
+#define lmrt_k_embed_q6_g64 lmrt_scalar_embed_q6_g64
+#define lmrt_k_matmul_q6_g64_f32 lmrt_scalar_matmul_x86_q6_g64_f32
+#define lmrt_k_matmul_add_q6_g64_f32 lmrt_scalar_matmul_add_x86_q6_g64_f32
+#define lmrt_k_matmul_swiglu_q6_g64_f32 lmrt_scalar_matmul_swiglu_x86_q6_g64_f32
+#define lmrt_k_qkv_q6_g64_f32_f32 lmrt_scalar_qkv_x86_q6_g64_f32_f32
+#define lmrt_k_qkv_q6_g64_f32_f16 lmrt_scalar_qkv_x86_q6_g64_f32_f16
+#define lmrt_k_matmul_q6_g64_q8a lmrt_scalar_matmul_x86_q6_g64_q8a
+#define lmrt_k_matmul_add_q6_g64_q8a lmrt_scalar_matmul_add_x86_q6_g64_q8a
+#define lmrt_k_matmul_swiglu_q6_g64_q8a lmrt_scalar_matmul_swiglu_x86_q6_g64_q8a
+#define lmrt_k_qkv_q6_g64_q8a_f32 lmrt_scalar_qkv_x86_q6_g64_q8a_f32
+#define lmrt_k_qkv_q6_g64_q8a_f16 lmrt_scalar_qkv_x86_q6_g64_q8a_f16
 #define lmrt_k_embed_q4_g128 lmrt_scalar_embed_q4_g128
 #define lmrt_k_matmul_q4_g128_f32 lmrt_scalar_matmul_x86_q4_g128_f32
 #define lmrt_k_matmul_add_q4_g128_f32 lmrt_scalar_matmul_add_x86_q4_g128_f32

@@ -28,6 +28,20 @@
 #define LMRT_LMCC_Q4_G128 0x1003
 #define LMRT_LMCC_NF4 0x1004
 #define LMRT_LMCC_NF4_G64 0x1005
+/* lmcc-only symmetric B-bit groups of 64 (B = 3, 5, 6), the rungs around q4_g64 that --bpw
+ * places per tensor.  Block = {f16 d; u8 lo[8L]; u8 hi[8H]} (L = 2 or 4 low bits, H = B - L):
+ * element j's low bits sit in lo[j % 8L] at bit L * (j / 8L), its high bits in hi[j % 8H] at
+ * bit H * (j / 8H); value (q - 2^(B-1)) * d.  So each 32-element half (each 16-element unit)
+ * is a byte range shifted once: the SIMD decode is loads, shifts and masks. */
+#define LMRT_LMCC_Q3_G64 0x1006
+#define LMRT_LMCC_Q5_G64 0x1007
+#define LMRT_LMCC_Q6_G64 0x1008
+
+/* bits per element of an lmcc qB_g64 type (3, 5, 6), 0 for others; L its low-part bits */
+LMRT_INLINE int lmrt_qbg_bits(int type) {
+    return type == LMRT_LMCC_Q3_G64 ? 3 : type == LMRT_LMCC_Q5_G64 ? 5 : type == LMRT_LMCC_Q6_G64 ? 6 : 0;
+}
+LMRT_INLINE int lmrt_qbg_lo_bits(int type) { return lmrt_qbg_bits(type) == 3 ? 2 : 4; }
 
 /* QLoRA's NF4 codebook (quantiles of N(0,1) scaled to [-1, 1], exact zero) */
 LMRT_INLINE float lmrt_nf4_value(int q) {
@@ -60,6 +74,7 @@ LMRT_API int lmrt_quant_block_elems(int type) {
     case LMRT_GGML_Q4_K: case LMRT_GGML_Q5_K: case LMRT_GGML_Q6_K: return 256;
     case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
     case LMRT_LMCC_NF4_G64: return lmrt_q4g_group(type);
+    case LMRT_LMCC_Q3_G64: case LMRT_LMCC_Q5_G64: case LMRT_LMCC_Q6_G64: return 64;
     default: return 0;
     }
 }
@@ -78,6 +93,7 @@ LMRT_API int lmrt_quant_block_bytes(int type) {
     case LMRT_GGML_Q6_K: return 210;
     case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
     case LMRT_LMCC_NF4_G64: return 2 + lmrt_q4g_group(type) / 2;
+    case LMRT_LMCC_Q3_G64: case LMRT_LMCC_Q5_G64: case LMRT_LMCC_Q6_G64: return 2 + 8 * lmrt_qbg_bits(type);
     default: return 0;
     }
 }
@@ -237,6 +253,22 @@ LMRT_API void lmrt_dequant_block_q4_g128(const uint8_t *b, float *y) { lmrt_dequ
 LMRT_API void lmrt_dequant_block_nf4(const uint8_t *b, float *y) { lmrt_dequant_block_q4g_(b, y, 32, 1); }
 LMRT_API void lmrt_dequant_block_nf4_g64(const uint8_t *b, float *y) { lmrt_dequant_block_q4g_(b, y, 64, 1); }
 
+/* the unsigned code (0 .. 2^B - 1) of element j of a qB_g64 block b (B bits, L of them low) */
+LMRT_INLINE int lmrt_qbg_code(const uint8_t *b, int B, int L, int j) {
+    int H = B - L, nl = 8 * L, nh = 8 * H;
+    int lo = (b[2 + j % nl] >> (L * (j / nl))) & ((1 << L) - 1);
+    int hi = (b[2 + nl + j % nh] >> (H * (j / nh))) & ((1 << H) - 1);
+    return lo | (hi << L);
+}
+
+LMRT_INLINE void lmrt_dequant_block_qbg_(const uint8_t *b, float *y, int B, int L) {
+    float d = lmrt_load_f16le(b);
+    for (int j = 0; j < 64; j++) y[j] = (float)(lmrt_qbg_code(b, B, L, j) - (1 << (B - 1))) * d;
+}
+LMRT_API void lmrt_dequant_block_q3_g64(const uint8_t *b, float *y) { lmrt_dequant_block_qbg_(b, y, 3, 2); }
+LMRT_API void lmrt_dequant_block_q5_g64(const uint8_t *b, float *y) { lmrt_dequant_block_qbg_(b, y, 5, 4); }
+LMRT_API void lmrt_dequant_block_q6_g64(const uint8_t *b, float *y) { lmrt_dequant_block_qbg_(b, y, 6, 4); }
+
 /* Dequantizes the first n elements of a row.  n need not fill the last
  * block (lmcc pads rows); only n floats are written.  0, or -1 for an
  * unknown type. */
@@ -266,6 +298,9 @@ LMRT_API int lmrt_dequant_row(int type, const void *src, float *dst, int64_t n) 
     case LMRT_LMCC_Q4_G128: blk = lmrt_dequant_block_q4_g128; break;
     case LMRT_LMCC_NF4: blk = lmrt_dequant_block_nf4; break;
     case LMRT_LMCC_NF4_G64: blk = lmrt_dequant_block_nf4_g64; break;
+    case LMRT_LMCC_Q3_G64: blk = lmrt_dequant_block_q3_g64; break;
+    case LMRT_LMCC_Q5_G64: blk = lmrt_dequant_block_q5_g64; break;
+    case LMRT_LMCC_Q6_G64: blk = lmrt_dequant_block_q6_g64; break;
     default: return -1;
     }
     int64_t be = lmrt_quant_block_elems(type), bb = lmrt_quant_block_bytes(type);
@@ -476,6 +511,41 @@ LMRT_API void lmrt_quantize_row_q4g(int type, const float *x, void *dst, int64_t
     }
 }
 
+/* the codes q[64] (0 .. 2^B - 1) of a qB_g64 block after its f16 d, in the layout above */
+LMRT_INLINE void lmrt_store_qbg_codes_(uint8_t *p, int type, const int *q) {
+    int B = lmrt_qbg_bits(type), L = lmrt_qbg_lo_bits(type), H = B - L, nl = 8 * L, nh = 8 * H;
+    for (int i = 0; i < 8 * B; i++) p[i] = 0;
+    for (int j = 0; j < 64; j++) {
+        p[j % nl] |= (uint8_t)((q[j] & ((1 << L) - 1)) << (L * (j / nl)));
+        p[nl + j % nh] |= (uint8_t)(((q[j] >> L) & ((1 << H) - 1)) << (H * (j / nh)));
+    }
+}
+
+/* qB_g64 by q4_0's rule: d = max / -2^(B-1) (the extreme lands on the lowest code), nearest q */
+LMRT_API void lmrt_quantize_row_qbg(int type, const float *x, void *dst, int64_t n) {
+    int B = lmrt_qbg_bits(type), half = 1 << (B - 1);
+    uint8_t *y = (uint8_t *)dst;
+    for (int64_t i = 0; i < n; i += 64, y += 2 + 8 * B) {
+        float v[64];
+        int q[64];
+        for (int j = 0; j < 64; j++) v[j] = i + j < n ? x[i + j] : 0.0f;
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < 64; j++)
+            if (amax < lmrt_quant_fabsf_(v[j])) {
+                amax = lmrt_quant_fabsf_(v[j]);
+                max = v[j];
+            }
+        lmrt_store_f16le_(y, max / -(float)half);
+        float ds = lmrt_load_f16le(y); /* against the stored scale */
+        float id = ds != 0.0f ? 1.0f / ds : 0.0f;
+        for (int j = 0; j < 64; j++) {
+            float f = v[j] * id + (float)half + 0.5f;
+            q[j] = f >= 0.0f && f < (float)(2 * half) ? (int)f : (f >= (float)(2 * half) ? 2 * half - 1 : 0);
+        }
+        lmrt_store_qbg_codes_(y + 2, type, q);
+    }
+}
+
 /* any format lmcc can encode from f32 (besides f32/f16): 0, or -1 for an unknown type */
 LMRT_API int lmrt_quantize_row(int type, const float *x, void *dst, int64_t n) {
     switch (type) {
@@ -486,6 +556,7 @@ LMRT_API int lmrt_quantize_row(int type, const float *x, void *dst, int64_t n) {
     case LMRT_GGML_Q5_1: lmrt_quantize_row_q5_1(x, dst, n); return 0;
     case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
     case LMRT_LMCC_NF4_G64: lmrt_quantize_row_q4g(type, x, dst, n); return 0;
+    case LMRT_LMCC_Q3_G64: case LMRT_LMCC_Q5_G64: case LMRT_LMCC_Q6_G64: lmrt_quantize_row_qbg(type, x, dst, n); return 0;
     default: return -1;
     }
 }

@@ -1,4 +1,4 @@
-/* test_formats.c - issue 5 weight formats: q4_1, q5_0, q5_1, q4_g16/64/128, nf4/nf4_g64 quantize -> dequantize
+/* test_formats.c - issue 5 weight formats: q4_1, q5_0, q5_1, q4_g16/64/128, q3/q5/q6_g64, nf4/nf4_g64 quantize -> dequantize
  * (decoded here from the documented layout, error within the format's bound), GGUF K-quant blocks
  * made by tests/kquant_ref.h decode to the values they encode, and the matmul-family kernels
  * (portable, and x86-64-v3 when the CPU has AVX2) against double-precision references over the
@@ -59,12 +59,15 @@ static const double nf4_tab[16] = {-1.0, -0.6961928009986877, -0.525073051452636
 typedef struct fmt {
     const char *name;
     int type, G, nf4, min, q5; /* lmrt type id, group, codebook, q4_1/q5_1's offset, 5-bit */
+    int qb;                    /* lmcc qB_g64: B (3, 5, 6), else 0 */
 } fmt;
 static const fmt fmts[] = {
-    {"q4_1", LMRT_GGML_Q4_1, 32, 0, 1, 0},     {"q4_g16", LMRT_LMCC_Q4_G16, 16, 0, 0, 0},
-    {"q4_g64", LMRT_LMCC_Q4_G64, 64, 0, 0, 0}, {"q4_g128", LMRT_LMCC_Q4_G128, 128, 0, 0, 0},
-    {"nf4", LMRT_LMCC_NF4, 32, 1, 0, 0},       {"nf4_g64", LMRT_LMCC_NF4_G64, 64, 1, 0, 0},
-    {"q5_0", LMRT_GGML_Q5_0, 32, 0, 0, 1},     {"q5_1", LMRT_GGML_Q5_1, 32, 0, 1, 1},
+    {"q4_1", LMRT_GGML_Q4_1, 32, 0, 1, 0, 0},     {"q4_g16", LMRT_LMCC_Q4_G16, 16, 0, 0, 0, 0},
+    {"q4_g64", LMRT_LMCC_Q4_G64, 64, 0, 0, 0, 0}, {"q4_g128", LMRT_LMCC_Q4_G128, 128, 0, 0, 0, 0},
+    {"nf4", LMRT_LMCC_NF4, 32, 1, 0, 0, 0},       {"nf4_g64", LMRT_LMCC_NF4_G64, 64, 1, 0, 0, 0},
+    {"q5_0", LMRT_GGML_Q5_0, 32, 0, 0, 1, 0},     {"q5_1", LMRT_GGML_Q5_1, 32, 0, 1, 1, 0},
+    {"q3_g64", LMRT_LMCC_Q3_G64, 64, 0, 0, 0, 3}, {"q5_g64", LMRT_LMCC_Q5_G64, 64, 0, 0, 0, 5},
+    {"q6_g64", LMRT_LMCC_Q6_G64, 64, 0, 0, 0, 6},
 };
 
 /* header bytes of a block: f16 d [, f16 m] [, u32 qh] */
@@ -73,6 +76,13 @@ static int hdr_bytes(const fmt *f) { return (f->min ? 4 : 2) + (f->q5 ? 4 : 0); 
 /* element j of a row, decoded from the documented block layout (q5: bit o of the little-endian qh
  * is element o's 5th bit; value d (q - 16), or d q + m for q5_1) */
 static double decode_elem(const fmt *f, const uint8_t *row, int j) {
+    if (f->qb) { /* {f16 d; lo[8L]; hi[8H]}: 3 = 2 + 1 bits, 5 = 4 + 1, 6 = 4 + 2; value d (q - 2^(B-1)) */
+        int B = f->qb, L = B == 3 ? 2 : 4, H = B - L, o = j % 64;
+        const uint8_t *b = row + (size_t)(j / 64) * (size_t)(2 + 8 * B);
+        int lo = (b[2 + o % (8 * L)] >> (L * (o / (8 * L)))) & ((1 << L) - 1);
+        int hi = (b[2 + 8 * L + o % (8 * H)] >> (H * (o / (8 * H)))) & ((1 << H) - 1);
+        return ((lo | hi << L) - (1 << (B - 1))) * half(b);
+    }
     int hb = hdr_bytes(f), h = f->G / 2, o = j % f->G;
     const uint8_t *b = row + (size_t)(j / f->G) * (size_t)(hb + h);
     int q = o < h ? b[hb + o] & 15 : b[hb + o - h] >> 4;
@@ -98,7 +108,7 @@ static void test_roundtrip(void) {
                 double ref = decode_elem(f, buf, i);
                 CHECK(fabs(ref - y[i]) <= 1e-6 * fabs(ref), "%s: elem %d dequant %g, layout says %g", f->name, i,
                       y[i], ref);
-                const uint8_t *b = buf + (size_t)(i / f->G) * (size_t)(hb + f->G / 2);
+                const uint8_t *b = buf + (size_t)(i / f->G) * (size_t)(f->qb ? 2 + 8 * f->qb : hb + f->G / 2);
                 double d = fabs(half(b)), amax = 0.0;
                 for (int j = i / f->G * f->G; j < (i / f->G + 1) * f->G && j < K; j++)
                     amax = fabs(x[j]) > amax ? fabs(x[j]) : amax;
@@ -157,6 +167,9 @@ static const kset ksets[] = {
     KS(q4_g64, LMRT_LMCC_Q4_G64, f32, 0, lmrt_scalar_), KS(q4_g64, LMRT_LMCC_Q4_G64, q8a, 1, lmrt_scalar_),
     KS(q4_g128, LMRT_LMCC_Q4_G128, f32, 0, lmrt_scalar_), KS(q4_g128, LMRT_LMCC_Q4_G128, q8a, 1, lmrt_scalar_),
     KS(nf4, LMRT_LMCC_NF4, f32, 0, lmrt_scalar_), KS(nf4_g64, LMRT_LMCC_NF4_G64, f32, 0, lmrt_scalar_),
+    KS(q3_g64, LMRT_LMCC_Q3_G64, f32, 0, lmrt_scalar_), KS(q3_g64, LMRT_LMCC_Q3_G64, q8a, 1, lmrt_scalar_),
+    KS(q5_g64, LMRT_LMCC_Q5_G64, f32, 0, lmrt_scalar_), KS(q5_g64, LMRT_LMCC_Q5_G64, q8a, 1, lmrt_scalar_),
+    KS(q6_g64, LMRT_LMCC_Q6_G64, f32, 0, lmrt_scalar_), KS(q6_g64, LMRT_LMCC_Q6_G64, q8a, 1, lmrt_scalar_),
     KS(q4_k, LMRT_GGML_Q4_K, f32, 0, lmrt_scalar_), KS(q4_k, LMRT_GGML_Q4_K, q8a, 1, lmrt_scalar_),
     KS(q5_k, LMRT_GGML_Q5_K, f32, 0, lmrt_scalar_), KS(q5_k, LMRT_GGML_Q5_K, q8a, 1, lmrt_scalar_),
     KS(q6_k, LMRT_GGML_Q6_K, f32, 0, lmrt_scalar_), KS(q6_k, LMRT_GGML_Q6_K, q8a, 1, lmrt_scalar_),
@@ -167,12 +180,15 @@ static const kset ksets[] = {
     KS(q4_g16, LMRT_LMCC_Q4_G16, q8a, 1, lmrt_k_), KS(nf4, LMRT_LMCC_NF4, f32, 0, lmrt_k_),
     KS(q4_g64, LMRT_LMCC_Q4_G64, f32, 0, lmrt_k_), KS(q4_g64, LMRT_LMCC_Q4_G64, q8a, 1, lmrt_k_),
     KS(q4_g128, LMRT_LMCC_Q4_G128, f32, 0, lmrt_k_), KS(q4_g128, LMRT_LMCC_Q4_G128, q8a, 1, lmrt_k_),
+    KS(q3_g64, LMRT_LMCC_Q3_G64, f32, 0, lmrt_k_), KS(q3_g64, LMRT_LMCC_Q3_G64, q8a, 1, lmrt_k_),
+    KS(q5_g64, LMRT_LMCC_Q5_G64, f32, 0, lmrt_k_), KS(q5_g64, LMRT_LMCC_Q5_G64, q8a, 1, lmrt_k_),
+    KS(q6_g64, LMRT_LMCC_Q6_G64, f32, 0, lmrt_k_), KS(q6_g64, LMRT_LMCC_Q6_G64, q8a, 1, lmrt_k_),
     KS(q4_k, LMRT_GGML_Q4_K, f32, 0, lmrt_k_), KS(q4_k, LMRT_GGML_Q4_K, q8a, 1, lmrt_k_),
     KS(q5_k, LMRT_GGML_Q5_K, f32, 0, lmrt_k_), KS(q5_k, LMRT_GGML_Q5_K, q8a, 1, lmrt_k_),
     KS(q6_k, LMRT_GGML_Q6_K, f32, 0, lmrt_k_), KS(q6_k, LMRT_GGML_Q6_K, q8a, 1, lmrt_k_),
 #endif
 };
-#define N_SCALAR 20 /* the first N_SCALAR sets are portable */
+#define N_SCALAR 26 /* the first N_SCALAR sets are portable */
 
 static int cpu_avx2(void) {
 #if FMT_X86

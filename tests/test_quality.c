@@ -36,7 +36,8 @@ static void dequant(ir_dtype dt, const uint8_t *src, float *dst, int64_t k) {
 
 /* (a) */
 static void test_rtn(void) {
-    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_Q4_1, IR_DT_NF4, IR_DT_Q4_G64, IR_DT_Q5_0, IR_DT_Q5_1};
+    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0,   IR_DT_Q4_1,   IR_DT_NF4,   IR_DT_Q4_G64,
+                                   IR_DT_Q5_0, IR_DT_Q5_1,   IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
     enum { K = 256, ROWS = 64 };
     float x[K], y[K], z[K];
     uint8_t a[K * 2], b[K * 2];
@@ -86,7 +87,8 @@ static double out_err(const float *w, const float *wq, int rows, int k, const fl
 /* (b) */
 static void test_gptq(void) {
     enum { R = 40, K = 96, T = 400 };
-    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_NF4, IR_DT_Q5_0, IR_DT_Q5_1};
+    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0,   IR_DT_NF4,    IR_DT_Q5_0,
+                                   IR_DT_Q5_1, IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
     float *w = malloc(sizeof(float) * R * K), *x = malloc(sizeof(float) * T * K), *wq = malloc(sizeof(float) * R * K);
     double *h = calloc(K * K, sizeof *h), *id = calloc(K * K, sizeof *id);
     uint8_t *q1 = malloc(R * 4 * K), *q2 = malloc(R * 4 * K);
@@ -298,7 +300,8 @@ static lmcc_qparams fit_ref(const lmcc_qfmt *f, const float *x, const float *imp
 }
 
 static void test_fit(void) {
-    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0, IR_DT_Q4_1, IR_DT_Q4_G64, IR_DT_Q5_0, IR_DT_Q5_1, IR_DT_NF4};
+    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0,   IR_DT_Q4_1,   IR_DT_Q4_G64, IR_DT_Q5_0,
+                                   IR_DT_Q5_1, IR_DT_NF4,    IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
     enum { N = 3000 };
     float x[128], imp[128];
     for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
