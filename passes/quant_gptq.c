@@ -12,6 +12,7 @@
  * the result does not depend on the thread count; it does (in the last
  * bits) on the kernels. */
 #include "quant.h"
+#include "lmrt_quant.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -396,6 +397,7 @@ static void gptq_axpy(float *restrict y, const float *restrict x, float a, int64
 
 typedef struct gptq_job {
     const lmcc_qfmt *f;
+    const double *h; /* the damped Hessian, for the refinement (NULL: none) */
     const float *w, *u;
     const unsigned char *dead;
     const gptq_kern *kn;
@@ -403,6 +405,69 @@ typedef struct gptq_job {
     uint8_t *dst;
     int rc;
 } gptq_job;
+
+/* After GPTQ: the row's own objective (w - v)^T H (w - v) lowered further by coordinate descent,
+ * each element moved to a neighbouring code when that lowers it (the exact change, every other
+ * element held), then each symmetric group's scale re-solved for its codes (rounded to f16, kept
+ * only when lower), twice.  GPTQ fixes each column once, seeing only the columns after it; this
+ * sees all of them. */
+/* each round costs ~3 k^2 flops per row (plain loops): not worth it on 1B-class matrices */
+#define GPTQ_REFINE_MAX 4e9
+static void gptq_refine_row(const lmcc_qfmt *f, const double *h, int64_t k, const float *w, int *q,
+                            lmcc_qparams *par, double *g, double *v) {
+    int G = f->group;
+    int64_t nb = (k + G - 1) / G;
+    for (int64_t j = 0; j < k; j++) v[j] = lmcc_qblock_value(f, par[j / G], q[j]);
+    for (int64_t i = 0; i < k; i++) { /* g = H (v - w) */
+        double s = 0;
+        const double *hi = h + i * k;
+        for (int64_t j = 0; j < k; j++) s += hi[j] * (v[j] - (double)w[j]);
+        g[i] = s;
+    }
+    for (int round = 0; round < f->refine; round++) {
+        for (int pass = 0; pass < 2; pass++)
+            for (int64_t j = 0; j < k; j++) {
+                const double *hj = h + j * k;
+                double best = 0;
+                int bq = q[j];
+                for (int s = -1; s <= 1; s += 2) {
+                    int c = q[j] + s;
+                    if (c < 0 || c >= f->nlev) continue;
+                    double dlt = (double)lmcc_qblock_value(f, par[j / G], c) - v[j];
+                    double ch = dlt * (2 * g[j] + dlt * hj[j]);
+                    if (ch < best) best = ch, bq = c;
+                }
+                if (bq == q[j]) continue;
+                double dlt = (double)lmcc_qblock_value(f, par[j / G], bq) - v[j];
+                q[j] = bq, v[j] += dlt;
+                for (int64_t i = 0; i < k; i++) g[i] += dlt * hj[i];
+            }
+        if (f->asym) continue;
+        for (int64_t b = 0; b < nb; b++) { /* scale of group b: v_j = d * lev_j there */
+            int64_t j0 = b * G, j1 = j0 + G < k ? j0 + G : k;
+            double ag = 0, aha = 0;
+            lmcc_qparams one = {1.0f, 0.0f};
+            for (int64_t i = j0; i < j1; i++) {
+                double li = lmcc_qblock_value(f, one, q[i]);
+                ag += li * g[i];
+                for (int64_t j = j0; j < j1; j++) aha += li * h[i * k + j] * lmcc_qblock_value(f, one, q[j]);
+            }
+            if (!(aha > 0)) continue;
+            lmcc_qparams np = par[b];
+            np.d = (float)((double)par[b].d - ag / aha);
+            np.d = lmrt_f16_to_f32(lmrt_f32_to_f16(np.d));
+            double dd = (double)np.d - (double)par[b].d;
+            if (!(dd * (2 * ag + dd * aha) < 0)) continue;
+            par[b] = np;
+            for (int64_t i = j0; i < j1; i++) {
+                double dlt = (double)lmcc_qblock_value(f, np, q[i]) - v[i];
+                if (dlt == 0) continue;
+                v[i] += dlt;
+                for (int64_t r = 0; r < k; r++) g[r] += dlt * h[i * k + r];
+            }
+        }
+    }
+}
 
 static void *gptq_rows(void *arg) {
     gptq_job *jb = arg;
@@ -417,8 +482,9 @@ static void *gptq_rows(void *arg) {
     float *err = malloc((size_t)GPTQ_TILE * (size_t)bs * sizeof *err);
     int *q = malloc((size_t)(GPTQ_TILE * nb * G) * sizeof *q);
     lmcc_qparams *par = malloc((size_t)(GPTQ_TILE * nb) * sizeof *par);
+    double *rg = malloc((size_t)(2 * k) * sizeof *rg);
     jb->rc = -1;
-    if (!wt || !err || !q || !par) goto out;
+    if (!wt || !err || !q || !par || !rg) goto out;
     for (int64_t r0 = jb->r0; r0 < jb->r1; r0 += GPTQ_TILE) {
         int nr = jb->r1 - r0 < GPTQ_TILE ? (int)(jb->r1 - r0) : GPTQ_TILE;
         memcpy(wt, jb->w + r0 * k, (size_t)(nr * k) * sizeof *wt);
@@ -447,6 +513,13 @@ static void *gptq_rows(void *arg) {
             }
             if (b1 < k) jb->kn->lazy(wt + b1, k, err, bs, nr, u + b0 * k + b1, k, (int)(b1 - b0), k - b1);
         }
+        if (jb->h)
+            for (int r = 0; r < nr; r++) {
+                memcpy(wt + r * k, jb->w + (r0 + r) * k, (size_t)k * sizeof *wt);
+                for (int64_t j = 0; j < k; j++)
+                    if (jb->dead[j]) wt[r * k + j] = 0;
+                gptq_refine_row(f, jb->h, k, wt + r * k, q + (int64_t)r * nb * G, par + r * nb, rg, rg + k);
+            }
         for (int r = 0; r < nr; r++)
             for (int64_t b = 0; b < nb; b++) {
                 int n = k - b * G < G ? (int)(k - b * G) : G;
@@ -456,7 +529,7 @@ static void *gptq_rows(void *arg) {
     }
     jb->rc = 0;
 out:
-    free(wt), free(err), free(q), free(par);
+    free(wt), free(err), free(q), free(par), free(rg);
     return NULL;
 }
 
@@ -476,7 +549,11 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
     }
     mean /= (double)k;
     for (int64_t i = 0; i < k; i++) hh[i * k + i] += damp * mean;
-    if (gptq_inv_factor(hh, k, u, &kn) != 0) goto out;
+    int refine = f->refine > 0 && (double)rows * (double)k * (double)k <= GPTQ_REFINE_MAX;
+    double *href = refine ? malloc((size_t)(k * k) * sizeof *href) : NULL;
+    if (refine && !href) goto out;
+    if (href) memcpy(href, hh, (size_t)(k * k) * sizeof *href);
+    if (gptq_inv_factor(hh, k, u, &kn) != 0) { free(href); goto out; }
     free(hh), hh = NULL;
     gptq_job jobs[GPTQ_THREADS];
     pthread_t tid[GPTQ_THREADS];
@@ -486,7 +563,7 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
     int64_t tiles = (rows + GPTQ_TILE - 1) / GPTQ_TILE;
     for (int t = 0; t < nt; t++) {
         gptq_job *jb = &jobs[t];
-        jb->f = f, jb->w = w, jb->u = u, jb->dead = dead, jb->kn = &kn, jb->k = k, jb->dst = dst;
+        jb->f = f, jb->h = href, jb->w = w, jb->u = u, jb->dead = dead, jb->kn = &kn, jb->k = k, jb->dst = dst;
         jb->r0 = tiles * t / nt * GPTQ_TILE;
         jb->r1 = t + 1 == nt ? rows : tiles * (t + 1) / nt * GPTQ_TILE;
         jb->rc = -1;
@@ -499,6 +576,7 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
         else gptq_rows(&jobs[t]); /* no thread: do its share here */
         rc |= jobs[t].rc;
     }
+    free(href);
 out:
     free(hh), free(u), free(dead);
     return rc;
