@@ -123,21 +123,6 @@ fail:
     return NULL;
 }
 
-/* read only by embed ops (one row per token) */
-static int mp_embed_only(const ir_graph *g, int id) {
-    int embed = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const ir_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
-            if (n->inputs[k] != id) continue;
-            if (n->op != IR_OP_EMBED) return 0;
-            embed = 1;
-        }
-    }
-    return embed;
-}
-
 int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     if (!(g->cfg.bpw > 0)) return 0;
     FILE *log = pc->log ? pc->log : stderr;
@@ -146,7 +131,7 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
         if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || strcmp(t->name, "rope.table") == 0) continue;
-        if (mp_embed_only(g, i)) {
+        if (lmcc_embed_only(g, i)) {
             /* not a linear weight: outside the budget (--bpw counts linear weights),
              * one row is read per token; f16 by default, q8_0 with --embedding same */
             t->want_dtype = g->cfg.embed_f16 ? IR_DT_F16 : IR_DT_Q8_0;

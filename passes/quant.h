@@ -59,8 +59,14 @@ int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k,
                     uint8_t *dst);
 
 /* The target dtype of a 2-D weight under cfg (t->want_dtype, else the
- * --weights mode), or -1 when it stays float / keeps its dtype. */
+ * --weights mode), or -1 when it stays float / keeps its dtype (a table read
+ * only by embed under --embedding f16: weightfmt makes it f16). */
 int lmcc_quant_target(const ir_graph *g, const ir_tensor *t);
+
+/* 1 when weight tensor id is read only by embed ops (one row per token, never
+ * streamed whole): not a linear weight, so it stays f16 under the int formats
+ * unless --embedding same */
+int lmcc_embed_only(const ir_graph *g, int id);
 
 /* Called by weightfmt before its own conversion: quantizes every 2-D weight
  * whose target the quantizers write, with cfg.quant's algorithm (GPTQ

@@ -25,7 +25,27 @@ int lmcc_quant_target(const ir_graph *g, const ir_tensor *t) {
     if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !strcmp(t->name, "rope.table")) return -1;
     if (t->want_dtype >= 0) return t->want_dtype;
     int m = g->cfg.weights_mode;
-    return m >= 0 && m < (int)(sizeof mode_dtype / sizeof mode_dtype[0]) ? mode_dtype[m] : -1;
+    if (m < 0 || m >= (int)(sizeof mode_dtype / sizeof mode_dtype[0]) || mode_dtype[m] < 0) return -1;
+    /* not quantized first and then widened to f16 by weightfmt: that kept the int rounding error */
+    if (g->cfg.embed_f16 && lmcc_embed_only(g, (int)(t - g->tensors))) return -1;
+    return mode_dtype[m];
+}
+
+/* A table read only by embed (one row per token, never streamed whole) is not
+ * a linear weight: quantizing it saves no bandwidth and costs accuracy at the
+ * very start of the residual stream, so it stays f16 under the int formats. */
+int lmcc_embed_only(const ir_graph *g, int id) {
+    int embed = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
+            if (n->inputs[k] != id) continue;
+            if (n->op != IR_OP_EMBED) return 0;
+            embed = 1;
+        }
+    }
+    return embed;
 }
 
 static int qa_linear_family(ir_opcode op) {

@@ -62,23 +62,6 @@ static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
     return 0;
 }
 
-/* A table read only by embed (one row per token, never streamed whole) is not
- * a linear weight: quantizing it saves no bandwidth and costs accuracy at the
- * very start of the residual stream, so it stays f16 under the int formats. */
-static int embed_only(const ir_graph *g, int id) {
-    int embed = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const ir_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
-            if (n->inputs[k] != id) continue;
-            if (n->op != IR_OP_EMBED) return 0;
-            embed = 1;
-        }
-    }
-    return embed;
-}
-
 int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
     static const ir_dtype mode_dtype[] = {IR_DT_F32,    IR_DT_F16,    IR_DT_Q8_0,    IR_DT_Q4_0,
                                           IR_DT_F32 /* keep */, IR_DT_Q4_1, IR_DT_Q4_G16, IR_DT_Q4_G64,
@@ -105,7 +88,7 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
                 want = (ir_dtype)t->want_dtype;
             } else if (mode != IR_WEIGHTS_KEEP) {
                 want = mode_dtype[mode];
-                if (ir_dtype_is_quant(want) && g->cfg.embed_f16 && embed_only(g, i)) want = IR_DT_F16;
+                if (ir_dtype_is_quant(want) && g->cfg.embed_f16 && lmcc_embed_only(g, i)) want = IR_DT_F16;
             } else if (keep_supports(t->dtype)) {
                 want = t->dtype;
             } else {
