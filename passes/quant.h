@@ -32,7 +32,7 @@ typedef struct lmcc_qfmt {
                          * run time), 0: the generic vector code only (lmcc_qfmt_get: 1 unless
                          * LMCC_QUANT_GENERIC=1; the fit gives the same bits either way, gptq not) */
     int refine;         /* gptq: rounds of coordinate descent and scale re-solving after the column pass
-                         * (lmcc_qfmt_get: 2; 0 = textbook GPTQ); skipped above rows k^2 = 4e9 */
+                         * (lmcc_qfmt_get: 1; 0 = textbook GPTQ); skipped above rows k^2 = 4e9 */
 } lmcc_qfmt;
 
 /* 0 and *f filled if the quantizers write dtype dt, else -1 */

@@ -18,7 +18,7 @@ int lmcc_qfmt_get(ir_dtype dt, lmcc_qfmt *f) {
     f->zero = 8;
     const char *g = getenv("LMCC_QUANT_GENERIC");
     f->simd = !(g && *g && strcmp(g, "0") != 0);
-    f->refine = 2;
+    f->refine = 1;
     switch (dt) {
     case IR_DT_Q8_0: f->nlev = 255; f->zero = 127; return 0;
     case IR_DT_Q4_0: case IR_DT_Q4_G16: case IR_DT_Q4_G64: case IR_DT_Q4_G128: return 0;
