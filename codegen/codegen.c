@@ -11,6 +11,7 @@
 #include "lmrt_tokenizer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,12 @@ static int emit_node(emit *e, int idx, const char *nrows) {
     case IR_OP_QUANTIZE:
         fprintf(fp, "    lmrt_k_quantize_q8a(%s, %s, %s, %lld, tid, nth);\n", o, act_name(g, n->inputs[0], x, sizeof x),
                 nrows, (long long)last_dim(out));
+        break;
+    case IR_OP_HADAMARD:
+        flit(f, sizeof f, (float)(1.0 / sqrt((double)at->block)));
+        fprintf(fp, "    lmrt_k_hadamard(%s, %s, %s, %lld, %lld, %d, %s, tid, nth); /* blocks of %d, padded */\n", o,
+                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)last_dim(&g->tensors[n->inputs[0]]),
+                (long long)last_dim(out), at->block, f, at->block);
         break;
     case IR_OP_LINEAR:
     case IR_OP_LINEAR_ADD:

@@ -40,7 +40,7 @@ static void quality_on_graph(void *user, const struct ir_graph *g) {
         if (seen[n->inputs[1]] || w->ndim != 2) continue;
         seen[n->inputs[1]] = 1;
         b->bits += 8.0 * (double)ir_row_bytes(w->dtype, w->shape[1]) * (double)w->shape[0];
-        b->elems += (double)w->shape[0] * (double)w->shape[1];
+        b->elems += (double)ir_weight_params(w); /* hadamard padding is stored, not a parameter */
     }
     free(seen);
 }

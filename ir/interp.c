@@ -82,6 +82,13 @@ static int interp_weight_streamed(ir_opcode op, int slot) {
            interp_is_table(op, slot);
 }
 
+/* H[i][j] of Sylvester's Hadamard matrix: (-1)^(number of bits set in i & j) */
+static double interp_hadamard_sign(int64_t ij) {
+    int odd = 0;
+    for (; ij; ij &= ij - 1) odd ^= 1;
+    return odd ? -1.0 : 1.0;
+}
+
 static int interp_cache_ok(const ir_tensor *c, const ir_attrs *a) {
     return c->kind == IR_KIND_STATE && c->ndim == 3 && c->shape[0] == a->n_kv_heads &&
            c->shape[2] == a->head_dim;
@@ -123,6 +130,8 @@ static int interp_check_shapes(const ir_graph *g, const ir_node *n) {
         return ir_tensor_elems(&T[n->inputs[0]]) == out && ir_tensor_elems(&T[n->inputs[1]]) == out;
     case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_NORMALIZE: case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST:
         return ir_tensor_elems(&T[n->inputs[0]]) == out;
+    case IR_OP_HADAMARD:
+        return ir_hadamard_ok(ir_tensor_elems(&T[n->inputs[0]]), out, a->block);
     case IR_OP_LINEAR_ADD:
         return T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
                T[n->inputs[1]].shape[0] == out && ir_tensor_elems(&T[n->inputs[2]]) == out;
@@ -329,6 +338,18 @@ const float *ir_interp_step(ir_interp *it, int token, int pos) {
         case IR_OP_QUANTIZE:
             interp_quantize(y, x0, ne);
             break;
+        case IR_OP_HADAMARD: { /* the textbook product, in double: y_b = H x_b / sqrt(B) */
+            int64_t k = ir_tensor_elems(t0), B = a->block;
+            double sc = 1.0 / sqrt((double)B);
+            for (int64_t b0 = 0; b0 < ne; b0 += B)
+                for (int64_t i = 0; i < B; i++) {
+                    double s = 0;
+                    for (int64_t j = 0; j < B && b0 + j < k; j++)
+                        s += interp_hadamard_sign(i & j) * x0[b0 + j];
+                    y[b0 + i] = (float)(s * sc);
+                }
+            break;
+        }
         case IR_OP_TAKE_LAST: /* one token at a time: the last row is the row */
             memcpy(y, x0, (size_t)ne * sizeof(float));
             break;

@@ -57,6 +57,17 @@ const char *ir_kind_name(ir_kind k) {
     return ((int)k >= 0 && k < IR_KIND_COUNT) ? kind_names[k] : "?";
 }
 
+int ir_hadamard_ok(int64_t in, int64_t out, int block) {
+    return block >= 2 && (block & (block - 1)) == 0 && out % block == 0 && in >= 1 && in <= out && out < in + block;
+}
+
+int64_t ir_weight_params(const ir_tensor *t) {
+    int64_t n = ir_tensor_elems(t);
+    if (t->ndim < 1 || t->pad_cols <= 0) return n;
+    int64_t cols = t->shape[t->ndim - 1];
+    return n - n / cols * t->pad_cols;
+}
+
 int ir_op_from_name(const char *s) {
     if (!s) return -1;
     for (int i = 0; i < IR_OP_COUNT; i++)
@@ -407,6 +418,11 @@ static void check_shapes(const ir_graph *g, errbuf *e, int ni) {
             err_add(e, "node %d (%s): output has %lld elements, q has %lld", ni, op,
                     (long long)out_n, (long long)ir_tensor_elems(in[0]));
         break;
+    case IR_OP_HADAMARD:
+        if (!ir_hadamard_ok(ir_tensor_elems(in[0]), out_n, a->block))
+            err_add(e, "node %d (%s): %lld -> %lld elements with block %d (a power of two dividing the output, "
+                    "padding under one block)", ni, op, (long long)ir_tensor_elems(in[0]), (long long)out_n, a->block);
+        break;
     case IR_OP_ADD:
     case IR_OP_MUL:
     case IR_OP_SWIGLU:
@@ -695,6 +711,7 @@ static void print_attrs(const ir_node *n, FILE *out) {
     switch (n->op) {
     case IR_OP_RMSNORM:
     case IR_OP_NORMALIZE: fprintf(out, " {eps %g}", (double)a->eps); break;
+    case IR_OP_HADAMARD: fprintf(out, " {block %d}", a->block); break;
     case IR_OP_QKV:
         fprintf(out, " {heads %d/%d, head_dim %d, rope_dim %d, theta %g, %s}", a->n_heads,
                 a->n_kv_heads, a->head_dim, a->rope_dim, (double)a->rope_theta,

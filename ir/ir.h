@@ -112,6 +112,9 @@ typedef struct ir_tensor {
                                pass into groups of R interleaved rows (rows padded to a multiple
                                of R; layout in runtime-min/lmrt_tiled.h) */
     int want_dtype;         /* WEIGHT: dtype chosen for this tensor (mixprec), -1 = cfg.weights_mode */
+    int64_t pad_cols;       /* WEIGHT: trailing columns added by a pass (the hadamard padding of the
+                               rotate pass): stored, but not parameters of the model (bpw counts
+                               shape[1] - pad_cols) */
 } ir_tensor;
 
 /* ---- ops ---------------------------------------------------------------
@@ -142,6 +145,11 @@ typedef struct ir_tensor {
  *                written to the caches at pos (the kv_store in the epilogue)
  *  take_last     (x[D]) -> [D]                         in a batch of n tokens, only the last
  *                row goes on (the logits are needed for the last token only)
+ *  hadamard      (x[K]) -> [K']                        attr block (a power of two dividing K',
+ *                K <= K' < K + block): x zero-padded to K', then each block of `block` values
+ *                times H / sqrt(block) (Sylvester's Walsh-Hadamard matrix: symmetric, orthogonal,
+ *                its own inverse).  The rotate pass puts it before a linear whose weight columns
+ *                it has transformed the same way (exact in float; spreads activation outliers)
  * Linear-family ops accept x as f32 or q8a.
  *
  * Batching: the graph describes ONE token.  Execution applies it to a chunk of
@@ -166,7 +174,8 @@ typedef struct ir_tensor {
     X(LINEAR_ADD,    "linear_add",    3, 1, 0)     \
     X(LINEAR_SWIGLU, "linear_swiglu", 2, 1, 0)     \
     X(QKV,       "qkv",       5, 1, 1)             \
-    X(TAKE_LAST, "take_last", 1, 1, 0)
+    X(TAKE_LAST, "take_last", 1, 1, 0)             \
+    X(HADAMARD,  "hadamard",  1, 1, 0)
 
 typedef enum {
 #define X(n, s, ni, ho, se) IR_OP_##n,
@@ -183,6 +192,10 @@ typedef struct ir_op_info {
 } ir_op_info;
 extern const ir_op_info ir_op_table[IR_OP_COUNT];
 int ir_op_from_name(const char *s); /* -1 if unknown */
+/* hadamard's shape rule: block a power of two >= 2 dividing out, in <= out < in + block */
+int ir_hadamard_ok(int64_t in, int64_t out, int block);
+/* a weight's model parameters: its elements less the pad_cols of every row */
+int64_t ir_weight_params(const ir_tensor *t);
 
 typedef struct ir_attrs {
     float eps;
@@ -190,6 +203,7 @@ typedef struct ir_attrs {
     float rope_theta;
     float scale;
     int layer;          /* -1 when not in a layer */
+    int block;          /* hadamard: transform size, a power of two */
 } ir_attrs;
 
 typedef struct ir_node {

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmrt_math.h"
 #include "lmrt_quant.h"
 
 #define SEQEVAL_MAX_THREADS 16
@@ -387,6 +388,8 @@ static int seqeval_shapes_ok(const ir_graph *g, const ir_node *n) {
         return e0 == out && ir_tensor_elems(w) == out;
     case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_NORMALIZE: case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST:
         return e0 == out;
+    case IR_OP_HADAMARD:
+        return ir_hadamard_ok(e0, out, a->block);
     default:
         return 0;
     }
@@ -531,6 +534,11 @@ static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
         break;
     case IR_OP_TAKE_LAST: /* every row is some sequence's last token at its step */
         for (int64_t r = 0; r < rows; r++) memcpy(y + r * ne, x0 + r * s0, (size_t)ne * sizeof *y);
+        break;
+    case IR_OP_HADAMARD: /* the runtime's fast transform (same roundings as the compiled model) */
+        for (int64_t r = 0; r < rows; r++)
+            lmrt_hadamard_row(y + r * ne, x0 + r * s0, (int)ir_tensor_elems(t0), (int)ne, a->block,
+                              (float)(1.0 / sqrt((double)a->block)));
         break;
     case IR_OP_LINEAR:
         return seqeval_matmul(e, y, x0, &g->tensors[n->inputs[1]]);

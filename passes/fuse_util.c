@@ -90,6 +90,7 @@ int fu_weight_concat(ir_graph *g, const int *ids, int n, const char *name, lmcc_
     }
     int64_t shape[2] = {rows, cols};
     int id = ir_weight_add(g, name, dt, 2, shape, buf, total);
+    if (id >= 0) g->tensors[id].pad_cols = g->tensors[ids[0]].pad_cols;
     if (id < 0) {
         free(buf);
         goto oom;

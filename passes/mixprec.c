@@ -152,7 +152,7 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     /* sensitivity: one weight at a time, each candidate (a forward pass each: on a 1B model
      * that is hours, so long runs say where they are) */
     double n_el = 0;
-    for (int w = 0; w < nt; w++) n_el += (double)ir_tensor_elems(&g->tensors[ids[w]]);
+    for (int w = 0; w < nt; w++) n_el += (double)ir_weight_params(&g->tensors[ids[w]]);
     for (int w = 0; w < nt; w++) {
         ir_tensor *t = &g->tensors[ids[w]];
         ir_tensor saved = *t;
@@ -171,7 +171,7 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     /* the choice: least sum of KLs (treated as additive) within the budget, a
      * multiple-choice knapsack solved exactly over the budget in MP_UNITS units */
     double elems = 0, bits = 0;
-    for (int w = 0; w < nt; w++) elems += (double)ir_tensor_elems(&g->tensors[ids[w]]);
+    for (int w = 0; w < nt; w++) elems += (double)ir_weight_params(&g->tensors[ids[w]]);
     double budget = (double)g->cfg.bpw * elems, unit = budget / MP_UNITS;
     double *best = malloc((size_t)(MP_UNITS + 1) * sizeof *best), *next = malloc((size_t)(MP_UNITS + 1) * sizeof *next);
     unsigned char *pick = malloc((size_t)nt * (MP_UNITS + 1));
@@ -226,10 +226,13 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
         ir_tensor *t = &g->tensors[ids[w]];
         t->want_dtype = (int)mp_cand[choice[w]];
         kl_sum += kl[w * MP_NC + choice[w]];
-        if (pc->verbose)
-            fprintf(log, "mixprec: %-28s [%lld x %lld] %-7s %6.3f bpw  KL alone %.5f\n", t->name,
-                    (long long)t->shape[0], (long long)t->shape[1], ir_dtype_name(mp_cand[choice[w]]),
-                    mp_bits(t, mp_cand[choice[w]]) / (double)ir_tensor_elems(t), kl[w * MP_NC + choice[w]]);
+        if (pc->verbose) { /* shape: the parameters; a padded weight also says what is stored */
+            char stored[48] = "";
+            if (t->pad_cols > 0) snprintf(stored, sizeof stored, "  (stored %lld)", (long long)t->shape[1]);
+            fprintf(log, "mixprec: %-28s [%lld x %lld] %-7s %6.3f bpw  KL alone %.5f%s\n", t->name,
+                    (long long)t->shape[0], (long long)(t->shape[1] - t->pad_cols), ir_dtype_name(mp_cand[choice[w]]),
+                    mp_bits(t, mp_cand[choice[w]]) / (double)ir_weight_params(t), kl[w * MP_NC + choice[w]], stored);
+        }
     }
     if (pc->verbose)
         fprintf(log, "mixprec: total %.4f bpw over %d weights, %.0f elements (budget %.3g); sum of KLs %.5f\n",

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmrt_math.h"
+
 #define ROT_MAX_ODD 64 /* widest odd factor handled with a dense orthogonal matrix */
 
 typedef struct rot_plan {
@@ -212,6 +214,92 @@ static int rot_heads(ir_graph *g, uint64_t seed, int *n_layers) {
     return 0;
 }
 
+/* R4 (online): a linear whose input does not come from the residual stream (the attention
+ * output before Wo, the gated FFN hidden before W_down) gets a hadamard node in front, x ->
+ * H x / sqrt(B) in blocks of B (zero-padded to a multiple of 32: the q8a/q4 blocks), and its
+ * weight columns the same transform (W -> [W 0] H / sqrt(B), H symmetric and its own inverse),
+ * so y is unchanged in float but neither the int8 activations nor the weight columns have a
+ * dominant channel within a block.  B: the largest power of two dividing the padded width.
+ * Returns the linears rotated, or -1 (out of memory). */
+static int rot_online(ir_graph *g) {
+    int nn = g->n_nodes, added = 0, n_lin = 0;
+    int *first = malloc(((size_t)nn + 1) * sizeof *first); /* node -> a hadamard goes before it */
+    if (!first) return -1;
+    for (int i = 0; i < nn; i++) first[i] = -1;
+    for (int i = 0; i < nn; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead || n->op != IR_OP_LINEAR) continue;
+        int x = n->inputs[0], p = fu_producer(g, x);
+        if (p < 0) continue;
+        ir_opcode po = g->nodes[p].op;
+        if (po != IR_OP_ATTENTION && po != IR_OP_SWIGLU && po != IR_OP_MUL) continue;
+        const ir_tensor *tx = &g->tensors[x];
+        if (tx->kind != IR_KIND_ACT || tx->dtype != IR_DT_F32 || tx->ndim != 1) continue;
+        /* every reader: a linear with x as its input and a float matrix of its own */
+        int ok = 1, first_reader = -1;
+        for (int j = 0; j < nn && ok; j++) {
+            const ir_node *c = &g->nodes[j];
+            if (c->dead) continue;
+            for (int k = 0; k < ir_op_table[c->op].n_inputs; k++) {
+                if (c->inputs[k] != x) continue;
+                const ir_tensor *w = &g->tensors[c->inputs[1]];
+                if (c->op != IR_OP_LINEAR || k != 0 || w->ndim != 2 || w->tile_rows > 1 || fu_uses(g, c->inputs[1]) != 1 ||
+                    (w->dtype != IR_DT_F32 && w->dtype != IR_DT_F16 && w->dtype != IR_DT_BF16))
+                    ok = 0;
+                else if (first_reader < 0)
+                    first_reader = j;
+            }
+        }
+        if (!ok || first_reader != i) continue; /* handled once, at its first reader */
+        int64_t K = tx->shape[0], KP = (K + 31) / 32 * 32;
+        int B = 1;
+        while (B < 4096 && KP % (2 * B) == 0) B *= 2;
+        if (B < 2) continue;
+        char name[IR_NAME_MAX];
+        snprintf(name, sizeof name, "%.*s.had", IR_NAME_MAX - 5, tx->name);
+        ir_attrs ha = g->nodes[p].attrs;
+        ha.block = B;
+        int in[IR_MAX_INPUTS] = {x, -1, -1, -1, -1};
+        int64_t shape[IR_MAX_DIMS] = {KP};
+        int h = ir_node_add(g, IR_OP_HADAMARD, in, &ha, name, 1, shape);
+        if (h < 0) goto oom;
+        float scale = (float)(1.0 / sqrt((double)B));
+        for (int j = 0; j < nn; j++) {
+            ir_node *c = &g->nodes[j];
+            if (c->dead || c->op != IR_OP_LINEAR || c->inputs[0] != x) continue;
+            ir_tensor *w = &g->tensors[c->inputs[1]];
+            int64_t rows = w->shape[0];
+            float *src = fu_weight_f32(w), *dst = malloc((size_t)(rows * KP) * sizeof *dst);
+            if (!src || !dst) { free(src), free(dst); goto oom; }
+            for (int64_t r = 0; r < rows; r++) lmrt_hadamard_row(dst + r * KP, src + r * K, (int)K, (int)KP, B, scale);
+            free(src);
+            w->shape[1] = KP;
+            w->pad_cols += KP - K;
+            fu_weight_set_f32(w, dst);
+            c->inputs[0] = h;
+            n_lin++;
+        }
+        first[i] = 1;
+        added++;
+    }
+    if (added) { /* ir_node_add appended the hadamard nodes: each goes before its first reader */
+        ir_node *old = malloc((size_t)g->n_nodes * sizeof *old);
+        if (!old) goto oom;
+        memcpy(old, g->nodes, (size_t)g->n_nodes * sizeof *old);
+        int k = 0, q = nn;
+        for (int i = 0; i < nn; i++) {
+            if (first[i] >= 0) g->nodes[k++] = old[q++];
+            g->nodes[k++] = old[i];
+        }
+        free(old);
+    }
+    free(first);
+    return n_lin;
+oom:
+    free(first);
+    return -1;
+}
+
 static int rot_wanted(const ir_graph *g) {
     if (!g->cfg.rotate) return 0;
     int m = g->cfg.weights_mode;
@@ -245,7 +333,7 @@ int lmcc_pass_rotate(ir_graph *g, lmcc_pass_ctx *pc) {
     if (why) {
         if (pc->verbose) fprintf(fu_log(pc), "rotate: residual stream left as is (%s)\n", why);
         rc = 0;
-        goto out;
+        goto online;
     }
     tmp = malloc((size_t)d * sizeof *tmp);
     if (!tmp) goto oom;
@@ -270,8 +358,17 @@ int lmcc_pass_rotate(ir_graph *g, lmcc_pass_ctx *pc) {
         fprintf(fu_log(pc), "rotate: residual stream (width %d = %lld x %lld) rotated: %d reader/table, %d writer weights; "
                 "value heads rotated in %d layers\n", d, (long long)p.m, (long long)p.pow2, n_r, n_w, n_heads_l);
     rc = 0;
-    goto out;
+    goto online;
+online: { /* independent of the residual stream's rotation */
+        int n_on = rot_online(g);
+        if (n_on < 0) goto oom;
+        if (pc->verbose && n_on)
+            fprintf(fu_log(pc), "rotate: %d linears read their input through a hadamard node (attention output, FFN hidden)\n",
+                    n_on);
+        goto out;
+    }
 oom:
+    rc = -1;
     snprintf(pc->err, sizeof pc->err, "rotate: out of memory");
 out:
     rot_plan_free(&p);

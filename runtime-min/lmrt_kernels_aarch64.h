@@ -611,6 +611,7 @@ LMRT_API void lmrt_k_attention_f16(float *out, const float *q, const void *kc, c
 #define lmrt_k_embed_q8_0 lmrt_scalar_embed_q8_0
 #define lmrt_k_embed_q4_0 lmrt_scalar_embed_q4_0
 #define lmrt_k_normalize lmrt_scalar_normalize
+#define lmrt_k_hadamard lmrt_scalar_hadamard
 #define lmrt_k_rmsnorm lmrt_scalar_rmsnorm
 #define lmrt_k_add lmrt_scalar_add
 #define lmrt_k_swiglu lmrt_scalar_swiglu

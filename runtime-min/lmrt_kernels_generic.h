@@ -297,6 +297,7 @@ LMRT_API void lmrt_swiglu(float *y, const float *gate, const float *up, int n) {
 #define lmrt_k_embed_q8_0 lmrt_scalar_embed_q8_0
 #define lmrt_k_embed_q4_0 lmrt_scalar_embed_q4_0
 #define lmrt_k_normalize lmrt_scalar_normalize
+#define lmrt_k_hadamard lmrt_scalar_hadamard
 #define lmrt_k_rmsnorm lmrt_scalar_rmsnorm
 #define lmrt_k_quantize_q8a lmrt_scalar_quantize_q8a
 #define lmrt_k_matmul_f32_f32 lmrt_scalar_matmul_f32_f32

@@ -408,6 +408,14 @@ LMRT_INLINE float lmrt_scalar_rms_inv_(const float *x, int D, float eps) {
     return 1.0f / lmrt_sqrtf(ss);
 }
 
+/* the hadamard op over n rows: x[n][K] -> y[n][KP] (lmrt_hadamard_row) */
+LMRT_API void lmrt_scalar_hadamard(float *y, const float *x, int n, int K, int KP, int B, float scale, int tid,
+                                   int nth) {
+    int t0, t1;
+    lmrt_split(n, tid, nth, &t0, &t1);
+    for (int t = t0; t < t1; t++) lmrt_hadamard_row(y + (size_t)t * (size_t)KP, x + (size_t)t * (size_t)K, K, KP, B, scale);
+}
+
 LMRT_API void lmrt_scalar_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
     int t0, t1;
     lmrt_split(n, tid, nth, &t0, &t1);

@@ -539,6 +539,8 @@ LMRT_INLINE void lmrt_x86_rmsnorm_(float *y, const float *x, const float *w, int
     }
 }
 
+#define lmrt_k_hadamard lmrt_scalar_hadamard /* log2 B adds per element: the portable butterfly */
+
 LMRT_API void lmrt_k_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
     lmrt_x86_rmsnorm_(y, x, (const float *)0, n, D, eps, tid, nth);
 }

@@ -187,4 +187,21 @@ LMRT_INLINE float lmrt_sqrtf(float x) { return __builtin_sqrtf(x); }
 LMRT_INLINE float lmrt_sqrtf(float x) { return lmrt_sqrtf_soft(x); }
 #endif
 
+/* y[KP] = x[K] zero-padded to KP, then each block of B (a power of two) times the Walsh-Hadamard
+ * matrix, times scale (1/sqrt(B): orthogonal): the in-place butterfly, B log2 B adds per block.
+ * The hadamard op of lmcc's IR (its rotate pass folds the same transform into the next weight). */
+LMRT_INLINE void lmrt_hadamard_row(float *y, const float *x, int K, int KP, int B, float scale) {
+    for (int i = 0; i < KP; i++) y[i] = i < K ? x[i] : 0.0f;
+    for (int b = 0; b < KP; b += B) {
+        float *v = y + b;
+        for (int h = 1; h < B; h *= 2)
+            for (int i = 0; i < B; i += 2 * h)
+                for (int j = i; j < i + h; j++) {
+                    float a = v[j], c = v[j + h];
+                    v[j] = a + c, v[j + h] = a - c;
+                }
+        for (int i = 0; i < B; i++) v[i] *= scale;
+    }
+}
+
 #endif

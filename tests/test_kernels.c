@@ -341,6 +341,34 @@ static void test_rmsnorm_rope_eltwise(void) {
 
 /* ---- kv store + attention ----------------------------------------------- */
 
+/* the hadamard op's kernel against H[i][j] = (-1)^popcount(i & j) / sqrt(B) in double, rows
+ * split over threads; applied twice it gives the zero-padded input back (H/sqrt(B) is its own inverse) */
+static void test_hadamard(void) {
+    enum { N = 3, K = 172, KP = 192, B = 64 };
+    static float x[N * K], y[N * KP], z[N * KP];
+    for (int i = 0; i < N * K; i++) x[i] = (float)((i * 7919 % 1000) / 500.0 - 1.0) * (i % 37 == 5 ? 30.0f : 1.0f);
+    float sc = (float)(1.0 / sqrt((double)B));
+    for (int tid = 0; tid < 2; tid++) lmrt_scalar_hadamard(y, x, N, K, KP, B, sc, tid, 2);
+    double worst = 0;
+    for (int r = 0; r < N; r++)
+        for (int i = 0; i < KP; i++) {
+            int b0 = i / B * B;
+            double s = 0;
+            for (int j = b0; j < b0 + B && j < K; j++) {
+                int bits = 0;
+                for (int m = (i - b0) & (j - b0); m; m &= m - 1) bits ^= 1;
+                s += (bits ? -1.0 : 1.0) * x[r * K + j];
+            }
+            worst = fmax(worst, fabs(y[r * KP + i] - s / sqrt((double)B)));
+        }
+    CHECK(worst < 1e-4, "hadamard: max |diff| %g vs the textbook product", worst);
+    lmrt_scalar_hadamard(z, y, N, KP, KP, B, sc, 0, 1);
+    worst = 0;
+    for (int r = 0; r < N; r++)
+        for (int i = 0; i < KP; i++) worst = fmax(worst, fabs(z[r * KP + i] - (i < K ? x[r * K + i] : 0.0f)));
+    CHECK(worst < 1e-4, "hadamard twice: max |diff| %g from the padded input", worst);
+}
+
 static void test_attention(void) {
     static const int shapes[][4] = {/* n_heads, n_kv, head_dim, ctx */
                                     {4, 4, 8, 5}, {8, 2, 13, 7}, {6, 1, 16, 4}, {2, 1, 1, 3}};
@@ -644,6 +672,7 @@ int main(void) {
     test_matvec_embed();
     test_rmsnorm_rope_eltwise();
     test_attention();
+    test_hadamard();
     test_sampler();
     int compiled = test_standalone();
     if (g_fail) {
