@@ -241,7 +241,7 @@ typedef struct ir_config {
     /* quantization algorithm (issue 5); zero = plain absmax rounding, llama.cpp's */
     int quant;              /* IR_QUANT_* */
     const char *calib_path; /* --calib FILE: token ids, or text for the tokenizer; NULL: sampled */
-    int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: 3 x 128) */
+    int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: lmcc_calib_default_seqs x 128) */
     int rotate;             /* rotate the residual stream before int quantization (passes/rotate.c) */
 } ir_config;
 

@@ -185,22 +185,41 @@ done:
     return rc;
 }
 
-int lmcc_seqs_for_calib(const ir_graph *g, lmcc_seqs *out, char *err, size_t errlen) {
+int lmcc_calib_mib(void) {
+    const char *e = getenv("LMCC_CALIB_MIB");
+    double mib = e && atof(e) > 0 ? atof(e) : 2048;
+    return mib < 1 ? 1 : mib > 1048576 ? 1048576 : (int)mib;
+}
+
+int lmcc_calib_default_seqs(const ir_graph *g, int len, int batched) {
+    const char *e = getenv("LMCC_CALIB_SEQS");
+    if (e && atoi(e) > 0) return atoi(e);
+    int max_seqs = batched ? LMCC_CALIB_SEQS_BATCHED : LMCC_CALIB_SEQS_INTERP;
+    if (len < 1) len = 1;
+    /* the forward: ~0.4 TFLOP (2 flops per weight and position) */
+    double params = 0;
+    for (int i = 0; i < g->n_tensors; i++)
+        if (!g->tensors[i].dead && g->tensors[i].kind == IR_KIND_WEIGHT && g->tensors[i].ndim == 2)
+            params += (double)ir_tensor_elems(&g->tensors[i]);
+    double fit = 4e11 / (2.0 * (params > 1 ? params : 1) * len);
+    int n = fit >= max_seqs ? max_seqs : fit <= LMCC_CALIB_SEQS_MIN ? LMCC_CALIB_SEQS_MIN : (int)fit;
+    /* the memory: the batched evaluator's activations (both lanes, no logits) and the sampler's
+     * KV caches within LMCC_CALIB_MIB; both grow linearly with the count, so step down */
+    double cap = (double)lmcc_calib_mib() * 1048576.0;
+    while (batched && n > LMCC_CALIB_SEQS_MIN) {
+        int64_t a = lmcc_seqeval_bytes(g, (int64_t)n * len, 1, 1, 0), b = lmcc_seqstep_bytes(g, n, len);
+        if (a >= 0 && b >= 0 && (double)a <= cap && (double)b <= cap) break;
+        n = n * 7 / 8 > LMCC_CALIB_SEQS_MIN ? n * 7 / 8 : LMCC_CALIB_SEQS_MIN;
+    }
+    return n;
+}
+
+int lmcc_seqs_for_calib(const ir_graph *g, int batched, lmcc_seqs *out, char *err, size_t errlen) {
     int len = g->cfg.calib_len > 0 ? g->cfg.calib_len : 128;
     if (len > g->cfg.ctx) len = g->cfg.ctx;
     if (g->cfg.calib_path) return lmcc_seqs_read(g, g->cfg.calib_path, len, out, err, errlen);
+    int nseq = g->cfg.calib_seqs > 0 ? g->cfg.calib_seqs : lmcc_calib_default_seqs(g, len, batched);
     /* a seed apart from lmcc quality's default, so evaluation is not on the calibration text */
-    int nseq = g->cfg.calib_seqs;
-    if (nseq <= 0) {
-        /* more sequences make GPTQ's Hessians generalize (measured on stories260K: 3 -> 24 sequences
-         * cut the held-out layer error 10-20%); the count is held to ~0.4 TFLOP of calibration forward */
-        double params = 0;
-        for (int i = 0; i < g->n_tensors; i++)
-            if (!g->tensors[i].dead && g->tensors[i].kind == IR_KIND_WEIGHT && g->tensors[i].ndim == 2)
-                params += (double)ir_tensor_elems(&g->tensors[i]);
-        double fit = 4e11 / (2.0 * (params > 1 ? params : 1) * len);
-        nseq = fit >= 24 ? 24 : fit <= 3 ? 3 : (int)fit;
-    }
     return lmcc_seqs_sample(g, nseq, len, 0xCA11B, out, err, errlen);
 }
 
@@ -236,8 +255,7 @@ static void calib_hook_g(void *user, const ir_interp *it, int node) {
 }
 
 int64_t lmcc_calib_max_rows(const ir_graph *g, const int *tensors, int n_tensors, int64_t tokens) {
-    const char *e = getenv("LMCC_CALIB_MIB");
-    double mib = e && atof(e) > 0 ? atof(e) : 2048;
+    double mib = lmcc_calib_mib();
     double per_row = 0;
     for (int i = 0; i < n_tensors; i++) per_row += (double)g->tensors[tensors[i]].shape[0] * sizeof(float);
     int64_t m = per_row > 0 ? (int64_t)(mib * 1048576.0 / per_row) : tokens;

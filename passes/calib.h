@@ -30,8 +30,31 @@ int lmcc_seqs_sample(const ir_graph *g, int n, int len, uint64_t seed, lmcc_seqs
  * at most max_len positions. */
 int lmcc_seqs_read(const ir_graph *g, const char *path, int max_len, lmcc_seqs *out, char *err, size_t errlen);
 /* What g->cfg asks for: --calib FILE, else cfg.calib_seqs x cfg.calib_len
- * (default 3 x 128, clamped to the context) sampled with a fixed seed. */
-int lmcc_seqs_for_calib(const ir_graph *g, lmcc_seqs *out, char *err, size_t errlen);
+ * (default lmcc_calib_default_seqs x 128, the length clamped to the context)
+ * sampled with a fixed seed.  batched: for the batched evaluator (gptq), else
+ * for the reference interpreter (awq). */
+int lmcc_seqs_for_calib(const ir_graph *g, int batched, lmcc_seqs *out, char *err, size_t errlen);
+
+/* Default count of sampled calibration sequences of len positions.  More
+ * sequences make GPTQ's Hessians generalize; stories260K, 8-seed mean KL
+ * (lmcc quality --seed 1..8) for 24 / 48 / 96 / 192 x 128:
+ *   q4 1.008 / 0.972 / 0.970 / 0.941, q8 f32-act 0.0077 / 0.0072 / 0.0072 / 0.0070,
+ *   q8 0.0250 / 0.0248 / 0.0237 / 0.0231, --bpw 5.0 0.411 / 0.410 / 0.397 / 0.405;
+ * 96 vs 24 is 3-6% better (per seed: 4-6 of 8), 192 vs 96 within noise (-3..+2%)
+ * at 1.5-2x the compile time (stories260K q4 ~8 s at 96, ~11 s at 192).  Bounded by
+ *   - LMCC_CALIB_SEQS_BATCHED (gptq) or LMCC_CALIB_SEQS_INTERP (awq, which runs
+ *     the interpreter one token at a time and caps its own rows by memory),
+ *   - ~0.4 TFLOP of calibration forward (2 x weights x positions),
+ *   - with batched, memory: lmcc_seqeval_bytes (dual lanes, no logits) and the
+ *     sampler's lmcc_seqstep_bytes each within LMCC_CALIB_MIB,
+ * and never below LMCC_CALIB_SEQS_MIN.  The environment variable
+ * LMCC_CALIB_SEQS=N overrides it (experiments). */
+#define LMCC_CALIB_SEQS_MIN 3
+#define LMCC_CALIB_SEQS_BATCHED 96
+#define LMCC_CALIB_SEQS_INTERP 24
+int lmcc_calib_default_seqs(const ir_graph *g, int len, int batched);
+/* LMCC_CALIB_MIB (default 2048): the calibration memory budget in MiB */
+int lmcc_calib_mib(void);
 void lmcc_seqs_free(lmcc_seqs *s);
 
 typedef struct lmcc_calib_act {

@@ -52,6 +52,7 @@ typedef struct seqeval {
     float **wfull;    /* [n_tensors] weights read whole (not streamed), dequantized once */
     seqeval_lane lane[2]; /* 0: main, 1: reference (dual) */
     int n_lanes, threads;
+    double bytes, peak; /* the run's row buffers now and at most (with temporaries): lmcc_seqeval_opts.peak_bytes */
     char *err;
     size_t errlen;
 } seqeval;
@@ -483,6 +484,12 @@ static int seqeval_check_seqs(seqeval *e) {
 
 /* ---- evaluation ----------------------------------------------------------- */
 
+/* bytes more in row buffers (negative: freed), tmp more only for the moment */
+static void seqeval_count(seqeval *e, double bytes, double tmp) {
+    e->bytes += bytes;
+    if (e->bytes + tmp > e->peak) e->peak = e->bytes + tmp;
+}
+
 /* row buffer of ACT/STATE tensor id in lane l (zeros when nothing wrote it yet, as in the interpreter) */
 static float *seqeval_buf(seqeval *e, seqeval_lane *l, int id) {
     if (!l->buf[id]) {
@@ -490,6 +497,7 @@ static float *seqeval_buf(seqeval *e, seqeval_lane *l, int id) {
         int64_t w = seqeval_width(t), nr = t->kind == IR_KIND_STATE ? e->cache_rows : e->rows;
         l->buf[id] = calloc((size_t)(nr * (w > 0 ? w : 1)), sizeof(float));
         if (!l->buf[id]) snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+        else seqeval_count(e, (double)(nr * (w > 0 ? w : 1)) * sizeof(float), 0);
     }
     return l->buf[id];
 }
@@ -552,6 +560,7 @@ static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
     }
     case IR_OP_LINEAR_SWIGLU: {
         float *mm = malloc((size_t)(rows * 2 * ne) * sizeof *mm);
+        seqeval_count(e, 0, (double)(rows * 2 * ne) * sizeof *mm);
         if (!mm || seqeval_matmul(e, mm, x0, &g->tensors[n->inputs[1]])) {
             free(mm);
             snprintf(e->err, e->errlen, "out of memory in the calibration forward");
@@ -568,6 +577,7 @@ static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
         int64_t hd = a->head_dim, nq = (int64_t)a->n_heads * hd, kw = (int64_t)a->n_kv_heads * hd, w = nq + 2 * kw;
         float *kc = seqeval_buf(e, l, n->inputs[3]), *vc = seqeval_buf(e, l, n->inputs[4]);
         float *mm = malloc((size_t)(rows * w) * sizeof *mm);
+        seqeval_count(e, 0, (double)(rows * w) * sizeof *mm);
         double *cs = malloc((size_t)hd * sizeof *cs);
         if (!kc || !vc || !mm || !cs || seqeval_matmul(e, mm, x0, &g->tensors[n->inputs[1]])) {
             free(mm), free(cs);
@@ -646,6 +656,7 @@ static int seqeval_alloc_rows(seqeval *e, int n_seqs) {
     e->pos = malloc(nr * sizeof *e->pos);
     e->tok = malloc(nr * sizeof *e->tok);
     e->crow = malloc(nr * sizeof *e->crow);
+    seqeval_count(e, (double)nr * (3 * sizeof(int) + sizeof(int64_t)), 0);
     if (e->start && e->seq && e->pos && e->tok && e->crow) return 0;
     snprintf(e->err, e->errlen, "out of memory in the calibration forward");
     return -1;
@@ -689,6 +700,7 @@ static int seqeval_setup(seqeval *e, int keep_logits) {
             int64_t cols = seqeval_cols(t), nr = cols > 0 ? ir_tensor_elems(t) / cols : 0;
             e->wfull[id] = malloc((size_t)(nr * cols > 0 ? nr * cols : 1) * sizeof(float));
             if (!e->wfull[id]) goto oom;
+            seqeval_count(e, (double)(nr * cols) * sizeof(float), 0);
             for (int64_t r = 0; r < nr; r++)
                 lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype),
                                  (const unsigned char *)t->data + (size_t)r * ir_row_bytes(t->dtype, cols),
@@ -709,7 +721,12 @@ static void seqeval_free_dead(seqeval *e, int ni) {
     for (int sl = -1; sl < ir_op_table[n->op].n_inputs; sl++) {
         int id = sl < 0 ? n->output : n->inputs[sl];
         if (id < 0 || e->last_use[id] != ni || e->g->tensors[id].kind == IR_KIND_WEIGHT) continue;
-        for (int l = 0; l < e->n_lanes; l++) free(e->lane[l].buf[id]), e->lane[l].buf[id] = NULL;
+        const ir_tensor *t = &e->g->tensors[id];
+        int64_t nr = t->kind == IR_KIND_STATE ? e->cache_rows : e->rows, w = seqeval_width(t);
+        for (int l = 0; l < e->n_lanes; l++) {
+            if (e->lane[l].buf[id]) seqeval_count(e, -(double)(nr * (w > 0 ? w : 1)) * sizeof(float), 0);
+            free(e->lane[l].buf[id]), e->lane[l].buf[id] = NULL;
+        }
     }
 }
 
@@ -723,10 +740,117 @@ static void seqeval_release(seqeval *e) {
     free(e->start), free(e->seq), free(e->pos), free(e->tok), free(e->crow), free(e->last_use);
 }
 
-/* a linear node: the reference lane with the weight as it is, then the hook, then the main lane */
-static int seqeval_linear_node(seqeval *e, int ni, lmcc_seqeval_hook hook, void *user) {
+/* tensors node n writes: its output and the KV caches it stores into (QKV, KV_STORE); returns how many */
+static int seqeval_writes(const ir_node *n, int *ids) {
+    int c = 0;
+    if (n->output >= 0) ids[c++] = n->output;
+    if (n->op == IR_OP_QKV) ids[c++] = n->inputs[3], ids[c++] = n->inputs[4];
+    if (n->op == IR_OP_KV_STORE) ids[c++] = n->inputs[1];
+    return c;
+}
+
+/* need[ni] = 1 when live node ni's results reach something asked for: the logits
+ * (keep_logits) or, with a hook, the input of a linear-family node (which the
+ * hook reads before the node runs).  A backward sweep: a node is needed when it
+ * writes a needed tensor, and then everything it reads is.  Without the logits
+ * this drops the output layer's [rows][vocab] product and whatever else only
+ * feeds it, so calibration memory does not grow with the vocabulary.
+ * Conservative where a tensor is written twice (every writer stays needed). */
+static int seqeval_plan(const ir_graph *g, int hook, int keep_logits, char **need_out) {
+    char *need = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), 1);
+    char *tneed = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
+    if (!need || !tneed) { free(need), free(tneed); return -1; }
+    if (keep_logits) tneed[g->logits] = 1;
+    for (int ni = g->n_nodes - 1; ni >= 0; ni--) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        int w[3], nw = seqeval_writes(n, w);
+        for (int i = 0; i < nw; i++) need[ni] |= tneed[w[i]];
+        if (need[ni])
+            for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) tneed[n->inputs[sl]] = 1;
+        if (hook && seqeval_linear_family(n->op)) tneed[n->inputs[0]] = 1;
+    }
+    free(tneed);
+    *need_out = need;
+    return 0;
+}
+
+/* tensors node ni's evaluation touches (allocates when not live): its data inputs, the
+ * caches it reads or writes, its output; with eval 0 (a hook-only linear) just inputs[0] */
+static int seqeval_touches(const ir_graph *g, int ni, int eval, int *ids) {
+    const ir_node *n = &g->nodes[ni];
+    int c = 0;
+    if (!eval) {
+        ids[c++] = n->inputs[0];
+        return c;
+    }
+    for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) {
+        const ir_tensor *t = &g->tensors[n->inputs[sl]];
+        if (t->kind == IR_KIND_ACT || t->kind == IR_KIND_STATE) ids[c++] = n->inputs[sl];
+    }
+    if (n->output >= 0) ids[c++] = n->output;
+    return c;
+}
+
+/* floats of the temporaries node n allocates per row while it runs (one lane at a time) */
+static int64_t seqeval_temp_width(const ir_graph *g, const ir_node *n) {
+    if (n->op == IR_OP_LINEAR_SWIGLU) return 2 * ir_tensor_elems(&g->tensors[n->output]);
+    if (n->op == IR_OP_QKV) return (int64_t)(n->attrs.n_heads + 2 * n->attrs.n_kv_heads) * n->attrs.head_dim;
+    return 0;
+}
+
+int64_t lmcc_seqeval_bytes(const ir_graph *g, int64_t rows, int dual, int hook, int keep_logits) {
+    int nt = g->n_tensors > 0 ? g->n_tensors : 1;
+    int *last = malloc((size_t)nt * sizeof *last);
+    char *live = calloc((size_t)nt, 1), *wread = calloc((size_t)nt, 1), *need = NULL;
+    double fixed = (double)rows * (3 * sizeof(int) + sizeof(int64_t)), cur = 0, peak = 0;
+    if (!last || !live || !wread || g->logits < 0 || g->logits >= g->n_tensors ||
+        seqeval_plan(g, hook, keep_logits, &need)) {
+        free(last), free(live), free(wread), free(need);
+        return -1;
+    }
+    for (int i = 0; i < g->n_tensors; i++) last[i] = -1;
+    for (int ni = 0; ni < g->n_nodes; ni++) { /* liveness and whole-read weights as seqeval_setup */
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) {
+            int id = n->inputs[sl];
+            last[id] = ni;
+            if (g->tensors[id].kind == IR_KIND_WEIGHT && !seqeval_slot_special(n->op, sl) && !wread[id])
+                wread[id] = 1, fixed += (double)ir_tensor_elems(&g->tensors[id]) * sizeof(float);
+        }
+        if (n->output >= 0 && ni > last[n->output]) last[n->output] = ni;
+    }
+    if (keep_logits) last[g->logits] = g->n_nodes;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        int eval = need[ni], ids[8], c = 0;
+        if (eval || (hook && seqeval_linear_family(n->op))) c = seqeval_touches(g, ni, eval, ids);
+        for (int i = 0; i < c; i++)
+            if (!live[ids[i]]) {
+                live[ids[i]] = 1;
+                cur += (double)rows * (double)seqeval_width(&g->tensors[ids[i]]) * sizeof(float) * (dual ? 2 : 1);
+            }
+        double tmp = eval ? (double)rows * (double)seqeval_temp_width(g, n) * sizeof(float) : 0;
+        if (cur + tmp > peak) peak = cur + tmp;
+        for (int sl = -1; sl < ir_op_table[n->op].n_inputs; sl++) { /* seqeval_free_dead */
+            int id = sl < 0 ? n->output : n->inputs[sl];
+            if (id < 0 || last[id] != ni || !live[id]) continue;
+            live[id] = 0;
+            cur -= (double)rows * (double)seqeval_width(&g->tensors[id]) * sizeof(float) * (dual ? 2 : 1);
+        }
+    }
+    free(last), free(live), free(wread), free(need);
+    double b = fixed + peak;
+    return b < 9e18 ? (int64_t)b : INT64_MAX;
+}
+
+/* a linear node: the reference lane with the weight as it is, then the hook, then the
+ * main lane (the lanes only when eval: something after the node reads what it writes) */
+static int seqeval_linear_node(seqeval *e, int ni, lmcc_seqeval_hook hook, void *user, int eval) {
     const ir_graph *g = e->g;
-    if (e->n_lanes > 1 && seqeval_eval_node(e, &e->lane[1], ni)) return -1;
+    if (eval && e->n_lanes > 1 && seqeval_eval_node(e, &e->lane[1], ni)) return -1;
     if (hook) {
         int x = g->nodes[ni].inputs[0], w = g->nodes[ni].inputs[1];
         ir_tensor before = g->tensors[w];
@@ -744,7 +868,7 @@ static int seqeval_linear_node(seqeval *e, int ni, lmcc_seqeval_hook hook, void 
         }
         if (seqeval_check_weight(e, w, ni)) return -1;
     }
-    return seqeval_eval_node(e, &e->lane[0], ni);
+    return eval ? seqeval_eval_node(e, &e->lane[0], ni) : 0;
 }
 
 int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, void *user,
@@ -767,16 +891,22 @@ int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, vo
         if (seqeval_check_node(&e, ni)) return -1;
         n_live++;
     }
+    char *need = NULL;
     if (seqeval_check_seqs(&e) || seqeval_rows_run(&e) || seqeval_setup(&e, o->logits != NULL)) {
+        seqeval_release(&e);
+        return -1;
+    }
+    if (seqeval_plan(g, hook != NULL, o->logits != NULL, &need)) {
+        snprintf(err, errlen, "out of memory in the calibration forward");
         seqeval_release(&e);
         return -1;
     }
     int rc = 0, done = 0;
     for (int ni = 0; ni < g->n_nodes && rc == 0; ni++) {
         if (g->nodes[ni].dead) continue;
-        if (seqeval_linear_family(g->nodes[ni].op)) rc = seqeval_linear_node(&e, ni, hook, user);
+        if (seqeval_linear_family(g->nodes[ni].op)) rc = seqeval_linear_node(&e, ni, hook, user, need[ni]);
         else
-            for (int l = 0; l < e.n_lanes && rc == 0; l++) rc = seqeval_eval_node(&e, &e.lane[l], ni);
+            for (int l = 0; l < e.n_lanes && rc == 0 && need[ni]; l++) rc = seqeval_eval_node(&e, &e.lane[l], ni);
         seqeval_free_dead(&e, ni);
         done++;
         if (o->progress && done * 10 / n_live != (done - 1) * 10 / n_live)
@@ -788,11 +918,40 @@ int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, vo
         if (lg) memcpy(o->logits, lg, (size_t)(e.rows * seqeval_width(&g->tensors[g->logits])) * sizeof *lg);
         else memset(o->logits, 0, (size_t)(e.rows * seqeval_width(&g->tensors[g->logits])) * sizeof *lg);
     }
+    if (o->peak_bytes) *o->peak_bytes = (int64_t)e.peak;
+    free(need);
     seqeval_release(&e);
     return rc == 0 ? 0 : -1;
 }
 
 /* ---- lockstep decoding ----------------------------------------------------- */
+
+int64_t lmcc_seqstep_bytes(const ir_graph *g, int n_seqs, int max_len) {
+    char *seen = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
+    double b = 0, tmp = 0;
+    if (!seen) return -1;
+    for (int ni = 0; ni < g->n_nodes; ni++) { /* persist: every buffer lives from its first use to the end */
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        int ids[8], c = seqeval_touches(g, ni, 1, ids);
+        for (int i = 0; i < c; i++) {
+            const ir_tensor *t = &g->tensors[ids[i]];
+            if (seen[ids[i]]) continue;
+            seen[ids[i]] = 1;
+            b += (double)n_seqs * (t->kind == IR_KIND_STATE ? max_len : 1) * (double)seqeval_width(t) * sizeof(float);
+        }
+        for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) {
+            const ir_tensor *t = &g->tensors[n->inputs[sl]];
+            if (t->kind == IR_KIND_WEIGHT && !seqeval_slot_special(n->op, sl) && !seen[n->inputs[sl]])
+                seen[n->inputs[sl]] = 1, b += (double)ir_tensor_elems(t) * sizeof(float);
+        }
+        double tw = (double)n_seqs * (double)seqeval_temp_width(g, n) * sizeof(float);
+        if (tw > tmp) tmp = tw;
+    }
+    free(seen);
+    b += tmp;
+    return b < 9e18 ? (int64_t)b : INT64_MAX;
+}
 
 struct lmcc_seqstep {
     seqeval e;

@@ -47,7 +47,11 @@ typedef struct lmcc_seqeval_opts {
                             several linears is seen by each as it is when that node runs) */
     int threads;         /* 0 -> 2 */
     FILE *progress;      /* a line per ~10% of nodes when not NULL */
-    float *logits;       /* optional [rows][vocab]: the main lane's logits (g->logits) */
+    float *logits;       /* optional [rows][vocab]: the main lane's logits (g->logits); without them the run
+                            evaluates only what reaches a linear's input (with a hook), so the output layer's
+                            [rows][vocab] product is never formed */
+    int64_t *peak_bytes; /* optional out: the most bytes the run's buffers held at once (lmcc_seqeval_bytes
+                            estimates it beforehand) */
 } lmcc_seqeval_opts;
 
 /* Evaluates g over the sequences s, calling hook (may be NULL) before every
@@ -60,6 +64,15 @@ typedef struct lmcc_seqeval_opts {
  * Returns 0, or -1 with err set (except when the hook stops the run). */
 int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, void *user,
                      const lmcc_seqeval_opts *o, char *err, size_t errlen);
+
+/* Estimated peak bytes of lmcc_seqeval_run over `rows` positions: the live
+ * [rows][width] activations and KV caches (both lanes when dual) at the worst
+ * node plus that node's temporaries (LINEAR_SWIGLU's and QKV's products), the
+ * whole-read weights and the row arrays; nodes are skipped as the run skips
+ * them (with keep_logits 0 nothing feeding only the logits is evaluated, so
+ * the [rows][vocab] output product is not counted).  Excludes what the hook
+ * allocates and the weights themselves.  -1 when out of memory. */
+int64_t lmcc_seqeval_bytes(const ir_graph *g, int64_t rows, int dual, int hook, int keep_logits);
 
 /* Lockstep incremental decoding (sampling from the model): n_seqs sequences
  * advance together one position per call, each with its own KV cache, every
@@ -85,5 +98,7 @@ typedef struct lmcc_seqstep lmcc_seqstep;
 lmcc_seqstep *lmcc_seqstep_new(const ir_graph *g, int n_seqs, int max_len, int threads, char *err, size_t errlen);
 const float *lmcc_seqstep_next(lmcc_seqstep *st, const int *tokens, int pos, char *err, size_t errlen);
 void lmcc_seqstep_free(lmcc_seqstep *st);
+/* its estimated peak bytes: every activation for n_seqs rows, the caches for n_seqs x max_len, the largest temporary */
+int64_t lmcc_seqstep_bytes(const ir_graph *g, int n_seqs, int max_len);
 
 #endif

@@ -236,6 +236,15 @@ static int qa_seq_hook(void *user, const lmcc_seqeval_view *v) {
     return 0;
 }
 
+/* upper bound of what the hook allocates for one weight [rows][k]: the Hessian (8 k^2) and inside
+ * lmcc_quant_gptq the damped copy, its inverse factor (f32) and the refinement's copy (8 + 4 + 8 k^2;
+ * the refit's 16 k^2 comes and goes before), the weight in f32 and the quantized rows, and the
+ * Hessian's transposed strip of 256 rows */
+static double qa_hook_bytes(int64_t rows, int64_t k, ir_dtype dt) {
+    return 28.0 * (double)k * (double)k + 4.0 * (double)rows * (double)k + (double)rows * (double)ir_row_bytes(dt, k) +
+           8.0 * 256 * (double)(k + 3);
+}
+
 int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     FILE *log = pc->log ? pc->log : stderr;
     int gptq = g->cfg.quant == IR_QUANT_GPTQ;
@@ -255,6 +264,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     qa_seq q = {g, pc, log, done, 0, 0, -1, NULL, 0};
     if (gptq) {
         int any = 0, dual = 0;
+        double hook_bytes = 0;
         for (int ni = 0; ni < g->n_nodes; ni++) {
             const ir_node *n = &g->nodes[ni];
             lmcc_qfmt f;
@@ -262,17 +272,29 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
             const ir_tensor *t = &g->tensors[n->inputs[1]];
             any = 1;
             dual |= (double)t->shape[0] * (double)t->shape[1] * (double)t->shape[1] <= QA_REFIT_MAX;
+            double hb = qa_hook_bytes(t->shape[0], t->shape[1], f.dt);
+            hook_bytes = hb > hook_bytes ? hb : hook_bytes;
         }
         if (any) {
             lmcc_seqs seqs;
             double t0 = qa_now();
             FILE *progress = pc->verbose || n_weights > 50e6 ? log : NULL;
-            if (lmcc_seqs_for_calib(g, &seqs, pc->err, sizeof pc->err)) goto out;
+            if (lmcc_seqs_for_calib(g, 1, &seqs, pc->err, sizeof pc->err)) goto out;
             int64_t tokens = 0;
             for (int s = 0; s < seqs.n; s++) tokens += seqs.len[s];
-            if (progress)
+            if (progress) {
+                /* the peak beside the model's own weights: the evaluator's activations and caches with
+                 * the largest hook's scratch on top (the sampler ran before, its peak is separate) */
+                double ev = (double)lmcc_seqeval_bytes(g, tokens, dual, 1, 0), mib = 1048576.0;
+                double smp = g->cfg.calib_path ? 0 : (double)lmcc_seqstep_bytes(g, seqs.n, seqs.len[0]);
                 fprintf(progress, "gptq: %d calibration sequences, %lld tokens (%.1fs)%s\n", seqs.n,
                         (long long)tokens, qa_now() - t0, dual ? "; float reference lane for the refit" : "");
+                fprintf(progress,
+                        "gptq: calibration memory ~%.1f MiB (evaluator %.1f MiB for %lld rows x %d lane%s + gptq "
+                        "scratch %.1f MiB; sampler %.1f MiB before; budget LMCC_CALIB_MIB %d MiB)\n",
+                        (ev + hook_bytes) / mib, ev / mib, (long long)tokens, dual ? 2 : 1, dual ? "s" : "",
+                        hook_bytes / mib, smp / mib, lmcc_calib_mib());
+            }
             lmcc_seqeval_opts o;
             memset(&o, 0, sizeof o);
             o.dual = dual, o.progress = progress;

@@ -172,7 +172,7 @@ int lmcc_pass_awq(ir_graph *g, lmcc_pass_ctx *pc) {
     for (int i = 0; i < n; i++)
         if (gr[i].n_lin > 0) acts[n_acts++] = gr[i].x;
     if (n_acts == 0) { rc = 0; goto out; }
-    if (lmcc_seqs_for_calib(g, &seqs, pc->err, sizeof pc->err)) goto out;
+    if (lmcc_seqs_for_calib(g, 0, &seqs, pc->err, sizeof pc->err)) goto out;
     int64_t tokens = 0;
     for (int s = 0; s < seqs.n; s++) tokens += seqs.len[s];
     if (lmcc_calib_run(g, &seqs, acts, n_acts, lmcc_calib_max_rows(g, acts, n_acts, tokens), &cal,

@@ -252,7 +252,8 @@ static void test_dual(const char *what, const gguf_file *f, build_opts b) {
     CHECK(lmcc_seqeval_run(g, &s, test_hook, &hf, &o, err, sizeof err) == 0 && hf.x, "%s: float run: %s", what, err);
     hook_ctx hd = hook_new(g);
     hd.record = rec, hd.zero_node = zero, hd.q8_node = q8;
-    o.dual = 1, o.logits = lg;
+    int64_t peak_with = -1, peak_without = -1;
+    o.dual = 1, o.logits = lg, o.peak_bytes = &peak_with;
     CHECK(lmcc_seqeval_run(g, &s, test_hook, &hd, &o, err, sizeof err) == 0 && hd.x && hd.x_ref, "%s: dual: %s",
           what, err);
     replace_weight(gm, zero, 0);
@@ -270,8 +271,37 @@ static void test_dual(const char *what, const gguf_file *f, build_opts b) {
         CHECK(d_lg > 1e-2, "%s: logits did not change (%g)", what, d_lg);
         CHECK(d_want <= 1e-4, "%s: main lane vs interpreter on the replaced weights %g", what, d_want);
     }
+    /* without logits the run skips the output layer (nothing reads its product): the same hook
+     * calls and the same bits, and the memory estimate drops the [rows][vocab] buffers */
+    ir_graph *g2 = build(f, what, b);
+    hook_ctx hn = hook_new(g2);
+    hn.record = rec, hn.zero_node = zero, hn.q8_node = q8;
+    lmcc_seqeval_opts on = {.dual = 1, .peak_bytes = &peak_without};
+    CHECK(g2 && lmcc_seqeval_run(g2, &s, test_hook, &hn, &on, err, sizeof err) == 0 && hn.x && hn.x_ref,
+          "%s: dual without logits: %s", what, err);
+    if (hd.x && hn.x && hn.x_ref) {
+        size_t nb = (size_t)(rows * hd.k) * sizeof(float);
+        CHECK(hn.calls == hd.calls && !memcmp(hn.x, hd.x, nb) && !memcmp(hn.x_ref, hd.x_ref, nb),
+              "%s: without logits: %d hook calls (%d with), inputs differ", what, hn.calls, hd.calls);
+    }
+    if (g2) {
+        int64_t with = lmcc_seqeval_bytes(g2, rows, 1, 1, 1), without = lmcc_seqeval_bytes(g2, rows, 1, 1, 0);
+        int64_t twice = lmcc_seqeval_bytes(g2, 2 * rows, 1, 1, 0), single = lmcc_seqeval_bytes(g2, rows, 0, 1, 0);
+        printf("%s: estimated evaluator bytes for %lld rows: %lld with logits, %lld without (%lld for twice the rows, "
+               "%lld on one lane); the runs' peaks %lld with, %lld without\n", what, (long long)rows, (long long)with,
+               (long long)without, (long long)twice, (long long)single, (long long)peak_with, (long long)peak_without);
+        /* an upper bound (both lanes' buffers counted while one lane's temporary lives), not by much */
+        CHECK(peak_with <= with && peak_with * 5 >= with * 4 && peak_without <= without &&
+              peak_without * 5 >= without * 4, "%s: peaks %lld / %lld vs estimates %lld / %lld", what,
+              (long long)peak_with, (long long)peak_without, (long long)with, (long long)without);
+        CHECK(with >= 2 * rows * V * (int64_t)sizeof(float) && without <= with && without > 0,
+              "%s: estimate with logits %lld, without %lld", what, (long long)with, (long long)without);
+        CHECK(twice > without && twice <= 2 * without && single < without, "%s: estimate %lld, %lld rows x 2 %lld, "
+              "one lane %lld", what, (long long)without, (long long)rows, (long long)twice, (long long)single);
+    }
     free(want), free(lg_float), free(lg);
-    hook_free(&hf), hook_free(&hd);
+    hook_free(&hf), hook_free(&hd), hook_free(&hn);
+    ir_graph_free(g2);
 out:
     lmcc_seqs_free(&s);
     ir_graph_free(g), ir_graph_free(gm);
