@@ -101,4 +101,25 @@ void lmcc_seqstep_free(lmcc_seqstep *st);
 /* its estimated peak bytes: every activation for n_seqs rows, the caches for n_seqs x max_len, the largest temporary */
 int64_t lmcc_seqstep_bytes(const ir_graph *g, int n_seqs, int max_len);
 
+/* Backward pass of a whole run (the float model as it is): the loss is
+ * L = sum over positions p < len-1 of every sequence of -log softmax(logits at p)[ids[p+1]]
+ * (the next token's negative log-likelihood; with sequences sampled from the
+ * model itself, outer products of these gradients are an unbiased estimate of
+ * the Fisher).  fn is called once per live linear-family node, in reverse
+ * graph order, with dy = dL/d(the node's matrix product output) [rows][n]
+ * (n = the weight's rows: for LINEAR_SWIGLU gate and up, for QKV q, k and v
+ * before rope) and x, its input [rows][k]; both valid for the call only.
+ * Supports the ops of llama graphs (embed, rmsnorm, normalize, the four
+ * linears, rope, kv_store, attention, add, mul, silu, swiglu, softmax,
+ * take_last; quantize is passed straight through).  Memory: every activation
+ * of the run is kept (plus one gradient per live tensor).  Returns 0, 1 when
+ * the graph is not supported (a tensor written twice or in place; err says
+ * why), -1 with err set (out of memory), or fn's nonzero return. */
+typedef int (*lmcc_seqgrad_fn)(void *user, int node, int64_t rows, int64_t n, const float *dy, const float *x,
+                               int64_t k);
+int lmcc_seqeval_backward(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user, int threads, char *err,
+                          size_t errlen);
+/* bytes lmcc_seqeval_backward would keep for s (an estimate, for a memory cap) */
+double lmcc_seqeval_backward_bytes(const ir_graph *g, const lmcc_seqs *s);
+
 #endif

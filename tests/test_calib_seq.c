@@ -581,6 +581,108 @@ out:
     ir_graph_free(g);
 }
 
+/* ---- backward ------------------------------------------------------------- */
+
+typedef struct grad_ctx {
+    int node;        /* the node whose weight gradient is recorded */
+    int64_t n, k;
+    double *dw;      /* [n][k] dL/dW = sum over rows of dy^T x */
+    int calls, order_ok, last;
+} grad_ctx;
+
+static int grad_cb(void *user, int node, int64_t rows, int64_t n, const float *dy, const float *x, int64_t k) {
+    grad_ctx *c = user;
+    c->calls++;
+    if (c->last >= 0 && node >= c->last) c->order_ok = 0; /* reverse graph order */
+    c->last = node;
+    if (node != c->node) return 0;
+    c->n = n, c->k = k;
+    c->dw = calloc((size_t)(n * k), sizeof *c->dw);
+    for (int64_t r = 0; c->dw && r < rows; r++)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < k; j++) c->dw[i * k + j] += (double)dy[r * n + i] * x[r * k + j];
+    return 0;
+}
+
+/* the loss lmcc_seqeval_backward differentiates, from a whole run's logits */
+static double next_token_loss(ir_graph *g, const lmcc_seqs *s) {
+    int V = vocab(g);
+    int64_t rows = total_rows(s);
+    float *lg = malloc((size_t)(rows * V) * sizeof *lg);
+    char err[256] = "";
+    lmcc_seqeval_opts o;
+    memset(&o, 0, sizeof o);
+    o.logits = lg;
+    double loss = 0;
+    if (!lg || lmcc_seqeval_run(g, s, NULL, NULL, &o, err, sizeof err)) {
+        CHECK(0, "loss run: %s", err);
+        free(lg);
+        return NAN;
+    }
+    for (int i = 0, r = 0; i < s->n; i++)
+        for (int p = 0; p < s->len[i]; p++, r++) {
+            if (p + 1 >= s->len[i]) continue;
+            const float *l = lg + (int64_t)r * V;
+            double mx = -HUGE_VAL, sum = 0;
+            for (int v = 0; v < V; v++) mx = l[v] > mx ? l[v] : mx;
+            for (int v = 0; v < V; v++) sum += exp((double)l[v] - mx);
+            loss += mx + log(sum) - l[s->ids[i][p + 1]];
+        }
+    free(lg);
+    return loss;
+}
+
+/* every linear's weight gradient (from the dy and x the backward reports) against central
+ * differences of the loss at its largest entries */
+static void test_backward(const char *what, const gguf_file *f, build_opts b, double tol) {
+    ir_graph *g = build(f, what, b);
+    lmcc_seqs s;
+    if (!g || sample_seqs(g, 20, 13, &s)) { if (g) ir_graph_free(g); return; }
+    char err[256] = "";
+    int checked = 0;
+    double worst = 0;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead || (n->op != IR_OP_LINEAR && n->op != IR_OP_LINEAR_ADD && n->op != IR_OP_LINEAR_SWIGLU &&
+                        n->op != IR_OP_QKV))
+            continue;
+        ir_tensor *t = &g->tensors[n->inputs[1]];
+        if (t->dtype != IR_DT_F32) continue;
+        grad_ctx c = {ni, 0, 0, NULL, 0, 1, -1};
+        int rc = lmcc_seqeval_backward(g, &s, grad_cb, &c, 2, err, sizeof err);
+        CHECK(rc == 0 && c.dw && c.order_ok, "%s: backward node %d: rc %d %s", what, ni, rc, err);
+        if (rc || !c.dw) { free(c.dw); continue; }
+        if (!t->owned) { /* a writable copy */
+            void *cp = malloc(t->nbytes);
+            memcpy(cp, t->data, t->nbytes);
+            t->owned = cp, t->data = cp;
+        }
+        float *w = t->owned;
+        for (int rep = 0; rep < 3; rep++) { /* the largest, then two more entries of the same row */
+            int64_t best = 0;
+            for (int64_t i = 1; i < c.n * c.k; i++) if (fabs(c.dw[i]) > fabs(c.dw[best])) best = i;
+            float w0 = w[best], eps = 1e-3f * (fabsf(w0) > 0.05f ? fabsf(w0) : 0.05f) * 10;
+            w[best] = w0 + eps;
+            double lp = next_token_loss(g, &s);
+            w[best] = w0 - eps;
+            double lm = next_token_loss(g, &s);
+            w[best] = w0;
+            double fd = (lp - lm) / (2.0 * (double)eps), an = c.dw[best];
+            CHECK(fabs(fd - an) <= tol * fabs(an) + 1e-3, "%s: node %d (%s) dW[%lld]: backward %g, differences %g",
+                  what, ni, ir_op_table[n->op].name, (long long)best, an, fd);
+            checked++;
+            if (fabs(fd - an) / (fabs(an) + 1e-3) > worst) worst = fabs(fd - an) / (fabs(an) + 1e-3);
+            c.dw[best] = 0;
+        }
+        free(c.dw);
+    }
+    CHECK(checked >= 12, "%s: only %d gradients checked", what, checked);
+    printf("%s: backward: %d weight gradients vs central differences, worst relative error %.2g\n", what, checked,
+           worst);
+    lmcc_seqs_free(&s);
+    ir_graph_free(g);
+}
+
 static int find_model(char *out, size_t cap, const char *file) {
     const char *src = getenv("LMCC_SOURCE_DIR"), *sh = getenv("LMCC_SHARED_DIR");
     FILE *fp;
@@ -615,6 +717,8 @@ int main(void) {
         test_seqstep("tiny unfused", f, unfused, 30, 1e-4);
         test_seqstep("tiny q8a", f, q8act, 30, 1e-4);
         test_sample("tiny fused", f, fused, 3, 60, 1);
+        test_backward("tiny fused", f, fused, 0.02);
+        test_backward("tiny unfused", f, unfused, 0.02);
         gguf_close(f);
     }
 
@@ -637,6 +741,7 @@ int main(void) {
             test_seqstep("stories260K unfused", f, unfused, 40, 1e-4);
             test_seqstep("stories260K q8 weights, q8a activations", f, q8act, 40, 1e-4);
             test_sample("stories260K fused", f, fused, 4, 64, 1);
+            test_backward("stories260K fused", f, fused, 0.02);
             gguf_close(f);
         }
     }
