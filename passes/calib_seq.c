@@ -1145,15 +1145,36 @@ static void seqgrad_att_seqs(void *arg, int t, int nt) {
     free(sc), free(dp);
 }
 
-/* dL/dlogits of the next-token loss: softmax - onehot(next), zero at each sequence's last position */
-static void seqgrad_seed(const seqeval *e, float *dl, const float *lg, int64_t V) {
+/* dL/dlogits of the next-token loss: softmax - onehot(next), zero at each sequence's last position;
+ * with target probabilities p: softmax - p at every position (the gradient of KL(p || softmax)).
+ * Returns the loss (with targets the cross-entropy sum_i -p_i log softmax_i, KL + the targets' entropy). */
+static double seqgrad_seed(const seqeval *e, float *dl, const float *lg, int64_t V, const float *target) {
+    double loss = 0;
     for (int64_t r = 0; r < e->rows; r++) {
         float *d = dl + r * V;
-        if (r + 1 >= e->rows || e->seq[r + 1] != e->seq[r]) { memset(d, 0, (size_t)V * sizeof *d); continue; }
-        seqeval_softmax(d, lg + r * V, V, V);
-        int nx = e->tok[r + 1];
-        if (nx >= 0 && nx < V) d[nx] -= 1.0f;
+        const float *l = lg + r * V;
+        if (!target && (r + 1 >= e->rows || e->seq[r + 1] != e->seq[r])) {
+            memset(d, 0, (size_t)V * sizeof *d);
+            continue;
+        }
+        float mx = -HUGE_VALF;
+        double sum = 0;
+        for (int64_t i = 0; i < V; i++) mx = l[i] > mx ? l[i] : mx;
+        for (int64_t i = 0; i < V; i++) sum += d[i] = expf(l[i] - mx);
+        double lse = (double)mx + log(sum); /* log softmax = l - lse */
+        float inv = (float)(1.0 / sum);
+        for (int64_t i = 0; i < V; i++) d[i] *= inv;
+        if (!target) {
+            int nx = e->tok[r + 1];
+            if (nx >= 0 && nx < V) d[nx] -= 1.0f, loss += lse - l[nx];
+            continue;
+        }
+        const float *p = target + r * V;
+        double pl = 0;
+        for (int64_t i = 0; i < V; i++) d[i] -= p[i], pl += (double)p[i] * l[i];
+        loss += lse - pl;
     }
+    return loss;
 }
 
 /* one node backward: dy of its output into the gradients of its ACT/STATE inputs */
@@ -1347,6 +1368,16 @@ double lmcc_seqeval_backward_bytes(const ir_graph *g, const lmcc_seqs *s) {
 
 int lmcc_seqeval_backward(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user, int threads, char *err,
                           size_t errlen) {
+    lmcc_seqgrad_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = threads;
+    return lmcc_seqeval_backward_ex(g, s, fn, user, &o, err, errlen);
+}
+
+int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user,
+                             const lmcc_seqgrad_opts *o, char *err, size_t errlen) {
+    int threads = o ? o->threads : 0;
+    const float *target = o ? o->target : NULL;
     seqeval e;
     memset(&e, 0, sizeof e);
     e.g = g, e.s = s, e.err = err, e.errlen = errlen;
@@ -1369,7 +1400,11 @@ int lmcc_seqeval_backward(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, v
     int64_t V = seqeval_width(&g->tensors[g->logits]);
     float *dl = rc == 0 ? seqgrad_buf(&e, g->logits) : NULL;
     if (rc == 0 && !dl) rc = -1;
-    if (rc == 0) seqgrad_seed(&e, dl, e.lane[0].buf[g->logits], V);
+    if (rc == 0) {
+        double loss = seqgrad_seed(&e, dl, e.lane[0].buf[g->logits], V, target);
+        if (o && o->loss) *o->loss = loss;
+        if (o && o->logits) memcpy(o->logits, e.lane[0].buf[g->logits], (size_t)(e.rows * V) * sizeof(float));
+    }
     for (int ni = g->n_nodes - 1; ni >= 0 && rc == 0; ni--) {
         const ir_node *n = &g->nodes[ni];
         if (n->dead) continue;

@@ -119,6 +119,19 @@ typedef int (*lmcc_seqgrad_fn)(void *user, int node, int64_t rows, int64_t n, co
                                int64_t k);
 int lmcc_seqeval_backward(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user, int threads, char *err,
                           size_t errlen);
+/* The same with options: a soft-target loss (knowledge distillation: the
+ * quantized model against the float model's next-token distributions),
+ * the loss value and the logits of the forward. */
+typedef struct lmcc_seqgrad_opts {
+    int threads;          /* 0 -> 2 */
+    const float *target;  /* NULL: the next-token NLL above; else [rows][vocab] probabilities p, one row per
+                             position of s in run order: L = sum over EVERY position of KL(p || softmax(logits)),
+                             dL/dlogits = softmax(logits) - p */
+    double *loss;         /* when not NULL: L (with target: the cross-entropy, L + sum of the targets' entropies) */
+    float *logits;        /* when not NULL: [rows][vocab] the forward's logits */
+} lmcc_seqgrad_opts;
+int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user,
+                             const lmcc_seqgrad_opts *o, char *err, size_t errlen);
 /* bytes lmcc_seqeval_backward would keep for s (an estimate, for a memory cap) */
 double lmcc_seqeval_backward_bytes(const ir_graph *g, const lmcc_seqs *s);
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ir.h"
+#include "calib.h"
 #include "passes.h"
 
 /* a block format the quantizers write: value = lev[q] * d (+ m when asym) */
@@ -72,5 +73,14 @@ int lmcc_embed_only(const ir_graph *g, int id);
  * whose target the quantizers write, with cfg.quant's algorithm (GPTQ
  * calibrates first).  0, or -1 with pc->err set. */
 int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc);
+
+/* End-to-end tuning of the block scales (and offsets) of every quantized linear weight
+ * (quant_tune.c), called by lmcc_quant_weights after GPTQ: Adam on the mean
+ * KL(float || quantized) of the next-token distributions over seqs, the codes fixed.
+ * teacher: [positions of seqs][vocab] the float model's logits (overwritten).
+ * Skipped (0) above its memory / time limits; 0, or -1 with pc->err set. */
+int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float *teacher);
+/* the tuning's memory limit (backward activations, teacher and student logits, tables) */
+#define LMCC_TUNE_MAX_BYTES 2e9
 
 #endif

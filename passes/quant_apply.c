@@ -260,7 +260,10 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     }
     unsigned char *done = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
     if (!done) { snprintf(pc->err, sizeof pc->err, "out of memory"); return -1; }
-    int rc = -1, n_done = 0;
+    int rc = -1, n_done = 0, have_seqs = 0;
+    lmcc_seqs seqs;
+    float *teacher = NULL;
+    memset(&seqs, 0, sizeof seqs);
     qa_seq q = {g, pc, log, done, 0, 0, -1, NULL, 0};
     if (gptq) {
         int any = 0, dual = 0;
@@ -276,10 +279,10 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
             hook_bytes = hb > hook_bytes ? hb : hook_bytes;
         }
         if (any) {
-            lmcc_seqs seqs;
             double t0 = qa_now();
             FILE *progress = pc->verbose || n_weights > 50e6 ? log : NULL;
             if (lmcc_seqs_for_calib(g, 1, &seqs, pc->err, sizeof pc->err)) goto out;
+            have_seqs = 1;
             int64_t tokens = 0;
             for (int s = 0; s < seqs.n; s++) tokens += seqs.len[s];
             if (progress) {
@@ -295,11 +298,20 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
                         (ev + hook_bytes) / mib, ev / mib, (long long)tokens, dual ? 2 : 1, dual ? "s" : "",
                         hook_bytes / mib, smp / mib, lmcc_calib_mib());
             }
+            /* the float model's logits: the teacher of the end-to-end scale tuning (quant_tune.c) */
+            int64_t V = ir_tensor_elems(&g->tensors[g->logits]);
+            if ((double)tokens * (double)V * 8.0 <= LMCC_TUNE_MAX_BYTES) /* it and the student's: else no tuning */
+                teacher = malloc((size_t)(tokens * V > 0 ? tokens * V : 1) * sizeof *teacher);
+            if (teacher) {
+                lmcc_seqeval_opts to;
+                memset(&to, 0, sizeof to);
+                to.logits = teacher;
+                if (lmcc_seqeval_run(g, &seqs, NULL, NULL, &to, pc->err, sizeof pc->err)) goto out;
+            }
             lmcc_seqeval_opts o;
             memset(&o, 0, sizeof o);
             o.dual = dual, o.progress = progress;
             int r = lmcc_seqeval_run(g, &seqs, qa_seq_hook, &q, &o, pc->err, sizeof pc->err);
-            lmcc_seqs_free(&seqs);
             if (r) goto out;
             if (progress)
                 fprintf(progress, "gptq: %d weights (%d refit to the float output) in %.1fs, %.1fs of it quantizing\n",
@@ -328,11 +340,14 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
         qa_replace(t, &f, dst);
         n_done++;
     }
+    if (have_seqs && lmcc_quant_tune(g, pc, &seqs, teacher)) goto out;
     if (pc->verbose)
         fprintf(log, "quant: %d weights quantized (%d by gptq, %d of them refit; the rest by rtn with a scale search)\n",
                 n_done, q.n_gptq, q.n_refit);
     rc = 0;
 out:
+    if (have_seqs) lmcc_seqs_free(&seqs);
+    free(teacher);
     free(q.h);
     free(done);
     return rc;
