@@ -29,14 +29,19 @@
 #include "lmrt_base.h"
 #include "lmrt_quant.h"
 
-/* The parameters moved together (QT_GRAIN): 0 every block's own d (and m), 1 one multiplier per
- * output row, 2 one multiplier of every d per weight.  Measured on stories260K (24 x 128 sampled
- * calibration tokens, 19 to train, 5 held out; seed 1): per block and per row the training KL falls
- * fast (q4 0.87 -> 0.51 in 16 steps) while the held-out KL rises after a few steps (q4 0.917 ->
- * 0.904 at best; q8 --act f32 0.0057 -> 0.0080 even per row): too many parameters for the data.
- * One multiplier per weight generalizes (q4 held-out 0.917 -> 0.842, evaluation 1.006 -> 0.892). */
+/* The parameters moved together (QT_GRAIN): 0 every block's own d (and m), 1 one multiplier of d
+ * (and one step of m, in units of each block's |d|) per output row, 2 the same per QT_ROW_GROUPS
+ * groups of consecutive rows of a weight.  Measured on stories260K (24 x 128 sampled calibration
+ * tokens, 19 sequences to train, 5 held out; evaluation seed 1): per block and per row the training
+ * KL falls fast (q4 0.87 -> 0.51 in 16 steps) while the held-out KL rises after a few steps (q4
+ * 0.917 -> 0.904 at best, q8 --act f32 0.0057 -> 0.0080 even per row): too many parameters for the
+ * data.  One multiplier per weight generalizes (q4 held-out 0.917 -> 0.842, evaluation 1.006 ->
+ * 0.892); 16 row groups did better on q4 (0.860) but never improved the held-out KL of --bpw 5.0
+ * (kept nothing), one group did (0.366 -> 0.348).  With 48 more sampled sequences (3x the data)
+ * per block stops overfitting within 32 steps, but gains little (q4 0.978). */
 #define QT_GRAIN 2
-#define QT_STEPS 32          /* most Adam steps, each over one minibatch */
+#define QT_ROW_GROUPS 1
+#define QT_STEPS 48          /* most Adam steps, each over one minibatch */
 #define QT_CHUNKS 3          /* minibatches: the training sequences in this many consecutive chunks */
 #define QT_LR 6e-3           /* Adam step on log|d| (relative), and on m in units of the block's |d| */
 #define QT_BETA1 0.9
@@ -292,6 +297,7 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
     double bytes = lmcc_seqeval_backward_bytes(g, &tr) + 4.0 * (double)(rows_tr + rows_ho) * (double)V * 2 +
                    params * 4.0 * 6;
     int steps = QT_STEPS, mode = QT_GRAIN, n_chunks = tr.n < QT_CHUNKS ? tr.n : QT_CHUNKS;
+    int64_t row_groups = QT_ROW_GROUPS;
     double lr = QT_LR;
     double flop_step = 6.0 * params * (double)rows_tr / n_chunks;
     if (flop_step * steps > QT_MAX_FLOP) steps = (int)(QT_MAX_FLOP / flop_step);
@@ -353,36 +359,24 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
             qt_w *w = &q.w[i];
             ir_tensor *t = &g->tensors[w->id];
             size_t nblk = (size_t)(w->rows * w->nb);
-            if (mode == 2) { /* one multiplier per tensor */
-                double gv = 0;
-                for (size_t b = 0; b < nblk; b++) if (w->sg[b] != 0) gv += w->gr[2 * b];
-                gv /= (double)rows_mb;
-                double m = QT_BETA1 * w->am[0] + (1 - QT_BETA1) * gv;
-                double v = QT_BETA2 * w->av[0] + (1 - QT_BETA2) * gv * gv;
-                w->am[0] = (float)m, w->av[0] = (float)v;
-                double upd = lr * (m / (1 - b1t)) / (sqrt(v / (1 - b2t)) + 1e-30);
-                for (size_t b = 0; b < nblk; b++) if (w->sg[b] != 0) w->x[2 * b] -= (float)upd;
-                qt_w_write(w, t);
-                continue;
-            }
-            if (mode == 1) { /* one multiplier per output row (d of every block of the row, and m) */
-                for (int64_t r = 0; r < w->rows; r++)
+            if (mode != 0) { /* one multiplier of d (and an offset step of m) per group of consecutive rows */
+                int64_t C = mode == 1 ? w->rows : row_groups < w->rows ? row_groups : w->rows;
+                for (int64_t cg = 0; cg < C; cg++) {
+                    int64_t ra = w->rows * cg / C, rz = w->rows * (cg + 1) / C;
                     for (int c = 0; c < 1 + w->f.asym; c++) {
                         double gv = 0;
-                        for (int64_t b = 0; b < w->nb; b++)
-                            if (w->sg[r * w->nb + b] != 0) gv += w->gr[2 * (r * w->nb + b) + c];
+                        for (int64_t bb = ra * w->nb; bb < rz * w->nb; bb++)
+                            if (w->sg[bb] != 0) gv += w->gr[2 * bb + c];
                         gv /= (double)rows_mb;
-                        size_t ix = 2 * (size_t)(r * w->nb) + (size_t)c;
+                        size_t ix = 2 * (size_t)(ra * w->nb) + (size_t)c;
                         double m = QT_BETA1 * w->am[ix] + (1 - QT_BETA1) * gv;
                         double v = QT_BETA2 * w->av[ix] + (1 - QT_BETA2) * gv * gv;
                         w->am[ix] = (float)m, w->av[ix] = (float)v;
                         double upd = lr * (m / (1 - b1t)) / (sqrt(v / (1 - b2t)) + 1e-30);
-                        for (int64_t b = 0; b < w->nb; b++) {
-                            size_t bb = (size_t)(r * w->nb + b);
-                            if (w->sg[bb] == 0) continue;
-                            w->x[2 * bb + c] -= (float)(c == 0 ? upd : upd * w->dabs0[bb]);
-                        }
+                        for (int64_t bb = ra * w->nb; bb < rz * w->nb; bb++)
+                            if (w->sg[bb] != 0) w->x[2 * bb + c] -= (float)(c == 0 ? upd : upd * w->dabs0[bb]);
                     }
+                }
                 qt_w_write(w, t);
                 continue;
             }
@@ -432,8 +426,8 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
     double nsc = 0;
     for (int i = 0; i < q.nw; i++) nsc += (double)(q.w[i].rows * q.w[i].nb) * (1 + q.w[i].f.asym);
     if (verbose)
-        fprintf(log, "tune: %d weights, %.0f scales, %d steps in %.1fs: training KL %.5f -> %.5f, held-out %.5f -> "
-                     "%.5f (step %d)%s\n", q.nw, nsc, step, qt_now() - t0, tr0, tr_best, ho0, ho_best,
+        fprintf(log, "tune: %d weights (%.0f block scales and offsets, moved %s), %d steps in %.1fs: training KL %.5f -> %.5f, held-out %.5f -> "
+                     "%.5f (step %d)%s\n", q.nw, nsc, mode == 0 ? "each" : mode == 1 ? "per row" : "per row group", step, qt_now() - t0, tr0, tr_best, ho0, ho_best,
                 best_step, keep ? "" : "; not kept");
 done:
     for (int i = 0; i < q.nw && q.w; i++) qt_w_free(&q.w[i]);
