@@ -426,10 +426,17 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
     free(lg);
     double nsc = 0;
     for (int i = 0; i < q.nw; i++) nsc += (double)(q.w[i].rows * q.w[i].nb) * (1 + q.w[i].f.asym);
-    if (verbose)
-        fprintf(log, "tune: %d weights (%.0f block scales and offsets, moved %s), %d steps in %.1fs: training KL %.5f -> %.5f, held-out %.5f -> "
-                     "%.5f (step %d)%s\n", q.nw, nsc, mode == 0 ? "each" : mode == 1 ? "per row" : "per row group", step, qt_now() - t0, tr0, tr_best, ho0, ho_best,
-                best_step, keep ? "" : "; not kept");
+    if (verbose) {
+        const char *how = mode == 0 ? "each" : mode == 1 ? "per row" : "per row group";
+        if (keep)
+            fprintf(log, "tune: %d weights (%.0f block scales and offsets, moved %s), %d steps in %.1fs: training KL "
+                         "%.5f -> %.5f, held-out %.5f -> %.5f (step %d)\n", q.nw, nsc, how, step, qt_now() - t0, tr0,
+                    tr_best, ho0, ho_best, best_step);
+        else
+            fprintf(log, "tune: %d weights (%.0f block scales and offsets, moved %s), %d steps in %.1fs: the held-out "
+                         "KL %.5f (best %.5f) or the training KL %.5f (%.5f) did not fall; not kept\n", q.nw, nsc, how, step,
+                    qt_now() - t0, ho0, ho_best, tr0, tr_best);
+    }
 done:
     for (int i = 0; i < q.nw && q.w; i++) qt_w_free(&q.w[i]);
     free(q.w), free(q.map), free(q.dw);
