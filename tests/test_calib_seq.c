@@ -683,6 +683,101 @@ static void test_backward(const char *what, const gguf_file *f, build_opts b, do
     ir_graph_free(g);
 }
 
+/* sum over every position of -sum_v p_v log softmax(logits)_v (lmcc_seqeval_backward_ex's loss with a target) */
+static double soft_loss(ir_graph *g, const lmcc_seqs *s, const float *p) {
+    int V = vocab(g);
+    int64_t rows = total_rows(s);
+    float *lg = malloc((size_t)(rows * V) * sizeof *lg);
+    char err[256] = "";
+    lmcc_seqeval_opts o;
+    memset(&o, 0, sizeof o);
+    o.logits = lg;
+    if (!lg || lmcc_seqeval_run(g, s, NULL, NULL, &o, err, sizeof err)) {
+        CHECK(0, "loss run: %s", err);
+        free(lg);
+        return NAN;
+    }
+    double loss = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *l = lg + r * V;
+        double mx = -HUGE_VAL, sum = 0;
+        for (int v = 0; v < V; v++) mx = l[v] > mx ? l[v] : mx;
+        for (int v = 0; v < V; v++) sum += exp((double)l[v] - mx);
+        for (int v = 0; v < V; v++) loss -= (double)p[r * V + v] * ((double)l[v] - mx - log(sum));
+    }
+    free(lg);
+    return loss;
+}
+
+/* the soft-target loss (distillation against probabilities p): the reported loss against
+ * soft_loss, and the weight gradients of every linear against central differences */
+static void test_backward_soft(const char *what, const gguf_file *f, build_opts b, double tol) {
+    ir_graph *g = build(f, what, b);
+    lmcc_seqs s;
+    if (!g || sample_seqs(g, 12, 9, &s)) { if (g) ir_graph_free(g); return; }
+    int V = vocab(g);
+    int64_t rows = total_rows(&s);
+    float *p = malloc((size_t)(rows * V) * sizeof *p);
+    uint32_t rng = 7;
+    for (int64_t r = 0; p && r < rows; r++) { /* peaked random distributions */
+        double sum = 0;
+        for (int v = 0; v < V; v++) sum += p[r * V + v] = (float)exp(4.0 * (double)(lcg(&rng) & 0xFFFF) / 65536.0);
+        for (int v = 0; v < V; v++) p[r * V + v] = (float)(p[r * V + v] / sum);
+    }
+    char err[256] = "";
+    int checked = 0;
+    double worst = 0;
+    for (int ni = 0; p && ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead || (n->op != IR_OP_LINEAR && n->op != IR_OP_LINEAR_ADD && n->op != IR_OP_LINEAR_SWIGLU &&
+                        n->op != IR_OP_QKV))
+            continue;
+        ir_tensor *t = &g->tensors[n->inputs[1]];
+        if (t->dtype != IR_DT_F32) continue;
+        grad_ctx c = {ni, 0, 0, NULL, 0, 1, -1};
+        double loss = NAN;
+        lmcc_seqgrad_opts o;
+        memset(&o, 0, sizeof o);
+        o.threads = 2, o.target = p, o.loss = &loss;
+        int rc = lmcc_seqeval_backward_ex(g, &s, grad_cb, &c, &o, err, sizeof err);
+        CHECK(rc == 0 && c.dw && c.order_ok, "%s: soft backward node %d: rc %d %s", what, ni, rc, err);
+        if (rc || !c.dw) { free(c.dw); continue; }
+        if (checked == 0) {
+            double ref = soft_loss(g, &s, p);
+            CHECK(fabs(loss - ref) <= 1e-4 * fabs(ref), "%s: soft loss %.9g, from the logits %.9g", what, loss, ref);
+        }
+        if (!t->owned) {
+            void *cp = malloc(t->nbytes);
+            memcpy(cp, t->data, t->nbytes);
+            t->owned = cp, t->data = cp;
+        }
+        float *w = t->owned;
+        for (int rep = 0; rep < 2; rep++) {
+            int64_t best = 0;
+            for (int64_t i = 1; i < c.n * c.k; i++) if (fabs(c.dw[i]) > fabs(c.dw[best])) best = i;
+            float w0 = w[best], eps = 1e-2f * (fabsf(w0) > 0.05f ? fabsf(w0) : 0.05f);
+            w[best] = w0 + eps;
+            double lp = soft_loss(g, &s, p);
+            w[best] = w0 - eps;
+            double lm = soft_loss(g, &s, p);
+            w[best] = w0;
+            double fd = (lp - lm) / (2.0 * (double)eps), an = c.dw[best];
+            CHECK(fabs(fd - an) <= tol * fabs(an) + 1e-3, "%s: soft node %d (%s) dW[%lld]: backward %g, differences %g",
+                  what, ni, ir_op_table[n->op].name, (long long)best, an, fd);
+            checked++;
+            if (fabs(fd - an) / (fabs(an) + 1e-3) > worst) worst = fabs(fd - an) / (fabs(an) + 1e-3);
+            c.dw[best] = 0;
+        }
+        free(c.dw);
+    }
+    CHECK(checked >= 8, "%s: only %d soft-target gradients checked", what, checked);
+    printf("%s: soft-target backward: %d weight gradients vs central differences, worst relative error %.2g\n", what,
+           checked, worst);
+    free(p);
+    lmcc_seqs_free(&s);
+    ir_graph_free(g);
+}
+
 static int find_model(char *out, size_t cap, const char *file) {
     const char *src = getenv("LMCC_SOURCE_DIR"), *sh = getenv("LMCC_SHARED_DIR");
     FILE *fp;
@@ -719,6 +814,7 @@ int main(void) {
         test_sample("tiny fused", f, fused, 3, 60, 1);
         test_backward("tiny fused", f, fused, 0.02);
         test_backward("tiny unfused", f, unfused, 0.02);
+        test_backward_soft("tiny fused", f, fused, 0.02);
         gguf_close(f);
     }
 
