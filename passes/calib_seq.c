@@ -1209,6 +1209,19 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_seqgrad_fn fn, void *user) {
         for (int64_t i = 0; i < rows * ne; i++) dx[i] += dy[i];
         return 0;
     }
+    case IR_OP_HADAMARD: { /* y = T [x; 0] with T symmetric orthogonal: dx = the first K of T dy */
+        float *dx = act0 ? seqgrad_buf(e, in0) : NULL;
+        int64_t k = ir_tensor_elems(&g->tensors[in0]);
+        float *t = malloc((size_t)(ne > 0 ? ne : 1) * sizeof *t);
+        if (!act0) { free(t); return 0; }
+        if (!dx || !t) { free(t); snprintf(e->err, e->errlen, "out of memory in the calibration backward"); return -1; }
+        for (int64_t r = 0; r < rows; r++) {
+            lmrt_hadamard_row(t, dy + r * ne, (int)ne, (int)ne, a->block, (float)(1.0 / sqrt((double)a->block)));
+            for (int64_t i = 0; i < k; i++) dx[r * k + i] += t[i];
+        }
+        free(t);
+        return 0;
+    }
     case IR_OP_LINEAR: case IR_OP_LINEAR_ADD: case IR_OP_LINEAR_SWIGLU: case IR_OP_QKV: {
         const ir_tensor *w = &g->tensors[n->inputs[1]];
         int64_t nw = w->shape[0], k = w->shape[1];
