@@ -83,7 +83,8 @@ static const char usage_text[] =
     "  --batch N           tokens per forward chunk for prompts (default: the target's)\n"
     "  --no-fuse           skip the fusion passes (debugging)\n"
     "  --quant M           plain | rtn | awq | gptq | auto: how quantized values are chosen (default auto:\n"
-    "                      gptq up to 50M weights, plain above; plain = llama.cpp's absmax rounding)\n"
+    "                      gptq up to 50M weights, plain above; plain = llama.cpp's absmax rounding;\n"
+    "                      the environment's LMCC_QUANT, when set, replaces auto as the default)\n"
     "  --calib FILE        calibration for awq/gptq: token ids (a sequence per line) or text\n"
     "                      (default: 128-token sequences sampled from the float model, 96 of\n"
     "                      them for gptq (24 for awq), fewer for larger models: at most ~0.4\n"
@@ -384,11 +385,15 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
     cfg.act_q8 = cfg.act_q8 && LMCC_FUSE_DEFAULT;
     {
         static const char *qn[] = {"plain", "rtn", "awq", "gptq", "auto"}; /* indexed by IR_QUANT_* */
-        const char *q = o->quant ? o->quant : LMCC_QUANT_DEFAULT_NAME;
+        /* LMCC_QUANT sets the default: e.g. plain for fast functional builds (the test suite's) */
+        const char *env = getenv("LMCC_QUANT");
+        const char *q = o->quant ? o->quant : env && *env ? env : LMCC_QUANT_DEFAULT_NAME;
         cfg.quant = -1;
         for (int i = 0; i < 5; i++)
             if (!strcmp(q, qn[i])) cfg.quant = i;
-        if (cfg.quant < 0) return lmcc_error(o->model, "unknown --quant '%s' (use plain, rtn, awq, gptq or auto)", q);
+        if (cfg.quant < 0)
+            return lmcc_error(o->model, "unknown %s '%s' (use plain, rtn, awq, gptq or auto)",
+                              o->quant ? "--quant" : "LMCC_QUANT", q);
         cfg.calib_path = o->calib;
     }
     cfg.rotate = 1;
