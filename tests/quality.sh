@@ -33,11 +33,9 @@ bpw=$(field "$WORK/q4_gptq.json" bpw)
 python3 -c "import sys; sys.exit(0 if 4.5 <= float(sys.argv[1]) <= 4.62 else 1)" "$bpw" && ok "q4_0 bpw $bpw (4.5 + padding of K=172)" || fail "bpw $bpw"
 lt() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) * float(sys.argv[3]) else 1)" "$@"; }
 kl() { field "$WORK/$1.json" mean_kl; }
-# measured: plain 1.71 rotated vs 2.23 not; rtn 1.48; gptq 0.84; awq 1.59; q5_0 0.37; q8 (f32 act) 0.0064
-# (gptq on 96 x 128 calibration tokens; on 24 x 128 it was q4 1.01, q5_0 0.36, q8 0.0067: the q4 bound
-# below fails if the default calibration falls back to 24 sequences)
-# (rtn / awq / gptq were 1.90 / 2.01 / 1.44, q5_0 0.51, q8 0.011 while the quantizers also rounded
-# the token embedding before weightfmt widened it to f16)
+# measured (seed 1): plain 1.66 rotated (residual + online hadamard) vs 2.23 not; rtn 1.40; gptq 0.72 (96 x 128
+# calibration tokens, then the scales tuned end to end); awq 1.36; q5_0 0.32; q8 (f32 act) 0.0053.  Earlier:
+# gptq 1.01 on 24 x 128 tokens without tuning; 1.44 while the quantizers also rounded the token embedding.
 lt "$(kl q4_plain)" "$(kl q4_plain_norot)" 0.9 && ok "rotation: q4 plain $(kl q4_plain) < $(kl q4_plain_norot) unrotated" || fail "rotation: $(kl q4_plain) vs $(kl q4_plain_norot)"
 lt "$(kl q4_gptq)" "$(kl q4_plain)" 0.95 && lt "$(kl q4_gptq)" "$(kl q4_rtn)" 0.95 && ok "q4: gptq $(kl q4_gptq) < plain $(kl q4_plain), rtn $(kl q4_rtn)" || fail "q4: gptq $(kl q4_gptq) vs plain $(kl q4_plain), rtn $(kl q4_rtn)"
 # rtn minimizes each group's squared error (test_quality checks that per row); awq's channel
@@ -45,7 +43,7 @@ lt "$(kl q4_gptq)" "$(kl q4_plain)" 0.95 && lt "$(kl q4_gptq)" "$(kl q4_rtn)" 0.
 lt "$(kl q4_rtn)" "$(kl q4_plain)" 1.2 && ok "q4: rtn $(kl q4_rtn) within 20% of plain" || fail "q4: rtn $(kl q4_rtn) vs plain $(kl q4_plain)"
 lt "$(kl q4_awq)" "$(kl q4_plain)" 1.3 && ok "q4: awq $(kl q4_awq) within 30% of plain" || fail "q4: awq $(kl q4_awq) vs plain $(kl q4_plain)"
 lt "$(kl q5_gptq)" "$(kl q4_gptq)" 0.5 && lt "$(kl q8_gptq)" "$(kl q5_gptq)" 0.1 && ok "q8 $(kl q8_gptq) < q5_0 $(kl q5_gptq) < q4 $(kl q4_gptq)" || fail "q8 $(kl q8_gptq), q5_0 $(kl q5_gptq), q4 $(kl q4_gptq) not ordered"
-lt "$(kl q4_gptq)" 0.95 1 && ok "q4 gptq KL $(kl q4_gptq) < 0.95" || fail "q4 gptq KL $(kl q4_gptq)"
-lt "$(kl q5_gptq)" 0.42 1 && ok "q5_0 gptq KL $(kl q5_gptq) < 0.42" || fail "q5_0 gptq KL $(kl q5_gptq)"
-lt "$(kl q8_gptq)" 0.0075 1 && ok "q8 gptq (f32 act) KL $(kl q8_gptq) < 0.0075" || fail "q8 gptq KL $(kl q8_gptq)"
+lt "$(kl q4_gptq)" 0.85 1 && ok "q4 gptq KL $(kl q4_gptq) < 0.85" || fail "q4 gptq KL $(kl q4_gptq)"
+lt "$(kl q5_gptq)" 0.38 1 && ok "q5_0 gptq KL $(kl q5_gptq) < 0.38" || fail "q5_0 gptq KL $(kl q5_gptq)"
+lt "$(kl q8_gptq)" 0.0068 1 && ok "q8 gptq (f32 act) KL $(kl q8_gptq) < 0.0068" || fail "q8 gptq KL $(kl q8_gptq)"
 finish

@@ -3,7 +3,7 @@
  * stored width where a hadamard padded the rows, parameters from the model's) and must
  * match the printed per-tensor and total values, be <= 5.0, and fit in NAME.weights; then the mean
  * KL vs float over 3 sequences x 128 positions sampled from the float model (lmcc run --temp 1) is
- * measured and printed (issue target 0.2; asserted: below plain q4_0's KL on the same tokens). */
+ * measured and printed (with LMCC_QUANT=plain unless set; asserted: below q4_0's KL on the same tokens). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -54,6 +54,10 @@ int main(void) {
     snprintf(model, sizeof model, "%s/examples/models/stories260K.gguf", src);
     if (access(model, R_OK) || !mkdtemp(dir)) { printf("skip: no %s\n", model); return 77; }
     int fails = 0;
+    /* the accounting and the ordering are what is checked here; plain rounding keeps the 7 compiles fast
+     * (with gptq's calibration and tuning each takes ~20 s, minutes under ASan); quality.sh and the README
+     * measure the default quantizer */
+    setenv("LMCC_QUANT", "plain", 0);
     snprintf(cmd, sizeof cmd, "%s compile %s --bpw 5.0 -v -o %s/out 2> %s/log", lmcc, model, dir, dir);
     if (run(cmd)) return 1;
     snprintf(path, sizeof path, "%s/log", dir);
