@@ -346,19 +346,24 @@ LMRT_API void lmrt_quantize_row_q8_0(const float *x, void *dst, int64_t n) {
     }
 }
 
+/* the value of largest magnitude among v[0..n) (the first one on ties; 0 for all zeros): ggml's
+ * symmetric formats divide it by the most negative code so the extreme lands exactly on a level */
+LMRT_INLINE float lmrt_signed_absmax_(const float *v, int n) {
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < n; j++)
+        if (amax < lmrt_quant_fabsf_(v[j])) {
+            amax = lmrt_quant_fabsf_(v[j]);
+            max = v[j];
+        }
+    return max;
+}
+
 LMRT_API void lmrt_quantize_row_q4_0(const float *x, void *dst, int64_t n) {
     uint8_t *y = (uint8_t *)dst;
     for (int64_t i = 0; i < n; i += 32, y += 18) {
         float v[32];
         lmrt_load_block32(x + i, n - i, v);
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < 32; j++) {
-            if (amax < lmrt_quant_fabsf_(v[j])) {
-                amax = lmrt_quant_fabsf_(v[j]);
-                max = v[j];
-            }
-        }
-        float d = max / -8.0f;
+        float d = lmrt_signed_absmax_(v, 32) / -8.0f;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         uint16_t h = lmrt_f32_to_f16(d);
         y[0] = (uint8_t)(h & 0xff);
@@ -429,14 +434,7 @@ LMRT_API void lmrt_quantize_row_q5_0(const float *x, void *dst, int64_t n) {
         float v[32];
         int q[32];
         lmrt_load_block32(x + i, n - i, v);
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < 32; j++) {
-            if (amax < lmrt_quant_fabsf_(v[j])) {
-                amax = lmrt_quant_fabsf_(v[j]);
-                max = v[j];
-            }
-        }
-        float d = max / -16.0f;
+        float d = lmrt_signed_absmax_(v, 32) / -16.0f;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         lmrt_store_f16le_(y, d);
         for (int j = 0; j < 32; j++) {
@@ -483,13 +481,8 @@ LMRT_API void lmrt_quantize_row_q4g(int type, const float *x, void *dst, int64_t
     for (int64_t i = 0; i < n; i += G, y += 2 + G / 2) {
         float v[128];
         for (int j = 0; j < G; j++) v[j] = i + j < n ? x[i + j] : 0.0f;
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < G; j++)
-            if (amax < lmrt_quant_fabsf_(v[j])) {
-                amax = lmrt_quant_fabsf_(v[j]);
-                max = v[j];
-            }
-        float d = nf4 ? amax : max / -8.0f;
+        float max = lmrt_signed_absmax_(v, G);
+        float d = nf4 ? lmrt_quant_fabsf_(max) : max / -8.0f;
         lmrt_store_f16le_(y, d);
         /* quantize against the stored (f16-rounded) scale */
         float ds = lmrt_load_f16le(y);
@@ -529,13 +522,7 @@ LMRT_API void lmrt_quantize_row_qbg(int type, const float *x, void *dst, int64_t
         float v[64];
         int q[64];
         for (int j = 0; j < 64; j++) v[j] = i + j < n ? x[i + j] : 0.0f;
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < 64; j++)
-            if (amax < lmrt_quant_fabsf_(v[j])) {
-                amax = lmrt_quant_fabsf_(v[j]);
-                max = v[j];
-            }
-        lmrt_store_f16le_(y, max / -(float)half);
+        lmrt_store_f16le_(y, lmrt_signed_absmax_(v, 64) / -(float)half);
         float ds = lmrt_load_f16le(y); /* against the stored scale */
         float id = ds != 0.0f ? 1.0f / ds : 0.0f;
         for (int j = 0; j < 64; j++) {
