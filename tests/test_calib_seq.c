@@ -23,6 +23,7 @@
 #include "model.h"
 #include "passes.h"
 #include "tiny_llama.h"
+#include "test_model_path.h"
 
 static int failures;
 #define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
@@ -776,18 +777,6 @@ static void test_backward_soft(const char *what, const gguf_file *f, build_opts 
     free(p);
     lmcc_seqs_free(&s);
     ir_graph_free(g);
-}
-
-static int find_model(char *out, size_t cap, const char *file) {
-    const char *src = getenv("LMCC_SOURCE_DIR"), *sh = getenv("LMCC_SHARED_DIR");
-    FILE *fp;
-    if (src) {
-        snprintf(out, cap, "%s/examples/models/%s", src, file);
-        if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    }
-    snprintf(out, cap, "%s/models/%s", sh ? sh : "../shared", file);
-    if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    return -1;
 }
 
 int main(void) {

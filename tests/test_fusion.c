@@ -15,6 +15,7 @@
 #include "model.h"
 #include "passes.h"
 #include "tiny_llama.h"
+#include "test_model_path.h"
 
 static int failures;
 #define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
@@ -316,18 +317,6 @@ static void test_verify_fused(const gguf_file *f) {
         CHECK(ir_verify(g, err, sizeof err) == 0, "restored graph: %s", err);
     }
     ir_graph_free(g);
-}
-
-static int find_model(char *out, size_t cap, const char *file) {
-    const char *src = getenv("LMCC_SOURCE_DIR"), *sh = getenv("LMCC_SHARED_DIR");
-    FILE *fp;
-    if (src) {
-        snprintf(out, cap, "%s/examples/models/%s", src, file);
-        if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    }
-    snprintf(out, cap, "%s/models/%s", sh ? sh : "../shared", file);
-    if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    return -1;
 }
 
 int main(void) {

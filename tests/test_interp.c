@@ -14,6 +14,7 @@
 #include "model.h"
 #include "passes.h"
 #include "tiny_llama.h"
+#include "test_model_path.h"
 
 static int failures;
 #define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
@@ -190,18 +191,6 @@ static void test_other_ops(void) {
 }
 
 /* ---- (a), (b): stories260K ------------------------------------------- */
-
-static int find_model(char *out, size_t cap, const char *file) {
-    const char *src = getenv("LMCC_SOURCE_DIR"), *sh = getenv("LMCC_SHARED_DIR");
-    FILE *fp;
-    if (src) {
-        snprintf(out, cap, "%s/examples/models/%s", src, file);
-        if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    }
-    snprintf(out, cap, "%s/models/%s", sh ? sh : "../shared", file);
-    if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    return -1;
-}
 
 static int argmax(const float *x, int n) {
     int b = 0;

@@ -17,22 +17,11 @@
 #include "model.h"
 #include "passes.h"
 #include "quant.h"
+#include "test_model_path.h"
 
 static int failures;
 #define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
     printf(__VA_ARGS__); printf("\n"); } } while (0)
-
-static int find_model(char *out, size_t cap, const char *file) {
-    const char *src = getenv("LMCC_SOURCE_DIR"), *sh = getenv("LMCC_SHARED_DIR");
-    FILE *fp;
-    if (src) {
-        snprintf(out, cap, "%s/examples/models/%s", src, file);
-        if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    }
-    snprintf(out, cap, "%s/models/%s", sh ? sh : "../shared", file);
-    if ((fp = fopen(out, "rb"))) { fclose(fp); return 0; }
-    return -1;
-}
 
 /* mean KL(softmax(ref) || softmax(lg)) over rows */
 static double mean_kl(const float *ref, const float *lg, int64_t rows, int64_t V) {
