@@ -6,16 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+int lmcc_q8a_weight(ir_dtype wt) {
+    /* nf4 has no integer codes: it keeps f32 activations */
+    return wt == IR_DT_Q8_0 || wt == IR_DT_Q4_0 || wt == IR_DT_Q4_1 || wt == IR_DT_Q5_0 || wt == IR_DT_Q5_1 ||
+           wt == IR_DT_Q4_G16 || wt == IR_DT_Q4_G64 || wt == IR_DT_Q4_G128 || wt == IR_DT_Q3_G64 ||
+           wt == IR_DT_Q5_G64 || wt == IR_DT_Q6_G64 || wt == IR_DT_Q4_K || wt == IR_DT_Q5_K || wt == IR_DT_Q6_K;
+}
+
 static int wants_q8a(const ir_graph *g, const ir_node *n) {
     if (n->dead || !fu_is_linear_family(n->op)) return 0;
-    ir_dtype wt = g->tensors[n->inputs[1]].dtype;
-    /* nf4 has no integer codes: it keeps f32 activations */
-    int int_w = wt == IR_DT_Q8_0 || wt == IR_DT_Q4_0 || wt == IR_DT_Q4_1 || wt == IR_DT_Q5_0 || wt == IR_DT_Q5_1 ||
-                wt == IR_DT_Q4_G16 ||
-                wt == IR_DT_Q4_G64 || wt == IR_DT_Q4_G128 || wt == IR_DT_Q3_G64 || wt == IR_DT_Q5_G64 ||
-                wt == IR_DT_Q6_G64 || wt == IR_DT_Q4_K || wt == IR_DT_Q5_K ||
-                wt == IR_DT_Q6_K;
-    return int_w && g->tensors[n->inputs[0]].dtype == IR_DT_F32;
+    return lmcc_q8a_weight(g->tensors[n->inputs[1]].dtype) && g->tensors[n->inputs[0]].dtype == IR_DT_F32;
 }
 
 int lmcc_pass_actquant(ir_graph *g, lmcc_pass_ctx *pc) {

@@ -53,6 +53,8 @@ typedef struct seqeval {
     seqeval_lane lane[2]; /* 0: main, 1: reference (dual) */
     int n_lanes, threads;
     double bytes, peak; /* the run's row buffers now and at most (with temporaries): lmcc_seqeval_opts.peak_bytes */
+    const unsigned char *round_in; /* [nodes] 1: the main lane's linear input rounded as q8a (lmcc_seqeval_opts) */
+    float **xq;       /* [nodes] those rounded inputs [rows][k] (kept for the backward) */
     char *err;
     size_t errlen;
 } seqeval;
@@ -509,6 +511,22 @@ static const float *seqeval_in(seqeval *e, seqeval_lane *l, int id, int64_t *str
     return t->kind == IR_KIND_WEIGHT ? e->wfull[id] : seqeval_buf(e, l, id);
 }
 
+/* the input the main lane's linear node ni multiplies: x itself, or (round_in) its q8a
+ * rounding, as the compiled model's int8 activations; NULL when out of memory */
+static const float *seqeval_lin_x(seqeval *e, seqeval_lane *l, int ni, const float *x, int64_t stride) {
+    if (l != &e->lane[0] || !e->round_in || !e->round_in[ni]) return x;
+    if (e->xq[ni]) return e->xq[ni];
+    int64_t k = ir_tensor_elems(&e->g->tensors[e->g->nodes[ni].inputs[0]]);
+    float *q = malloc((size_t)(e->rows * k > 0 ? e->rows * k : 1) * sizeof *q);
+    if (!q) {
+        snprintf(e->err, e->errlen, "out of memory in the calibration forward");
+        return NULL;
+    }
+    for (int64_t r = 0; r < e->rows; r++) seqeval_quantize(q + r * k, x + r * stride, k);
+    seqeval_count(e, (double)(e->rows * k) * sizeof *q, 0);
+    return e->xq[ni] = q;
+}
+
 static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[ni];
@@ -522,6 +540,7 @@ static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
     if ((n->output >= 0 && !y) || (!seqeval_slot_special(n->op, 0) && !x0) ||
         (ir_op_table[n->op].n_inputs > 1 && !seqeval_slot_special(n->op, 1) && !x1))
         return -1;
+    if (seqeval_linear_family(n->op) && !(x0 = seqeval_lin_x(e, l, ni, x0, s0))) return -1;
     switch (n->op) {
     case IR_OP_EMBED: {
         int lt = ir_dtype_lmrt_type(t0->dtype);
@@ -718,6 +737,10 @@ oom:
 static void seqeval_free_dead(seqeval *e, int ni) {
     const ir_node *n = &e->g->nodes[ni];
     if (e->persist) return;
+    if (e->xq && e->xq[ni]) {
+        seqeval_count(e, -(double)(e->rows * ir_tensor_elems(&e->g->tensors[n->inputs[0]])) * sizeof(float), 0);
+        free(e->xq[ni]), e->xq[ni] = NULL;
+    }
     for (int sl = -1; sl < ir_op_table[n->op].n_inputs; sl++) {
         int id = sl < 0 ? n->output : n->inputs[sl];
         if (id < 0 || e->last_use[id] != ni || e->g->tensors[id].kind == IR_KIND_WEIGHT) continue;
@@ -737,6 +760,8 @@ static void seqeval_release(seqeval *e) {
     }
     for (int i = 0; e->wfull && i < e->n_tensors; i++) free(e->wfull[i]);
     free(e->wfull);
+    for (int i = 0; e->xq && i < e->g->n_nodes; i++) free(e->xq[i]);
+    free(e->xq);
     free(e->start), free(e->seq), free(e->pos), free(e->tok), free(e->crow), free(e->last_use);
 }
 
@@ -859,6 +884,7 @@ static int seqeval_linear_node(seqeval *e, int ni, lmcc_seqeval_hook hook, void 
         if ((!v.x && !(v.x = seqeval_buf(e, &e->lane[0], x))) ||
             (e->n_lanes > 1 && !v.x_ref && !(v.x_ref = seqeval_buf(e, &e->lane[1], x))))
             return -1;
+        if (!(v.x = seqeval_lin_x(e, &e->lane[0], ni, v.x, v.k))) return -1;
         if (hook(user, &v) != 0) return -2;
         const ir_tensor *t = &g->tensors[g->nodes[ni].inputs[1]];
         if (g->nodes[ni].inputs[1] != w || t->ndim != before.ndim ||
@@ -880,6 +906,11 @@ int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, vo
     e.g = g, e.s = s, e.err = err, e.errlen = errlen;
     e.n_lanes = o->dual ? 2 : 1;
     e.threads = o->threads > 0 ? o->threads : 2;
+    e.round_in = o->round_in;
+    if (e.round_in && !(e.xq = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *e.xq))) {
+        snprintf(err, errlen, "out of memory in the calibration forward");
+        return -1;
+    }
     if (e.threads > SEQEVAL_MAX_THREADS) e.threads = SEQEVAL_MAX_THREADS;
     if (g->logits < 0 || g->logits >= g->n_tensors || g->tensors[g->logits].kind != IR_KIND_ACT) {
         snprintf(err, errlen, "calibration: the graph has no logits");
@@ -1225,7 +1256,8 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_seqgrad_fn fn, void *user) {
     case IR_OP_LINEAR: case IR_OP_LINEAR_ADD: case IR_OP_LINEAR_SWIGLU: case IR_OP_QKV: {
         const ir_tensor *w = &g->tensors[n->inputs[1]];
         int64_t nw = w->shape[0], k = w->shape[1];
-        const float *x = v->buf[in0];
+        /* what the weight multiplied (the rounded input: the rounding's own gradient is taken as 1) */
+        const float *x = e->xq && e->xq[ni] ? e->xq[ni] : v->buf[in0];
         float *dmm = malloc((size_t)(rows * nw > 0 ? rows * nw : 1) * sizeof *dmm);
         if (!dmm || !x) { free(dmm); snprintf(e->err, e->errlen, "out of memory in the calibration backward"); return -1; }
         if (n->op == IR_OP_LINEAR || n->op == IR_OP_LINEAR_ADD) memcpy(dmm, dy, (size_t)(rows * nw) * sizeof *dmm);
@@ -1396,6 +1428,11 @@ int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn
     e.g = g, e.s = s, e.err = err, e.errlen = errlen;
     e.n_lanes = 2, e.persist = 1;
     e.threads = threads > 0 ? (threads < SEQEVAL_MAX_THREADS ? threads : SEQEVAL_MAX_THREADS) : 2;
+    e.round_in = o ? o->round_in : NULL;
+    if (e.round_in && !(e.xq = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *e.xq))) {
+        snprintf(err, errlen, "out of memory in the calibration backward");
+        return -1;
+    }
     if (g->logits < 0 || g->logits >= g->n_tensors || g->tensors[g->logits].kind != IR_KIND_ACT) {
         snprintf(err, errlen, "calibration: the graph has no logits");
         return -1;

@@ -52,6 +52,9 @@ typedef struct lmcc_seqeval_opts {
                             [rows][vocab] product is never formed */
     int64_t *peak_bytes; /* optional out: the most bytes the run's buffers held at once (lmcc_seqeval_bytes
                             estimates it beforehand) */
+    const unsigned char *round_in; /* optional [g->n_nodes]: 1 for a linear-family node whose input the main lane
+                            rounds as q8a blocks (the int8 activations the compiled model will use) before the
+                            product and before the hook sees it; the reference lane stays float */
 } lmcc_seqeval_opts;
 
 /* Evaluates g over the sequences s, calling hook (may be NULL) before every
@@ -129,6 +132,8 @@ typedef struct lmcc_seqgrad_opts {
                              dL/dlogits = softmax(logits) - p */
     double *loss;         /* when not NULL: L (with target: the cross-entropy, L + sum of the targets' entropies) */
     float *logits;        /* when not NULL: [rows][vocab] the forward's logits */
+    const unsigned char *round_in; /* as lmcc_seqeval_opts.round_in: the forward rounds those inputs, the backward
+                            takes the rounding's gradient as 1 (straight through) and gives fn the rounded x */
 } lmcc_seqgrad_opts;
 int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user,
                              const lmcc_seqgrad_opts *o, char *err, size_t errlen);

@@ -35,6 +35,10 @@ typedef int (*lmcc_pass_fn)(ir_graph *g, lmcc_pass_ctx *pc);
     X(tile,      "tile",      "repack q4_0/q8_0 linear weights into the target's R-row tiles") \
     X(memplan,   "memplan",   "liveness intervals -> offsets in one arena")
 
+/* 1 when a linear with weights of dtype dt reads q8a activations under --act q8 (integer codes:
+ * the q4/q5/q8 blocks, their groups and the K-quants; not nf4, not float) */
+int lmcc_q8a_weight(ir_dtype dt);
+
 #define X(c, s, d) int lmcc_pass_##c(ir_graph *g, lmcc_pass_ctx *pc);
 LMCC_PASS_LIST(X)
 #undef X

@@ -77,9 +77,11 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc);
 /* End-to-end tuning of the block scales (and offsets) of every quantized linear weight
  * (quant_tune.c), called by lmcc_quant_weights after GPTQ: Adam on the mean
  * KL(float || quantized) of the next-token distributions over seqs, the codes fixed.
- * teacher: [positions of seqs][vocab] the float model's logits (overwritten).
+ * teacher: [positions of seqs][vocab] the float model's logits (overwritten); round_in (may be NULL):
+ * lmcc_seqeval_opts.round_in, the int8 activations of --act q8.
  * Skipped (0) above its memory / time limits; 0, or -1 with pc->err set. */
-int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float *teacher);
+int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float *teacher,
+                    const unsigned char *round_in);
 /* the tuning's memory limit (backward activations, teacher and student logits, tables) */
 #define LMCC_TUNE_MAX_BYTES 2e9
 

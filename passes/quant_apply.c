@@ -265,6 +265,20 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     float *teacher = NULL;
     memset(&seqs, 0, sizeof seqs);
     qa_seq q = {g, pc, log, done, 0, 0, -1, NULL, 0};
+    /* under --act q8 the compiled linears with integer weights read int8-rounded inputs: gptq's Hessians
+     * and refits and the tuning see the same rounding (the float reference lane and the teacher do not) */
+    unsigned char *round_in = NULL;
+    if (gptq && g->cfg.act_q8) {
+        round_in = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), 1);
+        if (!round_in) { free(done); snprintf(pc->err, sizeof pc->err, "out of memory"); return -1; }
+        for (int ni = 0; ni < g->n_nodes; ni++) {
+            const ir_node *n = &g->nodes[ni];
+            if (n->dead || !qa_linear_family(n->op)) continue;
+            const ir_tensor *w = &g->tensors[n->inputs[1]];
+            int dt = lmcc_quant_target(g, w);
+            round_in[ni] = (unsigned char)lmcc_q8a_weight(dt >= 0 ? (ir_dtype)dt : w->dtype);
+        }
+    }
     if (gptq) {
         int any = 0, dual = 0;
         double hook_bytes = 0;
@@ -310,7 +324,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
             }
             lmcc_seqeval_opts o;
             memset(&o, 0, sizeof o);
-            o.dual = dual, o.progress = progress;
+            o.dual = dual, o.progress = progress, o.round_in = round_in;
             int r = lmcc_seqeval_run(g, &seqs, qa_seq_hook, &q, &o, pc->err, sizeof pc->err);
             if (r) goto out;
             if (progress)
@@ -340,7 +354,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
         qa_replace(t, &f, dst);
         n_done++;
     }
-    if (have_seqs && lmcc_quant_tune(g, pc, &seqs, teacher)) goto out;
+    if (have_seqs && lmcc_quant_tune(g, pc, &seqs, teacher, round_in)) goto out;
     if (pc->verbose)
         fprintf(log, "quant: %d weights quantized (%d by gptq, %d of them refit; the rest by rtn with a scale search)\n",
                 n_done, q.n_gptq, q.n_refit);
@@ -348,6 +362,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
 out:
     if (have_seqs) lmcc_seqs_free(&seqs);
     free(teacher);
+    free(round_in);
     free(q.h);
     free(done);
     return rc;

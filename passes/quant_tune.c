@@ -246,10 +246,10 @@ static double qt_kl(const float *p, double h, const float *lg, int64_t rows, int
 
 /* mean KL of the model as it is over s against teacher probabilities p; < 0 on failure */
 static double qt_eval(ir_graph *g, const lmcc_seqs *s, const float *p, double h, int64_t rows, int64_t V, float *lg,
-                      char *err, size_t errlen) {
+                      const unsigned char *round_in, char *err, size_t errlen) {
     lmcc_seqeval_opts o;
     memset(&o, 0, sizeof o);
-    o.logits = lg;
+    o.logits = lg, o.round_in = round_in;
     if (lmcc_seqeval_run(g, s, NULL, NULL, &o, err, errlen)) return -1;
     return qt_kl(p, h, lg, rows, V);
 }
@@ -261,7 +261,8 @@ static void qt_set_all(qt *q, int best) {
     }
 }
 
-int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float *teacher) {
+int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float *teacher,
+                    const unsigned char *round_in) {
     FILE *log = pc->log ? pc->log : stderr;
     int verbose = pc->verbose;
     if (seqs->n < 2 || !teacher) return 0;
@@ -328,20 +329,21 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
     qt_softmax_rows(teacher, rows_tr + rows_ho, V);
     const float *p_tr = teacher, *p_ho = teacher + rows_tr * V;
     double h_tr = qt_entropy(p_tr, rows_tr, V), h_ho = qt_entropy(p_ho, rows_ho, V);
-    double ho0 = qt_eval(g, &ho, p_ho, h_ho, rows_ho, V, lg, pc->err, sizeof pc->err), ho_best = ho0, tr0 = -1;
+    double ho0 = qt_eval(g, &ho, p_ho, h_ho, rows_ho, V, lg, round_in, pc->err, sizeof pc->err), ho_best = ho0, tr0 = -1;
     double tr_best = -1;
     int best_step = 0, bad = 0, step;
     if (ho0 < 0) { free(lg); rc = -1; goto done; }
     {
         float *lt = malloc((size_t)(rows_tr * V > 0 ? rows_tr * V : 1) * sizeof *lt);
         if (!lt) { free(lg); goto oom; }
-        tr0 = qt_eval(g, &tr, p_tr, h_tr, rows_tr, V, lt, pc->err, sizeof pc->err);
+        tr0 = qt_eval(g, &tr, p_tr, h_tr, rows_tr, V, lt, round_in, pc->err, sizeof pc->err);
         free(lt);
         if (tr0 < 0) { free(lg); rc = -1; goto done; }
     }
     lmcc_seqgrad_opts o;
     memset(&o, 0, sizeof o);
     o.target = p_tr;
+    o.round_in = round_in;
     double b1t = 1, b2t = 1, tr_loss = 0, tr_at[QT_STEPS];
     o.loss = &tr_loss;
     for (step = 0; step < steps; step++) {
@@ -402,7 +404,7 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
             qt_w_write(w, t);
         }
         if ((step + 1) % QT_EVAL_EVERY == 0 || step + 1 == steps) {
-            double h = qt_eval(g, &ho, p_ho, h_ho, rows_ho, V, lg, pc->err, sizeof pc->err);
+            double h = qt_eval(g, &ho, p_ho, h_ho, rows_ho, V, lg, round_in, pc->err, sizeof pc->err);
             if (h < 0) { free(lg); rc = -1; goto done; }
             if (verbose)
                 fprintf(log, "tune: step %d: training KL %.5f (before the step), held-out %.5f (%.1fs)\n", step + 1,
@@ -423,7 +425,7 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
         qt_set_all(&q, 1);
         float *lt = malloc((size_t)(rows_tr * V > 0 ? rows_tr * V : 1) * sizeof *lt);
         if (!lt) { free(lg); goto oom; }
-        tr_best = qt_eval(g, &tr, p_tr, h_tr, rows_tr, V, lt, pc->err, sizeof pc->err);
+        tr_best = qt_eval(g, &tr, p_tr, h_tr, rows_tr, V, lt, round_in, pc->err, sizeof pc->err);
         free(lt);
         if (tr_best < 0) { free(lg); rc = -1; goto done; }
         keep = tr0 < 0 || tr_best < tr0;

@@ -779,6 +779,66 @@ static void test_backward_soft(const char *what, const gguf_file *f, build_opts 
     ir_graph_free(g);
 }
 
+/* round_in (the int8 activations simulated without quantize nodes) against the graph that has them:
+ * the same logits, and the backward hands every linear the same (rounded) input and output gradient */
+typedef struct sum_ctx { double s[64]; int n; } sum_ctx;
+static int sum_cb(void *user, int node, int64_t rows, int64_t n, const float *dy, const float *x, int64_t k) {
+    sum_ctx *c = user;
+    (void)node;
+    double a = 0;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < k; j++) a += (double)x[r * k + j] * (double)(j + 1) + (j < n ? dy[r * n + j] : 0);
+    if (c->n < 64) c->s[c->n++] = a;
+    return 0;
+}
+
+static void test_round_in(const char *what, const gguf_file *f) {
+    build_opts with = {IR_WEIGHTS_Q8, 1, 1, "actquant"}, without = {IR_WEIGHTS_Q8, 1, 0, "actquant"};
+    ir_graph *ga = build(f, what, with), *gb = build(f, what, without);
+    lmcc_seqs s = {0};
+    if (!ga || !gb || sample_seqs(ga, 20, 13, &s)) { ir_graph_free(ga), ir_graph_free(gb); return; }
+    int64_t rows = total_rows(&s), V = vocab(ga);
+    unsigned char *round_in = calloc((size_t)gb->n_nodes, 1);
+    int n_q = 0, n_r = 0;
+    for (int i = 0; i < ga->n_nodes; i++) n_q += !ga->nodes[i].dead && ga->nodes[i].op == IR_OP_QUANTIZE;
+    for (int i = 0; round_in && i < gb->n_nodes; i++) {
+        const ir_node *n = &gb->nodes[i];
+        if (n->dead || (n->op != IR_OP_LINEAR && n->op != IR_OP_LINEAR_ADD && n->op != IR_OP_LINEAR_SWIGLU &&
+                        n->op != IR_OP_QKV))
+            continue;
+        round_in[i] = (unsigned char)lmcc_q8a_weight(gb->tensors[n->inputs[1]].dtype);
+        n_r += round_in[i];
+    }
+    CHECK(n_q > 0 && n_r >= n_q, "%s: %d quantize nodes, %d rounded linears", what, n_q, n_r);
+    float *la = malloc((size_t)(rows * V) * sizeof *la), *lb = malloc((size_t)(rows * V) * sizeof *lb);
+    float *lf = malloc((size_t)(rows * V) * sizeof *lf);
+    char err[256] = "";
+    lmcc_seqeval_opts oa = {.logits = la}, ob = {.logits = lb, .round_in = round_in}, of = {.logits = lf};
+    int rc = !round_in || !la || !lb || !lf || lmcc_seqeval_run(ga, &s, NULL, NULL, &oa, err, sizeof err) ||
+             lmcc_seqeval_run(gb, &s, NULL, NULL, &ob, err, sizeof err) ||
+             lmcc_seqeval_run(gb, &s, NULL, NULL, &of, err, sizeof err);
+    CHECK(rc == 0, "%s: runs: %s", what, err);
+    if (rc == 0) {
+        double d = max_diff(la, lb, rows * V), df = max_diff(la, lf, rows * V);
+        printf("%s: round_in vs quantize nodes: logits max |diff| %.3g (without rounding %.3g)\n", what, d, df);
+        CHECK(d == 0, "%s: round_in logits differ from the quantize nodes' by %g", what, d);
+        CHECK(df > 1e-4, "%s: the rounding changed nothing (%g)", what, df);
+    }
+    sum_ctx ca = {{0}, 0}, cb = {{0}, 0};
+    lmcc_seqgrad_opts ga_o = {.threads = 1}, gb_o = {.threads = 1, .round_in = round_in};
+    rc = lmcc_seqeval_backward_ex(ga, &s, sum_cb, &ca, &ga_o, err, sizeof err) ||
+         lmcc_seqeval_backward_ex(gb, &s, sum_cb, &cb, &gb_o, err, sizeof err);
+    CHECK(rc == 0, "%s: backward: %s", what, err);
+    if (rc == 0) {
+        int same = ca.n == cb.n && ca.n > 0;
+        for (int i = 0; same && i < ca.n; i++) same = ca.s[i] == cb.s[i];
+        CHECK(same, "%s: the backward's inputs / gradients differ (%d vs %d linears)", what, ca.n, cb.n);
+    }
+    free(la), free(lb), free(lf), free(round_in);
+    lmcc_seqs_free(&s);
+    ir_graph_free(ga), ir_graph_free(gb);
+}
+
 int main(void) {
     build_opts fused = {IR_WEIGHTS_KEEP, 1, 0, "kvlayout"}, unfused = {IR_WEIGHTS_KEEP, 0, 0, "kvlayout"};
     build_opts q8act = {IR_WEIGHTS_Q8, 1, 1, "actquant"}, q4 = {IR_WEIGHTS_Q4, 1, 0, "actquant"};
@@ -804,6 +864,7 @@ int main(void) {
         test_backward("tiny fused", f, fused, 0.02);
         test_backward("tiny unfused", f, unfused, 0.02);
         test_backward_soft("tiny fused", f, fused, 0.02);
+        test_round_in("tiny q8 weights, round_in", f);
         gguf_close(f);
     }
 
@@ -827,6 +888,7 @@ int main(void) {
             test_seqstep("stories260K q8 weights, q8a activations", f, q8act, 40, 1e-4);
             test_sample("stories260K fused", f, fused, 4, 64, 1);
             test_backward("stories260K fused", f, fused, 0.02);
+            test_round_in("stories260K q8 weights, round_in", f);
             gguf_close(f);
         }
     }

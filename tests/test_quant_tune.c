@@ -103,7 +103,7 @@ static void test_tune(const gguf_file *f) {
     }
     CHECK(nq >= 20, "%d weights quantized", nq);
     double kl0 = kl_now(g, &s, ref, lg, rows, V);
-    int rc = lmcc_quant_tune(g, &pc, &s, teacher);
+    int rc = lmcc_quant_tune(g, &pc, &s, teacher, NULL);
     CHECK(rc == 0, "tune: %s", pc.err);
     double kl1 = kl_now(g, &s, ref, lg, rows, V);
     printf("stories260K q4 (rtn): calibration KL %.5f -> %.5f after tuning\n", kl0, kl1);
