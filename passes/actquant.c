@@ -48,18 +48,8 @@ int lmcc_pass_actquant(ir_graph *g, lmcc_pass_ctx *pc) {
         g->nodes[i].inputs[0] = qid[x];
         n_rewired++;
     }
-    if (n_q) {
-        /* ir_node_add appended the quantize nodes; move each before its first reader */
-        ir_node *old = malloc((size_t)g->n_nodes * sizeof *old);
-        if (!old) goto oom;
-        memcpy(old, g->nodes, (size_t)g->n_nodes * sizeof *old);
-        int k = 0, q = nn;
-        for (int i = 0; i < nn; i++) {
-            if (first[i] >= 0) g->nodes[k++] = old[q++];
-            g->nodes[k++] = old[i];
-        }
-        free(old);
-    }
+    /* ir_node_add appended the quantize nodes: each goes before its first reader */
+    if (n_q && fu_move_appended(g, nn, first)) goto oom;
     free(qid), free(first);
     if (pc->verbose)
         fprintf(fu_log(pc), "actquant: %d quantize nodes feed %d linear-family nodes (q8a activations)\n", n_q,

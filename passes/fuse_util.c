@@ -112,3 +112,17 @@ void fu_kill_node(ir_graph *g, int i) {
 }
 
 FILE *fu_log(lmcc_pass_ctx *pc) { return pc->log ? pc->log : stderr; }
+
+int fu_move_appended(ir_graph *g, int nn, const int *before) {
+    if (g->n_nodes == nn) return 0;
+    ir_node *old = malloc((size_t)g->n_nodes * sizeof *old);
+    if (!old) return -1;
+    memcpy(old, g->nodes, (size_t)g->n_nodes * sizeof *old);
+    int k = 0, q = nn;
+    for (int i = 0; i < nn; i++) {
+        if (before[i] >= 0) g->nodes[k++] = old[q++];
+        g->nodes[k++] = old[i];
+    }
+    free(old);
+    return 0;
+}

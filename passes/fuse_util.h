@@ -24,5 +24,8 @@ void fu_drop_if_unused(ir_graph *g, int id);
 /* marks node i dead, and its output tensor */
 void fu_kill_node(ir_graph *g, int i);
 FILE *fu_log(lmcc_pass_ctx *pc);
+/* The nodes ir_node_add appended after the first nn (in order) each go just before
+ * node i for every i < nn with before[i] >= 0, in that order.  0, or -1 (out of memory) */
+int fu_move_appended(ir_graph *g, int nn, const int *before);
 
 #endif

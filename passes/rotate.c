@@ -282,17 +282,8 @@ static int rot_online(ir_graph *g) {
         first[i] = 1;
         added++;
     }
-    if (added) { /* ir_node_add appended the hadamard nodes: each goes before its first reader */
-        ir_node *old = malloc((size_t)g->n_nodes * sizeof *old);
-        if (!old) goto oom;
-        memcpy(old, g->nodes, (size_t)g->n_nodes * sizeof *old);
-        int k = 0, q = nn;
-        for (int i = 0; i < nn; i++) {
-            if (first[i] >= 0) g->nodes[k++] = old[q++];
-            g->nodes[k++] = old[i];
-        }
-        free(old);
-    }
+    /* ir_node_add appended the hadamard nodes: each goes before its first reader */
+    if (added && fu_move_appended(g, nn, first)) goto oom;
     free(first);
     return n_lin;
 oom:
