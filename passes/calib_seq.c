@@ -907,10 +907,6 @@ int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, vo
     e.n_lanes = o->dual ? 2 : 1;
     e.threads = o->threads > 0 ? o->threads : 2;
     e.round_in = o->round_in;
-    if (e.round_in && !(e.xq = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *e.xq))) {
-        snprintf(err, errlen, "out of memory in the calibration forward");
-        return -1;
-    }
     if (e.threads > SEQEVAL_MAX_THREADS) e.threads = SEQEVAL_MAX_THREADS;
     if (g->logits < 0 || g->logits >= g->n_tensors || g->tensors[g->logits].kind != IR_KIND_ACT) {
         snprintf(err, errlen, "calibration: the graph has no logits");
@@ -923,6 +919,10 @@ int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, vo
         n_live++;
     }
     char *need = NULL;
+    if (e.round_in && !(e.xq = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *e.xq))) {
+        snprintf(err, errlen, "out of memory in the calibration forward");
+        return -1;
+    }
     if (seqeval_check_seqs(&e) || seqeval_rows_run(&e) || seqeval_setup(&e, o->logits != NULL)) {
         seqeval_release(&e);
         return -1;
@@ -1429,10 +1429,6 @@ int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn
     e.n_lanes = 2, e.persist = 1;
     e.threads = threads > 0 ? (threads < SEQEVAL_MAX_THREADS ? threads : SEQEVAL_MAX_THREADS) : 2;
     e.round_in = o ? o->round_in : NULL;
-    if (e.round_in && !(e.xq = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *e.xq))) {
-        snprintf(err, errlen, "out of memory in the calibration backward");
-        return -1;
-    }
     if (g->logits < 0 || g->logits >= g->n_tensors || g->tensors[g->logits].kind != IR_KIND_ACT) {
         snprintf(err, errlen, "calibration: the graph has no logits");
         return -1;
@@ -1441,6 +1437,10 @@ int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn
         if (!g->nodes[ni].dead && seqeval_check_node(&e, ni)) return -1;
     int rc = seqgrad_check(&e);
     if (rc) return rc;
+    if (e.round_in && !(e.xq = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *e.xq))) {
+        snprintf(err, errlen, "out of memory in the calibration backward");
+        return -1;
+    }
     if (seqeval_check_seqs(&e) || seqeval_rows_run(&e) || seqeval_setup(&e, 1)) {
         seqeval_release(&e);
         return -1;

@@ -834,6 +834,13 @@ static void test_round_in(const char *what, const gguf_file *f) {
         for (int i = 0; same && i < ca.n; i++) same = ca.s[i] == cb.s[i];
         CHECK(same, "%s: the backward's inputs / gradients differ (%d vs %d linears)", what, ca.n, cb.n);
     }
+    /* a bad token with round_in: an error, nothing left allocated (LeakSanitizer under the ASan build) */
+    int saved = s.ids[0][3];
+    s.ids[0][3] = (int)V;
+    CHECK(lmcc_seqeval_run(gb, &s, NULL, NULL, &ob, err, sizeof err) == -1 && err[0], "%s: bad token accepted", what);
+    CHECK(lmcc_seqeval_backward_ex(gb, &s, sum_cb, &cb, &gb_o, err, sizeof err) != 0, "%s: bad token accepted by the "
+          "backward", what);
+    s.ids[0][3] = saved;
     free(la), free(lb), free(lf), free(round_in);
     lmcc_seqs_free(&s);
     ir_graph_free(ga), ir_graph_free(gb);
