@@ -137,7 +137,8 @@ typedef struct lmcc_seqgrad_opts {
 } lmcc_seqgrad_opts;
 int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user,
                              const lmcc_seqgrad_opts *o, char *err, size_t errlen);
-/* bytes lmcc_seqeval_backward would keep for s (an estimate, for a memory cap) */
+/* bytes lmcc_seqeval_backward would keep for s (an estimate, for a memory cap; without round_in's
+ * rounded inputs, one [rows][k] per rounded linear) */
 double lmcc_seqeval_backward_bytes(const ir_graph *g, const lmcc_seqs *s);
 
 #endif
