@@ -21,7 +21,7 @@ static const char *const kind_names[IR_KIND_COUNT] = {
 };
 
 const ir_op_info ir_op_table[IR_OP_COUNT] = {
-#define X(n, s, ni, ho, se) {s, ni, ho, se},
+#define X(n, s, ni, ho, se, lin) {s, ni, ho, se, lin},
     IR_OP_LIST(X)
 #undef X
 };

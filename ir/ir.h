@@ -118,7 +118,7 @@ typedef struct ir_tensor {
 } ir_tensor;
 
 /* ---- ops ---------------------------------------------------------------
- * X(NAME, "text", n_inputs, has_output, side_effect)
+ * X(NAME, "text", n_inputs, has_output, side_effect, linear)
  * Inputs (in order) and attributes are documented per op:
  *  embed     (table[V][D] weight, token input[1] i32) -> [D]
  *  rmsnorm   (x[D], w[D] weight) -> [D]                      attr eps
@@ -157,28 +157,28 @@ typedef struct ir_tensor {
  * within the chunk), so every activation buffer holds cfg.batch rows (memplan
  * sizes it so); after take_last, one row.
  */
-#define IR_OP_LIST(X)                              \
-    X(EMBED,     "embed",     2, 1, 0)             \
-    X(RMSNORM,   "rmsnorm",   2, 1, 0)             \
-    X(LINEAR,    "linear",    2, 1, 0)             \
-    X(ROPE,      "rope",      2, 1, 0)             \
-    X(KV_STORE,  "kv_store",  2, 0, 1)             \
-    X(ATTENTION, "attention", 3, 1, 0)             \
-    X(ADD,       "add",       2, 1, 0)             \
-    X(MUL,       "mul",       2, 1, 0)             \
-    X(SILU,      "silu",      1, 1, 0)             \
-    X(SOFTMAX,   "softmax",   1, 1, 0)             \
-    X(SWIGLU,    "swiglu",    2, 1, 0)             \
-    X(NORMALIZE, "normalize", 1, 1, 0)             \
-    X(QUANTIZE,  "quantize",  1, 1, 0)             \
-    X(LINEAR_ADD,    "linear_add",    3, 1, 0)     \
-    X(LINEAR_SWIGLU, "linear_swiglu", 2, 1, 0)     \
-    X(QKV,       "qkv",       5, 1, 1)             \
-    X(TAKE_LAST, "take_last", 1, 1, 0)             \
-    X(HADAMARD,  "hadamard",  1, 1, 0)
+#define IR_OP_LIST(X)                             \
+    X(EMBED,     "embed",     2, 1, 0, 0)         \
+    X(RMSNORM,   "rmsnorm",   2, 1, 0, 0)         \
+    X(LINEAR,    "linear",    2, 1, 0, 1)         \
+    X(ROPE,      "rope",      2, 1, 0, 0)         \
+    X(KV_STORE,  "kv_store",  2, 0, 1, 0)         \
+    X(ATTENTION, "attention", 3, 1, 0, 0)         \
+    X(ADD,       "add",       2, 1, 0, 0)         \
+    X(MUL,       "mul",       2, 1, 0, 0)         \
+    X(SILU,      "silu",      1, 1, 0, 0)         \
+    X(SOFTMAX,   "softmax",   1, 1, 0, 0)         \
+    X(SWIGLU,    "swiglu",    2, 1, 0, 0)         \
+    X(NORMALIZE, "normalize", 1, 1, 0, 0)         \
+    X(QUANTIZE,  "quantize",  1, 1, 0, 0)         \
+    X(LINEAR_ADD,    "linear_add",    3, 1, 0, 1) \
+    X(LINEAR_SWIGLU, "linear_swiglu", 2, 1, 0, 1) \
+    X(QKV,       "qkv",       5, 1, 1, 1)         \
+    X(TAKE_LAST, "take_last", 1, 1, 0, 0)         \
+    X(HADAMARD,  "hadamard",  1, 1, 0, 0)
 
 typedef enum {
-#define X(n, s, ni, ho, se) IR_OP_##n,
+#define X(n, s, ni, ho, se, lin) IR_OP_##n,
     IR_OP_LIST(X)
 #undef X
     IR_OP_COUNT
@@ -189,6 +189,7 @@ typedef struct ir_op_info {
     int n_inputs;
     int has_output;
     int side_effect;
+    int linear;      /* the linear family: inputs[0] (x) times the weight matrix inputs[1] */
 } ir_op_info;
 extern const ir_op_info ir_op_table[IR_OP_COUNT];
 int ir_op_from_name(const char *s); /* -1 if unknown */

@@ -14,7 +14,7 @@ int lmcc_q8a_weight(ir_dtype wt) {
 }
 
 static int wants_q8a(const ir_graph *g, const ir_node *n) {
-    if (n->dead || !fu_is_linear_family(n->op)) return 0;
+    if (n->dead || !ir_op_table[n->op].linear) return 0;
     return lmcc_q8a_weight(g->tensors[n->inputs[1]].dtype) && g->tensors[n->inputs[0]].dtype == IR_DT_F32;
 }
 

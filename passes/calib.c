@@ -226,10 +226,6 @@ int lmcc_seqs_for_calib(const ir_graph *g, int batched, lmcc_seqs *out, char *er
 /* ---- recording ----------------------------------------------------------- */
 
 
-static int calib_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
-
 typedef struct calib_ctx {
     const ir_graph *g;
     struct { lmcc_calib *c; int *slot; int keep; } run; /* slot: tensor id -> index in c->acts, -1 */
@@ -238,7 +234,7 @@ typedef struct calib_ctx {
 static void calib_hook_g(void *user, const ir_interp *it, int node) {
     calib_ctx *cx = user;
     const ir_node *n = &cx->g->nodes[node];
-    if (!calib_linear_family(n->op)) return;
+    if (!ir_op_table[n->op].linear) return;
     int s = cx->run.slot[n->inputs[0]];
     if (s < 0) return;
     lmcc_calib_act *a = &cx->run.c->acts[s];

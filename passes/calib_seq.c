@@ -334,13 +334,9 @@ static void seqeval_att_rows(void *arg, int t, int nt) {
 
 /* ---- checks -------------------------------------------------------------- */
 
-static int seqeval_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
-
 /* slots that are not [rows][elems] data: streamed weights, rope tables, KV caches */
 static int seqeval_slot_special(ir_opcode op, int slot) {
-    return (seqeval_linear_family(op) && slot == 1) || (op == IR_OP_EMBED && slot <= 1) ||
+    return (ir_op_table[op].linear && slot == 1) || (op == IR_OP_EMBED && slot <= 1) ||
            (op == IR_OP_ROPE && slot == 1) || (op == IR_OP_QKV && slot >= 2) ||
            (op == IR_OP_KV_STORE && slot == 1) || (op == IR_OP_ATTENTION && slot >= 1);
 }
@@ -441,7 +437,7 @@ static int seqeval_check_node(seqeval *e, int ni) {
             return -1;
         }
     }
-    if (seqeval_linear_family(n->op) && g->tensors[n->inputs[0]].kind != IR_KIND_ACT) {
+    if (ir_op_table[n->op].linear && g->tensors[n->inputs[0]].kind != IR_KIND_ACT) {
         snprintf(e->err, e->errlen, "calibration: node %d (%s) has a non-activation input", ni, ir_op_table[n->op].name);
         return -1;
     }
@@ -540,7 +536,7 @@ static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
     if ((n->output >= 0 && !y) || (!seqeval_slot_special(n->op, 0) && !x0) ||
         (ir_op_table[n->op].n_inputs > 1 && !seqeval_slot_special(n->op, 1) && !x1))
         return -1;
-    if (seqeval_linear_family(n->op) && !(x0 = seqeval_lin_x(e, l, ni, x0, s0))) return -1;
+    if (ir_op_table[n->op].linear && !(x0 = seqeval_lin_x(e, l, ni, x0, s0))) return -1;
     switch (n->op) {
     case IR_OP_EMBED: {
         int lt = ir_dtype_lmrt_type(t0->dtype);
@@ -793,7 +789,7 @@ static int seqeval_plan(const ir_graph *g, int hook, int keep_logits, char **nee
         for (int i = 0; i < nw; i++) need[ni] |= tneed[w[i]];
         if (need[ni])
             for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) tneed[n->inputs[sl]] = 1;
-        if (hook && seqeval_linear_family(n->op)) tneed[n->inputs[0]] = 1;
+        if (hook && ir_op_table[n->op].linear) tneed[n->inputs[0]] = 1;
     }
     free(tneed);
     *need_out = need;
@@ -851,7 +847,7 @@ int64_t lmcc_seqeval_bytes(const ir_graph *g, int64_t rows, int dual, int hook, 
         const ir_node *n = &g->nodes[ni];
         if (n->dead) continue;
         int eval = need[ni], ids[8], c = 0;
-        if (eval || (hook && seqeval_linear_family(n->op))) c = seqeval_touches(g, ni, eval, ids);
+        if (eval || (hook && ir_op_table[n->op].linear)) c = seqeval_touches(g, ni, eval, ids);
         for (int i = 0; i < c; i++)
             if (!live[ids[i]]) {
                 live[ids[i]] = 1;
@@ -935,7 +931,7 @@ int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, vo
     int rc = 0, done = 0;
     for (int ni = 0; ni < g->n_nodes && rc == 0; ni++) {
         if (g->nodes[ni].dead) continue;
-        if (seqeval_linear_family(g->nodes[ni].op)) rc = seqeval_linear_node(&e, ni, hook, user, need[ni]);
+        if (ir_op_table[g->nodes[ni].op].linear) rc = seqeval_linear_node(&e, ni, hook, user, need[ni]);
         else
             for (int l = 0; l < e.n_lanes && rc == 0 && need[ni]; l++) rc = seqeval_eval_node(&e, &e.lane[l], ni);
         seqeval_free_dead(&e, ni);

@@ -14,7 +14,7 @@ static int fold_ok(const ir_graph *g, int o) {
         if (n->dead) continue;
         for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
             if (n->inputs[k] != o) continue;
-            if (!fu_is_linear_family(n->op) || k != 0) return 0;
+            if (!ir_op_table[n->op].linear || k != 0) return 0;
             const ir_tensor *w = &g->tensors[n->inputs[1]];
             /* a shared weight (tied embedding) would need a copy: not worth it */
             if (w->tile_rows > 1 || w->ndim != 2 || fu_uses(g, n->inputs[1]) != 1) return 0;
@@ -41,7 +41,7 @@ int lmcc_pass_fold_norm(ir_graph *g, lmcc_pass_ctx *pc) {
         int64_t D = ir_tensor_elems(&g->tensors[wn]);
         for (int j = 0; j < g->n_nodes; j++) {
             ir_node *c = &g->nodes[j];
-            if (c->dead || c->inputs[0] != nd->output || !fu_is_linear_family(c->op)) continue;
+            if (c->dead || c->inputs[0] != nd->output || !ir_op_table[c->op].linear) continue;
             ir_tensor *W = &g->tensors[c->inputs[1]];
             float *f = fu_weight_f32(W);
             if (!f) {

@@ -12,9 +12,6 @@ static const int fu_gguf_type[IR_DT_COUNT] = {
 #undef X
 };
 
-int fu_is_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
 
 int fu_uses(const ir_graph *g, int id) {
     int c = 0;

@@ -4,7 +4,6 @@
 
 #include "passes.h"
 
-int fu_is_linear_family(ir_opcode op);
 /* input slots of live nodes that read tensor id */
 int fu_uses(const ir_graph *g, int id);
 /* index of the live node that writes id, -1 if none */

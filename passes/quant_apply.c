@@ -48,10 +48,6 @@ int lmcc_embed_only(const ir_graph *g, int id) {
     return embed;
 }
 
-static int qa_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
-
 /* the input tensor every use of weight w multiplies, or -1 (other uses, or several inputs) */
 static int qa_weight_input(const ir_graph *g, int w) {
     int in = -1;
@@ -60,7 +56,7 @@ static int qa_weight_input(const ir_graph *g, int w) {
         if (n->dead) continue;
         for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
             if (n->inputs[s] != w) continue;
-            if (!qa_linear_family(n->op) || s != 1) return -1;
+            if (!ir_op_table[n->op].linear || s != 1) return -1;
             if (in >= 0 && in != n->inputs[0]) return -1;
             in = n->inputs[0];
         }
@@ -273,7 +269,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
         if (!round_in) { free(done); snprintf(pc->err, sizeof pc->err, "out of memory"); return -1; }
         for (int ni = 0; ni < g->n_nodes; ni++) {
             const ir_node *n = &g->nodes[ni];
-            if (n->dead || !qa_linear_family(n->op)) continue;
+            if (n->dead || !ir_op_table[n->op].linear) continue;
             const ir_tensor *w = &g->tensors[n->inputs[1]];
             int dt = lmcc_quant_target(g, w);
             round_in[ni] = (unsigned char)lmcc_q8a_weight(dt >= 0 ? (ir_dtype)dt : w->dtype);
@@ -285,7 +281,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
         for (int ni = 0; ni < g->n_nodes; ni++) {
             const ir_node *n = &g->nodes[ni];
             lmcc_qfmt f;
-            if (n->dead || !qa_linear_family(n->op) || !qa_gptq_target(g, n->inputs[1], &f)) continue;
+            if (n->dead || !ir_op_table[n->op].linear || !qa_gptq_target(g, n->inputs[1], &f)) continue;
             const ir_tensor *t = &g->tensors[n->inputs[1]];
             any = 1;
             dual |= (double)t->shape[0] * (double)t->shape[1] * (double)t->shape[1] <= QA_REFIT_MAX;

@@ -82,10 +82,6 @@ static double qt_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int qt_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
-
 /* 1 when every use of weight id is a linear-family node's weight slot (the backward gives its gradient) */
 static int qt_linear_only(const ir_graph *g, int id) {
     int used = 0;
@@ -94,7 +90,7 @@ static int qt_linear_only(const ir_graph *g, int id) {
         if (n->dead) continue;
         for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
             if (n->inputs[s] != id) continue;
-            if (!qt_linear_family(n->op) || s != 1) return 0;
+            if (!ir_op_table[n->op].linear || s != 1) return 0;
             used = 1;
         }
     }

@@ -146,7 +146,7 @@ static int rot_classify(const ir_graph *g, unsigned char *in_s, unsigned char *r
                 if (c->dead) continue;
                 for (int k = 0; k < ir_op_table[c->op].n_inputs; k++) {
                     if (c->inputs[k] != n->output) continue;
-                    if (!fu_is_linear_family(c->op) || k != 0) return *why = "a normalized value not read by a linear", -1;
+                    if (!ir_op_table[c->op].linear || k != 0) return *why = "a normalized value not read by a linear", -1;
                     int w = c->inputs[1];
                     if (role[w] == ROT_WRITER) return *why = "a weight both reading and writing", -1;
                     role[w] = ROT_READER;

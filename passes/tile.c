@@ -8,10 +8,6 @@
 
 #include "lmrt_tiled.h"
 
-static int is_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
-
 /* Returns a new owned buffer with t's rows tiled, or NULL when out of memory. */
 static void *tile_data(const ir_tensor *t, int R, size_t *nbytes) {
     int type = t->dtype == IR_DT_Q4_0 ? LMRT_GGML_Q4_0 : LMRT_GGML_Q8_0;
@@ -41,7 +37,7 @@ int lmcc_pass_tile(ir_graph *g, lmcc_pass_ctx *pc) {
         for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
             int id = n->inputs[k];
             if (id < 0 || id >= nt) continue;
-            use[id] |= (is_linear_family(n->op) && k == 1) ? 1 : 2;
+            use[id] |= (ir_op_table[n->op].linear && k == 1) ? 1 : 2;
         }
     }
     int n_tiled = 0, n_split = 0;
@@ -72,7 +68,7 @@ int lmcc_pass_tile(ir_graph *g, lmcc_pass_ctx *pc) {
             }
             for (int i = 0; i < g->n_nodes; i++) {
                 ir_node *n = &g->nodes[i];
-                if (!n->dead && is_linear_family(n->op) && n->inputs[1] == id) n->inputs[1] = target;
+                if (!n->dead && ir_op_table[n->op].linear && n->inputs[1] == id) n->inputs[1] = target;
             }
             n_split++;
         } else {

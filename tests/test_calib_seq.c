@@ -648,9 +648,7 @@ static void check_grads(const char *what, ir_graph *g, const lmcc_seqs *s, const
     double worst = 0;
     for (int ni = 0; ni < g->n_nodes; ni++) {
         const ir_node *n = &g->nodes[ni];
-        if (n->dead || (n->op != IR_OP_LINEAR && n->op != IR_OP_LINEAR_ADD && n->op != IR_OP_LINEAR_SWIGLU &&
-                        n->op != IR_OP_QKV))
-            continue;
+        if (n->dead || !ir_op_table[n->op].linear) continue;
         ir_tensor *t = &g->tensors[n->inputs[1]];
         if (t->dtype != IR_DT_F32) continue;
         grad_ctx c = {ni, 0, 0, NULL, 0, 1, -1};
@@ -749,9 +747,7 @@ static void test_round_in(const char *what, const gguf_file *f) {
     for (int i = 0; i < ga->n_nodes; i++) n_q += !ga->nodes[i].dead && ga->nodes[i].op == IR_OP_QUANTIZE;
     for (int i = 0; round_in && i < gb->n_nodes; i++) {
         const ir_node *n = &gb->nodes[i];
-        if (n->dead || (n->op != IR_OP_LINEAR && n->op != IR_OP_LINEAR_ADD && n->op != IR_OP_LINEAR_SWIGLU &&
-                        n->op != IR_OP_QKV))
-            continue;
+        if (n->dead || !ir_op_table[n->op].linear) continue;
         round_in[i] = (unsigned char)lmcc_q8a_weight(gb->tensors[n->inputs[1]].dtype);
         n_r += round_in[i];
     }

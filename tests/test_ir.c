@@ -62,6 +62,10 @@ static void test_tables(void) {
     CHECK(ir_op_from_name("swiglu") == IR_OP_SWIGLU && ir_op_from_name("conv") == -1);
     CHECK(ir_op_table[IR_OP_KV_STORE].side_effect && !ir_op_table[IR_OP_KV_STORE].has_output);
     CHECK(ir_op_table[IR_OP_ATTENTION].n_inputs == 3);
+    /* the linear family (x times a weight matrix): exactly these four */
+    for (int op = 0; op < IR_OP_COUNT; op++)
+        CHECK(ir_op_table[op].linear == (op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU ||
+                                         op == IR_OP_QKV));
     ir_tensor t;
     memset(&t, 0, sizeof t);
     t.dtype = IR_DT_Q8_0;
