@@ -437,7 +437,7 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
 }
 
 static int run_passes(const opts *o, session *s, const char *stop_after) {
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     pc.verbose = o->verbose;
     pc.log = stderr;
@@ -739,18 +739,18 @@ static int cmd_eval(const opts *o) {
         return 0;
     }
     session s = {0};
-    ir_interp *it = NULL;
+    lmcc_interp *it = NULL;
     FILE *out = NULL;
     char tmpname[PATH_MAX];
     snprintf(tmpname, sizeof tmpname, "%s.tmp%ld", o->logits_out, (long)getpid());
     if (load_model(o, &s, NULL)) goto done;
     if (n > s.g->cfg.ctx) { lmcc_error(o->ids, "%d ids do not fit the context of %d (pass --ctx)", n, s.g->cfg.ctx); goto done; }
-    it = ir_interp_new(s.g);
+    it = lmcc_interp_new(s.g);
     if (!it) { lmcc_error(o->model, "the interpreter cannot evaluate this graph"); goto done; }
     out = fopen(tmpname, "wb");
     if (!out) { lmcc_error(o->logits_out, "cannot write: %s", strerror(errno)); goto done; }
     for (int i = 0; i < n; i++) {
-        const float *lg = ir_interp_step(it, ids[i], i);
+        const float *lg = lmcc_interp_step(it, ids[i], i);
         if (!lg) { lmcc_error(o->ids, "token id %d at index %d is out of range", ids[i], i); goto done; }
         if (fwrite(lg, sizeof(float), (size_t)s.g->info.vocab_size, out) != (size_t)s.g->info.vocab_size) {
             lmcc_error(o->logits_out, "write error");
@@ -764,7 +764,7 @@ static int cmd_eval(const opts *o) {
 done:
     if (out) fclose(out);
     if (rc) remove(tmpname);
-    if (it) ir_interp_free(it);
+    if (it) lmcc_interp_free(it);
     session_free(&s);
     free(ids);
     return rc;

@@ -135,7 +135,7 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
     int rc = -1;
     lmrt_vocab *vocab = NULL;
     ir_graph *g = NULL;
-    lmcc_seqs seqs;
+    lmcc_eval_seqs seqs;
     memset(&seqs, 0, sizeof seqs);
     char dir[PATH_MAX] = "", err[512] = "";
     float *lf = NULL, *lc = NULL;
@@ -148,8 +148,8 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
                                                   : lmcc_vocab_placeholder(g->info.vocab_size);
     if (!vocab) goto done;
     g->vocab = vocab;
-    if (ids_path ? lmcc_seqs_read(g, ids_path, cfg.ctx, &seqs, err, sizeof err)
-                 : lmcc_seqs_sample(g, (int)n_seqs, (int)len, (uint64_t)seed, &seqs, err, sizeof err)) {
+    if (ids_path ? lmcc_eval_seqs_read(g, ids_path, cfg.ctx, &seqs, err, sizeof err)
+                 : lmcc_eval_seqs_sample(g, (int)n_seqs, (int)len, (uint64_t)seed, &seqs, err, sizeof err)) {
         lmcc_error(ids_path ? ids_path : model, "%s", err);
         goto done;
     }
@@ -205,14 +205,14 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
         size_t got = lfp ? fread(lc, sizeof *lc, (size_t)L * (size_t)V, lfp) : 0;
         if (lfp) fclose(lfp);
         if (got != (size_t)L * (size_t)V) { lmcc_error(out_file, "short logits file"); goto done; }
-        ir_interp *it = ir_interp_new(g);
+        lmcc_interp *it = lmcc_interp_new(g);
         if (!it) { lmcc_error(model, "the interpreter cannot evaluate this model"); goto done; }
         for (int i = 0; i < L; i++) {
-            const float *x = ir_interp_step(it, seqs.ids[s][i], i);
-            if (!x) { ir_interp_free(it); lmcc_error(model, "interpreter failed at position %d", i); goto done; }
+            const float *x = lmcc_interp_step(it, seqs.ids[s][i], i);
+            if (!x) { lmcc_interp_free(it); lmcc_error(model, "interpreter failed at position %d", i); goto done; }
             memcpy(lf + (size_t)i * (size_t)V, x, (size_t)V * sizeof *x);
         }
-        ir_interp_free(it);
+        lmcc_interp_free(it);
         for (int i = 0; i < L; i++) {
             const float *a = lf + (size_t)i * (size_t)V, *b = lc + (size_t)i * (size_t)V;
             quality_log_softmax(a, V, pf);
@@ -260,7 +260,7 @@ done:
         else lmcc_remove_dir(dir);
     }
     free(lf), free(lc), free(pf), free(pc), free(kls);
-    lmcc_seqs_free(&seqs);
+    lmcc_eval_seqs_free(&seqs);
     ir_graph_free(g);
     if (vocab) lmcc_vocab_free(vocab);
     gguf_close(f);

@@ -22,3 +22,10 @@ int ir_dtype_lmrt_type(ir_dtype t) {
     default: return -1;
     }
 }
+
+int ir_dtype_reads_q8a(ir_dtype wt) {
+    /* nf4 has no integer codes: it keeps f32 activations */
+    return wt == IR_DT_Q8_0 || wt == IR_DT_Q4_0 || wt == IR_DT_Q4_1 || wt == IR_DT_Q5_0 || wt == IR_DT_Q5_1 ||
+           wt == IR_DT_Q4_G16 || wt == IR_DT_Q4_G64 || wt == IR_DT_Q4_G128 || wt == IR_DT_Q3_G64 ||
+           wt == IR_DT_Q5_G64 || wt == IR_DT_Q6_G64 || wt == IR_DT_Q4_K || wt == IR_DT_Q5_K || wt == IR_DT_Q6_K;
+}

@@ -69,6 +69,9 @@ int ir_dtype_from_name(const char *s);      /* -1 if unknown */
 size_t ir_row_bytes(ir_dtype t, int64_t n);
 /* type id for lmrt_dequant_row / lmrt_quantize_row (GGUF id or LMRT_LMCC_*), -1 if none */
 int ir_dtype_lmrt_type(ir_dtype t);
+/* 1 when a linear with weights of dtype dt reads q8a activations under --act q8 (integer codes:
+ * the q4/q5/q8 blocks, their groups and the K-quants; not nf4, not float) */
+int ir_dtype_reads_q8a(ir_dtype dt);
 
 /* ---- tensor kinds ------------------------------------------------------ */
 #define IR_KIND_LIST(X)      \
@@ -242,7 +245,7 @@ typedef struct ir_config {
     /* quantization algorithm (issue 5); zero = plain absmax rounding, llama.cpp's */
     int quant;              /* IR_QUANT_* */
     const char *calib_path; /* --calib FILE: token ids, or text for the tokenizer; NULL: sampled */
-    int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: lmcc_calib_default_seqs x 128) */
+    int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: lmcc_eval_calib_default_seqs x 128) */
     int rotate;             /* rotate the residual stream before int quantization (passes/rotate.c) */
 } ir_config;
 
@@ -276,6 +279,14 @@ typedef struct ir_graph {
     int64_t scratch_bytes;  /* per thread: attention scores; the sampler uses it all */
     int64_t weights_bytes;  /* set by codegen when placing weights */
 } ir_graph;
+
+/* Where a stage reports: under -v a summary line per step goes to `log`; a user error (bad
+ * input, out of memory) leaves its one-line text in `err` and the stage returns -1. */
+typedef struct lmcc_diag {
+    int verbose;
+    FILE *log;
+    char err[512];
+} lmcc_diag;
 
 /* ---- construction ------------------------------------------------------ */
 ir_graph *ir_graph_new(void);

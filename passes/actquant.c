@@ -6,19 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int lmcc_q8a_weight(ir_dtype wt) {
-    /* nf4 has no integer codes: it keeps f32 activations */
-    return wt == IR_DT_Q8_0 || wt == IR_DT_Q4_0 || wt == IR_DT_Q4_1 || wt == IR_DT_Q5_0 || wt == IR_DT_Q5_1 ||
-           wt == IR_DT_Q4_G16 || wt == IR_DT_Q4_G64 || wt == IR_DT_Q4_G128 || wt == IR_DT_Q3_G64 ||
-           wt == IR_DT_Q5_G64 || wt == IR_DT_Q6_G64 || wt == IR_DT_Q4_K || wt == IR_DT_Q5_K || wt == IR_DT_Q6_K;
-}
-
 static int wants_q8a(const ir_graph *g, const ir_node *n) {
     if (n->dead || !ir_op_table[n->op].linear) return 0;
-    return lmcc_q8a_weight(g->tensors[n->inputs[1]].dtype) && g->tensors[n->inputs[0]].dtype == IR_DT_F32;
+    return ir_dtype_reads_q8a(g->tensors[n->inputs[1]].dtype) && g->tensors[n->inputs[0]].dtype == IR_DT_F32;
 }
 
-int lmcc_pass_actquant(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_actquant(ir_graph *g, lmcc_diag *pc) {
     if (!g->cfg.act_q8) return 0;
     int nn = g->n_nodes, nt = g->n_tensors, n_q = 0, n_rewired = 0;
     int *qid = malloc(((size_t)nt + 1) * sizeof *qid);   /* f32 tensor -> its q8a tensor */

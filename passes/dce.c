@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-int lmcc_pass_dce(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_dce(ir_graph *g, lmcc_diag *pc) {
     int nt = g->n_tensors, nn = g->n_nodes;
     if (g->logits < 0 || g->logits >= nt) {
         snprintf(pc->err, sizeof pc->err, "dce: graph has no logits tensor");

@@ -26,7 +26,7 @@ static int fold_ok(const ir_graph *g, int o) {
     return n_readers > 0;
 }
 
-int lmcc_pass_fold_norm(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_fold_norm(ir_graph *g, lmcc_diag *pc) {
     if (!g->cfg.fuse) return 0;
     int n_fold = 0, n_w = 0;
     for (int i = 0; i < g->n_nodes; i++) {

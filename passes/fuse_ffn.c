@@ -2,7 +2,7 @@
  * one pass over x, and the gate/up activations never reach memory. */
 #include "fuse_util.h"
 
-int lmcc_pass_fuse_ffn(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_fuse_ffn(ir_graph *g, lmcc_diag *pc) {
     if (!g->cfg.fuse) return 0;
     int n_fused = 0;
     for (int i = 0; i < g->n_nodes; i++) {

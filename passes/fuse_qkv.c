@@ -21,7 +21,7 @@ static int sole(const ir_graph *g, int t, ir_opcode op) {
     return p >= 0 && g->nodes[p].op == op && fu_uses(g, t) == 1 && t != g->logits ? p : -1;
 }
 
-int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
     if (!g->cfg.fuse) return 0;
     int n_fused = 0;
     for (int i = 0; i < g->n_nodes; i++) {

@@ -2,7 +2,7 @@
  * added in the matmul epilogue instead of a separate pass over memory. */
 #include "fuse_util.h"
 
-int lmcc_pass_fuse_residual(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_fuse_residual(ir_graph *g, lmcc_diag *pc) {
     if (!g->cfg.fuse) return 0;
     int n_fused = 0;
     for (int i = 0; i < g->n_nodes; i++) {

@@ -53,7 +53,7 @@ void fu_weight_set_f32(ir_tensor *t, float *w) {
     t->nbytes = (size_t)ir_tensor_elems(t) * sizeof(float);
 }
 
-int fu_weight_concat(ir_graph *g, const int *ids, int n, const char *name, lmcc_pass_ctx *pc) {
+int fu_weight_concat(ir_graph *g, const int *ids, int n, const char *name, lmcc_diag *pc) {
     const ir_tensor *t0 = &g->tensors[ids[0]];
     int64_t cols = t0->shape[1], rows = 0;
     int same = 1;
@@ -108,7 +108,7 @@ void fu_kill_node(ir_graph *g, int i) {
     if (g->nodes[i].output >= 0) g->tensors[g->nodes[i].output].dead = 1;
 }
 
-FILE *fu_log(lmcc_pass_ctx *pc) { return pc->log ? pc->log : stderr; }
+FILE *fu_log(lmcc_diag *pc) { return pc->log ? pc->log : stderr; }
 
 int fu_move_appended(ir_graph *g, int nn, const int *before) {
     if (g->n_nodes == nn) return 0;

@@ -1,7 +1,7 @@
 /* kvlayout.c - places the per-layer KV caches at the start of the arena. */
 #include "passes.h"
 
-int lmcc_pass_kvlayout(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_kvlayout(ir_graph *g, lmcc_diag *pc) {
     ir_dtype dt = g->cfg.kv_dtype;
     if (dt != IR_DT_F32 && dt != IR_DT_F16) {
         snprintf(pc->err, sizeof pc->err, "kv cache type %s not supported (use f32 or f16)",

@@ -19,7 +19,7 @@ static int by_off(const void *a, const void *b) {
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
-int lmcc_pass_memplan(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_memplan(ir_graph *g, lmcc_diag *pc) {
     int nt = g->n_tensors, nn = g->n_nodes;
     for (int i = 0; i < nt; i++) {
         ir_tensor *t = &g->tensors[i];

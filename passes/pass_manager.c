@@ -5,7 +5,7 @@
 #include <string.h>
 
 const lmcc_pass_info lmcc_passes[] = {
-#define X(c, s, d) {s, d, lmcc_pass_##c},
+#define X(s, fn, d) {s, d, fn},
     LMCC_PASS_LIST(X)
 #undef X
 };
@@ -13,7 +13,7 @@ const int lmcc_n_passes = (int)(sizeof lmcc_passes / sizeof lmcc_passes[0]);
 
 /* A verifier failure is a bug in lmcc (frontend or pass), never in the
  * user's input; passes/ sits below compiler/diag.c, so report it here. */
-static void verify_or_die(ir_graph *g, lmcc_pass_ctx *pc, const char *when) {
+static void verify_or_die(ir_graph *g, lmcc_diag *pc, const char *when) {
     static char text[8192];
     if (ir_verify(g, text, sizeof text) == 0) return;
     size_t n = strlen(text);
@@ -27,7 +27,7 @@ static void verify_or_die(ir_graph *g, lmcc_pass_ctx *pc, const char *when) {
     exit(2);
 }
 
-int lmcc_run_passes(ir_graph *g, lmcc_pass_ctx *pc, const char *stop_after) {
+int lmcc_run_passes(ir_graph *g, lmcc_diag *pc, const char *stop_after) {
     pc->err[0] = 0;
     if (stop_after) {
         int found = 0;

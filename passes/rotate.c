@@ -297,7 +297,7 @@ static int rot_wanted(const ir_graph *g) {
     return g->cfg.bpw > 0 || m == IR_WEIGHTS_Q8 || m == IR_WEIGHTS_Q4 || m > IR_WEIGHTS_KEEP;
 }
 
-int lmcc_pass_rotate(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_rotate(ir_graph *g, lmcc_diag *pc) {
     if (!g->cfg.fuse || !rot_wanted(g)) return 0;
     unsigned char *in_s = calloc((size_t)g->n_tensors, 1), *role = calloc((size_t)g->n_tensors, 1);
     const char *why = NULL;

@@ -21,7 +21,7 @@ static void *tile_data(const ir_tensor *t, int R, size_t *nbytes) {
     return dst;
 }
 
-int lmcc_pass_tile(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
     int R = g->cfg.tile_rows;
     if (R <= 1) return 0;
     int nt = g->n_tensors;

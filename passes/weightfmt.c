@@ -13,7 +13,7 @@ static int keep_supports(ir_dtype t) {
 }
 
 /* Re-encodes t into `want`, row by row, through f32. */
-static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
+static int convert(ir_tensor *t, ir_dtype want, lmcc_diag *pc) {
     int64_t k = t->shape[t->ndim - 1];
     int64_t rows = ir_tensor_elems(t) / k;
     size_t src_row = ir_row_bytes(t->dtype, k), dst_row = ir_row_bytes(want, k);
@@ -62,7 +62,7 @@ static int convert(ir_tensor *t, ir_dtype want, lmcc_pass_ctx *pc) {
     return 0;
 }
 
-int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_pass_weightfmt(ir_graph *g, lmcc_diag *pc) {
     static const ir_dtype mode_dtype[] = {IR_DT_F32,    IR_DT_F16,    IR_DT_Q8_0,    IR_DT_Q4_0,
                                           IR_DT_F32 /* keep */, IR_DT_Q4_1, IR_DT_Q4_G16, IR_DT_Q4_G64,
                                           IR_DT_Q4_G128, IR_DT_NF4,  IR_DT_NF4_G64, IR_DT_Q5_0,
@@ -72,7 +72,7 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
         snprintf(pc->err, sizeof pc->err, "internal: unknown weights mode %d", mode);
         return -1;
     }
-    /* the quantization algorithms (passes/quant.h) write the formats they know first */
+    /* the quantization algorithms (quant/quant.h) write the formats they know first */
     if (g->cfg.quant != IR_QUANT_PLAIN && lmcc_quant_weights(g, pc) != 0) return -1;
     size_t before = 0, after = 0;
     int n_conv = 0;
@@ -88,7 +88,7 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_pass_ctx *pc) {
                 want = (ir_dtype)t->want_dtype;
             } else if (mode != IR_WEIGHTS_KEEP) {
                 want = mode_dtype[mode];
-                if (ir_dtype_is_quant(want) && g->cfg.embed_f16 && lmcc_embed_only(g, i)) want = IR_DT_F16;
+                if (ir_dtype_is_quant(want) && g->cfg.embed_f16 && lmcc_quant_embed_only(g, i)) want = IR_DT_F16;
             } else if (keep_supports(t->dtype)) {
                 want = t->dtype;
             } else {

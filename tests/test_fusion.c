@@ -31,7 +31,7 @@ static ir_graph *compile(const gguf_file *f, const char *path, cfgx c, int ctx) 
     ir_graph *g = lmcc_build_graph(f, path, &cfg);
     CHECK(g, "build %s: %s", path, lmcc_error_text());
     if (!g) return NULL;
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     if (lmcc_run_passes(g, &pc, NULL) != 0) {
         CHECK(0, "passes on %s: %s", path, pc.err);
@@ -69,15 +69,15 @@ static double kl(const float *a, const float *b, int n) {
  * sequence); returns max |diff| of the logits, and the mean KL and argmax
  * agreement through the pointers. */
 static double compare(const ir_graph *g0, const ir_graph *g1, double *mean_kl, int *same) {
-    ir_interp *i0 = ir_interp_new(g0), *i1 = ir_interp_new(g1);
-    CHECK(i0 && i1, "ir_interp_new");
+    lmcc_interp *i0 = lmcc_interp_new(g0), *i1 = lmcc_interp_new(g1);
+    CHECK(i0 && i1, "lmcc_interp_new");
     double worst = -1, skl = 0;
     int agree = 0, V = g0->info.vocab_size;
     uint32_t s = 2024;
     for (int pos = 0; i0 && i1 && pos < 32; pos++) {
         s = s * 1664525u + 1013904223u;
         int tok = (int)((s >> 8) % (uint32_t)V);
-        const float *a = ir_interp_step(i0, tok, pos), *b = ir_interp_step(i1, tok, pos);
+        const float *a = lmcc_interp_step(i0, tok, pos), *b = lmcc_interp_step(i1, tok, pos);
         if (!a || !b) { CHECK(0, "step %d", pos); worst = HUGE_VAL; break; }
         for (int i = 0; i < V; i++) {
             double d = fabs((double)a[i] - b[i]);
@@ -86,8 +86,8 @@ static double compare(const ir_graph *g0, const ir_graph *g1, double *mean_kl, i
         skl += kl(a, b, V);
         agree += argmax(a, V) == argmax(b, V);
     }
-    ir_interp_free(i0);
-    ir_interp_free(i1);
+    lmcc_interp_free(i0);
+    lmcc_interp_free(i1);
     if (mean_kl) *mean_kl = skl / 32;
     if (same) *same = agree;
     return worst;
@@ -256,8 +256,8 @@ static void test_quantize_math(void) {
     g->logits = ir_node_add(g, IR_OP_LINEAR, in, NULL, "y", 1, &sy);
     g->cfg.ctx = 4;
     CHECK(ir_verify(g, err, sizeof err) == 0, "q8a graph: %s", err);
-    ir_interp *it = ir_interp_new(g);
-    const float *y = it ? ir_interp_step(it, 0, 0) : NULL;
+    lmcc_interp *it = lmcc_interp_new(g);
+    const float *y = it ? lmcc_interp_step(it, 0, 0) : NULL;
     CHECK(y, "interp q8a graph");
     double worst = 0, moved = 0;
     for (int r = 0; y && r < 3; r++) {
@@ -280,7 +280,7 @@ static void test_quantize_math(void) {
     int in2[IR_MAX_INPUTS] = {q, x, -1, -1, -1};
     ir_node_add(g, IR_OP_ADD, in2, NULL, "bad", 1, &sx);
     CHECK(ir_verify(g, err, sizeof err) != 0 && strstr(err, "is q8a"), "add of q8a accepted");
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     ir_graph_free(g);
 }
 

@@ -116,8 +116,8 @@ static void test_tiny(const char *what, tiny_params p) {
     lmcc_error_clear();
     ir_graph *g = lmcc_build_graph(f, "tiny.gguf", &cfg);
     CHECK(g, "%s: build: %s", what, lmcc_error_text());
-    ir_interp *it = g ? ir_interp_new(g) : NULL;
-    CHECK(!g || it, "%s: ir_interp_new", what);
+    lmcc_interp *it = g ? lmcc_interp_new(g) : NULL;
+    CHECK(!g || it, "%s: lmcc_interp_new", what);
     if (it) {
         CHECK(g->info.tied_output == p.tied, "%s: tied_output %d", what, g->info.tied_output);
         naive m = {f, p, calloc((size_t)p.n_layers * 64 * 64, sizeof(double)),
@@ -126,7 +126,7 @@ static void test_tiny(const char *what, tiny_params p) {
         double ref[64], worst = 0;
         for (int pos = 0; pos < cfg.ctx && m.kc && m.vc; pos++) {
             int tok = toks[pos] % p.vocab;
-            const float *lg = ir_interp_step(it, tok, pos);
+            const float *lg = lmcc_interp_step(it, tok, pos);
             CHECK(lg, "%s: step %d", what, pos);
             if (!lg) break;
             naive_step(&m, tok, pos, ref);
@@ -138,14 +138,14 @@ static void test_tiny(const char *what, tiny_params p) {
         CHECK(worst <= 1e-5, "%s: interp vs naive forward: max rel diff %g", what, worst);
         printf("tiny %-28s max rel diff %.3g\n", what, worst);
         /* invalid calls are refused */
-        CHECK(!ir_interp_step(it, 0, cfg.ctx), "%s: pos == ctx accepted", what);
-        CHECK(!ir_interp_step(it, 0, -1), "%s: pos -1 accepted", what);
-        CHECK(!ir_interp_step(it, p.vocab, 0), "%s: token == vocab accepted", what);
-        CHECK(!ir_interp_step(it, -1, 0), "%s: token -1 accepted", what);
+        CHECK(!lmcc_interp_step(it, 0, cfg.ctx), "%s: pos == ctx accepted", what);
+        CHECK(!lmcc_interp_step(it, 0, -1), "%s: pos -1 accepted", what);
+        CHECK(!lmcc_interp_step(it, p.vocab, 0), "%s: token == vocab accepted", what);
+        CHECK(!lmcc_interp_step(it, -1, 0), "%s: token -1 accepted", what);
         free(m.kc);
         free(m.vc);
     }
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     ir_graph_free(g);
     gguf_close(f);
 }
@@ -173,10 +173,10 @@ static void test_other_ops(void) {
     int a = ir_node_add(g, IR_OP_ADD, in, NULL, "a", 1, s6);
     in[0] = a;
     g->logits = ir_node_add(g, IR_OP_SOFTMAX, in, NULL, "p", 1, s6);
-    ir_interp *it = ir_interp_new(g);
-    CHECK(it, "ir_interp_new on the op graph");
+    lmcc_interp *it = lmcc_interp_new(g);
+    CHECK(it, "lmcc_interp_new on the op graph");
     for (int tok = 0; it && tok < 3; tok++) {
-        const float *p = ir_interp_step(it, tok, 0);
+        const float *p = lmcc_interp_step(it, tok, 0);
         double e[6], sum = 0, worst = 0;
         for (int i = 0; i < 6; i++) {
             double v = (double)table[tok][i] * wv[i];
@@ -186,7 +186,7 @@ static void test_other_ops(void) {
         for (int i = 0; p && i < 6; i++) if (fabs(p[i] - e[i] / sum) > worst) worst = fabs(p[i] - e[i] / sum);
         CHECK(p && worst < 1e-6, "op graph token %d: max diff %g", tok, worst);
     }
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     ir_graph_free(g);
 }
 
@@ -215,14 +215,14 @@ static void test_stories_greedy(const char *gguf) {
                                 431, 431, 431, 431, 431, 431, 431, 431, 431, 293, 430, 417};
     gguf_file *f;
     ir_graph *g = open_graph(gguf, &f, 64);
-    ir_interp *it = g ? ir_interp_new(g) : NULL;
-    CHECK(!g || it, "ir_interp_new on stories260K");
+    lmcc_interp *it = g ? lmcc_interp_new(g) : NULL;
+    CHECK(!g || it, "lmcc_interp_new on stories260K");
     if (it) {
         CHECK(g->info.vocab_size == 512 && g->info.n_layers == 5 && g->info.n_kv_heads == 4 && !g->info.tied_output,
               "stories260K info");
         int tok = 1, ok = 0;
         for (int pos = 0; pos < 36; pos++) {
-            const float *lg = ir_interp_step(it, tok, pos);
+            const float *lg = lmcc_interp_step(it, tok, pos);
             if (!lg) break;
             tok = argmax(lg, g->info.vocab_size);
             if (tok != ref[pos]) {
@@ -233,7 +233,7 @@ static void test_stories_greedy(const char *gguf) {
         }
         printf("stories260K greedy: %d/36 reference tokens\n", ok);
     }
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     ir_graph_free(g);
     gguf_close(f);
 }
@@ -242,13 +242,13 @@ static void test_bin_vs_gguf(const char *gguf, const char *bin) {
     gguf_file *fg, *fb = NULL;
     ir_graph *gg = open_graph(gguf, &fg, 64);
     ir_graph *gb = gg ? open_graph(bin, &fb, 64) : NULL;
-    ir_interp *ig = gg ? ir_interp_new(gg) : NULL, *ib = gb ? ir_interp_new(gb) : NULL;
+    lmcc_interp *ig = gg ? lmcc_interp_new(gg) : NULL, *ib = gb ? lmcc_interp_new(gb) : NULL;
     if (ig && ib) {
         CHECK(gb->info.tied_output, ".bin stories260K shares the classifier");
         double worst = 0;
         int tok = 1;
         for (int pos = 0; pos < 64; pos++) {
-            const float *a = ir_interp_step(ig, tok, pos), *b = ir_interp_step(ib, tok, pos);
+            const float *a = lmcc_interp_step(ig, tok, pos), *b = lmcc_interp_step(ib, tok, pos);
             CHECK(a && b, "step %d", pos);
             if (!a || !b) break;
             for (int i = 0; i < 512; i++) if (fabs(a[i] - b[i]) > worst) worst = fabs(a[i] - b[i]);
@@ -257,8 +257,8 @@ static void test_bin_vs_gguf(const char *gguf, const char *bin) {
         CHECK(worst <= 1e-5, ".bin vs .gguf logits: max |diff| %g", worst);
         printf("stories260K .bin vs .gguf over 64 tokens: max |diff| %.3g\n", worst);
     }
-    ir_interp_free(ig);
-    ir_interp_free(ib);
+    lmcc_interp_free(ig);
+    lmcc_interp_free(ib);
     ir_graph_free(gg);
     ir_graph_free(gb);
     gguf_close(fg);
@@ -276,17 +276,17 @@ static void test_after_passes(const char *gguf, int mode, double tol, int min_sa
     if (!g1) { ir_graph_free(g0); gguf_close(f0); return; }
     g1->cfg.weights_mode = mode;
     g1->cfg.kv_dtype = mode == IR_WEIGHTS_KEEP ? IR_DT_F32 : IR_DT_F16;
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     int rc = lmcc_run_passes(g1, &pc, NULL);
     CHECK(rc == 0, "passes (mode %d): %s", mode, pc.err);
-    ir_interp *i0 = ir_interp_new(g0), *i1 = rc == 0 ? ir_interp_new(g1) : NULL;
-    CHECK(rc != 0 || i1, "ir_interp_new after passes (mode %d)", mode);
+    lmcc_interp *i0 = lmcc_interp_new(g0), *i1 = rc == 0 ? lmcc_interp_new(g1) : NULL;
+    CHECK(rc != 0 || i1, "lmcc_interp_new after passes (mode %d)", mode);
     if (i0 && i1) {
         double worst = 0;
         int tok = 1, same = 0;
         for (int pos = 0; pos < 32; pos++) {
-            const float *a = ir_interp_step(i0, tok, pos), *b = ir_interp_step(i1, tok, pos);
+            const float *a = lmcc_interp_step(i0, tok, pos), *b = lmcc_interp_step(i1, tok, pos);
             if (!a || !b) { CHECK(0, "step %d", pos); break; }
             for (int i = 0; i < 512; i++) if (fabs(a[i] - b[i]) > worst) worst = fabs(a[i] - b[i]);
             same += argmax(a, 512) == argmax(b, 512);
@@ -296,8 +296,8 @@ static void test_after_passes(const char *gguf, int mode, double tol, int min_sa
         CHECK(same >= min_same, "after passes (mode %d): argmax agrees %d/32 < %d", mode, same, min_same);
         printf("stories260K after passes, weights mode %d: max |diff| %.3g, same argmax %d/32\n", mode, worst, same);
     }
-    ir_interp_free(i0);
-    ir_interp_free(i1);
+    lmcc_interp_free(i0);
+    lmcc_interp_free(i1);
     ir_graph_free(g0);
     ir_graph_free(g1);
     gguf_close(f0);

@@ -197,7 +197,7 @@ static void test_verify(void) {
 static ir_graph *planned(void) {
     toy_params p = toy_default();
     ir_graph *g = toy_build(&p);
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     if (lmcc_pass_dce(g, &pc) || lmcc_pass_kvlayout(g, &pc) || lmcc_pass_memplan(g, &pc))
         fprintf(stderr, "planning failed: %s\n", pc.err), failures++;
@@ -303,7 +303,7 @@ static void test_dump(void) {
     CHECK(strstr(s, "arena:") == NULL); /* not planned yet */
     free(s);
 
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     CHECK(lmcc_run_passes(g, &pc, NULL) == 0);
     s = dump_text(g);

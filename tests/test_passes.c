@@ -24,8 +24,8 @@ static int failures;
     } while (0)
 
 static char err[8192];
-static lmcc_pass_ctx ctx0(void) {
-    lmcc_pass_ctx pc;
+static lmcc_diag ctx0(void) {
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     return pc;
 }
@@ -53,7 +53,7 @@ static void test_dce(void) {
     toy_params p = toy_default();
     p.extra = 1;
     ir_graph *g = toy_build(&p);
-    lmcc_pass_ctx pc = ctx0();
+    lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
     CHECK(lmcc_pass_dce(g, &pc) == 0);
@@ -127,7 +127,7 @@ static void test_kvlayout(void) {
     p.extra = 1;
     ir_graph *g = toy_build(&p);
     g->cfg.kv_dtype = IR_DT_F16;
-    lmcc_pass_ctx pc = ctx0();
+    lmcc_diag pc = ctx0();
     CHECK(lmcc_pass_dce(g, &pc) == 0 && lmcc_pass_kvlayout(g, &pc) == 0);
     CHECK(verify_ok(g, "after kvlayout"));
     const char *caches[] = {"l0.k_cache", "l0.v_cache", "l1.k_cache", "l1.v_cache"};
@@ -288,7 +288,7 @@ static void test_weightfmt(void) {
         int n;
         saved *s = save_weights(g, &n);
         g->cfg.weights_mode = modes[m].mode;
-        lmcc_pass_ctx pc = ctx0();
+        lmcc_diag pc = ctx0();
         CHECK(lmcc_pass_weightfmt(g, &pc) == 0);
         CHECK(verify_ok(g, "after weightfmt"));
         check_converted(g, s, n, modes[m].dt, ir_dtype_name(modes[m].dt));
@@ -326,7 +326,7 @@ static void test_weightfmt(void) {
     int n;
     saved *s = save_weights(g, &n);
     g->cfg.weights_mode = IR_WEIGHTS_F32;
-    lmcc_pass_ctx pc = ctx0();
+    lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
     CHECK(lmcc_pass_weightfmt(g, &pc) == 0);
@@ -447,7 +447,7 @@ static void test_memplan(void) {
     p.extra = 1;
     ir_graph *g = toy_build(&p);
     g->cfg.weights_mode = IR_WEIGHTS_Q8;
-    lmcc_pass_ctx pc = ctx0();
+    lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
     CHECK(lmcc_run_passes(g, &pc, NULL) == 0);
@@ -493,7 +493,7 @@ static void test_manager(void) {
     toy_params p = toy_default();
     ir_graph *g = toy_build(&p);
     g->cfg.weights_mode = IR_WEIGHTS_Q8;
-    lmcc_pass_ctx pc = ctx0();
+    lmcc_diag pc = ctx0();
     CHECK(lmcc_run_passes(g, &pc, "nosuch") == -1 && strstr(pc.err, "unknown pass 'nosuch'"));
     CHECK(lmcc_run_passes(g, &pc, "kvlayout") == 0);
     CHECK(g->kv_bytes > 0 && g->arena_bytes == 0);
@@ -518,7 +518,7 @@ static void test_manager(void) {
         close(fd[0]);
         ir_graph *b = toy_build(&p);
         b->nodes[3].inputs[0] = 12345;
-        lmcc_pass_ctx bpc = ctx0();
+        lmcc_diag bpc = ctx0();
         lmcc_run_passes(b, &bpc, NULL);
         _exit(0);
     }
@@ -545,18 +545,18 @@ static void test_semantics(void) {
     ir_graph *b = toy_build(&p);
     b->cfg.weights_mode = IR_WEIGHTS_F16;
     b->cfg.kv_dtype = IR_DT_F16;
-    lmcc_pass_ctx pc = ctx0();
+    lmcc_diag pc = ctx0();
     CHECK(lmcc_run_passes(b, &pc, NULL) == 0);
-    ir_interp *ia = ir_interp_new(a), *ib = ir_interp_new(b);
+    lmcc_interp *ia = lmcc_interp_new(a), *ib = lmcc_interp_new(b);
     CHECK(ia && ib);
     if (ia && ib) {
         double worst = 0, scale = 0;
         int toks[5] = {1, 7, 42, 99, 3};
         for (int pos = 0; pos < 5; pos++) {
-            const float *la = ir_interp_step(ia, toks[pos], pos);
+            const float *la = lmcc_interp_step(ia, toks[pos], pos);
             float copy[100];
             memcpy(copy, la, sizeof copy);
-            const float *lb = ir_interp_step(ib, toks[pos], pos);
+            const float *lb = lmcc_interp_step(ib, toks[pos], pos);
             for (int i = 0; i < 100; i++) {
                 double e = fabs((double)copy[i] - lb[i]);
                 if (e > worst) worst = e;
@@ -567,8 +567,8 @@ static void test_semantics(void) {
         if (!(worst < 1e-2 * scale)) fprintf(stderr, "semantics: worst %g, scale %g\n", worst, scale);
         CHECK(worst > 0 && worst < 1e-2 * scale);
     }
-    ir_interp_free(ia);
-    ir_interp_free(ib);
+    lmcc_interp_free(ia);
+    lmcc_interp_free(ib);
     ir_graph_free(a);
     ir_graph_free(b);
 }

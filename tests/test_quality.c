@@ -42,8 +42,8 @@ static void test_rtn(void) {
     float x[K], y[K], z[K];
     uint8_t a[K * 2], b[K * 2];
     for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
-        lmcc_qfmt f;
-        CHECK(lmcc_qfmt_get(dts[di], &f) == 0, "qfmt %s", ir_dtype_name(dts[di]));
+        lmcc_quant_fmt f;
+        CHECK(lmcc_quant_fmt_get(dts[di], &f) == 0, "qfmt %s", ir_dtype_name(dts[di]));
         double e_rtn = 0, e_plain = 0;
         int worse = 0, mismatch = 0;
         for (int r = 0; r < ROWS; r++) {
@@ -59,9 +59,9 @@ static void test_rtn(void) {
             e_rtn += er, e_plain += ep;
             /* the decoded block is what the quantizer computed */
             for (int i = 0; i < K; i += f.group) {
-                lmcc_qparams p = lmcc_qblock_fit(&f, x + i, NULL, f.group);
+                lmcc_quant_params p = lmcc_quant_block_fit(&f, x + i, NULL, f.group);
                 for (int j = 0; j < f.group; j++)
-                    mismatch += lmcc_qblock_value(&f, p, lmcc_qblock_code(&f, p, x[i + j])) != y[i + j];
+                    mismatch += lmcc_quant_block_value(&f, p, lmcc_quant_block_code(&f, p, x[i + j])) != y[i + j];
             }
         }
         printf("rtn %-7s: squared error %.4g vs absmax rounding %.4g\n", ir_dtype_name(dts[di]), e_rtn, e_plain);
@@ -104,8 +104,8 @@ static void test_gptq(void) {
             for (int j = 0; j < K; j++) h[i * K + j] += (double)x[t * K + i] * x[t * K + j] / T;
     for (int i = 0; i < K; i++) id[i * K + i] = 1;
     for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
-        lmcc_qfmt f;
-        lmcc_qfmt_get(dts[di], &f);
+        lmcc_quant_fmt f;
+        lmcc_quant_fmt_get(dts[di], &f);
         size_t rb = ir_row_bytes(dts[di], K);
         for (int r = 0; r < R; r++) lmcc_quant_rtn_row(&f, w + r * K, NULL, K, q1 + r * rb);
         int refine = f.refine;
@@ -124,8 +124,8 @@ static void test_gptq(void) {
     /* not positive definite (x_3 = -x_4 with |corr| > 1): refused */
     for (int i = 0; i < K; i++) id[i * K + i] = 1;
     id[3 * K + 4] = id[4 * K + 3] = 3;
-    lmcc_qfmt f;
-    lmcc_qfmt_get(IR_DT_Q4_0, &f);
+    lmcc_quant_fmt f;
+    lmcc_quant_fmt_get(IR_DT_Q4_0, &f);
     CHECK(lmcc_quant_gptq(&f, w, R, K, id, 0.01, q2) != 0, "indefinite Hessian accepted");
     free(w), free(x), free(wq), free(h), free(id), free(q1), free(q2);
 }
@@ -153,10 +153,10 @@ static void test_calib(void) {
     ir_graph *g = load_stories(&f, IR_QUANT_GPTQ);
     if (!g) { printf("skip calib: no stories260K\n"); return; }
     char err[512] = "";
-    lmcc_seqs s1, s2, s3;
-    CHECK(lmcc_seqs_sample(g, 2, 20, 7, &s1, err, sizeof err) == 0, "sample: %s", err);
-    CHECK(lmcc_seqs_sample(g, 2, 20, 7, &s2, err, sizeof err) == 0, "sample: %s", err);
-    CHECK(lmcc_seqs_sample(g, 2, 20, 8, &s3, err, sizeof err) == 0, "sample: %s", err);
+    lmcc_eval_seqs s1, s2, s3;
+    CHECK(lmcc_eval_seqs_sample(g, 2, 20, 7, &s1, err, sizeof err) == 0, "sample: %s", err);
+    CHECK(lmcc_eval_seqs_sample(g, 2, 20, 7, &s2, err, sizeof err) == 0, "sample: %s", err);
+    CHECK(lmcc_eval_seqs_sample(g, 2, 20, 8, &s3, err, sizeof err) == 0, "sample: %s", err);
     CHECK(s1.n == 2 && s1.len[1] == 20 && s1.ids[0][0] == 1, "sampled shape / BOS");
     CHECK(!memcmp(s1.ids[1], s2.ids[1], 20 * sizeof(int)), "same seed, different sequence");
     CHECK(memcmp(s1.ids[1], s3.ids[1], 20 * sizeof(int)) != 0, "different seeds, same sequence");
@@ -166,15 +166,15 @@ static void test_calib(void) {
         if (g->nodes[i].output == g->logits) out_node = i;
     int xin = g->nodes[out_node].inputs[0];
     const ir_tensor *wo = &g->tensors[g->nodes[out_node].inputs[1]];
-    lmcc_calib c;
-    CHECK(lmcc_calib_run(g, &s1, &xin, 1, 1000, &c, NULL, err, sizeof err) == 0, "calib: %s", err);
+    lmcc_eval_calib c;
+    CHECK(lmcc_eval_calib_run(g, &s1, &xin, 1, 1000, &c, NULL, err, sizeof err) == 0, "calib: %s", err);
     CHECK(c.n == 1 && c.acts[0].rows == 40 && c.acts[0].seen == 40, "rows %lld", (long long)c.acts[0].rows);
-    ir_interp *it = ir_interp_new(g);
+    lmcc_interp *it = lmcc_interp_new(g);
     double worst = 0, am = 0;
     int V = g->info.vocab_size, D = (int)c.acts[0].k;
     const float *W = wo->data;
     for (int pos = 0; pos < 20; pos++) {
-        const float *lg = ir_interp_step(it, s1.ids[1][pos], pos);
+        const float *lg = lmcc_interp_step(it, s1.ids[1][pos], pos);
         const float *x = c.acts[0].x + (20 + pos) * D;
         for (int v = 0; v < V; v += 7) {
             double d = 0;
@@ -185,18 +185,18 @@ static void test_calib(void) {
     for (int t = 0; t < 40; t++) am += fabs(c.acts[0].x[t * D + 5]);
     CHECK(worst < 1e-3, "recorded input x W != logits (%g)", worst);
     CHECK(fabs(am / 40 - c.acts[0].absmean[5]) < 1e-6, "mean |x| %g vs %g", am / 40, c.acts[0].absmean[5]);
-    double *h = lmcc_calib_hessian(&c.acts[0]), hw = 0;
+    double *h = lmcc_quant_hessian(&c.acts[0]), hw = 0;
     for (int t = 0; t < 40; t++) hw += (double)c.acts[0].x[t * D + 2] * c.acts[0].x[t * D + 9] / 40;
     CHECK(fabs(h[2 * D + 9] - hw) < 1e-9 && h[9 * D + 2] == h[2 * D + 9], "hessian entry");
     free(h);
-    lmcc_calib_free(&c);
+    lmcc_eval_calib_free(&c);
     /* subsampled: at most max_rows rows, absmean still over every token */
-    CHECK(lmcc_calib_run(g, &s1, &xin, 1, 15, &c, NULL, err, sizeof err) == 0, "calib: %s", err);
+    CHECK(lmcc_eval_calib_run(g, &s1, &xin, 1, 15, &c, NULL, err, sizeof err) == 0, "calib: %s", err);
     CHECK(c.acts[0].rows <= 15 && c.acts[0].rows >= 10 && c.acts[0].seen == 40, "subsampled rows %lld",
           (long long)c.acts[0].rows);
-    lmcc_calib_free(&c);
-    ir_interp_free(it);
-    lmcc_seqs_free(&s1), lmcc_seqs_free(&s2), lmcc_seqs_free(&s3);
+    lmcc_eval_calib_free(&c);
+    lmcc_interp_free(it);
+    lmcc_eval_seqs_free(&s1), lmcc_eval_seqs_free(&s2), lmcc_eval_seqs_free(&s3);
     ir_graph_free(g);
     gguf_close(f);
 }
@@ -207,26 +207,26 @@ static void test_awq(void) {
     ir_graph *g = load_stories(&f, IR_QUANT_AWQ);
     if (!g) return;
     char err[512];
-    lmcc_seqs s;
-    CHECK(lmcc_seqs_sample(g, 1, 24, 99, &s, err, sizeof err) == 0, "sample");
+    lmcc_eval_seqs s;
+    CHECK(lmcc_eval_seqs_sample(g, 1, 24, 99, &s, err, sizeof err) == 0, "sample");
     int V = g->info.vocab_size;
     float *before = malloc(sizeof(float) * 24 * V);
-    ir_interp *it = ir_interp_new(g);
-    for (int p = 0; p < 24; p++) memcpy(before + p * V, ir_interp_step(it, s.ids[0][p], p), sizeof(float) * V);
-    ir_interp_free(it);
+    lmcc_interp *it = lmcc_interp_new(g);
+    for (int p = 0; p < 24; p++) memcpy(before + p * V, lmcc_interp_step(it, s.ids[0][p], p), sizeof(float) * V);
+    lmcc_interp_free(it);
     int wq = ir_tensor_find(g, "blk.1.attn_q.weight"), wn = ir_tensor_find(g, "blk.1.attn_norm.weight");
     float q0 = ((const float *)g->tensors[wq].data)[3], n0 = ((const float *)g->tensors[wn].data)[3];
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     pc.verbose = 1;
     pc.log = stdout;
-    CHECK(lmcc_pass_awq(g, &pc) == 0, "awq: %s", pc.err);
+    CHECK(lmcc_quant_awq(g, &pc) == 0, "awq: %s", pc.err);
     float q1 = ((const float *)g->tensors[wq].data)[3], n1 = ((const float *)g->tensors[wn].data)[3];
     CHECK(fabsf(q1 * n1 - q0 * n0) <= 1e-5f * fabsf(q0 * n0), "q weight x norm weight not preserved");
-    it = ir_interp_new(g);
+    it = lmcc_interp_new(g);
     double worst = 0, scale = 0;
     for (int p = 0; p < 24; p++) {
-        const float *lg = ir_interp_step(it, s.ids[0][p], p);
+        const float *lg = lmcc_interp_step(it, s.ids[0][p], p);
         for (int v = 0; v < V; v++) worst = fmax(worst, fabs(lg[v] - before[p * V + v])), scale = fmax(scale, fabs(lg[v]));
     }
     printf("awq: float logits max |diff| %.3g (max |logit| %.3g)\n", worst, scale);
@@ -235,20 +235,20 @@ static void test_awq(void) {
     int changed = 0;
     for (int i = 0; i < g->n_tensors; i++) changed += g->tensors[i].owned != NULL;
     CHECK(changed >= 10, "awq rewrote only %d weights", changed);
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     free(before);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
     gguf_close(f);
 }
 
 /* (e) the fit's float screening (and its AVX2 variant) against the plain
  * search quant.h describes: every candidate of the grid, errors in double
- * with lmcc_qblock_code's codes, then two least-squares refits */
-static double fit_err(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const float *imp, int n) {
+ * with lmcc_quant_block_code's codes, then two least-squares refits */
+static double fit_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
     double e = 0;
     for (int j = 0; j < n; j++) {
-        double r = (double)x[j] - lmcc_qblock_value(f, p, lmcc_qblock_code(f, p, x[j]));
+        double r = (double)x[j] - lmcc_quant_block_value(f, p, lmcc_quant_block_code(f, p, x[j]));
         e += (imp ? imp[j] : 1.0) * r * r;
     }
     return e;
@@ -256,8 +256,8 @@ static double fit_err(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const 
 
 static float f16r(double v) { return lmrt_f16_to_f32(lmrt_f32_to_f16((float)v)); }
 
-static lmcc_qparams fit_ref(const lmcc_qfmt *f, const float *x, const float *imp, int n) {
-    lmcc_qparams best = {0, 0};
+static lmcc_quant_params fit_ref(const lmcc_quant_fmt *f, const float *x, const float *imp, int n) {
+    lmcc_quant_params best = {0, 0};
     float mn = x[0], mx = x[0], amax = 0, smax = 0;
     for (int j = 0; j < n; j++) {
         mn = fminf(mn, x[j]), mx = fmaxf(mx, x[j]);
@@ -270,7 +270,7 @@ static lmcc_qparams fit_ref(const lmcc_qfmt *f, const float *x, const float *imp
     for (int fam = 0; fam < 2; fam++)
         for (int s = 0; s < steps; s++) {
             double r = 1.0 - step * s, lo = mn, hi = mx, span = (mx - mn) * (1 - r);
-            lmcc_qparams p = {0, 0};
+            lmcc_quant_params p = {0, 0};
             if (f->asym) {
                 if (fam == 0) lo += span / 2, hi -= span / 2;
                 else if (-mn > mx) lo += span;
@@ -287,11 +287,11 @@ static lmcc_qparams fit_ref(const lmcc_qfmt *f, const float *x, const float *imp
     for (int it = 0; it < 2 && best.d != 0; it++) {
         double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
         for (int j = 0; j < n; j++) {
-            int q = lmcc_qblock_code(f, best, x[j]);
-            double w = imp ? imp[j] : 1.0, l = (lmcc_qblock_value(f, best, q) - best.m) / best.d;
+            int q = lmcc_quant_block_code(f, best, x[j]);
+            double w = imp ? imp[j] : 1.0, l = (lmcc_quant_block_value(f, best, q) - best.m) / best.d;
             sw += w, sl += w * l, sll += w * l * l, sx += w * x[j], slx += w * l * x[j];
         }
-        lmcc_qparams p = best;
+        lmcc_quant_params p = best;
         double det = sw * sll - sl * sl;
         if (f->asym && det > 0) p.d = f16r((sw * slx - sl * sx) / det), p.m = f16r((sll * sx - sl * slx) / det);
         if (!f->asym && sll > 0) p.d = f16r(slx / sll);
@@ -308,8 +308,8 @@ static void test_fit(void) {
     enum { N = 3000 };
     float x[128], imp[128];
     for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
-        lmcc_qfmt f, g;
-        CHECK(lmcc_qfmt_get(dts[di], &f) == 0, "qfmt %s", ir_dtype_name(dts[di]));
+        lmcc_quant_fmt f, g;
+        CHECK(lmcc_quant_fmt_get(dts[di], &f) == 0, "qfmt %s", ir_dtype_name(dts[di]));
         g = f, f.simd = 1, g.simd = 0;
         int off = 0, other = 0, ties = 0;
         double e_fit = 0, e_ref = 0;
@@ -322,7 +322,7 @@ static void test_fit(void) {
             }
             if (b % 7 == 0) x[b % n] = 0, x[(b + 1) % n] = x[(b + 2) % n]; /* exact zeros and repeats */
             const float *ip = b % 2 ? imp : NULL;
-            lmcc_qparams p = lmcc_qblock_fit(&f, x, ip, n), q = lmcc_qblock_fit(&g, x, ip, n), r = fit_ref(&f, x, ip, n);
+            lmcc_quant_params p = lmcc_quant_block_fit(&f, x, ip, n), q = lmcc_quant_block_fit(&g, x, ip, n), r = fit_ref(&f, x, ip, n);
             other += memcmp(&p, &q, sizeof p) != 0;
             double ep = fit_err(&f, p, x, ip, n), er = fit_err(&f, r, x, ip, n);
             off += fabs(ep - er) > 1e-9 * er + 1e-30; /* the same choice up to rounding in the sums */
@@ -352,7 +352,7 @@ static void chol_lower(double *a, int n) { /* a = L L^T in the lower triangle */
     }
 }
 
-static void gptq_ref(const lmcc_qfmt *f, const float *w, int rows, int k, const double *h, double damp, float *wq) {
+static void gptq_ref(const lmcc_quant_fmt *f, const float *w, int rows, int k, const double *h, double damp, float *wq) {
     double *a = malloc(sizeof(double) * k * k), *inv = calloc((size_t)k * k, sizeof(double)), *row = malloc(sizeof(double) * k);
     int *dead = calloc(k, sizeof(int));
     double mean = 0;
@@ -376,14 +376,14 @@ static void gptq_ref(const lmcc_qfmt *f, const float *w, int rows, int k, const 
     float g[256];
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < k; j++) row[j] = dead[j] ? 0 : w[r * k + j];
-        lmcc_qparams p = {0, 0};
+        lmcc_quant_params p = {0, 0};
         for (int i = 0; i < k; i++) {
             if (i % f->group == 0) {
                 int n = k - i < f->group ? k - i : f->group;
                 for (int j = 0; j < n; j++) g[j] = (float)row[i + j];
-                p = lmcc_qblock_fit(f, g, NULL, n);
+                p = lmcc_quant_block_fit(f, g, NULL, n);
             }
-            wq[r * k + i] = lmcc_qblock_value(f, p, lmcc_qblock_code(f, p, (float)row[i]));
+            wq[r * k + i] = lmcc_quant_block_value(f, p, lmcc_quant_block_code(f, p, (float)row[i]));
             double e = (row[i] - wq[r * k + i]) / inv[i * k + i];
             for (int j = i + 1; j < k; j++) row[j] -= e * inv[j * k + i];
         }
@@ -408,8 +408,8 @@ static void test_gptq_ref(void) {
         for (int i = 0; i < K; i++)
             for (int j = 0; j < K; j++) h[i * K + j] += (double)x[t * K + i] * x[t * K + j] / T;
     for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
-        lmcc_qfmt f;
-        lmcc_qfmt_get(dts[di], &f);
+        lmcc_quant_fmt f;
+        lmcc_quant_fmt_get(dts[di], &f);
         int refine = f.refine;
         f.refine = 0; /* the textbook algorithm; the refinement is checked below */
         size_t rb = ir_row_bytes(dts[di], K);

@@ -1,4 +1,4 @@
-/* test_quant_tune.c - end-to-end scale tuning (passes/quant_tune.c) on
+/* test_quant_tune.c - end-to-end scale tuning (quant/tune.c) on
  * stories260K: q4 weights rounded by rtn, then lmcc_quant_tune against the
  * float model's logits.  The KL over the calibration sequences must fall, the
  * codes must stay, every scale must be a finite nonzero f16 where it was, and
@@ -10,7 +10,7 @@
 
 #include "arch.h"
 #include "calib.h"
-#include "calib_seq.h"
+#include "seqeval.h"
 #include "diag.h"
 #include "gguf.h"
 #include "lmrt_quant.h"
@@ -38,12 +38,12 @@ static double mean_kl(const float *ref, const float *lg, int64_t rows, int64_t V
     return tot / (double)rows;
 }
 
-static double kl_now(ir_graph *g, const lmcc_seqs *s, const float *ref, float *lg, int64_t rows, int64_t V) {
-    lmcc_seqeval_opts o;
+static double kl_now(ir_graph *g, const lmcc_eval_seqs *s, const float *ref, float *lg, int64_t rows, int64_t V) {
+    lmcc_eval_seq_opts o;
     memset(&o, 0, sizeof o);
     o.logits = lg;
     char err[256] = "";
-    int rc = lmcc_seqeval_run(g, s, NULL, NULL, &o, err, sizeof err);
+    int rc = lmcc_eval_seq_run(g, s, NULL, NULL, &o, err, sizeof err);
     CHECK(rc == 0, "seqeval: %s", err);
     return rc ? -1 : mean_kl(ref, lg, rows, V);
 }
@@ -55,23 +55,23 @@ static void test_tune(const gguf_file *f) {
     ir_graph *g = lmcc_build_graph(f, "stories260K", &cfg);
     CHECK(g, "build: %s", lmcc_error_text());
     if (!g) return;
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     pc.verbose = 1, pc.log = stdout;
     if (lmcc_run_passes(g, &pc, "mixprec")) { CHECK(0, "passes: %s", pc.err); ir_graph_free(g); return; }
-    lmcc_seqs s;
+    lmcc_eval_seqs s;
     char err[256] = "";
-    if (lmcc_seqs_sample(g, 10, 96, 77, &s, err, sizeof err)) { CHECK(0, "sample: %s", err); ir_graph_free(g); return; }
+    if (lmcc_eval_seqs_sample(g, 10, 96, 77, &s, err, sizeof err)) { CHECK(0, "sample: %s", err); ir_graph_free(g); return; }
     int64_t rows = 0, V = ir_tensor_elems(&g->tensors[g->logits]);
     for (int i = 0; i < s.n; i++) rows += s.len[i];
     float *ref = malloc((size_t)(rows * V) * sizeof *ref), *teacher = malloc((size_t)(rows * V) * sizeof *teacher);
     float *lg = malloc((size_t)(rows * V) * sizeof *lg);
     uint8_t **before = calloc((size_t)g->n_tensors, sizeof *before);
-    lmcc_seqeval_opts o;
+    lmcc_eval_seq_opts o;
     memset(&o, 0, sizeof o);
     o.logits = ref;
     CHECK(ref && teacher && lg && before, "out of memory");
-    if (!ref || !teacher || !lg || !before || lmcc_seqeval_run(g, &s, NULL, NULL, &o, err, sizeof err)) {
+    if (!ref || !teacher || !lg || !before || lmcc_eval_seq_run(g, &s, NULL, NULL, &o, err, sizeof err)) {
         CHECK(0, "float logits: %s", err);
         goto out;
     }
@@ -80,9 +80,9 @@ static void test_tune(const gguf_file *f) {
     int nq = 0;
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
-        lmcc_qfmt fm;
+        lmcc_quant_fmt fm;
         int dt = lmcc_quant_target(g, t);
-        if (dt < 0 || lmcc_qfmt_get((ir_dtype)dt, &fm)) continue;
+        if (dt < 0 || lmcc_quant_fmt_get((ir_dtype)dt, &fm)) continue;
         int64_t n = t->shape[0], k = t->shape[1];
         size_t rb = ir_row_bytes(fm.dt, k);
         float *w = malloc((size_t)(n * k) * sizeof *w);
@@ -113,8 +113,8 @@ static void test_tune(const gguf_file *f) {
     for (int i = 0; i < g->n_tensors; i++) {
         if (!before[i]) continue;
         const ir_tensor *t = &g->tensors[i];
-        lmcc_qfmt fm;
-        if (lmcc_qfmt_get(t->dtype, &fm)) { bad++; continue; }
+        lmcc_quant_fmt fm;
+        if (lmcc_quant_fmt_get(t->dtype, &fm)) { bad++; continue; }
         const uint8_t *a = before[i], *b = t->data;
         for (size_t off = 0; off + (size_t)fm.block_bytes <= t->nbytes; off += (size_t)fm.block_bytes) {
             int hdr = fm.asym ? 4 : 2;
@@ -130,7 +130,7 @@ static void test_tune(const gguf_file *f) {
 out:
     for (int i = 0; before && i < g->n_tensors; i++) free(before[i]);
     free(before), free(ref), free(teacher), free(lg);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
 }
 

@@ -36,28 +36,28 @@ static ir_graph *load(const char *file, gguf_file **fp, int weights, int rotate,
     cfg.ctx = 64, cfg.kv_dtype = IR_DT_F32, cfg.weights_mode = weights, cfg.quant = IR_QUANT_PLAIN;
     cfg.fuse = fuse, cfg.rotate = rotate;
     ir_graph *g = lmcc_build_graph(*fp, path, &cfg);
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     if (g && lmcc_run_passes(g, &pc, "kvlayout")) { printf("FAIL passes: %s\n", pc.err); failures++; }
     return g;
 }
 
 /* log-softmax of the logits at every position of seqs, [positions][V] */
-static double *run_lp(const ir_graph *g, const lmcc_seqs *s, int *np) {
+static double *run_lp(const ir_graph *g, const lmcc_eval_seqs *s, int *np) {
     int V = g->info.vocab_size, n = 0;
     for (int i = 0; i < s->n; i++) n += s->len[i];
     double *lp = malloc((size_t)n * (size_t)V * sizeof *lp);
     *np = 0;
     for (int i = 0; i < s->n; i++) {
-        ir_interp *it = ir_interp_new(g);
+        lmcc_interp *it = lmcc_interp_new(g);
         for (int p = 0; p < s->len[i]; p++, (*np)++) {
-            const float *lg = ir_interp_step(it, s->ids[i][p], p);
+            const float *lg = lmcc_interp_step(it, s->ids[i][p], p);
             double mx = lg[0], sum = 0, *o = lp + (size_t)*np * (size_t)V;
             for (int v = 1; v < V; v++) mx = lg[v] > mx ? lg[v] : mx;
             for (int v = 0; v < V; v++) sum += exp((double)lg[v] - mx);
             for (int v = 0; v < V; v++) o[v] = (double)lg[v] - mx - log(sum);
         }
-        ir_interp_free(it);
+        lmcc_interp_free(it);
     }
     return lp;
 }
@@ -102,8 +102,8 @@ int main(void) {
     ir_graph *g1 = load("stories260K.gguf", &f1, IR_WEIGHTS_Q8, 1, 1);
     if (!g0 || !g1) { printf("SKIP: no stories260K model\n"); return 77; }
     char err[512] = "";
-    lmcc_seqs s;
-    CHECK(lmcc_seqs_sample(g0, 2, 40, 99, &s, err, sizeof err) == 0, "sample: %s", err);
+    lmcc_eval_seqs s;
+    CHECK(lmcc_eval_seqs_sample(g0, 2, 40, 99, &s, err, sizeof err) == 0, "sample: %s", err);
     int np, V = g0->info.vocab_size;
     double *ref = run_lp(g0, &s, &np), *rot = run_lp(g1, &s, &np), worst = 0;
     for (int i = 0; i < np * V; i++) worst = fmax(worst, fabs(ref[i] - rot[i]));
@@ -171,7 +171,7 @@ int main(void) {
         CHECK(differ == keep[c].want, "case %zu: %d weights changed, want %d", c, differ, keep[c].want);
         ir_graph_free(a), ir_graph_free(b), gguf_close(f0), gguf_close(f1);
     }
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     if (failures) printf("%d failure(s)\n", failures);
     else printf("ok\n");
     return failures ? 1 : 0;

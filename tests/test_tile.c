@@ -32,7 +32,7 @@ static ir_graph *build(gguf_file *f, int mode, int R, int fuse) {
         fails++;
         return NULL;
     }
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     if (lmcc_run_passes(g, &pc, NULL) != 0) {
         printf("FAIL passes (R %d fuse %d): %s\n", R, fuse, pc.err);
@@ -94,22 +94,22 @@ static void check_tiles(const ir_graph *g0, const ir_graph *g1, int R, const cha
 
 /* the interpreter reads tiles through its own decoder: logits must be bit-identical */
 static void check_logits(const ir_graph *g0, const ir_graph *g1, int vocab, const char *what) {
-    ir_interp *i0 = ir_interp_new(g0), *i1 = ir_interp_new(g1);
-    CHECK(i0 && i1, "%s: ir_interp_new", what);
+    lmcc_interp *i0 = lmcc_interp_new(g0), *i1 = lmcc_interp_new(g1);
+    CHECK(i0 && i1, "%s: lmcc_interp_new", what);
     if (i0 && i1) {
         static const int toks[10] = {1, 3, 4, 0, 2, 4, 4, 1, 30, 7};
         int bad = 0;
         for (int pos = 0; pos < 10; pos++) {
-            const float *l0 = ir_interp_step(i0, toks[pos] % vocab, pos);
+            const float *l0 = lmcc_interp_step(i0, toks[pos] % vocab, pos);
             float keep[256];
             memcpy(keep, l0, sizeof(float) * (size_t)vocab);
-            const float *l1 = ir_interp_step(i1, toks[pos] % vocab, pos);
+            const float *l1 = lmcc_interp_step(i1, toks[pos] % vocab, pos);
             bad += memcmp(keep, l1, sizeof(float) * (size_t)vocab) != 0;
         }
         CHECK(bad == 0, "%s: tiled logits differ at %d positions", what, bad);
     }
-    if (i0) ir_interp_free(i0);
-    if (i1) ir_interp_free(i1);
+    if (i0) lmcc_interp_free(i0);
+    if (i1) lmcc_interp_free(i1);
 }
 
 int main(void) {

@@ -6,21 +6,21 @@
  * graph as it is (float weights).  Sensitivity: each weight alone is quantized to each candidate
  * (quantize -> dequantize, the rest of the graph untouched) and the mean KL(float || that) of the
  * next-token distributions over the calibration positions is measured, every position of every
- * sequence in one batched evaluation (calib_seq.h), so a candidate costs one forward pass.
+ * sequence in one batched evaluation (seqeval.h), so a candidate costs one forward pass.
  * Choice: the mix with the least sum of those KLs (treated as additive across weights) within
  * the budget, by dynamic programming over the budget (a multiple-choice knapsack).  Candidates
  * run from 3.25 bits (q3_g64) through the q4/q5/q6 rungs to q8_0 and f16.  The budget covers the linear weights (the output layer
  * included); a table read only by embed is not one: it gets f16 (or q8_0 with --embedding same)
  * outside the budget.  A tied embedding/output is one tensor with both roles and counts as
  * linear.  Sets ir_tensor.want_dtype; weightfmt converts. */
-#include "passes.h"
+#include "quant.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calib.h"
-#include "calib_seq.h"
+#include "seqeval.h"
 #include "lmrt_quant.h"
 #include "quant.h"
 
@@ -39,7 +39,7 @@ typedef struct mp_ctx {
     ir_graph *g;
     int V;
     int64_t rows;     /* calibration positions */
-    lmcc_seqs seqs;
+    lmcc_eval_seqs seqs;
     float *logits;    /* [rows][V] scratch */
     double *ref_lp;   /* [rows][V] float model's log-probabilities */
 } mp_ctx;
@@ -54,15 +54,15 @@ static void log_softmax(const float *x, double *lp, int V) {
 
 /* teacher-forced logits of every calibration position (batched evaluator) */
 static int mp_eval(mp_ctx *c, char *err, size_t errlen) {
-    lmcc_seqeval_opts o;
+    lmcc_eval_seq_opts o;
     memset(&o, 0, sizeof o);
     o.logits = c->logits;
-    return lmcc_seqeval_run(c->g, &c->seqs, NULL, NULL, &o, err, errlen);
+    return lmcc_eval_seq_run(c->g, &c->seqs, NULL, NULL, &o, err, errlen);
 }
 
 /* samples the calibration sequences and records the reference distributions */
 static int mp_calibrate(mp_ctx *c, char *err, size_t errlen) {
-    if (lmcc_seqs_sample(c->g, MP_SEQS, MP_TOKENS < c->g->cfg.ctx ? MP_TOKENS : c->g->cfg.ctx, 0x3D1C, &c->seqs,
+    if (lmcc_eval_seqs_sample(c->g, MP_SEQS, MP_TOKENS < c->g->cfg.ctx ? MP_TOKENS : c->g->cfg.ctx, 0x3D1C, &c->seqs,
                          err, errlen))
         return -1;
     c->rows = 0;
@@ -97,7 +97,7 @@ static double mp_bits(const ir_tensor *t, ir_dtype dt) {
 
 /* t's weights after a round trip through dt, as f32 (NULL: out of memory or unreadable) */
 static float *mp_fake_quant(const ir_tensor *t, ir_dtype dt, int rtn) {
-    lmcc_qfmt f;
+    lmcc_quant_fmt f;
     int64_t k = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / k;
     size_t src_row = ir_row_bytes(t->dtype, k);
     float *w = malloc((size_t)(rows * k) * sizeof *w);
@@ -111,7 +111,7 @@ static float *mp_fake_quant(const ir_tensor *t, ir_dtype dt, int rtn) {
             for (int64_t j = 0; j < k; j++) wr[j] = lmrt_f16_to_f32(lmrt_f32_to_f16(wr[j]));
         } else {
             /* the quantizer weightfmt will use (GPTQ/AWQ measured through their RTN core) */
-            if (rtn && lmcc_qfmt_get(dt, &f) == 0) lmcc_quant_rtn_row(&f, wr, NULL, k, q);
+            if (rtn && lmcc_quant_fmt_get(dt, &f) == 0) lmcc_quant_rtn_row(&f, wr, NULL, k, q);
             else if (lmrt_quantize_row(ir_dtype_lmrt_type(dt), wr, q, k)) goto fail;
             if (lmrt_dequant_row(ir_dtype_lmrt_type(dt), q, wr, k)) goto fail;
         }
@@ -123,7 +123,7 @@ fail:
     return NULL;
 }
 
-int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
     if (!(g->cfg.bpw > 0)) return 0;
     FILE *log = pc->log ? pc->log : stderr;
     int nt = 0, *ids = malloc((size_t)g->n_tensors * sizeof *ids);
@@ -131,7 +131,7 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
         if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || strcmp(t->name, "rope.table") == 0) continue;
-        if (lmcc_embed_only(g, i)) {
+        if (lmcc_quant_embed_only(g, i)) {
             /* not a linear weight: outside the budget (--bpw counts linear weights),
              * one row is read per token; f16 by default, q8_0 with --embedding same */
             t->want_dtype = g->cfg.embed_f16 ? IR_DT_F16 : IR_DT_Q8_0;
@@ -237,12 +237,12 @@ int lmcc_pass_mixprec(ir_graph *g, lmcc_pass_ctx *pc) {
     if (pc->verbose)
         fprintf(log, "mixprec: total %.4f bpw over %d weights, %.0f elements (budget %.3g); sum of KLs %.5f\n",
                 bits / elems, nt, elems, (double)g->cfg.bpw, kl_sum);
-    free(ids), free(kl), free(choice), free(c.logits), free(c.ref_lp), lmcc_seqs_free(&c.seqs);
+    free(ids), free(kl), free(choice), free(c.logits), free(c.ref_lp), lmcc_eval_seqs_free(&c.seqs);
     return 0;
 oom_all:
     snprintf(pc->err, sizeof pc->err, "mixprec: out of memory");
 fail:
-    free(ids), free(kl), free(choice), free(c.logits), free(c.ref_lp), lmcc_seqs_free(&c.seqs);
+    free(ids), free(kl), free(choice), free(c.logits), free(c.ref_lp), lmcc_eval_seqs_free(&c.seqs);
     return -1;
 oom:
     snprintf(pc->err, sizeof pc->err, "mixprec: out of memory");

@@ -71,11 +71,11 @@ static int awq_find_groups(const ir_graph *g, awq_group *gr, int cap) {
         const ir_node *L = &g->nodes[ni];
         if (L->dead || L->op != IR_OP_LINEAR) continue;
         int x = L->inputs[0], w = L->inputs[1], gi = -1;
-        lmcc_qfmt f;
+        lmcc_quant_fmt f;
         int dt = lmcc_quant_target(g, &g->tensors[w]);
         for (int i = 0; i < n; i++) gi = gr[i].x == x ? i : gi;
         if (gi >= 0 && gr[gi].n_lin < 0) continue; /* rejected */
-        int ok = dt >= 0 && lmcc_qfmt_get((ir_dtype)dt, &f) == 0 && awq_uses(g, w) == 1;
+        int ok = dt >= 0 && lmcc_quant_fmt_get((ir_dtype)dt, &f) == 0 && awq_uses(g, w) == 1;
         if (gi < 0) {
             if (n == cap) break;
             gi = n++;
@@ -138,8 +138,8 @@ static void awq_scales(const awq_group *G, const double *a, int64_t k, double al
 }
 
 /* sum over rows and calibration rows of ((Q(W s)/s - W) x)^2 */
-static double awq_loss(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k, const float *s,
-                       const lmcc_calib_act *a, int64_t step, float *buf, float *e, uint8_t *q) {
+static double awq_loss(const lmcc_quant_fmt *f, const float *w, int64_t rows, int64_t k, const float *s,
+                       const lmcc_eval_calib_act *a, int64_t step, float *buf, float *e, uint8_t *q) {
     double loss = 0;
     for (int64_t r = 0; r < rows; r++) {
         const float *wr = w + r * k;
@@ -157,14 +157,14 @@ static double awq_loss(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t
     return loss;
 }
 
-int lmcc_pass_awq(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_quant_awq(ir_graph *g, lmcc_diag *pc) {
     if (g->cfg.quant != IR_QUANT_AWQ) return 0;
     FILE *log = pc->log ? pc->log : stderr;
     int cap = g->n_nodes > 0 ? g->n_nodes : 1, rc = -1;
     awq_group *gr = calloc((size_t)cap, sizeof *gr);
     int *acts = calloc((size_t)cap, sizeof *acts);
-    lmcc_calib cal;
-    lmcc_seqs seqs;
+    lmcc_eval_calib cal;
+    lmcc_eval_seqs seqs;
     memset(&cal, 0, sizeof cal);
     memset(&seqs, 0, sizeof seqs);
     if (!gr || !acts) { snprintf(pc->err, sizeof pc->err, "out of memory"); goto out; }
@@ -172,22 +172,22 @@ int lmcc_pass_awq(ir_graph *g, lmcc_pass_ctx *pc) {
     for (int i = 0; i < n; i++)
         if (gr[i].n_lin > 0) acts[n_acts++] = gr[i].x;
     if (n_acts == 0) { rc = 0; goto out; }
-    if (lmcc_seqs_for_calib(g, 0, &seqs, pc->err, sizeof pc->err)) goto out;
+    if (lmcc_eval_seqs_for_calib(g, 0, &seqs, pc->err, sizeof pc->err)) goto out;
     int64_t tokens = 0;
     for (int s = 0; s < seqs.n; s++) tokens += seqs.len[s];
-    if (lmcc_calib_run(g, &seqs, acts, n_acts, lmcc_calib_max_rows(g, acts, n_acts, tokens), &cal,
+    if (lmcc_eval_calib_run(g, &seqs, acts, n_acts, lmcc_eval_calib_max_rows(g, acts, n_acts, tokens), &cal,
                        pc->verbose ? log : NULL, pc->err, sizeof pc->err))
         goto out;
     for (int i = 0; i < n; i++) {
         awq_group *G = &gr[i];
         if (G->n_lin <= 0) continue;
-        const lmcc_calib_act *a = lmcc_calib_find(&cal, G->x);
+        const lmcc_eval_calib_act *a = lmcc_eval_calib_find(&cal, G->x);
         int64_t k = a->k, step = a->rows > AWQ_ROWS ? (a->rows + AWQ_ROWS - 1) / AWQ_ROWS : 1, maxr = 0;
         float *w[8] = {0};
-        lmcc_qfmt f[8];
+        lmcc_quant_fmt f[8];
         for (int l = 0; l < G->n_lin; l++) {
             ir_tensor *t = &g->tensors[g->nodes[G->lin[l]].inputs[1]];
-            lmcc_qfmt_get((ir_dtype)lmcc_quant_target(g, t), &f[l]);
+            lmcc_quant_fmt_get((ir_dtype)lmcc_quant_target(g, t), &f[l]);
             w[l] = awq_own_f32(t);
             maxr = t->shape[0] > maxr ? t->shape[0] : maxr;
             if (!w[l]) { snprintf(pc->err, sizeof pc->err, "awq: cannot read weight %s", t->name); goto out; }
@@ -248,8 +248,8 @@ int lmcc_pass_awq(ir_graph *g, lmcc_pass_ctx *pc) {
     }
     rc = 0;
 out:
-    lmcc_calib_free(&cal);
-    lmcc_seqs_free(&seqs);
+    lmcc_eval_calib_free(&cal);
+    lmcc_eval_seqs_free(&seqs);
     free(gr), free(acts);
     return rc;
 }

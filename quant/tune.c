@@ -6,7 +6,7 @@
  *
  * The teacher is the float model's logits over the same sequences (computed
  * once, before quantizing).  Each step is a backward pass of the quantized
- * model with soft targets (lmcc_seqeval_backward_ex: dL/dlogits = p_q - p_f);
+ * model with soft targets (lmcc_eval_seq_backward_ex: dL/dlogits = p_q - p_f);
  * for a linear with output gradients g_t and inputs x_t,
  *   dL/dW = sum_t g_t x_t^T,  dL/dd(block) = sum_j dL/dW_j lev(q_j),  dL/dm = sum_j dL/dW_j.
  * The parameters are log|d| (a relative step for every block whatever its
@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "calib.h"
-#include "calib_seq.h"
+#include "seqeval.h"
 #include "lmrt_base.h"
 #include "lmrt_quant.h"
 
@@ -58,7 +58,7 @@
 
 typedef struct qt_w {
     int id, lt;
-    lmcc_qfmt f;
+    lmcc_quant_fmt f;
     int64_t rows, k, nb; /* nb blocks per row */
     size_t rb;
     float *lev;          /* [rows][k] the level of every weight (d = 1, m = 0) */
@@ -108,7 +108,7 @@ static void qt_w_free(qt_w *w) {
 }
 
 /* the levels and the starting parameters of weight t; 0 or -1 (out of memory) */
-static int qt_w_init(qt_w *w, const ir_graph *g, int id, const lmcc_qfmt *f) {
+static int qt_w_init(qt_w *w, const ir_graph *g, int id, const lmcc_quant_fmt *f) {
     const ir_tensor *t = &g->tensors[id];
     memset(w, 0, sizeof *w);
     w->id = id, w->f = *f, w->lt = ir_dtype_lmrt_type(f->dt);
@@ -241,12 +241,12 @@ static double qt_kl(const float *p, double h, const float *lg, int64_t rows, int
 }
 
 /* mean KL of the model as it is over s against teacher probabilities p; < 0 on failure */
-static double qt_eval(ir_graph *g, const lmcc_seqs *s, const float *p, double h, int64_t rows, int64_t V, float *lg,
+static double qt_eval(ir_graph *g, const lmcc_eval_seqs *s, const float *p, double h, int64_t rows, int64_t V, float *lg,
                       const unsigned char *round_in, char *err, size_t errlen) {
-    lmcc_seqeval_opts o;
+    lmcc_eval_seq_opts o;
     memset(&o, 0, sizeof o);
     o.logits = lg, o.round_in = round_in;
-    if (lmcc_seqeval_run(g, s, NULL, NULL, &o, err, errlen)) return -1;
+    if (lmcc_eval_seq_run(g, s, NULL, NULL, &o, err, errlen)) return -1;
     return qt_kl(p, h, lg, rows, V);
 }
 
@@ -257,7 +257,7 @@ static void qt_set_all(qt *q, int best) {
     }
 }
 
-int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float *teacher,
+int lmcc_quant_tune(ir_graph *g, lmcc_diag *pc, const lmcc_eval_seqs *seqs, float *teacher,
                     const unsigned char *round_in) {
     FILE *log = pc->log ? pc->log : stderr;
     int verbose = pc->verbose;
@@ -275,9 +275,9 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
     int64_t maxnk = 1;
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
-        lmcc_qfmt f;
+        lmcc_quant_fmt f;
         q.map[i] = -1;
-        if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !t->data || lmcc_qfmt_get(t->dtype, &f) ||
+        if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !t->data || lmcc_quant_fmt_get(t->dtype, &f) ||
             !qt_linear_only(g, i))
             continue;
         if (t->owned != t->data) continue; /* the bytes are rewritten: only buffers the graph owns */
@@ -292,13 +292,13 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
     int n_use = seqs->n < QT_MAX_SEQS ? seqs->n : QT_MAX_SEQS;
     int n_hold = (int)(n_use * QT_HOLDOUT + 0.5);
     if (n_hold < 1) n_hold = 1;
-    lmcc_seqs tr = {n_use - n_hold, seqs->len, seqs->ids};
+    lmcc_eval_seqs tr = {n_use - n_hold, seqs->len, seqs->ids};
     if (tr.n < 1) goto done;
-    lmcc_seqs ho = {n_hold, seqs->len + tr.n, seqs->ids + tr.n};
+    lmcc_eval_seqs ho = {n_hold, seqs->len + tr.n, seqs->ids + tr.n};
     int64_t rows_tr = 0, rows_ho = 0;
     for (int i = 0; i < tr.n; i++) rows_tr += tr.len[i];
     for (int i = 0; i < ho.n; i++) rows_ho += ho.len[i];
-    double bytes = lmcc_seqeval_backward_bytes(g, &tr) + 4.0 * (double)(rows_tr + rows_ho) * (double)V * 2 +
+    double bytes = lmcc_eval_seq_backward_bytes(g, &tr) + 4.0 * (double)(rows_tr + rows_ho) * (double)V * 2 +
                    params * 4.0 * 6;
     int steps = QT_STEPS, mode = QT_GRAIN, n_chunks = tr.n < QT_CHUNKS ? tr.n : QT_CHUNKS;
     int64_t row_groups = QT_ROW_GROUPS;
@@ -315,8 +315,8 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
     double t0 = qt_now();
     for (int i = 0, j = 0; i < g->n_tensors; i++) {
         if (q.map[i] < 0) continue;
-        lmcc_qfmt f;
-        lmcc_qfmt_get(g->tensors[i].dtype, &f);
+        lmcc_quant_fmt f;
+        lmcc_quant_fmt_get(g->tensors[i].dtype, &f);
         if (qt_w_init(&q.w[j++], g, i, &f)) goto oom;
     }
     q.dw = malloc((size_t)maxnk * sizeof *q.dw);
@@ -336,7 +336,7 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
         free(lt);
         if (tr0 < 0) { free(lg); rc = -1; goto done; }
     }
-    lmcc_seqgrad_opts o;
+    lmcc_eval_grad_opts o;
     memset(&o, 0, sizeof o);
     o.target = p_tr;
     o.round_in = round_in;
@@ -346,12 +346,12 @@ int lmcc_quant_tune(ir_graph *g, lmcc_pass_ctx *pc, const lmcc_seqs *seqs, float
         for (int i = 0; i < q.nw; i++) memset(q.w[i].gr, 0, (size_t)(2 * q.w[i].rows * q.w[i].nb) * sizeof(float));
         /* a minibatch: the next chunk of consecutive training sequences */
         int chunk = step % n_chunks, s0 = tr.n * chunk / n_chunks, s1 = tr.n * (chunk + 1) / n_chunks;
-        lmcc_seqs mb = {s1 - s0, tr.len + s0, tr.ids + s0};
+        lmcc_eval_seqs mb = {s1 - s0, tr.len + s0, tr.ids + s0};
         int64_t r0 = 0, rows_mb = 0;
         for (int i = 0; i < s0; i++) r0 += tr.len[i];
         for (int i = s0; i < s1; i++) rows_mb += tr.len[i];
         o.target = p_tr + r0 * V;
-        int r = lmcc_seqeval_backward_ex(g, &mb, qt_grad_cb, &q, &o, pc->err, sizeof pc->err);
+        int r = lmcc_eval_seq_backward_ex(g, &mb, qt_grad_cb, &q, &o, pc->err, sizeof pc->err);
         if (r) {
             fprintf(log, "tune: stopped (%s)\n", r > 0 ? pc->err : "backward failed");
             pc->err[0] = 0;

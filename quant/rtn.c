@@ -8,7 +8,7 @@
 
 #include "lmrt_quant.h"
 
-int lmcc_qfmt_get(ir_dtype dt, lmcc_qfmt *f) {
+int lmcc_quant_fmt_get(ir_dtype dt, lmcc_quant_fmt *f) {
     memset(f, 0, sizeof *f);
     f->dt = dt;
     f->block_bytes = ir_dtype_block_bytes(dt);
@@ -48,9 +48,9 @@ static float rtn_f16(float v) {
     return lmrt_f16_to_f32(lmrt_f32_to_f16(v));
 }
 
-static float rtn_lev(const lmcc_qfmt *f, int q) { return f->nf4 ? lmrt_nf4_value(q) : (float)(q - f->zero); }
+static float rtn_lev(const lmcc_quant_fmt *f, int q) { return f->nf4 ? lmrt_nf4_value(q) : (float)(q - f->zero); }
 
-int lmcc_qblock_code(const lmcc_qfmt *f, lmcc_qparams p, float x) {
+int lmcc_quant_block_code(const lmcc_quant_fmt *f, lmcc_quant_params p, float x) {
     if (p.d == 0.0f || x != x) return f->zero;
     if (f->nf4) {
         float t = (x - p.m) / p.d;
@@ -67,21 +67,21 @@ int lmcc_qblock_code(const lmcc_qfmt *f, lmcc_qparams p, float x) {
     return (int)(t + ((float)f->zero + 0.5f));
 }
 
-float lmcc_qblock_value(const lmcc_qfmt *f, lmcc_qparams p, int q) { return rtn_lev(f, q) * p.d + p.m; }
+float lmcc_quant_block_value(const lmcc_quant_fmt *f, lmcc_quant_params p, int q) { return rtn_lev(f, q) * p.d + p.m; }
 
-static double rtn_err(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const float *imp, int n) {
+static double rtn_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
     double e = 0;
     for (int j = 0; j < n; j++) {
-        double r = (double)x[j] - lmcc_qblock_value(f, p, lmcc_qblock_code(f, p, x[j]));
+        double r = (double)x[j] - lmcc_quant_block_value(f, p, lmcc_quant_block_code(f, p, x[j]));
         e += (imp ? imp[j] : 1.0) * r * r;
     }
     return e;
 }
 
 /* least-squares d (and m) from the weighted sums of levels l and values x; p when singular */
-static lmcc_qparams rtn_solve(const lmcc_qfmt *f, lmcc_qparams p, double sw, double sl, double sll, double sx,
+static lmcc_quant_params rtn_solve(const lmcc_quant_fmt *f, lmcc_quant_params p, double sw, double sl, double sll, double sx,
                               double slx) {
-    lmcc_qparams r = p;
+    lmcc_quant_params r = p;
     if (f->asym) {
         double det = sw * sll - sl * sl;
         if (det <= 0) return p;
@@ -95,10 +95,10 @@ static lmcc_qparams rtn_solve(const lmcc_qfmt *f, lmcc_qparams p, double sw, dou
 }
 
 /* least squares d (and m) for fixed codes, then f16 */
-static lmcc_qparams rtn_refit(const lmcc_qfmt *f, lmcc_qparams p, const float *x, const float *imp, int n) {
+static lmcc_quant_params rtn_refit(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
     double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
     for (int j = 0; j < n; j++) {
-        double w = imp ? imp[j] : 1.0, l = rtn_lev(f, lmcc_qblock_code(f, p, x[j]));
+        double w = imp ? imp[j] : 1.0, l = rtn_lev(f, lmcc_quant_block_code(f, p, x[j]));
         sw += w, sl += w * l, sll += w * l * l, sx += w * x[j], slx += w * l * x[j];
     }
     return rtn_solve(f, p, sw, sl, sll, sx, slx);
@@ -106,7 +106,7 @@ static lmcc_qparams rtn_refit(const lmcc_qfmt *f, lmcc_qparams p, const float *x
 
 /* ---- the search, vectorized ------------------------------------------------
  * For the uniform codebooks, with GNU vector types (SSE2 / NEON at -O2, no
- * -march) and codes that are exactly lmcc_qblock_code's: rtn_screen sums every
+ * -march) and codes that are exactly lmcc_quant_block_code's: rtn_screen sums every
  * candidate's error in float, four candidates at a time; only the candidates
  * within the float sums' rounding of the smallest get the exact error (in
  * double, rtn_err_uniform), so the choice is the one exact sums would make. */
@@ -131,7 +131,7 @@ static inline rtn_v4f rtn_self(rtn_v4i c, rtn_v4f a, rtn_v4f b) { return (rtn_v4
 
 /* sum w (x - (lev d + m))^2 with lev the codes' levels (stored in b->lev[b->cur]),
  * or INFINITY once the partial sum reaches stop; weighted: b->w is not all 1 */
-static inline double rtn_err_uniform(const lmcc_qfmt *f, rtn_blk *b, lmcc_qparams p, double stop, int weighted) {
+static inline double rtn_err_uniform(const lmcc_quant_fmt *f, rtn_blk *b, lmcc_quant_params p, double stop, int weighted) {
     const float id = 1.0f / p.d, lo = (float)-f->zero, hi = (float)(f->nlev - 1 - f->zero), off = (float)f->zero + 0.5f;
     const rtn_v4f dv = {p.d, p.d, p.d, p.d}, mv = {p.m, p.m, p.m, p.m}, idv = {id, id, id, id};
     const rtn_v4f lov = {lo, lo, lo, lo}, hiv = {hi, hi, hi, hi}, offv = {off, off, off, off};
@@ -177,7 +177,7 @@ static inline rtn_v4f rtn_screen_term(const rtn_screen_c *sc, float x) {
 
 /* err[c] = the error of candidate c < nc summed in float (INFINITY for d = 0):
  * each term is within a few float roundings of the exact one */
-static void rtn_screen(const lmcc_qfmt *f, const rtn_blk *b, int n, const lmcc_qparams *cand, int nc, float *err,
+static void rtn_screen(const lmcc_quant_fmt *f, const rtn_blk *b, int n, const lmcc_quant_params *cand, int nc, float *err,
                        int weighted) {
     const float lo = (float)-f->zero, hi = (float)(f->nlev - 1 - f->zero), off = (float)f->zero + 0.5f;
     rtn_screen_c sc = {.lo = {lo, lo, lo, lo}, .hi = {hi, hi, hi, hi}, .off = {off, off, off, off},
@@ -225,8 +225,8 @@ RTN_AVX2 static inline __m256 rtn_term8(float x, __m256 d, __m256 m, __m256 id, 
 
 /* rtn_screen eight candidates at a time: every lane does rtn_screen's float
  * operations in its order, so the sums are the same to the bit */
-RTN_AVX2 static void rtn_screen_avx2(const lmcc_qfmt *f, const rtn_blk *b, int n,
-                                                             const lmcc_qparams *cand, int nc, float *err,
+RTN_AVX2 static void rtn_screen_avx2(const lmcc_quant_fmt *f, const rtn_blk *b, int n,
+                                                             const lmcc_quant_params *cand, int nc, float *err,
                                                              int weighted) {
     const __m256 lo = _mm256_set1_ps((float)-f->zero), hi = _mm256_set1_ps((float)(f->nlev - 1 - f->zero));
     const __m256 off = _mm256_set1_ps((float)f->zero + 0.5f), zero = _mm256_set1_ps((float)f->zero);
@@ -260,7 +260,7 @@ RTN_AVX2 static void rtn_screen_avx2(const lmcc_qfmt *f, const rtn_blk *b, int n
 #endif
 
 /* least squares d (and m) for the levels of the best candidate, then f16 */
-static lmcc_qparams rtn_refit_lev(const lmcc_qfmt *f, lmcc_qparams p, const rtn_blk *b, const float *lev) {
+static lmcc_quant_params rtn_refit_lev(const lmcc_quant_fmt *f, lmcc_quant_params p, const rtn_blk *b, const float *lev) {
     double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
     for (int j = 0; j < b->n4; j++) {
         double w = b->w[j], l = lev[j], x = b->x[j];
@@ -270,8 +270,8 @@ static lmcc_qparams rtn_refit_lev(const lmcc_qfmt *f, lmcc_qparams p, const rtn_
 }
 
 /* the scale (and min) of candidate (fam, s) of the grid */
-static lmcc_qparams rtn_candidate(const lmcc_qfmt *f, int fam, double r, float mn, float mx, float amax, float smax) {
-    lmcc_qparams p = {0, 0};
+static lmcc_quant_params rtn_candidate(const lmcc_quant_fmt *f, int fam, double r, float mn, float mx, float amax, float smax) {
+    lmcc_quant_params p = {0, 0};
     if (f->asym) {
         /* shrink the range from both ends (fam 0) or toward the larger end (fam 1) */
         double lo = mn, hi = mx, span = (mx - mn) * (1 - r);
@@ -289,21 +289,21 @@ static lmcc_qparams rtn_candidate(const lmcc_qfmt *f, int fam, double r, float m
 }
 
 /* the scalar search: NF4, non-finite values, blocks over RTN_MAXG */
-static lmcc_qparams rtn_fit_scalar(const lmcc_qfmt *f, const float *x, const float *imp, int n, float mn, float mx,
+static lmcc_quant_params rtn_fit_scalar(const lmcc_quant_fmt *f, const float *x, const float *imp, int n, float mn, float mx,
                                    float amax, float smax) {
-    lmcc_qparams best = {0, 0};
+    lmcc_quant_params best = {0, 0};
     double best_e = INFINITY;
     int steps = f->nlev > 16 ? 8 : 20;
     double step = f->nlev > 16 ? 0.01 : 0.025;
     for (int fam = 0; fam < 2; fam++)
         for (int s = 0; s < steps; s++) {
-            lmcc_qparams p = rtn_candidate(f, fam, 1.0 - step * s, mn, mx, amax, smax);
+            lmcc_quant_params p = rtn_candidate(f, fam, 1.0 - step * s, mn, mx, amax, smax);
             if (p.d == 0) continue;
             double e = rtn_err(f, p, x, imp, n);
             if (e < best_e) best_e = e, best = p;
         }
     for (int it = 0; it < 2; it++) {
-        lmcc_qparams p = rtn_refit(f, best, x, imp, n);
+        lmcc_quant_params p = rtn_refit(f, best, x, imp, n);
         double e = p.d != 0 ? rtn_err(f, p, x, imp, n) : INFINITY;
         if (!(e < best_e)) break;
         best_e = e, best = p;
@@ -311,8 +311,8 @@ static lmcc_qparams rtn_fit_scalar(const lmcc_qfmt *f, const float *x, const flo
     return best;
 }
 
-lmcc_qparams lmcc_qblock_fit(const lmcc_qfmt *f, const float *x, const float *imp, int n) {
-    lmcc_qparams best = {0, 0};
+lmcc_quant_params lmcc_quant_block_fit(const lmcc_quant_fmt *f, const float *x, const float *imp, int n) {
+    lmcc_quant_params best = {0, 0};
     if (n <= 0) return best;
     float mn = x[0], mx = x[0], amax = 0, smax = 0;
     int finite = 1;
@@ -337,7 +337,7 @@ lmcc_qparams lmcc_qblock_fit(const lmcc_qfmt *f, const float *x, const float *im
     int weighted = imp != NULL || (f->asym && b.n4 != n);
     int steps = f->nlev > 16 ? 8 : 20, nc = 0;
     double step = f->nlev > 16 ? 0.01 : 0.025;
-    lmcc_qparams cand[RTN_MAXC];
+    lmcc_quant_params cand[RTN_MAXC];
     float ferr[RTN_MAXC], fmin = INFINITY;
     for (int fam = 0; fam < 2; fam++)
         for (int s = 0; s < steps; s++) cand[nc++] = rtn_candidate(f, fam, 1.0 - step * s, mn, mx, amax, smax);
@@ -357,7 +357,7 @@ lmcc_qparams lmcc_qblock_fit(const lmcc_qfmt *f, const float *x, const float *im
         if (e < best_e) best_e = e, best = cand[c], b.cur ^= 1; /* its levels become the best's */
     }
     for (int it = 0; it < 2 && best.d != 0; it++) {
-        lmcc_qparams p = rtn_refit_lev(f, best, &b, b.lev[b.cur ^ 1]);
+        lmcc_quant_params p = rtn_refit_lev(f, best, &b, b.lev[b.cur ^ 1]);
         double e = p.d != 0 ? rtn_err_uniform(f, &b, p, best_e, weighted) : INFINITY;
         if (!(e < best_e)) break;
         best_e = e, best = p, b.cur ^= 1;
@@ -365,7 +365,7 @@ lmcc_qparams lmcc_qblock_fit(const lmcc_qfmt *f, const float *x, const float *im
     return best;
 }
 
-void lmcc_qblock_pack(const lmcc_qfmt *f, lmcc_qparams p, const int *q, int n, uint8_t *dst) {
+void lmcc_quant_block_pack(const lmcc_quant_fmt *f, lmcc_quant_params p, const int *q, int n, uint8_t *dst) {
     uint16_t h = lmrt_f32_to_f16(p.d);
     dst[0] = (uint8_t)(h & 0xff), dst[1] = (uint8_t)(h >> 8);
     int G = f->group, off = 2;
@@ -398,12 +398,12 @@ void lmcc_qblock_pack(const lmcc_qfmt *f, lmcc_qparams p, const int *q, int n, u
     }
 }
 
-void lmcc_quant_rtn_row(const lmcc_qfmt *f, const float *x, const float *imp, int64_t k, uint8_t *dst) {
+void lmcc_quant_rtn_row(const lmcc_quant_fmt *f, const float *x, const float *imp, int64_t k, uint8_t *dst) {
     int q[256];
     for (int64_t i = 0; i < k; i += f->group, dst += f->block_bytes) {
         int n = k - i < f->group ? (int)(k - i) : f->group;
-        lmcc_qparams p = lmcc_qblock_fit(f, x + i, imp ? imp + i : NULL, n);
-        for (int j = 0; j < n; j++) q[j] = lmcc_qblock_code(f, p, x[i + j]);
-        lmcc_qblock_pack(f, p, q, n, dst);
+        lmcc_quant_params p = lmcc_quant_block_fit(f, x + i, imp ? imp + i : NULL, n);
+        for (int j = 0; j < n; j++) q[j] = lmcc_quant_block_code(f, p, x[i + j]);
+        lmcc_quant_block_pack(f, p, q, n, dst);
     }
 }

@@ -378,7 +378,7 @@ GPTQ_AVX2 static void gptq_lazy_update_avx2(float *w, int64_t ldw, const float *
 
 /* the kernels in use: the generic ones, or AVX2 + FMA where f->simd allows
  * and the CPU has them */
-static gptq_kern gptq_kernels(const lmcc_qfmt *f) {
+static gptq_kern gptq_kernels(const lmcc_quant_fmt *f) {
     gptq_kern kn = {gptq_dot4, gptq_dot3x4, gptq_lazy_update};
     (void)f;
 #ifdef GPTQ_HAVE_AVX2
@@ -396,7 +396,7 @@ static void gptq_axpy(float *restrict y, const float *restrict x, float a, int64
 }
 
 typedef struct gptq_job {
-    const lmcc_qfmt *f;
+    const lmcc_quant_fmt *f;
     const double *h; /* the damped Hessian, for the refinement (NULL: none) */
     const float *w, *u;
     const unsigned char *dead;
@@ -413,11 +413,11 @@ typedef struct gptq_job {
  * it; this sees all of them.  On stories260K (8 seeds) one round lowered KL 0..10% (q5_0 most), a
  * second did not.  A round costs ~3 k^2 flops per row (plain loops): skipped on 1B-class matrices. */
 #define GPTQ_REFINE_MAX 4e9
-static void gptq_refine_row(const lmcc_qfmt *f, const double *h, int64_t k, const float *w, int *q,
-                            lmcc_qparams *par, double *g, double *v) {
+static void gptq_refine_row(const lmcc_quant_fmt *f, const double *h, int64_t k, const float *w, int *q,
+                            lmcc_quant_params *par, double *g, double *v) {
     int G = f->group;
     int64_t nb = (k + G - 1) / G;
-    for (int64_t j = 0; j < k; j++) v[j] = lmcc_qblock_value(f, par[j / G], q[j]);
+    for (int64_t j = 0; j < k; j++) v[j] = lmcc_quant_block_value(f, par[j / G], q[j]);
     for (int64_t i = 0; i < k; i++) { /* g = H (v - w) */
         double s = 0;
         const double *hi = h + i * k;
@@ -433,12 +433,12 @@ static void gptq_refine_row(const lmcc_qfmt *f, const double *h, int64_t k, cons
                 for (int s = -1; s <= 1; s += 2) {
                     int c = q[j] + s;
                     if (c < 0 || c >= f->nlev) continue;
-                    double dlt = (double)lmcc_qblock_value(f, par[j / G], c) - v[j];
+                    double dlt = (double)lmcc_quant_block_value(f, par[j / G], c) - v[j];
                     double ch = dlt * (2 * g[j] + dlt * hj[j]);
                     if (ch < best) best = ch, bq = c;
                 }
                 if (bq == q[j]) continue;
-                double dlt = (double)lmcc_qblock_value(f, par[j / G], bq) - v[j];
+                double dlt = (double)lmcc_quant_block_value(f, par[j / G], bq) - v[j];
                 q[j] = bq, v[j] += dlt;
                 for (int64_t i = 0; i < k; i++) g[i] += dlt * hj[i];
             }
@@ -446,21 +446,21 @@ static void gptq_refine_row(const lmcc_qfmt *f, const double *h, int64_t k, cons
         for (int64_t b = 0; b < nb; b++) { /* scale of group b: v_j = d * lev_j there */
             int64_t j0 = b * G, j1 = j0 + G < k ? j0 + G : k;
             double ag = 0, aha = 0;
-            lmcc_qparams one = {1.0f, 0.0f};
+            lmcc_quant_params one = {1.0f, 0.0f};
             for (int64_t i = j0; i < j1; i++) {
-                double li = lmcc_qblock_value(f, one, q[i]);
+                double li = lmcc_quant_block_value(f, one, q[i]);
                 ag += li * g[i];
-                for (int64_t j = j0; j < j1; j++) aha += li * h[i * k + j] * lmcc_qblock_value(f, one, q[j]);
+                for (int64_t j = j0; j < j1; j++) aha += li * h[i * k + j] * lmcc_quant_block_value(f, one, q[j]);
             }
             if (!(aha > 0)) continue;
-            lmcc_qparams np = par[b];
+            lmcc_quant_params np = par[b];
             np.d = (float)((double)par[b].d - ag / aha);
             np.d = lmrt_f16_to_f32(lmrt_f32_to_f16(np.d));
             double dd = (double)np.d - (double)par[b].d;
             if (!(dd * (2 * ag + dd * aha) < 0)) continue;
             par[b] = np;
             for (int64_t i = j0; i < j1; i++) {
-                double dlt = (double)lmcc_qblock_value(f, np, q[i]) - v[i];
+                double dlt = (double)lmcc_quant_block_value(f, np, q[i]) - v[i];
                 if (dlt == 0) continue;
                 v[i] += dlt;
                 for (int64_t r = 0; r < k; r++) g[r] += dlt * h[i * k + r];
@@ -471,7 +471,7 @@ static void gptq_refine_row(const lmcc_qfmt *f, const double *h, int64_t k, cons
 
 static void *gptq_rows(void *arg) {
     gptq_job *jb = arg;
-    const lmcc_qfmt *f = jb->f;
+    const lmcc_quant_fmt *f = jb->f;
     int64_t k = jb->k;
     const float *u = jb->u;
     int G = f->group;
@@ -481,7 +481,7 @@ static void *gptq_rows(void *arg) {
     float *wt = malloc((size_t)(GPTQ_TILE * k) * sizeof *wt);
     float *err = malloc((size_t)GPTQ_TILE * (size_t)bs * sizeof *err);
     int *q = malloc((size_t)(GPTQ_TILE * nb * G) * sizeof *q);
-    lmcc_qparams *par = malloc((size_t)(GPTQ_TILE * nb) * sizeof *par);
+    lmcc_quant_params *par = malloc((size_t)(GPTQ_TILE * nb) * sizeof *par);
     double *rg = malloc((size_t)(2 * k) * sizeof *rg);
     jb->rc = -1;
     if (!wt || !err || !q || !par || !rg) goto out;
@@ -497,16 +497,16 @@ static void *gptq_rows(void *arg) {
                 int64_t b = i / G;
                 if (i % G == 0) {
                     int n = k - i < G ? (int)(k - i) : G;
-                    for (int r = 0; r < nr; r++) par[r * nb + b] = lmcc_qblock_fit(f, wt + r * k + i, NULL, n);
+                    for (int r = 0; r < nr; r++) par[r * nb + b] = lmcc_quant_block_fit(f, wt + r * k + i, NULL, n);
                 }
                 const float *ui = u + i * k;
                 float dinv = 1.0f / ui[i];
                 for (int r = 0; r < nr; r++) {
                     float *wr = wt + r * k;
-                    lmcc_qparams p = par[r * nb + b];
-                    int c = lmcc_qblock_code(f, p, wr[i]);
+                    lmcc_quant_params p = par[r * nb + b];
+                    int c = lmcc_quant_block_code(f, p, wr[i]);
                     q[(int64_t)r * nb * G + i] = c;
-                    float e = (wr[i] - lmcc_qblock_value(f, p, c)) * dinv;
+                    float e = (wr[i] - lmcc_quant_block_value(f, p, c)) * dinv;
                     err[r * bs + (i - b0)] = e;
                     gptq_axpy(wr + i + 1, ui + i + 1, e, b1 - i - 1);
                 }
@@ -523,7 +523,7 @@ static void *gptq_rows(void *arg) {
         for (int r = 0; r < nr; r++)
             for (int64_t b = 0; b < nb; b++) {
                 int n = k - b * G < G ? (int)(k - b * G) : G;
-                lmcc_qblock_pack(f, par[r * nb + b], q + (int64_t)r * nb * G + b * G, n,
+                lmcc_quant_block_pack(f, par[r * nb + b], q + (int64_t)r * nb * G + b * G, n,
                                  jb->dst + (size_t)(r0 + r) * row_bytes + (size_t)b * (size_t)f->block_bytes);
             }
     }
@@ -533,7 +533,7 @@ out:
     return NULL;
 }
 
-int lmcc_quant_gptq(const lmcc_qfmt *f, const float *w, int64_t rows, int64_t k, const double *h, double damp,
+int lmcc_quant_gptq(const lmcc_quant_fmt *f, const float *w, int64_t rows, int64_t k, const double *h, double damp,
                     uint8_t *dst) {
     double *hh = malloc((size_t)(k * k) * sizeof *hh);
     float *u = malloc((size_t)(k * k) * sizeof *u);

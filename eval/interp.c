@@ -8,7 +8,7 @@
 
 #include "lmrt_quant.h"
 
-struct ir_interp {
+struct lmcc_interp {
     const ir_graph *g;
     float **buf;     /* per tensor: ACT/STATE values, small WEIGHTs dequantized; NULL otherwise */
     int n_buf;       /* tensors when created (the graph may grow later) */
@@ -17,16 +17,16 @@ struct ir_interp {
     float *mm;       /* qkv / linear_swiglu: the whole matmul result before its epilogue */
     int64_t mm_cap;
     int token;
-    ir_interp_hook_fn hook;
+    lmcc_interp_hook_fn hook;
     void *hook_user;
 };
 
-void ir_interp_set_hook(ir_interp *it, ir_interp_hook_fn fn, void *user) {
+void lmcc_interp_set_hook(lmcc_interp *it, lmcc_interp_hook_fn fn, void *user) {
     it->hook = fn;
     it->hook_user = user;
 }
 
-const float *ir_interp_value(const ir_interp *it, int tensor) {
+const float *lmcc_interp_value(const lmcc_interp *it, int tensor) {
     return tensor >= 0 && tensor < it->g->n_tensors ? it->buf[tensor] : NULL;
 }
 
@@ -150,8 +150,8 @@ static int interp_check_shapes(const ir_graph *g, const ir_node *n) {
     }
 }
 
-ir_interp *ir_interp_new(const ir_graph *g) {
-    ir_interp *it = calloc(1, sizeof *it);
+lmcc_interp *lmcc_interp_new(const ir_graph *g) {
+    lmcc_interp *it = calloc(1, sizeof *it);
     if (!it) return NULL;
     it->g = g;
     it->buf = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), sizeof *it->buf);
@@ -193,11 +193,11 @@ ir_interp *ir_interp_new(const ir_graph *g) {
     if (g->logits < 0 || g->logits >= g->n_tensors || !it->buf[g->logits]) goto fail;
     return it;
 fail:
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     return NULL;
 }
 
-void ir_interp_free(ir_interp *it) {
+void lmcc_interp_free(lmcc_interp *it) {
     if (!it) return;
     if (it->buf)
         for (int i = 0; i < it->n_buf; i++) free(it->buf[i]);
@@ -234,10 +234,10 @@ static void interp_quantize(float *y, const float *x, int64_t n) {
     }
 }
 
-static void interp_linear(ir_interp *it, float *y, const float *x, const ir_tensor *w) {
+static void interp_linear(lmcc_interp *it, float *y, const float *x, const ir_tensor *w) {
     int64_t n_out = w->shape[0], n_in = w->shape[1];
     for (int64_t o = 0; o < n_out; o++) {
-        interp_weight_row(w, o, it->row); /* checked readable in ir_interp_new */
+        interp_weight_row(w, o, it->row); /* checked readable in lmcc_interp_new */
         double acc = 0;
         for (int64_t i = 0; i < n_in; i++) acc += (double)it->row[i] * x[i];
         y[o] = (float)acc;
@@ -287,7 +287,7 @@ static void interp_attention(float *out, const float *q, const float *kc, const 
 static double interp_silu(double v) { return v / (1.0 + exp(-v)); }
 
 /* Rejects the step before touching the KV cache, so a bad call changes nothing. */
-static int interp_step_valid(const ir_interp *it, int token, int pos) {
+static int interp_step_valid(const lmcc_interp *it, int token, int pos) {
     const ir_graph *g = it->g;
     if (pos < 0 || (g->cfg.ctx > 0 && pos >= g->cfg.ctx)) return 0;
     for (int ni = 0; ni < g->n_nodes; ni++) {
@@ -301,7 +301,7 @@ static int interp_step_valid(const ir_interp *it, int token, int pos) {
     return 1;
 }
 
-const float *ir_interp_step(ir_interp *it, int token, int pos) {
+const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
     const ir_graph *g = it->g;
     if (!interp_step_valid(it, token, pos)) return NULL;
     double *sc = malloc((size_t)(pos + 1) * sizeof(double));

@@ -1,10 +1,10 @@
-/* test_calib_seq.c - the sequence-batched calibration evaluator (passes/calib_seq.h)
+/* test_seqeval.c - the sequence-batched calibration evaluator (eval/seqeval.h)
  * against the reference interpreter: logits of whole teacher-forced sequences
  * (fused and unfused graphs, q8a activations, GQA with partial rope, widths
  * that are not multiples of the kernel's blocks), the hook's inputs against
- * lmcc_calib_run's recording, dual mode with weights replaced in the hook, and
- * the errors.  The lockstep decoder (lmcc_seqstep) against the interpreter
- * and the whole-run evaluator, and lmcc_seqs_sample built on it: deterministic,
+ * lmcc_eval_calib_run's recording, dual mode with weights replaced in the hook, and
+ * the errors.  The lockstep decoder (lmcc_eval_step) against the interpreter
+ * and the whole-run evaluator, and lmcc_eval_seqs_sample built on it: deterministic,
  * the old interpreter sampler's draws, and temperature-1 samples (their
  * log-likelihood under the interpreter matches the model's entropy). */
 #include <math.h>
@@ -14,7 +14,7 @@
 
 #include "arch.h"
 #include "calib.h"
-#include "calib_seq.h"
+#include "seqeval.h"
 #include "diag.h"
 #include "gguf.h"
 #include "interp.h"
@@ -38,7 +38,7 @@ static ir_graph *build(const gguf_file *f, const char *what, build_opts b) {
     ir_graph *g = lmcc_build_graph(f, what, &cfg);
     CHECK(g, "build %s: %s", what, lmcc_error_text());
     if (!g) return NULL;
-    lmcc_pass_ctx pc;
+    lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     if (lmcc_run_passes(g, &pc, b.stop) != 0) {
         CHECK(0, "passes on %s: %s", what, pc.err);
@@ -48,7 +48,7 @@ static ir_graph *build(const gguf_file *f, const char *what, build_opts b) {
     return g;
 }
 
-static int64_t total_rows(const lmcc_seqs *s) {
+static int64_t total_rows(const lmcc_eval_seqs *s) {
     int64_t r = 0;
     for (int i = 0; i < s->n; i++) r += s->len[i];
     return r;
@@ -57,20 +57,20 @@ static int64_t total_rows(const lmcc_seqs *s) {
 static int vocab(const ir_graph *g) { return (int)ir_tensor_elems(&g->tensors[g->logits]); }
 
 /* teacher-forced interpreter logits [rows][vocab], a fresh interpreter per sequence */
-static float *interp_logits(const ir_graph *g, const lmcc_seqs *s) {
+static float *interp_logits(const ir_graph *g, const lmcc_eval_seqs *s) {
     int V = vocab(g);
     float *out = malloc((size_t)(total_rows(s) * V) * sizeof *out);
     int64_t r = 0;
     for (int i = 0; out && i < s->n; i++) {
-        ir_interp *it = ir_interp_new(g);
-        CHECK(it, "ir_interp_new");
+        lmcc_interp *it = lmcc_interp_new(g);
+        CHECK(it, "lmcc_interp_new");
         if (!it) { free(out); return NULL; }
         for (int p = 0; p < s->len[i]; p++, r++) {
-            const float *lg = ir_interp_step(it, s->ids[i][p], p);
+            const float *lg = lmcc_interp_step(it, s->ids[i][p], p);
             CHECK(lg, "interp step %d", p);
             if (lg) memcpy(out + r * V, lg, (size_t)V * sizeof *out);
         }
-        ir_interp_free(it);
+        lmcc_interp_free(it);
     }
     return out;
 }
@@ -85,9 +85,9 @@ static double max_diff(const float *a, const float *b, int64_t n) {
 }
 
 /* two sequences of different lengths sampled from g */
-static int sample_seqs(const ir_graph *g, int len0, int len1, lmcc_seqs *s) {
+static int sample_seqs(const ir_graph *g, int len0, int len1, lmcc_eval_seqs *s) {
     char err[256] = "";
-    int rc = lmcc_seqs_sample(g, 2, len0, 42, s, err, sizeof err);
+    int rc = lmcc_eval_seqs_sample(g, 2, len0, 42, s, err, sizeof err);
     CHECK(rc == 0, "sample: %s", err);
     if (rc == 0) s->len[1] = len1;
     return rc;
@@ -139,7 +139,7 @@ static void replace_weight(ir_graph *g, int node, int q8) {
     t->dtype = q8 ? IR_DT_Q8_0 : IR_DT_F32;
 }
 
-static int test_hook(void *user, const lmcc_seqeval_view *v) {
+static int test_hook(void *user, const lmcc_eval_seq_view *v) {
     hook_ctx *h = user;
     if (h->calls++ == 0 && v->x_ref)
         h->same_at_first = max_diff(v->x, v->x_ref, v->rows * v->k) == 0;
@@ -163,17 +163,17 @@ static int test_hook(void *user, const lmcc_seqeval_view *v) {
  * few; threads 1 and 3 give the same bits */
 static void test_logits(const char *what, const gguf_file *f, build_opts b, int len0, int len1, double tol) {
     ir_graph *g = build(f, what, b);
-    lmcc_seqs s = {0};
+    lmcc_eval_seqs s = {0};
     if (!g || sample_seqs(g, len0, len1, &s)) { ir_graph_free(g); return; }
     int64_t rows = total_rows(&s), V = vocab(g);
     float *want = interp_logits(g, &s);
     float *got = malloc((size_t)(rows * V) * sizeof *got), *got3 = malloc((size_t)(rows * V) * sizeof *got3);
     char err[256] = "";
-    lmcc_seqeval_opts o = {.threads = 1, .logits = got};
-    int rc = lmcc_seqeval_run(g, &s, NULL, NULL, &o, err, sizeof err);
+    lmcc_eval_seq_opts o = {.threads = 1, .logits = got};
+    int rc = lmcc_eval_seq_run(g, &s, NULL, NULL, &o, err, sizeof err);
     CHECK(rc == 0, "%s: seqeval: %s", what, err);
     o.threads = 3, o.logits = got3;
-    CHECK(lmcc_seqeval_run(g, &s, NULL, NULL, &o, err, sizeof err) == 0, "%s: seqeval threads 3: %s", what, err);
+    CHECK(lmcc_eval_seq_run(g, &s, NULL, NULL, &o, err, sizeof err) == 0, "%s: seqeval threads 3: %s", what, err);
     if (rc == 0 && want) {
         double d = max_diff(want, got, rows * V);
         int off = 0;
@@ -185,20 +185,20 @@ static void test_logits(const char *what, const gguf_file *f, build_opts b, int 
         CHECK(memcmp(got, got3, (size_t)(rows * V) * sizeof *got) == 0, "%s: threads 1 vs 3 differ", what);
     }
     free(want), free(got), free(got3);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
 }
 
-/* the hook's x of a node is what lmcc_calib_run records for the node's input */
+/* the hook's x of a node is what lmcc_eval_calib_run records for the node's input */
 static void test_hook_inputs(const char *what, const gguf_file *f, build_opts b, ir_opcode op, int nth) {
     ir_graph *g = build(f, what, b);
-    lmcc_seqs s = {0};
+    lmcc_eval_seqs s = {0};
     if (!g || sample_seqs(g, 40, 25, &s)) { ir_graph_free(g); return; }
     hook_ctx h = hook_new(g);
     h.record = find_node(g, op, nth);
     char err[256] = "";
     CHECK(h.record >= 0, "%s: no %s node %d", what, ir_op_table[op].name, nth);
-    int rc = lmcc_seqeval_run(g, &s, test_hook, &h, NULL, err, sizeof err);
+    int rc = lmcc_eval_seq_run(g, &s, test_hook, &h, NULL, err, sizeof err);
     CHECK(rc == 0 && h.x, "%s: seqeval: %s", what, err);
     int n_lin = 0;
     for (int i = 0; i < g->n_nodes; i++) {
@@ -207,24 +207,24 @@ static void test_hook_inputs(const char *what, const gguf_file *f, build_opts b,
                                        o == IR_OP_QKV);
     }
     CHECK(h.calls == n_lin, "%s: hook called %d times for %d linear nodes", what, h.calls, n_lin);
-    lmcc_calib cal;
+    lmcc_eval_calib cal;
     int xin = h.record >= 0 ? g->nodes[h.record].inputs[0] : 0;
     int64_t rows = total_rows(&s);
-    CHECK(lmcc_calib_run(g, &s, &xin, 1, rows, &cal, NULL, err, sizeof err) == 0, "%s: calib: %s", what, err);
+    CHECK(lmcc_eval_calib_run(g, &s, &xin, 1, rows, &cal, NULL, err, sizeof err) == 0, "%s: calib: %s", what, err);
     if (rc == 0 && h.x && cal.n == 1) {
         CHECK(cal.acts[0].rows == rows && cal.acts[0].k == h.k && h.rows == rows, "%s: rows %lld/%lld k %lld/%lld", what,
               (long long)cal.acts[0].rows, (long long)h.rows, (long long)cal.acts[0].k, (long long)h.k);
         if (cal.acts[0].rows == rows && cal.acts[0].k == h.k) {
             double d = max_diff(cal.acts[0].x, h.x, rows * h.k), mx = 1;
             for (int64_t i = 0; i < rows * h.k; i++) mx = fabs(h.x[i]) > mx ? fabs(h.x[i]) : mx;
-            printf("%s: hook x of node %d (%s) vs lmcc_calib_run max |diff| %.3g (max |x| %.3g)\n", what, h.record,
+            printf("%s: hook x of node %d (%s) vs lmcc_eval_calib_run max |diff| %.3g (max |x| %.3g)\n", what, h.record,
                    ir_op_table[op].name, d, mx);
             CHECK(d <= 1e-5 * mx, "%s: hook x vs calib max |diff| %g, max |x| %g", what, d, mx);
         }
     }
-    lmcc_calib_free(&cal);
+    lmcc_eval_calib_free(&cal);
     hook_free(&h);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
 }
 
@@ -235,7 +235,7 @@ static void test_hook_inputs(const char *what, const gguf_file *f, build_opts b,
  * reference lane (x_ref) stays the float model */
 static void test_dual(const char *what, const gguf_file *f, build_opts b) {
     ir_graph *g = build(f, what, b), *gm = build(f, what, b);
-    lmcc_seqs s = {0};
+    lmcc_eval_seqs s = {0};
     if (!g || !gm || sample_seqs(g, 40, 25, &s)) { ir_graph_free(g), ir_graph_free(gm); return; }
     int64_t rows = total_rows(&s), V = vocab(g);
     int zero = find_node(g, b.fuse ? IR_OP_LINEAR_ADD : IR_OP_LINEAR, b.fuse ? 0 : 3);
@@ -249,13 +249,13 @@ static void test_dual(const char *what, const gguf_file *f, build_opts b) {
     hook_ctx hf = hook_new(g);
     hf.record = rec;
     float *lg_float = malloc((size_t)(rows * V) * sizeof *lg_float), *lg = malloc((size_t)(rows * V) * sizeof *lg);
-    lmcc_seqeval_opts o = {.logits = lg_float};
-    CHECK(lmcc_seqeval_run(g, &s, test_hook, &hf, &o, err, sizeof err) == 0 && hf.x, "%s: float run: %s", what, err);
+    lmcc_eval_seq_opts o = {.logits = lg_float};
+    CHECK(lmcc_eval_seq_run(g, &s, test_hook, &hf, &o, err, sizeof err) == 0 && hf.x, "%s: float run: %s", what, err);
     hook_ctx hd = hook_new(g);
     hd.record = rec, hd.zero_node = zero, hd.q8_node = q8;
     int64_t peak_with = -1, peak_without = -1;
     o.dual = 1, o.logits = lg, o.peak_bytes = &peak_with;
-    CHECK(lmcc_seqeval_run(g, &s, test_hook, &hd, &o, err, sizeof err) == 0 && hd.x && hd.x_ref, "%s: dual: %s",
+    CHECK(lmcc_eval_seq_run(g, &s, test_hook, &hd, &o, err, sizeof err) == 0 && hd.x && hd.x_ref, "%s: dual: %s",
           what, err);
     replace_weight(gm, zero, 0);
     replace_weight(gm, q8, 1);
@@ -277,8 +277,8 @@ static void test_dual(const char *what, const gguf_file *f, build_opts b) {
     ir_graph *g2 = build(f, what, b);
     hook_ctx hn = hook_new(g2);
     hn.record = rec, hn.zero_node = zero, hn.q8_node = q8;
-    lmcc_seqeval_opts on = {.dual = 1, .peak_bytes = &peak_without};
-    CHECK(g2 && lmcc_seqeval_run(g2, &s, test_hook, &hn, &on, err, sizeof err) == 0 && hn.x && hn.x_ref,
+    lmcc_eval_seq_opts on = {.dual = 1, .peak_bytes = &peak_without};
+    CHECK(g2 && lmcc_eval_seq_run(g2, &s, test_hook, &hn, &on, err, sizeof err) == 0 && hn.x && hn.x_ref,
           "%s: dual without logits: %s", what, err);
     if (hd.x && hn.x && hn.x_ref) {
         size_t nb = (size_t)(rows * hd.k) * sizeof(float);
@@ -286,8 +286,8 @@ static void test_dual(const char *what, const gguf_file *f, build_opts b) {
               "%s: without logits: %d hook calls (%d with), inputs differ", what, hn.calls, hd.calls);
     }
     if (g2) {
-        int64_t with = lmcc_seqeval_bytes(g2, rows, 1, 1, 1), without = lmcc_seqeval_bytes(g2, rows, 1, 1, 0);
-        int64_t twice = lmcc_seqeval_bytes(g2, 2 * rows, 1, 1, 0), single = lmcc_seqeval_bytes(g2, rows, 0, 1, 0);
+        int64_t with = lmcc_eval_seq_bytes(g2, rows, 1, 1, 1), without = lmcc_eval_seq_bytes(g2, rows, 1, 1, 0);
+        int64_t twice = lmcc_eval_seq_bytes(g2, 2 * rows, 1, 1, 0), single = lmcc_eval_seq_bytes(g2, rows, 0, 1, 0);
         printf("%s: estimated evaluator bytes for %lld rows: %lld with logits, %lld without (%lld for twice the rows, "
                "%lld on one lane); the runs' peaks %lld with, %lld without\n", what, (long long)rows, (long long)with,
                (long long)without, (long long)twice, (long long)single, (long long)peak_with, (long long)peak_without);
@@ -304,7 +304,7 @@ static void test_dual(const char *what, const gguf_file *f, build_opts b) {
     hook_free(&hf), hook_free(&hd), hook_free(&hn);
     ir_graph_free(g2);
 out:
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g), ir_graph_free(gm);
 }
 
@@ -313,7 +313,7 @@ out:
 static void test_errors(const gguf_file *f) {
     build_opts b = {IR_WEIGHTS_F32, 1, 0, "kvlayout"};
     ir_graph *g = build(f, "errors", b);
-    lmcc_seqs s = {0};
+    lmcc_eval_seqs s = {0};
     if (!g || sample_seqs(g, 12, 7, &s)) { ir_graph_free(g); return; }
     char err[256];
     int lin = find_node(g, IR_OP_LINEAR_SWIGLU, 0), w = lin >= 0 ? g->nodes[lin].inputs[1] : 0;
@@ -321,39 +321,39 @@ static void test_errors(const gguf_file *f) {
 
     g->tensors[w].dtype = IR_DT_I32;
     err[0] = 0;
-    CHECK(lmcc_seqeval_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "i32"),
+    CHECK(lmcc_eval_seq_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "i32"),
           "i32 weight: '%s'", err);
     printf("errors: i32 weight -> %s\n", err);
     g->tensors[w] = saved;
 
     g->tensors[w].tile_rows = 8;
     err[0] = 0;
-    CHECK(lmcc_seqeval_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "tiled"),
+    CHECK(lmcc_eval_seq_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "tiled"),
           "tiled weight: '%s'", err);
     g->tensors[w] = saved;
 
     int tok = s.ids[1][3];
     s.ids[1][3] = 1 << 20;
     err[0] = 0;
-    CHECK(lmcc_seqeval_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "out of range"),
+    CHECK(lmcc_eval_seq_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "out of range"),
           "bad token: '%s'", err);
     s.ids[1][3] = tok;
 
     int len = s.len[0];
     s.len[0] = g->cfg.ctx + 1;
     err[0] = 0;
-    CHECK(lmcc_seqeval_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && err[0], "too long: '%s'", err);
+    CHECK(lmcc_eval_seq_run(g, &s, NULL, NULL, NULL, err, sizeof err) == -1 && err[0], "too long: '%s'", err);
     s.len[0] = len;
 
     hook_ctx h = hook_new(g);
     h.stop_node = lin;
     strcpy(err, "untouched");
-    CHECK(lmcc_seqeval_run(g, &s, test_hook, &h, NULL, err, sizeof err) == -1 && !strcmp(err, "untouched"),
+    CHECK(lmcc_eval_seq_run(g, &s, test_hook, &h, NULL, err, sizeof err) == -1 && !strcmp(err, "untouched"),
           "hook stop: '%s'", err);
 
     /* still fine after all that */
-    CHECK(lmcc_seqeval_run(g, &s, NULL, NULL, NULL, err, sizeof err) == 0, "after errors: %s", err);
-    lmcc_seqs_free(&s);
+    CHECK(lmcc_eval_seq_run(g, &s, NULL, NULL, NULL, err, sizeof err) == 0, "after errors: %s", err);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
 }
 
@@ -362,8 +362,8 @@ static void test_errors(const gguf_file *f) {
 static uint32_t lcg(uint32_t *r) { return *r = *r * 1664525u + 1013904223u, *r >> 8; }
 
 /* n different token streams of len positions (ids < V) */
-static lmcc_seqs streams(int n, int len, int V, uint32_t seed) {
-    lmcc_seqs s = {n, calloc((size_t)n, sizeof(int)), calloc((size_t)n, sizeof(int *))};
+static lmcc_eval_seqs streams(int n, int len, int V, uint32_t seed) {
+    lmcc_eval_seqs s = {n, calloc((size_t)n, sizeof(int)), calloc((size_t)n, sizeof(int *))};
     for (int i = 0; s.len && s.ids && i < n; i++) {
         s.len[i] = len;
         s.ids[i] = malloc((size_t)len * sizeof(int));
@@ -373,11 +373,11 @@ static lmcc_seqs streams(int n, int len, int V, uint32_t seed) {
 }
 
 /* n x len lockstep logits [seq][pos][vocab] (NULL on failure); bad calls in between must change nothing */
-static float *step_logits(const ir_graph *g, const lmcc_seqs *s, int threads, const char *what) {
+static float *step_logits(const ir_graph *g, const lmcc_eval_seqs *s, int threads, const char *what) {
     int n = s->n, len = s->len[0];
     int64_t V = vocab(g);
     char err[256] = "";
-    lmcc_seqstep *st = lmcc_seqstep_new(g, n, len, threads, err, sizeof err);
+    lmcc_eval_step *st = lmcc_eval_step_new(g, n, len, threads, err, sizeof err);
     CHECK(st, "%s: seqstep_new: %s", what, err);
     float *out = malloc((size_t)(n * len * V) * sizeof *out);
     int *tok = malloc((size_t)n * sizeof *tok);
@@ -387,23 +387,23 @@ static float *step_logits(const ir_graph *g, const lmcc_seqs *s, int threads, co
             int keep = tok[n - 1];
             tok[n - 1] = (int)V + 5;
             err[0] = 0;
-            CHECK(!lmcc_seqstep_next(st, tok, p, err, sizeof err) && strstr(err, "out of range"), "%s: bad token: '%s'",
+            CHECK(!lmcc_eval_step_next(st, tok, p, err, sizeof err) && strstr(err, "out of range"), "%s: bad token: '%s'",
                   what, err);
             tok[n - 1] = -1;
-            CHECK(!lmcc_seqstep_next(st, tok, p, err, sizeof err), "%s: token -1 accepted", what);
+            CHECK(!lmcc_eval_step_next(st, tok, p, err, sizeof err), "%s: token -1 accepted", what);
             tok[n - 1] = keep;
             err[0] = 0;
-            CHECK(!lmcc_seqstep_next(st, tok, len, err, sizeof err) && err[0], "%s: position %d accepted", what, len);
-            CHECK(!lmcc_seqstep_next(st, tok, -1, err, sizeof err), "%s: position -1 accepted", what);
+            CHECK(!lmcc_eval_step_next(st, tok, len, err, sizeof err) && err[0], "%s: position %d accepted", what, len);
+            CHECK(!lmcc_eval_step_next(st, tok, -1, err, sizeof err), "%s: position -1 accepted", what);
         }
-        const float *lg = lmcc_seqstep_next(st, tok, p, err, sizeof err);
+        const float *lg = lmcc_eval_step_next(st, tok, p, err, sizeof err);
         CHECK(lg, "%s: step %d: %s", what, p, err);
         if (!lg) { free(out), out = NULL; break; }
         for (int i = 0; i < n; i++) memcpy(out + ((int64_t)i * len + p) * V, lg + i * V, (size_t)V * sizeof *out);
     }
     free(tok);
     if (!st) free(out), out = NULL;
-    lmcc_seqstep_free(st);
+    lmcc_eval_step_free(st);
     return out;
 }
 
@@ -413,12 +413,12 @@ static void test_seqstep(const char *what, const gguf_file *f, build_opts b, int
     ir_graph *g = build(f, what, b);
     if (!g) return;
     int64_t V = vocab(g), rows = 3 * (int64_t)len;
-    lmcc_seqs s = streams(3, len, (int)V, 17);
+    lmcc_eval_seqs s = streams(3, len, (int)V, 17);
     float *want = interp_logits(g, &s), *got = step_logits(g, &s, 1, what), *got3 = step_logits(g, &s, 3, what);
     float *run = malloc((size_t)(rows * V) * sizeof *run);
     char err[256] = "";
-    lmcc_seqeval_opts o = {.threads = 2, .logits = run};
-    CHECK(lmcc_seqeval_run(g, &s, NULL, NULL, &o, err, sizeof err) == 0, "%s: seqeval: %s", what, err);
+    lmcc_eval_seq_opts o = {.threads = 2, .logits = run};
+    CHECK(lmcc_eval_seq_run(g, &s, NULL, NULL, &o, err, sizeof err) == 0, "%s: seqeval: %s", what, err);
     if (want && got && got3 && run) {
         double d = max_diff(want, got, rows * V), d_run = max_diff(run, got, rows * V);
         int off = 0;
@@ -433,13 +433,13 @@ static void test_seqstep(const char *what, const gguf_file *f, build_opts b, int
         CHECK(memcmp(got, got3, (size_t)(rows * V) * sizeof *got) == 0, "%s: lockstep threads 1 vs 3 differ", what);
     }
     /* the state's limits */
-    lmcc_seqstep *st = lmcc_seqstep_new(g, 2, g->cfg.ctx + 1, 1, err, sizeof err);
+    lmcc_eval_step *st = lmcc_eval_step_new(g, 2, g->cfg.ctx + 1, 1, err, sizeof err);
     CHECK(!st && err[0], "%s: max_len past the context accepted", what);
-    lmcc_seqstep_free(st);
+    lmcc_eval_step_free(st);
     err[0] = 0;
-    CHECK(!lmcc_seqstep_new(g, 0, 4, 1, err, sizeof err) && err[0], "%s: 0 sequences accepted", what);
+    CHECK(!lmcc_eval_step_new(g, 0, 4, 1, err, sizeof err) && err[0], "%s: 0 sequences accepted", what);
     free(want), free(got), free(got3), free(run);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
 }
 
@@ -452,16 +452,16 @@ static uint64_t splitmix64(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
-/* the sampler lmcc_seqs_sample replaced: the interpreter, one sequence after the other, one generator */
+/* the sampler lmcc_eval_seqs_sample replaced: the interpreter, one sequence after the other, one generator */
 static void ref_sample(const ir_graph *g, int n, int len, uint64_t seed, int bos, int **ids) {
     int V = vocab(g);
     uint64_t rng = seed;
     double *p = malloc((size_t)V * sizeof *p);
     for (int si = 0; si < n; si++) {
-        ir_interp *it = ir_interp_new(g);
+        lmcc_interp *it = lmcc_interp_new(g);
         ids[si][0] = bos;
         for (int pos = 0; it && p && pos + 1 < len; pos++) {
-            const float *lg = ir_interp_step(it, ids[si][pos], pos);
+            const float *lg = lmcc_interp_step(it, ids[si][pos], pos);
             double m = lg[0], sum = 0, c = 0;
             for (int v = 1; v < V; v++) m = lg[v] > m ? lg[v] : m;
             for (int v = 0; v < V; v++) sum += p[v] = exp((double)lg[v] - m);
@@ -471,7 +471,7 @@ static void ref_sample(const ir_graph *g, int n, int len, uint64_t seed, int bos
                 if ((c += p[v]) > u) { pick = v; break; }
             ids[si][pos + 1] = pick;
         }
-        ir_interp_free(it);
+        lmcc_interp_free(it);
     }
     free(p);
 }
@@ -480,13 +480,13 @@ static void ref_sample(const ir_graph *g, int n, int len, uint64_t seed, int bos
  * interpreter: at temperature 1, -log p(x_{t+1}) - H(p_t) has mean 0 given the past,
  * so sum / sqrt(sum of squares) is ~N(0,1); argmax picks give z << 0, uniform picks z >> 0.
  * *ratio: mean surprisal / mean entropy. */
-static double surprisal_z(const ir_graph *g, const lmcc_seqs *s, double *ratio) {
+static double surprisal_z(const ir_graph *g, const lmcc_eval_seqs *s, double *ratio) {
     int V = vocab(g);
     double sd = 0, sd2 = 0, snll = 0, sh = 0;
     for (int i = 0; i < s->n; i++) {
-        ir_interp *it = ir_interp_new(g);
+        lmcc_interp *it = lmcc_interp_new(g);
         for (int p = 0; it && p + 1 < s->len[i]; p++) {
-            const float *lg = ir_interp_step(it, s->ids[i][p], p);
+            const float *lg = lmcc_interp_step(it, s->ids[i][p], p);
             double m = lg[0], z = 0, h = 0;
             for (int v = 1; v < V; v++) m = lg[v] > m ? lg[v] : m;
             for (int v = 0; v < V; v++) z += exp((double)lg[v] - m);
@@ -497,25 +497,25 @@ static double surprisal_z(const ir_graph *g, const lmcc_seqs *s, double *ratio) 
             double nll = -((double)lg[s->ids[i][p + 1]] - m - log(z));
             sd += nll - h, sd2 += (nll - h) * (nll - h), snll += nll, sh += h;
         }
-        ir_interp_free(it);
+        lmcc_interp_free(it);
     }
     *ratio = sh > 0 ? snll / sh : 0;
     return sd2 > 0 ? sd / sqrt(sd2) : 0;
 }
 
 /* the argmax (kind 0) or uniformly random (kind 1) continuation of each sequence's BOS */
-static lmcc_seqs control_seqs(const ir_graph *g, int n, int len, int kind) {
+static lmcc_eval_seqs control_seqs(const ir_graph *g, int n, int len, int kind) {
     int V = vocab(g);
-    lmcc_seqs s = streams(n, len, V, 99);
+    lmcc_eval_seqs s = streams(n, len, V, 99);
     for (int i = 0; kind == 0 && i < n; i++) {
-        ir_interp *it = ir_interp_new(g);
+        lmcc_interp *it = lmcc_interp_new(g);
         for (int p = 0; it && p + 1 < len; p++) {
-            const float *lg = ir_interp_step(it, s.ids[i][p], p);
+            const float *lg = lmcc_interp_step(it, s.ids[i][p], p);
             int best = 0;
             for (int v = 1; v < V; v++) best = lg[v] > lg[best] ? v : best;
             s.ids[i][p + 1] = best;
         }
-        ir_interp_free(it);
+        lmcc_interp_free(it);
     }
     return s;
 }
@@ -525,13 +525,13 @@ static void test_sample(const char *what, const gguf_file *f, build_opts b, int 
     if (!g) return;
     char err[256] = "";
     int V = vocab(g), bos = g->vocab && g->vocab->bos_id >= 0 ? g->vocab->bos_id : 1;
-    lmcc_seqs s1 = {0}, s2 = {0}, s3 = {0};
-    int ok = lmcc_seqs_sample(g, n, len, 7, &s1, err, sizeof err) == 0;
+    lmcc_eval_seqs s1 = {0}, s2 = {0}, s3 = {0};
+    int ok = lmcc_eval_seqs_sample(g, n, len, 7, &s1, err, sizeof err) == 0;
     CHECK(ok, "%s: sample: %s", what, err);
-    ok = ok && lmcc_seqs_sample(g, n, len, 7, &s2, err, sizeof err) == 0;
-    ok = ok && lmcc_seqs_sample(g, n, len, 8, &s3, err, sizeof err) == 0;
+    ok = ok && lmcc_eval_seqs_sample(g, n, len, 7, &s2, err, sizeof err) == 0;
+    ok = ok && lmcc_eval_seqs_sample(g, n, len, 8, &s3, err, sizeof err) == 0;
     CHECK(ok, "%s: sample again: %s", what, err);
-    CHECK(lmcc_seqs_sample(g, 2, g->cfg.ctx + 1, 7, &(lmcc_seqs){0}, err, sizeof err) == -1 && err[0],
+    CHECK(lmcc_eval_seqs_sample(g, 2, g->cfg.ctx + 1, 7, &(lmcc_eval_seqs){0}, err, sizeof err) == -1 && err[0],
           "%s: sampling past the context accepted", what);
     if (!ok) goto out;
     int same = 1, differ = 0, in_range = 1, first_bos = 1, shape = s1.n == n;
@@ -570,15 +570,15 @@ static void test_sample(const char *what, const gguf_file *f, build_opts b, int 
     CHECK(fabs(z) < 4 && ratio > 0.7 && ratio < 1.4, "%s: not temperature-1 samples (z %.2f, ratio %.3f)", what, z,
           ratio);
     for (int kind = 0; controls && kind < 2; kind++) { /* the check tells other samplers apart */
-        lmcc_seqs c = control_seqs(g, n, len, kind);
+        lmcc_eval_seqs c = control_seqs(g, n, len, kind);
         double rc, zc = surprisal_z(g, &c, &rc);
         printf("%s: %s control: z %.2f, ratio %.3f\n", what, kind ? "uniform" : "argmax", zc, rc);
         CHECK(kind ? zc > 4 : zc < -4, "%s: the %s control passes as sampled (z %.2f)", what,
               kind ? "uniform" : "argmax", zc);
-        lmcc_seqs_free(&c);
+        lmcc_eval_seqs_free(&c);
     }
 out:
-    lmcc_seqs_free(&s1), lmcc_seqs_free(&s2), lmcc_seqs_free(&s3);
+    lmcc_eval_seqs_free(&s1), lmcc_eval_seqs_free(&s2), lmcc_eval_seqs_free(&s3);
     ir_graph_free(g);
 }
 
@@ -608,15 +608,15 @@ static int grad_cb(void *user, int node, int64_t rows, int64_t n, const float *d
 /* the loss the backward differentiates, from a whole run's logits: with p (probabilities [rows][vocab]) the
  * soft-target loss, the sum over every position of -sum_v p_v log softmax(logits)_v; without, the next token's
  * negative log-likelihood summed over every position but a sequence's last */
-static double run_loss(ir_graph *g, const lmcc_seqs *s, const float *p) {
+static double run_loss(ir_graph *g, const lmcc_eval_seqs *s, const float *p) {
     int V = vocab(g);
     int64_t rows = total_rows(s);
     float *lg = malloc((size_t)(rows * V) * sizeof *lg);
     char err[256] = "";
-    lmcc_seqeval_opts o;
+    lmcc_eval_seq_opts o;
     memset(&o, 0, sizeof o);
     o.logits = lg;
-    if (!lg || lmcc_seqeval_run(g, s, NULL, NULL, &o, err, sizeof err)) {
+    if (!lg || lmcc_eval_seq_run(g, s, NULL, NULL, &o, err, sizeof err)) {
         CHECK(0, "loss run: %s", err);
         free(lg);
         return NAN;
@@ -638,9 +638,9 @@ static double run_loss(ir_graph *g, const lmcc_seqs *s, const float *p) {
 }
 
 /* every linear's weight gradient (from the dy and x the backward reports) against central differences of
- * run_loss at its `reps` largest entries; p as in run_loss (NULL: lmcc_seqeval_backward, else the soft-target
- * lmcc_seqeval_backward_ex, whose reported loss is checked too) */
-static void check_grads(const char *what, ir_graph *g, const lmcc_seqs *s, const float *p, int reps, int min_checked,
+ * run_loss at its `reps` largest entries; p as in run_loss (NULL: lmcc_eval_seq_backward, else the soft-target
+ * lmcc_eval_seq_backward_ex, whose reported loss is checked too) */
+static void check_grads(const char *what, ir_graph *g, const lmcc_eval_seqs *s, const float *p, int reps, int min_checked,
                         double tol) {
     const char *kind = p ? "soft-target backward" : "backward";
     char err[256] = "";
@@ -653,11 +653,11 @@ static void check_grads(const char *what, ir_graph *g, const lmcc_seqs *s, const
         if (t->dtype != IR_DT_F32) continue;
         grad_ctx c = {ni, 0, 0, NULL, 0, 1, -1};
         double loss = NAN;
-        lmcc_seqgrad_opts o;
+        lmcc_eval_grad_opts o;
         memset(&o, 0, sizeof o);
         o.threads = 2, o.target = p, o.loss = &loss;
-        int rc = p ? lmcc_seqeval_backward_ex(g, s, grad_cb, &c, &o, err, sizeof err)
-                   : lmcc_seqeval_backward(g, s, grad_cb, &c, 2, err, sizeof err);
+        int rc = p ? lmcc_eval_seq_backward_ex(g, s, grad_cb, &c, &o, err, sizeof err)
+                   : lmcc_eval_seq_backward(g, s, grad_cb, &c, 2, err, sizeof err);
         CHECK(rc == 0 && c.dw && c.order_ok, "%s: %s node %d: rc %d %s", what, kind, ni, rc, err);
         if (rc || !c.dw) { free(c.dw); continue; }
         if (p && checked == 0) {
@@ -695,17 +695,17 @@ static void check_grads(const char *what, ir_graph *g, const lmcc_seqs *s, const
 
 static void test_backward(const char *what, const gguf_file *f, build_opts b, double tol) {
     ir_graph *g = build(f, what, b);
-    lmcc_seqs s;
+    lmcc_eval_seqs s;
     if (!g || sample_seqs(g, 20, 13, &s)) { if (g) ir_graph_free(g); return; }
     check_grads(what, g, &s, NULL, 3, 12, tol);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
 }
 
 /* the soft-target loss (distillation against probabilities p): the reported loss and the gradients */
 static void test_backward_soft(const char *what, const gguf_file *f, build_opts b, double tol) {
     ir_graph *g = build(f, what, b);
-    lmcc_seqs s;
+    lmcc_eval_seqs s;
     if (!g || sample_seqs(g, 12, 9, &s)) { if (g) ir_graph_free(g); return; }
     int V = vocab(g);
     int64_t rows = total_rows(&s);
@@ -719,7 +719,7 @@ static void test_backward_soft(const char *what, const gguf_file *f, build_opts 
     CHECK(p, "out of memory");
     if (p) check_grads(what, g, &s, p, 2, 8, tol);
     free(p);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(g);
 }
 
@@ -739,7 +739,7 @@ static int sum_cb(void *user, int node, int64_t rows, int64_t n, const float *dy
 static void test_round_in(const char *what, const gguf_file *f) {
     build_opts with = {IR_WEIGHTS_Q8, 1, 1, "actquant"}, without = {IR_WEIGHTS_Q8, 1, 0, "actquant"};
     ir_graph *ga = build(f, what, with), *gb = build(f, what, without);
-    lmcc_seqs s = {0};
+    lmcc_eval_seqs s = {0};
     if (!ga || !gb || sample_seqs(ga, 20, 13, &s)) { ir_graph_free(ga), ir_graph_free(gb); return; }
     int64_t rows = total_rows(&s), V = vocab(ga);
     unsigned char *round_in = calloc((size_t)gb->n_nodes, 1);
@@ -748,17 +748,17 @@ static void test_round_in(const char *what, const gguf_file *f) {
     for (int i = 0; round_in && i < gb->n_nodes; i++) {
         const ir_node *n = &gb->nodes[i];
         if (n->dead || !ir_op_table[n->op].linear) continue;
-        round_in[i] = (unsigned char)lmcc_q8a_weight(gb->tensors[n->inputs[1]].dtype);
+        round_in[i] = (unsigned char)ir_dtype_reads_q8a(gb->tensors[n->inputs[1]].dtype);
         n_r += round_in[i];
     }
     CHECK(n_q > 0 && n_r >= n_q, "%s: %d quantize nodes, %d rounded linears", what, n_q, n_r);
     float *la = malloc((size_t)(rows * V) * sizeof *la), *lb = malloc((size_t)(rows * V) * sizeof *lb);
     float *lf = malloc((size_t)(rows * V) * sizeof *lf);
     char err[256] = "";
-    lmcc_seqeval_opts oa = {.logits = la}, ob = {.logits = lb, .round_in = round_in}, of = {.logits = lf};
-    int rc = !round_in || !la || !lb || !lf || lmcc_seqeval_run(ga, &s, NULL, NULL, &oa, err, sizeof err) ||
-             lmcc_seqeval_run(gb, &s, NULL, NULL, &ob, err, sizeof err) ||
-             lmcc_seqeval_run(gb, &s, NULL, NULL, &of, err, sizeof err);
+    lmcc_eval_seq_opts oa = {.logits = la}, ob = {.logits = lb, .round_in = round_in}, of = {.logits = lf};
+    int rc = !round_in || !la || !lb || !lf || lmcc_eval_seq_run(ga, &s, NULL, NULL, &oa, err, sizeof err) ||
+             lmcc_eval_seq_run(gb, &s, NULL, NULL, &ob, err, sizeof err) ||
+             lmcc_eval_seq_run(gb, &s, NULL, NULL, &of, err, sizeof err);
     CHECK(rc == 0, "%s: runs: %s", what, err);
     if (rc == 0) {
         double d = max_diff(la, lb, rows * V), df = max_diff(la, lf, rows * V);
@@ -767,9 +767,9 @@ static void test_round_in(const char *what, const gguf_file *f) {
         CHECK(df > 1e-4, "%s: the rounding changed nothing (%g)", what, df);
     }
     sum_ctx ca = {{0}, 0}, cb = {{0}, 0};
-    lmcc_seqgrad_opts ga_o = {.threads = 1}, gb_o = {.threads = 1, .round_in = round_in};
-    rc = lmcc_seqeval_backward_ex(ga, &s, sum_cb, &ca, &ga_o, err, sizeof err) ||
-         lmcc_seqeval_backward_ex(gb, &s, sum_cb, &cb, &gb_o, err, sizeof err);
+    lmcc_eval_grad_opts ga_o = {.threads = 1}, gb_o = {.threads = 1, .round_in = round_in};
+    rc = lmcc_eval_seq_backward_ex(ga, &s, sum_cb, &ca, &ga_o, err, sizeof err) ||
+         lmcc_eval_seq_backward_ex(gb, &s, sum_cb, &cb, &gb_o, err, sizeof err);
     CHECK(rc == 0, "%s: backward: %s", what, err);
     if (rc == 0) {
         int same = ca.n == cb.n && ca.n > 0;
@@ -779,12 +779,12 @@ static void test_round_in(const char *what, const gguf_file *f) {
     /* a bad token with round_in: an error, nothing left allocated (LeakSanitizer under the ASan build) */
     int saved = s.ids[0][3];
     s.ids[0][3] = (int)V;
-    CHECK(lmcc_seqeval_run(gb, &s, NULL, NULL, &ob, err, sizeof err) == -1 && err[0], "%s: bad token accepted", what);
-    CHECK(lmcc_seqeval_backward_ex(gb, &s, sum_cb, &cb, &gb_o, err, sizeof err) != 0, "%s: bad token accepted by the "
+    CHECK(lmcc_eval_seq_run(gb, &s, NULL, NULL, &ob, err, sizeof err) == -1 && err[0], "%s: bad token accepted", what);
+    CHECK(lmcc_eval_seq_backward_ex(gb, &s, sum_cb, &cb, &gb_o, err, sizeof err) != 0, "%s: bad token accepted by the "
           "backward", what);
     s.ids[0][3] = saved;
     free(la), free(lb), free(lf), free(round_in);
-    lmcc_seqs_free(&s);
+    lmcc_eval_seqs_free(&s);
     ir_graph_free(ga), ir_graph_free(gb);
 }
 

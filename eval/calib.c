@@ -3,11 +3,10 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "calib_seq.h"
+#include "seqeval.h"
 #include "interp.h"
 #include "lmrt_tokenizer.h"
 
@@ -18,7 +17,7 @@ static uint64_t calib_rng_next(uint64_t *s) { /* splitmix64 */
     return z ^ (z >> 31);
 }
 
-void lmcc_seqs_free(lmcc_seqs *s) {
+void lmcc_eval_seqs_free(lmcc_eval_seqs *s) {
     if (!s) return;
     for (int i = 0; i < s->n; i++) free(s->ids ? s->ids[i] : NULL);
     free(s->ids);
@@ -26,7 +25,7 @@ void lmcc_seqs_free(lmcc_seqs *s) {
     memset(s, 0, sizeof *s);
 }
 
-static int seqs_alloc(lmcc_seqs *s, int n) {
+static int seqs_alloc(lmcc_eval_seqs *s, int n) {
     memset(s, 0, sizeof *s);
     s->ids = calloc((size_t)(n > 0 ? n : 1), sizeof *s->ids);
     s->len = calloc((size_t)(n > 0 ? n : 1), sizeof *s->len);
@@ -37,7 +36,7 @@ static int seqs_bos(const ir_graph *g) {
     return g->vocab && g->vocab->bos_id >= 0 ? g->vocab->bos_id : 1;
 }
 
-int lmcc_seqs_sample(const ir_graph *g, int n, int len, uint64_t seed, lmcc_seqs *out, char *err, size_t errlen) {
+int lmcc_eval_seqs_sample(const ir_graph *g, int n, int len, uint64_t seed, lmcc_eval_seqs *out, char *err, size_t errlen) {
     if (n < 1 || len < 1 || len > g->cfg.ctx) {
         snprintf(err, errlen, "cannot sample %d sequences of %d positions (context %d)", n, len, g->cfg.ctx);
         return -1;
@@ -59,18 +58,18 @@ int lmcc_seqs_sample(const ir_graph *g, int n, int len, uint64_t seed, lmcc_seqs
         if (!g->tensors[i].dead && g->tensors[i].kind == IR_KIND_WEIGHT) params += (double)ir_tensor_elems(&g->tensors[i]);
     FILE *progress = params > 50e6 ? stderr : NULL; /* minutes on a 1B model, without a word otherwise */
     int64_t V = g->logits >= 0 && g->logits < g->n_tensors ? ir_tensor_elems(&g->tensors[g->logits]) : 0;
-    lmcc_seqstep *st = lmcc_seqstep_new(g, n, len, 0, err, errlen);
-    if (!st) { lmcc_seqs_free(out); return -1; }
+    lmcc_eval_step *st = lmcc_eval_step_new(g, n, len, 0, err, errlen);
+    if (!st) { lmcc_eval_seqs_free(out); return -1; }
     uint64_t *rng = malloc((size_t)n * sizeof *rng);
     int *tok = malloc((size_t)n * sizeof *tok);
     double *p = malloc((size_t)(V > 0 ? V : 1) * sizeof *p);
-    if (!rng || !tok || !p) { free(rng), free(tok), free(p), lmcc_seqstep_free(st); goto oom; }
+    if (!rng || !tok || !p) { free(rng), free(tok), free(p), lmcc_eval_step_free(st); goto oom; }
     for (int si = 0; si < n; si++) rng[si] = seed + (uint64_t)si * (uint64_t)(len - 1) * 0x9E3779B97F4A7C15ull;
     if (progress) fprintf(progress, "lmcc: sampling %d calibration sequences of %d tokens\n", n, len);
     int rc = 0;
     for (int pos = 0; pos + 1 < len && rc == 0; pos++) {
         for (int si = 0; si < n; si++) tok[si] = out->ids[si][pos];
-        const float *lgs = lmcc_seqstep_next(st, tok, pos, err, errlen);
+        const float *lgs = lmcc_eval_step_next(st, tok, pos, err, errlen);
         if (!lgs) { rc = -1; break; }
         for (int si = 0; si < n; si++) {
             const float *lg = lgs + (int64_t)si * V;
@@ -86,17 +85,17 @@ int lmcc_seqs_sample(const ir_graph *g, int n, int len, uint64_t seed, lmcc_seqs
         if (progress && (pos + 2) * 4 / len != (pos + 1) * 4 / len)
             fprintf(progress, "lmcc: sampling: %d%% (%d/%d positions)\n", (pos + 2) * 100 / len, pos + 2, len);
     }
-    lmcc_seqstep_free(st);
+    lmcc_eval_step_free(st);
     free(rng), free(tok), free(p);
-    if (rc) lmcc_seqs_free(out);
+    if (rc) lmcc_eval_seqs_free(out);
     return rc;
 oom:
-    lmcc_seqs_free(out);
+    lmcc_eval_seqs_free(out);
     snprintf(err, errlen, "out of memory sampling calibration sequences");
     return -1;
 }
 
-int lmcc_seqs_read(const ir_graph *g, const char *path, int max_len, lmcc_seqs *out, char *err, size_t errlen) {
+int lmcc_eval_seqs_read(const ir_graph *g, const char *path, int max_len, lmcc_eval_seqs *out, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) { snprintf(err, errlen, "%s: cannot read the calibration file", path); return -1; }
     size_t cap = 1 << 16, n = 0;
@@ -180,18 +179,18 @@ int lmcc_seqs_read(const ir_graph *g, const char *path, int max_len, lmcc_seqs *
     rc = 0;
 done:
     if (rc && !err[0]) snprintf(err, errlen, "out of memory reading %s", path);
-    if (rc) lmcc_seqs_free(out);
+    if (rc) lmcc_eval_seqs_free(out);
     free(text);
     return rc;
 }
 
-int lmcc_calib_mib(void) {
+int lmcc_eval_calib_mib(void) {
     const char *e = getenv("LMCC_CALIB_MIB");
     double mib = e && atof(e) > 0 ? atof(e) : 2048;
     return mib < 1 ? 1 : mib > 1048576 ? 1048576 : (int)mib;
 }
 
-int lmcc_calib_default_seqs(const ir_graph *g, int len, int batched) {
+int lmcc_eval_calib_default_seqs(const ir_graph *g, int len, int batched) {
     const char *e = getenv("LMCC_CALIB_SEQS");
     if (e && atoi(e) > 0) return atoi(e);
     int max_seqs = batched ? LMCC_CALIB_SEQS_BATCHED : LMCC_CALIB_SEQS_INTERP;
@@ -205,22 +204,22 @@ int lmcc_calib_default_seqs(const ir_graph *g, int len, int batched) {
     int n = fit >= max_seqs ? max_seqs : fit <= LMCC_CALIB_SEQS_MIN ? LMCC_CALIB_SEQS_MIN : (int)fit;
     /* the memory: the batched evaluator's activations (both lanes, no logits) and the sampler's
      * KV caches within LMCC_CALIB_MIB; both grow linearly with the count, so step down */
-    double cap = (double)lmcc_calib_mib() * 1048576.0;
+    double cap = (double)lmcc_eval_calib_mib() * 1048576.0;
     while (batched && n > LMCC_CALIB_SEQS_MIN) {
-        int64_t a = lmcc_seqeval_bytes(g, (int64_t)n * len, 1, 1, 0), b = lmcc_seqstep_bytes(g, n, len);
+        int64_t a = lmcc_eval_seq_bytes(g, (int64_t)n * len, 1, 1, 0), b = lmcc_eval_step_bytes(g, n, len);
         if (a >= 0 && b >= 0 && (double)a <= cap && (double)b <= cap) break;
         n = n * 7 / 8 > LMCC_CALIB_SEQS_MIN ? n * 7 / 8 : LMCC_CALIB_SEQS_MIN;
     }
     return n;
 }
 
-int lmcc_seqs_for_calib(const ir_graph *g, int batched, lmcc_seqs *out, char *err, size_t errlen) {
+int lmcc_eval_seqs_for_calib(const ir_graph *g, int batched, lmcc_eval_seqs *out, char *err, size_t errlen) {
     int len = g->cfg.calib_len > 0 ? g->cfg.calib_len : 128;
     if (len > g->cfg.ctx) len = g->cfg.ctx;
-    if (g->cfg.calib_path) return lmcc_seqs_read(g, g->cfg.calib_path, len, out, err, errlen);
-    int nseq = g->cfg.calib_seqs > 0 ? g->cfg.calib_seqs : lmcc_calib_default_seqs(g, len, batched);
+    if (g->cfg.calib_path) return lmcc_eval_seqs_read(g, g->cfg.calib_path, len, out, err, errlen);
+    int nseq = g->cfg.calib_seqs > 0 ? g->cfg.calib_seqs : lmcc_eval_calib_default_seqs(g, len, batched);
     /* a seed apart from lmcc quality's default, so evaluation is not on the calibration text */
-    return lmcc_seqs_sample(g, nseq, len, 0xCA11B, out, err, errlen);
+    return lmcc_eval_seqs_sample(g, nseq, len, 0xCA11B, out, err, errlen);
 }
 
 /* ---- recording ----------------------------------------------------------- */
@@ -228,17 +227,17 @@ int lmcc_seqs_for_calib(const ir_graph *g, int batched, lmcc_seqs *out, char *er
 
 typedef struct calib_ctx {
     const ir_graph *g;
-    struct { lmcc_calib *c; int *slot; int keep; } run; /* slot: tensor id -> index in c->acts, -1 */
+    struct { lmcc_eval_calib *c; int *slot; int keep; } run; /* slot: tensor id -> index in c->acts, -1 */
 } calib_ctx;
 
-static void calib_hook_g(void *user, const ir_interp *it, int node) {
+static void calib_hook_g(void *user, const lmcc_interp *it, int node) {
     calib_ctx *cx = user;
     const ir_node *n = &cx->g->nodes[node];
     if (!ir_op_table[n->op].linear) return;
     int s = cx->run.slot[n->inputs[0]];
     if (s < 0) return;
-    lmcc_calib_act *a = &cx->run.c->acts[s];
-    const float *x = ir_interp_value(it, a->tensor);
+    lmcc_eval_calib_act *a = &cx->run.c->acts[s];
+    const float *x = lmcc_interp_value(it, a->tensor);
     if (!x || a->seen < 0) return;
     /* several linears read one input: record it once per step (bit 62 of seen marks it) */
     if (a->seen & ((int64_t)1 << 62)) return;
@@ -250,8 +249,8 @@ static void calib_hook_g(void *user, const ir_interp *it, int node) {
     }
 }
 
-int64_t lmcc_calib_max_rows(const ir_graph *g, const int *tensors, int n_tensors, int64_t tokens) {
-    double mib = lmcc_calib_mib();
+int64_t lmcc_eval_calib_max_rows(const ir_graph *g, const int *tensors, int n_tensors, int64_t tokens) {
+    double mib = lmcc_eval_calib_mib();
     double per_row = 0;
     for (int i = 0; i < n_tensors; i++) per_row += (double)g->tensors[tensors[i]].shape[0] * sizeof(float);
     int64_t m = per_row > 0 ? (int64_t)(mib * 1048576.0 / per_row) : tokens;
@@ -259,8 +258,8 @@ int64_t lmcc_calib_max_rows(const ir_graph *g, const int *tensors, int n_tensors
     return m < tokens ? m : tokens;
 }
 
-int lmcc_calib_run(const ir_graph *g, const lmcc_seqs *s, const int *tensors, int n_tensors, int64_t max_rows,
-                   lmcc_calib *out, FILE *progress, char *err, size_t errlen) {
+int lmcc_eval_calib_run(const ir_graph *g, const lmcc_eval_seqs *s, const int *tensors, int n_tensors, int64_t max_rows,
+                   lmcc_eval_calib *out, FILE *progress, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     int64_t total = 0;
     for (int i = 0; i < s->n; i++) total += s->len[i];
@@ -272,7 +271,7 @@ int lmcc_calib_run(const ir_graph *g, const lmcc_seqs *s, const int *tensors, in
     cx.run.c = out;
     cx.run.slot = malloc((size_t)g->n_tensors * sizeof *cx.run.slot);
     out->acts = calloc((size_t)(n_tensors > 0 ? n_tensors : 1), sizeof *out->acts);
-    ir_interp *it = NULL;
+    lmcc_interp *it = NULL;
     if (!cx.run.slot || !out->acts) goto oom;
     for (int i = 0; i < g->n_tensors; i++) cx.run.slot[i] = -1;
     for (int i = 0; i < n_tensors; i++) {
@@ -281,7 +280,7 @@ int lmcc_calib_run(const ir_graph *g, const lmcc_seqs *s, const int *tensors, in
             snprintf(err, errlen, "internal: calibration of %s (not a 1-D f32 activation)", t->name);
             goto fail;
         }
-        lmcc_calib_act *a = &out->acts[out->n++];
+        lmcc_eval_calib_act *a = &out->acts[out->n++];
         a->tensor = tensors[i];
         a->k = t->shape[0];
         a->x = malloc((size_t)(max_rows * a->k) * sizeof *a->x);
@@ -289,21 +288,21 @@ int lmcc_calib_run(const ir_graph *g, const lmcc_seqs *s, const int *tensors, in
         if (!a->x || !a->absmean) goto oom;
         cx.run.slot[tensors[i]] = out->n - 1;
     }
-    it = ir_interp_new(g);
+    it = lmcc_interp_new(g);
     if (!it) { snprintf(err, errlen, "the interpreter cannot evaluate the graph for calibration"); goto fail; }
-    ir_interp_set_hook(it, calib_hook_g, &cx);
+    lmcc_interp_set_hook(it, calib_hook_g, &cx);
     int64_t tok = 0;
     for (int si = 0; si < s->n; si++) {
-        ir_interp *fresh = si ? ir_interp_new(g) : NULL; /* a new KV cache per sequence */
+        lmcc_interp *fresh = si ? lmcc_interp_new(g) : NULL; /* a new KV cache per sequence */
         if (si) {
             if (!fresh) goto oom;
-            ir_interp_free(it);
+            lmcc_interp_free(it);
             it = fresh;
-            ir_interp_set_hook(it, calib_hook_g, &cx);
+            lmcc_interp_set_hook(it, calib_hook_g, &cx);
         }
         for (int pos = 0; pos < s->len[si]; pos++, tok++) {
             cx.run.keep = tok % stride == 0 && out->acts[0].rows < max_rows;
-            if (!ir_interp_step(it, s->ids[si][pos], pos)) {
+            if (!lmcc_interp_step(it, s->ids[si][pos], pos)) {
                 snprintf(err, errlen, "calibration: token %d at position %d is out of range", s->ids[si][pos], pos);
                 goto fail;
             }
@@ -316,106 +315,30 @@ int lmcc_calib_run(const ir_graph *g, const lmcc_seqs *s, const int *tensors, in
             fprintf(progress, "lmcc: calibration: sequence %d/%d (%lld tokens)\n", si + 1, s->n, (long long)tok);
     }
     for (int i = 0; i < out->n; i++) {
-        lmcc_calib_act *a = &out->acts[i];
+        lmcc_eval_calib_act *a = &out->acts[i];
         for (int64_t j = 0; j < a->k; j++) a->absmean[j] /= a->seen > 0 ? (double)a->seen : 1.0;
     }
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     free(cx.run.slot);
     return 0;
 oom:
     snprintf(err, errlen, "out of memory in calibration");
 fail:
-    ir_interp_free(it);
+    lmcc_interp_free(it);
     free(cx.run.slot);
-    lmcc_calib_free(out);
+    lmcc_eval_calib_free(out);
     return -1;
 }
 
-void lmcc_calib_free(lmcc_calib *c) {
+void lmcc_eval_calib_free(lmcc_eval_calib *c) {
     if (!c) return;
     for (int i = 0; i < c->n; i++) free(c->acts[i].x), free(c->acts[i].absmean);
     free(c->acts);
     memset(c, 0, sizeof *c);
 }
 
-const lmcc_calib_act *lmcc_calib_find(const lmcc_calib *c, int tensor) {
+const lmcc_eval_calib_act *lmcc_eval_calib_find(const lmcc_eval_calib *c, int tensor) {
     for (int i = 0; i < c->n; i++)
         if (c->acts[i].tensor == tensor) return &c->acts[i];
     return NULL;
-}
-
-typedef double calib_v2d __attribute__((vector_size(16))); /* SIMD at -O2 with gcc and clang */
-
-static inline calib_v2d calib_ld2(const double *p) { calib_v2d v; memcpy(&v, p, sizeof v); return v; }
-
-/* out[q] += a . b[q*ld ...], q < 4: a is loaded once for four dots */
-static void calib_dot4(const double *restrict a, const double *restrict b, int64_t ld, int64_t n, double *out) {
-    calib_v2d s0 = {0, 0}, s1 = {0, 0}, s2 = {0, 0}, s3 = {0, 0};
-    const double *b0 = b, *b1 = b + ld, *b2 = b + 2 * ld, *b3 = b + 3 * ld;
-    int64_t j = 0;
-    for (; j + 2 <= n; j += 2) {
-        calib_v2d x = calib_ld2(a + j);
-        s0 += x * calib_ld2(b0 + j), s1 += x * calib_ld2(b1 + j), s2 += x * calib_ld2(b2 + j), s3 += x * calib_ld2(b3 + j);
-    }
-    double o0 = s0[0] + s0[1], o1 = s1[0] + s1[1], o2 = s2[0] + s2[1], o3 = s3[0] + s3[1];
-    for (; j < n; j++) o0 += a[j] * b0[j], o1 += a[j] * b1[j], o2 += a[j] * b2[j], o3 += a[j] * b3[j];
-    out[0] += o0, out[1] += o1, out[2] += o2, out[3] += o3;
-}
-
-#define CALIB_HROWS 256 /* calibration rows per pass (bounds the transposed copy) */
-#define CALIB_HJB 64    /* columns of H per block: their inputs stay in cache */
-#define CALIB_THREADS 2
-
-typedef struct calib_hjob { double *h; const double *xt; int64_t k, nr; int t; } calib_hjob;
-
-/* column blocks of H dealt round robin (their cost grows with j) */
-static void *calib_hessian_blocks(void *arg) {
-    calib_hjob *jb = arg;
-    int64_t k = jb->k, nr = jb->nr;
-    double d[4];
-    for (int64_t j0 = (int64_t)jb->t * CALIB_HJB; j0 < k; j0 += CALIB_THREADS * CALIB_HJB) {
-        int64_t j1 = k - j0 < CALIB_HJB ? k : j0 + CALIB_HJB;
-        for (int64_t i = 0; i < j1; i++) {
-            double *hr = jb->h + i * k;
-            for (int64_t j = i > j0 ? i : j0; j < j1; j += 4) {
-                d[0] = d[1] = d[2] = d[3] = 0;
-                calib_dot4(jb->xt + i * nr, jb->xt + j * nr, nr, nr, d);
-                for (int q = 0; q < 4 && j + q < j1; q++) hr[j + q] += d[q];
-            }
-        }
-    }
-    return NULL;
-}
-
-/* H = X^T X / rows, as dots between columns of X (transposed to double
- * rows, a chunk of calibration rows at a time) in cache-sized blocks */
-double *lmcc_calib_hessian(const lmcc_calib_act *a) {
-    int64_t k = a->k;
-    double *h = calloc((size_t)(k * k), sizeof *h);
-    double *xt = malloc((size_t)(k + 3) * CALIB_HROWS * sizeof *xt);
-    if (!h || !xt) { free(h), free(xt); return NULL; }
-    for (int64_t r0 = 0; r0 < a->rows; r0 += CALIB_HROWS) {
-        int64_t nr = a->rows - r0 < CALIB_HROWS ? a->rows - r0 : CALIB_HROWS;
-        for (int64_t i0 = 0; i0 < k; i0 += 64) /* in strips, so the written lines stay in L1 */
-            for (int64_t r = 0; r < nr; r++)
-                for (int64_t i = i0; i < k && i < i0 + 64; i++) xt[i * nr + r] = a->x[(r0 + r) * k + i];
-        memset(xt + k * nr, 0, (size_t)(3 * nr) * sizeof *xt); /* rows dot4 may read past k */
-        calib_hjob jobs[CALIB_THREADS];
-        pthread_t tid[CALIB_THREADS];
-        int started[CALIB_THREADS] = {0};
-        for (int t = 0; t < CALIB_THREADS; t++) {
-            jobs[t] = (calib_hjob){h, xt, k, nr, t};
-            if (t > 0) started[t] = pthread_create(&tid[t], NULL, calib_hessian_blocks, &jobs[t]) == 0;
-        }
-        calib_hessian_blocks(&jobs[0]);
-        for (int t = 1; t < CALIB_THREADS; t++) {
-            if (started[t]) pthread_join(tid[t], NULL);
-            else calib_hessian_blocks(&jobs[t]);
-        }
-    }
-    free(xt);
-    double inv = a->rows > 0 ? 1.0 / (double)a->rows : 0;
-    for (int64_t i = 0; i < k; i++)
-        for (int64_t j = i; j < k; j++) h[j * k + i] = h[i * k + j] *= inv;
-    return h;
 }

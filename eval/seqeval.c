@@ -1,12 +1,12 @@
-/* calib_seq.c - sequence-batched graph evaluation for calibration (see calib_seq.h).
+/* seqeval.c - sequence-batched graph evaluation for calibration (see seqeval.h).
  *
  * Layout: every ACT tensor is a [rows][elems] float buffer (q8a activations
  * hold their emulated values, as in the interpreter); a KV cache tensor is
  * [cache_rows][n_kv * head_dim], row r's key/value going to cache row crow[r]
  * and sequence i's positions 0.. being cache rows start[i], start[i]+1, ...
- * A whole run (lmcc_seqeval_run) has one row per position of every sequence
+ * A whole run (lmcc_eval_seq_run) has one row per position of every sequence
  * and the cache rows are the rows (crow[r] = r); a lockstep state
- * (lmcc_seqstep) has one row per sequence, all at the same position, and
+ * (lmcc_eval_step) has one row per sequence, all at the same position, and
  * max_len cache rows per sequence that persist from step to step.
  * Weights read by linears and embed are dequantized in panels as they are
  * used; other weights (norm scales) once, whole.
@@ -14,7 +14,7 @@
  * columns (dequantized into a float scratch that stays in L1/L2) against all
  * X rows, with a 2x4 register-blocked dot kernel on GNU vector types (SIMD at
  * -O2 without -march, gcc and clang); panels are dealt to the threads. */
-#include "calib_seq.h"
+#include "seqeval.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -39,7 +39,7 @@ typedef struct seqeval_lane {
 
 typedef struct seqeval {
     const ir_graph *g;
-    const lmcc_seqs *s; /* a whole run's sequences, NULL in lockstep */
+    const lmcc_eval_seqs *s; /* a whole run's sequences, NULL in lockstep */
     int n_tensors;    /* when the run started (the arrays below are this long) */
     int64_t rows;
     int64_t cache_rows; /* rows of every KV cache buffer */
@@ -52,8 +52,8 @@ typedef struct seqeval {
     float **wfull;    /* [n_tensors] weights read whole (not streamed), dequantized once */
     seqeval_lane lane[2]; /* 0: main, 1: reference (dual) */
     int n_lanes, threads;
-    double bytes, peak; /* the run's row buffers now and at most (with temporaries): lmcc_seqeval_opts.peak_bytes */
-    const unsigned char *round_in; /* [nodes] 1: the main lane's linear input rounded as q8a (lmcc_seqeval_opts) */
+    double bytes, peak; /* the run's row buffers now and at most (with temporaries): lmcc_eval_seq_opts.peak_bytes */
+    const unsigned char *round_in; /* [nodes] 1: the main lane's linear input rounded as q8a (lmcc_eval_seq_opts) */
     float **xq;       /* [nodes] those rounded inputs [rows][k] (kept for the backward) */
     char *err;
     size_t errlen;
@@ -452,7 +452,7 @@ static int seqeval_check_node(seqeval *e, int ni) {
 /* the sequences fit: positions below the context and every cache, tokens in every embedding table */
 static int seqeval_check_seqs(seqeval *e) {
     const ir_graph *g = e->g;
-    const lmcc_seqs *s = e->s;
+    const lmcc_eval_seqs *s = e->s;
     if (s->n < 1) { snprintf(e->err, e->errlen, "calibration: no sequences"); return -1; }
     for (int i = 0; i < s->n; i++) {
         int len = s->len[i];
@@ -679,7 +679,7 @@ static int seqeval_alloc_rows(seqeval *e, int n_seqs) {
 
 /* a whole run's rows: every position of every sequence, each its own cache row */
 static int seqeval_rows_run(seqeval *e) {
-    const lmcc_seqs *s = e->s;
+    const lmcc_eval_seqs *s = e->s;
     for (int i = 0; i < s->n; i++) {
         e->rows += s->len[i];
         if (s->len[i] > e->maxlen) e->maxlen = s->len[i];
@@ -820,7 +820,7 @@ static int64_t seqeval_temp_width(const ir_graph *g, const ir_node *n) {
     return 0;
 }
 
-int64_t lmcc_seqeval_bytes(const ir_graph *g, int64_t rows, int dual, int hook, int keep_logits) {
+int64_t lmcc_eval_seq_bytes(const ir_graph *g, int64_t rows, int dual, int hook, int keep_logits) {
     int nt = g->n_tensors > 0 ? g->n_tensors : 1;
     int *last = malloc((size_t)nt * sizeof *last);
     char *live = calloc((size_t)nt, 1), *wread = calloc((size_t)nt, 1), *need = NULL;
@@ -869,13 +869,13 @@ int64_t lmcc_seqeval_bytes(const ir_graph *g, int64_t rows, int dual, int hook, 
 
 /* a linear node: the reference lane with the weight as it is, then the hook, then the
  * main lane (the lanes only when eval: something after the node reads what it writes) */
-static int seqeval_linear_node(seqeval *e, int ni, lmcc_seqeval_hook hook, void *user, int eval) {
+static int seqeval_linear_node(seqeval *e, int ni, lmcc_eval_seq_hook hook, void *user, int eval) {
     const ir_graph *g = e->g;
     if (eval && e->n_lanes > 1 && seqeval_eval_node(e, &e->lane[1], ni)) return -1;
     if (hook) {
         int x = g->nodes[ni].inputs[0], w = g->nodes[ni].inputs[1];
         ir_tensor before = g->tensors[w];
-        lmcc_seqeval_view v = {ni, e->rows, seqeval_width(&g->tensors[x]), e->lane[0].buf[x],
+        lmcc_eval_seq_view v = {ni, e->rows, seqeval_width(&g->tensors[x]), e->lane[0].buf[x],
                                e->n_lanes > 1 ? e->lane[1].buf[x] : NULL};
         if ((!v.x && !(v.x = seqeval_buf(e, &e->lane[0], x))) ||
             (e->n_lanes > 1 && !v.x_ref && !(v.x_ref = seqeval_buf(e, &e->lane[1], x))))
@@ -893,9 +893,9 @@ static int seqeval_linear_node(seqeval *e, int ni, lmcc_seqeval_hook hook, void 
     return eval ? seqeval_eval_node(e, &e->lane[0], ni) : 0;
 }
 
-int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, void *user,
-                     const lmcc_seqeval_opts *o, char *err, size_t errlen) {
-    static const lmcc_seqeval_opts defaults;
+int lmcc_eval_seq_run(ir_graph *g, const lmcc_eval_seqs *s, lmcc_eval_seq_hook hook, void *user,
+                     const lmcc_eval_seq_opts *o, char *err, size_t errlen) {
+    static const lmcc_eval_seq_opts defaults;
     seqeval e;
     memset(&e, 0, sizeof e);
     if (!o) o = &defaults;
@@ -953,7 +953,7 @@ int lmcc_seqeval_run(ir_graph *g, const lmcc_seqs *s, lmcc_seqeval_hook hook, vo
 
 /* ---- lockstep decoding ----------------------------------------------------- */
 
-int64_t lmcc_seqstep_bytes(const ir_graph *g, int n_seqs, int max_len) {
+int64_t lmcc_eval_step_bytes(const ir_graph *g, int n_seqs, int max_len) {
     char *seen = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
     double b = 0, tmp = 0;
     if (!seen) return -1;
@@ -980,21 +980,21 @@ int64_t lmcc_seqstep_bytes(const ir_graph *g, int n_seqs, int max_len) {
     return b < 9e18 ? (int64_t)b : INT64_MAX;
 }
 
-struct lmcc_seqstep {
+struct lmcc_eval_step {
     seqeval e;
     int n, max_len;
     int n_embed;   /* live EMBED nodes (their tables bound the tokens) */
     int64_t vocab; /* smallest embedding table */
 };
 
-void lmcc_seqstep_free(lmcc_seqstep *st) {
+void lmcc_eval_step_free(lmcc_eval_step *st) {
     if (!st) return;
     seqeval_release(&st->e);
     free(st);
 }
 
-lmcc_seqstep *lmcc_seqstep_new(const ir_graph *g, int n_seqs, int max_len, int threads, char *err, size_t errlen) {
-    lmcc_seqstep *st = calloc(1, sizeof *st);
+lmcc_eval_step *lmcc_eval_step_new(const ir_graph *g, int n_seqs, int max_len, int threads, char *err, size_t errlen) {
+    lmcc_eval_step *st = calloc(1, sizeof *st);
     if (!st) { snprintf(err, errlen, "out of memory in the calibration forward"); return NULL; }
     seqeval *e = &st->e;
     e->g = g, e->err = err, e->errlen = errlen;
@@ -1031,11 +1031,11 @@ lmcc_seqstep *lmcc_seqstep_new(const ir_graph *g, int n_seqs, int max_len, int t
     for (int i = 0; i < n_seqs; i++) e->start[i] = (int64_t)i * max_len, e->seq[i] = i;
     return st;
 fail:
-    lmcc_seqstep_free(st);
+    lmcc_eval_step_free(st);
     return NULL;
 }
 
-const float *lmcc_seqstep_next(lmcc_seqstep *st, const int *tokens, int pos, char *err, size_t errlen) {
+const float *lmcc_eval_step_next(lmcc_eval_step *st, const int *tokens, int pos, char *err, size_t errlen) {
     seqeval *e = &st->e;
     const ir_graph *g = e->g;
     e->err = err, e->errlen = errlen;
@@ -1205,7 +1205,7 @@ static double seqgrad_seed(const seqeval *e, float *dl, const float *lg, int64_t
 }
 
 /* one node backward: dy of its output into the gradients of its ACT/STATE inputs */
-static int seqgrad_node(seqeval *e, int ni, lmcc_seqgrad_fn fn, void *user) {
+static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[ni];
     const ir_attrs *a = &n->attrs;
@@ -1397,7 +1397,7 @@ static int seqgrad_check(seqeval *e) {
     return rc;
 }
 
-double lmcc_seqeval_backward_bytes(const ir_graph *g, const lmcc_seqs *s) {
+double lmcc_eval_seq_backward_bytes(const ir_graph *g, const lmcc_eval_seqs *s) {
     double rows = 0, w = 0;
     for (int i = 0; i < s->n; i++) rows += s->len[i];
     for (int i = 0; i < g->n_tensors; i++) {
@@ -1407,16 +1407,16 @@ double lmcc_seqeval_backward_bytes(const ir_graph *g, const lmcc_seqs *s) {
     return 2.0 * 4.0 * rows * w;
 }
 
-int lmcc_seqeval_backward(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user, int threads, char *err,
+int lmcc_eval_seq_backward(ir_graph *g, const lmcc_eval_seqs *s, lmcc_eval_grad_fn fn, void *user, int threads, char *err,
                           size_t errlen) {
-    lmcc_seqgrad_opts o;
+    lmcc_eval_grad_opts o;
     memset(&o, 0, sizeof o);
     o.threads = threads;
-    return lmcc_seqeval_backward_ex(g, s, fn, user, &o, err, errlen);
+    return lmcc_eval_seq_backward_ex(g, s, fn, user, &o, err, errlen);
 }
 
-int lmcc_seqeval_backward_ex(ir_graph *g, const lmcc_seqs *s, lmcc_seqgrad_fn fn, void *user,
-                             const lmcc_seqgrad_opts *o, char *err, size_t errlen) {
+int lmcc_eval_seq_backward_ex(ir_graph *g, const lmcc_eval_seqs *s, lmcc_eval_grad_fn fn, void *user,
+                             const lmcc_eval_grad_opts *o, char *err, size_t errlen) {
     int threads = o ? o->threads : 0;
     const float *target = o ? o->target : NULL;
     seqeval e;

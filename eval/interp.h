@@ -11,23 +11,23 @@
 
 #include "ir.h"
 
-typedef struct ir_interp ir_interp;
+typedef struct lmcc_interp lmcc_interp;
 
 /* NULL on allocation failure or an op/dtype it cannot evaluate. The graph
  * must outlive the interpreter. */
-ir_interp *ir_interp_new(const ir_graph *g);
+lmcc_interp *lmcc_interp_new(const ir_graph *g);
 /* Runs one decode step; returns the logits [vocab] (valid until the next
  * call), or NULL if pos or token is out of range. */
-const float *ir_interp_step(ir_interp *it, int token, int pos);
-void ir_interp_free(ir_interp *it);
+const float *lmcc_interp_step(lmcc_interp *it, int token, int pos);
+void lmcc_interp_free(lmcc_interp *it);
 
 /* Observation (calibration): fn runs before every live node evaluates, when
- * the node's inputs hold their values for this step; ir_interp_value reads
+ * the node's inputs hold their values for this step; lmcc_interp_value reads
  * them.  fn NULL removes the hook. */
-typedef void (*ir_interp_hook_fn)(void *user, const ir_interp *it, int node);
-void ir_interp_set_hook(ir_interp *it, ir_interp_hook_fn fn, void *user);
+typedef void (*lmcc_interp_hook_fn)(void *user, const lmcc_interp *it, int node);
+void lmcc_interp_set_hook(lmcc_interp *it, lmcc_interp_hook_fn fn, void *user);
 /* f32 value of tensor id (ACT/STATE, or a weight the interpreter dequantized
  * whole), or NULL */
-const float *ir_interp_value(const ir_interp *it, int tensor);
+const float *lmcc_interp_value(const lmcc_interp *it, int tensor);
 
 #endif

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "calib.h"
-#include "calib_seq.h"
+#include "seqeval.h"
 #include "lmrt_quant.h"
 
 /* Hessian damping, a fraction of its mean diagonal: 0.03 had the lowest held-out
@@ -27,14 +27,14 @@ int lmcc_quant_target(const ir_graph *g, const ir_tensor *t) {
     int m = g->cfg.weights_mode;
     if (m < 0 || m >= (int)(sizeof mode_dtype / sizeof mode_dtype[0]) || mode_dtype[m] < 0) return -1;
     /* not quantized first and then widened to f16 by weightfmt: that kept the int rounding error */
-    if (g->cfg.embed_f16 && lmcc_embed_only(g, (int)(t - g->tensors))) return -1;
+    if (g->cfg.embed_f16 && lmcc_quant_embed_only(g, (int)(t - g->tensors))) return -1;
     return mode_dtype[m];
 }
 
 /* A table read only by embed (one row per token, never streamed whole) is not
  * a linear weight: quantizing it saves no bandwidth and costs accuracy at the
  * very start of the residual stream, so it stays f16 under the int formats. */
-int lmcc_embed_only(const ir_graph *g, int id) {
+int lmcc_quant_embed_only(const ir_graph *g, int id) {
     int embed = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *n = &g->nodes[i];
@@ -160,7 +160,7 @@ out:
 
 
 /* replaces weight t by dst (rows of f's format) */
-static void qa_replace(ir_tensor *t, const lmcc_qfmt *f, uint8_t *dst) {
+static void qa_replace(ir_tensor *t, const lmcc_quant_fmt *f, uint8_t *dst) {
     free(t->owned);
     t->owned = dst;
     t->data = dst;
@@ -174,7 +174,7 @@ static void qa_replace(ir_tensor *t, const lmcc_qfmt *f, uint8_t *dst) {
 
 typedef struct qa_seq {
     ir_graph *g;
-    lmcc_pass_ctx *pc;
+    lmcc_diag *pc;
     FILE *log;
     unsigned char *done;  /* per tensor: quantized here */
     int n_gptq, n_refit;
@@ -183,30 +183,30 @@ typedef struct qa_seq {
     double t_quant;
 } qa_seq;
 
-static int qa_gptq_target(const ir_graph *g, int wi, lmcc_qfmt *f) {
+static int qa_gptq_target(const ir_graph *g, int wi, lmcc_quant_fmt *f) {
     int dt = lmcc_quant_target(g, &g->tensors[wi]);
-    return dt >= 0 && lmcc_qfmt_get((ir_dtype)dt, f) == 0 && qa_weight_input(g, wi) >= 0;
+    return dt >= 0 && lmcc_quant_fmt_get((ir_dtype)dt, f) == 0 && qa_weight_input(g, wi) >= 0;
 }
 
 /* before each linear: Hessian of its input in the partly quantized model, the
  * refit toward the float model's output, GPTQ, and the weight replaced so the
  * nodes after it see the quantized layer */
-static int qa_seq_hook(void *user, const lmcc_seqeval_view *v) {
+static int qa_seq_hook(void *user, const lmcc_eval_seq_view *v) {
     qa_seq *q = user;
     ir_graph *g = q->g;
     const ir_node *n = &g->nodes[v->node];
     int wi = n->inputs[1];
     ir_tensor *t = &g->tensors[wi];
-    lmcc_qfmt f;
+    lmcc_quant_fmt f;
     if (q->done[wi] || !qa_gptq_target(g, wi, &f)) return 0;
     double t0 = qa_now();
     int64_t rows = t->shape[0], k = t->shape[1];
     if (q->h_for != n->inputs[0]) { /* linears reading one input share its Hessian */
         free(q->h);
-        lmcc_calib_act a;
+        lmcc_eval_calib_act a;
         memset(&a, 0, sizeof a);
         a.tensor = n->inputs[0], a.k = k, a.rows = v->rows, a.x = (float *)(uintptr_t)v->x;
-        q->h = lmcc_calib_hessian(&a);
+        q->h = lmcc_quant_hessian(&a);
         q->h_for = q->h ? n->inputs[0] : -1;
     }
     float *w = qa_dequant(t, rows, k);
@@ -241,7 +241,7 @@ static double qa_hook_bytes(int64_t rows, int64_t k, ir_dtype dt) {
            8.0 * 256 * (double)(k + 3);
 }
 
-int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
+int lmcc_quant_weights(ir_graph *g, lmcc_diag *pc) {
     FILE *log = pc->log ? pc->log : stderr;
     int gptq = g->cfg.quant == IR_QUANT_GPTQ;
     double n_weights = 0;
@@ -257,7 +257,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     unsigned char *done = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
     if (!done) { snprintf(pc->err, sizeof pc->err, "out of memory"); return -1; }
     int rc = -1, n_done = 0, have_seqs = 0;
-    lmcc_seqs seqs;
+    lmcc_eval_seqs seqs;
     float *teacher = NULL;
     memset(&seqs, 0, sizeof seqs);
     qa_seq q = {g, pc, log, done, 0, 0, -1, NULL, 0};
@@ -272,7 +272,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
             if (n->dead || !ir_op_table[n->op].linear) continue;
             const ir_tensor *w = &g->tensors[n->inputs[1]];
             int dt = lmcc_quant_target(g, w);
-            round_in[ni] = (unsigned char)lmcc_q8a_weight(dt >= 0 ? (ir_dtype)dt : w->dtype);
+            round_in[ni] = (unsigned char)ir_dtype_reads_q8a(dt >= 0 ? (ir_dtype)dt : w->dtype);
         }
     }
     if (gptq) {
@@ -280,7 +280,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
         double hook_bytes = 0;
         for (int ni = 0; ni < g->n_nodes; ni++) {
             const ir_node *n = &g->nodes[ni];
-            lmcc_qfmt f;
+            lmcc_quant_fmt f;
             if (n->dead || !ir_op_table[n->op].linear || !qa_gptq_target(g, n->inputs[1], &f)) continue;
             const ir_tensor *t = &g->tensors[n->inputs[1]];
             any = 1;
@@ -291,37 +291,37 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
         if (any) {
             double t0 = qa_now();
             FILE *progress = pc->verbose || n_weights > 50e6 ? log : NULL;
-            if (lmcc_seqs_for_calib(g, 1, &seqs, pc->err, sizeof pc->err)) goto out;
+            if (lmcc_eval_seqs_for_calib(g, 1, &seqs, pc->err, sizeof pc->err)) goto out;
             have_seqs = 1;
             int64_t tokens = 0;
             for (int s = 0; s < seqs.n; s++) tokens += seqs.len[s];
             if (progress) {
                 /* the peak beside the model's own weights: the evaluator's activations and caches with
                  * the largest hook's scratch on top (the sampler ran before, its peak is separate) */
-                double ev = (double)lmcc_seqeval_bytes(g, tokens, dual, 1, 0), mib = 1048576.0;
-                double smp = g->cfg.calib_path ? 0 : (double)lmcc_seqstep_bytes(g, seqs.n, seqs.len[0]);
+                double ev = (double)lmcc_eval_seq_bytes(g, tokens, dual, 1, 0), mib = 1048576.0;
+                double smp = g->cfg.calib_path ? 0 : (double)lmcc_eval_step_bytes(g, seqs.n, seqs.len[0]);
                 fprintf(progress, "gptq: %d calibration sequences, %lld tokens (%.1fs)%s\n", seqs.n,
                         (long long)tokens, qa_now() - t0, dual ? "; float reference lane for the refit" : "");
                 fprintf(progress,
                         "gptq: calibration memory ~%.1f MiB (evaluator %.1f MiB for %lld rows x %d lane%s + gptq "
                         "scratch %.1f MiB; sampler %.1f MiB before; budget LMCC_CALIB_MIB %d MiB)\n",
                         (ev + hook_bytes) / mib, ev / mib, (long long)tokens, dual ? 2 : 1, dual ? "s" : "",
-                        hook_bytes / mib, smp / mib, lmcc_calib_mib());
+                        hook_bytes / mib, smp / mib, lmcc_eval_calib_mib());
             }
             /* the float model's logits: the teacher of the end-to-end scale tuning (quant_tune.c) */
             int64_t V = ir_tensor_elems(&g->tensors[g->logits]);
             if ((double)tokens * (double)V * 8.0 <= LMCC_TUNE_MAX_BYTES) /* it and the student's: else no tuning */
                 teacher = malloc((size_t)(tokens * V > 0 ? tokens * V : 1) * sizeof *teacher);
             if (teacher) {
-                lmcc_seqeval_opts to;
+                lmcc_eval_seq_opts to;
                 memset(&to, 0, sizeof to);
                 to.logits = teacher;
-                if (lmcc_seqeval_run(g, &seqs, NULL, NULL, &to, pc->err, sizeof pc->err)) goto out;
+                if (lmcc_eval_seq_run(g, &seqs, NULL, NULL, &to, pc->err, sizeof pc->err)) goto out;
             }
-            lmcc_seqeval_opts o;
+            lmcc_eval_seq_opts o;
             memset(&o, 0, sizeof o);
             o.dual = dual, o.progress = progress, o.round_in = round_in;
-            int r = lmcc_seqeval_run(g, &seqs, qa_seq_hook, &q, &o, pc->err, sizeof pc->err);
+            int r = lmcc_eval_seq_run(g, &seqs, qa_seq_hook, &q, &o, pc->err, sizeof pc->err);
             if (r) goto out;
             if (progress)
                 fprintf(progress, "gptq: %d weights (%d refit to the float output) in %.1fs, %.1fs of it quantizing\n",
@@ -331,10 +331,10 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
     /* the rest (every weight without gptq): rtn with the scale search */
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
-        lmcc_qfmt f;
+        lmcc_quant_fmt f;
         int dt = lmcc_quant_target(g, t);
         if (done[i]) { n_done++; continue; }
-        if (dt < 0 || lmcc_qfmt_get((ir_dtype)dt, &f)) continue;
+        if (dt < 0 || lmcc_quant_fmt_get((ir_dtype)dt, &f)) continue;
         int64_t k = t->shape[1], rows = t->shape[0];
         size_t rb = ir_row_bytes(f.dt, k);
         float *w = qa_dequant(t, rows, k);
@@ -356,7 +356,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_pass_ctx *pc) {
                 n_done, q.n_gptq, q.n_refit);
     rc = 0;
 out:
-    if (have_seqs) lmcc_seqs_free(&seqs);
+    if (have_seqs) lmcc_eval_seqs_free(&seqs);
     free(teacher);
     free(round_in);
     free(q.h);
