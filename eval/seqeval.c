@@ -334,64 +334,10 @@ static void seqeval_att_rows(void *arg, int t, int nt) {
 
 /* ---- checks -------------------------------------------------------------- */
 
-/* slots that are not [rows][elems] data: streamed weights, rope tables, KV caches */
+/* slots that are not [rows][elems] data: streamed weights, rope tables, KV caches, the token */
 static int seqeval_slot_special(ir_opcode op, int slot) {
-    return (ir_op_table[op].linear && slot == 1) || (op == IR_OP_EMBED && slot <= 1) ||
-           (op == IR_OP_ROPE && slot == 1) || (op == IR_OP_QKV && slot >= 2) ||
-           (op == IR_OP_KV_STORE && slot == 1) || (op == IR_OP_ATTENTION && slot >= 1);
-}
-
-static int seqeval_cache_ok(const ir_tensor *c, const ir_attrs *a) {
-    return c->kind == IR_KIND_STATE && c->ndim == 3 && c->shape[0] == a->n_kv_heads && c->shape[2] == a->head_dim;
-}
-
-static int seqeval_rope_ok(const ir_attrs *a) {
-    return a->n_heads > 0 && a->head_dim > 0 && a->rope_dim > 0 && a->rope_dim % 2 == 0 && a->rope_dim <= a->head_dim;
-}
-
-/* the interpreter's shape rules (interp.c), so both accept the same graphs */
-static int seqeval_shapes_ok(const ir_graph *g, const ir_node *n) {
-    const ir_tensor *T = g->tensors;
-    const ir_attrs *a = &n->attrs;
-    int64_t out = n->output >= 0 ? ir_tensor_elems(&T[n->output]) : 0;
-    int64_t e0 = ir_tensor_elems(&T[n->inputs[0]]);
-    const ir_tensor *w = &T[n->inputs[ir_op_table[n->op].n_inputs > 1 ? 1 : 0]];
-    int lin = w->ndim == 2 && w->shape[1] == e0;
-    switch (n->op) {
-    case IR_OP_EMBED:
-        return T[n->inputs[0]].ndim == 2 && T[n->inputs[0]].shape[1] == out && T[n->inputs[1]].kind == IR_KIND_INPUT;
-    case IR_OP_RMSNORM:
-        return ir_tensor_elems(w) == seqeval_cols(&T[n->inputs[0]]) && e0 == out;
-    case IR_OP_LINEAR:
-        return lin && w->shape[0] == out;
-    case IR_OP_LINEAR_ADD:
-        return lin && w->shape[0] == out && ir_tensor_elems(&T[n->inputs[2]]) == out;
-    case IR_OP_LINEAR_SWIGLU:
-        return lin && w->shape[0] == 2 * out;
-    case IR_OP_ROPE:
-        return seqeval_rope_ok(a) && (int64_t)a->n_heads * a->head_dim == out && e0 == out;
-    case IR_OP_KV_STORE:
-        return w->kind == IR_KIND_STATE && w->ndim == 3 && w->shape[0] * w->shape[2] == e0;
-    case IR_OP_ATTENTION: {
-        const ir_tensor *v = &T[n->inputs[2]];
-        return a->n_heads > 0 && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 && a->head_dim > 0 &&
-               seqeval_cache_ok(w, a) && seqeval_cache_ok(v, a) && w->shape[1] == v->shape[1] &&
-               e0 == (int64_t)a->n_heads * a->head_dim && out == e0;
-    }
-    case IR_OP_QKV:
-        return seqeval_rope_ok(a) && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 && lin &&
-               w->shape[0] == (int64_t)(a->n_heads + 2 * a->n_kv_heads) * a->head_dim &&
-               out == (int64_t)a->n_heads * a->head_dim && seqeval_cache_ok(&T[n->inputs[3]], a) &&
-               seqeval_cache_ok(&T[n->inputs[4]], a) && T[n->inputs[3]].shape[1] == T[n->inputs[4]].shape[1];
-    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU:
-        return e0 == out && ir_tensor_elems(w) == out;
-    case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_NORMALIZE: case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST:
-        return e0 == out;
-    case IR_OP_HADAMARD:
-        return ir_hadamard_ok(e0, out, a->block);
-    default:
-        return 0;
-    }
+    ir_slot s = ir_op_table[op].slot[slot];
+    return s != IR_SLOT_ACT && s != IR_SLOT_ACTQ && s != IR_SLOT_VECTOR;
 }
 
 /* a weight the evaluator can dequantize: plain rows of a known dtype, all bytes present */
@@ -419,32 +365,20 @@ static int seqeval_check_weight(seqeval *e, int id, int node) {
     return 0;
 }
 
+/* a node the op rules accept (ir_node_check), with weights the evaluator can read */
 static int seqeval_check_node(seqeval *e, int ni) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[ni];
-    if ((unsigned)n->op >= IR_OP_COUNT || !seqeval_shapes_ok(g, n)) {
-        snprintf(e->err, e->errlen, "calibration: node %d (%s) is not supported by the sequence evaluator", ni,
-                 (unsigned)n->op < IR_OP_COUNT ? ir_op_table[n->op].name : "?");
+    char why[512];
+    if (ir_node_check(g, ni, why, sizeof why)) {
+        snprintf(e->err, e->errlen, "calibration: %s", why);
         return -1;
     }
     for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
         const ir_tensor *t = &g->tensors[n->inputs[s]];
-        int table = (n->op == IR_OP_ROPE && s == 1) || (n->op == IR_OP_QKV && s == 2);
-        if (t->kind == IR_KIND_WEIGHT && !table && seqeval_check_weight(e, n->inputs[s], ni)) return -1;
-        if (!seqeval_slot_special(n->op, s) && t->kind != IR_KIND_ACT && t->kind != IR_KIND_WEIGHT) {
-            snprintf(e->err, e->errlen, "calibration: node %d (%s) reads %s (%s) as data", ni, ir_op_table[n->op].name,
-                     t->name, ir_kind_name(t->kind));
+        if (t->kind == IR_KIND_WEIGHT && ir_op_table[n->op].slot[s] != IR_SLOT_ROPE &&
+            seqeval_check_weight(e, n->inputs[s], ni))
             return -1;
-        }
-    }
-    if (ir_op_table[n->op].linear && g->tensors[n->inputs[0]].kind != IR_KIND_ACT) {
-        snprintf(e->err, e->errlen, "calibration: node %d (%s) has a non-activation input", ni, ir_op_table[n->op].name);
-        return -1;
-    }
-    if (n->output >= 0 && g->tensors[n->output].kind != IR_KIND_ACT) {
-        snprintf(e->err, e->errlen, "calibration: node %d (%s) writes %s, not an activation", ni,
-                 ir_op_table[n->op].name, g->tensors[n->output].name);
-        return -1;
     }
     return 0;
 }
@@ -462,19 +396,20 @@ static int seqeval_check_seqs(seqeval *e) {
         }
         for (int ni = 0; ni < g->n_nodes; ni++) {
             const ir_node *n = &g->nodes[ni];
-            if (n->dead) continue;
-            int cache = n->op == IR_OP_QKV ? n->inputs[3]
-                        : n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION ? n->inputs[1] : -1;
-            if (cache >= 0 && len > g->tensors[cache].shape[1]) {
-                snprintf(e->err, e->errlen, "calibration: sequence %d has %d positions, cache %s holds %lld", i, len,
-                         g->tensors[cache].name, (long long)g->tensors[cache].shape[1]);
-                return -1;
-            }
-            for (int p = 0; n->op == IR_OP_EMBED && p < len; p++)
-                if (s->ids[i][p] < 0 || s->ids[i][p] >= g->tensors[n->inputs[0]].shape[0]) {
-                    snprintf(e->err, e->errlen, "calibration: token %d (sequence %d, position %d) is out of range", s->ids[i][p], i, p);
+            for (int sl = 0; !n->dead && sl < ir_op_table[n->op].n_inputs; sl++) {
+                const ir_tensor *t = &g->tensors[n->inputs[sl]];
+                if (ir_op_table[n->op].slot[sl] == IR_SLOT_CACHE && len > t->shape[1]) {
+                    snprintf(e->err, e->errlen, "calibration: sequence %d has %d positions, cache %s holds %lld", i,
+                             len, t->name, (long long)t->shape[1]);
                     return -1;
                 }
+                for (int p = 0; ir_op_table[n->op].slot[sl] == IR_SLOT_ROWS && p < len; p++)
+                    if (s->ids[i][p] < 0 || s->ids[i][p] >= t->shape[0]) {
+                        snprintf(e->err, e->errlen, "calibration: token %d (sequence %d, position %d) is out of range",
+                                 s->ids[i][p], i, p);
+                        return -1;
+                    }
+            }
         }
     }
     return 0;
@@ -657,7 +592,8 @@ static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
     case IR_OP_SOFTMAX:
         for (int64_t r = 0; r < rows; r++) seqeval_softmax(y + r * ne, x0 + r * s0, ne, seqeval_cols(t0));
         break;
-    default: /* rejected by seqeval_check_node */
+    case IR_OP_COUNT: /* not an op: seqeval_check_node accepts none (no default: -Wswitch asks for every op) */
+        snprintf(e->err, e->errlen, "calibration: node %d has no op", ni);
         return -1;
     }
     return 0;
@@ -761,12 +697,13 @@ static void seqeval_release(seqeval *e) {
     free(e->start), free(e->seq), free(e->pos), free(e->tok), free(e->crow), free(e->last_use);
 }
 
-/* tensors node n writes: its output and the KV caches it stores into (QKV, KV_STORE); returns how many */
+/* tensors node n writes: its output and, for a side-effecting op, its caches; returns how many */
 static int seqeval_writes(const ir_node *n, int *ids) {
+    const ir_op_info *oi = &ir_op_table[n->op];
     int c = 0;
     if (n->output >= 0) ids[c++] = n->output;
-    if (n->op == IR_OP_QKV) ids[c++] = n->inputs[3], ids[c++] = n->inputs[4];
-    if (n->op == IR_OP_KV_STORE) ids[c++] = n->inputs[1];
+    for (int sl = 0; oi->side_effect && sl < oi->n_inputs; sl++)
+        if (oi->slot[sl] == IR_SLOT_CACHE) ids[c++] = n->inputs[sl];
     return c;
 }
 
@@ -785,7 +722,7 @@ static int seqeval_plan(const ir_graph *g, int hook, int keep_logits, char **nee
     for (int ni = g->n_nodes - 1; ni >= 0; ni--) {
         const ir_node *n = &g->nodes[ni];
         if (n->dead) continue;
-        int w[3], nw = seqeval_writes(n, w);
+        int w[1 + IR_MAX_INPUTS], nw = seqeval_writes(n, w);
         for (int i = 0; i < nw; i++) need[ni] |= tneed[w[i]];
         if (need[ni])
             for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) tneed[n->inputs[sl]] = 1;
@@ -1014,16 +951,17 @@ lmcc_eval_step *lmcc_eval_step_new(const ir_graph *g, int n_seqs, int max_len, i
         const ir_node *n = &g->nodes[ni];
         if (n->dead) continue;
         if (seqeval_check_node(e, ni)) goto fail;
-        int cache = n->op == IR_OP_QKV ? n->inputs[3]
-                    : n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION ? n->inputs[1] : -1;
-        if (cache >= 0 && max_len > g->tensors[cache].shape[1]) {
-            snprintf(err, errlen, "calibration: %d positions, cache %s holds %lld", max_len, g->tensors[cache].name,
-                     (long long)g->tensors[cache].shape[1]);
-            goto fail;
-        }
-        if (n->op == IR_OP_EMBED) {
-            st->n_embed++;
-            if (g->tensors[n->inputs[0]].shape[0] < st->vocab) st->vocab = g->tensors[n->inputs[0]].shape[0];
+        for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) {
+            const ir_tensor *t = &g->tensors[n->inputs[sl]];
+            if (ir_op_table[n->op].slot[sl] == IR_SLOT_CACHE && max_len > t->shape[1]) {
+                snprintf(err, errlen, "calibration: %d positions, cache %s holds %lld", max_len, t->name,
+                         (long long)t->shape[1]);
+                goto fail;
+            }
+            if (ir_op_table[n->op].slot[sl] == IR_SLOT_ROWS) {
+                st->n_embed++;
+                if (t->shape[0] < st->vocab) st->vocab = t->shape[0];
+            }
         }
     }
     e->rows = n_seqs, e->maxlen = max_len, e->cache_rows = (int64_t)n_seqs * max_len;
@@ -1362,11 +1300,11 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
         }
         return 0;
     }
-    default:
-        snprintf(e->err, e->errlen, "calibration backward: node %d (%s) is not supported", ni,
-                 (unsigned)n->op < IR_OP_COUNT ? ir_op_table[n->op].name : "?");
-        return 1;
+    case IR_OP_COUNT: /* not an op: seqeval_check_node accepts none (no default: -Wswitch asks for every op) */
+        break;
     }
+    snprintf(e->err, e->errlen, "calibration backward: node %d has no op", ni);
+    return -1;
 }
 
 /* 1 (err set) when a tensor is written by two nodes or a node writes one of its inputs */
@@ -1379,15 +1317,12 @@ static int seqgrad_check(seqeval *e) {
     for (int ni = 0; ni < g->n_nodes && rc == 0; ni++) {
         const ir_node *n = &g->nodes[ni];
         if (n->dead || (unsigned)n->op >= IR_OP_COUNT) continue;
-        int outs[3] = {n->output, -1, -1};
-        if (n->op == IR_OP_QKV) outs[1] = n->inputs[3], outs[2] = n->inputs[4];
-        if (n->op == IR_OP_KV_STORE) outs[1] = n->inputs[1];
-        for (int j = 0; j < 3 && rc == 0; j++) {
+        int outs[1 + IR_MAX_INPUTS], nw = seqeval_writes(n, outs);
+        for (int j = 0; j < nw && rc == 0; j++) {
             int o = outs[j];
-            if (o < 0) continue;
             if (writer[o] >= 0) rc = 1;
             for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++)
-                if (n->inputs[sl] == o && !(j > 0)) rc = 1;
+                if (n->inputs[sl] == o && o == n->output) rc = 1; /* a cache is written where it is read */
             writer[o] = ni;
         }
         if (rc) snprintf(e->err, e->errlen, "calibration backward: node %d (%s) rewrites a tensor", ni,

@@ -150,22 +150,24 @@ static void test_tiny(const char *what, tiny_params p) {
     gguf_close(f);
 }
 
-/* the ops llama does not use, on a hand-built graph: mul by an f16 weight,
- * silu, add, softmax; expected values computed here in double */
+/* the ops llama does not use, on a hand-built graph: mul by the row of an f16
+ * table, silu, add, softmax; expected values computed here in double */
 static void test_other_ops(void) {
     static const float table[3][6] = {{0.5f, -1, 2, 0, 1.5f, -0.25f}, {1, 2, 3, 4, 5, 6}, {-3, 0.1f, 0, 2, -1, 1}};
     static const float wv[6] = {1, -0.5f, 0.25f, 2, -1, 0.75f}; /* exact in f16 */
-    uint16_t wh[6];
-    for (int i = 0; i < 6; i++) wh[i] = lmrt_f32_to_f16(wv[i]);
+    uint16_t wh[3][6]; /* every token's row is wv */
+    for (int i = 0; i < 18; i++) wh[i / 6][i % 6] = lmrt_f32_to_f16(wv[i % 6]);
     ir_graph *g = ir_graph_new();
     int64_t s6[1] = {6}, s36[2] = {3, 6}, s1[1] = {1};
     int te = ir_weight_add(g, "table", IR_DT_F32, 2, s36, table, sizeof table);
-    int tw = ir_weight_add(g, "w", IR_DT_F16, 1, s6, wh, sizeof wh);
+    int tw = ir_weight_add(g, "w", IR_DT_F16, 2, s36, wh, sizeof wh);
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, s1);
     g->cfg.ctx = 1;
     int in[4] = {te, g->token_input, -1, -1};
     int x = ir_node_add(g, IR_OP_EMBED, in, NULL, "x", 1, s6);
-    in[0] = x; in[1] = tw;
+    in[0] = tw;
+    int w = ir_node_add(g, IR_OP_EMBED, in, NULL, "w_row", 1, s6);
+    in[0] = x; in[1] = w;
     int m = ir_node_add(g, IR_OP_MUL, in, NULL, "m", 1, s6);
     in[0] = m;
     int sl = ir_node_add(g, IR_OP_SILU, in, NULL, "s", 1, s6);

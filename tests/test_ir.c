@@ -66,6 +66,21 @@ static void test_tables(void) {
     for (int op = 0; op < IR_OP_COUNT; op++)
         CHECK(ir_op_table[op].linear == (op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU ||
                                          op == IR_OP_QKV));
+    /* the columns of a row agree: inputs are the slots before the first NONE, none after;
+     * an output has a dtype; a linear reads x (f32 or q8a) and a matrix; only side effects write caches */
+    for (int op = 0; op < IR_OP_COUNT; op++) {
+        const ir_op_info *oi = &ir_op_table[op];
+        for (int k = 0; k < IR_MAX_INPUTS; k++) CHECK((oi->slot[k] != IR_SLOT_NONE) == (k < oi->n_inputs));
+        CHECK(oi->n_inputs >= 1 && oi->has_output == (oi->out_dtype >= 0));
+        CHECK(oi->linear == (oi->slot[0] == IR_SLOT_ACTQ) && oi->linear == (oi->slot[1] == IR_SLOT_MATRIX));
+        CHECK(oi->has_output || oi->side_effect);
+        CHECK(ir_op_from_name(oi->name) == op && strcmp(ir_op_name(op), oi->name) == 0);
+    }
+    CHECK(ir_op_table[IR_OP_QUANTIZE].out_dtype == IR_DT_Q8A && ir_op_table[IR_OP_ADD].out_dtype == IR_DT_F32);
+    CHECK(ir_op_table[IR_OP_QKV].slot[3] == IR_SLOT_CACHE && ir_op_table[IR_OP_QKV].side_effect);
+    CHECK(strcmp(ir_op_name(IR_OP_COUNT), "?") == 0 && strcmp(ir_op_name(-1), "?") == 0);
+    CHECK(ir_slot_table[IR_SLOT_CACHE].kind == IR_KIND_STATE &&
+          ir_slot_table[IR_SLOT_CACHE].dtypes == (IR_DT_BIT(F32) | IR_DT_BIT(F16)));
     ir_tensor t;
     memset(&t, 0, sizeof t);
     t.dtype = IR_DT_Q8_0;
@@ -127,26 +142,26 @@ static void test_verify(void) {
                "activation dtype f16");
     /* shapes */
     EXPECT_BAD("linear out", g->tensors[ir_tensor_find(g, "l0.q")].shape[0] = 65,
-               "output has 65 elements, weight is [64][64]");
+               "output \"l0.q\" is [65], the op gives [64]");
     EXPECT_BAD("linear K", {
         ir_tensor *w = &g->tensors[ir_tensor_find(g, "blk.1.attn_q.weight")];
         w->shape[1] = 32; w->shape[0] = 128; /* same bytes, wrong K */
-    }, "x has 64 elements, weight is [128][32]");
+    }, "x has 64 elements, weight \"blk.1.attn_q.weight\" is [128][32]");
     EXPECT_BAD("linear 1-D weight", {
         int n = find_node(g, "l0.q");
         g->nodes[n].inputs[1] = ir_tensor_find(g, "blk.0.attn_norm.weight");
-    }, "weight must be [N][K]");
+    }, "weight \"blk.0.attn_norm.weight\" must be [N][K], has 1 dims");
     EXPECT_BAD("rmsnorm weight", {
         int n = find_node(g, "l0.attn_in");
         g->nodes[n].inputs[1] = ir_tensor_find(g, "blk.0.attn_q.weight");
-    }, "weight has 4096 elements, x has 64");
+    }, "weight has 4096 elements, rows of x have 64");
     EXPECT_BAD("embed table", {
         ir_tensor *w = &g->tensors[ir_tensor_find(g, "token_embd.weight")];
         w->ndim = 1; w->shape[0] = 6400;
-    }, "table must be [V][D]");
+    }, "table \"token_embd.weight\" must be [V][D], has 1 dims");
     EXPECT_BAD("embed out", g->tensors[ir_tensor_find(g, "x.emb")].shape[0] = 63,
-               "output has 63 elements, table rows have 64");
-    EXPECT_BAD("embed token", g->tensors[g->token_input].dtype = IR_DT_F32, "token must be i32[1]");
+               "output \"x.emb\" is [63], the op gives [64]");
+    EXPECT_BAD("embed token", g->tensors[g->token_input].dtype = IR_DT_F32, "input 1 \"token\" is f32, the token must be i32");
     EXPECT_BAD("rope odd", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 7,
                "rope_dim 7 must be even");
     EXPECT_BAD("rope > head_dim", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 32,
@@ -154,10 +169,10 @@ static void test_verify(void) {
     EXPECT_BAD("rope heads", g->nodes[find_node(g, "l0.k_rope")].attrs.n_heads = 4,
                "n_heads*head_dim = 64, x has 32 elements");
     EXPECT_BAD("rope table", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 8,
-               "table must be [ctx][4][2]");
-    EXPECT_BAD("rope table short", g->cfg.ctx = 32, "table has 16 positions, ctx is 32");
+               "rope table \"rope.table\" must be [ctx][4][2]");
+    EXPECT_BAD("rope table short", g->cfg.ctx = 32, "rope table \"rope.table\" has 16 positions, ctx is 32");
     EXPECT_BAD("cache dtype", g->tensors[ir_tensor_find(g, "l1.v_cache")].dtype = IR_DT_Q8_0,
-               "cache \"l1.v_cache\" dtype q8_0, must be f32 or f16");
+               "input 1 \"l1.v_cache\" is q8_0, the cache must be f32 or f16");
     EXPECT_BAD("cache rank", g->tensors[ir_tensor_find(g, "l1.k_cache")].ndim = 2,
                "cache \"l1.k_cache\" must be [n_kv][ctx][head_dim]");
     EXPECT_BAD("cache heads", g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[0] = 4,
@@ -173,13 +188,13 @@ static void test_verify(void) {
     EXPECT_BAD("kv_store size", {
         int n = find_op(g, IR_OP_KV_STORE);
         g->nodes[n].inputs[0] = ir_tensor_find(g, "l0.q_rope");
-    }, "x has 64 elements, cache holds 32 per position");
+    }, "x has 64 elements, cache \"l0.k_cache\" holds 32 per position");
     EXPECT_BAD("add shapes", {
         int n = find_node(g, "l0.x_ffn");
         g->nodes[n].inputs[1] = ir_tensor_find(g, "l0.up");
     }, "operands have 64 and 80 elements");
     EXPECT_BAD("swiglu out", g->tensors[ir_tensor_find(g, "l1.swiglu")].shape[0] = 64,
-               "output has 64 elements, operand has 80");
+               "output \"l1.swiglu\" is [64], the op gives [80]");
     /* weights */
     EXPECT_BAD("weight data", g->tensors[ir_tensor_find(g, "blk.1.ffn_up.weight")].data = NULL,
                "\"blk.1.ffn_up.weight\": weight has no data");
