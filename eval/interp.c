@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act_q8a.h"
 #include "lmrt_quant.h"
 
 struct lmcc_interp {
@@ -193,23 +194,6 @@ static void interp_rmsnorm(float *y, const float *x, const float *w, int64_t row
     }
 }
 
-/* Activation quantization to q8a, emulated: per 32-block d = amax/127, q = round(x/d),
- * and the consumers see d*q (what the int8 kernels compute with, up to summation order). */
-static void interp_quantize(float *y, const float *x, int64_t n) {
-    for (int64_t b = 0; b < n; b += 32) {
-        int64_t e = b + 32 < n ? b + 32 : n;
-        float amax = 0.0f;
-        for (int64_t i = b; i < e; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
-        float d = amax / 127.0f;
-        for (int64_t i = b; i < e; i++) {
-            float q = d != 0.0f ? roundf(x[i] / d) : 0.0f;
-            if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f; /* only NaN/inf inputs get here */
-            if (q > 127.0f) q = 127.0f;
-            y[i] = d * q;
-        }
-    }
-}
-
 static void interp_linear(lmcc_interp *it, float *y, const float *x, const ir_tensor *w) {
     int64_t n_out = w->shape[0], n_in = w->shape[1];
     for (int64_t o = 0; o < n_out; o++) {
@@ -313,7 +297,7 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             break;
         }
         case IR_OP_QUANTIZE:
-            interp_quantize(y, x0, ne);
+            lmcc_eval_round_q8a(y, x0, ne);
             break;
         case IR_OP_HADAMARD: { /* the textbook product, in double: y_b = H x_b / sqrt(B) */
             int64_t k = ir_tensor_elems(t0), B = a->block;

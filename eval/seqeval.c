@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act_q8a.h"
 #include "lmrt_math.h"
 #include "lmrt_quant.h"
 
@@ -234,22 +235,6 @@ static void seqeval_norm(float *y, const float *x, const float *w, int64_t n, in
     }
 }
 
-/* q8a emulation, as interp_quantize: per 32-block d = amax/127, y = d * round(x/d) */
-static void seqeval_quantize(float *y, const float *x, int64_t n) {
-    for (int64_t b = 0; b < n; b += 32) {
-        int64_t e = b + 32 < n ? b + 32 : n;
-        float amax = 0.0f;
-        for (int64_t i = b; i < e; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
-        float d = amax / 127.0f;
-        for (int64_t i = b; i < e; i++) {
-            float q = d != 0.0f ? roundf(x[i] / d) : 0.0f;
-            if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f;
-            if (q > 127.0f) q = 127.0f;
-            y[i] = d * q;
-        }
-    }
-}
-
 static void seqeval_softmax(float *y, const float *x, int64_t n, int64_t cols) {
     for (int64_t r = 0; r < n / cols; r++) {
         const float *xr = x + r * cols;
@@ -291,6 +276,18 @@ static float seqeval_dot(const float *a, const float *b, int64_t n) {
     return r;
 }
 
+/* sc[u] = exp(s_u - max s) for the scores s_u = scale * q.k_u of the cache rows u = 0..p (kw floats
+ * apart from kb); returns their sum (the softmax's denominator) */
+static double seqeval_att_exp(double *sc, const float *qh, const float *kb, int64_t kw, int hd, int p, float scale) {
+    double mx = -HUGE_VAL, sum = 0;
+    for (int u = 0; u <= p; u++) {
+        sc[u] = (double)seqeval_dot(qh, kb + u * kw, hd) * (double)scale;
+        if (sc[u] > mx) mx = sc[u];
+    }
+    for (int u = 0; u <= p; u++) sum += sc[u] = exp(sc[u] - mx);
+    return sum;
+}
+
 typedef struct seqeval_att {
     const seqeval *e;
     const ir_attrs *a;
@@ -316,12 +313,7 @@ static void seqeval_att_rows(void *arg, int t, int nt) {
         const float *kb = at->kc + base * kw + (int64_t)(h / group) * hd;
         const float *vb = at->vc + base * kw + (int64_t)(h / group) * hd;
         float *out = at->y + r * qw + (int64_t)h * hd;
-        double mx = -HUGE_VAL, sum = 0;
-        for (int u = 0; u <= p; u++) {
-            sc[u] = (double)seqeval_dot(qh, kb + u * kw, hd) * (double)a->scale;
-            if (sc[u] > mx) mx = sc[u];
-        }
-        for (int u = 0; u <= p; u++) sum += sc[u] = exp(sc[u] - mx);
+        double sum = seqeval_att_exp(sc, qh, kb, kw, hd, p, a->scale);
         memset(out, 0, (size_t)hd * sizeof *out);
         for (int u = 0; u <= p; u++) {
             float wu = (float)(sc[u] / sum);
@@ -453,7 +445,7 @@ static const float *seqeval_lin_x(seqeval *e, seqeval_lane *l, int ni, const flo
         snprintf(e->err, e->errlen, "out of memory in the calibration forward");
         return NULL;
     }
-    for (int64_t r = 0; r < e->rows; r++) seqeval_quantize(q + r * k, x + r * stride, k);
+    for (int64_t r = 0; r < e->rows; r++) lmcc_eval_round_q8a(q + r * k, x + r * stride, k);
     seqeval_count(e, (double)(e->rows * k) * sizeof *q, 0);
     return e->xq[ni] = q;
 }
@@ -488,7 +480,7 @@ static int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
         for (int64_t r = 0; r < rows; r++) seqeval_norm(y + r * ne, x0 + r * s0, NULL, ne, seqeval_cols(t0), a->eps);
         break;
     case IR_OP_QUANTIZE:
-        for (int64_t r = 0; r < rows; r++) seqeval_quantize(y + r * ne, x0 + r * s0, ne);
+        for (int64_t r = 0; r < rows; r++) lmcc_eval_round_q8a(y + r * ne, x0 + r * s0, ne);
         break;
     case IR_OP_TAKE_LAST: /* every row is some sequence's last token at its step */
         for (int64_t r = 0; r < rows; r++) memcpy(y + r * ne, x0 + r * s0, (size_t)ne * sizeof *y);
@@ -1084,12 +1076,7 @@ static void seqgrad_att_seqs(void *arg, int t, int nt) {
             const float *qh = at->q + r * qw + (int64_t)h * hd, *kb = at->kc + ko, *vb = at->vc + ko;
             const float *gy = at->dy + r * qw + (int64_t)h * hd;
             float *dq = at->dq + r * qw + (int64_t)h * hd, *dk = at->dk + ko, *dv = at->dv + ko;
-            double mx = -HUGE_VAL, sum = 0, pd = 0;
-            for (int u = 0; u <= p; u++) {
-                sc[u] = (double)seqeval_dot(qh, kb + u * kw, hd) * (double)a->scale;
-                if (sc[u] > mx) mx = sc[u];
-            }
-            for (int u = 0; u <= p; u++) sum += sc[u] = exp(sc[u] - mx);
+            double sum = seqeval_att_exp(sc, qh, kb, kw, hd, p, a->scale), pd = 0;
             for (int u = 0; u <= p; u++) {
                 sc[u] /= sum;
                 dp[u] = seqeval_dot(gy, vb + u * kw, hd);
