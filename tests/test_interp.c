@@ -14,11 +14,8 @@
 #include "model.h"
 #include "passes.h"
 #include "tiny_llama.h"
-#include "test_model_path.h"
+#include "test_model.h"
 
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 /* ---- (c) naive forward over the raw GGUF tensors ------------------------ */
 
@@ -206,9 +203,7 @@ static ir_graph *open_graph(const char *path, gguf_file **fo, int ctx) {
     *fo = lmcc_model_open(path);
     CHECK(*fo, "open %s: %s", path, lmcc_error_text());
     if (!*fo) return NULL;
-    ir_graph *g = lmcc_build_graph(*fo, path, &cfg);
-    CHECK(g, "build %s: %s", path, lmcc_error_text());
-    return g;
+    return test_build_graph(*fo, path, &cfg, TEST_NO_PASSES);
 }
 
 static void test_stories_greedy(const char *gguf) {
@@ -328,11 +323,5 @@ int main(void) {
         test_after_passes(gguf, IR_WEIGHTS_Q8, 4, 24);
         test_after_passes(gguf, IR_WEIGHTS_Q4, 30, 8);
     }
-    printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
-    if (failures) return 1;
-    if (!have) {
-        printf("skipped the stories260K checks: model files not found (set LMCC_SHARED_DIR)\n");
-        return 77;
-    }
-    return 0;
+    return test_finish("test_interp", have ? NULL : "the stories260K checks: model files not found (set LMCC_SHARED_DIR)");
 }
