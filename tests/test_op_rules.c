@@ -5,9 +5,9 @@
  * an input too many and one missing, each input replaced by a tensor of another
  * kind, each input's last dimension 32 larger, the output one larger, a cache of
  * a dtype no cache has.  The verifier rejects every one with a line naming the
- * node; the interpreter, the evaluator's whole run, its lockstep decoder and its
- * backward reject it with that same line.  An op outside the table is rejected
- * by all of them and by codegen. */
+ * node; the interpreter (and AWQ's calibration recorder on it), the evaluator's
+ * whole run, its lockstep decoder and its backward reject it with that same
+ * line.  An op outside the table is rejected by all of them and by codegen. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +155,11 @@ static void expect_rejected(fixture *f, const char *what, const char *want) {
     serr[0] = 0;
     CHECK(lmcc_eval_seq_backward(g, seqs(), NULL, NULL, 1, serr, sizeof serr) == -1 && contains(serr, line),
           "%s: backward: %s", what, serr);
+    lmcc_eval_calib cal; /* AWQ's recorder runs the interpreter */
+    serr[0] = 0;
+    CHECK(lmcc_eval_calib_run(g, seqs(), NULL, 0, 0, &cal, NULL, serr, sizeof serr) == -1 && contains(serr, line),
+          "%s: calibration recorder: %s", what, serr);
+    lmcc_eval_calib_free(&cal);
 }
 
 /* well formed: accepted, and the interpreter's logits are the evaluator's (to rounding) */
