@@ -266,7 +266,7 @@ static int node_fail(char *err, size_t errlen, int ni, int op, const char *fmt, 
 static const char *tensor_insane(const ir_tensor *t) {
     if ((int)t->kind < 0 || t->kind >= IR_KIND_COUNT) return "invalid kind";
     if ((int)t->dtype < 0 || t->dtype >= IR_DT_COUNT) return "invalid dtype";
-    if (t->ndim < 1 || t->ndim > IR_MAX_DIMS) return "ndim not in 1..4";
+    if (t->ndim < 1 || t->ndim > IR_MAX_DIMS) return "ndim not in 1..IR_MAX_DIMS";
     for (int d = 0; d < t->ndim; d++)
         if (t->shape[d] <= 0) return "non-positive dimension";
     return NULL;

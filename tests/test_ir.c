@@ -131,6 +131,9 @@ static void test_verify(void) {
                "kv_store has no output");
     EXPECT_BAD("dead node, live output", g->nodes[find_node(g, "l1.up")].dead = 1,
                "dead node with live output \"l1.up\"");
+    /* a tensor the rules cannot read: reported, not read out of bounds */
+    EXPECT_BAD("ndim", g->tensors[ir_tensor_find(g, "l0.attn_in")].ndim = 7,
+               "node 2 (linear): input 0 \"l0.attn_in\": ndim not in 1..IR_MAX_DIMS");
     EXPECT_BAD("act dtype", g->tensors[ir_tensor_find(g, "l0.up")].dtype = IR_DT_F16,
                "activation dtype f16");
     /* shapes */
