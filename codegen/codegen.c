@@ -410,6 +410,11 @@ static int emit_node(emit *e, int idx, const char *nrows) {
     const ir_tensor *out = n->output >= 0 ? &g->tensors[n->output] : NULL;
     const ir_tensor *wt = NULL;
     const ir_attrs *at = &n->attrs;
+    if ((unsigned)n->op >= IR_OP_COUNT) {
+        snprintf(e->err, sizeof e->err, "codegen: internal error: node %d has op %d, which is not in IR_OP_LIST", idx,
+                 (int)n->op);
+        return -1;
+    }
     if (out) act_name(g, n->output, o, sizeof o);
     switch (n->op) {
     case IR_OP_EMBED:
@@ -523,9 +528,9 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         fprintf(fp, "    if (tid == 0) lmrt_k_take_last(%s, %s, n, %lld);\n", o, act_name(g, n->inputs[0], x, sizeof x),
                 (long long)last_dim(out));
         break;
-    default:
+    case IR_OP_COUNT: /* not an op, rejected above (no default: -Wswitch asks for every op) */
     unsupported:
-        snprintf(e->err, sizeof e->err, "codegen: no kernel for node %d (%s%s%s)", idx, ir_op_table[n->op].name,
+        snprintf(e->err, sizeof e->err, "codegen: no kernel for node %d (%s%s%s)", idx, ir_op_name(n->op),
                  wt ? " with weight type " : "", wt ? ir_dtype_name(wt->dtype) : "");
         return -1;
     }

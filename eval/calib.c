@@ -289,7 +289,10 @@ int lmcc_eval_calib_run(const ir_graph *g, const lmcc_eval_seqs *s, const int *t
         cx.run.slot[tensors[i]] = out->n - 1;
     }
     it = lmcc_interp_new(g);
-    if (!it) { snprintf(err, errlen, "the interpreter cannot evaluate the graph for calibration"); goto fail; }
+    if (!it) { /* why: a node or weight it cannot evaluate, else memory */
+        if (lmcc_interp_check(g, err, errlen) == 0) snprintf(err, errlen, "out of memory in the calibration interpreter");
+        goto fail;
+    }
     lmcc_interp_set_hook(it, calib_hook_g, &cx);
     int64_t tok = 0;
     for (int si = 0; si < s->n; si++) {

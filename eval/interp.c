@@ -3,9 +3,12 @@
 #include "interp.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "act_q8a.h"
 #include "lmrt_quant.h"
 
 struct lmcc_interp {
@@ -67,19 +70,12 @@ static int interp_weight_row(const ir_tensor *t, int64_t r, float *dst) {
     return lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), src, dst, cols) == 0 ? 0 : -1;
 }
 
-/* Weights read as whole matrices row by row (linear, embed) or not at all
- * (rope's table) stay in place; any other weight input is dequantized once. */
-static int interp_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
-
-static int interp_is_table(ir_opcode op, int slot) {
-    return (op == IR_OP_ROPE && slot == 1) || (op == IR_OP_QKV && slot == 2);
-}
-
+/* Weights read row by row (matrices, the embedding table) or not at all (rope's table:
+ * the angles come from the attributes) stay in place; any other weight input is
+ * dequantized once. */
 static int interp_weight_streamed(ir_opcode op, int slot) {
-    return (interp_linear_family(op) && slot == 1) || (op == IR_OP_EMBED && slot == 0) ||
-           interp_is_table(op, slot);
+    ir_slot s = ir_op_table[op].slot[slot];
+    return s == IR_SLOT_MATRIX || s == IR_SLOT_ROWS || s == IR_SLOT_ROPE;
 }
 
 /* H[i][j] of Sylvester's Hadamard matrix: (-1)^(number of bits set in i & j) */
@@ -89,68 +85,55 @@ static double interp_hadamard_sign(int64_t ij) {
     return odd ? -1.0 : 1.0;
 }
 
-static int interp_cache_ok(const ir_tensor *c, const ir_attrs *a) {
-    return c->kind == IR_KIND_STATE && c->ndim == 3 && c->shape[0] == a->n_kv_heads &&
-           c->shape[2] == a->head_dim;
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void interp_error(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    int k = snprintf(err, errlen, "interpreter: ");
+    va_list ap;
+    va_start(ap, fmt);
+    if (k >= 0 && (size_t)k < errlen) vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+    va_end(ap);
 }
 
-static int interp_check_shapes(const ir_graph *g, const ir_node *n) {
-    const ir_tensor *T = g->tensors;
-    const ir_attrs *a = &n->attrs;
-    int64_t out = n->output >= 0 ? ir_tensor_elems(&T[n->output]) : 0;
-    switch (n->op) {
-    case IR_OP_EMBED:
-        return T[n->inputs[0]].ndim == 2 && T[n->inputs[0]].shape[1] == out &&
-               T[n->inputs[1]].kind == IR_KIND_INPUT;
-    case IR_OP_RMSNORM:
-        return ir_tensor_elems(&T[n->inputs[1]]) == interp_cols(&T[n->inputs[0]]) &&
-               ir_tensor_elems(&T[n->inputs[0]]) == out;
-    case IR_OP_LINEAR:
-        return T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
-               T[n->inputs[1]].shape[0] == out;
-    case IR_OP_ROPE:
-        return a->n_heads > 0 && a->head_dim > 0 && a->rope_dim > 0 && a->rope_dim % 2 == 0 &&
-               a->rope_dim <= a->head_dim && (int64_t)a->n_heads * a->head_dim == out &&
-               ir_tensor_elems(&T[n->inputs[0]]) == out;
-    case IR_OP_KV_STORE: {
-        const ir_tensor *c = &T[n->inputs[1]];
-        return c->kind == IR_KIND_STATE && c->ndim == 3 &&
-               c->shape[0] * c->shape[2] == ir_tensor_elems(&T[n->inputs[0]]);
+/* a weight interp_weight_row reads: a known block format (tiled: q4_0 or q8_0), bytes present */
+static int interp_readable(const ir_tensor *t) {
+    float probe;
+    if (t->tile_rows > 1) return t->data && (t->dtype == IR_DT_Q4_0 || t->dtype == IR_DT_Q8_0);
+    return t->data && t->dtype != IR_DT_I32 && t->dtype != IR_DT_Q8A &&
+           lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), t->data, &probe, 1) == 0;
+}
+
+int lmcc_interp_check(const ir_graph *g, char *err, size_t errlen) {
+    char why[512];
+    if (err && errlen) err[0] = 0;
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const ir_node *n = &g->nodes[ni];
+        if (n->dead) continue;
+        if (ir_node_check(g, ni, why, sizeof why)) { /* what the op rules accept, nothing else */
+            interp_error(err, errlen, "%s", why);
+            return -1;
+        }
+        for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
+            const ir_tensor *t = &g->tensors[n->inputs[s]];
+            if (t->kind == IR_KIND_WEIGHT && ir_op_table[n->op].slot[s] != IR_SLOT_ROPE && !interp_readable(t)) {
+                interp_error(err, errlen, "weight \"%s\" (node %d, %s) is %s%s, which it cannot read", t->name, ni,
+                             ir_op_table[n->op].name, ir_dtype_name(t->dtype), t->tile_rows > 1 ? " tiled" : "");
+                return -1;
+            }
+        }
     }
-    case IR_OP_ATTENTION: {
-        const ir_tensor *k = &T[n->inputs[1]], *v = &T[n->inputs[2]];
-        return a->n_heads > 0 && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 &&
-               k->kind == IR_KIND_STATE && v->kind == IR_KIND_STATE && k->ndim == 3 && v->ndim == 3 &&
-               k->shape[0] == a->n_kv_heads && v->shape[0] == a->n_kv_heads && k->shape[2] == a->head_dim &&
-               v->shape[2] == a->head_dim && k->shape[1] == v->shape[1] &&
-               ir_tensor_elems(&T[n->inputs[0]]) == (int64_t)a->n_heads * a->head_dim &&
-               out == (int64_t)a->n_heads * a->head_dim;
+    if (g->logits < 0 || g->logits >= g->n_tensors || g->tensors[g->logits].dead ||
+        g->tensors[g->logits].kind != IR_KIND_ACT) {
+        interp_error(err, errlen, "the graph has no logits (tensor %d)", g->logits);
+        return -1;
     }
-    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU:
-        return ir_tensor_elems(&T[n->inputs[0]]) == out && ir_tensor_elems(&T[n->inputs[1]]) == out;
-    case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_NORMALIZE: case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST:
-        return ir_tensor_elems(&T[n->inputs[0]]) == out;
-    case IR_OP_HADAMARD:
-        return ir_hadamard_ok(ir_tensor_elems(&T[n->inputs[0]]), out, a->block);
-    case IR_OP_LINEAR_ADD:
-        return T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
-               T[n->inputs[1]].shape[0] == out && ir_tensor_elems(&T[n->inputs[2]]) == out;
-    case IR_OP_LINEAR_SWIGLU:
-        return T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
-               T[n->inputs[1]].shape[0] == 2 * out;
-    case IR_OP_QKV:
-        return a->n_heads > 0 && a->n_kv_heads > 0 && a->n_heads % a->n_kv_heads == 0 && a->head_dim > 0 &&
-               a->rope_dim > 0 && a->rope_dim % 2 == 0 && a->rope_dim <= a->head_dim &&
-               T[n->inputs[1]].ndim == 2 && T[n->inputs[1]].shape[1] == ir_tensor_elems(&T[n->inputs[0]]) &&
-               T[n->inputs[1]].shape[0] == (int64_t)(a->n_heads + 2 * a->n_kv_heads) * a->head_dim &&
-               out == (int64_t)a->n_heads * a->head_dim && interp_cache_ok(&T[n->inputs[3]], a) &&
-               interp_cache_ok(&T[n->inputs[4]], a) && T[n->inputs[3]].shape[1] == T[n->inputs[4]].shape[1];
-    default:
-        return 0;
-    }
+    return 0;
 }
 
 lmcc_interp *lmcc_interp_new(const ir_graph *g) {
+    if (lmcc_interp_check(g, NULL, 0)) return NULL;
     lmcc_interp *it = calloc(1, sizeof *it);
     if (!it) return NULL;
     it->g = g;
@@ -168,29 +151,23 @@ lmcc_interp *lmcc_interp_new(const ir_graph *g) {
     if (!it->row) goto fail;
     for (int ni = 0; ni < g->n_nodes; ni++) {
         const ir_node *n = &g->nodes[ni];
-        if (!n->dead && (n->op == IR_OP_QKV || n->op == IR_OP_LINEAR_SWIGLU) && n->output >= 0 &&
-            g->tensors[n->inputs[1]].ndim == 2 && g->tensors[n->inputs[1]].shape[0] > it->mm_cap)
+        if (!n->dead && (n->op == IR_OP_QKV || n->op == IR_OP_LINEAR_SWIGLU) &&
+            g->tensors[n->inputs[1]].shape[0] > it->mm_cap)
             it->mm_cap = g->tensors[n->inputs[1]].shape[0];
     }
     it->mm = malloc((size_t)(it->mm_cap > 0 ? it->mm_cap : 1) * sizeof(float));
     if (!it->mm) goto fail;
     for (int ni = 0; ni < g->n_nodes; ni++) {
         const ir_node *n = &g->nodes[ni];
-        if (n->dead) continue;
-        if (!interp_check_shapes(g, n)) goto fail;
-        for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
+        for (int s = 0; !n->dead && s < ir_op_table[n->op].n_inputs; s++) {
             int ti = n->inputs[s];
             const ir_tensor *t = &g->tensors[ti];
-            if (t->kind != IR_KIND_WEIGHT || interp_is_table(n->op, s)) continue;
-            if (interp_weight_row(t, 0, it->row) != 0) goto fail; /* dtype it cannot read */
-            if (interp_weight_streamed(n->op, s) || it->buf[ti]) continue;
+            if (t->kind != IR_KIND_WEIGHT || interp_weight_streamed(n->op, s) || it->buf[ti]) continue;
             it->buf[ti] = malloc((size_t)(ir_tensor_elems(t) > 0 ? ir_tensor_elems(t) : 1) * sizeof(float));
             if (!it->buf[ti]) goto fail;
-            for (int64_t r = 0; r < interp_rows(t); r++)
-                if (interp_weight_row(t, r, it->buf[ti] + r * interp_cols(t)) != 0) goto fail;
+            for (int64_t r = 0; r < interp_rows(t); r++) interp_weight_row(t, r, it->buf[ti] + r * interp_cols(t));
         }
     }
-    if (g->logits < 0 || g->logits >= g->n_tensors || !it->buf[g->logits]) goto fail;
     return it;
 fail:
     lmcc_interp_free(it);
@@ -214,23 +191,6 @@ static void interp_rmsnorm(float *y, const float *x, const float *w, int64_t row
         for (int64_t i = 0; i < n; i++) ss += (double)xr[i] * xr[i];
         double inv = 1.0 / sqrt(ss / (double)n + (double)eps);
         for (int64_t i = 0; i < n; i++) y[r * n + i] = (float)((double)xr[i] * inv * w[i]);
-    }
-}
-
-/* Activation quantization to q8a, emulated: per 32-block d = amax/127, q = round(x/d),
- * and the consumers see d*q (what the int8 kernels compute with, up to summation order). */
-static void interp_quantize(float *y, const float *x, int64_t n) {
-    for (int64_t b = 0; b < n; b += 32) {
-        int64_t e = b + 32 < n ? b + 32 : n;
-        float amax = 0.0f;
-        for (int64_t i = b; i < e; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
-        float d = amax / 127.0f;
-        for (int64_t i = b; i < e; i++) {
-            float q = d != 0.0f ? roundf(x[i] / d) : 0.0f;
-            if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f; /* only NaN/inf inputs get here */
-            if (q > 127.0f) q = 127.0f;
-            y[i] = d * q;
-        }
     }
 }
 
@@ -292,11 +252,12 @@ static int interp_step_valid(const lmcc_interp *it, int token, int pos) {
     if (pos < 0 || (g->cfg.ctx > 0 && pos >= g->cfg.ctx)) return 0;
     for (int ni = 0; ni < g->n_nodes; ni++) {
         const ir_node *n = &g->nodes[ni];
-        if (n->dead) continue;
-        if (n->op == IR_OP_EMBED && (token < 0 || token >= g->tensors[n->inputs[0]].shape[0])) return 0;
-        if (n->op == IR_OP_KV_STORE && pos >= g->tensors[n->inputs[1]].shape[1]) return 0;
-        if (n->op == IR_OP_ATTENTION && pos >= g->tensors[n->inputs[1]].shape[1]) return 0;
-        if (n->op == IR_OP_QKV && pos >= g->tensors[n->inputs[3]].shape[1]) return 0;
+        for (int s = 0; !n->dead && s < ir_op_table[n->op].n_inputs; s++) {
+            const ir_tensor *t = &g->tensors[n->inputs[s]];
+            ir_slot sl = ir_op_table[n->op].slot[s];
+            if (sl == IR_SLOT_ROWS && (token < 0 || token >= t->shape[0])) return 0;
+            if (sl == IR_SLOT_CACHE && pos >= t->shape[1]) return 0;
+        }
     }
     return 1;
 }
@@ -336,7 +297,7 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             break;
         }
         case IR_OP_QUANTIZE:
-            interp_quantize(y, x0, ne);
+            lmcc_eval_round_q8a(y, x0, ne);
             break;
         case IR_OP_HADAMARD: { /* the textbook product, in double: y_b = H x_b / sqrt(B) */
             int64_t k = ir_tensor_elems(t0), B = a->block;
@@ -420,7 +381,7 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             }
             break;
         }
-        default:
+        case IR_OP_COUNT: /* not an op: lmcc_interp_new accepts none (no default: -Wswitch asks for every op) */
             break;
         }
     }

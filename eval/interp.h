@@ -13,8 +13,12 @@
 
 typedef struct lmcc_interp lmcc_interp;
 
-/* NULL on allocation failure or an op/dtype it cannot evaluate. The graph
- * must outlive the interpreter. */
+/* 0 when lmcc_interp_new can evaluate g: every live node accepted by its op's
+ * rule (ir_node_check), every weight it reads of a dtype it reads, the logits an
+ * activation; else -1 with one line in err (may be NULL). */
+int lmcc_interp_check(const ir_graph *g, char *err, size_t errlen);
+/* NULL when lmcc_interp_check fails or out of memory. The graph must outlive
+ * the interpreter. */
 lmcc_interp *lmcc_interp_new(const ir_graph *g);
 /* Runs one decode step; returns the logits [vocab] (valid until the next
  * call), or NULL if pos or token is out of range. */

@@ -1,4 +1,5 @@
-/* ir.c - graph construction, tables, verifier and text dump. */
+/* ir.c - graph construction, the dtype and kind tables, the verifier and the text dump
+ * (the op table and the per-node rules: ops.c). */
 #include "ir.h"
 
 #include <stdarg.h>
@@ -17,12 +18,6 @@ static const dtype_info dtype_table[IR_DT_COUNT] = {
 static const char *const kind_names[IR_KIND_COUNT] = {
 #define X(n, s) s,
     IR_KIND_LIST(X)
-#undef X
-};
-
-const ir_op_info ir_op_table[IR_OP_COUNT] = {
-#define X(n, s, ni, ho, se, lin) {s, ni, ho, se, lin},
-    IR_OP_LIST(X)
 #undef X
 };
 
@@ -57,22 +52,11 @@ const char *ir_kind_name(ir_kind k) {
     return ((int)k >= 0 && k < IR_KIND_COUNT) ? kind_names[k] : "?";
 }
 
-int ir_hadamard_ok(int64_t in, int64_t out, int block) {
-    return block >= 2 && (block & (block - 1)) == 0 && out % block == 0 && in >= 1 && in <= out && out < in + block;
-}
-
 int64_t ir_weight_params(const ir_tensor *t) {
     int64_t n = ir_tensor_elems(t);
     if (t->ndim < 1 || t->pad_cols <= 0) return n;
     int64_t cols = t->shape[t->ndim - 1];
     return n - n / cols * t->pad_cols;
-}
-
-int ir_op_from_name(const char *s) {
-    if (!s) return -1;
-    for (int i = 0; i < IR_OP_COUNT; i++)
-        if (strcmp(ir_op_table[i].name, s) == 0) return i;
-    return -1;
 }
 
 /* ---- construction ------------------------------------------------------ */
@@ -231,220 +215,6 @@ static void err_add(errbuf *e, const char *fmt, ...) {
     e->buf[e->len] = 0;
 }
 
-static int is_kv_dtype(ir_dtype t) { return t == IR_DT_F32 || t == IR_DT_F16; }
-
-/* Expected kind of each input, by op. */
-static ir_kind input_kind(ir_opcode op, int i) {
-    switch (op) {
-    case IR_OP_EMBED: return i == 0 ? IR_KIND_WEIGHT : IR_KIND_INPUT;
-    case IR_OP_RMSNORM:
-    case IR_OP_LINEAR:
-    case IR_OP_ROPE: return i == 1 ? IR_KIND_WEIGHT : IR_KIND_ACT;
-    case IR_OP_KV_STORE: return i == 1 ? IR_KIND_STATE : IR_KIND_ACT;
-    case IR_OP_ATTENTION: return i == 0 ? IR_KIND_ACT : IR_KIND_STATE;
-    case IR_OP_LINEAR_ADD:
-    case IR_OP_LINEAR_SWIGLU: return i == 1 ? IR_KIND_WEIGHT : IR_KIND_ACT;
-    case IR_OP_QKV: return i == 0 ? IR_KIND_ACT : i <= 2 ? IR_KIND_WEIGHT : IR_KIND_STATE;
-    default: return IR_KIND_ACT;
-    }
-}
-
-/* Checks one cache tensor against [n_kv][ctx][head_dim]; n_kv/hd <= 0 = any. */
-static void check_cache(const ir_graph *g, errbuf *e, int ni, const char *op, const ir_tensor *c,
-                        int n_kv, int hd) {
-    if (c->ndim != 3) {
-        err_add(e, "node %d (%s): cache \"%s\" must be [n_kv][ctx][head_dim], has %d dims",
-                ni, op, c->name, c->ndim);
-        return;
-    }
-    if (!is_kv_dtype(c->dtype))
-        err_add(e, "node %d (%s): cache \"%s\" dtype %s, must be f32 or f16", ni, op, c->name,
-                ir_dtype_name(c->dtype));
-    if ((n_kv > 0 && c->shape[0] != n_kv) || (hd > 0 && c->shape[2] != hd))
-        err_add(e, "node %d (%s): cache \"%s\" shape [%lld][%lld][%lld], expected [%d][ctx][%d]",
-                ni, op, c->name, (long long)c->shape[0], (long long)c->shape[1],
-                (long long)c->shape[2], n_kv, hd);
-    if (g->cfg.ctx > 0 && c->shape[1] != g->cfg.ctx)
-        err_add(e, "node %d (%s): cache \"%s\" has %lld positions, ctx is %d", ni, op, c->name,
-                (long long)c->shape[1], g->cfg.ctx);
-}
-
-static int is_linear_family(ir_opcode op) {
-    return op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU || op == IR_OP_QKV;
-}
-
-/* x (input 0) against w[N][K] (input 1) of a linear-family node; returns N or -1 */
-static int64_t check_matmul(errbuf *e, int ni, const char *op, const ir_tensor *x, const ir_tensor *w) {
-    if (w->ndim != 2) {
-        err_add(e, "node %d (%s): weight must be [N][K], has %d dims", ni, op, w->ndim);
-        return -1;
-    }
-    if (ir_tensor_elems(x) != w->shape[1])
-        err_add(e, "node %d (%s): x has %lld elements, weight is [%lld][%lld]", ni, op,
-                (long long)ir_tensor_elems(x), (long long)w->shape[0], (long long)w->shape[1]);
-    return w->shape[0];
-}
-
-/* rope attributes and table shared by rope and qkv; x_heads = heads of the rotated tensor */
-static void check_rope(const ir_graph *g, errbuf *e, int ni, const char *op, const ir_attrs *a,
-                       const ir_tensor *tb) {
-    if (a->head_dim <= 0 || a->rope_dim <= 0 || a->rope_dim % 2 || a->rope_dim > a->head_dim)
-        err_add(e, "node %d (%s): rope_dim %d must be even, > 0 and <= head_dim %d", ni, op,
-                a->rope_dim, a->head_dim);
-    if (tb->dtype != IR_DT_F32)
-        err_add(e, "node %d (%s): table dtype %s, must be f32", ni, op, ir_dtype_name(tb->dtype));
-    if (tb->ndim != 3 || tb->shape[1] != a->rope_dim / 2 || tb->shape[2] != 2)
-        err_add(e, "node %d (%s): table must be [ctx][%d][2]", ni, op, a->rope_dim / 2);
-    else if (g->cfg.ctx > 0 && tb->shape[0] < g->cfg.ctx)
-        err_add(e, "node %d (%s): table has %lld positions, ctx is %d", ni, op,
-                (long long)tb->shape[0], g->cfg.ctx);
-}
-
-static void check_shapes(const ir_graph *g, errbuf *e, int ni) {
-    const ir_node *n = &g->nodes[ni];
-    const char *op = ir_op_table[n->op].name;
-    const ir_tensor *in[IR_MAX_INPUTS] = {0};
-    for (int i = 0; i < ir_op_table[n->op].n_inputs; i++) in[i] = &g->tensors[n->inputs[i]];
-    const ir_tensor *out = n->output >= 0 ? &g->tensors[n->output] : NULL;
-    int64_t out_n = out ? ir_tensor_elems(out) : 0;
-    const ir_attrs *a = &n->attrs;
-
-    switch (n->op) {
-    case IR_OP_EMBED:
-        if (in[0]->ndim != 2) {
-            err_add(e, "node %d (%s): table must be [V][D], has %d dims", ni, op, in[0]->ndim);
-            break;
-        }
-        if (ir_tensor_elems(in[1]) != 1 || in[1]->dtype != IR_DT_I32)
-            err_add(e, "node %d (%s): token must be i32[1]", ni, op);
-        if (out_n != in[0]->shape[1])
-            err_add(e, "node %d (%s): output has %lld elements, table rows have %lld", ni, op,
-                    (long long)out_n, (long long)in[0]->shape[1]);
-        break;
-    case IR_OP_RMSNORM:
-        if (ir_tensor_elems(in[1]) != ir_tensor_elems(in[0]))
-            err_add(e, "node %d (%s): weight has %lld elements, x has %lld", ni, op,
-                    (long long)ir_tensor_elems(in[1]), (long long)ir_tensor_elems(in[0]));
-        if (out_n != ir_tensor_elems(in[0]))
-            err_add(e, "node %d (%s): output has %lld elements, x has %lld", ni, op,
-                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
-        if (!(a->eps >= 0.0f))
-            err_add(e, "node %d (%s): eps %g must be >= 0", ni, op, (double)a->eps);
-        break;
-    case IR_OP_LINEAR:
-    case IR_OP_LINEAR_ADD: {
-        int64_t N = check_matmul(e, ni, op, in[0], in[1]);
-        if (N < 0) break;
-        if (out_n != N)
-            err_add(e, "node %d (%s): output has %lld elements, weight is [%lld][%lld]", ni, op,
-                    (long long)out_n, (long long)in[1]->shape[0], (long long)in[1]->shape[1]);
-        if (n->op == IR_OP_LINEAR_ADD && ir_tensor_elems(in[2]) != N)
-            err_add(e, "node %d (%s): residual has %lld elements, weight has %lld rows", ni, op,
-                    (long long)ir_tensor_elems(in[2]), (long long)N);
-        break;
-    }
-    case IR_OP_LINEAR_SWIGLU: {
-        int64_t N = check_matmul(e, ni, op, in[0], in[1]);
-        if (N < 0) break;
-        if (N % 2 || out_n != N / 2)
-            err_add(e, "node %d (%s): weight has %lld rows, must be 2 x output (%lld)", ni, op,
-                    (long long)N, (long long)out_n);
-        break;
-    }
-    case IR_OP_QKV: {
-        int64_t N = check_matmul(e, ni, op, in[0], in[1]);
-        if (a->n_heads <= 0 || a->n_kv_heads <= 0 || a->head_dim <= 0) {
-            err_add(e, "node %d (%s): n_heads %d, n_kv_heads %d, head_dim %d must be > 0", ni, op,
-                    a->n_heads, a->n_kv_heads, a->head_dim);
-            break;
-        }
-        if (a->n_heads % a->n_kv_heads)
-            err_add(e, "node %d (%s): n_heads %d not a multiple of n_kv_heads %d", ni, op,
-                    a->n_heads, a->n_kv_heads);
-        int64_t want = (int64_t)(a->n_heads + 2 * a->n_kv_heads) * a->head_dim;
-        if (N >= 0 && N != want)
-            err_add(e, "node %d (%s): weight has %lld rows, (heads + 2 kv heads) x head_dim = %lld",
-                    ni, op, (long long)N, (long long)want);
-        if (out_n != (int64_t)a->n_heads * a->head_dim)
-            err_add(e, "node %d (%s): output has %lld elements, n_heads*head_dim = %d", ni, op,
-                    (long long)out_n, a->n_heads * a->head_dim);
-        check_rope(g, e, ni, op, a, in[2]);
-        check_cache(g, e, ni, op, in[3], a->n_kv_heads, a->head_dim);
-        check_cache(g, e, ni, op, in[4], a->n_kv_heads, a->head_dim);
-        if (n->inputs[3] == n->inputs[4])
-            err_add(e, "node %d (%s): k and v caches are the same tensor", ni, op);
-        break;
-    }
-    case IR_OP_ROPE: {
-        if (a->n_heads <= 0 || a->head_dim <= 0)
-            err_add(e, "node %d (%s): n_heads %d, head_dim %d must be > 0", ni, op, a->n_heads,
-                    a->head_dim);
-        else if ((int64_t)a->n_heads * a->head_dim != ir_tensor_elems(in[0]))
-            err_add(e, "node %d (%s): n_heads*head_dim = %d, x has %lld elements", ni, op,
-                    a->n_heads * a->head_dim, (long long)ir_tensor_elems(in[0]));
-        check_rope(g, e, ni, op, a, in[1]);
-        if (out_n != ir_tensor_elems(in[0]))
-            err_add(e, "node %d (%s): output has %lld elements, x has %lld", ni, op,
-                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
-        break;
-    }
-    case IR_OP_KV_STORE:
-        check_cache(g, e, ni, op, in[1], 0, 0);
-        if (in[1]->ndim == 3 && ir_tensor_elems(in[0]) != in[1]->shape[0] * in[1]->shape[2])
-            err_add(e, "node %d (%s): x has %lld elements, cache holds %lld per position", ni, op,
-                    (long long)ir_tensor_elems(in[0]),
-                    (long long)(in[1]->shape[0] * in[1]->shape[2]));
-        break;
-    case IR_OP_ATTENTION:
-        if (a->n_heads <= 0 || a->n_kv_heads <= 0 || a->head_dim <= 0) {
-            err_add(e, "node %d (%s): n_heads %d, n_kv_heads %d, head_dim %d must be > 0", ni, op,
-                    a->n_heads, a->n_kv_heads, a->head_dim);
-            break;
-        }
-        if (a->n_heads % a->n_kv_heads)
-            err_add(e, "node %d (%s): n_heads %d not a multiple of n_kv_heads %d", ni, op,
-                    a->n_heads, a->n_kv_heads);
-        if ((int64_t)a->n_heads * a->head_dim != ir_tensor_elems(in[0]))
-            err_add(e, "node %d (%s): n_heads*head_dim = %d, q has %lld elements", ni, op,
-                    a->n_heads * a->head_dim, (long long)ir_tensor_elems(in[0]));
-        check_cache(g, e, ni, op, in[1], a->n_kv_heads, a->head_dim);
-        check_cache(g, e, ni, op, in[2], a->n_kv_heads, a->head_dim);
-        if (n->inputs[1] == n->inputs[2])
-            err_add(e, "node %d (%s): k and v caches are the same tensor", ni, op);
-        else if (in[1]->dtype != in[2]->dtype)
-            err_add(e, "node %d (%s): k cache %s, v cache %s", ni, op,
-                    ir_dtype_name(in[1]->dtype), ir_dtype_name(in[2]->dtype));
-        if (out_n != ir_tensor_elems(in[0]))
-            err_add(e, "node %d (%s): output has %lld elements, q has %lld", ni, op,
-                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
-        break;
-    case IR_OP_HADAMARD:
-        if (!ir_hadamard_ok(ir_tensor_elems(in[0]), out_n, a->block))
-            err_add(e, "node %d (%s): %lld -> %lld elements with block %d (a power of two dividing the output, "
-                    "padding under one block)", ni, op, (long long)ir_tensor_elems(in[0]), (long long)out_n, a->block);
-        break;
-    case IR_OP_ADD:
-    case IR_OP_MUL:
-    case IR_OP_SWIGLU:
-        if (ir_tensor_elems(in[0]) != ir_tensor_elems(in[1]))
-            err_add(e, "node %d (%s): operands have %lld and %lld elements", ni, op,
-                    (long long)ir_tensor_elems(in[0]), (long long)ir_tensor_elems(in[1]));
-        /* fallthrough */
-    case IR_OP_SILU:
-    case IR_OP_SOFTMAX:
-    case IR_OP_QUANTIZE:
-    case IR_OP_TAKE_LAST:
-    case IR_OP_NORMALIZE:
-        if (n->op == IR_OP_NORMALIZE && !(a->eps >= 0.0f))
-            err_add(e, "node %d (%s): eps %g must be >= 0", ni, op, (double)a->eps);
-        if (out_n != ir_tensor_elems(in[0]))
-            err_add(e, "node %d (%s): output has %lld elements, operand has %lld", ni, op,
-                    (long long)out_n, (long long)ir_tensor_elems(in[0]));
-        break;
-    default: break;
-    }
-}
-
 static int ranges_overlap(int64_t a0, int64_t an, int64_t b0, int64_t bn) {
     return a0 < b0 + bn && b0 < a0 + an;
 }
@@ -571,101 +341,33 @@ int ir_verify(const ir_graph *g, char *err, size_t errlen) {
                     i, t->name, t->tile_rows, ir_kind_name(t->kind), ir_dtype_name(t->dtype));
     }
 
+    char line[512];
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *n = &g->nodes[i];
-        if (!op_valid(n->op)) {
-            err_add(&e, "node %d: invalid op %d", i, (int)n->op);
-            continue;
-        }
-        const ir_op_info *oi = &ir_op_table[n->op];
         if (n->dead) {
             if (n->output >= 0 && n->output < nt && !g->tensors[n->output].dead)
-                err_add(&e, "node %d (%s): dead node with live output \"%s\"", i, oi->name,
+                err_add(&e, "node %d (%s): dead node with live output \"%s\"", i, ir_op_name(n->op),
                         g->tensors[n->output].name);
             continue;
         }
-        int ok = 1;
-        for (int k = 0; k < IR_MAX_INPUTS; k++) {
+        if (ir_node_check(g, i, line, sizeof line)) err_add(&e, "%s", line);
+        if (!op_valid(n->op)) continue;
+        /* what spans nodes: every activation defined before it is read, by one node */
+        const ir_op_info *oi = &ir_op_table[n->op];
+        for (int k = 0; k < oi->n_inputs; k++) {
             int id = n->inputs[k];
-            if (k >= oi->n_inputs) {
-                if (id != -1) {
-                    err_add(&e, "node %d (%s): %s takes %d inputs, input %d is set", i, oi->name,
-                            oi->name, oi->n_inputs, k);
-                    ok = 0;
-                }
-                continue;
-            }
-            if (id < 0 || id >= nt) {
-                err_add(&e, "node %d (%s): input %d is not a tensor id (%d)", i, oi->name, k, id);
-                ok = 0;
-                continue;
-            }
-            const ir_tensor *t = &g->tensors[id];
-            if (t->dead) {
-                err_add(&e, "node %d (%s): input %d \"%s\" is dead", i, oi->name, k, t->name);
-                ok = 0;
-                continue;
-            }
-            if (t->kind == IR_KIND_ACT && producer[id] < 0) {
-                err_add(&e, "node %d (%s): input %d \"%s\" used before it is defined", i, oi->name,
-                        k, t->name);
-                ok = 0;
-            }
-            ir_kind want = input_kind(n->op, k);
-            if (t->kind != want) {
-                err_add(&e, "node %d (%s): input %d \"%s\" is %s, expected %s", i, oi->name, k,
-                        t->name, ir_kind_name(t->kind), ir_kind_name(want));
-                ok = 0;
-            } else if (t->kind == IR_KIND_ACT && t->dtype == IR_DT_Q8A &&
-                       !(k == 0 && is_linear_family(n->op))) {
-                err_add(&e, "node %d (%s): input %d \"%s\" is q8a; only the x of a linear-family op may be",
-                        i, oi->name, k, t->name);
-                ok = 0;
-            }
-            if (t->tile_rows > 1 && !(k == 1 && is_linear_family(n->op))) {
-                err_add(&e, "node %d (%s): input %d \"%s\" is tiled; only linear-family weights may be",
-                        i, oi->name, k, t->name);
-                ok = 0;
-            }
+            if (id >= 0 && id < nt && !g->tensors[id].dead && g->tensors[id].kind == IR_KIND_ACT && producer[id] < 0)
+                err_add(&e, "node %d (%s): input %d \"%s\" used before it is defined", i, oi->name, k,
+                        g->tensors[id].name);
         }
-        if (oi->has_output) {
-            int o = n->output;
-            if (o < 0 || o >= nt) {
-                err_add(&e, "node %d (%s): output is not a tensor id (%d)", i, oi->name, o);
-                ok = 0;
-            } else {
-                const ir_tensor *t = &g->tensors[o];
-                if (t->kind != IR_KIND_ACT) {
-                    err_add(&e, "node %d (%s): output \"%s\" is %s, must be act", i, oi->name,
-                            t->name, ir_kind_name(t->kind));
-                    ok = 0;
-                } else if ((t->dtype == IR_DT_Q8A) != (n->op == IR_OP_QUANTIZE)) {
-                    err_add(&e, "node %d (%s): output \"%s\" is %s, must be %s", i, oi->name, t->name,
-                            ir_dtype_name(t->dtype), n->op == IR_OP_QUANTIZE ? "q8a" : "f32");
-                    ok = 0;
-                } else if (producer[o] >= 0) {
-                    err_add(&e, "node %d (%s): output \"%s\" already assigned by node %d", i,
-                            oi->name, t->name, producer[o]);
-                } else {
-                    producer[o] = i;
-                }
-                if (t->dead) {
-                    err_add(&e, "node %d (%s): live node with dead output \"%s\"", i, oi->name,
-                            t->name);
-                    ok = 0;
-                }
-                for (int k = 0; k < oi->n_inputs; k++)
-                    if (n->inputs[k] == o) {
-                        err_add(&e, "node %d (%s): output \"%s\" is also an input", i, oi->name,
-                                t->name);
-                        ok = 0;
-                    }
-            }
-        } else if (n->output != -1) {
-            err_add(&e, "node %d (%s): %s has no output, output is %d", i, oi->name, oi->name,
-                    n->output);
+        int o = n->output;
+        if (oi->has_output && o >= 0 && o < nt && g->tensors[o].kind == IR_KIND_ACT) {
+            if (producer[o] >= 0)
+                err_add(&e, "node %d (%s): output \"%s\" already assigned by node %d", i, oi->name,
+                        g->tensors[o].name, producer[o]);
+            else
+                producer[o] = i;
         }
-        if (ok) check_shapes(g, &e, i);
     }
 
     if (g->token_input >= 0) {

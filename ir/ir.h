@@ -121,67 +121,107 @@ typedef struct ir_tensor {
 } ir_tensor;
 
 /* ---- ops ---------------------------------------------------------------
- * X(NAME, "text", n_inputs, has_output, side_effect, linear)
- * Inputs (in order) and attributes are documented per op:
- *  embed     (table[V][D] weight, token input[1] i32) -> [D]
- *  rmsnorm   (x[D], w[D] weight) -> [D]                      attr eps
- *  linear    (x[K], w[N][K] weight) -> [N]
- *  rope      (x[H*hd], table[ctx][rope_dim/2][2] f32 weight: cos,sin per
- *            position and pair, precomputed at compile time) -> [H*hd]   attrs n_heads, head_dim, rope_dim,
+ * Every fact about an op is a row of IR_OP_LIST; ir_node_check (ir/ops.c) holds
+ * a node to its row, and the verifier, the float interpreter and the batched
+ * evaluator all accept nodes through it.
+ *
+ * Input slots: what an input of an op holds, as X(NAME, "text", kind, dtypes).
+ * dtypes is a mask of IR_DT_BIT(...); 0 = any dtype the tensor kind allows
+ * (the evaluators check they can read a weight's dtype).  Only a MATRIX input
+ * may be tiled, only an ACTQ input may be q8a. */
+#define IR_DT_BIT(t) (1u << IR_DT_##t)
+#define IR_SLOT_LIST(X)                                                            \
+    X(NONE,   "none",        IR_KIND_COUNT,  0)                                     \
+    X(ACT,    "activation",  IR_KIND_ACT,    IR_DT_BIT(F32))                        \
+    X(ACTQ,   "linear input", IR_KIND_ACT,   IR_DT_BIT(F32) | IR_DT_BIT(Q8A))       \
+    X(MATRIX, "matrix",      IR_KIND_WEIGHT, 0) /* [N][K], multiplied row by row */ \
+    X(ROWS,   "row table",   IR_KIND_WEIGHT, 0) /* [V][D], one row per token */     \
+    X(VECTOR, "vector",      IR_KIND_WEIGHT, 0) /* read whole (a norm scale) */     \
+    X(ROPE,   "rope table",  IR_KIND_WEIGHT, IR_DT_BIT(F32))                        \
+    X(CACHE,  "cache",       IR_KIND_STATE,  IR_DT_BIT(F32) | IR_DT_BIT(F16))       \
+    X(TOKEN,  "token",       IR_KIND_INPUT,  IR_DT_BIT(I32))
+
+typedef enum {
+#define X(n, s, k, dt) IR_SLOT_##n,
+    IR_SLOT_LIST(X)
+#undef X
+    IR_SLOT_COUNT
+} ir_slot;
+
+typedef struct ir_slot_info {
+    const char *name;
+    ir_kind kind;
+    unsigned dtypes; /* IR_DT_BIT mask, 0 = any */
+} ir_slot_info;
+extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
+
+/* X(NAME, "text", output dtype (NONE: no output), side_effect, shape rule, input slots x5)
+ * The rule (a function of ir/ops.c) checks the inputs' shapes against each other and the
+ * attributes and gives the output's shape.  Inputs, shapes and attributes, by op:
+ *  embed     (table[V][D], token i32[1]) -> [D]
+ *  rmsnorm   (x[..][D], w[D]) -> x's shape                   attr eps; each row of D normalized
+ *  linear    (x[K], w[N][K]) -> [N]
+ *  rope      (x[H*hd], table[ctx][rope_dim/2][2] f32: cos,sin per position and pair,
+ *            precomputed at compile time) -> x's shape     attrs n_heads, head_dim, rope_dim,
  *            rope_theta, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
  *            1: halves, NeoX/HF); rotates the first rope_dim dims of each head
- *  kv_store  (x[Hkv*hd], cache[Hkv][ctx][hd] state) -> none: cache[h][pos][:] = x[h]
- *  attention (q[H*hd], kcache, vcache) -> [H*hd]  attrs n_heads, n_kv_heads,
- *            head_dim, scale; causal over positions 0..pos
- *  add, mul  (a, b) -> elementwise, same shape
+ *  kv_store  (x[Hkv*hd], cache[Hkv][ctx][hd]) -> none: cache[h][pos][:] = x[h]
+ *  attention (q[H*hd], kcache, vcache [Hkv][ctx][hd], one dtype) -> q's shape  attrs n_heads,
+ *            n_kv_heads, head_dim, scale; causal over positions 0..pos
+ *  add, mul  (a, b) -> elementwise, a's shape (b has as many elements)
  *  silu      (a) -> a * sigmoid(a)
  *  softmax   (a) -> softmax over the last dim
  *  swiglu    (gate, up) -> silu(gate) * up
  * Fused ops (made by the fusion passes; exact in float against the unfused graph):
- *  normalize     (x[D]) -> x / sqrt(mean(x^2) + eps)   attr eps (rmsnorm whose weight was
+ *  normalize     (x) -> x / sqrt(mean(x^2) + eps)   attr eps (rmsnorm whose weight was
  *                folded into the consuming linears)
- *  quantize      (x[K] f32) -> [K] q8a                 (activation quantized once per linear input)
+ *  quantize      (x[K] f32) -> [K] q8a              (activation quantized once per linear input)
  *  linear_add    (x[K], w[N][K], res[N]) -> w x + res  (residual add in the epilogue)
- *  linear_swiglu (x[K], w[2F][K]) -> [F]               rows [0,F) gate, [F,2F) up: silu(gate)*up
- *  qkv           (x[K], w[(H+2Hkv)*hd][K], rope table, kcache, vcache) -> q[H*hd]
+ *  linear_swiglu (x[K], w[2F][K]) -> [F]            rows [0,F) gate, [F,2F) up: silu(gate)*up
+ *  qkv           (x[K], w[(H+2Hkv)*hd][K], rope table, kcache, vcache) -> [H*hd]
  *                attrs as rope + attention: q rows, then k, then v; rope on q and k; k and v
  *                written to the caches at pos (the kv_store in the epilogue)
- *  take_last     (x[D]) -> [D]                         in a batch of n tokens, only the last
+ *  take_last     (x) -> x's shape                   in a batch of n tokens, only the last
  *                row goes on (the logits are needed for the last token only)
- *  hadamard      (x[K]) -> [K']                        attr block (a power of two dividing K',
- *                K <= K' < K + block): x zero-padded to K', then each block of `block` values
- *                times H / sqrt(block) (Sylvester's Walsh-Hadamard matrix: symmetric, orthogonal,
- *                its own inverse).  The rotate pass puts it before a linear whose weight columns
- *                it has transformed the same way (exact in float; spreads activation outliers)
- * Linear-family ops accept x as f32 or q8a.
+ *  hadamard      (x[K]) -> [K']                     attr block (a power of two >= 2); K' = K
+ *                rounded up to a multiple of block: x zero-padded to K', then each block of
+ *                `block` values times H / sqrt(block) (Sylvester's Walsh-Hadamard matrix:
+ *                symmetric, orthogonal, its own inverse).  The rotate pass puts it before a
+ *                linear whose weight columns it has transformed the same way (exact in float;
+ *                spreads activation outliers)
+ * The linear family (a MATRIX in slot 1) reads x as f32 or q8a.  Caches hold ctx = cfg.ctx
+ * positions (when set); the rope table at least ctx.  A side-effecting op writes its CACHE
+ * inputs; any other op only reads them.
  *
  * Batching: the graph describes ONE token.  Execution applies it to a chunk of
  * n <= cfg.batch tokens at positions pos..pos+n-1 (attention and qkv are causal
  * within the chunk), so every activation buffer holds cfg.batch rows (memplan
  * sizes it so); after take_last, one row.
+ *
+ * Adding an op: docs/ARCHITECTURE.md, "Adding an op".
  */
-#define IR_OP_LIST(X)                             \
-    X(EMBED,     "embed",     2, 1, 0, 0)         \
-    X(RMSNORM,   "rmsnorm",   2, 1, 0, 0)         \
-    X(LINEAR,    "linear",    2, 1, 0, 1)         \
-    X(ROPE,      "rope",      2, 1, 0, 0)         \
-    X(KV_STORE,  "kv_store",  2, 0, 1, 0)         \
-    X(ATTENTION, "attention", 3, 1, 0, 0)         \
-    X(ADD,       "add",       2, 1, 0, 0)         \
-    X(MUL,       "mul",       2, 1, 0, 0)         \
-    X(SILU,      "silu",      1, 1, 0, 0)         \
-    X(SOFTMAX,   "softmax",   1, 1, 0, 0)         \
-    X(SWIGLU,    "swiglu",    2, 1, 0, 0)         \
-    X(NORMALIZE, "normalize", 1, 1, 0, 0)         \
-    X(QUANTIZE,  "quantize",  1, 1, 0, 0)         \
-    X(LINEAR_ADD,    "linear_add",    3, 1, 0, 1) \
-    X(LINEAR_SWIGLU, "linear_swiglu", 2, 1, 0, 1) \
-    X(QKV,       "qkv",       5, 1, 1, 1)         \
-    X(TAKE_LAST, "take_last", 1, 1, 0, 0)         \
-    X(HADAMARD,  "hadamard",  1, 1, 0, 0)
+#define IR_OP_LIST(X)                                                                                  \
+    X(EMBED,         "embed",         F32,  0, rule_embed,         ROWS, TOKEN,  NONE,  NONE,  NONE)   \
+    X(RMSNORM,       "rmsnorm",       F32,  0, rule_rmsnorm,       ACT,  VECTOR, NONE,  NONE,  NONE)   \
+    X(LINEAR,        "linear",        F32,  0, rule_linear,        ACTQ, MATRIX, NONE,  NONE,  NONE)   \
+    X(ROPE,          "rope",          F32,  0, rule_rope,          ACT,  ROPE,   NONE,  NONE,  NONE)   \
+    X(KV_STORE,      "kv_store",      NONE, 1, rule_kv_store,      ACT,  CACHE,  NONE,  NONE,  NONE)   \
+    X(ATTENTION,     "attention",     F32,  0, rule_attention,     ACT,  CACHE,  CACHE, NONE,  NONE)   \
+    X(ADD,           "add",           F32,  0, rule_binary,        ACT,  ACT,    NONE,  NONE,  NONE)   \
+    X(MUL,           "mul",           F32,  0, rule_binary,        ACT,  ACT,    NONE,  NONE,  NONE)   \
+    X(SILU,          "silu",          F32,  0, rule_unary,         ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(SOFTMAX,       "softmax",       F32,  0, rule_unary,         ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(SWIGLU,        "swiglu",        F32,  0, rule_binary,        ACT,  ACT,    NONE,  NONE,  NONE)   \
+    X(NORMALIZE,     "normalize",     F32,  0, rule_normalize,     ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(QUANTIZE,      "quantize",      Q8A,  0, rule_unary,         ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(LINEAR_ADD,    "linear_add",    F32,  0, rule_linear_add,    ACTQ, MATRIX, ACT,   NONE,  NONE)   \
+    X(LINEAR_SWIGLU, "linear_swiglu", F32,  0, rule_linear_swiglu, ACTQ, MATRIX, NONE,  NONE,  NONE)   \
+    X(QKV,           "qkv",           F32,  1, rule_qkv,           ACTQ, MATRIX, ROPE,  CACHE, CACHE)  \
+    X(TAKE_LAST,     "take_last",     F32,  0, rule_unary,         ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(HADAMARD,      "hadamard",      F32,  0, rule_hadamard,      ACT,  NONE,   NONE,  NONE,  NONE)
 
 typedef enum {
-#define X(n, s, ni, ho, se, lin) IR_OP_##n,
+#define X(n, s, out, se, rule, i0, i1, i2, i3, i4) IR_OP_##n,
     IR_OP_LIST(X)
 #undef X
     IR_OP_COUNT
@@ -189,15 +229,16 @@ typedef enum {
 
 typedef struct ir_op_info {
     const char *name;
-    int n_inputs;
+    int n_inputs;    /* the slots before the first NONE */
     int has_output;
-    int side_effect;
+    int out_dtype;   /* the output's dtype (IR_DT_*), -1 without output */
+    int side_effect; /* writes state (its CACHE inputs) */
     int linear;      /* the linear family: inputs[0] (x) times the weight matrix inputs[1] */
+    ir_slot slot[IR_MAX_INPUTS];
 } ir_op_info;
 extern const ir_op_info ir_op_table[IR_OP_COUNT];
 int ir_op_from_name(const char *s); /* -1 if unknown */
-/* hadamard's shape rule: block a power of two >= 2 dividing out, in <= out < in + block */
-int ir_hadamard_ok(int64_t in, int64_t out, int block);
+const char *ir_op_name(int op);     /* "?" outside the table */
 /* a weight's model parameters: its elements less the pad_cols of every row */
 int64_t ir_weight_params(const ir_tensor *t);
 
@@ -313,9 +354,17 @@ int64_t ir_act_bytes(const ir_graph *g, int id);
 ir_attrs ir_attrs_none(void);
 
 /* ---- checking and printing ---------------------------------------------
- * ir_verify returns 0 if the graph is well-formed, else writes one line per
- * problem into err (NUL-terminated) and returns -1.  A failure after a pass
- * is a compiler bug, never a user error. */
+ * ir_node_check holds node ni of g to its op's row of IR_OP_LIST: a known op, the
+ * input count, each input a live tensor of its slot's kind and dtype (only a matrix
+ * tiled), the output of the op's dtype (or none), sane tensor shapes, then the op's
+ * shape rule and the output shape it gives.  Dead nodes are not its business.  The
+ * verifier, the interpreter and the batched evaluator all accept a node through it.
+ * Returns 0, or -1 with one line "node N (op): what is wrong" in err.
+ * ir_verify adds what spans nodes (definition before use, one producer per tensor,
+ * the logits, the planned arena) and returns 0 if the graph is well-formed, else
+ * writes one line per problem into err (NUL-terminated) and returns -1.  A failure
+ * after a pass is a compiler bug, never a user error. */
+int ir_node_check(const ir_graph *g, int ni, char *err, size_t errlen);
 int ir_verify(const ir_graph *g, char *err, size_t errlen);
 void ir_dump(const ir_graph *g, FILE *out);
 

@@ -10,15 +10,17 @@ int lmcc_pass_dce(ir_graph *g, lmcc_diag *pc) {
         return -1;
     }
     char *need = calloc((size_t)nt + 1, 1);      /* tensor value is needed */
-    char *cache_read = calloc((size_t)nt + 1, 1); /* state read by a live attention */
+    char *cache_read = calloc((size_t)nt + 1, 1); /* state read by a live node */
     char *live = calloc((size_t)nn + 1, 1);
     if (!need || !cache_read || !live) {
         free(need), free(cache_read), free(live);
         snprintf(pc->err, sizeof pc->err, "dce: out of memory");
         return -1;
     }
-    /* A kv_store feeds attention of later steps wherever it sits, so iterate
-     * the backward sweep until the set of read caches stops growing. */
+    /* The op table says who touches a cache: a side-effecting op writes its CACHE inputs, any
+     * other op reads them.  A write without an output (kv_store) feeds the readers of later
+     * steps wherever it sits, so iterate the backward sweep until the set of read caches stops
+     * growing. */
     for (int changed = 1; changed;) {
         changed = 0;
         for (int i = 0; i < nt; i++) need[i] = 0;
@@ -28,16 +30,19 @@ int lmcc_pass_dce(ir_graph *g, lmcc_diag *pc) {
             const ir_op_info *oi = &ir_op_table[n->op];
             int l = 0;
             if (!n->dead) {
+                int writes = 0; /* caches this output-less node writes */
+                for (int k = 0; !oi->has_output && k < oi->n_inputs; k++)
+                    if (oi->slot[k] == IR_SLOT_CACHE) writes = 1, l |= cache_read[n->inputs[k]];
                 if (oi->has_output) l = n->output >= 0 && need[n->output];
-                else if (n->op == IR_OP_KV_STORE) l = cache_read[n->inputs[1]];
-                else l = oi->side_effect;
+                else if (!writes) l = oi->side_effect;
             }
             live[i] = (char)l;
             if (!l) continue;
-            for (int k = 0; k < oi->n_inputs; k++) need[n->inputs[k]] = 1;
-            if (n->op == IR_OP_ATTENTION)
-                for (int k = 1; k <= 2; k++)
-                    if (!cache_read[n->inputs[k]]) cache_read[n->inputs[k]] = 1, changed = 1;
+            for (int k = 0; k < oi->n_inputs; k++) {
+                need[n->inputs[k]] = 1;
+                if (oi->slot[k] == IR_SLOT_CACHE && !oi->side_effect && !cache_read[n->inputs[k]])
+                    cache_read[n->inputs[k]] = 1, changed = 1;
+            }
         }
     }
 

@@ -17,20 +17,20 @@ typedef struct toy_params {
     int extra; /* add an unused linear+silu branch and a kv_store nobody reads */
 } toy_params;
 
-static toy_params toy_default(void) {
+static inline toy_params toy_default(void) {
     /* ffn 80 is not a multiple of 32: quantized rows need a padded block */
     toy_params p = {64, 80, 2, 4, 2, 100, 16, 0};
     return p;
 }
 
-static float toy_rand(uint32_t *s) {
+static inline float toy_rand(uint32_t *s) {
     *s = *s * 1664525u + 1013904223u;
     return (float)((*s >> 8) & 0xffffu) / 65536.0f - 0.5f;
 }
 
 static uint32_t toy_seed = 1234u;
 
-static int toy_weight(ir_graph *g, const char *name, int ndim, int64_t d0, int64_t d1) {
+static inline int toy_weight(ir_graph *g, const char *name, int ndim, int64_t d0, int64_t d1) {
     int64_t shape[2] = {d0, d1};
     int64_t n = ndim == 1 ? d0 : d0 * d1;
     float *w = malloc((size_t)n * sizeof *w);
@@ -45,7 +45,7 @@ static int toy_weight(ir_graph *g, const char *name, int ndim, int64_t d0, int64
     return id;
 }
 
-static int toy_rope_table(ir_graph *g, int ctx, int rope_dim, float theta) {
+static inline int toy_rope_table(ir_graph *g, int ctx, int rope_dim, float theta) {
     int64_t shape[3] = {ctx, rope_dim / 2, 2};
     float *t = malloc((size_t)ctx * (size_t)rope_dim * sizeof *t);
     if (!t) return -1;
@@ -61,13 +61,13 @@ static int toy_rope_table(ir_graph *g, int ctx, int rope_dim, float theta) {
     return id;
 }
 
-static int toy_node(ir_graph *g, ir_opcode op, int a, int b, int c, const ir_attrs *at,
+static inline int toy_node(ir_graph *g, ir_opcode op, int a, int b, int c, const ir_attrs *at,
                     const char *name, int64_t n) {
     int in[3] = {a, b, c};
     return ir_node_add(g, op, in, at, name, 1, &n);
 }
 
-static ir_graph *toy_build(const toy_params *p) {
+static inline ir_graph *toy_build(const toy_params *p) {
     ir_graph *g = ir_graph_new();
     if (!g) return NULL;
     int D = p->dim, F = p->ffn, H = p->heads, KV = p->kv_heads, V = p->vocab;

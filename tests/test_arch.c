@@ -11,13 +11,11 @@
 #include "gguf_write.h"
 #include "model.h"
 #include "tiny_llama.h"
+#include "test_util.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 static const ir_config cfg8 = {.ctx = 8, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_KEEP};
 
@@ -96,7 +94,7 @@ static void expect_error(const char *what, tiny_params p, mutator mut, const cha
     const char *e = lmcc_error_text();
     CHECK(!g, "%s: accepted", what);
     CHECK(strstr(e, want) != NULL && !strncmp(e, "bad.gguf: ", 10), "%s: error '%s' lacks '%s'", what, e, want);
-    if (!failures) printf("%-26s -> %s\n", what, e);
+    if (!test_failures) printf("%-26s -> %s\n", what, e);
     ir_graph_free(g);
     gguf_close(f);
 }
@@ -222,6 +220,5 @@ int main(void) {
     test_good();
     test_errors();
     test_files();
-    printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
-    return failures ? 1 : 0;
+    return test_finish("test_arch", NULL);
 }

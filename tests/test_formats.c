@@ -25,18 +25,7 @@
 #include "lmrt_kernels_generic.h"
 #endif
 #include "kquant_ref.h"
-
-static int g_fail;
-#define CHECK(cond, ...)                                                                                    \
-    do {                                                                                                    \
-        if (!(cond)) {                                                                                      \
-            if (g_fail++ < 20) {                                                                            \
-                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                        \
-                fprintf(stderr, __VA_ARGS__);                                                               \
-                fputc('\n', stderr);                                                                        \
-            }                                                                                               \
-        }                                                                                                   \
-    } while (0)
+#include "test_util.h"
 
 static uint32_t g_rs = 12345u;
 static float rnd(void) { /* roughly N(0, 1)-shaped: sum of 4 uniforms, plus outliers */
@@ -277,10 +266,5 @@ int main(void) {
     test_roundtrip();
     test_kquant_blocks();
     test_kernels();
-    if (g_fail) {
-        fprintf(stderr, "%d failures\n", g_fail);
-        return 1;
-    }
-    printf("ok\n");
-    return 0;
+    return test_finish("test_formats", NULL);
 }

@@ -15,11 +15,8 @@
 #include "model.h"
 #include "passes.h"
 #include "tiny_llama.h"
-#include "test_model_path.h"
+#include "test_model.h"
 
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 typedef struct cfgx { int mode, fuse, act_q8, tile, batch, threads; } cfgx;
 
@@ -27,18 +24,7 @@ typedef struct cfgx { int mode, fuse, act_q8, tile, batch, threads; } cfgx;
 static ir_graph *compile(const gguf_file *f, const char *path, cfgx c, int ctx) {
     ir_config cfg = {.ctx = ctx, .kv_dtype = IR_DT_F32, .weights_mode = c.mode, .fuse = c.fuse,
                      .act_q8 = c.act_q8, .tile_rows = c.tile, .batch = c.batch, .threads = c.threads};
-    lmcc_error_clear();
-    ir_graph *g = lmcc_build_graph(f, path, &cfg);
-    CHECK(g, "build %s: %s", path, lmcc_error_text());
-    if (!g) return NULL;
-    lmcc_diag pc;
-    memset(&pc, 0, sizeof pc);
-    if (lmcc_run_passes(g, &pc, NULL) != 0) {
-        CHECK(0, "passes on %s: %s", path, pc.err);
-        ir_graph_free(g);
-        return NULL;
-    }
-    return g;
+    return test_build_graph(f, path, &cfg, NULL);
 }
 
 static int count_op(const ir_graph *g, ir_opcode op) {
@@ -349,24 +335,13 @@ int main(void) {
     }
     test_quantize_math();
 
-    char path[1024];
-    int have = find_model(path, sizeof path, "stories260K.gguf") == 0;
-    if (have) {
-        lmcc_error_clear();
-        f = lmcc_model_open(path);
-        CHECK(f, "open %s: %s", path, lmcc_error_text());
-        if (f) {
-            test_fused_exact("stories260K", f, IR_WEIGHTS_KEEP, 0);
-            test_actquant("stories260K q8", f, IR_WEIGHTS_Q8, 0.05, 24);
-            test_tiled("stories260K q4 tiled", f, IR_WEIGHTS_Q4, 8, 1);
-            gguf_close(f);
-        }
+    f = test_open_model("stories260K.gguf", "the stories260K checks");
+    int have = f != NULL;
+    if (f) {
+        test_fused_exact("stories260K", f, IR_WEIGHTS_KEEP, 0);
+        test_actquant("stories260K q8", f, IR_WEIGHTS_Q8, 0.05, 24);
+        test_tiled("stories260K q4 tiled", f, IR_WEIGHTS_Q4, 8, 1);
+        gguf_close(f);
     }
-    printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
-    if (failures) return 1;
-    if (!have) {
-        printf("skipped the stories260K checks: model file not found (set LMCC_SHARED_DIR)\n");
-        return 77;
-    }
-    return 0;
+    return test_finish("test_fusion", have ? NULL : "the stories260K checks");
 }

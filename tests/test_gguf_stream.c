@@ -5,53 +5,13 @@
 #include "gguf.h"
 #include "gguf_write.h"
 #include "lmrt_quant.h"
+#include "test_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int g_fail;
-static char g_dir[512];
-
-#define CHECK(c, ...)                                                         \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            g_fail++;                                                         \
-            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);             \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fprintf(stderr, "\n");                                            \
-        }                                                                     \
-    } while (0)
-
-static const char *path_in(const char *name) {
-    static char buf[4][640];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
-
-static int exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static uint8_t *slurp(const char *p, size_t *n) {
-    FILE *fp = fopen(p, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    *n = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *d = malloc(*n + 1);
-    if (d && fread(d, 1, *n, fp) != *n) {
-        free(d);
-        d = NULL;
-    }
-    fclose(fp);
-    return d;
-}
 
 /* three tensors whose sizes are not multiples of the alignment */
 #define N_T 3
@@ -84,24 +44,24 @@ static void test_identical(void) {
         data[20 + 34 * b + 1] = 0x3c;
     }
     gguf_writer *w = make_writer(0, data);
-    CHECK(gguf_writer_write(w, path_in("mem.gguf")) == 0, "write: %s", lmcc_error_text());
+    CHECK(gguf_writer_write(w, test_path("mem.gguf")) == 0, "write: %s", lmcc_error_text());
     /* the in-memory writer can write again after streaming was added */
-    CHECK(gguf_writer_write(w, path_in("mem2.gguf")) == 0, "write again: %s", lmcc_error_text());
+    CHECK(gguf_writer_write(w, test_path("mem2.gguf")) == 0, "write again: %s", lmcc_error_text());
     gguf_writer_free(w);
     size_t n_ref = 0, n2 = 0;
-    uint8_t *ref = slurp(path_in("mem.gguf"), &n_ref), *ref2 = slurp(path_in("mem2.gguf"), &n2);
+    uint8_t *ref = test_read_file(test_path("mem.gguf"), &n_ref), *ref2 = test_read_file(test_path("mem2.gguf"), &n2);
     CHECK(ref && ref2 && n_ref == n2 && !memcmp(ref, ref2, n_ref), "two writes differ");
     free(ref2);
 
     static const size_t chunks[] = {1, 7, 20, 31, 32, 33, 100, sizeof data};
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
-        unlink(path_in("s.gguf"));
+        unlink(test_path("s.gguf"));
         w = make_writer(1, NULL);
-        CHECK(gguf_writer_write(w, path_in("x.gguf")) != 0 && strstr(lmcc_error_text(), "without data"),
+        CHECK(gguf_writer_write(w, test_path("x.gguf")) != 0 && strstr(lmcc_error_text(), "without data"),
               "write() of declared-only tensors must refuse: %s", lmcc_error_text());
         lmcc_error_clear();
-        CHECK(gguf_writer_begin(w, path_in("s.gguf")) == 0, "begin: %s", lmcc_error_text());
-        CHECK(exists(path_in("s.gguf.tmp")) && !exists(path_in("s.gguf")), "writes to .tmp first");
+        CHECK(gguf_writer_begin(w, test_path("s.gguf")) == 0, "begin: %s", lmcc_error_text());
+        CHECK(test_exists(test_path("s.gguf.tmp")) && !test_exists(test_path("s.gguf")), "writes to .tmp first");
         for (size_t off = 0; off < sizeof data; off += chunks[c]) {
             size_t k = sizeof data - off < chunks[c] ? sizeof data - off : chunks[c];
             CHECK(gguf_writer_put_data(w, data + off, k) == 0, "put_data: %s", lmcc_error_text());
@@ -111,15 +71,15 @@ static void test_identical(void) {
         lmcc_error_clear();
         gguf_writer_free(w);
         size_t n = 0;
-        uint8_t *got = slurp(path_in("s.gguf"), &n);
+        uint8_t *got = test_read_file(test_path("s.gguf"), &n);
         CHECK(got && ref && n == n_ref && !memcmp(got, ref, n), "chunk %zu: streamed file differs (%zu vs %zu bytes)",
               chunks[c], n, n_ref);
         free(got);
-        CHECK(!exists(path_in("s.gguf.tmp")), "tmp left behind");
+        CHECK(!test_exists(test_path("s.gguf.tmp")), "tmp left behind");
     }
     free(ref);
 
-    gguf_file *f = gguf_open(path_in("s.gguf"));
+    gguf_file *f = gguf_open(test_path("s.gguf"));
     CHECK(f && f->n_tensors == N_T, "reopen: %s", lmcc_error_text());
     for (int i = 0; f && i < N_T; i++) {
         const gguf_tensor *t = gguf_find_tensor(f, t_name[i]);
@@ -129,40 +89,40 @@ static void test_identical(void) {
               "tensor %s", t_name[i]);
     }
     gguf_close(f);
-    unlink(path_in("mem.gguf"));
-    unlink(path_in("mem2.gguf"));
-    unlink(path_in("s.gguf"));
+    unlink(test_path("mem.gguf"));
+    unlink(test_path("mem2.gguf"));
+    unlink(test_path("s.gguf"));
 }
 
 static void test_misuse(void) {
     uint8_t data[300] = {0};
     /* too little data: end refuses and removes the tmp file */
     gguf_writer *w = make_writer(1, NULL);
-    CHECK(gguf_writer_begin(w, path_in("short.gguf")) == 0, "begin");
+    CHECK(gguf_writer_begin(w, test_path("short.gguf")) == 0, "begin");
     CHECK(gguf_writer_put_data(w, data, 100) == 0, "put");
     CHECK(gguf_writer_end(w) != 0 && strstr(lmcc_error_text(), "b.weight"), "short: %s", lmcc_error_text());
     lmcc_error_clear();
-    CHECK(!exists(path_in("short.gguf")) && !exists(path_in("short.gguf.tmp")), "short file left behind");
+    CHECK(!test_exists(test_path("short.gguf")) && !test_exists(test_path("short.gguf.tmp")), "short file left behind");
     gguf_writer_free(w);
 
     /* too much data */
     w = make_writer(1, NULL);
-    CHECK(gguf_writer_begin(w, path_in("long.gguf")) == 0, "begin");
+    CHECK(gguf_writer_begin(w, test_path("long.gguf")) == 0, "begin");
     CHECK(gguf_writer_put_data(w, data, 267) != 0 && strstr(lmcc_error_text(), "more tensor data"), "long: %s",
           lmcc_error_text());
     lmcc_error_clear();
     CHECK(gguf_writer_end(w) != 0, "end after failure");
-    CHECK(!exists(path_in("long.gguf")) && !exists(path_in("long.gguf.tmp")), "long file left behind");
+    CHECK(!test_exists(test_path("long.gguf")) && !test_exists(test_path("long.gguf.tmp")), "long file left behind");
     gguf_writer_free(w);
 
     /* abandoned stream: free removes the tmp file */
     w = make_writer(1, NULL);
-    CHECK(gguf_writer_begin(w, path_in("gone.gguf")) == 0, "begin");
+    CHECK(gguf_writer_begin(w, test_path("gone.gguf")) == 0, "begin");
     CHECK(gguf_writer_add_tensor_info(w, "late", LMRT_GGML_F32, 1, t_ne[0], 20) != 0, "tensor after begin");
-    CHECK(gguf_writer_begin(w, path_in("gone.gguf")) != 0, "begin twice");
+    CHECK(gguf_writer_begin(w, test_path("gone.gguf")) != 0, "begin twice");
     lmcc_error_clear();
     gguf_writer_free(w);
-    CHECK(!exists(path_in("gone.gguf.tmp")) && !exists(path_in("gone.gguf")), "abandoned tmp left behind");
+    CHECK(!test_exists(test_path("gone.gguf.tmp")) && !test_exists(test_path("gone.gguf")), "abandoned tmp left behind");
 
     /* unwritable directory; put/end before begin */
     w = make_writer(1, NULL);
@@ -182,19 +142,9 @@ static void test_misuse(void) {
 }
 
 int main(void) {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/lmcc_test_gguf_stream_XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(g_dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (!test_tmpdir("test_gguf_stream")) return 1;
     test_identical();
     test_misuse();
-    if (rmdir(g_dir) != 0) CHECK(0, "leftover files in %s", g_dir);
-    if (g_fail) {
-        fprintf(stderr, "test_gguf_stream: %d failures\n", g_fail);
-        return 1;
-    }
-    printf("test_gguf_stream: ok\n");
-    return 0;
+    if (rmdir(test_dir) != 0) CHECK(0, "leftover files in %s", test_dir);
+    return test_finish("test_gguf_stream", NULL);
 }

@@ -6,56 +6,13 @@
 #include "gguf.h"
 #include "gguf_write.h"
 #include "lmrt_quant.h"
+#include "test_model.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int g_fail;
-#define CHECK(c, ...)                                                         \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            g_fail++;                                                         \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #c);     \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
-
-static char g_dir[512];
-static const char *tmp_path(const char *name) {
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
-
-static const gguf_value *val(const gguf_file *f, const char *key, enum gguf_vtype t) {
-    const gguf_kv *kv = gguf_find(f, key);
-    CHECK(kv != NULL, "key %s missing", key);
-    if (!kv) return NULL;
-    CHECK(kv->val.type == t, "key %s has type %s, want %s", key, gguf_vtype_name(kv->val.type), gguf_vtype_name(t));
-    return kv->val.type == t ? &kv->val : NULL;
-}
-
-static int values_equal(const gguf_value *a, const gguf_value *b) {
-    if (a->type != b->type) return 0;
-    switch (a->type) {
-    case GGUF_T_STRING: return a->v.s.len == b->v.s.len && memcmp(a->v.s.ptr, b->v.s.ptr, a->v.s.len) == 0;
-    case GGUF_T_ARRAY:
-        if (a->v.arr.type != b->v.arr.type || a->v.arr.n != b->v.arr.n) return 0;
-        for (uint64_t i = 0; i < a->v.arr.n; i++)
-            if (!values_equal(&a->v.arr.items[i], &b->v.arr.items[i])) return 0;
-        return 1;
-    case GGUF_T_FLOAT32: case GGUF_T_FLOAT64: return memcmp(&a->v.f, &b->v.f, sizeof a->v.f) == 0;
-    case GGUF_T_BOOL: return !!a->v.b == !!b->v.b;
-    case GGUF_T_INT8: case GGUF_T_INT16: case GGUF_T_INT32: case GGUF_T_INT64: return a->v.i == b->v.i;
-    default: return a->v.u == b->v.u;
-    }
-}
 
 static void test_roundtrip(void) {
     gguf_writer *w = gguf_writer_new();
@@ -151,10 +108,10 @@ static void test_roundtrip(void) {
         CHECK(gguf_writer_add_tensor(w, ts[i].name, ts[i].type, ts[i].n_dims, ts[i].ne, ts[i].data,
                                      ts[i].nbytes) == 0, "tensor %s: %s", ts[i].name, lmcc_error_text());
     (void)unknown;
-    const char *path = tmp_path("all.gguf");
+    const char *path = test_path("all.gguf");
     CHECK(gguf_writer_write(w, path) == 0, "write: %s", lmcc_error_text());
     gguf_writer_free(w);
-    CHECK(access(tmp_path("all.gguf.tmp"), F_OK) != 0, "temporary file left behind");
+    CHECK(access(test_path("all.gguf.tmp"), F_OK) != 0, "temporary file left behind");
 
     gguf_file *f = gguf_open(path);
     CHECK(f != NULL, "reopen: %s", lmcc_error_text());
@@ -163,63 +120,63 @@ static void test_roundtrip(void) {
     CHECK(f->n_kv == 16 + 8 + 2, "n_kv %llu", (unsigned long long)f->n_kv);
     CHECK(f->alignment == 64 && f->data_offset % 64 == 0, "alignment honoured");
     const gguf_value *v;
-    if ((v = val(f, "t.u8", GGUF_T_UINT8))) CHECK(v->v.u == 200, "u8");
-    if ((v = val(f, "t.i8", GGUF_T_INT8))) CHECK(v->v.i == -100, "i8");
-    if ((v = val(f, "t.u16", GGUF_T_UINT16))) CHECK(v->v.u == 60000, "u16");
-    if ((v = val(f, "t.i16", GGUF_T_INT16))) CHECK(v->v.i == -30000, "i16");
-    if ((v = val(f, "t.u32", GGUF_T_UINT32))) CHECK(v->v.u == 4000000000u, "u32");
-    if ((v = val(f, "t.i32", GGUF_T_INT32))) CHECK(v->v.i == -2000000000, "i32");
-    if ((v = val(f, "t.u64", GGUF_T_UINT64))) CHECK(v->v.u == (1ull << 63) + 5, "u64");
-    if ((v = val(f, "t.i64", GGUF_T_INT64))) CHECK(v->v.i == -(1ll << 62) - 7, "i64");
-    if ((v = val(f, "t.f32", GGUF_T_FLOAT32))) CHECK((float)v->v.f == 1.1f, "f32");
-    if ((v = val(f, "t.f64", GGUF_T_FLOAT64))) CHECK(v->v.f == 3.141592653589793, "f64");
-    if ((v = val(f, "t.bool", GGUF_T_BOOL))) CHECK(v->v.b == 1, "bool");
-    if ((v = val(f, "t.bool0", GGUF_T_BOOL))) CHECK(v->v.b == 0, "bool0");
-    if ((v = val(f, "t.str", GGUF_T_STRING))) CHECK(gguf_str_eq(v->v.s, "h\xc3\xa9llo"), "str");
-    if ((v = val(f, "t.strn", GGUF_T_STRING))) CHECK(v->v.s.len == 5 && memcmp(v->v.s.ptr, "ab\0cd", 5) == 0, "strn");
-    if ((v = val(f, "t.empty", GGUF_T_STRING))) CHECK(v->v.s.len == 0, "empty");
-    if ((v = val(f, "general.alignment", GGUF_T_UINT32))) CHECK(v->v.u == 64, "alignment key");
-    if ((v = val(f, "a.i32", GGUF_T_ARRAY))) {
+    if ((v = test_gguf_val(f, "t.u8", GGUF_T_UINT8))) CHECK(v->v.u == 200, "u8");
+    if ((v = test_gguf_val(f, "t.i8", GGUF_T_INT8))) CHECK(v->v.i == -100, "i8");
+    if ((v = test_gguf_val(f, "t.u16", GGUF_T_UINT16))) CHECK(v->v.u == 60000, "u16");
+    if ((v = test_gguf_val(f, "t.i16", GGUF_T_INT16))) CHECK(v->v.i == -30000, "i16");
+    if ((v = test_gguf_val(f, "t.u32", GGUF_T_UINT32))) CHECK(v->v.u == 4000000000u, "u32");
+    if ((v = test_gguf_val(f, "t.i32", GGUF_T_INT32))) CHECK(v->v.i == -2000000000, "i32");
+    if ((v = test_gguf_val(f, "t.u64", GGUF_T_UINT64))) CHECK(v->v.u == (1ull << 63) + 5, "u64");
+    if ((v = test_gguf_val(f, "t.i64", GGUF_T_INT64))) CHECK(v->v.i == -(1ll << 62) - 7, "i64");
+    if ((v = test_gguf_val(f, "t.f32", GGUF_T_FLOAT32))) CHECK((float)v->v.f == 1.1f, "f32");
+    if ((v = test_gguf_val(f, "t.f64", GGUF_T_FLOAT64))) CHECK(v->v.f == 3.141592653589793, "f64");
+    if ((v = test_gguf_val(f, "t.bool", GGUF_T_BOOL))) CHECK(v->v.b == 1, "bool");
+    if ((v = test_gguf_val(f, "t.bool0", GGUF_T_BOOL))) CHECK(v->v.b == 0, "bool0");
+    if ((v = test_gguf_val(f, "t.str", GGUF_T_STRING))) CHECK(gguf_str_eq(v->v.s, "h\xc3\xa9llo"), "str");
+    if ((v = test_gguf_val(f, "t.strn", GGUF_T_STRING))) CHECK(v->v.s.len == 5 && memcmp(v->v.s.ptr, "ab\0cd", 5) == 0, "strn");
+    if ((v = test_gguf_val(f, "t.empty", GGUF_T_STRING))) CHECK(v->v.s.len == 0, "empty");
+    if ((v = test_gguf_val(f, "general.alignment", GGUF_T_UINT32))) CHECK(v->v.u == 64, "alignment key");
+    if ((v = test_gguf_val(f, "a.i32", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_INT32 && v->v.arr.n == 5, "a.i32 shape");
         for (int i = 0; i < 5 && v->v.arr.n == 5; i++) CHECK(v->v.arr.items[i].v.i == ai[i], "a.i32[%d]", i);
     }
-    if ((v = val(f, "a.f32", GGUF_T_ARRAY))) {
+    if ((v = test_gguf_val(f, "a.f32", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_FLOAT32 && v->v.arr.n == 3, "a.f32 shape");
         for (int i = 0; i < 3 && v->v.arr.n == 3; i++) CHECK((float)v->v.arr.items[i].v.f == af[i], "a.f32[%d]", i);
     }
-    if ((v = val(f, "a.f64", GGUF_T_ARRAY))) {
+    if ((v = test_gguf_val(f, "a.f64", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_FLOAT64 && v->v.arr.n == 2, "a.f64 shape");
         for (int i = 0; i < 2 && v->v.arr.n == 2; i++)
             CHECK(memcmp(&v->v.arr.items[i].v.f, &ad[i], 8) == 0, "a.f64[%d]", i);
     }
-    if ((v = val(f, "a.bool", GGUF_T_ARRAY))) {
+    if ((v = test_gguf_val(f, "a.bool", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_BOOL && v->v.arr.n == 4, "a.bool shape");
         for (int i = 0; i < 4 && v->v.arr.n == 4; i++) CHECK(v->v.arr.items[i].v.b == (ab[i] != 0), "a.bool[%d]", i);
     }
-    if ((v = val(f, "a.u16", GGUF_T_ARRAY)))
+    if ((v = test_gguf_val(f, "a.u16", GGUF_T_ARRAY)))
         for (int i = 0; i < 3 && v->v.arr.n == 3; i++) CHECK(v->v.arr.items[i].v.u == au[i], "a.u16[%d]", i);
-    if ((v = val(f, "a.i64", GGUF_T_ARRAY)))
+    if ((v = test_gguf_val(f, "a.i64", GGUF_T_ARRAY)))
         for (int i = 0; i < 2 && v->v.arr.n == 2; i++) CHECK(v->v.arr.items[i].v.i == al[i], "a.i64[%d]", i);
-    if ((v = val(f, "a.empty", GGUF_T_ARRAY))) CHECK(v->v.arr.n == 0 && v->v.arr.type == GGUF_T_UINT8, "empty");
-    if ((v = val(f, "a.str", GGUF_T_ARRAY))) {
+    if ((v = test_gguf_val(f, "a.empty", GGUF_T_ARRAY))) CHECK(v->v.arr.n == 0 && v->v.arr.type == GGUF_T_UINT8, "empty");
+    if ((v = test_gguf_val(f, "a.str", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_STRING && v->v.arr.n == 4, "a.str shape");
         for (int i = 0; i < 4 && v->v.arr.n == 4; i++) CHECK(gguf_str_eq(v->v.arr.items[i].v.s, as[i]), "a.str[%d]", i);
     }
-    if ((v = val(f, "a.nested", GGUF_T_ARRAY))) CHECK(values_equal(v, &nested), "nested int arrays");
-    if ((v = val(f, "a.snested", GGUF_T_ARRAY))) CHECK(values_equal(v, &snested), "nested string arrays");
+    if ((v = test_gguf_val(f, "a.nested", GGUF_T_ARRAY))) CHECK(test_gguf_value_eq(v, &nested), "nested int arrays");
+    if ((v = test_gguf_val(f, "a.snested", GGUF_T_ARRAY))) CHECK(test_gguf_value_eq(v, &snested), "nested string arrays");
     /* copying everything leaves general.alignment to the new writer */
     gguf_writer *w2 = gguf_writer_new();
     CHECK(gguf_writer_copy_kv(w2, f, "") == 0, "copy all: %s", lmcc_error_text());
     CHECK(gguf_writer_add_u32(w2, "general.alignment", 128) == 0, "alignment not copied: %s", lmcc_error_text());
-    CHECK(gguf_writer_write(w2, tmp_path("copy.gguf")) == 0, "write copy: %s", lmcc_error_text());
+    CHECK(gguf_writer_write(w2, test_path("copy.gguf")) == 0, "write copy: %s", lmcc_error_text());
     gguf_writer_free(w2);
-    gguf_file *f2 = gguf_open(tmp_path("copy.gguf"));
+    gguf_file *f2 = gguf_open(test_path("copy.gguf"));
     CHECK(f2 && f2->alignment == 128 && f2->n_kv == f->n_kv, "copy reopened");
     for (uint64_t i = 0; f2 && i < f->n_kv; i++) {
         char key[64];
         snprintf(key, sizeof key, "%.*s", (int)f->kv[i].key.len, f->kv[i].key.ptr);
         const gguf_kv *c = gguf_find(f2, key);
-        if (strcmp(key, "general.alignment") != 0) CHECK(c && values_equal(&c->val, &f->kv[i].val), "copy %s", key);
+        if (strcmp(key, "general.alignment") != 0) CHECK(c && test_gguf_value_eq(&c->val, &f->kv[i].val), "copy %s", key);
     }
     gguf_close(f2);
     /* keys keep their order */
@@ -249,7 +206,7 @@ static void test_exact_bytes(void) {
     CHECK(gguf_writer_add_u32(w, "k", 0x01020304u) == 0, "add");
     CHECK(gguf_writer_add_arr(w, "b", GGUF_T_BOOL, &seven, 1) == 0, "add");
     CHECK(gguf_writer_add_tensor(w, "t", 0, 1, ne, data, sizeof data) == 0, "tensor");
-    const char *path = tmp_path("tiny.gguf");
+    const char *path = test_path("tiny.gguf");
     CHECK(gguf_writer_write(w, path) == 0, "write: %s", lmcc_error_text());
     gguf_writer_free(w);
     uint8_t want[256];
@@ -283,20 +240,13 @@ static void test_exact_bytes(void) {
           n);
 }
 
-static void test_copy_kv(const char *shared) {
-    char src_path[1024];
-    snprintf(src_path, sizeof src_path, "%s/models/stories260K.gguf", shared ? shared : "");
-    if (!shared || access(src_path, R_OK) != 0) {
-        printf("test_gguf_write: copy_kv part skipped: %s not found\n", src_path);
-        return;
-    }
-    gguf_file *src = gguf_open(src_path);
-    CHECK(src != NULL, "%s", lmcc_error_text());
+static void test_copy_kv(void) {
+    gguf_file *src = test_open_model("stories260K.gguf", "copy_kv");
     if (!src) return;
     gguf_writer *w = gguf_writer_new();
     CHECK(gguf_writer_add_str(w, "general.architecture", "test") == 0, "add");
     CHECK(gguf_writer_copy_kv(w, src, "tokenizer.") == 0, "copy: %s", lmcc_error_text());
-    const char *path = tmp_path("tok.gguf");
+    const char *path = test_path("tok.gguf");
     CHECK(gguf_writer_write(w, path) == 0, "write: %s", lmcc_error_text());
     gguf_writer_free(w);
     gguf_file *f = gguf_open(path);
@@ -310,13 +260,13 @@ static void test_copy_kv(const char *shared) {
             const gguf_kv *c = gguf_find(f, key);
             if (strncmp(key, "tokenizer.", 10) == 0) {
                 n_tok++;
-                CHECK(c && values_equal(&c->val, &kv->val), "%s not copied exactly", key);
+                CHECK(c && test_gguf_value_eq(&c->val, &kv->val), "%s not copied exactly", key);
             } else if (strcmp(key, "general.architecture") != 0) {
                 CHECK(c == NULL, "%s copied although it lacks the prefix", key);
             }
         }
         CHECK(n_tok >= 9 && f->n_kv == n_tok + 1, "copied %llu keys", (unsigned long long)n_tok);
-        const gguf_value *toks = val(f, "tokenizer.ggml.tokens", GGUF_T_ARRAY);
+        const gguf_value *toks = test_gguf_val(f, "tokenizer.ggml.tokens", GGUF_T_ARRAY);
         CHECK(toks && toks->v.arr.n == 512 && gguf_str_eq(toks->v.arr.items[1].v.s, "<s>"), "tokens");
         char arch[32] = "";
         CHECK(gguf_get_str(f, "general.architecture", arch, sizeof arch) == 0 && strcmp(arch, "test") == 0, "arch");
@@ -348,8 +298,8 @@ static void test_errors(void) {
     CHECK(gguf_writer_add_u32(w, "a", 1) == 0, "a");
     expect_fail(gguf_writer_add_i32(w, "a", 2), "duplicate key 'a'");
     /* a failed add poisons the writer: no half-written file */
-    expect_fail(gguf_writer_write(w, tmp_path("poison.gguf")), "earlier gguf writer call failed");
-    CHECK(access(tmp_path("poison.gguf"), F_OK) != 0, "poisoned writer wrote a file");
+    expect_fail(gguf_writer_write(w, test_path("poison.gguf")), "earlier gguf writer call failed");
+    CHECK(access(test_path("poison.gguf"), F_OK) != 0, "poisoned writer wrote a file");
     gguf_writer_free(w);
 
     w = gguf_writer_new();
@@ -357,21 +307,19 @@ static void test_errors(void) {
     expect_fail(gguf_writer_add_tensor(w, "t", 0, 1, ne, x, 256), "duplicate tensor 't'");
     gguf_writer_free(w);
 
-    w = gguf_writer_new();
-    expect_fail(gguf_writer_add_tensor(w, "t", 0, 1, ne, x, 200), "nbytes does not match");
-    gguf_writer_free(w);
-    w = gguf_writer_new();
-    expect_fail(gguf_writer_add_tensor(w, "t", 8, 1, bad_ne, x, 34), "whole number of blocks");
-    gguf_writer_free(w);
-    w = gguf_writer_new();
-    expect_fail(gguf_writer_add_tensor(w, "t", 0, 0, ne, x, 4), "dimensions");
-    gguf_writer_free(w);
-    w = gguf_writer_new();
-    expect_fail(gguf_writer_add_u32(w, "general.alignment", 48), "power of two");
-    gguf_writer_free(w);
-    w = gguf_writer_new();
-    expect_fail(gguf_writer_add_str(w, "general.alignment", "32"), "power of two");
-    gguf_writer_free(w);
+    /* a fresh writer `fw` refuses `call` with an error containing needle */
+#define EXPECT_FAIL_FRESH(call, needle)                                                                    \
+    do {                                                                                                 \
+        gguf_writer *fw = gguf_writer_new();                                                             \
+        expect_fail(call, needle);                                                                       \
+        gguf_writer_free(fw);                                                                            \
+    } while (0)
+    EXPECT_FAIL_FRESH(gguf_writer_add_tensor(fw, "t", 0, 1, ne, x, 200), "nbytes does not match");
+    EXPECT_FAIL_FRESH(gguf_writer_add_tensor(fw, "t", 8, 1, bad_ne, x, 34), "whole number of blocks");
+    EXPECT_FAIL_FRESH(gguf_writer_add_tensor(fw, "t", 0, 0, ne, x, 4), "dimensions");
+    EXPECT_FAIL_FRESH(gguf_writer_add_u32(fw, "general.alignment", 48), "power of two");
+    EXPECT_FAIL_FRESH(gguf_writer_add_str(fw, "general.alignment", "32"), "power of two");
+#undef EXPECT_FAIL_FRESH
 
     w = gguf_writer_new();
     CHECK(gguf_writer_add_u32(w, "a", 1) == 0, "a");
@@ -380,23 +328,13 @@ static void test_errors(void) {
 }
 
 int main(void) {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/lmcc_test_gguf_write_XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(g_dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (!test_tmpdir("test_gguf_write")) return 1;
     test_roundtrip();
     test_exact_bytes();
-    test_copy_kv(getenv("LMCC_SHARED_DIR"));
+    test_copy_kv();
     test_errors();
     static const char *files[] = {"all.gguf", "tiny.gguf", "tok.gguf", "copy.gguf"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) unlink(tmp_path(files[i]));
-    if (rmdir(g_dir) != 0) CHECK(0, "leftover files in %s", g_dir);
-    if (g_fail) {
-        fprintf(stderr, "test_gguf_write: %d failures\n", g_fail);
-        return 1;
-    }
-    printf("test_gguf_write: ok\n");
-    return 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) unlink(test_path(files[i]));
+    if (rmdir(test_dir) != 0) CHECK(0, "leftover files in %s", test_dir);
+    return test_finish("test_gguf_write", NULL);
 }

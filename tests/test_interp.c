@@ -14,11 +14,8 @@
 #include "model.h"
 #include "passes.h"
 #include "tiny_llama.h"
-#include "test_model_path.h"
+#include "test_model.h"
 
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 /* ---- (c) naive forward over the raw GGUF tensors ------------------------ */
 
@@ -150,22 +147,24 @@ static void test_tiny(const char *what, tiny_params p) {
     gguf_close(f);
 }
 
-/* the ops llama does not use, on a hand-built graph: mul by an f16 weight,
- * silu, add, softmax; expected values computed here in double */
+/* the ops llama does not use, on a hand-built graph: mul by the row of an f16
+ * table, silu, add, softmax; expected values computed here in double */
 static void test_other_ops(void) {
     static const float table[3][6] = {{0.5f, -1, 2, 0, 1.5f, -0.25f}, {1, 2, 3, 4, 5, 6}, {-3, 0.1f, 0, 2, -1, 1}};
     static const float wv[6] = {1, -0.5f, 0.25f, 2, -1, 0.75f}; /* exact in f16 */
-    uint16_t wh[6];
-    for (int i = 0; i < 6; i++) wh[i] = lmrt_f32_to_f16(wv[i]);
+    uint16_t wh[3][6]; /* every token's row is wv */
+    for (int i = 0; i < 18; i++) wh[i / 6][i % 6] = lmrt_f32_to_f16(wv[i % 6]);
     ir_graph *g = ir_graph_new();
     int64_t s6[1] = {6}, s36[2] = {3, 6}, s1[1] = {1};
     int te = ir_weight_add(g, "table", IR_DT_F32, 2, s36, table, sizeof table);
-    int tw = ir_weight_add(g, "w", IR_DT_F16, 1, s6, wh, sizeof wh);
+    int tw = ir_weight_add(g, "w", IR_DT_F16, 2, s36, wh, sizeof wh);
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, s1);
     g->cfg.ctx = 1;
     int in[4] = {te, g->token_input, -1, -1};
     int x = ir_node_add(g, IR_OP_EMBED, in, NULL, "x", 1, s6);
-    in[0] = x; in[1] = tw;
+    in[0] = tw;
+    int w = ir_node_add(g, IR_OP_EMBED, in, NULL, "w_row", 1, s6);
+    in[0] = x; in[1] = w;
     int m = ir_node_add(g, IR_OP_MUL, in, NULL, "m", 1, s6);
     in[0] = m;
     int sl = ir_node_add(g, IR_OP_SILU, in, NULL, "s", 1, s6);
@@ -204,9 +203,7 @@ static ir_graph *open_graph(const char *path, gguf_file **fo, int ctx) {
     *fo = lmcc_model_open(path);
     CHECK(*fo, "open %s: %s", path, lmcc_error_text());
     if (!*fo) return NULL;
-    ir_graph *g = lmcc_build_graph(*fo, path, &cfg);
-    CHECK(g, "build %s: %s", path, lmcc_error_text());
-    return g;
+    return test_build_graph(*fo, path, &cfg, TEST_NO_PASSES);
 }
 
 static void test_stories_greedy(const char *gguf) {
@@ -326,11 +323,5 @@ int main(void) {
         test_after_passes(gguf, IR_WEIGHTS_Q8, 4, 24);
         test_after_passes(gguf, IR_WEIGHTS_Q4, 30, 8);
     }
-    printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
-    if (failures) return 1;
-    if (!have) {
-        printf("skipped the stories260K checks: model files not found (set LMCC_SHARED_DIR)\n");
-        return 77;
-    }
-    return 0;
+    return test_finish("test_interp", have ? NULL : "the stories260K checks: model files not found (set LMCC_SHARED_DIR)");
 }

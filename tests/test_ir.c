@@ -7,15 +7,7 @@
 #include "ir.h"
 #include "ir_toy.h"
 #include "passes.h"
-
-static int failures;
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "test_util.h"
 
 static char err[8192];
 
@@ -32,72 +24,88 @@ static int find_op(const ir_graph *g, ir_opcode op) {
     return -1;
 }
 
-/* The mutation must make ir_verify fail with a line containing `want`. */
-#define EXPECT_BAD(what, mutate, want)                                        \
-    do {                                                                      \
-        toy_params p_ = toy_default();                                        \
-        ir_graph *g = toy_build(&p_);                                         \
-        mutate;                                                               \
-        int rc_ = ir_verify(g, err, sizeof err);                              \
-        if (rc_ != -1 || !strstr(err, want)) {                                \
-            fprintf(stderr, "%s:%d: %s: want \"%s\", got rc %d: %s\n", __FILE__, __LINE__, \
-                    what, want, rc_, err);                                    \
-            failures++;                                                       \
-        }                                                                     \
-        ir_graph_free(g);                                                     \
+/* The mutation of the graph `make` builds must make ir_verify fail with a line containing `want`. */
+#define EXPECT_BAD_GRAPH(make, what, mutate, want)                                                       \
+    do {                                                                                                 \
+        ir_graph *g = make;                                                                              \
+        mutate;                                                                                          \
+        int rc_ = ir_verify(g, err, sizeof err);                                                         \
+        CHECK(rc_ == -1 && strstr(err, want), "%s: want \"%s\", got rc %d: %s", what, want, rc_, err);     \
+        ir_graph_free(g);                                                                                \
     } while (0)
+#define EXPECT_BAD(what, mutate, want) EXPECT_BAD_GRAPH(toy_graph(), what, mutate, want)
+
+static ir_graph *toy_graph(void) {
+    toy_params p = toy_default();
+    return toy_build(&p);
+}
 
 static void test_tables(void) {
-    CHECK(strcmp(ir_dtype_name(IR_DT_Q8_0), "q8_0") == 0);
-    CHECK(ir_dtype_block_elems(IR_DT_Q4_K) == 256 && ir_dtype_block_bytes(IR_DT_Q4_K) == 144);
-    CHECK(ir_dtype_is_quant(IR_DT_Q4_0) && !ir_dtype_is_quant(IR_DT_F16));
-    CHECK(ir_dtype_from_gguf(8) == IR_DT_Q8_0 && ir_dtype_from_gguf(30) == IR_DT_BF16);
-    CHECK(ir_dtype_from_gguf(99) == -1);
-    CHECK(ir_dtype_from_name("q6_k") == IR_DT_Q6_K && ir_dtype_from_name("q9") == -1);
+    CHECK_TRUE(strcmp(ir_dtype_name(IR_DT_Q8_0), "q8_0") == 0);
+    CHECK_TRUE(ir_dtype_block_elems(IR_DT_Q4_K) == 256 && ir_dtype_block_bytes(IR_DT_Q4_K) == 144);
+    CHECK_TRUE(ir_dtype_is_quant(IR_DT_Q4_0) && !ir_dtype_is_quant(IR_DT_F16));
+    CHECK_TRUE(ir_dtype_from_gguf(8) == IR_DT_Q8_0 && ir_dtype_from_gguf(30) == IR_DT_BF16);
+    CHECK_TRUE(ir_dtype_from_gguf(99) == -1);
+    CHECK_TRUE(ir_dtype_from_name("q6_k") == IR_DT_Q6_K && ir_dtype_from_name("q9") == -1);
     /* stories260K's ffn: 172 = 5 blocks + 12 -> 6 blocks */
-    CHECK(ir_row_bytes(IR_DT_Q8_0, 172) == 6 * 34);
-    CHECK(ir_row_bytes(IR_DT_Q4_0, 32) == 18);
-    CHECK(ir_row_bytes(IR_DT_F16, 7) == 14);
-    CHECK(strcmp(ir_kind_name(IR_KIND_STATE), "state") == 0);
-    CHECK(ir_op_from_name("swiglu") == IR_OP_SWIGLU && ir_op_from_name("conv") == -1);
-    CHECK(ir_op_table[IR_OP_KV_STORE].side_effect && !ir_op_table[IR_OP_KV_STORE].has_output);
-    CHECK(ir_op_table[IR_OP_ATTENTION].n_inputs == 3);
+    CHECK_TRUE(ir_row_bytes(IR_DT_Q8_0, 172) == 6 * 34);
+    CHECK_TRUE(ir_row_bytes(IR_DT_Q4_0, 32) == 18);
+    CHECK_TRUE(ir_row_bytes(IR_DT_F16, 7) == 14);
+    CHECK_TRUE(strcmp(ir_kind_name(IR_KIND_STATE), "state") == 0);
+    CHECK_TRUE(ir_op_from_name("swiglu") == IR_OP_SWIGLU && ir_op_from_name("conv") == -1);
+    CHECK_TRUE(ir_op_table[IR_OP_KV_STORE].side_effect && !ir_op_table[IR_OP_KV_STORE].has_output);
+    CHECK_TRUE(ir_op_table[IR_OP_ATTENTION].n_inputs == 3);
     /* the linear family (x times a weight matrix): exactly these four */
     for (int op = 0; op < IR_OP_COUNT; op++)
-        CHECK(ir_op_table[op].linear == (op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU ||
+        CHECK_TRUE(ir_op_table[op].linear == (op == IR_OP_LINEAR || op == IR_OP_LINEAR_ADD || op == IR_OP_LINEAR_SWIGLU ||
                                          op == IR_OP_QKV));
+    /* the columns of a row agree: inputs are the slots before the first NONE, none after;
+     * an output has a dtype; a linear reads x (f32 or q8a) and a matrix; only side effects write caches */
+    for (int op = 0; op < IR_OP_COUNT; op++) {
+        const ir_op_info *oi = &ir_op_table[op];
+        for (int k = 0; k < IR_MAX_INPUTS; k++) CHECK_TRUE((oi->slot[k] != IR_SLOT_NONE) == (k < oi->n_inputs));
+        CHECK_TRUE(oi->n_inputs >= 1 && oi->has_output == (oi->out_dtype >= 0));
+        CHECK_TRUE(oi->linear == (oi->slot[0] == IR_SLOT_ACTQ) && oi->linear == (oi->slot[1] == IR_SLOT_MATRIX));
+        CHECK_TRUE(oi->has_output || oi->side_effect);
+        CHECK_TRUE(ir_op_from_name(oi->name) == op && strcmp(ir_op_name(op), oi->name) == 0);
+    }
+    CHECK_TRUE(ir_op_table[IR_OP_QUANTIZE].out_dtype == IR_DT_Q8A && ir_op_table[IR_OP_ADD].out_dtype == IR_DT_F32);
+    CHECK_TRUE(ir_op_table[IR_OP_QKV].slot[3] == IR_SLOT_CACHE && ir_op_table[IR_OP_QKV].side_effect);
+    CHECK_TRUE(strcmp(ir_op_name(IR_OP_COUNT), "?") == 0 && strcmp(ir_op_name(-1), "?") == 0);
+    CHECK_TRUE(ir_slot_table[IR_SLOT_CACHE].kind == IR_KIND_STATE &&
+          ir_slot_table[IR_SLOT_CACHE].dtypes == (IR_DT_BIT(F32) | IR_DT_BIT(F16)));
     ir_tensor t;
     memset(&t, 0, sizeof t);
     t.dtype = IR_DT_Q8_0;
     t.ndim = 2;
     t.shape[0] = 3;
     t.shape[1] = 40;
-    CHECK(ir_tensor_elems(&t) == 120 && ir_tensor_bytes(&t) == 3 * 2 * 34);
+    CHECK_TRUE(ir_tensor_elems(&t) == 120 && ir_tensor_bytes(&t) == 3 * 2 * 34);
     ir_attrs a = ir_attrs_none();
-    CHECK(a.layer == -1 && a.n_heads == 0);
+    CHECK_TRUE(a.layer == -1 && a.n_heads == 0);
 }
 
 static void test_construct(void) {
     toy_params p = toy_default();
     ir_graph *g = toy_build(&p);
-    CHECK(g != NULL);
+    CHECK_TRUE(g != NULL);
     int rc = ir_verify(g, err, sizeof err);
     if (rc) fprintf(stderr, "toy graph: %s", err);
-    CHECK(rc == 0 && err[0] == 0);
+    CHECK_TRUE(rc == 0 && err[0] == 0);
     int q = ir_tensor_find(g, "l1.q");
-    CHECK(q >= 0 && g->tensors[q].kind == IR_KIND_ACT && g->tensors[q].dtype == IR_DT_F32);
-    CHECK(g->tensors[q].arena_offset == -1 && g->tensors[q].first_use == -1 && !g->tensors[q].dead);
-    CHECK(ir_tensor_find(g, "no.such") == -1);
+    CHECK_TRUE(q >= 0 && g->tensors[q].kind == IR_KIND_ACT && g->tensors[q].dtype == IR_DT_F32);
+    CHECK_TRUE(g->tensors[q].arena_offset == -1 && g->tensors[q].first_use == -1 && !g->tensors[q].dead);
+    CHECK_TRUE(ir_tensor_find(g, "no.such") == -1);
     int n = find_node(g, "l1.q");
-    CHECK(n >= 0 && g->nodes[n].op == IR_OP_LINEAR && g->nodes[n].inputs[2] == -1);
-    CHECK(g->nodes[n].attrs.layer == 1);
+    CHECK_TRUE(n >= 0 && g->nodes[n].op == IR_OP_LINEAR && g->nodes[n].inputs[2] == -1);
+    CHECK_TRUE(g->nodes[n].attrs.layer == 1);
     int ks = find_op(g, IR_OP_KV_STORE);
-    CHECK(ks >= 0 && g->nodes[ks].output == -1);
+    CHECK_TRUE(ks >= 0 && g->nodes[ks].output == -1);
     ir_graph_free(g);
 
     p.extra = 1;
     g = toy_build(&p);
-    CHECK(ir_verify(g, err, sizeof err) == 0);
+    CHECK_TRUE(ir_verify(g, err, sizeof err) == 0);
     ir_graph_free(g);
 }
 
@@ -123,30 +131,33 @@ static void test_verify(void) {
                "kv_store has no output");
     EXPECT_BAD("dead node, live output", g->nodes[find_node(g, "l1.up")].dead = 1,
                "dead node with live output \"l1.up\"");
+    /* a tensor the rules cannot read: reported, not read out of bounds */
+    EXPECT_BAD("ndim", g->tensors[ir_tensor_find(g, "l0.attn_in")].ndim = 7,
+               "node 2 (linear): input 0 \"l0.attn_in\": ndim not in 1..IR_MAX_DIMS");
     EXPECT_BAD("act dtype", g->tensors[ir_tensor_find(g, "l0.up")].dtype = IR_DT_F16,
                "activation dtype f16");
     /* shapes */
     EXPECT_BAD("linear out", g->tensors[ir_tensor_find(g, "l0.q")].shape[0] = 65,
-               "output has 65 elements, weight is [64][64]");
+               "output \"l0.q\" is [65], the op gives [64]");
     EXPECT_BAD("linear K", {
         ir_tensor *w = &g->tensors[ir_tensor_find(g, "blk.1.attn_q.weight")];
         w->shape[1] = 32; w->shape[0] = 128; /* same bytes, wrong K */
-    }, "x has 64 elements, weight is [128][32]");
+    }, "x has 64 elements, weight \"blk.1.attn_q.weight\" is [128][32]");
     EXPECT_BAD("linear 1-D weight", {
         int n = find_node(g, "l0.q");
         g->nodes[n].inputs[1] = ir_tensor_find(g, "blk.0.attn_norm.weight");
-    }, "weight must be [N][K]");
+    }, "weight \"blk.0.attn_norm.weight\" must be [N][K], has 1 dims");
     EXPECT_BAD("rmsnorm weight", {
         int n = find_node(g, "l0.attn_in");
         g->nodes[n].inputs[1] = ir_tensor_find(g, "blk.0.attn_q.weight");
-    }, "weight has 4096 elements, x has 64");
+    }, "weight has 4096 elements, rows of x have 64");
     EXPECT_BAD("embed table", {
         ir_tensor *w = &g->tensors[ir_tensor_find(g, "token_embd.weight")];
         w->ndim = 1; w->shape[0] = 6400;
-    }, "table must be [V][D]");
+    }, "table \"token_embd.weight\" must be [V][D], has 1 dims");
     EXPECT_BAD("embed out", g->tensors[ir_tensor_find(g, "x.emb")].shape[0] = 63,
-               "output has 63 elements, table rows have 64");
-    EXPECT_BAD("embed token", g->tensors[g->token_input].dtype = IR_DT_F32, "token must be i32[1]");
+               "output \"x.emb\" is [63], the op gives [64]");
+    EXPECT_BAD("embed token", g->tensors[g->token_input].dtype = IR_DT_F32, "input 1 \"token\" is f32, the token must be i32");
     EXPECT_BAD("rope odd", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 7,
                "rope_dim 7 must be even");
     EXPECT_BAD("rope > head_dim", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 32,
@@ -154,10 +165,10 @@ static void test_verify(void) {
     EXPECT_BAD("rope heads", g->nodes[find_node(g, "l0.k_rope")].attrs.n_heads = 4,
                "n_heads*head_dim = 64, x has 32 elements");
     EXPECT_BAD("rope table", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 8,
-               "table must be [ctx][4][2]");
-    EXPECT_BAD("rope table short", g->cfg.ctx = 32, "table has 16 positions, ctx is 32");
+               "rope table \"rope.table\" must be [ctx][4][2]");
+    EXPECT_BAD("rope table short", g->cfg.ctx = 32, "rope table \"rope.table\" has 16 positions, ctx is 32");
     EXPECT_BAD("cache dtype", g->tensors[ir_tensor_find(g, "l1.v_cache")].dtype = IR_DT_Q8_0,
-               "cache \"l1.v_cache\" dtype q8_0, must be f32 or f16");
+               "input 1 \"l1.v_cache\" is q8_0, the cache must be f32 or f16");
     EXPECT_BAD("cache rank", g->tensors[ir_tensor_find(g, "l1.k_cache")].ndim = 2,
                "cache \"l1.k_cache\" must be [n_kv][ctx][head_dim]");
     EXPECT_BAD("cache heads", g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[0] = 4,
@@ -173,13 +184,13 @@ static void test_verify(void) {
     EXPECT_BAD("kv_store size", {
         int n = find_op(g, IR_OP_KV_STORE);
         g->nodes[n].inputs[0] = ir_tensor_find(g, "l0.q_rope");
-    }, "x has 64 elements, cache holds 32 per position");
+    }, "x has 64 elements, cache \"l0.k_cache\" holds 32 per position");
     EXPECT_BAD("add shapes", {
         int n = find_node(g, "l0.x_ffn");
         g->nodes[n].inputs[1] = ir_tensor_find(g, "l0.up");
     }, "operands have 64 and 80 elements");
     EXPECT_BAD("swiglu out", g->tensors[ir_tensor_find(g, "l1.swiglu")].shape[0] = 64,
-               "output has 64 elements, operand has 80");
+               "output \"l1.swiglu\" is [64], the op gives [80]");
     /* weights */
     EXPECT_BAD("weight data", g->tensors[ir_tensor_find(g, "blk.1.ffn_up.weight")].data = NULL,
                "\"blk.1.ffn_up.weight\": weight has no data");
@@ -199,29 +210,18 @@ static ir_graph *planned(void) {
     ir_graph *g = toy_build(&p);
     lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
-    if (lmcc_pass_dce(g, &pc) || lmcc_pass_kvlayout(g, &pc) || lmcc_pass_memplan(g, &pc))
-        fprintf(stderr, "planning failed: %s\n", pc.err), failures++;
+    CHECK(lmcc_pass_dce(g, &pc) == 0 && lmcc_pass_kvlayout(g, &pc) == 0 && lmcc_pass_memplan(g, &pc) == 0,
+          "planning failed: %s", pc.err);
     return g;
 }
 
-#define EXPECT_BAD_PLAN(what, mutate, want)                                   \
-    do {                                                                      \
-        ir_graph *g = planned();                                              \
-        mutate;                                                               \
-        int rc_ = ir_verify(g, err, sizeof err);                              \
-        if (rc_ != -1 || !strstr(err, want)) {                                \
-            fprintf(stderr, "%s:%d: %s: want \"%s\", got rc %d: %s\n", __FILE__, __LINE__, \
-                    what, want, rc_, err);                                    \
-            failures++;                                                       \
-        }                                                                     \
-        ir_graph_free(g);                                                     \
-    } while (0)
+#define EXPECT_BAD_PLAN(what, mutate, want) EXPECT_BAD_GRAPH(planned(), what, mutate, want)
 
 static void test_verify_arena(void) {
     ir_graph *g0 = planned();
     int rc = ir_verify(g0, err, sizeof err);
     if (rc) fprintf(stderr, "planned toy: %s", err);
-    CHECK(rc == 0);
+    CHECK_TRUE(rc == 0);
     ir_graph_free(g0);
 
     /* l0.q and l0.k are both live while the rope of q runs */
@@ -251,14 +251,8 @@ static void test_verify_arena(void) {
 
 static char *dump_text(const ir_graph *g) {
     FILE *f = tmpfile();
-    if (!f) return NULL;
-    ir_dump(g, f);
-    long n = ftell(f);
-    rewind(f);
-    char *s = calloc((size_t)n + 1, 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) s[0] = 0;
-    fclose(f);
-    return s;
+    if (f) ir_dump(g, f);
+    return test_read_stream(f);
 }
 
 static int has_line(const char *text, const char *line) {
@@ -272,10 +266,7 @@ static int has_line(const char *text, const char *line) {
     do {                                                                      \
         char want_[256];                                                      \
         snprintf(want_, sizeof want_, __VA_ARGS__);                           \
-        if (!has_line(text, want_)) {                                         \
-            fprintf(stderr, "%s:%d: dump lacks line: %s\n", __FILE__, __LINE__, want_); \
-            failures++;                                                       \
-        }                                                                     \
+        CHECK(has_line(text, want_), "dump lacks line: %s", want_);            \
     } while (0)
 
 static void test_dump(void) {
@@ -283,7 +274,7 @@ static void test_dump(void) {
     p.extra = 1;
     ir_graph *g = toy_build(&p);
     char *s = dump_text(g);
-    CHECK(s != NULL);
+    CHECK_TRUE(s != NULL);
     if (!s) return;
     CHECK_LINE(s, "model llama \"toy\": dim 64, layers 2, heads 4/2, head_dim 16, ffn 80, vocab 100, ctx 16");
     CHECK_LINE(s, "weight %%w%d \"token_embd.weight\" f32[100][64]  25600 bytes",
@@ -299,18 +290,18 @@ static void test_dump(void) {
                ir_tensor_find(g, "l1.k_cache"), ir_tensor_find(g, "l1.v_cache"));
     CHECK_LINE(s, "%%%d \"logits\" f32[100] = linear %%%d, %%w%d  ; logits", g->logits,
                ir_tensor_find(g, "x.final"), ir_tensor_find(g, "output.weight"));
-    CHECK(strstr(s, "\"l0.extra\"") != NULL);
-    CHECK(strstr(s, "arena:") == NULL); /* not planned yet */
+    CHECK_TRUE(strstr(s, "\"l0.extra\"") != NULL);
+    CHECK_TRUE(strstr(s, "arena:") == NULL); /* not planned yet */
     free(s);
 
     lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
-    CHECK(lmcc_run_passes(g, &pc, NULL) == 0);
+    CHECK_TRUE(lmcc_run_passes(g, &pc, NULL) == 0);
     s = dump_text(g);
     if (!s) return;
-    CHECK(strstr(s, "\"l0.extra\"") == NULL);          /* dead: omitted */
-    CHECK(strstr(s, "blk.0.extra.weight") == NULL);
-    CHECK(strstr(s, "unread_cache") == NULL);
+    CHECK_TRUE(strstr(s, "\"l0.extra\"") == NULL);          /* dead: omitted */
+    CHECK_TRUE(strstr(s, "blk.0.extra.weight") == NULL);
+    CHECK_TRUE(strstr(s, "unread_cache") == NULL);
     CHECK_LINE(s, "state  %%s%d \"l0.k_cache\" f32[2][16][16] arena@0", ir_tensor_find(g, "l0.k_cache"));
     const ir_tensor *q = &g->tensors[ir_tensor_find(g, "l0.q")];
     CHECK_LINE(s, "%%%d \"l0.q\" f32[64] = linear %%%d, %%w%d  ; arena@%lld live %d..%d, layer 0",
@@ -330,10 +321,5 @@ int main(void) {
     test_verify();
     test_verify_arena();
     test_dump();
-    if (failures) {
-        fprintf(stderr, "test_ir: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_ir: ok\n");
-    return 0;
+    return test_finish("test_ir", NULL);
 }

@@ -5,47 +5,13 @@
 #include "diag.h"
 #include "gguf.h"
 #include "llama2c.h"
+#include "test_model.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int g_fail;
-#define CHECK(c, ...)                                                         \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            g_fail++;                                                         \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #c);     \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
-
-static int64_t get_i(const gguf_file *f, const char *key) {
-    int64_t v = -12345;
-    CHECK(gguf_get_i64(f, key, &v) == 0, "key %s", key);
-    return v;
-}
-
-static char g_tmpdir[512];
-
-static const char *tmp_path(const char *name) {
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const void *data, size_t n) {
-    FILE *fp = fopen(path, "wb");
-    if (!fp || fwrite(data, 1, n, fp) != n || fclose(fp) != 0) {
-        fprintf(stderr, "cannot write %s\n", path);
-        exit(1);
-    }
-}
 
 /* expect failure with an error text containing `needle` */
 static void expect_error(const char *path, const char *needle) {
@@ -56,10 +22,7 @@ static void expect_error(const char *path, const char *needle) {
     CHECK(strstr(lmcc_error_text(), needle) != NULL, "error '%s' lacks '%s'", lmcc_error_text(), needle);
 }
 
-static void test_stories(const char *shared) {
-    char bin[1200], gg[1200];
-    snprintf(bin, sizeof bin, "%s/models/stories260K.bin", shared);
-    snprintf(gg, sizeof gg, "%s/models/stories260K.gguf", shared);
+static void test_stories(const char *bin, const char *gg) {
     gguf_file *b = llama2c_open(bin);
     CHECK(b != NULL, "open %s: %s", bin, lmcc_error_text());
     gguf_file *g = gguf_open(gg);
@@ -70,13 +33,13 @@ static void test_stories(const char *shared) {
     CHECK(gguf_get_str(b, "general.architecture", s, sizeof s) == 0 && strcmp(s, "llama") == 0, "arch %s", s);
     CHECK(gguf_get_str(b, "general.name", s, sizeof s) == 0 && strcmp(s, "stories260K") == 0, "name %s", s);
     /* the header: 64, 172, 5, 8, 4, 512, 512 */
-    CHECK(get_i(b, "llama.embedding_length") == 64, "dim");
-    CHECK(get_i(b, "llama.feed_forward_length") == 172, "hidden");
-    CHECK(get_i(b, "llama.block_count") == 5, "layers");
-    CHECK(get_i(b, "llama.attention.head_count") == 8, "heads");
-    CHECK(get_i(b, "llama.attention.head_count_kv") == 4, "kv heads");
-    CHECK(get_i(b, "llama.context_length") == 512, "seq_len from the header");
-    CHECK(get_i(b, "llama.rope.dimension_count") == 8, "head size");
+    CHECK(test_gguf_int(b, "llama.embedding_length") == 64, "dim");
+    CHECK(test_gguf_int(b, "llama.feed_forward_length") == 172, "hidden");
+    CHECK(test_gguf_int(b, "llama.block_count") == 5, "layers");
+    CHECK(test_gguf_int(b, "llama.attention.head_count") == 8, "heads");
+    CHECK(test_gguf_int(b, "llama.attention.head_count_kv") == 4, "kv heads");
+    CHECK(test_gguf_int(b, "llama.context_length") == 512, "seq_len from the header");
+    CHECK(test_gguf_int(b, "llama.rope.dimension_count") == 8, "head size");
     float eps = 0, theta = 0;
     CHECK(gguf_get_f32(b, "llama.attention.layer_norm_rms_epsilon", &eps) == 0 && eps == 1e-5f, "eps");
     CHECK(gguf_get_f32(b, "llama.rope.freq_base", &theta) == 0 && theta == 10000.0f, "theta");
@@ -86,7 +49,7 @@ static void test_stories(const char *shared) {
                                  "llama.attention.head_count", "llama.attention.head_count_kv",
                                  "llama.rope.dimension_count"};
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
-        CHECK(get_i(b, same[i]) == get_i(g, same[i]), "%s differs from the gguf", same[i]);
+        CHECK(test_gguf_int(b, same[i]) == test_gguf_int(g, same[i]), "%s differs from the gguf", same[i]);
     float geps = 0;
     CHECK(gguf_get_f32(g, "llama.attention.layer_norm_rms_epsilon", &geps) == 0 && geps == eps, "gguf eps");
 
@@ -119,13 +82,13 @@ static void test_stories(const char *shared) {
     uint8_t *copy = malloc(n + 4);
     memcpy(copy, b->map, n);
     memset(copy + n, 0, 4);
-    write_file(tmp_path("trunc.bin"), copy, n - 4);
-    expect_error(tmp_path("trunc.bin"), "truncated");
-    expect_error(tmp_path("trunc.bin"), "needs 1056540");
-    write_file(tmp_path("trail.bin"), copy, n + 4);
-    expect_error(tmp_path("trail.bin"), "4 more");
-    write_file(tmp_path("short.bin"), copy, 20);
-    expect_error(tmp_path("short.bin"), "too short");
+    CHECK(test_write_file(test_path("trunc.bin"), copy, n - 4) == 0, "cannot write");
+    expect_error(test_path("trunc.bin"), "truncated");
+    expect_error(test_path("trunc.bin"), "needs 1056540");
+    CHECK(test_write_file(test_path("trail.bin"), copy, n + 4) == 0, "cannot write");
+    expect_error(test_path("trail.bin"), "4 more");
+    CHECK(test_write_file(test_path("short.bin"), copy, 20) == 0, "cannot write");
+    expect_error(test_path("short.bin"), "too short");
     free(copy);
     expect_error(gg, "GGUF");
     gguf_close(b);
@@ -154,13 +117,13 @@ static void test_synthetic(void) {
         float v = (float)k;
         memcpy(buf + 28 + 4 * k, &v, 4);
     }
-    const char *p = tmp_path("tiny.bin");
-    write_file(p, buf, bytes);
+    const char *p = test_path("tiny.bin");
+    CHECK(test_write_file(p, buf, bytes) == 0, "cannot write");
     gguf_file *f = llama2c_open(p);
     CHECK(f != NULL, "tiny: %s", lmcc_error_text());
     if (!f) { free(buf); return; }
     CHECK(f->n_tensors == 3 + 9 * 2, "tiny n_tensors %llu", (unsigned long long)f->n_tensors);
-    CHECK(get_i(f, "llama.context_length") == seq && get_i(f, "llama.rope.dimension_count") == head, "tiny kv");
+    CHECK(test_gguf_int(f, "llama.context_length") == seq && test_gguf_int(f, "llama.rope.dimension_count") == head, "tiny kv");
     int at = 0;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         for (int l = 0; l < (order[i].per_layer ? L : 1); l++, at += order[i].n) {
@@ -192,57 +155,35 @@ static void test_synthetic(void) {
     memcpy(bad, hdr, 28);
     bad[0] = 0;
     memcpy(buf, bad, 28);
-    write_file(p, buf, bytes);
+    CHECK(test_write_file(p, buf, bytes) == 0, "cannot write");
     expect_error(p, "dim = 0");
     memcpy(bad, hdr, 28);
     bad[4] = 3; /* 2 heads not a multiple of 3 kv heads */
     memcpy(buf, bad, 28);
-    write_file(p, buf, bytes);
+    CHECK(test_write_file(p, buf, bytes) == 0, "cannot write");
     expect_error(p, "n_kv_heads");
     memcpy(bad, hdr, 28);
     bad[5] = INT32_MIN;
     memcpy(buf, bad, 28);
-    write_file(p, buf, bytes);
+    CHECK(test_write_file(p, buf, bytes) == 0, "cannot write");
     expect_error(p, "vocab_size");
     uint32_t magic = 0x616b3432u; /* export.py: struct.pack('I', 0x616b3432) */
     memcpy(buf, &magic, 4);
-    write_file(p, buf, bytes);
+    CHECK(test_write_file(p, buf, bytes) == 0, "cannot write");
     expect_error(p, "ak42");
     free(buf);
-    expect_error(tmp_path("does-not-exist.bin"), "cannot open");
+    expect_error(test_path("does-not-exist.bin"), "cannot open");
 }
 
 int main(void) {
-    /* the repository's copies (examples/models) first, then ../shared/models */
-    const char *src = getenv("LMCC_SOURCE_DIR"), *shared = getenv("LMCC_SHARED_DIR");
-    static char examples[1024];
-    char bin[1100];
-    snprintf(examples, sizeof examples, "%s/examples", src ? src : ".");
-    snprintf(bin, sizeof bin, "%s/models/stories260K.bin", examples);
-    if (src && access(bin, R_OK) == 0) {
-        shared = examples;
-    } else {
-        snprintf(bin, sizeof bin, "%s/models/stories260K.bin", shared ? shared : "");
-        if (!shared || access(bin, R_OK) != 0) {
-            printf("test_llama2c: skipped: %s not found (set LMCC_SOURCE_DIR or LMCC_SHARED_DIR)\n", bin);
-            return 77;
-        }
-    }
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_tmpdir, sizeof g_tmpdir, "%s/lmcc_test_llama2c_XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(g_tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    test_stories(shared);
+    char bin[1024], gg[1024];
+    if (find_model(bin, sizeof bin, "stories260K.bin") || find_model(gg, sizeof gg, "stories260K.gguf"))
+        return test_finish("test_llama2c", "everything: stories260K.bin/.gguf not found (set LMCC_SOURCE_DIR or LMCC_SHARED_DIR)");
+    if (!test_tmpdir("test_llama2c")) return 1;
+    test_stories(bin, gg);
     test_synthetic();
     static const char *files[] = {"trunc.bin", "trail.bin", "short.bin", "tiny.bin"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) unlink(tmp_path(files[i]));
-    rmdir(g_tmpdir);
-    if (g_fail) {
-        fprintf(stderr, "test_llama2c: %d failures\n", g_fail);
-        return 1;
-    }
-    printf("test_llama2c: ok\n");
-    return 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) unlink(test_path(files[i]));
+    rmdir(test_dir);
+    return test_finish("test_llama2c", NULL);
 }

@@ -13,15 +13,7 @@
 #include "ir_toy.h"
 #include "lmrt_base.h"
 #include "passes.h"
-
-static int failures;
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "test_util.h"
 
 static char err[8192];
 static lmcc_diag ctx0(void) {
@@ -56,40 +48,37 @@ static void test_dce(void) {
     lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
-    CHECK(lmcc_pass_dce(g, &pc) == 0);
-    CHECK(verify_ok(g, "after dce"));
-    CHECK(g->nodes[producer(g, tid(g, "l0.extra"))].dead);
-    CHECK(g->nodes[producer(g, tid(g, "l0.extra_silu"))].dead);
-    CHECK(g->tensors[tid(g, "l0.extra")].dead && g->tensors[tid(g, "l0.extra_silu")].dead);
-    CHECK(g->tensors[tid(g, "blk.0.extra.weight")].dead);
-    CHECK(g->tensors[tid(g, "l0.unread_cache")].dead);
+    CHECK_TRUE(lmcc_pass_dce(g, &pc) == 0);
+    CHECK_TRUE(verify_ok(g, "after dce"));
+    CHECK_TRUE(g->nodes[producer(g, tid(g, "l0.extra"))].dead);
+    CHECK_TRUE(g->nodes[producer(g, tid(g, "l0.extra_silu"))].dead);
+    CHECK_TRUE(g->tensors[tid(g, "l0.extra")].dead && g->tensors[tid(g, "l0.extra_silu")].dead);
+    CHECK_TRUE(g->tensors[tid(g, "blk.0.extra.weight")].dead);
+    CHECK_TRUE(g->tensors[tid(g, "l0.unread_cache")].dead);
     /* exactly the branch and the unread store go; the read caches' stores stay */
-    CHECK(n_dead_nodes(g) == 3);
+    CHECK_TRUE(n_dead_nodes(g) == 3);
     int stores = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         ir_node *n = &g->nodes[i];
         if (n->op != IR_OP_KV_STORE) continue;
         int unread = n->inputs[1] == tid(g, "l0.unread_cache");
-        CHECK(n->dead == unread);
+        CHECK_TRUE(n->dead == unread);
         stores += !n->dead;
     }
-    CHECK(stores == 4);
+    CHECK_TRUE(stores == 4);
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
-        if (t->kind == IR_KIND_WEIGHT && strcmp(t->name, "blk.0.extra.weight") != 0) CHECK(!t->dead);
+        if (t->kind == IR_KIND_WEIGHT && strcmp(t->name, "blk.0.extra.weight") != 0) CHECK_TRUE(!t->dead);
     }
-    CHECK(!g->tensors[g->token_input].dead && !g->tensors[g->logits].dead);
-    char log[4096] = {0};
-    rewind(pc.log);
-    size_t nr = fread(log, 1, sizeof log - 1, pc.log);
-    log[nr] = 0;
-    fclose(pc.log);
-    CHECK(strstr(log, "removed weight \"blk.0.extra.weight\" (16384 bytes)") != NULL);
-    CHECK(strstr(log, "removed node") != NULL);
-    CHECK(strstr(log, "removed kv cache \"l0.unread_cache\"") != NULL);
+    CHECK_TRUE(!g->tensors[g->token_input].dead && !g->tensors[g->logits].dead);
+    char *log = test_read_stream(pc.log);
+    CHECK_TRUE(strstr(log, "removed weight \"blk.0.extra.weight\" (16384 bytes)") != NULL);
+    CHECK_TRUE(strstr(log, "removed node") != NULL);
+    CHECK_TRUE(strstr(log, "removed kv cache \"l0.unread_cache\"") != NULL);
+    free(log);
     /* a second run finds nothing more */
     pc = ctx0();
-    CHECK(lmcc_pass_dce(g, &pc) == 0 && n_dead_nodes(g) == 3);
+    CHECK_TRUE(lmcc_pass_dce(g, &pc) == 0 && n_dead_nodes(g) == 3);
     ir_graph_free(g);
 
     /* layer 1's residual skips attention: its q/k/v, stores, caches and
@@ -98,23 +87,23 @@ static void test_dce(void) {
     g = toy_build(&p);
     int n = producer(g, tid(g, "l1.x_attn"));
     g->nodes[n].inputs[1] = tid(g, "l0.x_ffn");
-    CHECK(verify_ok(g, "rewired"));
+    CHECK_TRUE(verify_ok(g, "rewired"));
     pc = ctx0();
-    CHECK(lmcc_pass_dce(g, &pc) == 0);
-    CHECK(verify_ok(g, "after dce of layer 1 attention"));
+    CHECK_TRUE(lmcc_pass_dce(g, &pc) == 0);
+    CHECK_TRUE(verify_ok(g, "after dce of layer 1 attention"));
     const char *gone[] = {"l1.q", "l1.k", "l1.v", "l1.attn", "l1.attn_out", "l1.k_cache",
                           "l1.v_cache", "blk.1.attn_q.weight", "blk.1.attn_k.weight",
                           "blk.1.attn_v.weight", "blk.1.attn_output.weight"};
     for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
         if (!g->tensors[tid(g, gone[i])].dead) fprintf(stderr, "still live: %s\n", gone[i]);
-        CHECK(g->tensors[tid(g, gone[i])].dead);
+        CHECK_TRUE(g->tensors[tid(g, gone[i])].dead);
     }
     const char *kept[] = {"l1.ffn_in", "l1.gate", "blk.1.ffn_norm.weight", "blk.1.ffn_down.weight",
                           "l0.k_cache", "rope.table"};
-    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) CHECK(!g->tensors[tid(g, kept[i])].dead);
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) CHECK_TRUE(!g->tensors[tid(g, kept[i])].dead);
     for (int i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].op == IR_OP_KV_STORE)
-            CHECK(g->nodes[i].dead == (g->nodes[i].attrs.layer == 1));
+            CHECK_TRUE(g->nodes[i].dead == (g->nodes[i].attrs.layer == 1));
     ir_graph_free(g);
 }
 
@@ -128,32 +117,32 @@ static void test_kvlayout(void) {
     ir_graph *g = toy_build(&p);
     g->cfg.kv_dtype = IR_DT_F16;
     lmcc_diag pc = ctx0();
-    CHECK(lmcc_pass_dce(g, &pc) == 0 && lmcc_pass_kvlayout(g, &pc) == 0);
-    CHECK(verify_ok(g, "after kvlayout"));
+    CHECK_TRUE(lmcc_pass_dce(g, &pc) == 0 && lmcc_pass_kvlayout(g, &pc) == 0);
+    CHECK_TRUE(verify_ok(g, "after kvlayout"));
     const char *caches[] = {"l0.k_cache", "l0.v_cache", "l1.k_cache", "l1.v_cache"};
     for (int i = 0; i < 4; i++) {
         ir_tensor *t = &g->tensors[tid(g, caches[i])];
-        CHECK(t->dtype == IR_DT_F16);
-        CHECK(ir_tensor_bytes(t) == 96);
-        CHECK(t->arena_offset == 128 * i); /* in id order, 64-aligned */
+        CHECK_TRUE(t->dtype == IR_DT_F16);
+        CHECK_TRUE(ir_tensor_bytes(t) == 96);
+        CHECK_TRUE(t->arena_offset == 128 * i); /* in id order, 64-aligned */
     }
-    CHECK(g->kv_bytes == 4 * 128);
-    CHECK(g->tensors[tid(g, "l0.unread_cache")].arena_offset == -1); /* dead: not placed */
+    CHECK_TRUE(g->kv_bytes == 4 * 128);
+    CHECK_TRUE(g->tensors[tid(g, "l0.unread_cache")].arena_offset == -1); /* dead: not placed */
     ir_graph_free(g);
 
     /* f32, default shape: 2*16*16*4 = 2048 bytes each */
     p = toy_default();
     g = toy_build(&p);
     pc = ctx0();
-    CHECK(lmcc_pass_kvlayout(g, &pc) == 0);
-    CHECK(g->kv_bytes == 4 * 2048 && g->tensors[tid(g, "l1.v_cache")].arena_offset == 3 * 2048);
-    CHECK(g->tensors[tid(g, "l1.v_cache")].dtype == IR_DT_F32);
+    CHECK_TRUE(lmcc_pass_kvlayout(g, &pc) == 0);
+    CHECK_TRUE(g->kv_bytes == 4 * 2048 && g->tensors[tid(g, "l1.v_cache")].arena_offset == 3 * 2048);
+    CHECK_TRUE(g->tensors[tid(g, "l1.v_cache")].dtype == IR_DT_F32);
     /* cache built for another ctx: an lmcc bug, reported */
     g->cfg.ctx = 8;
-    CHECK(lmcc_pass_kvlayout(g, &pc) == -1 && strstr(pc.err, "l0.k_cache"));
+    CHECK_TRUE(lmcc_pass_kvlayout(g, &pc) == -1 && strstr(pc.err, "l0.k_cache"));
     g->cfg.ctx = 16;
     g->cfg.kv_dtype = IR_DT_Q8_0;
-    CHECK(lmcc_pass_kvlayout(g, &pc) == -1 && strstr(pc.err, "q8_0"));
+    CHECK_TRUE(lmcc_pass_kvlayout(g, &pc) == -1 && strstr(pc.err, "q8_0"));
     ir_graph_free(g);
 }
 
@@ -219,13 +208,13 @@ static void check_converted(const ir_graph *g, saved *s, int n, ir_dtype want, c
         int two_d = t->ndim == 2;
         if (!two_d || strcmp(t->name, "rope.table") == 0) {
             /* 1-D and the rope table: untouched f32, not copied */
-            CHECK(t->dtype == IR_DT_F32 && t->data == s[w].data);
+            CHECK_TRUE(t->dtype == IR_DT_F32 && t->data == s[w].data);
             continue;
         }
         if (t->dtype != want) fprintf(stderr, "%s: %s is %s\n", what, t->name, ir_dtype_name(t->dtype));
-        CHECK(t->dtype == want);
+        CHECK_TRUE(t->dtype == want);
         size_t row = ir_row_bytes(want, s[w].k);
-        CHECK(t->nbytes == (size_t)s[w].rows * row && t->data == t->owned);
+        CHECK_TRUE(t->nbytes == (size_t)s[w].rows * row && t->data == t->owned);
         const uint8_t *base = t->data;
         for (int64_t r = 0; r < s[w].rows; r++) {
             const uint8_t *rp = base + r * row;
@@ -258,9 +247,7 @@ static void check_converted(const ir_graph *g, saved *s, int n, ir_dtype want, c
                 }
                 double e = fabs((double)x - y);
                 if (e > bound) {
-                    fprintf(stderr, "%s: %s[%lld][%lld] %g -> %g\n", what, t->name, (long long)r,
-                            (long long)j, x, y);
-                    failures++;
+                    CHECK(0, "%s: %s[%lld][%lld] %g -> %g", what, t->name, (long long)r, (long long)j, x, y);
                     return;
                 }
                 if (e > worst) worst = e;
@@ -270,13 +257,13 @@ static void check_converted(const ir_graph *g, saved *s, int n, ir_dtype want, c
             if (want == IR_DT_Q8_0 && s[w].k % 32)
                 for (int64_t j = s[w].k; j < (s[w].k + 31) / 32 * 32; j++) {
                     float d;
-                    CHECK(dec_q8(rp, j, &d) == 0.0f);
+                    CHECK_TRUE(dec_q8(rp, j, &d) == 0.0f);
                 }
         }
     }
-    CHECK(n_checked > 10000);
-    CHECK(worst > 0 || want == IR_DT_F32); /* quantization really happened */
-    if (want == IR_DT_Q4_0) CHECK(n_half > n_all * 9 / 10);
+    CHECK_TRUE(n_checked > 10000);
+    CHECK_TRUE(worst > 0 || want == IR_DT_F32); /* quantization really happened */
+    if (want == IR_DT_Q4_0) CHECK_TRUE(n_half > n_all * 9 / 10);
 }
 
 static void test_weightfmt(void) {
@@ -289,12 +276,12 @@ static void test_weightfmt(void) {
         saved *s = save_weights(g, &n);
         g->cfg.weights_mode = modes[m].mode;
         lmcc_diag pc = ctx0();
-        CHECK(lmcc_pass_weightfmt(g, &pc) == 0);
-        CHECK(verify_ok(g, "after weightfmt"));
+        CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+        CHECK_TRUE(verify_ok(g, "after weightfmt"));
         check_converted(g, s, n, modes[m].dt, ir_dtype_name(modes[m].dt));
         if (modes[m].mode == IR_WEIGHTS_Q8) {
             /* ffn_down [64][80]: 3 blocks per row, the last one padded */
-            CHECK(g->tensors[tid(g, "blk.0.ffn_down.weight")].nbytes == 64 * 3 * 34);
+            CHECK_TRUE(g->tensors[tid(g, "blk.0.ffn_down.weight")].nbytes == 64 * 3 * 34);
             /* q8_0 -> f32 gives exactly the decoded values; the q8 buffer is freed */
             float *want = malloc(80 * 64 * sizeof *want);
             const ir_tensor *t = &g->tensors[tid(g, "blk.1.ffn_down.weight")];
@@ -304,17 +291,17 @@ static void test_weightfmt(void) {
                     want[r * 80 + j] = dec_q8((const uint8_t *)t->data + r * 3 * 34, j, &d);
                 }
             g->cfg.weights_mode = IR_WEIGHTS_F32;
-            CHECK(lmcc_pass_weightfmt(g, &pc) == 0);
-            CHECK(t->dtype == IR_DT_F32 && t->nbytes == 80 * 64 * 4);
-            CHECK(memcmp(t->data, want, 80 * 64 * 4) == 0);
-            CHECK(verify_ok(g, "after q8 -> f32"));
+            CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+            CHECK_TRUE(t->dtype == IR_DT_F32 && t->nbytes == 80 * 64 * 4);
+            CHECK_TRUE(memcmp(t->data, want, 80 * 64 * 4) == 0);
+            CHECK_TRUE(verify_ok(g, "after q8 -> f32"));
             free(want);
             /* a q8_0 weight is kept by --weights keep, without a copy */
             g->cfg.weights_mode = IR_WEIGHTS_Q8;
-            CHECK(lmcc_pass_weightfmt(g, &pc) == 0);
+            CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
             const void *before = t->data;
             g->cfg.weights_mode = IR_WEIGHTS_KEEP;
-            CHECK(lmcc_pass_weightfmt(g, &pc) == 0 && t->data == before && t->dtype == IR_DT_Q8_0);
+            CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0 && t->data == before && t->dtype == IR_DT_Q8_0);
         }
         free_saved(s, n);
         ir_graph_free(g);
@@ -329,14 +316,11 @@ static void test_weightfmt(void) {
     lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
-    CHECK(lmcc_pass_weightfmt(g, &pc) == 0);
-    for (int i = 0; i < n; i++) CHECK(g->tensors[s[i].id].data == s[i].data);
-    char log[512] = {0};
-    rewind(pc.log);
-    size_t nr = fread(log, 1, sizeof log - 1, pc.log);
-    log[nr] = 0;
-    fclose(pc.log);
-    CHECK(strstr(log, "weightfmt: 0 weights converted") != NULL);
+    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+    for (int i = 0; i < n; i++) CHECK_TRUE(g->tensors[s[i].id].data == s[i].data);
+    char *log = test_read_stream(pc.log);
+    CHECK_TRUE(strstr(log, "weightfmt: 0 weights converted") != NULL);
+    free(log);
     free_saved(s, n);
 
     /* a 1-D weight stored as f16 becomes f32, even under keep */
@@ -350,9 +334,9 @@ static void test_weightfmt(void) {
     g->tensors[an].nbytes = 128;
     g->cfg.weights_mode = IR_WEIGHTS_KEEP;
     pc = ctx0();
-    CHECK(lmcc_pass_weightfmt(g, &pc) == 0);
-    CHECK(g->tensors[an].dtype == IR_DT_F32 && g->tensors[an].nbytes == 256);
-    for (int i = 0; i < 64; i++) CHECK(((const float *)g->tensors[an].data)[i] == 0.5f + (float)i / 128.0f);
+    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+    CHECK_TRUE(g->tensors[an].dtype == IR_DT_F32 && g->tensors[an].nbytes == 256);
+    for (int i = 0; i < 64; i++) CHECK_TRUE(((const float *)g->tensors[an].data)[i] == 0.5f + (float)i / 128.0f);
 
     /* keep rejects formats lmcc has no kernels for */
     int wq = tid(g, "blk.0.attn_q.weight");
@@ -364,12 +348,12 @@ static void test_weightfmt(void) {
     t->data = t->owned;
     t->dtype = IR_DT_BF16;
     t->nbytes = 64 * 256 * 2;
-    CHECK(lmcc_pass_weightfmt(g, &pc) == -1);
-    CHECK(strstr(pc.err, "weight blk.0.attn_q.weight is bf16; --weights keep supports") == pc.err);
+    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == -1);
+    CHECK_TRUE(strstr(pc.err, "weight blk.0.attn_q.weight is bf16; --weights keep supports") == pc.err);
     /* ...but converts them when asked (zeros decode to 0) */
     g->cfg.weights_mode = IR_WEIGHTS_Q8;
     pc = ctx0();
-    CHECK(lmcc_pass_weightfmt(g, &pc) == 0 && t->dtype == IR_DT_Q8_0 && t->nbytes == 64 * 8 * 34);
+    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0 && t->dtype == IR_DT_Q8_0 && t->nbytes == 64 * 8 * 34);
     ir_graph_free(g);
 }
 
@@ -392,14 +376,14 @@ static void check_plan(const ir_graph *g) {
     for (int i = 0; i < nt; i++) {
         const ir_tensor *t = &g->tensors[i];
         if (t->kind != IR_KIND_ACT || t->dead) {
-            if (t->kind != IR_KIND_STATE) CHECK(t->arena_offset == -1);
+            if (t->kind != IR_KIND_STATE) CHECK_TRUE(t->arena_offset == -1);
             continue;
         }
         placed++;
         int64_t sz = (int64_t)ir_tensor_bytes(t);
         naive += sz;
-        CHECK(t->arena_offset >= base && t->arena_offset % 64 == 0);
-        CHECK(t->arena_offset + sz <= g->scratch_offset);
+        CHECK_TRUE(t->arena_offset >= base && t->arena_offset % 64 == 0);
+        CHECK_TRUE(t->arena_offset + sz <= g->scratch_offset);
         if (t->arena_offset + sz > act_end) act_end = t->arena_offset + sz;
         for (int j = 0; j < i; j++) {
             const ir_tensor *u = &g->tensors[j];
@@ -409,7 +393,7 @@ static void check_plan(const ir_graph *g) {
             int mem = t->arena_offset < u->arena_offset + us && u->arena_offset < t->arena_offset + sz;
             if (both_live && mem)
                 fprintf(stderr, "memplan: \"%s\" and \"%s\" overlap while both live\n", t->name, u->name);
-            CHECK(!(both_live && mem));
+            CHECK_TRUE(!(both_live && mem));
         }
     }
     /* nothing produced after the logits' node (or alongside) shares their bytes */
@@ -417,16 +401,16 @@ static void check_plan(const ir_graph *g) {
     for (int i = 0; i < nt; i++) {
         const ir_tensor *t = &g->tensors[i];
         if (i == g->logits || t->kind != IR_KIND_ACT || t->dead || last[i] < def[g->logits]) continue;
-        CHECK(!(t->arena_offset < lg->arena_offset + (int64_t)ir_tensor_bytes(lg) &&
+        CHECK_TRUE(!(t->arena_offset < lg->arena_offset + (int64_t)ir_tensor_bytes(lg) &&
                 lg->arena_offset < t->arena_offset + (int64_t)ir_tensor_bytes(t)));
     }
-    CHECK(placed > 0);
-    CHECK(g->naive_bytes == naive);
-    CHECK(g->act_bytes == al64(act_end - base));
-    CHECK(g->scratch_offset % 64 == 0 && g->scratch_offset >= act_end);
-    CHECK(g->scratch_bytes >= (int64_t)g->cfg.ctx * 4 && g->scratch_bytes >= (int64_t)g->info.vocab_size * 8);
-    CHECK(g->arena_bytes == g->scratch_offset + g->scratch_bytes);
-    CHECK(g->tensors[g->token_input].arena_offset == -1);
+    CHECK_TRUE(placed > 0);
+    CHECK_TRUE(g->naive_bytes == naive);
+    CHECK_TRUE(g->act_bytes == al64(act_end - base));
+    CHECK_TRUE(g->scratch_offset % 64 == 0 && g->scratch_offset >= act_end);
+    CHECK_TRUE(g->scratch_bytes >= (int64_t)g->cfg.ctx * 4 && g->scratch_bytes >= (int64_t)g->info.vocab_size * 8);
+    CHECK_TRUE(g->arena_bytes == g->scratch_offset + g->scratch_bytes);
+    CHECK_TRUE(g->tensors[g->token_input].arena_offset == -1);
     /* greedy packing stays within 2x of the peak of simultaneously live bytes */
     int64_t peak = 0;
     for (int s = 0; s < g->n_nodes; s++) {
@@ -436,7 +420,7 @@ static void check_plan(const ir_graph *g) {
                 live += al64((int64_t)ir_tensor_bytes(&g->tensors[i]));
         if (live > peak) peak = live;
     }
-    CHECK(g->act_bytes <= 2 * peak);
+    CHECK_TRUE(g->act_bytes <= 2 * peak);
     free(def);
     free(last);
 }
@@ -450,23 +434,20 @@ static void test_memplan(void) {
     lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
-    CHECK(lmcc_run_passes(g, &pc, NULL) == 0);
-    CHECK(verify_ok(g, "after memplan"));
+    CHECK_TRUE(lmcc_run_passes(g, &pc, NULL) == 0);
+    CHECK_TRUE(verify_ok(g, "after memplan"));
     check_plan(g);
-    CHECK(g->act_bytes < g->naive_bytes);
-    CHECK(g->act_bytes * 4 < g->naive_bytes); /* 4 layers of buffers fold onto ~1 */
-    char log[4096] = {0};
-    rewind(pc.log);
-    size_t nr = fread(log, 1, sizeof log - 1, pc.log);
-    log[nr] = 0;
-    fclose(pc.log);
+    CHECK_TRUE(g->act_bytes < g->naive_bytes);
+    CHECK_TRUE(g->act_bytes * 4 < g->naive_bytes); /* 4 layers of buffers fold onto ~1 */
+    char *log = test_read_stream(pc.log);
     char want[256];
     snprintf(want, sizeof want,
              "memplan: arena %lld bytes (activations %lld + kv %lld + scratch %lld); naive sum of "
              "activation buffers %lld\n",
              (long long)g->arena_bytes, (long long)g->act_bytes, (long long)g->kv_bytes,
              (long long)g->scratch_bytes, (long long)g->naive_bytes);
-    CHECK(strstr(log, want) != NULL);
+    CHECK_TRUE(strstr(log, want) != NULL);
+    free(log);
     ir_graph_free(g);
 
     /* scratch sized by ctx when ctx*4 > vocab*8 */
@@ -474,8 +455,8 @@ static void test_memplan(void) {
     p.ctx = 1000;
     g = toy_build(&p);
     pc = ctx0();
-    CHECK(lmcc_run_passes(g, &pc, NULL) == 0);
-    CHECK(g->scratch_bytes == 4000 / 64 * 64 + 64);
+    CHECK_TRUE(lmcc_run_passes(g, &pc, NULL) == 0);
+    CHECK_TRUE(g->scratch_bytes == 4000 / 64 * 64 + 64);
     check_plan(g);
     ir_graph_free(g);
 }
@@ -486,18 +467,18 @@ static void test_manager(void) {
     static const char *const order[] = {"dce", "awq", "fold_norm", "rotate", "fuse_qkv", "fuse_ffn",
                                         "fuse_residual", "kvlayout", "mixprec", "weightfmt", "actquant", "tile",
                                         "memplan"};
-    CHECK(lmcc_n_passes == 13);
-    for (int i = 0; i < lmcc_n_passes && i < 13; i++) CHECK(strcmp(lmcc_passes[i].name, order[i]) == 0);
-    CHECK(lmcc_passes[9].fn == lmcc_pass_weightfmt && lmcc_passes[1].doc[0]);
+    CHECK_TRUE(lmcc_n_passes == 13);
+    for (int i = 0; i < lmcc_n_passes && i < 13; i++) CHECK_TRUE(strcmp(lmcc_passes[i].name, order[i]) == 0);
+    CHECK_TRUE(lmcc_passes[9].fn == lmcc_pass_weightfmt && lmcc_passes[1].doc[0]);
 
     toy_params p = toy_default();
     ir_graph *g = toy_build(&p);
     g->cfg.weights_mode = IR_WEIGHTS_Q8;
     lmcc_diag pc = ctx0();
-    CHECK(lmcc_run_passes(g, &pc, "nosuch") == -1 && strstr(pc.err, "unknown pass 'nosuch'"));
-    CHECK(lmcc_run_passes(g, &pc, "kvlayout") == 0);
-    CHECK(g->kv_bytes > 0 && g->arena_bytes == 0);
-    CHECK(g->tensors[tid(g, "output.weight")].dtype == IR_DT_F32); /* weightfmt not run */
+    CHECK_TRUE(lmcc_run_passes(g, &pc, "nosuch") == -1 && strstr(pc.err, "unknown pass 'nosuch'"));
+    CHECK_TRUE(lmcc_run_passes(g, &pc, "kvlayout") == 0);
+    CHECK_TRUE(g->kv_bytes > 0 && g->arena_bytes == 0);
+    CHECK_TRUE(g->tensors[tid(g, "output.weight")].dtype == IR_DT_F32); /* weightfmt not run */
     ir_graph_free(g);
 
     /* a pass's user error comes back in pc->err */
@@ -505,12 +486,12 @@ static void test_manager(void) {
     g->tensors[tid(g, "output.weight")].dtype = IR_DT_BF16; /* 100 rows * 64 * 2 bytes */
     g->tensors[tid(g, "output.weight")].nbytes = 100 * 64 * 2;
     pc = ctx0();
-    CHECK(lmcc_run_passes(g, &pc, NULL) == -1 && strstr(pc.err, "output.weight is bf16"));
+    CHECK_TRUE(lmcc_run_passes(g, &pc, NULL) == -1 && strstr(pc.err, "output.weight is bf16"));
     ir_graph_free(g);
 
     /* a broken graph is an internal error: exit status 2 and a message */
     int fd[2];
-    CHECK(pipe(fd) == 0);
+    CHECK_TRUE(pipe(fd) == 0);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -530,8 +511,8 @@ static void test_manager(void) {
     close(fd[0]);
     int status = 0;
     waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
-    CHECK(strstr(msg, "lmcc: internal error: before the passes: node 3 (") != NULL);
+    CHECK_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    CHECK_TRUE(strstr(msg, "lmcc: internal error: before the passes: node 3 (") != NULL);
 }
 
 /* The passes must not change what the graph computes: logits from the
@@ -546,9 +527,9 @@ static void test_semantics(void) {
     b->cfg.weights_mode = IR_WEIGHTS_F16;
     b->cfg.kv_dtype = IR_DT_F16;
     lmcc_diag pc = ctx0();
-    CHECK(lmcc_run_passes(b, &pc, NULL) == 0);
+    CHECK_TRUE(lmcc_run_passes(b, &pc, NULL) == 0);
     lmcc_interp *ia = lmcc_interp_new(a), *ib = lmcc_interp_new(b);
-    CHECK(ia && ib);
+    CHECK_TRUE(ia && ib);
     if (ia && ib) {
         double worst = 0, scale = 0;
         int toks[5] = {1, 7, 42, 99, 3};
@@ -565,7 +546,7 @@ static void test_semantics(void) {
         }
         /* f16 weights: relative error ~1e-3 of the logits' scale */
         if (!(worst < 1e-2 * scale)) fprintf(stderr, "semantics: worst %g, scale %g\n", worst, scale);
-        CHECK(worst > 0 && worst < 1e-2 * scale);
+        CHECK_TRUE(worst > 0 && worst < 1e-2 * scale);
     }
     lmcc_interp_free(ia);
     lmcc_interp_free(ib);
@@ -580,10 +561,5 @@ int main(void) {
     test_memplan();
     test_manager();
     test_semantics();
-    if (failures) {
-        fprintf(stderr, "test_passes: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_passes: ok\n");
-    return 0;
+    return test_finish("test_passes", NULL);
 }

@@ -18,10 +18,8 @@
 #include "model.h"
 #include "passes.h"
 #include "quant.h"
+#include "test_model.h"
 
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 static uint64_t rng = 42;
 static double urand(void) {
@@ -31,7 +29,7 @@ static double urand(void) {
 static double nrand(void) { return sqrt(-2 * log(urand() + 1e-300)) * cos(6.283185307179586 * urand()); }
 
 static void dequant(ir_dtype dt, const uint8_t *src, float *dst, int64_t k) {
-    if (lmrt_dequant_row(ir_dtype_lmrt_type(dt), src, dst, k) != 0) { failures++; printf("FAIL: dequant %s\n", ir_dtype_name(dt)); }
+    CHECK(lmrt_dequant_row(ir_dtype_lmrt_type(dt), src, dst, k) == 0, "dequant %s", ir_dtype_name(dt));
 }
 
 /* (a) */
@@ -131,9 +129,8 @@ static void test_gptq(void) {
 }
 
 static ir_graph *load_stories(gguf_file **fp, int quant) {
-    const char *src = getenv("LMCC_SOURCE_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/examples/models/stories260K.gguf", src ? src : ".");
+    find_model(path, sizeof path, "stories260K.gguf");
     *fp = lmcc_model_open(path);
     if (!*fp) return NULL;
     ir_config cfg;
@@ -144,7 +141,7 @@ static ir_graph *load_stories(gguf_file **fp, int quant) {
     cfg.quant = quant;
     cfg.calib_seqs = 2;
     cfg.calib_len = 48;
-    return lmcc_build_graph(*fp, path, &cfg);
+    return test_build_graph(*fp, path, &cfg, TEST_NO_PASSES);
 }
 
 /* (c) */
@@ -453,7 +450,5 @@ int main(void) {
     test_gptq();
     test_calib();
     test_awq();
-    if (failures) printf("%d failures\n", failures);
-    else printf("all quality tests passed\n");
-    return failures ? 1 : 0;
+    return test_finish("test_quality", NULL);
 }

@@ -4,6 +4,7 @@
  * byte for byte with ggml's reference algorithm written here with libm. */
 #include "gguf.h"
 #include "lmrt_quant.h"
+#include "test_model.h"
 
 #include <float.h>
 #include <math.h>
@@ -11,18 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int g_fail;
-#define CHECK(c, ...)                                                         \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            if (g_fail++ < 20) {                                              \
-                fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #c); \
-                fprintf(stderr, __VA_ARGS__);                                 \
-                fputc('\n', stderr);                                          \
-            }                                                                 \
-        }                                                                     \
-    } while (0)
 
 static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void) {
@@ -499,15 +488,7 @@ static void test_quantizers(void) {
 
 /* real tensors: dequantizing an F32 tensor row by row is the identity */
 static void test_real_tensors(void) {
-    const char *shared = getenv("LMCC_SHARED_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/models/stories260K.gguf", shared ? shared : "");
-    if (!shared || access(path, R_OK) != 0) {
-        printf("test_quant: real-tensor part skipped: %s not found\n", path);
-        return;
-    }
-    gguf_file *f = gguf_open(path);
-    CHECK(f != NULL, "cannot open %s", path);
+    gguf_file *f = test_open_model("stories260K.gguf", "the real-tensor part");
     if (!f) return;
     int n_checked = 0;
     for (uint64_t i = 0; i < f->n_tensors; i++) {
@@ -533,10 +514,5 @@ int main(void) {
     test_roundf();
     test_blocks();
     test_quantizers();
-    if (g_fail) {
-        fprintf(stderr, "test_quant: %d failures\n", g_fail);
-        return 1;
-    }
-    printf("test_quant: ok\n");
-    return 0;
+    return test_finish("test_quant", NULL);
 }

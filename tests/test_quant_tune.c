@@ -17,11 +17,8 @@
 #include "model.h"
 #include "passes.h"
 #include "quant.h"
-#include "test_model_path.h"
+#include "test_model.h"
 
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 /* mean KL(softmax(ref) || softmax(lg)) over rows */
 static double mean_kl(const float *ref, const float *lg, int64_t rows, int64_t V) {
@@ -135,18 +132,10 @@ out:
 }
 
 int main(void) {
-    char path[1024];
-    if (find_model(path, sizeof path, "stories260K.gguf")) {
-        printf("skipped: stories260K.gguf not found (set LMCC_SHARED_DIR)\n");
-        return 77;
-    }
-    lmcc_error_clear();
-    gguf_file *f = lmcc_model_open(path);
-    CHECK(f, "open %s: %s", path, lmcc_error_text());
+    gguf_file *f = test_open_model("stories260K.gguf", "everything");
     if (f) {
         test_tune(f);
         gguf_close(f);
     }
-    printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
-    return failures ? 1 : 0;
+    return test_finish("test_quant_tune", f ? NULL : "everything");
 }

@@ -20,26 +20,18 @@
 #include "lmrt_quant.h"
 #include "model.h"
 #include "passes.h"
-
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
+#include "test_model.h"
 
 static ir_graph *load(const char *file, gguf_file **fp, int weights, int rotate, int fuse) {
-    const char *src = getenv("LMCC_SOURCE_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/examples/models/%s", src ? src : ".", file);
+    find_model(path, sizeof path, file);
     *fp = lmcc_model_open(path);
     if (!*fp) return NULL;
     ir_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.ctx = 64, cfg.kv_dtype = IR_DT_F32, cfg.weights_mode = weights, cfg.quant = IR_QUANT_PLAIN;
     cfg.fuse = fuse, cfg.rotate = rotate;
-    ir_graph *g = lmcc_build_graph(*fp, path, &cfg);
-    lmcc_diag pc;
-    memset(&pc, 0, sizeof pc);
-    if (g && lmcc_run_passes(g, &pc, "kvlayout")) { printf("FAIL passes: %s\n", pc.err); failures++; }
-    return g;
+    return test_build_graph(*fp, path, &cfg, "kvlayout");
 }
 
 /* log-softmax of the logits at every position of seqs, [positions][V] */
@@ -172,7 +164,5 @@ int main(void) {
         ir_graph_free(a), ir_graph_free(b), gguf_close(f0), gguf_close(f1);
     }
     lmcc_eval_seqs_free(&s);
-    if (failures) printf("%d failure(s)\n", failures);
-    else printf("ok\n");
-    return failures ? 1 : 0;
+    return test_finish("test_rotate", NULL);
 }

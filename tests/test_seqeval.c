@@ -23,29 +23,15 @@
 #include "model.h"
 #include "passes.h"
 #include "tiny_llama.h"
-#include "test_model_path.h"
+#include "test_model.h"
 
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 typedef struct build_opts { int mode, fuse, act_q8; const char *stop; } build_opts;
 
 static ir_graph *build(const gguf_file *f, const char *what, build_opts b) {
     ir_config cfg = {.ctx = 64, .kv_dtype = IR_DT_F32, .weights_mode = b.mode, .fuse = b.fuse, .act_q8 = b.act_q8,
                      .batch = 1, .threads = 1};
-    lmcc_error_clear();
-    ir_graph *g = lmcc_build_graph(f, what, &cfg);
-    CHECK(g, "build %s: %s", what, lmcc_error_text());
-    if (!g) return NULL;
-    lmcc_diag pc;
-    memset(&pc, 0, sizeof pc);
-    if (lmcc_run_passes(g, &pc, b.stop) != 0) {
-        CHECK(0, "passes on %s: %s", what, pc.err);
-        ir_graph_free(g);
-        return NULL;
-    }
-    return g;
+    return test_build_graph(f, what, &cfg, b.stop);
 }
 
 static int64_t total_rows(const lmcc_eval_seqs *s) {
@@ -788,10 +774,31 @@ static void test_round_in(const char *what, const gguf_file *f) {
     ir_graph_free(ga), ir_graph_free(gb);
 }
 
-int main(void) {
-    build_opts fused = {IR_WEIGHTS_KEEP, 1, 0, "kvlayout"}, unfused = {IR_WEIGHTS_KEEP, 0, 0, "kvlayout"};
-    build_opts q8act = {IR_WEIGHTS_Q8, 1, 1, "actquant"}, q4 = {IR_WEIGHTS_Q4, 1, 0, "actquant"};
+static const build_opts fused = {IR_WEIGHTS_KEEP, 1, 0, "kvlayout"}, unfused = {IR_WEIGHTS_KEEP, 0, 0, "kvlayout"};
+static const build_opts q8act = {IR_WEIGHTS_Q8, 1, 1, "actquant"}, q4 = {IR_WEIGHTS_Q4, 1, 0, "actquant"};
 
+/* what every model gets: logits of sequences of len0 and len1 positions, lockstep decoding over
+ * steps positions, n_sample samples of sample_len, the backward, round_in */
+static void test_model(const char *model, const gguf_file *f, int len0, int len1, int steps, int n_sample,
+                       int sample_len) {
+    static const struct { const char *name; const build_opts *b; } lanes[3] = {
+        {"fused", &fused}, {"unfused", &unfused}, {"q8 weights, q8a activations", &q8act}};
+    char what[128];
+    for (int i = 0; i < 3; i++) {
+        snprintf(what, sizeof what, "%s %s", model, lanes[i].name);
+        test_logits(what, f, *lanes[i].b, len0, len1, 1e-4);
+        test_seqstep(what, f, *lanes[i].b, steps, 1e-4);
+    }
+    snprintf(what, sizeof what, "%s fused", model);
+    test_dual(what, f, fused);
+    test_sample(what, f, fused, n_sample, sample_len, 1);
+    test_backward(what, f, fused, 0.02);
+    test_errors(f);
+    snprintf(what, sizeof what, "%s q8 weights, round_in", model);
+    test_round_in(what, f);
+}
+
+int main(void) {
     /* widths past one 256-column panel, not multiples of 4, GQA, partial rope, odd vocab */
     tiny_params p = tiny_default();
     p.dim = 96, p.hidden = 270, p.n_layers = 2, p.n_heads = 4, p.n_kv = 2, p.rope_dim = 8, p.vocab = 41;
@@ -799,53 +806,22 @@ int main(void) {
     gguf_file *f = tiny_make(&p);
     CHECK(f, "tiny_make");
     if (f) {
-        test_logits("tiny fused", f, fused, 20, 13, 1e-4);
-        test_logits("tiny unfused", f, unfused, 20, 13, 1e-4);
+        test_model("tiny", f, 20, 13, 30, 3, 60);
         test_logits("tiny q4", f, q4, 20, 13, 1e-4);
-        test_logits("tiny q8a", f, q8act, 20, 13, 1e-4);
         test_hook_inputs("tiny fused", f, fused, IR_OP_LINEAR_ADD, 1);
-        test_dual("tiny fused", f, fused);
-        test_errors(f);
-        test_seqstep("tiny fused", f, fused, 30, 1e-4);
-        test_seqstep("tiny unfused", f, unfused, 30, 1e-4);
-        test_seqstep("tiny q8a", f, q8act, 30, 1e-4);
-        test_sample("tiny fused", f, fused, 3, 60, 1);
-        test_backward("tiny fused", f, fused, 0.02);
         test_backward("tiny unfused", f, unfused, 0.02);
         test_backward_soft("tiny fused", f, fused, 0.02);
-        test_round_in("tiny q8 weights, round_in", f);
         gguf_close(f);
     }
 
-    char path[1024];
-    int have = find_model(path, sizeof path, "stories260K.gguf") == 0;
-    if (have) {
-        lmcc_error_clear();
-        f = lmcc_model_open(path);
-        CHECK(f, "open %s: %s", path, lmcc_error_text());
-        if (f) {
-            test_logits("stories260K fused", f, fused, 40, 25, 1e-4);
-            test_logits("stories260K unfused", f, unfused, 40, 25, 1e-4);
-            test_logits("stories260K q8 weights, q8a activations", f, q8act, 40, 25, 1e-4);
-            test_hook_inputs("stories260K fused", f, fused, IR_OP_LINEAR_SWIGLU, 2);
-            test_hook_inputs("stories260K unfused", f, unfused, IR_OP_LINEAR, 7);
-            test_dual("stories260K fused", f, fused);
-            test_dual("stories260K unfused", f, unfused);
-            test_errors(f);
-            test_seqstep("stories260K fused", f, fused, 40, 1e-4);
-            test_seqstep("stories260K unfused", f, unfused, 40, 1e-4);
-            test_seqstep("stories260K q8 weights, q8a activations", f, q8act, 40, 1e-4);
-            test_sample("stories260K fused", f, fused, 4, 64, 1);
-            test_backward("stories260K fused", f, fused, 0.02);
-            test_round_in("stories260K q8 weights, round_in", f);
-            gguf_close(f);
-        }
+    f = test_open_model("stories260K.gguf", "the stories260K checks");
+    int have = f != NULL;
+    if (f) {
+        test_model("stories260K", f, 40, 25, 40, 4, 64);
+        test_hook_inputs("stories260K fused", f, fused, IR_OP_LINEAR_SWIGLU, 2);
+        test_hook_inputs("stories260K unfused", f, unfused, IR_OP_LINEAR, 7);
+        test_dual("stories260K unfused", f, unfused);
+        gguf_close(f);
     }
-    printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
-    if (failures) return 1;
-    if (!have) {
-        printf("skipped the stories260K checks: model file not found (set LMCC_SHARED_DIR)\n");
-        return 77;
-    }
-    return 0;
+    return test_finish("test_seqeval", have ? NULL : "the stories260K checks");
 }

@@ -7,6 +7,7 @@
 #include "diag.h"
 #include "gguf.h"
 #include "lmrt_quant.h"
+#include "test_model.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -16,34 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int g_fail;
-static char g_dir[512];
-
-#define CHECK(c, ...)                                                         \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            g_fail++;                                                         \
-            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);             \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fprintf(stderr, "\n");                                            \
-        }                                                                     \
-    } while (0)
-
 /* the "tiny" shape, as the test expects it (independent of the tool's table) */
 enum { T_DIM = 64, T_LAYERS = 2, T_HEADS = 4, T_KV = 2, T_FFN = 96 };
-
-static const char *path_in(const char *name) {
-    static char buf[4][640];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
-
-static int file_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
 
 /* runs lmcc-synth with the given arguments; returns its exit status */
 static int run_synth(const char *tool, const char *fmt, ...) {
@@ -52,7 +27,7 @@ static int run_synth(const char *tool, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>>'%s/log'", tool, args, g_dir);
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>>'%s/log'", tool, args, test_dir);
     int st = system(cmd);
     return st == -1 ? -1 : (st >> 8) & 0xff;
 }
@@ -62,28 +37,6 @@ static double half_to_double(uint16_t h) {
     int e = (h >> 10) & 31, m = h & 1023;
     double v = e == 0 ? ldexp(m, -24) : ldexp(1024 + m, e - 25);
     return (h & 0x8000) ? -v : v;
-}
-
-static int value_eq(const gguf_value *a, const gguf_value *b) {
-    if (a->type != b->type) return 0;
-    switch (a->type) {
-    case GGUF_T_STRING: return a->v.s.len == b->v.s.len && memcmp(a->v.s.ptr, b->v.s.ptr, a->v.s.len) == 0;
-    case GGUF_T_ARRAY:
-        if (a->v.arr.type != b->v.arr.type || a->v.arr.n != b->v.arr.n) return 0;
-        for (uint64_t i = 0; i < a->v.arr.n; i++)
-            if (!value_eq(&a->v.arr.items[i], &b->v.arr.items[i])) return 0;
-        return 1;
-    case GGUF_T_FLOAT32: case GGUF_T_FLOAT64: return a->v.f == b->v.f || (a->v.f != a->v.f && b->v.f != b->v.f);
-    case GGUF_T_BOOL: return !a->v.b == !b->v.b;
-    case GGUF_T_INT8: case GGUF_T_INT16: case GGUF_T_INT32: case GGUF_T_INT64: return a->v.i == b->v.i;
-    default: return a->v.u == b->v.u;
-    }
-}
-
-static int64_t get_int(const gguf_file *f, const char *key) {
-    int64_t v = -1;
-    CHECK(gguf_get_i64(f, key, &v) == 0, "%s: key %s missing", f->path, key);
-    return v;
 }
 
 typedef struct exp_tensor { char name[64]; uint64_t ne0, ne1; } exp_tensor;
@@ -123,15 +76,15 @@ static void check_file(const gguf_file *f, const gguf_file *voc, uint32_t want_t
     char s[128];
     CHECK(gguf_get_str(f, "general.architecture", s, sizeof s) == 0 && !strcmp(s, "llama"), "arch '%s'", s);
     CHECK(gguf_get_str(f, "general.name", s, sizeof s) == 0 && !strcmp(s, "tiny-synth"), "name '%s'", s);
-    CHECK(get_int(f, "general.file_type") == want_ftype, "file_type");
-    CHECK(get_int(f, "llama.context_length") == 2048, "context_length");
-    CHECK(get_int(f, "llama.embedding_length") == T_DIM, "embedding_length");
-    CHECK(get_int(f, "llama.block_count") == T_LAYERS, "block_count");
-    CHECK(get_int(f, "llama.feed_forward_length") == T_FFN, "feed_forward_length");
-    CHECK(get_int(f, "llama.attention.head_count") == T_HEADS, "head_count");
-    CHECK(get_int(f, "llama.attention.head_count_kv") == T_KV, "head_count_kv");
-    CHECK(get_int(f, "llama.rope.dimension_count") == T_DIM / T_HEADS, "rope.dimension_count");
-    CHECK(get_int(f, "llama.vocab_size") == (int64_t)vocab, "vocab_size");
+    CHECK(test_gguf_int(f, "general.file_type") == want_ftype, "file_type");
+    CHECK(test_gguf_int(f, "llama.context_length") == 2048, "context_length");
+    CHECK(test_gguf_int(f, "llama.embedding_length") == T_DIM, "embedding_length");
+    CHECK(test_gguf_int(f, "llama.block_count") == T_LAYERS, "block_count");
+    CHECK(test_gguf_int(f, "llama.feed_forward_length") == T_FFN, "feed_forward_length");
+    CHECK(test_gguf_int(f, "llama.attention.head_count") == T_HEADS, "head_count");
+    CHECK(test_gguf_int(f, "llama.attention.head_count_kv") == T_KV, "head_count_kv");
+    CHECK(test_gguf_int(f, "llama.rope.dimension_count") == T_DIM / T_HEADS, "rope.dimension_count");
+    CHECK(test_gguf_int(f, "llama.vocab_size") == (int64_t)vocab, "vocab_size");
     float x = 0;
     CHECK(gguf_get_f32(f, "llama.rope.freq_base", &x) == 0 && x == 10000.0f, "freq_base %g", (double)x);
     CHECK(gguf_get_f32(f, "llama.attention.layer_norm_rms_epsilon", &x) == 0 && x == 1e-5f, "rms eps %g",
@@ -145,7 +98,7 @@ static void check_file(const gguf_file *f, const gguf_file *voc, uint32_t want_t
         char key[256];
         snprintf(key, sizeof key, "%.*s", (int)kv->key.len, kv->key.ptr);
         const gguf_kv *got = gguf_find(f, key);
-        CHECK(got && value_eq(&got->val, &kv->val), "%s: tokenizer key %s missing or different", f->path, key);
+        CHECK(got && test_gguf_value_eq(&got->val, &kv->val), "%s: tokenizer key %s missing or different", f->path, key);
     }
     for (uint64_t i = 0; i < f->n_kv; i++)
         n_tok_out += f->kv[i].key.len >= 10 && memcmp(f->kv[i].key.ptr, "tokenizer.", 10) == 0;
@@ -284,25 +237,13 @@ static void check_quant_vs_f16(const gguf_file *q, const gguf_file *h, int is_q4
     CHECK(mean > 0.15 && mean < 0.4, "mean error %g of d, expected about 0.25", mean);
 }
 
-static int read_file(const char *p, uint8_t **data, size_t *n) {
-    FILE *fp = fopen(p, "rb");
-    if (!fp) return -1;
-    fseek(fp, 0, SEEK_END);
-    *n = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    *data = malloc(*n ? *n : 1);
-    int ok = *data && fread(*data, 1, *n, fp) == *n;
-    fclose(fp);
-    return ok ? 0 : -1;
-}
-
 int main(void) {
     const char *src = getenv("LMCC_SOURCE_DIR"), *shared = getenv("LMCC_SHARED_DIR"), *bdir = getenv("LMCC_BUILD_DIR");
     char vocab[512] = "", tool[512];
     if (src) snprintf(vocab, sizeof vocab, "%s/tests/data/vocab/ggml-vocab-llama-spm.gguf", src);
-    if (!vocab[0] || !file_exists(vocab)) {
+    if (!vocab[0] || !test_exists(vocab)) {
         if (shared) snprintf(vocab, sizeof vocab, "%s/vocab/ggml-vocab-llama-spm.gguf", shared);
-        if (!shared || !file_exists(vocab)) {
+        if (!shared || !test_exists(vocab)) {
             printf("test_synth: skipped: ggml-vocab-llama-spm.gguf not found (set LMCC_SOURCE_DIR/LMCC_SHARED_DIR)\n");
             return 77;
         }
@@ -312,16 +253,11 @@ int main(void) {
         return 77;
     }
     snprintf(tool, sizeof tool, "%s/lmcc-synth", bdir);
-    if (!file_exists(tool)) {
+    if (!test_exists(tool)) {
         fprintf(stderr, "test_synth: FAIL: %s was not built\n", tool);
         return 1;
     }
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/lmcc_test_synth_XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(g_dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (!test_tmpdir("test_synth")) return 1;
 
     static const char *const types[3] = {"f16", "q8_0", "q4_0"};
     static const uint32_t gtypes[3] = {LMRT_GGML_F16, LMRT_GGML_Q8_0, LMRT_GGML_Q4_0};
@@ -330,35 +266,35 @@ int main(void) {
     for (int i = 0; i < 3; i++) {
         snprintf(name, sizeof name, "%s.gguf", types[i]);
         int st = run_synth(tool, "--shape tiny --type %s --vocab '%s' -o '%s' --seed 7 --threads 1", types[i], vocab,
-                           path_in(name));
-        CHECK(st == 0, "lmcc-synth --type %s exited %d (see %s/log)", types[i], st, g_dir);
+                           test_path(name));
+        CHECK(st == 0, "lmcc-synth --type %s exited %d (see %s/log)", types[i], st, test_dir);
     }
-    CHECK(run_synth(tool, "--shape tiny --type f16 --vocab '%s' -o '%s' --seed 8", vocab, path_in("f16s8.gguf")) == 0,
+    CHECK(run_synth(tool, "--shape tiny --type f16 --vocab '%s' -o '%s' --seed 8", vocab, test_path("f16s8.gguf")) == 0,
           "seed 8");
     /* the bytes do not depend on the thread count */
     CHECK(run_synth(tool, "--shape tiny --type q4_0 --vocab '%s' -o '%s' --seed 7 --threads 3", vocab,
-                    path_in("again.gguf")) == 0,
+                    test_path("again.gguf")) == 0,
           "q4_0 again");
     /* stories260K's ffn (172) is not whole blocks: those rows stay f16 */
-    CHECK(run_synth(tool, "--shape stories260K --type q8_0 --vocab '%s' -o '%s'", vocab, path_in("s260k.gguf")) == 0,
+    CHECK(run_synth(tool, "--shape stories260K --type q8_0 --vocab '%s' -o '%s'", vocab, test_path("s260k.gguf")) == 0,
           "stories260K");
     /* user errors: exit 1, no output left behind */
-    CHECK(run_synth(tool, "--shape nope --type f16 --vocab '%s' -o '%s'", vocab, path_in("bad.gguf")) == 1,
+    CHECK(run_synth(tool, "--shape nope --type f16 --vocab '%s' -o '%s'", vocab, test_path("bad.gguf")) == 1,
           "unknown shape");
-    CHECK(run_synth(tool, "--shape tiny --type q5_0 --vocab '%s' -o '%s'", vocab, path_in("bad.gguf")) == 1,
+    CHECK(run_synth(tool, "--shape tiny --type q5_0 --vocab '%s' -o '%s'", vocab, test_path("bad.gguf")) == 1,
           "unknown type");
-    CHECK(run_synth(tool, "--shape tiny --type f16 --vocab '%s/none.gguf' -o '%s'", g_dir, path_in("bad.gguf")) == 1,
+    CHECK(run_synth(tool, "--shape tiny --type f16 --vocab '%s/none.gguf' -o '%s'", test_dir, test_path("bad.gguf")) == 1,
           "missing vocab");
-    CHECK(run_synth(tool, "--shape tiny --type f16 --vocab '%s' -o '%s/no/dir.gguf'", vocab, g_dir) == 1,
+    CHECK(run_synth(tool, "--shape tiny --type f16 --vocab '%s' -o '%s/no/dir.gguf'", vocab, test_dir) == 1,
           "unwritable output");
-    CHECK(!file_exists(path_in("bad.gguf")), "bad.gguf was written");
+    CHECK(!test_exists(test_path("bad.gguf")), "bad.gguf was written");
 
     gguf_file *voc = gguf_open(vocab);
     gguf_file *f[3] = {0};
     CHECK(voc != NULL, "open vocab: %s", lmcc_error_text());
     for (int i = 0; i < 3 && voc; i++) {
         snprintf(name, sizeof name, "%s.gguf", types[i]);
-        f[i] = gguf_open(path_in(name));
+        f[i] = gguf_open(test_path(name));
         CHECK(f[i] != NULL, "gguf_open %s: %s", name, lmcc_error_text());
         if (f[i]) check_file(f[i], voc, gtypes[i], ftypes[i]);
     }
@@ -366,7 +302,7 @@ int main(void) {
     if (f[0] && f[1]) check_quant_vs_f16(f[1], f[0], 0);
     if (f[0] && f[2]) check_quant_vs_f16(f[2], f[0], 1);
 
-    gguf_file *s8 = gguf_open(path_in("f16s8.gguf"));
+    gguf_file *s8 = gguf_open(test_path("f16s8.gguf"));
     CHECK(s8 != NULL, "open seed 8");
     if (s8 && f[0]) {
         const gguf_tensor *a = gguf_find_tensor(f[0], "blk.0.attn_q.weight"), *b = gguf_find_tensor(s8, "blk.0.attn_q.weight");
@@ -376,15 +312,14 @@ int main(void) {
         CHECK(a && b && same < a->nbytes / 2 / 10, "seeds 7 and 8 share %zu of %llu values", same,
               a ? (unsigned long long)(a->nbytes / 2) : 0ull);
     }
-    uint8_t *d1 = NULL, *d2 = NULL;
     size_t n1 = 0, n2 = 0;
-    CHECK(read_file(path_in("q4_0.gguf"), &d1, &n1) == 0 && read_file(path_in("again.gguf"), &d2, &n2) == 0 &&
-              n1 == n2 && !memcmp(d1, d2, n1),
+    uint8_t *d1 = test_read_file(test_path("q4_0.gguf"), &n1), *d2 = test_read_file(test_path("again.gguf"), &n2);
+    CHECK(d1 && d2 && n1 == n2 && !memcmp(d1, d2, n1),
           "same seed, different bytes");
     free(d1);
     free(d2);
 
-    gguf_file *s260 = gguf_open(path_in("s260k.gguf"));
+    gguf_file *s260 = gguf_open(test_path("s260k.gguf"));
     CHECK(s260 != NULL, "open stories260K");
     if (s260) {
         const gguf_tensor *dn = gguf_find_tensor(s260, "blk.4.ffn_down.weight"), *up = gguf_find_tensor(s260, "blk.4.ffn_up.weight");
@@ -402,14 +337,11 @@ int main(void) {
     gguf_close(voc);
 
     static const char *const files[] = {"f16.gguf", "q8_0.gguf", "q4_0.gguf", "f16s8.gguf", "again.gguf", "s260k.gguf", "log"};
-    if (!g_fail) {
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) unlink(path_in(files[i]));
-        if (rmdir(g_dir) != 0) CHECK(0, "leftover files in %s", g_dir);
+    if (!test_failures) {
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) unlink(test_path(files[i]));
+        if (rmdir(test_dir) != 0) CHECK(0, "leftover files in %s", test_dir);
+    } else {
+        fprintf(stderr, "test_synth: files kept in %s\n", test_dir);
     }
-    if (g_fail) {
-        fprintf(stderr, "test_synth: %d failures (files kept in %s)\n", g_fail, g_dir);
-        return 1;
-    }
-    printf("test_synth: ok\n");
-    return 0;
+    return test_finish("test_synth", NULL);
 }

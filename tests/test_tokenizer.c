@@ -7,40 +7,12 @@
 #include "emit_vocab.h"
 #include "gguf.h"
 #include "vocab.h"
+#include "test_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int g_fail;
-#define CHECK(c, ...)                                                         \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            g_fail++;                                                         \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #c);     \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
-
-static char *read_file(const char *path, size_t *len) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        free(buf);
-        fclose(fp);
-        return NULL;
-    }
-    fclose(fp);
-    buf[n] = 0;
-    *len = (size_t)n;
-    return buf;
-}
 
 static int *encode_alloc(const lmrt_vocab *v, const char *s, size_t len, int add_bos, int *n) {
     size_t cap = LMRT_TOK_CAP(len);
@@ -84,7 +56,7 @@ static int run_vectors(const char *dir, const char *name, int must_pass) {
     CHECK(v, "vocab %s: %s", name, lmcc_error_text());
     if (!v) { gguf_close(f); return 0; }
     size_t ilen, olen;
-    char *inp = read_file(pi, &ilen), *out = read_file(po, &olen);
+    char *inp = test_read_file(pi, &ilen), *out = test_read_file(po, &olen);
     int n_text = 0, n_pass = 0, n_rt = 0, n_rt_pass = 0;
     char *ip = inp, *op = out;
     for (;;) {
@@ -192,15 +164,10 @@ static void test_placeholder(void) {
 }
 
 /* the placeholder must equal what llama.cpp's converter wrote into stories260K.gguf */
-static void test_placeholder_vs_gguf(const char *shared) {
-    char p[1200];
-    snprintf(p, sizeof p, "%s/models/stories260K.gguf", shared ? shared : "/nonexistent");
-    if (access(p, R_OK)) {
-        printf("SKIP: placeholder vs stories260K.gguf: %s not found\n", p);
-        return;
-    }
-    gguf_file *f = gguf_open(p);
-    lmrt_vocab *g = f ? lmcc_vocab_from_gguf(f, p) : NULL, *v = lmcc_vocab_placeholder(512);
+static void test_placeholder_vs_gguf(void) {
+    gguf_file *f = test_open_model("stories260K.gguf", "placeholder vs stories260K.gguf");
+    if (!f) return;
+    lmrt_vocab *g = lmcc_vocab_from_gguf(f, f->path), *v = lmcc_vocab_placeholder(512);
     CHECK(g && v, "stories260K vocab: %s", lmcc_error_text());
     if (g && v) {
         int same = g->n_tokens == v->n_tokens && g->type == v->type && g->bos_id == v->bos_id &&
@@ -214,7 +181,7 @@ static void test_placeholder_vs_gguf(const char *shared) {
     }
     lmcc_vocab_free(g);
     lmcc_vocab_free(v);
-    if (f) gguf_close(f);
+    gguf_close(f);
 }
 
 /* invalid UTF-8, too-small buffers, and the error codes on real vocabs */
@@ -292,7 +259,7 @@ static void test_emit(const char *dir, const char *name) {
         CHECK(system(cmd) == 0, "running %s", cmd);
         snprintf(path, sizeof path, "%s/ids.txt", tmp);
         size_t len;
-        char *got = read_file(path, &len), expect[8192];
+        char *got = test_read_file(path, &len), expect[8192];
         size_t e = 0;
         for (int t = 0; t < 4; t++) {
             int n;
@@ -315,16 +282,13 @@ static void test_emit(const char *dir, const char *name) {
 
 int main(void) {
     const char *src = getenv("LMCC_SOURCE_DIR"), *shared = getenv("LMCC_SHARED_DIR");
-    if (!src) {
-        printf("SKIP: LMCC_SOURCE_DIR not set\n");
-        return 77;
-    }
+    if (!src) return test_finish("test_tokenizer", "everything: LMCC_SOURCE_DIR not set");
     char repo[1024], sh[1024];
     snprintf(repo, sizeof repo, "%s/tests/data/vocab", src);
     snprintf(sh, sizeof sh, "%s/vocab", shared ? shared : "/nonexistent");
     test_unicode();
     test_placeholder();
-    test_placeholder_vs_gguf(shared);
+    test_placeholder_vs_gguf();
     test_edges(repo);
     CHECK(run_vectors(repo, "llama-spm", 1) == 1, "llama-spm");
     CHECK(run_vectors(repo, "gpt-2", 1) == 1, "gpt-2");
@@ -333,7 +297,5 @@ int main(void) {
     run_vectors(sh, "qwen2", 1);
     test_emit(repo, "llama-spm");
     test_emit(repo, "gpt-2");
-    if (g_fail) printf("test_tokenizer: %d failures\n", g_fail);
-    else printf("test_tokenizer: ok\n");
-    return g_fail ? 1 : 0;
+    return test_finish("test_tokenizer", NULL);
 }
