@@ -1,6 +1,6 @@
 /* fold_norm.c - rmsnorm(x, w) feeding only linears -> normalize(x), with w folded
- * into each linear's weight: W (w * x^) = (W diag(w)) x^.  Runs before weightfmt,
- * so the folded f32 weights are then converted to the chosen format. */
+ * into each linear's weight: W (w * x^) = (W diag(w)) x^.  Runs before weightfmt and
+ * quantize, so the folded f32 weights are then rounded to the chosen format. */
 #include "fuse_util.h"
 
 #include <stdlib.h>

@@ -6,13 +6,6 @@
 
 #include "lmrt_quant.h"
 
-static const int fu_gguf_type[IR_DT_COUNT] = {
-#define X(n, s, be, bb, gt) gt,
-    IR_DTYPE_LIST(X)
-#undef X
-};
-
-
 int fu_uses(const ir_graph *g, int id) {
     int c = 0;
     for (int i = 0; i < g->n_nodes; i++) {
@@ -37,7 +30,7 @@ float *fu_weight_f32(const ir_tensor *t) {
     float *w = malloc((size_t)(rows * cols) * sizeof *w);
     if (!w) return NULL;
     for (int64_t r = 0; r < rows; r++)
-        if (lmrt_dequant_row(fu_gguf_type[t->dtype], (const uint8_t *)t->data + (size_t)r * rb, w + r * cols,
+        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * rb, w + r * cols,
                              cols) != 0) {
             free(w);
             return NULL;

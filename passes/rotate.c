@@ -291,10 +291,11 @@ oom:
     return -1;
 }
 
+/* under block formats (--bpw picks them too): float weights lose nothing to outliers */
 static int rot_wanted(const ir_graph *g) {
     if (!g->cfg.rotate) return 0;
     int m = g->cfg.weights_mode;
-    return g->cfg.bpw > 0 || m == IR_WEIGHTS_Q8 || m == IR_WEIGHTS_Q4 || m > IR_WEIGHTS_KEEP;
+    return g->cfg.bpw > 0 || (m != IR_WEIGHTS_KEEP && ir_dtype_is_quant((ir_dtype)m));
 }
 
 int lmcc_pass_rotate(ir_graph *g, lmcc_diag *pc) {

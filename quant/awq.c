@@ -1,4 +1,4 @@
-/* quant_awq.c - AWQ (Lin et al. 2023) as a graph rewrite before fold_norm.
+/* awq.c - AWQ (Lin et al. 2023) as a graph rewrite before fold_norm.
  *
  * For each group of linears reading one input x, scale input channel j of
  * their weights by s_j = mean|x_j|^alpha (salient channels get finer steps)
@@ -7,7 +7,7 @@
  * before attention (with GQA, s is tied across the heads of one kv head).
  * alpha on a grid of 20 in [0, 1) minimizes the output error of the
  * quantized group on calibration rows; alpha 0 is plain rtn, so the chosen
- * scale never measures worse.  weightfmt then quantizes with rtn. */
+ * scale never measures worse.  The quantize pass then rounds with rtn. */
 #include "quant.h"
 
 #include <math.h>
@@ -72,7 +72,7 @@ static int awq_find_groups(const ir_graph *g, awq_group *gr, int cap) {
         if (L->dead || L->op != IR_OP_LINEAR) continue;
         int x = L->inputs[0], w = L->inputs[1], gi = -1;
         lmcc_quant_fmt f;
-        int dt = lmcc_quant_target(g, &g->tensors[w]);
+        int dt = lmcc_quant_target(g, w);
         for (int i = 0; i < n; i++) gi = gr[i].x == x ? i : gi;
         if (gi >= 0 && gr[gi].n_lin < 0) continue; /* rejected */
         int ok = dt >= 0 && lmcc_quant_fmt_get((ir_dtype)dt, &f) == 0 && awq_uses(g, w) == 1;
@@ -186,8 +186,9 @@ int lmcc_quant_awq(ir_graph *g, lmcc_diag *pc) {
         float *w[8] = {0};
         lmcc_quant_fmt f[8];
         for (int l = 0; l < G->n_lin; l++) {
-            ir_tensor *t = &g->tensors[g->nodes[G->lin[l]].inputs[1]];
-            lmcc_quant_fmt_get((ir_dtype)lmcc_quant_target(g, t), &f[l]);
+            int wi = g->nodes[G->lin[l]].inputs[1];
+            ir_tensor *t = &g->tensors[wi];
+            lmcc_quant_fmt_get((ir_dtype)lmcc_quant_target(g, wi), &f[l]);
             w[l] = awq_own_f32(t);
             maxr = t->shape[0] > maxr ? t->shape[0] : maxr;
             if (!w[l]) { snprintf(pc->err, sizeof pc->err, "awq: cannot read weight %s", t->name); goto out; }

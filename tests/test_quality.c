@@ -36,18 +36,22 @@ static void dequant(ir_dtype dt, const uint8_t *src, float *dst, int64_t k) {
 
 /* (a) */
 static void test_rtn(void) {
-    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0,   IR_DT_Q4_1,   IR_DT_NF4,   IR_DT_Q4_G64,
-                                   IR_DT_Q5_0, IR_DT_Q5_1,   IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
+    /* every format the quantizers write (a levels column in IR_DTYPE_LIST) */
+    ir_dtype dts[IR_DT_COUNT];
+    size_t n_dts = 0;
+    for (int d = 0; d < IR_DT_COUNT; d++)
+        if (ir_dtype_get((ir_dtype)d)->levels > 0) dts[n_dts++] = (ir_dtype)d;
+    CHECK(n_dts == 13, "%zu formats have a quantizer", n_dts);
     enum { K = 256, ROWS = 64 };
     float x[K], y[K], z[K];
     uint8_t a[K * 2], b[K * 2];
-    for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+    for (size_t di = 0; di < n_dts; di++) {
         lmcc_quant_fmt f;
         CHECK(lmcc_quant_fmt_get(dts[di], &f) == 0, "qfmt %s", ir_dtype_name(dts[di]));
         double e_rtn = 0, e_plain = 0;
         int worse = 0, mismatch = 0;
         for (int r = 0; r < ROWS; r++) {
-            double off = dts[di] == IR_DT_Q4_1 || dts[di] == IR_DT_Q5_1 ? 0.3 : 0;
+            double off = f.asym ? 0.3 : 0;
             for (int j = 0; j < K; j++) x[j] = (float)(nrand() * (urand() < 0.02 ? 8 : 1) + off);
             lmcc_quant_rtn_row(&f, x, NULL, K, a);
             lmrt_quantize_row(ir_dtype_lmrt_type(dts[di]), x, b, K);
@@ -140,7 +144,7 @@ static ir_graph *load_stories(gguf_file **fp, int quant) {
     memset(&cfg, 0, sizeof cfg);
     cfg.ctx = 64;
     cfg.kv_dtype = IR_DT_F32;
-    cfg.weights_mode = IR_WEIGHTS_Q4;
+    cfg.weights_mode = IR_DT_Q4_0;
     cfg.quant = quant;
     cfg.calib_seqs = 2;
     cfg.calib_len = 48;
