@@ -332,6 +332,8 @@ int ir_weight_add(ir_graph *g, const char *name, ir_dtype dt, int ndim,
 int ir_node_add(ir_graph *g, ir_opcode op, const int *inputs, const ir_attrs *attrs,
                 const char *out_name, int out_ndim, const int64_t *out_shape);
 int ir_tensor_find(const ir_graph *g, const char *name); /* -1 if absent */
+int ir_tensor_uses(const ir_graph *g, int id);     /* input slots of live nodes that read tensor id */
+int ir_tensor_producer(const ir_graph *g, int id); /* the live node that writes id, -1 if none */
 int64_t ir_tensor_elems(const ir_tensor *t);
 /* bytes of the tensor in its dtype (rows padded to whole blocks; a tiled
  * weight's row count padded to a multiple of tile_rows) */

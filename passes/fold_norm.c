@@ -17,7 +17,7 @@ static int fold_ok(const ir_graph *g, int o) {
             if (!ir_op_table[n->op].linear || k != 0) return 0;
             const ir_tensor *w = &g->tensors[n->inputs[1]];
             /* a shared weight (tied embedding) would need a copy: not worth it */
-            if (w->tile_rows > 1 || w->ndim != 2 || fu_uses(g, n->inputs[1]) != 1) return 0;
+            if (w->tile_rows > 1 || w->ndim != 2 || ir_tensor_uses(g, n->inputs[1]) != 1) return 0;
             /* KEEP keeps the stored format: folding would need requantization */
             if (g->cfg.weights_mode == IR_WEIGHTS_KEEP && w->dtype != IR_DT_F32) return 0;
             n_readers++;

@@ -6,23 +6,6 @@
 
 #include "lmrt_quant.h"
 
-int fu_uses(const ir_graph *g, int id) {
-    int c = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const ir_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) c += n->inputs[k] == id;
-    }
-    return c;
-}
-
-int fu_producer(const ir_graph *g, int id) {
-    if (id < 0) return -1;
-    for (int i = 0; i < g->n_nodes; i++)
-        if (!g->nodes[i].dead && g->nodes[i].output == id) return i;
-    return -1;
-}
-
 float *fu_weight_f32(const ir_tensor *t) {
     if (t->tile_rows > 1 || !t->data || t->ndim < 1) return NULL;
     int64_t cols = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / cols;
@@ -93,7 +76,7 @@ oom:
 }
 
 void fu_drop_if_unused(ir_graph *g, int id) {
-    if (id >= 0 && g->tensors[id].kind == IR_KIND_WEIGHT && fu_uses(g, id) == 0) g->tensors[id].dead = 1;
+    if (id >= 0 && g->tensors[id].kind == IR_KIND_WEIGHT && ir_tensor_uses(g, id) == 0) g->tensors[id].dead = 1;
 }
 
 void fu_kill_node(ir_graph *g, int i) {

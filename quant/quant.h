@@ -49,6 +49,8 @@ typedef struct lmcc_quant_params { float d, m; } lmcc_quant_params;
 lmcc_quant_params lmcc_quant_block_fit(const lmcc_quant_fmt *f, const float *x, const float *imp, int n);
 int lmcc_quant_block_code(const lmcc_quant_fmt *f, lmcc_quant_params p, float x);     /* nearest q */
 float lmcc_quant_block_value(const lmcc_quant_fmt *f, lmcc_quant_params p, int q);
+/* sum imp[j] (x[j] - value of x[j]'s code)^2 over the n values (imp NULL: 1), in double */
+double lmcc_quant_block_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n);
 /* writes one block of f->group codes (q[j] for j >= n: the zero code) */
 void lmcc_quant_block_pack(const lmcc_quant_fmt *f, lmcc_quant_params p, const int *q, int n, uint8_t *dst);
 

@@ -61,7 +61,7 @@ int lmcc_quant_block_code(const lmcc_quant_fmt *f, lmcc_quant_params p, float x)
 
 float lmcc_quant_block_value(const lmcc_quant_fmt *f, lmcc_quant_params p, int q) { return rtn_lev(f, q) * p.d + p.m; }
 
-static double rtn_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
+double lmcc_quant_block_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
     double e = 0;
     for (int j = 0; j < n; j++) {
         double r = (double)x[j] - lmcc_quant_block_value(f, p, lmcc_quant_block_code(f, p, x[j]));
@@ -291,12 +291,12 @@ static lmcc_quant_params rtn_fit_scalar(const lmcc_quant_fmt *f, const float *x,
         for (int s = 0; s < steps; s++) {
             lmcc_quant_params p = rtn_candidate(f, fam, 1.0 - step * s, mn, mx, amax, smax);
             if (p.d == 0) continue;
-            double e = rtn_err(f, p, x, imp, n);
+            double e = lmcc_quant_block_err(f, p, x, imp, n);
             if (e < best_e) best_e = e, best = p;
         }
     for (int it = 0; it < 2; it++) {
         lmcc_quant_params p = rtn_refit(f, best, x, imp, n);
-        double e = p.d != 0 ? rtn_err(f, p, x, imp, n) : INFINITY;
+        double e = p.d != 0 ? lmcc_quant_block_err(f, p, x, imp, n) : INFINITY;
         if (!(e < best_e)) break;
         best_e = e, best = p;
     }

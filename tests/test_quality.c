@@ -248,16 +248,7 @@ static void test_awq(void) {
 
 /* (e) the fit's float screening (and its AVX2 variant) against the plain
  * search quant.h describes: every candidate of the grid, errors in double
- * with lmcc_quant_block_code's codes, then two least-squares refits */
-static double fit_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
-    double e = 0;
-    for (int j = 0; j < n; j++) {
-        double r = (double)x[j] - lmcc_quant_block_value(f, p, lmcc_quant_block_code(f, p, x[j]));
-        e += (imp ? imp[j] : 1.0) * r * r;
-    }
-    return e;
-}
-
+ * with lmcc_quant_block_code's codes (lmcc_quant_block_err), then two least-squares refits */
 static float f16r(double v) { return lmrt_f16_to_f32(lmrt_f32_to_f16((float)v)); }
 
 static lmcc_quant_params fit_ref(const lmcc_quant_fmt *f, const float *x, const float *imp, int n) {
@@ -285,7 +276,7 @@ static lmcc_quant_params fit_ref(const lmcc_quant_fmt *f, const float *x, const 
                 if (f->nf4 && fam == 0) p.d = f16r(amax * r);
             }
             if (p.d == 0) continue;
-            double e = fit_err(f, p, x, imp, n);
+            double e = lmcc_quant_block_err(f, p, x, imp, n);
             if (e < be) be = e, best = p;
         }
     for (int it = 0; it < 2 && best.d != 0; it++) {
@@ -299,7 +290,7 @@ static lmcc_quant_params fit_ref(const lmcc_quant_fmt *f, const float *x, const 
         double det = sw * sll - sl * sl;
         if (f->asym && det > 0) p.d = f16r((sw * slx - sl * sx) / det), p.m = f16r((sll * sx - sl * slx) / det);
         if (!f->asym && sll > 0) p.d = f16r(slx / sll);
-        double e = p.d != 0 ? fit_err(f, p, x, imp, n) : INFINITY;
+        double e = p.d != 0 ? lmcc_quant_block_err(f, p, x, imp, n) : INFINITY;
         if (!(e < be)) break;
         be = e, best = p;
     }
@@ -328,7 +319,7 @@ static void test_fit(void) {
             const float *ip = b % 2 ? imp : NULL;
             lmcc_quant_params p = lmcc_quant_block_fit(&f, x, ip, n), q = lmcc_quant_block_fit(&g, x, ip, n), r = fit_ref(&f, x, ip, n);
             other += memcmp(&p, &q, sizeof p) != 0;
-            double ep = fit_err(&f, p, x, ip, n), er = fit_err(&f, r, x, ip, n);
+            double ep = lmcc_quant_block_err(&f, p, x, ip, n), er = lmcc_quant_block_err(&f, r, x, ip, n);
             off += fabs(ep - er) > 1e-9 * er + 1e-30; /* the same choice up to rounding in the sums */
             ties += p.d != r.d || p.m != r.m;
             e_fit += ep / (sc * sc), e_ref += er / (sc * sc);
