@@ -3,6 +3,7 @@
 #include "ir.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lmrt_quant.h"
@@ -54,6 +55,21 @@ const char *ir_dtype_kernel_name(ir_dtype t, int tiled) {
     const ir_dtype_info *d = ir_dtype_get(t);
     if (!d->kern) return NULL;
     return tiled ? d->tiled_kern : d->name;
+}
+
+float *ir_weight_f32(const ir_tensor *t) {
+    if (t->tile_rows > 1 || !t->data || t->ndim < 1) return NULL;
+    int64_t cols = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / cols;
+    size_t rb = ir_row_bytes(t->dtype, cols);
+    float *w = malloc((size_t)(rows * cols) * sizeof *w);
+    if (!w) return NULL;
+    for (int64_t r = 0; r < rows; r++)
+        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * rb, w + r * cols,
+                             cols) != 0) {
+            free(w);
+            return NULL;
+        }
+    return w;
 }
 
 /* "a, b or c" of the n strings s into buf */

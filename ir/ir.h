@@ -103,6 +103,10 @@ int ir_dtype_reads_q8a(ir_dtype dt);
 /* the <w> part of the kernel names lmrt_k_*_<w> for weights of dtype t (tiled: the tile
  * pass's form), NULL when no kernel reads it */
 const char *ir_dtype_kernel_name(ir_dtype t, int tiled);
+struct ir_tensor;
+/* a weight's values as a malloc'd f32 [rows][cols] (exact: every dtype lmcc reads widens to f32
+ * without loss); NULL when tiled, without data, of a dtype runtime-min cannot decode, or out of memory */
+float *ir_weight_f32(const struct ir_tensor *t);
 
 /* --weights: cfg.weights_mode is the dtype every converted weight gets, or IR_WEIGHTS_KEEP */
 enum { IR_WEIGHTS_KEEP = -1 };

@@ -33,7 +33,7 @@ int lmcc_pass_fold_norm(ir_graph *g, lmcc_diag *pc) {
         ir_node *nd = &g->nodes[i];
         if (nd->dead || nd->op != IR_OP_RMSNORM || !fold_ok(g, nd->output)) continue;
         int wn = nd->inputs[1];
-        float *w = fu_weight_f32(&g->tensors[wn]);
+        float *w = ir_weight_f32(&g->tensors[wn]);
         if (!w) {
             snprintf(pc->err, sizeof pc->err, "fold_norm: out of memory");
             return -1;
@@ -43,7 +43,7 @@ int lmcc_pass_fold_norm(ir_graph *g, lmcc_diag *pc) {
             ir_node *c = &g->nodes[j];
             if (c->dead || c->inputs[0] != nd->output || !ir_op_table[c->op].linear) continue;
             ir_tensor *W = &g->tensors[c->inputs[1]];
-            float *f = fu_weight_f32(W);
+            float *f = ir_weight_f32(W);
             if (!f) {
                 free(w);
                 snprintf(pc->err, sizeof pc->err, "fold_norm: out of memory");

@@ -4,23 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lmrt_quant.h"
-
-float *fu_weight_f32(const ir_tensor *t) {
-    if (t->tile_rows > 1 || !t->data || t->ndim < 1) return NULL;
-    int64_t cols = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / cols;
-    size_t rb = ir_row_bytes(t->dtype, cols);
-    float *w = malloc((size_t)(rows * cols) * sizeof *w);
-    if (!w) return NULL;
-    for (int64_t r = 0; r < rows; r++)
-        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * rb, w + r * cols,
-                             cols) != 0) {
-            free(w);
-            return NULL;
-        }
-    return w;
-}
-
 void fu_weight_set_f32(ir_tensor *t, float *w) {
     free(t->owned); /* after the caller read t->data */
     t->owned = w;
@@ -51,7 +34,7 @@ int fu_weight_concat(ir_graph *g, const int *ids, int n, const char *name, lmcc_
         if (same) {
             memcpy(buf + off, t->data, nb);
         } else {
-            float *w = fu_weight_f32(t);
+            float *w = ir_weight_f32(t);
             if (!w) {
                 free(buf);
                 goto oom;

@@ -4,9 +4,6 @@
 
 #include "passes.h"
 
-/* whole untiled weight dequantized to a malloc'd f32 [rows][cols]; NULL if out of
- * memory or unreadable */
-float *fu_weight_f32(const ir_tensor *t);
 /* replaces t's bytes by the owned f32 buffer w (same shape) */
 void fu_weight_set_f32(ir_tensor *t, float *w);
 /* New weight: the rows of weights ids[0..n) stacked (same cols).  Same dtype: the

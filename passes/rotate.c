@@ -195,7 +195,7 @@ static int rot_heads(ir_graph *g, uint64_t seed, int *n_layers) {
         rot_plan p;
         int r = rot_plan_make(&p, hd, seed);
         double *tmp = malloc((size_t)hd * sizeof *tmp);
-        float *v = fu_weight_f32(tv), *o = fu_weight_f32(to);
+        float *v = ir_weight_f32(tv), *o = ir_weight_f32(to);
         if (r || !tmp || !v || !o) {
             rot_plan_free(&p), free(tmp), free(v), free(o);
             if (r == -1) continue;
@@ -268,7 +268,7 @@ static int rot_online(ir_graph *g) {
             if (c->dead || c->op != IR_OP_LINEAR || c->inputs[0] != x) continue;
             ir_tensor *w = &g->tensors[c->inputs[1]];
             int64_t rows = w->shape[0];
-            float *src = fu_weight_f32(w), *dst = malloc((size_t)(rows * KP) * sizeof *dst);
+            float *src = ir_weight_f32(w), *dst = malloc((size_t)(rows * KP) * sizeof *dst);
             if (!src || !dst) { free(src), free(dst); goto oom; }
             for (int64_t r = 0; r < rows; r++) lmrt_hadamard_row(dst + r * KP, src + r * K, (int)K, (int)KP, B, scale);
             free(src);
@@ -331,7 +331,7 @@ int lmcc_pass_rotate(ir_graph *g, lmcc_diag *pc) {
     for (int i = 0; i < g->n_tensors; i++) {
         if (role[i] == ROT_NONE) continue;
         ir_tensor *t = &g->tensors[i];
-        float *w = fu_weight_f32(t);
+        float *w = ir_weight_f32(t);
         if (!w) goto oom;
         int64_t rows = t->shape[0], cols = t->shape[1];
         if (role[i] == ROT_WRITER) { /* R W: every column */

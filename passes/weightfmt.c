@@ -4,12 +4,11 @@
  * the stored format).  The decision goes into want_dtype; the widening to f32 (exact) happens
  * here, every rounding (to f16 or a block format) in the quantize pass after it, so its
  * calibration still sees the weights it does not round yet as they are. */
-#include "passes.h"
+#include "fuse_util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "lmrt_quant.h"
 #include "quant.h"
 
 /* "f32, f16, q4_0, ...": the formats --weights keep compiles as stored (those a GGUF file can hold) */
@@ -19,31 +18,6 @@ static void keep_list(char *buf, size_t cap) {
     for (int d = 0; d < IR_DT_COUNT && n < cap; d++)
         if (ir_dtype_get((ir_dtype)d)->kern && ir_dtype_get((ir_dtype)d)->gguf >= 0)
             n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", ir_dtype_name((ir_dtype)d));
-}
-
-/* t's values as f32, row by row (exact: every dtype lmcc reads widens to f32 without loss) */
-static int widen(ir_tensor *t, lmcc_diag *pc) {
-    int64_t k = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / k;
-    size_t src_row = ir_row_bytes(t->dtype, k);
-    float *dst = malloc((size_t)(rows * k) * sizeof *dst);
-    if (!dst) {
-        snprintf(pc->err, sizeof pc->err, "out of memory converting weight %s", t->name);
-        return -1;
-    }
-    for (int64_t r = 0; r < rows; r++)
-        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * src_row,
-                             dst + r * k, k) != 0) {
-            free(dst);
-            snprintf(pc->err, sizeof pc->err, "weight %s is %s, which lmcc cannot convert", t->name,
-                     ir_dtype_name(t->dtype));
-            return -1;
-        }
-    free(t->owned); /* safe: the old bytes were consumed above */
-    t->owned = dst;
-    t->data = dst;
-    t->dtype = IR_DT_F32;
-    t->nbytes = (size_t)(rows * k) * sizeof *dst;
-    return 0;
 }
 
 int lmcc_pass_weightfmt(ir_graph *g, lmcc_diag *pc) {
@@ -65,8 +39,14 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_diag *pc) {
             return -1;
         }
         t->want_dtype = want;
-        if (want == IR_DT_F32 && t->dtype != IR_DT_F32) {
-            if (widen(t, pc) != 0) return -1;
+        if (want == IR_DT_F32 && t->dtype != IR_DT_F32) { /* exact: every dtype lmcc reads widens to f32 */
+            float *w = ir_weight_f32(t);
+            if (!w) {
+                snprintf(pc->err, sizeof pc->err, "weight %s is %s: out of memory, or lmcc cannot convert it", t->name,
+                         ir_dtype_name(t->dtype));
+                return -1;
+            }
+            fu_weight_set_f32(t, w);
             n_wide++;
         }
         n_round += want >= 0 && t->dtype != (ir_dtype)want;

@@ -69,19 +69,6 @@ static double qa_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static float *qa_dequant(const ir_tensor *t, int64_t rows, int64_t k) {
-    float *w = malloc((size_t)(rows * k) * sizeof *w);
-    if (!w) return NULL;
-    size_t rb = ir_row_bytes(t->dtype, k);
-    for (int64_t r = 0; r < rows; r++)
-        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * rb, w + r * k, k)) {
-            free(w);
-            return NULL;
-        }
-    return w;
-}
-
-
 /* ---- sequential gptq ------------------------------------------------------
  * Layer by layer in graph order: each linear's calibration inputs come from the
  * model with every earlier linear already quantized, so later layers see (and
@@ -228,7 +215,7 @@ static int qa_seq_hook(void *user, const lmcc_eval_seq_view *v) {
         q->h = lmcc_quant_hessian(&a);
         q->h_for = q->h ? n->inputs[0] : -1;
     }
-    float *w = qa_dequant(t, rows, k);
+    float *w = ir_weight_f32(t);
     uint8_t *dst = malloc((size_t)rows * ir_row_bytes(f.dt, k));
     int refit = v->x_ref && (double)rows * (double)k * (double)k <= QA_REFIT_MAX;
     int ok = q->h && w && dst;

@@ -31,16 +31,10 @@ typedef struct awq_group {
 
 /* the weight as an owned f32 buffer (converted in place if needed) */
 static float *awq_own_f32(ir_tensor *t) {
-    int64_t n = ir_tensor_elems(t), k = t->shape[t->ndim - 1];
+    int64_t n = ir_tensor_elems(t);
     if (t->dtype == IR_DT_F32 && t->owned == t->data && t->data) return t->owned;
-    float *w = malloc((size_t)n * sizeof *w);
+    float *w = ir_weight_f32(t);
     if (!w) return NULL;
-    size_t rb = ir_row_bytes(t->dtype, k);
-    for (int64_t r = 0; r < n / k; r++)
-        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * rb, w + r * k, k)) {
-            free(w);
-            return NULL;
-        }
     free(t->owned);
     t->owned = w;
     t->data = w;
