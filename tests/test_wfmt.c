@@ -136,9 +136,37 @@ static void test_split(gguf_file *f) {
     free(text);
     lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
+    pc.verbose = 1;
+    pc.log = open_memstream(&text, &len);
     CHECK(lmcc_quant_weights(g, &pc) == 0, "quantize: %s", pc.err);
+    fclose(pc.log);
     CHECK(g->tensors[w].dtype == IR_DT_Q4_0 && g->tensors[w].want_dtype == -1 && g->tensors[e].dtype == IR_DT_F16,
           "after quantize: %s, %s", ir_dtype_name(g->tensors[w].dtype), ir_dtype_name(g->tensors[e].dtype));
+    /* one summary line: the layer's 4 fused linears and the output by plain rounding, the table to f16 */
+    CHECK(text && !strncmp(text, "quantize: 0 weights by gptq (0 refit to the float output), 0 by rtn, 5 by plain "
+                                 "rounding, 1 to f16; ", 80) && !strchr(text, '\n')[1], "log: %s", text);
+    free(text);
+    ir_graph_free(g);
+
+    /* --weights keep of a format no kernel reads: weightfmt's error, before gptq calibrates anything
+     * (the graph built up to kvlayout, one weight made bf16, the whole pipeline run on it) */
+    g = build(f, IR_WEIGHTS_KEEP, NULL, "kvlayout");
+    if (!g) return;
+    ir_tensor *t = &g->tensors[ir_tensor_find(g, "blk.0.ffn_down.weight")];
+    uint16_t *bf = calloc((size_t)ir_tensor_elems(t), sizeof *bf);
+    free(t->owned);
+    t->owned = bf, t->data = bf, t->dtype = IR_DT_BF16, t->nbytes = (size_t)ir_tensor_elems(t) * sizeof *bf;
+    g->cfg.quant = IR_QUANT_GPTQ;
+    memset(&pc, 0, sizeof pc);
+    pc.verbose = 1;
+    pc.log = open_memstream(&text, &len);
+    CHECK(lmcc_run_passes(g, &pc, NULL) == -1, "bf16 under keep accepted");
+    fclose(pc.log);
+    CHECK(strstr(pc.err, "weight blk.0.ffn_down.weight is bf16; --weights keep supports f32, f16, q4_0") == pc.err,
+          "%s", pc.err);
+    CHECK(text && strstr(text, "mixprec") == NULL && strstr(text, "gptq") == NULL && strstr(text, "quantize") == NULL,
+          "work before the error: %s", text);
+    free(text);
     ir_graph_free(g);
 }
 
