@@ -84,7 +84,7 @@ typedef struct ir_dtype_info {
     int bpw_cand;
     int levels, zero, nf4;
 } ir_dtype_info;
-/* the rows of IR_DTYPE_LIST; an invalid dtype reads the all-zero row ir_dtype_get gives */
+/* dtype t's row of IR_DTYPE_LIST; for an invalid t a row named "?" with no facts (ids -1) */
 const ir_dtype_info *ir_dtype_get(ir_dtype t);
 
 const char *ir_dtype_name(ir_dtype t);
