@@ -369,24 +369,7 @@ static const char *act_name(const ir_graph *g, int id, char *buf, size_t cap) {
 static int64_t last_dim(const ir_tensor *t) { return t->shape[t->ndim - 1]; }
 
 /* kernel-name parts: weight format (with t for tiled), activation, kv */
-static const char *wfmt(const ir_tensor *w) {
-    int tiled = w->tile_rows > 1;
-    switch (w->dtype) {
-    case IR_DT_F32: return "f32";
-    case IR_DT_F16: return "f16";
-    case IR_DT_Q8_0: return tiled ? "q8_0t" : "q8_0";
-    case IR_DT_Q4_0: return tiled ? "q4_0t" : "q4_0";
-    default: break;
-    }
-    if (tiled) return NULL;
-    switch (w->dtype) { /* lmrt_kernels_q4x.h */
-    case IR_DT_Q3_G64: case IR_DT_Q5_G64: case IR_DT_Q6_G64:
-    case IR_DT_Q4_1: case IR_DT_Q5_0: case IR_DT_Q5_1: case IR_DT_Q4_G16: case IR_DT_Q4_G64: case IR_DT_Q4_G128:
-    case IR_DT_NF4: case IR_DT_NF4_G64: case IR_DT_Q4_K: case IR_DT_Q5_K: case IR_DT_Q6_K:
-        return ir_dtype_name(w->dtype);
-    default: return NULL;
-    }
-}
+static const char *wfmt(const ir_tensor *w) { return ir_dtype_kernel_name(w->dtype, w->tile_rows > 1); }
 static const char *afmt(const ir_tensor *x) { return x->dtype == IR_DT_Q8A ? "q8a" : "f32"; }
 static const char *kvfmt(const ir_tensor *c) { return c->dtype == IR_DT_F16 ? "f16" : "f32"; }
 

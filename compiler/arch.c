@@ -49,7 +49,7 @@ static void arch_fmt_shape(char *buf, size_t cap, int ndim, const int64_t *shape
 static void arch_readable_types(char *buf, size_t cap) {
     size_t n = 0;
     buf[0] = 0;
-#define X(nm, s, be, bb, gt) \
+#define X(nm, s, ...) \
     if (IR_DT_##nm != IR_DT_I32 && n < cap) n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", s);
     IR_DTYPE_LIST(X)
 #undef X

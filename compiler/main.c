@@ -306,38 +306,6 @@ static void session_free(session *s) {
     memset(s, 0, sizeof *s);
 }
 
-static int parse_weights_mode(const char *s, const char *model, int *mode) {
-    if (!s) return 0;
-    /* indexed by IR_WEIGHTS_* */
-    static const char *names[] = {"f32", "f16", "q8", "q4", "keep", "q4_1", "q4_g16", "q4_g64", "q4_g128",
-                                  "nf4", "nf4_g64", "q5_0", "q5_1", "q3_g64", "q5_g64", "q6_g64"};
-    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
-        if (!strcmp(s, names[i])) { *mode = i; return 0; }
-    return lmcc_error(model, "unknown --weights '%s' (use f32, f16, q8, q4, q4_1, q4_g16, q4_g64, q4_g128, nf4, "
-                      "nf4_g64, q5_0, q5_1, q3_g64, q5_g64, q6_g64 or keep)", s);
-}
-
-/* --group N refines --weights q4 (16/32/64/128) or nf4 (32/64) */
-static int apply_group(const char *s, const char *model, int *mode) {
-    if (!s) return 0;
-    int grp = atoi(s);
-    if (*mode == IR_WEIGHTS_Q4 || *mode == IR_WEIGHTS_Q4_G16 || *mode == IR_WEIGHTS_Q4_G64 ||
-        *mode == IR_WEIGHTS_Q4_G128) {
-        if (grp == 16) *mode = IR_WEIGHTS_Q4_G16;
-        else if (grp == 32) *mode = IR_WEIGHTS_Q4;
-        else if (grp == 64) *mode = IR_WEIGHTS_Q4_G64;
-        else if (grp == 128) *mode = IR_WEIGHTS_Q4_G128;
-        else return lmcc_error(model, "--group %s: q4 groups are 16, 32, 64 or 128", s);
-    } else if (*mode == IR_WEIGHTS_NF4 || *mode == IR_WEIGHTS_NF4_G64) {
-        if (grp == 32) *mode = IR_WEIGHTS_NF4;
-        else if (grp == 64) *mode = IR_WEIGHTS_NF4_G64;
-        else return lmcc_error(model, "--group %s: nf4 groups are 32 or 64", s);
-    } else {
-        return lmcc_error(model, "--group applies to --weights q4 or nf4");
-    }
-    return 0;
-}
-
 /* frontend: file -> graph with vocabulary */
 static int load_model(const opts *o, session *s, const lmcc_target *t) {
     if (!o->model) return lmcc_error(NULL, "no model file given (lmcc %s MODEL ...)", o->cmd);
@@ -346,7 +314,7 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
     ir_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.kv_dtype = IR_DT_F32;
-    cfg.weights_mode = IR_WEIGHTS_F32;
+    cfg.weights_mode = IR_DT_F32;
     char arch[64] = "", key[128];
     gguf_get_str(s->file, "general.architecture", arch, sizeof arch);
     snprintf(key, sizeof key, "%s.context_length", arch);
@@ -362,21 +330,21 @@ static int load_model(const opts *o, session *s, const lmcc_target *t) {
         uint32_t ty = s->file->tensors[i].type;
         if (ty != 0 && ty != 1 && ty != 30) all_float = 0;
     }
-    cfg.weights_mode = all_float ? IR_WEIGHTS_F32 : IR_WEIGHTS_KEEP;
-    if (parse_weights_mode(o->weights, o->model, &cfg.weights_mode)) return -1;
-    if (apply_group(o->group, o->model, &cfg.weights_mode)) return -1;
+    cfg.weights_mode = all_float ? IR_DT_F32 : IR_WEIGHTS_KEEP;
+    char why[256];
+    if (ir_weights_from_cli(o->weights, o->group, &cfg.weights_mode, why, sizeof why))
+        return lmcc_error(o->model, "%s", why);
     if (o->bpw) { /* mixprec chooses per tensor; q4 is the default for what it does not choose */
         char *end;
         cfg.bpw = strtof(o->bpw, &end);
         if (*end || end == o->bpw || !(cfg.bpw >= 4.0f && cfg.bpw <= 32.0f))
             return lmcc_error(o->model, "--bpw '%s': need a number of bits per weight in [4, 32]", o->bpw);
-        if (!o->weights) cfg.weights_mode = IR_WEIGHTS_Q4;
+        if (!o->weights) cfg.weights_mode = IR_DT_Q4_0;
     }
     /* performance: fusion, int8 activations for int weights, the target's
      * tile and batch, threads */
     cfg.fuse = LMCC_FUSE_DEFAULT && !o->no_fuse;
-    cfg.act_q8 = cfg.weights_mode == IR_WEIGHTS_Q8 || cfg.weights_mode == IR_WEIGHTS_Q4 ||
-                 (cfg.weights_mode == IR_WEIGHTS_KEEP && !all_float) || cfg.weights_mode > IR_WEIGHTS_KEEP;
+    cfg.act_q8 = ir_weights_act_q8_default(cfg.weights_mode, !all_float);
     if (o->act) {
         if (!strcmp(o->act, "q8")) cfg.act_q8 = 1;
         else if (!strcmp(o->act, "f32")) cfg.act_q8 = 0;

@@ -8,13 +8,6 @@
 
 /* ---- tables ------------------------------------------------------------ */
 
-typedef struct { const char *name; int block_elems, block_bytes; uint32_t gguf; } dtype_info;
-static const dtype_info dtype_table[IR_DT_COUNT] = {
-#define X(n, s, be, bb, g) {s, be, bb, g},
-    IR_DTYPE_LIST(X)
-#undef X
-};
-
 static const char *const kind_names[IR_KIND_COUNT] = {
 #define X(n, s) s,
     IR_KIND_LIST(X)
@@ -23,30 +16,6 @@ static const char *const kind_names[IR_KIND_COUNT] = {
 
 static int dtype_valid(ir_dtype t) { return (int)t >= 0 && t < IR_DT_COUNT; }
 static int op_valid(ir_opcode op) { return (int)op >= 0 && op < IR_OP_COUNT; }
-
-const char *ir_dtype_name(ir_dtype t) { return dtype_valid(t) ? dtype_table[t].name : "?"; }
-int ir_dtype_block_elems(ir_dtype t) { return dtype_valid(t) ? dtype_table[t].block_elems : 0; }
-int ir_dtype_block_bytes(ir_dtype t) { return dtype_valid(t) ? dtype_table[t].block_bytes : 0; }
-int ir_dtype_is_quant(ir_dtype t) { return ir_dtype_block_elems(t) > 1; }
-
-int ir_dtype_from_gguf(uint32_t gguf_type) {
-    for (int i = 0; i < IR_DT_COUNT; i++)
-        if (dtype_table[i].gguf == gguf_type) return i;
-    return -1;
-}
-
-int ir_dtype_from_name(const char *s) {
-    if (!s) return -1;
-    for (int i = 0; i < IR_DT_COUNT; i++)
-        if (strcmp(dtype_table[i].name, s) == 0) return i;
-    return -1;
-}
-
-size_t ir_row_bytes(ir_dtype t, int64_t n) {
-    if (!dtype_valid(t) || n <= 0) return 0;
-    int64_t be = dtype_table[t].block_elems;
-    return (size_t)((n + be - 1) / be) * (size_t)dtype_table[t].block_bytes;
-}
 
 const char *ir_kind_name(ir_kind k) {
     return ((int)k >= 0 && k < IR_KIND_COUNT) ? kind_names[k] : "?";
@@ -335,9 +304,8 @@ int ir_verify(const ir_graph *g, char *err, size_t errlen) {
         if (t->kind == IR_KIND_ACT && t->dtype != IR_DT_F32 && t->dtype != IR_DT_Q8A)
             err_add(&e, "tensor %d \"%s\": activation dtype %s, must be f32 or q8a", i, t->name,
                     ir_dtype_name(t->dtype));
-        if (t->tile_rows > 1 && (t->kind != IR_KIND_WEIGHT || t->ndim != 2 ||
-                                 (t->dtype != IR_DT_Q4_0 && t->dtype != IR_DT_Q8_0)))
-            err_add(&e, "tensor %d \"%s\": tile_rows %d on a %s %s tensor (only 2-D q4_0/q8_0 weights)",
+        if (t->tile_rows > 1 && (t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !ir_dtype_kernel_name(t->dtype, 1)))
+            err_add(&e, "tensor %d \"%s\": tile_rows %d on a %s %s tensor (only 2-D weights of a tiled format)",
                     i, t->name, t->tile_rows, ir_kind_name(t->kind), ir_dtype_name(t->dtype));
     }
 
@@ -444,6 +412,8 @@ void ir_dump(const ir_graph *g, FILE *out) {
         print_ref(g, i, out);
         fprintf(out, " \"%s\" ", t->name);
         print_type(t, out);
+        if (t->kind == IR_KIND_WEIGHT && t->want_dtype >= 0 && t->want_dtype != (int)t->dtype)
+            fprintf(out, " -> %s", ir_dtype_name((ir_dtype)t->want_dtype)); /* weightfmt's choice, not applied yet */
         if (t->kind == IR_KIND_WEIGHT) {
             fprintf(out, "  %zu bytes", t->nbytes);
             if (t->blob_offset >= 0) fprintf(out, " blob@%lld", (long long)t->blob_offset);

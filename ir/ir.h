@@ -19,59 +19,102 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- dtypes ------------------------------------------------------------
- * X(NAME, "text", block_elems, block_bytes, gguf_type_id)
- * Quantized types store rows as whole blocks; a row of `n` elements takes
- * ceil(n / block_elems) blocks (lmcc zero-pads the tail of the last block,
- * GGUF files always have n % block_elems == 0).
- * q8a is lmcc's int8 activation block {float d; int8 qs[32]} (not in GGUF).
- * lmcc-only weight formats (not in GGUF, layouts in runtime-min/lmrt_quant.h):
- * q4_gN = q4_0 with group N {f16 d; u8 qs[N/2]}; nf4[_g64] = {f16 absmax; u8 qs[G/2]}
- * indexing QLoRA's NF4 codebook; q3_g64/q5_g64/q6_g64 = symmetric 3/5/6-bit groups of 64
- * {f16 d; low bits; high bits} (lmrt_quant.h), the per-tensor rungs of --bpw.  ir_dtype_lmrt_type gives lmrt_dequant_row's type id. */
-#define IR_DTYPE_LIST(X)                 \
-    X(F32,  "f32",  1,   4,   0)         \
-    X(F16,  "f16",  1,   2,   1)         \
-    X(Q4_0, "q4_0", 32,  18,  2)         \
-    X(Q4_1, "q4_1", 32,  20,  3)         \
-    X(Q5_0, "q5_0", 32,  22,  6)         \
-    X(Q5_1, "q5_1", 32,  24,  7)         \
-    X(Q8_0, "q8_0", 32,  34,  8)         \
-    X(Q4_K, "q4_k", 256, 144, 12)        \
-    X(Q5_K, "q5_k", 256, 176, 13)        \
-    X(Q6_K, "q6_k", 256, 210, 14)        \
-    X(BF16, "bf16", 1,   2,   30)        \
-    X(I32,  "i32",  1,   4,   26)        \
-    X(Q8A,  "q8a",  32,  36,  -1)        \
-    X(Q4_G16,  "q4_g16",  16,  10, -1)   \
-    X(Q4_G64,  "q4_g64",  64,  34, -1)   \
-    X(Q4_G128, "q4_g128", 128, 66, -1)   \
-    X(NF4,     "nf4",     32,  18, -1)   \
-    X(NF4_G64, "nf4_g64", 64,  34, -1)   \
-    X(Q3_G64,  "q3_g64",  64,  26, -1)   \
-    X(Q5_G64,  "q5_g64",  64,  42, -1)   \
-    X(Q6_G64,  "q6_g64",  64,  50, -1)
+/* ---- dtypes: every fact about a storage format, one row each -----------
+ * X(NAME, "name", be, bb, gguf, lmrt, cli, group, min, q8a, kern, tile, bpw, lev, zero, nf4)
+ *  be, bb   elements and bytes of a block: a row of n elements takes ceil(n / be) blocks (lmcc
+ *           zero-pads the tail of the last block; GGUF files always have n % be == 0); 8 bb / be
+ *           bits per weight (ir_dtype_bits)
+ *  gguf     the GGUF tensor type id, -1 for lmcc's own formats
+ *  lmrt     runtime-min's type id (lmrt_dequant_row, lmrt_quantize_row, lmrt_quant.h's layouts;
+ *           GGUF's id for GGUF's formats), -1: none
+ *  cli      the --weights name that selects it, NULL: none
+ *  group    the --group family: --weights F --group N is the row of family F with be == N
+ *  min      a block stores an offset too (value d q + m); else symmetric (value d q)
+ *  q8a      under --act q8 a linear with these weights reads q8a activations (integer codes:
+ *           the dot products are integer; nf4's codebook is not, it keeps f32 activations)
+ *  kern     every kernel set has lmrt_k_*_<name> (docs/KERNELS.md): codegen can emit it and
+ *           --weights keep compiles it as stored
+ *  tile     the tile pass repacks it into the target's R-row tiles (kernels lmrt_k_*_<name>t)
+ *  bpw      a candidate of --bpw's per-tensor choice (quant/mixprec.c)
+ *  lev, zero, nf4  lmcc's quantizers (quant/): lev code levels (0: they do not write it), the
+ *           value of code q is (q - zero) d (+ m), or lmrt_nf4_value(q) d for nf4
+ * q8a is lmcc's int8 activation block {float d; int8 qs[32]}.  lmcc's own weight formats
+ * (layouts in runtime-min/lmrt_quant.h): q4_gN = q4_0 with group N {f16 d; u8 qs[N/2]};
+ * nf4[_g64] = {f16 absmax; u8 qs[G/2]} indexing QLoRA's NF4 codebook; q3_g64/q5_g64/q6_g64 =
+ * symmetric 3/5/6-bit groups of 64 {f16 d; low bits; high bits}, the per-tensor rungs of --bpw.
+ * The lmrt column names lmrt_quant.h's macros: only ir/dtype.c expands it. */
+#define IR_DTYPE_LIST(X)                                                                                 \
+  /* NAME     name       be   bb   gguf lmrt               cli        group min q8a kern tile bpw lev zero nf4 */ \
+    X(F32,     "f32",     1,   4,   0,  LMRT_GGML_F32,     "f32",     NULL,  0, 0,  1,   0,   0,  0,   0,  0) \
+    X(F16,     "f16",     1,   2,   1,  LMRT_GGML_F16,     "f16",     NULL,  0, 0,  1,   0,   1,  0,   0,  0) \
+    X(Q4_0,    "q4_0",    32,  18,  2,  LMRT_GGML_Q4_0,    "q4",      "q4",  0, 1,  1,   1,   1,  16,  8,  0) \
+    X(Q4_1,    "q4_1",    32,  20,  3,  LMRT_GGML_Q4_1,    "q4_1",    NULL,  1, 1,  1,   0,   0,  16,  0,  0) \
+    X(Q5_0,    "q5_0",    32,  22,  6,  LMRT_GGML_Q5_0,    "q5_0",    NULL,  0, 1,  1,   0,   1,  32,  16, 0) \
+    X(Q5_1,    "q5_1",    32,  24,  7,  LMRT_GGML_Q5_1,    "q5_1",    NULL,  1, 1,  1,   0,   1,  32,  0,  0) \
+    X(Q8_0,    "q8_0",    32,  34,  8,  LMRT_GGML_Q8_0,    "q8",      NULL,  0, 1,  1,   1,   1,  255, 127, 0) \
+    X(Q4_K,    "q4_k",    256, 144, 12, LMRT_GGML_Q4_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
+    X(Q5_K,    "q5_k",    256, 176, 13, LMRT_GGML_Q5_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
+    X(Q6_K,    "q6_k",    256, 210, 14, LMRT_GGML_Q6_K,    NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
+    X(BF16,    "bf16",    1,   2,   30, LMRT_GGML_BF16,    NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
+    X(I32,     "i32",     1,   4,   26, -1,                NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
+    X(Q8A,     "q8a",     32,  36,  -1, -1,                NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
+    X(Q4_G16,  "q4_g16",  16,  10,  -1, LMRT_LMCC_Q4_G16,  "q4_g16",  "q4",  0, 1,  1,   0,   1,  16,  8,  0) \
+    X(Q4_G64,  "q4_g64",  64,  34,  -1, LMRT_LMCC_Q4_G64,  "q4_g64",  "q4",  0, 1,  1,   0,   1,  16,  8,  0) \
+    X(Q4_G128, "q4_g128", 128, 66,  -1, LMRT_LMCC_Q4_G128, "q4_g128", "q4",  0, 1,  1,   0,   1,  16,  8,  0) \
+    X(NF4,     "nf4",     32,  18,  -1, LMRT_LMCC_NF4,     "nf4",     "nf4", 0, 0,  1,   0,   0,  16,  7,  1) \
+    X(NF4_G64, "nf4_g64", 64,  34,  -1, LMRT_LMCC_NF4_G64, "nf4_g64", "nf4", 0, 0,  1,   0,   0,  16,  7,  1) \
+    X(Q3_G64,  "q3_g64",  64,  26,  -1, LMRT_LMCC_Q3_G64,  "q3_g64",  NULL,  0, 1,  1,   0,   1,  8,   4,  0) \
+    X(Q5_G64,  "q5_g64",  64,  42,  -1, LMRT_LMCC_Q5_G64,  "q5_g64",  NULL,  0, 1,  1,   0,   1,  32,  16, 0) \
+    X(Q6_G64,  "q6_g64",  64,  50,  -1, LMRT_LMCC_Q6_G64,  "q6_g64",  NULL,  0, 1,  1,   0,   1,  64,  32, 0)
 
 typedef enum {
-#define X(n, s, be, bb, g) IR_DT_##n,
+#define X(n, ...) IR_DT_##n,
     IR_DTYPE_LIST(X)
 #undef X
     IR_DT_COUNT
 } ir_dtype;
 
+typedef struct ir_dtype_info {
+    const char *name;
+    int block_elems, block_bytes;
+    int gguf, lmrt;
+    const char *cli, *group;
+    int min, q8a, kern;
+    const char *tiled_kern;   /* kernel name part of the tiled form ("q4_0t"), NULL: never tiled */
+    int bpw_cand;
+    int levels, zero, nf4;
+} ir_dtype_info;
+/* dtype t's row of IR_DTYPE_LIST; for an invalid t a row named "?" with no facts (ids -1) */
+const ir_dtype_info *ir_dtype_get(ir_dtype t);
+
 const char *ir_dtype_name(ir_dtype t);
 int ir_dtype_block_elems(ir_dtype t);
 int ir_dtype_block_bytes(ir_dtype t);
 int ir_dtype_is_quant(ir_dtype t);          /* block_elems > 1 */
+double ir_dtype_bits(ir_dtype t);           /* bits per element: 8 block_bytes / block_elems */
 int ir_dtype_from_gguf(uint32_t gguf_type); /* -1 if lmcc does not know it */
 int ir_dtype_from_name(const char *s);      /* -1 if unknown */
 /* bytes of one row of n elements (whole blocks, tail padded) */
 size_t ir_row_bytes(ir_dtype t, int64_t n);
 /* type id for lmrt_dequant_row / lmrt_quantize_row (GGUF id or LMRT_LMCC_*), -1 if none */
 int ir_dtype_lmrt_type(ir_dtype t);
-/* 1 when a linear with weights of dtype dt reads q8a activations under --act q8 (integer codes:
- * the q4/q5/q8 blocks, their groups and the K-quants; not nf4, not float) */
+/* the q8a column: a linear with weights of dtype dt reads q8a activations under --act q8 */
 int ir_dtype_reads_q8a(ir_dtype dt);
+/* the <w> part of the kernel names lmrt_k_*_<w> for weights of dtype t (tiled: the tile
+ * pass's form), NULL when no kernel reads it */
+const char *ir_dtype_kernel_name(ir_dtype t, int tiled);
+struct ir_tensor;
+/* a weight's values as a malloc'd f32 [rows][cols] (exact: every dtype lmcc reads widens to f32
+ * without loss); NULL when tiled, without data, of a dtype runtime-min cannot decode, or out of memory */
+float *ir_weight_f32(const struct ir_tensor *t);
+
+/* --weights: cfg.weights_mode is the dtype every converted weight gets, or IR_WEIGHTS_KEEP */
+enum { IR_WEIGHTS_KEEP = -1 };
+/* --weights NAME (NULL: *mode unchanged, the default) refined by --group N (NULL: none) into
+ * *mode; 0, or -1 with a one-line reason in err */
+int ir_weights_from_cli(const char *name, const char *group, int *mode, char *err, size_t errlen);
+/* the --act default: q8 for a block format, and under keep when the file has quantized weights */
+int ir_weights_act_q8_default(int mode, int file_quantized);
 
 /* ---- tensor kinds ------------------------------------------------------ */
 #define IR_KIND_LIST(X)      \
@@ -114,7 +157,8 @@ typedef struct ir_tensor {
     int tile_rows;          /* WEIGHT q4_0/q8_0: 0 = plain rows; R > 1 = repacked by the tiling
                                pass into groups of R interleaved rows (rows padded to a multiple
                                of R; layout in runtime-min/lmrt_tiled.h) */
-    int want_dtype;         /* WEIGHT: dtype chosen for this tensor (mixprec), -1 = cfg.weights_mode */
+    int want_dtype;         /* WEIGHT: the dtype it is to get (mixprec's choice, then weightfmt's for
+                               every weight), applied and reset by the quantize pass; -1 = none */
     int64_t pad_cols;       /* WEIGHT: trailing columns added by a pass (the hadamard padding of the
                                rotate pass): stored, but not parameters of the model (bpw counts
                                shape[1] - pad_cols) */
@@ -274,7 +318,7 @@ typedef struct ir_model_info {
 typedef struct ir_config {
     int ctx;                /* KV positions (>0) */
     ir_dtype kv_dtype;      /* F32 or F16 */
-    int weights_mode;       /* IR_WEIGHTS_* */
+    int weights_mode;       /* --weights: an ir_dtype, or IR_WEIGHTS_KEEP */
     /* performance (issue 3); zero = off / defaults */
     int fuse;               /* run the fusion passes */
     int act_q8;             /* quantize linear inputs to q8a (W4A8 / W8A8) */
@@ -292,15 +336,6 @@ typedef struct ir_config {
 
 /* AUTO: gptq up to 50M weights in 2-D tensors (its calibration runs the interpreter), rtn above */
 enum { IR_QUANT_PLAIN, IR_QUANT_RTN, IR_QUANT_AWQ, IR_QUANT_GPTQ, IR_QUANT_AUTO };
-
-enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP,
-       /* 4-bit variants (issue 5): q4_1, symmetric q4 with group 16/64/128, nf4 (group 32/64) */
-       IR_WEIGHTS_Q4_1, IR_WEIGHTS_Q4_G16, IR_WEIGHTS_Q4_G64, IR_WEIGHTS_Q4_G128, IR_WEIGHTS_NF4,
-       IR_WEIGHTS_NF4_G64,
-       /* GGUF 5-bit blocks: q5_0 (5.5 bits per weight), q5_1 (6.0) */
-       IR_WEIGHTS_Q5_0, IR_WEIGHTS_Q5_1,
-       /* lmcc symmetric 3/5/6-bit groups of 64: 3.25 / 5.25 / 6.25 bits per weight */
-       IR_WEIGHTS_Q3_G64, IR_WEIGHTS_Q5_G64, IR_WEIGHTS_Q6_G64 };
 
 struct lmrt_vocab; /* runtime-min/lmrt_tokenizer.h */
 
@@ -342,6 +377,8 @@ int ir_weight_add(ir_graph *g, const char *name, ir_dtype dt, int ndim,
 int ir_node_add(ir_graph *g, ir_opcode op, const int *inputs, const ir_attrs *attrs,
                 const char *out_name, int out_ndim, const int64_t *out_shape);
 int ir_tensor_find(const ir_graph *g, const char *name); /* -1 if absent */
+int ir_tensor_uses(const ir_graph *g, int id);     /* input slots of live nodes that read tensor id */
+int ir_tensor_producer(const ir_graph *g, int id); /* the live node that writes id, -1 if none */
 int64_t ir_tensor_elems(const ir_tensor *t);
 /* bytes of the tensor in its dtype (rows padded to whole blocks; a tiled
  * weight's row count padded to a multiple of tile_rows) */

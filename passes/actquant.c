@@ -1,6 +1,7 @@
-/* actquant.c - W8A8 / W4A8: each f32 input of a linear-family node with a q8_0/q4_0
- * weight is quantized to q8a once (one quantize node per distinct tensor, placed just
- * before its first such reader), so the kernels run integer dot products. */
+/* actquant.c - W8A8 / W4A8: each f32 input of a linear-family node whose weight format has
+ * integer codes (the q8a column of IR_DTYPE_LIST) is quantized to q8a once (one quantize
+ * node per distinct tensor, placed just before its first such reader), so the kernels run
+ * integer dot products. */
 #include "fuse_util.h"
 
 #include <stdlib.h>

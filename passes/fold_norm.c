@@ -1,6 +1,6 @@
 /* fold_norm.c - rmsnorm(x, w) feeding only linears -> normalize(x), with w folded
- * into each linear's weight: W (w * x^) = (W diag(w)) x^.  Runs before weightfmt,
- * so the folded f32 weights are then converted to the chosen format. */
+ * into each linear's weight: W (w * x^) = (W diag(w)) x^.  Runs before weightfmt and
+ * quantize, so the folded f32 weights are then rounded to the chosen format. */
 #include "fuse_util.h"
 
 #include <stdlib.h>
@@ -17,7 +17,7 @@ static int fold_ok(const ir_graph *g, int o) {
             if (!ir_op_table[n->op].linear || k != 0) return 0;
             const ir_tensor *w = &g->tensors[n->inputs[1]];
             /* a shared weight (tied embedding) would need a copy: not worth it */
-            if (w->tile_rows > 1 || w->ndim != 2 || fu_uses(g, n->inputs[1]) != 1) return 0;
+            if (w->tile_rows > 1 || w->ndim != 2 || ir_tensor_uses(g, n->inputs[1]) != 1) return 0;
             /* KEEP keeps the stored format: folding would need requantization */
             if (g->cfg.weights_mode == IR_WEIGHTS_KEEP && w->dtype != IR_DT_F32) return 0;
             n_readers++;
@@ -33,7 +33,7 @@ int lmcc_pass_fold_norm(ir_graph *g, lmcc_diag *pc) {
         ir_node *nd = &g->nodes[i];
         if (nd->dead || nd->op != IR_OP_RMSNORM || !fold_ok(g, nd->output)) continue;
         int wn = nd->inputs[1];
-        float *w = fu_weight_f32(&g->tensors[wn]);
+        float *w = ir_weight_f32(&g->tensors[wn]);
         if (!w) {
             snprintf(pc->err, sizeof pc->err, "fold_norm: out of memory");
             return -1;
@@ -43,7 +43,7 @@ int lmcc_pass_fold_norm(ir_graph *g, lmcc_diag *pc) {
             ir_node *c = &g->nodes[j];
             if (c->dead || c->inputs[0] != nd->output || !ir_op_table[c->op].linear) continue;
             ir_tensor *W = &g->tensors[c->inputs[1]];
-            float *f = fu_weight_f32(W);
+            float *f = ir_weight_f32(W);
             if (!f) {
                 free(w);
                 snprintf(pc->err, sizeof pc->err, "fold_norm: out of memory");

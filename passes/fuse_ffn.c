@@ -9,9 +9,9 @@ int lmcc_pass_fuse_ffn(ir_graph *g, lmcc_diag *pc) {
         ir_node *s = &g->nodes[i];
         if (s->dead || s->op != IR_OP_SWIGLU) continue;
         int gt = s->inputs[0], ut = s->inputs[1];
-        int pg = fu_producer(g, gt), pu = fu_producer(g, ut);
+        int pg = ir_tensor_producer(g, gt), pu = ir_tensor_producer(g, ut);
         if (gt == ut || pg < 0 || pu < 0 || g->nodes[pg].op != IR_OP_LINEAR || g->nodes[pu].op != IR_OP_LINEAR ||
-            g->nodes[pg].inputs[0] != g->nodes[pu].inputs[0] || fu_uses(g, gt) != 1 || fu_uses(g, ut) != 1)
+            g->nodes[pg].inputs[0] != g->nodes[pu].inputs[0] || ir_tensor_uses(g, gt) != 1 || ir_tensor_uses(g, ut) != 1)
             continue;
         int x = g->nodes[pg].inputs[0];
         int w[2] = {g->nodes[pg].inputs[1], g->nodes[pu].inputs[1]};

@@ -17,8 +17,8 @@ static int store_of(const ir_graph *g, int c) {
 
 /* producer of t if it is a live `op` node and t has exactly one reader, else -1 */
 static int sole(const ir_graph *g, int t, ir_opcode op) {
-    int p = fu_producer(g, t);
-    return p >= 0 && g->nodes[p].op == op && fu_uses(g, t) == 1 && t != g->logits ? p : -1;
+    int p = ir_tensor_producer(g, t);
+    return p >= 0 && g->nodes[p].op == op && ir_tensor_uses(g, t) == 1 && t != g->logits ? p : -1;
 }
 
 int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
@@ -31,7 +31,7 @@ int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
         int rq = sole(g, at->inputs[0], IR_OP_ROPE);
         int sk = store_of(g, kc), sv = store_of(g, vc);
         /* the caches must have no reader but this attention */
-        if (rq < 0 || sk < 0 || sv < 0 || fu_uses(g, kc) != 2 || fu_uses(g, vc) != 2) continue;
+        if (rq < 0 || sk < 0 || sv < 0 || ir_tensor_uses(g, kc) != 2 || ir_tensor_uses(g, vc) != 2) continue;
         int rk = sole(g, g->nodes[sk].inputs[0], IR_OP_ROPE);
         int lv = sole(g, g->nodes[sv].inputs[0], IR_OP_LINEAR);
         int lq = sole(g, g->nodes[rq].inputs[0], IR_OP_LINEAR);

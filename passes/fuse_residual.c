@@ -10,8 +10,8 @@ int lmcc_pass_fuse_residual(ir_graph *g, lmcc_diag *pc) {
         if (a->dead || a->op != IR_OP_ADD) continue;
         for (int k = 1; k >= 0; k--) {
             int l = a->inputs[k], r = a->inputs[1 - k];
-            int p = fu_producer(g, l);
-            if (l == r || p < 0 || g->nodes[p].op != IR_OP_LINEAR || fu_uses(g, l) != 1 || l == g->logits) continue;
+            int p = ir_tensor_producer(g, l);
+            if (l == r || p < 0 || g->nodes[p].op != IR_OP_LINEAR || ir_tensor_uses(g, l) != 1 || l == g->logits) continue;
             a->op = IR_OP_LINEAR_ADD;
             a->inputs[0] = g->nodes[p].inputs[0];
             a->inputs[1] = g->nodes[p].inputs[1];

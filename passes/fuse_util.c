@@ -4,47 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lmrt_quant.h"
-
-static const int fu_gguf_type[IR_DT_COUNT] = {
-#define X(n, s, be, bb, gt) gt,
-    IR_DTYPE_LIST(X)
-#undef X
-};
-
-
-int fu_uses(const ir_graph *g, int id) {
-    int c = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const ir_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) c += n->inputs[k] == id;
-    }
-    return c;
-}
-
-int fu_producer(const ir_graph *g, int id) {
-    if (id < 0) return -1;
-    for (int i = 0; i < g->n_nodes; i++)
-        if (!g->nodes[i].dead && g->nodes[i].output == id) return i;
-    return -1;
-}
-
-float *fu_weight_f32(const ir_tensor *t) {
-    if (t->tile_rows > 1 || !t->data || t->ndim < 1) return NULL;
-    int64_t cols = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / cols;
-    size_t rb = ir_row_bytes(t->dtype, cols);
-    float *w = malloc((size_t)(rows * cols) * sizeof *w);
-    if (!w) return NULL;
-    for (int64_t r = 0; r < rows; r++)
-        if (lmrt_dequant_row(fu_gguf_type[t->dtype], (const uint8_t *)t->data + (size_t)r * rb, w + r * cols,
-                             cols) != 0) {
-            free(w);
-            return NULL;
-        }
-    return w;
-}
-
 void fu_weight_set_f32(ir_tensor *t, float *w) {
     free(t->owned); /* after the caller read t->data */
     t->owned = w;
@@ -75,7 +34,7 @@ int fu_weight_concat(ir_graph *g, const int *ids, int n, const char *name, lmcc_
         if (same) {
             memcpy(buf + off, t->data, nb);
         } else {
-            float *w = fu_weight_f32(t);
+            float *w = ir_weight_f32(t);
             if (!w) {
                 free(buf);
                 goto oom;
@@ -100,7 +59,7 @@ oom:
 }
 
 void fu_drop_if_unused(ir_graph *g, int id) {
-    if (id >= 0 && g->tensors[id].kind == IR_KIND_WEIGHT && fu_uses(g, id) == 0) g->tensors[id].dead = 1;
+    if (id >= 0 && g->tensors[id].kind == IR_KIND_WEIGHT && ir_tensor_uses(g, id) == 0) g->tensors[id].dead = 1;
 }
 
 void fu_kill_node(ir_graph *g, int i) {

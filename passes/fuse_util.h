@@ -4,13 +4,6 @@
 
 #include "passes.h"
 
-/* input slots of live nodes that read tensor id */
-int fu_uses(const ir_graph *g, int id);
-/* index of the live node that writes id, -1 if none */
-int fu_producer(const ir_graph *g, int id);
-/* whole untiled weight dequantized to a malloc'd f32 [rows][cols]; NULL if out of
- * memory or unreadable */
-float *fu_weight_f32(const ir_tensor *t);
 /* replaces t's bytes by the owned f32 buffer w (same shape) */
 void fu_weight_set_f32(ir_tensor *t, float *w);
 /* New weight: the rows of weights ids[0..n) stacked (same cols).  Same dtype: the

@@ -27,9 +27,10 @@ typedef int (*lmcc_pass_fn)(ir_graph *g, lmcc_diag *pc);
     X("fuse_residual", lmcc_pass_fuse_residual, "add(r, linear) -> linear_add (--fuse)")              \
     X("kvlayout",  lmcc_pass_kvlayout,  "size the per-layer KV caches by --ctx and --kv")             \
     X("mixprec",   lmcc_quant_mixprec,  "--bpw B: a format per linear weight by measured KL sensitivity") \
-    X("weightfmt", lmcc_pass_weightfmt, "convert weights to --weights f32|f16|q8|q4|keep")            \
-    X("actquant",  lmcc_pass_actquant,  "quantize linear inputs to q8a for q8_0/q4_0 weights (--act q8)") \
-    X("tile",      lmcc_pass_tile,      "repack q4_0/q8_0 linear weights into the target's R-row tiles") \
+    X("weightfmt", lmcc_pass_weightfmt, "decide each weight's format (--weights, mixprec's choice, keep); widen to f32") \
+    X("quantize",  lmcc_quant_weights,  "round weights to f16 and block formats with --quant's algorithm") \
+    X("actquant",  lmcc_pass_actquant,  "quantize linear inputs to q8a for weights with integer codes (--act q8)") \
+    X("tile",      lmcc_pass_tile,      "repack linear weights of a tiled format into the target's R-row tiles") \
     X("memplan",   lmcc_pass_memplan,   "liveness intervals -> offsets in one arena")
 
 int lmcc_pass_dce(ir_graph *g, lmcc_diag *pc);

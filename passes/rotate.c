@@ -126,8 +126,8 @@ static int rot_classify(const ir_graph *g, unsigned char *in_s, unsigned char *r
         case IR_OP_TAKE_LAST: in_s[n->output] = 1; break;
         case IR_OP_ADD: {
             other = n->inputs[1 - k_s];
-            int p = fu_producer(g, other);
-            if (p < 0 || g->nodes[p].op != IR_OP_LINEAR || fu_uses(g, other) != 1)
+            int p = ir_tensor_producer(g, other);
+            if (p < 0 || g->nodes[p].op != IR_OP_LINEAR || ir_tensor_uses(g, other) != 1)
                 return *why = "a residual add of something other than a linear", -1;
             if (role[g->nodes[p].inputs[1]] != ROT_NONE) return *why = "a shared writer weight", -1;
             role[g->nodes[p].inputs[1]] = ROT_WRITER;
@@ -182,21 +182,20 @@ static int rot_heads(ir_graph *g, uint64_t seed, int *n_layers) {
             const ir_node *n = &g->nodes[j];
             if (n->dead) continue;
             if (n->op == IR_OP_KV_STORE && n->inputs[1] == at->inputs[2]) {
-                int p = fu_producer(g, n->inputs[0]);
-                if (p >= 0 && g->nodes[p].op == IR_OP_LINEAR && fu_uses(g, n->inputs[0]) == 1) wv = g->nodes[p].inputs[1];
+                int p = ir_tensor_producer(g, n->inputs[0]);
+                if (p >= 0 && g->nodes[p].op == IR_OP_LINEAR && ir_tensor_uses(g, n->inputs[0]) == 1) wv = g->nodes[p].inputs[1];
             }
-            if (n->op == IR_OP_LINEAR && n->inputs[0] == at->output && fu_uses(g, at->output) == 1) wo = n->inputs[1];
+            if (n->op == IR_OP_LINEAR && n->inputs[0] == at->output && ir_tensor_uses(g, at->output) == 1) wo = n->inputs[1];
         }
-        if (wv < 0 || wo < 0 || fu_uses(g, wv) != 1 || fu_uses(g, wo) != 1) continue;
+        if (wv < 0 || wo < 0 || ir_tensor_uses(g, wv) != 1 || ir_tensor_uses(g, wo) != 1) continue;
         ir_tensor *tv = &g->tensors[wv], *to = &g->tensors[wo];
         if (tv->ndim != 2 || to->ndim != 2 || tv->shape[0] != (int64_t)nkv * hd || to->shape[1] != (int64_t)nh * hd)
             continue;
-        if (tv->dtype != IR_DT_F32 && tv->dtype != IR_DT_F16 && tv->dtype != IR_DT_BF16) continue;
-        if (to->dtype != IR_DT_F32 && to->dtype != IR_DT_F16 && to->dtype != IR_DT_BF16) continue;
+        if (ir_dtype_is_quant(tv->dtype) || ir_dtype_is_quant(to->dtype)) continue; /* would be requantized */
         rot_plan p;
         int r = rot_plan_make(&p, hd, seed);
         double *tmp = malloc((size_t)hd * sizeof *tmp);
-        float *v = fu_weight_f32(tv), *o = fu_weight_f32(to);
+        float *v = ir_weight_f32(tv), *o = ir_weight_f32(to);
         if (r || !tmp || !v || !o) {
             rot_plan_free(&p), free(tmp), free(v), free(o);
             if (r == -1) continue;
@@ -229,7 +228,7 @@ static int rot_online(ir_graph *g) {
     for (int i = 0; i < nn; i++) {
         const ir_node *n = &g->nodes[i];
         if (n->dead || n->op != IR_OP_LINEAR) continue;
-        int x = n->inputs[0], p = fu_producer(g, x);
+        int x = n->inputs[0], p = ir_tensor_producer(g, x);
         if (p < 0) continue;
         ir_opcode po = g->nodes[p].op;
         if (po != IR_OP_ATTENTION && po != IR_OP_SWIGLU && po != IR_OP_MUL) continue;
@@ -243,8 +242,8 @@ static int rot_online(ir_graph *g) {
             for (int k = 0; k < ir_op_table[c->op].n_inputs; k++) {
                 if (c->inputs[k] != x) continue;
                 const ir_tensor *w = &g->tensors[c->inputs[1]];
-                if (c->op != IR_OP_LINEAR || k != 0 || w->ndim != 2 || w->tile_rows > 1 || fu_uses(g, c->inputs[1]) != 1 ||
-                    (w->dtype != IR_DT_F32 && w->dtype != IR_DT_F16 && w->dtype != IR_DT_BF16))
+                if (c->op != IR_OP_LINEAR || k != 0 || w->ndim != 2 || w->tile_rows > 1 || ir_tensor_uses(g, c->inputs[1]) != 1 ||
+                    ir_dtype_is_quant(w->dtype))
                     ok = 0;
                 else if (first_reader < 0)
                     first_reader = j;
@@ -269,7 +268,7 @@ static int rot_online(ir_graph *g) {
             if (c->dead || c->op != IR_OP_LINEAR || c->inputs[0] != x) continue;
             ir_tensor *w = &g->tensors[c->inputs[1]];
             int64_t rows = w->shape[0];
-            float *src = fu_weight_f32(w), *dst = malloc((size_t)(rows * KP) * sizeof *dst);
+            float *src = ir_weight_f32(w), *dst = malloc((size_t)(rows * KP) * sizeof *dst);
             if (!src || !dst) { free(src), free(dst); goto oom; }
             for (int64_t r = 0; r < rows; r++) lmrt_hadamard_row(dst + r * KP, src + r * K, (int)K, (int)KP, B, scale);
             free(src);
@@ -291,10 +290,11 @@ oom:
     return -1;
 }
 
+/* under block formats (--bpw picks them too): float weights lose nothing to outliers */
 static int rot_wanted(const ir_graph *g) {
     if (!g->cfg.rotate) return 0;
     int m = g->cfg.weights_mode;
-    return g->cfg.bpw > 0 || m == IR_WEIGHTS_Q8 || m == IR_WEIGHTS_Q4 || m > IR_WEIGHTS_KEEP;
+    return g->cfg.bpw > 0 || (m != IR_WEIGHTS_KEEP && ir_dtype_is_quant((ir_dtype)m));
 }
 
 int lmcc_pass_rotate(ir_graph *g, lmcc_diag *pc) {
@@ -312,7 +312,7 @@ int lmcc_pass_rotate(ir_graph *g, lmcc_diag *pc) {
             if (role[i] == ROT_NONE) continue;
             if (t->ndim != 2 || t->tile_rows > 1) why = "a tiled or non-matrix weight";
             else if ((role[i] == ROT_WRITER ? t->shape[0] : t->shape[1]) != d) why = "a weight of another width";
-            else if (t->dtype != IR_DT_F32 && t->dtype != IR_DT_F16 && t->dtype != IR_DT_BF16)
+            else if (ir_dtype_is_quant(t->dtype))
                 why = "weights already quantized in the file (rotation would requantize them)";
         }
     }
@@ -331,7 +331,7 @@ int lmcc_pass_rotate(ir_graph *g, lmcc_diag *pc) {
     for (int i = 0; i < g->n_tensors; i++) {
         if (role[i] == ROT_NONE) continue;
         ir_tensor *t = &g->tensors[i];
-        float *w = fu_weight_f32(t);
+        float *w = ir_weight_f32(t);
         if (!w) goto oom;
         int64_t rows = t->shape[0], cols = t->shape[1];
         if (role[i] == ROT_WRITER) { /* R W: every column */

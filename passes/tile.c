@@ -1,6 +1,6 @@
-/* tile.c - repacks q4_0/q8_0 linear weights into the target's R-row tiles
- * (layout: runtime-min/lmrt_tiled.h), so one activation block feeds R rows
- * and each thread streams one contiguous byte range. */
+/* tile.c - repacks the linear weights of a tiled format (the tile column of IR_DTYPE_LIST:
+ * q4_0, q8_0) into the target's R-row tiles (layout: runtime-min/lmrt_tiled.h), so one
+ * activation block feeds R rows and each thread streams one contiguous byte range. */
 #include "passes.h"
 
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 /* Returns a new owned buffer with t's rows tiled, or NULL when out of memory. */
 static void *tile_data(const ir_tensor *t, int R, size_t *nbytes) {
-    int type = t->dtype == IR_DT_Q4_0 ? LMRT_GGML_Q4_0 : LMRT_GGML_Q8_0;
+    int type = ir_dtype_lmrt_type(t->dtype);
     int rows = (int)t->shape[0], K = (int)t->shape[1];
     *nbytes = lmrt_tiled_bytes(type, R, rows, K);
     void *dst = malloc(*nbytes);
@@ -45,7 +45,7 @@ int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
     for (int id = 0; id < nt; id++) {
         ir_tensor *t = &g->tensors[id];
         if (!(use[id] & 1) || t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || t->tile_rows > 1 ||
-            (t->dtype != IR_DT_Q4_0 && t->dtype != IR_DT_Q8_0))
+            !ir_dtype_kernel_name(t->dtype, 1))
             continue;
         size_t nb;
         void *d = tile_data(t, R, &nb);

@@ -1,5 +1,5 @@
-/* quant_apply.c - runs the chosen quantizer over the graph's 2-D weights
- * (called from weightfmt before its own conversion). */
+/* apply.c - the quantize pass: rounds every weight to the format weightfmt chose for it
+ * (want_dtype) with --quant's algorithm, GPTQ's calibration and the scale tuning included. */
 #include "quant.h"
 
 #include <math.h>
@@ -18,50 +18,46 @@
  * 0.01 / 0.1 / 10 in held-out KL (smaller ones overfit); on 24 x 128, 0.3 / 1 / 3 were within noise */
 #define QA_REFIT_RIDGE 1.0
 
-int lmcc_quant_target(const ir_graph *g, const ir_tensor *t) {
-    static const int mode_dtype[] = {-1, -1, IR_DT_Q8_0, IR_DT_Q4_0, -1, IR_DT_Q4_1, IR_DT_Q4_G16,
-                                     IR_DT_Q4_G64, IR_DT_Q4_G128, IR_DT_NF4, IR_DT_NF4_G64, IR_DT_Q5_0,
-                                     IR_DT_Q5_1, IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
-    if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !strcmp(t->name, "rope.table")) return -1;
+int lmcc_quant_target(const ir_graph *g, int id) {
+    const ir_tensor *t = &g->tensors[id];
+    if (t->dead || t->kind != IR_KIND_WEIGHT || !strcmp(t->name, "rope.table")) return -1;
+    if (t->ndim != 2) return IR_DT_F32; /* norm weights: the kernels read f32 */
     if (t->want_dtype >= 0) return t->want_dtype;
     int m = g->cfg.weights_mode;
-    if (m < 0 || m >= (int)(sizeof mode_dtype / sizeof mode_dtype[0]) || mode_dtype[m] < 0) return -1;
-    /* not quantized first and then widened to f16 by weightfmt: that kept the int rounding error */
-    if (g->cfg.embed_f16 && lmcc_quant_embed_only(g, (int)(t - g->tensors))) return -1;
-    return mode_dtype[m];
+    if (m == IR_WEIGHTS_KEEP) return -1;
+    if (ir_dtype_is_quant((ir_dtype)m) && g->cfg.embed_f16 && lmcc_quant_embed_only(g, id)) return IR_DT_F16;
+    return m;
 }
 
-/* A table read only by embed (one row per token, never streamed whole) is not
- * a linear weight: quantizing it saves no bandwidth and costs accuracy at the
- * very start of the residual stream, so it stays f16 under the int formats. */
-int lmcc_quant_embed_only(const ir_graph *g, int id) {
-    int embed = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const ir_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        for (int k = 0; k < ir_op_table[n->op].n_inputs; k++) {
-            if (n->inputs[k] != id) continue;
-            if (n->op != IR_OP_EMBED) return 0;
-            embed = 1;
-        }
-    }
-    return embed;
-}
-
-/* the input tensor every use of weight w multiplies, or -1 (other uses, or several inputs) */
-static int qa_weight_input(const ir_graph *g, int w) {
+unsigned lmcc_quant_uses(const ir_graph *g, int id, int *x) {
+    unsigned u = 0;
     int in = -1;
     for (int ni = 0; ni < g->n_nodes; ni++) {
         const ir_node *n = &g->nodes[ni];
         if (n->dead) continue;
         for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
-            if (n->inputs[s] != w) continue;
-            if (!ir_op_table[n->op].linear || s != 1) return -1;
-            if (in >= 0 && in != n->inputs[0]) return -1;
-            in = n->inputs[0];
+            if (n->inputs[s] != id) continue;
+            if (ir_op_table[n->op].linear && s == 1) {
+                in = !(u & LMCC_QUANT_USE_LINEAR) || in == n->inputs[0] ? n->inputs[0] : -1;
+                u |= LMCC_QUANT_USE_LINEAR;
+            } else {
+                u |= n->op == IR_OP_EMBED && s == 0 ? LMCC_QUANT_USE_EMBED : LMCC_QUANT_USE_OTHER;
+            }
         }
     }
-    if (in < 0) return -1;
+    if (x) *x = in;
+    return u;
+}
+
+/* A table read only by embed (one row per token, never streamed whole) is not
+ * a linear weight: quantizing it saves no bandwidth and costs accuracy at the
+ * very start of the residual stream, so it stays f16 under the int formats. */
+int lmcc_quant_embed_only(const ir_graph *g, int id) { return lmcc_quant_uses(g, id, NULL) == LMCC_QUANT_USE_EMBED; }
+
+/* the input tensor every use of weight w multiplies (a 1-D f32 activation), or -1 */
+static int qa_weight_input(const ir_graph *g, int w) {
+    int in;
+    if (lmcc_quant_uses(g, w, &in) != LMCC_QUANT_USE_LINEAR || in < 0) return -1;
     const ir_tensor *x = &g->tensors[in];
     return x->kind == IR_KIND_ACT && x->dtype == IR_DT_F32 && x->ndim == 1 ? in : -1;
 }
@@ -72,19 +68,6 @@ static double qa_now(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
-
-static float *qa_dequant(const ir_tensor *t, int64_t rows, int64_t k) {
-    float *w = malloc((size_t)(rows * k) * sizeof *w);
-    if (!w) return NULL;
-    size_t rb = ir_row_bytes(t->dtype, k);
-    for (int64_t r = 0; r < rows; r++)
-        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * rb, w + r * k, k)) {
-            free(w);
-            return NULL;
-        }
-    return w;
-}
-
 
 /* ---- sequential gptq ------------------------------------------------------
  * Layer by layer in graph order: each linear's calibration inputs come from the
@@ -159,13 +142,36 @@ out:
 }
 
 
-/* replaces weight t by dst (rows of f's format) */
-static void qa_replace(ir_tensor *t, const lmcc_quant_fmt *f, uint8_t *dst) {
+/* replaces weight t by dst (rows of dtype dt) */
+static void qa_replace(ir_tensor *t, ir_dtype dt, uint8_t *dst) {
     free(t->owned);
     t->owned = dst;
     t->data = dst;
-    t->dtype = f->dt;
-    t->nbytes = (size_t)t->shape[0] * ir_row_bytes(f->dt, t->shape[1]);
+    t->dtype = dt;
+    t->nbytes = (size_t)t->shape[0] * ir_row_bytes(dt, t->shape[1]);
+}
+
+/* t re-encoded into dt row by row through f32, with rtn's scale search when rtn is set
+ * (lmcc_quant_row); 0, or -1 with pc->err set */
+static int qa_encode(ir_tensor *t, ir_dtype dt, int rtn, lmcc_diag *pc) {
+    int64_t k = t->shape[1], rows = t->shape[0];
+    size_t src_row = ir_row_bytes(t->dtype, k), dst_row = ir_row_bytes(dt, k);
+    uint8_t *dst = malloc((size_t)rows * dst_row);
+    float *buf = malloc((size_t)k * sizeof *buf);
+    int64_t r = 0;
+    for (; dst && buf && r < rows; r++)
+        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * src_row, buf, k) ||
+            lmcc_quant_row(dt, rtn, buf, k, dst + (size_t)r * dst_row))
+            break;
+    free(buf);
+    if (r < rows) {
+        free(dst);
+        snprintf(pc->err, sizeof pc->err, "weight %s: out of memory, or no conversion from %s to %s", t->name,
+                 ir_dtype_name(t->dtype), ir_dtype_name(dt));
+        return -1;
+    }
+    qa_replace(t, dt, dst);
+    return 0;
 }
 
 /* the refit costs ~3 rows k^2 flops in plain loops: done where that is small
@@ -184,7 +190,7 @@ typedef struct qa_seq {
 } qa_seq;
 
 static int qa_gptq_target(const ir_graph *g, int wi, lmcc_quant_fmt *f) {
-    int dt = lmcc_quant_target(g, &g->tensors[wi]);
+    int dt = g->tensors[wi].want_dtype;
     return dt >= 0 && lmcc_quant_fmt_get((ir_dtype)dt, f) == 0 && qa_weight_input(g, wi) >= 0;
 }
 
@@ -209,7 +215,7 @@ static int qa_seq_hook(void *user, const lmcc_eval_seq_view *v) {
         q->h = lmcc_quant_hessian(&a);
         q->h_for = q->h ? n->inputs[0] : -1;
     }
-    float *w = qa_dequant(t, rows, k);
+    float *w = ir_weight_f32(t);
     uint8_t *dst = malloc((size_t)rows * ir_row_bytes(f.dt, k));
     int refit = v->x_ref && (double)rows * (double)k * (double)k <= QA_REFIT_MAX;
     int ok = q->h && w && dst;
@@ -221,7 +227,7 @@ static int qa_seq_hook(void *user, const lmcc_eval_seq_view *v) {
         snprintf(q->pc->err, sizeof q->pc->err, "gptq: %s: out of memory or a singular Hessian", t->name);
         return -1;
     }
-    qa_replace(t, &f, dst);
+    qa_replace(t, f.dt, dst);
     q->done[wi] = 1;
     q->n_gptq++, q->n_refit += refit;
     double dt = qa_now() - t0;
@@ -243,20 +249,22 @@ static double qa_hook_bytes(int64_t rows, int64_t k, ir_dtype dt) {
 
 int lmcc_quant_weights(ir_graph *g, lmcc_diag *pc) {
     FILE *log = pc->log ? pc->log : stderr;
-    int gptq = g->cfg.quant == IR_QUANT_GPTQ;
     double n_weights = 0;
-    for (int i = 0; i < g->n_tensors; i++)
-        if (!g->tensors[i].dead && g->tensors[i].kind == IR_KIND_WEIGHT && g->tensors[i].ndim == 2)
-            n_weights += (double)ir_tensor_elems(&g->tensors[i]);
-    if (g->cfg.quant == IR_QUANT_AUTO) {
-        /* above 50M weights auto is plain rounding: a compile should take about a
-         * minute, gptq of a 1.1B model takes several (--quant gptq to opt in) */
-        gptq = n_weights <= 50e6;
-        if (!gptq) return 0;
+    size_t before = 0, after = 0;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind != IR_KIND_WEIGHT) continue;
+        before += t->nbytes;
+        if (t->ndim == 2) n_weights += (double)ir_tensor_elems(t);
     }
+    /* above 50M weights auto is plain rounding: a compile should take about a minute, gptq
+     * of a 1.1B model takes several (--quant gptq to opt in); awq's scales are in, rtn rounds */
+    int quant = g->cfg.quant == IR_QUANT_AUTO ? (n_weights <= 50e6 ? IR_QUANT_GPTQ : IR_QUANT_PLAIN)
+                : g->cfg.quant == IR_QUANT_AWQ ? IR_QUANT_RTN : g->cfg.quant;
+    int gptq = quant == IR_QUANT_GPTQ, rtn = quant != IR_QUANT_PLAIN, n_rtn = 0, n_plain = 0, n_f16 = 0;
     unsigned char *done = calloc((size_t)(g->n_tensors > 0 ? g->n_tensors : 1), 1);
     if (!done) { snprintf(pc->err, sizeof pc->err, "out of memory"); return -1; }
-    int rc = -1, n_done = 0, have_seqs = 0;
+    int rc = -1, have_seqs = 0;
     lmcc_eval_seqs seqs;
     float *teacher = NULL;
     memset(&seqs, 0, sizeof seqs);
@@ -271,8 +279,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_diag *pc) {
             const ir_node *n = &g->nodes[ni];
             if (n->dead || !ir_op_table[n->op].linear) continue;
             const ir_tensor *w = &g->tensors[n->inputs[1]];
-            int dt = lmcc_quant_target(g, w);
-            round_in[ni] = (unsigned char)ir_dtype_reads_q8a(dt >= 0 ? (ir_dtype)dt : w->dtype);
+            round_in[ni] = (unsigned char)ir_dtype_reads_q8a(w->want_dtype >= 0 ? (ir_dtype)w->want_dtype : w->dtype);
         }
     }
     if (gptq) {
@@ -308,7 +315,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_diag *pc) {
                         (ev + hook_bytes) / mib, ev / mib, (long long)tokens, dual ? 2 : 1, dual ? "s" : "",
                         hook_bytes / mib, smp / mib, lmcc_eval_calib_mib());
             }
-            /* the float model's logits: the teacher of the end-to-end scale tuning (quant_tune.c) */
+            /* the float model's logits: the teacher of the end-to-end scale tuning (tune.c) */
             int64_t V = ir_tensor_elems(&g->tensors[g->logits]);
             if ((double)tokens * (double)V * 8.0 <= LMCC_TUNE_MAX_BYTES) /* it and the student's: else no tuning */
                 teacher = malloc((size_t)(tokens * V > 0 ? tokens * V : 1) * sizeof *teacher);
@@ -328,32 +335,40 @@ int lmcc_quant_weights(ir_graph *g, lmcc_diag *pc) {
                         q.n_gptq, q.n_refit, qa_now() - t0, q.t_quant);
         }
     }
-    /* the rest (every weight without gptq): rtn with the scale search */
+    /* every other weight whose format has integer codes: rtn's scale search, or plain rounding
+     * where it is not already in its format */
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
+        int dt = t->want_dtype;
         lmcc_quant_fmt f;
-        int dt = lmcc_quant_target(g, t);
-        if (done[i]) { n_done++; continue; }
-        if (dt < 0 || lmcc_quant_fmt_get((ir_dtype)dt, &f)) continue;
-        int64_t k = t->shape[1], rows = t->shape[0];
-        size_t rb = ir_row_bytes(f.dt, k);
-        float *w = qa_dequant(t, rows, k);
-        uint8_t *dst = malloc((size_t)rows * rb);
-        if (!w || !dst) {
-            free(w), free(dst);
-            snprintf(pc->err, sizeof pc->err, "weight %s: out of memory or an unreadable dtype (%s)", t->name,
-                     ir_dtype_name(t->dtype));
-            goto out;
-        }
-        for (int64_t r = 0; r < rows; r++) lmcc_quant_rtn_row(&f, w + r * k, NULL, k, dst + (size_t)r * rb);
-        free(w);
-        qa_replace(t, &f, dst);
-        n_done++;
+        if (done[i] || t->dead || dt < 0 || lmcc_quant_fmt_get((ir_dtype)dt, &f) || (!rtn && t->dtype == (ir_dtype)dt))
+            continue;
+        if (qa_encode(t, (ir_dtype)dt, rtn, pc)) goto out;
+        done[i] = 1;
+        rtn ? n_rtn++ : n_plain++;
     }
     if (have_seqs && lmcc_quant_tune(g, pc, &seqs, teacher, round_in)) goto out;
+    /* then f16: rounded after the calibration above, which saw these weights as they were */
+    for (int i = 0; i < g->n_tensors; i++) {
+        ir_tensor *t = &g->tensors[i];
+        int dt = t->want_dtype;
+        if (t->dead || t->kind != IR_KIND_WEIGHT || done[i] || dt < 0 || t->dtype == (ir_dtype)dt) continue;
+        if (dt != IR_DT_F16) {
+            snprintf(pc->err, sizeof pc->err, "internal: quantize cannot write weight %s as %s", t->name,
+                     ir_dtype_name((ir_dtype)dt));
+            goto out;
+        }
+        if (qa_encode(t, IR_DT_F16, 0, pc)) goto out;
+        n_f16++;
+    }
+    for (int i = 0; i < g->n_tensors; i++) {
+        ir_tensor *t = &g->tensors[i];
+        t->want_dtype = -1; /* applied: every weight is in its format now */
+        if (!t->dead && t->kind == IR_KIND_WEIGHT) after += t->nbytes;
+    }
     if (pc->verbose)
-        fprintf(log, "quant: %d weights quantized (%d by gptq, %d of them refit; the rest by rtn with a scale search)\n",
-                n_done, q.n_gptq, q.n_refit);
+        fprintf(log, "quantize: %d weights by gptq (%d refit to the float output), %d by rtn, %d by plain rounding, "
+                     "%d to f16; %zu -> %zu bytes\n", q.n_gptq, q.n_refit, n_rtn, n_plain, n_f16, before, after);
     rc = 0;
 out:
     if (have_seqs) lmcc_eval_seqs_free(&seqs);

@@ -1,4 +1,4 @@
-/* quant_awq.c - AWQ (Lin et al. 2023) as a graph rewrite before fold_norm.
+/* awq.c - AWQ (Lin et al. 2023) as a graph rewrite before fold_norm.
  *
  * For each group of linears reading one input x, scale input channel j of
  * their weights by s_j = mean|x_j|^alpha (salient channels get finer steps)
@@ -7,7 +7,7 @@
  * before attention (with GQA, s is tied across the heads of one kv head).
  * alpha on a grid of 20 in [0, 1) minimizes the output error of the
  * quantized group on calibration rows; alpha 0 is plain rtn, so the chosen
- * scale never measures worse.  weightfmt then quantizes with rtn. */
+ * scale never measures worse.  The quantize pass then rounds with rtn. */
 #include "quant.h"
 
 #include <math.h>
@@ -29,34 +29,12 @@ typedef struct awq_group {
     int head_dim;
 } awq_group;
 
-static int awq_uses(const ir_graph *g, int t) {
-    int n = 0;
-    for (int ni = 0; ni < g->n_nodes; ni++) {
-        const ir_node *nd = &g->nodes[ni];
-        if (nd->dead) continue;
-        for (int s = 0; s < ir_op_table[nd->op].n_inputs; s++) n += nd->inputs[s] == t;
-    }
-    return n;
-}
-
-static int awq_producer(const ir_graph *g, int t) {
-    for (int ni = 0; ni < g->n_nodes; ni++)
-        if (!g->nodes[ni].dead && g->nodes[ni].output == t) return ni;
-    return -1;
-}
-
 /* the weight as an owned f32 buffer (converted in place if needed) */
 static float *awq_own_f32(ir_tensor *t) {
-    int64_t n = ir_tensor_elems(t), k = t->shape[t->ndim - 1];
+    int64_t n = ir_tensor_elems(t);
     if (t->dtype == IR_DT_F32 && t->owned == t->data && t->data) return t->owned;
-    float *w = malloc((size_t)n * sizeof *w);
+    float *w = ir_weight_f32(t);
     if (!w) return NULL;
-    size_t rb = ir_row_bytes(t->dtype, k);
-    for (int64_t r = 0; r < n / k; r++)
-        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * rb, w + r * k, k)) {
-            free(w);
-            return NULL;
-        }
     free(t->owned);
     t->owned = w;
     t->data = w;
@@ -72,36 +50,36 @@ static int awq_find_groups(const ir_graph *g, awq_group *gr, int cap) {
         if (L->dead || L->op != IR_OP_LINEAR) continue;
         int x = L->inputs[0], w = L->inputs[1], gi = -1;
         lmcc_quant_fmt f;
-        int dt = lmcc_quant_target(g, &g->tensors[w]);
+        int dt = lmcc_quant_target(g, w);
         for (int i = 0; i < n; i++) gi = gr[i].x == x ? i : gi;
         if (gi >= 0 && gr[gi].n_lin < 0) continue; /* rejected */
-        int ok = dt >= 0 && lmcc_quant_fmt_get((ir_dtype)dt, &f) == 0 && awq_uses(g, w) == 1;
+        int ok = dt >= 0 && lmcc_quant_fmt_get((ir_dtype)dt, &f) == 0 && ir_tensor_uses(g, w) == 1;
         if (gi < 0) {
             if (n == cap) break;
             gi = n++;
             memset(&gr[gi], 0, sizeof gr[gi]);
             gr[gi].x = x;
-            int p = awq_producer(g, x);
+            int p = ir_tensor_producer(g, x);
             const ir_node *P = p >= 0 ? &g->nodes[p] : NULL;
             ok = ok && P && g->tensors[x].ndim == 1;
             if (ok && P->op == IR_OP_RMSNORM) {
                 gr[gi].kind = 0;
                 gr[gi].fold = P->inputs[1];
-                ok = awq_uses(g, P->inputs[1]) == 1;
+                ok = ir_tensor_uses(g, P->inputs[1]) == 1;
             } else if (ok && P->op == IR_OP_SWIGLU) {
-                int pu = awq_producer(g, P->inputs[1]);
+                int pu = ir_tensor_producer(g, P->inputs[1]);
                 gr[gi].kind = 1;
-                ok = pu >= 0 && g->nodes[pu].op == IR_OP_LINEAR && awq_uses(g, P->inputs[1]) == 1 &&
-                     awq_uses(g, g->nodes[pu].inputs[1]) == 1;
+                ok = pu >= 0 && g->nodes[pu].op == IR_OP_LINEAR && ir_tensor_uses(g, P->inputs[1]) == 1 &&
+                     ir_tensor_uses(g, g->nodes[pu].inputs[1]) == 1;
                 gr[gi].fold = ok ? g->nodes[pu].inputs[1] : -1;
             } else if (ok && P->op == IR_OP_ATTENTION) {
                 int vc = P->inputs[2], st = -1;
                 for (int k = 0; k < g->n_nodes; k++)
                     if (!g->nodes[k].dead && g->nodes[k].op == IR_OP_KV_STORE && g->nodes[k].inputs[1] == vc) st = k;
-                int pv = st >= 0 ? awq_producer(g, g->nodes[st].inputs[0]) : -1;
+                int pv = st >= 0 ? ir_tensor_producer(g, g->nodes[st].inputs[0]) : -1;
                 gr[gi].kind = 2;
-                ok = pv >= 0 && g->nodes[pv].op == IR_OP_LINEAR && awq_uses(g, vc) == 2 &&
-                     awq_uses(g, g->nodes[st].inputs[0]) == 1 && awq_uses(g, g->nodes[pv].inputs[1]) == 1 &&
+                ok = pv >= 0 && g->nodes[pv].op == IR_OP_LINEAR && ir_tensor_uses(g, vc) == 2 &&
+                     ir_tensor_uses(g, g->nodes[st].inputs[0]) == 1 && ir_tensor_uses(g, g->nodes[pv].inputs[1]) == 1 &&
                      P->attrs.n_kv_heads > 0 && P->attrs.n_heads % P->attrs.n_kv_heads == 0;
                 gr[gi].fold = ok ? g->nodes[pv].inputs[1] : -1;
                 gr[gi].heads_per_kv = ok ? P->attrs.n_heads / P->attrs.n_kv_heads : 1;
@@ -186,15 +164,18 @@ int lmcc_quant_awq(ir_graph *g, lmcc_diag *pc) {
         float *w[8] = {0};
         lmcc_quant_fmt f[8];
         for (int l = 0; l < G->n_lin; l++) {
-            ir_tensor *t = &g->tensors[g->nodes[G->lin[l]].inputs[1]];
-            lmcc_quant_fmt_get((ir_dtype)lmcc_quant_target(g, t), &f[l]);
+            int wi = g->nodes[G->lin[l]].inputs[1];
+            ir_tensor *t = &g->tensors[wi];
+            lmcc_quant_fmt_get((ir_dtype)lmcc_quant_target(g, wi), &f[l]);
             w[l] = awq_own_f32(t);
             maxr = t->shape[0] > maxr ? t->shape[0] : maxr;
             if (!w[l]) { snprintf(pc->err, sizeof pc->err, "awq: cannot read weight %s", t->name); goto out; }
         }
         float *s = malloc((size_t)k * sizeof *s), *best = malloc((size_t)k * sizeof *best);
         float *buf = malloc((size_t)k * sizeof *buf), *e = malloc((size_t)k * sizeof *e);
-        uint8_t *q = malloc(ir_row_bytes(IR_DT_Q8_0, k) + ir_row_bytes(IR_DT_Q4_1, k));
+        size_t qb = 1; /* one row in the largest of the group's formats */
+        for (int l = 0; l < G->n_lin; l++) qb = ir_row_bytes(f[l].dt, k) > qb ? ir_row_bytes(f[l].dt, k) : qb;
+        uint8_t *q = malloc(qb);
         if (!s || !best || !buf || !e || !q) {
             free(s), free(best), free(buf), free(e), free(q);
             snprintf(pc->err, sizeof pc->err, "out of memory");

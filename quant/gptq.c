@@ -1,4 +1,4 @@
-/* quant_gptq.c - GPTQ (Frantar et al. 2022): quantize one column at a time
+/* gptq.c - GPTQ (Frantar et al. 2022), and the Hessian it takes: quantize one column at a time
  * and push its error onto the columns not yet quantized through the upper
  * Cholesky factor of the inverse Hessian; group scales are fitted when the
  * quantization reaches a group, on the already-updated weights.
@@ -165,6 +165,55 @@ static void gptq_par(void (*fn)(void *, int, int), void *arg) {
         else gptq_task_run(&tk[t]);
     }
 }
+
+/* ---- the Hessian H = X^T X / rows of one linear's calibration inputs ---------- */
+
+#define GPTQ_HROWS 256 /* calibration rows per pass (bounds the transposed copy) */
+#define GPTQ_HJB 64    /* columns of H per block: their inputs stay in cache */
+
+typedef struct gptq_hjob { double *h; const double *xt; int64_t k, nr; } gptq_hjob;
+
+/* column blocks of H dealt round robin (their cost grows with j) */
+static void gptq_hessian_blocks(void *arg, int t, int nt) {
+    gptq_hjob *jb = arg;
+    int64_t k = jb->k, nr = jb->nr;
+    double d[4];
+    for (int64_t j0 = (int64_t)t * GPTQ_HJB; j0 < k; j0 += (int64_t)nt * GPTQ_HJB) {
+        int64_t j1 = k - j0 < GPTQ_HJB ? k : j0 + GPTQ_HJB;
+        for (int64_t i = 0; i < j1; i++) {
+            double *hr = jb->h + i * k;
+            for (int64_t j = i > j0 ? i : j0; j < j1; j += 4) {
+                gptq_dot4(jb->xt + i * nr, jb->xt + j * nr, nr, nr, d);
+                for (int q = 0; q < 4 && j + q < j1; q++) hr[j + q] += d[q];
+            }
+        }
+    }
+}
+
+/* dots between columns of X (transposed to double rows, a chunk of calibration
+ * rows at a time) in cache-sized blocks */
+double *lmcc_quant_hessian(const lmcc_eval_calib_act *a) {
+    int64_t k = a->k;
+    double *h = calloc((size_t)(k * k), sizeof *h);
+    double *xt = malloc((size_t)(k + 3) * GPTQ_HROWS * sizeof *xt);
+    if (!h || !xt) { free(h), free(xt); return NULL; }
+    for (int64_t r0 = 0; r0 < a->rows; r0 += GPTQ_HROWS) {
+        int64_t nr = a->rows - r0 < GPTQ_HROWS ? a->rows - r0 : GPTQ_HROWS;
+        for (int64_t i0 = 0; i0 < k; i0 += 64) /* in strips, so the written lines stay in L1 */
+            for (int64_t r = 0; r < nr; r++)
+                for (int64_t i = i0; i < k && i < i0 + 64; i++) xt[i * nr + r] = a->x[(r0 + r) * k + i];
+        memset(xt + k * nr, 0, (size_t)(3 * nr) * sizeof *xt); /* rows dot4 may read past k */
+        gptq_hjob job = {h, xt, k, nr};
+        gptq_par(gptq_hessian_blocks, &job);
+    }
+    free(xt);
+    double inv = a->rows > 0 ? 1.0 / (double)a->rows : 0;
+    for (int64_t i = 0; i < k; i++)
+        for (int64_t j = i; j < k; j++) h[j * k + i] = h[i * k + j] *= inv;
+    return h;
+}
+
+/* ---- GPTQ ------------------------------------------------------------------ */
 
 typedef struct gptq_fac { double *h; int64_t k, c0, c1; const gptq_kern *kn; } gptq_fac;
 

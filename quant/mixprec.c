@@ -12,7 +12,7 @@
  * run from 3.25 bits (q3_g64) through the q4/q5/q6 rungs to q8_0 and f16.  The budget covers the linear weights (the output layer
  * included); a table read only by embed is not one: it gets f16 (or q8_0 with --embedding same)
  * outside the budget.  A tied embedding/output is one tensor with both roles and counts as
- * linear.  Sets ir_tensor.want_dtype; weightfmt converts. */
+ * linear.  Sets ir_tensor.want_dtype; weightfmt keeps it, the quantize pass rounds. */
 #include "quant.h"
 
 #include <math.h>
@@ -22,15 +22,23 @@
 #include "calib.h"
 #include "seqeval.h"
 #include "lmrt_quant.h"
-#include "quant.h"
 
 /* 4 x 64 positions: a KL of 1e-4 resolves; 2 x 32 ranked tensors by noise */
 #define MP_SEQS 4
 #define MP_TOKENS 64
-#define MP_NC 11
-static const ir_dtype mp_cand[MP_NC] = {IR_DT_Q3_G64, IR_DT_Q4_G128, IR_DT_Q4_G64, IR_DT_Q4_0, IR_DT_Q4_G16,
-                                        IR_DT_Q5_G64, IR_DT_Q5_0,    IR_DT_Q5_1,   IR_DT_Q6_G64, IR_DT_Q8_0,
-                                        IR_DT_F16};
+
+/* the candidates (the bpw column of IR_DTYPE_LIST) by increasing bits per weight, table order
+ * among equals (the knapsack keeps the first of equal sums); returns how many */
+static int mp_candidates(ir_dtype *c) {
+    int n = 0;
+    for (int d = 0; d < IR_DT_COUNT; d++) {
+        if (!ir_dtype_get((ir_dtype)d)->bpw_cand) continue;
+        int k = n++;
+        for (; k > 0 && ir_dtype_bits(c[k - 1]) > ir_dtype_bits((ir_dtype)d); k--) c[k] = c[k - 1];
+        c[k] = (ir_dtype)d;
+    }
+    return n;
+}
 /* the budget in this many units for the choice (each weight's bits rounded up to whole units,
  * so the mix found never exceeds the budget) */
 #define MP_UNITS 8192
@@ -97,24 +105,17 @@ static double mp_bits(const ir_tensor *t, ir_dtype dt) {
 
 /* t's weights after a round trip through dt, as f32 (NULL: out of memory or unreadable) */
 static float *mp_fake_quant(const ir_tensor *t, ir_dtype dt, int rtn) {
-    lmcc_quant_fmt f;
     int64_t k = t->shape[t->ndim - 1], rows = ir_tensor_elems(t) / k;
     size_t src_row = ir_row_bytes(t->dtype, k);
     float *w = malloc((size_t)(rows * k) * sizeof *w);
-    uint8_t *q = malloc(ir_row_bytes(dt == IR_DT_F16 ? IR_DT_F32 : dt, k));
+    uint8_t *q = malloc(ir_row_bytes(dt, k));
     if (!w || !q) goto fail;
     for (int64_t r = 0; r < rows; r++) {
         float *wr = w + r * k;
-        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * src_row, wr, k))
+        /* the quantizer the quantize pass will use (GPTQ/AWQ measured through their RTN core) */
+        if (lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), (const uint8_t *)t->data + (size_t)r * src_row, wr, k) ||
+            lmcc_quant_row(dt, rtn, wr, k, q) || lmrt_dequant_row(ir_dtype_lmrt_type(dt), q, wr, k))
             goto fail;
-        if (dt == IR_DT_F16) {
-            for (int64_t j = 0; j < k; j++) wr[j] = lmrt_f16_to_f32(lmrt_f32_to_f16(wr[j]));
-        } else {
-            /* the quantizer weightfmt will use (GPTQ/AWQ measured through their RTN core) */
-            if (rtn && lmcc_quant_fmt_get(dt, &f) == 0) lmcc_quant_rtn_row(&f, wr, NULL, k, q);
-            else if (lmrt_quantize_row(ir_dtype_lmrt_type(dt), wr, q, k)) goto fail;
-            if (lmrt_dequant_row(ir_dtype_lmrt_type(dt), q, wr, k)) goto fail;
-        }
     }
     free(q);
     return w;
@@ -125,6 +126,8 @@ fail:
 
 int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
     if (!(g->cfg.bpw > 0)) return 0;
+    ir_dtype cand[IR_DT_COUNT];
+    const int nc = mp_candidates(cand);
     FILE *log = pc->log ? pc->log : stderr;
     int nt = 0, *ids = malloc((size_t)g->n_tensors * sizeof *ids);
     if (!ids) goto oom;
@@ -145,7 +148,7 @@ int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
     mp_ctx c;
     memset(&c, 0, sizeof c);
     c.g = g, c.V = g->info.vocab_size;
-    double *kl = malloc((size_t)nt * MP_NC * sizeof *kl);
+    double *kl = malloc((size_t)nt * nc * sizeof *kl);
     int *choice = malloc((size_t)nt * sizeof *choice);
     if (!kl || !choice) goto oom_all;
     if (mp_calibrate(&c, pc->err, sizeof pc->err)) goto fail;
@@ -157,15 +160,15 @@ int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
         ir_tensor *t = &g->tensors[ids[w]];
         ir_tensor saved = *t;
         if (n_el > 50e6 && (w % 8 == 0 || w + 1 == nt))
-            fprintf(log, "lmcc: mixprec: measuring %s (%d/%d weights, %d formats each)\n", t->name, w + 1, nt, MP_NC);
-        for (int k = 0; k < MP_NC; k++) {
-            float *fq = mp_fake_quant(&saved, mp_cand[k], g->cfg.quant != IR_QUANT_PLAIN);
+            fprintf(log, "lmcc: mixprec: measuring %s (%d/%d weights, %d formats each)\n", t->name, w + 1, nt, nc);
+        for (int k = 0; k < nc; k++) {
+            float *fq = mp_fake_quant(&saved, cand[k], g->cfg.quant != IR_QUANT_PLAIN);
             if (!fq) goto oom_all;
             t->data = fq, t->dtype = IR_DT_F32, t->nbytes = (size_t)ir_tensor_elems(t) * sizeof(float);
-            kl[w * MP_NC + k] = mp_kl(&c, pc->err, sizeof pc->err);
+            kl[w * nc + k] = mp_kl(&c, pc->err, sizeof pc->err);
             *t = saved;
             free(fq);
-            if (kl[w * MP_NC + k] < 0) goto fail;
+            if (kl[w * nc + k] < 0) goto fail;
         }
     }
     /* the choice: least sum of KLs (treated as additive) within the budget, a
@@ -180,11 +183,11 @@ int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
     for (int w = 0; w < nt; w++) {
         const ir_tensor *t = &g->tensors[ids[w]];
         for (int u = 0; u <= MP_UNITS; u++) next[u] = INFINITY, pick[(size_t)w * (MP_UNITS + 1) + u] = 0;
-        for (int k = 0; k < MP_NC; k++) {
-            double cu = ceil(mp_bits(t, mp_cand[k]) / unit - 1e-9);
+        for (int k = 0; k < nc; k++) {
+            double cu = ceil(mp_bits(t, cand[k]) / unit - 1e-9);
             if (cu > MP_UNITS) continue;
             for (int u = (int)cu; u <= MP_UNITS; u++) {
-                double v = best[u - (int)cu] + kl[w * MP_NC + k];
+                double v = best[u - (int)cu] + kl[w * nc + k];
                 if (v < next[u]) next[u] = v, pick[(size_t)w * (MP_UNITS + 1) + u] = (unsigned char)k;
             }
         }
@@ -195,16 +198,16 @@ int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
     for (int w = nt - 1, u = MP_UNITS; feasible && w >= 0; w--) {
         int k = pick[(size_t)w * (MP_UNITS + 1) + u];
         choice[w] = k;
-        u -= (int)ceil(mp_bits(&g->tensors[ids[w]], mp_cand[k]) / unit - 1e-9);
-        bits += mp_bits(&g->tensors[ids[w]], mp_cand[k]);
+        u -= (int)ceil(mp_bits(&g->tensors[ids[w]], cand[k]) / unit - 1e-9);
+        bits += mp_bits(&g->tensors[ids[w]], cand[k]);
     }
     free(best), free(next), free(pick);
     if (!feasible) {
         double least = 0;
         for (int w = 0; w < nt; w++) {
             double m = INFINITY;
-            for (int k = 0; k < MP_NC; k++)
-                m = fmin(m, mp_bits(&g->tensors[ids[w]], mp_cand[k]));
+            for (int k = 0; k < nc; k++)
+                m = fmin(m, mp_bits(&g->tensors[ids[w]], cand[k]));
             least += m;
         }
         snprintf(pc->err, sizeof pc->err, "--bpw %.3g is below the smallest format mix (%.4f bits per weight)",
@@ -213,25 +216,25 @@ int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
     }
     if (pc->verbose) { /* the whole measurement, so a choice can be checked */
         fprintf(log, "mixprec: KL alone per candidate:");
-        for (int k = 0; k < MP_NC; k++) fprintf(log, " %8s", ir_dtype_name(mp_cand[k]));
+        for (int k = 0; k < nc; k++) fprintf(log, " %8s", ir_dtype_name(cand[k]));
         fputc('\n', log);
         for (int w = 0; w < nt; w++) {
             fprintf(log, "mixprec:   %-28s", g->tensors[ids[w]].name);
-            for (int k = 0; k < MP_NC; k++) fprintf(log, " %8.5f", kl[w * MP_NC + k]);
+            for (int k = 0; k < nc; k++) fprintf(log, " %8.5f", kl[w * nc + k]);
             fputc('\n', log);
         }
     }
     double kl_sum = 0;
     for (int w = 0; w < nt; w++) {
         ir_tensor *t = &g->tensors[ids[w]];
-        t->want_dtype = (int)mp_cand[choice[w]];
-        kl_sum += kl[w * MP_NC + choice[w]];
+        t->want_dtype = (int)cand[choice[w]];
+        kl_sum += kl[w * nc + choice[w]];
         if (pc->verbose) { /* shape: the parameters; a padded weight also says what is stored */
             char stored[48] = "";
             if (t->pad_cols > 0) snprintf(stored, sizeof stored, "  (stored %lld)", (long long)t->shape[1]);
             fprintf(log, "mixprec: %-28s [%lld x %lld] %-7s %6.3f bpw  KL alone %.5f%s\n", t->name,
-                    (long long)t->shape[0], (long long)(t->shape[1] - t->pad_cols), ir_dtype_name(mp_cand[choice[w]]),
-                    mp_bits(t, mp_cand[choice[w]]) / (double)ir_weight_params(t), kl[w * MP_NC + choice[w]], stored);
+                    (long long)t->shape[0], (long long)(t->shape[1] - t->pad_cols), ir_dtype_name(cand[choice[w]]),
+                    mp_bits(t, cand[choice[w]]) / (double)ir_weight_params(t), kl[w * nc + choice[w]], stored);
         }
     }
     if (pc->verbose)

@@ -1,4 +1,4 @@
-/* quant_rtn.c - block formats for the quantizers and round-to-nearest with
+/* rtn.c - block formats for the quantizers and round-to-nearest with
  * a least-squares scale search (see quant.h). */
 #include "quant.h"
 
@@ -9,28 +9,20 @@
 #include "lmrt_quant.h"
 
 int lmcc_quant_fmt_get(ir_dtype dt, lmcc_quant_fmt *f) {
+    const ir_dtype_info *d = ir_dtype_get(dt);
     memset(f, 0, sizeof *f);
+    if (d->levels <= 0) return -1;
     f->dt = dt;
-    f->block_bytes = ir_dtype_block_bytes(dt);
-    f->group = ir_dtype_block_elems(dt);
-    f->nlev = 16;
-    f->uniform = 1;
-    f->zero = 8;
+    f->block_bytes = d->block_bytes;
+    f->group = d->block_elems;
+    f->nlev = d->levels;
+    f->zero = d->zero;
+    f->asym = d->min;
+    f->nf4 = d->nf4;
     const char *g = getenv("LMCC_QUANT_GENERIC");
     f->simd = !(g && *g && strcmp(g, "0") != 0);
     f->refine = 1;
-    switch (dt) {
-    case IR_DT_Q8_0: f->nlev = 255; f->zero = 127; return 0;
-    case IR_DT_Q4_0: case IR_DT_Q4_G16: case IR_DT_Q4_G64: case IR_DT_Q4_G128: return 0;
-    case IR_DT_Q3_G64: f->nlev = 8; f->zero = 4; return 0;
-    case IR_DT_Q5_G64: f->nlev = 32; f->zero = 16; return 0;
-    case IR_DT_Q6_G64: f->nlev = 64; f->zero = 32; return 0;
-    case IR_DT_NF4: case IR_DT_NF4_G64: f->uniform = 0; f->nf4 = 1; f->zero = 7; return 0;
-    case IR_DT_Q4_1: f->asym = 1; f->zero = 0; return 0;
-    case IR_DT_Q5_0: f->nlev = 32; f->zero = 16; return 0;
-    case IR_DT_Q5_1: f->nlev = 32; f->asym = 1; f->zero = 0; return 0;
-    default: return -1;
-    }
+    return 0;
 }
 
 /* v rounded to f16 precision: in the normal range of f16 (2^-14 <= |v| < 65504)
@@ -69,7 +61,7 @@ int lmcc_quant_block_code(const lmcc_quant_fmt *f, lmcc_quant_params p, float x)
 
 float lmcc_quant_block_value(const lmcc_quant_fmt *f, lmcc_quant_params p, int q) { return rtn_lev(f, q) * p.d + p.m; }
 
-static double rtn_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
+double lmcc_quant_block_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
     double e = 0;
     for (int j = 0; j < n; j++) {
         double r = (double)x[j] - lmcc_quant_block_value(f, p, lmcc_quant_block_code(f, p, x[j]));
@@ -299,12 +291,12 @@ static lmcc_quant_params rtn_fit_scalar(const lmcc_quant_fmt *f, const float *x,
         for (int s = 0; s < steps; s++) {
             lmcc_quant_params p = rtn_candidate(f, fam, 1.0 - step * s, mn, mx, amax, smax);
             if (p.d == 0) continue;
-            double e = rtn_err(f, p, x, imp, n);
+            double e = lmcc_quant_block_err(f, p, x, imp, n);
             if (e < best_e) best_e = e, best = p;
         }
     for (int it = 0; it < 2; it++) {
         lmcc_quant_params p = rtn_refit(f, best, x, imp, n);
-        double e = p.d != 0 ? rtn_err(f, p, x, imp, n) : INFINITY;
+        double e = p.d != 0 ? lmcc_quant_block_err(f, p, x, imp, n) : INFINITY;
         if (!(e < best_e)) break;
         best_e = e, best = p;
     }
@@ -406,4 +398,22 @@ void lmcc_quant_rtn_row(const lmcc_quant_fmt *f, const float *x, const float *im
         for (int j = 0; j < n; j++) q[j] = lmcc_quant_block_code(f, p, x[i + j]);
         lmcc_quant_block_pack(f, p, q, n, dst);
     }
+}
+
+int lmcc_quant_row(ir_dtype dt, int rtn, const float *x, int64_t k, uint8_t *dst) {
+    lmcc_quant_fmt f;
+    if (dt == IR_DT_F32) {
+        memcpy(dst, x, (size_t)k * sizeof *x);
+    } else if (dt == IR_DT_F16) {
+        for (int64_t j = 0; j < k; j++) { /* little-endian, like GGUF */
+            uint16_t h = lmrt_f32_to_f16(x[j]);
+            dst[2 * j] = (uint8_t)(h & 0xff);
+            dst[2 * j + 1] = (uint8_t)(h >> 8);
+        }
+    } else if (rtn && lmcc_quant_fmt_get(dt, &f) == 0) {
+        lmcc_quant_rtn_row(&f, x, NULL, k, dst);
+    } else {
+        return lmrt_quantize_row(ir_dtype_lmrt_type(dt), x, dst, k) == 0 ? 0 : -1;
+    }
+    return 0;
 }

@@ -82,21 +82,6 @@ static double qt_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* 1 when every use of weight id is a linear-family node's weight slot (the backward gives its gradient) */
-static int qt_linear_only(const ir_graph *g, int id) {
-    int used = 0;
-    for (int ni = 0; ni < g->n_nodes; ni++) {
-        const ir_node *n = &g->nodes[ni];
-        if (n->dead) continue;
-        for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
-            if (n->inputs[s] != id) continue;
-            if (!ir_op_table[n->op].linear || s != 1) return 0;
-            used = 1;
-        }
-    }
-    return used;
-}
-
 static void qt_store_f16(uint8_t *p, float v) {
     uint16_t h = lmrt_f32_to_f16(v);
     p[0] = (uint8_t)(h & 0xFF), p[1] = (uint8_t)(h >> 8);
@@ -278,7 +263,7 @@ int lmcc_quant_tune(ir_graph *g, lmcc_diag *pc, const lmcc_eval_seqs *seqs, floa
         lmcc_quant_fmt f;
         q.map[i] = -1;
         if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || !t->data || lmcc_quant_fmt_get(t->dtype, &f) ||
-            !qt_linear_only(g, i))
+            lmcc_quant_uses(g, i, NULL) != LMCC_QUANT_USE_LINEAR)
             continue;
         if (t->owned != t->data) continue; /* the bytes are rewritten: only buffers the graph owns */
         q.map[i] = q.nw++;

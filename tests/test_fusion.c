@@ -160,7 +160,7 @@ static void test_tiled(const char *what, const gguf_file *f, int mode, int R, in
 }
 
 static void test_dump(const gguf_file *f) {
-    cfgx c = {IR_WEIGHTS_Q8, 1, 1, 0, 1, 1};
+    cfgx c = {IR_DT_Q8_0, 1, 1, 0, 1, 1};
     ir_graph *g = compile(f, "dump", c, 64);
     if (!g) return;
     char *buf = NULL;
@@ -178,7 +178,7 @@ static void test_dump(const gguf_file *f) {
 
 /* memplan: batch rows up to take_last's input, one row after; scratch per thread */
 static void test_memplan_batch(const gguf_file *f) {
-    cfgx c1 = {IR_WEIGHTS_F32, 1, 0, 0, 1, 1}, c8 = {IR_WEIGHTS_F32, 1, 0, 0, 8, 3};
+    cfgx c1 = {IR_DT_F32, 1, 0, 0, 1, 1}, c8 = {IR_DT_F32, 1, 0, 0, 8, 3};
     ir_graph *g1 = compile(f, "batch1", c1, 100), *g8 = g1 ? compile(f, "batch8", c8, 100) : NULL;
     if (g8) {
         int tl = -1;
@@ -272,7 +272,7 @@ static void test_quantize_math(void) {
 
 /* verifier rules of the fused ops, on a fused tiny graph broken on purpose */
 static void test_verify_fused(const gguf_file *f) {
-    cfgx c = {IR_WEIGHTS_F32, 1, 0, 0, 1, 1};
+    cfgx c = {IR_DT_F32, 1, 0, 0, 1, 1};
     ir_graph *g = compile(f, "verify", c, 64);
     if (!g) return;
     char err[2048];
@@ -319,7 +319,7 @@ int main(void) {
     p.f16 = 1; p.tied = 1; p.seed = 7;
     f = tiny_make(&p);
     if (f) {
-        test_fused_exact("tiny f16 tied -> f32", f, IR_WEIGHTS_F32, 1);
+        test_fused_exact("tiny f16 tied -> f32", f, IR_DT_F32, 1);
         gguf_close(f);
     }
     p = tiny_default();
@@ -327,10 +327,10 @@ int main(void) {
     p.seed = 99;
     f = tiny_make(&p);
     if (f) {
-        test_fused_exact("tiny dim64 gqa partial rope", f, IR_WEIGHTS_F32, 0);
-        test_actquant("tiny dim64 q8", f, IR_WEIGHTS_Q8, 0.05, 24);
-        test_tiled("tiny dim64 q4 tiled", f, IR_WEIGHTS_Q4, 4, 0);
-        test_tiled("tiny dim64 q8 tiled act", f, IR_WEIGHTS_Q8, 8, 1);
+        test_fused_exact("tiny dim64 gqa partial rope", f, IR_DT_F32, 0);
+        test_actquant("tiny dim64 q8", f, IR_DT_Q8_0, 0.05, 24);
+        test_tiled("tiny dim64 q4 tiled", f, IR_DT_Q4_0, 4, 0);
+        test_tiled("tiny dim64 q8 tiled act", f, IR_DT_Q8_0, 8, 1);
         gguf_close(f);
     }
     test_quantize_math();
@@ -339,8 +339,8 @@ int main(void) {
     int have = f != NULL;
     if (f) {
         test_fused_exact("stories260K", f, IR_WEIGHTS_KEEP, 0);
-        test_actquant("stories260K q8", f, IR_WEIGHTS_Q8, 0.05, 24);
-        test_tiled("stories260K q4 tiled", f, IR_WEIGHTS_Q4, 8, 1);
+        test_actquant("stories260K q8", f, IR_DT_Q8_0, 0.05, 24);
+        test_tiled("stories260K q4 tiled", f, IR_DT_Q4_0, 8, 1);
         gguf_close(f);
     }
     return test_finish("test_fusion", have ? NULL : "the stories260K checks");

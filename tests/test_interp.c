@@ -319,9 +319,9 @@ int main(void) {
         test_stories_greedy(gguf);
         test_bin_vs_gguf(gguf, bin);
         test_after_passes(gguf, IR_WEIGHTS_KEEP, 0, 32);
-        test_after_passes(gguf, IR_WEIGHTS_F16, 0.2, 30);
-        test_after_passes(gguf, IR_WEIGHTS_Q8, 4, 24);
-        test_after_passes(gguf, IR_WEIGHTS_Q4, 30, 8);
+        test_after_passes(gguf, IR_DT_F16, 0.2, 30);
+        test_after_passes(gguf, IR_DT_Q8_0, 4, 24);
+        test_after_passes(gguf, IR_DT_Q4_0, 30, 8);
     }
     return test_finish("test_interp", have ? NULL : "the stories260K checks: model files not found (set LMCC_SHARED_DIR)");
 }

@@ -278,7 +278,7 @@ static void test_codegen_unknown_op(void) {
     }
     tiny_params tp = tiny_default();
     gguf_file *gf = tiny_make(&tp);
-    ir_config cfg = {.ctx = 16, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_F32, .batch = 1, .threads = 1};
+    ir_config cfg = {.ctx = 16, .kv_dtype = IR_DT_F32, .weights_mode = IR_DT_F32, .batch = 1, .threads = 1};
     ir_graph *g = gf ? test_build_graph(gf, "tiny.gguf", &cfg, NULL) : NULL;
     lmrt_vocab *vocab = g ? lmcc_vocab_placeholder(g->info.vocab_size) : NULL;
     const char *dir = g && vocab ? test_tmpdir("test_op_rules") : NULL;

@@ -266,9 +266,14 @@ static void check_converted(const ir_graph *g, saved *s, int n, ir_dtype want, c
     if (want == IR_DT_Q4_0) CHECK_TRUE(n_half > n_all * 9 / 10);
 }
 
+/* weightfmt then quantize: every weight in its --weights format */
+static int run_formats(ir_graph *g, lmcc_diag *pc) {
+    return lmcc_pass_weightfmt(g, pc) || lmcc_quant_weights(g, pc) ? -1 : 0;
+}
+
 static void test_weightfmt(void) {
     static const struct { int mode; ir_dtype dt; } modes[] = {
-        {IR_WEIGHTS_Q8, IR_DT_Q8_0}, {IR_WEIGHTS_Q4, IR_DT_Q4_0}, {IR_WEIGHTS_F16, IR_DT_F16}};
+        {IR_DT_Q8_0, IR_DT_Q8_0}, {IR_DT_Q4_0, IR_DT_Q4_0}, {IR_DT_F16, IR_DT_F16}};
     for (int m = 0; m < 3; m++) {
         toy_params p = toy_default();
         ir_graph *g = toy_build(&p);
@@ -276,10 +281,10 @@ static void test_weightfmt(void) {
         saved *s = save_weights(g, &n);
         g->cfg.weights_mode = modes[m].mode;
         lmcc_diag pc = ctx0();
-        CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+        CHECK_TRUE(run_formats(g, &pc) == 0);
         CHECK_TRUE(verify_ok(g, "after weightfmt"));
         check_converted(g, s, n, modes[m].dt, ir_dtype_name(modes[m].dt));
-        if (modes[m].mode == IR_WEIGHTS_Q8) {
+        if (modes[m].mode == IR_DT_Q8_0) {
             /* ffn_down [64][80]: 3 blocks per row, the last one padded */
             CHECK_TRUE(g->tensors[tid(g, "blk.0.ffn_down.weight")].nbytes == 64 * 3 * 34);
             /* q8_0 -> f32 gives exactly the decoded values; the q8 buffer is freed */
@@ -290,18 +295,18 @@ static void test_weightfmt(void) {
                     float d;
                     want[r * 80 + j] = dec_q8((const uint8_t *)t->data + r * 3 * 34, j, &d);
                 }
-            g->cfg.weights_mode = IR_WEIGHTS_F32;
-            CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+            g->cfg.weights_mode = IR_DT_F32;
+            CHECK_TRUE(run_formats(g, &pc) == 0);
             CHECK_TRUE(t->dtype == IR_DT_F32 && t->nbytes == 80 * 64 * 4);
             CHECK_TRUE(memcmp(t->data, want, 80 * 64 * 4) == 0);
             CHECK_TRUE(verify_ok(g, "after q8 -> f32"));
             free(want);
             /* a q8_0 weight is kept by --weights keep, without a copy */
-            g->cfg.weights_mode = IR_WEIGHTS_Q8;
-            CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+            g->cfg.weights_mode = IR_DT_Q8_0;
+            CHECK_TRUE(run_formats(g, &pc) == 0);
             const void *before = t->data;
             g->cfg.weights_mode = IR_WEIGHTS_KEEP;
-            CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0 && t->data == before && t->dtype == IR_DT_Q8_0);
+            CHECK_TRUE(run_formats(g, &pc) == 0 && t->data == before && t->dtype == IR_DT_Q8_0);
         }
         free_saved(s, n);
         ir_graph_free(g);
@@ -312,14 +317,14 @@ static void test_weightfmt(void) {
     ir_graph *g = toy_build(&p);
     int n;
     saved *s = save_weights(g, &n);
-    g->cfg.weights_mode = IR_WEIGHTS_F32;
+    g->cfg.weights_mode = IR_DT_F32;
     lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
-    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+    CHECK_TRUE(run_formats(g, &pc) == 0);
     for (int i = 0; i < n; i++) CHECK_TRUE(g->tensors[s[i].id].data == s[i].data);
     char *log = test_read_stream(pc.log);
-    CHECK_TRUE(strstr(log, "weightfmt: 0 weights converted") != NULL);
+    CHECK_TRUE(strstr(log, "weightfmt: 0 weights widened to f32, 0 to round") != NULL);
     free(log);
     free_saved(s, n);
 
@@ -334,7 +339,7 @@ static void test_weightfmt(void) {
     g->tensors[an].nbytes = 128;
     g->cfg.weights_mode = IR_WEIGHTS_KEEP;
     pc = ctx0();
-    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0);
+    CHECK_TRUE(run_formats(g, &pc) == 0);
     CHECK_TRUE(g->tensors[an].dtype == IR_DT_F32 && g->tensors[an].nbytes == 256);
     for (int i = 0; i < 64; i++) CHECK_TRUE(((const float *)g->tensors[an].data)[i] == 0.5f + (float)i / 128.0f);
 
@@ -348,12 +353,12 @@ static void test_weightfmt(void) {
     t->data = t->owned;
     t->dtype = IR_DT_BF16;
     t->nbytes = 64 * 256 * 2;
-    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == -1);
+    CHECK_TRUE(run_formats(g, &pc) == -1);
     CHECK_TRUE(strstr(pc.err, "weight blk.0.attn_q.weight is bf16; --weights keep supports") == pc.err);
     /* ...but converts them when asked (zeros decode to 0) */
-    g->cfg.weights_mode = IR_WEIGHTS_Q8;
+    g->cfg.weights_mode = IR_DT_Q8_0;
     pc = ctx0();
-    CHECK_TRUE(lmcc_pass_weightfmt(g, &pc) == 0 && t->dtype == IR_DT_Q8_0 && t->nbytes == 64 * 8 * 34);
+    CHECK_TRUE(run_formats(g, &pc) == 0 && t->dtype == IR_DT_Q8_0 && t->nbytes == 64 * 8 * 34);
     ir_graph_free(g);
 }
 
@@ -430,7 +435,7 @@ static void test_memplan(void) {
     p.layers = 4;
     p.extra = 1;
     ir_graph *g = toy_build(&p);
-    g->cfg.weights_mode = IR_WEIGHTS_Q8;
+    g->cfg.weights_mode = IR_DT_Q8_0;
     lmcc_diag pc = ctx0();
     pc.verbose = 1;
     pc.log = tmpfile();
@@ -465,15 +470,16 @@ static void test_memplan(void) {
 
 static void test_manager(void) {
     static const char *const order[] = {"dce", "awq", "fold_norm", "rotate", "fuse_qkv", "fuse_ffn",
-                                        "fuse_residual", "kvlayout", "mixprec", "weightfmt", "actquant", "tile",
-                                        "memplan"};
-    CHECK_TRUE(lmcc_n_passes == 13);
-    for (int i = 0; i < lmcc_n_passes && i < 13; i++) CHECK_TRUE(strcmp(lmcc_passes[i].name, order[i]) == 0);
-    CHECK_TRUE(lmcc_passes[9].fn == lmcc_pass_weightfmt && lmcc_passes[1].doc[0]);
+                                        "fuse_residual", "kvlayout", "mixprec", "weightfmt", "quantize", "actquant",
+                                        "tile", "memplan"};
+    CHECK_TRUE(lmcc_n_passes == 14);
+    for (int i = 0; i < lmcc_n_passes && i < 14; i++) CHECK_TRUE(strcmp(lmcc_passes[i].name, order[i]) == 0);
+    CHECK_TRUE(lmcc_passes[9].fn == lmcc_pass_weightfmt && lmcc_passes[10].fn == lmcc_quant_weights &&
+               lmcc_passes[1].doc[0]);
 
     toy_params p = toy_default();
     ir_graph *g = toy_build(&p);
-    g->cfg.weights_mode = IR_WEIGHTS_Q8;
+    g->cfg.weights_mode = IR_DT_Q8_0;
     lmcc_diag pc = ctx0();
     CHECK_TRUE(lmcc_run_passes(g, &pc, "nosuch") == -1 && strstr(pc.err, "unknown pass 'nosuch'"));
     CHECK_TRUE(lmcc_run_passes(g, &pc, "kvlayout") == 0);
@@ -524,7 +530,7 @@ static void test_semantics(void) {
     ir_graph *a = toy_build(&p);
     toy_seed = 777u;
     ir_graph *b = toy_build(&p);
-    b->cfg.weights_mode = IR_WEIGHTS_F16;
+    b->cfg.weights_mode = IR_DT_F16;
     b->cfg.kv_dtype = IR_DT_F16;
     lmcc_diag pc = ctx0();
     CHECK_TRUE(lmcc_run_passes(b, &pc, NULL) == 0);

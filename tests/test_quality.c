@@ -34,18 +34,22 @@ static void dequant(ir_dtype dt, const uint8_t *src, float *dst, int64_t k) {
 
 /* (a) */
 static void test_rtn(void) {
-    static const ir_dtype dts[] = {IR_DT_Q4_0, IR_DT_Q8_0,   IR_DT_Q4_1,   IR_DT_NF4,   IR_DT_Q4_G64,
-                                   IR_DT_Q5_0, IR_DT_Q5_1,   IR_DT_Q3_G64, IR_DT_Q5_G64, IR_DT_Q6_G64};
+    /* every format the quantizers write (a levels column in IR_DTYPE_LIST) */
+    ir_dtype dts[IR_DT_COUNT];
+    size_t n_dts = 0;
+    for (int d = 0; d < IR_DT_COUNT; d++)
+        if (ir_dtype_get((ir_dtype)d)->levels > 0) dts[n_dts++] = (ir_dtype)d;
+    CHECK(n_dts == 13, "%zu formats have a quantizer", n_dts);
     enum { K = 256, ROWS = 64 };
     float x[K], y[K], z[K];
     uint8_t a[K * 2], b[K * 2];
-    for (size_t di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+    for (size_t di = 0; di < n_dts; di++) {
         lmcc_quant_fmt f;
         CHECK(lmcc_quant_fmt_get(dts[di], &f) == 0, "qfmt %s", ir_dtype_name(dts[di]));
         double e_rtn = 0, e_plain = 0;
         int worse = 0, mismatch = 0;
         for (int r = 0; r < ROWS; r++) {
-            double off = dts[di] == IR_DT_Q4_1 || dts[di] == IR_DT_Q5_1 ? 0.3 : 0;
+            double off = f.asym ? 0.3 : 0;
             for (int j = 0; j < K; j++) x[j] = (float)(nrand() * (urand() < 0.02 ? 8 : 1) + off);
             lmcc_quant_rtn_row(&f, x, NULL, K, a);
             lmrt_quantize_row(ir_dtype_lmrt_type(dts[di]), x, b, K);
@@ -137,7 +141,7 @@ static ir_graph *load_stories(gguf_file **fp, int quant) {
     memset(&cfg, 0, sizeof cfg);
     cfg.ctx = 64;
     cfg.kv_dtype = IR_DT_F32;
-    cfg.weights_mode = IR_WEIGHTS_Q4;
+    cfg.weights_mode = IR_DT_Q4_0;
     cfg.quant = quant;
     cfg.calib_seqs = 2;
     cfg.calib_len = 48;
@@ -241,16 +245,7 @@ static void test_awq(void) {
 
 /* (e) the fit's float screening (and its AVX2 variant) against the plain
  * search quant.h describes: every candidate of the grid, errors in double
- * with lmcc_quant_block_code's codes, then two least-squares refits */
-static double fit_err(const lmcc_quant_fmt *f, lmcc_quant_params p, const float *x, const float *imp, int n) {
-    double e = 0;
-    for (int j = 0; j < n; j++) {
-        double r = (double)x[j] - lmcc_quant_block_value(f, p, lmcc_quant_block_code(f, p, x[j]));
-        e += (imp ? imp[j] : 1.0) * r * r;
-    }
-    return e;
-}
-
+ * with lmcc_quant_block_code's codes (lmcc_quant_block_err), then two least-squares refits */
 static float f16r(double v) { return lmrt_f16_to_f32(lmrt_f32_to_f16((float)v)); }
 
 static lmcc_quant_params fit_ref(const lmcc_quant_fmt *f, const float *x, const float *imp, int n) {
@@ -278,7 +273,7 @@ static lmcc_quant_params fit_ref(const lmcc_quant_fmt *f, const float *x, const 
                 if (f->nf4 && fam == 0) p.d = f16r(amax * r);
             }
             if (p.d == 0) continue;
-            double e = fit_err(f, p, x, imp, n);
+            double e = lmcc_quant_block_err(f, p, x, imp, n);
             if (e < be) be = e, best = p;
         }
     for (int it = 0; it < 2 && best.d != 0; it++) {
@@ -292,7 +287,7 @@ static lmcc_quant_params fit_ref(const lmcc_quant_fmt *f, const float *x, const 
         double det = sw * sll - sl * sl;
         if (f->asym && det > 0) p.d = f16r((sw * slx - sl * sx) / det), p.m = f16r((sll * sx - sl * slx) / det);
         if (!f->asym && sll > 0) p.d = f16r(slx / sll);
-        double e = p.d != 0 ? fit_err(f, p, x, imp, n) : INFINITY;
+        double e = p.d != 0 ? lmcc_quant_block_err(f, p, x, imp, n) : INFINITY;
         if (!(e < be)) break;
         be = e, best = p;
     }
@@ -321,7 +316,7 @@ static void test_fit(void) {
             const float *ip = b % 2 ? imp : NULL;
             lmcc_quant_params p = lmcc_quant_block_fit(&f, x, ip, n), q = lmcc_quant_block_fit(&g, x, ip, n), r = fit_ref(&f, x, ip, n);
             other += memcmp(&p, &q, sizeof p) != 0;
-            double ep = fit_err(&f, p, x, ip, n), er = fit_err(&f, r, x, ip, n);
+            double ep = lmcc_quant_block_err(&f, p, x, ip, n), er = lmcc_quant_block_err(&f, r, x, ip, n);
             off += fabs(ep - er) > 1e-9 * er + 1e-30; /* the same choice up to rounding in the sums */
             ties += p.d != r.d || p.m != r.m;
             e_fit += ep / (sc * sc), e_ref += er / (sc * sc);

@@ -46,7 +46,7 @@ static double kl_now(ir_graph *g, const lmcc_eval_seqs *s, const float *ref, flo
 }
 
 static void test_tune(const gguf_file *f) {
-    ir_config cfg = {.ctx = 128, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_Q4, .fuse = 1, .batch = 1,
+    ir_config cfg = {.ctx = 128, .kv_dtype = IR_DT_F32, .weights_mode = IR_DT_Q4_0, .fuse = 1, .batch = 1,
                      .threads = 1, .embed_f16 = 1, .quant = IR_QUANT_PLAIN};
     lmcc_error_clear();
     ir_graph *g = lmcc_build_graph(f, "stories260K", &cfg);
@@ -78,7 +78,7 @@ static void test_tune(const gguf_file *f) {
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
         lmcc_quant_fmt fm;
-        int dt = lmcc_quant_target(g, t);
+        int dt = lmcc_quant_target(g, i);
         if (dt < 0 || lmcc_quant_fmt_get((ir_dtype)dt, &fm)) continue;
         int64_t n = t->shape[0], k = t->shape[1];
         size_t rb = ir_row_bytes(fm.dt, k);

@@ -90,8 +90,8 @@ static double frob(const ir_tensor *t) {
 int main(void) {
     gguf_file *f0, *f1;
     /* q8 weights: the pipeline stops at kvlayout, so the weights are still float there */
-    ir_graph *g0 = load("stories260K.gguf", &f0, IR_WEIGHTS_Q8, 0, 1);
-    ir_graph *g1 = load("stories260K.gguf", &f1, IR_WEIGHTS_Q8, 1, 1);
+    ir_graph *g0 = load("stories260K.gguf", &f0, IR_DT_Q8_0, 0, 1);
+    ir_graph *g1 = load("stories260K.gguf", &f1, IR_DT_Q8_0, 1, 1);
     if (!g0 || !g1) { printf("SKIP: no stories260K model\n"); return 77; }
     char err[512] = "";
     lmcc_eval_seqs s;
@@ -145,8 +145,8 @@ int main(void) {
     ir_graph_free(g0), ir_graph_free(g1), gguf_close(f0), gguf_close(f1);
     /* (c) float weights, --rotate off, no fusion (norms unfolded), tied classifier: untouched */
     static const struct { const char *file; int weights, rotate, fuse, want; } keep[] = {
-        {"stories260K.gguf", IR_WEIGHTS_F32, 1, 1, 0}, {"stories260K.gguf", IR_WEIGHTS_Q4, 0, 1, 0},
-        {"stories260K.gguf", IR_WEIGHTS_Q4, 1, 0, 0}, {"stories260K.bin", IR_WEIGHTS_Q4, 1, 1, 10}};
+        {"stories260K.gguf", IR_DT_F32, 1, 1, 0}, {"stories260K.gguf", IR_DT_Q4_0, 0, 1, 0},
+        {"stories260K.gguf", IR_DT_Q4_0, 1, 0, 0}, {"stories260K.bin", IR_DT_Q4_0, 1, 1, 10}};
     for (size_t c = 0; c < sizeof keep / sizeof keep[0]; c++) {
         ir_graph *a = load(keep[c].file, &f0, keep[c].weights, 0, keep[c].fuse);
         ir_graph *b = load(keep[c].file, &f1, keep[c].weights, keep[c].rotate, keep[c].fuse);

@@ -297,7 +297,7 @@ out:
 /* ---- (4) errors ----------------------------------------------------------- */
 
 static void test_errors(const gguf_file *f) {
-    build_opts b = {IR_WEIGHTS_F32, 1, 0, "kvlayout"};
+    build_opts b = {IR_DT_F32, 1, 0, "kvlayout"};
     ir_graph *g = build(f, "errors", b);
     lmcc_eval_seqs s = {0};
     if (!g || sample_seqs(g, 12, 7, &s)) { ir_graph_free(g); return; }
@@ -723,7 +723,7 @@ static int sum_cb(void *user, int node, int64_t rows, int64_t n, const float *dy
 }
 
 static void test_round_in(const char *what, const gguf_file *f) {
-    build_opts with = {IR_WEIGHTS_Q8, 1, 1, "actquant"}, without = {IR_WEIGHTS_Q8, 1, 0, "actquant"};
+    build_opts with = {IR_DT_Q8_0, 1, 1, "actquant"}, without = {IR_DT_Q8_0, 1, 0, "actquant"};
     ir_graph *ga = build(f, what, with), *gb = build(f, what, without);
     lmcc_eval_seqs s = {0};
     if (!ga || !gb || sample_seqs(ga, 20, 13, &s)) { ir_graph_free(ga), ir_graph_free(gb); return; }
@@ -775,7 +775,7 @@ static void test_round_in(const char *what, const gguf_file *f) {
 }
 
 static const build_opts fused = {IR_WEIGHTS_KEEP, 1, 0, "kvlayout"}, unfused = {IR_WEIGHTS_KEEP, 0, 0, "kvlayout"};
-static const build_opts q8act = {IR_WEIGHTS_Q8, 1, 1, "actquant"}, q4 = {IR_WEIGHTS_Q4, 1, 0, "actquant"};
+static const build_opts q8act = {IR_DT_Q8_0, 1, 1, "actquant"}, q4 = {IR_DT_Q4_0, 1, 0, "actquant"};
 
 /* what every model gets: logits of sequences of len0 and len1 positions, lockstep decoding over
  * steps positions, n_sample samples of sample_len, the backward, round_in */

@@ -121,7 +121,7 @@ int main(void) {
     p.rope_dim = 10;
     p.vocab = 37; /* rows not a multiple of R */
     p.n_layers = 2;
-    static const int modes[] = {IR_WEIGHTS_Q4, IR_WEIGHTS_Q8};
+    static const int modes[] = {IR_DT_Q4_0, IR_DT_Q8_0};
     for (int tied = 0; tied < 2; tied++)
         for (int m = 0; m < 2; m++)
             for (int fuse = 0; fuse < 2; fuse++)
@@ -152,7 +152,7 @@ int main(void) {
     /* tile_rows 0 / 1: the pass does nothing */
     p.tied = 0;
     gguf_file *f = tiny_make(&p);
-    ir_graph *g = f ? build(f, IR_WEIGHTS_Q4, 1, 0) : NULL;
+    ir_graph *g = f ? build(f, IR_DT_Q4_0, 1, 0) : NULL;
     if (g) {
         for (int i = 0; i < g->n_tensors; i++) CHECK(g->tensors[i].tile_rows == 0, "tile_rows 1 tiled %s", g->tensors[i].name);
         ir_graph_free(g);
