@@ -2,7 +2,7 @@
  *
  * A pass is a function over the graph.  The manager runs the passes of a
  * pipeline in order, runs ir_verify() after each (a failure is a compiler
- * bug), and can stop after a named pass (for `lmcc dump-ir --after=PASS`).
+ * bug, returned as LMCC_PASS_BUG), and can stop after a named pass (for `lmcc dump-ir --after=PASS`).
  * Adding a pass = one file in passes/ + one line in LMCC_PASS_LIST.
  * Passes report user errors with a message in `err` and return -1.
  */
@@ -49,7 +49,10 @@ extern const lmcc_pass_info lmcc_passes[];
 extern const int lmcc_n_passes;
 
 /* Runs the pipeline; stops after the pass named `stop_after` if not NULL
- * (an unknown name is a user error).  Returns 0, or -1 with pc->err set. */
+ * (an unknown name is a user error).  Returns 0; -1 with pc->err set for a
+ * user error; LMCC_PASS_BUG with pc->err set when the graph fails the
+ * verifier (a compiler bug: the caller reports it as an internal error). */
+#define LMCC_PASS_BUG (-2)
 int lmcc_run_passes(ir_graph *g, lmcc_diag *pc, const char *stop_after);
 
 #endif
