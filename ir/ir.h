@@ -234,7 +234,7 @@ typedef struct ir_config {
     int ctx;                /* KV positions (>0) */
     ir_dtype kv_dtype;      /* F32 or F16 */
     int weights_mode;       /* IR_WEIGHTS_* */
-    /* performance (issue 3); zero = off / defaults */
+    /* performance; zero = off / defaults */
     int fuse;               /* run the fusion passes */
     int act_q8;             /* quantize linear inputs to q8a (W4A8 / W8A8) */
     int tile_rows;          /* target's int4 tile rows R (> 1: the tiling pass repacks q4_0/q8_0) */
@@ -242,7 +242,7 @@ typedef struct ir_config {
     int threads;            /* compile-time thread count (codegen); 0 or 1 = single-threaded */
     int embed_f16;          /* keep the token-embedding table f16 under int weight formats */
     float bpw;              /* > 0: mixprec picks a format per linear weight, average bits <= bpw */
-    /* quantization algorithm (issue 5); zero = plain absmax rounding, llama.cpp's */
+    /* quantization algorithm; zero = plain absmax rounding, llama.cpp's */
     int quant;              /* IR_QUANT_* */
     const char *calib_path; /* --calib FILE: token ids, or text for the tokenizer; NULL: sampled */
     int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: lmcc_eval_calib_default_seqs x 128) */
@@ -253,7 +253,7 @@ typedef struct ir_config {
 enum { IR_QUANT_PLAIN, IR_QUANT_RTN, IR_QUANT_AWQ, IR_QUANT_GPTQ, IR_QUANT_AUTO };
 
 enum { IR_WEIGHTS_F32, IR_WEIGHTS_F16, IR_WEIGHTS_Q8, IR_WEIGHTS_Q4, IR_WEIGHTS_KEEP,
-       /* 4-bit variants (issue 5): q4_1, symmetric q4 with group 16/64/128, nf4 (group 32/64) */
+       /* 4-bit variants: q4_1, symmetric q4 with group 16/64/128, nf4 (group 32/64) */
        IR_WEIGHTS_Q4_1, IR_WEIGHTS_Q4_G16, IR_WEIGHTS_Q4_G64, IR_WEIGHTS_Q4_G128, IR_WEIGHTS_NF4,
        IR_WEIGHTS_NF4_G64,
        /* GGUF 5-bit blocks: q5_0 (5.5 bits per weight), q5_1 (6.0) */

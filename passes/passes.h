@@ -20,11 +20,11 @@ typedef int (*lmcc_pass_fn)(ir_graph *g, lmcc_diag *pc);
 #define LMCC_PASS_LIST(X)                                                                        \
     X("dce",       lmcc_pass_dce,       "remove nodes and weights that do not reach the logits")      \
     X("awq",       lmcc_quant_awq,      "AWQ channel scales folded into norms/up/v rows (--quant awq)") \
-    X("fold_norm", lmcc_pass_fold_norm, "fold rmsnorm weights into the linears they feed (--fuse)")   \
+    X("fold_norm", lmcc_pass_fold_norm, "fold rmsnorm weights into the linears they feed (not --no-fuse)") \
     X("rotate",    lmcc_pass_rotate,    "orthogonal rotation of the residual stream folded into the weights (int formats)") \
-    X("fuse_qkv",  lmcc_pass_fuse_qkv,  "q/k/v linears + rope + kv_store -> one qkv node (--fuse)")   \
-    X("fuse_ffn",  lmcc_pass_fuse_ffn,  "gate/up linears + swiglu -> linear_swiglu (--fuse)")         \
-    X("fuse_residual", lmcc_pass_fuse_residual, "add(r, linear) -> linear_add (--fuse)")              \
+    X("fuse_qkv",  lmcc_pass_fuse_qkv,  "q/k/v linears + rope + kv_store -> one qkv node (not --no-fuse)") \
+    X("fuse_ffn",  lmcc_pass_fuse_ffn,  "gate/up linears + swiglu -> linear_swiglu (not --no-fuse)")   \
+    X("fuse_residual", lmcc_pass_fuse_residual, "add(r, linear) -> linear_add (not --no-fuse)")        \
     X("kvlayout",  lmcc_pass_kvlayout,  "size the per-layer KV caches by --ctx and --kv")             \
     X("mixprec",   lmcc_quant_mixprec,  "--bpw B: a format per linear weight by measured KL sensitivity") \
     X("weightfmt", lmcc_pass_weightfmt, "convert weights to --weights f32|f16|q8|q4|keep")            \

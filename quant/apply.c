@@ -1,4 +1,4 @@
-/* quant_apply.c - runs the chosen quantizer over the graph's 2-D weights
+/* apply.c - runs the chosen quantizer over the graph's 2-D weights
  * (called from weightfmt before its own conversion). */
 #include "quant.h"
 
@@ -308,7 +308,7 @@ int lmcc_quant_weights(ir_graph *g, lmcc_diag *pc) {
                         (ev + hook_bytes) / mib, ev / mib, (long long)tokens, dual ? 2 : 1, dual ? "s" : "",
                         hook_bytes / mib, smp / mib, lmcc_eval_calib_mib());
             }
-            /* the float model's logits: the teacher of the end-to-end scale tuning (quant_tune.c) */
+            /* the float model's logits: the teacher of the end-to-end scale tuning (tune.c) */
             int64_t V = ir_tensor_elems(&g->tensors[g->logits]);
             if ((double)tokens * (double)V * 8.0 <= LMCC_TUNE_MAX_BYTES) /* it and the student's: else no tuning */
                 teacher = malloc((size_t)(tokens * V > 0 ? tokens * V : 1) * sizeof *teacher);

@@ -1,4 +1,4 @@
-/* quant_awq.c - AWQ (Lin et al. 2023) as a graph rewrite before fold_norm.
+/* awq.c - AWQ (Lin et al. 2023) as a graph rewrite before fold_norm.
  *
  * For each group of linears reading one input x, scale input channel j of
  * their weights by s_j = mean|x_j|^alpha (salient channels get finer steps)

@@ -1,4 +1,4 @@
-/* quant_gptq.c - GPTQ (Frantar et al. 2022): quantize one column at a time
+/* gptq.c - GPTQ (Frantar et al. 2022): quantize one column at a time
  * and push its error onto the columns not yet quantized through the upper
  * Cholesky factor of the inverse Hessian; group scales are fitted when the
  * quantization reaches a group, on the already-updated weights.

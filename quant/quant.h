@@ -1,4 +1,4 @@
-/* quant.h - the weight quantization algorithms (issue 5): they choose the
+/* quant.h - the weight quantization algorithms: they choose the
  * quantized values; the block formats themselves are runtime-min/lmrt_quant.h's.
  *
  *  rtn   per block, the scale (and min) with the least squared error over a
@@ -77,7 +77,7 @@ int lmcc_quant_embed_only(const ir_graph *g, int id);
 int lmcc_quant_weights(ir_graph *g, lmcc_diag *pc);
 
 /* End-to-end tuning of the block scales (and offsets) of every quantized linear weight
- * (quant_tune.c), called by lmcc_quant_weights after GPTQ: Adam on the mean
+ * (tune.c), called by lmcc_quant_weights after GPTQ: Adam on the mean
  * KL(float || quantized) of the next-token distributions over seqs, the codes fixed.
  * teacher: [positions of seqs][vocab] the float model's logits (overwritten); round_in (may be NULL):
  * lmcc_eval_seq_opts.round_in, the int8 activations of --act q8.

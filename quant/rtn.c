@@ -1,4 +1,4 @@
-/* quant_rtn.c - block formats for the quantizers and round-to-nearest with
+/* rtn.c - block formats for the quantizers and round-to-nearest with
  * a least-squares scale search (see quant.h). */
 #include "quant.h"
 
