@@ -16,16 +16,8 @@
 #include "options.h"
 
 static int failures, checks;
-#define CHECK(c, ...)                                                  \
-    do {                                                               \
-        checks++;                                                      \
-        if (!(c)) {                                                    \
-            failures++;                                                \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                \
-            printf(__VA_ARGS__);                                       \
-            printf("\n");                                              \
-        }                                                              \
-    } while (0)
+#define CHECK(c, ...) do { checks++; if (!(c)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+    printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 static char regular_file[64];
 
