@@ -475,6 +475,10 @@ static int cmd_eval(const lmcc_config *c) {
     char tmpname[PATH_MAX];
     snprintf(tmpname, sizeof tmpname, "%s.tmp%ld", c->logits, (long)getpid());
     char *extra[] = {"eval", (char *)c->ids_file, tmpname};
+    /* an unwritable --logits is found before compiling, not by the program (a second error line) */
+    FILE *probe = fopen(tmpname, "wb");
+    if (!probe) return lmcc_error(c->logits, "cannot write: %s", strerror(errno));
+    fclose(probe);
     int rc = c->reference ? eval_reference(c, tmpname) : build_and_exec(c, extra, 3);
     if (rc == 0 && rename(tmpname, c->logits) != 0) rc = lmcc_error(c->logits, "cannot write: %s", strerror(errno));
     if (rc) remove(tmpname);

@@ -195,7 +195,8 @@ int lmcc_config_parse(int argc, char **argv, lmcc_config *c) {
         c->given[i] = 2;
     }
     int nops = 0, max_ops = operand_count(cmd), only_operands = 0;
-    const char *operands[2] = {NULL, NULL};
+    const char *operands[2] = {NULL, NULL}; /* lmcc_config has model and text */
+    if (max_ops > 2) return lmcc_bug("command %s has %d operands, lmcc_config holds 2", argv[0], max_ops);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (only_operands || a[0] != '-' || !a[1]) {

@@ -80,6 +80,8 @@ expect_error "run prompt over the context" "-p: the prompt is [0-9]+ tokens, lon
 echo "1 2 3 4 5" > "$WORK/ids5.txt"
 expect_error "eval ids over the context" "ids5.txt: 5 ids do not fit the context of 4" \
   "$LMCC" eval "$G" --ctx 4 --ids "$WORK/ids5.txt" --logits "$WORK/out/l.f32"
+expect_error "eval --logits unwritable" "nodir/l.f32: cannot write" \
+  "$LMCC" eval "$G" --ids "$WORK/ids5.txt" --logits "$WORK/nodir/l.f32"
 expect_error "option of another command" "run: option '--name' is for compile, not run \(usage: lmcc run MODEL" \
   "$LMCC" run "$G" --name x
 expect_error "bench --compress" "option '--compress' is for compile, run, eval and quality, not bench" \
