@@ -196,25 +196,21 @@ static int run_passes(const lmcc_config *c, session *s, const char *stop_after) 
 static int read_ids(const char *path, int **ids, int *n) {
     FILE *f = fopen(path, "r");
     if (!f) return lmcc_error(path, "cannot read the ids file: %s", strerror(errno));
-    int cap = 256;
+    int cap = 256, got = EOF, oom = 0;
     *ids = malloc((size_t)cap * sizeof **ids);
     *n = 0;
     long v;
-    int got;
-    while (*ids && (got = fscanf(f, "%ld", &v)) == 1) {
-        if (v < INT_MIN || v > INT_MAX) v = -1; /* outside every vocabulary */
+    while (*ids && !oom && (got = fscanf(f, "%ld", &v)) == 1) {
         if (*n == cap) {
             int *p = realloc(*ids, (size_t)cap * 2 * sizeof **ids);
-            if (!p) break;
-            *ids = p;
-            cap *= 2;
+            if (p) *ids = p, cap *= 2;
+            else oom = 1;
         }
-        (*ids)[(*n)++] = (int)v;
+        if (!oom) (*ids)[(*n)++] = v < INT_MIN || v > INT_MAX ? -1 : (int)v; /* -1: outside every vocabulary */
     }
-    int bad = !*ids || got != EOF;
     fclose(f);
-    if (!*ids) return lmcc_error(path, "out of memory");
-    if (bad) return lmcc_error(path, "expected whitespace-separated token ids");
+    if (!*ids || oom) return lmcc_error(path, "out of memory");
+    if (got != EOF) return lmcc_error(path, "expected whitespace-separated token ids");
     if (*n == 0) return lmcc_error(path, "no token ids in the file");
     return 0;
 }
