@@ -171,8 +171,8 @@ static ir_graph *arch_build_llama(const gguf_file *f, const char *path, const ir
         lmcc_error(path, "attention.layer_norm_rms_epsilon %g must be >= 0", (double)eps);
         return NULL;
     }
-    if (cfg->ctx <= 0 || cfg->ctx > ARCH_MAX_PARAM) {
-        lmcc_error(path, "context size %d must be 1..%d", cfg->ctx, ARCH_MAX_PARAM);
+    if (cfg->ctx <= 0 || cfg->ctx > LMCC_CTX_MAX) {
+        lmcc_error(path, "context size %d must be 1..%d (%s)", cfg->ctx, LMCC_CTX_MAX, LMCC_CTX_MAX_WHY);
         return NULL;
     }
     const gguf_tensor *te = gguf_find_tensor(f, "token_embd.weight");
@@ -331,4 +331,17 @@ ir_graph *lmcc_build_graph(const gguf_file *f, const char *path, const ir_config
         n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", lmcc_archs[i].name);
     lmcc_error(path, "unknown architecture '%s' (supported: %s)", name, list);
     return NULL;
+}
+
+int lmcc_arch_ctx(const gguf_file *f, const char *path, long requested) {
+    if (requested > 0) return (int)requested;
+    char arch[64] = "", key[128];
+    gguf_get_str(f, "general.architecture", arch, sizeof arch);
+    snprintf(key, sizeof key, "%s.context_length", arch);
+    int64_t n = 0;
+    if (!arch[0] || gguf_get_i64(f, key, &n) != 0 || n <= 0) return LMCC_CTX_DEFAULT;
+    if (n > LMCC_CTX_MAX)
+        return lmcc_error(path, "%s = %" PRId64 " is above lmcc's limit of %d positions (%s; pass --ctx N)", key, n,
+                          LMCC_CTX_MAX, LMCC_CTX_MAX_WHY);
+    return (int)n;
 }

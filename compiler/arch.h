@@ -12,6 +12,14 @@
 #include "gguf.h"
 #include "ir.h"
 
+/* The longest context lmcc compiles (--ctx, or the model's context_length
+ * when --ctx is not given), and why there is a limit at all. */
+#define LMCC_CTX_MAX (1 << 20)
+#define LMCC_CTX_MAX_WHY \
+    "the KV cache, the attention scratch and the RoPE table are sized by the context at compile time"
+/* the context of a model whose metadata does not say */
+#define LMCC_CTX_DEFAULT 2048
+
 typedef struct lmcc_arch {
     const char *name;
     ir_graph *(*build)(const gguf_file *f, const char *path, const ir_config *cfg);
@@ -22,5 +30,10 @@ extern const int lmcc_n_archs;
 
 /* NULL (after lmcc_error) on an unknown architecture or an invalid model. */
 ir_graph *lmcc_build_graph(const gguf_file *f, const char *path, const ir_config *cfg);
+
+/* The context to compile: requested (> 0, from --ctx), else the model's
+ * ARCH.context_length, else LMCC_CTX_DEFAULT; -1 after lmcc_error when the
+ * model's own context is above LMCC_CTX_MAX. */
+int lmcc_arch_ctx(const gguf_file *f, const char *path, long requested);
 
 #endif

@@ -11,35 +11,11 @@
 
 #include "diag.h"
 #include "driver_baremetal.h"
+#include "proc.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
 #endif
-
-/* appends s single-quoted for /bin/sh; -1 when it does not fit */
-static int cat_quoted(char *dst, size_t cap, const char *s) {
-    size_t n = strlen(dst);
-    if (n + 3 > cap) return -1;
-    dst[n++] = '\'';
-    for (; *s; s++) {
-        if (n + 6 > cap) return -1;
-        if (*s == '\'') { memcpy(dst + n, "'\\''", 4); n += 4; }
-        else dst[n++] = *s;
-    }
-    dst[n++] = '\'';
-    dst[n++] = ' ';
-    dst[n] = 0;
-    return 0;
-}
-
-static int cat_raw(char *dst, size_t cap, const char *s) {
-    size_t n = strlen(dst), m = strlen(s);
-    if (n + m + 2 > cap) return -1;
-    memcpy(dst + n, s, m);
-    dst[n + m] = ' ';
-    dst[n + m + 1] = 0;
-    return 0;
-}
 
 static void dir_of(char *out, size_t cap, const char *path) {
     const char *slash = strrchr(path, '/');
@@ -50,38 +26,37 @@ static void dir_of(char *out, size_t cap, const char *path) {
 int lmcc_baremetal_build(const lmcc_target *t, const char *dir, const char *stub_suffix, int verbose) {
     if (!t->startup[0] || !t->linker_script[0])
         return lmcc_error(t->path, "bare-metal target without 'startup' and 'linker_script' keys");
-    char cmd[8192] = "", p[PATH_MAX + 64], sdir[PATH_MAX], ldir[PATH_MAX];
+    char sdir[PATH_MAX], ldir[PATH_MAX];
     dir_of(sdir, sizeof sdir, t->startup);
     dir_of(ldir, sizeof ldir, t->linker_script);
-    int bad = cat_raw(cmd, sizeof cmd, t->cc) || cat_raw(cmd, sizeof cmd, t->cflags) ||
-              cat_raw(cmd, sizeof cmd, "-I") || cat_quoted(cmd, sizeof cmd, dir) ||
-              cat_raw(cmd, sizeof cmd, "-I") || cat_quoted(cmd, sizeof cmd, sdir) ||
-              cat_raw(cmd, sizeof cmd, "-L") || cat_quoted(cmd, sizeof cmd, ldir) ||
-              cat_raw(cmd, sizeof cmd, "-T") || cat_quoted(cmd, sizeof cmd, t->linker_script) ||
-              cat_quoted(cmd, sizeof cmd, t->startup);
-    const char *files[] = {"/model.c", stub_suffix ? "/model" : NULL, "/main.c"};
-    for (int i = 0; i < 3 && !bad; i++) {
-        if (!files[i]) continue;
-        snprintf(p, sizeof p, "%s%s%s", dir, files[i], i == 1 ? stub_suffix : "");
-        bad = cat_quoted(cmd, sizeof cmd, p);
+    lmcc_argv cmd;
+    lmcc_argv_init(&cmd);
+    lmcc_argv_split(&cmd, t->cc);
+    lmcc_argv_split(&cmd, t->cflags);
+    lmcc_argv_add(&cmd, "-I%s", dir);
+    lmcc_argv_add(&cmd, "-I%s", sdir);
+    lmcc_argv_add(&cmd, "-L%s", ldir);
+    lmcc_argv_add(&cmd, "-T%s", t->linker_script);
+    lmcc_argv_add(&cmd, "%s", t->startup);
+    lmcc_argv_add(&cmd, "%s/model.c", dir);
+    if (stub_suffix) lmcc_argv_add(&cmd, "%s/model%s", dir, stub_suffix);
+    lmcc_argv_add(&cmd, "%s/main.c", dir);
+    lmcc_argv_add(&cmd, "-o");
+    lmcc_argv_add(&cmd, "%s/prog.elf", dir);
+    lmcc_argv_add(&cmd, "-Wl,-Map,%s/prog.map", dir);
+    lmcc_argv_split(&cmd, t->ldflags);
+    if (verbose) {
+        fputs("lmcc: ", stderr);
+        lmcc_argv_print(stderr, &cmd);
     }
-    snprintf(p, sizeof p, "%s/prog.elf", dir);
-    bad = bad || cat_raw(cmd, sizeof cmd, "-o") || cat_quoted(cmd, sizeof cmd, p);
-    snprintf(p, sizeof p, "-Wl,-Map,%s/prog.map", dir);
-    bad = bad || cat_quoted(cmd, sizeof cmd, p) || cat_raw(cmd, sizeof cmd, t->ldflags);
-    if (bad) return lmcc_error(dir, "build command too long");
-    if (verbose) fprintf(stderr, "lmcc: %s\n", cmd);
-    fflush(stdout);
-    fflush(stderr);
-    int st = system(cmd);
-    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        int code = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-        if (code == 127)
-            return lmcc_error(NULL, "%s not found: the %s target needs it (Debian: apt-get install gcc-arm-none-eabi)",
-                              t->cc, t->name);
+    int st = lmcc_argv_run(&cmd, NULL);
+    if (st < 0 && errno == ENOENT)
+        return lmcc_error(NULL, "%s not found: the %s target needs it (Debian: apt-get install gcc-arm-none-eabi)",
+                          t->cc, t->name);
+    if (st < 0) return lmcc_error(NULL, "cannot run %s: %s", t->cc, strerror(errno));
+    if (st != 0)
         return lmcc_error(NULL, "building the generated C for %s failed (%s exited with %d; rerun with -v --keep-temp)",
-                          t->name, t->cc, code);
-    }
+                          t->name, t->cc, st);
     return 0;
 }
 
@@ -124,24 +99,13 @@ int lmcc_baremetal_run(const lmcc_target *t, const char *dir, char **args, int n
         for (int i = 0; i < na; i++) fprintf(stderr, " %s", argv[i]);
         fprintf(stderr, "\n");
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) return lmcc_error(NULL, "fork failed");
-    if (pid == 0) {
-        /* the program's own output arrives in files; QEMU's console chatter stays out of stdout */
-        if (chdir(dir) != 0) _exit(126);
-        if (!freopen("/dev/null", "r", stdin) || dup2(2, 1) < 0) _exit(126);
-        execvp(argv[0], argv);
-        fprintf(stderr, "lmcc: error: %s: cannot execute: %s (Debian: apt-get install qemu-system-arm)\n", argv[0],
-                strerror(errno));
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return lmcc_error(NULL, "waitpid failed");
+    /* the program's own output arrives in files; QEMU's console chatter stays out of stdout */
+    lmcc_run_opts ro = {dir, 1, 1};
+    int st = lmcc_run_argv(argv, &ro);
+    if (st < 0)
+        return lmcc_error(NULL, "%s: cannot execute: %s (Debian: apt-get install qemu-system-arm)", argv[0],
+                          strerror(errno));
     copy_out(dir, LMCC_BM_STDOUT, stdout);
     copy_out(dir, LMCC_BM_STDERR, stderr);
-    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
+    return st;
 }

@@ -139,7 +139,7 @@ static void str_copy(char *dst, size_t cap, gguf_str s) {
 }
 
 gguf_file *gguf_open(const char *path) {
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK); /* a FIFO is refused below, not waited on */
     if (fd < 0) {
         lmcc_error(path, "cannot open: %s (check the path)", strerror(errno));
         return NULL;

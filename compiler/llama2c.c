@@ -109,7 +109,7 @@ static void add_tensor(gguf_file *f, const char *name, uint64_t at, uint64_t ne0
 }
 
 gguf_file *llama2c_open(const char *path) {
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK); /* a FIFO is refused below, not waited on */
     if (fd < 0) {
         lmcc_error(path, "cannot open: %s (check the path)", strerror(errno));
         return NULL;

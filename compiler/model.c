@@ -77,7 +77,9 @@ gguf_file *lmcc_model_open(const char *path) {
         lmcc_error(NULL, "no model file given (pass a .gguf or llama2.c .bin file)");
         return NULL;
     }
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO or a device must be refused, not waited on (open
+     * blocks on a FIFO until a writer appears); regular files ignore it */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
         lmcc_error(path, "cannot open: %s (check the path)", strerror(errno));
         return NULL;

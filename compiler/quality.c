@@ -8,19 +8,15 @@
 #include "diag.h"
 #include "interp.h"
 #include "model.h"
+#include "options.h"
 #include "vocab.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#define QUALITY_MAX_ARGS 128
 
 typedef struct quality_bits { double bits, elems; } quality_bits;
 
@@ -47,16 +43,6 @@ static void quality_on_graph(void *user, const struct ir_graph *g) {
 
 
 
-static int quality_count(const char *opt, const char *v, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || errno || x < lo || x > hi)
-        return lmcc_error(NULL, "%s wants a number in %ld..%ld, got '%s'", opt, lo, hi, v);
-    *out = x;
-    return 0;
-}
-
 /* log-softmax of n logits into out (double) */
 static void quality_log_softmax(const float *x, int n, double *out) {
     double m = x[0], s = 0;
@@ -78,60 +64,24 @@ static int quality_argmax(const float *x, int n) {
     return b;
 }
 
-int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
-    if (!build) return lmcc_error(NULL, "quality: no builder (internal)");
-    char *cargv[QUALITY_MAX_ARGS];
-    int cargc = 0, json = 0, keep = 0, verbose = 0;
-    long n_seqs = 3, len = 128, seed = 1;
-    const char *ids_path = NULL, *save_dir = NULL, *model = NULL;
-    if (argc > QUALITY_MAX_ARGS - 4) return lmcc_error(NULL, "quality: too many arguments");
-    /* compile options that take a value (so their value is not taken for MODEL) */
-    static const char *const valued[] = {"-t", "--target", "--weights", "--kv", "--ctx", "--embed", "--name",
-                                         "--act", "--threads", "--batch", "--group", "--bpw", "--quant",
-                                         "--calib", "--rotate", NULL};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *eq = strchr(a, '=');
-        size_t klen = eq && a[0] == '-' && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
-        const char *v = eq && klen < strlen(a) ? eq + 1 : NULL;
-#define QOPT(name) (strlen(name) == klen && !strncmp(a, name, klen))
-#define QVAL() (v ? v : (i + 1 < argc ? argv[++i] : NULL))
-        if (!strcmp(a, "--json")) { json = 1; continue; }
-        if (!strcmp(a, "--keep-temp")) { keep = 1; continue; }
-        if (QOPT("--ids") || QOPT("--samples") || QOPT("--len") || QOPT("--seed") || QOPT("--save-logits")) {
-            const char *val = QVAL();
-            if (!val) return lmcc_error(NULL, "option '%s' needs a value", a);
-            if (QOPT("--ids")) ids_path = val;
-            else if (QOPT("--save-logits")) save_dir = val;
-            else if (QOPT("--samples")) { if (quality_count("--samples", val, 1, 10000, &n_seqs)) return -1; }
-            else if (QOPT("--len")) { if (quality_count("--len", val, 2, 1 << 20, &len)) return -1; }
-            else if (quality_count("--seed", val, 0, LONG_MAX, &seed)) return -1;
-            continue;
-        }
-        cargv[cargc++] = argv[i];
-        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
-        int takes = 0;
-        for (int k = 0; valued[k]; k++) takes |= QOPT(valued[k]) && !v;
-        if (takes) {
-            if (i + 1 >= argc) return lmcc_error(NULL, "option '%s' needs a value", a);
-            cargv[cargc++] = argv[++i];
-        } else if (a[0] != '-' && !model) {
-            model = a;
-        }
-#undef QOPT
-#undef QVAL
-    }
-    if (!model) return lmcc_error(NULL, "usage: lmcc quality MODEL [compile options] [--ids FILE | --samples N "
-                                        "--len L --seed S] [--json]");
-
+int lmcc_quality_main(const lmcc_config *c, lmcc_build_program_fn build) {
+    const char *model = c->model, *ids_path = c->ids_file, *save_dir = c->save_logits;
     /* the float model: the frontend's graph as is, evaluated by the interpreter */
     gguf_file *f = lmcc_model_open(model);
     if (!f) return -1;
+    /* the compiled model's context bounds the sequences; the float graph
+     * needs no more positions than the longest of them */
+    int ctx = lmcc_arch_ctx(f, model, c->ctx);
+    if (ctx < 0) { gguf_close(f); return -1; }
+    if (!ids_path && c->len > ctx) {
+        gguf_close(f);
+        return lmcc_error(model, "--len %ld is longer than the context of %d (pass --ctx)", c->len, ctx);
+    }
     ir_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.kv_dtype = IR_DT_F32;
     cfg.weights_mode = IR_WEIGHTS_KEEP;
-    cfg.ctx = (int)(len > 8 ? len : 8);
+    cfg.ctx = ids_path ? ctx : (int)c->len;
     int rc = -1;
     lmrt_vocab *vocab = NULL;
     ir_graph *g = NULL;
@@ -141,7 +91,6 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
     float *lf = NULL, *lc = NULL;
     double *pf = NULL, *pc = NULL, *kls = NULL;
     FILE *sf = NULL, *sc = NULL;
-    if (ids_path) cfg.ctx = 1 << 16; /* any file length; the compiled model checks its own context */
     g = lmcc_build_graph(f, model, &cfg);
     if (!g) goto done;
     vocab = gguf_find(f, "tokenizer.ggml.model") ? lmcc_vocab_from_gguf(f, model)
@@ -149,7 +98,8 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
     if (!vocab) goto done;
     g->vocab = vocab;
     if (ids_path ? lmcc_eval_seqs_read(g, ids_path, cfg.ctx, &seqs, err, sizeof err)
-                 : lmcc_eval_seqs_sample(g, (int)n_seqs, (int)len, (uint64_t)seed, &seqs, err, sizeof err)) {
+                 : lmcc_eval_seqs_sample(g, (int)c->samples, (int)c->len, (uint64_t)c->sample_seed, &seqs, err,
+                                         sizeof err)) {
         lmcc_error(ids_path ? ids_path : model, "%s", err);
         goto done;
     }
@@ -157,11 +107,9 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
     quality_bits bits = {0, 0};
     lmcc_build_req req;
     memset(&req, 0, sizeof req);
-    req.argc = cargc;
-    req.argv = cargv;
+    req.cfg = c;
     req.name = "model";
     req.emit_driver = lmcc_emit_driver;
-    req.verbose = verbose;
     req.on_graph = quality_on_graph;
     req.on_graph_user = &bits;
     if (build(&req, dir, sizeof dir)) { dir[0] = 0; goto done; }
@@ -199,7 +147,9 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
         fprintf(idf, "\n");
         fclose(idf);
         char *pargv[] = {prog, "eval", ids_file, out_file, NULL};
-        int st = lmcc_run_argv(pargv);
+        int st = lmcc_run_argv(pargv, NULL);
+        if (st < 0) { lmcc_error(prog, "cannot run: %s", strerror(errno)); goto done; }
+        if (st > 128) { lmcc_bug("the eval program died with signal %d", st - 128); goto done; }
         if (st != 0) { lmcc_error(NULL, "the eval program failed (exit %d)", st); goto done; }
         FILE *lfp = fopen(out_file, "rb");
         size_t got = lfp ? fread(lc, sizeof *lc, (size_t)L * (size_t)V, lfp) : 0;
@@ -239,7 +189,7 @@ int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build) {
     double top1 = 100.0 * (double)agree / (double)npos;
     double ppl_f = npred ? exp(nll_f / (double)npred) : 0, ppl_c = npred ? exp(nll_c / (double)npred) : 0;
     double bpw = bits.elems > 0 ? bits.bits / bits.elems : 0;
-    if (json)
+    if (c->json)
         printf("{\"model\": \"%s\", \"sequences\": %d, \"positions\": %ld, \"mean_kl\": %.6g, \"p99_kl\": %.6g, "
                "\"top1\": %.4g, \"ppl_float\": %.6g, \"ppl_compiled\": %.6g, \"bpw\": %.4f, "
                "\"linear_params\": %.0f}\n",
@@ -256,7 +206,7 @@ done:
     if (sf && fclose(sf) != 0 && rc == 0) rc = lmcc_error(save_dir, "write error");
     if (sc && fclose(sc) != 0 && rc == 0) rc = lmcc_error(save_dir, "write error");
     if (dir[0]) {
-        if (keep) fprintf(stderr, "lmcc: kept %s\n", dir);
+        if (c->keep_temp) fprintf(stderr, "lmcc: kept %s\n", dir);
         else lmcc_remove_dir(dir);
     }
     free(lf), free(lc), free(pf), free(pc), free(kls);

@@ -12,8 +12,9 @@
 #include "bench.h"
 
 /* `lmcc quality MODEL [compile options] [--ids FILE | --samples N --len L
- *  --seed S] [--json] [--save-logits DIR] [--keep-temp]`; argv[0] is the
- * first argument after "quality".  Returns 0, or -1 with lmcc_error() set. */
-int lmcc_quality_main(int argc, char **argv, lmcc_build_program_fn build);
+ *  --seed S] [--json] [--save-logits DIR] [--keep-temp]`, parsed into c.
+ * Sequences are cut at (sampled: no longer than) the compiled model's
+ * context.  Returns 0, or -1 with lmcc_error() set. */
+int lmcc_quality_main(const struct lmcc_config *c, lmcc_build_program_fn build);
 
 #endif

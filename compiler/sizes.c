@@ -1,14 +1,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sizes.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "diag.h"
+#include "proc.h"
+#include "target_find.h"
 
 /* is the first word of cc an executable on PATH (or a path)? */
 static int cc_exists(const char *cc) {
@@ -60,9 +62,7 @@ static int elf_sizes(const unsigned char *b, size_t n, long long *text, long lon
 }
 
 int lmcc_code_bytes(const lmcc_target *t, const char *c_path, const char *inc_dir, long long *text, long long *data) {
-    const char *cc = t->cc;
-    const char *env = getenv("CC");
-    if (!strcmp(cc, "cc") && env && *env) cc = env; /* as run/eval build */
+    const char *cc = lmcc_target_cc(t); /* as run/eval build */
     if (!cc_exists(cc)) return 1;
     const char *tmp = getenv("TMPDIR");
     char obj[4096];
@@ -70,18 +70,20 @@ int lmcc_code_bytes(const lmcc_target *t, const char *c_path, const char *inc_di
     int fd = mkstemp(obj);
     if (fd < 0) return lmcc_error(obj, "cannot create a temporary file");
     close(fd);
-    char cmd[8192];
-    int n = snprintf(cmd, sizeof cmd, "%s %s -I '%s' -c '%s' -o '%s'", cc, t->cflags, inc_dir, c_path, obj);
-    if (n < 0 || (size_t)n >= sizeof cmd || strchr(inc_dir, '\'') || strchr(c_path, '\'')) {
+    lmcc_argv cmd;
+    lmcc_argv_init(&cmd);
+    lmcc_argv_split(&cmd, cc);
+    lmcc_argv_split(&cmd, t->cflags);
+    lmcc_argv_add(&cmd, "-I%s", inc_dir);
+    lmcc_argv_add(&cmd, "-c");
+    lmcc_argv_add(&cmd, "%s", c_path);
+    lmcc_argv_add(&cmd, "-o");
+    lmcc_argv_add(&cmd, "%s", obj);
+    int st = lmcc_argv_run(&cmd, NULL);
+    if (st != 0) {
         remove(obj);
-        return lmcc_error(c_path, "cannot build the size command");
-    }
-    fflush(stdout);
-    fflush(stderr);
-    int st = system(cmd);
-    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        remove(obj);
-        return lmcc_error(c_path, "compiling for the size report failed (%s)", cmd);
+        if (st < 0) return lmcc_error(c_path, "cannot run %s for the size report: %s", cc, strerror(errno));
+        return lmcc_error(c_path, "compiling for the size report failed (%s exited with %d)", cc, st);
     }
     FILE *fp = fopen(obj, "rb");
     unsigned char *buf = NULL;

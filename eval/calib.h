@@ -1,4 +1,4 @@
-/* calib.h - calibration for the quantizers (issue 5): token sequences (sampled
+/* calib.h - calibration for the quantizers: token sequences (sampled
  * from the float model, or read from a file), and (lmcc_eval_calib_run, used by
  * awq) the reference interpreter run over them while a hook records the
  * inputs of linear-family nodes.  GPTQ and mixprec use seqeval.h instead.

@@ -319,7 +319,7 @@ typedef struct ir_config {
     int ctx;                /* KV positions (>0) */
     ir_dtype kv_dtype;      /* F32 or F16 */
     int weights_mode;       /* --weights: an ir_dtype, or IR_WEIGHTS_KEEP */
-    /* performance (issue 3); zero = off / defaults */
+    /* performance; zero = off / defaults */
     int fuse;               /* run the fusion passes */
     int act_q8;             /* quantize linear inputs to q8a (W4A8 / W8A8) */
     int tile_rows;          /* target's int4 tile rows R (> 1: the tiling pass repacks q4_0/q8_0) */
@@ -327,7 +327,7 @@ typedef struct ir_config {
     int threads;            /* compile-time thread count (codegen); 0 or 1 = single-threaded */
     int embed_f16;          /* keep the token-embedding table f16 under int weight formats */
     float bpw;              /* > 0: mixprec picks a format per linear weight, average bits <= bpw */
-    /* quantization algorithm (issue 5); zero = plain absmax rounding, llama.cpp's */
+    /* quantization algorithm; zero = plain absmax rounding, llama.cpp's */
     int quant;              /* IR_QUANT_* */
     const char *calib_path; /* --calib FILE: token ids, or text for the tokenizer; NULL: sampled */
     int calib_seqs, calib_len; /* sampled calibration sequences x positions (0: lmcc_eval_calib_default_seqs x 128) */

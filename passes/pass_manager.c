@@ -1,7 +1,7 @@
 /* pass_manager.c - runs the pipeline, verifying the graph after every pass. */
 #include "passes.h"
 
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 const lmcc_pass_info lmcc_passes[] = {
@@ -12,19 +12,17 @@ const lmcc_pass_info lmcc_passes[] = {
 const int lmcc_n_passes = (int)(sizeof lmcc_passes / sizeof lmcc_passes[0]);
 
 /* A verifier failure is a bug in lmcc (frontend or pass), never in the
- * user's input; passes/ sits below compiler/diag.c, so report it here. */
-static void verify_or_die(ir_graph *g, lmcc_diag *pc, const char *when) {
+ * user's input: pc->err gets "WHEN: what the verifier found" (what fits) and
+ * the caller reports it on the internal-error path; nothing here exits. */
+static int verify_graph(ir_graph *g, lmcc_diag *pc, const char *when) {
     static char text[8192];
-    if (ir_verify(g, text, sizeof text) == 0) return;
+    if (ir_verify(g, text, sizeof text) == 0) return 0;
     size_t n = strlen(text);
     while (n && text[n - 1] == '\n') text[--n] = 0;
-    /* pc->err gets what fits; the full text goes to stderr */
     size_t k = (size_t)snprintf(pc->err, sizeof pc->err, "%s: ", when);
     for (size_t i = 0; k + 1 < sizeof pc->err && text[i]; i++) pc->err[k++] = text[i];
     pc->err[k < sizeof pc->err ? k : sizeof pc->err - 1] = 0;
-    fprintf(stderr, "lmcc: internal error: %s: %s\n", when, text);
-    fflush(stderr);
-    exit(2);
+    return LMCC_PASS_BUG;
 }
 
 int lmcc_run_passes(ir_graph *g, lmcc_diag *pc, const char *stop_after) {
@@ -40,7 +38,7 @@ int lmcc_run_passes(ir_graph *g, lmcc_diag *pc, const char *stop_after) {
             return -1;
         }
     }
-    verify_or_die(g, pc, "before the passes");
+    if (verify_graph(g, pc, "before the passes")) return LMCC_PASS_BUG;
     for (int i = 0; i < lmcc_n_passes; i++) {
         if (lmcc_passes[i].fn(g, pc) != 0) {
             if (!pc->err[0]) snprintf(pc->err, sizeof pc->err, "pass %s failed", lmcc_passes[i].name);
@@ -48,7 +46,7 @@ int lmcc_run_passes(ir_graph *g, lmcc_diag *pc, const char *stop_after) {
         }
         char when[64];
         snprintf(when, sizeof when, "after pass %s", lmcc_passes[i].name);
-        verify_or_die(g, pc, when);
+        if (verify_graph(g, pc, when)) return LMCC_PASS_BUG;
         if (stop_after && strcmp(lmcc_passes[i].name, stop_after) == 0) break;
     }
     return 0;

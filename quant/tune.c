@@ -1,4 +1,4 @@
-/* quant_tune.c - end-to-end tuning of the quantization scales after GPTQ
+/* tune.c - end-to-end tuning of the quantization scales after GPTQ
  * (EfficientQAT's E2E-QP, OmniQuant-style): the codes stay as GPTQ chose them,
  * and every block's scale d (and offset m where the format has one) of every
  * quantized linear weight is fitted by Adam to the mean KL(p_float || p_quant)
