@@ -271,8 +271,8 @@ int64_t lmcc_arena_total(const ir_graph *g) {
 
 /* ---- the header ---------------------------------------------------------- */
 
-static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o,
-                        long long zbytes) {
+static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o,
+                       long long zbytes, char *err, size_t errlen) {
     const ir_model_info *m = &g->info;
     const char *N = o->name;
     const lmrt_vocab *v = g->vocab;
@@ -321,62 +321,11 @@ static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const
         fprintf(fp, "#define %s_WEIGHTS_BYTES %lldu /* size of %s.weights */\n", up, (long long)g->weights_bytes, N);
     }
     fprintf(fp, "#define %s_WEIGHTS_ALIGN 16\n\n", up);
-    fprintf(fp, "/* ---- status codes ---- */\n");
-    fprintf(fp,
-            "enum {\n"
-            "    %s_OK = 0,\n"
-            "    %s_ERR_ARG = -1,          /* NULL pointer or bad count */\n"
-            "    %s_ERR_ARENA = -2,        /* arena smaller than %s_ARENA_BYTES or misaligned */\n"
-            "    %s_ERR_WEIGHTS = -3,      /* weights missing, misaligned, or not this model's blob */\n"
-            "    %s_ERR_CONTEXT_FULL = -4, /* position would pass %s_CTX: reset or stop */\n"
-            "    %s_ERR_TOKEN = -5,        /* token id outside [0, %s_VOCAB_SIZE) */\n"
-            "    %s_ERR_STATE = -6,        /* context not initialized */\n"
-            "    %s_ERR_BUFFER = -7,       /* output buffer too small (tokenizer) */\n"
-            "    %s_ERR_THREADS = -8       /* threads could not be started */\n"
-            "};\n\n",
-            up, up, up, up, up, up, up, up, up, up, up, up);
-    fprintf(fp, "typedef struct %s_ctx {\n    unsigned char *arena;\n    const unsigned char *weights;\n"
-                "    int pos;\n    int status;\n    int threads;\n    uint32_t magic;\n} %s_ctx;\n\n", N, N);
-    fprintf(fp, "/* Binds ctx to an arena and the weights (NULL: the blob linked into the\n"
-                " * program by %s_weights.S / %s_weights.c, if it was built with one). */\n", N, N);
-    fprintf(fp, "int %s_init(%s_ctx *ctx, void *arena, size_t arena_bytes, const void *weights);\n", N, N);
-    fprintf(fp, "/* Feeds n >= 1 tokens at the current position (n > 1: a prompt) and returns\n"
-                " * the logits [%s_VOCAB_SIZE] after the last one, valid until the next call. */\n", up);
-    fprintf(fp, "const float *%s_forward(%s_ctx *ctx, const int32_t *tokens, int n);\n", N, N);
-    fprintf(fp, "void %s_reset(%s_ctx *ctx);                /* back to position 0 */\n", N, N);
-    fprintf(fp, "/* Threaded builds (%s_THREADS defined): init starts the workers; set_threads\n"
-                " * picks 1..%s_THREADS of them; release joins them (call it before freeing\n"
-                " * the arena).  Single-threaded builds accept only 1 and release is trivial. */\n", up, up);
-    fprintf(fp, "int %s_set_threads(%s_ctx *ctx, int threads);\n", N, N);
-    fprintf(fp, "void %s_release(%s_ctx *ctx);\n", N, N);
-    fprintf(fp, "int %s_position(const %s_ctx *ctx);        /* tokens consumed so far */\n", N, N);
-    fprintf(fp, "int %s_last_error(const %s_ctx *ctx);\n", N, N);
-    fprintf(fp, "const char *%s_strerror(int status);\n\n", N);
-    fprintf(fp, "/* ---- sampling ---- */\n");
-    fprintf(fp, "typedef struct %s_sampler { float temperature; int top_k; float top_p; uint64_t rng; } %s_sampler;\n",
-            N, N);
-    fprintf(fp, "/* temperature <= 0: greedy; top_k <= 0: off; top_p >= 1: off; seed any value */\n");
-    fprintf(fp, "void %s_sampler_init(%s_sampler *s, float temperature, int top_k, float top_p, uint64_t seed);\n", N,
-            N);
-    fprintf(fp, "/* Picks the next token from logits (uses ctx's arena scratch); token id or error. */\n");
-    fprintf(fp, "int %s_sample(%s_ctx *ctx, %s_sampler *s, const float *logits);\n\n", N, N, N);
-    fprintf(fp, "/* ---- tokenizer (the model's vocabulary, compiled in) ---- */\n");
-    fprintf(fp, "/* Text -> ids; returns the count or a negative error.  The tokenizer works\n"
-                " * in place in ids: cap must be at least %s_ENCODE_CAP(len). */\n", up);
-    fprintf(fp, "#define %s_ENCODE_CAP(len) (22 * (size_t)(len) + 32)\n", up);
-    fprintf(fp, "int %s_encode(const char *text, size_t len, int add_bos, int32_t *ids, int cap);\n", N);
-    fprintf(fp, "/* The text of token id following prev (-1 if none), without a NUL; byte\n"
-                " * count or a negative error. */\n");
-    fprintf(fp, "int %s_decode(int prev, int id, char *buf, int cap);\n\n", N);
-    if (o->embed != LMCC_EMBED_EXTERNAL)
-        fprintf(fp, "extern const unsigned char %s_weights_blob[];\n\n", N);
-    if (zbytes > 0)
-        fprintf(fp, "/* --compress=zstd: %s.weights (and %s_weights_blob) is a zstd frame.  Decompresses\n"
-                    " * src_bytes at src (NULL: the linked-in blob) into dst (%s_WEIGHTS_RAW_BYTES,\n"
-                    " * aligned to %s_WEIGHTS_ALIGN), which is what %s_init takes.  Link with -lzstd. */\n"
-                    "int %s_decompress_weights(void *dst, size_t dst_bytes, const void *src, size_t src_bytes);\n\n",
-                N, N, up, up, N, N);
-    fprintf(fp, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+    unsigned flags = (o->embed != LMCC_EMBED_EXTERNAL ? LMCC_TEMPLATE_FLAG(EMBEDDED) : 0) |
+                     (zbytes > 0 ? LMCC_TEMPLATE_FLAG(ZSTD) : 0);
+    if (lmcc_template_write(fp, "api.h", N, flags, err, errlen)) return -1;
+    fprintf(fp, "\n#endif\n");
+    return 0;
 }
 
 /* ---- the C file ---------------------------------------------------------- */
@@ -1034,7 +983,7 @@ int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, 
         errf(err, errlen, "%s: write error", files[2].tmp);
         goto done;
     }
-    emit_header(files[0].fp, g, t, o, zbytes);
+    if (emit_header(files[0].fp, g, t, o, zbytes, err, errlen)) goto done;
     if (stub) {
         if (out_open(&files[nf++], o->outdir, o->name, stub, err, errlen)) goto done;
         int r = o->embed == LMCC_EMBED_INCBIN ? write_blob_incbin(files[3].fp, o->name)

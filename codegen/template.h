@@ -9,6 +9,7 @@
  * its lines when lmcc writes it (nested preprocessor lines of the template pass through). */
 #define TEMPLATE_FLAG_LIST(X) \
     X(THREADED) /* --threads > 1: the thread pool */ \
+    X(EMBEDDED) /* --embed incbin or array: the blob is linked in */ \
     X(ZSTD)     /* --compress=zstd: NAME_decompress_weights */
 
 enum {
