@@ -2,7 +2,7 @@
  * FPU, DSP extension, no vector unit).  Accelerated: q8_0 and q4_0 weights with q8a activations,
  * 4 int8 products per two SMLAD (dual 16-bit multiply-accumulate) on SXTB16/UXTB16-unpacked words;
  * the integer block sums equal the scalar ones, so results match the generic build bit for bit.
- * Everything else (f32/f16 weights run on the FPU) forwards to lmrt_kernels_scalar.h.
+ * Every other kernel (f32/f16 weights run on the FPU) is the portable one (lmrt_kernels_fallback.h).
  * Compile with -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16. */
 #ifndef LMRT_KERNELS_CORTEX_M4_H
 #define LMRT_KERNELS_CORTEX_M4_H
@@ -91,13 +91,21 @@ LMRT_INLINE float lmrt_cm4_dot_q4_0_q8a_(const void *W, int r, int K, int R, con
 
 LMRT_CM_LINEAR_(q8_0, q8a, lmrt_cm4_dot_q8_0_q8a_)
 LMRT_CM_LINEAR_(q4_0, q8a, lmrt_cm4_dot_q4_0_q8a_)
-LMRT_CM_FORWARD_(f32, f32)
-LMRT_CM_FORWARD_(f16, f32)
-LMRT_CM_FORWARD_(q8_0, f32)
-LMRT_CM_FORWARD_(q4_0, f32)
-LMRT_CM_FORWARD_(q8_0t, f32)
-LMRT_CM_FORWARD_(q4_0t, f32)
-LMRT_CM_FORWARD_(q8_0t, q8a)
-LMRT_CM_FORWARD_(q4_0t, q8a)
+
+/* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
+
+#define lmrt_k_matmul_q8_0_q8a lmrt_cm_matmul_q8_0_q8a
+#define lmrt_k_matmul_add_q8_0_q8a lmrt_cm_matmul_add_q8_0_q8a
+#define lmrt_k_matmul_swiglu_q8_0_q8a lmrt_cm_matmul_swiglu_q8_0_q8a
+#define lmrt_k_qkv_q8_0_q8a_f32 lmrt_cm_qkv_q8_0_q8a_f32
+#define lmrt_k_qkv_q8_0_q8a_f16 lmrt_cm_qkv_q8_0_q8a_f16
+
+#define lmrt_k_matmul_q4_0_q8a lmrt_cm_matmul_q4_0_q8a
+#define lmrt_k_matmul_add_q4_0_q8a lmrt_cm_matmul_add_q4_0_q8a
+#define lmrt_k_matmul_swiglu_q4_0_q8a lmrt_cm_matmul_swiglu_q4_0_q8a
+#define lmrt_k_qkv_q4_0_q8a_f32 lmrt_cm_qkv_q4_0_q8a_f32
+#define lmrt_k_qkv_q4_0_q8a_f16 lmrt_cm_qkv_q4_0_q8a_f16
+
+#include "lmrt_kernels_fallback.h"
 
 #endif

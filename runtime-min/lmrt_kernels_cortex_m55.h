@@ -3,8 +3,8 @@
  * the vector, VMLADAVA.S8: two per 32-element block; q4 nibbles unpacked with VAND/VSHR and biased
  * by -8 before the dot) and f32 weights (two 4-lane float accumulators playing the scalar kernel's
  * eight, multiply then add, so the sums round exactly as the scalar ones do).  Integer block sums
- * are exact, so every accelerated kernel matches the generic build bit for bit.  Everything else
- * forwards to lmrt_kernels_scalar.h.  Compile with -mcpu=cortex-m55 -mthumb -mfloat-abi=hard. */
+ * are exact, so every accelerated kernel matches the generic build bit for bit.  Every other
+ * kernel is the portable one (lmrt_kernels_fallback.h).  Compile with -mcpu=cortex-m55 -mthumb -mfloat-abi=hard. */
 #ifndef LMRT_KERNELS_CORTEX_M55_H
 #define LMRT_KERNELS_CORTEX_M55_H
 
@@ -83,12 +83,27 @@ LMRT_INLINE float lmrt_cm55_dot_f32_f32_(const void *W, int r, int K, int R, con
 LMRT_CM_LINEAR_(q8_0, q8a, lmrt_cm55_dot_q8_0_q8a_)
 LMRT_CM_LINEAR_(q4_0, q8a, lmrt_cm55_dot_q4_0_q8a_)
 LMRT_CM_LINEAR_(f32, f32, lmrt_cm55_dot_f32_f32_)
-LMRT_CM_FORWARD_(f16, f32)
-LMRT_CM_FORWARD_(q8_0, f32)
-LMRT_CM_FORWARD_(q4_0, f32)
-LMRT_CM_FORWARD_(q8_0t, f32)
-LMRT_CM_FORWARD_(q4_0t, f32)
-LMRT_CM_FORWARD_(q8_0t, q8a)
-LMRT_CM_FORWARD_(q4_0t, q8a)
+
+/* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
+
+#define lmrt_k_matmul_q8_0_q8a lmrt_cm_matmul_q8_0_q8a
+#define lmrt_k_matmul_add_q8_0_q8a lmrt_cm_matmul_add_q8_0_q8a
+#define lmrt_k_matmul_swiglu_q8_0_q8a lmrt_cm_matmul_swiglu_q8_0_q8a
+#define lmrt_k_qkv_q8_0_q8a_f32 lmrt_cm_qkv_q8_0_q8a_f32
+#define lmrt_k_qkv_q8_0_q8a_f16 lmrt_cm_qkv_q8_0_q8a_f16
+
+#define lmrt_k_matmul_q4_0_q8a lmrt_cm_matmul_q4_0_q8a
+#define lmrt_k_matmul_add_q4_0_q8a lmrt_cm_matmul_add_q4_0_q8a
+#define lmrt_k_matmul_swiglu_q4_0_q8a lmrt_cm_matmul_swiglu_q4_0_q8a
+#define lmrt_k_qkv_q4_0_q8a_f32 lmrt_cm_qkv_q4_0_q8a_f32
+#define lmrt_k_qkv_q4_0_q8a_f16 lmrt_cm_qkv_q4_0_q8a_f16
+
+#define lmrt_k_matmul_f32_f32 lmrt_cm_matmul_f32_f32
+#define lmrt_k_matmul_add_f32_f32 lmrt_cm_matmul_add_f32_f32
+#define lmrt_k_matmul_swiglu_f32_f32 lmrt_cm_matmul_swiglu_f32_f32
+#define lmrt_k_qkv_f32_f32_f32 lmrt_cm_qkv_f32_f32_f32
+#define lmrt_k_qkv_f32_f32_f16 lmrt_cm_qkv_f32_f32_f16
+
+#include "lmrt_kernels_fallback.h"
 
 #endif

@@ -1,7 +1,7 @@
 /* lmrt_kernels_scalar.h - portable implementations of kernel contract v2 (docs/KERNELS.md).
  *
- * Every v2 kernel as lmrt_scalar_<name>; lmrt_kernels_generic.h maps lmrt_k_<name> to these and ISA
- * sets forward what they do not accelerate.  Plain loops with independent accumulators so gcc/clang
+ * Every v2 kernel as lmrt_scalar_<name>; lmrt_kernels_fallback.h maps each lmrt_k_<name> a kernel set
+ * does not define to these.  Plain loops with independent accumulators so gcc/clang
  * vectorize them without -ffast-math; arrays are zeroed with loops (an aggregate initializer becomes
  * a memset call at clang -O0, and freestanding output has none).
  *
