@@ -58,39 +58,12 @@ LMRT_INLINE int32_t lmrt_cm4_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
     return acc - 8 * sa;
 }
 
-/* per block (d_w * d_x) * isum: the order of lmrt_scalar_dot_q*_0_q8a_ */
-LMRT_INLINE float lmrt_cm4_dot_q8_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 34;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 34;
-        int32_t si = lmrt_cm4_blk_q8_q8a_((const int8_t *)(blk + 2), (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
-}
+/* the row loops of lmrt_scalar_dot_q*_0_q8a_ around these block sums */
+LMRT_ROW_DOT_Q8A_(lmrt_cm4_dot_q8_0_q8a_, 34, int8_t, lmrt_cm4_blk_q8_q8a_)
+LMRT_ROW_DOT_Q8A_(lmrt_cm4_dot_q4_0_q8a_, 18, uint8_t, lmrt_cm4_blk_q4_q8a_)
 
-LMRT_INLINE float lmrt_cm4_dot_q4_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 18;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 18;
-        int32_t si = lmrt_cm4_blk_q4_q8a_(blk + 2, (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
-}
-
-#include "lmrt_kernels_cortex_m.h"
-
-LMRT_CM_LINEAR_(q8_0, q8a, lmrt_cm4_dot_q8_0_q8a_)
-LMRT_CM_LINEAR_(q4_0, q8a, lmrt_cm4_dot_q4_0_q8a_)
+LMRT_LINEAR_(cm, q8_0, q8a, lmrt_cm4_dot_q8_0_q8a_)
+LMRT_LINEAR_(cm, q4_0, q8a, lmrt_cm4_dot_q4_0_q8a_)
 
 /* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
 
