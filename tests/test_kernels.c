@@ -1,6 +1,8 @@
 /* test_kernels.c - runtime-min math, the portable kernels (lmrt_kernels_scalar.h, one token, one
  * thread) and the sampler against independent references: libm, naive double-precision loops, a
  * per-element block decoder written here, and exact sampling frequencies. */
+#define CHECK_SEED 0x1234567887654321ull
+#include "check.h"
 #include "lmrt_kernels_generic.h"
 #include "lmrt_math.h"
 #include "lmrt_sampler.h"
@@ -11,44 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static int g_fail;
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        if (!(cond)) {                                                \
-            g_fail++;                                                 \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);      \
-            fprintf(stderr, __VA_ARGS__);                             \
-            fputc('\n', stderr);                                      \
-        }                                                             \
-    } while (0)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint64_t g_rs = 0x1234567887654321ull;
-static uint64_t rnd_u64(void) { /* splitmix64 */
-    uint64_t z = (g_rs += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-static double rnd_unit(void) { return (double)(rnd_u64() >> 11) * (1.0 / 9007199254740992.0); }
-static float rnd_sym(void) { return (float)(2.0 * rnd_unit() - 1.0); }
 
 static float f_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static uint32_t bits_from_f(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 
-/* independent IEEE half decoder */
-static double ref_half(uint16_t h) {
-    int e = (h >> 10) & 31, m = h & 1023;
-    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
-    return (h >> 15) ? -v : v;
-}
-/* random finite half with exponent field in [elo, ehi] */
-static uint16_t rnd_half(int elo, int ehi) {
-    uint64_t r = rnd_u64();
-    int e = elo + (int)(r % (uint64_t)(ehi - elo + 1));
-    return (uint16_t)(((r >> 20) & 1) << 15 | (uint64_t)e << 10 | ((r >> 32) & 1023));
-}
 
 /* element j of a quantized row, decoded from the GGUF layout description */
 static double ref_q8_0(const uint8_t *row, int j) {
@@ -612,61 +583,20 @@ static void test_sampler(void) {
 
 /* ---- freestanding standalone compile ------------------------------------ */
 
-/* Each header alone, then one TU that takes every function's address (unused
- * static functions are not emitted, so only this shows e.g. a memset call),
- * at -O0 and -O2, with cc and (if present) clang. */
 static int test_standalone(void) {
-    const char *src = getenv("LMCC_SOURCE_DIR");
-    if (!src) { printf("skip standalone compile: LMCC_SOURCE_DIR unset\n"); return 0; }
-    if (system("command -v cc >/dev/null 2>&1") != 0) { printf("skip standalone compile: no cc\n"); return 0; }
-    const char *tmp = getenv("LMCC_BUILD_DIR") ? getenv("LMCC_BUILD_DIR") : "/tmp";
-    char use[1024], obj[1024], cmd[8192];
-    snprintf(use, sizeof use, "%s/test_kernels_use_%ld.c", tmp, (long)getpid());
-    snprintf(obj, sizeof obj, "%s/test_kernels_%ld.o", tmp, (long)getpid());
-    FILE *f = fopen(use, "w");
-    CHECK(f != NULL, "cannot write %s", use);
-    if (!f) return 0;
-    fprintf(f, "#include \"lmrt_kernels_generic.h\"\n#include \"lmrt_sampler.h\"\n"
-               "#define F(x) (void (*)(void))x,\n"
-               "void (*const use_all[])(void) = {\n"
-               "F(lmrt_k_matmul_f32_f32) F(lmrt_k_matmul_f16_f32) F(lmrt_k_matmul_q8_0_q8a) F(lmrt_k_qkv_q4_0t_q8a_f16)\n"
-               "F(lmrt_k_matmul_swiglu_q4_k_q8a) F(lmrt_k_embed_f16) F(lmrt_k_embed_q4_0) F(lmrt_k_rmsnorm) F(lmrt_k_rope)\n"
-               "F(lmrt_k_kv_store_f32) F(lmrt_k_kv_store_f16) F(lmrt_k_attention_f32) F(lmrt_k_attention_f16) F(lmrt_k_add)\n"
-               "F(lmrt_k_mul) F(lmrt_k_silu) F(lmrt_k_swiglu) F(lmrt_k_softmax) F(lmrt_k_hadamard) F(lmrt_k_quantize_q8a)\n"
-               "F(lmrt_expf) F(lmrt_expm1f) F(lmrt_logf)\n"
-               "F(lmrt_tanhf) F(lmrt_sigmoidf) F(lmrt_sqrtf) F(lmrt_sqrtf_soft) F(lmrt_fabsf) F(lmrt_sample)\n"
-               "F(lmrt_sampler_init) F(lmrt_rng_u32) F(lmrt_rng_f32) F(lmrt_argmax)};\n");
-    fclose(f);
-    static const char *inputs[] = {"lmrt_math.h", "lmrt_kernels_generic.h", "lmrt_sampler.h", NULL};
-    static const char *ccs[] = {"cc", "clang"};
-    static const char *opts[] = {"-O0", "-O2"};
-    for (int ci = 0; ci < 2; ci++) {
-        snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", ccs[ci]);
-        if (ci > 0 && system(cmd) != 0) continue;
-        for (int ii = 0; ii < 4; ii++)
-            for (int oi = inputs[ii] ? 1 : 0; oi < 2; oi++) { /* headers alone: -O2 only */
-                char in[2100];
-                if (inputs[ii]) snprintf(in, sizeof in, "-x c '%s/runtime-min/%s'", src, inputs[ii]);
-                else snprintf(in, sizeof in, "'%s'", use);
-                snprintf(cmd, sizeof cmd,
-                         "%s -std=c11 -ffreestanding %s -Wall -Wextra -Werror -Wshadow -I'%s/runtime-min' -c %s -o '%s'",
-                         ccs[ci], opts[oi], src, in, obj);
-                CHECK(system(cmd) == 0, "freestanding compile failed: %s", cmd);
-                snprintf(cmd, sizeof cmd, "nm -u '%s'", obj);
-                FILE *p = popen(cmd, "r");
-                char line[256];
-                int undef = 0;
-                while (p && fgets(line, sizeof line, p)) {
-                    undef++;
-                    fprintf(stderr, "%s %s %s: undefined %s", ccs[ci], opts[oi], inputs[ii] ? inputs[ii] : "use-all", line);
-                }
-                CHECK(p && pclose(p) == 0 && undef == 0, "%s %s %s needs %d undefined symbols", ccs[ci], opts[oi],
-                      inputs[ii] ? inputs[ii] : "use-all", undef);
-                remove(obj);
-            }
-    }
-    remove(use);
-    return 1;
+    static const char *const headers[] = {"lmrt_math.h", "lmrt_kernels_generic.h", "lmrt_sampler.h", NULL};
+    return check_freestanding("test_kernels",
+               "#include \"lmrt_kernels_generic.h\"\n#include \"lmrt_sampler.h\"\n"
+                   "#define F(x) (void (*)(void))x,\n"
+                   "void (*const use_all[])(void) = {\n"
+                   "F(lmrt_k_matmul_f32_f32) F(lmrt_k_matmul_f16_f32) F(lmrt_k_matmul_q8_0_q8a) F(lmrt_k_qkv_q4_0t_q8a_f16)\n"
+                   "F(lmrt_k_matmul_swiglu_q4_k_q8a) F(lmrt_k_embed_f16) F(lmrt_k_embed_q4_0) F(lmrt_k_rmsnorm) F(lmrt_k_rope)\n"
+                   "F(lmrt_k_kv_store_f32) F(lmrt_k_kv_store_f16) F(lmrt_k_attention_f32) F(lmrt_k_attention_f16) F(lmrt_k_add)\n"
+                   "F(lmrt_k_mul) F(lmrt_k_silu) F(lmrt_k_swiglu) F(lmrt_k_softmax) F(lmrt_k_hadamard) F(lmrt_k_quantize_q8a)\n"
+                   "F(lmrt_expf) F(lmrt_expm1f) F(lmrt_logf)\n"
+                   "F(lmrt_tanhf) F(lmrt_sigmoidf) F(lmrt_sqrtf) F(lmrt_sqrtf_soft) F(lmrt_fabsf) F(lmrt_sample)\n"
+                   "F(lmrt_sampler_init) F(lmrt_rng_u32) F(lmrt_rng_f32) F(lmrt_argmax)};\n",
+               headers);
 }
 
 int main(void) {
