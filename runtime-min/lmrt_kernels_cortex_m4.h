@@ -27,7 +27,7 @@ LMRT_INLINE int32_t lmrt_cm4_ld32_(const void *p) {
 LMRT_INLINE uint32_t lmrt_cm4_ror8_(uint32_t v) { return (v >> 8) | (v << 24); }
 
 /* sum of 32 int8 x int8 */
-LMRT_INLINE int32_t lmrt_cm4_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
     int32_t acc = 0;
     for (int i = 0; i < 32; i += 4) {
         int32_t w = lmrt_cm4_ld32_(qs + i), x = lmrt_cm4_ld32_(a + i);
@@ -39,7 +39,7 @@ LMRT_INLINE int32_t lmrt_cm4_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
 }
 
 /* sum of (nibble - 8) x int8 over 32 elements: unsigned nibbles, then - 8 * sum(a) */
-LMRT_INLINE int32_t lmrt_cm4_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
     int32_t acc = 0, sa = 0;
     const int32_t ones = 0x00010001;
     for (int i = 0; i < 16; i += 4) {
@@ -58,27 +58,7 @@ LMRT_INLINE int32_t lmrt_cm4_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
     return acc - 8 * sa;
 }
 
-/* the row loops of lmrt_scalar_dot_q*_0_q8a_ around these block sums */
-LMRT_ROW_DOT_Q8A_(lmrt_cm4_dot_q8_0_q8a_, 34, int8_t, lmrt_cm4_blk_q8_q8a_)
-LMRT_ROW_DOT_Q8A_(lmrt_cm4_dot_q4_0_q8a_, 18, uint8_t, lmrt_cm4_blk_q4_q8a_)
-
-LMRT_LINEAR_(cm, q8_0, q8a, lmrt_cm4_dot_q8_0_q8a_)
-LMRT_LINEAR_(cm, q4_0, q8a, lmrt_cm4_dot_q4_0_q8a_)
-
-/* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
-
-#define lmrt_k_matmul_q8_0_q8a lmrt_cm_matmul_q8_0_q8a
-#define lmrt_k_matmul_add_q8_0_q8a lmrt_cm_matmul_add_q8_0_q8a
-#define lmrt_k_matmul_swiglu_q8_0_q8a lmrt_cm_matmul_swiglu_q8_0_q8a
-#define lmrt_k_qkv_q8_0_q8a_f32 lmrt_cm_qkv_q8_0_q8a_f32
-#define lmrt_k_qkv_q8_0_q8a_f16 lmrt_cm_qkv_q8_0_q8a_f16
-
-#define lmrt_k_matmul_q4_0_q8a lmrt_cm_matmul_q4_0_q8a
-#define lmrt_k_matmul_add_q4_0_q8a lmrt_cm_matmul_add_q4_0_q8a
-#define lmrt_k_matmul_swiglu_q4_0_q8a lmrt_cm_matmul_swiglu_q4_0_q8a
-#define lmrt_k_qkv_q4_0_q8a_f32 lmrt_cm_qkv_q4_0_q8a_f32
-#define lmrt_k_qkv_q4_0_q8a_f16 lmrt_cm_qkv_q4_0_q8a_f16
-
-#include "lmrt_kernels_fallback.h"
+/* q8_0 / q4_0 x q8a around these sums; every other kernel portable */
+#include "lmrt_kernels_cortex_m.h"
 
 #endif

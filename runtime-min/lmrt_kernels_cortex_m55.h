@@ -18,22 +18,18 @@
 #error "lmrt_kernels_cortex_m55.h needs MVE with floating point (-mcpu=cortex-m55)"
 #endif
 
-LMRT_INLINE int32_t lmrt_cm55_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
     int32_t acc = vmladavq_s8(vldrbq_s8(qs), vldrbq_s8(a));
     return vmladavaq_s8(acc, vldrbq_s8(qs + 16), vldrbq_s8(a + 16));
 }
 
-LMRT_INLINE int32_t lmrt_cm55_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
     uint8x16_t w = vldrbq_u8(qs);
     int8x16_t lo = vsubq_n_s8(vreinterpretq_s8_u8(vandq_u8(w, vdupq_n_u8(15))), 8);
     int8x16_t hi = vsubq_n_s8(vreinterpretq_s8_u8(vshrq_n_u8(w, 4)), 8);
     int32_t acc = vmladavq_s8(lo, vldrbq_s8(a));
     return vmladavaq_s8(acc, hi, vldrbq_s8(a + 16));
 }
-
-/* the row loops of lmrt_scalar_dot_q*_0_q8a_ around these block sums */
-LMRT_ROW_DOT_Q8A_(lmrt_cm55_dot_q8_0_q8a_, 34, int8_t, lmrt_cm55_blk_q8_q8a_)
-LMRT_ROW_DOT_Q8A_(lmrt_cm55_dot_q4_0_q8a_, 18, uint8_t, lmrt_cm55_blk_q4_q8a_)
 
 /* lanes 0..3 = the scalar kernel's acc[0..3], lanes 4..7 = acc[4..7]; then its sum8 and tail */
 LMRT_INLINE float lmrt_cm55_dot_f32_f32_(const void *W, int r, int K, int R, const void *xv) {
@@ -54,23 +50,9 @@ LMRT_INLINE float lmrt_cm55_dot_f32_f32_(const void *W, int r, int K, int R, con
     return s;
 }
 
-LMRT_LINEAR_(cm, q8_0, q8a, lmrt_cm55_dot_q8_0_q8a_)
-LMRT_LINEAR_(cm, q4_0, q8a, lmrt_cm55_dot_q4_0_q8a_)
 LMRT_LINEAR_(cm, f32, f32, lmrt_cm55_dot_f32_f32_)
 
-/* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
-
-#define lmrt_k_matmul_q8_0_q8a lmrt_cm_matmul_q8_0_q8a
-#define lmrt_k_matmul_add_q8_0_q8a lmrt_cm_matmul_add_q8_0_q8a
-#define lmrt_k_matmul_swiglu_q8_0_q8a lmrt_cm_matmul_swiglu_q8_0_q8a
-#define lmrt_k_qkv_q8_0_q8a_f32 lmrt_cm_qkv_q8_0_q8a_f32
-#define lmrt_k_qkv_q8_0_q8a_f16 lmrt_cm_qkv_q8_0_q8a_f16
-
-#define lmrt_k_matmul_q4_0_q8a lmrt_cm_matmul_q4_0_q8a
-#define lmrt_k_matmul_add_q4_0_q8a lmrt_cm_matmul_add_q4_0_q8a
-#define lmrt_k_matmul_swiglu_q4_0_q8a lmrt_cm_matmul_swiglu_q4_0_q8a
-#define lmrt_k_qkv_q4_0_q8a_f32 lmrt_cm_qkv_q4_0_q8a_f32
-#define lmrt_k_qkv_q4_0_q8a_f16 lmrt_cm_qkv_q4_0_q8a_f16
+/* ---- the contract names this set accelerates beyond lmrt_kernels_cortex_m.h's ---- */
 
 #define lmrt_k_matmul_f32_f32 lmrt_cm_matmul_f32_f32
 #define lmrt_k_matmul_add_f32_f32 lmrt_cm_matmul_add_f32_f32
@@ -78,6 +60,6 @@ LMRT_LINEAR_(cm, f32, f32, lmrt_cm55_dot_f32_f32_)
 #define lmrt_k_qkv_f32_f32_f32 lmrt_cm_qkv_f32_f32_f32
 #define lmrt_k_qkv_f32_f32_f16 lmrt_cm_qkv_f32_f32_f16
 
-#include "lmrt_kernels_fallback.h"
+#include "lmrt_kernels_cortex_m.h"
 
 #endif

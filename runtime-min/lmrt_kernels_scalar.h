@@ -405,27 +405,29 @@ LMRT_API void lmrt_scalar_hadamard(float *y, const float *x, int n, int K, int K
     for (int t = t0; t < t1; t++) lmrt_hadamard_row(y + (size_t)t * (size_t)KP, x + (size_t)t * (size_t)K, K, KP, B, scale);
 }
 
-LMRT_API void lmrt_scalar_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
+/* w == NULL: normalize only */
+LMRT_INLINE void lmrt_scalar_norm_rows_(float *y, const float *x, const float *w, int n, int D, float eps, int tid,
+                                        int nth) {
     int t0, t1;
     lmrt_split(n, tid, nth, &t0, &t1);
     for (int t = t0; t < t1; t++) {
         const float *xt = x + (size_t)t * (size_t)D;
         float *yt = y + (size_t)t * (size_t)D;
         float ss = lmrt_scalar_rms_inv_(xt, D, eps);
-        for (int i = 0; i < D; i++) yt[i] = ss * xt[i];
+        if (w)
+            for (int i = 0; i < D; i++) yt[i] = w[i] * (ss * xt[i]);
+        else
+            for (int i = 0; i < D; i++) yt[i] = ss * xt[i];
     }
+}
+
+LMRT_API void lmrt_scalar_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
+    lmrt_scalar_norm_rows_(y, x, (const float *)0, n, D, eps, tid, nth);
 }
 
 LMRT_API void lmrt_scalar_rmsnorm(float *y, const float *x, const float *w, int n, int D, float eps, int tid,
                                   int nth) {
-    int t0, t1;
-    lmrt_split(n, tid, nth, &t0, &t1);
-    for (int t = t0; t < t1; t++) {
-        const float *xt = x + (size_t)t * (size_t)D;
-        float *yt = y + (size_t)t * (size_t)D;
-        float ss = lmrt_scalar_rms_inv_(xt, D, eps);
-        for (int i = 0; i < D; i++) yt[i] = w[i] * (ss * xt[i]);
-    }
+    lmrt_scalar_norm_rows_(y, x, w, n, D, eps, tid, nth);
 }
 
 /* q8a: d = amax/127, q = round(x/d) (the interpreter's emulation), zero-padded tail */
