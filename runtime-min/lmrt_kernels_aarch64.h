@@ -412,40 +412,35 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
         }
 }
 
-#define LMRT_A64_LINEAR(W, A, GRAN)                                                                                   \
-    LMRT_API void lmrt_a64_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,      \
-                                          int tid, int nth) {                                                         \
-        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);         \
-    }                                                                                                                 \
-    LMRT_API void lmrt_a64_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,     \
-                                              int N, int K, int R, int tid, int nth) {                                \
-        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                      \
-    }                                                                                                                 \
-    LMRT_API void lmrt_a64_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,      \
-                                                 int R, int tid, int nth) {                                           \
-        lmrt_a64_matmul_swiglu_(lmrt_a64_rows_##W##_##A##_, GRAN, lmrt_scalar_xs_##A##_(K), y, Wt, x, n, F, K, R,     \
-                                tid, nth);                                                                            \
-    }                                                                                                                 \
-    LMRT_API void lmrt_a64_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,   \
-                                             int ctx, int pos, int R, int tid, int nth) {                             \
-        if (hd > LMRT_A64_QKV_HD)                                                                                     \
-            lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
-                                            tid, nth);                                                                \
-        else                                                                                                          \
-            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), 0, q, Wt, x, n, K, H, Hkv, hd,        \
-                          rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, nth);                                       \
-    }                                                                                                                 \
-    LMRT_API void lmrt_a64_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,   \
-                                             int ctx, int pos, int R, int tid, int nth) {                             \
-        if (hd > LMRT_A64_QKV_HD)                                                                                     \
-            lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
-                                            tid, nth);                                                                \
-        else                                                                                                          \
-            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), 1, q, Wt, x, n, K, H, Hkv, hd,        \
-                          rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, nth);                                       \
+/* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
+#define LMRT_A64_QKV(W, A, KV, F16)                                                                                    \
+    LMRT_API void lmrt_a64_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
+                                             int ctx, int pos, int R, int tid, int nth) {                              \
+        if (hd > LMRT_A64_QKV_HD)                                                                                      \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
+                                            tid, nth);                                                                 \
+        else                                                                                                           \
+            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), F16, q, Wt, x, n, K, H, Hkv, hd,       \
+                          rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, nth);                                        \
     }
+
+#define LMRT_A64_LINEAR(W, A, GRAN)                                                                                \
+    LMRT_API void lmrt_a64_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,   \
+                                          int tid, int nth) {                                                      \
+        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);      \
+    }                                                                                                              \
+    LMRT_API void lmrt_a64_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,  \
+                                              int N, int K, int R, int tid, int nth) {                             \
+        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                   \
+    }                                                                                                              \
+    LMRT_API void lmrt_a64_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,   \
+                                                 int R, int tid, int nth) {                                        \
+        lmrt_a64_matmul_swiglu_(lmrt_a64_rows_##W##_##A##_, GRAN, lmrt_scalar_xs_##A##_(K), y, Wt, x, n, F, K, R,  \
+                                tid, nth);                                                                         \
+    }                                                                                                              \
+    LMRT_A64_QKV(W, A, f32, 0)                                                                                     \
+    LMRT_A64_QKV(W, A, f16, 1)
 
 /* dense rows split in units of 4 (a full quad per thread); tiles in whole tiles */
 LMRT_A64_LINEAR(f32, f32, 4)

@@ -727,39 +727,34 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
 
 /* ---- the linear family: accelerated formats ------------------------------------ */
 
-#define LMRT_X86_LINEAR(W, A, GRAN)                                                                                   \
-    LMRT_API void lmrt_x86_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,      \
-                                          int tid, int nth) {                                                         \
-        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);         \
-    }                                                                                                                 \
-    LMRT_API void lmrt_x86_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,     \
-                                              int N, int K, int R, int tid, int nth) {                                \
-        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                      \
-    }                                                                                                                 \
-    LMRT_API void lmrt_x86_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,      \
-                                                 int R, int tid, int nth) {                                           \
-        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, n, F, K, R, tid, nth);                    \
-    }                                                                                                                 \
-    LMRT_API void lmrt_x86_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,   \
-                                             int ctx, int pos, int R, int tid, int nth) {                             \
-        if (hd > LMRT_X86_QKV_HD)                                                                                     \
-            lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
-                                            tid, nth);                                                                \
-        else                                                                                                          \
-            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, 0, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,    \
-                          ctx, pos, R, tid, nth);                                                                     \
-    }                                                                                                                 \
-    LMRT_API void lmrt_x86_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,   \
-                                             int ctx, int pos, int R, int tid, int nth) {                             \
-        if (hd > LMRT_X86_QKV_HD)                                                                                     \
-            lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
-                                            tid, nth);                                                                \
-        else                                                                                                          \
-            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, 1, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,    \
-                          ctx, pos, R, tid, nth);                                                                     \
+/* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
+#define LMRT_X86_QKV(W, A, KV, F16)                                                                                    \
+    LMRT_API void lmrt_x86_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
+                                             int ctx, int pos, int R, int tid, int nth) {                              \
+        if (hd > LMRT_X86_QKV_HD)                                                                                      \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
+                                            tid, nth);                                                                 \
+        else                                                                                                           \
+            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,   \
+                          ctx, pos, R, tid, nth);                                                                      \
     }
+
+#define LMRT_X86_LINEAR(W, A, GRAN)                                                                                \
+    LMRT_API void lmrt_x86_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,   \
+                                          int tid, int nth) {                                                      \
+        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);      \
+    }                                                                                                              \
+    LMRT_API void lmrt_x86_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,  \
+                                              int N, int K, int R, int tid, int nth) {                             \
+        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                   \
+    }                                                                                                              \
+    LMRT_API void lmrt_x86_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,   \
+                                                 int R, int tid, int nth) {                                        \
+        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, n, F, K, R, tid, nth);                 \
+    }                                                                                                              \
+    LMRT_X86_QKV(W, A, f32, 0)                                                                                     \
+    LMRT_X86_QKV(W, A, f16, 1)
 
 /* dense rows split in units of 8 so the per-thread ranges stay 4-row aligned */
 LMRT_X86_LINEAR(f32, f32, 8)
