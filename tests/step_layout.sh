@@ -67,6 +67,21 @@ check_order() { # dir, label
     ok "$label: a decode step reads the blob in increasing order ($(wc -l < "$d/offsets.txt") weight reads)"
   else fail "$label: decode step does not read the blob front to back"; fi
 }
+# threaded: barriers only between kernels that touch the same arena bytes (the unfused q, k and v
+# matmuls share none), and the result is the single-threaded one bit for bit
+echo "1 400 22 7 511 300 3 3 90 128 256 1 2 17 450 33" > "$WORK/ids.txt"
+for th in 1 2; do
+  "$LMCC" eval "$MODEL_GGUF" -t generic --weights q8 --no-fuse --threads $th --ids "$WORK/ids.txt" \
+    --logits "$WORK/nf$th.f32" 2>"$WORK/err" || { cat "$WORK/err"; fail "--no-fuse eval threads $th"; }
+done
+if [ -s "$WORK/nf1.f32" ] && cmp -s "$WORK/nf1.f32" "$WORK/nf2.f32"; then ok "--no-fuse --threads 2 == --threads 1 bit for bit"
+else fail "--no-fuse threaded logits differ"; fi
+"$LMCC" compile "$MODEL_GGUF" -t generic --weights f32 --no-fuse --threads 2 -o "$WORK/s4" --name m 2>/dev/null
+calls=$(step_body "$WORK/s4/m.c" | grep -c 'lmrt_k_'); bars=$(step_body "$WORK/s4/m.c" | grep -c 'BARRIER();')
+if [ "$bars" -gt 0 ] && [ "$bars" -lt "$calls" ] && step_body "$WORK/s4/m.c" | grep -A1 'lmrt_k_matmul_f32_f32(l0_q,' | grep -q 'l0_k ='
+then ok "threaded --no-fuse: $bars barriers for $calls kernel calls, none between the q/k/v matmuls"
+else fail "threaded --no-fuse: $bars barriers for $calls calls"; fi
+
 check_order "$WORK/s1" "generic q4"
 "$LMCC" compile "$MODEL_GGUF" -t generic --weights q8 --no-fuse -o "$WORK/s3" --name m 2>"$WORK/err" || { cat "$WORK/err"; fail "compile --no-fuse"; }
 check_order "$WORK/s3" "generic q8 --no-fuse"
