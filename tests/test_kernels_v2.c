@@ -650,12 +650,5 @@ int main(void) {
     }
     test_eltwise();
     test_embed();
-    int compiled = test_standalone();
-    if (g_fail) {
-        fprintf(stderr, "%d failures\n", g_fail);
-        return 1;
-    }
-    if (!compiled) return 77;
-    printf("ok\n");
-    return 0;
+    return check_exit(test_standalone());
 }
