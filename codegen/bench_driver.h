@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* Writes the bench main.c to path for the model prefix name.  The program:
+/* Writes the bench main.c (codegen/templates/bench.c) to path for the model prefix name.  The program:
  *   prog [--json] [-p P] [-n N] [--repeat R] [--threads T] [--probe-mib M]
  *        [--target NAME] [--weights FILE]
  * runs R times (read-bandwidth probe with T threads, prefill of P random

@@ -7,6 +7,7 @@
 #include "codegen.h"
 
 #include "emit_vocab.h"
+#include "template.h"
 #include "zstd_blob.h"
 #include "lmrt_tokenizer.h"
 
@@ -78,12 +79,6 @@ static int rt_stitch(FILE *out, const char *name, const char **done, int *n_done
 
 
 
-static void shape_str(const ir_tensor *t, char *buf, size_t cap) {
-    size_t n = (size_t)snprintf(buf, cap, "%s", ir_dtype_name(t->dtype));
-    for (int d = 0; d < t->ndim && n < cap; d++)
-        n += (size_t)snprintf(buf + n, cap - n, "[%lld]", (long long)t->shape[d]);
-}
-
 /* C identifier for an activation: "l0.xb" -> "l0_xb" */
 static void c_ident(const char *s, char *buf, size_t cap) {
     size_t n = 0;
@@ -113,22 +108,49 @@ static int weight_live(const ir_graph *g, int id) {
     return t->kind == IR_KIND_WEIGHT && !t->dead;
 }
 
+static int64_t place_one(ir_graph *g, int id, int64_t off, uint64_t *h) {
+    ir_tensor *t = &g->tensors[id];
+    off = (off + LMCC_BLOB_ALIGN - 1) / LMCC_BLOB_ALIGN * LMCC_BLOB_ALIGN;
+    t->blob_offset = off;
+    *h = hash_bytes(*h, t->name, strlen(t->name));
+    *h = hash_bytes(*h, &t->dtype, sizeof t->dtype);
+    *h = hash_bytes(*h, t->shape, sizeof t->shape);
+    *h = hash_bytes(*h, t->data, t->nbytes);
+    return off + (int64_t)t->nbytes;
+}
+
+/* First-use order: the weights in the order step() reads them (nodes top to bottom, inputs in
+ * order), so one decode step reads the blob front to back (readahead and flash XIP stream it); a
+ * weight read again later (a tied output, the RoPE table of every layer) stays where it was first
+ * read.  Returns the content hash, never 0. */
 static uint64_t place_weights(ir_graph *g) {
     int64_t off = LMCC_BLOB_HEADER_BYTES;
     uint64_t h = 0xcbf29ce484222325ull;
-    for (int i = 0; i < g->n_tensors; i++) {
-        ir_tensor *t = &g->tensors[i];
-        if (!weight_live(g, i)) continue;
-        off = (off + LMCC_BLOB_ALIGN - 1) / LMCC_BLOB_ALIGN * LMCC_BLOB_ALIGN;
-        t->blob_offset = off;
-        off += (int64_t)t->nbytes;
-        h = hash_bytes(h, t->name, strlen(t->name));
-        h = hash_bytes(h, &t->dtype, sizeof t->dtype);
-        h = hash_bytes(h, t->shape, sizeof t->shape);
-        h = hash_bytes(h, t->data, t->nbytes);
+    for (int i = 0; i < g->n_tensors; i++)
+        if (weight_live(g, i)) g->tensors[i].blob_offset = -1;
+    for (int k = 0; k < g->n_nodes; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (n->dead) continue;
+        for (int i = 0; i < ir_op_table[n->op].n_inputs; i++)
+            if (weight_live(g, n->inputs[i]) && g->tensors[n->inputs[i]].blob_offset < 0)
+                off = place_one(g, n->inputs[i], off, &h);
     }
+    for (int i = 0; i < g->n_tensors; i++) /* none in a verified graph: dce drops unread weights */
+        if (weight_live(g, i) && g->tensors[i].blob_offset < 0) off = place_one(g, i, off, &h);
     g->weights_bytes = (off + LMCC_BLOB_ALIGN - 1) / LMCC_BLOB_ALIGN * LMCC_BLOB_ALIGN;
     return h ? h : 1;
+}
+
+/* The live weights by increasing blob offset; returns the count (ids has n_tensors entries). */
+static int weights_in_blob_order(const ir_graph *g, int *ids) {
+    int n = 0;
+    for (int i = 0; i < g->n_tensors; i++) {
+        if (!weight_live(g, i)) continue;
+        int j = n++;
+        for (; j > 0 && g->tensors[ids[j - 1]].blob_offset > g->tensors[i].blob_offset; j--) ids[j] = ids[j - 1];
+        ids[j] = i;
+    }
+    return n;
 }
 
 static void blob_header(unsigned char hdr[LMCC_BLOB_HEADER_BYTES], const ir_graph *g, uint64_t hash) {
@@ -145,14 +167,17 @@ static int write_blob(FILE *fp, const ir_graph *g, uint64_t hash) {
     blob_header(hdr, g, hash);
     if (fwrite(hdr, 1, sizeof hdr, fp) != sizeof hdr) return -1;
     int64_t pos = LMCC_BLOB_HEADER_BYTES;
-    for (int i = 0; i < g->n_tensors; i++) {
-        const ir_tensor *t = &g->tensors[i];
-        if (!weight_live(g, i)) continue;
-        if (t->blob_offset > pos && fwrite(zeros, 1, (size_t)(t->blob_offset - pos), fp) != (size_t)(t->blob_offset - pos))
-            return -1;
-        if (fwrite(t->data, 1, t->nbytes, fp) != t->nbytes) return -1;
+    int *ids = malloc(((size_t)g->n_tensors + 1) * sizeof *ids);
+    if (!ids) return -1;
+    int nw = weights_in_blob_order(g, ids), bad = 0;
+    for (int k = 0; k < nw && !bad; k++) {
+        const ir_tensor *t = &g->tensors[ids[k]];
+        bad = (t->blob_offset > pos && fwrite(zeros, 1, (size_t)(t->blob_offset - pos), fp) != (size_t)(t->blob_offset - pos)) ||
+              fwrite(t->data, 1, t->nbytes, fp) != t->nbytes;
         pos = t->blob_offset + (int64_t)t->nbytes;
     }
+    free(ids);
+    if (bad) return -1;
     if (g->weights_bytes > pos && fwrite(zeros, 1, (size_t)(g->weights_bytes - pos), fp) != (size_t)(g->weights_bytes - pos))
         return -1;
     return 0;
@@ -170,13 +195,16 @@ static int write_blob_array(FILE *fp, const ir_graph *g, uint64_t hash, const ch
     int col = 0;
 #define PUT(byte) do { fprintf(fp, "%u,", (unsigned)(byte)); if (++col == 24) { fputc('\n', fp); col = 0; } pos++; } while (0)
     for (int i = 0; i < LMCC_BLOB_HEADER_BYTES; i++) PUT(hdr[i]);
-    for (int i = 0; i < g->n_tensors; i++) {
-        const ir_tensor *t = &g->tensors[i];
-        if (!weight_live(g, i)) continue;
+    int *ids = malloc(((size_t)g->n_tensors + 1) * sizeof *ids);
+    if (!ids) return -1;
+    int nw = weights_in_blob_order(g, ids);
+    for (int i = 0; i < nw; i++) {
+        const ir_tensor *t = &g->tensors[ids[i]];
         while (pos < t->blob_offset) PUT(0);
         const unsigned char *b = t->data;
         for (size_t k = 0; k < t->nbytes; k++) PUT(b[k]);
     }
+    free(ids);
     while (pos < g->weights_bytes) PUT(0);
 #undef PUT
     fprintf(fp, "\n};\n");
@@ -243,8 +271,8 @@ int64_t lmcc_arena_total(const ir_graph *g) {
 
 /* ---- the header ---------------------------------------------------------- */
 
-static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o,
-                        long long zbytes) {
+static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o,
+                       long long zbytes, char *err, size_t errlen) {
     const ir_model_info *m = &g->info;
     const char *N = o->name;
     const lmrt_vocab *v = g->vocab;
@@ -293,69 +321,76 @@ static void emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const
         fprintf(fp, "#define %s_WEIGHTS_BYTES %lldu /* size of %s.weights */\n", up, (long long)g->weights_bytes, N);
     }
     fprintf(fp, "#define %s_WEIGHTS_ALIGN 16\n\n", up);
-    fprintf(fp, "/* ---- status codes ---- */\n");
-    fprintf(fp,
-            "enum {\n"
-            "    %s_OK = 0,\n"
-            "    %s_ERR_ARG = -1,          /* NULL pointer or bad count */\n"
-            "    %s_ERR_ARENA = -2,        /* arena smaller than %s_ARENA_BYTES or misaligned */\n"
-            "    %s_ERR_WEIGHTS = -3,      /* weights missing, misaligned, or not this model's blob */\n"
-            "    %s_ERR_CONTEXT_FULL = -4, /* position would pass %s_CTX: reset or stop */\n"
-            "    %s_ERR_TOKEN = -5,        /* token id outside [0, %s_VOCAB_SIZE) */\n"
-            "    %s_ERR_STATE = -6,        /* context not initialized */\n"
-            "    %s_ERR_BUFFER = -7,       /* output buffer too small (tokenizer) */\n"
-            "    %s_ERR_THREADS = -8       /* threads could not be started */\n"
-            "};\n\n",
-            up, up, up, up, up, up, up, up, up, up, up, up);
-    fprintf(fp, "typedef struct %s_ctx {\n    unsigned char *arena;\n    const unsigned char *weights;\n"
-                "    int pos;\n    int status;\n    int threads;\n    uint32_t magic;\n} %s_ctx;\n\n", N, N);
-    fprintf(fp, "/* Binds ctx to an arena and the weights (NULL: the blob linked into the\n"
-                " * program by %s_weights.S / %s_weights.c, if it was built with one). */\n", N, N);
-    fprintf(fp, "int %s_init(%s_ctx *ctx, void *arena, size_t arena_bytes, const void *weights);\n", N, N);
-    fprintf(fp, "/* Feeds n >= 1 tokens at the current position (n > 1: a prompt) and returns\n"
-                " * the logits [%s_VOCAB_SIZE] after the last one, valid until the next call. */\n", up);
-    fprintf(fp, "const float *%s_forward(%s_ctx *ctx, const int32_t *tokens, int n);\n", N, N);
-    fprintf(fp, "void %s_reset(%s_ctx *ctx);                /* back to position 0 */\n", N, N);
-    fprintf(fp, "/* Threaded builds (%s_THREADS defined): init starts the workers; set_threads\n"
-                " * picks 1..%s_THREADS of them; release joins them (call it before freeing\n"
-                " * the arena).  Single-threaded builds accept only 1 and release is trivial. */\n", up, up);
-    fprintf(fp, "int %s_set_threads(%s_ctx *ctx, int threads);\n", N, N);
-    fprintf(fp, "void %s_release(%s_ctx *ctx);\n", N, N);
-    fprintf(fp, "int %s_position(const %s_ctx *ctx);        /* tokens consumed so far */\n", N, N);
-    fprintf(fp, "int %s_last_error(const %s_ctx *ctx);\n", N, N);
-    fprintf(fp, "const char *%s_strerror(int status);\n\n", N);
-    fprintf(fp, "/* ---- sampling ---- */\n");
-    fprintf(fp, "typedef struct %s_sampler { float temperature; int top_k; float top_p; uint64_t rng; } %s_sampler;\n",
-            N, N);
-    fprintf(fp, "/* temperature <= 0: greedy; top_k <= 0: off; top_p >= 1: off; seed any value */\n");
-    fprintf(fp, "void %s_sampler_init(%s_sampler *s, float temperature, int top_k, float top_p, uint64_t seed);\n", N,
-            N);
-    fprintf(fp, "/* Picks the next token from logits (uses ctx's arena scratch); token id or error. */\n");
-    fprintf(fp, "int %s_sample(%s_ctx *ctx, %s_sampler *s, const float *logits);\n\n", N, N, N);
-    fprintf(fp, "/* ---- tokenizer (the model's vocabulary, compiled in) ---- */\n");
-    fprintf(fp, "/* Text -> ids; returns the count or a negative error.  The tokenizer works\n"
-                " * in place in ids: cap must be at least %s_ENCODE_CAP(len). */\n", up);
-    fprintf(fp, "#define %s_ENCODE_CAP(len) (22 * (size_t)(len) + 32)\n", up);
-    fprintf(fp, "int %s_encode(const char *text, size_t len, int add_bos, int32_t *ids, int cap);\n", N);
-    fprintf(fp, "/* The text of token id following prev (-1 if none), without a NUL; byte\n"
-                " * count or a negative error. */\n");
-    fprintf(fp, "int %s_decode(int prev, int id, char *buf, int cap);\n\n", N);
-    if (o->embed != LMCC_EMBED_EXTERNAL)
-        fprintf(fp, "extern const unsigned char %s_weights_blob[];\n\n", N);
-    if (zbytes > 0)
-        fprintf(fp, "/* --compress=zstd: %s.weights (and %s_weights_blob) is a zstd frame.  Decompresses\n"
-                    " * src_bytes at src (NULL: the linked-in blob) into dst (%s_WEIGHTS_RAW_BYTES,\n"
-                    " * aligned to %s_WEIGHTS_ALIGN), which is what %s_init takes.  Link with -lzstd. */\n"
-                    "int %s_decompress_weights(void *dst, size_t dst_bytes, const void *src, size_t src_bytes);\n\n",
-                N, N, up, up, N, N);
-    fprintf(fp, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+    unsigned flags = (o->embed != LMCC_EMBED_EXTERNAL ? LMCC_TEMPLATE_FLAG(EMBEDDED) : 0) |
+                     (zbytes > 0 ? LMCC_TEMPLATE_FLAG(ZSTD) : 0);
+    if (lmcc_template_write(fp, "api.h", N, flags, err, errlen)) return -1;
+    fprintf(fp, "\n#endif\n");
+    return 0;
 }
 
 /* ---- the C file ---------------------------------------------------------- */
 
+/* Shapes step() names instead of spelling numbers: X(NAME, value, what).  A value of 0 leaves the
+ * name out (FFN_PAD without a padded hadamard).  Model-level facts only: a call whose value differs
+ * (a layer of another width) keeps the number. */
+#define SHAPE_LIST(X)                                                                 \
+    X(DIM, m->dim, "width of the residual stream")                                    \
+    X(N_LAYERS, m->n_layers, "transformer blocks")                                    \
+    X(N_HEADS, m->n_heads, "query heads")                                             \
+    X(N_KV_HEADS, m->n_kv_heads, "key/value heads")                                   \
+    X(HEAD_DIM, m->head_dim, "width of one head")                                     \
+    X(ROPE_DIM, m->rope_dim, "rotated dimensions of a head")                          \
+    X(Q_DIM, (int64_t)m->n_heads * m->head_dim, "N_HEADS * HEAD_DIM")                 \
+    X(KV_DIM, (int64_t)m->n_kv_heads * m->head_dim, "N_KV_HEADS * HEAD_DIM")          \
+    X(FFN_DIM, m->hidden_dim, "width of the feed-forward hidden layer")               \
+    X(FFN_PAD, ffn_pad(g), "FFN_DIM zero-padded to whole Walsh-Hadamard blocks")      \
+    X(VOCAB, m->vocab_size, "tokens in the vocabulary")                               \
+    X(CTX, g->cfg.ctx, "positions in the KV cache")
+
+enum {
+#define X(name, v, what) SH_##name,
+    SHAPE_LIST(X)
+#undef X
+    SH_COUNT
+};
+static const char *const shape_names[SH_COUNT] = {
+#define X(name, v, what) #name,
+    SHAPE_LIST(X)
+#undef X
+};
+/* a matrix width or a row count takes the first of these it equals */
+static const int width_names[] = {SH_DIM, SH_FFN_DIM, SH_FFN_PAD, SH_VOCAB, SH_Q_DIM, SH_KV_DIM};
+
+static int64_t ffn_pad(const ir_graph *g) {
+    for (int k = 0; k < g->n_nodes; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (n->dead || n->op != IR_OP_HADAMARD) continue;
+        int64_t in = g->tensors[n->inputs[0]].shape[g->tensors[n->inputs[0]].ndim - 1];
+        int64_t out = g->tensors[n->output].shape[g->tensors[n->output].ndim - 1];
+        if (in == g->info.hidden_dim && out != in) return out;
+    }
+    return 0;
+}
+
+/* arena bytes [lo, hi) a kernel reads (write 0) or writes (write 1) */
+typedef struct span { int64_t lo, hi; int write; } span;
+
+#define MAX_USED 64 /* distinct kernels in one step(): a llama graph calls about 10 */
+
 typedef struct emit {
     FILE *fp;
     const ir_graph *g;
+    int threaded;
+    int64_t shape[SH_COUNT];
+    float eps, scale;        /* RMS_EPS and ATTN_SCALE: the first norm's and attention's */
+    int have_eps, have_scale;
+    char (*id)[64];          /* per tensor: W_* (weights), A_* (arena) or "" */
+    int64_t *bytes;          /* per tensor: arena bytes (ACT: batch or 1 rows, STATE: whole) */
+    char used[MAX_USED][48]; /* single-threaded: the kernels step() calls, for their k_ forms */
+    int used_split[MAX_USED];
+    int n_used;
+    span *pend;              /* threaded: arena bytes kernels touched since the last barrier */
+    int n_pend, barriers;
     char err[256];
 } emit;
 
@@ -364,32 +399,183 @@ static const char *act_name(const ir_graph *g, int id, char *buf, size_t cap) {
     return buf;
 }
 
+/* "blk.0.attn_qkv.weight" -> "W_BLK0_ATTN_QKV", "l0.xb" -> "A_L0_XB": upper case, ".weight"
+ * dropped, a dot before a number dropped, anything else not alphanumeric -> '_' */
+static void offset_name(const char *prefix, const char *s, char *buf, size_t cap) {
+    size_t n = (size_t)snprintf(buf, cap, "%s", prefix), len = strlen(s);
+    if (len > 7 && !strcmp(s + len - 7, ".weight")) len -= 7;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        char c = s[i];
+        if (c == '.' && s[i + 1] >= '0' && s[i + 1] <= '9') continue;
+        buf[n++] = (c >= 'a' && c <= 'z') ? (char)(c - 32)
+                   : ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
+    }
+    buf[n] = 0;
+}
 
+static int emit_init(emit *e, FILE *fp, const ir_graph *g) {
+    const ir_model_info *m = &g->info;
+    memset(e, 0, sizeof *e);
+    e->fp = fp;
+    e->g = g;
+    e->threaded = g->cfg.threads > 1;
+#define X(name, v, what) e->shape[SH_##name] = (v);
+    SHAPE_LIST(X)
+#undef X
+    e->id = calloc((size_t)g->n_tensors + 1, sizeof *e->id);
+    e->bytes = calloc((size_t)g->n_tensors + 1, sizeof *e->bytes);
+    e->pend = calloc((size_t)g->n_nodes * 2 * (IR_MAX_INPUTS + 1) + 1, sizeof *e->pend);
+    if (!e->id || !e->bytes || !e->pend) return -1;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead) continue;
+        if (t->kind == IR_KIND_WEIGHT) offset_name("W_", t->name, e->id[i], sizeof e->id[i]);
+        else if (t->kind == IR_KIND_ACT || t->kind == IR_KIND_STATE) offset_name("A_", t->name, e->id[i], sizeof e->id[i]);
+        else continue;
+        for (int j = 0; j < i; j++) /* names are the graph's, unique, but two may map to one identifier */
+            if (!strcmp(e->id[j], e->id[i])) {
+                size_t l = strlen(e->id[i]);
+                snprintf(e->id[i] + l, sizeof e->id[i] - l, "_%d", i);
+                break;
+            }
+        if (t->kind == IR_KIND_ACT) e->bytes[i] = ir_act_bytes(g, i);
+        if (t->kind == IR_KIND_STATE) e->bytes[i] = (int64_t)ir_tensor_bytes(t);
+    }
+    for (int k = 0; k < g->n_nodes; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (n->dead) continue;
+        if (!e->have_eps && (n->op == IR_OP_RMSNORM || n->op == IR_OP_NORMALIZE)) e->eps = n->attrs.eps, e->have_eps = 1;
+        if (!e->have_scale && n->op == IR_OP_ATTENTION) e->scale = n->attrs.scale, e->have_scale = 1;
+    }
+    return 0;
+}
 
-static int64_t last_dim(const ir_tensor *t) { return t->shape[t->ndim - 1]; }
+static void emit_free(emit *e) {
+    free(e->id);
+    free(e->bytes);
+    free(e->pend);
+}
+
+/* Threaded builds: every thread waits here until all threads got here. */
+static void barrier(emit *e) {
+    if (!e->threaded) return;
+    fprintf(e->fp, "    BARRIER();\n");
+    e->barriers++;
+    e->n_pend = 0;
+}
+
+/* The arena bytes node k touches: ACT/STATE inputs read, its output written, STATE inputs (KV
+ * caches) counted as written too (qkv and kv_store write them). */
+static int node_spans(const emit *e, int k, span *s) {
+    const ir_graph *g = e->g;
+    const ir_node *n = &g->nodes[k];
+    int ns = 0;
+    for (int i = 0; i < ir_op_table[n->op].n_inputs; i++) {
+        int id = n->inputs[i];
+        const ir_tensor *t = &g->tensors[id];
+        if (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE) continue;
+        s[ns++] = (span){t->arena_offset, t->arena_offset + e->bytes[id], t->kind == IR_KIND_STATE};
+    }
+    if (n->output >= 0)
+        s[ns++] = (span){g->tensors[n->output].arena_offset, g->tensors[n->output].arena_offset + e->bytes[n->output], 1};
+    return ns;
+}
+
+/* Threaded builds: a barrier before node k only if it reads bytes another kernel wrote since the
+ * last barrier, or writes bytes one read or wrote (memplan reuses buffers, so this is by bytes,
+ * not by tensor).  Kernels split their work differently, so any such overlap is a race. */
+static void barrier_before(emit *e, int k) {
+    if (!e->threaded) return;
+    span s[IR_MAX_INPUTS + 1];
+    int ns = node_spans(e, k, s), hazard = 0;
+    for (int i = 0; i < ns && !hazard; i++)
+        for (int j = 0; j < e->n_pend && !hazard; j++)
+            hazard = (s[i].write || e->pend[j].write) && s[i].lo < e->pend[j].hi && e->pend[j].lo < s[i].hi;
+    if (hazard) barrier(e);
+}
+
+/* after node k's calls (and any barrier inside them): what it touched is pending */
+static void barrier_note(emit *e, int k) {
+    if (e->threaded) e->n_pend += node_spans(e, k, e->pend + e->n_pend);
+}
+
+/* The name of shape constant `which` if it has value v, else the number; in buf. */
+static const char *shape_expr(const emit *e, int which, int64_t v, char *buf, size_t cap) {
+    if (e->shape[which] > 0 && e->shape[which] == v) snprintf(buf, cap, "%s", shape_names[which]);
+    else snprintf(buf, cap, "%lld", (long long)v);
+    return buf;
+}
+
+/* A width (matrix rows or columns, a row length): the first width constant equal to v, else the
+ * number; in buf. */
+static const char *width_expr(const emit *e, int64_t v, char *buf, size_t cap) {
+    for (size_t i = 0; i < sizeof width_names / sizeof *width_names; i++)
+        if (e->shape[width_names[i]] > 0 && e->shape[width_names[i]] == v) {
+            snprintf(buf, cap, "%s", shape_names[width_names[i]]);
+            return buf;
+        }
+    snprintf(buf, cap, "%lld", (long long)v);
+    return buf;
+}
+
+static void shape_str(const emit *e, const ir_tensor *t, const char *rows, char *buf, size_t cap) {
+    char tmp[32];
+    size_t n = (size_t)snprintf(buf, cap, "%s", ir_dtype_name(t->dtype));
+    if (rows && n < cap) n += (size_t)snprintf(buf + n, cap - n, "[%s]", rows);
+    static const int kv_dims[3] = {SH_N_KV_HEADS, SH_CTX, SH_HEAD_DIM}; /* a KV cache: [kv_head][pos][hd] */
+    for (int d = 0; d < t->ndim && n < cap; d++)
+        n += (size_t)snprintf(buf + n, cap - n, "[%s]", t->kind == IR_KIND_STATE && t->ndim == 3
+                              ? shape_expr(e, kv_dims[d], t->shape[d], tmp, sizeof tmp)
+                              : width_expr(e, t->shape[d], tmp, sizeof tmp));
+}
 
 /* kernel-name parts: weight format (with t for tiled), activation, kv */
 static const char *wfmt(const ir_tensor *w) { return ir_dtype_kernel_name(w->dtype, w->tile_rows > 1); }
 static const char *afmt(const ir_tensor *x) { return x->dtype == IR_DT_Q8A ? "q8a" : "f32"; }
 static const char *kvfmt(const ir_tensor *c) { return c->dtype == IR_DT_F16 ? "f16" : "f32"; }
 
-static void wexpr_v(const ir_graph *g, int id, char *buf, size_t cap) {
-    snprintf(buf, cap, "w + %lld", (long long)g->tensors[id].blob_offset);
-}
-static void sexpr_v(const ir_graph *g, int id, char *buf, size_t cap) {
-    snprintf(buf, cap, "a + %lld", (long long)g->tensors[id].arena_offset);
-}
+static int64_t last_dim(const ir_tensor *t) { return t->shape[t->ndim - 1]; }
 static int rows_of(const ir_tensor *w) { return (int)w->shape[0]; }
 static int cols_of(const ir_tensor *w) { return (int)w->shape[w->ndim - 1]; }
 static int tile_of(const ir_tensor *w) { return w->tile_rows > 1 ? w->tile_rows : 1; }
 
-/* Emits one node as kernel calls.  `nrows` is "n" before take_last and "1"
- * after it.  Every thread runs every line; kernels take their share. */
+/* One kernel call.  `split`: the kernel takes (tid, nth) and does its share; otherwise one thread
+ * (tid 0) does it all.  Threaded builds pass (tid, nth) themselves; single-threaded builds call
+ * k_<kernel>, defined before step() as the contract name with (0, 1) appended. */
+static void put_call(emit *e, int split, const char *kernel, const char *args, const char *comment) {
+    if (e->threaded) {
+        fprintf(e->fp, "    %slmrt_k_%s(%s%s);", split ? "" : "if (tid == 0) ", kernel, args, split ? ", tid, nth" : "");
+    } else {
+        int i = 0;
+        while (i < e->n_used && strcmp(e->used[i], kernel)) i++;
+        if (i == MAX_USED) snprintf(e->err, sizeof e->err, "codegen: more than %d distinct kernels", MAX_USED);
+        else if (i == e->n_used) {
+            snprintf(e->used[i], sizeof e->used[i], "%s", kernel);
+            e->used_split[e->n_used++] = split;
+        }
+        fprintf(e->fp, "    k_%s(%s);", kernel, args);
+    }
+    if (comment && *comment) fprintf(e->fp, " /* %s */", comment);
+    fputc('\n', e->fp);
+}
+
+/* "w + W_BLK0_ATTN_QKV", "a + A_KV0_K" */
+static const char *wref(const emit *e, int id, char *buf, size_t cap) {
+    snprintf(buf, cap, "w + %s", e->id[id]);
+    return buf;
+}
+static const char *aref(const emit *e, int id, char *buf, size_t cap) {
+    snprintf(buf, cap, "a + %s", e->id[id]);
+    return buf;
+}
+
+/* Emits one node as kernel calls.  `nrows` is "n" before take_last and "1" after it.  In threaded
+ * builds every thread runs every line and each kernel takes its share. */
 static int emit_node(emit *e, int idx, const char *nrows) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[idx];
-    FILE *fp = e->fp;
-    char o[96], x[96], y[96], r[96], w[64], c1[64], c2[64], f[32];
+    char o[96], x[96], y[96], r[96], w[96], c1[96], c2[96], f[32], args[2048], kn[96], cm[160];
+    char s1[32], s2[32], s3[32], s4[32], s5[32], s6[32];
     const ir_tensor *out = n->output >= 0 ? &g->tensors[n->output] : NULL;
     const ir_tensor *wt = NULL;
     const ir_attrs *at = &n->attrs;
@@ -403,113 +589,138 @@ static int emit_node(emit *e, int idx, const char *nrows) {
     case IR_OP_EMBED:
         wt = &g->tensors[n->inputs[0]];
         if (!wfmt(wt) || wt->tile_rows > 1) goto unsupported;
-        wexpr_v(g, n->inputs[0], w, sizeof w);
-        fprintf(fp, "    if (tid == 0) lmrt_k_embed_%s(%s, %s, tokens, %s, %d); /* %s */\n", wfmt(wt), o, w, nrows,
-                cols_of(wt), wt->name);
+        snprintf(kn, sizeof kn, "embed_%s", wfmt(wt));
+        snprintf(args, sizeof args, "%s, %s, tokens, %s, %s", o, wref(e, n->inputs[0], w, sizeof w), nrows,
+                 width_expr(e, cols_of(wt), s1, sizeof s1));
+        put_call(e, 0, kn, args, NULL);
         break;
     case IR_OP_RMSNORM:
-        wexpr_v(g, n->inputs[1], w, sizeof w);
-        flit(f, sizeof f, at->eps);
-        fprintf(fp, "    lmrt_k_rmsnorm(%s, %s, (const float *)(%s), %s, %lld, %s, tid, nth); /* %s */\n", o,
-                act_name(g, n->inputs[0], x, sizeof x), w, nrows, (long long)last_dim(out), f,
-                g->tensors[n->inputs[1]].name);
-        break;
     case IR_OP_NORMALIZE:
-        flit(f, sizeof f, at->eps);
-        fprintf(fp, "    lmrt_k_normalize(%s, %s, %s, %lld, %s, tid, nth);\n", o, act_name(g, n->inputs[0], x, sizeof x),
-                nrows, (long long)last_dim(out), f);
+        if (e->have_eps && at->eps == e->eps) snprintf(f, sizeof f, "RMS_EPS");
+        else flit(f, sizeof f, at->eps);
+        act_name(g, n->inputs[0], x, sizeof x);
+        if (n->op == IR_OP_RMSNORM) {
+            snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s, %s, %s", o, x,
+                     wref(e, n->inputs[1], w, sizeof w), nrows, width_expr(e, last_dim(out), s1, sizeof s1), f);
+            put_call(e, 1, "rmsnorm", args, NULL);
+        } else {
+            snprintf(args, sizeof args, "%s, %s, %s, %s, %s", o, x, nrows, width_expr(e, last_dim(out), s1, sizeof s1), f);
+            put_call(e, 1, "normalize", args, NULL);
+        }
         break;
     case IR_OP_QUANTIZE:
-        fprintf(fp, "    lmrt_k_quantize_q8a(%s, %s, %s, %lld, tid, nth);\n", o, act_name(g, n->inputs[0], x, sizeof x),
-                nrows, (long long)last_dim(out));
+        snprintf(args, sizeof args, "%s, %s, %s, %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
+                 width_expr(e, last_dim(out), s1, sizeof s1));
+        put_call(e, 1, "quantize_q8a", args, NULL);
         break;
     case IR_OP_HADAMARD:
         flit(f, sizeof f, (float)(1.0 / sqrt((double)at->block)));
-        fprintf(fp, "    lmrt_k_hadamard(%s, %s, %s, %lld, %lld, %d, %s, tid, nth); /* blocks of %d, padded */\n", o,
-                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)last_dim(&g->tensors[n->inputs[0]]),
-                (long long)last_dim(out), at->block, f, at->block);
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %d, %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
+                 width_expr(e, last_dim(&g->tensors[n->inputs[0]]), s1, sizeof s1),
+                 width_expr(e, last_dim(out), s2, sizeof s2), at->block, f);
+        snprintf(cm, sizeof cm, "blocks of %d times 1/sqrt(%d)", at->block, at->block);
+        put_call(e, 1, "hadamard", args, cm);
         break;
     case IR_OP_LINEAR:
     case IR_OP_LINEAR_ADD:
     case IR_OP_LINEAR_SWIGLU: {
         wt = &g->tensors[n->inputs[1]];
         if (!wfmt(wt)) goto unsupported;
-        wexpr_v(g, n->inputs[1], w, sizeof w);
         const char *xf = afmt(&g->tensors[n->inputs[0]]);
         act_name(g, n->inputs[0], x, sizeof x);
-        if (n->op == IR_OP_LINEAR)
-            fprintf(fp, "    lmrt_k_matmul_%s_%s(%s, %s, %s, %s, %d, %d, %d, tid, nth); /* %s */\n", wfmt(wt), xf, o, w,
-                    x, nrows, rows_of(wt), cols_of(wt), tile_of(wt), wt->name);
-        else if (n->op == IR_OP_LINEAR_ADD)
-            fprintf(fp, "    lmrt_k_matmul_add_%s_%s(%s, %s, %s, %s, %s, %d, %d, %d, tid, nth); /* %s + residual */\n",
-                    wfmt(wt), xf, o, w, x, act_name(g, n->inputs[2], r, sizeof r), nrows, rows_of(wt), cols_of(wt),
-                    tile_of(wt), wt->name);
-        else
-            fprintf(fp, "    lmrt_k_matmul_swiglu_%s_%s(%s, %s, %s, %s, %d, %d, %d, tid, nth); /* %s */\n", wfmt(wt), xf,
-                    o, w, x, nrows, rows_of(wt) / 2, cols_of(wt), tile_of(wt), wt->name);
+        wref(e, n->inputs[1], w, sizeof w);
+        width_expr(e, n->op == IR_OP_LINEAR_SWIGLU ? rows_of(wt) / 2 : rows_of(wt), s1, sizeof s1);
+        width_expr(e, cols_of(wt), s2, sizeof s2);
+        if (n->op == IR_OP_LINEAR) {
+            snprintf(kn, sizeof kn, "matmul_%s_%s", wfmt(wt), xf);
+            snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %d", o, w, x, nrows, s1, s2, tile_of(wt));
+        } else if (n->op == IR_OP_LINEAR_ADD) {
+            snprintf(kn, sizeof kn, "matmul_add_%s_%s", wfmt(wt), xf);
+            snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %d", o, w, x,
+                     act_name(g, n->inputs[2], r, sizeof r), nrows, s1, s2, tile_of(wt));
+        } else {
+            snprintf(kn, sizeof kn, "matmul_swiglu_%s_%s", wfmt(wt), xf);
+            snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %d", o, w, x, nrows, s1, s2, tile_of(wt));
+        }
+        put_call(e, 1, kn, args, n->op == IR_OP_LINEAR_ADD ? "+ residual" : NULL);
         break;
     }
     case IR_OP_QKV: {
         wt = &g->tensors[n->inputs[1]];
         const ir_tensor *kc = &g->tensors[n->inputs[3]];
         if (!wfmt(wt)) goto unsupported;
-        wexpr_v(g, n->inputs[1], w, sizeof w);
-        wexpr_v(g, n->inputs[2], c2, sizeof c2);
-        sexpr_v(g, n->inputs[3], c1, sizeof c1);
-        sexpr_v(g, n->inputs[4], r, sizeof r);
-        fprintf(fp,
-                "    lmrt_k_qkv_%s_%s_%s(%s, %s, %s, %s, %d, %d, %d, %d, %d, %d,\n"
-                "        (const float *)(%s), %s, %s, %lld, pos, %d, tid, nth); /* %s -> q, %s, %s */\n",
-                wfmt(wt), afmt(&g->tensors[n->inputs[0]]), kvfmt(kc), o, w, act_name(g, n->inputs[0], x, sizeof x),
-                nrows, cols_of(wt), at->n_heads, at->n_kv_heads, at->head_dim, at->rope_dim, at->rope_neox, c2, c1, r,
-                (long long)kc->shape[1], tile_of(wt), wt->name, kc->name, g->tensors[n->inputs[4]].name);
+        snprintf(kn, sizeof kn, "qkv_%s_%s_%s", wfmt(wt), afmt(&g->tensors[n->inputs[0]]), kvfmt(kc));
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, %d,\n        (const float *)(%s), %s, %s, %s, pos, %d",
+                 o, wref(e, n->inputs[1], w, sizeof w), act_name(g, n->inputs[0], x, sizeof x), nrows,
+                 width_expr(e, cols_of(wt), s1, sizeof s1), shape_expr(e, SH_N_HEADS, at->n_heads, s2, sizeof s2),
+                 shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s3, sizeof s3),
+                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s4, sizeof s4),
+                 shape_expr(e, SH_ROPE_DIM, at->rope_dim, s5, sizeof s5), at->rope_neox,
+                 wref(e, n->inputs[2], c2, sizeof c2), aref(e, n->inputs[3], c1, sizeof c1),
+                 aref(e, n->inputs[4], r, sizeof r), shape_expr(e, SH_CTX, kc->shape[1], s6, sizeof s6), tile_of(wt));
+        put_call(e, 1, kn, args, "q; k, v -> the KV cache at pos");
         break;
     }
     case IR_OP_ROPE:
-        wexpr_v(g, n->inputs[1], w, sizeof w);
-        fprintf(fp, "    lmrt_k_copy(%s, %s, %s * %lld, tid, nth);\n    BARRIER();\n", o,
-                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)last_dim(out));
-        fprintf(fp, "    lmrt_k_rope(%s, %s, %d, %d, %d, %d, (const float *)(%s), pos, tid, nth);\n", o, nrows, at->n_heads,
-                at->head_dim, at->rope_dim, at->rope_neox, w);
+        snprintf(args, sizeof args, "%s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
+                 width_expr(e, last_dim(out), s1, sizeof s1));
+        put_call(e, 1, "copy", args, NULL);
+        barrier(e);
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %d, (const float *)(%s), pos", o, nrows,
+                 at->n_heads == e->shape[SH_N_HEADS] ? "N_HEADS" : at->n_heads == e->shape[SH_N_KV_HEADS] ? "N_KV_HEADS"
+                 : (snprintf(s2, sizeof s2, "%d", at->n_heads), s2),
+                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3),
+                 shape_expr(e, SH_ROPE_DIM, at->rope_dim, s4, sizeof s4), at->rope_neox,
+                 wref(e, n->inputs[1], w, sizeof w));
+        put_call(e, 1, "rope", args, NULL);
         break;
     case IR_OP_KV_STORE: {
         const ir_tensor *c = &g->tensors[n->inputs[1]];
-        sexpr_v(g, n->inputs[1], c1, sizeof c1);
-        fprintf(fp, "    lmrt_k_kv_store_%s(%s, %s, %s, %lld, %lld, %lld, pos, tid, nth); /* %s */\n", kvfmt(c), c1,
-                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)c->shape[0], (long long)c->shape[1],
-                (long long)c->shape[2], c->name);
+        snprintf(kn, sizeof kn, "kv_store_%s", kvfmt(c));
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, pos", aref(e, n->inputs[1], c1, sizeof c1),
+                 act_name(g, n->inputs[0], x, sizeof x), nrows, shape_expr(e, SH_N_KV_HEADS, c->shape[0], s1, sizeof s1),
+                 shape_expr(e, SH_CTX, c->shape[1], s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, c->shape[2], s3, sizeof s3));
+        put_call(e, 1, kn, args, NULL);
         break;
     }
     case IR_OP_ATTENTION: {
         const ir_tensor *c = &g->tensors[n->inputs[1]];
-        sexpr_v(g, n->inputs[1], c1, sizeof c1);
-        sexpr_v(g, n->inputs[2], c2, sizeof c2);
-        flit(f, sizeof f, at->scale);
-        fprintf(fp, "    lmrt_k_attention_%s(%s, %s, %s, %s, %s, %d, %d, %d, %lld, pos, %s, scratch, tid, nth);\n",
-                kvfmt(c), o, act_name(g, n->inputs[0], x, sizeof x), c1, c2, nrows, at->n_heads, at->n_kv_heads,
-                at->head_dim, (long long)c->shape[1], f);
+        if (e->have_scale && at->scale == e->scale) snprintf(f, sizeof f, "ATTN_SCALE");
+        else flit(f, sizeof f, at->scale);
+        snprintf(kn, sizeof kn, "attention_%s", kvfmt(c));
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, pos, %s, scratch", o,
+                 act_name(g, n->inputs[0], x, sizeof x), aref(e, n->inputs[1], c1, sizeof c1),
+                 aref(e, n->inputs[2], c2, sizeof c2), nrows, shape_expr(e, SH_N_HEADS, at->n_heads, s1, sizeof s1),
+                 shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s2, sizeof s2),
+                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), shape_expr(e, SH_CTX, c->shape[1], s4, sizeof s4),
+                 f);
+        put_call(e, 1, kn, args, NULL);
         break;
     }
     case IR_OP_ADD:
     case IR_OP_MUL:
     case IR_OP_SWIGLU:
-        fprintf(fp, "    lmrt_k_%s(%s, %s, %s, %s * %lld, tid, nth);\n",
-                n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu", o,
-                act_name(g, n->inputs[0], x, sizeof x), act_name(g, n->inputs[1], y, sizeof y), nrows,
-                (long long)ir_tensor_elems(out));
+        snprintf(args, sizeof args, "%s, %s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x),
+                 act_name(g, n->inputs[1], y, sizeof y), nrows, width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
+        put_call(e, 1, n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu", args, NULL);
         break;
     case IR_OP_SILU:
-        fprintf(fp, "    lmrt_k_silu(%s, %s, %s * %lld, tid, nth);\n", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
-                (long long)ir_tensor_elems(out));
+        snprintf(args, sizeof args, "%s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
+                 width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
+        put_call(e, 1, "silu", args, NULL);
         break;
     case IR_OP_SOFTMAX:
-        fprintf(fp, "    lmrt_k_copy(%s, %s, %s * %lld, tid, nth);\n    BARRIER();\n", o,
-                act_name(g, n->inputs[0], x, sizeof x), nrows, (long long)ir_tensor_elems(out));
-        fprintf(fp, "    lmrt_k_softmax(%s, %s, %lld, tid, nth);\n", o, nrows, (long long)last_dim(out));
+        snprintf(args, sizeof args, "%s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
+                 width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
+        put_call(e, 1, "copy", args, NULL);
+        barrier(e);
+        snprintf(args, sizeof args, "%s, %s, %s", o, nrows, width_expr(e, last_dim(out), s1, sizeof s1));
+        put_call(e, 1, "softmax", args, NULL);
         break;
     case IR_OP_TAKE_LAST:
-        fprintf(fp, "    if (tid == 0) lmrt_k_take_last(%s, %s, n, %lld);\n", o, act_name(g, n->inputs[0], x, sizeof x),
-                (long long)last_dim(out));
+        snprintf(args, sizeof args, "%s, %s, n, %s", o, act_name(g, n->inputs[0], x, sizeof x),
+                 width_expr(e, last_dim(out), s1, sizeof s1));
+        put_call(e, 0, "take_last", args, "the last token's row");
         break;
     case IR_OP_COUNT: /* not an op, rejected above (no default: -Wswitch asks for every op) */
     unsupported:
@@ -517,7 +728,146 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  wt ? " with weight type " : "", wt ? ir_dtype_name(wt->dtype) : "");
         return -1;
     }
-    return 0;
+    return e->err[0] ? -1 : 0;
+}
+
+/* Shapes, the blob layout, the arena layout, the kernels' single-threaded forms and step(). */
+static int emit_step(emit *e, uint64_t hash, int embedded, int zstd) {
+    FILE *fp = e->fp;
+    const ir_graph *g = e->g;
+    int batch = g->cfg.batch > 1 ? g->cfg.batch : 1;
+    char sh[160], fl[32];
+
+    fprintf(fp, "/* ======================================================================\n"
+                " * shapes\n"
+                " * ====================================================================== */\n");
+    for (int i = 0; i < SH_COUNT; i++) {
+        static const char *const what[SH_COUNT] = {
+#define X(name, v, w) w,
+            SHAPE_LIST(X)
+#undef X
+        };
+        if (e->shape[i] > 0) fprintf(fp, "#define %-10s %lld /* %s */\n", shape_names[i], (long long)e->shape[i], what[i]);
+    }
+    if (e->have_eps) fprintf(fp, "#define RMS_EPS %s\n", (flit(fl, sizeof fl, e->eps), fl));
+    if (e->have_scale) fprintf(fp, "#define ATTN_SCALE %s /* attention logits scale */\n", (flit(fl, sizeof fl, e->scale), fl));
+
+    fprintf(fp, "\n/* ======================================================================\n"
+                " * weights blob (NAME.weights, %lld bytes): a %d-byte header, then every\n"
+                " * tensor at a %d-byte aligned offset, zero bytes between, in the order\n"
+                " * step() first reads them, so a decode step reads the blob front to back.\n"
+                " * Header: bytes 0-7 \"LMCCWTS1\", 8-15 the blob size, 16-23 a 64-bit hash of\n"
+                " * every tensor's name, type, shape and bytes (little endian; the rest 0).\n"
+                " * init checks the magic, the size and the hash.\n"
+                " * ====================================================================== */\n",
+            (long long)g->weights_bytes, LMCC_BLOB_HEADER_BYTES, LMCC_BLOB_ALIGN);
+    fprintf(fp, "#define WEIGHTS_HASH 0x%016llxull\n", (unsigned long long)hash);
+    fprintf(fp, "#define CTX_MAGIC 0x%08lxu\n", (unsigned long)(hash & 0xffffffffu) | 1ul);
+    if (embedded) fprintf(fp, "#define HAVE_EMBEDDED_%s 1\n", zstd ? "ZSTD" : "WEIGHTS");
+    int *order = malloc(((size_t)g->n_tensors + 1) * sizeof *order);
+    if (!order) return -1;
+    int nw = weights_in_blob_order(g, order);
+    for (int k = 0; k < nw; k++) {
+        const ir_tensor *t = &g->tensors[order[k]];
+        shape_str(e, t, NULL, sh, sizeof sh);
+        fprintf(fp, "#define %-22s %8lld /* %s %s", e->id[order[k]], (long long)t->blob_offset, t->name, sh);
+        if (t->tile_rows > 1) fprintf(fp, ", tiles of %d rows", t->tile_rows);
+        fprintf(fp, " */\n");
+    }
+    free(order);
+
+    int64_t run_off = (g->arena_bytes + 63) / 64 * 64;
+    fprintf(fp, "\n/* ======================================================================\n"
+                " * arena: [KV cache %lld][activations %lld][scratch %lld][control %lld] bytes\n"
+                " * activations hold up to BATCH = %d tokens per chunk; buffers whose\n"
+                " * lifetimes do not overlap share bytes\n"
+                " * ====================================================================== */\n",
+            (long long)g->kv_bytes, (long long)g->act_bytes, (long long)g->scratch_bytes,
+            (long long)(CTRL_RUN_BYTES + (e->threaded ? CTRL_POOL_BYTES : 0)), batch);
+    fprintf(fp, "#define BATCH %d\n#define THREADS %d\n", batch, e->threaded ? g->cfg.threads : 1);
+    for (int i = 0; i < g->n_tensors; i++) { /* the KV caches */
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind != IR_KIND_STATE) continue;
+        shape_str(e, t, NULL, sh, sizeof sh);
+        fprintf(fp, "#define %-22s %8lld /* %s %s */\n", e->id[i], (long long)t->arena_offset, t->name, sh);
+    }
+    for (int k = 0; k < g->n_nodes; k++) { /* the activations, in the order step() makes them */
+        int i = g->nodes[k].output;
+        if (g->nodes[k].dead || i < 0 || g->tensors[i].kind != IR_KIND_ACT) continue;
+        fprintf(fp, "#define %-22s %8lld /* %lld bytes */\n", e->id[i], (long long)g->tensors[i].arena_offset,
+                (long long)e->bytes[i]);
+    }
+    fprintf(fp, "#define LOGITS_OFFSET %s\n#define SCRATCH_OFFSET %lld\n#define RUN_OFFSET %lld\n",
+            e->id[g->logits], (long long)g->scratch_offset, (long long)run_off);
+    fprintf(fp, "\nstruct run { const int32_t *tokens; int n, pos; void *pool; };\n");
+    fprintf(fp, "_Static_assert(sizeof(struct run) <= %d, \"run block\");\n", CTRL_RUN_BYTES);
+    if (e->threaded) {
+        fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)(run_off + CTRL_RUN_BYTES));
+        fprintf(fp, "_Static_assert(sizeof(lmrt_pool) <= %d, \"pool block\");\n", CTRL_POOL_BYTES);
+        fprintf(fp, "#define BARRIER() lmrt_barrier((lmrt_pool *)r->pool, tid)\n");
+    }
+
+    /* step() goes to a temporary file first: the k_ forms it uses are written before it */
+    FILE *body = tmpfile();
+    if (!body) return -1;
+    e->fp = body;
+    int uses_pos = 0, uses_scratch = 0, uses_tokens = 0;
+    for (int k = 0; k < g->n_nodes; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (n->dead) continue;
+        uses_pos |= n->op == IR_OP_QKV || n->op == IR_OP_ROPE || n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION;
+        uses_scratch |= n->op == IR_OP_ATTENTION;
+        uses_tokens |= n->op == IR_OP_EMBED;
+    }
+    fprintf(body, "static void step(unsigned char *a, const unsigned char *w, const struct run *r%s) {\n",
+            e->threaded ? ", int tid, int nth" : "");
+    if (uses_tokens) fprintf(body, "    const int32_t *tokens = r->tokens;\n");
+    fprintf(body, "    const int n = r->n%s;\n", uses_pos ? ", pos = r->pos" : "");
+    if (uses_scratch)
+        fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET)%s; /* [CTX] attention scores */\n",
+                e->threaded ? " + (size_t)tid * CTX" : "");
+    int layer = -2, after_last = 0, rc = 0;
+    for (int k = 0; k < g->n_nodes && !rc; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (n->dead) continue;
+        if (n->attrs.layer != layer) {
+            layer = n->attrs.layer;
+            if (layer >= 0) fprintf(body, "\n    /* ---- layer %d ---- */\n", layer);
+            else fprintf(body, "\n    /* ---- %s ---- */\n", k == 0 ? "embedding" : "output");
+        }
+        barrier_before(e, k);
+        if (n->output >= 0) { /* each activation is declared where it is produced */
+            const ir_tensor *tt = &g->tensors[n->output];
+            char id[96];
+            const char *ty = tt->dtype == IR_DT_Q8A ? "void" : "float";
+            c_ident(tt->name, id, sizeof id);
+            shape_str(e, tt, after_last || n->op == IR_OP_TAKE_LAST ? "1" : "BATCH", sh, sizeof sh);
+            fprintf(body, "    %s *%s = (%s *)(a + %s); /* %s */\n", ty, id, ty, e->id[n->output], sh);
+        }
+        rc = emit_node(e, k, after_last ? "1" : "n");
+        barrier_note(e, k);
+        if (n->op == IR_OP_TAKE_LAST) after_last = 1;
+    }
+    fprintf(body, "}\n");
+    e->fp = fp;
+    if (!rc && !e->threaded && e->n_used) {
+        fprintf(fp, "\n/* the kernels step() calls (runtime-min, docs/KERNELS.md), as the only thread: (tid, nth) = (0, 1) */\n");
+        for (int i = 0; i < e->n_used; i++) {
+            if (e->used_split[i]) fprintf(fp, "#define k_%s(...) lmrt_k_%s(__VA_ARGS__, 0, 1)\n", e->used[i], e->used[i]);
+            else fprintf(fp, "#define k_%s lmrt_k_%s\n", e->used[i], e->used[i]);
+        }
+    }
+    fprintf(fp, "\n/* ======================================================================\n"
+                " * forward: one chunk of n <= BATCH tokens at positions pos..pos+n-1,\n"
+                " * straight-line%s\n"
+                " * ====================================================================== */\n",
+            e->threaded ? "; every thread runs it and each kernel takes its share;\n"
+                          " * a BARRIER() stands before a kernel that touches what another wrote" : "");
+    if (!rc && (fseek(body, 0, SEEK_SET) || copy_stream(body, fp))) rc = -1;
+    fclose(body);
+    if (e->threaded) fprintf(fp, "/* %d barriers per chunk */\n", e->barriers);
+    fputc('\n', fp);
+    return rc;
 }
 
 
@@ -526,7 +876,6 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
     const char *N = o->name;
     char up[128];
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
-    int batch = g->cfg.batch > 1 ? g->cfg.batch : 1;
     lmcc_upper_name(N, up, sizeof up);
     fprintf(fp, "/* %s.c - generated by lmcc %s from %s for target %s. Do not edit.\n"
                 " * Freestanding C11: needs only <stdint.h> and <stddef.h>%s; no libc, no libm,\n"
@@ -557,254 +906,23 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
     snprintf(prefix, sizeof prefix, "%s_", N);
     if (lmcc_emit_vocab(fp, g->vocab, prefix) != 0) return errf(err, errlen, "codegen: cannot emit the vocabulary");
 
-    fprintf(fp, "\n/* ======================================================================\n"
-                " * weights blob: header, then every tensor at a 64-byte aligned offset\n"
-                " * ====================================================================== */\n");
-    fprintf(fp, "#define WEIGHTS_HASH 0x%016llxull\n", (unsigned long long)hash);
-    fprintf(fp, "#define CTX_MAGIC 0x%08lxu\n", (unsigned long)(hash & 0xffffffffu) | 1ul);
-    if (o->embed != LMCC_EMBED_EXTERNAL) fprintf(fp, "#define HAVE_EMBEDDED_%s 1\n", o->zstd_level > 0 ? "ZSTD" : "WEIGHTS");
-    fprintf(fp, "/* tensor                               type               blob offset\n");
-    for (int k = 0; k < g->n_tensors; k++) {
-        const ir_tensor *tt = &g->tensors[k];
-        if (tt->kind != IR_KIND_WEIGHT || tt->dead) continue;
-        char sh[96];
-        shape_str(tt, sh, sizeof sh);
-        if (tt->tile_rows > 1) {
-            size_t l = strlen(sh);
-            snprintf(sh + l, sizeof sh - l, " tile %d", tt->tile_rows);
-        }
-        fprintf(fp, " *   %-34s %-18s @%lld\n", tt->name, sh, (long long)tt->blob_offset);
+    emit e;
+    if (emit_init(&e, fp, g)) {
+        emit_free(&e);
+        return errf(err, errlen, "codegen: out of memory");
     }
-    fprintf(fp, " */\n\n");
+    fputc('\n', fp);
+    int rc = emit_step(&e, hash, o->embed != LMCC_EMBED_EXTERNAL, o->zstd_level > 0);
+    *n_barriers = e.barriers;
+    if (rc) {
+        if (!e.err[0]) snprintf(e.err, sizeof e.err, "codegen: write error");
+        errf(err, errlen, "%s", e.err);
+    }
+    emit_free(&e);
+    if (rc) return -1;
 
-    int64_t run_off = (g->arena_bytes + 63) / 64 * 64;
-    int64_t pool_off = run_off + CTRL_RUN_BYTES;
-    fprintf(fp, "/* ======================================================================\n"
-                " * arena: [KV cache %lld][activations %lld][scratch %lld][control %lld] bytes\n"
-                " * activations hold up to BATCH = %d tokens per chunk\n"
-                " * ====================================================================== */\n",
-            (long long)g->kv_bytes, (long long)g->act_bytes, (long long)g->scratch_bytes,
-            (long long)(CTRL_RUN_BYTES + (threads > 1 ? CTRL_POOL_BYTES : 0)), batch);
-    fprintf(fp, "#define BATCH %d\n#define THREADS %d\n", batch, threads);
-    fprintf(fp, "#define LOGITS_OFFSET %lld\n#define SCRATCH_OFFSET %lld\n#define RUN_OFFSET %lld\n",
-            (long long)g->tensors[g->logits].arena_offset, (long long)g->scratch_offset, (long long)run_off);
-    fprintf(fp, "\nstruct run { const int32_t *tokens; int n, pos; void *pool; };\n");
-    fprintf(fp, "_Static_assert(sizeof(struct run) <= %d, \"run block\");\n", CTRL_RUN_BYTES);
-    if (threads > 1) {
-        fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)pool_off);
-        fprintf(fp, "_Static_assert(sizeof(lmrt_pool) <= %d, \"pool block\");\n", CTRL_POOL_BYTES);
-        fprintf(fp, "#define BARRIER() lmrt_barrier((lmrt_pool *)r->pool, tid)\n\n");
-    } else {
-        fprintf(fp, "#define BARRIER() ((void)0) /* single-threaded build */\n\n");
-    }
-
-    fprintf(fp, "/* ======================================================================\n"
-                " * forward: one chunk of n <= BATCH tokens at positions pos..pos+n-1,\n"
-                " * straight-line; every thread runs it and each kernel takes its share\n"
-                " * ====================================================================== */\n");
-    fprintf(fp, "static void step(unsigned char *a, const unsigned char *w, const struct run *r, int tid, int nth) {\n");
-    fprintf(fp, "    const int32_t *tokens = r->tokens;\n    const int n = r->n, pos = r->pos;\n");
-    fprintf(fp, "    float *scratch = (float *)(a + SCRATCH_OFFSET) + (size_t)tid * %d; /* [%d] attention scores */\n",
-            g->cfg.ctx, g->cfg.ctx);
-    fprintf(fp, "    (void)tokens;\n    (void)scratch;\n");
-    emit e = {fp, g, {0}};
-    int layer = -2, after_last = 0, barriers = 0;
-    for (int k = 0; k < g->n_nodes; k++) {
-        const ir_node *n = &g->nodes[k];
-        if (n->dead) continue;
-        if (n->attrs.layer != layer) {
-            layer = n->attrs.layer;
-            if (layer >= 0) fprintf(fp, "\n    /* ---- layer %d ---- */\n", layer);
-            else fprintf(fp, "\n    /* ---- %s ---- */\n", k == 0 ? "embedding" : "output");
-        }
-        if (n->output >= 0) { /* each activation is declared where it is produced */
-            const ir_tensor *tt = &g->tensors[n->output];
-            char id[96], sh[96];
-            c_ident(tt->name, id, sizeof id);
-            shape_str(tt, sh, sizeof sh);
-            fprintf(fp, "    %s *%s = (%s *)(a + %lld); /* [%s]%s */\n", tt->dtype == IR_DT_Q8A ? "void" : "float", id,
-                    tt->dtype == IR_DT_Q8A ? "void" : "float", (long long)tt->arena_offset,
-                    after_last ? "1" : "BATCH", sh);
-        }
-        if (emit_node(&e, k, after_last ? "1" : "n")) return errf(err, errlen, "%s", e.err);
-        if (n->op == IR_OP_TAKE_LAST) after_last = 1;
-        if (n->op == IR_OP_ROPE || n->op == IR_OP_SOFTMAX) barriers++;
-        /* every kernel's output is read whole by the next one */
-        fprintf(fp, "    BARRIER();\n");
-        barriers++;
-    }
-    fprintf(fp, "}\n\n");
-    *n_barriers = barriers;
-    fprintf(fp, "/* %d barriers per chunk in threaded builds */\n\n", barriers);
-
-    fprintf(fp, "/* ======================================================================\n"
-                " * API\n"
-                " * ====================================================================== */\n");
-    if (threads > 1) {
-        fprintf(fp, "static void step_thread(void *arg, int tid, int nth) {\n"
-                    "    %s_ctx *ctx = (%s_ctx *)arg;\n"
-                    "    step(ctx->arena, ctx->weights, (const struct run *)(ctx->arena + RUN_OFFSET), tid, nth);\n"
-                    "}\n\n", N, N);
-    }
-    fprintf(fp,
-            "const char *%s_strerror(int status) {\n"
-            "    switch (status) {\n"
-            "    case %s_OK: return \"ok\";\n"
-            "    case %s_ERR_ARG: return \"invalid argument\";\n"
-            "    case %s_ERR_ARENA: return \"arena too small or misaligned\";\n"
-            "    case %s_ERR_WEIGHTS: return \"weights missing, misaligned or not this model's\";\n"
-            "    case %s_ERR_CONTEXT_FULL: return \"context is full\";\n"
-            "    case %s_ERR_TOKEN: return \"token id out of range\";\n"
-            "    case %s_ERR_STATE: return \"context not initialized\";\n"
-            "    case %s_ERR_BUFFER: return \"buffer too small\";\n"
-            "    case %s_ERR_THREADS: return \"cannot start threads\";\n"
-            "    default: return \"unknown status\";\n"
-            "    }\n}\n\n",
-            N, up, up, up, up, up, up, up, up, up);
-    fprintf(fp,
-            "int %s_init(%s_ctx *ctx, void *arena, size_t arena_bytes, const void *weights) {\n"
-            "    if (!ctx) return %s_ERR_ARG;\n"
-            "    ctx->magic = 0;\n"
-            "    ctx->status = %s_ERR_STATE;\n"
-            "    if (!arena || arena_bytes < %s_ARENA_BYTES || ((uintptr_t)arena %% %s_ARENA_ALIGN) != 0)\n"
-            "        return ctx->status = %s_ERR_ARENA;\n"
-            "#ifdef HAVE_EMBEDDED_WEIGHTS\n"
-            "    if (!weights) weights = %s_weights_blob;\n"
-            "#endif\n"
-            "    if (!weights || ((uintptr_t)weights %% %s_WEIGHTS_ALIGN) != 0) return ctx->status = %s_ERR_WEIGHTS;\n"
-            "    const unsigned char *w = (const unsigned char *)weights;\n"
-            "    static const unsigned char magic[8] = {'L', 'M', 'C', 'C', 'W', 'T', 'S', '1'};\n"
-            "    uint64_t total = 0, hash = 0;\n"
-            "    for (int i = 0; i < 8; i++) {\n"
-            "        if (w[i] != magic[i]) return ctx->status = %s_ERR_WEIGHTS;\n"
-            "        total |= (uint64_t)w[8 + i] << (8 * i);\n"
-            "        hash |= (uint64_t)w[16 + i] << (8 * i);\n"
-            "    }\n"
-            "    if (total != %s_WEIGHTS_BYTES || hash != WEIGHTS_HASH) return ctx->status = %s_ERR_WEIGHTS;\n"
-            "    ctx->arena = (unsigned char *)arena;\n"
-            "    ctx->weights = w;\n"
-            "    ctx->pos = 0;\n"
-            "    ctx->threads = 1;\n",
-            N, N, up, up, up, up, up, N, up, up, up, up, up);
-    if (threads > 1)
-        fprintf(fp,
-                "    struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);\n"
-                "    r->pool = ctx->arena + POOL_OFFSET;\n"
-                "    if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) return ctx->status = %s_ERR_THREADS;\n"
-                "    ctx->threads = THREADS;\n",
-                up);
-    fprintf(fp,
-            "    ctx->magic = CTX_MAGIC;\n"
-            "    return ctx->status = %s_OK;\n"
-            "}\n\n",
-            up);
-    if (threads > 1) {
-        fprintf(fp,
-                "int %s_set_threads(%s_ctx *ctx, int threads) {\n"
-                "    if (!ctx || ctx->magic != CTX_MAGIC) return %s_ERR_STATE;\n"
-                "    if (threads < 1 || threads > THREADS) return ctx->status = %s_ERR_ARG;\n"
-                "    if (threads == ctx->threads) return %s_OK;\n"
-                "    lmrt_pool *p = (lmrt_pool *)(ctx->arena + POOL_OFFSET);\n"
-                "    if (ctx->threads > 1) lmrt_pool_stop(p);\n"
-                "    ctx->threads = 1;\n"
-                "    if (threads > 1) {\n"
-                "        if (lmrt_pool_start(p, threads, step_thread, ctx) != 0) return ctx->status = %s_ERR_THREADS;\n"
-                "        ctx->threads = threads;\n"
-                "    }\n"
-                "    return ctx->status = %s_OK;\n"
-                "}\n\n"
-                "void %s_release(%s_ctx *ctx) {\n"
-                "    if (!ctx || ctx->magic != CTX_MAGIC) return;\n"
-                "    if (ctx->threads > 1) lmrt_pool_stop((lmrt_pool *)(ctx->arena + POOL_OFFSET));\n"
-                "    ctx->threads = 1;\n"
-                "    ctx->magic = 0;\n"
-                "}\n\n",
-                N, N, up, up, up, up, up, N, N);
-    } else {
-        fprintf(fp,
-                "int %s_set_threads(%s_ctx *ctx, int threads) {\n"
-                "    if (!ctx || ctx->magic != CTX_MAGIC) return %s_ERR_STATE;\n"
-                "    return threads == 1 ? %s_OK : (ctx->status = %s_ERR_ARG);\n"
-                "}\n\n"
-                "void %s_release(%s_ctx *ctx) {\n"
-                "    if (ctx) ctx->magic = 0;\n"
-                "}\n\n",
-                N, N, up, up, up, N, N);
-    }
-    fprintf(fp,
-            "const float *%s_forward(%s_ctx *ctx, const int32_t *tokens, int n) {\n"
-            "    if (!ctx || ctx->magic != CTX_MAGIC) return 0;\n"
-            "    if (!tokens || n < 1) { ctx->status = %s_ERR_ARG; return 0; }\n"
-            "    if (n > %s_CTX - ctx->pos) { ctx->status = %s_ERR_CONTEXT_FULL; return 0; }\n"
-            "    for (int i = 0; i < n; i++)\n"
-            "        if (tokens[i] < 0 || tokens[i] >= %s_VOCAB_SIZE) { ctx->status = %s_ERR_TOKEN; return 0; }\n"
-            "    struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);\n"
-            "    for (int i = 0; i < n; i += BATCH) {\n"
-            "        r->tokens = tokens + i;\n"
-            "        r->n = n - i < BATCH ? n - i : BATCH;\n"
-            "        r->pos = ctx->pos;\n",
-            N, N, up, up, up, up, up);
-    if (threads > 1)
-        fprintf(fp, "        if (ctx->threads > 1) lmrt_pool_run((lmrt_pool *)r->pool);\n"
-                    "        else step(ctx->arena, ctx->weights, r, 0, 1);\n");
-    else
-        fprintf(fp, "        step(ctx->arena, ctx->weights, r, 0, 1);\n");
-    fprintf(fp,
-            "        ctx->pos += r->n;\n"
-            "    }\n"
-            "    ctx->status = %s_OK;\n"
-            "    return (const float *)(ctx->arena + LOGITS_OFFSET);\n"
-            "}\n\n",
-            up);
-    fprintf(fp,
-            "void %s_reset(%s_ctx *ctx) {\n    if (ctx && ctx->magic == CTX_MAGIC) { ctx->pos = 0; ctx->status = %s_OK; }\n}\n\n"
-            "int %s_position(const %s_ctx *ctx) {\n    return ctx && ctx->magic == CTX_MAGIC ? ctx->pos : %s_ERR_STATE;\n}\n\n"
-            "int %s_last_error(const %s_ctx *ctx) {\n    return ctx ? ctx->status : %s_ERR_ARG;\n}\n\n",
-            N, N, up, N, N, up, N, N, up);
-    fprintf(fp,
-            "void %s_sampler_init(%s_sampler *s, float temperature, int top_k, float top_p, uint64_t seed) {\n"
-            "    lmrt_sampler r;\n"
-            "    if (!s) return;\n"
-            "    lmrt_sampler_init(&r, temperature, top_k, top_p, seed);\n"
-            "    s->temperature = r.temperature;\n    s->top_k = r.top_k;\n    s->top_p = r.top_p;\n    s->rng = r.rng;\n"
-            "}\n\n"
-            "int %s_sample(%s_ctx *ctx, %s_sampler *s, const float *logits) {\n"
-            "    if (!ctx || ctx->magic != CTX_MAGIC) return %s_ERR_STATE;\n"
-            "    if (!s || !logits) return ctx->status = %s_ERR_ARG;\n"
-            "    lmrt_sampler r;\n"
-            "    r.temperature = s->temperature;\n    r.top_k = s->top_k;\n    r.top_p = s->top_p;\n    r.rng = s->rng;\n"
-            "    int id = lmrt_sample(&r, logits, %s_VOCAB_SIZE, ctx->arena + SCRATCH_OFFSET);\n"
-            "    s->rng = r.rng;\n"
-            "    return id;\n"
-            "}\n\n",
-            N, N, N, N, N, up, up, up);
-    fprintf(fp,
-            "int %s_encode(const char *text, size_t len, int add_bos, int32_t *ids, int cap) {\n"
-            "    if ((!text && len) || !ids || cap < 0) return %s_ERR_ARG;\n"
-            "    int n = lmrt_encode(&%s_vocab, text, len, add_bos, ids, cap);\n"
-            "    return n < 0 ? %s_ERR_BUFFER : n;\n"
-            "}\n\n"
-            "int %s_decode(int prev, int id, char *buf, int cap) {\n"
-            "    if (!buf || cap < 0) return %s_ERR_ARG;\n"
-            "    if (id < 0 || id >= %s_VOCAB_SIZE) return %s_ERR_TOKEN;\n"
-            "    int n = lmrt_decode_piece(&%s_vocab, prev, id, buf, cap);\n"
-            "    return n < 0 ? %s_ERR_BUFFER : n;\n"
-            "}\n",
-            N, up, N, up, N, up, up, up, N, up);
-    if (o->zstd_level > 0) /* hosted only: the one libc-side dependency, kept out of the kernels */
-        fprintf(fp,
-                "\n/* ---- --compress=zstd: link with -lzstd ---- */\n"
-                "#include <zstd.h>\n\n"
-                "int %s_decompress_weights(void *dst, size_t dst_bytes, const void *src, size_t src_bytes) {\n"
-                "#ifdef HAVE_EMBEDDED_ZSTD\n"
-                "    if (!src) { src = %s_weights_blob; src_bytes = %s_WEIGHTS_ZSTD_BYTES; }\n"
-                "#endif\n"
-                "    if (!dst || !src || dst_bytes < %s_WEIGHTS_RAW_BYTES) return %s_ERR_ARG;\n"
-                "    size_t got = ZSTD_decompress(dst, dst_bytes, src, src_bytes);\n"
-                "    if (ZSTD_isError(got) || got != %s_WEIGHTS_RAW_BYTES) return %s_ERR_WEIGHTS;\n"
-                "    return %s_OK;\n"
-                "}\n",
-                N, N, up, up, up, up, up, up);
+    unsigned flags = (threads > 1 ? LMCC_TEMPLATE_FLAG(THREADED) : 0) | (o->zstd_level > 0 ? LMCC_TEMPLATE_FLAG(ZSTD) : 0);
+    if (lmcc_template_write(fp, "api.c", N, flags, err, errlen)) return -1;
     return ferror(fp) ? errf(err, errlen, "write error") : 0;
 }
 
@@ -853,7 +971,7 @@ int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, 
         errf(err, errlen, "%s: write error", files[2].tmp);
         goto done;
     }
-    emit_header(files[0].fp, g, t, o, zbytes);
+    if (emit_header(files[0].fp, g, t, o, zbytes, err, errlen)) goto done;
     if (stub) {
         if (out_open(&files[nf++], o->outdir, o->name, stub, err, errlen)) goto done;
         int r = o->embed == LMCC_EMBED_INCBIN ? write_blob_incbin(files[3].fp, o->name)

@@ -1,5 +1,5 @@
 /* driver_baremetal.h - the bare-metal test driver `lmcc run` / `lmcc eval` build for hosted = no
- * targets (see driver_baremetal.c for its protocol with compiler/baremetal.c). */
+ * targets (see templates/driver_baremetal.c for its protocol with compiler/baremetal.c). */
 #ifndef LMCC_DRIVER_BAREMETAL_H
 #define LMCC_DRIVER_BAREMETAL_H
 

@@ -4,7 +4,8 @@
  * activations (4-row quads of a tile, up to LMRT_A64_TB tokens share each unpacked quad; the
  * integer dots use SDOT when __ARM_FEATURE_DOTPROD, SMMLA on token pairs when
  * __ARM_FEATURE_MATMUL_INT8, else SMULL/SMLAL + SADALP), tiled x f32, f32 and f16 x f32,
- * quantize_q8a and attention.  Everything else forwards to lmrt_kernels_scalar.h.
+ * quantize_q8a and attention (the list at the end).  Every other kernel is the portable one
+ * (lmrt_kernels_fallback.h).
  *
  * Every accelerated kernel performs the float operations of its lmrt_scalar_* twin in the same
  * order (separate multiply and add, the scalar accumulator patterns, the same reductions), so
@@ -411,40 +412,35 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
         }
 }
 
-#define LMRT_A64_LINEAR(W, A, GRAN)                                                                                 \
-    LMRT_API void lmrt_k_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,     \
+/* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
+#define LMRT_A64_QKV(W, A, KV, F16)                                                                                    \
+    LMRT_API void lmrt_a64_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
+                                             int ctx, int pos, int R, int tid, int nth) {                              \
+        if (hd > LMRT_A64_QKV_HD)                                                                                      \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
+                                            tid, nth);                                                                 \
+        else                                                                                                           \
+            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), F16, q, Wt, x, n, K, H, Hkv, hd,       \
+                          rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, nth);                                        \
+    }
+
+#define LMRT_A64_LINEAR(W, A, GRAN)                                                                                \
+    LMRT_API void lmrt_a64_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,   \
                                           int tid, int nth) {                                                      \
-        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);     \
+        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);      \
     }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,    \
+    LMRT_API void lmrt_a64_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,  \
                                               int N, int K, int R, int tid, int nth) {                             \
-        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                  \
+        lmrt_a64_matmul_(lmrt_a64_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                   \
     }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,     \
+    LMRT_API void lmrt_a64_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,   \
                                                  int R, int tid, int nth) {                                        \
         lmrt_a64_matmul_swiglu_(lmrt_a64_rows_##W##_##A##_, GRAN, lmrt_scalar_xs_##A##_(K), y, Wt, x, n, F, K, R,  \
                                 tid, nth);                                                                         \
     }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        if (hd > LMRT_A64_QKV_HD)                                                                                  \
-            lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,  \
-                                            tid, nth);                                                             \
-        else                                                                                                       \
-            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), 0, q, Wt, x, n, K, H, Hkv, hd,      \
-                          rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, nth);                                    \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        if (hd > LMRT_A64_QKV_HD)                                                                                  \
-            lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,  \
-                                            tid, nth);                                                             \
-        else                                                                                                       \
-            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), 1, q, Wt, x, n, K, H, Hkv, hd,      \
-                          rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, nth);                                    \
-    }
+    LMRT_A64_QKV(W, A, f32, 0)                                                                                     \
+    LMRT_A64_QKV(W, A, f16, 1)
 
 /* dense rows split in units of 4 (a full quad per thread); tiles in whole tiles */
 LMRT_A64_LINEAR(f32, f32, 4)
@@ -454,43 +450,11 @@ LMRT_A64_LINEAR(q8_0t, q8a, LMRT_SCALAR_GRAN_(R))
 LMRT_A64_LINEAR(q4_0t, f32, LMRT_SCALAR_GRAN_(R))
 LMRT_A64_LINEAR(q8_0t, f32, LMRT_SCALAR_GRAN_(R))
 
-/* plain GGUF rows go scalar (the tiling pass repacks them for this target) */
-#define LMRT_A64_FORWARD_LINEAR(W, A)                                                                              \
-    LMRT_API void lmrt_k_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,     \
-                                          int tid, int nth) {                                                      \
-        lmrt_scalar_matmul_##W##_##A(y, Wt, x, n, N, K, R, tid, nth);                                              \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,    \
-                                              int N, int K, int R, int tid, int nth) {                             \
-        lmrt_scalar_matmul_add_##W##_##A(y, Wt, x, res, n, N, K, R, tid, nth);                                     \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,     \
-                                                 int R, int tid, int nth) {                                        \
-        lmrt_scalar_matmul_swiglu_##W##_##A(y, Wt, x, n, F, K, R, tid, nth);                                       \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, \
-                                        nth);                                                                      \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, \
-                                        nth);                                                                      \
-    }
-
-LMRT_A64_FORWARD_LINEAR(q8_0, f32)
-LMRT_A64_FORWARD_LINEAR(q4_0, f32)
-LMRT_A64_FORWARD_LINEAR(q8_0, q8a)
-LMRT_A64_FORWARD_LINEAR(q4_0, q8a)
-
 /* ---- activation quantization ------------------------------------------------ */
 
 /* d = amax/127 (maxNum ignores NaN like the scalar compare), q = round-half-away(x / d) via
  * FCVTAS (NaN -> 0, +-inf saturate), clamped to +-127 as the scalar set does */
-LMRT_API void lmrt_k_quantize_q8a(void *xq, const float *x, int n, int K, int tid, int nth) {
+LMRT_API void lmrt_a64_quantize_q8a(void *xq, const float *x, int n, int K, int tid, int nth) {
     int t0, t1, nb = (K + 31) / 32;
     lmrt_split(n, tid, nth, &t0, &t1);
     for (int t = t0; t < t1; t++) {
@@ -595,34 +559,58 @@ LMRT_INLINE void lmrt_a64_attention_(int f16, float *out, const float *q, const 
     }
 }
 
-LMRT_API void lmrt_k_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
+LMRT_API void lmrt_a64_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
                                    int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
     lmrt_a64_attention_(0, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
 }
 
-LMRT_API void lmrt_k_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
+LMRT_API void lmrt_a64_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
                                    int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
     lmrt_a64_attention_(1, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
 }
 
-/* ---- not on the hot path (or O(D) per token): the scalar set ---------------- */
-#define lmrt_k_embed_f32 lmrt_scalar_embed_f32
-#define lmrt_k_embed_f16 lmrt_scalar_embed_f16
-#define lmrt_k_embed_q8_0 lmrt_scalar_embed_q8_0
-#define lmrt_k_embed_q4_0 lmrt_scalar_embed_q4_0
-#define lmrt_k_normalize lmrt_scalar_normalize
-#define lmrt_k_hadamard lmrt_scalar_hadamard
-#define lmrt_k_rmsnorm lmrt_scalar_rmsnorm
-#define lmrt_k_add lmrt_scalar_add
-#define lmrt_k_swiglu lmrt_scalar_swiglu
-#define lmrt_k_take_last lmrt_scalar_take_last
-#define lmrt_k_copy lmrt_scalar_copy
-#define lmrt_k_rope lmrt_scalar_rope
-#define lmrt_k_kv_store_f32 lmrt_scalar_kv_store_f32
-#define lmrt_k_kv_store_f16 lmrt_scalar_kv_store_f16
-#define lmrt_k_mul lmrt_scalar_mul
-#define lmrt_k_silu lmrt_scalar_silu
-#define lmrt_k_softmax lmrt_scalar_softmax
-#include "lmrt_kernels_q4x_generic.h" /* 4-bit variants and K-quants: portable */
+/* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
+
+#define lmrt_k_quantize_q8a lmrt_a64_quantize_q8a
+#define lmrt_k_attention_f32 lmrt_a64_attention_f32
+#define lmrt_k_attention_f16 lmrt_a64_attention_f16
+
+#define lmrt_k_matmul_f32_f32 lmrt_a64_matmul_f32_f32
+#define lmrt_k_matmul_add_f32_f32 lmrt_a64_matmul_add_f32_f32
+#define lmrt_k_matmul_swiglu_f32_f32 lmrt_a64_matmul_swiglu_f32_f32
+#define lmrt_k_qkv_f32_f32_f32 lmrt_a64_qkv_f32_f32_f32
+#define lmrt_k_qkv_f32_f32_f16 lmrt_a64_qkv_f32_f32_f16
+
+#define lmrt_k_matmul_f16_f32 lmrt_a64_matmul_f16_f32
+#define lmrt_k_matmul_add_f16_f32 lmrt_a64_matmul_add_f16_f32
+#define lmrt_k_matmul_swiglu_f16_f32 lmrt_a64_matmul_swiglu_f16_f32
+#define lmrt_k_qkv_f16_f32_f32 lmrt_a64_qkv_f16_f32_f32
+#define lmrt_k_qkv_f16_f32_f16 lmrt_a64_qkv_f16_f32_f16
+
+#define lmrt_k_matmul_q4_0t_q8a lmrt_a64_matmul_q4_0t_q8a
+#define lmrt_k_matmul_add_q4_0t_q8a lmrt_a64_matmul_add_q4_0t_q8a
+#define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_a64_matmul_swiglu_q4_0t_q8a
+#define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_a64_qkv_q4_0t_q8a_f32
+#define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_a64_qkv_q4_0t_q8a_f16
+
+#define lmrt_k_matmul_q8_0t_q8a lmrt_a64_matmul_q8_0t_q8a
+#define lmrt_k_matmul_add_q8_0t_q8a lmrt_a64_matmul_add_q8_0t_q8a
+#define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_a64_matmul_swiglu_q8_0t_q8a
+#define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_a64_qkv_q8_0t_q8a_f32
+#define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_a64_qkv_q8_0t_q8a_f16
+
+#define lmrt_k_matmul_q4_0t_f32 lmrt_a64_matmul_q4_0t_f32
+#define lmrt_k_matmul_add_q4_0t_f32 lmrt_a64_matmul_add_q4_0t_f32
+#define lmrt_k_matmul_swiglu_q4_0t_f32 lmrt_a64_matmul_swiglu_q4_0t_f32
+#define lmrt_k_qkv_q4_0t_f32_f32 lmrt_a64_qkv_q4_0t_f32_f32
+#define lmrt_k_qkv_q4_0t_f32_f16 lmrt_a64_qkv_q4_0t_f32_f16
+
+#define lmrt_k_matmul_q8_0t_f32 lmrt_a64_matmul_q8_0t_f32
+#define lmrt_k_matmul_add_q8_0t_f32 lmrt_a64_matmul_add_q8_0t_f32
+#define lmrt_k_matmul_swiglu_q8_0t_f32 lmrt_a64_matmul_swiglu_q8_0t_f32
+#define lmrt_k_qkv_q8_0t_f32_f32 lmrt_a64_qkv_q8_0t_f32_f32
+#define lmrt_k_qkv_q8_0t_f32_f16 lmrt_a64_qkv_q8_0t_f32_f16
+
+#include "lmrt_kernels_fallback.h"
 
 #endif

@@ -2,7 +2,7 @@
  * FPU, DSP extension, no vector unit).  Accelerated: q8_0 and q4_0 weights with q8a activations,
  * 4 int8 products per two SMLAD (dual 16-bit multiply-accumulate) on SXTB16/UXTB16-unpacked words;
  * the integer block sums equal the scalar ones, so results match the generic build bit for bit.
- * Everything else (f32/f16 weights run on the FPU) forwards to lmrt_kernels_scalar.h.
+ * Every other kernel (f32/f16 weights run on the FPU) is the portable one (lmrt_kernels_fallback.h).
  * Compile with -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16. */
 #ifndef LMRT_KERNELS_CORTEX_M4_H
 #define LMRT_KERNELS_CORTEX_M4_H
@@ -27,7 +27,7 @@ LMRT_INLINE int32_t lmrt_cm4_ld32_(const void *p) {
 LMRT_INLINE uint32_t lmrt_cm4_ror8_(uint32_t v) { return (v >> 8) | (v << 24); }
 
 /* sum of 32 int8 x int8 */
-LMRT_INLINE int32_t lmrt_cm4_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
     int32_t acc = 0;
     for (int i = 0; i < 32; i += 4) {
         int32_t w = lmrt_cm4_ld32_(qs + i), x = lmrt_cm4_ld32_(a + i);
@@ -39,7 +39,7 @@ LMRT_INLINE int32_t lmrt_cm4_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
 }
 
 /* sum of (nibble - 8) x int8 over 32 elements: unsigned nibbles, then - 8 * sum(a) */
-LMRT_INLINE int32_t lmrt_cm4_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
     int32_t acc = 0, sa = 0;
     const int32_t ones = 0x00010001;
     for (int i = 0; i < 16; i += 4) {
@@ -58,46 +58,7 @@ LMRT_INLINE int32_t lmrt_cm4_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
     return acc - 8 * sa;
 }
 
-/* per block (d_w * d_x) * isum: the order of lmrt_scalar_dot_q*_0_q8a_ */
-LMRT_INLINE float lmrt_cm4_dot_q8_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 34;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 34;
-        int32_t si = lmrt_cm4_blk_q8_q8a_((const int8_t *)(blk + 2), (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
-}
-
-LMRT_INLINE float lmrt_cm4_dot_q4_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 18;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 18;
-        int32_t si = lmrt_cm4_blk_q4_q8a_(blk + 2, (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
-}
-
+/* q8_0 / q4_0 x q8a around these sums; every other kernel portable */
 #include "lmrt_kernels_cortex_m.h"
-
-LMRT_CM_LINEAR_(q8_0, q8a, lmrt_cm4_dot_q8_0_q8a_)
-LMRT_CM_LINEAR_(q4_0, q8a, lmrt_cm4_dot_q4_0_q8a_)
-LMRT_CM_FORWARD_(f32, f32)
-LMRT_CM_FORWARD_(f16, f32)
-LMRT_CM_FORWARD_(q8_0, f32)
-LMRT_CM_FORWARD_(q4_0, f32)
-LMRT_CM_FORWARD_(q8_0t, f32)
-LMRT_CM_FORWARD_(q4_0t, f32)
-LMRT_CM_FORWARD_(q8_0t, q8a)
-LMRT_CM_FORWARD_(q4_0t, q8a)
 
 #endif

@@ -3,8 +3,8 @@
  * the vector, VMLADAVA.S8: two per 32-element block; q4 nibbles unpacked with VAND/VSHR and biased
  * by -8 before the dot) and f32 weights (two 4-lane float accumulators playing the scalar kernel's
  * eight, multiply then add, so the sums round exactly as the scalar ones do).  Integer block sums
- * are exact, so every accelerated kernel matches the generic build bit for bit.  Everything else
- * forwards to lmrt_kernels_scalar.h.  Compile with -mcpu=cortex-m55 -mthumb -mfloat-abi=hard. */
+ * are exact, so every accelerated kernel matches the generic build bit for bit.  Every other
+ * kernel is the portable one (lmrt_kernels_fallback.h).  Compile with -mcpu=cortex-m55 -mthumb -mfloat-abi=hard. */
 #ifndef LMRT_KERNELS_CORTEX_M55_H
 #define LMRT_KERNELS_CORTEX_M55_H
 
@@ -18,45 +18,17 @@
 #error "lmrt_kernels_cortex_m55.h needs MVE with floating point (-mcpu=cortex-m55)"
 #endif
 
-LMRT_INLINE int32_t lmrt_cm55_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q8_q8a_(const int8_t *qs, const int8_t *a) {
     int32_t acc = vmladavq_s8(vldrbq_s8(qs), vldrbq_s8(a));
     return vmladavaq_s8(acc, vldrbq_s8(qs + 16), vldrbq_s8(a + 16));
 }
 
-LMRT_INLINE int32_t lmrt_cm55_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
+LMRT_INLINE int32_t lmrt_cm_blk_q4_q8a_(const uint8_t *qs, const int8_t *a) {
     uint8x16_t w = vldrbq_u8(qs);
     int8x16_t lo = vsubq_n_s8(vreinterpretq_s8_u8(vandq_u8(w, vdupq_n_u8(15))), 8);
     int8x16_t hi = vsubq_n_s8(vreinterpretq_s8_u8(vshrq_n_u8(w, 4)), 8);
     int32_t acc = vmladavq_s8(lo, vldrbq_s8(a));
     return vmladavaq_s8(acc, hi, vldrbq_s8(a + 16));
-}
-
-LMRT_INLINE float lmrt_cm55_dot_q8_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 34;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 34;
-        int32_t si = lmrt_cm55_blk_q8_q8a_((const int8_t *)(blk + 2), (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
-}
-
-LMRT_INLINE float lmrt_cm55_dot_q4_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 18;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 18;
-        int32_t si = lmrt_cm55_blk_q4_q8a_(blk + 2, (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
 }
 
 /* lanes 0..3 = the scalar kernel's acc[0..3], lanes 4..7 = acc[4..7]; then its sum8 and tail */
@@ -78,17 +50,16 @@ LMRT_INLINE float lmrt_cm55_dot_f32_f32_(const void *W, int r, int K, int R, con
     return s;
 }
 
-#include "lmrt_kernels_cortex_m.h"
+LMRT_LINEAR_(cm, f32, f32, lmrt_cm55_dot_f32_f32_)
 
-LMRT_CM_LINEAR_(q8_0, q8a, lmrt_cm55_dot_q8_0_q8a_)
-LMRT_CM_LINEAR_(q4_0, q8a, lmrt_cm55_dot_q4_0_q8a_)
-LMRT_CM_LINEAR_(f32, f32, lmrt_cm55_dot_f32_f32_)
-LMRT_CM_FORWARD_(f16, f32)
-LMRT_CM_FORWARD_(q8_0, f32)
-LMRT_CM_FORWARD_(q4_0, f32)
-LMRT_CM_FORWARD_(q8_0t, f32)
-LMRT_CM_FORWARD_(q4_0t, f32)
-LMRT_CM_FORWARD_(q8_0t, q8a)
-LMRT_CM_FORWARD_(q4_0t, q8a)
+/* ---- the contract names this set accelerates beyond lmrt_kernels_cortex_m.h's ---- */
+
+#define lmrt_k_matmul_f32_f32 lmrt_cm_matmul_f32_f32
+#define lmrt_k_matmul_add_f32_f32 lmrt_cm_matmul_add_f32_f32
+#define lmrt_k_matmul_swiglu_f32_f32 lmrt_cm_matmul_swiglu_f32_f32
+#define lmrt_k_qkv_f32_f32_f32 lmrt_cm_qkv_f32_f32_f32
+#define lmrt_k_qkv_f32_f32_f16 lmrt_cm_qkv_f32_f32_f16
+
+#include "lmrt_kernels_cortex_m.h"
 
 #endif

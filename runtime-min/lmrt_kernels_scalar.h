@@ -1,7 +1,7 @@
 /* lmrt_kernels_scalar.h - portable implementations of kernel contract v2 (docs/KERNELS.md).
  *
- * Every v2 kernel as lmrt_scalar_<name>; lmrt_kernels_generic.h maps lmrt_k_<name> to these and ISA
- * sets forward what they do not accelerate.  Plain loops with independent accumulators so gcc/clang
+ * Every v2 kernel as lmrt_scalar_<name>; lmrt_kernels_fallback.h maps each lmrt_k_<name> a kernel set
+ * does not define to these.  Plain loops with independent accumulators so gcc/clang
  * vectorize them without -ffast-math; arrays are zeroed with loops (an aggregate initializer becomes
  * a memset call at clang -O0, and freestanding output has none).
  *
@@ -129,62 +129,44 @@ LMRT_INLINE int32_t lmrt_scalar_blk_q4_q8a_(const uint8_t *LMRT_RESTRICT qs, con
     return s;
 }
 
-LMRT_INLINE float lmrt_scalar_dot_q8_0_f32_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 34;
-    const float *x = (const float *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++) {
-        const uint8_t *blk = row + (size_t)b * 34;
-        int m = K - 32 * b < 32 ? K - 32 * b : 32;
-        s += lmrt_load_f16le(blk) * lmrt_scalar_blk_q8_f32_((const int8_t *)(blk + 2), x + 32 * b, m);
+/* A row dot over plain GGUF blocks of BYTES bytes (an f16 scale, then the payload of type QT):
+ * f32 activations: per block d_w * BLK(payload, x, valid elements); q8a activations: per block
+ * (d_w * d_x) * BLK(payload, codes), the order of lmrt_tiled_dot_q8a, so plain and tiled agree
+ * exactly.  An accelerated set builds its dots from its own block sums with the same macros, so it
+ * matches this set bit for bit whenever its block sums do. */
+#define LMRT_ROW_DOT_F32_(NAME, BYTES, QT, BLK)                                                               \
+    LMRT_INLINE float NAME(const void *W, int r, int K, int R, const void *xv) {                              \
+        (void)R;                                                                                              \
+        int nb = (K + 31) / 32;                                                                               \
+        const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * BYTES;                             \
+        const float *x = (const float *)xv;                                                                   \
+        float s = 0.0f;                                                                                       \
+        for (int b = 0; b < nb; b++) {                                                                        \
+            const uint8_t *blk = row + (size_t)b * BYTES;                                                     \
+            int m = K - 32 * b < 32 ? K - 32 * b : 32;                                                        \
+            s += lmrt_load_f16le(blk) * BLK((const QT *)(blk + 2), x + 32 * b, m);                            \
+        }                                                                                                     \
+        return s;                                                                                             \
     }
-    return s;
-}
+#define LMRT_ROW_DOT_Q8A_(NAME, BYTES, QT, BLK)                                                               \
+    LMRT_INLINE float NAME(const void *W, int r, int K, int R, const void *xv) {                              \
+        (void)R;                                                                                              \
+        int nb = (K + 31) / 32;                                                                               \
+        const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * BYTES;                             \
+        const uint8_t *a = (const uint8_t *)xv;                                                               \
+        float s = 0.0f;                                                                                       \
+        for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {                                                   \
+            const uint8_t *blk = row + (size_t)b * BYTES;                                                     \
+            int32_t si = BLK((const QT *)(blk + 2), (const int8_t *)(a + 4));                                 \
+            s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;                                  \
+        }                                                                                                     \
+        return s;                                                                                             \
+    }
 
-LMRT_INLINE float lmrt_scalar_dot_q4_0_f32_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 18;
-    const float *x = (const float *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++) {
-        const uint8_t *blk = row + (size_t)b * 18;
-        int m = K - 32 * b < 32 ? K - 32 * b : 32;
-        s += lmrt_load_f16le(blk) * lmrt_scalar_blk_q4_f32_(blk + 2, x + 32 * b, m);
-    }
-    return s;
-}
-
-/* per block (d_w * d_x) * isum, the order of lmrt_tiled_dot_q8a, so plain and tiled agree exactly */
-LMRT_INLINE float lmrt_scalar_dot_q8_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 34;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 34;
-        int32_t si = lmrt_scalar_blk_q8_q8a_((const int8_t *)(blk + 2), (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
-}
-
-LMRT_INLINE float lmrt_scalar_dot_q4_0_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    int nb = (K + 31) / 32;
-    const uint8_t *row = (const uint8_t *)W + (size_t)r * (size_t)nb * 18;
-    const uint8_t *a = (const uint8_t *)xv;
-    float s = 0.0f;
-    for (int b = 0; b < nb; b++, a += LMRT_Q8A_BYTES) {
-        const uint8_t *blk = row + (size_t)b * 18;
-        int32_t si = lmrt_scalar_blk_q4_q8a_(blk + 2, (const int8_t *)(a + 4));
-        s += (lmrt_load_f16le(blk) * lmrt_scalar_q8a_d_(a)) * (float)si;
-    }
-    return s;
-}
+LMRT_ROW_DOT_F32_(lmrt_scalar_dot_q8_0_f32_, 34, int8_t, lmrt_scalar_blk_q8_f32_)
+LMRT_ROW_DOT_F32_(lmrt_scalar_dot_q4_0_f32_, 18, uint8_t, lmrt_scalar_blk_q4_f32_)
+LMRT_ROW_DOT_Q8A_(lmrt_scalar_dot_q8_0_q8a_, 34, int8_t, lmrt_scalar_blk_q8_q8a_)
+LMRT_ROW_DOT_Q8A_(lmrt_scalar_dot_q4_0_q8a_, 18, uint8_t, lmrt_scalar_blk_q4_q8a_)
 
 /* tiled: the scale of (row, block b) is at tile + 2i, its payload at tile + 2R + iP (lmrt_tiled.h) */
 LMRT_INLINE float lmrt_scalar_dot_tiled_f32_(int type, const void *W, int r, int K, int R, const void *xv) {
@@ -265,85 +247,92 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
 
 #define LMRT_SCALAR_QKV_HD_ 512 /* head_dim of the stack buffer; wider heads are computed in place */
 
-/* q/k/v head unit u of token t: hd rows (u*hd ..), roped if u < H + Hkv, to q or a cache row */
-#define LMRT_SCALAR_QKV_(W_, A_, KV_, F16_)                                                                  \
-    LMRT_API void lmrt_scalar_qkv_##W_##_##A_##_##KV_(                                                       \
-        float *q, const void *W, const void *x, int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, \
-        const float *rope, void *kc, void *vc, int ctx, int pos, int R, int tid, int nth) {                  \
-        int u0, u1;                                                                                          \
-        lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);                                                         \
-        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
-        float buf[LMRT_SCALAR_QKV_HD_];                                                                      \
-        for (int u = u0; u < u1; u++)                                                                        \
-            for (int t = 0; t < n; t++) {                                                                    \
-                int p = pos + t;                                                                             \
-                const void *xt = (const uint8_t *)x + (size_t)t * xs;                                        \
-                float *v = u < H ? q + ((size_t)t * (size_t)H + (size_t)u) * (size_t)hd                      \
-                                 : hd <= LMRT_SCALAR_QKV_HD_ ? buf : (float *)0;                             \
-                int h = u < H + Hkv ? u - H : u - H - Hkv;                                                   \
-                void *cache = u < H + Hkv ? kc : vc;                                                         \
-                size_t off = ((size_t)h * (size_t)ctx + (size_t)p) * (size_t)hd;                             \
-                if (!v) v = F16_ ? (float *)0 : (float *)cache + off;                                        \
-                if (!v) { /* wide head into an f16 cache: rope pair by pair */                              \
-                    uint16_t *c16 = (uint16_t *)cache + off;                                                 \
-                    int half = u < H + Hkv ? rope_dim / 2 : 0;                                               \
-                    for (int i = 2 * half; i < hd; i++)                                                      \
-                        c16[i] = lmrt_f32_to_f16(lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i, K, R, xt));   \
-                    for (int i = 0; i < half; i++) {                                                         \
-                        int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;                         \
-                        float b0 = lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i0, K, R, xt);                 \
-                        float b1 = lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i1, K, R, xt);                 \
-                        lmrt_scalar_rope_pair_(&b0, &b1, rope + (size_t)p * (size_t)rope_dim, i);            \
-                        c16[i0] = lmrt_f32_to_f16(b0);                                                       \
-                        c16[i1] = lmrt_f32_to_f16(b1);                                                       \
-                    }                                                                                        \
-                    continue;                                                                                \
-                }                                                                                            \
-                for (int i = 0; i < hd; i++) v[i] = lmrt_scalar_dot_##W_##_##A_##_(W, u * hd + i, K, R, xt); \
+/* The linear family of one weight/activation pair built from a row dot DOT_(W, r, K, R, x):
+ * lmrt_<P>_matmul_<W>_<A>, matmul_add, matmul_swiglu and qkv_<W>_<A>_f32 / _f16, in the loop order
+ * and float operation order of this set.  The portable set is P = scalar with its own dots; a set
+ * whose dot returns the scalar dot's value bit for bit matches the portable kernels bit for bit
+ * (x86 K-quants, Cortex-M). */
+
+/* qkv: q/k/v head unit u of token t: hd rows (u*hd ..), roped if u < H + Hkv, to q or a cache row */
+#define LMRT_QKV_(P_, W_, A_, KV_, F16_, DOT_)                                                                   \
+    LMRT_API void lmrt_##P_##_qkv_##W_##_##A_##_##KV_(                                                           \
+        float *q, const void *W, const void *x, int n, int K, int H, int Hkv, int hd, int rope_dim, int neox,    \
+        const float *rope, void *kc, void *vc, int ctx, int pos, int R, int tid, int nth) {                      \
+        int u0, u1;                                                                                              \
+        lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);                                                             \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                   \
+        float buf[LMRT_SCALAR_QKV_HD_];                                                                          \
+        for (int u = u0; u < u1; u++)                                                                            \
+            for (int t = 0; t < n; t++) {                                                                        \
+                int p = pos + t;                                                                                 \
+                const void *xt = (const uint8_t *)x + (size_t)t * xs;                                            \
+                float *v = u < H ? q + ((size_t)t * (size_t)H + (size_t)u) * (size_t)hd                          \
+                                 : hd <= LMRT_SCALAR_QKV_HD_ ? buf : (float *)0;                                 \
+                int h = u < H + Hkv ? u - H : u - H - Hkv;                                                       \
+                void *cache = u < H + Hkv ? kc : vc;                                                             \
+                size_t off = ((size_t)h * (size_t)ctx + (size_t)p) * (size_t)hd;                                 \
+                if (!v) v = F16_ ? (float *)0 : (float *)cache + off;                                            \
+                if (!v) { /* wide head into an f16 cache: rope pair by pair */                                   \
+                    uint16_t *c16 = (uint16_t *)cache + off;                                                     \
+                    int half = u < H + Hkv ? rope_dim / 2 : 0;                                                   \
+                    for (int i = 2 * half; i < hd; i++)                                                          \
+                        c16[i] = lmrt_f32_to_f16(DOT_(W, u * hd + i, K, R, xt));                                 \
+                    for (int i = 0; i < half; i++) {                                                             \
+                        int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;                             \
+                        float b0 = DOT_(W, u * hd + i0, K, R, xt);                                               \
+                        float b1 = DOT_(W, u * hd + i1, K, R, xt);                                               \
+                        lmrt_scalar_rope_pair_(&b0, &b1, rope + (size_t)p * (size_t)rope_dim, i);                \
+                        c16[i0] = lmrt_f32_to_f16(b0);                                                           \
+                        c16[i1] = lmrt_f32_to_f16(b1);                                                           \
+                    }                                                                                            \
+                    continue;                                                                                    \
+                }                                                                                                \
+                for (int i = 0; i < hd; i++) v[i] = DOT_(W, u * hd + i, K, R, xt);                               \
                 if (u < H + Hkv) lmrt_scalar_rope_head_(v, rope_dim, neox, rope + (size_t)p * (size_t)rope_dim); \
-                if (u >= H && v == buf) lmrt_scalar_store_kv_(cache, F16_, off, v, hd);                      \
-            }                                                                                                \
+                if (u >= H && v == buf) lmrt_scalar_store_kv_(cache, F16_, off, v, hd);                          \
+            }                                                                                                    \
     }
 
-#define LMRT_SCALAR_LINEAR_(W_, A_)                                                                          \
-    LMRT_API void lmrt_scalar_matmul_##W_##_##A_(float *y, const void *W, const void *x, int n, int N, int K, \
-                                                 int R, int tid, int nth) {                                  \
-        int r0, r1;                                                                                          \
-        lmrt_scalar_rows_(N, LMRT_SCALAR_GRAN_(R), tid, nth, &r0, &r1);                                      \
-        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
-        for (int r = r0; r < r1; r++)                                                                        \
-            for (int t = 0; t < n; t++)                                                                      \
-                y[(size_t)t * (size_t)N + (size_t)r] =                                                       \
-                    lmrt_scalar_dot_##W_##_##A_##_(W, r, K, R, (const uint8_t *)x + (size_t)t * xs);         \
-    }                                                                                                        \
-    /* y may alias res: each element is read before it is written */                                         \
-    LMRT_API void lmrt_scalar_matmul_add_##W_##_##A_(float *y, const void *W, const void *x, const float *res, \
-                                                     int n, int N, int K, int R, int tid, int nth) {         \
-        int r0, r1;                                                                                          \
-        lmrt_scalar_rows_(N, LMRT_SCALAR_GRAN_(R), tid, nth, &r0, &r1);                                      \
-        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
-        for (int r = r0; r < r1; r++)                                                                        \
-            for (int t = 0; t < n; t++) {                                                                    \
-                size_t o = (size_t)t * (size_t)N + (size_t)r;                                                \
-                float v = lmrt_scalar_dot_##W_##_##A_##_(W, r, K, R, (const uint8_t *)x + (size_t)t * xs);   \
-                y[o] = v + res[o];                                                                           \
-            }                                                                                                \
-    }                                                                                                        \
-    LMRT_API void lmrt_scalar_matmul_swiglu_##W_##_##A_(float *y, const void *W, const void *x, int n, int F,  \
-                                                        int K, int R, int tid, int nth) {                    \
-        int j0, j1;                                                                                          \
-        lmrt_scalar_rows_(F, LMRT_SCALAR_GRAN_(R), tid, nth, &j0, &j1);                                      \
-        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                  \
-        for (int j = j0; j < j1; j++)                                                                        \
-            for (int t = 0; t < n; t++) {                                                                    \
-                const void *xt = (const uint8_t *)x + (size_t)t * xs;                                        \
-                float g = lmrt_scalar_dot_##W_##_##A_##_(W, j, K, R, xt);                                    \
-                float u = lmrt_scalar_dot_##W_##_##A_##_(W, F + j, K, R, xt);                                \
-                y[(size_t)t * (size_t)F + (size_t)j] = lmrt_scalar_silu_mul_(g, u);                          \
-            }                                                                                                \
-    }                                                                                                        \
-    LMRT_SCALAR_QKV_(W_, A_, f32, 0)                                                                         \
-    LMRT_SCALAR_QKV_(W_, A_, f16, 1)
+#define LMRT_LINEAR_(P_, W_, A_, DOT_)                                                                           \
+    LMRT_API void lmrt_##P_##_matmul_##W_##_##A_(float *y, const void *W, const void *x, int n, int N, int K,    \
+                                                 int R, int tid, int nth) {                                      \
+        int r0, r1;                                                                                              \
+        lmrt_scalar_rows_(N, LMRT_SCALAR_GRAN_(R), tid, nth, &r0, &r1);                                          \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                   \
+        for (int r = r0; r < r1; r++)                                                                            \
+            for (int t = 0; t < n; t++)                                                                          \
+                y[(size_t)t * (size_t)N + (size_t)r] =                                                           \
+                    DOT_(W, r, K, R, (const uint8_t *)x + (size_t)t * xs);                                       \
+    }                                                                                                            \
+    /* y may alias res: each element is read before it is written */                                             \
+    LMRT_API void lmrt_##P_##_matmul_add_##W_##_##A_(float *y, const void *W, const void *x, const float *res,   \
+                                                     int n, int N, int K, int R, int tid, int nth) {             \
+        int r0, r1;                                                                                              \
+        lmrt_scalar_rows_(N, LMRT_SCALAR_GRAN_(R), tid, nth, &r0, &r1);                                          \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                   \
+        for (int r = r0; r < r1; r++)                                                                            \
+            for (int t = 0; t < n; t++) {                                                                        \
+                size_t o = (size_t)t * (size_t)N + (size_t)r;                                                    \
+                float v = DOT_(W, r, K, R, (const uint8_t *)x + (size_t)t * xs);                                 \
+                y[o] = v + res[o];                                                                               \
+            }                                                                                                    \
+    }                                                                                                            \
+    LMRT_API void lmrt_##P_##_matmul_swiglu_##W_##_##A_(float *y, const void *W, const void *x, int n, int F,    \
+                                                        int K, int R, int tid, int nth) {                        \
+        int j0, j1;                                                                                              \
+        lmrt_scalar_rows_(F, LMRT_SCALAR_GRAN_(R), tid, nth, &j0, &j1);                                          \
+        size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                   \
+        for (int j = j0; j < j1; j++)                                                                            \
+            for (int t = 0; t < n; t++) {                                                                        \
+                const void *xt = (const uint8_t *)x + (size_t)t * xs;                                            \
+                float g = DOT_(W, j, K, R, xt);                                                                  \
+                float u = DOT_(W, F + j, K, R, xt);                                                              \
+                y[(size_t)t * (size_t)F + (size_t)j] = lmrt_scalar_silu_mul_(g, u);                              \
+            }                                                                                                    \
+    }                                                                                                            \
+    LMRT_QKV_(P_, W_, A_, f32, 0, DOT_)                                                                          \
+    LMRT_QKV_(P_, W_, A_, f16, 1, DOT_)
+#define LMRT_SCALAR_LINEAR_(W_, A_) LMRT_LINEAR_(scalar, W_, A_, lmrt_scalar_dot_##W_##_##A_##_)
 
 LMRT_SCALAR_LINEAR_(f32, f32)
 LMRT_SCALAR_LINEAR_(f16, f32)
@@ -416,27 +405,29 @@ LMRT_API void lmrt_scalar_hadamard(float *y, const float *x, int n, int K, int K
     for (int t = t0; t < t1; t++) lmrt_hadamard_row(y + (size_t)t * (size_t)KP, x + (size_t)t * (size_t)K, K, KP, B, scale);
 }
 
-LMRT_API void lmrt_scalar_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
+/* w == NULL: normalize only */
+LMRT_INLINE void lmrt_scalar_norm_rows_(float *y, const float *x, const float *w, int n, int D, float eps, int tid,
+                                        int nth) {
     int t0, t1;
     lmrt_split(n, tid, nth, &t0, &t1);
     for (int t = t0; t < t1; t++) {
         const float *xt = x + (size_t)t * (size_t)D;
         float *yt = y + (size_t)t * (size_t)D;
         float ss = lmrt_scalar_rms_inv_(xt, D, eps);
-        for (int i = 0; i < D; i++) yt[i] = ss * xt[i];
+        if (w)
+            for (int i = 0; i < D; i++) yt[i] = w[i] * (ss * xt[i]);
+        else
+            for (int i = 0; i < D; i++) yt[i] = ss * xt[i];
     }
+}
+
+LMRT_API void lmrt_scalar_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
+    lmrt_scalar_norm_rows_(y, x, (const float *)0, n, D, eps, tid, nth);
 }
 
 LMRT_API void lmrt_scalar_rmsnorm(float *y, const float *x, const float *w, int n, int D, float eps, int tid,
                                   int nth) {
-    int t0, t1;
-    lmrt_split(n, tid, nth, &t0, &t1);
-    for (int t = t0; t < t1; t++) {
-        const float *xt = x + (size_t)t * (size_t)D;
-        float *yt = y + (size_t)t * (size_t)D;
-        float ss = lmrt_scalar_rms_inv_(xt, D, eps);
-        for (int i = 0; i < D; i++) yt[i] = w[i] * (ss * xt[i]);
-    }
+    lmrt_scalar_norm_rows_(y, x, w, n, D, eps, tid, nth);
 }
 
 /* q8a: d = amax/127, q = round(x/d) (the interpreter's emulation), zero-padded tail */

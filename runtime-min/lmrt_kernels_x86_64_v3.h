@@ -3,7 +3,8 @@
  * Accelerated: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
  * activations (integer dot products, R = 8 tiles, up to 4 tokens share each unpacked weight
  * tile), f32 and f16 weights with f32 activations (FMA, F16C), quantize_q8a, normalize,
- * rmsnorm, swiglu, add, attention.  Everything else forwards to lmrt_kernels_scalar.h.
+ * rmsnorm, swiglu, add, attention (the list at the end).  Every other kernel is the portable one
+ * (lmrt_kernels_fallback.h).
  * Tiled layout: lmrt_tiled.h.  Compile with -mavx2 -mfma -mf16c (or -march=x86-64-v3).
  */
 #ifndef LMRT_KERNELS_X86_64_V3_H
@@ -539,13 +540,11 @@ LMRT_INLINE void lmrt_x86_rmsnorm_(float *y, const float *x, const float *w, int
     }
 }
 
-#define lmrt_k_hadamard lmrt_scalar_hadamard /* log2 B adds per element: the portable butterfly */
-
-LMRT_API void lmrt_k_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
+LMRT_API void lmrt_x86_normalize(float *y, const float *x, int n, int D, float eps, int tid, int nth) {
     lmrt_x86_rmsnorm_(y, x, (const float *)0, n, D, eps, tid, nth);
 }
 
-LMRT_API void lmrt_k_rmsnorm(float *y, const float *x, const float *w, int n, int D, float eps, int tid, int nth) {
+LMRT_API void lmrt_x86_rmsnorm(float *y, const float *x, const float *w, int n, int D, float eps, int tid, int nth) {
     lmrt_x86_rmsnorm_(y, x, w, n, D, eps, tid, nth);
 }
 
@@ -558,7 +557,7 @@ LMRT_INLINE __m256i lmrt_x86_round_i32_(__m256 v) {
     return _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_add_ps(t, up), dn));
 }
 
-LMRT_API void lmrt_k_quantize_q8a(void *xq, const float *x, int n, int K, int tid, int nth) {
+LMRT_API void lmrt_x86_quantize_q8a(void *xq, const float *x, int n, int K, int tid, int nth) {
     int t0, t1, nb = (K + 31) / 32;
     lmrt_split(n, tid, nth, &t0, &t1);
     const __m256 sign = _mm256_set1_ps(-0.0f);
@@ -594,7 +593,7 @@ LMRT_API void lmrt_k_quantize_q8a(void *xq, const float *x, int n, int K, int ti
     }
 }
 
-LMRT_API void lmrt_k_add(float *y, const float *a, const float *b, int len, int tid, int nth) {
+LMRT_API void lmrt_x86_add(float *y, const float *a, const float *b, int len, int tid, int nth) {
     int u0, u1;
     lmrt_split((len + 7) / 8, tid, nth, &u0, &u1);
     int i = u0 * 8, e = u1 * 8 < len ? u1 * 8 : len;
@@ -602,37 +601,12 @@ LMRT_API void lmrt_k_add(float *y, const float *a, const float *b, int len, int 
     for (; i < e; i++) y[i] = a[i] + b[i];
 }
 
-LMRT_API void lmrt_k_swiglu(float *y, const float *gate, const float *up, int len, int tid, int nth) {
+LMRT_API void lmrt_x86_swiglu(float *y, const float *gate, const float *up, int len, int tid, int nth) {
     int u0, u1;
     lmrt_split((len + 7) / 8, tid, nth, &u0, &u1);
     int i = u0 * 8, e = u1 * 8 < len ? u1 * 8 : len;
     if (i < e) lmrt_x86_swiglu_row_(y + i, gate + i, up + i, e - i);
 }
-
-LMRT_API void lmrt_k_embed_f32(float *y, const void *table, const int32_t *tokens, int n, int D) {
-    lmrt_scalar_embed_f32(y, table, tokens, n, D);
-}
-LMRT_API void lmrt_k_embed_f16(float *y, const void *table, const int32_t *tokens, int n, int D) {
-    lmrt_scalar_embed_f16(y, table, tokens, n, D);
-}
-LMRT_API void lmrt_k_embed_q8_0(float *y, const void *table, const int32_t *tokens, int n, int D) {
-    lmrt_scalar_embed_q8_0(y, table, tokens, n, D);
-}
-LMRT_API void lmrt_k_embed_q4_0(float *y, const void *table, const int32_t *tokens, int n, int D) {
-    lmrt_scalar_embed_q4_0(y, table, tokens, n, D);
-}
-LMRT_API void lmrt_k_take_last(float *y, const float *x, int n, int D) {
-    lmrt_scalar_take_last(y, x, n, D);
-}
-
-/* not on the hot path: the scalar set */
-#define lmrt_k_copy lmrt_scalar_copy
-#define lmrt_k_rope lmrt_scalar_rope
-#define lmrt_k_kv_store_f32 lmrt_scalar_kv_store_f32
-#define lmrt_k_kv_store_f16 lmrt_scalar_kv_store_f16
-#define lmrt_k_mul lmrt_scalar_mul
-#define lmrt_k_silu lmrt_scalar_silu
-#define lmrt_k_softmax lmrt_scalar_softmax
 
 LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const void *k, int kv_f16, int hd) {
     __m256 a = _mm256_setzero_ps();
@@ -741,51 +715,46 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
     }
 }
 
-LMRT_API void lmrt_k_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
+LMRT_API void lmrt_x86_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
                                    int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
     lmrt_x86_attention_(0, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
 }
 
-LMRT_API void lmrt_k_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
+LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
                                    int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
     lmrt_x86_attention_(1, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
 }
 
 /* ---- the linear family: accelerated formats ------------------------------------ */
 
-#define LMRT_X86_LINEAR(W, A, GRAN)                                                                                 \
-    LMRT_API void lmrt_k_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,     \
-                                          int tid, int nth) {                                                      \
-        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);     \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,    \
-                                              int N, int K, int R, int tid, int nth) {                             \
-        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                  \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,     \
-                                                 int R, int tid, int nth) {                                        \
-        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, n, F, K, R, tid, nth);                \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        if (hd > LMRT_X86_QKV_HD)                                                                                  \
-            lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,  \
-                                            tid, nth);                                                             \
-        else                                                                                                       \
-            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, 0, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,  \
-                          ctx, pos, R, tid, nth);                                                                  \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        if (hd > LMRT_X86_QKV_HD)                                                                                  \
-            lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,  \
-                                            tid, nth);                                                             \
-        else                                                                                                       \
-            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, 1, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,  \
-                          ctx, pos, R, tid, nth);                                                                  \
+/* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
+#define LMRT_X86_QKV(W, A, KV, F16)                                                                                    \
+    LMRT_API void lmrt_x86_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
+                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
+                                             int ctx, int pos, int R, int tid, int nth) {                              \
+        if (hd > LMRT_X86_QKV_HD)                                                                                      \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
+                                            tid, nth);                                                                 \
+        else                                                                                                           \
+            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,   \
+                          ctx, pos, R, tid, nth);                                                                      \
     }
+
+#define LMRT_X86_LINEAR(W, A, GRAN)                                                                                \
+    LMRT_API void lmrt_x86_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,   \
+                                          int tid, int nth) {                                                      \
+        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);      \
+    }                                                                                                              \
+    LMRT_API void lmrt_x86_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,  \
+                                              int N, int K, int R, int tid, int nth) {                             \
+        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                   \
+    }                                                                                                              \
+    LMRT_API void lmrt_x86_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,   \
+                                                 int R, int tid, int nth) {                                        \
+        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, n, F, K, R, tid, nth);                 \
+    }                                                                                                              \
+    LMRT_X86_QKV(W, A, f32, 0)                                                                                     \
+    LMRT_X86_QKV(W, A, f16, 1)
 
 /* dense rows split in units of 8 so the per-thread ranges stay 4-row aligned */
 LMRT_X86_LINEAR(f32, f32, 8)
@@ -795,39 +764,53 @@ LMRT_X86_LINEAR(q8_0t, q8a, R)
 LMRT_X86_LINEAR(q4_0t, f32, R)
 LMRT_X86_LINEAR(q8_0t, f32, R)
 
-/* ---- the linear family: plain GGUF rows go scalar (the tiling pass repacks them) ---- */
+/* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
 
-#define LMRT_X86_FORWARD_LINEAR(W, A)                                                                              \
-    LMRT_API void lmrt_k_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,     \
-                                          int tid, int nth) {                                                      \
-        lmrt_scalar_matmul_##W##_##A(y, Wt, x, n, N, K, R, tid, nth);                                              \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,    \
-                                              int N, int K, int R, int tid, int nth) {                             \
-        lmrt_scalar_matmul_add_##W##_##A(y, Wt, x, res, n, N, K, R, tid, nth);                                     \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,     \
-                                                 int R, int tid, int nth) {                                        \
-        lmrt_scalar_matmul_swiglu_##W##_##A(y, Wt, x, n, F, K, R, tid, nth);                                       \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f32(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        lmrt_scalar_qkv_##W##_##A##_f32(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, \
-                                        nth);                                                                      \
-    }                                                                                                              \
-    LMRT_API void lmrt_k_qkv_##W##_##A##_f16(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc, \
-                                             int ctx, int pos, int R, int tid, int nth) {                          \
-        lmrt_scalar_qkv_##W##_##A##_f16(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, \
-                                        nth);                                                                      \
-    }
+#define lmrt_k_normalize lmrt_x86_normalize
+#define lmrt_k_rmsnorm lmrt_x86_rmsnorm
+#define lmrt_k_quantize_q8a lmrt_x86_quantize_q8a
+#define lmrt_k_add lmrt_x86_add
+#define lmrt_k_swiglu lmrt_x86_swiglu
+#define lmrt_k_attention_f32 lmrt_x86_attention_f32
+#define lmrt_k_attention_f16 lmrt_x86_attention_f16
 
-LMRT_X86_FORWARD_LINEAR(q8_0, f32)
-LMRT_X86_FORWARD_LINEAR(q4_0, f32)
-LMRT_X86_FORWARD_LINEAR(q8_0, q8a)
-LMRT_X86_FORWARD_LINEAR(q4_0, q8a)
+#define lmrt_k_matmul_f32_f32 lmrt_x86_matmul_f32_f32
+#define lmrt_k_matmul_add_f32_f32 lmrt_x86_matmul_add_f32_f32
+#define lmrt_k_matmul_swiglu_f32_f32 lmrt_x86_matmul_swiglu_f32_f32
+#define lmrt_k_qkv_f32_f32_f32 lmrt_x86_qkv_f32_f32_f32
+#define lmrt_k_qkv_f32_f32_f16 lmrt_x86_qkv_f32_f32_f16
 
-#include "lmrt_kernels_x86_kquant.h" /* 4-bit variants and K-quants (engineer N) */
+#define lmrt_k_matmul_f16_f32 lmrt_x86_matmul_f16_f32
+#define lmrt_k_matmul_add_f16_f32 lmrt_x86_matmul_add_f16_f32
+#define lmrt_k_matmul_swiglu_f16_f32 lmrt_x86_matmul_swiglu_f16_f32
+#define lmrt_k_qkv_f16_f32_f32 lmrt_x86_qkv_f16_f32_f32
+#define lmrt_k_qkv_f16_f32_f16 lmrt_x86_qkv_f16_f32_f16
+
+#define lmrt_k_matmul_q4_0t_q8a lmrt_x86_matmul_q4_0t_q8a
+#define lmrt_k_matmul_add_q4_0t_q8a lmrt_x86_matmul_add_q4_0t_q8a
+#define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_x86_matmul_swiglu_q4_0t_q8a
+#define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_x86_qkv_q4_0t_q8a_f32
+#define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_x86_qkv_q4_0t_q8a_f16
+
+#define lmrt_k_matmul_q8_0t_q8a lmrt_x86_matmul_q8_0t_q8a
+#define lmrt_k_matmul_add_q8_0t_q8a lmrt_x86_matmul_add_q8_0t_q8a
+#define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_x86_matmul_swiglu_q8_0t_q8a
+#define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_x86_qkv_q8_0t_q8a_f32
+#define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_x86_qkv_q8_0t_q8a_f16
+
+#define lmrt_k_matmul_q4_0t_f32 lmrt_x86_matmul_q4_0t_f32
+#define lmrt_k_matmul_add_q4_0t_f32 lmrt_x86_matmul_add_q4_0t_f32
+#define lmrt_k_matmul_swiglu_q4_0t_f32 lmrt_x86_matmul_swiglu_q4_0t_f32
+#define lmrt_k_qkv_q4_0t_f32_f32 lmrt_x86_qkv_q4_0t_f32_f32
+#define lmrt_k_qkv_q4_0t_f32_f16 lmrt_x86_qkv_q4_0t_f32_f16
+
+#define lmrt_k_matmul_q8_0t_f32 lmrt_x86_matmul_q8_0t_f32
+#define lmrt_k_matmul_add_q8_0t_f32 lmrt_x86_matmul_add_q8_0t_f32
+#define lmrt_k_matmul_swiglu_q8_0t_f32 lmrt_x86_matmul_swiglu_q8_0t_f32
+#define lmrt_k_qkv_q8_0t_f32_f32 lmrt_x86_qkv_q8_0t_f32_f32
+#define lmrt_k_qkv_q8_0t_f32_f16 lmrt_x86_qkv_q8_0t_f32_f16
+
+#include "lmrt_kernels_x86_kquant.h" /* 4-bit variants and K-quants */
+#include "lmrt_kernels_fallback.h"
 
 #endif

@@ -2,8 +2,8 @@
  * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q5_0, q5_1, q4_g64, q4_g128, q3_g64, q5_g64, q6_g64, q4_k, q5_k, q6_k with f32 or q8a
  * activations.  Each 32-element sub-block decodes to 32 int8 codes in one register plus a scale and
  * offset per 16-element half (w = d * q + m); q8a dots use maddubs/madd like ggml.  q4_g16 and nf4
- * forward to the portable kernels.  Row split, fused epilogues and qkv are the portable loops of
- * LMRT_SCALAR_LINEAR_ around these row dots.  Included by lmrt_kernels_x86_64_v3.h.
+ * are the portable kernels (lmrt_kernels_fallback.h).  Row split, fused epilogues and qkv are the portable loops of
+ * LMRT_LINEAR_ around these row dots.  Included by lmrt_kernels_x86_64_v3.h.
  */
 #ifndef LMRT_KERNELS_X86_KQUANT_H
 #define LMRT_KERNELS_X86_KQUANT_H
@@ -174,16 +174,16 @@ LMRT_KQ_AI float lmrt_kq_dot_f32_(int type, const void *W, int r, int K, const v
 }
 
 #define LMRT_KQ_FMT_(W_, TYPE_)                                                                             \
-    LMRT_INLINE float lmrt_scalar_dot_x86_##W_##_f32_(const void *W, int r, int K, int R, const void *x) {   \
-        (void)R;                                                                                           \
-        return lmrt_kq_dot_f32_(TYPE_, W, r, K, x);                                                        \
-    }                                                                                                      \
-    LMRT_INLINE float lmrt_scalar_dot_x86_##W_##_q8a_(const void *W, int r, int K, int R, const void *x) {   \
-        (void)R;                                                                                           \
-        return lmrt_kq_dot_q8a_(TYPE_, W, r, K, x);                                                        \
-    }                                                                                                      \
-    LMRT_SCALAR_LINEAR_(x86_##W_, f32)                                                                     \
-    LMRT_SCALAR_LINEAR_(x86_##W_, q8a)
+    LMRT_INLINE float lmrt_scalar_dot_x86_##W_##_f32_(const void *W, int r, int K, int R, const void *x) {  \
+        (void)R;                                                                                            \
+        return lmrt_kq_dot_f32_(TYPE_, W, r, K, x);                                                         \
+    }                                                                                                       \
+    LMRT_INLINE float lmrt_scalar_dot_x86_##W_##_q8a_(const void *W, int r, int K, int R, const void *x) {  \
+        (void)R;                                                                                            \
+        return lmrt_kq_dot_q8a_(TYPE_, W, r, K, x);                                                         \
+    }                                                                                                       \
+    LMRT_LINEAR_(x86, W_, f32, lmrt_scalar_dot_x86_##W_##_f32_)                                             \
+    LMRT_LINEAR_(x86, W_, q8a, lmrt_scalar_dot_x86_##W_##_q8a_)
 
 LMRT_KQ_FMT_(q4_1, LMRT_GGML_Q4_1)
 LMRT_KQ_FMT_(q5_0, LMRT_GGML_Q5_0)
@@ -197,149 +197,115 @@ LMRT_KQ_FMT_(q4_k, LMRT_GGML_Q4_K)
 LMRT_KQ_FMT_(q5_k, LMRT_GGML_Q5_K)
 LMRT_KQ_FMT_(q6_k, LMRT_GGML_Q6_K)
 
-#define lmrt_k_embed_q4_1 lmrt_scalar_embed_q4_1
-#define lmrt_k_matmul_q4_1_f32 lmrt_scalar_matmul_x86_q4_1_f32
-#define lmrt_k_matmul_add_q4_1_f32 lmrt_scalar_matmul_add_x86_q4_1_f32
-#define lmrt_k_matmul_swiglu_q4_1_f32 lmrt_scalar_matmul_swiglu_x86_q4_1_f32
-#define lmrt_k_qkv_q4_1_f32_f32 lmrt_scalar_qkv_x86_q4_1_f32_f32
-#define lmrt_k_qkv_q4_1_f32_f16 lmrt_scalar_qkv_x86_q4_1_f32_f16
-#define lmrt_k_matmul_q4_1_q8a lmrt_scalar_matmul_x86_q4_1_q8a
-#define lmrt_k_matmul_add_q4_1_q8a lmrt_scalar_matmul_add_x86_q4_1_q8a
-#define lmrt_k_matmul_swiglu_q4_1_q8a lmrt_scalar_matmul_swiglu_x86_q4_1_q8a
-#define lmrt_k_qkv_q4_1_q8a_f32 lmrt_scalar_qkv_x86_q4_1_q8a_f32
-#define lmrt_k_qkv_q4_1_q8a_f16 lmrt_scalar_qkv_x86_q4_1_q8a_f16
-#define lmrt_k_embed_q5_0 lmrt_scalar_embed_q5_0
-#define lmrt_k_matmul_q5_0_f32 lmrt_scalar_matmul_x86_q5_0_f32
-#define lmrt_k_matmul_add_q5_0_f32 lmrt_scalar_matmul_add_x86_q5_0_f32
-#define lmrt_k_matmul_swiglu_q5_0_f32 lmrt_scalar_matmul_swiglu_x86_q5_0_f32
-#define lmrt_k_qkv_q5_0_f32_f32 lmrt_scalar_qkv_x86_q5_0_f32_f32
-#define lmrt_k_qkv_q5_0_f32_f16 lmrt_scalar_qkv_x86_q5_0_f32_f16
-#define lmrt_k_matmul_q5_0_q8a lmrt_scalar_matmul_x86_q5_0_q8a
-#define lmrt_k_matmul_add_q5_0_q8a lmrt_scalar_matmul_add_x86_q5_0_q8a
-#define lmrt_k_matmul_swiglu_q5_0_q8a lmrt_scalar_matmul_swiglu_x86_q5_0_q8a
-#define lmrt_k_qkv_q5_0_q8a_f32 lmrt_scalar_qkv_x86_q5_0_q8a_f32
-#define lmrt_k_qkv_q5_0_q8a_f16 lmrt_scalar_qkv_x86_q5_0_q8a_f16
-#define lmrt_k_embed_q5_1 lmrt_scalar_embed_q5_1
-#define lmrt_k_matmul_q5_1_f32 lmrt_scalar_matmul_x86_q5_1_f32
-#define lmrt_k_matmul_add_q5_1_f32 lmrt_scalar_matmul_add_x86_q5_1_f32
-#define lmrt_k_matmul_swiglu_q5_1_f32 lmrt_scalar_matmul_swiglu_x86_q5_1_f32
-#define lmrt_k_qkv_q5_1_f32_f32 lmrt_scalar_qkv_x86_q5_1_f32_f32
-#define lmrt_k_qkv_q5_1_f32_f16 lmrt_scalar_qkv_x86_q5_1_f32_f16
-#define lmrt_k_matmul_q5_1_q8a lmrt_scalar_matmul_x86_q5_1_q8a
-#define lmrt_k_matmul_add_q5_1_q8a lmrt_scalar_matmul_add_x86_q5_1_q8a
-#define lmrt_k_matmul_swiglu_q5_1_q8a lmrt_scalar_matmul_swiglu_x86_q5_1_q8a
-#define lmrt_k_qkv_q5_1_q8a_f32 lmrt_scalar_qkv_x86_q5_1_q8a_f32
-#define lmrt_k_qkv_q5_1_q8a_f16 lmrt_scalar_qkv_x86_q5_1_q8a_f16
-#define lmrt_k_embed_q4_g16 lmrt_scalar_embed_q4_g16
-#define lmrt_k_matmul_q4_g16_f32 lmrt_scalar_matmul_q4_g16_f32
-#define lmrt_k_matmul_add_q4_g16_f32 lmrt_scalar_matmul_add_q4_g16_f32
-#define lmrt_k_matmul_swiglu_q4_g16_f32 lmrt_scalar_matmul_swiglu_q4_g16_f32
-#define lmrt_k_qkv_q4_g16_f32_f32 lmrt_scalar_qkv_q4_g16_f32_f32
-#define lmrt_k_qkv_q4_g16_f32_f16 lmrt_scalar_qkv_q4_g16_f32_f16
-#define lmrt_k_matmul_q4_g16_q8a lmrt_scalar_matmul_q4_g16_q8a
-#define lmrt_k_matmul_add_q4_g16_q8a lmrt_scalar_matmul_add_q4_g16_q8a
-#define lmrt_k_matmul_swiglu_q4_g16_q8a lmrt_scalar_matmul_swiglu_q4_g16_q8a
-#define lmrt_k_qkv_q4_g16_q8a_f32 lmrt_scalar_qkv_q4_g16_q8a_f32
-#define lmrt_k_qkv_q4_g16_q8a_f16 lmrt_scalar_qkv_q4_g16_q8a_f16
-#define lmrt_k_embed_q4_g64 lmrt_scalar_embed_q4_g64
-#define lmrt_k_matmul_q4_g64_f32 lmrt_scalar_matmul_x86_q4_g64_f32
-#define lmrt_k_matmul_add_q4_g64_f32 lmrt_scalar_matmul_add_x86_q4_g64_f32
-#define lmrt_k_matmul_swiglu_q4_g64_f32 lmrt_scalar_matmul_swiglu_x86_q4_g64_f32
-#define lmrt_k_qkv_q4_g64_f32_f32 lmrt_scalar_qkv_x86_q4_g64_f32_f32
-#define lmrt_k_qkv_q4_g64_f32_f16 lmrt_scalar_qkv_x86_q4_g64_f32_f16
-#define lmrt_k_matmul_q4_g64_q8a lmrt_scalar_matmul_x86_q4_g64_q8a
-#define lmrt_k_matmul_add_q4_g64_q8a lmrt_scalar_matmul_add_x86_q4_g64_q8a
-#define lmrt_k_matmul_swiglu_q4_g64_q8a lmrt_scalar_matmul_swiglu_x86_q4_g64_q8a
-#define lmrt_k_qkv_q4_g64_q8a_f32 lmrt_scalar_qkv_x86_q4_g64_q8a_f32
-#define lmrt_k_qkv_q4_g64_q8a_f16 lmrt_scalar_qkv_x86_q4_g64_q8a_f16
-#define lmrt_k_embed_q3_g64 lmrt_scalar_embed_q3_g64
-#define lmrt_k_matmul_q3_g64_f32 lmrt_scalar_matmul_x86_q3_g64_f32
-#define lmrt_k_matmul_add_q3_g64_f32 lmrt_scalar_matmul_add_x86_q3_g64_f32
-#define lmrt_k_matmul_swiglu_q3_g64_f32 lmrt_scalar_matmul_swiglu_x86_q3_g64_f32
-#define lmrt_k_qkv_q3_g64_f32_f32 lmrt_scalar_qkv_x86_q3_g64_f32_f32
-#define lmrt_k_qkv_q3_g64_f32_f16 lmrt_scalar_qkv_x86_q3_g64_f32_f16
-#define lmrt_k_matmul_q3_g64_q8a lmrt_scalar_matmul_x86_q3_g64_q8a
-#define lmrt_k_matmul_add_q3_g64_q8a lmrt_scalar_matmul_add_x86_q3_g64_q8a
-#define lmrt_k_matmul_swiglu_q3_g64_q8a lmrt_scalar_matmul_swiglu_x86_q3_g64_q8a
-#define lmrt_k_qkv_q3_g64_q8a_f32 lmrt_scalar_qkv_x86_q3_g64_q8a_f32
-#define lmrt_k_qkv_q3_g64_q8a_f16 lmrt_scalar_qkv_x86_q3_g64_q8a_f16
-#define lmrt_k_embed_q5_g64 lmrt_scalar_embed_q5_g64
-#define lmrt_k_matmul_q5_g64_f32 lmrt_scalar_matmul_x86_q5_g64_f32
-#define lmrt_k_matmul_add_q5_g64_f32 lmrt_scalar_matmul_add_x86_q5_g64_f32
-#define lmrt_k_matmul_swiglu_q5_g64_f32 lmrt_scalar_matmul_swiglu_x86_q5_g64_f32
-#define lmrt_k_qkv_q5_g64_f32_f32 lmrt_scalar_qkv_x86_q5_g64_f32_f32
-#define lmrt_k_qkv_q5_g64_f32_f16 lmrt_scalar_qkv_x86_q5_g64_f32_f16
-#define lmrt_k_matmul_q5_g64_q8a lmrt_scalar_matmul_x86_q5_g64_q8a
-#define lmrt_k_matmul_add_q5_g64_q8a lmrt_scalar_matmul_add_x86_q5_g64_q8a
-#define lmrt_k_matmul_swiglu_q5_g64_q8a lmrt_scalar_matmul_swiglu_x86_q5_g64_q8a
-#define lmrt_k_qkv_q5_g64_q8a_f32 lmrt_scalar_qkv_x86_q5_g64_q8a_f32
-#define lmrt_k_qkv_q5_g64_q8a_f16 lmrt_scalar_qkv_x86_q5_g64_q8a_f16
-#define lmrt_k_embed_q6_g64 lmrt_scalar_embed_q6_g64
-#define lmrt_k_matmul_q6_g64_f32 lmrt_scalar_matmul_x86_q6_g64_f32
-#define lmrt_k_matmul_add_q6_g64_f32 lmrt_scalar_matmul_add_x86_q6_g64_f32
-#define lmrt_k_matmul_swiglu_q6_g64_f32 lmrt_scalar_matmul_swiglu_x86_q6_g64_f32
-#define lmrt_k_qkv_q6_g64_f32_f32 lmrt_scalar_qkv_x86_q6_g64_f32_f32
-#define lmrt_k_qkv_q6_g64_f32_f16 lmrt_scalar_qkv_x86_q6_g64_f32_f16
-#define lmrt_k_matmul_q6_g64_q8a lmrt_scalar_matmul_x86_q6_g64_q8a
-#define lmrt_k_matmul_add_q6_g64_q8a lmrt_scalar_matmul_add_x86_q6_g64_q8a
-#define lmrt_k_matmul_swiglu_q6_g64_q8a lmrt_scalar_matmul_swiglu_x86_q6_g64_q8a
-#define lmrt_k_qkv_q6_g64_q8a_f32 lmrt_scalar_qkv_x86_q6_g64_q8a_f32
-#define lmrt_k_qkv_q6_g64_q8a_f16 lmrt_scalar_qkv_x86_q6_g64_q8a_f16
-#define lmrt_k_embed_q4_g128 lmrt_scalar_embed_q4_g128
-#define lmrt_k_matmul_q4_g128_f32 lmrt_scalar_matmul_x86_q4_g128_f32
-#define lmrt_k_matmul_add_q4_g128_f32 lmrt_scalar_matmul_add_x86_q4_g128_f32
-#define lmrt_k_matmul_swiglu_q4_g128_f32 lmrt_scalar_matmul_swiglu_x86_q4_g128_f32
-#define lmrt_k_qkv_q4_g128_f32_f32 lmrt_scalar_qkv_x86_q4_g128_f32_f32
-#define lmrt_k_qkv_q4_g128_f32_f16 lmrt_scalar_qkv_x86_q4_g128_f32_f16
-#define lmrt_k_matmul_q4_g128_q8a lmrt_scalar_matmul_x86_q4_g128_q8a
-#define lmrt_k_matmul_add_q4_g128_q8a lmrt_scalar_matmul_add_x86_q4_g128_q8a
-#define lmrt_k_matmul_swiglu_q4_g128_q8a lmrt_scalar_matmul_swiglu_x86_q4_g128_q8a
-#define lmrt_k_qkv_q4_g128_q8a_f32 lmrt_scalar_qkv_x86_q4_g128_q8a_f32
-#define lmrt_k_qkv_q4_g128_q8a_f16 lmrt_scalar_qkv_x86_q4_g128_q8a_f16
-#define lmrt_k_embed_nf4 lmrt_scalar_embed_nf4
-#define lmrt_k_matmul_nf4_f32 lmrt_scalar_matmul_nf4_f32
-#define lmrt_k_matmul_add_nf4_f32 lmrt_scalar_matmul_add_nf4_f32
-#define lmrt_k_matmul_swiglu_nf4_f32 lmrt_scalar_matmul_swiglu_nf4_f32
-#define lmrt_k_qkv_nf4_f32_f32 lmrt_scalar_qkv_nf4_f32_f32
-#define lmrt_k_qkv_nf4_f32_f16 lmrt_scalar_qkv_nf4_f32_f16
-#define lmrt_k_embed_nf4_g64 lmrt_scalar_embed_nf4_g64
-#define lmrt_k_matmul_nf4_g64_f32 lmrt_scalar_matmul_nf4_g64_f32
-#define lmrt_k_matmul_add_nf4_g64_f32 lmrt_scalar_matmul_add_nf4_g64_f32
-#define lmrt_k_matmul_swiglu_nf4_g64_f32 lmrt_scalar_matmul_swiglu_nf4_g64_f32
-#define lmrt_k_qkv_nf4_g64_f32_f32 lmrt_scalar_qkv_nf4_g64_f32_f32
-#define lmrt_k_qkv_nf4_g64_f32_f16 lmrt_scalar_qkv_nf4_g64_f32_f16
-#define lmrt_k_embed_q4_k lmrt_scalar_embed_q4_k
-#define lmrt_k_matmul_q4_k_f32 lmrt_scalar_matmul_x86_q4_k_f32
-#define lmrt_k_matmul_add_q4_k_f32 lmrt_scalar_matmul_add_x86_q4_k_f32
-#define lmrt_k_matmul_swiglu_q4_k_f32 lmrt_scalar_matmul_swiglu_x86_q4_k_f32
-#define lmrt_k_qkv_q4_k_f32_f32 lmrt_scalar_qkv_x86_q4_k_f32_f32
-#define lmrt_k_qkv_q4_k_f32_f16 lmrt_scalar_qkv_x86_q4_k_f32_f16
-#define lmrt_k_matmul_q4_k_q8a lmrt_scalar_matmul_x86_q4_k_q8a
-#define lmrt_k_matmul_add_q4_k_q8a lmrt_scalar_matmul_add_x86_q4_k_q8a
-#define lmrt_k_matmul_swiglu_q4_k_q8a lmrt_scalar_matmul_swiglu_x86_q4_k_q8a
-#define lmrt_k_qkv_q4_k_q8a_f32 lmrt_scalar_qkv_x86_q4_k_q8a_f32
-#define lmrt_k_qkv_q4_k_q8a_f16 lmrt_scalar_qkv_x86_q4_k_q8a_f16
-#define lmrt_k_embed_q5_k lmrt_scalar_embed_q5_k
-#define lmrt_k_matmul_q5_k_f32 lmrt_scalar_matmul_x86_q5_k_f32
-#define lmrt_k_matmul_add_q5_k_f32 lmrt_scalar_matmul_add_x86_q5_k_f32
-#define lmrt_k_matmul_swiglu_q5_k_f32 lmrt_scalar_matmul_swiglu_x86_q5_k_f32
-#define lmrt_k_qkv_q5_k_f32_f32 lmrt_scalar_qkv_x86_q5_k_f32_f32
-#define lmrt_k_qkv_q5_k_f32_f16 lmrt_scalar_qkv_x86_q5_k_f32_f16
-#define lmrt_k_matmul_q5_k_q8a lmrt_scalar_matmul_x86_q5_k_q8a
-#define lmrt_k_matmul_add_q5_k_q8a lmrt_scalar_matmul_add_x86_q5_k_q8a
-#define lmrt_k_matmul_swiglu_q5_k_q8a lmrt_scalar_matmul_swiglu_x86_q5_k_q8a
-#define lmrt_k_qkv_q5_k_q8a_f32 lmrt_scalar_qkv_x86_q5_k_q8a_f32
-#define lmrt_k_qkv_q5_k_q8a_f16 lmrt_scalar_qkv_x86_q5_k_q8a_f16
-#define lmrt_k_embed_q6_k lmrt_scalar_embed_q6_k
-#define lmrt_k_matmul_q6_k_f32 lmrt_scalar_matmul_x86_q6_k_f32
-#define lmrt_k_matmul_add_q6_k_f32 lmrt_scalar_matmul_add_x86_q6_k_f32
-#define lmrt_k_matmul_swiglu_q6_k_f32 lmrt_scalar_matmul_swiglu_x86_q6_k_f32
-#define lmrt_k_qkv_q6_k_f32_f32 lmrt_scalar_qkv_x86_q6_k_f32_f32
-#define lmrt_k_qkv_q6_k_f32_f16 lmrt_scalar_qkv_x86_q6_k_f32_f16
-#define lmrt_k_matmul_q6_k_q8a lmrt_scalar_matmul_x86_q6_k_q8a
-#define lmrt_k_matmul_add_q6_k_q8a lmrt_scalar_matmul_add_x86_q6_k_q8a
-#define lmrt_k_matmul_swiglu_q6_k_q8a lmrt_scalar_matmul_swiglu_x86_q6_k_q8a
-#define lmrt_k_qkv_q6_k_q8a_f32 lmrt_scalar_qkv_x86_q6_k_q8a_f32
-#define lmrt_k_qkv_q6_k_q8a_f16 lmrt_scalar_qkv_x86_q6_k_q8a_f16
+#define lmrt_k_matmul_q4_1_f32 lmrt_x86_matmul_q4_1_f32
+#define lmrt_k_matmul_add_q4_1_f32 lmrt_x86_matmul_add_q4_1_f32
+#define lmrt_k_matmul_swiglu_q4_1_f32 lmrt_x86_matmul_swiglu_q4_1_f32
+#define lmrt_k_qkv_q4_1_f32_f32 lmrt_x86_qkv_q4_1_f32_f32
+#define lmrt_k_qkv_q4_1_f32_f16 lmrt_x86_qkv_q4_1_f32_f16
+#define lmrt_k_matmul_q4_1_q8a lmrt_x86_matmul_q4_1_q8a
+#define lmrt_k_matmul_add_q4_1_q8a lmrt_x86_matmul_add_q4_1_q8a
+#define lmrt_k_matmul_swiglu_q4_1_q8a lmrt_x86_matmul_swiglu_q4_1_q8a
+#define lmrt_k_qkv_q4_1_q8a_f32 lmrt_x86_qkv_q4_1_q8a_f32
+#define lmrt_k_qkv_q4_1_q8a_f16 lmrt_x86_qkv_q4_1_q8a_f16
+#define lmrt_k_matmul_q5_0_f32 lmrt_x86_matmul_q5_0_f32
+#define lmrt_k_matmul_add_q5_0_f32 lmrt_x86_matmul_add_q5_0_f32
+#define lmrt_k_matmul_swiglu_q5_0_f32 lmrt_x86_matmul_swiglu_q5_0_f32
+#define lmrt_k_qkv_q5_0_f32_f32 lmrt_x86_qkv_q5_0_f32_f32
+#define lmrt_k_qkv_q5_0_f32_f16 lmrt_x86_qkv_q5_0_f32_f16
+#define lmrt_k_matmul_q5_0_q8a lmrt_x86_matmul_q5_0_q8a
+#define lmrt_k_matmul_add_q5_0_q8a lmrt_x86_matmul_add_q5_0_q8a
+#define lmrt_k_matmul_swiglu_q5_0_q8a lmrt_x86_matmul_swiglu_q5_0_q8a
+#define lmrt_k_qkv_q5_0_q8a_f32 lmrt_x86_qkv_q5_0_q8a_f32
+#define lmrt_k_qkv_q5_0_q8a_f16 lmrt_x86_qkv_q5_0_q8a_f16
+#define lmrt_k_matmul_q5_1_f32 lmrt_x86_matmul_q5_1_f32
+#define lmrt_k_matmul_add_q5_1_f32 lmrt_x86_matmul_add_q5_1_f32
+#define lmrt_k_matmul_swiglu_q5_1_f32 lmrt_x86_matmul_swiglu_q5_1_f32
+#define lmrt_k_qkv_q5_1_f32_f32 lmrt_x86_qkv_q5_1_f32_f32
+#define lmrt_k_qkv_q5_1_f32_f16 lmrt_x86_qkv_q5_1_f32_f16
+#define lmrt_k_matmul_q5_1_q8a lmrt_x86_matmul_q5_1_q8a
+#define lmrt_k_matmul_add_q5_1_q8a lmrt_x86_matmul_add_q5_1_q8a
+#define lmrt_k_matmul_swiglu_q5_1_q8a lmrt_x86_matmul_swiglu_q5_1_q8a
+#define lmrt_k_qkv_q5_1_q8a_f32 lmrt_x86_qkv_q5_1_q8a_f32
+#define lmrt_k_qkv_q5_1_q8a_f16 lmrt_x86_qkv_q5_1_q8a_f16
+#define lmrt_k_matmul_q4_g64_f32 lmrt_x86_matmul_q4_g64_f32
+#define lmrt_k_matmul_add_q4_g64_f32 lmrt_x86_matmul_add_q4_g64_f32
+#define lmrt_k_matmul_swiglu_q4_g64_f32 lmrt_x86_matmul_swiglu_q4_g64_f32
+#define lmrt_k_qkv_q4_g64_f32_f32 lmrt_x86_qkv_q4_g64_f32_f32
+#define lmrt_k_qkv_q4_g64_f32_f16 lmrt_x86_qkv_q4_g64_f32_f16
+#define lmrt_k_matmul_q4_g64_q8a lmrt_x86_matmul_q4_g64_q8a
+#define lmrt_k_matmul_add_q4_g64_q8a lmrt_x86_matmul_add_q4_g64_q8a
+#define lmrt_k_matmul_swiglu_q4_g64_q8a lmrt_x86_matmul_swiglu_q4_g64_q8a
+#define lmrt_k_qkv_q4_g64_q8a_f32 lmrt_x86_qkv_q4_g64_q8a_f32
+#define lmrt_k_qkv_q4_g64_q8a_f16 lmrt_x86_qkv_q4_g64_q8a_f16
+#define lmrt_k_matmul_q3_g64_f32 lmrt_x86_matmul_q3_g64_f32
+#define lmrt_k_matmul_add_q3_g64_f32 lmrt_x86_matmul_add_q3_g64_f32
+#define lmrt_k_matmul_swiglu_q3_g64_f32 lmrt_x86_matmul_swiglu_q3_g64_f32
+#define lmrt_k_qkv_q3_g64_f32_f32 lmrt_x86_qkv_q3_g64_f32_f32
+#define lmrt_k_qkv_q3_g64_f32_f16 lmrt_x86_qkv_q3_g64_f32_f16
+#define lmrt_k_matmul_q3_g64_q8a lmrt_x86_matmul_q3_g64_q8a
+#define lmrt_k_matmul_add_q3_g64_q8a lmrt_x86_matmul_add_q3_g64_q8a
+#define lmrt_k_matmul_swiglu_q3_g64_q8a lmrt_x86_matmul_swiglu_q3_g64_q8a
+#define lmrt_k_qkv_q3_g64_q8a_f32 lmrt_x86_qkv_q3_g64_q8a_f32
+#define lmrt_k_qkv_q3_g64_q8a_f16 lmrt_x86_qkv_q3_g64_q8a_f16
+#define lmrt_k_matmul_q5_g64_f32 lmrt_x86_matmul_q5_g64_f32
+#define lmrt_k_matmul_add_q5_g64_f32 lmrt_x86_matmul_add_q5_g64_f32
+#define lmrt_k_matmul_swiglu_q5_g64_f32 lmrt_x86_matmul_swiglu_q5_g64_f32
+#define lmrt_k_qkv_q5_g64_f32_f32 lmrt_x86_qkv_q5_g64_f32_f32
+#define lmrt_k_qkv_q5_g64_f32_f16 lmrt_x86_qkv_q5_g64_f32_f16
+#define lmrt_k_matmul_q5_g64_q8a lmrt_x86_matmul_q5_g64_q8a
+#define lmrt_k_matmul_add_q5_g64_q8a lmrt_x86_matmul_add_q5_g64_q8a
+#define lmrt_k_matmul_swiglu_q5_g64_q8a lmrt_x86_matmul_swiglu_q5_g64_q8a
+#define lmrt_k_qkv_q5_g64_q8a_f32 lmrt_x86_qkv_q5_g64_q8a_f32
+#define lmrt_k_qkv_q5_g64_q8a_f16 lmrt_x86_qkv_q5_g64_q8a_f16
+#define lmrt_k_matmul_q6_g64_f32 lmrt_x86_matmul_q6_g64_f32
+#define lmrt_k_matmul_add_q6_g64_f32 lmrt_x86_matmul_add_q6_g64_f32
+#define lmrt_k_matmul_swiglu_q6_g64_f32 lmrt_x86_matmul_swiglu_q6_g64_f32
+#define lmrt_k_qkv_q6_g64_f32_f32 lmrt_x86_qkv_q6_g64_f32_f32
+#define lmrt_k_qkv_q6_g64_f32_f16 lmrt_x86_qkv_q6_g64_f32_f16
+#define lmrt_k_matmul_q6_g64_q8a lmrt_x86_matmul_q6_g64_q8a
+#define lmrt_k_matmul_add_q6_g64_q8a lmrt_x86_matmul_add_q6_g64_q8a
+#define lmrt_k_matmul_swiglu_q6_g64_q8a lmrt_x86_matmul_swiglu_q6_g64_q8a
+#define lmrt_k_qkv_q6_g64_q8a_f32 lmrt_x86_qkv_q6_g64_q8a_f32
+#define lmrt_k_qkv_q6_g64_q8a_f16 lmrt_x86_qkv_q6_g64_q8a_f16
+#define lmrt_k_matmul_q4_g128_f32 lmrt_x86_matmul_q4_g128_f32
+#define lmrt_k_matmul_add_q4_g128_f32 lmrt_x86_matmul_add_q4_g128_f32
+#define lmrt_k_matmul_swiglu_q4_g128_f32 lmrt_x86_matmul_swiglu_q4_g128_f32
+#define lmrt_k_qkv_q4_g128_f32_f32 lmrt_x86_qkv_q4_g128_f32_f32
+#define lmrt_k_qkv_q4_g128_f32_f16 lmrt_x86_qkv_q4_g128_f32_f16
+#define lmrt_k_matmul_q4_g128_q8a lmrt_x86_matmul_q4_g128_q8a
+#define lmrt_k_matmul_add_q4_g128_q8a lmrt_x86_matmul_add_q4_g128_q8a
+#define lmrt_k_matmul_swiglu_q4_g128_q8a lmrt_x86_matmul_swiglu_q4_g128_q8a
+#define lmrt_k_qkv_q4_g128_q8a_f32 lmrt_x86_qkv_q4_g128_q8a_f32
+#define lmrt_k_qkv_q4_g128_q8a_f16 lmrt_x86_qkv_q4_g128_q8a_f16
+#define lmrt_k_matmul_q4_k_f32 lmrt_x86_matmul_q4_k_f32
+#define lmrt_k_matmul_add_q4_k_f32 lmrt_x86_matmul_add_q4_k_f32
+#define lmrt_k_matmul_swiglu_q4_k_f32 lmrt_x86_matmul_swiglu_q4_k_f32
+#define lmrt_k_qkv_q4_k_f32_f32 lmrt_x86_qkv_q4_k_f32_f32
+#define lmrt_k_qkv_q4_k_f32_f16 lmrt_x86_qkv_q4_k_f32_f16
+#define lmrt_k_matmul_q4_k_q8a lmrt_x86_matmul_q4_k_q8a
+#define lmrt_k_matmul_add_q4_k_q8a lmrt_x86_matmul_add_q4_k_q8a
+#define lmrt_k_matmul_swiglu_q4_k_q8a lmrt_x86_matmul_swiglu_q4_k_q8a
+#define lmrt_k_qkv_q4_k_q8a_f32 lmrt_x86_qkv_q4_k_q8a_f32
+#define lmrt_k_qkv_q4_k_q8a_f16 lmrt_x86_qkv_q4_k_q8a_f16
+#define lmrt_k_matmul_q5_k_f32 lmrt_x86_matmul_q5_k_f32
+#define lmrt_k_matmul_add_q5_k_f32 lmrt_x86_matmul_add_q5_k_f32
+#define lmrt_k_matmul_swiglu_q5_k_f32 lmrt_x86_matmul_swiglu_q5_k_f32
+#define lmrt_k_qkv_q5_k_f32_f32 lmrt_x86_qkv_q5_k_f32_f32
+#define lmrt_k_qkv_q5_k_f32_f16 lmrt_x86_qkv_q5_k_f32_f16
+#define lmrt_k_matmul_q5_k_q8a lmrt_x86_matmul_q5_k_q8a
+#define lmrt_k_matmul_add_q5_k_q8a lmrt_x86_matmul_add_q5_k_q8a
+#define lmrt_k_matmul_swiglu_q5_k_q8a lmrt_x86_matmul_swiglu_q5_k_q8a
+#define lmrt_k_qkv_q5_k_q8a_f32 lmrt_x86_qkv_q5_k_q8a_f32
+#define lmrt_k_qkv_q5_k_q8a_f16 lmrt_x86_qkv_q5_k_q8a_f16
+#define lmrt_k_matmul_q6_k_f32 lmrt_x86_matmul_q6_k_f32
+#define lmrt_k_matmul_add_q6_k_f32 lmrt_x86_matmul_add_q6_k_f32
+#define lmrt_k_matmul_swiglu_q6_k_f32 lmrt_x86_matmul_swiglu_q6_k_f32
+#define lmrt_k_qkv_q6_k_f32_f32 lmrt_x86_qkv_q6_k_f32_f32
+#define lmrt_k_qkv_q6_k_f32_f16 lmrt_x86_qkv_q6_k_f32_f16
+#define lmrt_k_matmul_q6_k_q8a lmrt_x86_matmul_q6_k_q8a
+#define lmrt_k_matmul_add_q6_k_q8a lmrt_x86_matmul_add_q6_k_q8a
+#define lmrt_k_matmul_swiglu_q6_k_q8a lmrt_x86_matmul_swiglu_q6_k_q8a
+#define lmrt_k_qkv_q6_k_q8a_f32 lmrt_x86_qkv_q6_k_q8a_f32
+#define lmrt_k_qkv_q6_k_q8a_f16 lmrt_x86_qkv_q6_k_q8a_f16
 
 #endif

@@ -12,19 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "lmrt_kernels_aarch64.h"
 
-static int fails, checks;
-#define CHECK(c, ...)                                                                                              \
-    do {                                                                                                           \
-        checks++;                                                                                                  \
-        if (!(c)) {                                                                                                \
-            fails++;                                                                                               \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                           \
-            printf(__VA_ARGS__);                                                                                   \
-            printf("\n");                                                                                          \
-        }                                                                                                          \
-    } while (0)
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
 static float frand(void) { /* [-1, 1) */
@@ -340,6 +330,6 @@ int main(void) {
     test_attention(1, 2, 2, 42, 4, 17);
     test_attention(0, 2, 1, 6, 3, 5);
     test_attention(1, 2, 1, 3, 2, 4);
-    printf("%s: %d checks, %d failures\n", fails ? "FAIL" : "ok", checks, fails);
-    return fails ? 1 : 0;
+    printf("%s: %d checks, %d failures\n", g_fail ? "FAIL" : "ok", g_checks, g_fail);
+    return g_fail ? 1 : 0;
 }

@@ -31,18 +31,9 @@ int main(void) {
     return 77;
 }
 #else
+#include "check.h"
 #include "lmrt_kernels_x86_64_v3.h"
 
-static int fails;
-#define CHECK(c, ...)                                                                                              \
-    do {                                                                                                           \
-        if (!(c)) {                                                                                                \
-            fails++;                                                                                               \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                           \
-            printf(__VA_ARGS__);                                                                                   \
-            printf("\n");                                                                                          \
-        }                                                                                                          \
-    } while (0)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static float frand(void) { /* [-1, 1) */
@@ -223,7 +214,7 @@ static void test_matmul(const char *name, int type, int q8a, mm_fn mm, mma_fn mm
     free_w(&w);
 }
 
-/* dense f32/f16 weights: the same checks against a double loop */
+/* dense f32/f16 weights: the same g_checks against a double loop */
 static void test_dense(int f16, int N, int K, int n) {
     float *W = malloc(sizeof(float) * (size_t)N * (size_t)K);
     uint16_t *Wh = malloc(2 * (size_t)N * (size_t)K);
@@ -547,13 +538,13 @@ int main(void) {
     test_attention(1, 6, 2, 8, 2, 30);
     test_attention(0, 4, 1, 96, 2, 50);
     test_attention(0, 2, 2, 40, 4, 17);
-    if (fails == 0) {
+    if (g_fail == 0) {
         bench(LMRT_GGML_Q4_0, 5632, 2048, 1);
         bench(LMRT_GGML_Q4_0, 5632, 2048, 12);
         bench(LMRT_GGML_Q8_0, 5632, 2048, 6);
     }
-    printf("%s (%d failures)\n", fails ? "FAIL" : "ok", fails);
-    return fails ? 1 : 0;
+    printf("%s (%d failures)\n", g_fail ? "FAIL" : "ok", g_fail);
+    return g_fail ? 1 : 0;
 }
 #endif
 

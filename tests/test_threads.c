@@ -2,6 +2,7 @@
  * all writes of the previous one, every run runs fn once per thread, repeated
  * start/stop does not deadlock, idle workers sleep, and the whole test passes
  * again under ThreadSanitizer (rebuilt here with $CC -fsanitize=thread). */
+#include "check.h"
 #include "lmrt_threads.h"
 
 #include <stdio.h>
@@ -11,16 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int g_fail;
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        if (!(cond)) {                                                \
-            g_fail++;                                                 \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);      \
-            fprintf(stderr, __VA_ARGS__);                             \
-            fputc('\n', stderr);                                      \
-        }                                                             \
-    } while (0)
 
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

@@ -5,22 +5,13 @@
 #include <string.h>
 
 #include "arch.h"
+#include "check.h"
 #include "diag.h"
 #include "interp.h"
 #include "lmrt_tiled.h"
 #include "passes.h"
 #include "tiny_llama.h"
 
-static int fails;
-#define CHECK(c, ...)                                                                                              \
-    do {                                                                                                           \
-        if (!(c)) {                                                                                                \
-            fails++;                                                                                               \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                           \
-            printf(__VA_ARGS__);                                                                                   \
-            printf("\n");                                                                                          \
-        }                                                                                                          \
-    } while (0)
 
 static ir_graph *build(gguf_file *f, int mode, int R, int fuse) {
     ir_config cfg = {.ctx = 16, .kv_dtype = IR_DT_F32, .weights_mode = mode, .tile_rows = R, .fuse = fuse,
@@ -29,14 +20,14 @@ static ir_graph *build(gguf_file *f, int mode, int R, int fuse) {
     ir_graph *g = lmcc_build_graph(f, "tiny.gguf", &cfg);
     if (!g) {
         printf("FAIL build: %s\n", lmcc_error_text());
-        fails++;
+        g_fail++;
         return NULL;
     }
     lmcc_diag pc;
     memset(&pc, 0, sizeof pc);
     if (lmcc_run_passes(g, &pc, NULL) != 0) {
         printf("FAIL passes (R %d fuse %d): %s\n", R, fuse, pc.err);
-        fails++;
+        g_fail++;
         ir_graph_free(g);
         return NULL;
     }
@@ -158,6 +149,6 @@ int main(void) {
         ir_graph_free(g);
     }
     if (f) gguf_close(f);
-    printf("%s (%d failures)\n", fails ? "FAIL" : "ok", fails);
-    return fails ? 1 : 0;
+    printf("%s (%d failures)\n", g_fail ? "FAIL" : "ok", g_fail);
+    return g_fail ? 1 : 0;
 }

@@ -1,0 +1,72 @@
+/* api.h - template: NAME.h after its model-specific part (the banner, the include guard and the
+ * NAME_ sizes and shapes, written by codegen/codegen.c, which also closes the guard): the status
+ * codes, the context and the API declarations, the same for every model (see codegen/template.c
+ * for the placeholders name_, NAME_ and the TEMPLATE_ conditions). */
+/* ---- status codes ---- */
+enum {
+    NAME_OK = 0,
+    NAME_ERR_ARG = -1,          /* NULL pointer or bad count */
+    NAME_ERR_ARENA = -2,        /* arena smaller than NAME_ARENA_BYTES or misaligned */
+    NAME_ERR_WEIGHTS = -3,      /* weights missing, misaligned, or not this model's blob */
+    NAME_ERR_CONTEXT_FULL = -4, /* position would pass NAME_CTX: reset or stop */
+    NAME_ERR_TOKEN = -5,        /* token id outside [0, NAME_VOCAB_SIZE) */
+    NAME_ERR_STATE = -6,        /* context not initialized */
+    NAME_ERR_BUFFER = -7,       /* output buffer too small (tokenizer) */
+    NAME_ERR_THREADS = -8       /* threads could not be started */
+};
+
+typedef struct name_ctx {
+    unsigned char *arena;
+    const unsigned char *weights;
+    int pos;
+    int status;
+    int threads;
+    uint32_t magic;
+} name_ctx;
+
+/* Binds ctx to an arena and the weights (NULL: the blob linked into the
+ * program by name_weights.S / name_weights.c, if it was built with one). */
+int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights);
+/* Feeds n >= 1 tokens at the current position (n > 1: a prompt) and returns
+ * the logits [NAME_VOCAB_SIZE] after the last one, valid until the next call. */
+const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n);
+void name_reset(name_ctx *ctx);                /* back to position 0 */
+/* Threaded builds (NAME_THREADS defined): init starts the workers; set_threads
+ * picks 1..NAME_THREADS of them; release joins them (call it before freeing
+ * the arena).  Single-threaded builds accept only 1 and release is trivial. */
+int name_set_threads(name_ctx *ctx, int threads);
+void name_release(name_ctx *ctx);
+int name_position(const name_ctx *ctx);        /* tokens consumed so far */
+int name_last_error(const name_ctx *ctx);
+const char *name_strerror(int status);
+
+/* ---- sampling ---- */
+typedef struct name_sampler { float temperature; int top_k; float top_p; uint64_t rng; } name_sampler;
+/* temperature <= 0: greedy; top_k <= 0: off; top_p >= 1: off; seed any value */
+void name_sampler_init(name_sampler *s, float temperature, int top_k, float top_p, uint64_t seed);
+/* Picks the next token from logits (uses ctx's arena scratch); token id or error. */
+int name_sample(name_ctx *ctx, name_sampler *s, const float *logits);
+
+/* ---- tokenizer (the model's vocabulary, compiled in) ---- */
+/* Text -> ids; returns the count or a negative error.  The tokenizer works
+ * in place in ids: cap must be at least NAME_ENCODE_CAP(len). */
+#define NAME_ENCODE_CAP(len) (22 * (size_t)(len) + 32)
+int name_encode(const char *text, size_t len, int add_bos, int32_t *ids, int cap);
+/* The text of token id following prev (-1 if none), without a NUL; byte
+ * count or a negative error. */
+int name_decode(int prev, int id, char *buf, int cap);
+
+#if TEMPLATE_EMBEDDED
+extern const unsigned char name_weights_blob[];
+
+#endif
+#if TEMPLATE_ZSTD
+/* --compress=zstd: the weights file (and name_weights_blob) is a zstd frame.  Decompresses
+ * src_bytes at src (NULL: the linked-in blob) into dst (NAME_WEIGHTS_RAW_BYTES,
+ * aligned to NAME_WEIGHTS_ALIGN), which is what name_init takes.  Link with -lzstd. */
+int name_decompress_weights(void *dst, size_t dst_bytes, const void *src, size_t src_bytes);
+
+#endif
+#ifdef __cplusplus
+}
+#endif

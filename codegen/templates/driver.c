@@ -1,0 +1,142 @@
+/* driver.c - template of the hosted test driver that `lmcc run` and `lmcc eval` build next to the
+ * generated model: an ordinary app of the generated API (and an example of it).  Commands:
+ *   prog gen  [-p TEXT | --ids "1 2 3"] [-n N] [--temp T] [--top-k K]
+ *             [--top-p P] [--seed S] [--print-ids] [--weights FILE]
+ *   prog eval IDS_FILE OUT.f32 [--weights FILE]
+ */
+/* main.c - the test driver lmcc generated for name.h (hosted) */
+#define PROG "driver"
+#include "hosted.c"
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fprintf(stderr, "usage: %s gen|eval ...\n", argv[0]); return 2; }
+    const char *prompt = NULL, *ids_text = NULL, *wpath = NULL;
+    int steps = 64, top_k = 0, print_ids = 0;
+    float temp = 1.0f, top_p = 1.0f;
+    unsigned long long seed = 0;
+    int eval = !strcmp(argv[1], "eval");
+    int first_opt = eval ? 4 : 2;
+    if (eval && argc < 4) { fprintf(stderr, "usage: %s eval IDS OUT\n", argv[0]); return 2; }
+    for (int i = first_opt; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--print-ids")) { print_ids = 1; continue; }
+        if (!v) { fprintf(stderr, "driver: %s needs a value\n", a); return 2; }
+        i++;
+        if (!strcmp(a, "-p")) prompt = v;
+        else if (!strcmp(a, "--ids")) ids_text = v;
+        else if (!strcmp(a, "-n")) steps = atoi(v);
+        else if (!strcmp(a, "--temp")) temp = (float)atof(v);
+        else if (!strcmp(a, "--top-k")) top_k = atoi(v);
+        else if (!strcmp(a, "--top-p")) top_p = (float)atof(v);
+        else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--weights")) wpath = v;
+        else { fprintf(stderr, "driver: unknown option %s\n", a); return 2; }
+    }
+    void *weights = NULL;
+    size_t wn = 0;
+    if (wpath) {
+        weights = load_file(wpath, &wn);
+        if (!weights) { fprintf(stderr, "driver: cannot read %s\n", wpath); return 1; }
+    }
+#ifdef NAME_WEIGHTS_ZSTD_BYTES
+    {   /* --compress=zstd: the blob (linked in, or the --weights file) is a zstd frame */
+        void *raw = NULL;
+        if (posix_memalign(&raw, 64, NAME_WEIGHTS_RAW_BYTES) != 0) return 1;
+        int zst = name_decompress_weights(raw, NAME_WEIGHTS_RAW_BYTES, weights, wn);
+        if (zst != 0) return die("decompress_weights", zst);
+        free(weights);
+        weights = raw;
+    }
+#endif
+    void *arena = NULL;
+    if (posix_memalign(&arena, NAME_ARENA_ALIGN, NAME_ARENA_BYTES) != 0) return 1;
+    name_ctx ctx;
+    int st = name_init(&ctx, arena, NAME_ARENA_BYTES, weights);
+    if (st != 0) return die("init", st);
+    static int32_t toks[NAME_CTX + 2];
+    int n_toks = 0;
+    if (eval) {
+        FILE *in = fopen(argv[2], "r");
+        if (!in) { fprintf(stderr, "driver: cannot read %s\n", argv[2]); return 1; }
+        long t;
+        while (n_toks < NAME_CTX + 1 && fscanf(in, "%ld", &t) == 1) toks[n_toks++] = (int32_t)t;
+        fclose(in);
+        FILE *out = fopen(argv[3], "wb");
+        if (!out) { fprintf(stderr, "driver: cannot write %s\n", argv[3]); return 1; }
+        double t0 = now_s();
+        for (int i = 0; i < n_toks; i++) {
+            const float *lg = name_forward(&ctx, &toks[i], 1);
+            if (!lg) { fclose(out); return die("forward", name_last_error(&ctx)); }
+            if (fwrite(lg, sizeof(float), NAME_VOCAB_SIZE, out) != NAME_VOCAB_SIZE) { fclose(out); return 1; }
+        }
+        double dt = now_s() - t0;
+        if (fclose(out) != 0) return 1;
+        fprintf(stderr, "eval: %d positions, %.1f tok/s\n", n_toks, dt > 0 ? n_toks / dt : 0.0);
+        return 0;
+    }
+    if (ids_text) {
+        const char *p = ids_text;
+        char *end;
+        for (;;) {
+            long t = strtol(p, &end, 10);
+            if (end == p) break;
+            if (n_toks >= NAME_CTX) { fprintf(stderr, "driver: too many ids\n"); return 1; }
+            toks[n_toks++] = (int32_t)t;
+            p = end;
+        }
+    } else {
+        const char *text = prompt ? prompt : "";
+        size_t len = strlen(text);
+        size_t cap = NAME_ENCODE_CAP(len);
+        int32_t *buf = malloc(cap * sizeof *buf);
+        if (!buf) return 1;
+        int n = name_encode(text, len, 1, buf, (int)cap);
+        if (n < 0) return die("encode", n);
+        if (n > NAME_CTX) { fprintf(stderr, "driver: prompt longer than the context\n"); return 1; }
+        memcpy(toks, buf, (size_t)n * sizeof *buf);
+        n_toks = n;
+        free(buf);
+    }
+    if (n_toks == 0) { fprintf(stderr, "driver: empty prompt\n"); return 1; }
+    name_sampler smp;
+    name_sampler_init(&smp, temp, top_k, top_p, (uint64_t)seed);
+    double t0 = now_s();
+    const float *lg = name_forward(&ctx, toks, n_toks);
+    if (!lg) return die("forward", name_last_error(&ctx));
+    double t1 = now_s();
+    int prev = toks[n_toks - 1], generated = 0;
+    if (!print_ids && !ids_text) {
+        for (int i = 0; i < n_toks; i++) {
+            char piece[256];
+            int m = name_decode(i ? toks[i - 1] : -1, toks[i], piece, (int)sizeof piece);
+            if (m > 0) fwrite(piece, 1, (size_t)m, stdout);
+        }
+    }
+    for (int i = 0; i < steps; i++) {
+        int next = name_sample(&ctx, &smp, lg);
+        if (next < 0) return die("sample", next);
+        generated++;
+        if (print_ids) printf("%s%d", i ? " " : "", next);
+        else {
+            char piece[256];
+            int m = name_decode(prev, next, piece, (int)sizeof piece);
+            if (m > 0) fwrite(piece, 1, (size_t)m, stdout);
+        }
+        fflush(stdout);
+        prev = next;
+        if (i + 1 == steps) break;
+        if (name_position(&ctx) >= NAME_CTX) { fprintf(stderr, "\n(context full)\n"); break; }
+        int32_t tok = next;
+        lg = name_forward(&ctx, &tok, 1);
+        if (!lg) return die("forward", name_last_error(&ctx));
+    }
+    double t2 = now_s();
+    printf("\n");
+    fflush(stdout);
+    fprintf(stderr, "prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\n", n_toks,
+            t1 > t0 ? n_toks / (t1 - t0) : 0.0, generated, t2 > t1 ? generated / (t2 - t1) : 0.0);
+    name_release(&ctx);
+    free(arena);
+    free(weights);
+    return 0;
+}
