@@ -130,7 +130,7 @@ static uint64_t place_weights(ir_graph *g) {
         if (weight_live(g, i)) g->tensors[i].blob_offset = -1;
     for (int k = 0; k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
-        if (n->dead) continue;
+        if (n->dead || (unsigned)n->op >= IR_OP_COUNT) continue; /* emit_node reports an op outside the table */
         for (int i = 0; i < ir_op_table[n->op].n_inputs; i++)
             if (weight_live(g, n->inputs[i]) && g->tensors[n->inputs[i]].blob_offset < 0)
                 off = place_one(g, n->inputs[i], off, &h);
