@@ -115,6 +115,16 @@ static int arch_rope_table(ir_graph *g, const char *path, int ctx, int rope_dim,
     return id;
 }
 
+/* Every tensor of the file must be a weight of the graph: one the builder does not know (a bias,
+ * Llama-3's rope_freqs, ...) changes the model's math, and ignoring it would compile another model. */
+static int arch_check_consumed(const ir_graph *g, const gguf_file *f, const char *path, const char *arch) {
+    for (uint64_t i = 0; i < f->n_tensors; i++)
+        if (ir_tensor_find(g, f->tensors[i].name) < 0)
+            return lmcc_error(path, "tensor '%s' is not supported by lmcc's %s builder (it changes the model's math; "
+                              "compiling without it would give another model)", f->tensors[i].name, arch);
+    return 0;
+}
+
 typedef struct arch_b { ir_graph *g; const char *path; int fail; } arch_b;
 
 /* Appends a node whose output is [n]; records failure instead of returning it
@@ -299,7 +309,7 @@ static ir_graph *arch_build_llama(const gguf_file *f, const char *path, const ir
     int xl = arch_node(&b, IR_OP_TAKE_LAST, x, -1, -1, &a, "last", dim);
     int xn = arch_node(&b, IR_OP_RMSNORM, xl, w_norm, -1, &a, "out_norm", dim);
     g->logits = arch_node(&b, IR_OP_LINEAR, xn, w_out, -1, &a, "logits", vocab);
-    if (b.fail) goto fail;
+    if (b.fail || arch_check_consumed(g, f, path, ar)) goto fail;
     return g;
 fail:
     ir_graph_free(g);

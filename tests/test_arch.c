@@ -117,6 +117,11 @@ static void m_ffn_str(gguf_file *f) {
     kv->val.v.s = tiny_str(f, "six");
 }
 static void m_theta_neg(gguf_file *f) { tiny_kv(f, "llama.rope.freq_base")->val.v.f = -1; }
+/* a tensor the builder does not know (tiny_make leaves room for one) */
+static void m_extra(gguf_file *f) {
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "blk.0.attn_q.bias", 1, 4, 1, 0, &seed);
+}
 
 static void test_errors(void) {
     tiny_params p = tiny_default();
@@ -134,6 +139,7 @@ static void test_errors(void) {
     expect_error("zero dim", p, m_dim0, "'llama.embedding_length' = 0 is out of range");
     expect_error("key of wrong type", p, m_ffn_str, "'llama.feed_forward_length' has type");
     expect_error("negative theta", p, m_theta_neg, "rope.freq_base -1 must be positive");
+    expect_error("unknown tensor", p, m_extra, "tensor 'blk.0.attn_q.bias' is not supported by lmcc's llama builder");
     p.n_heads = 4; p.dim = 8; p.n_kv = 4; p.rope_dim = 2;
     expect_error("kv not dividing 4 heads", p, m_kv3, "head_count_kv 3 does not divide attention.head_count 4");
 }
