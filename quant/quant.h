@@ -70,8 +70,7 @@ int lmcc_quant_ggml_row(int ggml_type, const float *x, void *dst, int64_t n);
 
 /* The dtype weight id gets (weightfmt decides with this, awq looks ahead with it): mixprec's
  * choice (want_dtype), else cfg.weights_mode, f16 for a table read only by embed under a block
- * format and --embedding f16, f32 for 1-D weights; -1 when it stays as stored (--weights keep,
- * the rope table). */
+ * format and --embedding f16, f32 for 1-D weights; -1 when it stays as stored (--weights keep). */
 int lmcc_quant_target(const ir_graph *g, int id);
 
 /* how the live nodes use tensor id: LMCC_QUANT_USE_* bits; *x (may be NULL) = the tensor every
