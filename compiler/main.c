@@ -107,8 +107,7 @@ static int load_model(const lmcc_config *c, session *s, const lmcc_target *t) {
     if (!s->file) return -1;
     ir_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.ctx = lmcc_arch_ctx(s->file, c->model, c->ctx);
-    if (cfg.ctx < 0) return -1;
+    cfg.ctx = lmcc_arch_ctx(s->file, c->ctx);
     int all_float = 1;
     for (uint64_t i = 0; i < s->file->n_tensors; i++) {
         uint32_t ty = s->file->tensors[i].type;

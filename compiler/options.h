@@ -105,7 +105,7 @@ typedef enum lmcc_arg {
     X(KV, "--kv", "f32|f16", CHOICE, 0, 0, "f32", LMCC_CHOICES(IR_DT_F32, IR_DT_F16), LMCC_ON_GRAPH, kv_dtype,         \
       "KV-cache element type", NULL)                                                                                   \
     X(CTX, "--ctx", "N", INT, 1, LMCC_CTX_MAX, NULL, NULL, LMCC_ON_GRAPH, ctx,                                         \
-      "context length (default: the model's)", LMCC_CTX_MAX_WHY)                                                       \
+      "context length (default: the model's, at most 4096)", LMCC_CTX_MAX_WHY)                                                       \
     X(THREADS, "--threads", "N", INT, 1, 64, "1", NULL, LMCC_ON_GRAPH, threads,                                        \
       "worker threads compiled in (1: no threading code at all); bench\n"                                              \
       "also runs its probe with N threads", NULL)                                                                      \

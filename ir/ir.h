@@ -181,7 +181,7 @@ typedef struct ir_tensor {
     X(MATRIX, "matrix",      IR_KIND_WEIGHT, 0) /* [N][K], multiplied row by row */ \
     X(ROWS,   "row table",   IR_KIND_WEIGHT, 0) /* [V][D], one row per token */     \
     X(VECTOR, "vector",      IR_KIND_WEIGHT, 0) /* read whole (a norm scale) */     \
-    X(ROPE,   "rope table",  IR_KIND_WEIGHT, IR_DT_BIT(F32))                        \
+    X(ROPE,   "rope rows",   IR_KIND_ACT,    IR_DT_BIT(F32)) /* rope_table's [rope_dim/2][2] */ \
     X(CACHE,  "cache",       IR_KIND_STATE,  IR_DT_BIT(F32) | IR_DT_BIT(F16))       \
     X(TOKEN,  "token",       IR_KIND_INPUT,  IR_DT_BIT(I32))
 
@@ -205,9 +205,11 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  embed     (table[V][D], token i32[1]) -> [D]
  *  rmsnorm   (x[..][D], w[D]) -> x's shape                   attr eps; each row of D normalized
  *  linear    (x[K], w[N][K]) -> [N]
- *  rope      (x[H*hd], table[ctx][rope_dim/2][2] f32: cos,sin per position and pair,
- *            precomputed at compile time) -> x's shape     attrs n_heads, head_dim, rope_dim,
- *            rope_theta, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
+ *  rope_table (freqs[rope_dim/2] f32) -> [rope_dim/2][2]: cos, sin of pos * freqs[i] for the
+ *            token's position (radians per position: base, Llama-3 factors and scaling folded
+ *            in by the frontend); computed per chunk at run time, read by rope and qkv
+ *  rope      (x[H*hd], rows[rope_dim/2][2] of a rope_table) -> x's shape  attrs n_heads,
+ *            head_dim, rope_dim, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
  *            1: halves, NeoX/HF); rotates the first rope_dim dims of each head
  *  kv_store  (x[Hkv*hd], cache[Hkv][ctx][hd]) -> none: cache[h][pos][:] = x[h]
  *  attention (q[H*hd], kcache, vcache [Hkv][ctx][hd], one dtype) -> q's shape  attrs n_heads,
@@ -222,7 +224,7 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  quantize      (x[K] f32) -> [K] q8a              (activation quantized once per linear input)
  *  linear_add    (x[K], w[N][K], res[N]) -> w x + res  (residual add in the epilogue)
  *  linear_swiglu (x[K], w[2F][K]) -> [F]            rows [0,F) gate, [F,2F) up: silu(gate)*up
- *  qkv           (x[K], w[(H+2Hkv)*hd][K], rope table, kcache, vcache) -> [H*hd]
+ *  qkv           (x[K], w[(H+2Hkv)*hd][K], rope rows, kcache, vcache) -> [H*hd]
  *                attrs as rope + attention: q rows, then k, then v; rope on q and k; k and v
  *                written to the caches at pos (the kv_store in the epilogue)
  *  take_last     (x) -> x's shape                   in a batch of n tokens, only the last
@@ -234,8 +236,8 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *                linear whose weight columns it has transformed the same way (exact in float;
  *                spreads activation outliers)
  * The linear family (a MATRIX in slot 1) reads x as f32 or q8a.  Caches hold ctx = cfg.ctx
- * positions (when set); the rope table at least ctx.  A side-effecting op writes its CACHE
- * inputs; any other op only reads them.
+ * positions (when set).  A side-effecting op writes its CACHE inputs; any other op only reads
+ * them.
  *
  * Batching: the graph describes ONE token.  Execution applies it to a chunk of
  * n <= cfg.batch tokens at positions pos..pos+n-1 (attention and qkv are causal
@@ -248,6 +250,7 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
     X(EMBED,         "embed",         F32,  0, rule_embed,         ROWS, TOKEN,  NONE,  NONE,  NONE)   \
     X(RMSNORM,       "rmsnorm",       F32,  0, rule_rmsnorm,       ACT,  VECTOR, NONE,  NONE,  NONE)   \
     X(LINEAR,        "linear",        F32,  0, rule_linear,        ACTQ, MATRIX, NONE,  NONE,  NONE)   \
+    X(ROPE_TABLE,    "rope_table",    F32,  0, rule_rope_table,    VECTOR, NONE, NONE,  NONE,  NONE)   \
     X(ROPE,          "rope",          F32,  0, rule_rope,          ACT,  ROPE,   NONE,  NONE,  NONE)   \
     X(KV_STORE,      "kv_store",      NONE, 1, rule_kv_store,      ACT,  CACHE,  NONE,  NONE,  NONE)   \
     X(ATTENTION,     "attention",     F32,  0, rule_attention,     ACT,  CACHE,  CACHE, NONE,  NONE)   \
@@ -289,7 +292,6 @@ int64_t ir_weight_params(const ir_tensor *t);
 typedef struct ir_attrs {
     float eps;
     int n_heads, n_kv_heads, head_dim, rope_dim, rope_neox;
-    float rope_theta;
     float scale;
     int layer;          /* -1 when not in a layer */
     int block;          /* hadamard: transform size, a power of two */

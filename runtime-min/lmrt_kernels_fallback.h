@@ -45,6 +45,9 @@
 #ifndef lmrt_k_rope
 #define lmrt_k_rope lmrt_scalar_rope
 #endif
+#ifndef lmrt_k_rope_table
+#define lmrt_k_rope_table lmrt_scalar_rope_table
+#endif
 #ifndef lmrt_k_kv_store_f32
 #define lmrt_k_kv_store_f32 lmrt_scalar_kv_store_f32
 #endif

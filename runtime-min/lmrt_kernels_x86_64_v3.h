@@ -483,7 +483,7 @@ LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int kv_f16, float *q, cons
             for (int t = 0; t < nt; t++) {
                 int p = pos + t0 + t;
                 float *v = buf + t * hd;
-                if (u < H + Hkv) lmrt_x86_rope_(v, rope_dim, neox, rope + (size_t)p * (size_t)rope_dim);
+                if (u < H + Hkv) lmrt_x86_rope_(v, rope_dim, neox, rope + (size_t)(t0 + t) * (size_t)rope_dim);
                 if (u < H) {
                     lmrt_memcpy(q + (size_t)(t0 + t) * (size_t)H * (size_t)hd + (size_t)u * (size_t)hd, v,
                                 (size_t)hd * sizeof(float));

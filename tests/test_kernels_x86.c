@@ -262,11 +262,11 @@ static void test_qkv(int kv_f16, int type, int H, int Hkv, int hd, int rope_dim,
     float *q = malloc(sizeof(float) * (size_t)n * H * hd), *kc = calloc(csz, 4), *vc = calloc(csz, 4);
     for (int tid = 0; tid < 2; tid++) {
         if (kv_f16)
-            lmrt_k_qkv_q4_0t_q8a_f16(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, 2);
+            lmrt_k_qkv_q4_0t_q8a_f16(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, ctx, pos, R, tid, 2);
         else if (type == LMRT_GGML_Q4_0)
-            lmrt_k_qkv_q4_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, 2);
+            lmrt_k_qkv_q4_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, ctx, pos, R, tid, 2);
         else
-            lmrt_k_qkv_q8_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, 2);
+            lmrt_k_qkv_q8_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, ctx, pos, R, tid, 2);
     }
     int bad = 0;
     double *v = malloc(sizeof(double) * (size_t)hd), *m = malloc(sizeof(double) * (size_t)hd);

@@ -97,7 +97,7 @@ static void test_dce(void) {
         CHECK_TRUE(g->tensors[tid(g, gone[i])].dead);
     }
     const char *kept[] = {"l1.ffn_in", "l1.gate", "blk.1.ffn_norm.weight", "blk.1.ffn_down.weight",
-                          "l0.k_cache", "rope.table"};
+                          "l0.k_cache", "rope.freqs", "rope"};
     for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) CHECK_TRUE(!g->tensors[tid(g, kept[i])].dead);
     for (int i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].op == IR_OP_KV_STORE)
@@ -204,8 +204,8 @@ static void check_converted(const ir_graph *g, saved *s, int n, ir_dtype want, c
     for (int w = 0; w < n; w++) {
         const ir_tensor *t = &g->tensors[s[w].id];
         int two_d = t->ndim == 2;
-        if (!two_d || strcmp(t->name, "rope.table") == 0) {
-            /* 1-D and the rope table: untouched f32, not copied */
+        if (!two_d) {
+            /* 1-D (norms, the rope frequencies): untouched f32, not copied */
             CHECK_TRUE(t->dtype == IR_DT_F32 && t->data == s[w].data);
             continue;
         }
