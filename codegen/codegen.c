@@ -302,7 +302,7 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     fprintf(fp, "#define %s_VOCAB_SIZE %d\n#define %s_DIM %d\n#define %s_N_LAYERS %d\n#define %s_CTX %d\n",
             up, m->vocab_size, up, m->dim, up, m->n_layers, up, g->cfg.ctx);
     fputc('\n', fp);
-    if (lmcc_emit_vocab_header(fp, v, o->chat, up)) return errf(err, errlen, "codegen: write error");
+    if (lmcc_emit_vocab_header(fp, v, o->chat, N, up)) return errf(err, errlen, "codegen: write error");
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
     int64_t total = lmcc_arena_total(g);

@@ -87,22 +87,23 @@ static void emit_c_string(FILE *out, const char *s) {
     fputc('"', out);
 }
 
-int lmcc_emit_vocab_header(FILE *out, const lmrt_vocab *v, const lmcc_chat_format *chat, const char *up) {
+int lmcc_emit_vocab_header(FILE *out, const lmrt_vocab *v, const lmcc_chat_format *chat, const char *name,
+                           const char *up) {
     fprintf(out, "/* ---- tokenizer ---- */\n");
     fprintf(out, "#define %s_BOS %d\n#define %s_EOS %d\n", up, v->bos_id, up, v->eos_id);
     fprintf(out, "#define %s_ADD_BOS %d /* %s_ENCODE_ADD_SPECIAL starts the ids with BOS */\n", up,
             v->add_bos && v->bos_id >= 0, up);
     fprintf(out, "/* end-of-generation tokens (eos, eot, eom and the rest of llama.cpp's EOG set): stop\n"
-                 " * generating when one is sampled; %s_is_eog(id) tells */\n", up);
+                 " * generating when one is sampled; %s_is_eog(id) tells */\n", name);
     fprintf(out, "#define %s_N_EOG %d\n#define %s_EOG_IDS {", up, v->n_eog, up);
     for (int i = 0; i < v->n_eog; i++) fprintf(out, "%s%d", i ? ", " : " ", (int)v->eog_ids[i]);
     fprintf(out, v->n_eog ? " }\n" : " -1 } /* none */\n");
-    fprintf(out, "/* %s_encode flags (llama.cpp's add_special and parse_special) */\n", up);
+    fprintf(out, "/* %s_encode flags (llama.cpp's add_special and parse_special) */\n", name);
     fprintf(out, "#define %s_ENCODE_ADD_SPECIAL %d   /* BOS (and EOS) where the model's tokenizer asks for them */\n",
             up, LMRT_TOK_ADD_SPECIAL);
     fprintf(out, "#define %s_ENCODE_PARSE_SPECIAL %d /* control tokens written in the text become their ids */\n",
             up, LMRT_TOK_PARSE_SPECIAL);
-    fprintf(out, "/* ids capacity %s_encode needs for len bytes of text (it works in place in ids) */\n", up);
+    fprintf(out, "/* ids capacity %s_encode needs for len bytes of text (it works in place in ids) */\n", name);
     fprintf(out, "#define %s_ENCODE_CAP(len) (%d * (size_t)(len) + %d)\n", up, LMRT_TOK_CAP_PER_BYTE,
             LMRT_TOK_CAP_BASE);
     if (chat) {

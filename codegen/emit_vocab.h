@@ -22,8 +22,10 @@ typedef struct lmcc_chat_format {
  * Returns 0, or -1 on a write error. */
 int lmcc_emit_vocab(FILE *out, const lmrt_vocab *v, const char *prefix);
 
-/* The tokenizer part of NAME.h (up = NAME): BOS, EOS, the end-of-generation
- * ids, the encode flags and capacity, and with a chat format its strings. */
-int lmcc_emit_vocab_header(FILE *out, const lmrt_vocab *v, const lmcc_chat_format *chat, const char *up);
+/* The tokenizer part of NAME.h (name: the model's prefix, up: NAME): BOS,
+ * EOS, the end-of-generation ids, the encode flags and capacity, and with a
+ * chat format its strings. */
+int lmcc_emit_vocab_header(FILE *out, const lmrt_vocab *v, const lmcc_chat_format *chat, const char *name,
+                           const char *up);
 
 #endif
