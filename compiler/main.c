@@ -269,6 +269,8 @@ static int check_inputs(const lmcc_config *c, const session *s) {
         int32_t *tok = tokenize_text(c, s->vocab, c->chat ? s->chat : NULL, c->prompt ? c->prompt : "",
                                      LMRT_TOK_ADD_SPECIAL | LMRT_TOK_PARSE_SPECIAL, &n);
         if (!tok) rc = -1;
+        else if (n == 0)
+            rc = lmcc_error(c->model, "-p: the prompt is empty and the model adds no BOS (give -p TEXT)");
         else if (n > s->g->cfg.ctx)
             rc = lmcc_error(NULL, "-p: the prompt is %d tokens, longer than the context of %d (pass --ctx)", n,
                             s->g->cfg.ctx);

@@ -74,6 +74,13 @@ then ok "chatml template on a vocabulary without <|im_start|>: one error line"; 
 rm -rf "$WORK/gen2"
 if "$LMCC" compile "$WORK/chatml.gguf" -o "$WORK/gen2" --name m 2>"$WORK/err" && ! grep -q "define M_CHAT_" "$WORK/gen2/m.h"
 then ok "... compile leaves the chat strings out"; else fail "compile chatml.gguf"; cat "$WORK/err"; fi
+python3 "$LMCC_SOURCE_DIR/tests/gguf_edit.py" "$WORK/m.gguf" "$WORK/nobos.gguf" kv:tokenizer.ggml.add_bos_token=u32:0
+out=$("$LMCC" run "$WORK/nobos.gguf" -n 2 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "^lmcc: error: .*the prompt is empty and the model adds no BOS"
+then ok "no -p on a model without BOS: one error line before compiling"; else fail "empty prompt: rc $rc $out"; fi
+got=$("$LMCC" run "$WORK/nobos.gguf" -p Hello -n 8 --temp 0 --print-ids 2>"$WORK/err")
+if [ "$got" = "$X" ] && grep -q "prompt 1 tokens" "$WORK/err"; then ok "add_bos_token false: no BOS in the prompt"
+else fail "no-BOS model: '$got'"; cat "$WORK/err"; fi
 out=$("$LMCC" run "$WORK/m.gguf" --chat --ids "1 2" 2>&1); rc=$?
 if [ $rc = 1 ] && echo "$out" | grep -q "^lmcc: error: --chat formats the text of -p"; then ok "--chat with --ids: error"
 else fail "--chat --ids: rc $rc $out"; fi
