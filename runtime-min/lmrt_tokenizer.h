@@ -145,10 +145,11 @@ LMRT_INLINE uint32_t lmrt_merge_hash(int32_t a, int32_t b) {
     return h ^ (h >> 13);
 }
 
-/* Token id of the text s[0..n), or -1. */
-LMRT_API int32_t lmrt_vocab_find(const lmrt_vocab *v, const uint8_t *s, size_t n) {
-    for (uint32_t i = lmrt_tok_hash(s, n) & v->hash_mask;; i = (i + 1) & v->hash_mask) {
-        int32_t id = v->hash[i];
+/* The id table[] (a text hash of mask + 1 slots) holds for the text s[0..n), or -1. */
+LMRT_API int32_t lmrt_vocab_lookup_(const lmrt_vocab *v, const int32_t *table, uint32_t mask, const uint8_t *s,
+                                    size_t n) {
+    for (uint32_t i = lmrt_tok_hash(s, n) & mask;; i = (i + 1) & mask) {
+        int32_t id = table[i];
         if (id < 0) return -1;
         const uint8_t *t = v->text + v->text_off[id];
         if ((size_t)(v->text_off[id + 1] - v->text_off[id]) != n) continue;
@@ -156,6 +157,11 @@ LMRT_API int32_t lmrt_vocab_find(const lmrt_vocab *v, const uint8_t *s, size_t n
         while (k < n && t[k] == s[k]) k++;
         if (k == n) return id;
     }
+}
+
+/* Token id of the text s[0..n), or -1. */
+LMRT_API int32_t lmrt_vocab_find(const lmrt_vocab *v, const uint8_t *s, size_t n) {
+    return lmrt_vocab_lookup_(v, v->hash, v->hash_mask, s, n);
 }
 
 /* Rank of the merge (a, b), or -1. */
@@ -632,16 +638,7 @@ LMRT_API int lmrt_encode_bpe_(const lmrt_vocab *v, const uint8_t *text, size_t l
 
 /* Token id of the special token (user-defined, control, unknown) with text s[0..n), or -1. */
 LMRT_API int32_t lmrt_vocab_find_special(const lmrt_vocab *v, const uint8_t *s, size_t n) {
-    if (v->n_special_lens == 0) return -1;
-    for (uint32_t i = lmrt_tok_hash(s, n) & v->special_mask;; i = (i + 1) & v->special_mask) {
-        int32_t id = v->special_hash[i];
-        if (id < 0) return -1;
-        const uint8_t *t = v->text + v->text_off[id];
-        if ((size_t)(v->text_off[id + 1] - v->text_off[id]) != n) continue;
-        size_t k = 0;
-        while (k < n && t[k] == s[k]) k++;
-        if (k == n) return id;
-    }
+    return v->n_special_lens ? lmrt_vocab_lookup_(v, v->special_hash, v->special_mask, s, n) : -1;
 }
 
 /* states of the text's bytes while special tokens are split out */
