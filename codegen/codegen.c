@@ -301,7 +301,8 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     fprintf(fp, "/* ---- shapes ---- */\n");
     fprintf(fp, "#define %s_VOCAB_SIZE %d\n#define %s_DIM %d\n#define %s_N_LAYERS %d\n#define %s_CTX %d\n",
             up, m->vocab_size, up, m->dim, up, m->n_layers, up, g->cfg.ctx);
-    fprintf(fp, "#define %s_BOS %d\n#define %s_EOS %d\n\n", up, v ? v->bos_id : -1, up, v ? v->eos_id : -1);
+    fputc('\n', fp);
+    if (lmcc_emit_vocab_header(fp, v, o->chat, N, up)) return errf(err, errlen, "codegen: write error");
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
     int64_t total = lmcc_arena_total(g);
