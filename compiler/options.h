@@ -68,7 +68,8 @@ typedef enum lmcc_arg {
 #define LMCC_CHOICES(...) ((const int[]){__VA_ARGS__})
 #define LMCC_OPTION_LIST(X)                                                                                            \
     X(TARGET, "-t|--target", "T", STR, 0, 0, "generic", NULL, LMCC_ON_GRAPH | LMCC_ON(VERIFY), target,                 \
-      "target name (lmcc --list-targets) or a .target file", NULL)                                                     \
+      "target name (lmcc --list-targets), a .target file, or native (the\n"                                            \
+      "best target whose code runs on this machine)", NULL)                                                            \
     X(OUTPUT, "-o|--output", "OUTDIR", STR, 0, 0, NULL, NULL, LMCC_ON(COMPILE), outdir,                                \
       "output directory (created when missing)", NULL)                                                                 \
     X(NAME, "--name", "NAME", STR, 0, 0, "model", NULL, LMCC_ON(COMPILE), name,                                        \

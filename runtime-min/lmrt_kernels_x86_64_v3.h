@@ -419,6 +419,11 @@ LMRT_API void lmrt_x86_rows_f16_f32_(float *y, int ldy, const void *W, const voi
 
 /* ---- the linear family on top of a row driver ------------------------------ */
 
+/* bytes of one token's activation row: ceil(K/32) q8a blocks or K floats */
+LMRT_INLINE size_t lmrt_x86_act_stride_(int q8a, int K) {
+    return q8a ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES : (size_t)K * sizeof(float);
+}
+
 /* gran: rows per split unit (R for tiles, 8 for dense rows) */
 LMRT_INLINE void lmrt_x86_matmul_(lmrt_x86_rows_fn rows, int gran, float *y, const void *W, const void *x,
                                   const float *res, int n, int N, int K, int R, int tid, int nth) {
@@ -431,14 +436,12 @@ LMRT_INLINE void lmrt_x86_matmul_(lmrt_x86_rows_fn rows, int gran, float *y, con
 #define LMRT_X86_SW_ROWS 64
 #define LMRT_X86_SW_TOK 16
 /* row chunks outside, token chunks inside: a chunk of gate/up rows stays in L2 across tokens */
-LMRT_INLINE void lmrt_x86_matmul_swiglu_(lmrt_x86_rows_fn rows, int gran, float *y, const void *W, const void *x,
-                                         int n, int F, int K, int R, int tid, int nth) {
+LMRT_INLINE void lmrt_x86_matmul_swiglu_(lmrt_x86_rows_fn rows, int gran, int q8a, float *y, const void *W,
+                                         const void *x, int n, int F, int K, int R, int tid, int nth) {
     int u0, u1;
     lmrt_split((F + gran - 1) / gran, tid, nth, &u0, &u1);
     int ja = u0 * gran, jb = u1 * gran < F ? u1 * gran : F;
-    size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
-                    ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
-                    : (size_t)K * sizeof(float);
+    size_t xs = lmrt_x86_act_stride_(q8a, K);
     float g[LMRT_X86_SW_TOK * LMRT_X86_SW_ROWS], u[LMRT_X86_SW_TOK * LMRT_X86_SW_ROWS];
     for (int j = ja; j < jb; j += LMRT_X86_SW_ROWS) {
         int je = j + LMRT_X86_SW_ROWS < jb ? j + LMRT_X86_SW_ROWS : jb;
@@ -466,14 +469,12 @@ LMRT_INLINE void lmrt_x86_rope_(float *v, int rope_dim, int neox, const float *c
 
 #define LMRT_X86_QKV_HD 256
 /* split by head; kv_f16: the caches hold halves.  Heads wider than LMRT_X86_QKV_HD go scalar. */
-LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int kv_f16, float *q, const void *W, const void *x, int n,
-                               int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope, void *kc,
-                               void *vc, int ctx, int pos, int R, int tid, int nth) {
+LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int q8a, int kv_f16, float *q, const void *W, const void *x,
+                               int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope,
+                               void *kc, void *vc, int ctx, int pos, int R, int tid, int nth) {
     int u0, u1;
     lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);
-    size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
-                    ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
-                    : (size_t)K * sizeof(float);
+    size_t xs = lmrt_x86_act_stride_(q8a, K);
     float buf[LMRT_X86_SW_TOK * LMRT_X86_QKV_HD];
     for (int u = u0; u < u1; u++)
         for (int t0 = 0; t0 < n; t0 += LMRT_X86_SW_TOK) {
@@ -727,6 +728,9 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
 
 /* ---- the linear family: accelerated formats ------------------------------------ */
 
+#define LMRT_X86_Q8A_f32 0 /* activation format -> the q8a flag of the drivers */
+#define LMRT_X86_Q8A_q8a 1
+
 /* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
 #define LMRT_X86_QKV(W, A, KV, F16)                                                                                    \
     LMRT_API void lmrt_x86_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
@@ -736,8 +740,8 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
             lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
                                             tid, nth);                                                                 \
         else                                                                                                           \
-            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,   \
-                          ctx, pos, R, tid, nth);                                                                      \
+            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,    \
+                          neox, rope, kc, vc, ctx, pos, R, tid, nth);                                                  \
     }
 
 #define LMRT_X86_LINEAR(W, A, GRAN)                                                                                \
@@ -751,7 +755,7 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
     }                                                                                                              \
     LMRT_API void lmrt_x86_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,   \
                                                  int R, int tid, int nth) {                                        \
-        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, n, F, K, R, tid, nth);                 \
+        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth); \
     }                                                                                                              \
     LMRT_X86_QKV(W, A, f32, 0)                                                                                     \
     LMRT_X86_QKV(W, A, f16, 1)
