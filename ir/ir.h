@@ -31,7 +31,8 @@
  *  group    the --group family: --weights F --group N is the row of family F with be == N
  *  min      a block stores an offset too (value d q + m); else symmetric (value d q)
  *  q8a      under --act q8 a linear with these weights reads q8a activations (integer codes:
- *           the dot products are integer; nf4's codebook is not, it keeps f32 activations)
+ *           the dot products are integer; iq4's codebook is int8 values too, nf4's is not, it
+ *           keeps f32 activations)
  *  kern     every kernel set has lmrt_k_*_<name> (docs/KERNELS.md): codegen can emit it and
  *           --weights keep compiles it as stored
  *  tile     the tile pass repacks it into the target's R-row tiles (kernels lmrt_k_*_<name>t)
@@ -52,10 +53,14 @@
     X(Q5_0,    "q5_0",    32,  22,  6,  LMRT_GGML_Q5_0,    "q5_0",    NULL,  0, 1,  1,   0,   1,  32,  16, 0) \
     X(Q5_1,    "q5_1",    32,  24,  7,  LMRT_GGML_Q5_1,    "q5_1",    NULL,  1, 1,  1,   0,   1,  32,  0,  0) \
     X(Q8_0,    "q8_0",    32,  34,  8,  LMRT_GGML_Q8_0,    "q8",      NULL,  0, 1,  1,   1,   1,  255, 127, 0) \
+    X(Q2_K,    "q2_k",    256, 84,  10, LMRT_GGML_Q2_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
+    X(Q3_K,    "q3_k",    256, 110, 11, LMRT_GGML_Q3_K,    NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
     X(Q4_K,    "q4_k",    256, 144, 12, LMRT_GGML_Q4_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
     X(Q5_K,    "q5_k",    256, 176, 13, LMRT_GGML_Q5_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
     X(Q6_K,    "q6_k",    256, 210, 14, LMRT_GGML_Q6_K,    NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
-    X(BF16,    "bf16",    1,   2,   30, LMRT_GGML_BF16,    NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
+    X(IQ4_NL,  "iq4_nl",  32,  18,  20, LMRT_GGML_IQ4_NL,  NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
+    X(IQ4_XS,  "iq4_xs",  256, 136, 23, LMRT_GGML_IQ4_XS,  NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
+    X(BF16,    "bf16",    1,   2,   30, LMRT_GGML_BF16,    NULL,      NULL,  0, 0,  1,   0,   0,  0,   0,  0) \
     X(I32,     "i32",     1,   4,   26, -1,                NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
     X(Q8A,     "q8a",     32,  36,  -1, -1,                NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
     X(Q4_G16,  "q4_g16",  16,  10,  -1, LMRT_LMCC_Q4_G16,  "q4_g16",  "q4",  0, 1,  1,   0,   1,  16,  8,  0) \

@@ -64,20 +64,32 @@ LMRT_INLINE float lmrt_scalar_dot_f32_f32_(const void *W, int r, int K, int R, c
     return s;
 }
 
-LMRT_INLINE float lmrt_scalar_dot_f16_f32_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
+/* 16-bit float weights: f16 (IEEE half) or bf16 (the top half of an f32) */
+LMRT_INLINE float lmrt_scalar_h16_(uint16_t h, int bf16) { return bf16 ? lmrt_bf16_to_f32(h) : lmrt_f16_to_f32(h); }
+
+LMRT_INLINE float lmrt_scalar_dot_h16_(int bf16, const void *W, int r, int K, const void *xv) {
     const uint16_t *LMRT_RESTRICT w = (const uint16_t *)W + (size_t)r * (size_t)K;
     const float *LMRT_RESTRICT x = (const float *)xv;
     float acc[8];
     for (int j = 0; j < 8; j++) acc[j] = 0.0f;
     int i = 0;
     for (; i + 8 <= K; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] += lmrt_f16_to_f32(w[i + j]) * x[i + j];
+        for (int j = 0; j < 8; j++) acc[j] += lmrt_scalar_h16_(w[i + j], bf16) * x[i + j];
     float s = lmrt_scalar_sum8_(acc);
     const uint16_t *LMRT_RESTRICT wt = w + i;
     const float *LMRT_RESTRICT xt = x + i;
-    for (int j = 0, rem = K - i; j < rem; j++) s += lmrt_f16_to_f32(wt[j]) * xt[j];
+    for (int j = 0, rem = K - i; j < rem; j++) s += lmrt_scalar_h16_(wt[j], bf16) * xt[j];
     return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_f16_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    return lmrt_scalar_dot_h16_(0, W, r, K, xv);
+}
+
+LMRT_INLINE float lmrt_scalar_dot_bf16_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    return lmrt_scalar_dot_h16_(1, W, r, K, xv);
 }
 
 /* sum_j q_j x_j of one q8_0 / q4_0 payload over its first m (<= 32) elements */
@@ -336,6 +348,7 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
 
 LMRT_SCALAR_LINEAR_(f32, f32)
 LMRT_SCALAR_LINEAR_(f16, f32)
+LMRT_SCALAR_LINEAR_(bf16, f32)
 LMRT_SCALAR_LINEAR_(q8_0, f32)
 LMRT_SCALAR_LINEAR_(q4_0, f32)
 LMRT_SCALAR_LINEAR_(q8_0t, f32)
@@ -354,11 +367,19 @@ LMRT_API void lmrt_scalar_embed_f32(float *y, const void *table, const int32_t *
     }
 }
 
-LMRT_API void lmrt_scalar_embed_f16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+LMRT_INLINE void lmrt_scalar_embed_h16_(int bf16, float *y, const void *table, const int32_t *tokens, int n, int D) {
     for (int t = 0; t < n; t++) {
         const uint16_t *row = (const uint16_t *)table + (size_t)tokens[t] * (size_t)D;
-        for (int i = 0; i < D; i++) y[(size_t)t * (size_t)D + (size_t)i] = lmrt_f16_to_f32(row[i]);
+        for (int i = 0; i < D; i++) y[(size_t)t * (size_t)D + (size_t)i] = lmrt_scalar_h16_(row[i], bf16);
     }
+}
+
+LMRT_API void lmrt_scalar_embed_f16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_h16_(0, y, table, tokens, n, D);
+}
+
+LMRT_API void lmrt_scalar_embed_bf16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_h16_(1, y, table, tokens, n, D);
 }
 
 LMRT_API void lmrt_scalar_embed_q8_0(float *y, const void *table, const int32_t *tokens, int n, int D) {

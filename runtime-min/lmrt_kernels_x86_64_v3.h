@@ -2,7 +2,7 @@
  *
  * Accelerated: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
  * activations (integer dot products, R = 8 tiles, up to 4 tokens share each unpacked weight
- * tile), f32 and f16 weights with f32 activations (FMA, F16C), quantize_q8a, normalize,
+ * tile), f32, f16 and bf16 weights with f32 activations (FMA, F16C), quantize_q8a, normalize,
  * rmsnorm, swiglu, add, attention (the list at the end).  Every other kernel is the portable one
  * (lmrt_kernels_fallback.h).
  * Tiled layout: lmrt_tiled.h.  Compile with -mavx2 -mfma -mf16c (or -march=x86-64-v3).
@@ -356,17 +356,22 @@ LMRT_API void lmrt_x86_rows_q8_0t_f32_(float *y, int ldy, const void *W, const v
     lmrt_x86_tiled_rows_f32_(LMRT_GGML_Q8_0, y, ldy, W, x, n, K, R, ra, rb, res);
 }
 
-/* f32 / f16 weights: 8 rows x 1 token per pass (x loaded once for 8 rows), one reduction */
-LMRT_INLINE __m256 lmrt_x86_load_w_(const void *W, int f16, size_t i) {
-    if (f16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)W + i)));
+/* f32 / f16 / bf16 weights: 8 rows x 1 token per pass (x loaded once for 8 rows), one reduction.
+ * wt: 0 f32, 1 f16 (also the KV caches' flag), 2 bf16 (the top halves of f32s) */
+LMRT_INLINE __m256 lmrt_x86_load_w_(const void *W, int wt, size_t i) {
+    const __m128i *h = (const __m128i *)((const uint16_t *)W + i);
+    if (wt == 2) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(h)), 16));
+    if (wt) return _mm256_cvtph_ps(_mm_loadu_si128(h));
     return _mm256_loadu_ps((const float *)W + i);
 }
 
-LMRT_INLINE float lmrt_x86_load_w1_(const void *W, int f16, size_t i) {
-    return f16 ? lmrt_f16_to_f32(((const uint16_t *)W)[i]) : ((const float *)W)[i];
+LMRT_INLINE float lmrt_x86_load_w1_(const void *W, int wt, size_t i) {
+    return wt == 2 ? lmrt_bf16_to_f32(((const uint16_t *)W)[i])
+           : wt    ? lmrt_f16_to_f32(((const uint16_t *)W)[i])
+                   : ((const float *)W)[i];
 }
 
-LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
+LMRT_INLINE void lmrt_x86_dense_rows_(int wt, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
                                       int rb, const float *res) {
     const float *xf = (const float *)x;
     int r = ra, K8 = K / 8 * 8;
@@ -381,12 +386,12 @@ LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W,
                 __m256 xv = _mm256_loadu_ps(xt + k);
                 LMRT_X86_UNROLL(8)
                 for (int i = 0; i < 8; i++)
-                    a[i] = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)k), xv, a[i]);
+                    a[i] = _mm256_fmadd_ps(lmrt_x86_load_w_(W, wt, o0 + (size_t)i * (size_t)K + (size_t)k), xv, a[i]);
             }
             float v[8];
             _mm256_storeu_ps(v, lmrt_x86_reduce8_(a));
             for (int i = 0; i < 8; i++) {
-                for (int k = K8; k < K; k++) v[i] += lmrt_x86_load_w1_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)k) * xt[k];
+                for (int k = K8; k < K; k++) v[i] += lmrt_x86_load_w1_(W, wt, o0 + (size_t)i * (size_t)K + (size_t)k) * xt[k];
                 size_t o = (size_t)t * (size_t)ldy + (size_t)(r + i - ra);
                 y[o] = res ? v[i] + res[o] : v[i];
             }
@@ -397,9 +402,9 @@ LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W,
             size_t o0 = (size_t)r * (size_t)K;
             __m256 a0 = _mm256_setzero_ps();
             int k = 0;
-            for (; k < K8; k += 8) a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)k), _mm256_loadu_ps(xt + k), a0);
+            for (; k < K8; k += 8) a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, wt, o0 + (size_t)k), _mm256_loadu_ps(xt + k), a0);
             float v = lmrt_x86_hsum_(a0);
-            for (; k < K; k++) v += lmrt_x86_load_w1_(W, f16, o0 + (size_t)k) * xt[k];
+            for (; k < K; k++) v += lmrt_x86_load_w1_(W, wt, o0 + (size_t)k) * xt[k];
             size_t o = (size_t)t * (size_t)ldy + (size_t)(r - ra);
             y[o] = res ? v + res[o] : v;
         }
@@ -415,6 +420,12 @@ LMRT_API void lmrt_x86_rows_f16_f32_(float *y, int ldy, const void *W, const voi
                                      int rb, const float *res) {
     (void)R;
     lmrt_x86_dense_rows_(1, y, ldy, W, x, n, K, ra, rb, res);
+}
+
+LMRT_API void lmrt_x86_rows_bf16_f32_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                      int rb, const float *res) {
+    (void)R;
+    lmrt_x86_dense_rows_(2, y, ldy, W, x, n, K, ra, rb, res);
 }
 
 /* ---- the linear family on top of a row driver ------------------------------ */
@@ -763,6 +774,7 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
 /* dense rows split in units of 8 so the per-thread ranges stay 4-row aligned */
 LMRT_X86_LINEAR(f32, f32, 8)
 LMRT_X86_LINEAR(f16, f32, 8)
+LMRT_X86_LINEAR(bf16, f32, 8)
 LMRT_X86_LINEAR(q4_0t, q8a, R)
 LMRT_X86_LINEAR(q8_0t, q8a, R)
 LMRT_X86_LINEAR(q4_0t, f32, R)
@@ -789,6 +801,12 @@ LMRT_X86_LINEAR(q8_0t, f32, R)
 #define lmrt_k_matmul_swiglu_f16_f32 lmrt_x86_matmul_swiglu_f16_f32
 #define lmrt_k_qkv_f16_f32_f32 lmrt_x86_qkv_f16_f32_f32
 #define lmrt_k_qkv_f16_f32_f16 lmrt_x86_qkv_f16_f32_f16
+
+#define lmrt_k_matmul_bf16_f32 lmrt_x86_matmul_bf16_f32
+#define lmrt_k_matmul_add_bf16_f32 lmrt_x86_matmul_add_bf16_f32
+#define lmrt_k_matmul_swiglu_bf16_f32 lmrt_x86_matmul_swiglu_bf16_f32
+#define lmrt_k_qkv_bf16_f32_f32 lmrt_x86_qkv_bf16_f32_f32
+#define lmrt_k_qkv_bf16_f32_f16 lmrt_x86_qkv_bf16_f32_f16
 
 #define lmrt_k_matmul_q4_0t_q8a lmrt_x86_matmul_q4_0t_q8a
 #define lmrt_k_matmul_add_q4_0t_q8a lmrt_x86_matmul_add_q4_0t_q8a
