@@ -176,7 +176,7 @@ lmrt_vocab *lmcc_vocab_placeholder(int n_vocab) {
     return v;
 }
 
-/* The items of array key, checking the element type; NULL with *n = 0 if absent. */
+/* Array key, checking the element type; NULL with *n = 0 if absent. */
 static const gguf_value *get_array(const gguf_file *f, const char *path, const char *key,
                                    enum gguf_vtype want, uint64_t *n, int *bad) {
     const gguf_kv *kv = gguf_find(f, key);
@@ -188,7 +188,7 @@ static const gguf_value *get_array(const gguf_file *f, const char *path, const c
         return NULL;
     }
     *n = kv->val.v.arr.n;
-    return kv->val.v.arr.items;
+    return &kv->val;
 }
 
 static int get_id(const gguf_file *f, const char *key, int n_tokens, int dflt) {
@@ -266,15 +266,16 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path) {
         goto done;
     }
     for (uint64_t i = 0; i < n_tok; i++) {
-        toks[i].s = tv[i].v.s.ptr;
-        toks[i].n = (size_t)tv[i].v.s.len;
-        scores[i] = sv ? (float)sv[i].v.f : 0.0f;
-        int64_t t = yv ? yv[i].v.i : LMRT_TOKEN_NORMAL;
+        gguf_value e;
+        toks[i].s = tv->v.arr.items[i].v.s.ptr;
+        toks[i].n = (size_t)tv->v.arr.items[i].v.s.len;
+        scores[i] = sv && gguf_arr_get(sv, i, &e) == 0 ? (float)e.v.f : 0.0f;
+        int64_t t = yv && gguf_arr_get(yv, i, &e) == 0 ? e.v.i : LMRT_TOKEN_NORMAL;
         types[i] = (uint8_t)(t >= 0 && t <= LMRT_TOKEN_BYTE ? t : LMRT_TOKEN_UNDEFINED);
     }
     for (uint64_t i = 0; i < n_me; i++) {
-        merges[i].s = mv[i].v.s.ptr;
-        merges[i].n = (size_t)mv[i].v.s.len;
+        merges[i].s = mv->v.arr.items[i].v.s.ptr;
+        merges[i].n = (size_t)mv->v.arr.items[i].v.s.len;
     }
     sp.toks = toks; sp.scores = scores; sp.types = types;
     sp.merges = merges; sp.n_merges = sp.type == LMRT_VOCAB_BPE ? (size_t)n_me : 0;
