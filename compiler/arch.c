@@ -93,26 +93,32 @@ static int arch_weight(ir_graph *g, const gguf_file *f, const char *path, const 
     return id;
 }
 
-/* cos/sin of pos * theta^(-2i/rope_dim), in double, for every position. */
-static int arch_rope_table(ir_graph *g, const char *path, int ctx, int rope_dim, double theta) {
+/* The rotation frequencies of RoPE, radians per position: theta^(-2i/rope_dim) for each pair i,
+ * in double, then rounded; the rope_table op turns them into the cos/sin rows of each chunk's
+ * positions at run time (no table of the context's size anywhere). */
+static int arch_rope_freqs(ir_graph *g, const char *path, int rope_dim, double theta) {
     int half = rope_dim / 2;
-    size_t n = (size_t)ctx * (size_t)half * 2;
-    float *tab = malloc(n * sizeof(float));
-    if (!tab) return lmcc_error(path, "out of memory");
-    for (int p = 0; p < ctx; p++)
-        for (int i = 0; i < half; i++) {
-            double ang = (double)p * pow(theta, -2.0 * i / (double)rope_dim);
-            tab[((size_t)p * (size_t)half + (size_t)i) * 2] = (float)cos(ang);
-            tab[((size_t)p * (size_t)half + (size_t)i) * 2 + 1] = (float)sin(ang);
-        }
-    int64_t shape[3] = {ctx, half, 2};
-    int id = ir_weight_add(g, "rope.table", IR_DT_F32, 3, shape, tab, n * sizeof(float));
+    float *fr = malloc((size_t)half * sizeof *fr);
+    if (!fr) return lmcc_error(path, "out of memory");
+    for (int i = 0; i < half; i++) fr[i] = (float)pow(theta, -2.0 * i / (double)rope_dim);
+    int64_t shape[1] = {half};
+    int id = ir_weight_add(g, "rope.freqs", IR_DT_F32, 1, shape, fr, (size_t)half * sizeof *fr);
     if (id < 0) {
-        free(tab);
+        free(fr);
         return lmcc_error(path, "out of memory");
     }
-    g->tensors[id].owned = tab;
+    g->tensors[id].owned = fr;
     return id;
+}
+
+/* Every tensor of the file must be a weight of the graph: one the builder does not know (a bias,
+ * Llama-3's rope_freqs, ...) changes the model's math, and ignoring it would compile another model. */
+static int arch_check_consumed(const ir_graph *g, const gguf_file *f, const char *path, const char *arch) {
+    for (uint64_t i = 0; i < f->n_tensors; i++)
+        if (ir_tensor_find(g, f->tensors[i].name) < 0)
+            return lmcc_error(path, "tensor '%s' is not supported by lmcc's %s builder (it changes the model's math; "
+                              "compiling without it would give another model)", f->tensors[i].name, arch);
+    return 0;
 }
 
 typedef struct arch_b { ir_graph *g; const char *path; int fail; } arch_b;
@@ -216,8 +222,8 @@ static ir_graph *arch_build_llama(const gguf_file *f, const char *path, const ir
 
     int w_emb = arch_weight(g, f, path, "token_embd.weight", 2, s_emb, "vocab x embedding_length");
     if (w_emb < 0) goto fail;
-    int rope_tab = arch_rope_table(g, path, cfg->ctx, rope_dim, theta);
-    if (rope_tab < 0) goto fail;
+    int rope_freqs = arch_rope_freqs(g, path, rope_dim, theta);
+    if (rope_freqs < 0) goto fail;
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, s_tok);
     if (g->token_input < 0) {
         lmcc_error(path, "out of memory");
@@ -227,6 +233,13 @@ static ir_graph *arch_build_llama(const gguf_file *f, const char *path, const ir
     ir_attrs a = ir_attrs_none();
     a.layer = -1;
     int x = arch_node(&b, IR_OP_EMBED, w_emb, g->token_input, -1, &a, "embd", dim);
+    int64_t s_rope[2] = {rope_dim / 2, 2};
+    int rope_tab = b.fail ? -1 : ir_node_add(g, IR_OP_ROPE_TABLE, (int[IR_MAX_INPUTS]){rope_freqs, -1, -1, -1, -1}, &a,
+                                            "rope", 2, s_rope);
+    if (!b.fail && rope_tab < 0) {
+        lmcc_error(path, "out of memory");
+        goto fail;
+    }
     for (int L = 0; L < n_layers && !b.fail; L++) {
         int w[9];
         static const char *const wn[9] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
@@ -261,7 +274,7 @@ static ir_graph *arch_build_llama(const gguf_file *f, const char *path, const ir
         int v = arch_node(&b, IR_OP_LINEAR, xb, w[3], -1, &a, NM("v"), kv_out);
         ir_attrs ra = a;
         ra.n_heads = n_heads; ra.n_kv_heads = n_kv; ra.head_dim = head_dim;
-        ra.rope_dim = rope_dim; ra.rope_theta = theta; ra.rope_neox = 0;
+        ra.rope_dim = rope_dim; ra.rope_neox = 0;
         int qr = arch_node(&b, IR_OP_ROPE, q, rope_tab, -1, &ra, NM("q_rope"), q_out);
         ra.n_heads = n_kv; /* rope rotates the heads of the tensor it is given */
         int kr = arch_node(&b, IR_OP_ROPE, k, rope_tab, -1, &ra, NM("k_rope"), kv_out);
@@ -299,7 +312,7 @@ static ir_graph *arch_build_llama(const gguf_file *f, const char *path, const ir
     int xl = arch_node(&b, IR_OP_TAKE_LAST, x, -1, -1, &a, "last", dim);
     int xn = arch_node(&b, IR_OP_RMSNORM, xl, w_norm, -1, &a, "out_norm", dim);
     g->logits = arch_node(&b, IR_OP_LINEAR, xn, w_out, -1, &a, "logits", vocab);
-    if (b.fail) goto fail;
+    if (b.fail || arch_check_consumed(g, f, path, ar)) goto fail;
     return g;
 fail:
     ir_graph_free(g);
@@ -333,15 +346,12 @@ ir_graph *lmcc_build_graph(const gguf_file *f, const char *path, const ir_config
     return NULL;
 }
 
-int lmcc_arch_ctx(const gguf_file *f, const char *path, long requested) {
+int lmcc_arch_ctx(const gguf_file *f, long requested) {
     if (requested > 0) return (int)requested;
     char arch[64] = "", key[128];
     gguf_get_str(f, "general.architecture", arch, sizeof arch);
     snprintf(key, sizeof key, "%s.context_length", arch);
     int64_t n = 0;
     if (!arch[0] || gguf_get_i64(f, key, &n) != 0 || n <= 0) return LMCC_CTX_DEFAULT;
-    if (n > LMCC_CTX_MAX)
-        return lmcc_error(path, "%s = %" PRId64 " is above lmcc's limit of %d positions (%s; pass --ctx N)", key, n,
-                          LMCC_CTX_MAX, LMCC_CTX_MAX_WHY);
-    return (int)n;
+    return n < LMCC_CTX_DEFAULT_MAX ? (int)n : LMCC_CTX_DEFAULT_MAX;
 }
