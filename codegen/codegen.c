@@ -728,6 +728,11 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  act_name(g, n->inputs[1], y, sizeof y), nrows, width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
         put_call(e, 1, n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu", args, NULL);
         break;
+    case IR_OP_ADD_BIAS:
+        snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s, %s", o, act_name(g, n->inputs[0], x, sizeof x),
+                 wref(e, n->inputs[1], w, sizeof w), nrows, width_expr(e, last_dim(out), s1, sizeof s1));
+        put_call(e, 1, "add_bias", args, NULL);
+        break;
     case IR_OP_SILU:
         snprintf(args, sizeof args, "%s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
                  width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
