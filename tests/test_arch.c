@@ -10,6 +10,7 @@
 #include "gguf.h"
 #include "gguf_write.h"
 #include "model.h"
+#include "passes.h"
 #include "tiny_llama.h"
 #include "test_util.h"
 
@@ -272,6 +273,18 @@ static void test_archs(void) {
     for (int i = 0; g && i < g->n_nodes; i++)
         if (g->nodes[i].op == IR_OP_ROPE)
             CHECK(g->nodes[i].attrs.rope_neox == 1 && in_op(g, i, 0) == IR_OP_ADD_BIAS, "qwen2: bias, then NeoX rope");
+    /* fuse_qkv has no bias in its epilogue: the prologue stays unfused, and -v says why */
+    lmcc_diag pc;
+    memset(&pc, 0, sizeof pc);
+    pc.verbose = 1;
+    pc.log = tmpfile();
+    if (g) g->cfg.fuse = 1;
+    CHECK(g && pc.log && lmcc_pass_fuse_qkv(g, &pc) == 0, "qwen2: fuse_qkv: %s", pc.err);
+    count_ops(g, c);
+    char *log = pc.log ? test_read_stream(pc.log) : NULL;
+    CHECK(c[IR_OP_QKV] == 0 && log && strstr(log, "fuse_qkv: 1 attention prologues left unfused: a bias or a head norm"),
+          "qwen2: fuse_qkv's note: %s", log ? log : "");
+    free(log);
     ir_graph_free(g);
     gguf_close(f);
     g = build_as("qwen2", p, NULL, &f);
