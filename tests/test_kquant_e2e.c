@@ -185,7 +185,7 @@ static double mean_kl(const float *p, const float *q, int npos, int64_t V) {
 /* the runs of one model: name, lmcc eval options, whether x86-64-v3, whether on every file.  The mix holds
  * every type, so it alone runs every target and activation (each compile costs seconds); a one-type
  * file runs the reference, which checks its dequantization against llama.cpp.  KQUANT_FULL=1 runs
- * everything on every file (the per-type numbers of docs/KERNELS.md). */
+ * everything on every file (the per-type numbers of the README). */
 enum { R_REF, R_GEN_F32, R_X86_F32, R_GEN_DEF, R_X86_DEF, R_REQ_Q8, R_N };
 static const struct {
     const char *name, *opts;
@@ -263,7 +263,7 @@ static void check_model(const model_spec *s, const char *lmcc, const char *src, 
     }
     if (done[R_REQ_Q8] && done[R_REF]) { /* q8_0 of the stored values: far finer than the stored types */
         double kl = mean_kl(lg[R_REF], lg[R_REQ_Q8], NPOS, V);
-        printf("%-7s %-8s mean KL(stored || requantized to q8_0) %.6f (bound 0.005)\n", s->name, runs[R_REQ_Q8].name, kl);
+        printf("%-7s %-8s mean KL(stored || requantized to q8_0) %.2g (bound 0.005)\n", s->name, runs[R_REQ_Q8].name, kl);
         CHECK(kl <= 0.005, "%s: requantized to q8 KL %g", s->name, kl);
     }
     for (int r = 0; r < R_N; r++) free(lg[r]);
