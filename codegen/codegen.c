@@ -409,7 +409,16 @@ static int64_t ffn_pad(const ir_graph *g) {
 }
 
 /* arena bytes [lo, hi) a kernel reads (write 0) or writes (write 1) */
-typedef struct span { int64_t lo, hi; int write; } span;
+/* Arena bytes a kernel touched; tensor and row_split let barrier_before see that a row-split kernel
+ * reads rows a row-split kernel wrote (rows: 1 after take_last, else n). */
+typedef struct span { int64_t lo, hi; int write, tensor, row_split, rows1; } span;
+
+/* Ops whose kernels split by token rows, lmrt_split(rows, tid, nth) (docs/KERNELS.md "rows split"): a
+ * thread reads exactly the rows of their output it wrote itself, so one of them reading another's
+ * output of the same rows needs no barrier in between. */
+static const unsigned char op_row_split[IR_OP_COUNT] = {
+    [IR_OP_RMSNORM] = 1, [IR_OP_NORMALIZE] = 1, [IR_OP_QUANTIZE] = 1, [IR_OP_HADAMARD] = 1,
+};
 
 #define MAX_USED 64 /* distinct kernels in one step(): a llama graph calls about 10 */
 
@@ -502,37 +511,44 @@ static void barrier(emit *e) {
 
 /* The arena bytes node k touches: ACT/STATE inputs read, its output written, STATE inputs (KV
  * caches) counted as written too (qkv and kv_store write them). */
-static int node_spans(const emit *e, int k, span *s) {
+static int node_spans(const emit *e, int k, int rows1, span *s) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[k];
-    int ns = 0;
+    int ns = 0, rs = op_row_split[n->op];
     for (int i = 0; i < ir_op_table[n->op].n_inputs; i++) {
         int id = n->inputs[i];
         const ir_tensor *t = &g->tensors[id];
         if (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE) continue;
-        s[ns++] = (span){t->arena_offset, t->arena_offset + e->bytes[id], t->kind == IR_KIND_STATE};
+        s[ns++] = (span){t->arena_offset, t->arena_offset + e->bytes[id], t->kind == IR_KIND_STATE, id, rs, rows1};
     }
     if (n->output >= 0)
-        s[ns++] = (span){g->tensors[n->output].arena_offset, g->tensors[n->output].arena_offset + e->bytes[n->output], 1};
+        s[ns++] = (span){g->tensors[n->output].arena_offset, g->tensors[n->output].arena_offset + e->bytes[n->output], 1,
+                         n->output, rs, rows1};
     return ns;
+}
+
+/* a write a before a read b of the same bytes by the same threads: b reads the rows a wrote */
+static int same_rows(const span *a, const span *b) {
+    return a->write && !b->write && a->tensor == b->tensor && a->row_split && b->row_split && a->rows1 == b->rows1;
 }
 
 /* Threaded builds: a barrier before node k only if it reads bytes another kernel wrote since the
  * last barrier, or writes bytes one read or wrote (memplan reuses buffers, so this is by bytes,
  * not by tensor).  Kernels split their work differently, so any such overlap is a race. */
-static void barrier_before(emit *e, int k) {
+static void barrier_before(emit *e, int k, int rows1) {
     if (!e->threaded) return;
     span s[IR_MAX_INPUTS + 1];
-    int ns = node_spans(e, k, s), hazard = 0;
+    int ns = node_spans(e, k, rows1, s), hazard = 0;
     for (int i = 0; i < ns && !hazard; i++)
         for (int j = 0; j < e->n_pend && !hazard; j++)
-            hazard = (s[i].write || e->pend[j].write) && s[i].lo < e->pend[j].hi && e->pend[j].lo < s[i].hi;
+            hazard = (s[i].write || e->pend[j].write) && s[i].lo < e->pend[j].hi && e->pend[j].lo < s[i].hi &&
+                     !same_rows(&e->pend[j], &s[i]);
     if (hazard) barrier(e);
 }
 
 /* after node k's calls (and any barrier inside them): what it touched is pending */
-static void barrier_note(emit *e, int k) {
-    if (e->threaded) e->n_pend += node_spans(e, k, e->pend + e->n_pend);
+static void barrier_note(emit *e, int k, int rows1) {
+    if (e->threaded) e->n_pend += node_spans(e, k, rows1, e->pend + e->n_pend);
 }
 
 /* The name of shape constant `which` if it has value v, else the number; in buf. */
@@ -901,7 +917,7 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             if (layer >= 0) fprintf(body, "\n    /* ---- layer %d ---- */\n", layer);
             else fprintf(body, "\n    /* ---- %s ---- */\n", k == 0 ? "embedding" : "output");
         }
-        barrier_before(e, k);
+        barrier_before(e, k, after_last);
         if (n->output >= 0) { /* each activation is declared where it is produced */
             const ir_tensor *tt = &g->tensors[n->output];
             char id[96];
@@ -911,7 +927,7 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             fprintf(body, "    %s *%s = (%s *)(a + %s); /* %s */\n", ty, id, ty, e->id[n->output], sh);
         }
         rc = emit_node(e, k, after_last ? "1" : "n");
-        barrier_note(e, k);
+        barrier_note(e, k, after_last);
         if (n->op == IR_OP_TAKE_LAST) after_last = 1;
     }
     fprintf(body, "}\n");

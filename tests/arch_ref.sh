@@ -15,6 +15,9 @@ REF="$LMCC_SOURCE_DIR/tests/ref"
 MODELS="llama-ref llama3-ref qwen2-ref qwen3-ref smollm3-ref"
 TARGETS="generic"
 if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then TARGETS="$TARGETS x86-64-v3"; else echo "note: no AVX2: x86-64-v3 not run"; fi
+# x86-64-v4 has its own K-quant kernels: run on the K-quant files when its code runs here
+V4=0
+if "$LMCC" --list-targets | grep -Eq '^x86-64-v4 +(native|runs)'; then V4=1; else echo "note: x86-64-v4 does not run here: not run"; fi
 [ -x "$SYNTH" ] || { fail "$SYNTH was not built"; finish; }
 
 field() { sed -n "s/^$1 //p" "$2" | head -1; }
@@ -73,6 +76,7 @@ for manifest in "$REF"/*.txt; do
       check "$gguf" "$name" "$t" 0.03 --weights keep
       [ "${REF_FULL:-0}" = 1 ] && check "$gguf" "$name" "$t" 0.03 --weights keep --act f32
     done
+    case "$type" in Q4_K*|Q6_K) [ $V4 = 1 ] && check "$gguf" "$name" x86-64-v4 0.03 --weights keep;; esac
   fi
   rm -f "$gguf"
 done
