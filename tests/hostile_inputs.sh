@@ -70,6 +70,12 @@ compile "512 tiny layers" 0 - "$WORK/l512.gguf"
 compile "context_length 2^20, --ctx 4096" 0 - "$WORK/ctx.gguf" --ctx 4096
 compile "--ctx past the limit" 1 "--ctx" "$WORK/ctx.gguf" --ctx 99999999999
 
+# a zstd bomb: 12 KB that would decompress to 400 MB (a GGUF header, then zeros)
+if command -v zstd >/dev/null && ! "$LMCC" compile "$WORK/none.gguf.zst" -o "$WORK/out" 2>&1 | grep -q "without libzstd"; then
+  { printf 'GGUF\3\0\0\0'; head -c 400000000 /dev/zero; } | zstd -q -3 -o "$WORK/bomb.gguf.zst"
+  compile "zstd bomb ($(($(stat -c %s "$WORK/bomb.gguf.zst") / 1024)) KiB)" 1 "grows past 256 times its size" "$WORK/bomb.gguf.zst"
+else echo "skip: zstd bomb (no zstd tool or lmcc without libzstd)"; fi
+
 # a valid small GGUF cut at every section boundary (header, each key, each tensor info, the data)
 $GEN sections "$WORK/sec.gguf"
 for f in "$WORK"/sec.gguf.*; do

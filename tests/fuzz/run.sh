@@ -12,7 +12,7 @@ shift || true
 build=${LMCC_FUZZ_BUILD:-$src/build-fuzz}
 out=${LMCC_FUZZ_OUT:-/tmp/lmcc-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} = 0 ] && harnesses=(fuzz_gguf fuzz_llama2c fuzz_target fuzz_options fuzz_tokenizer)
+[ ${#harnesses[@]} = 0 ] && harnesses=(fuzz_gguf fuzz_llama2c fuzz_target fuzz_options fuzz_tokenizer fuzz_zstd)
 cc=${LMCC_FUZZ_CC:-clang}
 
 probe=$(mktemp -d)
@@ -34,8 +34,11 @@ for h in "${harnesses[@]}"; do
   max_len=65536
   case $h in
     fuzz_llama2c) max_len=8192;;   # the file must match its header: small headers, fast executions
-    fuzz_options|fuzz_tokenizer) max_len=4096;;
+    fuzz_options|fuzz_tokenizer|fuzz_zstd) max_len=4096;;
   esac
+  if [ "$h" = fuzz_zstd ] && grep -q "^LMCC_ZSTD_LIB:.*NOTFOUND" "$build/CMakeCache.txt"; then
+    echo "SKIP: $h: lmcc built without libzstd"; continue
+  fi
   if [ "$h" = fuzz_tokenizer ] && ! ls "$LMCC_FUZZ_VOCABS"/*.gguf >/dev/null 2>&1; then
     echo "SKIP: $h: no vocabularies in $LMCC_FUZZ_VOCABS"; continue
   fi

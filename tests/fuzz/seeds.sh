@@ -6,11 +6,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 out="$here/corpus"
 rm -rf "$out"
-mkdir -p "$out"/{fuzz_gguf,fuzz_llama2c,fuzz_target,fuzz_options,fuzz_tokenizer}
+mkdir -p "$out"/{fuzz_gguf,fuzz_llama2c,fuzz_target,fuzz_options,fuzz_tokenizer,fuzz_zstd}
 # GGUF: a valid 2-layer llama (f32, SPM tokenizer) and the same cut after its metadata
 python3 "$src/tests/hostile_gguf.py" sections "$out/fuzz_gguf/llama2"
 mv "$out/fuzz_gguf/llama2.9" "$out/fuzz_gguf/llama2-metadata"
 rm -f "$out"/fuzz_gguf/llama2.*
+zstd -q -19 -c "$out/fuzz_gguf/llama2" > "$out/fuzz_zstd/llama2.gguf.zst"
+zstd -q -1 -c "$out/fuzz_gguf/llama2-metadata" > "$out/fuzz_zstd/llama2-metadata.gguf.zst"
 # llama2.c: dim 8, hidden 16, 1 layer, 2 heads, vocab 16 (shared classifier; and not), seq 8
 python3 - "$out/fuzz_llama2c" <<'PY'
 import struct, sys
