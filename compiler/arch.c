@@ -11,6 +11,9 @@
 
 /* Hyper-parameters beyond this are corrupt metadata, and keep int math safe. */
 #define ARCH_MAX_PARAM (1 << 24)
+/* llama.cpp's LLAMA_MAX_LAYERS: the passes and the generated step() grow with the layer count
+ * (tiny hostile layers would cost the compile, and the C compiler after it, far more than the file) */
+#define ARCH_MAX_LAYERS 512
 
 static int arch_key_int(const gguf_file *f, const char *path, const char *key, int def, int *out) {
     const gguf_kv *kv = gguf_find(f, key);
@@ -286,6 +289,11 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         arch_key_int(f, path, KEY("attention.head_count_kv"), n_heads, &n_kv) ||
         arch_key_int(f, path, KEY("context_length"), -1, &ctx_len))
         return NULL;
+    if (n_layers > ARCH_MAX_LAYERS) {
+        lmcc_error(path, "%s.block_count = %d: more than %d layers (no known model has that many)", ar, n_layers,
+                   ARCH_MAX_LAYERS);
+        return NULL;
+    }
     if (!gguf_find(f, KEY("attention.key_length")) && dim % n_heads != 0) {
         lmcc_error(path, "attention.head_count %d does not divide embedding_length %d (heads must split the "
                    "embedding evenly, or attention.key_length must give the head size)", n_heads, dim);
