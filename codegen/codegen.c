@@ -427,6 +427,7 @@ typedef struct emit {
     int n_used;
     span *pend;              /* threaded: arena bytes kernels touched since the last barrier */
     int n_pend, barriers;
+    const char *ind;         /* a statement's indentation: deeper inside step()'s row loop */
     char err[256];
 } emit;
 
@@ -455,6 +456,7 @@ static int emit_init(emit *e, FILE *fp, const ir_graph *g) {
     e->fp = fp;
     e->g = g;
     e->threaded = g->cfg.threads > 1;
+    e->ind = "    ";
 #define X(name, v, what) e->shape[SH_##name] = (v);
     SHAPE_LIST(X)
 #undef X
@@ -495,7 +497,7 @@ static void emit_free(emit *e) {
 /* Threaded builds: every thread waits here until all threads got here. */
 static void barrier(emit *e) {
     if (!e->threaded) return;
-    fprintf(e->fp, "    BARRIER();\n");
+    fprintf(e->fp, "%sBARRIER();\n", e->ind);
     e->barriers++;
     e->n_pend = 0;
 }
@@ -580,7 +582,7 @@ static int tile_of(const ir_tensor *w) { return w->tile_rows > 1 ? w->tile_rows 
  * k_<kernel>, defined before step() as the contract name with (0, 1) appended. */
 static void put_call(emit *e, int split, const char *kernel, const char *args, const char *comment) {
     if (e->threaded) {
-        fprintf(e->fp, "    %slmrt_k_%s(%s%s);", split ? "" : "if (tid == 0) ", kernel, args, split ? ", tid, nth" : "");
+        fprintf(e->fp, "%s%slmrt_k_%s(%s%s);", e->ind, split ? "" : "if (tid == 0) ", kernel, args, split ? ", tid, nth" : "");
     } else {
         int i = 0;
         while (i < e->n_used && strcmp(e->used[i], kernel)) i++;
@@ -589,7 +591,7 @@ static void put_call(emit *e, int split, const char *kernel, const char *args, c
             snprintf(e->used[i], sizeof e->used[i], "%s", kernel);
             e->used_split[e->n_used++] = split;
         }
-        fprintf(e->fp, "    k_%s(%s);", kernel, args);
+        fprintf(e->fp, "%sk_%s(%s);", e->ind, kernel, args);
     }
     if (comment && *comment) fprintf(e->fp, " /* %s */", comment);
     fputc('\n', e->fp);
@@ -762,10 +764,10 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         snprintf(args, sizeof args, "%s, %s, %s", o, nrows, width_expr(e, last_dim(out), s1, sizeof s1));
         put_call(e, 1, "softmax", args, NULL);
         break;
-    case IR_OP_TAKE_LAST:
-        snprintf(args, sizeof args, "%s, %s, n, %s", o, act_name(g, n->inputs[0], x, sizeof x),
+    case IR_OP_TAKE_LAST: /* inside step()'s row loop: row `row` is the last of rows 0..row */
+        snprintf(args, sizeof args, "%s, %s, row + 1, %s", o, act_name(g, n->inputs[0], x, sizeof x),
                  width_expr(e, last_dim(out), s1, sizeof s1));
-        put_call(e, 0, "take_last", args, "the last token's row");
+        put_call(e, 0, "take_last", args, "this row");
         break;
     case IR_OP_COUNT: /* not an op, rejected above (no default: -Wswitch asks for every op) */
     unsupported:
@@ -774,6 +776,34 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         return -1;
     }
     return e->err[0] ? -1 : 0;
+}
+
+/* The KV caches as a table, for what reads or writes them outside step() (state save/load): each
+ * cache's offset, heads, and bytes per head and position ([head][position][bytes] from `at`). */
+static void kv_table(emit *e) {
+    const ir_graph *g = e->g;
+    int n = 0;
+    int64_t row = 0;
+    const char *type = NULL;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind != IR_KIND_STATE) continue;
+        n++;
+        row += (int64_t)ir_tensor_bytes(t) / t->shape[1];
+        type = ir_dtype_name(t->dtype);
+    }
+    fprintf(e->fp, "#define KV_CACHES %d\n#define KV_ROW_BYTES %lld /* one position of every cache */\n"
+                   "#define KV_TYPE \"%s\"\n", n, (long long)row, type ? type : "none");
+    fprintf(e->fp, "static const struct kv_cache { size_t at; int heads, row; } kv_caches[%d] = {", n > 0 ? n : 1);
+    int k = 0;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind != IR_KIND_STATE) continue;
+        fprintf(e->fp, "%s{%s, %lld, %lld}", !k ? "\n    " : k % 4 ? ", " : ",\n    ", e->id[i], (long long)t->shape[0],
+                (long long)((int64_t)ir_tensor_bytes(t) / (t->shape[0] * t->shape[1])));
+        k++;
+    }
+    fprintf(e->fp, "%s};\n", n ? "" : "{0, 0, 0}");
 }
 
 /* Shapes, the blob layout, the arena layout, the kernels' single-threaded forms and step(). */
@@ -838,6 +868,7 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
         shape_str(e, t, NULL, sh, sizeof sh);
         fprintf(fp, "#define %-22s %8lld /* %s %s */\n", e->id[i], (long long)t->arena_offset, t->name, sh);
     }
+    kv_table(e);
     for (int k = 0; k < g->n_nodes; k++) { /* the activations, in the order step() makes them */
         int i = g->nodes[k].output;
         if (g->nodes[k].dead || i < 0 || g->tensors[i].kind != IR_KIND_ACT) continue;
@@ -846,7 +877,8 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     }
     fprintf(fp, "#define LOGITS_OFFSET %s\n#define SCRATCH_OFFSET %lld\n#define RUN_OFFSET %lld\n",
             e->id[g->logits], (long long)g->scratch_offset, (long long)run_off);
-    fprintf(fp, "\nstruct run { const int32_t *tokens; int n, pos; void *pool; };\n");
+    fprintf(fp, "\n/* the chunk step() runs; out: forward_all's logits [n][VOCAB], else NULL (the last row's, at LOGITS_OFFSET) */\n"
+                "struct run { const int32_t *tokens; int n, pos; void *pool; float *out; };\n");
     fprintf(fp, "_Static_assert(sizeof(struct run) <= %d, \"run block\");\n", CTRL_RUN_BYTES);
     if (e->threaded) {
         fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)(run_off + CTRL_RUN_BYTES));
@@ -883,17 +915,34 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             else fprintf(body, "\n    /* ---- %s ---- */\n", k == 0 ? "embedding" : "output");
         }
         barrier_before(e, k);
+        if (n->op == IR_OP_TAKE_LAST) { /* the rest of step() runs once per row it gives logits for */
+            fprintf(body, "    for (int row = r->out ? 0 : n - 1; row < n; row++) { /* forward_all: every row */\n");
+            e->ind = "        ";
+            after_last = 1;
+        }
         if (n->output >= 0) { /* each activation is declared where it is produced */
             const ir_tensor *tt = &g->tensors[n->output];
             char id[96];
             const char *ty = tt->dtype == IR_DT_Q8A ? "void" : "float";
             c_ident(tt->name, id, sizeof id);
-            shape_str(e, tt, after_last || n->op == IR_OP_TAKE_LAST ? "1" : "BATCH", sh, sizeof sh);
-            fprintf(body, "    %s *%s = (%s *)(a + %s); /* %s */\n", ty, id, ty, e->id[n->output], sh);
+            shape_str(e, tt, after_last ? "1" : "BATCH", sh, sizeof sh);
+            if (after_last && n->output == g->logits) /* forward_all's rows go straight to the caller */
+                fprintf(body, "%s%s *%s = r->out ? r->out + (size_t)row * %s : (%s *)(a + %s); /* %s */\n", e->ind, ty,
+                        id, width_expr(e, last_dim(tt), fl, sizeof fl), ty, e->id[n->output], sh);
+            else fprintf(body, "%s%s *%s = (%s *)(a + %s); /* %s */\n", e->ind, ty, id, ty, e->id[n->output], sh);
         }
         rc = emit_node(e, k, after_last ? "1" : "n");
         barrier_note(e, k);
-        if (n->op == IR_OP_TAKE_LAST) after_last = 1;
+    }
+    if (after_last) {
+        /* the next row's take_last overwrites what this row's kernels read; every thread sees
+         * the same n, so all of them wait here or none */
+        if (e->threaded) fprintf(body, "        if (row + 1 < n) BARRIER();\n");
+        e->ind = "    ";
+        fprintf(body, "    }\n");
+    } else if (!rc) {
+        snprintf(e->err, sizeof e->err, "codegen: internal error: the graph has no take_last node");
+        rc = -1;
     }
     fprintf(body, "}\n");
     e->fp = fp;
