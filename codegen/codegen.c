@@ -765,7 +765,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         put_call(e, 1, "softmax", args, NULL);
         break;
     case IR_OP_TAKE_LAST: /* inside step()'s row loop: row `row` is the last of rows 0..row */
-        snprintf(args, sizeof args, "%s, %s, row + 1, %s", o, act_name(g, n->inputs[0], x, sizeof x),
+        snprintf(args, sizeof args, "%s, %s, 1 + row, %s", o, act_name(g, n->inputs[0], x, sizeof x),
                  width_expr(e, last_dim(out), s1, sizeof s1));
         put_call(e, 0, "take_last", args, "this row");
         break;
