@@ -1,6 +1,7 @@
 # Saved state, rewind and forward_all (tests/data/kv_state.c) on stories260K, per KV type and
 # target that runs here: single-threaded and threaded, batch 1 and batched prefill, under
-# ASan+UBSan on generic.  The other build (o) differs in KV type, so its states are foreign.
+# ASan+UBSan on generic.  The other build (o) differs in KV type, so its states are foreign; e is
+# m compiled with --ctx 8, what m's init_ctx(8) must equal.
 . "$(dirname "$0")/lib.sh"
 CC=${CC:-cc}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -8,11 +9,12 @@ run() { # label kv other-kv flags -- compile options
   local label=$1 kv=$2 okv=$3 flags=$4 d="$WORK/$1"
   shift 5
   if ! "$LMCC" compile "$MODEL_GGUF" -o "$d" --name m --ctx 32 --kv "$kv" "$@" 2>"$WORK/err" ||
-     ! "$LMCC" compile "$MODEL_GGUF" -o "$d" --name o --ctx 32 --kv "$okv" "$@" 2>"$WORK/err"; then
+     ! "$LMCC" compile "$MODEL_GGUF" -o "$d" --name o --ctx 32 --kv "$okv" "$@" 2>"$WORK/err" ||
+     ! "$LMCC" compile "$MODEL_GGUF" -o "$d" --name e --ctx 8 --kv "$kv" "$@" 2>"$WORK/err"; then
     cat "$WORK/err"; fail "$label: compile ($*)"; return
   fi
   if ! $CC -std=c11 -O1 -g -Wall -Wextra -Werror $flags -I "$d" "$LMCC_SOURCE_DIR/tests/data/kv_state.c" \
-       "$d/m.c" "$d/m_weights.S" "$d/o.c" "$d/o_weights.S" -o "$d/kv" -lm -pthread 2>"$WORK/err"; then
+       "$d/m.c" "$d/m_weights.S" "$d/o.c" "$d/o_weights.S" "$d/e.c" "$d/e_weights.S" -o "$d/kv" -lm -pthread 2>"$WORK/err"; then
     head -20 "$WORK/err"; fail "$label: build"; return
   fi
   if (cd "$d" && ./kv) >"$WORK/out" 2>&1; then ok "$label: $(grep -c '^ok' "$WORK/out") checks"

@@ -57,21 +57,27 @@ int name_verify_weights(const void *weights, size_t weights_bytes) {
 }
 
 int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes) {
+    return name_init_ctx(ctx, arena, arena_bytes, weights, weights_bytes, NAME_CTX);
+}
+
+int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes, int n_ctx) {
     if (!ctx) return NAME_ERR_ARG;
     int live = ctx->magic == CTX_MAGIC, st = NAME_OK;
-    if (!arena || arena_bytes < NAME_ARENA_BYTES || ((uintptr_t)arena % NAME_ARENA_ALIGN) != 0) st = NAME_ERR_ARENA;
+    if (n_ctx < 1 || n_ctx > NAME_CTX) st = NAME_ERR_ARG;
+    else if (!arena || arena_bytes < NAME_ARENA_BYTES_FOR(n_ctx) || ((uintptr_t)arena % NAME_ARENA_ALIGN) != 0)
+        st = NAME_ERR_ARENA;
     if (st == NAME_OK) st = weights_find(&weights, weights_bytes);
 #if TEMPLATE_THREADED
     if (st == NAME_OK && live) st = NAME_ERR_STATE;
     /* the workers are started last, on the new arena, with ctx's future contents */
-    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, NAME_OK, THREADS, CTX_MAGIC};
+    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, n_ctx, NAME_OK, THREADS, CTX_MAGIC};
     if (st == NAME_OK) {
         struct run *r = (struct run *)(next.arena + RUN_OFFSET);
         r->pool = next.arena + POOL_OFFSET;
         if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) st = NAME_ERR_THREADS;
     }
 #else
-    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, NAME_OK, 1, CTX_MAGIC};
+    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, n_ctx, NAME_OK, 1, CTX_MAGIC};
 #endif
     if (st != NAME_OK) {
         if (!live) ctx->magic = 0; /* not a context: make sure it does not pass for one */
@@ -118,13 +124,14 @@ void name_release(name_ctx *ctx) {
 /* ---- KV positions: the one place that knows where a position's keys and values live ---- */
 /* positions the context's caches hold */
 static int kv_capacity(const name_ctx *ctx) {
-    (void)ctx;
-    return NAME_CTX;
+    return ctx->n_ctx;
 }
 
-/* head h of cache i: kv_capacity positions of kv_caches[i].row bytes */
+/* head h of cache i: kv_capacity positions of kv_caches[i].row bytes (the layout step()'s
+ * A_KV*(nc) offsets spell) */
 static unsigned char *kv_head_rows(const name_ctx *ctx, int i, int h) {
-    return ctx->arena + kv_caches[i].at + (size_t)h * (size_t)kv_capacity(ctx) * (size_t)kv_caches[i].row;
+    size_t nc = (size_t)kv_capacity(ctx);
+    return ctx->arena + KV_OFFSET + nc * kv_caches[i].at + (size_t)h * nc * (size_t)kv_caches[i].row;
 }
 
 /* NAME_OK if n tokens fit at the current position and are all in the vocabulary */
@@ -144,6 +151,7 @@ static void forward_run(name_ctx *ctx, const int32_t *tokens, int n, float *out)
         r->tokens = tokens + i;
         r->n = n - i < BATCH ? n - i : BATCH;
         r->pos = ctx->pos;
+        r->n_ctx = ctx->n_ctx;
         r->out = out ? out + (size_t)i * NAME_VOCAB_SIZE : 0;
 #if TEMPLATE_THREADED
         if (ctx->threads > 1) lmrt_pool_run((lmrt_pool *)r->pool);

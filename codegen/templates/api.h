@@ -6,9 +6,9 @@
 enum {
     NAME_OK = 0,
     NAME_ERR_ARG = -1,          /* NULL pointer or bad count */
-    NAME_ERR_ARENA = -2,        /* arena smaller than NAME_ARENA_BYTES or misaligned */
+    NAME_ERR_ARENA = -2,        /* arena smaller than NAME_ARENA_BYTES (init_ctx: _FOR(n_ctx)) or misaligned */
     NAME_ERR_WEIGHTS = -3,      /* weights missing, misaligned, or not this model's blob */
-    NAME_ERR_CONTEXT_FULL = -4, /* position would pass NAME_CTX: reset or stop */
+    NAME_ERR_CONTEXT_FULL = -4, /* position would pass the context (NAME_CTX or init_ctx's): reset or stop */
     NAME_ERR_TOKEN = -5,        /* token id outside [0, NAME_VOCAB_SIZE) */
     NAME_ERR_STATE = -6,        /* context not initialized */
     NAME_ERR_BUFFER = -7,       /* output buffer too small (tokenizer) */
@@ -22,6 +22,7 @@ typedef struct name_ctx {
     unsigned char *arena;
     const unsigned char *weights;
     int pos;
+    int n_ctx; /* positions the KV cache holds: NAME_CTX, or init_ctx's */
     int status;
     int threads;
     uint32_t magic;
@@ -36,6 +37,12 @@ typedef struct name_ctx {
  * live context (NAME_ERR_STATE: release it first, its workers use its arena),
  * single-threaded builds rebind it. */
 int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes);
+/* init for a context of n_ctx positions, 1..NAME_CTX: the arena needs only
+ * NAME_ARENA_BYTES_FOR(n_ctx) bytes (the KV cache is its last part, n_ctx
+ * rows of NAME_KV_ROW_BYTES); forward stops at n_ctx (NAME_ERR_CONTEXT_FULL),
+ * and the logits are those of a build compiled with --ctx n_ctx.  init is
+ * init_ctx with NAME_CTX. */
+int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes, int n_ctx);
 /* NAME_OK if the blob (same arguments as init) is intact: the header and a
  * checksum over every byte, a read of the whole blob at about memory speed.
  * Call it once after loading or flashing the weights; forward does not. */

@@ -168,6 +168,14 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(init, "a live context (threaded: release it first)", C(_ERR_STATE), ON_LIVE | ONLY_THREADED, F(_init)(&live, arena_aux, C(_ARENA_BYTES), W, WN)) \
     X(init, "a live context (single-threaded: rebound, position 0)", 0, ONLY_SINGLE, reinit_live_aux())            \
     X(init, "failed on a fresh context, then forward", C(_ERR_STATE), 0, init_fail_then_forward())                 \
+    X(init_ctx, "ctx NULL", C(_ERR_ARG), 0, F(_init_ctx)(NULL, arena_aux, C(_ARENA_BYTES), W, WN, 4))                 \
+    X(init_ctx, "n_ctx 0", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, 0))           \
+    X(init_ctx, "n_ctx -1", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, -1))         \
+    X(init_ctx, "n_ctx CTX + 1", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, C(_CTX) + 1)) \
+    X(init_ctx, "n_ctx INT_MAX", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, MAXI))  \
+    X(init_ctx, "arena one byte short of ARENA_BYTES_FOR(4)", C(_ERR_ARENA), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES_FOR)(4) - 1, W, WN, 4)) \
+    X(init_ctx, "arena ARENA_BYTES_FOR(4), n_ctx 5", C(_ERR_ARENA), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES_FOR)(4), W, WN, 5)) \
+    X(init_ctx, "arena misaligned", C(_ERR_ARENA), ON_LIVE, F(_init_ctx)(&live, arena_aux + 8, C(_ARENA_BYTES_FOR)(4), W, WN, 4)) \
     X(verify_weights, "intact", C(_OK), 0, F(_verify_weights)(W, WN))                                               \
     X(verify_weights, "intact, given as a pointer", C(_OK), 0, verify_with(DMG_NONE, C(_WEIGHTS_BYTES)))            \
     X(verify_weights, "NULL with a length", C(_ERR_ARG), 0, F(_verify_weights)(NULL, 8))                           \

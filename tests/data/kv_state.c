@@ -3,16 +3,19 @@
  * foreign to m).  Checks: a state saved at position k and loaded into a fresh context in another
  * arena continues with bit-identical logits; rewind + re-feed gives the same logits bit for bit;
  * forward_all's rows are the logits forward gives; a corrupted, truncated or foreign state is
- * rejected with its status and changes neither the position nor a byte of the arena. */
+ * rejected with its status and changes neither the position nor a byte of the arena.  Runtime
+ * context: m with init_ctx(SHORT) in an arena of exactly M_ARENA_BYTES_FOR(SHORT) gives the logits
+ * of e, the same model compiled with --ctx SHORT, and their states load into each other. */
 #define _POSIX_C_SOURCE 200809L
 #include "m.h"
 #include "o.h"
+#include "e.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { N = 12, PROMPT = 5, K = 7 };
+enum { N = 12, PROMPT = 5, K = 7, SHORT = E_CTX };
 static const int32_t toks[N] = {1, 403, 407, 261, 378, 455, 473, 456, 435, 299, 362, 409};
 static float ref[N][M_VOCAB_SIZE];
 static int fails;
@@ -37,15 +40,15 @@ static int feed_same(m_ctx *c, int from, int to) {
 
 /* a state load that must fail with want: the position, the saved state and (single-threaded
  * builds: threaded ones keep their workers' pool in the arena) every arena byte stay the same */
-static void load_rejected(m_ctx *c, const unsigned char *arena, const void *st, size_t bytes, int want, const char *what) {
+static void load_rejected(m_ctx *c, const unsigned char *arena, size_t arena_bytes, const void *st, size_t bytes, int want, const char *what) {
     size_t sb = (size_t)m_state_bytes(c);
-    unsigned char *snap = malloc(M_ARENA_BYTES), *s0 = malloc(sb), *s1 = malloc(sb);
-    memcpy(snap, arena, M_ARENA_BYTES);
+    unsigned char *snap = malloc(arena_bytes), *s0 = malloc(sb), *s1 = malloc(sb);
+    memcpy(snap, arena, arena_bytes);
     m_state_save(c, s0, sb);
     int pos = m_position(c), got = m_state_load(c, st, bytes), rec = m_last_error(c);
     int same = rec == want && m_position(c) == pos && m_state_save(c, s1, sb) == M_OK && !memcmp(s0, s1, sb);
 #ifndef M_THREADS
-    same &= !memcmp(snap, arena, M_ARENA_BYTES);
+    same &= !memcmp(snap, arena, arena_bytes);
 #endif
     CHECK(got == want && same, "state_load of %s: %d (%s, recorded), nothing changed", what, got, m_strerror(got));
     free(snap), free(s0), free(s1);
@@ -116,22 +119,22 @@ int main(void) {
     /* rejected states: C is at N, its arena must stay as it is */
     memcpy(bad, st, (size_t)sb);
     bad[64 + (sb - 64) / 2] ^= 0x10;
-    load_rejected(&C, a3, bad, (size_t)sb, M_ERR_STATE_DATA, "a state with one bit flipped in its rows");
+    load_rejected(&C, a3, M_ARENA_BYTES, bad, (size_t)sb, M_ERR_STATE_DATA, "a state with one bit flipped in its rows");
     memcpy(bad, st, (size_t)sb);
     bad[50] ^= 1;
-    load_rejected(&C, a3, bad, (size_t)sb, M_ERR_STATE_DATA, "a state with a damaged checksum");
-    load_rejected(&C, a3, st, (size_t)sb - 1, M_ERR_STATE_DATA, "a truncated state");
-    load_rejected(&C, a3, st, 63, M_ERR_STATE_DATA, "63 bytes");
+    load_rejected(&C, a3, M_ARENA_BYTES, bad, (size_t)sb, M_ERR_STATE_DATA, "a state with a damaged checksum");
+    load_rejected(&C, a3, M_ARENA_BYTES, st, (size_t)sb - 1, M_ERR_STATE_DATA, "a truncated state");
+    load_rejected(&C, a3, M_ARENA_BYTES, st, 63, M_ERR_STATE_DATA, "63 bytes");
     memcpy(bad, st, (size_t)sb);
     bad[2] ^= 1;
-    load_rejected(&C, a3, bad, (size_t)sb, M_ERR_STATE_DATA, "a state with a bad magic");
+    load_rejected(&C, a3, M_ARENA_BYTES, bad, (size_t)sb, M_ERR_STATE_DATA, "a state with a bad magic");
     memcpy(bad, st, (size_t)sb);
     bad[12] ^= 1;
-    load_rejected(&C, a3, bad, (size_t)sb, M_ERR_STATE_FOREIGN, "a state of another model (weights hash)");
+    load_rejected(&C, a3, M_ARENA_BYTES, bad, (size_t)sb, M_ERR_STATE_FOREIGN, "a state of another model (weights hash)");
     memcpy(bad, st, (size_t)sb);
     bad[34] = 0x7f;
-    load_rejected(&C, a3, bad, (size_t)sb, M_ERR_STATE_DATA, "a state claiming another position");
-    load_rejected(&C, a3, NULL, (size_t)sb, M_ERR_ARG, "NULL");
+    load_rejected(&C, a3, M_ARENA_BYTES, bad, (size_t)sb, M_ERR_STATE_DATA, "a state claiming another position");
+    load_rejected(&C, a3, M_ARENA_BYTES, NULL, (size_t)sb, M_ERR_ARG, "NULL");
 
     /* a state of the other build (another KV type) */
     unsigned char *ao = arena_new(O_ARENA_BYTES);
@@ -140,12 +143,49 @@ int main(void) {
     int64_t ob = o_state_bytes(&D);
     unsigned char *ost = malloc((size_t)ob);
     CHECK(o_state_save(&D, ost, (size_t)ob) == O_OK, "the other build saves its state (%lld bytes)", (long long)ob);
-    load_rejected(&C, a3, ost, (size_t)ob, M_ERR_STATE_FOREIGN, "the other KV type's state");
+    load_rejected(&C, a3, M_ARENA_BYTES, ost, (size_t)ob, M_ERR_STATE_FOREIGN, "the other KV type's state");
     CHECK(o_state_load(&D, st, (size_t)sb) == O_ERR_STATE_FOREIGN, "and the other way round");
 
     /* loading more bytes than the state is fine; loading it back over a used context replaces everything */
     CHECK(m_state_load(&C, st, (size_t)sb + 16) == M_OK && m_position(&C) == K && feed_same(&C, K, N),
           "state_load over a used context (buffer larger than the state): the run from %d again", K);
+
+    /* runtime context: SHORT positions in an arena of exactly ARENA_BYTES_FOR(SHORT) */
+    size_t fixed = M_ARENA_BYTES_FOR(0), kv_short = M_ARENA_BYTES_FOR(SHORT) - fixed, kv_full = M_ARENA_BYTES - fixed;
+    CHECK(M_ARENA_BYTES == M_ARENA_BYTES_FOR(M_CTX) && kv_full == M_KV_BYTES && kv_short == (size_t)SHORT * M_KV_ROW_BYTES,
+          "ARENA_BYTES_FOR(%d) = %zu + %zu KV bytes (%d: %zu)", SHORT, fixed, kv_short, M_CTX, kv_full);
+    unsigned char *as = arena_new(M_ARENA_BYTES_FOR(SHORT)), *ae = arena_new(E_ARENA_BYTES);
+    m_ctx S;
+    e_ctx E;
+    CHECK(m_init_ctx(&S, as, M_ARENA_BYTES_FOR(SHORT) - 1, NULL, 0, SHORT) == M_ERR_ARENA, "init_ctx with an arena one byte short: ERR_ARENA");
+    CHECK(m_init_ctx(&S, as, M_ARENA_BYTES_FOR(SHORT), NULL, 0, 0) == M_ERR_ARG, "init_ctx n_ctx 0: ERR_ARG");
+    CHECK(m_init_ctx(&S, as, M_ARENA_BYTES, NULL, 0, M_CTX + 1) == M_ERR_ARG, "init_ctx n_ctx CTX + 1: ERR_ARG");
+    if (m_init_ctx(&S, as, M_ARENA_BYTES_FOR(SHORT), NULL, 0, SHORT) || e_init(&E, ae, E_ARENA_BYTES, NULL, 0)) {
+        printf("FAIL: init_ctx / init e\n");
+        return 1;
+    }
+    const float *ls = m_forward(&S, toks, 3), *le = e_forward(&E, toks, 3);
+    same = ls && le && !memcmp(ls, le, sizeof ref[0]);
+    for (int i = 3; i < SHORT; i++) {
+        ls = m_forward(&S, &toks[i], 1), le = e_forward(&E, &toks[i], 1);
+        same &= ls && le && !memcmp(ls, le, sizeof ref[0]);
+    }
+    CHECK(same, "init_ctx(%d) = the build compiled with --ctx %d, bit for bit, over %d positions", SHORT, SHORT, SHORT);
+    CHECK(!m_forward(&S, toks, 1) && m_last_error(&S) == M_ERR_CONTEXT_FULL, "and its context is full at %d", SHORT);
+    int64_t cb = m_state_bytes(&C); /* C is at N > SHORT */
+    unsigned char *cst = malloc((size_t)cb);
+    m_state_save(&C, cst, (size_t)cb);
+    m_rewind(&S, 2);
+    load_rejected(&S, as, M_ARENA_BYTES_FOR(SHORT), cst, (size_t)cb, M_ERR_CONTEXT_FULL, "a state past the context");
+    free(cst);
+    int64_t eb = e_state_bytes(&E);
+    unsigned char *est = malloc((size_t)eb);
+    e_rewind(&E, PROMPT);
+    eb = e_state_bytes(&E);
+    CHECK(e_state_save(&E, est, (size_t)eb) == E_OK && m_state_load(&C, est, (size_t)eb) == M_OK && m_position(&C) == PROMPT &&
+          feed_same(&C, PROMPT, N), "a state of the --ctx %d build goes on in the --ctx %d one (the rows do not depend on the context)", SHORT, M_CTX);
+    m_release(&A), m_release(&B), m_release(&C), m_release(&S), o_release(&D), e_release(&E);
+    free(est), free(as), free(ae);
     free(st), free(bad), free(ost), free(a1), free(a2), free(a3), free(ao);
     printf("%d failed\n", fails);
     return fails != 0;
