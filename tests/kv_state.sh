@@ -28,4 +28,17 @@ if "$LMCC" --list-targets | grep -q '^x86-64-v3 .*\(runs\|native\)'; then
 else
   echo "SKIP: x86-64-v3 (does not run here)"
 fi
+
+# lmcc run --save-state / --load-state: a session continued from its file samples what one run
+# over all its tokens does (greedy, generic: one token per chunk, so the same arithmetic)
+R=(-t generic --ctx 32 --temp 0 --print-ids)
+if g1=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "1 403 407" -n 6 --save-state "$WORK/s.state" 2>"$WORK/err") &&
+   g2=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "261 378" -n 4 --load-state "$WORK/s.state" 2>>"$WORK/err") &&
+   g3=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "1 403 407 $g1 261 378" -n 4 2>>"$WORK/err") &&
+   [ -n "$g2" ] && [ "$g2" = "$g3" ]; then
+  ok "run --save-state then --load-state: $g2 (one run over every token: the same)"
+else cat "$WORK/err"; fail "run --save-state/--load-state: '$g1' -> '$g2' vs '$g3'"; fi
+if ! "$LMCC" run "$MODEL_GGUF" "${R[@]}" --kv f16 --ids "261" -n 2 --load-state "$WORK/s.state" >/dev/null 2>"$WORK/err" &&
+   grep -q "another model's or KV type's" "$WORK/err"; then ok "run --load-state of another KV type's state: an error"
+else cat "$WORK/err"; fail "run --load-state of a foreign state"; fi
 finish
