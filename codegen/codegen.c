@@ -436,7 +436,16 @@ static int64_t ffn_pad(const ir_graph *g) {
 }
 
 /* arena bytes [lo, hi) a kernel reads (write 0) or writes (write 1) */
-typedef struct span { int64_t lo, hi; int write; } span;
+/* Arena bytes a kernel touched; tensor and row_split let barrier_before see that a row-split kernel
+ * reads rows a row-split kernel wrote (rows: 1 after take_last, else n). */
+typedef struct span { int64_t lo, hi; int write, tensor, row_split, rows1; } span;
+
+/* Ops whose kernels split by token rows, lmrt_split(rows, tid, nth) (docs/KERNELS.md "rows split"): a
+ * thread reads exactly the rows of their output it wrote itself, so one of them reading another's
+ * output of the same rows needs no barrier in between. */
+static const unsigned char op_row_split[IR_OP_COUNT] = {
+    [IR_OP_RMSNORM] = 1, [IR_OP_NORMALIZE] = 1, [IR_OP_QUANTIZE] = 1, [IR_OP_HADAMARD] = 1,
+};
 
 #define MAX_USED 64 /* distinct kernels in one step(): a llama graph calls about 10 */
 
@@ -509,7 +518,7 @@ static int emit_init(emit *e, FILE *fp, const ir_graph *g) {
     for (int k = 0; k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
         if (n->dead) continue;
-        if (!e->have_eps && (n->op == IR_OP_RMSNORM || n->op == IR_OP_NORMALIZE)) e->eps = n->attrs.eps, e->have_eps = 1;
+        if (!e->have_eps && (n->op == IR_OP_RMSNORM || n->op == IR_OP_NORMALIZE || n->op == IR_OP_HEAD_NORM)) e->eps = n->attrs.eps, e->have_eps = 1;
         if (!e->have_scale && n->op == IR_OP_ATTENTION) e->scale = n->attrs.scale, e->have_scale = 1;
     }
     return 0;
@@ -531,37 +540,44 @@ static void barrier(emit *e) {
 
 /* The arena bytes node k touches: ACT/STATE inputs read, its output written, STATE inputs (KV
  * caches) counted as written too (qkv and kv_store write them). */
-static int node_spans(const emit *e, int k, span *s) {
+static int node_spans(const emit *e, int k, int rows1, span *s) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[k];
-    int ns = 0;
+    int ns = 0, rs = op_row_split[n->op];
     for (int i = 0; i < ir_op_table[n->op].n_inputs; i++) {
         int id = n->inputs[i];
         const ir_tensor *t = &g->tensors[id];
         if (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE) continue;
-        s[ns++] = (span){t->arena_offset, t->arena_offset + e->bytes[id], t->kind == IR_KIND_STATE};
+        s[ns++] = (span){t->arena_offset, t->arena_offset + e->bytes[id], t->kind == IR_KIND_STATE, id, rs, rows1};
     }
     if (n->output >= 0)
-        s[ns++] = (span){g->tensors[n->output].arena_offset, g->tensors[n->output].arena_offset + e->bytes[n->output], 1};
+        s[ns++] = (span){g->tensors[n->output].arena_offset, g->tensors[n->output].arena_offset + e->bytes[n->output], 1,
+                         n->output, rs, rows1};
     return ns;
+}
+
+/* a write a before a read b of the same bytes by the same threads: b reads the rows a wrote */
+static int same_rows(const span *a, const span *b) {
+    return a->write && !b->write && a->tensor == b->tensor && a->row_split && b->row_split && a->rows1 == b->rows1;
 }
 
 /* Threaded builds: a barrier before node k only if it reads bytes another kernel wrote since the
  * last barrier, or writes bytes one read or wrote (memplan reuses buffers, so this is by bytes,
  * not by tensor).  Kernels split their work differently, so any such overlap is a race. */
-static void barrier_before(emit *e, int k) {
+static void barrier_before(emit *e, int k, int rows1) {
     if (!e->threaded) return;
     span s[IR_MAX_INPUTS + 1];
-    int ns = node_spans(e, k, s), hazard = 0;
+    int ns = node_spans(e, k, rows1, s), hazard = 0;
     for (int i = 0; i < ns && !hazard; i++)
         for (int j = 0; j < e->n_pend && !hazard; j++)
-            hazard = (s[i].write || e->pend[j].write) && s[i].lo < e->pend[j].hi && e->pend[j].lo < s[i].hi;
+            hazard = (s[i].write || e->pend[j].write) && s[i].lo < e->pend[j].hi && e->pend[j].lo < s[i].hi &&
+                     !same_rows(&e->pend[j], &s[i]);
     if (hazard) barrier(e);
 }
 
 /* after node k's calls (and any barrier inside them): what it touched is pending */
-static void barrier_note(emit *e, int k) {
-    if (e->threaded) e->n_pend += node_spans(e, k, e->pend + e->n_pend);
+static void barrier_note(emit *e, int k, int rows1) {
+    if (e->threaded) e->n_pend += node_spans(e, k, rows1, e->pend + e->n_pend);
 }
 
 /* The name of shape constant `which` if it has value v, else the number; in buf. */
@@ -642,6 +658,15 @@ static const char *kv_rows(const emit *e, const ir_tensor *c, char *buf, size_t 
     return buf;
 }
 
+/* a head count: the model's query or KV head count by name, else the number (rope and head_norm
+ * run on q, k or other heads) */
+static const char *heads_expr(const emit *e, int heads, char *buf, size_t cap) {
+    if (heads == e->shape[SH_N_HEADS]) return "N_HEADS";
+    if (heads == e->shape[SH_N_KV_HEADS]) return "N_KV_HEADS";
+    snprintf(buf, cap, "%d", heads);
+    return buf;
+}
+
 /* Emits one node as kernel calls.  `nrows` is "n" before take_last and "1" after it.  In threaded
  * builds every thread runs every line and each kernel takes its share. */
 static int emit_node(emit *e, int idx, const char *nrows) {
@@ -667,12 +692,18 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  width_expr(e, cols_of(wt), s1, sizeof s1));
         put_call(e, 0, kn, args, NULL);
         break;
+    case IR_OP_HEAD_NORM: /* rmsnorm over the rows of head_dim: n * n_heads of them */
     case IR_OP_RMSNORM:
     case IR_OP_NORMALIZE:
         if (e->have_eps && at->eps == e->eps) snprintf(f, sizeof f, "RMS_EPS");
         else flit(f, sizeof f, at->eps);
         act_name(g, n->inputs[0], x, sizeof x);
-        if (n->op == IR_OP_RMSNORM) {
+        if (n->op == IR_OP_HEAD_NORM) {
+            snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s * %s, %s, %s", o, x,
+                     wref(e, n->inputs[1], w, sizeof w), nrows, heads_expr(e, at->n_heads, s2, sizeof s2),
+                     shape_expr(e, SH_HEAD_DIM, at->head_dim, s1, sizeof s1), f);
+            put_call(e, 1, "rmsnorm", args, NULL);
+        } else if (n->op == IR_OP_RMSNORM) {
             snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s, %s, %s", o, x,
                      wref(e, n->inputs[1], w, sizeof w), nrows, width_expr(e, last_dim(out), s1, sizeof s1), f);
             put_call(e, 1, "rmsnorm", args, NULL);
@@ -740,8 +771,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         put_call(e, 1, "copy", args, NULL);
         barrier(e);
         snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %d, %s", o, nrows,
-                 at->n_heads == e->shape[SH_N_HEADS] ? "N_HEADS" : at->n_heads == e->shape[SH_N_KV_HEADS] ? "N_KV_HEADS"
-                 : (snprintf(s2, sizeof s2, "%d", at->n_heads), s2),
+                 heads_expr(e, at->n_heads, s2, sizeof s2),
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3),
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s4, sizeof s4), at->rope_neox,
                  act_name(g, n->inputs[1], y, sizeof y));
@@ -784,6 +814,11 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         snprintf(args, sizeof args, "%s, %s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x),
                  act_name(g, n->inputs[1], y, sizeof y), nrows, width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
         put_call(e, 1, n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu", args, NULL);
+        break;
+    case IR_OP_ADD_BIAS:
+        snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s, %s", o, act_name(g, n->inputs[0], x, sizeof x),
+                 wref(e, n->inputs[1], w, sizeof w), nrows, width_expr(e, last_dim(out), s1, sizeof s1));
+        put_call(e, 1, "add_bias", args, NULL);
         break;
     case IR_OP_SILU:
         snprintf(args, sizeof args, "%s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
@@ -955,7 +990,7 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             if (layer >= 0) fprintf(body, "\n    /* ---- layer %d ---- */\n", layer);
             else fprintf(body, "\n    /* ---- %s ---- */\n", k == 0 ? "embedding" : "output");
         }
-        barrier_before(e, k);
+        barrier_before(e, k, after_last);
         if (n->op == IR_OP_TAKE_LAST) { /* the rest of step() runs once per row it gives logits for */
             fprintf(body, "    for (int row = r->out ? 0 : n - 1; row < n; row++) { /* forward_all: every row */\n");
             e->ind = "        ";
@@ -973,7 +1008,7 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             else fprintf(body, "%s%s *%s = (%s *)(a + %s); /* %s */\n", e->ind, ty, id, ty, e->id[n->output], sh);
         }
         rc = emit_node(e, k, after_last ? "1" : "n");
-        barrier_note(e, k);
+        barrier_note(e, k, after_last && n->op != IR_OP_TAKE_LAST); /* take_last reads all n rows */
     }
     if (after_last) {
         /* the next row's take_last overwrites what this row's kernels read; every thread sees

@@ -1,6 +1,7 @@
 /* arch.h - architecture builders: GGUF metadata + tensors -> IR graph.
  *
- * One table maps general.architecture to a builder.  Builders validate the
+ * One table (ARCH_LIST in arch.c) maps general.architecture to what it changes in the one
+ * parameterised transformer builder.  Builders validate the
  * model (missing keys or tensors, shapes that contradict the metadata, dtypes
  * lmcc cannot read) and report user errors with lmcc_error(path, ...).
  * Weight tensors point into the file mapping: the gguf_file must outlive the
@@ -24,14 +25,6 @@
  * rarely holds more than a few thousand tokens; 4096 costs it 268 MB (f32).  A longer context is
  * one option away (--ctx N), and the cost of a compile never follows a metadata field. */
 #define LMCC_CTX_DEFAULT_MAX 4096
-
-typedef struct lmcc_arch {
-    const char *name;
-    ir_graph *(*build)(const gguf_file *f, const char *path, const ir_config *cfg);
-} lmcc_arch;
-
-extern const lmcc_arch lmcc_archs[];
-extern const int lmcc_n_archs;
 
 /* NULL (after lmcc_error) on an unknown architecture or an invalid model. */
 ir_graph *lmcc_build_graph(const gguf_file *f, const char *path, const ir_config *cfg);

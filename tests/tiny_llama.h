@@ -65,6 +65,13 @@ TINY_API void tiny_add_u32(gguf_file *f, const char *key, uint64_t v) {
     kv->val.v.u = v;
 }
 
+TINY_API void tiny_add_str(gguf_file *f, const char *key, const char *v) {
+    gguf_kv *kv = &f->kv[f->n_kv++];
+    kv->key = tiny_str(f, key);
+    kv->val.type = GGUF_T_STRING;
+    kv->val.v.s = tiny_str(f, v);
+}
+
 TINY_API void tiny_add_f32(gguf_file *f, const char *key, float v) {
     gguf_kv *kv = &f->kv[f->n_kv++];
     kv->key = tiny_str(f, key);
@@ -100,7 +107,8 @@ TINY_API gguf_file *tiny_make(const tiny_params *p) {
     if (!f) return NULL;
     uint32_t seed = p->seed;
     f->kv = gguf_alloc(f, 32 * sizeof(gguf_kv));
-    f->tensors = gguf_alloc(f, (size_t)(4 + 9 * p->n_layers) * sizeof(gguf_tensor));
+    /* room for a few more per layer (tests add biases, norms, ...) */
+    f->tensors = gguf_alloc(f, (size_t)(4 + 16 * p->n_layers) * sizeof(gguf_tensor));
     if (!f->kv || !f->tensors) { gguf_close(f); return NULL; }
     gguf_kv *kv = &f->kv[f->n_kv++];
     kv->key = tiny_str(f, "general.architecture");
