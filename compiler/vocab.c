@@ -531,7 +531,7 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path) {
     uint8_t *types = malloc((size_t)n_tok);
     size_t n_empty = 0;
     for (uint64_t i = 0; tv && i < n_tok; i++) n_empty += tv->v.arr.items[i].v.s.len == 0;
-    char *empty_names = malloc(24 * (n_empty ? n_empty : 1));
+    char *empty_names = malloc(32 * (n_empty ? n_empty : 1)); /* "[EMPTY_" 20 digits "]" */
     lmrt_vocab *v = NULL;
     if (!toks || !merges || !scores || !types || !empty_names) {
         lmcc_error(path, "out of memory reading the tokenizer");
@@ -543,8 +543,8 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path) {
         toks[i].s = tv->v.arr.items[i].v.s.ptr;
         toks[i].n = (size_t)tv->v.arr.items[i].v.s.len;
         if (toks[i].n == 0) { /* llama.cpp names an empty token */
-            char *s = empty_names + 24 * n_empty++;
-            snprintf(s, 24, "[EMPTY_%llu]", (unsigned long long)i);
+            char *s = empty_names + 32 * n_empty++;
+            snprintf(s, 32, "[EMPTY_%llu]", (unsigned long long)i);
             toks[i].s = s;
             toks[i].n = strlen(s);
         }
