@@ -79,7 +79,10 @@ LMRT_INLINE int lmrt_spin_until_changed(atomic_uint *v, unsigned old) {
 }
 
 #ifndef LMRT_SLEEP_NS
-#define LMRT_SLEEP_NS 2000000L /* a sleeper re-checks at least this often: a missed wakeup costs 2 ms, never a hang */
+/* Inside a run (barrier, the caller waiting for the workers) a sleeper re-checks
+ * at least this often, so a missed wakeup costs 2 ms, never a hang.  Idle
+ * workers between runs sleep unbounded: no timer wakeups while the app idles. */
+#define LMRT_SLEEP_NS 2000000L
 #endif
 
 /* Waits on cv for at most LMRT_SLEEP_NS; p->mu is held. */
@@ -99,10 +102,13 @@ LMRT_INLINE void lmrt_cond_wait_bounded(pthread_cond_t *cv, pthread_mutex_t *mu)
  * LDAR (a seq_cst store then load) to a plain store then load on an x86 host,
  * which may pass each other, and the wakeup would be lost. */
 LMRT_INLINE void lmrt_sleep_until_changed(lmrt_pool *p, pthread_cond_t *cv, atomic_int *sleepers, atomic_uint *v,
-                                          unsigned old) {
+                                          unsigned old, int bounded) {
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add(sleepers, 1);
-    while (atomic_load(v) == old) lmrt_cond_wait_bounded(cv, &p->mu);
+    while (atomic_load(v) == old) {
+        if (bounded) lmrt_cond_wait_bounded(cv, &p->mu);
+        else pthread_cond_wait(cv, &p->mu);
+    }
     atomic_fetch_sub(sleepers, 1);
     pthread_mutex_unlock(&p->mu);
 }
@@ -126,7 +132,7 @@ LMRT_API void lmrt_barrier(lmrt_pool *p, int tid) {
         return;
     }
     if (!lmrt_spin_until_changed(&p->bar_gen, g))
-        lmrt_sleep_until_changed(p, &p->cv_bar, &p->bar_sleepers, &p->bar_gen, g);
+        lmrt_sleep_until_changed(p, &p->cv_bar, &p->bar_sleepers, &p->bar_gen, g, 1);
 }
 
 LMRT_API void *lmrt_pool_worker(void *vs) {
@@ -135,7 +141,7 @@ LMRT_API void *lmrt_pool_worker(void *vs) {
     unsigned seen = 0; /* run_gen is 0 when the workers are created */
     for (;;) {
         if (!lmrt_spin_until_changed(&p->run_gen, seen))
-            lmrt_sleep_until_changed(p, &p->cv_run, &p->run_sleepers, &p->run_gen, seen);
+            lmrt_sleep_until_changed(p, &p->cv_run, &p->run_sleepers, &p->run_gen, seen, 0);
         seen = atomic_load(&p->run_gen);
         if (atomic_load(&p->stop)) break;
         p->fn(p->arg, s->tid, p->nth);
