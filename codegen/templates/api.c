@@ -69,21 +69,29 @@ int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *we
     if (st == NAME_OK) st = weights_find(&weights, weights_bytes);
 #if TEMPLATE_THREADED
     if (st == NAME_OK && live) st = NAME_ERR_STATE;
-    /* the workers are started last, on the new arena, with ctx's future contents */
-    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, n_ctx, NAME_OK, THREADS, CTX_MAGIC};
+    /* the workers are started last, on the new arena; they read ctx only once a run starts */
     if (st == NAME_OK) {
-        struct run *r = (struct run *)(next.arena + RUN_OFFSET);
-        r->pool = next.arena + POOL_OFFSET;
+        struct run *r = (struct run *)((unsigned char *)arena + RUN_OFFSET);
+        r->pool = (unsigned char *)arena + POOL_OFFSET;
         if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) st = NAME_ERR_THREADS;
     }
-#else
-    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, n_ctx, NAME_OK, 1, CTX_MAGIC};
 #endif
     if (st != NAME_OK) {
         if (!live) ctx->magic = 0; /* not a context: make sure it does not pass for one */
         return ctx->status = st;
     }
-    *ctx = next;
+    /* field by field: a struct copy may become a memcpy call, which a freestanding build lacks */
+    ctx->arena = (unsigned char *)arena;
+    ctx->weights = (const unsigned char *)weights;
+    ctx->pos = 0;
+    ctx->n_ctx = n_ctx;
+    ctx->status = NAME_OK;
+#if TEMPLATE_THREADED
+    ctx->threads = THREADS;
+#else
+    ctx->threads = 1;
+#endif
+    ctx->magic = CTX_MAGIC;
     return NAME_OK;
 }
 
@@ -206,15 +214,15 @@ static uint64_t state_bytes_at(int pos) {
     return STATE_HEADER + (uint64_t)pos * KV_ROW_BYTES;
 }
 
-/* The header of a state at pos; the checksum is added by state_sum. */
-static void state_header(const name_ctx *ctx, unsigned char *h) {
+/* The header of ctx's state at pos; the checksum is added by state_sum. */
+static void state_header(const name_ctx *ctx, int pos, unsigned char *h) {
     for (int i = 0; i < STATE_HEADER; i++) h[i] = 0;
     for (int i = 0; i < 8; i++) h[i] = (unsigned char)state_magic[i];
     lmrt_put_le64(h + 8, WEIGHTS_HASH);
     for (int i = 0; i < 8 && KV_TYPE[i]; i++) h[16 + i] = (unsigned char)KV_TYPE[i];
     lmrt_put_le64(h + 24, KV_ROW_BYTES);
-    lmrt_put_le64(h + 32, (uint64_t)(uint32_t)ctx->pos | (uint64_t)(uint32_t)kv_capacity(ctx) << 32);
-    lmrt_put_le64(h + 40, state_bytes_at(ctx->pos));
+    lmrt_put_le64(h + 32, (uint64_t)(uint32_t)pos | (uint64_t)(uint32_t)kv_capacity(ctx) << 32);
+    lmrt_put_le64(h + 40, state_bytes_at(pos));
 }
 
 /* lmrt_blob_sum over the header's first 48 bytes and the rows as laid out in buf */
@@ -253,7 +261,7 @@ int name_state_save(name_ctx *ctx, void *buf, size_t cap) {
     if (!buf) return ctx->status = NAME_ERR_ARG;
     if (cap < state_bytes_at(ctx->pos)) return ctx->status = NAME_ERR_BUFFER;
     unsigned char *b = (unsigned char *)buf;
-    state_header(ctx, b);
+    state_header(ctx, ctx->pos, b);
     state_rows(ctx, b, 0, ctx->pos);
     lmrt_put_le64(b + 48, state_sum(b, ctx->pos));
     return ctx->status = NAME_OK;
@@ -266,10 +274,8 @@ int name_state_load(name_ctx *ctx, const void *buf, size_t bytes) {
     const unsigned char *b = (const unsigned char *)buf;
     if (bytes < STATE_HEADER) return ctx->status = NAME_ERR_STATE_DATA;
     /* another model's, KV type's or layout's state: the header says so */
-    name_ctx probe = *ctx;
-    probe.pos = 0;
     unsigned char h[STATE_HEADER];
-    state_header(&probe, h);
+    state_header(ctx, 0, h);
     for (int i = 0; i < 32; i++)
         if (b[i] != h[i]) return ctx->status = i < 8 ? NAME_ERR_STATE_DATA : NAME_ERR_STATE_FOREIGN;
     uint64_t pc = lmrt_le64(b + 32), total = lmrt_le64(b + 40);
