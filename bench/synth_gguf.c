@@ -383,7 +383,7 @@ static int synth_read_like(const char *path, synth_like *lk) {
             if (nt) lk->type = nt;
             if (!nn || !nt) { rc = lmcc_error(path, "out of memory"); break; }
         }
-        snprintf(lk->name[lk->n], 64, "%s", a);
+        memcpy(lk->name[lk->n], a, strlen(a) + 1); /* shorter than 64: checked above */
         lk->type[lk->n++] = (uint32_t)ir_dtype_get((ir_dtype)dt)->gguf;
     }
     fclose(fp);

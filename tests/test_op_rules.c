@@ -193,7 +193,7 @@ static void test_every_op(void) {
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const op_case *c = &cases[ci];
         const ir_op_info *oi = &ir_op_table[c->op];
-        char what[96], want[96];
+        char what[160], want[160];
         covered[c->op] = 1;
         expect_accepted(c);
         /* input count */
