@@ -345,7 +345,9 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     X(FFN_DIM, m->hidden_dim, "width of the feed-forward hidden layer")               \
     X(FFN_PAD, ffn_pad(g), "FFN_DIM zero-padded to whole Walsh-Hadamard blocks")      \
     X(VOCAB, m->vocab_size, "tokens in the vocabulary")                               \
-    X(CTX, g->cfg.ctx, "positions in the KV cache")
+    X(CTX, g->cfg.ctx, "positions in the KV cache")                                   \
+    X(WINDOW, swa_window(g), "positions a sliding-window layer attends to")           \
+    X(SLOTS, swa_slots(g), "KV slots of a sliding-window layer (a ring)")
 
 enum {
 #define X(name, v, what) SH_##name,
@@ -360,6 +362,21 @@ static const char *const shape_names[SH_COUNT] = {
 };
 /* a matrix width or a row count takes the first of these it equals */
 static const int width_names[] = {SH_DIM, SH_FFN_DIM, SH_FFN_PAD, SH_VOCAB, SH_Q_DIM, SH_KV_DIM};
+
+/* the first windowed attention's window and the slots of its caches (0: no sliding-window layer) */
+static int64_t swa_window(const ir_graph *g) {
+    for (int k = 0; k < g->n_nodes; k++)
+        if (!g->nodes[k].dead && g->nodes[k].op == IR_OP_ATTENTION && g->nodes[k].attrs.window > 0)
+            return g->nodes[k].attrs.window;
+    return 0;
+}
+
+static int64_t swa_slots(const ir_graph *g) {
+    for (int k = 0; k < g->n_nodes; k++)
+        if (!g->nodes[k].dead && g->nodes[k].op == IR_OP_ATTENTION && g->nodes[k].attrs.window > 0)
+            return g->tensors[g->nodes[k].inputs[1]].shape[1];
+    return 0;
+}
 
 static int64_t ffn_pad(const ir_graph *g) {
     for (int k = 0; k < g->n_nodes; k++) {
@@ -382,8 +399,8 @@ typedef struct emit {
     const ir_graph *g;
     int threaded;
     int64_t shape[SH_COUNT];
-    float eps, scale;        /* RMS_EPS and ATTN_SCALE: the first norm's and attention's */
-    int have_eps, have_scale;
+    float eps, scale, softcap; /* RMS_EPS, ATTN_SCALE, ATTN_SOFTCAP: the first norm's and attention's */
+    int have_eps, have_scale, have_softcap;
     char (*id)[64];          /* per tensor: W_* (weights), A_* (arena) or "" */
     int64_t *bytes;          /* per tensor: arena bytes (ACT: batch or 1 rows, STATE: whole) */
     char used[MAX_USED][48]; /* single-threaded: the kernels step() calls, for their k_ forms */
@@ -446,6 +463,8 @@ static int emit_init(emit *e, FILE *fp, const ir_graph *g) {
         if (n->dead) continue;
         if (!e->have_eps && (n->op == IR_OP_RMSNORM || n->op == IR_OP_NORMALIZE)) e->eps = n->attrs.eps, e->have_eps = 1;
         if (!e->have_scale && n->op == IR_OP_ATTENTION) e->scale = n->attrs.scale, e->have_scale = 1;
+        if (!e->have_softcap && n->op == IR_OP_ATTENTION && n->attrs.softcap > 0)
+            e->softcap = n->attrs.softcap, e->have_softcap = 1;
     }
     return 0;
 }
@@ -518,14 +537,20 @@ static const char *width_expr(const emit *e, int64_t v, char *buf, size_t cap) {
     return buf;
 }
 
+/* a cache's slots: CTX (every position) or SLOTS (a sliding-window ring), else the number */
+static const char *slots_expr(const emit *e, int64_t v, char *buf, size_t cap) {
+    return shape_expr(e, e->shape[SH_CTX] == v ? SH_CTX : SH_SLOTS, v, buf, cap);
+}
+
 static void shape_str(const emit *e, const ir_tensor *t, const char *rows, char *buf, size_t cap) {
     char tmp[32];
     size_t n = (size_t)snprintf(buf, cap, "%s", ir_dtype_name(t->dtype));
     if (rows && n < cap) n += (size_t)snprintf(buf + n, cap - n, "[%s]", rows);
-    static const int kv_dims[3] = {SH_N_KV_HEADS, SH_CTX, SH_HEAD_DIM}; /* a KV cache: [kv_head][pos][hd] */
+    static const int kv_dims[3] = {SH_N_KV_HEADS, SH_CTX, SH_HEAD_DIM}; /* a KV cache: [kv_head][slot][hd] */
     for (int d = 0; d < t->ndim && n < cap; d++)
         n += (size_t)snprintf(buf + n, cap - n, "[%s]", t->kind == IR_KIND_STATE && t->ndim == 3
-                              ? shape_expr(e, kv_dims[d], t->shape[d], tmp, sizeof tmp)
+                              ? d == 1 ? slots_expr(e, t->shape[1], tmp, sizeof tmp)
+                                       : shape_expr(e, kv_dims[d], t->shape[d], tmp, sizeof tmp)
                               : width_expr(e, t->shape[d], tmp, sizeof tmp));
 }
 
@@ -657,7 +682,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s4, sizeof s4),
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s5, sizeof s5), at->rope_neox,
                  wref(e, n->inputs[2], c2, sizeof c2), aref(e, n->inputs[3], c1, sizeof c1),
-                 aref(e, n->inputs[4], r, sizeof r), shape_expr(e, SH_CTX, kc->shape[1], s6, sizeof s6), tile_of(wt));
+                 aref(e, n->inputs[4], r, sizeof r), slots_expr(e, kc->shape[1], s6, sizeof s6), tile_of(wt));
         put_call(e, 1, kn, args, "q; k, v -> the KV cache at pos");
         break;
     }
@@ -679,22 +704,25 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         snprintf(kn, sizeof kn, "kv_store_%s", kvfmt(c));
         snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, pos", aref(e, n->inputs[1], c1, sizeof c1),
                  act_name(g, n->inputs[0], x, sizeof x), nrows, shape_expr(e, SH_N_KV_HEADS, c->shape[0], s1, sizeof s1),
-                 shape_expr(e, SH_CTX, c->shape[1], s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, c->shape[2], s3, sizeof s3));
+                 slots_expr(e, c->shape[1], s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, c->shape[2], s3, sizeof s3));
         put_call(e, 1, kn, args, NULL);
         break;
     }
     case IR_OP_ATTENTION: {
         const ir_tensor *c = &g->tensors[n->inputs[1]];
+        char sc[32];
         if (e->have_scale && at->scale == e->scale) snprintf(f, sizeof f, "ATTN_SCALE");
         else flit(f, sizeof f, at->scale);
+        if (e->have_softcap && at->softcap == e->softcap) snprintf(sc, sizeof sc, "ATTN_SOFTCAP");
+        else flit(sc, sizeof sc, at->softcap);
         snprintf(kn, sizeof kn, "attention_%s", kvfmt(c));
-        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, pos, %s, scratch", o,
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, pos, %s, %s, %s, scratch", o,
                  act_name(g, n->inputs[0], x, sizeof x), aref(e, n->inputs[1], c1, sizeof c1),
                  aref(e, n->inputs[2], c2, sizeof c2), nrows, shape_expr(e, SH_N_HEADS, at->n_heads, s1, sizeof s1),
                  shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s2, sizeof s2),
-                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), shape_expr(e, SH_CTX, c->shape[1], s4, sizeof s4),
-                 f);
-        put_call(e, 1, kn, args, NULL);
+                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), slots_expr(e, c->shape[1], s4, sizeof s4),
+                 at->window > 0 ? shape_expr(e, SH_WINDOW, at->window, s5, sizeof s5) : "0", f, sc);
+        put_call(e, 1, kn, args, at->window > 0 ? "sliding window: the last WINDOW positions" : NULL);
         break;
     }
     case IR_OP_ADD:
@@ -751,6 +779,8 @@ static int emit_step(emit *e, uint64_t hash, int embedded, int zstd) {
     }
     if (e->have_eps) fprintf(fp, "#define RMS_EPS %s\n", (flit(fl, sizeof fl, e->eps), fl));
     if (e->have_scale) fprintf(fp, "#define ATTN_SCALE %s /* attention logits scale */\n", (flit(fl, sizeof fl, e->scale), fl));
+    if (e->have_softcap)
+        fprintf(fp, "#define ATTN_SOFTCAP %s /* attention logits c tanh(s / c) */\n", (flit(fl, sizeof fl, e->softcap), fl));
 
     fprintf(fp, "\n/* ======================================================================\n"
                 " * weights blob (NAME.weights, %lld bytes): a %d-byte header, then every\n"

@@ -89,8 +89,15 @@ int seqeval_matmul(seqeval *e, float *y, const float *x, const ir_tensor *w);
 void seqeval_rope_angles(double *cs, const ir_attrs *a, int pos);
 /* rotates the first rope_dim dims of each of n_heads heads of v in place */
 void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const double *cs);
-/* sc[u] = exp(s_u - max s) for the attention scores of cache rows 0..p; returns their sum */
-double seqeval_att_exp(double *sc, const float *qh, const float *kb, int64_t kw, int hd, int p, float scale);
+/* the first position a query at position p sees (attention's window) */
+static inline int seqeval_att_lo(const ir_attrs *a, int p) {
+    return a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0;
+}
+/* sc[u] = exp(s_u - max s) for the attention scores of cache rows u = lo..p (a's scale and
+ * softcap); dcap (NULL: not wanted) [u] = ds_u / d(scale q.k_u), the softcap's slope; returns
+ * the sum of sc */
+double seqeval_att_exp(double *sc, double *dcap, const float *qh, const float *kb, int64_t kw, int hd, int lo, int p,
+                       const ir_attrs *a);
 /* slots that are not [rows][elems] data: streamed weights, rope tables, KV caches, the token */
 int seqeval_slot_special(ir_opcode op, int slot);
 /* node ni accepted by its op's rule, with weights the evaluator reads; -1 with err */
