@@ -728,9 +728,17 @@ static int emit_node(emit *e, int idx, const char *nrows) {
     case IR_OP_ADD:
     case IR_OP_MUL:
     case IR_OP_SWIGLU:
+    case IR_OP_GEGLU:
         snprintf(args, sizeof args, "%s, %s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x),
                  act_name(g, n->inputs[1], y, sizeof y), nrows, width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
-        put_call(e, 1, n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu", args, NULL);
+        put_call(e, 1, ir_op_name(n->op), args, NULL);
+        break;
+    case IR_OP_SCALE:
+    case IR_OP_SOFTCAP:
+        flit(f, sizeof f, n->op == IR_OP_SCALE ? at->scale : at->softcap);
+        snprintf(args, sizeof args, "%s, %s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), f, nrows,
+                 width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
+        put_call(e, 1, ir_op_name(n->op), args, NULL);
         break;
     case IR_OP_SILU:
         snprintf(args, sizeof args, "%s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,

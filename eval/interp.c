@@ -250,6 +250,9 @@ static void interp_attention(float *out, const float *q, const float *kc, const 
 
 static double interp_silu(double v) { return v / (1.0 + exp(-v)); }
 
+/* GELU, tanh form (Gemma's, ggml_gelu's) */
+static double interp_gelu(double v) { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
+
 /* Rejects the step before touching the KV cache, so a bad call changes nothing. */
 static int interp_step_valid(const lmcc_interp *it, int token, int pos) {
     const ir_graph *g = it->g;
@@ -373,6 +376,15 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             break;
         case IR_OP_SWIGLU:
             for (int64_t i = 0; i < ne; i++) y[i] = (float)(interp_silu(x0[i]) * x1[i]);
+            break;
+        case IR_OP_GEGLU:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)(interp_gelu(x0[i]) * x1[i]);
+            break;
+        case IR_OP_SCALE:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)((double)x0[i] * a->scale);
+            break;
+        case IR_OP_SOFTCAP:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)(a->softcap * tanh((double)x0[i] / a->softcap));
             break;
         case IR_OP_SOFTMAX: {
             int64_t cols = interp_cols(t0);

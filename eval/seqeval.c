@@ -369,6 +369,20 @@ int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
     case IR_OP_SOFTMAX:
         for (int64_t r = 0; r < rows; r++) seqeval_softmax(y + r * ne, x0 + r * s0, ne, seqeval_cols(t0));
         break;
+    case IR_OP_GEGLU:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++)
+                y[r * ne + i] = (float)(seqeval_gelu(x0[r * s0 + i]) * x1[r * s1 + i]);
+        break;
+    case IR_OP_SCALE:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = (float)((double)x0[r * s0 + i] * a->scale);
+        break;
+    case IR_OP_SOFTCAP:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++)
+                y[r * ne + i] = (float)(a->softcap * tanh((double)x0[r * s0 + i] / a->softcap));
+        break;
     case IR_OP_COUNT: /* not an op: seqeval_check_node accepts none (no default: -Wswitch asks for every op) */
         snprintf(e->err, e->errlen, "calibration: node %d has no op", ni);
         return -1;

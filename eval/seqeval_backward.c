@@ -281,7 +281,8 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
         if (at.failed) { snprintf(e->err, e->errlen, "out of memory in the calibration backward"); return -1; }
         return 0;
     }
-    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU: case IR_OP_SILU: case IR_OP_SOFTMAX: {
+    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU: case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_GEGLU:
+    case IR_OP_SCALE: case IR_OP_SOFTCAP: {
         int nin = ir_op_table[n->op].n_inputs;
         for (int sl = 0; sl < nin; sl++) {
             int id = n->inputs[sl];
@@ -308,6 +309,12 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
                     if (n->op == IR_OP_MUL) gr = sl == 0 ? d * q : d * p;
                     else if (n->op == IR_OP_SILU) gr = d * seqgrad_dsilu(p);
                     else if (n->op == IR_OP_SWIGLU) gr = sl == 0 ? d * q * seqgrad_dsilu(p) : d * seqeval_silu(p);
+                    else if (n->op == IR_OP_GEGLU) gr = sl == 0 ? d * q * seqeval_dgelu(p) : d * seqeval_gelu(p);
+                    else if (n->op == IR_OP_SCALE) gr = d * a->scale;
+                    else if (n->op == IR_OP_SOFTCAP) {
+                        double t = tanh(p / a->softcap);
+                        gr = d * (1.0 - t * t);
+                    }
                     dx[r * ne + i] += (float)gr;
                 }
         }

@@ -52,6 +52,17 @@ static inline int64_t seqeval_width(const ir_tensor *t) {
 
 static inline double seqeval_silu(double v) { return v / (1.0 + exp(-v)); }
 
+/* GELU, tanh form: v/2 (1 + tanh(c (v + a v^3))), and its derivative */
+#define SEQEVAL_GELU_C 0.7978845608028654 /* sqrt(2/pi) */
+#define SEQEVAL_GELU_A 0.044715
+static inline double seqeval_gelu(double v) {
+    return 0.5 * v * (1.0 + tanh(SEQEVAL_GELU_C * (v + SEQEVAL_GELU_A * v * v * v)));
+}
+static inline double seqeval_dgelu(double v) {
+    double t = tanh(SEQEVAL_GELU_C * (v + SEQEVAL_GELU_A * v * v * v));
+    return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * SEQEVAL_GELU_C * (1.0 + 3.0 * SEQEVAL_GELU_A * v * v);
+}
+
 typedef struct seqeval_lane {
     float **buf; /* per tensor: ACT/STATE rows, NULL while not live */
 } seqeval_lane;

@@ -219,6 +219,10 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  silu      (a) -> a * sigmoid(a)
  *  softmax   (a) -> softmax over the last dim
  *  swiglu    (gate, up) -> silu(gate) * up
+ *  geglu     (gate, up) -> gelu(gate) * up, gelu(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+ *            (the tanh form: Gemma's FFN)
+ *  scale     (a) -> a * scale                         attr scale (Gemma's embedding times sqrt(dim))
+ *  softcap   (a) -> softcap * tanh(a / softcap)       attr softcap > 0 (Gemma 2's final logits)
  * Fused ops (made by the fusion passes; exact in float against the unfused graph):
  *  normalize     (x) -> x / sqrt(mean(x^2) + eps)   attr eps (rmsnorm whose weight was
  *                folded into the consuming linears)
@@ -268,7 +272,10 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
     X(LINEAR_SWIGLU, "linear_swiglu", F32,  0, rule_linear_swiglu, ACTQ, MATRIX, NONE,  NONE,  NONE)   \
     X(QKV,           "qkv",           F32,  1, rule_qkv,           ACTQ, MATRIX, ROPE,  CACHE, CACHE)  \
     X(TAKE_LAST,     "take_last",     F32,  0, rule_unary,         ACT,  NONE,   NONE,  NONE,  NONE)   \
-    X(HADAMARD,      "hadamard",      F32,  0, rule_hadamard,      ACT,  NONE,   NONE,  NONE,  NONE)
+    X(HADAMARD,      "hadamard",      F32,  0, rule_hadamard,      ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(GEGLU,         "geglu",         F32,  0, rule_binary,        ACT,  ACT,    NONE,  NONE,  NONE)   \
+    X(SCALE,         "scale",         F32,  0, rule_scale,         ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(SOFTCAP,       "softcap",       F32,  0, rule_softcap,       ACT,  NONE,   NONE,  NONE,  NONE)
 
 typedef enum {
 #define X(n, s, out, se, rule, i0, i1, i2, i3, i4) IR_OP_##n,
@@ -298,7 +305,7 @@ typedef struct ir_attrs {
     float rope_theta;
     float scale;
     int window;         /* attention: keys of the last `window` positions only; 0 = all */
-    float softcap;      /* attention: scores softcap * tanh(s / softcap); 0 = none */
+    float softcap;      /* attention: scores softcap * tanh(s / softcap), 0 = none; the softcap op's cap */
     int layer;          /* -1 when not in a layer */
     int block;          /* hadamard: transform size, a power of two */
 } ir_attrs;

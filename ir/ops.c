@@ -245,6 +245,17 @@ static int rule_attention(rule *r) {
     return rule_give_like(r, r->in[0]);
 }
 
+static int rule_scale(rule *r) {
+    if (!(r->a->scale > -3.0e38f && r->a->scale < 3.0e38f)) return rule_fail(r, "scale %g must be finite", (double)r->a->scale);
+    return rule_give_like(r, r->in[0]);
+}
+
+static int rule_softcap(rule *r) {
+    if (!(r->a->softcap > 0.0f) || r->a->softcap > 3.0e38f)
+        return rule_fail(r, "softcap %g must be finite and > 0", (double)r->a->softcap);
+    return rule_give_like(r, r->in[0]);
+}
+
 static int rule_hadamard(rule *r) {
     int b = r->a->block;
     if (b < 2 || (b & (b - 1))) return rule_fail(r, "block %d must be a power of two >= 2", b);

@@ -573,6 +573,30 @@ LMRT_API void lmrt_scalar_swiglu(float *y, const float *gate, const float *up, i
     for (int i = i0; i < i1; i++) y[i] = lmrt_scalar_silu_mul_(gate[i], up[i]);
 }
 
+/* gelu(gate) * up, gelu in its tanh form (Gemma's FFN, ggml_gelu): x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+LMRT_INLINE float lmrt_scalar_gelu_(float x) {
+    return 0.5f * x * (1.0f + lmrt_tanhf(0.7978845608f * (x + 0.044715f * x * x * x)));
+}
+
+LMRT_API void lmrt_scalar_geglu(float *y, const float *gate, const float *up, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = lmrt_scalar_gelu_(gate[i]) * up[i];
+}
+
+LMRT_API void lmrt_scalar_scale(float *y, const float *x, float s, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = x[i] * s;
+}
+
+/* c tanh(x / c) (Gemma 2's final logits) */
+LMRT_API void lmrt_scalar_softcap(float *y, const float *x, float c, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = lmrt_scalar_softcap_(x[i], c);
+}
+
 /* x * sigmoid(x); lmrt_sigmoidf stays accurate where e^-x overflows */
 LMRT_API void lmrt_scalar_silu(float *y, const float *a, int len, int tid, int nth) {
     int i0, i1;

@@ -502,8 +502,8 @@ static void test_eltwise(void) {
     float a[L], b[L], a0[L], y1[L + 1], y[L + 1];
     for (int i = 0; i < L; i++) { a0[i] = 10 * rnd_sym(); b[i] = 10 * rnd_sym(); }
     a0[0] = -100; a0[1] = 100; a0[2] = -89;
-    for (int op = 0; op < 5; op++) {
-        static const char *nm[] = {"add", "mul", "swiglu", "silu", "copy"};
+    for (int op = 0; op < 8; op++) {
+        static const char *nm[] = {"add", "mul", "swiglu", "silu", "geglu", "scale", "softcap", "copy"};
         for (int nth = 1; nth <= 3; nth++) {
             memcpy(a, a0, sizeof a);
             fill_sent(y, sizeof y);
@@ -513,6 +513,9 @@ static void test_eltwise(void) {
                 case 1: lmrt_k_mul(y, a, b, L, tid, nth); break;
                 case 2: lmrt_k_swiglu(y, a, b, L, tid, nth); break;
                 case 3: lmrt_k_silu(y, a, L, tid, nth); break;
+                case 4: lmrt_k_geglu(y, a, b, L, tid, nth); break;
+                case 5: lmrt_k_scale(y, a, 0.375f, L, tid, nth); break;
+                case 6: lmrt_k_softcap(y, a, 7.5f, L, tid, nth); break;
                 default: lmrt_k_copy(y, a, L, tid, nth); break;
                 }
             }
@@ -522,18 +525,25 @@ static void test_eltwise(void) {
                 case 1: lmrt_k_mul(a, a, b, L, tid, nth); break;
                 case 2: lmrt_k_swiglu(a, a, b, L, tid, nth); break;
                 case 3: lmrt_k_silu(a, a, L, tid, nth); break;
+                case 4: lmrt_k_geglu(a, a, b, L, tid, nth); break;
+                case 5: lmrt_k_scale(a, a, 0.375f, L, tid, nth); break;
+                case 6: lmrt_k_softcap(a, a, 7.5f, L, tid, nth); break;
                 default: break;
                 }
             }
             if (nth == 1) memcpy(y1, y, sizeof y);
             CHECK(same(y, y1, sizeof y), "%s nth=%d differs", nm[op], nth);
             CHECK(memcmp(y + L, &SENT, 4) == 0, "%s wrote past y", nm[op]);
-            if (op < 4) CHECK(same(a, y, sizeof a), "%s in place nth=%d differs", nm[op], nth);
+            if (op < 7) CHECK(same(a, y, sizeof a), "%s in place nth=%d differs", nm[op], nth);
         }
         for (int i = 0; i < L; i++) {
             double x = a0[i], sg = 1 / (1 + exp(-x));
-            double ref = op == 0 ? x + b[i] : op == 1 ? x * b[i] : op == 2 ? x * sg * b[i] : op == 3 ? x * sg : x;
-            CHECK(fabs(y1[i] - ref) <= 4e-7 * fabs(ref) + 1e-37, "%s i=%d %.9g vs %.9g", nm[op], i, y1[i], ref);
+            double gelu = 0.5 * x * (1 + tanh(0.7978845608028654 /* sqrt(2/pi) */ * (x + 0.044715 * x * x * x)));
+            double ref = op == 0 ? x + b[i] : op == 1 ? x * b[i] : op == 2 ? x * sg * b[i] : op == 3 ? x * sg
+                       : op == 4 ? gelu * b[i] : op == 5 ? x * 0.375 : op == 6 ? 7.5 * tanh(x / 7.5) : x;
+            /* gelu and softcap go through lmrt_tanhf (2.5 ulp) of a rounded argument */
+            double tol = op == 4 || op == 6 ? 2e-6 * fabs(ref) + 2e-7 * fabs(x * b[i]) : 4e-7 * fabs(ref);
+            CHECK(fabs(y1[i] - ref) <= tol + 1e-37, "%s i=%d %.9g vs %.9g", nm[op], i, y1[i], ref);
         }
     }
 }
@@ -614,7 +624,7 @@ static const char *const v2_names[] = {
 #define N1(x) "lmrt_k_" #x,
     N1(embed_f32) N1(embed_f16) N1(embed_q8_0) N1(embed_q4_0) N1(normalize) N1(rmsnorm) N1(quantize_q8a)
     N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(kv_store_f32)
-    N1(kv_store_f16) N1(mul) N1(silu) N1(softmax)
+    N1(kv_store_f16) N1(mul) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
 #define NL(W, A) N1(matmul_##W##_##A) N1(matmul_add_##W##_##A) N1(matmul_swiglu_##W##_##A) \
     N1(qkv_##W##_##A##_f32) N1(qkv_##W##_##A##_f16)
     NL(f32, f32) NL(f16, f32) NL(q8_0, f32) NL(q4_0, f32) NL(q8_0t, f32) NL(q4_0t, f32)
