@@ -121,8 +121,8 @@ static int64_t place_one(ir_graph *g, int id, int64_t off, uint64_t *h) {
 
 /* First-use order: the weights in the order step() reads them (nodes top to bottom, inputs in
  * order), so one decode step reads the blob front to back (readahead and flash XIP stream it); a
- * weight read again later (a tied output, the RoPE table of every layer) stays where it was first
- * read.  Returns the content hash, never 0. */
+ * weight read again later (a tied output) stays where it was first read.  Returns the content
+ * hash, never 0. */
 static uint64_t place_weights(ir_graph *g) {
     int64_t off = LMCC_BLOB_HEADER_BYTES;
     uint64_t h = 0xcbf29ce484222325ull;
@@ -130,7 +130,7 @@ static uint64_t place_weights(ir_graph *g) {
         if (weight_live(g, i)) g->tensors[i].blob_offset = -1;
     for (int k = 0; k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
-        if (n->dead) continue;
+        if (n->dead || (unsigned)n->op >= IR_OP_COUNT) continue; /* emit_node reports an op outside the table */
         for (int i = 0; i < ir_op_table[n->op].n_inputs; i++)
             if (weight_live(g, n->inputs[i]) && g->tensors[n->inputs[i]].blob_offset < 0)
                 off = place_one(g, n->inputs[i], off, &h);
@@ -301,7 +301,8 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     fprintf(fp, "/* ---- shapes ---- */\n");
     fprintf(fp, "#define %s_VOCAB_SIZE %d\n#define %s_DIM %d\n#define %s_N_LAYERS %d\n#define %s_CTX %d\n",
             up, m->vocab_size, up, m->dim, up, m->n_layers, up, g->cfg.ctx);
-    fprintf(fp, "#define %s_BOS %d\n#define %s_EOS %d\n\n", up, v ? v->bos_id : -1, up, v ? v->eos_id : -1);
+    fputc('\n', fp);
+    if (lmcc_emit_vocab_header(fp, v, o->chat, N, up)) return errf(err, errlen, "codegen: write error");
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
     int64_t total = lmcc_arena_total(g);
@@ -675,13 +676,13 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         const ir_tensor *kc = &g->tensors[n->inputs[3]];
         if (!wfmt(wt)) goto unsupported;
         snprintf(kn, sizeof kn, "qkv_%s_%s_%s", wfmt(wt), afmt(&g->tensors[n->inputs[0]]), kvfmt(kc));
-        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, %d,\n        (const float *)(%s), %s, %s, %s, pos, %d",
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, %d,\n        %s, %s, %s, %s, pos, %d",
                  o, wref(e, n->inputs[1], w, sizeof w), act_name(g, n->inputs[0], x, sizeof x), nrows,
                  width_expr(e, cols_of(wt), s1, sizeof s1), shape_expr(e, SH_N_HEADS, at->n_heads, s2, sizeof s2),
                  shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s3, sizeof s3),
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s4, sizeof s4),
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s5, sizeof s5), at->rope_neox,
-                 wref(e, n->inputs[2], c2, sizeof c2), aref(e, n->inputs[3], c1, sizeof c1),
+                 act_name(g, n->inputs[2], c2, sizeof c2), aref(e, n->inputs[3], c1, sizeof c1),
                  aref(e, n->inputs[4], r, sizeof r), slots_expr(e, kc->shape[1], s6, sizeof s6), tile_of(wt));
         put_call(e, 1, kn, args, "q; k, v -> the KV cache at pos");
         break;
@@ -691,14 +692,23 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  width_expr(e, last_dim(out), s1, sizeof s1));
         put_call(e, 1, "copy", args, NULL);
         barrier(e);
-        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %d, (const float *)(%s), pos", o, nrows,
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %d, %s", o, nrows,
                  at->n_heads == e->shape[SH_N_HEADS] ? "N_HEADS" : at->n_heads == e->shape[SH_N_KV_HEADS] ? "N_KV_HEADS"
                  : (snprintf(s2, sizeof s2, "%d", at->n_heads), s2),
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3),
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s4, sizeof s4), at->rope_neox,
-                 wref(e, n->inputs[1], w, sizeof w));
+                 act_name(g, n->inputs[1], y, sizeof y));
         put_call(e, 1, "rope", args, NULL);
         break;
+    case IR_OP_ROPE_TABLE: {
+        int64_t half = last_dim(&g->tensors[n->inputs[0]]);
+        if (e->shape[SH_ROPE_DIM] == 2 * half) snprintf(s1, sizeof s1, "ROPE_DIM / 2");
+        else snprintf(s1, sizeof s1, "%lld", (long long)half);
+        snprintf(args, sizeof args, "%s, (const float *)(%s), %s, %s, pos", o, wref(e, n->inputs[0], w, sizeof w), s1,
+                 nrows);
+        put_call(e, 0, "rope_table", args, "cos, sin of pos * freqs for each token of the chunk");
+        break;
+    }
     case IR_OP_KV_STORE: {
         const ir_tensor *c = &g->tensors[n->inputs[1]];
         snprintf(kn, sizeof kn, "kv_store_%s", kvfmt(c));
@@ -853,7 +863,7 @@ static int emit_step(emit *e, uint64_t hash, int embedded, int zstd) {
     for (int k = 0; k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
         if (n->dead) continue;
-        uses_pos |= n->op == IR_OP_QKV || n->op == IR_OP_ROPE || n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION;
+        uses_pos |= n->op == IR_OP_QKV || n->op == IR_OP_ROPE_TABLE || n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION;
         uses_scratch |= n->op == IR_OP_ATTENTION;
         uses_tokens |= n->op == IR_OP_EMBED;
     }

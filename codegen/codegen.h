@@ -3,6 +3,7 @@
 #ifndef LMCC_CODEGEN_H
 #define LMCC_CODEGEN_H
 
+#include "emit_vocab.h"
 #include "ir.h"
 #include "target.h"
 
@@ -17,6 +18,7 @@ typedef struct lmcc_codegen_opts {
     int verbose;
     FILE *log;
     int zstd_level;           /* > 0: NAME.weights is one zstd frame of the blob (hosted targets; -lzstd) */
+    const lmcc_chat_format *chat; /* NULL: no chat format recognised, no NAME_CHAT_* in NAME.h */
 } lmcc_codegen_opts;
 
 /* Places the weights in the blob (sets blob_offset, g->weights_bytes) and

@@ -123,26 +123,43 @@ static int arch_weight_rows(ir_graph *g, const gguf_file *f, const char *path, c
     return id;
 }
 
-/* cos/sin of pos * theta^(-2i/rope_dim), in double, for every position: the table `name`. */
-static int arch_rope_table(ir_graph *g, const char *path, const char *name, int ctx, int rope_dim, double theta) {
+/* The rotation frequencies of RoPE, radians per position: theta^(-2i/rope_dim) for each pair i,
+ * in double, then rounded, as the weight `name`; the rope_table op turns them into the cos/sin rows
+ * of each chunk's positions at run time (no table of the context's size anywhere). */
+static int arch_rope_freqs(ir_graph *g, const char *path, const char *name, int rope_dim, double theta) {
     int half = rope_dim / 2;
-    size_t n = (size_t)ctx * (size_t)half * 2;
-    float *tab = malloc(n * sizeof(float));
-    if (!tab) return lmcc_error(path, "out of memory");
-    for (int p = 0; p < ctx; p++)
-        for (int i = 0; i < half; i++) {
-            double ang = (double)p * pow(theta, -2.0 * i / (double)rope_dim);
-            tab[((size_t)p * (size_t)half + (size_t)i) * 2] = (float)cos(ang);
-            tab[((size_t)p * (size_t)half + (size_t)i) * 2 + 1] = (float)sin(ang);
-        }
-    int64_t shape[3] = {ctx, half, 2};
-    int id = ir_weight_add(g, name, IR_DT_F32, 3, shape, tab, n * sizeof(float));
+    float *fr = malloc((size_t)half * sizeof *fr);
+    if (!fr) return lmcc_error(path, "out of memory");
+    for (int i = 0; i < half; i++) fr[i] = (float)pow(theta, -2.0 * i / (double)rope_dim);
+    int64_t shape[1] = {half};
+    int id = ir_weight_add(g, name, IR_DT_F32, 1, shape, fr, (size_t)half * sizeof *fr);
     if (id < 0) {
-        free(tab);
+        free(fr);
         return lmcc_error(path, "out of memory");
     }
-    g->tensors[id].owned = tab;
+    g->tensors[id].owned = fr;
     return id;
+}
+
+/* A weight of the graph reads the file tensor t: by name, or as a row range of its bytes (phi3). */
+static int arch_consumes(const ir_graph *g, const gguf_tensor *t) {
+    if (ir_tensor_find(g, t->name) >= 0) return 1;
+    uintptr_t lo = (uintptr_t)t->data, hi = lo + (uintptr_t)t->nbytes;
+    for (int i = 0; lo && i < g->n_tensors; i++) {
+        uintptr_t d = (uintptr_t)g->tensors[i].data;
+        if (g->tensors[i].kind == IR_KIND_WEIGHT && d >= lo && d < hi) return 1;
+    }
+    return 0;
+}
+
+/* Every tensor of the file must be a weight of the graph: one the builder does not know (a bias,
+ * Llama-3's rope_freqs, ...) changes the model's math, and ignoring it would compile another model. */
+static int arch_check_consumed(const ir_graph *g, const gguf_file *f, const char *path, const char *arch) {
+    for (uint64_t i = 0; i < f->n_tensors; i++)
+        if (!arch_consumes(g, &f->tensors[i]))
+            return lmcc_error(path, "tensor '%s' is not supported by lmcc's %s builder (it changes the model's math; "
+                              "compiling without it would give another model)", f->tensors[i].name, arch);
+    return 0;
 }
 
 typedef struct arch_b { ir_graph *g; const char *path; int fail; } arch_b;
@@ -328,10 +345,9 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
 
     int w_emb = arch_weight(g, f, path, ar, "token_embd.weight", 2, s_emb, "vocab x embedding_length");
     if (w_emb < 0) goto fail;
-    int rope_tab = arch_rope_table(g, path, "rope.table", cfg->ctx, rope_dim, theta), rope_swa = rope_tab;
-    if (rope_tab < 0) goto fail;
-    if (window && theta_swa != theta && (rope_swa = arch_rope_table(g, path, "rope.table.swa", cfg->ctx, rope_dim,
-                                                                     theta_swa)) < 0)
+    int rope_freqs = arch_rope_freqs(g, path, "rope.freqs", rope_dim, theta), swa_freqs = rope_freqs;
+    if (rope_freqs < 0) goto fail;
+    if (window && theta_swa != theta && (swa_freqs = arch_rope_freqs(g, path, "rope.freqs.swa", rope_dim, theta_swa)) < 0)
         goto fail;
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, s_tok);
     if (g->token_input < 0) {
@@ -345,6 +361,18 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
     if (A->gemma) { /* llama.cpp: ggml_scale(inpL, sqrtf(n_embd)) */
         a.scale = sqrtf((float)dim);
         x = arch_node(&b, IR_OP_SCALE, x, -1, -1, &a, "embd_scaled", dim);
+        a.scale = 0;
+    }
+    int64_t s_rope[2] = {rope_dim / 2, 2};
+    int rope_tab = b.fail ? -1 : ir_node_add(g, IR_OP_ROPE_TABLE, (int[IR_MAX_INPUTS]){rope_freqs, -1, -1, -1, -1}, &a,
+                                            "rope", 2, s_rope);
+    int rope_swa = rope_tab;
+    if (!b.fail && rope_tab >= 0 && swa_freqs != rope_freqs)
+        rope_swa = ir_node_add(g, IR_OP_ROPE_TABLE, (int[IR_MAX_INPUTS]){swa_freqs, -1, -1, -1, -1}, &a, "rope_swa", 2,
+                               s_rope);
+    if (!b.fail && (rope_tab < 0 || rope_swa < 0)) {
+        lmcc_error(path, "out of memory");
+        goto fail;
     }
     for (int L = 0; L < n_layers && !b.fail; L++) {
         int slide = swa && swa[L] && window > 0;
@@ -406,7 +434,7 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         int v = arch_node(&b, IR_OP_LINEAR, xb, w_v, -1, &a, NM("v"), kv_out);
         ir_attrs ra = a;
         ra.n_heads = n_heads; ra.n_kv_heads = n_kv; ra.head_dim = head_dim;
-        ra.rope_dim = rope_dim; ra.rope_theta = slide ? theta_swa : theta; ra.rope_neox = A->neox;
+        ra.rope_dim = rope_dim; ra.rope_neox = A->neox;
         int tab = slide ? rope_swa : rope_tab;
         int qr = arch_node(&b, IR_OP_ROPE, q, tab, -1, &ra, NM("q_rope"), q_out);
         ra.n_heads = n_kv; /* rope rotates the heads of the tensor it is given */
@@ -460,7 +488,7 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         a.softcap = final_cap;
         g->logits = arch_node(&b, IR_OP_SOFTCAP, g->logits, -1, -1, &a, "logits_capped", vocab);
     }
-    if (b.fail) goto fail;
+    if (b.fail || arch_check_consumed(g, f, path, ar)) goto fail;
     free(swa);
     return g;
 fail:
@@ -499,15 +527,12 @@ ir_graph *lmcc_build_graph(const gguf_file *f, const char *path, const ir_config
     return NULL;
 }
 
-int lmcc_arch_ctx(const gguf_file *f, const char *path, long requested) {
+int lmcc_arch_ctx(const gguf_file *f, long requested) {
     if (requested > 0) return (int)requested;
     char arch[64] = "", key[128];
     gguf_get_str(f, "general.architecture", arch, sizeof arch);
     snprintf(key, sizeof key, "%s.context_length", arch);
     int64_t n = 0;
     if (!arch[0] || gguf_get_i64(f, key, &n) != 0 || n <= 0) return LMCC_CTX_DEFAULT;
-    if (n > LMCC_CTX_MAX)
-        return lmcc_error(path, "%s = %" PRId64 " is above lmcc's limit of %d positions (%s; pass --ctx N)", key, n,
-                          LMCC_CTX_MAX, LMCC_CTX_MAX_WHY);
-    return (int)n;
+    return n < LMCC_CTX_DEFAULT_MAX ? (int)n : LMCC_CTX_DEFAULT_MAX;
 }

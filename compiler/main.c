@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "baremetal.h"
 #include "bench.h"
+#include "chat.h"
 #include "codegen.h"
 #include "diag.h"
 #include "driver_baremetal.h"
@@ -56,6 +57,8 @@ static int check_config(lmcc_config *c) {
     if (c->cmd == LMCC_CMD_EVAL && (!c->ids_file || !c->logits))
         return lmcc_error(c->model, "eval needs --ids FILE and --logits OUT.f32");
     if (c->cmd == LMCC_CMD_RUN && c->prompt && c->ids) return lmcc_error(NULL, "give either -p TEXT or --ids, not both");
+    if (c->cmd == LMCC_CMD_RUN && c->chat && c->ids)
+        return lmcc_error(NULL, "--chat formats the text of -p as a chat turn; it does not apply to --ids");
     if (c->weights || c->given[LMCC_OPT_GROUP]) {
         char group[16], why[256];
         snprintf(group, sizeof group, "%d", c->group);
@@ -92,6 +95,7 @@ typedef struct session {
     gguf_file *file;
     lmrt_vocab *vocab;
     ir_graph *g;
+    const lmcc_chat_format *chat; /* the model's chat format, when its vocabulary can carry it */
 } session;
 
 static void session_free(session *s) {
@@ -101,14 +105,57 @@ static void session_free(session *s) {
     memset(s, 0, sizeof *s);
 }
 
+/* The chat format of the model for NAME.h and --chat.  Without one --chat
+ * takes the raw text, with a note; a format the vocabulary cannot carry is an
+ * error under --chat (and left out of NAME.h otherwise). */
+static int find_chat(const lmcc_config *c, const gguf_file *f, const lmrt_vocab *v, const lmcc_chat_format **out) {
+    const char *why = NULL;
+    char buf[256];
+    *out = lmcc_chat_from_gguf(f, &why);
+    if (*out && lmcc_chat_check(*out, v, buf, sizeof buf)) {
+        if (c->chat) return lmcc_error(c->model, "--chat: %s", buf);
+        *out = NULL;
+        why = buf;
+    }
+    if (!*out && c->chat) fprintf(stderr, "lmcc: note: %s %s: --chat uses the raw text\n", c->model, why);
+    else if (!*out && c->verbose) fprintf(stderr, "lmcc: note: %s %s: NAME.h has no NAME_CHAT_*\n", c->model, why);
+    else if (*out && c->verbose) fprintf(stderr, "lmcc: chat format %s (tokenizer.chat_template)\n", (*out)->name);
+    return 0;
+}
+
+/* The prompt of run and the text of tokenize as ids: as a chat turn under
+ * --chat, and as llama.cpp's tools tokenize.  malloc'd ids and their count in
+ * *n, or NULL after lmcc_error. */
+static int32_t *tokenize_text(const lmcc_config *c, const lmrt_vocab *v, const lmcc_chat_format *chat,
+                              const char *text, int flags, int *n) {
+    char *formatted = NULL;
+    if (chat) {
+        if (!(text = formatted = lmcc_chat_format_turn(chat, text))) {
+            lmcc_error(NULL, "out of memory");
+            return NULL;
+        }
+        flags = LMRT_TOK_ADD_SPECIAL | LMRT_TOK_PARSE_SPECIAL;
+    }
+    size_t len = strlen(text);
+    int32_t *ids = malloc(LMRT_TOK_CAP(len) * sizeof *ids);
+    *n = ids ? lmrt_encode(v, text, len, flags, ids, (int)LMRT_TOK_CAP(len)) : -1;
+    free(formatted);
+    if (!ids) lmcc_error(NULL, "out of memory");
+    else if (*n < 0) lmcc_error(c->model, "cannot tokenize the text (error %d)", *n);
+    if (*n < 0) {
+        free(ids);
+        return NULL;
+    }
+    return ids;
+}
+
 /* frontend: file -> graph with vocabulary */
 static int load_model(const lmcc_config *c, session *s, const lmcc_target *t) {
     s->file = lmcc_model_open(c->model);
     if (!s->file) return -1;
     ir_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.ctx = lmcc_arch_ctx(s->file, c->model, c->ctx);
-    if (cfg.ctx < 0) return -1;
+    cfg.ctx = lmcc_arch_ctx(s->file, c->ctx);
     int all_float = 1;
     for (uint64_t i = 0; i < s->file->n_tensors; i++) {
         uint32_t ty = s->file->tensors[i].type;
@@ -141,6 +188,7 @@ static int load_model(const lmcc_config *c, session *s, const lmcc_target *t) {
         return lmcc_error(c->model, "the tokenizer has %d tokens but the model's vocabulary is %d (mismatched file)",
                           s->vocab->n_tokens, s->g->info.vocab_size);
     s->g->vocab = s->vocab;
+    if (find_chat(c, s->file, s->vocab, &s->chat)) return -1;
     char err[512];
     if (ir_verify(s->g, err, sizeof err)) return lmcc_bug("frontend produced an invalid graph: %s", err);
     return 0;
@@ -217,15 +265,15 @@ static int check_inputs(const lmcc_config *c, const session *s) {
         }
         rc = n == 0 ? lmcc_error(NULL, "--ids: no token ids given") : check_ids("--ids", ids, n, s->g);
     } else if (c->cmd == LMCC_CMD_RUN) {
-        const char *text = c->prompt ? c->prompt : "";
-        size_t len = strlen(text);
-        ids = malloc(LMRT_TOK_CAP(len) * sizeof *ids);
-        if (!ids) return lmcc_error(NULL, "out of memory");
-        n = lmrt_encode(s->vocab, text, len, 1, ids, (int)LMRT_TOK_CAP(len));
-        if (n < 0) rc = lmcc_error(c->model, "cannot tokenize the prompt (error %d)", n);
+        int32_t *tok = tokenize_text(c, s->vocab, c->chat ? s->chat : NULL, c->prompt ? c->prompt : "",
+                                     LMRT_TOK_ADD_SPECIAL | LMRT_TOK_PARSE_SPECIAL, &n);
+        if (!tok) rc = -1;
+        else if (n == 0)
+            rc = lmcc_error(c->model, "-p: the prompt is empty and the model adds no BOS (give -p TEXT)");
         else if (n > s->g->cfg.ctx)
             rc = lmcc_error(NULL, "-p: the prompt is %d tokens, longer than the context of %d (pass --ctx)", n,
                             s->g->cfg.ctx);
+        free(tok);
     }
     free(ids);
     return rc;
@@ -265,6 +313,7 @@ static int compile_to(const lmcc_config *c, session *s, const char *outdir, cons
     co.version = LMCC_VERSION;
     co.verbose = c->verbose;
     co.log = stderr;
+    co.chat = s->chat;
     char err[512];
     if (lmcc_codegen(s->g, t, &co, err, sizeof err)) { lmcc_error(NULL, "%s", err); goto fail; }
     if (getenv("LMCC_VERIFY_INJECT")) { /* tests/verify.sh: prove --verify rejects bad emitted code */
@@ -404,6 +453,7 @@ static int cmd_run(const lmcc_config *c) {
     if (c->prompt) { extra[na++] = "-p"; extra[na++] = (char *)c->prompt; }
     if (c->ids) { extra[na++] = "--ids"; extra[na++] = (char *)c->ids; }
     if (c->print_ids) extra[na++] = "--print-ids";
+    if (c->chat) extra[na++] = "--chat"; /* a driver built without a chat format takes the raw text */
     return build_and_exec(c, extra, na);
 }
 
@@ -462,14 +512,13 @@ static int cmd_tokenize(const lmcc_config *c) {
     }
     lmrt_vocab *v = lmcc_vocab_from_gguf(f, c->model);
     if (!v) { gguf_close(f); return -1; }
-    size_t len = strlen(c->text);
-    int cap = (int)LMRT_TOK_CAP(len);
-    int32_t *ids = malloc((size_t)cap * sizeof *ids);
-    int n = ids ? lmrt_encode(v, c->text, len, c->bos, ids, cap) : -1;
-    int rc = 0;
-    if (n < 0) rc = lmcc_error(c->model, "cannot tokenize the text (error %d)", n);
-    for (int i = 0; i < n; i++) printf("%s%d", i ? " " : "", ids[i]);
-    if (n >= 0) printf("\n");
+    const lmcc_chat_format *chat = NULL;
+    int n = 0, rc = c->chat ? find_chat(c, f, v, &chat) : 0;
+    int32_t *ids = rc ? NULL : tokenize_text(c, v, chat, c->text,
+                                             (c->bos ? LMRT_TOK_ADD_SPECIAL : 0) | (c->special ? LMRT_TOK_PARSE_SPECIAL : 0), &n);
+    if (!ids) rc = -1;
+    for (int i = 0; ids && i < n; i++) printf("%s%d", i ? " " : "", ids[i]);
+    if (ids) printf("\n");
     free(ids);
     lmcc_vocab_free(v);
     gguf_close(f);

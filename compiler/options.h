@@ -68,7 +68,8 @@ typedef enum lmcc_arg {
 #define LMCC_CHOICES(...) ((const int[]){__VA_ARGS__})
 #define LMCC_OPTION_LIST(X)                                                                                            \
     X(TARGET, "-t|--target", "T", STR, 0, 0, "generic", NULL, LMCC_ON_GRAPH | LMCC_ON(VERIFY), target,                 \
-      "target name (lmcc --list-targets) or a .target file", NULL)                                                     \
+      "target name (lmcc --list-targets), a .target file, or native (the\n"                                            \
+      "best target whose code runs on this machine)", NULL)                                                            \
     X(OUTPUT, "-o|--output", "OUTDIR", STR, 0, 0, NULL, NULL, LMCC_ON(COMPILE), outdir,                                \
       "output directory (created when missing)", NULL)                                                                 \
     X(NAME, "--name", "NAME", STR, 0, 0, "model", NULL, LMCC_ON(COMPILE), name,                                        \
@@ -105,7 +106,7 @@ typedef enum lmcc_arg {
     X(KV, "--kv", "f32|f16", CHOICE, 0, 0, "f32", LMCC_CHOICES(IR_DT_F32, IR_DT_F16), LMCC_ON_GRAPH, kv_dtype,         \
       "KV-cache element type", NULL)                                                                                   \
     X(CTX, "--ctx", "N", INT, 1, LMCC_CTX_MAX, NULL, NULL, LMCC_ON_GRAPH, ctx,                                         \
-      "context length (default: the model's)", LMCC_CTX_MAX_WHY)                                                       \
+      "context length (default: the model's, at most 4096)", LMCC_CTX_MAX_WHY)                                                       \
     X(THREADS, "--threads", "N", INT, 1, 64, "1", NULL, LMCC_ON_GRAPH, threads,                                        \
       "worker threads compiled in (1: no threading code at all); bench\n"                                              \
       "also runs its probe with N threads", NULL)                                                                      \
@@ -133,9 +134,16 @@ typedef enum lmcc_arg {
     X(KEEP_TEMP, "--keep-temp", NULL, FLAG, 0, 0, NULL, NULL, LMCC_ON_PROGRAM, keep_temp,                              \
       "keep the temporary build directory (its path goes to stderr)", NULL)                                            \
     X(PROMPT, "-p|--prompt", "TEXT", STR, 0, 0, NULL, NULL, LMCC_ON(RUN), prompt,                                      \
-      "the prompt, tokenized with BOS (default: empty, BOS alone)", NULL)                                              \
+      "the prompt, tokenized as llama.cpp's completion tool does: BOS\n"                                               \
+      "where the model wants it, control tokens in TEXT parsed (default:\n"                                            \
+      "empty)", NULL)                                                                                                  \
     X(IDS_TEXT, "--ids", "\"1 2 3\"", STR, 0, 0, NULL, NULL, LMCC_ON(RUN), ids,                                        \
       "the prompt as token ids instead of -p", NULL)                                                                   \
+    X(CHAT, "--chat", NULL, FLAG, 0, 0, NULL, NULL, LMCC_ON(RUN) | LMCC_ON(TOKENIZE), chat,                            \
+      "the text as one user turn of the model's chat format (chatml,\n"                                                \
+      "llama3, gemma, phi3, phi4 from tokenizer.chat_template, as\n"                                                   \
+      "llama.cpp writes them) with the start of the reply, which ends\n"                                               \
+      "at the end of the turn; no known format: the raw text", NULL)                                                   \
     X(TEMP, "--temp", "T", REAL, 0, HUGE_VAL, "1", NULL, LMCC_ON(RUN), temp,                                           \
       "sampling temperature (0: greedy)", NULL)                                                                        \
     X(TOP_K, "--top-k", "K", INT, 0, 1 << 24, "0", NULL, LMCC_ON(RUN), top_k,                                          \
@@ -146,8 +154,8 @@ typedef enum lmcc_arg {
     X(PRINT_IDS, "--print-ids", NULL, FLAG, 0, 0, NULL, NULL, LMCC_ON(RUN), print_ids,                                 \
       "print the generated ids instead of text", NULL)                                                                 \
     X(STEPS, "-n", "N", INT, 1, 1 << 20, "64", NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), steps,                             \
-      "tokens to generate (run; it stops early when the context is full),\n"                                           \
-      "decode steps timed (bench)", NULL)                                                                              \
+      "tokens to generate (run; it stops early at an end-of-generation\n"                                              \
+      "token or when the context is full), decode steps timed (bench)", NULL)                                          \
     X(IDS_FILE, "--ids", "FILE", FILE, 0, 0, NULL, NULL, LMCC_ON(EVAL) | LMCC_ON(QUALITY), ids_file,                   \
       "token ids, whitespace-separated (quality: a sequence per line)", NULL)                                          \
     X(LOGITS, "--logits", "OUT.f32", STR, 0, 0, NULL, NULL, LMCC_ON(EVAL), logits, "where the logits go", NULL)        \
@@ -170,7 +178,11 @@ typedef enum lmcc_arg {
       "also write DIR/float.f32 and DIR/compiled.f32", NULL)                                                           \
     X(AFTER, "--after", "PASS|all", STR, 0, 0, NULL, NULL, LMCC_ON(DUMP_IR), after,                                    \
       "run the passes up to PASS (all: every pass) before printing", NULL)                                             \
-    X(BOS, "--bos", NULL, FLAG, 0, 0, NULL, NULL, LMCC_ON(TOKENIZE), bos, "start with the BOS token", NULL)
+    X(BOS, "--bos", NULL, FLAG, 0, 0, NULL, NULL, LMCC_ON(TOKENIZE), bos,                                              \
+      "add BOS (and EOS) where the model's tokenizer asks for them", NULL)                                             \
+    X(SPECIAL, "--special", NULL, FLAG, 0, 0, NULL, NULL, LMCC_ON(TOKENIZE), special,                                  \
+      "control tokens written in TEXT (<|im_start|>) become their ids,\n"                                              \
+      "as in run's prompt (llama.cpp's parse_special)", NULL)
 
 typedef enum lmcc_option_id {
 #define X(id, names, metavar, type, lo, hi, def, values, cmds, field, help, limit) LMCC_OPT_##id,
@@ -206,7 +218,7 @@ typedef struct lmcc_config {
     double bpw, temp, top_p;
     int group, quant, rotate, act_q8, embed_f16, kv_dtype, embed; /* -1: not given */
     long long budget_ram, budget_flash;
-    int no_fuse, verbose, verify, keep_temp, print_ids, reference, json, bos;
+    int no_fuse, verbose, verify, keep_temp, print_ids, reference, json, bos, special, chat;
     unsigned char given[LMCC_N_OPTIONS];
     /* derived by compiler/main.c's checks before any work */
     int weights_mode;  /* --weights: an ir_dtype or IR_WEIGHTS_KEEP, when weights_given */

@@ -71,8 +71,7 @@ int lmcc_quality_main(const lmcc_config *c, lmcc_build_program_fn build) {
     if (!f) return -1;
     /* the compiled model's context bounds the sequences; the float graph
      * needs no more positions than the longest of them */
-    int ctx = lmcc_arch_ctx(f, model, c->ctx);
-    if (ctx < 0) { gguf_close(f); return -1; }
+    int ctx = lmcc_arch_ctx(f, c->ctx);
     if (!ids_path && c->len > ctx) {
         gguf_close(f);
         return lmcc_error(model, "--len %ld is longer than the context of %d (pass --ctx)", c->len, ctx);

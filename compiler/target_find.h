@@ -14,9 +14,11 @@
 
 /* The directory of the target files into out; 0, or -1 when there is none. */
 int lmcc_targets_dir(char *out, size_t cap);
-/* A target by name (or a path to a .target file); 0, or -1 after lmcc_error. */
+/* A target by name (or a path to a .target file; "native": the best target whose code runs on this
+ * machine, host_cpu.h); 0, or -1 after lmcc_error. */
 int lmcc_target_load(const char *name, lmcc_target *t);
-/* Prints "NAME  description" for every target file; 0, or -1 after lmcc_error. */
+/* Prints "NAME  HERE  description" for every target file (HERE: native = what -t native picks,
+ * runs = its code runs on this machine, - = not here); 0, or -1 after lmcc_error. */
 int lmcc_target_list(FILE *f);
 /* The compiler command of t: $CC (when set) for targets whose cc is plain
  * `cc`, else the target's own cross compiler. */

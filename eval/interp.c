@@ -70,12 +70,11 @@ static int interp_weight_row(const ir_tensor *t, int64_t r, float *dst) {
     return lmrt_dequant_row(ir_dtype_lmrt_type(t->dtype), src, dst, cols) == 0 ? 0 : -1;
 }
 
-/* Weights read row by row (matrices, the embedding table) or not at all (rope's table:
- * the angles come from the attributes) stay in place; any other weight input is
- * dequantized once. */
+/* Weights read row by row (matrices, the embedding table) stay in place; any other weight
+ * input is dequantized once. */
 static int interp_weight_streamed(ir_opcode op, int slot) {
     ir_slot s = ir_op_table[op].slot[slot];
-    return s == IR_SLOT_MATRIX || s == IR_SLOT_ROWS || s == IR_SLOT_ROPE;
+    return s == IR_SLOT_MATRIX || s == IR_SLOT_ROWS;
 }
 
 /* H[i][j] of Sylvester's Hadamard matrix: (-1)^(number of bits set in i & j) */
@@ -117,7 +116,7 @@ int lmcc_interp_check(const ir_graph *g, char *err, size_t errlen) {
         }
         for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
             const ir_tensor *t = &g->tensors[n->inputs[s]];
-            if (t->kind == IR_KIND_WEIGHT && ir_op_table[n->op].slot[s] != IR_SLOT_ROPE && !interp_readable(t)) {
+            if (t->kind == IR_KIND_WEIGHT && !interp_readable(t)) {
                 interp_error(err, errlen, "weight \"%s\" (node %d, %s) is %s%s, which it cannot read", t->name, ni,
                              ir_op_table[n->op].name, ir_dtype_name(t->dtype), t->tile_rows > 1 ? " tiled" : "");
                 return -1;
@@ -204,14 +203,23 @@ static void interp_linear(lmcc_interp *it, float *y, const float *x, const ir_te
     }
 }
 
-static void interp_rope(float *y, const float *x, const ir_attrs *a, int pos) {
+/* cs[i] = {cos, sin} of pos * freqs[i], in double */
+static void interp_rope_table(float *cs, const float *freqs, int64_t half, int pos) {
+    for (int64_t i = 0; i < half; i++) {
+        double ang = (double)pos * (double)freqs[i];
+        cs[2 * i] = (float)cos(ang);
+        cs[2 * i + 1] = (float)sin(ang);
+    }
+}
+
+/* rotates the first rope_dim dims of each head by the angles of the rope rows cs */
+static void interp_rope(float *y, const float *x, const ir_attrs *a, const float *cs) {
     int hd = a->head_dim, half = a->rope_dim / 2;
     memmove(y, x, (size_t)a->n_heads * (size_t)hd * sizeof(float));
     for (int h = 0; h < a->n_heads; h++) {
         float *v = y + (size_t)h * (size_t)hd;
         for (int i = 0; i < half; i++) {
-            double ang = (double)pos * pow((double)a->rope_theta, -2.0 * i / (double)a->rope_dim);
-            double c = cos(ang), s = sin(ang);
+            double c = cs[2 * i], s = cs[2 * i + 1];
             int i0 = a->rope_neox ? i : 2 * i, i1 = a->rope_neox ? i + half : 2 * i + 1;
             double x0 = v[i0], x1 = v[i1];
             v[i0] = (float)(x0 * c - x1 * s);
@@ -337,11 +345,12 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             int64_t slot = pos % kt->shape[1], hd = a->head_dim, nkv = a->n_kv_heads, S = kt->shape[1];
             int64_t nq = (int64_t)a->n_heads * hd;
             float *kc = it->buf[n->inputs[3]], *vc = it->buf[n->inputs[4]];
+            const float *cs = it->buf[n->inputs[2]];
             interp_linear(it, it->mm, x0, &g->tensors[n->inputs[1]]);
-            interp_rope(y, it->mm, a, pos);
+            interp_rope(y, it->mm, a, cs);
             ir_attrs ka = *a;
             ka.n_heads = a->n_kv_heads; /* rope rotates the heads of the tensor it is given */
-            interp_rope(it->mm + nq, it->mm + nq, &ka, pos);
+            interp_rope(it->mm + nq, it->mm + nq, &ka, cs);
             for (int64_t h = 0; h < nkv; h++) {
                 memcpy(kc + (h * S + slot) * hd, it->mm + nq + h * hd, (size_t)hd * sizeof(float));
                 memcpy(vc + (h * S + slot) * hd, it->mm + nq + (nkv + h) * hd, (size_t)hd * sizeof(float));
@@ -351,8 +360,11 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
         case IR_OP_LINEAR:
             interp_linear(it, y, x0, &g->tensors[n->inputs[1]]);
             break;
+        case IR_OP_ROPE_TABLE:
+            interp_rope_table(y, x0, ne / 2, pos);
+            break;
         case IR_OP_ROPE:
-            interp_rope(y, x0, a, pos);
+            interp_rope(y, x0, a, x1);
             break;
         case IR_OP_KV_STORE: {
             const ir_tensor *c = &g->tensors[n->inputs[1]];

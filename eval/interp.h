@@ -1,8 +1,8 @@
 /* interp.h - float32 reference interpreter of the IR (the project's test oracle).
  *
  * Independent of the generated code on purpose: its own buffer per tensor (no
- * arena offsets), its own loops with double accumulation, RoPE angles computed
- * from the attributes (the rope table input is ignored), an f32 KV cache
+ * arena offsets), its own loops with double accumulation, RoPE angles of each
+ * position in double (libm's cos and sin), an f32 KV cache
  * whatever the cache tensor's dtype.  Weights of any dtype are dequantized row
  * by row with lmrt_dequant_row.
  */

@@ -34,22 +34,15 @@ static void seqeval_softmax(float *y, const float *x, int64_t n, int64_t cols) {
     }
 }
 
-/* cs[i] = {cos, sin} of the rope angle of pair i at position pos (the interpreter's formula) */
-void seqeval_rope_angles(double *cs, const ir_attrs *a, int pos) {
-    for (int i = 0; i < a->rope_dim / 2; i++) {
-        double ang = (double)pos * pow((double)a->rope_theta, -2.0 * i / (double)a->rope_dim);
-        cs[2 * i] = cos(ang), cs[2 * i + 1] = sin(ang);
-    }
-}
-
-/* rotates the first rope_dim dims of each of n_heads heads of v in place */
-void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const double *cs) {
+/* rotates the first rope_dim dims of each of n_heads heads of v in place by the angles of the rope
+ * rows cs (sign -1: by the opposite angles, the transpose) */
+void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const float *cs, int sign) {
     int hd = a->head_dim, half = a->rope_dim / 2;
     for (int h = 0; h < n_heads; h++) {
         float *vh = v + (size_t)h * (size_t)hd;
         for (int i = 0; i < half; i++) {
             int i0 = a->rope_neox ? i : 2 * i, i1 = a->rope_neox ? i + half : 2 * i + 1;
-            double x0 = vh[i0], x1 = vh[i1], c = cs[2 * i], s = cs[2 * i + 1];
+            double x0 = vh[i0], x1 = vh[i1], c = cs[2 * i], s = sign * (double)cs[2 * i + 1];
             vh[i0] = (float)(x0 * c - x1 * s);
             vh[i1] = (float)(x0 * s + x1 * c);
         }
@@ -111,10 +104,10 @@ static void seqeval_att_rows(void *arg, int t, int nt) {
 
 /* ---- checks -------------------------------------------------------------- */
 
-/* slots that are not [rows][elems] data: streamed weights, rope tables, KV caches, the token */
+/* slots that are not [rows][elems] data: streamed weights, KV caches, the token */
 int seqeval_slot_special(ir_opcode op, int slot) {
     ir_slot s = ir_op_table[op].slot[slot];
-    return s != IR_SLOT_ACT && s != IR_SLOT_ACTQ && s != IR_SLOT_VECTOR;
+    return s != IR_SLOT_ACT && s != IR_SLOT_ACTQ && s != IR_SLOT_VECTOR && s != IR_SLOT_ROPE;
 }
 
 /* a weight the evaluator can dequantize: plain rows of a known dtype, all bytes present */
@@ -153,8 +146,7 @@ int seqeval_check_node(seqeval *e, int ni) {
     }
     for (int s = 0; s < ir_op_table[n->op].n_inputs; s++) {
         const ir_tensor *t = &g->tensors[n->inputs[s]];
-        if (t->kind == IR_KIND_WEIGHT && ir_op_table[n->op].slot[s] != IR_SLOT_ROPE &&
-            seqeval_check_weight(e, n->inputs[s], ni))
+        if (t->kind == IR_KIND_WEIGHT && seqeval_check_weight(e, n->inputs[s], ni))
             return -1;
     }
     return 0;
@@ -303,37 +295,40 @@ int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
     case IR_OP_QKV: {
         int64_t hd = a->head_dim, nq = (int64_t)a->n_heads * hd, kw = (int64_t)a->n_kv_heads * hd, w = nq + 2 * kw;
         float *kc = seqeval_buf(e, l, n->inputs[3]), *vc = seqeval_buf(e, l, n->inputs[4]);
+        int64_t sc;
+        const float *cs = seqeval_in(e, l, n->inputs[2], &sc);
         float *mm = malloc((size_t)(rows * w) * sizeof *mm);
         seqeval_count(e, 0, (double)(rows * w) * sizeof *mm);
-        double *cs = malloc((size_t)hd * sizeof *cs);
-        if (!kc || !vc || !mm || !cs || seqeval_matmul(e, mm, x0, &g->tensors[n->inputs[1]])) {
-            free(mm), free(cs);
+        if (!kc || !vc || !cs || !mm || seqeval_matmul(e, mm, x0, &g->tensors[n->inputs[1]])) {
+            free(mm);
             snprintf(e->err, e->errlen, "out of memory in the calibration forward");
             return -1;
         }
         for (int64_t r = 0; r < rows; r++) {
             float *mr = mm + r * w;
-            seqeval_rope_angles(cs, a, e->pos[r]);
-            seqeval_rope(mr, a->n_heads, a, cs);
-            seqeval_rope(mr + nq, a->n_kv_heads, a, cs);
+            seqeval_rope(mr, a->n_heads, a, cs + r * sc, 1);
+            seqeval_rope(mr + nq, a->n_kv_heads, a, cs + r * sc, 1);
             memcpy(y + r * nq, mr, (size_t)nq * sizeof *y);
             memcpy(kc + e->crow[r] * kw, mr + nq, (size_t)kw * sizeof *kc);
             memcpy(vc + e->crow[r] * kw, mr + nq + kw, (size_t)kw * sizeof *vc);
         }
-        free(mm), free(cs);
+        free(mm);
         break;
     }
-    case IR_OP_ROPE: {
-        double *cs = malloc((size_t)a->head_dim * sizeof *cs);
-        if (!cs) { snprintf(e->err, e->errlen, "out of memory in the calibration forward"); return -1; }
+    case IR_OP_ROPE_TABLE: /* as the interpreter: the angle in double, cos and sin rounded once */
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne / 2; i++) {
+                double ang = (double)e->pos[r] * (double)x0[i];
+                y[r * ne + 2 * i] = (float)cos(ang);
+                y[r * ne + 2 * i + 1] = (float)sin(ang);
+            }
+        break;
+    case IR_OP_ROPE:
         for (int64_t r = 0; r < rows; r++) {
             memmove(y + r * ne, x0 + r * s0, (size_t)ne * sizeof *y);
-            seqeval_rope_angles(cs, a, e->pos[r]);
-            seqeval_rope(y + r * ne, a->n_heads, a, cs);
+            seqeval_rope(y + r * ne, a->n_heads, a, x1 + r * s1, 1);
         }
-        free(cs);
         break;
-    }
     case IR_OP_KV_STORE: {
         float *c = seqeval_buf(e, l, n->inputs[1]);
         int64_t kw = seqeval_width(&g->tensors[n->inputs[1]]);

@@ -68,12 +68,6 @@ static void seqgrad_norm(float *dx, const float *dy, const float *x, const float
     }
 }
 
-/* the transpose of seqeval_rope (rotation by the opposite angle) */
-static void seqgrad_rope_t(float *v, int n_heads, const ir_attrs *a, double *cs) {
-    for (int i = 0; i < a->rope_dim / 2; i++) cs[2 * i + 1] = -cs[2 * i + 1];
-    seqeval_rope(v, n_heads, a, cs);
-}
-
 typedef struct seqgrad_att {
     seqeval *e;
     const ir_attrs *a;
@@ -225,21 +219,18 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
             }
         }
         if (n->op == IR_OP_QKV) {
-            int64_t hd = a->head_dim, nq = (int64_t)a->n_heads * hd, kw = (int64_t)a->n_kv_heads * hd;
+            int64_t hd = a->head_dim, nq = (int64_t)a->n_heads * hd, kw = (int64_t)a->n_kv_heads * hd, sc;
             const float *dk = seqgrad_buf(e, n->inputs[3]), *dv = seqgrad_buf(e, n->inputs[4]);
-            double *cs = malloc((size_t)hd * sizeof *cs);
-            if (!dk || !dv || !cs) { free(dmm), free(cs); return -1; }
+            const float *cs = seqeval_in(e, v, n->inputs[2], &sc);
+            if (!dk || !dv || !cs) { free(dmm); return -1; }
             for (int64_t r = 0; r < rows; r++) {
                 float *m = dmm + r * nw;
                 memcpy(m, dy + r * nq, (size_t)nq * sizeof *m);
                 memcpy(m + nq, dk + e->crow[r] * kw, (size_t)kw * sizeof *m);
                 memcpy(m + nq + kw, dv + e->crow[r] * kw, (size_t)kw * sizeof *m);
-                seqeval_rope_angles(cs, a, e->pos[r]);
-                seqgrad_rope_t(m, a->n_heads, a, cs);
-                seqeval_rope_angles(cs, a, e->pos[r]);
-                seqgrad_rope_t(m + nq, a->n_kv_heads, a, cs);
+                seqeval_rope(m, a->n_heads, a, cs + r * sc, -1);
+                seqeval_rope(m + nq, a->n_kv_heads, a, cs + r * sc, -1);
             }
-            free(cs);
         }
         int rc = fn ? fn(user, ni, rows, nw, dmm, x, k) : 0;
         if (rc) { free(dmm); return rc; }
@@ -248,19 +239,20 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
         free(dmm);
         return rc;
     }
+    case IR_OP_ROPE_TABLE: /* the frequencies are not tuned */
+        return 0;
     case IR_OP_ROPE: {
+        int64_t sc;
         float *dx = seqgrad_buf(e, in0);
-        double *cs = malloc((size_t)a->head_dim * sizeof *cs);
-        if (!dx || !cs) { free(cs); return -1; }
+        const float *cs = seqeval_in(e, v, n->inputs[1], &sc);
         float *tmp = malloc((size_t)ne * sizeof *tmp);
-        if (!tmp) { free(cs); return -1; }
+        if (!dx || !cs || !tmp) { free(tmp); return -1; }
         for (int64_t r = 0; r < rows; r++) {
             memcpy(tmp, dy + r * ne, (size_t)ne * sizeof *tmp);
-            seqeval_rope_angles(cs, a, e->pos[r]);
-            seqgrad_rope_t(tmp, a->n_heads, a, cs);
+            seqeval_rope(tmp, a->n_heads, a, cs + r * sc, -1);
             for (int64_t i = 0; i < ne; i++) dx[r * ne + i] += tmp[i];
         }
-        free(cs), free(tmp);
+        free(tmp);
         return 0;
     }
     case IR_OP_KV_STORE: {

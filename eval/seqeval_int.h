@@ -96,10 +96,9 @@ void seqeval_parallel(void (*fn)(void *, int, int), void *arg, int nt);
 int seqeval_matmul(seqeval *e, float *y, const float *x, const ir_tensor *w);
 
 /* ---- seqeval.c ---- */
-/* cs[i] = {cos, sin} of the rope angle of pair i at position pos (the interpreter's formula) */
-void seqeval_rope_angles(double *cs, const ir_attrs *a, int pos);
-/* rotates the first rope_dim dims of each of n_heads heads of v in place */
-void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const double *cs);
+/* rotates the first rope_dim dims of each of n_heads heads of v in place by the rope rows cs
+ * ({cos, sin} per pair; sign -1: the opposite angles, the transpose) */
+void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const float *cs, int sign);
 /* the first position a query at position p sees (attention's window) */
 static inline int seqeval_att_lo(const ir_attrs *a, int p) {
     return a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0;
@@ -109,7 +108,7 @@ static inline int seqeval_att_lo(const ir_attrs *a, int p) {
  * the sum of sc */
 double seqeval_att_exp(double *sc, double *dcap, const float *qh, const float *kb, int64_t kw, int hd, int lo, int p,
                        const ir_attrs *a);
-/* slots that are not [rows][elems] data: streamed weights, rope tables, KV caches, the token */
+/* slots that are not [rows][elems] data: streamed weights, KV caches, the token */
 int seqeval_slot_special(ir_opcode op, int slot);
 /* node ni accepted by its op's rule, with weights the evaluator reads; -1 with err */
 int seqeval_check_node(seqeval *e, int ni);

@@ -396,13 +396,12 @@ static void print_attrs(const ir_node *n, FILE *out) {
     case IR_OP_SCALE: fprintf(out, " {scale %g}", (double)a->scale); break;
     case IR_OP_SOFTCAP: fprintf(out, " {softcap %g}", (double)a->softcap); break;
     case IR_OP_QKV:
-        fprintf(out, " {heads %d/%d, head_dim %d, rope_dim %d, theta %g, %s}", a->n_heads,
-                a->n_kv_heads, a->head_dim, a->rope_dim, (double)a->rope_theta,
-                a->rope_neox ? "neox" : "norm");
+        fprintf(out, " {heads %d/%d, head_dim %d, rope_dim %d, %s}", a->n_heads, a->n_kv_heads, a->head_dim,
+                a->rope_dim, a->rope_neox ? "neox" : "norm");
         break;
     case IR_OP_ROPE:
-        fprintf(out, " {heads %d, head_dim %d, rope_dim %d, theta %g, %s}", a->n_heads, a->head_dim,
-                a->rope_dim, (double)a->rope_theta, a->rope_neox ? "neox" : "norm");
+        fprintf(out, " {heads %d, head_dim %d, rope_dim %d, %s}", a->n_heads, a->head_dim, a->rope_dim,
+                a->rope_neox ? "neox" : "norm");
         break;
     case IR_OP_ATTENTION:
         fprintf(out, " {heads %d/%d, head_dim %d, scale %g", a->n_heads, a->n_kv_heads,

@@ -31,7 +31,8 @@
  *  group    the --group family: --weights F --group N is the row of family F with be == N
  *  min      a block stores an offset too (value d q + m); else symmetric (value d q)
  *  q8a      under --act q8 a linear with these weights reads q8a activations (integer codes:
- *           the dot products are integer; nf4's codebook is not, it keeps f32 activations)
+ *           the dot products are integer; iq4's codebook is int8 values too, nf4's is not, it
+ *           keeps f32 activations)
  *  kern     every kernel set has lmrt_k_*_<name> (docs/KERNELS.md): codegen can emit it and
  *           --weights keep compiles it as stored
  *  tile     the tile pass repacks it into the target's R-row tiles (kernels lmrt_k_*_<name>t)
@@ -52,10 +53,14 @@
     X(Q5_0,    "q5_0",    32,  22,  6,  LMRT_GGML_Q5_0,    "q5_0",    NULL,  0, 1,  1,   0,   1,  32,  16, 0) \
     X(Q5_1,    "q5_1",    32,  24,  7,  LMRT_GGML_Q5_1,    "q5_1",    NULL,  1, 1,  1,   0,   1,  32,  0,  0) \
     X(Q8_0,    "q8_0",    32,  34,  8,  LMRT_GGML_Q8_0,    "q8",      NULL,  0, 1,  1,   1,   1,  255, 127, 0) \
+    X(Q2_K,    "q2_k",    256, 84,  10, LMRT_GGML_Q2_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
+    X(Q3_K,    "q3_k",    256, 110, 11, LMRT_GGML_Q3_K,    NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
     X(Q4_K,    "q4_k",    256, 144, 12, LMRT_GGML_Q4_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
     X(Q5_K,    "q5_k",    256, 176, 13, LMRT_GGML_Q5_K,    NULL,      NULL,  1, 1,  1,   0,   0,  0,   0,  0) \
     X(Q6_K,    "q6_k",    256, 210, 14, LMRT_GGML_Q6_K,    NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
-    X(BF16,    "bf16",    1,   2,   30, LMRT_GGML_BF16,    NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
+    X(IQ4_NL,  "iq4_nl",  32,  18,  20, LMRT_GGML_IQ4_NL,  NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
+    X(IQ4_XS,  "iq4_xs",  256, 136, 23, LMRT_GGML_IQ4_XS,  NULL,      NULL,  0, 1,  1,   0,   0,  0,   0,  0) \
+    X(BF16,    "bf16",    1,   2,   30, LMRT_GGML_BF16,    NULL,      NULL,  0, 0,  1,   0,   0,  0,   0,  0) \
     X(I32,     "i32",     1,   4,   26, -1,                NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
     X(Q8A,     "q8a",     32,  36,  -1, -1,                NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0) \
     X(Q4_G16,  "q4_g16",  16,  10,  -1, LMRT_LMCC_Q4_G16,  "q4_g16",  "q4",  0, 1,  1,   0,   1,  16,  8,  0) \
@@ -181,7 +186,7 @@ typedef struct ir_tensor {
     X(MATRIX, "matrix",      IR_KIND_WEIGHT, 0) /* [N][K], multiplied row by row */ \
     X(ROWS,   "row table",   IR_KIND_WEIGHT, 0) /* [V][D], one row per token */     \
     X(VECTOR, "vector",      IR_KIND_WEIGHT, 0) /* read whole (a norm scale) */     \
-    X(ROPE,   "rope table",  IR_KIND_WEIGHT, IR_DT_BIT(F32))                        \
+    X(ROPE,   "rope rows",   IR_KIND_ACT,    IR_DT_BIT(F32)) /* rope_table's [rope_dim/2][2] */ \
     X(CACHE,  "cache",       IR_KIND_STATE,  IR_DT_BIT(F32) | IR_DT_BIT(F16))       \
     X(TOKEN,  "token",       IR_KIND_INPUT,  IR_DT_BIT(I32))
 
@@ -205,9 +210,11 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  embed     (table[V][D], token i32[1]) -> [D]
  *  rmsnorm   (x[..][D], w[D]) -> x's shape                   attr eps; each row of D normalized
  *  linear    (x[K], w[N][K]) -> [N]
- *  rope      (x[H*hd], table[ctx][rope_dim/2][2] f32: cos,sin per position and pair,
- *            precomputed at compile time) -> x's shape     attrs n_heads, head_dim, rope_dim,
- *            rope_theta, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
+ *  rope_table (freqs[rope_dim/2] f32) -> [rope_dim/2][2]: cos, sin of pos * freqs[i] for the
+ *            token's position (radians per position: base, Llama-3 factors and scaling folded
+ *            in by the frontend); computed per chunk at run time, read by rope and qkv
+ *  rope      (x[H*hd], rows[rope_dim/2][2] of a rope_table) -> x's shape  attrs n_heads,
+ *            head_dim, rope_dim, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
  *            1: halves, NeoX/HF); rotates the first rope_dim dims of each head
  *  kv_store  (x[Hkv*hd], cache[Hkv][slots][hd]) -> none: cache[h][pos % slots][:] = x[h]
  *  attention (q[H*hd], kcache, vcache [Hkv][slots][hd], one dtype) -> q's shape  attrs n_heads,
@@ -229,7 +236,7 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  quantize      (x[K] f32) -> [K] q8a              (activation quantized once per linear input)
  *  linear_add    (x[K], w[N][K], res[N]) -> w x + res  (residual add in the epilogue)
  *  linear_swiglu (x[K], w[2F][K]) -> [F]            rows [0,F) gate, [F,2F) up: silu(gate)*up
- *  qkv           (x[K], w[(H+2Hkv)*hd][K], rope table, kcache, vcache) -> [H*hd]
+ *  qkv           (x[K], w[(H+2Hkv)*hd][K], rope rows, kcache, vcache) -> [H*hd]
  *                attrs as rope + attention: q rows, then k, then v; rope on q and k; k and v
  *                written to the caches at pos (the kv_store in the epilogue)
  *  take_last     (x) -> x's shape                   in a batch of n tokens, only the last
@@ -243,9 +250,8 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  * The linear family (a MATRIX in slot 1) reads x as f32 or q8a.  A cache has `slots` positions:
  * position p lives in slot p % slots (one KV mechanism for every layer).  A layer that attends
  * to all positions has slots = ctx = cfg.ctx (when set); a sliding-window layer keeps a ring of
- * ir_kv_slots(cfg, window) < ctx slots (its attention checks the ring is big enough).  The rope
- * table holds at least ctx positions.  A side-effecting op writes its CACHE inputs; any other op
- * only reads them.
+ * ir_kv_slots(cfg, window) < ctx slots (its attention checks the ring is big enough).  A
+ * side-effecting op writes its CACHE inputs; any other op only reads them.
  *
  * Batching: the graph describes ONE token.  Execution applies it to a chunk of
  * n <= cfg.batch tokens at positions pos..pos+n-1 (attention and qkv are causal
@@ -258,6 +264,7 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
     X(EMBED,         "embed",         F32,  0, rule_embed,         ROWS, TOKEN,  NONE,  NONE,  NONE)   \
     X(RMSNORM,       "rmsnorm",       F32,  0, rule_rmsnorm,       ACT,  VECTOR, NONE,  NONE,  NONE)   \
     X(LINEAR,        "linear",        F32,  0, rule_linear,        ACTQ, MATRIX, NONE,  NONE,  NONE)   \
+    X(ROPE_TABLE,    "rope_table",    F32,  0, rule_rope_table,    VECTOR, NONE, NONE,  NONE,  NONE)   \
     X(ROPE,          "rope",          F32,  0, rule_rope,          ACT,  ROPE,   NONE,  NONE,  NONE)   \
     X(KV_STORE,      "kv_store",      NONE, 1, rule_kv_store,      ACT,  CACHE,  NONE,  NONE,  NONE)   \
     X(ATTENTION,     "attention",     F32,  0, rule_attention,     ACT,  CACHE,  CACHE, NONE,  NONE)   \
@@ -302,7 +309,6 @@ int64_t ir_weight_params(const ir_tensor *t);
 typedef struct ir_attrs {
     float eps;
     int n_heads, n_kv_heads, head_dim, rope_dim, rope_neox;
-    float rope_theta;
     float scale;
     int window;         /* attention: keys of the last `window` positions only; 0 = all */
     float softcap;      /* attention: scores softcap * tanh(s / softcap), 0 = none; the softcap op's cap */

@@ -89,16 +89,13 @@ static int check_heads(rule *r, int kv) {
     return 0;
 }
 
-/* the rope attributes and table [>= ctx][rope_dim/2][2] shared by rope and qkv */
+/* the rope attributes and a rope_table's rows [rope_dim/2][2], shared by rope and qkv */
 static int check_rope(rule *r, const ir_tensor *tb) {
     const ir_attrs *a = r->a;
     if (a->rope_dim <= 0 || a->rope_dim % 2 || a->rope_dim > a->head_dim)
         return rule_fail(r, "rope_dim %d must be even, > 0 and <= head_dim %d", a->rope_dim, a->head_dim);
-    if (tb->ndim != 3 || tb->shape[1] != a->rope_dim / 2 || tb->shape[2] != 2)
-        return rule_fail(r, "rope table \"%s\" must be [ctx][%d][2]", tb->name, a->rope_dim / 2);
-    if (r->g->cfg.ctx > 0 && tb->shape[0] < r->g->cfg.ctx)
-        return rule_fail(r, "rope table \"%s\" has %lld positions, ctx is %d", tb->name, (long long)tb->shape[0],
-                         r->g->cfg.ctx);
+    if (tb->ndim != 2 || tb->shape[0] != a->rope_dim / 2 || tb->shape[1] != 2)
+        return rule_fail(r, "rope rows \"%s\" must be [%d][2]", tb->name, a->rope_dim / 2);
     return 0;
 }
 
@@ -211,6 +208,18 @@ static int check_heads_in(rule *r, int kv, const char *x) {
     if ((int64_t)a->n_heads * a->head_dim != elems(r->in[0]))
         return rule_fail(r, "n_heads*head_dim = %d, %s has %lld elements", a->n_heads * a->head_dim, x,
                          (long long)elems(r->in[0]));
+    return 0;
+}
+
+/* freqs[half] -> [half][2] */
+static int rule_rope_table(rule *r) {
+    const ir_tensor *f = r->in[0];
+    if (f->ndim != 1 || f->dtype != IR_DT_F32)
+        return rule_fail(r, "frequencies \"%s\" must be an f32 vector, is %s with %d dims", f->name,
+                         ir_dtype_name(f->dtype), f->ndim);
+    r->ndim = 2;
+    r->shape[0] = f->shape[0];
+    r->shape[1] = 2;
     return 0;
 }
 

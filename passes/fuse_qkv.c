@@ -42,8 +42,7 @@ int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
         int x = Q->inputs[0], tab = g->nodes[rq].inputs[1];
         if (K->inputs[0] != x || V->inputs[0] != x || g->nodes[rk].inputs[1] != tab ||
             qa->n_heads != aa->n_heads || ka->n_heads != aa->n_kv_heads || qa->head_dim != aa->head_dim ||
-            ka->head_dim != aa->head_dim || qa->rope_dim != ka->rope_dim || qa->rope_neox != ka->rope_neox ||
-            qa->rope_theta != ka->rope_theta)
+            ka->head_dim != aa->head_dim || qa->rope_dim != ka->rope_dim || qa->rope_neox != ka->rope_neox)
             continue;
         int order[7] = {lq, lk, lv, rq, rk, sk, sv}, last = -1;
         for (int j = 0; j < 7; j++) last = order[j] > last ? order[j] : last;
@@ -57,12 +56,11 @@ int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
         if (wc < 0) continue;
         ir_attrs fa = g->nodes[i].attrs; /* heads, kv heads, head_dim, scale, layer */
         fa.rope_dim = qa->rope_dim;
-        fa.rope_theta = qa->rope_theta;
         fa.rope_neox = qa->rope_neox;
         int q_out = g->nodes[i].inputs[0];
         for (int j = 0; j < 7; j++)
             if (order[j] != last) fu_kill_node(g, order[j]);
-        /* the last of the seven becomes the fused node: x, the table and the caches
+        /* the last of the seven becomes the fused node: x, the rope rows and the caches
          * are all defined before it, and only the attention (after it) reads q */
         ir_node *f = &g->nodes[last];
         f->op = IR_OP_QKV;

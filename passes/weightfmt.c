@@ -31,7 +31,7 @@ int lmcc_pass_weightfmt(ir_graph *g, lmcc_diag *pc) {
         ir_tensor *t = &g->tensors[i];
         if (t->dead || t->kind != IR_KIND_WEIGHT) continue;
         int want = lmcc_quant_target(g, i);
-        if (want < 0 && t->ndim == 2 && strcmp(t->name, "rope.table") && !ir_dtype_get(t->dtype)->kern) {
+        if (want < 0 && t->ndim == 2 && !ir_dtype_get(t->dtype)->kern) {
             char list[160];
             keep_list(list, sizeof list);
             snprintf(pc->err, sizeof pc->err, "weight %s is %s; --weights keep supports %s (use --weights q8 or q4)",

@@ -20,7 +20,7 @@
 
 int lmcc_quant_target(const ir_graph *g, int id) {
     const ir_tensor *t = &g->tensors[id];
-    if (t->dead || t->kind != IR_KIND_WEIGHT || !strcmp(t->name, "rope.table")) return -1;
+    if (t->dead || t->kind != IR_KIND_WEIGHT) return -1;
     if (t->ndim != 2) return IR_DT_F32; /* norm weights: the kernels read f32 */
     if (t->want_dtype >= 0) return t->want_dtype;
     int m = g->cfg.weights_mode;

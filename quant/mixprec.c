@@ -133,7 +133,7 @@ int lmcc_quant_mixprec(ir_graph *g, lmcc_diag *pc) {
     if (!ids) goto oom;
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
-        if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || strcmp(t->name, "rope.table") == 0) continue;
+        if (t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2) continue;
         if (lmcc_quant_embed_only(g, i)) {
             /* not a linear weight: outside the budget (--bpw counts linear weights),
              * one row is read per token; f16 by default, q8_0 with --embedding same */

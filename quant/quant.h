@@ -63,10 +63,14 @@ void lmcc_quant_rtn_row(const lmcc_quant_fmt *f, const float *x, const float *im
 int lmcc_quant_gptq(const lmcc_quant_fmt *f, const float *w, int64_t rows, int64_t k, const double *h, double damp,
                     uint8_t *dst);
 
+/* Row x[n] encoded as GGUF type ggml_type the way llama-quantize does without an importance
+ * matrix (ggml's reference encoders, bit for bit: quant/ggml_ref.c): f32, f16, q8_0, q4_0, q4_1,
+ * q5_0, q5_1, q4_k, q5_k, q6_k; -1 for another type or n not whole blocks */
+int lmcc_quant_ggml_row(int ggml_type, const float *x, void *dst, int64_t n);
+
 /* The dtype weight id gets (weightfmt decides with this, awq looks ahead with it): mixprec's
  * choice (want_dtype), else cfg.weights_mode, f16 for a table read only by embed under a block
- * format and --embedding f16, f32 for 1-D weights; -1 when it stays as stored (--weights keep,
- * the rope table). */
+ * format and --embedding f16, f32 for 1-D weights; -1 when it stays as stored (--weights keep). */
 int lmcc_quant_target(const ir_graph *g, int id);
 
 /* how the live nodes use tensor id: LMCC_QUANT_USE_* bits; *x (may be NULL) = the tensor every

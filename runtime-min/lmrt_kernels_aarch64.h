@@ -399,7 +399,7 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
             for (int t = 0; t < nt; t++) {
                 int p = pos + t0 + t;
                 float *v = buf + t * hd;
-                if (u < H + Hkv) lmrt_scalar_rope_head_(v, rope_dim, neox, rope + (size_t)p * (size_t)rope_dim);
+                if (u < H + Hkv) lmrt_scalar_rope_head_(v, rope_dim, neox, rope + (size_t)(t0 + t) * (size_t)rope_dim);
                 if (u < H) {
                     lmrt_memcpy(q + ((size_t)(t0 + t) * (size_t)H + (size_t)u) * (size_t)hd, v,
                                 (size_t)hd * sizeof(float));

@@ -45,6 +45,9 @@
 #ifndef lmrt_k_rope
 #define lmrt_k_rope lmrt_scalar_rope
 #endif
+#ifndef lmrt_k_rope_table
+#define lmrt_k_rope_table lmrt_scalar_rope_table
+#endif
 #ifndef lmrt_k_kv_store_f32
 #define lmrt_k_kv_store_f32 lmrt_scalar_kv_store_f32
 #endif
@@ -108,6 +111,26 @@
 #endif
 #ifndef lmrt_k_qkv_f16_f32_f16
 #define lmrt_k_qkv_f16_f32_f16 lmrt_scalar_qkv_f16_f32_f16
+#endif
+
+/* ---- weights bf16 ---- */
+#ifndef lmrt_k_embed_bf16
+#define lmrt_k_embed_bf16 lmrt_scalar_embed_bf16
+#endif
+#ifndef lmrt_k_matmul_bf16_f32
+#define lmrt_k_matmul_bf16_f32 lmrt_scalar_matmul_bf16_f32
+#endif
+#ifndef lmrt_k_matmul_add_bf16_f32
+#define lmrt_k_matmul_add_bf16_f32 lmrt_scalar_matmul_add_bf16_f32
+#endif
+#ifndef lmrt_k_matmul_swiglu_bf16_f32
+#define lmrt_k_matmul_swiglu_bf16_f32 lmrt_scalar_matmul_swiglu_bf16_f32
+#endif
+#ifndef lmrt_k_qkv_bf16_f32_f32
+#define lmrt_k_qkv_bf16_f32_f32 lmrt_scalar_qkv_bf16_f32_f32
+#endif
+#ifndef lmrt_k_qkv_bf16_f32_f16
+#define lmrt_k_qkv_bf16_f32_f16 lmrt_scalar_qkv_bf16_f32_f16
 #endif
 
 /* ---- weights q8_0 ---- */
@@ -702,6 +725,146 @@
 #endif
 #ifndef lmrt_k_qkv_q6_k_q8a_f16
 #define lmrt_k_qkv_q6_k_q8a_f16 lmrt_scalar_qkv_q6_k_q8a_f16
+#endif
+
+/* ---- weights q2_k ---- */
+#ifndef lmrt_k_embed_q2_k
+#define lmrt_k_embed_q2_k lmrt_scalar_embed_q2_k
+#endif
+#ifndef lmrt_k_matmul_q2_k_f32
+#define lmrt_k_matmul_q2_k_f32 lmrt_scalar_matmul_q2_k_f32
+#endif
+#ifndef lmrt_k_matmul_add_q2_k_f32
+#define lmrt_k_matmul_add_q2_k_f32 lmrt_scalar_matmul_add_q2_k_f32
+#endif
+#ifndef lmrt_k_matmul_swiglu_q2_k_f32
+#define lmrt_k_matmul_swiglu_q2_k_f32 lmrt_scalar_matmul_swiglu_q2_k_f32
+#endif
+#ifndef lmrt_k_qkv_q2_k_f32_f32
+#define lmrt_k_qkv_q2_k_f32_f32 lmrt_scalar_qkv_q2_k_f32_f32
+#endif
+#ifndef lmrt_k_qkv_q2_k_f32_f16
+#define lmrt_k_qkv_q2_k_f32_f16 lmrt_scalar_qkv_q2_k_f32_f16
+#endif
+#ifndef lmrt_k_matmul_q2_k_q8a
+#define lmrt_k_matmul_q2_k_q8a lmrt_scalar_matmul_q2_k_q8a
+#endif
+#ifndef lmrt_k_matmul_add_q2_k_q8a
+#define lmrt_k_matmul_add_q2_k_q8a lmrt_scalar_matmul_add_q2_k_q8a
+#endif
+#ifndef lmrt_k_matmul_swiglu_q2_k_q8a
+#define lmrt_k_matmul_swiglu_q2_k_q8a lmrt_scalar_matmul_swiglu_q2_k_q8a
+#endif
+#ifndef lmrt_k_qkv_q2_k_q8a_f32
+#define lmrt_k_qkv_q2_k_q8a_f32 lmrt_scalar_qkv_q2_k_q8a_f32
+#endif
+#ifndef lmrt_k_qkv_q2_k_q8a_f16
+#define lmrt_k_qkv_q2_k_q8a_f16 lmrt_scalar_qkv_q2_k_q8a_f16
+#endif
+
+/* ---- weights q3_k ---- */
+#ifndef lmrt_k_embed_q3_k
+#define lmrt_k_embed_q3_k lmrt_scalar_embed_q3_k
+#endif
+#ifndef lmrt_k_matmul_q3_k_f32
+#define lmrt_k_matmul_q3_k_f32 lmrt_scalar_matmul_q3_k_f32
+#endif
+#ifndef lmrt_k_matmul_add_q3_k_f32
+#define lmrt_k_matmul_add_q3_k_f32 lmrt_scalar_matmul_add_q3_k_f32
+#endif
+#ifndef lmrt_k_matmul_swiglu_q3_k_f32
+#define lmrt_k_matmul_swiglu_q3_k_f32 lmrt_scalar_matmul_swiglu_q3_k_f32
+#endif
+#ifndef lmrt_k_qkv_q3_k_f32_f32
+#define lmrt_k_qkv_q3_k_f32_f32 lmrt_scalar_qkv_q3_k_f32_f32
+#endif
+#ifndef lmrt_k_qkv_q3_k_f32_f16
+#define lmrt_k_qkv_q3_k_f32_f16 lmrt_scalar_qkv_q3_k_f32_f16
+#endif
+#ifndef lmrt_k_matmul_q3_k_q8a
+#define lmrt_k_matmul_q3_k_q8a lmrt_scalar_matmul_q3_k_q8a
+#endif
+#ifndef lmrt_k_matmul_add_q3_k_q8a
+#define lmrt_k_matmul_add_q3_k_q8a lmrt_scalar_matmul_add_q3_k_q8a
+#endif
+#ifndef lmrt_k_matmul_swiglu_q3_k_q8a
+#define lmrt_k_matmul_swiglu_q3_k_q8a lmrt_scalar_matmul_swiglu_q3_k_q8a
+#endif
+#ifndef lmrt_k_qkv_q3_k_q8a_f32
+#define lmrt_k_qkv_q3_k_q8a_f32 lmrt_scalar_qkv_q3_k_q8a_f32
+#endif
+#ifndef lmrt_k_qkv_q3_k_q8a_f16
+#define lmrt_k_qkv_q3_k_q8a_f16 lmrt_scalar_qkv_q3_k_q8a_f16
+#endif
+
+/* ---- weights iq4_nl ---- */
+#ifndef lmrt_k_embed_iq4_nl
+#define lmrt_k_embed_iq4_nl lmrt_scalar_embed_iq4_nl
+#endif
+#ifndef lmrt_k_matmul_iq4_nl_f32
+#define lmrt_k_matmul_iq4_nl_f32 lmrt_scalar_matmul_iq4_nl_f32
+#endif
+#ifndef lmrt_k_matmul_add_iq4_nl_f32
+#define lmrt_k_matmul_add_iq4_nl_f32 lmrt_scalar_matmul_add_iq4_nl_f32
+#endif
+#ifndef lmrt_k_matmul_swiglu_iq4_nl_f32
+#define lmrt_k_matmul_swiglu_iq4_nl_f32 lmrt_scalar_matmul_swiglu_iq4_nl_f32
+#endif
+#ifndef lmrt_k_qkv_iq4_nl_f32_f32
+#define lmrt_k_qkv_iq4_nl_f32_f32 lmrt_scalar_qkv_iq4_nl_f32_f32
+#endif
+#ifndef lmrt_k_qkv_iq4_nl_f32_f16
+#define lmrt_k_qkv_iq4_nl_f32_f16 lmrt_scalar_qkv_iq4_nl_f32_f16
+#endif
+#ifndef lmrt_k_matmul_iq4_nl_q8a
+#define lmrt_k_matmul_iq4_nl_q8a lmrt_scalar_matmul_iq4_nl_q8a
+#endif
+#ifndef lmrt_k_matmul_add_iq4_nl_q8a
+#define lmrt_k_matmul_add_iq4_nl_q8a lmrt_scalar_matmul_add_iq4_nl_q8a
+#endif
+#ifndef lmrt_k_matmul_swiglu_iq4_nl_q8a
+#define lmrt_k_matmul_swiglu_iq4_nl_q8a lmrt_scalar_matmul_swiglu_iq4_nl_q8a
+#endif
+#ifndef lmrt_k_qkv_iq4_nl_q8a_f32
+#define lmrt_k_qkv_iq4_nl_q8a_f32 lmrt_scalar_qkv_iq4_nl_q8a_f32
+#endif
+#ifndef lmrt_k_qkv_iq4_nl_q8a_f16
+#define lmrt_k_qkv_iq4_nl_q8a_f16 lmrt_scalar_qkv_iq4_nl_q8a_f16
+#endif
+
+/* ---- weights iq4_xs ---- */
+#ifndef lmrt_k_embed_iq4_xs
+#define lmrt_k_embed_iq4_xs lmrt_scalar_embed_iq4_xs
+#endif
+#ifndef lmrt_k_matmul_iq4_xs_f32
+#define lmrt_k_matmul_iq4_xs_f32 lmrt_scalar_matmul_iq4_xs_f32
+#endif
+#ifndef lmrt_k_matmul_add_iq4_xs_f32
+#define lmrt_k_matmul_add_iq4_xs_f32 lmrt_scalar_matmul_add_iq4_xs_f32
+#endif
+#ifndef lmrt_k_matmul_swiglu_iq4_xs_f32
+#define lmrt_k_matmul_swiglu_iq4_xs_f32 lmrt_scalar_matmul_swiglu_iq4_xs_f32
+#endif
+#ifndef lmrt_k_qkv_iq4_xs_f32_f32
+#define lmrt_k_qkv_iq4_xs_f32_f32 lmrt_scalar_qkv_iq4_xs_f32_f32
+#endif
+#ifndef lmrt_k_qkv_iq4_xs_f32_f16
+#define lmrt_k_qkv_iq4_xs_f32_f16 lmrt_scalar_qkv_iq4_xs_f32_f16
+#endif
+#ifndef lmrt_k_matmul_iq4_xs_q8a
+#define lmrt_k_matmul_iq4_xs_q8a lmrt_scalar_matmul_iq4_xs_q8a
+#endif
+#ifndef lmrt_k_matmul_add_iq4_xs_q8a
+#define lmrt_k_matmul_add_iq4_xs_q8a lmrt_scalar_matmul_add_iq4_xs_q8a
+#endif
+#ifndef lmrt_k_matmul_swiglu_iq4_xs_q8a
+#define lmrt_k_matmul_swiglu_iq4_xs_q8a lmrt_scalar_matmul_swiglu_iq4_xs_q8a
+#endif
+#ifndef lmrt_k_qkv_iq4_xs_q8a_f32
+#define lmrt_k_qkv_iq4_xs_q8a_f32 lmrt_scalar_qkv_iq4_xs_q8a_f32
+#endif
+#ifndef lmrt_k_qkv_iq4_xs_q8a_f16
+#define lmrt_k_qkv_iq4_xs_q8a_f16 lmrt_scalar_qkv_iq4_xs_q8a_f16
 #endif
 
 #endif

@@ -1,5 +1,6 @@
 /* lmrt_kernels_q4x.h - portable kernels (contract v2) for lmcc's 4-bit variants and GGUF K-quants:
- * q4_1, q5_0, q5_1, q4_g16/q4_g64/q4_g128, q3_g64/q5_g64/q6_g64, nf4/nf4_g64 (lmrt_quant.h) and q4_k, q5_k, q6_k (ggml layouts).
+ * q4_1, q5_0, q5_1, q4_g16/q4_g64/q4_g128, q3_g64/q5_g64/q6_g64, nf4/nf4_g64 (lmrt_quant.h) and q2_k, q3_k,
+ * q4_k, q5_k, q6_k, iq4_nl, iq4_xs (ggml layouts, documented in lmrt_quant.h).
  *
  * Every format is read in units of 16 elements with one scale d and offset m (w = d * q + m, q an
  * integer; nf4 reads codebook floats instead), so one q8a activation block spans two units:
@@ -17,6 +18,7 @@ LMRT_INLINE void lmrt_q4x_unit_(int type, const uint8_t *row, int u, int8_t *q, 
     int BE = lmrt_quant_block_elems(type), BB = lmrt_quant_block_bytes(type);
     int e = 16 * u, o = e % BE;
     const uint8_t *b = row + (size_t)(e / BE) * (size_t)BB;
+    if (lmrt_unit_kiq(type, b, o, q, d, m) == 0) return; /* q2_k, q3_k, iq4_nl, iq4_xs */
     if (type == LMRT_GGML_Q4_1) {
         *d = lmrt_load_f16le(b), *m = lmrt_load_f16le(b + 2);
         for (int i = 0; i < 16; i++) q[i] = (int8_t)(o < 16 ? b[4 + i] & 15 : b[4 + i] >> 4);
@@ -155,6 +157,10 @@ LMRT_Q4X_FMT_(nf4_g64, LMRT_LMCC_NF4_G64)
 LMRT_Q4X_FMT_(q4_k, LMRT_GGML_Q4_K)
 LMRT_Q4X_FMT_(q5_k, LMRT_GGML_Q5_K)
 LMRT_Q4X_FMT_(q6_k, LMRT_GGML_Q6_K)
+LMRT_Q4X_FMT_(q2_k, LMRT_GGML_Q2_K)
+LMRT_Q4X_FMT_(q3_k, LMRT_GGML_Q3_K)
+LMRT_Q4X_FMT_(iq4_nl, LMRT_GGML_IQ4_NL)
+LMRT_Q4X_FMT_(iq4_xs, LMRT_GGML_IQ4_XS)
 LMRT_Q4X_FMT_Q8A_(q4_1, LMRT_GGML_Q4_1)
 LMRT_Q4X_FMT_Q8A_(q5_0, LMRT_GGML_Q5_0)
 LMRT_Q4X_FMT_Q8A_(q5_1, LMRT_GGML_Q5_1)
@@ -167,5 +173,9 @@ LMRT_Q4X_FMT_Q8A_(q6_g64, LMRT_LMCC_Q6_G64)
 LMRT_Q4X_FMT_Q8A_(q4_k, LMRT_GGML_Q4_K)
 LMRT_Q4X_FMT_Q8A_(q5_k, LMRT_GGML_Q5_K)
 LMRT_Q4X_FMT_Q8A_(q6_k, LMRT_GGML_Q6_K)
+LMRT_Q4X_FMT_Q8A_(q2_k, LMRT_GGML_Q2_K)
+LMRT_Q4X_FMT_Q8A_(q3_k, LMRT_GGML_Q3_K)
+LMRT_Q4X_FMT_Q8A_(iq4_nl, LMRT_GGML_IQ4_NL)
+LMRT_Q4X_FMT_Q8A_(iq4_xs, LMRT_GGML_IQ4_XS)
 
 #endif

@@ -64,20 +64,32 @@ LMRT_INLINE float lmrt_scalar_dot_f32_f32_(const void *W, int r, int K, int R, c
     return s;
 }
 
-LMRT_INLINE float lmrt_scalar_dot_f16_f32_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
+/* 16-bit float weights: f16 (IEEE half) or bf16 (the top half of an f32) */
+LMRT_INLINE float lmrt_scalar_h16_(uint16_t h, int bf16) { return bf16 ? lmrt_bf16_to_f32(h) : lmrt_f16_to_f32(h); }
+
+LMRT_INLINE float lmrt_scalar_dot_h16_(int bf16, const void *W, int r, int K, const void *xv) {
     const uint16_t *LMRT_RESTRICT w = (const uint16_t *)W + (size_t)r * (size_t)K;
     const float *LMRT_RESTRICT x = (const float *)xv;
     float acc[8];
     for (int j = 0; j < 8; j++) acc[j] = 0.0f;
     int i = 0;
     for (; i + 8 <= K; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] += lmrt_f16_to_f32(w[i + j]) * x[i + j];
+        for (int j = 0; j < 8; j++) acc[j] += lmrt_scalar_h16_(w[i + j], bf16) * x[i + j];
     float s = lmrt_scalar_sum8_(acc);
     const uint16_t *LMRT_RESTRICT wt = w + i;
     const float *LMRT_RESTRICT xt = x + i;
-    for (int j = 0, rem = K - i; j < rem; j++) s += lmrt_f16_to_f32(wt[j]) * xt[j];
+    for (int j = 0, rem = K - i; j < rem; j++) s += lmrt_scalar_h16_(wt[j], bf16) * xt[j];
     return s;
+}
+
+LMRT_INLINE float lmrt_scalar_dot_f16_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    return lmrt_scalar_dot_h16_(0, W, r, K, xv);
+}
+
+LMRT_INLINE float lmrt_scalar_dot_bf16_f32_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    return lmrt_scalar_dot_h16_(1, W, r, K, xv);
 }
 
 /* sum_j q_j x_j of one q8_0 / q4_0 payload over its first m (<= 32) elements */
@@ -253,7 +265,7 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
  * whose dot returns the scalar dot's value bit for bit matches the portable kernels bit for bit
  * (x86 K-quants, Cortex-M). */
 
-/* qkv: q/k/v head unit u of token t: hd rows (u*hd ..), roped if u < H + Hkv, to q or a cache row */
+/* qkv: q/k/v head unit u of token t: hd rows (u*hd ..), roped (rope row t) if u < H + Hkv, to q or a cache row */
 #define LMRT_QKV_(P_, W_, A_, KV_, F16_, DOT_)                                                                   \
     LMRT_API void lmrt_##P_##_qkv_##W_##_##A_##_##KV_(                                                           \
         float *q, const void *W, const void *x, int n, int K, int H, int Hkv, int hd, int rope_dim, int neox,    \
@@ -281,14 +293,14 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
                         int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;                             \
                         float b0 = DOT_(W, u * hd + i0, K, R, xt);                                               \
                         float b1 = DOT_(W, u * hd + i1, K, R, xt);                                               \
-                        lmrt_scalar_rope_pair_(&b0, &b1, rope + (size_t)p * (size_t)rope_dim, i);                \
+                        lmrt_scalar_rope_pair_(&b0, &b1, rope + (size_t)t * (size_t)rope_dim, i);                \
                         c16[i0] = lmrt_f32_to_f16(b0);                                                           \
                         c16[i1] = lmrt_f32_to_f16(b1);                                                           \
                     }                                                                                            \
                     continue;                                                                                    \
                 }                                                                                                \
                 for (int i = 0; i < hd; i++) v[i] = DOT_(W, u * hd + i, K, R, xt);                               \
-                if (u < H + Hkv) lmrt_scalar_rope_head_(v, rope_dim, neox, rope + (size_t)p * (size_t)rope_dim); \
+                if (u < H + Hkv) lmrt_scalar_rope_head_(v, rope_dim, neox, rope + (size_t)t * (size_t)rope_dim); \
                 if (u >= H && v == buf) lmrt_scalar_store_kv_(cache, F16_, off, v, hd);                          \
             }                                                                                                    \
     }
@@ -336,6 +348,7 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
 
 LMRT_SCALAR_LINEAR_(f32, f32)
 LMRT_SCALAR_LINEAR_(f16, f32)
+LMRT_SCALAR_LINEAR_(bf16, f32)
 LMRT_SCALAR_LINEAR_(q8_0, f32)
 LMRT_SCALAR_LINEAR_(q4_0, f32)
 LMRT_SCALAR_LINEAR_(q8_0t, f32)
@@ -354,11 +367,19 @@ LMRT_API void lmrt_scalar_embed_f32(float *y, const void *table, const int32_t *
     }
 }
 
-LMRT_API void lmrt_scalar_embed_f16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+LMRT_INLINE void lmrt_scalar_embed_h16_(int bf16, float *y, const void *table, const int32_t *tokens, int n, int D) {
     for (int t = 0; t < n; t++) {
         const uint16_t *row = (const uint16_t *)table + (size_t)tokens[t] * (size_t)D;
-        for (int i = 0; i < D; i++) y[(size_t)t * (size_t)D + (size_t)i] = lmrt_f16_to_f32(row[i]);
+        for (int i = 0; i < D; i++) y[(size_t)t * (size_t)D + (size_t)i] = lmrt_scalar_h16_(row[i], bf16);
     }
+}
+
+LMRT_API void lmrt_scalar_embed_f16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_h16_(0, y, table, tokens, n, D);
+}
+
+LMRT_API void lmrt_scalar_embed_bf16(float *y, const void *table, const int32_t *tokens, int n, int D) {
+    lmrt_scalar_embed_h16_(1, y, table, tokens, n, D);
 }
 
 LMRT_API void lmrt_scalar_embed_q8_0(float *y, const void *table, const int32_t *tokens, int n, int D) {
@@ -621,15 +642,27 @@ LMRT_API void lmrt_scalar_softmax(float *x, int n, int D, int tid, int nth) {
     for (int t = t0; t < t1; t++) lmrt_scalar_softmax_row_(x + (size_t)t * (size_t)D, D);
 }
 
-/* x[n][heads*hd] in place; split by (token, head) */
-LMRT_API void lmrt_scalar_rope(float *x, int n, int heads, int hd, int rope_dim, int neox, const float *rope, int pos,
+/* x[n][heads*hd] in place, token t with the rope rows of row t; split by (token, head) */
+LMRT_API void lmrt_scalar_rope(float *x, int n, int heads, int hd, int rope_dim, int neox, const float *rope,
                                int tid, int nth) {
     int p0, p1;
     lmrt_split(n * heads, tid, nth, &p0, &p1);
     for (int p = p0; p < p1; p++) {
         int t = p / heads;
-        lmrt_scalar_rope_head_(x + (size_t)p * (size_t)hd, rope_dim, neox,
-                               rope + (size_t)(pos + t) * (size_t)rope_dim);
+        lmrt_scalar_rope_head_(x + (size_t)p * (size_t)hd, rope_dim, neox, rope + (size_t)t * (size_t)rope_dim);
+    }
+}
+
+/* cs[t][i] = {cos, sin} of (pos + t) freqs[i] for the n tokens of a chunk: the rows rope and
+ * qkv read (tid 0).  The angle is carried in turns: each frequency reduced once (lmrt_turns),
+ * times the position in 64-bit integers, so position 10^6 is as accurate as position 1. */
+LMRT_API void lmrt_scalar_rope_table(float *cs, const float *freqs, int half, int n, int pos) {
+    for (int i = 0; i < half; i++) {
+        uint64_t step = lmrt_turns(freqs[i]);
+        for (int t = 0; t < n; t++) {
+            float *r = cs + ((size_t)t * (size_t)half + (size_t)i) * 2;
+            lmrt_sincos_turns(step * (uint64_t)(pos + t), r + 1, r);
+        }
     }
 }
 

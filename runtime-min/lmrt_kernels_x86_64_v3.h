@@ -2,7 +2,7 @@
  *
  * Accelerated: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
  * activations (integer dot products, R = 8 tiles, up to 4 tokens share each unpacked weight
- * tile), f32 and f16 weights with f32 activations (FMA, F16C), quantize_q8a, normalize,
+ * tile), f32, f16 and bf16 weights with f32 activations (FMA, F16C), quantize_q8a, normalize,
  * rmsnorm, swiglu, add, attention (the list at the end).  Every other kernel is the portable one
  * (lmrt_kernels_fallback.h).
  * Tiled layout: lmrt_tiled.h.  Compile with -mavx2 -mfma -mf16c (or -march=x86-64-v3).
@@ -356,17 +356,22 @@ LMRT_API void lmrt_x86_rows_q8_0t_f32_(float *y, int ldy, const void *W, const v
     lmrt_x86_tiled_rows_f32_(LMRT_GGML_Q8_0, y, ldy, W, x, n, K, R, ra, rb, res);
 }
 
-/* f32 / f16 weights: 8 rows x 1 token per pass (x loaded once for 8 rows), one reduction */
-LMRT_INLINE __m256 lmrt_x86_load_w_(const void *W, int f16, size_t i) {
-    if (f16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)W + i)));
+/* f32 / f16 / bf16 weights: 8 rows x 1 token per pass (x loaded once for 8 rows), one reduction.
+ * wt: 0 f32, 1 f16 (also the KV caches' flag), 2 bf16 (the top halves of f32s) */
+LMRT_INLINE __m256 lmrt_x86_load_w_(const void *W, int wt, size_t i) {
+    const __m128i *h = (const __m128i *)((const uint16_t *)W + i);
+    if (wt == 2) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(h)), 16));
+    if (wt) return _mm256_cvtph_ps(_mm_loadu_si128(h));
     return _mm256_loadu_ps((const float *)W + i);
 }
 
-LMRT_INLINE float lmrt_x86_load_w1_(const void *W, int f16, size_t i) {
-    return f16 ? lmrt_f16_to_f32(((const uint16_t *)W)[i]) : ((const float *)W)[i];
+LMRT_INLINE float lmrt_x86_load_w1_(const void *W, int wt, size_t i) {
+    return wt == 2 ? lmrt_bf16_to_f32(((const uint16_t *)W)[i])
+           : wt    ? lmrt_f16_to_f32(((const uint16_t *)W)[i])
+                   : ((const float *)W)[i];
 }
 
-LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
+LMRT_INLINE void lmrt_x86_dense_rows_(int wt, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
                                       int rb, const float *res) {
     const float *xf = (const float *)x;
     int r = ra, K8 = K / 8 * 8;
@@ -381,12 +386,12 @@ LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W,
                 __m256 xv = _mm256_loadu_ps(xt + k);
                 LMRT_X86_UNROLL(8)
                 for (int i = 0; i < 8; i++)
-                    a[i] = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)k), xv, a[i]);
+                    a[i] = _mm256_fmadd_ps(lmrt_x86_load_w_(W, wt, o0 + (size_t)i * (size_t)K + (size_t)k), xv, a[i]);
             }
             float v[8];
             _mm256_storeu_ps(v, lmrt_x86_reduce8_(a));
             for (int i = 0; i < 8; i++) {
-                for (int k = K8; k < K; k++) v[i] += lmrt_x86_load_w1_(W, f16, o0 + (size_t)i * (size_t)K + (size_t)k) * xt[k];
+                for (int k = K8; k < K; k++) v[i] += lmrt_x86_load_w1_(W, wt, o0 + (size_t)i * (size_t)K + (size_t)k) * xt[k];
                 size_t o = (size_t)t * (size_t)ldy + (size_t)(r + i - ra);
                 y[o] = res ? v[i] + res[o] : v[i];
             }
@@ -397,9 +402,9 @@ LMRT_INLINE void lmrt_x86_dense_rows_(int f16, float *y, int ldy, const void *W,
             size_t o0 = (size_t)r * (size_t)K;
             __m256 a0 = _mm256_setzero_ps();
             int k = 0;
-            for (; k < K8; k += 8) a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, f16, o0 + (size_t)k), _mm256_loadu_ps(xt + k), a0);
+            for (; k < K8; k += 8) a0 = _mm256_fmadd_ps(lmrt_x86_load_w_(W, wt, o0 + (size_t)k), _mm256_loadu_ps(xt + k), a0);
             float v = lmrt_x86_hsum_(a0);
-            for (; k < K; k++) v += lmrt_x86_load_w1_(W, f16, o0 + (size_t)k) * xt[k];
+            for (; k < K; k++) v += lmrt_x86_load_w1_(W, wt, o0 + (size_t)k) * xt[k];
             size_t o = (size_t)t * (size_t)ldy + (size_t)(r - ra);
             y[o] = res ? v + res[o] : v;
         }
@@ -417,7 +422,18 @@ LMRT_API void lmrt_x86_rows_f16_f32_(float *y, int ldy, const void *W, const voi
     lmrt_x86_dense_rows_(1, y, ldy, W, x, n, K, ra, rb, res);
 }
 
+LMRT_API void lmrt_x86_rows_bf16_f32_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                      int rb, const float *res) {
+    (void)R;
+    lmrt_x86_dense_rows_(2, y, ldy, W, x, n, K, ra, rb, res);
+}
+
 /* ---- the linear family on top of a row driver ------------------------------ */
+
+/* bytes of one token's activation row: ceil(K/32) q8a blocks or K floats */
+LMRT_INLINE size_t lmrt_x86_act_stride_(int q8a, int K) {
+    return q8a ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES : (size_t)K * sizeof(float);
+}
 
 /* gran: rows per split unit (R for tiles, 8 for dense rows) */
 LMRT_INLINE void lmrt_x86_matmul_(lmrt_x86_rows_fn rows, int gran, float *y, const void *W, const void *x,
@@ -431,14 +447,12 @@ LMRT_INLINE void lmrt_x86_matmul_(lmrt_x86_rows_fn rows, int gran, float *y, con
 #define LMRT_X86_SW_ROWS 64
 #define LMRT_X86_SW_TOK 16
 /* row chunks outside, token chunks inside: a chunk of gate/up rows stays in L2 across tokens */
-LMRT_INLINE void lmrt_x86_matmul_swiglu_(lmrt_x86_rows_fn rows, int gran, float *y, const void *W, const void *x,
-                                         int n, int F, int K, int R, int tid, int nth) {
+LMRT_INLINE void lmrt_x86_matmul_swiglu_(lmrt_x86_rows_fn rows, int gran, int q8a, float *y, const void *W,
+                                         const void *x, int n, int F, int K, int R, int tid, int nth) {
     int u0, u1;
     lmrt_split((F + gran - 1) / gran, tid, nth, &u0, &u1);
     int ja = u0 * gran, jb = u1 * gran < F ? u1 * gran : F;
-    size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
-                    ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
-                    : (size_t)K * sizeof(float);
+    size_t xs = lmrt_x86_act_stride_(q8a, K);
     float g[LMRT_X86_SW_TOK * LMRT_X86_SW_ROWS], u[LMRT_X86_SW_TOK * LMRT_X86_SW_ROWS];
     for (int j = ja; j < jb; j += LMRT_X86_SW_ROWS) {
         int je = j + LMRT_X86_SW_ROWS < jb ? j + LMRT_X86_SW_ROWS : jb;
@@ -466,14 +480,12 @@ LMRT_INLINE void lmrt_x86_rope_(float *v, int rope_dim, int neox, const float *c
 
 #define LMRT_X86_QKV_HD 256
 /* split by head; kv_f16: the caches hold halves.  Heads wider than LMRT_X86_QKV_HD go scalar. */
-LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int kv_f16, float *q, const void *W, const void *x, int n,
-                               int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope, void *kc,
-                               void *vc, int slots, int pos, int R, int tid, int nth) {
+LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int q8a, int kv_f16, float *q, const void *W, const void *x,
+                               int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope,
+                               void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {
     int u0, u1;
     lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);
-    size_t xs = rows == lmrt_x86_rows_q4_0t_q8a_ || rows == lmrt_x86_rows_q8_0t_q8a_
-                    ? (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES
-                    : (size_t)K * sizeof(float);
+    size_t xs = lmrt_x86_act_stride_(q8a, K);
     float buf[LMRT_X86_SW_TOK * LMRT_X86_QKV_HD];
     for (int u = u0; u < u1; u++)
         for (int t0 = 0; t0 < n; t0 += LMRT_X86_SW_TOK) {
@@ -483,7 +495,7 @@ LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int kv_f16, float *q, cons
             for (int t = 0; t < nt; t++) {
                 int p = pos + t0 + t;
                 float *v = buf + t * hd;
-                if (u < H + Hkv) lmrt_x86_rope_(v, rope_dim, neox, rope + (size_t)p * (size_t)rope_dim);
+                if (u < H + Hkv) lmrt_x86_rope_(v, rope_dim, neox, rope + (size_t)(t0 + t) * (size_t)rope_dim);
                 if (u < H) {
                     lmrt_memcpy(q + (size_t)(t0 + t) * (size_t)H * (size_t)hd + (size_t)u * (size_t)hd, v,
                                 (size_t)hd * sizeof(float));
@@ -745,6 +757,9 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
 
 /* ---- the linear family: accelerated formats ------------------------------------ */
 
+#define LMRT_X86_Q8A_f32 0 /* activation format -> the q8a flag of the drivers */
+#define LMRT_X86_Q8A_q8a 1
+
 /* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
 #define LMRT_X86_QKV(W, A, KV, F16)                                                                                    \
     LMRT_API void lmrt_x86_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
@@ -754,8 +769,8 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
             lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
-            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc,   \
-                          slots, pos, R, tid, nth);                                                                    \
+            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,    \
+                          neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
     }
 
 #define LMRT_X86_LINEAR(W, A, GRAN)                                                                                \
@@ -769,7 +784,7 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
     }                                                                                                              \
     LMRT_API void lmrt_x86_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,   \
                                                  int R, int tid, int nth) {                                        \
-        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, n, F, K, R, tid, nth);                 \
+        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth); \
     }                                                                                                              \
     LMRT_X86_QKV(W, A, f32, 0)                                                                                     \
     LMRT_X86_QKV(W, A, f16, 1)
@@ -777,6 +792,7 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
 /* dense rows split in units of 8 so the per-thread ranges stay 4-row aligned */
 LMRT_X86_LINEAR(f32, f32, 8)
 LMRT_X86_LINEAR(f16, f32, 8)
+LMRT_X86_LINEAR(bf16, f32, 8)
 LMRT_X86_LINEAR(q4_0t, q8a, R)
 LMRT_X86_LINEAR(q8_0t, q8a, R)
 LMRT_X86_LINEAR(q4_0t, f32, R)
@@ -803,6 +819,12 @@ LMRT_X86_LINEAR(q8_0t, f32, R)
 #define lmrt_k_matmul_swiglu_f16_f32 lmrt_x86_matmul_swiglu_f16_f32
 #define lmrt_k_qkv_f16_f32_f32 lmrt_x86_qkv_f16_f32_f32
 #define lmrt_k_qkv_f16_f32_f16 lmrt_x86_qkv_f16_f32_f16
+
+#define lmrt_k_matmul_bf16_f32 lmrt_x86_matmul_bf16_f32
+#define lmrt_k_matmul_add_bf16_f32 lmrt_x86_matmul_add_bf16_f32
+#define lmrt_k_matmul_swiglu_bf16_f32 lmrt_x86_matmul_swiglu_bf16_f32
+#define lmrt_k_qkv_bf16_f32_f32 lmrt_x86_qkv_bf16_f32_f32
+#define lmrt_k_qkv_bf16_f32_f16 lmrt_x86_qkv_bf16_f32_f16
 
 #define lmrt_k_matmul_q4_0t_q8a lmrt_x86_matmul_q4_0t_q8a
 #define lmrt_k_matmul_add_q4_0t_q8a lmrt_x86_matmul_add_q4_0t_q8a

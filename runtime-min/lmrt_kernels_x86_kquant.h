@@ -1,9 +1,10 @@
 /* lmrt_kernels_x86_kquant.h - x86-64-v3 (AVX2/FMA) matmul-family kernels for the 4-bit variants and
- * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q5_0, q5_1, q4_g64, q4_g128, q3_g64, q5_g64, q6_g64, q4_k, q5_k, q6_k with f32 or q8a
- * activations.  Each 32-element sub-block decodes to 32 int8 codes in one register plus a scale and
- * offset per 16-element half (w = d * q + m); q8a dots use maddubs/madd like ggml.  q4_g16 and nf4
- * are the portable kernels (lmrt_kernels_fallback.h).  Row split, fused epilogues and qkv are the portable loops of
- * LMRT_LINEAR_ around these row dots.  Included by lmrt_kernels_x86_64_v3.h.
+ * GGUF K-quants of lmrt_kernels_q4x.h: q4_1, q5_0, q5_1, q4_g64, q4_g128, q3_g64, q5_g64, q6_g64, q2_k,
+ * q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs with f32 or q8a activations.  Each 32-element sub-block decodes
+ * to 32 int8 codes in one register plus a scale and offset per 16-element half (w = d * q + m); q8a
+ * dots use maddubs/madd like ggml.  q4_g16 and nf4 are the portable kernels (lmrt_kernels_fallback.h).
+ * Row split, fused epilogues and qkv are the portable loops of LMRT_LINEAR_ around these row dots.
+ * Included by lmrt_kernels_x86_64_v3.h.
  */
 #ifndef LMRT_KERNELS_X86_KQUANT_H
 #define LMRT_KERNELS_X86_KQUANT_H
@@ -78,6 +79,41 @@ LMRT_KQ_AI __m256i lmrt_kq_decode_(int type, const uint8_t *row, int s, float *d
         __m256i lo = _mm256_and_si256(k >= 2 ? _mm256_srli_epi16(ql, 4) : ql, lo4);
         __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), _mm256_set1_epi8(3));
         return _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), _mm256_set1_epi8(32));
+    }
+    if (type == LMRT_GGML_Q2_K || type == LMRT_GGML_Q3_K) {
+        /* sub-block j8 of a block: 2-bit field j of 32 bytes of qs; q3_k's 3rd bit: bit 4 n + j of hmask */
+        int q3 = type == LMRT_GGML_Q3_K, j8 = s % 8, n = j8 / 4, j = j8 % 4;
+        const uint8_t *b = row + (size_t)(s / 8) * (q3 ? 110 : 84);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(b + (q3 ? 32 : 16) + 32 * n));
+        __m256i c = _mm256_and_si256(_mm256_srli_epi16(v, 2 * j), _mm256_set1_epi8(3));
+        if (q3) {
+            __m256i bit = _mm256_set1_epi8((char)(1 << (4 * n + j)));
+            __m256i h = _mm256_loadu_si256((const __m256i *)b);
+            h = _mm256_cmpeq_epi8(_mm256_and_si256(h, bit), bit);
+            float dd = lmrt_load_f16le(b + 108);
+            d[0] = dd * (float)lmrt_q3k_scale(b + 96, 2 * j8);
+            d[1] = dd * (float)lmrt_q3k_scale(b + 96, 2 * j8 + 1);
+            m[0] = m[1] = 0.0f;
+            return _mm256_sub_epi8(_mm256_or_si256(c, _mm256_and_si256(h, _mm256_set1_epi8(4))), _mm256_set1_epi8(4));
+        }
+        float dd = lmrt_load_f16le(b + 80), dm = lmrt_load_f16le(b + 82);
+        for (int h = 0; h < 2; h++) {
+            int sc = b[2 * j8 + h];
+            d[h] = dd * (float)(sc & 15);
+            m[h] = -(dm * (float)(sc >> 4));
+        }
+        return c;
+    }
+    if (type == LMRT_GGML_IQ4_NL || type == LMRT_GGML_IQ4_XS) {
+        /* 16 bytes of nibbles (low: the first 16 elements), looked up in the int8 codebook */
+        int xs = type == LMRT_GGML_IQ4_XS;
+        const uint8_t *b = xs ? row + (size_t)(s / 8) * 136 : row + (size_t)s * 18;
+        __m128i v = _mm_loadu_si128((const __m128i *)(b + (xs ? 8 + 16 * (s % 8) : 2)));
+        const __m256i tab = _mm256_setr_epi8(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
+                                             -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+        d[0] = d[1] = xs ? lmrt_load_f16le(b) * (float)lmrt_iq4xs_scale(b, s % 8) : lmrt_load_f16le(b);
+        m[0] = m[1] = 0.0f;
+        return _mm256_shuffle_epi8(tab, _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4));
     }
     if (lmrt_qbg_bits(type)) {
         /* q3/q5/q6 groups of 64: half h of block s/2 is byte ranges shifted once (lmrt_quant.h) */
@@ -196,6 +232,10 @@ LMRT_KQ_FMT_(q6_g64, LMRT_LMCC_Q6_G64)
 LMRT_KQ_FMT_(q4_k, LMRT_GGML_Q4_K)
 LMRT_KQ_FMT_(q5_k, LMRT_GGML_Q5_K)
 LMRT_KQ_FMT_(q6_k, LMRT_GGML_Q6_K)
+LMRT_KQ_FMT_(q2_k, LMRT_GGML_Q2_K)
+LMRT_KQ_FMT_(q3_k, LMRT_GGML_Q3_K)
+LMRT_KQ_FMT_(iq4_nl, LMRT_GGML_IQ4_NL)
+LMRT_KQ_FMT_(iq4_xs, LMRT_GGML_IQ4_XS)
 
 #define lmrt_k_matmul_q4_1_f32 lmrt_x86_matmul_q4_1_f32
 #define lmrt_k_matmul_add_q4_1_f32 lmrt_x86_matmul_add_q4_1_f32
@@ -307,5 +347,45 @@ LMRT_KQ_FMT_(q6_k, LMRT_GGML_Q6_K)
 #define lmrt_k_matmul_swiglu_q6_k_q8a lmrt_x86_matmul_swiglu_q6_k_q8a
 #define lmrt_k_qkv_q6_k_q8a_f32 lmrt_x86_qkv_q6_k_q8a_f32
 #define lmrt_k_qkv_q6_k_q8a_f16 lmrt_x86_qkv_q6_k_q8a_f16
+#define lmrt_k_matmul_q2_k_f32 lmrt_x86_matmul_q2_k_f32
+#define lmrt_k_matmul_add_q2_k_f32 lmrt_x86_matmul_add_q2_k_f32
+#define lmrt_k_matmul_swiglu_q2_k_f32 lmrt_x86_matmul_swiglu_q2_k_f32
+#define lmrt_k_qkv_q2_k_f32_f32 lmrt_x86_qkv_q2_k_f32_f32
+#define lmrt_k_qkv_q2_k_f32_f16 lmrt_x86_qkv_q2_k_f32_f16
+#define lmrt_k_matmul_q2_k_q8a lmrt_x86_matmul_q2_k_q8a
+#define lmrt_k_matmul_add_q2_k_q8a lmrt_x86_matmul_add_q2_k_q8a
+#define lmrt_k_matmul_swiglu_q2_k_q8a lmrt_x86_matmul_swiglu_q2_k_q8a
+#define lmrt_k_qkv_q2_k_q8a_f32 lmrt_x86_qkv_q2_k_q8a_f32
+#define lmrt_k_qkv_q2_k_q8a_f16 lmrt_x86_qkv_q2_k_q8a_f16
+#define lmrt_k_matmul_q3_k_f32 lmrt_x86_matmul_q3_k_f32
+#define lmrt_k_matmul_add_q3_k_f32 lmrt_x86_matmul_add_q3_k_f32
+#define lmrt_k_matmul_swiglu_q3_k_f32 lmrt_x86_matmul_swiglu_q3_k_f32
+#define lmrt_k_qkv_q3_k_f32_f32 lmrt_x86_qkv_q3_k_f32_f32
+#define lmrt_k_qkv_q3_k_f32_f16 lmrt_x86_qkv_q3_k_f32_f16
+#define lmrt_k_matmul_q3_k_q8a lmrt_x86_matmul_q3_k_q8a
+#define lmrt_k_matmul_add_q3_k_q8a lmrt_x86_matmul_add_q3_k_q8a
+#define lmrt_k_matmul_swiglu_q3_k_q8a lmrt_x86_matmul_swiglu_q3_k_q8a
+#define lmrt_k_qkv_q3_k_q8a_f32 lmrt_x86_qkv_q3_k_q8a_f32
+#define lmrt_k_qkv_q3_k_q8a_f16 lmrt_x86_qkv_q3_k_q8a_f16
+#define lmrt_k_matmul_iq4_nl_f32 lmrt_x86_matmul_iq4_nl_f32
+#define lmrt_k_matmul_add_iq4_nl_f32 lmrt_x86_matmul_add_iq4_nl_f32
+#define lmrt_k_matmul_swiglu_iq4_nl_f32 lmrt_x86_matmul_swiglu_iq4_nl_f32
+#define lmrt_k_qkv_iq4_nl_f32_f32 lmrt_x86_qkv_iq4_nl_f32_f32
+#define lmrt_k_qkv_iq4_nl_f32_f16 lmrt_x86_qkv_iq4_nl_f32_f16
+#define lmrt_k_matmul_iq4_nl_q8a lmrt_x86_matmul_iq4_nl_q8a
+#define lmrt_k_matmul_add_iq4_nl_q8a lmrt_x86_matmul_add_iq4_nl_q8a
+#define lmrt_k_matmul_swiglu_iq4_nl_q8a lmrt_x86_matmul_swiglu_iq4_nl_q8a
+#define lmrt_k_qkv_iq4_nl_q8a_f32 lmrt_x86_qkv_iq4_nl_q8a_f32
+#define lmrt_k_qkv_iq4_nl_q8a_f16 lmrt_x86_qkv_iq4_nl_q8a_f16
+#define lmrt_k_matmul_iq4_xs_f32 lmrt_x86_matmul_iq4_xs_f32
+#define lmrt_k_matmul_add_iq4_xs_f32 lmrt_x86_matmul_add_iq4_xs_f32
+#define lmrt_k_matmul_swiglu_iq4_xs_f32 lmrt_x86_matmul_swiglu_iq4_xs_f32
+#define lmrt_k_qkv_iq4_xs_f32_f32 lmrt_x86_qkv_iq4_xs_f32_f32
+#define lmrt_k_qkv_iq4_xs_f32_f16 lmrt_x86_qkv_iq4_xs_f32_f16
+#define lmrt_k_matmul_iq4_xs_q8a lmrt_x86_matmul_iq4_xs_q8a
+#define lmrt_k_matmul_add_iq4_xs_q8a lmrt_x86_matmul_add_iq4_xs_q8a
+#define lmrt_k_matmul_swiglu_iq4_xs_q8a lmrt_x86_matmul_swiglu_iq4_xs_q8a
+#define lmrt_k_qkv_iq4_xs_q8a_f32 lmrt_x86_qkv_iq4_xs_q8a_f32
+#define lmrt_k_qkv_iq4_xs_q8a_f16 lmrt_x86_qkv_iq4_xs_q8a_f16
 
 #endif

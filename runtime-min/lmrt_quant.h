@@ -16,9 +16,13 @@
 #define LMRT_GGML_Q5_0 6
 #define LMRT_GGML_Q5_1 7
 #define LMRT_GGML_Q8_0 8
+#define LMRT_GGML_Q2_K 10
+#define LMRT_GGML_Q3_K 11
 #define LMRT_GGML_Q4_K 12
 #define LMRT_GGML_Q5_K 13
 #define LMRT_GGML_Q6_K 14
+#define LMRT_GGML_IQ4_NL 20
+#define LMRT_GGML_IQ4_XS 23
 #define LMRT_GGML_BF16 30
 /* lmcc-only formats (never written to GGUF): q4_0 with group 16/64/128, NF4 with group 32/64.
  * Block = {f16 d; u8 qs[G/2]}, element j < G/2 in the low nibble of qs[j], j + G/2 in the high
@@ -70,8 +74,9 @@ LMRT_API int lmrt_quant_block_elems(int type) {
     switch (type) {
     case LMRT_GGML_F32: case LMRT_GGML_F16: case LMRT_GGML_BF16: return 1;
     case LMRT_GGML_Q4_0: case LMRT_GGML_Q4_1: case LMRT_GGML_Q5_0:
-    case LMRT_GGML_Q5_1: case LMRT_GGML_Q8_0: return 32;
-    case LMRT_GGML_Q4_K: case LMRT_GGML_Q5_K: case LMRT_GGML_Q6_K: return 256;
+    case LMRT_GGML_Q5_1: case LMRT_GGML_Q8_0: case LMRT_GGML_IQ4_NL: return 32;
+    case LMRT_GGML_Q2_K: case LMRT_GGML_Q3_K: case LMRT_GGML_Q4_K: case LMRT_GGML_Q5_K: case LMRT_GGML_Q6_K:
+    case LMRT_GGML_IQ4_XS: return 256;
     case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
     case LMRT_LMCC_NF4_G64: return lmrt_q4g_group(type);
     case LMRT_LMCC_Q3_G64: case LMRT_LMCC_Q5_G64: case LMRT_LMCC_Q6_G64: return 64;
@@ -88,9 +93,13 @@ LMRT_API int lmrt_quant_block_bytes(int type) {
     case LMRT_GGML_Q5_0: return 22;
     case LMRT_GGML_Q5_1: return 24;
     case LMRT_GGML_Q8_0: return 34;
+    case LMRT_GGML_IQ4_NL: return 18;
+    case LMRT_GGML_Q2_K: return 84;
+    case LMRT_GGML_Q3_K: return 110;
     case LMRT_GGML_Q4_K: return 144;
     case LMRT_GGML_Q5_K: return 176;
     case LMRT_GGML_Q6_K: return 210;
+    case LMRT_GGML_IQ4_XS: return 136;
     case LMRT_LMCC_Q4_G16: case LMRT_LMCC_Q4_G64: case LMRT_LMCC_Q4_G128: case LMRT_LMCC_NF4:
     case LMRT_LMCC_NF4_G64: return 2 + lmrt_q4g_group(type) / 2;
     case LMRT_LMCC_Q3_G64: case LMRT_LMCC_Q5_G64: case LMRT_LMCC_Q6_G64: return 2 + 8 * lmrt_qbg_bits(type);
@@ -237,6 +246,91 @@ LMRT_API void lmrt_dequant_block_q6_k(const uint8_t *b, float *y) {
     }
 }
 
+/* ---- GGUF's 2/3-bit K-quants and 4-bit non-linear quants, read in units of 16 elements ----
+ * A unit (elements o .. o+15 of a block, o a multiple of 16) has integer codes q, a scale d and an
+ * offset m: w = d * q + m (m = -0.0f, adding nothing even to a -0, for the symmetric ones).  The block dequantizers below and the kernels' unit decoders
+ * (lmrt_kernels_q4x.h, the x86 decoders of lmrt_kernels_x86_kquant.h) read the layouts through these,
+ * so each layout is written down once.  Layouts (ggml-common.h; element e of a 256-block):
+ *   Q2_K   84 bytes {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}: e = 128 n + 32 j + l has its 2-bit
+ *          code in qs[32 n + l] at bit 2 j; unit e / 16 has scales[e / 16]: d * (low nibble) is its
+ *          scale, dmin * (high nibble) the value subtracted (q in 0..3).
+ *   Q3_K   110 bytes {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}: low 2 bits as Q2_K; bit
+ *          4 n + j of hmask[l] set keeps them, clear subtracts 4 (q in -4..3); unit i = e / 16 has the
+ *          6-bit scale s_i - 32 (lmrt_q3k_scale), w = d (s_i - 32) q.
+ *   IQ4_NL 18 bytes per 32 {f16 d; u8 qs[16]}: element j < 16 in the low nibble of qs[j], j + 16 in
+ *          the high nibble, w = d * lmrt_iq4nl_value(nibble).
+ *   IQ4_XS 136 bytes {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}: each 32-element sub-block
+ *          b = e / 32 is an IQ4_NL payload at qs + 16 b with the scale d (ls_b - 32), ls_b = 6 bits:
+ *          the nibble b % 2 of scales_l[b / 2], over bits 2 b, 2 b + 1 of scales_h. */
+
+/* ggml's kvalues_iq4nl: a non-uniform 4-bit codebook (denser near zero) */
+LMRT_INLINE int lmrt_iq4nl_value(int q) {
+    static const int8_t v[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    return v[q & 15];
+}
+
+/* Q3_K's 16 six-bit scales (biased by 32) in 12 bytes: scale i's low 4 bits are the nibble i / 8 of
+ * byte i % 8, its high 2 bits bits 2 (i / 4) and 2 (i / 4) + 1 of byte 8 + i % 4 */
+LMRT_INLINE int lmrt_q3k_scale(const uint8_t *sc, int i) {
+    return (((sc[i % 8] >> (4 * (i / 8))) & 15) | (((sc[8 + i % 4] >> (2 * (i / 4))) & 3) << 4)) - 32;
+}
+
+/* IQ4_XS: the 6-bit scale of sub-block ib, biased by 32 */
+LMRT_INLINE int lmrt_iq4xs_scale(const uint8_t *b, int ib) {
+    return (((b[4 + ib / 2] >> (4 * (ib % 2))) & 15) | (((lmrt_load_u16le(b + 2) >> (2 * ib)) & 3) << 4)) - 32;
+}
+
+LMRT_INLINE void lmrt_unit_q2_k(const uint8_t *b, int o, int8_t *q, float *d, float *m) {
+    int sc = b[o / 16], j = (o % 128) / 32;
+    const uint8_t *qs = b + 16 + 32 * (o / 128) + o % 32;
+    *d = lmrt_load_f16le(b + 80) * (float)(sc & 15);
+    *m = -(lmrt_load_f16le(b + 82) * (float)(sc >> 4));
+    for (int i = 0; i < 16; i++) q[i] = (int8_t)((qs[i] >> (2 * j)) & 3);
+}
+
+LMRT_INLINE void lmrt_unit_q3_k(const uint8_t *b, int o, int8_t *q, float *d, float *m) {
+    int n = o / 128, j = (o % 128) / 32, l0 = o % 32;
+    const uint8_t *hm = b + l0, *qs = b + 32 + 32 * n + l0;
+    *d = lmrt_load_f16le(b + 108) * (float)lmrt_q3k_scale(b + 96, o / 16);
+    *m = -0.0f;
+    for (int i = 0; i < 16; i++)
+        q[i] = (int8_t)(((qs[i] >> (2 * j)) & 3) - ((hm[i] >> (4 * n + j)) & 1 ? 0 : 4));
+}
+
+/* IQ4_NL (be = 32) or IQ4_XS (be = 256) */
+LMRT_INLINE void lmrt_unit_iq4(const uint8_t *b, int xs, int o, int8_t *q, float *d, float *m) {
+    const uint8_t *qs = xs ? b + 8 + 16 * (o / 32) : b + 2;
+    *d = xs ? lmrt_load_f16le(b) * (float)lmrt_iq4xs_scale(b, o / 32) : lmrt_load_f16le(b);
+    *m = -0.0f;
+    for (int i = 0; i < 16; i++) q[i] = (int8_t)lmrt_iq4nl_value(o % 32 < 16 ? qs[i] & 15 : qs[i] >> 4);
+}
+
+/* a unit of any type above: 0, or -1 for another type */
+LMRT_INLINE int lmrt_unit_kiq(int type, const uint8_t *b, int o, int8_t *q, float *d, float *m) {
+    switch (type) {
+    case LMRT_GGML_Q2_K: lmrt_unit_q2_k(b, o, q, d, m); return 0;
+    case LMRT_GGML_Q3_K: lmrt_unit_q3_k(b, o, q, d, m); return 0;
+    case LMRT_GGML_IQ4_NL: lmrt_unit_iq4(b, 0, o, q, d, m); return 0;
+    case LMRT_GGML_IQ4_XS: lmrt_unit_iq4(b, 1, o, q, d, m); return 0;
+    default: return -1;
+    }
+}
+
+/* a whole block of those types: w = d * q + m per unit (ggml's dl * q - ml, the same floats) */
+LMRT_INLINE void lmrt_dequant_block_kiq_(int type, const uint8_t *b, float *y) {
+    int be = lmrt_quant_block_elems(type);
+    for (int o = 0; o < be; o += 16) {
+        int8_t q[16];
+        float d, m;
+        lmrt_unit_kiq(type, b, o, q, &d, &m);
+        for (int i = 0; i < 16; i++) y[o + i] = d * (float)q[i] + m;
+    }
+}
+LMRT_API void lmrt_dequant_block_q2_k(const uint8_t *b, float *y) { lmrt_dequant_block_kiq_(LMRT_GGML_Q2_K, b, y); }
+LMRT_API void lmrt_dequant_block_q3_k(const uint8_t *b, float *y) { lmrt_dequant_block_kiq_(LMRT_GGML_Q3_K, b, y); }
+LMRT_API void lmrt_dequant_block_iq4_nl(const uint8_t *b, float *y) { lmrt_dequant_block_kiq_(LMRT_GGML_IQ4_NL, b, y); }
+LMRT_API void lmrt_dequant_block_iq4_xs(const uint8_t *b, float *y) { lmrt_dequant_block_kiq_(LMRT_GGML_IQ4_XS, b, y); }
+
 /* q4 group / nf4 block of G elements */
 LMRT_INLINE void lmrt_dequant_block_q4g_(const uint8_t *b, float *y, int G, int nf4) {
     float d = lmrt_load_f16le(b);
@@ -293,6 +387,10 @@ LMRT_API int lmrt_dequant_row(int type, const void *src, float *dst, int64_t n) 
     case LMRT_GGML_Q4_K: blk = lmrt_dequant_block_q4_k; break;
     case LMRT_GGML_Q5_K: blk = lmrt_dequant_block_q5_k; break;
     case LMRT_GGML_Q6_K: blk = lmrt_dequant_block_q6_k; break;
+    case LMRT_GGML_Q2_K: blk = lmrt_dequant_block_q2_k; break;
+    case LMRT_GGML_Q3_K: blk = lmrt_dequant_block_q3_k; break;
+    case LMRT_GGML_IQ4_NL: blk = lmrt_dequant_block_iq4_nl; break;
+    case LMRT_GGML_IQ4_XS: blk = lmrt_dequant_block_iq4_xs; break;
     case LMRT_LMCC_Q4_G16: blk = lmrt_dequant_block_q4_g16; break;
     case LMRT_LMCC_Q4_G64: blk = lmrt_dequant_block_q4_g64; break;
     case LMRT_LMCC_Q4_G128: blk = lmrt_dequant_block_q4_g128; break;

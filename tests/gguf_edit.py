@@ -95,4 +95,5 @@ def main():
         else: sys.exit('unknown edit ' + e)
     write(dst, version, kvs, tensors, blobs, align)
 
-main()
+if __name__ == '__main__':
+    main()

@@ -45,20 +45,22 @@ static inline int toy_weight(ir_graph *g, const char *name, int ndim, int64_t d0
     return id;
 }
 
-static inline int toy_rope_table(ir_graph *g, int ctx, int rope_dim, float theta) {
-    int64_t shape[3] = {ctx, rope_dim / 2, 2};
-    float *t = malloc((size_t)ctx * (size_t)rope_dim * sizeof *t);
-    if (!t) return -1;
-    for (int p = 0; p < ctx; p++)
-        for (int i = 0; i < rope_dim / 2; i++) {
-            double a = p * pow(theta, -2.0 * i / rope_dim);
-            t[(p * (rope_dim / 2) + i) * 2] = (float)cos(a);
-            t[(p * (rope_dim / 2) + i) * 2 + 1] = (float)sin(a);
-        }
-    int id = ir_weight_add(g, "rope.table", IR_DT_F32, 3, shape, t,
-                           (size_t)ctx * (size_t)rope_dim * sizeof *t);
-    g->tensors[id].owned = t;
-    return id;
+/* RoPE: the frequencies theta^(-2i/rope_dim) as a weight and the rope_table node that turns them
+ * into each token's cos/sin rows; returns the rows' tensor id */
+static inline int toy_rope_rows(ir_graph *g, int rope_dim, float theta) {
+    int half = rope_dim / 2;
+    int64_t n = half, shape[2] = {half, 2};
+    float *f = malloc((size_t)half * sizeof *f);
+    if (!f) return -1;
+    for (int i = 0; i < half; i++) f[i] = (float)pow(theta, -2.0 * i / rope_dim);
+    int id = ir_weight_add(g, "rope.freqs", IR_DT_F32, 1, &n, f, (size_t)half * sizeof *f);
+    if (id < 0) {
+        free(f);
+        return -1;
+    }
+    g->tensors[id].owned = f;
+    int in[IR_MAX_INPUTS] = {id, -1, -1, -1, -1};
+    return ir_node_add(g, IR_OP_ROPE_TABLE, in, NULL, "rope", 2, shape);
 }
 
 static inline int toy_node(ir_graph *g, ir_opcode op, int a, int b, int c, const ir_attrs *at,
@@ -92,9 +94,9 @@ static inline ir_graph *toy_build(const toy_params *p) {
     int64_t one = 1;
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, &one);
     int emb = toy_weight(g, "token_embd.weight", 2, V, D);
-    int rope = toy_rope_table(g, p->ctx, hd, 10000.0f);
     ir_attrs at = ir_attrs_none();
     int x = toy_node(g, IR_OP_EMBED, emb, g->token_input, -1, &at, "x.emb", D);
+    int rope = toy_rope_rows(g, hd, 10000.0f);
     char nm[64];
     for (int l = 0; l < p->layers; l++) {
 #define W(s, nd, a, b) (snprintf(nm, sizeof nm, "blk.%d." s ".weight", l), toy_weight(g, nm, nd, a, b))
@@ -117,7 +119,6 @@ static inline ir_graph *toy_build(const toy_params *p) {
         ra.n_heads = H;
         ra.head_dim = hd;
         ra.rope_dim = hd;
-        ra.rope_theta = 10000.0f;
         q = toy_node(g, IR_OP_ROPE, q, rope, -1, &ra, N("q_rope"), D);
         ra.n_heads = KV;
         k = toy_node(g, IR_OP_ROPE, k, rope, -1, &ra, N("k_rope"), KV * hd);

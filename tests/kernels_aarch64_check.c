@@ -211,8 +211,10 @@ static void test_qkv(int fmt, int q8a, int kv16, int H, int Hkv, int hd, int rop
     float *kc = calloc(csz, 4), *vc = calloc(csz, 4), *kcs = calloc(csz, 4), *vcs = calloc(csz, 4);
     nan_fill(q, qsz), nan_fill(qs, qsz);
     for (int tid = 0; tid < 3; tid++)
-        (kv16 ? L.qkv16 : L.qkv32)(q, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, S, pos, R, tid, 3);
-    (kv16 ? L.sqkv16 : L.sqkv32)(qs, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kcs, vcs, S, pos, R, 0, 1);
+        (kv16 ? L.qkv16 : L.qkv32)(q, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                   vc, S, pos, R, tid, 3);
+    (kv16 ? L.sqkv16 : L.sqkv32)(qs, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kcs,
+                                 vcs, S, pos, R, 0, 1);
     int d = ndiff(q, qs, qsz) + (memcmp(kc, kcs, 4 * csz) != 0) + (memcmp(vc, vcs, 4 * csz) != 0);
     CHECK(d == 0, "qkv %s_%s kv16 %d H %d Hkv %d hd %d n %d pos %d: %d differ", fmt_name[fmt], q8a ? "q8a" : "f32",
           kv16, H, Hkv, hd, n, pos, d);

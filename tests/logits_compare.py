@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Compares two float32 logits files [n][vocab]: max |diff|, mean/p99 KL(ref || test), top-1 agreement.
-Usage: logits_compare.py REF TEST VOCAB [--max-abs X] [--max-kl X]   (exit 1 when a bound fails)"""
-import array, math, sys
+Usage: logits_compare.py REF TEST VOCAB [--max-abs X] [--max-kl X] [--ref-dtype f16]   (exit 1 when a bound fails)
+--ref-dtype f16: REF holds IEEE halves (tests/ref's llama.cpp logits)."""
+import array, math, struct, sys
 
-def load(path, vocab):
-    a = array.array('f')
+def load(path, vocab, dtype='f32'):
     with open(path, 'rb') as f:
-        a.frombytes(f.read())
-    if sys.byteorder != 'little':
-        a.byteswap()
+        raw = f.read()
+    if dtype == 'f16':
+        a = struct.unpack('<%de' % (len(raw) // 2), raw)
+    else:
+        a = array.array('f')
+        a.frombytes(raw)
+        if sys.byteorder != 'little':
+            a.byteswap()
     if len(a) == 0 or len(a) % vocab:
         sys.exit(f"{path}: {len(a)} floats is not a multiple of vocab {vocab}")
     return [a[i:i + vocab] for i in range(0, len(a), vocab)]
@@ -21,7 +26,7 @@ def log_softmax(row):
 def main():
     ref, test, vocab = sys.argv[1], sys.argv[2], int(sys.argv[3])
     opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
-    R, T = load(ref, vocab), load(test, vocab)
+    R, T = load(ref, vocab, opts.get('--ref-dtype', 'f32')), load(test, vocab)
     if len(R) != len(T):
         sys.exit(f"row count differs: {len(R)} vs {len(T)}")
     max_abs, kls, agree = 0.0, [], 0

@@ -50,20 +50,18 @@ static void test_good(void) {
     CHECK(g->token_input >= 0 && g->tensors[g->token_input].kind == IR_KIND_INPUT &&
           g->tensors[g->token_input].dtype == IR_DT_I32, "token input");
     CHECK(g->logits >= 0 && ir_tensor_elems(&g->tensors[g->logits]) == 5, "logits [vocab]");
-    /* rope table: cos/sin of pos * theta^(-2i/rope_dim), here one pair per position */
-    int rt = ir_tensor_find(g, "rope.table");
-    CHECK(rt >= 0 && g->tensors[rt].owned && g->tensors[rt].shape[0] == 8 && g->tensors[rt].shape[1] == 1,
-          "rope table [ctx][rope_dim/2][2]");
-    if (rt >= 0) {
-        const float *t = g->tensors[rt].data;
-        for (int pos = 0; pos < 8; pos++)
-            CHECK(fabsf(t[2 * pos] - (float)cos(pos)) < 1e-6f && fabsf(t[2 * pos + 1] - (float)sin(pos)) < 1e-6f,
-                  "rope table at pos %d", pos);
-    }
+    /* rope: the frequencies theta^(-2i/rope_dim) (one pair here: 1 radian per position), turned into
+     * each chunk's cos/sin rows by one rope_table node; nothing sized by the context */
+    int rf = ir_tensor_find(g, "rope.freqs"), rr = ir_tensor_find(g, "rope");
+    CHECK(rf >= 0 && g->tensors[rf].owned && g->tensors[rf].ndim == 1 && g->tensors[rf].shape[0] == 1 &&
+          ((const float *)g->tensors[rf].data)[0] == 1.0f, "rope.freqs [rope_dim/2]");
+    CHECK(rr >= 0 && g->tensors[rr].kind == IR_KIND_ACT && g->tensors[rr].ndim == 2 && g->tensors[rr].shape[0] == 1 &&
+          g->tensors[rr].shape[1] == 2 && g->nodes[ir_tensor_producer(g, rr)].op == IR_OP_ROPE_TABLE,
+          "rope rows [rope_dim/2][2] from rope_table");
     /* count ops: embed + per layer 16 + 2 */
     int counts[IR_OP_COUNT] = {0};
     for (int i = 0; i < g->n_nodes; i++) counts[g->nodes[i].op]++;
-    CHECK(counts[IR_OP_EMBED] == 1 && counts[IR_OP_ROPE] == 2 && counts[IR_OP_KV_STORE] == 2 &&
+    CHECK(counts[IR_OP_EMBED] == 1 && counts[IR_OP_ROPE_TABLE] == 1 && counts[IR_OP_ROPE] == 2 && counts[IR_OP_KV_STORE] == 2 &&
           counts[IR_OP_ATTENTION] == 1 && counts[IR_OP_LINEAR] == 8 && counts[IR_OP_RMSNORM] == 3 &&
           counts[IR_OP_SWIGLU] == 1 && counts[IR_OP_ADD] == 2, "op mix");
     for (int i = 0; i < g->n_nodes; i++)
@@ -117,6 +115,11 @@ static void m_ffn_str(gguf_file *f) {
     kv->val.v.s = tiny_str(f, "six");
 }
 static void m_theta_neg(gguf_file *f) { tiny_kv(f, "llama.rope.freq_base")->val.v.f = -1; }
+/* a tensor the builder does not know (tiny_make leaves room for one) */
+static void m_extra(gguf_file *f) {
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "blk.0.attn_q.bias", 1, 4, 1, 0, &seed);
+}
 
 static void test_errors(void) {
     tiny_params p = tiny_default();
@@ -134,6 +137,7 @@ static void test_errors(void) {
     expect_error("zero dim", p, m_dim0, "'llama.embedding_length' = 0 is out of range");
     expect_error("key of wrong type", p, m_ffn_str, "'llama.feed_forward_length' has type");
     expect_error("negative theta", p, m_theta_neg, "rope.freq_base -1 must be positive");
+    expect_error("unknown tensor", p, m_extra, "tensor 'blk.0.attn_q.bias' is not supported by lmcc's llama builder");
     p.n_heads = 4; p.dim = 8; p.n_kv = 4; p.rope_dim = 2;
     expect_error("kv not dividing 4 heads", p, m_kv3, "head_count_kv 3 does not divide attention.head_count 4");
 }
@@ -174,6 +178,22 @@ static void expect_open_error(const char *what, const char *path, const char *wa
     gguf_file *f = lmcc_model_open(path);
     CHECK(!f && strstr(lmcc_error_text(), want), "%s: error '%s' lacks '%s'", what, lmcc_error_text(), want);
     gguf_close(f);
+}
+
+/* the default context: the model's, at most LMCC_CTX_DEFAULT_MAX (a metadata field of 2^20 does not
+ * size the arena); --ctx wins */
+static void test_ctx_default(void) {
+    tiny_params p = tiny_default();
+    static const int64_t train[] = {16, 4096, 131072, 1 << 20};
+    static const int want[] = {16, 4096, 4096, 4096};
+    for (int i = 0; i < 4; i++) {
+        p.ctx_len = (int)train[i];
+        gguf_file *f = tiny_make(&p);
+        CHECK(f && lmcc_arch_ctx(f, 0) == want[i], "context_length %lld: default %d", (long long)train[i],
+              f ? lmcc_arch_ctx(f, 0) : -1);
+        CHECK(f && lmcc_arch_ctx(f, 100000) == 100000, "--ctx 100000");
+        gguf_close(f);
+    }
 }
 
 static void test_files(void) {
@@ -307,14 +327,16 @@ static void test_gemma2(void) {
             CHECK(at && at->attrs.softcap == 20.0f && at->attrs.window == (L < 2 ? 3 : 0),
                   "pattern 3: layer %d window %d", L, at ? at->attrs.window : -1);
         }
-        int swa = ir_tensor_find(g, "rope.table.swa"), n_swa = 0;
+        int fr = ir_tensor_find(g, "rope.freqs.swa"), swa = ir_tensor_find(g, "rope_swa"), n_swa = 0;
         for (int i = 0; i < g->n_nodes; i++)
             if (g->nodes[i].op == IR_OP_ROPE && g->nodes[i].inputs[1] == swa) {
+                int rd = g->nodes[i].attrs.rope_dim;
                 n_swa++;
-                CHECK(g->nodes[i].attrs.layer < 2 && g->nodes[i].attrs.rope_theta == 500.0f,
+                CHECK(g->nodes[i].attrs.layer < 2 && fr >= 0 &&
+                          ((const float *)g->tensors[fr].data)[1] == (float)pow(500.0, -2.0 / rd),
                       "rope.freq_base_swa on the sliding layers");
             }
-        CHECK(swa >= 0 && n_swa == 4, "the sliding layers' q and k use rope.table.swa (%d)", n_swa);
+        CHECK(swa >= 0 && n_swa == 4, "the sliding layers' q and k use the rope rows of rope.freqs.swa (%d)", n_swa);
         ir_graph_free(g);
     }
     gguf_close(f);
@@ -378,6 +400,7 @@ int main(void) {
     test_errors();
     test_gemma2();
     test_phi3();
+    test_ctx_default();
     test_files();
     return test_finish("test_arch", NULL);
 }

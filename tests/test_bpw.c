@@ -97,7 +97,7 @@ int main(void) {
     if (n_w < 10 || !(bpw <= 5.0) || fabs(bpw - total_printed) > 1e-3) { fprintf(stderr, "FAIL: bpw\n"); fails++; }
     struct stat st;
     snprintf(path, sizeof path, "%s/out/model.weights", dir);
-    /* the blob holds these weights, the embedding table, the norms and the rope table */
+    /* the blob holds these weights, the embedding table, the norms and the rope frequencies */
     if (stat(path, &st) || (double)st.st_size < bits / 8 + extra_bytes ||
         (double)st.st_size > bits / 8 + extra_bytes + 64 * 1024) {
         fprintf(stderr, "FAIL: model.weights size %lld vs linear weights %.0f bytes\n", (long long)st.st_size,

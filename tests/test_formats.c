@@ -1,8 +1,9 @@
-/* test_formats.c - issue 5 weight formats: q4_1, q5_0, q5_1, q4_g16/64/128, q3/q5/q6_g64, nf4/nf4_g64 quantize -> dequantize
- * (decoded here from the documented layout, error within the format's bound), GGUF K-quant blocks
- * made by tests/kquant_ref.h decode to the values they encode, and the matmul-family kernels
- * (portable, and x86-64-v3 when the CPU has AVX2) against double-precision references over the
- * dequantized weights (and dequantized q8a activations). */
+/* test_formats.c - weight formats: q4_1, q5_0, q5_1, q4_g16/64/128, q3/q5/q6_g64, nf4/nf4_g64
+ * quantize -> dequantize (decoded here from the documented layout, error within the format's bound),
+ * GGUF blocks lmcc only reads (Q2_K..Q6_K, IQ4_NL, IQ4_XS, BF16) made by tests/kquant_ref.h decode to
+ * the values they encode, and the matmul-family kernels (portable, and x86-64-v3 when the CPU has
+ * AVX2) against double-precision references over the dequantized weights (and dequantized q8a
+ * activations). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,26 +113,41 @@ static void test_roundtrip(void) {
     }
 }
 
+/* the GGUF types lmcc reads but does not write, from kquant_ref.h's blocks: the decoded values are the
+ * ones the codes encode, bit for bit (both in ggml's float order) */
+static const int kq_types[] = {LMRT_GGML_Q2_K, LMRT_GGML_Q3_K, LMRT_GGML_Q4_K, LMRT_GGML_Q5_K,
+                               LMRT_GGML_Q6_K, LMRT_GGML_IQ4_NL, LMRT_GGML_IQ4_XS, LMRT_GGML_BF16};
+static int is_kq(int type) {
+    for (size_t i = 0; i < sizeof kq_types / sizeof kq_types[0]; i++)
+        if (kq_types[i] == type) return 1;
+    return 0;
+}
+
 static void test_kquant_blocks(void) {
     enum { K = 512 };
-    static const int types[] = {LMRT_GGML_Q4_K, LMRT_GGML_Q5_K, LMRT_GGML_Q6_K};
     float x[K], want[K], y[K];
     uint8_t buf[4 * K];
-    for (int ti = 0; ti < 3; ti++)
+    for (size_t ti = 0; ti < sizeof kq_types / sizeof kq_types[0]; ti++) {
+        int type = kq_types[ti];
         for (int rep = 0; rep < 10; rep++) {
             for (int i = 0; i < K; i++) x[i] = rnd() * 0.05f + (rep & 1 ? 0.02f : 0.0f);
-            kq_quantize_row(types[ti], x, buf, K, want);
-            lmrt_dequant_row(types[ti], buf, y, K);
+            kq_quantize_row(type, x, buf, K, want);
+            lmrt_dequant_row(type, buf, y, K);
             double err = 0, amax = 0;
             for (int i = 0; i < K; i++) {
-                CHECK(fabs(want[i] - y[i]) <= 1e-6 * fabs(want[i]) + 1e-9, "type %d elem %d: %g vs %g", types[ti], i,
-                      y[i], want[i]);
+                CHECK(memcmp(&want[i], &y[i], sizeof y[i]) == 0, "type %d elem %d: %a vs %a", type, i, (double)y[i],
+                      (double)want[i]);
                 err = fabs(x[i] - y[i]) > err ? fabs(x[i] - y[i]) : err;
                 amax = fabs(x[i]) > amax ? fabs(x[i]) : amax;
             }
-            /* sanity of the test quantizer itself: a few percent of the range */
-            CHECK(err <= (ti == 0 ? 0.12 : 0.06) * amax, "type %d: RTN error %g of amax %g", types[ti], err, amax);
+            /* sanity of the test quantizer itself: a fraction of the range that shrinks with the bits (iq4:
+               half the widest gap of its codebook, 24 / 2 of 127) */
+            double bound = type == LMRT_GGML_Q2_K ? 0.35 : type == LMRT_GGML_Q3_K ? 0.2 : type == LMRT_GGML_Q4_K ? 0.12
+                           : type == LMRT_GGML_IQ4_NL || type == LMRT_GGML_IQ4_XS ? 0.1
+                           : type == LMRT_GGML_BF16 ? 0.004 : 0.06;
+            CHECK(err <= bound * amax, "type %d: RTN error %g of amax %g", type, err, amax);
         }
+    }
 }
 
 /* ---- kernels ------------------------------------------------------------------------------------ */
@@ -162,6 +178,11 @@ static const kset ksets[] = {
     KS(q4_k, LMRT_GGML_Q4_K, f32, 0, lmrt_scalar_), KS(q4_k, LMRT_GGML_Q4_K, q8a, 1, lmrt_scalar_),
     KS(q5_k, LMRT_GGML_Q5_K, f32, 0, lmrt_scalar_), KS(q5_k, LMRT_GGML_Q5_K, q8a, 1, lmrt_scalar_),
     KS(q6_k, LMRT_GGML_Q6_K, f32, 0, lmrt_scalar_), KS(q6_k, LMRT_GGML_Q6_K, q8a, 1, lmrt_scalar_),
+    KS(q2_k, LMRT_GGML_Q2_K, f32, 0, lmrt_scalar_), KS(q2_k, LMRT_GGML_Q2_K, q8a, 1, lmrt_scalar_),
+    KS(q3_k, LMRT_GGML_Q3_K, f32, 0, lmrt_scalar_), KS(q3_k, LMRT_GGML_Q3_K, q8a, 1, lmrt_scalar_),
+    KS(iq4_nl, LMRT_GGML_IQ4_NL, f32, 0, lmrt_scalar_), KS(iq4_nl, LMRT_GGML_IQ4_NL, q8a, 1, lmrt_scalar_),
+    KS(iq4_xs, LMRT_GGML_IQ4_XS, f32, 0, lmrt_scalar_), KS(iq4_xs, LMRT_GGML_IQ4_XS, q8a, 1, lmrt_scalar_),
+    KS(bf16, LMRT_GGML_BF16, f32, 0, lmrt_scalar_),
 #if FMT_X86
     KS(q4_1, LMRT_GGML_Q4_1, f32, 0, lmrt_k_), KS(q4_1, LMRT_GGML_Q4_1, q8a, 1, lmrt_k_),
     KS(q5_0, LMRT_GGML_Q5_0, f32, 0, lmrt_k_), KS(q5_0, LMRT_GGML_Q5_0, q8a, 1, lmrt_k_),
@@ -175,9 +196,14 @@ static const kset ksets[] = {
     KS(q4_k, LMRT_GGML_Q4_K, f32, 0, lmrt_k_), KS(q4_k, LMRT_GGML_Q4_K, q8a, 1, lmrt_k_),
     KS(q5_k, LMRT_GGML_Q5_K, f32, 0, lmrt_k_), KS(q5_k, LMRT_GGML_Q5_K, q8a, 1, lmrt_k_),
     KS(q6_k, LMRT_GGML_Q6_K, f32, 0, lmrt_k_), KS(q6_k, LMRT_GGML_Q6_K, q8a, 1, lmrt_k_),
+    KS(q2_k, LMRT_GGML_Q2_K, f32, 0, lmrt_k_), KS(q2_k, LMRT_GGML_Q2_K, q8a, 1, lmrt_k_),
+    KS(q3_k, LMRT_GGML_Q3_K, f32, 0, lmrt_k_), KS(q3_k, LMRT_GGML_Q3_K, q8a, 1, lmrt_k_),
+    KS(iq4_nl, LMRT_GGML_IQ4_NL, f32, 0, lmrt_k_), KS(iq4_nl, LMRT_GGML_IQ4_NL, q8a, 1, lmrt_k_),
+    KS(iq4_xs, LMRT_GGML_IQ4_XS, f32, 0, lmrt_k_), KS(iq4_xs, LMRT_GGML_IQ4_XS, q8a, 1, lmrt_k_),
+    KS(bf16, LMRT_GGML_BF16, f32, 0, lmrt_k_),
 #endif
 };
-#define N_SCALAR 26 /* the first N_SCALAR sets are portable */
+#define N_SCALAR 35 /* the first N_SCALAR sets are portable */
 
 static int cpu_avx2(void) {
 #if FMT_X86
@@ -202,10 +228,10 @@ static void test_kernels(void) {
     for (int si = 0; si < n_sets; si++) {
         const kset *k = &ksets[si];
         if (si >= N_SCALAR && !has_avx2) break;
-        int kq = k->type == LMRT_GGML_Q4_K || k->type == LMRT_GGML_Q5_K || k->type == LMRT_GGML_Q6_K;
+        int kq = is_kq(k->type), sb = lmrt_quant_block_elems(k->type) == 256; /* super-blocks: K of whole ones */
         static const int Ks_plain[] = {64, 172, 256}, Ks_k[] = {256, 512};
-        const int *Ks = kq ? Ks_k : Ks_plain;
-        for (int ki = 0; ki < (kq ? 2 : 3); ki++) {
+        const int *Ks = sb ? Ks_k : Ks_plain;
+        for (int ki = 0; ki < (sb ? 2 : 3); ki++) {
             int K = Ks[ki], BE = lmrt_quant_block_elems(k->type);
             size_t rb = (size_t)((K + BE - 1) / BE) * (size_t)lmrt_quant_block_bytes(k->type);
             for (int i = 0; i < NR * K; i++) W[i] = rnd() * 0.1f + (i % 7 == 0 ? 0.05f : 0.0f);

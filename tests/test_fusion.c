@@ -201,7 +201,7 @@ static void test_memplan_batch(const gguf_file *f) {
         CHECK(ir_act_rows(g8, g8->logits) == 1 && ir_act_rows(g1, g1->nodes[0].output) == 1 &&
                   ir_act_rows(g8, g8->nodes[0].output) == 8,
               "ir_act_rows");
-        CHECK(g8->act_bytes >= biggest && g8->act_bytes > g1->act_bytes * 2, "act bytes %lld (batch 1: %lld)",
+        CHECK(g8->act_bytes >= biggest && g8->act_bytes >= g1->act_bytes * 2, "act bytes %lld (batch 1: %lld)",
               (long long)g8->act_bytes, (long long)g1->act_bytes);
         /* threads * ctx * 4 = 1200 beats vocab * 8 = 40 */
         CHECK(g8->scratch_bytes == 1216 && g1->scratch_bytes == 448, "scratch %lld / %lld",

@@ -145,7 +145,7 @@ static void test_verify(void) {
                "dead node with live output \"l1.up\"");
     /* a tensor the rules cannot read: reported, not read out of bounds */
     EXPECT_BAD("ndim", g->tensors[ir_tensor_find(g, "l0.attn_in")].ndim = 7,
-               "node 2 (linear): input 0 \"l0.attn_in\": ndim not in 1..IR_MAX_DIMS");
+               "node 3 (linear): input 0 \"l0.attn_in\": ndim not in 1..IR_MAX_DIMS");
     EXPECT_BAD("act dtype", g->tensors[ir_tensor_find(g, "l0.up")].dtype = IR_DT_F16,
                "activation dtype f16");
     /* shapes */
@@ -176,9 +176,10 @@ static void test_verify(void) {
                "rope_dim 32 must be even, > 0 and <= head_dim 16");
     EXPECT_BAD("rope heads", g->nodes[find_node(g, "l0.k_rope")].attrs.n_heads = 4,
                "n_heads*head_dim = 64, x has 32 elements");
-    EXPECT_BAD("rope table", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 8,
-               "rope table \"rope.table\" must be [ctx][4][2]");
-    EXPECT_BAD("rope table short", g->cfg.ctx = 32, "rope table \"rope.table\" has 16 positions, ctx is 32");
+    EXPECT_BAD("rope rows", g->nodes[find_node(g, "l0.q_rope")].attrs.rope_dim = 8,
+               "rope rows \"rope\" must be [4][2]");
+    EXPECT_BAD("rope frequencies", g->tensors[ir_tensor_find(g, "rope.freqs")].dtype = IR_DT_F16,
+               "frequencies \"rope.freqs\" must be an f32 vector, is f16 with 1 dims");
     EXPECT_BAD("cache dtype", g->tensors[ir_tensor_find(g, "l1.v_cache")].dtype = IR_DT_Q8_0,
                "input 1 \"l1.v_cache\" is q8_0, the cache must be f32 or f16");
     EXPECT_BAD("cache rank", g->tensors[ir_tensor_find(g, "l1.k_cache")].ndim = 2,

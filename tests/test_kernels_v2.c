@@ -276,7 +276,7 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
     fill_sent(q1, sizeof(float) * (n * H * hd + 1));
     fill_sent(k1, csz);
     fill_sent(v1, csz);
-    c->qkv[f16](q1, W, xin, n, K, H, Hkv, hd, rd, neox, rope, k1, v1, S, pos, R, 0, 1);
+    c->qkv[f16](q1, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, k1, v1, S, pos, R, 0, 1);
 
     /* vs double: rope applied to the exact projection */
     int bad = 0;
@@ -322,8 +322,8 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
         lmrt_k_copy(kk + t * Hkv * hd, mm + t * rows + H * hd, Hkv * hd, 0, 1);
         lmrt_k_copy(vv + t * Hkv * hd, mm + t * rows + (H + Hkv) * hd, Hkv * hd, 0, 1);
     }
-    lmrt_k_rope(qq, n, H, hd, rd, neox, rope, pos, 0, 1);
-    lmrt_k_rope(kk, n, Hkv, hd, rd, neox, rope, pos, 0, 1);
+    lmrt_k_rope(qq, n, H, hd, rd, neox, rope + pos * rd, 0, 1);
+    lmrt_k_rope(kk, n, Hkv, hd, rd, neox, rope + pos * rd, 0, 1);
     fill_sent(kc, csz);
     fill_sent(vc, csz);
     if (f16) {
@@ -341,7 +341,7 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
         fill_sent(kc, csz);
         fill_sent(vc, csz);
         for (int tid = 0; tid < nth; tid++)
-            c->qkv[f16](q, W, xin, n, K, H, Hkv, hd, rd, neox, rope, kc, vc, S, pos, R, tid, nth);
+            c->qkv[f16](q, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, kc, vc, S, pos, R, tid, nth);
         CHECK(same(q, q1, sizeof(float) * (n * H * hd + 1)) && same(kc, k1, csz) && same(vc, v1, csz),
               "qkv_%s nth=%d differs from nth=1", c->name, nth);
     }
@@ -548,6 +548,30 @@ static void test_eltwise(void) {
     }
 }
 
+/* rope_table: the chunk's cos/sin rows against double precision, at positions up to a million
+ * (the angles then reach 10^6 radians) and with frequencies below and above one */
+static void test_rope_table(void) {
+    enum { half = 24, n = 5 };
+    float freqs[half], cs[n * half * 2 + 1];
+    for (int i = 0; i < half; i++) freqs[i] = (float)(pow(10000.0, -2.0 * i / (2 * half)) / (1.0 + 3.0 * rnd_unit()));
+    freqs[half - 1] = 2.75f; /* more than a radian per position */
+    static const int positions[] = {0, 1, 95, 4093, 131071, 999995};
+    double worst = 0;
+    for (size_t k = 0; k < sizeof positions / sizeof positions[0]; k++) {
+        int pos = positions[k];
+        fill_sent(cs, sizeof cs);
+        lmrt_k_rope_table(cs, freqs, half, n, pos);
+        for (int t = 0; t < n; t++)
+            for (int i = 0; i < half; i++) {
+                double ang = (double)(pos + t) * (double)freqs[i];
+                double ec = fabs(cs[(t * half + i) * 2] - cos(ang)), es = fabs(cs[(t * half + i) * 2 + 1] - sin(ang));
+                worst = fmax(worst, fmax(ec, es));
+            }
+        CHECK(memcmp(cs + n * half * 2, &SENT, 4) == 0, "rope_table wrote past its rows");
+    }
+    CHECK(worst <= 4e-7, "rope_table: max |error| %.3g", worst);
+}
+
 /* unfused rope (in place, split by (token, head)) and kv_store */
 static void test_rope_kv(int n) {
     enum { H = 3, hd = 10, ctx = 9, pos = 2 };
@@ -557,7 +581,7 @@ static void test_rope_kv(int n) {
         for (int rd = 4; rd <= 8; rd += 4) {
             float *tab = make_rope(ctx, rd);
             for (int i = 0; i < n * H * hd; i++) x0[i] = x1[i] = rnd_sym();
-            lmrt_k_rope(x1, n, H, hd, rd, neox, tab, pos, 0, 1);
+            lmrt_k_rope(x1, n, H, hd, rd, neox, tab + pos * rd, 0, 1);
             for (int t = 0; t < n; t++)
                 for (int h = 0; h < H; h++) {
                     double v[hd];
@@ -569,7 +593,7 @@ static void test_rope_kv(int n) {
                 }
             for (int nth = 2; nth <= 3; nth++) {
                 memcpy(x, x0, sizeof(float) * n * H * hd);
-                for (int tid = 0; tid < nth; tid++) lmrt_k_rope(x, n, H, hd, rd, neox, tab, pos, tid, nth);
+                for (int tid = 0; tid < nth; tid++) lmrt_k_rope(x, n, H, hd, rd, neox, tab + pos * rd, tid, nth);
                 CHECK(same(x, x1, sizeof(float) * n * H * hd), "rope nth=%d differs", nth);
             }
             free(tab);
@@ -623,8 +647,8 @@ static void test_embed(void) {
 static const char *const v2_names[] = {
 #define N1(x) "lmrt_k_" #x,
     N1(embed_f32) N1(embed_f16) N1(embed_q8_0) N1(embed_q4_0) N1(normalize) N1(rmsnorm) N1(quantize_q8a)
-    N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(kv_store_f32)
-    N1(kv_store_f16) N1(mul) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
+    N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(rope_table)
+    N1(kv_store_f32) N1(kv_store_f16) N1(mul) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
 #define NL(W, A) N1(matmul_##W##_##A) N1(matmul_add_##W##_##A) N1(matmul_swiglu_##W##_##A) \
     N1(qkv_##W##_##A##_f32) N1(qkv_##W##_##A##_f16)
     NL(f32, f32) NL(f16, f32) NL(q8_0, f32) NL(q4_0, f32) NL(q8_0t, f32) NL(q4_0t, f32)
@@ -673,5 +697,6 @@ int main(void) {
     }
     test_eltwise();
     test_embed();
+    test_rope_table();
     return check_exit(test_standalone());
 }

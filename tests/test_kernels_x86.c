@@ -1,5 +1,7 @@
 /* test_kernels_x86.c - the x86-64-v3 kernels and the tiled formats against
- * naive double-precision references decoded from the plain GGUF blocks. */
+ * naive double-precision references decoded from the plain GGUF blocks.
+ * tests/test_kernels_x86_v4.c includes this file with LMRT_TEST_X86_V4 defined: the same checks on the
+ * x86-64-v4 set (its tile heights TR = 16 and 32). */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #endif
@@ -15,11 +17,33 @@ static int cpu_ok(void) {
     unsigned a, b, c, d;
     __builtin_cpu_init();
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 29))) return 0; /* F16C */
+#ifdef LMRT_TEST_X86_V4
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512dq") ||
+        !__builtin_cpu_supports("avx512vnni"))
+        return 0;
+#endif
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-#if defined(__clang__)
+#ifdef LMRT_TEST_X86_V4
+#define TARGET_ISA "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
+#define ISA_NAME "x86-64-v4"
+static const int TRS[] = {16, 32}; /* tile heights of the set's own kernels */
+#else
+#define TARGET_ISA "avx2,fma,f16c"
+#define ISA_NAME "x86-64-v3"
+static const int TRS[] = {8};
+#endif
+#define NTR ((int)(sizeof TRS / sizeof TRS[0]))
+
+/* (a pragma's argument is not macro-expanded: one line per set) */
+#if defined(__clang__) && defined(LMRT_TEST_X86_V4)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))), apply_to = function)
+#elif defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#elif defined(LMRT_TEST_X86_V4)
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")
 #else
 #pragma GCC target("avx2,fma,f16c")
 #endif
@@ -32,7 +56,11 @@ int main(void) {
 }
 #else
 #include "check.h"
+#ifdef LMRT_TEST_X86_V4
+#include "lmrt_kernels_x86_64_v4.h"
+#else
 #include "lmrt_kernels_x86_64_v3.h"
+#endif
 
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -245,9 +273,9 @@ static void test_dense(int f16, int N, int K, int n) {
 
 /* qkv on tiled q4 weights with q8a input: rope'd q, k, v into f32 / f16 caches */
 /* S: the caches' slots (0: every position; else a ring, position p in slot p % S, S >= n) */
-static void test_qkv(int kv_f16, int type, int H, int Hkv, int hd, int rope_dim, int neox, int K, int n, int pos,
-                     int S) {
-    int R = 8, rows = (H + 2 * Hkv) * hd, ctx = pos + n + 2;
+static void test_qkv(int R, int kv_f16, int type, int H, int Hkv, int hd, int rope_dim, int neox, int K, int n,
+                     int pos, int S) {
+    int rows = (H + 2 * Hkv) * hd, ctx = pos + n + 2;
     if (S == 0) S = ctx;
     wmat w = make_w(type, rows, K, R);
     float *xf;
@@ -265,11 +293,14 @@ static void test_qkv(int kv_f16, int type, int H, int Hkv, int hd, int rope_dim,
     float *q = malloc(sizeof(float) * (size_t)n * H * hd), *kc = calloc(csz, 4), *vc = calloc(csz, 4);
     for (int tid = 0; tid < 2; tid++) {
         if (kv_f16)
-            lmrt_k_qkv_q4_0t_q8a_f16(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, S, pos, R, tid, 2);
+            lmrt_k_qkv_q4_0t_q8a_f16(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                     vc, S, pos, R, tid, 2);
         else if (type == LMRT_GGML_Q4_0)
-            lmrt_k_qkv_q4_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, S, pos, R, tid, 2);
+            lmrt_k_qkv_q4_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                     vc, S, pos, R, tid, 2);
         else
-            lmrt_k_qkv_q8_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, S, pos, R, tid, 2);
+            lmrt_k_qkv_q8_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                     vc, S, pos, R, tid, 2);
     }
     int bad = 0;
     double *v = malloc(sizeof(double) * (size_t)hd), *m = malloc(sizeof(double) * (size_t)hd);
@@ -297,14 +328,14 @@ static void test_qkv(int kv_f16, int type, int H, int Hkv, int hd, int rope_dim,
                 bad += !close_to(got, v[i], m[i] + (kv_f16 ? fabs(v[i]) * 100 : 0), 1e-5);
             }
         }
-    CHECK(bad == 0, "qkv kv_f16 %d H %d Hkv %d hd %d n %d pos %d: %d off", kv_f16, H, Hkv, hd, n, pos, bad);
+    CHECK(bad == 0, "qkv R %d kv_f16 %d H %d Hkv %d hd %d n %d pos %d: %d off", R, kv_f16, H, Hkv, hd, n, pos, bad);
     free(v), free(m), free(q), free(kc), free(vc), free(rope), free(xf), free(xq);
     free_w(&w);
 }
 
 /* saturation corners of the integer paths: |w| and |a| at their maxima in every element */
-static void test_extremes(void) {
-    int K = 2048, N = 16, nb = K / 32, R = 8;
+static void test_extremes(int R) {
+    int K = 2048, N = 16, nb = K / 32;
     static const int8_t avals[] = {127, -127};
     for (int type = 0; type < 2; type++) {
         int tt = type ? LMRT_GGML_Q8_0 : LMRT_GGML_Q4_0, bb = blk_bytes(tt);
@@ -330,7 +361,7 @@ static void test_extremes(void) {
                 double w = tt == LMRT_GGML_Q8_0 ? (r % 2 ? -128 : 127) : (r % 2 ? -8 : 7);
                 bad += y[r] != (float)(w * avals[ai] * K);
             }
-            CHECK(bad == 0, "extreme values type %d a %d: %d rows wrong", tt, avals[ai], bad);
+            CHECK(bad == 0, "extreme values R %d type %d a %d: %d rows wrong", R, tt, avals[ai], bad);
             free(xq);
         }
         free(plain), free(tiled);
@@ -470,8 +501,7 @@ static double now(void) {
 }
 
 /* decode (n = 1) weight streaming vs a plain read loop over the same bytes */
-static void bench(int type, int N, int K, int copies) {
-    int R = 8;
+static void bench(int R, int type, int N, int K, int copies) {
     size_t tb = lmrt_tiled_bytes(type, R, N, K);
     uint8_t *W = malloc(tb * (size_t)copies);
     for (size_t i = 0; i < tb * (size_t)copies; i++) W[i] = (uint8_t)(i * 2654435761u >> 13);
@@ -499,47 +529,60 @@ static void bench(int type, int N, int K, int copies) {
         bestr = t2 - t1 < bestr ? t2 - t1 : bestr;
     }
     double gb = (double)tb * copies / 1e9;
-    printf("bench %s %dx%d x%d (%.1f MB), 1 thread: matmul %.1f GB/s, read loop %.1f GB/s, ratio %.2f\n",
-           type == LMRT_GGML_Q4_0 ? "q4_0t" : "q8_0t", N, K, copies, gb * 1e3, gb / best, gb / bestr, bestr / best);
+    printf("bench " ISA_NAME " %s R %d %dx%d x%d (%.1f MB), 1 thread: matmul %.1f GB/s, read loop %.1f GB/s, ratio %.2f\n",
+           type == LMRT_GGML_Q4_0 ? "q4_0t" : "q8_0t", R, N, K, copies, gb * 1e3, gb / best, gb / bestr, bestr / best);
     (void)sink;
     free(W), free(xf), free(y), free(xq);
 }
 
 int main(void) {
     if (!cpu_ok()) {
-        printf("skip: this CPU lacks AVX2/FMA/F16C\n");
+        printf("skip: this CPU lacks " TARGET_ISA "\n");
         return 77;
     }
     static const int Ks[] = {64, 172, 2048};
     static const int ns[] = {1, 3, 16};
-    for (int R = 2; R <= 8; R *= 2) {
+    for (int R = 2; R <= 32; R *= 2) {
         test_tiled_layout(LMRT_GGML_Q4_0, R, 37, 172);
         test_tiled_layout(LMRT_GGML_Q8_0, R, 37, 172);
     }
     test_tiled_layout(LMRT_GGML_Q4_0, 8, 64, 64);
-    for (int ki = 0; ki < 3; ki++)
-        for (int ni = 0; ni < 3; ni++) {
-            int K = Ks[ki], n = ns[ni], N = K == 2048 ? 44 : 100; /* 100, 44: not multiples of 8 */
-            test_matmul("q4_0t_q8a", LMRT_GGML_Q4_0, 1, lmrt_k_matmul_q4_0t_q8a, lmrt_k_matmul_add_q4_0t_q8a,
-                        lmrt_k_matmul_swiglu_q4_0t_q8a, 8, N, K, n);
-            test_matmul("q8_0t_q8a", LMRT_GGML_Q8_0, 1, lmrt_k_matmul_q8_0t_q8a, lmrt_k_matmul_add_q8_0t_q8a,
-                        lmrt_k_matmul_swiglu_q8_0t_q8a, 8, N, K, n);
-            test_matmul("q4_0t_f32", LMRT_GGML_Q4_0, 0, lmrt_k_matmul_q4_0t_f32, lmrt_k_matmul_add_q4_0t_f32,
-                        lmrt_k_matmul_swiglu_q4_0t_f32, 8, N, K, n);
-            test_matmul("q8_0t_f32", LMRT_GGML_Q8_0, 0, lmrt_k_matmul_q8_0t_f32, lmrt_k_matmul_add_q8_0t_f32,
-                        lmrt_k_matmul_swiglu_q8_0t_f32, 8, N, K, n);
-            test_dense(0, N - 1, K, n);
-            test_dense(1, N - 1, K, n);
-        }
-    /* another tile height goes through the scalar reference path */
+    for (int ri = 0; ri < NTR; ri++)
+        for (int ki = 0; ki < 3; ki++)
+            for (int ni = 0; ni < 3; ni++) {
+                int R = TRS[ri], K = Ks[ki], n = ns[ni], N = K == 2048 ? 44 : 100; /* not multiples of R */
+                test_matmul("q4_0t_q8a", LMRT_GGML_Q4_0, 1, lmrt_k_matmul_q4_0t_q8a, lmrt_k_matmul_add_q4_0t_q8a,
+                            lmrt_k_matmul_swiglu_q4_0t_q8a, R, N, K, n);
+                test_matmul("q8_0t_q8a", LMRT_GGML_Q8_0, 1, lmrt_k_matmul_q8_0t_q8a, lmrt_k_matmul_add_q8_0t_q8a,
+                            lmrt_k_matmul_swiglu_q8_0t_q8a, R, N, K, n);
+                test_matmul("q4_0t_f32", LMRT_GGML_Q4_0, 0, lmrt_k_matmul_q4_0t_f32, lmrt_k_matmul_add_q4_0t_f32,
+                            lmrt_k_matmul_swiglu_q4_0t_f32, R, N, K, n);
+                test_matmul("q8_0t_f32", LMRT_GGML_Q8_0, 0, lmrt_k_matmul_q8_0t_f32, lmrt_k_matmul_add_q8_0t_f32,
+                            lmrt_k_matmul_swiglu_q8_0t_f32, R, N, K, n);
+                if (ri == 0) {
+                    test_dense(0, N - 1, K, n);
+                    test_dense(1, N - 1, K, n);
+                }
+            }
+    /* more tokens than one register block, a row range that starts inside a sub-tile */
+    test_matmul("q4_0t_q8a n 37", LMRT_GGML_Q4_0, 1, lmrt_k_matmul_q4_0t_q8a, lmrt_k_matmul_add_q4_0t_q8a,
+                lmrt_k_matmul_swiglu_q4_0t_q8a, TRS[NTR - 1], 200, 256, 37);
+    test_matmul("q8_0t_q8a n 37", LMRT_GGML_Q8_0, 1, lmrt_k_matmul_q8_0t_q8a, lmrt_k_matmul_add_q8_0t_q8a,
+                lmrt_k_matmul_swiglu_q8_0t_q8a, TRS[NTR - 1], 200, 256, 37);
+    /* other tile heights go through the v3 (R = 8) or the scalar reference path */
     test_matmul("q4_0t_q8a R4", LMRT_GGML_Q4_0, 1, lmrt_k_matmul_q4_0t_q8a, lmrt_k_matmul_add_q4_0t_q8a,
                 lmrt_k_matmul_swiglu_q4_0t_q8a, 4, 30, 172, 3);
-    test_extremes();
-    test_qkv(0, LMRT_GGML_Q4_0, 4, 2, 64, 64, 0, 172, 3, 5, 0);
-    test_qkv(1, LMRT_GGML_Q4_0, 4, 2, 64, 32, 1, 64, 1, 0, 0);
-    test_qkv(0, LMRT_GGML_Q8_0, 8, 4, 8, 8, 0, 64, 16, 2, 0);
-    test_qkv(0, LMRT_GGML_Q4_0, 2, 1, 12, 12, 1, 64, 5, 1, 0); /* head_dim not a multiple of R */
-    test_qkv(1, LMRT_GGML_Q4_0, 4, 2, 64, 64, 1, 64, 5, 9, 7); /* a ring of 7: positions 9..13 wrap */
+    test_matmul("q8_0t_q8a R8", LMRT_GGML_Q8_0, 1, lmrt_k_matmul_q8_0t_q8a, lmrt_k_matmul_add_q8_0t_q8a,
+                lmrt_k_matmul_swiglu_q8_0t_q8a, 8, 30, 172, 3);
+    for (int ri = 0; ri < NTR; ri++) {
+        int R = TRS[ri];
+        test_extremes(R);
+        test_qkv(R, 0, LMRT_GGML_Q4_0, 4, 2, 64, 64, 0, 172, 3, 5, 0);
+        test_qkv(R, 1, LMRT_GGML_Q4_0, 4, 2, 64, 32, 1, 64, 1, 0, 0);
+        test_qkv(R, 0, LMRT_GGML_Q8_0, 8, 4, 8, 8, 0, 64, 16, 2, 0);
+        test_qkv(R, 0, LMRT_GGML_Q4_0, 2, 1, 12, 12, 1, 64, 5, 1, 0); /* head_dim not a multiple of R */
+        test_qkv(R, 1, LMRT_GGML_Q4_0, 4, 2, 64, 64, 1, 64, 5, 9, 7); /* a ring of 7: positions 9..13 wrap */
+    }
     for (int ki = 0; ki < 3; ki++)
         for (int ni = 0; ni < 3; ni++) test_quantize(Ks[ki], ns[ni]);
     test_quantize(33, 2);
@@ -559,11 +602,12 @@ int main(void) {
     test_attention(1, 4, 4, 40, 3, 20, 0, 9, 0.0f);
     test_attention(0, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     test_attention(1, 2, 1, 8, 2, 12, 0, 0, 0.5f);
-    if (g_fail == 0) {
-        bench(LMRT_GGML_Q4_0, 5632, 2048, 1);
-        bench(LMRT_GGML_Q4_0, 5632, 2048, 12);
-        bench(LMRT_GGML_Q8_0, 5632, 2048, 6);
-    }
+    if (g_fail == 0)
+        for (int ri = 0; ri < NTR; ri++) {
+            bench(TRS[ri], LMRT_GGML_Q4_0, 5632, 2048, 1);
+            bench(TRS[ri], LMRT_GGML_Q4_0, 5632, 2048, 12);
+            bench(TRS[ri], LMRT_GGML_Q8_0, 5632, 2048, 6);
+        }
     printf("%s (%d failures)\n", g_fail ? "FAIL" : "ok", g_fail);
     return g_fail ? 1 : 0;
 }

@@ -33,33 +33,34 @@ enum { D = 64, H = 4, HKV = 2, HD = 16, CTX = 8, V = 16, LEN = 5 };
 typedef struct op_case {
     ir_opcode op;
     int64_t in[IR_MAX_INPUTS][3];
-    int64_t out; /* elements of the 1-D output, 0: no output */
+    int64_t out[2]; /* the output's shape ({0}: no output; out[1] 0: a 1-D output) */
 } op_case;
 
 #define CACHE_SHAPE {HKV, CTX, HD}
-#define ROPE_SHAPE {CTX, HD / 2, 2}
+#define ROPE_SHAPE {HD / 2, 2}
 static const op_case cases[] = {
-    {IR_OP_EMBED, {{V, D}, {1}}, D},
-    {IR_OP_RMSNORM, {{D}, {D}}, D},
-    {IR_OP_LINEAR, {{D}, {48, D}}, 48},
-    {IR_OP_ROPE, {{D}, ROPE_SHAPE}, D},
-    {IR_OP_KV_STORE, {{HKV * HD}, CACHE_SHAPE}, 0},
-    {IR_OP_ATTENTION, {{D}, CACHE_SHAPE, CACHE_SHAPE}, D},
-    {IR_OP_ADD, {{D}, {D}}, D},
-    {IR_OP_MUL, {{D}, {D}}, D},
-    {IR_OP_SILU, {{D}}, D},
-    {IR_OP_SOFTMAX, {{D}}, D},
-    {IR_OP_SWIGLU, {{D}, {D}}, D},
-    {IR_OP_NORMALIZE, {{D}}, D},
-    {IR_OP_QUANTIZE, {{D}}, D},
-    {IR_OP_LINEAR_ADD, {{D}, {48, D}, {48}}, 48},
-    {IR_OP_LINEAR_SWIGLU, {{D}, {96, D}}, 48},
-    {IR_OP_QKV, {{D}, {(H + 2 * HKV) * HD, D}, ROPE_SHAPE, CACHE_SHAPE, CACHE_SHAPE}, H * HD},
-    {IR_OP_TAKE_LAST, {{D}}, D},
-    {IR_OP_HADAMARD, {{48}}, 64},
-    {IR_OP_GEGLU, {{D}, {D}}, D},
-    {IR_OP_SCALE, {{D}}, D},
-    {IR_OP_SOFTCAP, {{D}}, D},
+    {IR_OP_EMBED, {{V, D}, {1}}, {D}},
+    {IR_OP_ROPE_TABLE, {{HD / 2}}, {HD / 2, 2}},
+    {IR_OP_RMSNORM, {{D}, {D}}, {D}},
+    {IR_OP_LINEAR, {{D}, {48, D}}, {48}},
+    {IR_OP_ROPE, {{D}, ROPE_SHAPE}, {D}},
+    {IR_OP_KV_STORE, {{HKV * HD}, CACHE_SHAPE}, {0}},
+    {IR_OP_ATTENTION, {{D}, CACHE_SHAPE, CACHE_SHAPE}, {D}},
+    {IR_OP_ADD, {{D}, {D}}, {D}},
+    {IR_OP_MUL, {{D}, {D}}, {D}},
+    {IR_OP_SILU, {{D}}, {D}},
+    {IR_OP_SOFTMAX, {{D}}, {D}},
+    {IR_OP_SWIGLU, {{D}, {D}}, {D}},
+    {IR_OP_NORMALIZE, {{D}}, {D}},
+    {IR_OP_QUANTIZE, {{D}}, {D}},
+    {IR_OP_LINEAR_ADD, {{D}, {48, D}, {48}}, {48}},
+    {IR_OP_LINEAR_SWIGLU, {{D}, {96, D}}, {48}},
+    {IR_OP_QKV, {{D}, {(H + 2 * HKV) * HD, D}, ROPE_SHAPE, CACHE_SHAPE, CACHE_SHAPE}, {H * HD}},
+    {IR_OP_TAKE_LAST, {{D}}, {D}},
+    {IR_OP_HADAMARD, {{48}}, {64}},
+    {IR_OP_GEGLU, {{D}, {D}}, {D}},
+    {IR_OP_SCALE, {{D}}, {D}},
+    {IR_OP_SOFTCAP, {{D}}, {D}},
 };
 
 /* a fixture: one node of the op under test in a graph token -> embed -> (a linear per activation input) */
@@ -102,13 +103,8 @@ static fixture fx_build(const op_case *c, int bump) {
             break;
         }
         case IR_SLOT_MATRIX: case IR_SLOT_ROWS: case IR_SLOT_VECTOR: in[k] = toy_weight(g, name, nd, s[0], s[1]); break;
-        case IR_SLOT_ROPE:
-            if (k == bump) { /* a table of the wrong width: random values will do */
-                in[k] = toy_weight(g, name, 2, s[0] * s[1], s[2]);
-                g->tensors[in[k]].ndim = 3, memcpy(g->tensors[in[k]].shape, s, sizeof s);
-            } else {
-                in[k] = toy_rope_table(g, (int)s[0], HD, 10000.0f);
-            }
+        case IR_SLOT_ROPE: /* a rope_table's rows; 32 wider: rows no rope_table makes (the check is the shape's) */
+            in[k] = k == bump ? ir_tensor_add(g, name, IR_KIND_ACT, IR_DT_F32, nd, s) : toy_rope_rows(g, HD, 10000.0f);
             break;
         case IR_SLOT_CACHE: in[k] = ir_tensor_add(g, name, IR_KIND_STATE, IR_DT_F32, nd, s); break;
         case IR_SLOT_TOKEN: in[k] = k == bump ? ir_tensor_add(g, name, IR_KIND_INPUT, IR_DT_I32, nd, s) : g->token_input; break;
@@ -116,10 +112,9 @@ static fixture fx_build(const op_case *c, int bump) {
         }
     }
     ir_attrs a = ir_attrs_none();
-    a.eps = 1e-5f, a.n_heads = H, a.n_kv_heads = HKV, a.head_dim = HD, a.rope_dim = HD, a.rope_theta = 10000.0f;
+    a.eps = 1e-5f, a.n_heads = H, a.n_kv_heads = HKV, a.head_dim = HD, a.rope_dim = HD;
     a.scale = 0.25f, a.block = 32, a.softcap = 3.0f; /* the softcap op's cap, and attention's */
-    int64_t out = c->out;
-    int y = ir_node_add(g, c->op, in, &a, "y", 1, &out);
+    int y = ir_node_add(g, c->op, in, &a, "y", c->out[1] ? 2 : 1, c->out);
     f.node = g->n_nodes - 1;
     if (y >= 0 && oi->out_dtype == IR_DT_Q8A) g->tensors[y].dtype = IR_DT_Q8A;
     g->logits = y >= 0 ? y : f.emb;
@@ -245,8 +240,10 @@ static void test_every_op(void) {
         if (oi->has_output) {
             ir_tensor *y = &f.g->tensors[f.g->nodes[f.node].output];
             y->shape[0]++;
-            snprintf(want, sizeof want, "output \"y\" is [%lld], the op gives [%lld]", (long long)c->out + 1,
-                     (long long)c->out);
+            char d2[32] = "";
+            if (c->out[1]) snprintf(d2, sizeof d2, "[%lld]", (long long)c->out[1]);
+            snprintf(want, sizeof want, "output \"y\" is [%lld]%s, the op gives [%lld]%s", (long long)c->out[0] + 1, d2,
+                     (long long)c->out[0], d2);
         } else {
             f.g->nodes[f.node].output = f.emb;
             snprintf(want, sizeof want, "%s has no output, output is %d", oi->name, f.emb);
@@ -260,8 +257,8 @@ static void test_every_op(void) {
 
 /* an op value outside IR_OP_LIST */
 static void test_unknown_op(void) {
-    fixture f = fx_build(&cases[6], -1); /* add */
-    CHECK(cases[6].op == IR_OP_ADD, "cases[6] is add");
+    fixture f = fx_build(&cases[7], -1); /* add */
+    CHECK(cases[7].op == IR_OP_ADD, "cases[7] is add");
     f.g->nodes[f.node].op = (ir_opcode)IR_OP_COUNT;
     char want[64];
     snprintf(want, sizeof want, "node %d: op %d is not in IR_OP_LIST", f.node, IR_OP_COUNT);

@@ -235,21 +235,92 @@ static void build_q6k(uint8_t *b, double *want, double *mag) {
     }
 }
 
+/* Q2_K: {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}; element e = 128n + 32j + l has its 2-bit q in
+ * qs[32n + l] bits 2j, 2j+1; sub-block e/16 has scales[e/16] = sc | mn << 4; value d*sc*q - dmin*mn.
+ * Q3_K: {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}; the same 2 low bits, plus bit 4n+j of
+ * hmask[l]: set = as is, clear = minus 4; the 16 six-bit scales s (value d*(s-32)*q) have their low
+ * nibble in scales[i%8] (nibble i/8) and their top 2 bits in scales[8 + i%4] (bits 2(i/4)). */
+static void build_k23(int type, uint8_t *b, double *want, double *mag) {
+    int q3 = type == LMRT_GGML_Q3_K;
+    memset(b, 0, q3 ? 110 : 84);
+    uint16_t dh = rnd_half_scale(), mh = rnd_half_scale();
+    int sc[16], mn[16];
+    for (int i = 0; i < 16; i++) sc[i] = (int)(rnd() % (q3 ? 64 : 16)), mn[i] = (int)(rnd() % 16);
+    if (rnd() & 1) sc[15] = q3 ? 63 : 15, sc[3] = 0; /* the extremes and the top bits */
+    uint8_t *qs = b + (q3 ? 32 : 16);
+    if (q3) {
+        put16(b + 108, dh);
+        for (int i = 0; i < 16; i++) {
+            set_nibble(b + 96, i % 8, i / 8, sc[i] & 15);
+            b[104 + i % 4] |= (uint8_t)((sc[i] >> 4) << (2 * (i / 4)));
+        }
+    } else {
+        put16(b + 80, dh);
+        put16(b + 82, mh);
+        for (int i = 0; i < 16; i++) b[i] = (uint8_t)(sc[i] | mn[i] << 4);
+    }
+    for (int e = 0; e < 256; e++) {
+        int n = e / 128, j = (e % 128) / 32, l = e % 32, lo = (int)(rnd() % 4), hi = (int)(rnd() % 2);
+        qs[32 * n + l] |= (uint8_t)(lo << (2 * j));
+        if (q3) {
+            if (hi) b[l] |= (uint8_t)(1u << (4 * n + j));
+            want[e] = ref_half(dh) * (sc[e / 16] - 32) * (hi ? lo : lo - 4);
+            mag[e] = fabs(want[e]);
+        } else {
+            want[e] = ref_half(dh) * sc[e / 16] * lo - ref_half(mh) * mn[e / 16];
+            mag[e] = fabs(ref_half(dh) * sc[e / 16] * lo) + fabs(ref_half(mh) * mn[e / 16]);
+        }
+    }
+}
+
+/* IQ4_NL: {f16 d; u8 qs[16]}, element j < 16 in the low nibble of qs[j], j + 16 in the high nibble,
+ * value d * kvalues[nibble].  IQ4_XS: {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}: sub-block
+ * ib of 32 is an IQ4_NL payload at qs + 16 ib with scale d * (ls - 32), ls's low nibble in
+ * scales_l[ib/2] (nibble ib%2), its top 2 bits at bit 2 ib of scales_h. */
+static const int iq4_kvalues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+static void build_iq4(int type, uint8_t *b, double *want, double *mag) {
+    int xs = type == LMRT_GGML_IQ4_XS, nsb = xs ? 8 : 1;
+    memset(b, 0, xs ? 136 : 18);
+    uint16_t dh = (uint16_t)(rnd_half_scale() | (rnd() & 1) << 15);
+    put16(b, dh);
+    uint16_t sh = 0;
+    for (int ib = 0; ib < nsb; ib++) {
+        int ls = (int)(rnd() % 64);
+        if (xs) {
+            set_nibble(b + 4, ib / 2, ib % 2, ls & 15);
+            sh |= (uint16_t)((ls >> 4) << (2 * ib));
+        }
+        uint8_t *qs = b + (xs ? 8 + 16 * ib : 2);
+        for (int j = 0; j < 32; j++) {
+            int q = (int)(rnd() % 16), e = 32 * ib + j;
+            set_nibble(qs, j % 16, j >= 16, q);
+            want[e] = ref_half(dh) * (xs ? ls - 32 : 1) * iq4_kvalues[q];
+            mag[e] = fabs(want[e]);
+        }
+    }
+    if (xs) put16(b + 2, sh);
+}
+
 /* mag: the size of the terms, for a rounding tolerance that survives the
  * cancellation in d*sc*q - dmin*m */
 static void build_block(int type, uint8_t *b, double *want, double *mag) {
     if (type == LMRT_GGML_Q4_K || type == LMRT_GGML_Q5_K) build_k45(type, b, want, mag);
     else if (type == LMRT_GGML_Q6_K) build_q6k(b, want, mag);
+    else if (type == LMRT_GGML_Q2_K || type == LMRT_GGML_Q3_K) build_k23(type, b, want, mag);
+    else if (type == LMRT_GGML_IQ4_NL || type == LMRT_GGML_IQ4_XS) build_iq4(type, b, want, mag);
     else build_legacy(type, b, want, mag);
 }
 
-static const int quant_types[] = {LMRT_GGML_Q4_0, LMRT_GGML_Q4_1, LMRT_GGML_Q5_0, LMRT_GGML_Q5_1,
-                                  LMRT_GGML_Q8_0, LMRT_GGML_Q4_K, LMRT_GGML_Q5_K, LMRT_GGML_Q6_K};
+static const int quant_types[] = {LMRT_GGML_Q4_0, LMRT_GGML_Q4_1, LMRT_GGML_Q5_0, LMRT_GGML_Q5_1, LMRT_GGML_Q8_0,
+                                  LMRT_GGML_Q2_K, LMRT_GGML_Q3_K, LMRT_GGML_Q4_K, LMRT_GGML_Q5_K, LMRT_GGML_Q6_K,
+                                  LMRT_GGML_IQ4_NL, LMRT_GGML_IQ4_XS};
 
 static void test_blocks(void) {
     static const int sizes[][3] = {{LMRT_GGML_Q4_0, 32, 18}, {LMRT_GGML_Q4_1, 32, 20}, {LMRT_GGML_Q5_0, 32, 22},
-                                   {LMRT_GGML_Q5_1, 32, 24}, {LMRT_GGML_Q8_0, 32, 34}, {LMRT_GGML_Q4_K, 256, 144},
-                                   {LMRT_GGML_Q5_K, 256, 176}, {LMRT_GGML_Q6_K, 256, 210}};
+                                   {LMRT_GGML_Q5_1, 32, 24}, {LMRT_GGML_Q8_0, 32, 34}, {LMRT_GGML_Q2_K, 256, 84},
+                                   {LMRT_GGML_Q3_K, 256, 110}, {LMRT_GGML_Q4_K, 256, 144},
+                                   {LMRT_GGML_Q5_K, 256, 176}, {LMRT_GGML_Q6_K, 256, 210},
+                                   {LMRT_GGML_IQ4_NL, 32, 18}, {LMRT_GGML_IQ4_XS, 256, 136}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         CHECK(lmrt_quant_block_elems(sizes[i][0]) == sizes[i][1], "elems type %d", sizes[i][0]);
         CHECK(lmrt_quant_block_bytes(sizes[i][0]) == sizes[i][2], "bytes type %d", sizes[i][0]);
@@ -295,7 +366,7 @@ static void test_blocks(void) {
     }
     float fx[5] = {1.0f, -2.5f, 1e-40f, INFINITY, -0.0f}, fy[5];
     CHECK(lmrt_dequant_row(LMRT_GGML_F32, fx, fy, 5) == 0 && memcmp(fx, fy, sizeof fx) == 0, "f32 identity");
-    CHECK(lmrt_dequant_row(10 /* Q2_K: not supported */, raw, got, 1) == -1, "unknown type -> -1");
+    CHECK(lmrt_dequant_row(16 /* IQ2_XXS: not supported */, raw, got, 1) == -1, "unknown type -> -1");
     CHECK(lmrt_dequant_row(99, raw, got, 1) == -1, "unknown type -> -1");
 }
 

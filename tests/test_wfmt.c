@@ -55,7 +55,8 @@ static void test_table(void) {
           "bits per weight");
     CHECK(ir_dtype_reads_q8a(IR_DT_Q4_K) && !ir_dtype_reads_q8a(IR_DT_NF4) && !ir_dtype_reads_q8a(IR_DT_F16), "q8a");
     CHECK(!strcmp(ir_dtype_kernel_name(IR_DT_Q8_0, 1), "q8_0t") && !strcmp(ir_dtype_kernel_name(IR_DT_Q8_0, 0), "q8_0") &&
-              !ir_dtype_kernel_name(IR_DT_Q4_1, 1) && !ir_dtype_kernel_name(IR_DT_BF16, 0) &&
+              !ir_dtype_kernel_name(IR_DT_Q4_1, 1) && !strcmp(ir_dtype_kernel_name(IR_DT_BF16, 0), "bf16") &&
+              !strcmp(ir_dtype_kernel_name(IR_DT_IQ4_XS, 0), "iq4_xs") && !ir_dtype_kernel_name(IR_DT_I32, 0) &&
               !ir_dtype_kernel_name((ir_dtype)IR_DT_COUNT, 0),
           "kernel names");
 }
@@ -149,20 +150,22 @@ static void test_split(gguf_file *f) {
     ir_graph_free(g);
 
     /* --weights keep of a format no kernel reads: weightfmt's error, before gptq calibrates anything
-     * (the graph built up to kvlayout, one weight made bf16, the whole pipeline run on it) */
+     * (the graph built up to kvlayout, one weight made i32 — every GGUF weight type lmcc reads has
+     * kernels —, the whole pipeline run on it) */
     g = build(f, IR_WEIGHTS_KEEP, NULL, "kvlayout");
     if (!g) return;
     ir_tensor *t = &g->tensors[ir_tensor_find(g, "blk.0.ffn_down.weight")];
-    uint16_t *bf = calloc((size_t)ir_tensor_elems(t), sizeof *bf);
+    int32_t *iw = calloc((size_t)ir_tensor_elems(t), sizeof *iw);
     free(t->owned);
-    t->owned = bf, t->data = bf, t->dtype = IR_DT_BF16, t->nbytes = (size_t)ir_tensor_elems(t) * sizeof *bf;
+    t->owned = iw, t->data = iw, t->dtype = IR_DT_I32, t->nbytes = (size_t)ir_tensor_elems(t) * sizeof *iw;
     g->cfg.quant = IR_QUANT_GPTQ;
     memset(&pc, 0, sizeof pc);
     pc.verbose = 1;
     pc.log = open_memstream(&text, &len);
-    CHECK(lmcc_run_passes(g, &pc, NULL) == -1, "bf16 under keep accepted");
+    CHECK(lmcc_run_passes(g, &pc, NULL) == -1, "i32 under keep accepted");
     fclose(pc.log);
-    CHECK(strstr(pc.err, "weight blk.0.ffn_down.weight is bf16; --weights keep supports f32, f16, q4_0") == pc.err,
+    CHECK(strstr(pc.err, "weight blk.0.ffn_down.weight is i32; --weights keep supports f32, f16, q4_0, q4_1, q5_0, "
+                         "q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs, bf16 (use") == pc.err,
           "%s", pc.err);
     CHECK(text && strstr(text, "mixprec") == NULL && strstr(text, "gptq") == NULL && strstr(text, "quantize") == NULL,
           "work before the error: %s", text);

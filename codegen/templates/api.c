@@ -152,9 +152,9 @@ int name_sample(name_ctx *ctx, name_sampler *s, const float *logits) {
     return id;
 }
 
-int name_encode(const char *text, size_t len, int add_bos, int32_t *ids, int cap) {
+int name_encode(const char *text, size_t len, int flags, int32_t *ids, int cap) {
     if ((!text && len) || !ids || cap < 0) return NAME_ERR_ARG;
-    int n = lmrt_encode(&name_vocab, text, len, add_bos, ids, cap);
+    int n = lmrt_encode(&name_vocab, text, len, flags, ids, cap);
     return n < 0 ? NAME_ERR_BUFFER : n;
 }
 
@@ -163,6 +163,10 @@ int name_decode(int prev, int id, char *buf, int cap) {
     if (id < 0 || id >= NAME_VOCAB_SIZE) return NAME_ERR_TOKEN;
     int n = lmrt_decode_piece(&name_vocab, prev, id, buf, cap);
     return n < 0 ? NAME_ERR_BUFFER : n;
+}
+
+int name_is_eog(int id) {
+    return lmrt_token_is_eog(&name_vocab, id);
 }
 #if TEMPLATE_ZSTD
 

@@ -48,13 +48,18 @@ void name_sampler_init(name_sampler *s, float temperature, int top_k, float top_
 int name_sample(name_ctx *ctx, name_sampler *s, const float *logits);
 
 /* ---- tokenizer (the model's vocabulary, compiled in) ---- */
-/* Text -> ids; returns the count or a negative error.  The tokenizer works
- * in place in ids: cap must be at least NAME_ENCODE_CAP(len). */
-#define NAME_ENCODE_CAP(len) (22 * (size_t)(len) + 32)
-int name_encode(const char *text, size_t len, int add_bos, int32_t *ids, int cap);
+/* Text -> ids as llama.cpp tokenizes; returns the count or a negative error.
+ * flags: NAME_ENCODE_ADD_SPECIAL (BOS/EOS as the model wants; 1 alone is the
+ * usual call) | NAME_ENCODE_PARSE_SPECIAL (control tokens written in the
+ * text, e.g. the NAME_CHAT_* markup, become their ids; user-defined tokens
+ * are split out either way).  The tokenizer works in place in ids: cap must
+ * be at least NAME_ENCODE_CAP(len). */
+int name_encode(const char *text, size_t len, int flags, int32_t *ids, int cap);
 /* The text of token id following prev (-1 if none), without a NUL; byte
- * count or a negative error. */
+ * count or a negative error.  Control tokens give no text. */
 int name_decode(int prev, int id, char *buf, int cap);
+/* 1 if id ends generation (one of NAME_EOG_IDS), else 0. */
+int name_is_eog(int id);
 
 #if TEMPLATE_EMBEDDED
 extern const unsigned char name_weights_blob[];

@@ -1,17 +1,36 @@
 /* driver.c - template of the hosted test driver that `lmcc run` and `lmcc eval` build next to the
  * generated model: an ordinary app of the generated API (and an example of it).  Commands:
- *   prog gen  [-p TEXT | --ids "1 2 3"] [-n N] [--temp T] [--top-k K]
+ *   prog gen  [-p TEXT [--chat] | --ids "1 2 3"] [-n N] [--temp T] [--top-k K]
  *             [--top-p P] [--seed S] [--print-ids] [--weights FILE]
  *   prog eval IDS_FILE OUT.f32 [--weights FILE]
+ * gen tokenizes TEXT as llama.cpp's completion tool does (BOS as the model wants, control tokens
+ * in the text parsed); --chat wraps it in the model's chat markup (NAME_CHAT_*) first.
+ * Generation stops at an end-of-generation token.
  */
 /* main.c - the test driver lmcc generated for name.h (hosted) */
 #define PROG "driver"
 #include "hosted.c"
 
+#ifdef NAME_CHAT_TEMPLATE
+/* One user turn and the start of the reply, in the markup name.h spells out (malloc'd). */
+static char *chat_format(const char *text) {
+    size_t n = strlen(text);
+    if (NAME_CHAT_TRIM) { /* C isspace, as llama.cpp's trim */
+        while (n && (*text == ' ' || (*text >= '\t' && *text <= '\r'))) text++, n--;
+        while (n && (text[n - 1] == ' ' || (text[n - 1] >= '\t' && text[n - 1] <= '\r'))) n--;
+    }
+    size_t cap = sizeof(NAME_CHAT_USER_PREFIX NAME_CHAT_USER_SUFFIX NAME_CHAT_ASSISTANT_PREFIX) + n;
+    char *s = malloc(cap);
+    if (s) snprintf(s, cap, "%s%.*s%s%s", NAME_CHAT_USER_PREFIX, (int)n, text, NAME_CHAT_USER_SUFFIX,
+                    NAME_CHAT_ASSISTANT_PREFIX);
+    return s;
+}
+#endif
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s gen|eval ...\n", argv[0]); return 2; }
     const char *prompt = NULL, *ids_text = NULL, *wpath = NULL;
-    int steps = 64, top_k = 0, print_ids = 0;
+    int steps = 64, top_k = 0, print_ids = 0, chat = 0;
     float temp = 1.0f, top_p = 1.0f;
     unsigned long long seed = 0;
     int eval = !strcmp(argv[1], "eval");
@@ -20,6 +39,7 @@ int main(int argc, char **argv) {
     for (int i = first_opt; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--print-ids")) { print_ids = 1; continue; }
+        if (!strcmp(a, "--chat")) { chat = 1; continue; }
         if (!v) { fprintf(stderr, "driver: %s needs a value\n", a); return 2; }
         i++;
         if (!strcmp(a, "-p")) prompt = v;
@@ -86,11 +106,16 @@ int main(int argc, char **argv) {
         }
     } else {
         const char *text = prompt ? prompt : "";
+        char *formatted = NULL;
+#ifdef NAME_CHAT_TEMPLATE
+        if (chat && !(text = formatted = chat_format(text))) return 1;
+#endif /* else --chat takes the raw text (lmcc run said so) */
         size_t len = strlen(text);
         size_t cap = NAME_ENCODE_CAP(len);
         int32_t *buf = malloc(cap * sizeof *buf);
         if (!buf) return 1;
-        int n = name_encode(text, len, 1, buf, (int)cap);
+        int n = name_encode(text, len, NAME_ENCODE_ADD_SPECIAL | NAME_ENCODE_PARSE_SPECIAL, buf, (int)cap);
+        free(formatted);
         if (n < 0) return die("encode", n);
         if (n > NAME_CTX) { fprintf(stderr, "driver: prompt longer than the context\n"); return 1; }
         memcpy(toks, buf, (size_t)n * sizeof *buf);
@@ -105,7 +130,7 @@ int main(int argc, char **argv) {
     if (!lg) return die("forward", name_last_error(&ctx));
     double t1 = now_s();
     int prev = toks[n_toks - 1], generated = 0;
-    if (!print_ids && !ids_text) {
+    if (!print_ids && !ids_text && !chat) { /* a chat reply is printed alone */
         for (int i = 0; i < n_toks; i++) {
             char piece[256];
             int m = name_decode(i ? toks[i - 1] : -1, toks[i], piece, (int)sizeof piece);
@@ -115,6 +140,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < steps; i++) {
         int next = name_sample(&ctx, &smp, lg);
         if (next < 0) return die("sample", next);
+        if (name_is_eog(next)) { fprintf(stderr, "\n(end of generation: token %d)\n", next); break; }
         generated++;
         if (print_ids) printf("%s%d", i ? " " : "", next);
         else {

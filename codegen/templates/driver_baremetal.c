@@ -1,6 +1,6 @@
 /* driver_baremetal.c - template of the test driver `lmcc run` / `lmcc eval` build for bare-metal
- * targets.  No OS and no libc: it takes the hosted driver's command line (gen [-p TEXT | --ids "1 2"]
- * [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--print-ids]  |  eval IDS_FILE OUT.f32) from
+ * targets.  No OS and no libc: it takes the hosted driver's command line (gen [-p TEXT [--chat] |
+ * --ids "1 2"] [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--print-ids]  |  eval IDS_FILE OUT.f32) from
  * the semihosting file request.txt (one argument per line), reads the ids file and writes the logits
  * (f32, one row of VOCAB_SIZE per position) with semihosting file calls, writes what the hosted
  * driver prints to stdout.txt / stderr.txt, and exits with the hosted driver's status through
@@ -12,7 +12,13 @@
 static uint8_t arena[NAME_ARENA_BYTES] __attribute__((aligned(NAME_ARENA_ALIGN)));
 static int32_t toks[NAME_CTX + 2];
 #define PROMPT_MAX 256
-static int32_t enc[NAME_ENCODE_CAP(PROMPT_MAX)];
+#ifdef NAME_CHAT_TEMPLATE
+#define CHAT_MARKUP (sizeof(NAME_CHAT_USER_PREFIX NAME_CHAT_USER_SUFFIX NAME_CHAT_ASSISTANT_PREFIX) - 1)
+static char text_buf[PROMPT_MAX + CHAT_MARKUP + 1];
+#else
+#define CHAT_MARKUP 0
+#endif
+static int32_t enc[NAME_ENCODE_CAP(PROMPT_MAX + CHAT_MARKUP)];
 static char req[4096];
 static char idsbuf[NAME_CTX * 12 + 64];
 static int out_h = -1, err_h = -1;
@@ -74,6 +80,13 @@ static int streq(const char *a, const char *b) {
     while (*a && *a == *b) a++, b++;
     return *a == *b;
 }
+#ifdef NAME_CHAT_TEMPLATE
+/* appends s[0..n) to text_buf at *at */
+static void append(size_t *at, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) text_buf[(*at)++] = s[i];
+    text_buf[*at] = 0;
+}
+#endif
 
 /* the files of the protocol with the host (LMCC_BM_* in codegen/driver_baremetal.h) */
 #define BM_REQUEST "request.txt"
@@ -96,13 +109,14 @@ static int run(void) {
     if (argc < 1) return fail("usage", "gen|eval ...", 2);
     const char *prompt = 0, *ids_text = 0;
     long steps = 64, top_k = 0, seed = 0;
-    int print_ids = 0;
+    int print_ids = 0, chat = 0;
     float temp = 1.0f, top_p = 1.0f;
     int eval = streq(argv[0], "eval");
     if (eval && argc < 3) return fail("usage", "eval IDS OUT", 2);
     for (int i = eval ? 3 : 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (streq(a, "--print-ids")) { print_ids = 1; continue; }
+        if (streq(a, "--chat")) { chat = 1; continue; }
         if (!v) return fail("option needs a value", a, 2);
         i++;
         const char *q = v;
@@ -157,7 +171,23 @@ static int run(void) {
         const char *text = prompt ? prompt : "";
         size_t len = sh_strlen(text);
         if (len > PROMPT_MAX) return fail("prompt longer than the driver's buffer", 0, 1);
-        int n = name_encode(text, len, 1, enc, (int)(sizeof enc / sizeof enc[0]));
+#ifdef NAME_CHAT_TEMPLATE
+        if (chat) { /* one user turn and the start of the reply, in name.h's chat markup */
+            if (NAME_CHAT_TRIM) {
+                while (len && (*text == ' ' || (*text >= '\t' && *text <= '\r'))) text++, len--;
+                while (len && (text[len - 1] == ' ' || (text[len - 1] >= '\t' && text[len - 1] <= '\r'))) len--;
+            }
+            size_t at = 0;
+            append(&at, NAME_CHAT_USER_PREFIX, sizeof NAME_CHAT_USER_PREFIX - 1);
+            append(&at, text, len);
+            append(&at, NAME_CHAT_USER_SUFFIX, sizeof NAME_CHAT_USER_SUFFIX - 1);
+            append(&at, NAME_CHAT_ASSISTANT_PREFIX, sizeof NAME_CHAT_ASSISTANT_PREFIX - 1);
+            text = text_buf;
+            len = at;
+        }
+#endif /* else --chat takes the raw text (lmcc run said so) */
+        int n = name_encode(text, len, NAME_ENCODE_ADD_SPECIAL | NAME_ENCODE_PARSE_SPECIAL, enc,
+                            (int)(sizeof enc / sizeof enc[0]));
         if (n < 0) return fail("encode", name_strerror(n), 1);
         if (n > NAME_CTX) return fail("prompt longer than the context", 0, 1);
         for (int i = 0; i < n; i++) toks[i] = enc[i];
@@ -172,7 +202,7 @@ static int run(void) {
     long t1 = sh_clock();
     int prev = toks[n_toks - 1], generated = 0;
     char piece[256];
-    if (!print_ids && !ids_text)
+    if (!print_ids && !ids_text && !chat) /* a chat reply is printed alone */
         for (int i = 0; i < n_toks; i++) {
             int m = name_decode(i ? toks[i - 1] : -1, toks[i], piece, (int)sizeof piece);
             if (m > 0) put(out_h, piece, (size_t)m);
@@ -180,6 +210,7 @@ static int run(void) {
     for (long i = 0; i < steps; i++) {
         int next = name_sample(&ctx, &smp, lg);
         if (next < 0) return fail("sample", name_strerror(next), 1);
+        if (name_is_eog(next)) { puts_(err_h, "\n(end of generation)\n"); break; }
         generated++;
         if (print_ids) {
             if (i) puts_(out_h, " ");

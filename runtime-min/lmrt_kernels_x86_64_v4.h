@@ -1,0 +1,270 @@
+/* lmrt_kernels_x86_64_v4.h - kernel contract v2 for x86-64-v4 with AVX512-VNNI (AVX-512 F/BW/DQ/VL +
+ * VNNI: Ice Lake, Zen 4 and later).
+ *
+ * Accelerated here: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
+ * activations (VPDPBUSD on 16-row sub-tiles, register-blocked over rows and tokens; tiles of R = 16k
+ * rows).  Everything else is the x86-64-v3 set (AVX2, lmrt_kernels_x86_64_v3.h, included first), whose
+ * contract names are replaced at the end of this file where this set has its own kernel.
+ *
+ * The integer dot: VPDPBUSD multiplies unsigned bytes by signed bytes.  Weights are the unsigned
+ * operand — q4 nibbles u = q + 8 as they are stored, q8 bytes with the sign bit flipped (u = q + 128)
+ * — and the q8a activations the signed one, so d_w d_a dot(q, a) = d_w d_a (dot(u, a) - c sum(a)) with
+ * c = 8 or 128; the integer sum starts at -c sum(a), computed once per token and block.
+ *
+ * Lanes are rows: a 16-row sub-tile's payloads (4 rows per 512-bit load) are transposed 4x4 in
+ * dwords inside each 128-bit lane, so dword lane i holds four consecutive codes of one row and a
+ * broadcast dword of the activation multiplies all 16 rows at once: 8 VPDPBUSD per block and token,
+ * no horizontal sums.  The transpose leaves the rows in a fixed permuted order; the block scales are
+ * permuted the same way and the result once at the end.
+ * Compile with -march=x86-64-v4 -mavx512vnni.
+ */
+#ifndef LMRT_KERNELS_X86_64_V4_H
+#define LMRT_KERNELS_X86_64_V4_H
+
+#include "lmrt_kernels_x86_64_v3.h"
+
+#define LMRT_V4_AI static inline __attribute__((always_inline, unused))
+#ifndef LMRT_V4_TB
+#define LMRT_V4_TB 8 /* tokens sharing one unpacked 16-row sub-tile */
+#endif
+#define LMRT_V4_CS 8192 /* stack ints for the per-(token, block) sums (>= TB * LMRT_X86_MAXNB) */
+
+LMRT_V4_AI int32_t lmrt_v4_ld32_(const uint8_t *p) {
+    int32_t v;
+    lmrt_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* 4x4 transpose of dwords inside each 128-bit lane: lane l of d[j] = dword j of lane l of p0..p3 */
+LMRT_V4_AI void lmrt_v4_tr4_(__m512i *d, __m512i p0, __m512i p1, __m512i p2, __m512i p3) {
+    __m512i t0 = _mm512_unpacklo_epi32(p0, p1), t1 = _mm512_unpackhi_epi32(p0, p1);
+    __m512i t2 = _mm512_unpacklo_epi32(p2, p3), t3 = _mm512_unpackhi_epi32(p2, p3);
+    d[0] = _mm512_unpacklo_epi64(t0, t2);
+    d[1] = _mm512_unpackhi_epi64(t0, t2);
+    d[2] = _mm512_unpacklo_epi64(t1, t3);
+    d[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+
+/* One block of a 16-row sub-tile as 8 registers w[k] of unsigned codes, k = the activation dword
+ * (codes 4k .. 4k+3 of the block) it multiplies.
+ * q4: 16 payloads of 16 bytes; dword j of a payload holds codes 4j.. (low nibbles) and 16+4j..
+ * (high nibbles).  Lane e of w[k] is row 4 (e % 4) + e / 4 (LMRT_V4_PERM_Q4). */
+LMRT_V4_AI void lmrt_v4_q4_w_(__m512i *w, const uint8_t *q) {
+    const __m512i m4 = _mm512_set1_epi8(15);
+    __m512i d[4];
+    lmrt_v4_tr4_(d, _mm512_loadu_si512(q), _mm512_loadu_si512(q + 64), _mm512_loadu_si512(q + 128),
+                 _mm512_loadu_si512(q + 192));
+    LMRT_X86_UNROLL(4)
+    for (int j = 0; j < 4; j++) {
+        w[j] = _mm512_and_si512(d[j], m4);
+        w[4 + j] = _mm512_and_si512(_mm512_srli_epi16(d[j], 4), m4);
+    }
+}
+
+/* q8: 16 payloads of 32 bytes, two rows per load; each row's halves are transposed like q4 rows
+ * and the halves regrouped, so lane e of w[k] is row LMRT_V4_PERM_Q8[e]. */
+LMRT_V4_AI void lmrt_v4_q8_w_(__m512i *w, const uint8_t *q) {
+    const __m512i sb = _mm512_set1_epi8((char)0x80);
+    __m512i d[4], e[4];
+    lmrt_v4_tr4_(d, _mm512_xor_si512(_mm512_loadu_si512(q), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 64), sb),
+                 _mm512_xor_si512(_mm512_loadu_si512(q + 128), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 192), sb));
+    lmrt_v4_tr4_(e, _mm512_xor_si512(_mm512_loadu_si512(q + 256), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 320), sb),
+                 _mm512_xor_si512(_mm512_loadu_si512(q + 384), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 448), sb));
+    LMRT_X86_UNROLL(4)
+    for (int j = 0; j < 4; j++) {
+        w[j] = _mm512_shuffle_i32x4(d[j], e[j], 0x88);     /* first halves: lanes 0, 2 of d, then of e */
+        w[4 + j] = _mm512_shuffle_i32x4(d[j], e[j], 0xDD); /* second halves: lanes 1, 3 */
+    }
+}
+
+/* lane e holds row perm[e]; the same index vector maps the lanes back to row order (perm_out) */
+#define LMRT_V4_PERM_Q4 _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
+#define LMRT_V4_PERM_Q8 _mm512_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15)
+#define LMRT_V4_UNPERM_Q8 _mm512_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15)
+
+/* acc[t] += (W_sub x_t) for nt tokens over nb blocks of one 16-row sub-tile: sc / q = its scales /
+ * payloads in block 0, tb = tile bytes (block stride), cs[t * nb + b] = -c sum(a) of token t. */
+LMRT_V4_AI void lmrt_v4_sub_nt_(int q8, __m512 *acc, const uint8_t *sc, const uint8_t *q, size_t tb, int nb,
+                                const uint8_t *x, size_t xs, const int32_t *cs, int nt) {
+    const __m512i perm = q8 ? LMRT_V4_PERM_Q8 : LMRT_V4_PERM_Q4;
+    LMRT_X86_UNROLL(16)
+    for (int t = 0; t < LMRT_V4_TB; t++) acc[t] = _mm512_setzero_ps();
+    for (int b = 0; b < nb; b++, sc += tb, q += tb) {
+        __m512i w[8];
+        if (q8) lmrt_v4_q8_w_(w, q);
+        else lmrt_v4_q4_w_(w, q);
+        __m512 sw = _mm512_permutexvar_ps(perm, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)sc)));
+        LMRT_X86_UNROLL(16)
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
+            /* two chains (low and high nibbles' codes) halve the dependent VPDPBUSD latency */
+            __m512i s = _mm512_set1_epi32(cs[t * nb + b]), s1 = _mm512_setzero_si512();
+            LMRT_X86_UNROLL(4)
+            for (int k = 0; k < 4; k++) {
+                s = _mm512_dpbusd_epi32(s, w[k], _mm512_set1_epi32(lmrt_v4_ld32_(a + 4 + 4 * k)));
+                s1 = _mm512_dpbusd_epi32(s1, w[4 + k], _mm512_set1_epi32(lmrt_v4_ld32_(a + 20 + 4 * k)));
+            }
+            s = _mm512_add_epi32(s, s1);
+            __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(lmrt_x86_q8a_d_(a)));
+            acc[t] = _mm512_fmadd_ps(v, sw, acc[t]);
+        }
+    }
+    const __m512i back = q8 ? LMRT_V4_UNPERM_Q8 : LMRT_V4_PERM_Q4;
+    LMRT_X86_UNROLL(16)
+    for (int t = 0; t < nt; t++) acc[t] = _mm512_permutexvar_ps(back, acc[t]);
+}
+
+/* one instance per token count, so the token loops unroll */
+LMRT_INLINE void lmrt_v4_sub_(int q8, __m512 *acc, const uint8_t *sc, const uint8_t *q, size_t tb, int nb,
+                              const uint8_t *x, size_t xs, const int32_t *cs, int nt) {
+#define LMRT_V4_SUB_CASE_(N)                                                                                          \
+    case N:                                                                                                           \
+        if (q8) lmrt_v4_sub_nt_(1, acc, sc, q, tb, nb, x, xs, cs, N);                                                 \
+        else lmrt_v4_sub_nt_(0, acc, sc, q, tb, nb, x, xs, cs, N);                                                    \
+        break;
+    switch (nt) {
+        LMRT_V4_SUB_CASE_(1)
+        LMRT_V4_SUB_CASE_(2)
+        LMRT_V4_SUB_CASE_(3)
+        LMRT_V4_SUB_CASE_(4)
+        LMRT_V4_SUB_CASE_(5)
+        LMRT_V4_SUB_CASE_(6)
+        LMRT_V4_SUB_CASE_(7)
+    default:
+        if (q8) lmrt_v4_sub_nt_(1, acc, sc, q, tb, nb, x, xs, cs, LMRT_V4_TB);
+        else lmrt_v4_sub_nt_(0, acc, sc, q, tb, nb, x, xs, cs, LMRT_V4_TB);
+        break;
+    }
+#undef LMRT_V4_SUB_CASE_
+}
+
+/* cs[t * nb + b] = -c * sum of the codes of block b of token t (c = 8 for q4, 128 for q8) */
+LMRT_INLINE void lmrt_v4_csum_(int32_t *cs, const uint8_t *x, size_t xs, int nb, int nt, int c) {
+    const __m256i sb = _mm256_set1_epi8((char)0x80);
+    for (int t = 0; t < nt; t++)
+        for (int b = 0; b < nb; b++) {
+            const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
+            /* sum of a + 128 as unsigned bytes, minus 32 * 128 */
+            __m256i s = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(a + 4)), sb),
+                                        _mm256_setzero_si256());
+            __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+            h = _mm_add_epi64(h, _mm_unpackhi_epi64(h, h));
+            cs[t * nb + b] = -c * (_mm_cvtsi128_si32(h) - 32 * 128);
+        }
+}
+
+/* rows [ra, rb) of a q4_0t / q8_0t weight with R % 16 == 0 for n tokens: y[t * ldy + r - ra] (+ res at
+ * the same index; res may alias y).  Other tile heights: the x86-64-v3 driver. */
+LMRT_INLINE void lmrt_v4_tiled_rows_(int type, float *y, int ldy, const void *W, const void *x, int n, int K, int R,
+                                     int ra, int rb, const float *res) {
+    int nb = (K + 31) / 32, q8 = type == LMRT_GGML_Q8_0;
+    if (R % 16 || nb > LMRT_X86_MAXNB) {
+        lmrt_x86_tiled_rows_(type, y, ldy, W, x, n, K, R, ra, rb, res);
+        return;
+    }
+    int P = lmrt_tiled_payload(type);
+    size_t xs = (size_t)nb * LMRT_Q8A_BYTES, tb = (size_t)R * (size_t)(2 + P), gb = (size_t)nb * tb;
+    int32_t cs[LMRT_V4_CS];
+    __m512 acc[LMRT_V4_TB];
+    /* token chunks whose sums fit cs; inside, sub-tiles outside and tokens inside, so a sub-tile's
+     * bytes are read from memory once per chunk and from L1 for the other token groups */
+    int ct = LMRT_V4_CS / nb / LMRT_V4_TB * LMRT_V4_TB;
+    for (int c0 = 0; c0 < n; c0 += ct) {
+        int cn = n - c0 < ct ? n - c0 : ct;
+        const uint8_t *xc = (const uint8_t *)x + (size_t)c0 * xs;
+        lmrt_v4_csum_(cs, xc, xs, nb, cn, q8 ? 128 : 8);
+        for (int r16 = ra / 16 * 16; r16 < rb; r16 += 16) {
+            const uint8_t *G = (const uint8_t *)W + (size_t)(r16 / R) * gb;
+            int s = r16 % R / 16, lo = r16 > ra ? r16 : ra, hi = r16 + 16 < rb ? r16 + 16 : rb;
+            const uint8_t *sc = G + 32 * s, *q = G + 2 * R + 16 * P * s;
+            for (int t0 = 0; t0 < cn; t0 += LMRT_V4_TB) {
+                int nt = cn - t0 < LMRT_V4_TB ? cn - t0 : LMRT_V4_TB;
+                lmrt_v4_sub_(q8, acc, sc, q, tb, nb, xc + (size_t)t0 * xs, xs, cs + t0 * nb, nt);
+                for (int t = 0; t < nt; t++) {
+                    size_t o = (size_t)(c0 + t0 + t) * (size_t)ldy;
+                    if (lo == r16 && hi == r16 + 16) {
+                        __m512 v = acc[t];
+                        if (res) v = _mm512_add_ps(v, _mm512_loadu_ps(res + o + (size_t)(r16 - ra)));
+                        _mm512_storeu_ps(y + o + (size_t)(r16 - ra), v);
+                        continue;
+                    }
+                    float tmp[16];
+                    _mm512_storeu_ps(tmp, acc[t]);
+                    for (int r = lo; r < hi; r++) {
+                        size_t i = o + (size_t)(r - ra);
+                        y[i] = res ? tmp[r - r16] + res[i] : tmp[r - r16];
+                    }
+                }
+            }
+        }
+    }
+}
+
+LMRT_API void lmrt_v4_rows_q4_0t_q8a_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                      int rb, const float *res) {
+    lmrt_v4_tiled_rows_(LMRT_GGML_Q4_0, y, ldy, W, x, n, K, R, ra, rb, res);
+}
+
+LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const void *x, int n, int K, int R, int ra,
+                                      int rb, const float *res) {
+    lmrt_v4_tiled_rows_(LMRT_GGML_Q8_0, y, ldy, W, x, n, K, R, ra, rb, res);
+}
+
+/* ---- the linear family on the v3 drivers (row split, swiglu and qkv epilogues) ---- */
+
+#define LMRT_V4_QKV(W, A, KV, F16)                                                                                     \
+    LMRT_API void lmrt_v4_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv,  \
+                                               int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,  \
+                                               int slots, int pos, int R, int tid, int nth) {                          \
+        if (hd > LMRT_X86_QKV_HD)                                                                                      \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
+                                            tid, nth);                                                                 \
+        else                                                                                                           \
+            lmrt_x86_qkv_(lmrt_v4_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,      \
+                          neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
+    }
+
+#define LMRT_V4_LINEAR(W, A, GRAN)                                                                                     \
+    LMRT_API void lmrt_v4_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,        \
+                                           int tid, int nth) {                                                         \
+        lmrt_x86_matmul_(lmrt_v4_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);           \
+    }                                                                                                                  \
+    LMRT_API void lmrt_v4_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,       \
+                                               int N, int K, int R, int tid, int nth) {                                \
+        lmrt_x86_matmul_(lmrt_v4_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                        \
+    }                                                                                                                  \
+    LMRT_API void lmrt_v4_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,        \
+                                                  int R, int tid, int nth) {                                           \
+        lmrt_x86_matmul_swiglu_(lmrt_v4_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth);    \
+    }                                                                                                                  \
+    LMRT_V4_QKV(W, A, f32, 0)                                                                                          \
+    LMRT_V4_QKV(W, A, f16, 1)
+
+LMRT_V4_LINEAR(q4_0t, q8a, R)
+LMRT_V4_LINEAR(q8_0t, q8a, R)
+
+/* ---- the contract names this set replaces (the rest: the x86-64-v3 set and its fallback) ---- */
+
+#undef lmrt_k_matmul_q4_0t_q8a
+#undef lmrt_k_matmul_add_q4_0t_q8a
+#undef lmrt_k_matmul_swiglu_q4_0t_q8a
+#undef lmrt_k_qkv_q4_0t_q8a_f32
+#undef lmrt_k_qkv_q4_0t_q8a_f16
+#define lmrt_k_matmul_q4_0t_q8a lmrt_v4_matmul_q4_0t_q8a
+#define lmrt_k_matmul_add_q4_0t_q8a lmrt_v4_matmul_add_q4_0t_q8a
+#define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_v4_matmul_swiglu_q4_0t_q8a
+#define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_v4_qkv_q4_0t_q8a_f32
+#define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_v4_qkv_q4_0t_q8a_f16
+
+#undef lmrt_k_matmul_q8_0t_q8a
+#undef lmrt_k_matmul_add_q8_0t_q8a
+#undef lmrt_k_matmul_swiglu_q8_0t_q8a
+#undef lmrt_k_qkv_q8_0t_q8a_f32
+#undef lmrt_k_qkv_q8_0t_q8a_f16
+#define lmrt_k_matmul_q8_0t_q8a lmrt_v4_matmul_q8_0t_q8a
+#define lmrt_k_matmul_add_q8_0t_q8a lmrt_v4_matmul_add_q8_0t_q8a
+#define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_v4_matmul_swiglu_q8_0t_q8a
+#define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_v4_qkv_q8_0t_q8a_f32
+#define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_v4_qkv_q8_0t_q8a_f16
+
+#endif

@@ -1,0 +1,75 @@
+# lmcc against llama.cpp, the reference implementation of every architecture, on the tiny models of
+# tests/ref (tests/ref/README.md): each model is made again by lmcc-synth (no llama.cpp needed) and
+# must hash to the file llama.cpp ran; then lmcc's logits over the 96 teacher-forced positions of
+# tests/ref/ids.txt must be within mean KL(llama.cpp || lmcc) <= 1e-3 of llama.cpp's for a float file
+# (--weights keep and f32) and <= 0.03 for a quantized one (--weights keep, default activations:
+# llama.cpp rounds its activations to 8 bits, lmcc to its own int8 blocks).  A model of an
+# architecture lmcc does not compile yet, or with a tensor it does not implement, must be one error.
+# REF_FULL=1 runs every target x weights x activations combination (the README table).
+. "$(dirname "$0")/lib.sh"
+: "${LMCC_BUILD_DIR:?}"
+CMP="python3 $(dirname "$0")/logits_compare.py"
+SYNTH="$LMCC_BUILD_DIR/lmcc-synth"
+REF="$LMCC_SOURCE_DIR/tests/ref"
+# the models whose architecture lmcc compiles
+MODELS="llama-ref"
+TARGETS="generic"
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then TARGETS="$TARGETS x86-64-v3"; else echo "note: no AVX2: x86-64-v3 not run"; fi
+[ -x "$SYNTH" ] || { fail "$SYNTH was not built"; finish; }
+
+field() { sed -n "s/^$1 //p" "$2" | head -1; }
+
+# eval MODEL_FILE NAME TARGET BOUND ARGS...: lmcc's logits against the reference, mean KL <= BOUND
+check() {
+  local gguf=$1 name=$2 target=$3 bound=$4
+  shift 4
+  local out="$WORK/$name-$target.f32"
+  if ! "$LMCC" eval "$gguf" -t "$target" "$@" --ids "$REF/ids.txt" --logits "$out" 2>"$WORK/err"; then
+    cat "$WORK/err"; fail "$name $target $*: lmcc eval failed"; return
+  fi
+  echo -n "$name $target $*: "
+  if $CMP "$LOGITS" "$out" 512 --ref-dtype f16 --max-kl "$bound"; then ok "$name $target $* KL <= $bound"
+  else fail "$name $target $* KL > $bound"; fi
+}
+
+for manifest in "$REF"/*.txt; do
+  model=$(field model "$manifest"); type=$(field type "$manifest"); vocab=$(field vocab "$manifest")
+  [ -n "$model" ] || continue # ids.txt
+  name=$(basename "$manifest" .txt)
+  LOGITS="$REF/$name.logits"
+  gguf="$WORK/$name.gguf"
+  if [ "$type" = F16 ]; then
+    "$SYNTH" --model "$model" --type f16 --vocab "$LMCC_SOURCE_DIR/$vocab" -o "$gguf" 2>"$WORK/err"
+  else
+    "$SYNTH" --model "$model" --vocab "$LMCC_SOURCE_DIR/$vocab" --like "$manifest" -o "$gguf" 2>"$WORK/err"
+  fi || { cat "$WORK/err"; fail "$name: lmcc-synth"; continue; }
+  if [ "$(sha256sum < "$gguf" | cut -d' ' -f1)" = "$(field sha256 "$manifest")" ]; then ok "$name: lmcc-synth made llama.cpp's file"
+  else fail "$name: lmcc-synth's file differs from the one llama.cpp ran (sha256)"; continue; fi
+  case " $MODELS " in
+  *" $model "*) ;;
+  *)
+    if "$LMCC" eval "$gguf" --ids "$REF/ids.txt" --logits "$WORK/x.f32" 2>"$WORK/err"; then
+      fail "$name: compiles, but $model is not in MODELS (add it)"
+    elif grep -q "^lmcc: error: .*\(unknown architecture\|tensor '.*' is not supported\)" "$WORK/err" &&
+         [ "$(wc -l < "$WORK/err")" = 1 ]; then
+      ok "$name: not compiled yet: $(cut -d'(' -f1 < "$WORK/err")"
+    else
+      cat "$WORK/err"; fail "$name: unexpected error"
+    fi
+    rm -f "$gguf"
+    continue;;
+  esac
+  if [ "$type" = F16 ]; then
+    for t in $TARGETS; do check "$gguf" "$name" "$t" 1e-3 --weights keep; done
+    check "$gguf" "$name" "${TARGETS##* }" 1e-3 --weights f32
+    [ "${REF_FULL:-0}" = 1 ] && for t in $TARGETS; do check "$gguf" "$name" "$t" 1e-3 --weights f32; done
+  else
+    for t in $TARGETS; do
+      [ "$t" = generic ] && [ "$type" != Q4_K_M ] && [ "${REF_FULL:-0}" != 1 ] && continue
+      check "$gguf" "$name" "$t" 0.03 --weights keep
+      [ "${REF_FULL:-0}" = 1 ] && check "$gguf" "$name" "$t" 0.03 --weights keep --act f32
+    done
+  fi
+  rm -f "$gguf"
+done
+finish
