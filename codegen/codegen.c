@@ -462,7 +462,7 @@ static int emit_init(emit *e, FILE *fp, const ir_graph *g) {
     for (int k = 0; k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
         if (n->dead) continue;
-        if (!e->have_eps && (n->op == IR_OP_RMSNORM || n->op == IR_OP_NORMALIZE)) e->eps = n->attrs.eps, e->have_eps = 1;
+        if (!e->have_eps && (n->op == IR_OP_RMSNORM || n->op == IR_OP_NORMALIZE || n->op == IR_OP_HEAD_NORM)) e->eps = n->attrs.eps, e->have_eps = 1;
         if (!e->have_scale && n->op == IR_OP_ATTENTION) e->scale = n->attrs.scale, e->have_scale = 1;
         if (!e->have_softcap && n->op == IR_OP_ATTENTION && n->attrs.softcap > 0)
             e->softcap = n->attrs.softcap, e->have_softcap = 1;
@@ -595,6 +595,15 @@ static const char *aref(const emit *e, int id, char *buf, size_t cap) {
     return buf;
 }
 
+/* a head count: the model's query or KV head count by name, else the number (rope and head_norm
+ * run on q, k or other heads) */
+static const char *heads_expr(const emit *e, int heads, char *buf, size_t cap) {
+    if (heads == e->shape[SH_N_HEADS]) return "N_HEADS";
+    if (heads == e->shape[SH_N_KV_HEADS]) return "N_KV_HEADS";
+    snprintf(buf, cap, "%d", heads);
+    return buf;
+}
+
 /* Emits one node as kernel calls.  `nrows` is "n" before take_last and "1" after it.  In threaded
  * builds every thread runs every line and each kernel takes its share. */
 static int emit_node(emit *e, int idx, const char *nrows) {
@@ -620,12 +629,18 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  width_expr(e, cols_of(wt), s1, sizeof s1));
         put_call(e, 0, kn, args, NULL);
         break;
+    case IR_OP_HEAD_NORM: /* rmsnorm over the rows of head_dim: n * n_heads of them */
     case IR_OP_RMSNORM:
     case IR_OP_NORMALIZE:
         if (e->have_eps && at->eps == e->eps) snprintf(f, sizeof f, "RMS_EPS");
         else flit(f, sizeof f, at->eps);
         act_name(g, n->inputs[0], x, sizeof x);
-        if (n->op == IR_OP_RMSNORM) {
+        if (n->op == IR_OP_HEAD_NORM) {
+            snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s * %s, %s, %s", o, x,
+                     wref(e, n->inputs[1], w, sizeof w), nrows, heads_expr(e, at->n_heads, s2, sizeof s2),
+                     shape_expr(e, SH_HEAD_DIM, at->head_dim, s1, sizeof s1), f);
+            put_call(e, 1, "rmsnorm", args, NULL);
+        } else if (n->op == IR_OP_RMSNORM) {
             snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s, %s, %s", o, x,
                      wref(e, n->inputs[1], w, sizeof w), nrows, width_expr(e, last_dim(out), s1, sizeof s1), f);
             put_call(e, 1, "rmsnorm", args, NULL);
@@ -693,8 +708,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         put_call(e, 1, "copy", args, NULL);
         barrier(e);
         snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %d, %s", o, nrows,
-                 at->n_heads == e->shape[SH_N_HEADS] ? "N_HEADS" : at->n_heads == e->shape[SH_N_KV_HEADS] ? "N_KV_HEADS"
-                 : (snprintf(s2, sizeof s2, "%d", at->n_heads), s2),
+                 heads_expr(e, at->n_heads, s2, sizeof s2),
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3),
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s4, sizeof s4), at->rope_neox,
                  act_name(g, n->inputs[1], y, sizeof y));

@@ -253,6 +253,9 @@ int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
         for (int64_t r = 0; r < rows; r++)
             seqeval_norm(y + r * ne, x0 + r * s0, x1 + r * s1, ne, seqeval_cols(t0), a->eps);
         break;
+    case IR_OP_HEAD_NORM:
+        for (int64_t r = 0; r < rows; r++) seqeval_norm(y + r * ne, x0 + r * s0, x1 + r * s1, ne, a->head_dim, a->eps);
+        break;
     case IR_OP_NORMALIZE:
         for (int64_t r = 0; r < rows; r++) seqeval_norm(y + r * ne, x0 + r * s0, NULL, ne, seqeval_cols(t0), a->eps);
         break;

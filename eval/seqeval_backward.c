@@ -163,15 +163,14 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
     switch (n->op) {
     case IR_OP_EMBED:
         return 0;
-    case IR_OP_RMSNORM: case IR_OP_NORMALIZE: {
+    case IR_OP_RMSNORM: case IR_OP_HEAD_NORM: case IR_OP_NORMALIZE: {
         float *dx = act0 ? seqgrad_buf(e, in0) : NULL;
-        int64_t sw;
-        const float *w = n->op == IR_OP_RMSNORM ? seqeval_in(e, v, n->inputs[1], &sw) : NULL;
+        int64_t sw, cols = n->op == IR_OP_HEAD_NORM ? a->head_dim : seqeval_cols(&g->tensors[in0]);
+        const float *w = n->op != IR_OP_NORMALIZE ? seqeval_in(e, v, n->inputs[1], &sw) : NULL;
         if (!act0) return 0;
-        if (!dx || (n->op == IR_OP_RMSNORM && (!w || sw != 0))) return -1; /* rmsnorm scale: a weight */
+        if (!dx || (n->op != IR_OP_NORMALIZE && (!w || sw != 0))) return -1; /* the scale: a weight */
         for (int64_t r = 0; r < rows; r++)
-            seqgrad_norm(dx + r * ne, dy + r * ne, v->buf[in0] + r * ne, w, ne, seqeval_cols(&g->tensors[in0]),
-                         a->eps);
+            seqgrad_norm(dx + r * ne, dy + r * ne, v->buf[in0] + r * ne, w, ne, cols, a->eps);
         return 0;
     }
     case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST: {

@@ -395,6 +395,7 @@ static void print_attrs(const ir_node *n, FILE *out) {
     case IR_OP_HADAMARD: fprintf(out, " {block %d}", a->block); break;
     case IR_OP_SCALE: fprintf(out, " {scale %g}", (double)a->scale); break;
     case IR_OP_SOFTCAP: fprintf(out, " {softcap %g}", (double)a->softcap); break;
+    case IR_OP_HEAD_NORM: fprintf(out, " {eps %g, heads %d, head_dim %d}", (double)a->eps, a->n_heads, a->head_dim); break;
     case IR_OP_QKV:
         fprintf(out, " {heads %d/%d, head_dim %d, rope_dim %d, %s}", a->n_heads, a->n_kv_heads, a->head_dim,
                 a->rope_dim, a->rope_neox ? "neox" : "norm");

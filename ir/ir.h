@@ -209,6 +209,8 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  * attributes and gives the output's shape.  Inputs, shapes and attributes, by op:
  *  embed     (table[V][D], token i32[1]) -> [D]
  *  rmsnorm   (x[..][D], w[D]) -> x's shape                   attr eps; each row of D normalized
+ *  head_norm (x[H*hd], w[hd]) -> x's shape    attrs eps, n_heads, head_dim; each head's hd values
+ *            RMS-normalized and scaled by w (Qwen3's and Gemma-3's q/k norms, before RoPE)
  *  linear    (x[K], w[N][K]) -> [N]
  *  rope_table (freqs[rope_dim/2] f32) -> [rope_dim/2][2]: cos, sin of pos * freqs[i] for the
  *            token's position (radians per position: base, Llama-3 factors and scaling folded
@@ -263,6 +265,7 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
 #define IR_OP_LIST(X)                                                                                  \
     X(EMBED,         "embed",         F32,  0, rule_embed,         ROWS, TOKEN,  NONE,  NONE,  NONE)   \
     X(RMSNORM,       "rmsnorm",       F32,  0, rule_rmsnorm,       ACT,  VECTOR, NONE,  NONE,  NONE)   \
+    X(HEAD_NORM,     "head_norm",     F32,  0, rule_head_norm,     ACT,  VECTOR, NONE,  NONE,  NONE)   \
     X(LINEAR,        "linear",        F32,  0, rule_linear,        ACTQ, MATRIX, NONE,  NONE,  NONE)   \
     X(ROPE_TABLE,    "rope_table",    F32,  0, rule_rope_table,    VECTOR, NONE, NONE,  NONE,  NONE)   \
     X(ROPE,          "rope",          F32,  0, rule_rope,          ACT,  ROPE,   NONE,  NONE,  NONE)   \

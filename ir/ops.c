@@ -156,6 +156,15 @@ static int rule_rmsnorm(rule *r) {
     return rule_give_like(r, x);
 }
 
+static int check_heads_in(rule *r, int kv, const char *x);
+
+static int rule_head_norm(rule *r) {
+    if (check_eps(r) || check_heads_in(r, 0, "x")) return -1;
+    if (elems(r->in[1]) != r->a->head_dim)
+        return rule_fail(r, "weight has %lld elements, head_dim is %d", (long long)elems(r->in[1]), r->a->head_dim);
+    return rule_give_like(r, r->in[0]);
+}
+
 static int rule_normalize(rule *r) { return check_eps(r) ? -1 : rule_give_like(r, r->in[0]); }
 
 static int rule_unary(rule *r) { return rule_give_like(r, r->in[0]); }
