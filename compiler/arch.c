@@ -396,6 +396,10 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
             w_v = w_k < 0 ? -1 : arch_weight(g, f, path, ar, LW("attn_v"), 2, s_kv, why_kv);
         }
         if (w_v < 0) goto fail;
+        int64_t s_hd[1] = {head_dim};
+        int w_qn = !A->qk_norm ? -1 : arch_weight(g, f, path, ar, LW("attn_q_norm"), 1, s_hd, "head size");
+        int w_kn = !A->qk_norm || w_qn < 0 ? -1 : arch_weight(g, f, path, ar, LW("attn_k_norm"), 1, s_hd, "head size");
+        if (A->qk_norm && w_kn < 0) goto fail;
         int w_o = arch_weight(g, f, path, ar, LW("attn_output"), 2, s_o, "embedding_length, head_count x head size");
         int w_pa = w_o < 0 || !A->gemma ? -1 : W1("post_attention_norm");
         int w_fn = w_o < 0 || (A->gemma && w_pa < 0) ? -1 : W1("ffn_norm");
@@ -434,6 +438,12 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         int v = arch_node(&b, IR_OP_LINEAR, xb, w_v, -1, &a, NM("v"), kv_out);
         ir_attrs ra = a;
         ra.n_heads = n_heads; ra.n_kv_heads = n_kv; ra.head_dim = head_dim;
+        if (A->qk_norm) { /* each head RMS-normalized before RoPE (Gemma 3's q/k norms) */
+            q = arch_node(&b, IR_OP_HEAD_NORM, q, w_qn, -1, &ra, NM("q_norm"), q_out);
+            ra.n_heads = n_kv;
+            k = arch_node(&b, IR_OP_HEAD_NORM, k, w_kn, -1, &ra, NM("k_norm"), kv_out);
+            ra.n_heads = n_heads;
+        }
         ra.rope_dim = rope_dim; ra.rope_neox = A->neox;
         int tab = slide ? rope_swa : rope_tab;
         int qr = arch_node(&b, IR_OP_ROPE, q, tab, -1, &ra, NM("q_rope"), q_out);
@@ -498,8 +508,8 @@ fail:
 }
 
 const lmcc_arch lmcc_archs[] = {
-#define X(nm, neox, gemma, fused, tied, swa_p, swa_w, swa_base, attn_cap, final_cap, big) \
-    {nm, neox, gemma, fused, tied, swa_p, swa_w, swa_base, attn_cap, final_cap, big},
+#define X(nm, neox, gemma, fused, tied, swa_p, swa_w, swa_base, attn_cap, final_cap, big, qk_norm) \
+    {nm, neox, gemma, fused, tied, swa_p, swa_w, swa_base, attn_cap, final_cap, big, qk_norm},
     LMCC_ARCH_LIST(X)
 #undef X
 };

@@ -27,10 +27,10 @@
 
 /* What distinguishes the architectures lmcc builds, one row each, read from llama.cpp's
  * llama-model.cpp and models/ARCH.cpp (one builder, arch.c, reads the rows):
- * X(name, neox, gemma, fused, tied, swa_pattern, swa_window, swa_base, attn_cap, final_cap, big_layers)
+ * X(name, neox, gemma, fused, tied, swa_pattern, swa_window, swa_base, attn_cap, final_cap, big_layers, qk_norm)
  *  neox         rotate halves (pairs i, i + rot/2); else adjacent pairs (llama's converter permutes Q/K)
  *  gemma        Gemma's block: embedding times sqrt(dim), RMSNorm of the attention and FFN outputs
- *               before each residual add, GELU(tanh)-gated FFN, rms epsilon required, output = token_embd
+ *               before each residual add, GELU(tanh)-gated FFN, rms epsilon required
  *  fused        phi3: attn_qkv holds [q; k; v] rows, ffn_up [gate; up] rows (SwiGLU over the split)
  *  tied         the classifier is always token_embd (a file with output.weight is not this model);
  *               otherwise output.weight when present, else token_embd
@@ -41,18 +41,20 @@
  *  attn_cap     attention-logit softcap without attn_logit_softcapping (0: none, key not read)
  *  final_cap    final-logit softcap without final_logit_softcapping (-1: none, key not read; 0: the key's)
  *  big_layers   block_count of the one size whose query scale is 1/sqrt(dim / heads) instead of
- *               1/sqrt(head_dim) (Gemma's 27B query_pre_attn_scalar, as llama.cpp decides it) */
-#define LMCC_ARCH_LIST(X)                                                          \
-    /*  name      neox gemma fused tied swa_p swa_win swa_base  attn_cap final_cap big */ \
-    X("llama",  0,   0,    0,    0,   0,    0,      0.0f,     0.0f,    -1.0f,   0)      \
-    X("gemma2", 1,   1,    0,    1,   2,    4096,   0.0f,     50.0f,   30.0f,   46)     \
-    X("phi3",   1,   0,    1,    0,   0,    0,      0.0f,     0.0f,    -1.0f,   0)
+ *               1/sqrt(head_dim) (Gemma's 27B query_pre_attn_scalar, as llama.cpp decides it)
+ *  qk_norm      attn_q_norm / attn_k_norm [head size]: each head RMS-normalized before RoPE */
+#define LMCC_ARCH_LIST(X)                                                                   \
+    /*  name      neox gemma fused tied swa_p swa_win swa_base  attn_cap final_cap big qk_norm */ \
+    X("llama",  0,   0,    0,    0,   0,    0,      0.0f,     0.0f,    -1.0f,   0,  0)          \
+    X("gemma2", 1,   1,    0,    1,   2,    4096,   0.0f,     50.0f,   30.0f,   46, 0)          \
+    X("gemma3", 1,   1,    0,    0,   6,    0,      10000.0f, 0.0f,    0.0f,    62, 1)          \
+    X("phi3",   1,   0,    1,    0,   0,    0,      0.0f,     0.0f,    -1.0f,   0,  0)
 
 typedef struct lmcc_arch {
     const char *name;
     int neox, gemma, fused, tied, swa_pattern, swa_window;
     float swa_base, attn_cap, final_cap;
-    int big_layers;
+    int big_layers, qk_norm;
 } lmcc_arch;
 
 extern const lmcc_arch lmcc_archs[];

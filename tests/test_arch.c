@@ -127,7 +127,7 @@ static void test_errors(void) {
     expect_error("wrong shape", p, m_shape_q, "tensor 'blk.0.attn_q.weight' has shape [3, 4], expected [4, 4]");
     expect_error("wrong 1-d shape", p, m_shape_norm, "tensor 'output_norm.weight' has shape [5], expected [4]");
     expect_error("unreadable type", p, m_type, "tensor 'blk.0.ffn_up.weight' has ggml type 77, which lmcc cannot read");
-    expect_error("unknown architecture", p, m_arch, "unknown architecture 'gpt9' (supported: llama, gemma2, phi3");
+    expect_error("unknown architecture", p, m_arch, "unknown architecture 'gpt9' (supported: llama, gemma2, gemma3, phi3");
     expect_error("no architecture", p, m_no_arch, "missing required key 'general.architecture'");
     expect_error("missing key", p, m_no_blocks, "missing required key 'llama.block_count'");
     expect_error("heads not dividing dim", p, m_heads3, "head_count 3 does not divide embedding_length 4");
@@ -206,7 +206,7 @@ static void test_files(void) {
     expect_file_error("good file", NULL, NULL);
     expect_file_error("missing tensor", m_no_attn_k, "missing tensor 'blk.0.attn_k.weight'");
     expect_file_error("wrong shape", m_shape_q, "has shape [3, 4], expected [4, 4]");
-    expect_file_error("unknown architecture", m_arch, "unknown architecture 'gpt9' (supported: llama, gemma2, phi3");
+    expect_file_error("unknown architecture", m_arch, "unknown architecture 'gpt9' (supported: llama, gemma2, gemma3, phi3");
     expect_file_error("heads not dividing dim", m_heads3, "head_count 3 does not divide embedding_length 4");
 
     char path[600];
@@ -313,7 +313,8 @@ static void test_gemma2(void) {
                   at ? (double)at->attrs.softcap : -1.0);
             CHECK(cache_slots(g, L) == (slide ? 4 : 8), "layer %d cache: %lld slots", L, (long long)cache_slots(g, L));
         }
-        CHECK(ir_tensor_find(g, "rope.table.swa") < 0, "one rope table without rope.freq_base_swa");
+        CHECK(ir_tensor_find(g, "rope.freqs.swa") < 0 && count_op(g, IR_OP_ROPE_TABLE) == 1,
+              "one rope table without rope.freq_base_swa");
         ir_graph_free(g);
     }
     gguf_close(f);
@@ -353,6 +354,56 @@ static void test_gemma2(void) {
     expect_error("gemma2 output.weight", p, m_g2_output, "tensor 'output.weight' is not part of a gemma2 model");
     expect_error("value_length", p, m_g2_vlen, "attention.value_length 4 differs from attention.key_length 6");
     expect_error("rope scaling", p, m_g2_scaling, "RoPE scaling (rope.scaling.factor 8, attn_factor 1) is not supported");
+}
+
+static void m_g3_no_swa(gguf_file *f) { tiny_kv(f, "gemma3.attention.sliding_window")->key = tiny_str(f, "gemma3.x"); }
+static void m_g3_no_knorm(gguf_file *f) { strcpy(tiny_tensor(f, "blk.2.attn_k_norm.weight")->name, "blk.2.k_norm.weight"); }
+
+/* Gemma 3: Gemma 2's block with q/k head norms before RoPE, local layers L % 6 < 5 with RoPE base
+ * 10000 (the model's base elsewhere), no softcaps, output.weight allowed */
+static void test_gemma3(void) {
+    tiny_params p = gemma2_params();
+    p.arch = "gemma3", p.n_layers = 7, p.theta = 1e6f;
+    gguf_file *f;
+    ir_graph *g = build_tiny(&p, NULL, &f);
+    if (g) {
+        CHECK(count_op(g, IR_OP_HEAD_NORM) == 14 && count_op(g, IR_OP_SOFTCAP) == 0 && count_op(g, IR_OP_GEGLU) == 7 &&
+                  count_op(g, IR_OP_SCALE) == 1 && !g->info.tied_output,
+              "gemma3 ops: head_norm %d, softcap %d, untied", count_op(g, IR_OP_HEAD_NORM), count_op(g, IR_OP_SOFTCAP));
+        for (int i = 0; i < g->n_nodes; i++) { /* q_norm / k_norm feed RoPE, over the q or kv heads */
+            const ir_node *n = &g->nodes[i];
+            if (n->op != IR_OP_HEAD_NORM) continue;
+            const ir_node *r = NULL;
+            for (int j = 0; j < g->n_nodes; j++)
+                if (g->nodes[j].op == IR_OP_ROPE && g->nodes[j].inputs[0] == n->output) r = &g->nodes[j];
+            CHECK(r && n->attrs.head_dim == 6 && n->attrs.n_heads == r->attrs.n_heads,
+                  "head_norm node %d: before the rope of its %d heads", i, n->attrs.n_heads);
+        }
+        int fr = ir_tensor_find(g, "rope.freqs.swa"), swa = ir_tensor_find(g, "rope_swa");
+        CHECK(fr >= 0 && ((const float *)g->tensors[fr].data)[1] == (float)pow(10000.0, -2.0 / 6),
+              "local layers: RoPE base 10000");
+        for (int L = 0; L < 7; L++) {
+            const ir_node *at = layer_attention(g, L);
+            int slide = L % 6 < 5, rope_local = 0;
+            for (int i = 0; i < g->n_nodes; i++)
+                if (g->nodes[i].op == IR_OP_ROPE && g->nodes[i].attrs.layer == L) rope_local = g->nodes[i].inputs[1] == swa;
+            CHECK(at && at->attrs.window == (slide ? 3 : 0) && at->attrs.softcap == 0.0f && rope_local == slide &&
+                      cache_slots(g, L) == (slide ? 4 : 8),
+                  "gemma3 layer %d: window %d, local rope %d, %lld slots", L, at ? at->attrs.window : -1, rope_local,
+                  (long long)cache_slots(g, L));
+        }
+        ir_graph_free(g);
+    }
+    gguf_close(f);
+    g = build_tiny(&p, m_g3_no_swa, &f); /* no sliding_window key: every layer global */
+    for (int L = 0; g && L < 7; L++) {
+        const ir_node *at = layer_attention(g, L);
+        CHECK(at && at->attrs.window == 0 && cache_slots(g, L) == 8, "gemma3 without a window: layer %d global", L);
+    }
+    CHECK(!g || ir_tensor_find(g, "rope.freqs.swa") < 0, "gemma3 without a window: one RoPE base");
+    ir_graph_free(g);
+    gguf_close(f);
+    expect_error("gemma3 k norm", p, m_g3_no_knorm, "missing tensor 'blk.2.attn_k_norm.weight' (needed by a gemma3 model)");
 }
 
 static void test_phi3(void) {
@@ -399,6 +450,7 @@ int main(void) {
     test_good();
     test_errors();
     test_gemma2();
+    test_gemma3();
     test_phi3();
     test_ctx_default();
     test_files();

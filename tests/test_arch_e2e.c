@@ -1,4 +1,4 @@
-/* test_arch_e2e.c - gemma2 and phi3 compiled to C and run, against the float interpreter.
+/* test_arch_e2e.c - gemma2, phi3 and gemma3 compiled to C and run, against the float interpreter.
  *
  * Tiny models (tiny_llama.h) written to disk and compiled with `lmcc compile`; a small app of the
  * generated API feeds a 40-token sequence in chunks of varying size (1, the batch, more than the
@@ -6,9 +6,9 @@
  * window (6) is shorter than the sequence and its local layers keep rings of window + batch - 1
  * slots: every chunk-end position must match the interpreter (f32 weights: max |diff| <= 1e-4),
  * on generic, threaded, unfused, f16-KV and (with AVX2) x86-64-v3 builds, and under qemu-aarch64
- * when it is installed (phi3, whose ops are llama's: generic and x86-64-v3 only).  NAME_KV_BYTES
- * must be exactly the local rings plus the global caches.  A quantized compile with GPTQ
- * calibration works on both architectures. */
+ * when it is installed (phi3, whose ops are llama's, and gemma3, gemma2's plus head norms: generic
+ * and x86-64-v3 only).  NAME_KV_BYTES must be exactly the local rings plus the global caches.  A
+ * quantized compile with GPTQ calibration works on every architecture. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -216,7 +216,8 @@ static void test_model_file(const char *name, const tiny_params *p, int full) {
     unsigned long long want = 0;
     int hd = p->head_dim ? p->head_dim : p->dim / p->n_heads;
     for (int L = 0; L < p->n_layers; L++) {
-        int slide = p->window > 0 && L % 2 == 0, slots = slide ? p->window + BATCH - 1 : CTX;
+        int period = strcmp(p->arch, "gemma3") ? 2 : 6; /* llama.cpp's sliding-window patterns */
+        int slide = p->window > 0 && L % period < period - 1, slots = slide ? p->window + BATCH - 1 : CTX;
         want += 2 * al64((unsigned long long)p->n_kv * (unsigned long long)slots * (unsigned long long)hd * 4);
     }
     CHECK(kv == want, "%s: M_KV_BYTES %llu, rings + full caches %llu", name, kv, want);
@@ -272,8 +273,12 @@ int main(void) {
     p.arch = "phi3", p.dim = 64, p.hidden = 80, p.n_layers = 2, p.n_heads = 4, p.n_kv = 2, p.rope_dim = 10;
     p.vocab = 64, p.ctx_len = 128, p.seed = 78;
     test_model_file("phi3", &p, 0);
+    p = tiny_default(); /* 6 layers: 0-4 local, 5 global */
+    p.arch = "gemma3", p.dim = 32, p.hidden = 48, p.n_layers = 6, p.n_heads = 2, p.n_kv = 1, p.head_dim = 16;
+    p.rope_dim = 16, p.vocab = 64, p.ctx_len = 128, p.window = 5, p.theta = 1e6f, p.seed = 79;
+    test_model_file("gemma3", &p, 0);
     lmcc_remove_dir(test_path("gen"));
-    for (const char *const *f = (const char *const[]){"gemma2.gguf", "phi3.gguf", "ids.txt", "app.c", "app", "out.bin",
+    for (const char *const *f = (const char *const[]){"gemma2.gguf", "phi3.gguf", "gemma3.gguf", "ids.txt", "app.c", "app", "out.bin",
                                                        "eval.f32", NULL};
          *f; f++)
         unlink(test_path(*f));

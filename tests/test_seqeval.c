@@ -830,6 +830,16 @@ int main(void) {
         test_backward("tiny gemma2 unfused", f, unfused, 0.02);
         gguf_close(f);
     }
+    /* gemma3: gemma2's block without softcaps, q/k head norms before RoPE (their backward) */
+    p = tiny_default();
+    p.arch = "gemma3", p.dim = 32, p.hidden = 48, p.n_layers = 2, p.n_heads = 2, p.n_kv = 1, p.head_dim = 16;
+    p.rope_dim = 16, p.vocab = 41, p.ctx_len = 64, p.window = 6, p.seed = 10;
+    f = tiny_make(&p);
+    CHECK(f, "tiny_make gemma3");
+    if (f) {
+        test_backward("tiny gemma3 fused", f, fused, 0.02);
+        gguf_close(f);
+    }
     /* phi3: fused attn_qkv and gate+up, partial rotary (NEOX over 10 of 16 dims) */
     p = tiny_default();
     p.arch = "phi3", p.dim = 64, p.hidden = 90, p.n_layers = 2, p.n_heads = 4, p.n_kv = 2, p.rope_dim = 10;

@@ -1,8 +1,8 @@
 /* tiny_llama.h - test helper: a small model synthesized in memory as a gguf_file
  * (metadata + f32/f16 tensors with deterministic pseudo-random weights), so tests
  * can build graphs without model files and break them on purpose: llama, and with
- * `arch` set gemma2 (post norms, softcaps, sliding window) or phi3 (fused qkv and
- * gate+up).  tiny_write puts one on disk.  Header-only, test code. */
+ * `arch` set gemma2 (post norms, softcaps, sliding window), gemma3 (gemma2's block with
+ * q/k head norms) or phi3 (fused qkv and gate+up).  tiny_write puts one on disk.  Header-only, test code. */
 #ifndef LMCC_TESTS_TINY_LLAMA_H
 #define LMCC_TESTS_TINY_LLAMA_H
 
@@ -26,7 +26,7 @@ typedef struct tiny_params {
     int f16;           /* 2-D weights stored as f16 */
     float theta, eps;
     uint32_t seed;
-    const char *arch;  /* NULL: llama; "gemma2", "phi3" */
+    const char *arch;  /* NULL: llama; "gemma2", "gemma3", "phi3" */
     int head_dim;      /* attention.key_length / value_length; 0: dim / heads, no key */
     int window;        /* gemma2: attention.sliding_window (0: no key) */
     float attn_cap, final_cap; /* gemma2: the softcapping keys (0: no key) */
@@ -106,11 +106,11 @@ TINY_API gguf_file *tiny_make(const tiny_params *p) {
     gguf_file *f = gguf_new("tiny.gguf");
     if (!f) return NULL;
     const char *ar = p->arch ? p->arch : "llama";
-    int gemma = !strcmp(ar, "gemma2"), phi3 = !strcmp(ar, "phi3");
+    int gemma3 = !strcmp(ar, "gemma3"), gemma = gemma3 || !strcmp(ar, "gemma2"), phi3 = !strcmp(ar, "phi3");
     uint32_t seed = p->seed;
     char key[96];
     f->kv = gguf_alloc(f, 32 * sizeof(gguf_kv));
-    f->tensors = gguf_alloc(f, (size_t)(4 + 11 * p->n_layers) * sizeof(gguf_tensor));
+    f->tensors = gguf_alloc(f, (size_t)(4 + 13 * p->n_layers) * sizeof(gguf_tensor));
     if (!f->kv || !f->tensors) { gguf_close(f); return NULL; }
     gguf_kv *kv = &f->kv[f->n_kv++];
     kv->key = tiny_str(f, "general.architecture");
@@ -149,6 +149,10 @@ TINY_API gguf_file *tiny_make(const tiny_params *p) {
             T("attn_k", 2, D, K);
             T("attn_v", 2, D, K);
         }
+        if (gemma3) {
+            T("attn_q_norm", 1, hd, 1);
+            T("attn_k_norm", 1, hd, 1);
+        }
         T("attn_output", 2, Q, D);
         if (gemma) T("post_attention_norm", 1, D, 1);
         T("ffn_norm", 1, D, 1);
@@ -159,7 +163,7 @@ TINY_API gguf_file *tiny_make(const tiny_params *p) {
 #undef T
     }
     rc |= tiny_add_tensor(f, "output_norm.weight", 1, D, 1, p->f16, &seed);
-    if (!p->tied && !gemma) rc |= tiny_add_tensor(f, "output.weight", 2, D, V, p->f16, &seed);
+    if (!p->tied && (!gemma || gemma3)) rc |= tiny_add_tensor(f, "output.weight", 2, D, V, p->f16, &seed);
     if (rc) { gguf_close(f); return NULL; }
     return f;
 }
