@@ -357,6 +357,21 @@ static void test_gemma2(void) {
 }
 
 static void m_g3_no_swa(gguf_file *f) { tiny_kv(f, "gemma3.attention.sliding_window")->key = tiny_str(f, "gemma3.x"); }
+/* attention.sliding_window_pattern as a bool per layer (llama.cpp's array form): layers 1, 2 and 6 slide */
+static void m_g3_bools(gguf_file *f) {
+    gguf_kv *kv = &f->kv[f->n_kv++];
+    gguf_value *it = gguf_alloc(f, 7 * sizeof *it);
+    kv->key = tiny_str(f, "gemma3.attention.sliding_window_pattern");
+    kv->val.type = GGUF_T_ARRAY;
+    kv->val.v.arr.type = GGUF_T_BOOL;
+    kv->val.v.arr.n = 7;
+    kv->val.v.arr.items = it;
+    for (int L = 0; it && L < 7; L++) {
+        memset(&it[L], 0, sizeof it[L]);
+        it[L].type = GGUF_T_BOOL;
+        it[L].v.b = L == 1 || L == 2 || L == 6;
+    }
+}
 static void m_g3_no_knorm(gguf_file *f) { strcpy(tiny_tensor(f, "blk.2.attn_k_norm.weight")->name, "blk.2.k_norm.weight"); }
 
 /* Gemma 3: Gemma 2's block with q/k head norms before RoPE, local layers L % 6 < 5 with RoPE base
@@ -401,6 +416,15 @@ static void test_gemma3(void) {
         CHECK(at && at->attrs.window == 0 && cache_slots(g, L) == 8, "gemma3 without a window: layer %d global", L);
     }
     CHECK(!g || ir_tensor_find(g, "rope.freqs.swa") < 0, "gemma3 without a window: one RoPE base");
+    ir_graph_free(g);
+    gguf_close(f);
+    g = build_tiny(&p, m_g3_bools, &f);
+    for (int L = 0; g && L < 7; L++) {
+        const ir_node *at = layer_attention(g, L);
+        int slide = L == 1 || L == 2 || L == 6;
+        CHECK(at && at->attrs.window == (slide ? 3 : 0) && cache_slots(g, L) == (slide ? 4 : 8),
+              "gemma3 pattern of bools: layer %d window %d", L, at ? at->attrs.window : -1);
+    }
     ir_graph_free(g);
     gguf_close(f);
     expect_error("gemma3 k norm", p, m_g3_no_knorm, "missing tensor 'blk.2.attn_k_norm.weight' (needed by a gemma3 model)");
