@@ -516,7 +516,7 @@ static int synth_reduce_vocab(const char *src, uint64_t n_keep, const char *out)
             gguf_value v = kv->val;
             uint64_t m = 0;
             for (uint64_t j = 0; j < nv; j++)
-                if (keep[j]) items[m++] = kv->val.v.arr.items[j];
+                if (keep[j] && gguf_arr_get(&kv->val, j, &items[m]) == 0) m++;
             v.v.arr.n = m, v.v.arr.items = items;
             rc = gguf_writer_add_value(w, key, &v);
             continue;

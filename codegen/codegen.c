@@ -9,6 +9,7 @@
 #include "emit_vocab.h"
 #include "template.h"
 #include "zstd_blob.h"
+#include "lmrt_blob.h"
 #include "lmrt_tokenizer.h"
 
 #include <errno.h>
@@ -124,7 +125,7 @@ static int64_t place_one(ir_graph *g, int id, int64_t off, uint64_t *h) {
  * weight read again later (a tied output) stays where it was first read.  Returns the content
  * hash, never 0. */
 static uint64_t place_weights(ir_graph *g) {
-    int64_t off = LMCC_BLOB_HEADER_BYTES;
+    int64_t off = LMRT_BLOB_HEADER_BYTES;
     uint64_t h = 0xcbf29ce484222325ull;
     for (int i = 0; i < g->n_tensors; i++)
         if (weight_live(g, i)) g->tensors[i].blob_offset = -1;
@@ -141,6 +142,10 @@ static uint64_t place_weights(ir_graph *g) {
     return h ? h : 1;
 }
 
+/* What NAME.c knows of its blob: the model hash (header bytes 16-23) and the content checksum
+ * (24-31, lmrt_blob_sum of everything after the header). */
+typedef struct { uint64_t hash, sum; } blob_keys;
+
 /* The live weights by increasing blob offset; returns the count (ids has n_tensors entries). */
 static int weights_in_blob_order(const ir_graph *g, int *ids) {
     int n = 0;
@@ -153,61 +158,85 @@ static int weights_in_blob_order(const ir_graph *g, int *ids) {
     return n;
 }
 
-static void blob_header(unsigned char hdr[LMCC_BLOB_HEADER_BYTES], const ir_graph *g, uint64_t hash) {
-    memset(hdr, 0, LMCC_BLOB_HEADER_BYTES);
-    memcpy(hdr, "LMCCWTS1", 8);
-    uint64_t total = (uint64_t)g->weights_bytes;
-    for (int i = 0; i < 8; i++) hdr[8 + i] = (unsigned char)(total >> (8 * i));
-    for (int i = 0; i < 8; i++) hdr[16 + i] = (unsigned char)(hash >> (8 * i));
-}
+/* The bytes of the blob after its header, in order, as pieces handed to put (the tensors and the
+ * zero bytes between them): one walk for the checksum, the .weights file and the C array. */
+typedef int (*blob_put)(void *user, const void *p, size_t n);
 
-static int write_blob(FILE *fp, const ir_graph *g, uint64_t hash) {
+static int blob_walk(const ir_graph *g, blob_put put, void *user) {
     static const unsigned char zeros[LMCC_BLOB_ALIGN];
-    unsigned char hdr[LMCC_BLOB_HEADER_BYTES];
-    blob_header(hdr, g, hash);
-    if (fwrite(hdr, 1, sizeof hdr, fp) != sizeof hdr) return -1;
-    int64_t pos = LMCC_BLOB_HEADER_BYTES;
     int *ids = malloc(((size_t)g->n_tensors + 1) * sizeof *ids);
     if (!ids) return -1;
     int nw = weights_in_blob_order(g, ids), bad = 0;
-    for (int k = 0; k < nw && !bad; k++) {
-        const ir_tensor *t = &g->tensors[ids[k]];
-        bad = (t->blob_offset > pos && fwrite(zeros, 1, (size_t)(t->blob_offset - pos), fp) != (size_t)(t->blob_offset - pos)) ||
-              fwrite(t->data, 1, t->nbytes, fp) != t->nbytes;
-        pos = t->blob_offset + (int64_t)t->nbytes;
+    int64_t pos = LMRT_BLOB_HEADER_BYTES;
+    for (int k = 0; k <= nw && !bad; k++) {
+        const ir_tensor *t = k < nw ? &g->tensors[ids[k]] : NULL;
+        int64_t next = t ? t->blob_offset : g->weights_bytes;
+        for (; pos < next && !bad; pos += next - pos < LMCC_BLOB_ALIGN ? next - pos : LMCC_BLOB_ALIGN)
+            bad = put(user, zeros, (size_t)(next - pos < LMCC_BLOB_ALIGN ? next - pos : LMCC_BLOB_ALIGN));
+        if (t && !bad) {
+            bad = put(user, t->data, t->nbytes);
+            pos += (int64_t)t->nbytes;
+        }
     }
     free(ids);
-    if (bad) return -1;
-    if (g->weights_bytes > pos && fwrite(zeros, 1, (size_t)(g->weights_bytes - pos), fp) != (size_t)(g->weights_bytes - pos))
-        return -1;
+    return bad ? -1 : 0;
+}
+
+static int put_sum(void *user, const void *p, size_t n) {
+    lmrt_sum_update((lmrt_sum *)user, p, n);
     return 0;
 }
 
+/* lmrt_blob_sum of the blob after its header, as NAME_verify_weights computes it */
+static uint64_t blob_sum(const ir_graph *g, int *rc) {
+    lmrt_sum s;
+    lmrt_sum_init(&s);
+    *rc = blob_walk(g, put_sum, &s);
+    return lmrt_sum_final(&s);
+}
+
+static int put_file(void *user, const void *p, size_t n) {
+    return fwrite(p, 1, n, (FILE *)user) == n ? 0 : -1;
+}
+
+static int write_blob(FILE *fp, const ir_graph *g, const blob_keys *k) {
+    unsigned char hdr[LMRT_BLOB_HEADER_BYTES];
+    lmrt_blob_header(hdr, (uint64_t)g->weights_bytes, k->hash, k->sum);
+    if (fwrite(hdr, 1, sizeof hdr, fp) != sizeof hdr) return -1;
+    return blob_walk(g, put_file, fp);
+}
+
+typedef struct { FILE *fp; int col; } array_out;
+
+static int put_array(void *user, const void *p, size_t n) {
+    array_out *a = user;
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        fprintf(a->fp, "%u,", (unsigned)b[i]);
+        if (++a->col == 24) { fputc('\n', a->fp); a->col = 0; }
+    }
+    return 0;
+}
+
+/* A blob's C array ends with NAME.h's declaration of it, which gives the array its size: a
+ * NAME_weights.c that is not the blob NAME.h describes (stale, truncated) is then a compile error
+ * ("conflicting types"), not an init that reads past the array. */
+static void array_end(FILE *fp, const char *name) {
+    fprintf(fp, "\n};\n\n/* %s.h declares %s_weights_blob with the blob's size: a different size above is a compile error */\n"
+                "#include \"%s.h\"\n", name, name, name);
+}
+
 /* --embed=array: the blob as a C array (fine for tiny models and MCU flash). */
-static int write_blob_array(FILE *fp, const ir_graph *g, uint64_t hash, const char *name) {
+static int write_blob_array(FILE *fp, const ir_graph *g, const blob_keys *k, const char *name) {
     fprintf(fp, "/* %s_weights.c - generated by lmcc: %s.weights as a C array. Do not edit. */\n", name, name);
     fprintf(fp, "#include <stdalign.h>\n\n");
-    fprintf(fp, "alignas(%d) const unsigned char %s_weights_blob[%lld] = {\n", LMCC_BLOB_ALIGN, name,
-            (long long)g->weights_bytes);
-    unsigned char hdr[LMCC_BLOB_HEADER_BYTES];
-    blob_header(hdr, g, hash);
-    int64_t pos = 0;
-    int col = 0;
-#define PUT(byte) do { fprintf(fp, "%u,", (unsigned)(byte)); if (++col == 24) { fputc('\n', fp); col = 0; } pos++; } while (0)
-    for (int i = 0; i < LMCC_BLOB_HEADER_BYTES; i++) PUT(hdr[i]);
-    int *ids = malloc(((size_t)g->n_tensors + 1) * sizeof *ids);
-    if (!ids) return -1;
-    int nw = weights_in_blob_order(g, ids);
-    for (int i = 0; i < nw; i++) {
-        const ir_tensor *t = &g->tensors[ids[i]];
-        while (pos < t->blob_offset) PUT(0);
-        const unsigned char *b = t->data;
-        for (size_t k = 0; k < t->nbytes; k++) PUT(b[k]);
-    }
-    free(ids);
-    while (pos < g->weights_bytes) PUT(0);
-#undef PUT
-    fprintf(fp, "\n};\n");
+    fprintf(fp, "alignas(%d) const unsigned char %s_weights_blob[] = {\n", LMCC_BLOB_ALIGN, name);
+    unsigned char hdr[LMRT_BLOB_HEADER_BYTES];
+    lmrt_blob_header(hdr, (uint64_t)g->weights_bytes, k->hash, k->sum);
+    array_out a = {fp, 0};
+    put_array(&a, hdr, sizeof hdr);
+    if (blob_walk(g, put_array, &a)) return -1;
+    array_end(fp, name);
     return ferror(fp) ? -1 : 0;
 }
 
@@ -224,17 +253,20 @@ static int write_stream_array(FILE *fp, FILE *in, long long nbytes, const char *
     fprintf(fp, "/* %s_weights.c - generated by lmcc: %s.weights (a zstd frame) as a C array. Do not edit. */\n", name,
             name);
     fprintf(fp, "#include <stdalign.h>\n\n");
-    fprintf(fp, "alignas(%d) const unsigned char %s_weights_blob[%lld] = {\n", LMCC_BLOB_ALIGN, name, nbytes);
-    int c, col = 0;
+    fprintf(fp, "alignas(%d) const unsigned char %s_weights_blob[] = {\n", LMCC_BLOB_ALIGN, name);
+    array_out a = {fp, 0};
+    int c;
+    long long n = 0;
     while ((c = fgetc(in)) != EOF) {
-        fprintf(fp, "%d,", c);
-        if (++col == 24) { fputc('\n', fp); col = 0; }
+        unsigned char b = (unsigned char)c;
+        put_array(&a, &b, 1);
+        n++;
     }
-    fprintf(fp, "\n};\n");
-    return ferror(fp) || ferror(in) ? -1 : 0;
+    array_end(fp, name);
+    return ferror(fp) || ferror(in) || n != nbytes ? -1 : 0;
 }
 
-static int write_blob_incbin(FILE *fp, const char *name) {
+static int write_blob_incbin(FILE *fp, const char *name, long long bytes) {
     fprintf(fp,
             "/* %s_weights.S - generated by lmcc: links %s.weights into the program.\n"
             " * Assemble with the output directory on the include path (-I OUTDIR). */\n"
@@ -244,9 +276,12 @@ static int write_blob_incbin(FILE *fp, const char *name) {
             "    .type %s_weights_blob, %%object\n"
             "%s_weights_blob:\n"
             "    .incbin \"%s.weights\"\n"
+            "    .if . - %s_weights_blob - %lld\n"
+            "    .error \"%s.weights is not the %lld-byte file %s.h describes (regenerate both)\"\n"
+            "    .endif\n"
             "    .size %s_weights_blob, . - %s_weights_blob\n"
             "    .section .note.GNU-stack,\"\",%%progbits\n",
-            name, name, name, LMCC_BLOB_ALIGN, name, name, name, name, name, name);
+            name, name, name, LMCC_BLOB_ALIGN, name, name, name, name, name, bytes, name, bytes, name, name, name);
     return ferror(fp) ? -1 : 0;
 }
 
@@ -792,7 +827,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
 }
 
 /* Shapes, the blob layout, the arena layout, the kernels' single-threaded forms and step(). */
-static int emit_step(emit *e, uint64_t hash, int embedded, int zstd) {
+static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     FILE *fp = e->fp;
     const ir_graph *g = e->g;
     int batch = g->cfg.batch > 1 ? g->cfg.batch : 1;
@@ -819,12 +854,14 @@ static int emit_step(emit *e, uint64_t hash, int embedded, int zstd) {
                 " * tensor at a %d-byte aligned offset, zero bytes between, in the order\n"
                 " * step() first reads them, so a decode step reads the blob front to back.\n"
                 " * Header: bytes 0-7 \"LMCCWTS1\", 8-15 the blob size, 16-23 a 64-bit hash of\n"
-                " * every tensor's name, type, shape and bytes (little endian; the rest 0).\n"
-                " * init checks the magic, the size and the hash.\n"
+                " * every tensor's name, type, shape and bytes, 24-31 the checksum of every\n"
+                " * byte after the header (little endian; the rest 0; runtime-min/lmrt_blob.h).\n"
+                " * init checks the magic, the size and the hash; verify_weights every byte.\n"
                 " * ====================================================================== */\n",
-            (long long)g->weights_bytes, LMCC_BLOB_HEADER_BYTES, LMCC_BLOB_ALIGN);
-    fprintf(fp, "#define WEIGHTS_HASH 0x%016llxull\n", (unsigned long long)hash);
-    fprintf(fp, "#define CTX_MAGIC 0x%08lxu\n", (unsigned long)(hash & 0xffffffffu) | 1ul);
+            (long long)g->weights_bytes, LMRT_BLOB_HEADER_BYTES, LMCC_BLOB_ALIGN);
+    fprintf(fp, "#define WEIGHTS_HASH 0x%016llxull\n", (unsigned long long)keys->hash);
+    fprintf(fp, "#define WEIGHTS_SUM 0x%016llxull\n", (unsigned long long)keys->sum);
+    fprintf(fp, "#define CTX_MAGIC 0x%08lxu\n", (unsigned long)(keys->hash & 0xffffffffu) | 1ul);
     if (embedded) fprintf(fp, "#define HAVE_EMBEDDED_%s 1\n", zstd ? "ZSTD" : "WEIGHTS");
     int *order = malloc(((size_t)g->n_tensors + 1) * sizeof *order);
     if (!order) return -1;
@@ -933,7 +970,7 @@ static int emit_step(emit *e, uint64_t hash, int embedded, int zstd) {
 }
 
 
-static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, uint64_t hash,
+static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, const blob_keys *keys,
                   int *n_barriers, char *err, size_t errlen) {
     const char *N = o->name;
     char up[128];
@@ -956,6 +993,7 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
         rt_stitch(fp, "lmrt_math.h", done, &n_done, err, errlen) ||
         rt_stitch(fp, kern, done, &n_done, err, errlen) ||
         rt_stitch(fp, "lmrt_sampler.h", done, &n_done, err, errlen) ||
+        rt_stitch(fp, "lmrt_blob.h", done, &n_done, err, errlen) ||
         rt_stitch(fp, "lmrt_tokenizer.h", done, &n_done, err, errlen) ||
         (threads > 1 && rt_stitch(fp, "lmrt_threads.h", done, &n_done, err, errlen)))
         return -1;
@@ -974,7 +1012,7 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
         return errf(err, errlen, "codegen: out of memory");
     }
     fputc('\n', fp);
-    int rc = emit_step(&e, hash, o->embed != LMCC_EMBED_EXTERNAL, o->zstd_level > 0);
+    int rc = emit_step(&e, keys, o->embed != LMCC_EMBED_EXTERNAL, o->zstd_level > 0);
     *n_barriers = e.barriers;
     if (rc) {
         if (!e.err[0]) snprintf(e.err, sizeof e.err, "codegen: write error");
@@ -1002,8 +1040,11 @@ static int out_open(outfile *f, const char *dir, const char *name, const char *s
 
 int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, char *err, size_t errlen) {
     if (!g->vocab) return errf(err, errlen, "codegen: the graph has no vocabulary");
-    uint64_t hash = place_weights(g);
-    int barriers = 0;
+    blob_keys keys;
+    keys.hash = place_weights(g);
+    int barriers = 0, walk;
+    keys.sum = blob_sum(g, &walk);
+    if (walk) return errf(err, errlen, "codegen: out of memory");
     outfile files[4];
     int nf = 0, rc = -1;
     memset(files, 0, sizeof files);
@@ -1012,12 +1053,12 @@ int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, 
     FILE *zf = NULL; /* the compressed blob, for the .weights file and an array stub */
     if (out_open(&files[nf++], o->outdir, o->name, ".h", err, errlen)) goto done;
     if (out_open(&files[nf++], o->outdir, o->name, ".c", err, errlen)) goto done;
-    if (emit_c(files[1].fp, g, t, o, hash, &barriers, err, errlen)) goto done;
+    if (emit_c(files[1].fp, g, t, o, &keys, &barriers, err, errlen)) goto done;
     if (out_open(&files[nf++], o->outdir, o->name, ".weights", err, errlen)) goto done;
     if (o->zstd_level > 0) {
         FILE *raw = tmpfile();
         zf = tmpfile();
-        if (!raw || !zf || write_blob(raw, g, hash) || fflush(raw) || fseek(raw, 0, SEEK_SET)) {
+        if (!raw || !zf || write_blob(raw, g, &keys) || fflush(raw) || fseek(raw, 0, SEEK_SET)) {
             if (raw) fclose(raw);
             errf(err, errlen, "%s: cannot stage the raw blob for zstd: %s", o->outdir, strerror(errno));
             goto done;
@@ -1029,16 +1070,16 @@ int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, 
             errf(err, errlen, "%s: write error", files[2].tmp);
             goto done;
         }
-    } else if (write_blob(files[2].fp, g, hash)) {
+    } else if (write_blob(files[2].fp, g, &keys)) {
         errf(err, errlen, "%s: write error", files[2].tmp);
         goto done;
     }
     if (emit_header(files[0].fp, g, t, o, zbytes, err, errlen)) goto done;
     if (stub) {
         if (out_open(&files[nf++], o->outdir, o->name, stub, err, errlen)) goto done;
-        int r = o->embed == LMCC_EMBED_INCBIN ? write_blob_incbin(files[3].fp, o->name)
+        int r = o->embed == LMCC_EMBED_INCBIN ? write_blob_incbin(files[3].fp, o->name, zbytes > 0 ? zbytes : (long long)g->weights_bytes)
                 : zf ? (fseek(zf, 0, SEEK_SET) ? -1 : write_stream_array(files[3].fp, zf, zbytes, o->name))
-                     : write_blob_array(files[3].fp, g, hash, o->name);
+                     : write_blob_array(files[3].fp, g, &keys, o->name);
         if (r) { errf(err, errlen, "%s: write error", files[3].tmp); goto done; }
     }
     rc = 0;

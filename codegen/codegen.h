@@ -39,7 +39,6 @@ int lmcc_emit_driver(const char *path, const char *name, char *err, size_t errle
  * "NAME_weights.c" or NULL. */
 const char *lmcc_blob_stub_suffix(int embed);
 
-#define LMCC_BLOB_HEADER_BYTES 64
 #define LMCC_BLOB_ALIGN 64
 
 #endif

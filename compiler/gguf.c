@@ -119,8 +119,17 @@ static int rd_value(reader *r, enum gguf_vtype t, gguf_value *v, int depth, cons
         size_t min_el = et == GGUF_T_STRING ? 8 : et == GGUF_T_ARRAY ? 12 : scalar_size(et);
         if (n > (r->f->size - r->pos) / min_el) { *why = "array longer than the file"; return -1; }
         v->type = t;
-        v->v.arr.type = et;
+        v->v.arr.type = (enum gguf_vtype)et;
         v->v.arr.n = n;
+        v->v.arr.items = NULL;
+        v->v.arr.raw = NULL;
+        if (et != GGUF_T_STRING && et != GGUF_T_ARRAY) { /* left in the file: memory is not 32x a byte array */
+            v->v.arr.raw = r->f->map + r->pos;
+            r->pos += (size_t)n * min_el;
+            return 0;
+        }
+        if (n == 0) return 0;
+        /* a value per element: at most 40 bytes for >= 8 in the file */
         v->v.arr.items = gguf_alloc(r->f, (size_t)n * sizeof(gguf_value));
         if (!v->v.arr.items) { *why = "out of memory"; return -1; }
         for (uint64_t i = 0; i < n; i++)
@@ -136,6 +145,69 @@ static void str_copy(char *dst, size_t cap, gguf_str s) {
     size_t n = s.len < cap - 1 ? (size_t)s.len : cap - 1;
     memcpy(dst, s.ptr, n);
     dst[n] = 0;
+}
+
+/* ---- names in order: lookups in O(log n) and duplicates found in O(n log n), whatever names a
+ * file chooses (no hash to flood) ---- */
+
+typedef struct gguf_name { const char *s; size_t n; uint64_t i; } gguf_name;
+
+static int name_cmp(const char *a, size_t na, const char *b, size_t nb) {
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+static int name_qsort(const void *x, const void *y) {
+    const gguf_name *a = x, *b = y;
+    int c = name_cmp(a->s, a->n, b->s, b->n);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+static gguf_name *name_sort(gguf_file *f, uint64_t n, const char *(*get)(const gguf_file *, uint64_t, size_t *)) {
+    gguf_name *o = gguf_alloc(f, (size_t)n * sizeof *o);
+    if (!o) return NULL;
+    for (uint64_t i = 0; i < n; i++) o[i].s = get(f, i, &o[i].n), o[i].i = i;
+    qsort(o, (size_t)n, sizeof *o, name_qsort);
+    return o;
+}
+
+static const char *tensor_name_at(const gguf_file *f, uint64_t i, size_t *n) {
+    *n = strlen(f->tensors[i].name);
+    return f->tensors[i].name;
+}
+
+static const char *key_at(const gguf_file *f, uint64_t i, size_t *n) {
+    *n = (size_t)f->kv[i].key.len;
+    return f->kv[i].key.ptr;
+}
+
+/* the entry named s in a sorted index, or -1 */
+static int64_t name_find(const gguf_name *o, uint64_t n, const char *s) {
+    size_t len = strlen(s);
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (name_cmp(o[mid].s, o[mid].n, s, len) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && name_cmp(o[lo].s, o[lo].n, s, len) == 0 ? (int64_t)o[lo].i : -1;
+}
+
+static int index_build(gguf_file *f) {
+    gguf_name *t = name_sort(f, f->n_tensors, tensor_name_at), *k = name_sort(f, f->n_kv, key_at);
+    if (!t || !k) return lmcc_error(f->path, "out of memory");
+    for (uint64_t i = 1; i < f->n_tensors; i++)
+        if (!name_cmp(t[i].s, t[i].n, t[i - 1].s, t[i - 1].n))
+            return lmcc_error(f->path, "tensor '%s' appears twice", f->tensors[t[i].i].name);
+    for (uint64_t i = 1; i < f->n_kv; i++)
+        if (!name_cmp(k[i].s, k[i].n, k[i - 1].s, k[i - 1].n))
+            return lmcc_error(f->path, "metadata key '%.*s' appears twice (corrupt file)", (int)(k[i].n > 200 ? 200 : k[i].n),
+                              k[i].s);
+    f->tensor_order = t;
+    f->n_tensor_order = f->n_tensors;
+    f->kv_order = k;
+    f->n_kv_order = f->n_kv;
+    return 0;
 }
 
 gguf_file *gguf_open(const char *path) {
@@ -252,12 +324,7 @@ gguf_file *gguf_open_map(const char *path, void *map, size_t size) {
             t->nbytes = nel / (uint64_t)be * (uint64_t)ir_dtype_block_bytes((ir_dtype)dt);
         }
     }
-    for (uint64_t i = 0; i < f->n_tensors; i++)
-        for (uint64_t j = 0; j < i; j++)
-            if (strcmp(f->tensors[i].name, f->tensors[j].name) == 0) {
-                lmcc_error(path, "tensor '%s' appears twice", f->tensors[i].name);
-                goto fail;
-            }
+    if (index_build(f)) goto fail;
     f->data_offset = (r.pos + f->alignment - 1) / f->alignment * f->alignment;
     for (uint64_t i = 0; i < f->n_tensors; i++) {
         gguf_tensor *t = &f->tensors[i];
@@ -290,15 +357,35 @@ int gguf_str_eq(gguf_str s, const char *c) {
 }
 
 const gguf_kv *gguf_find(const gguf_file *f, const char *key) {
+    if (f->kv_order && f->n_kv_order == f->n_kv) {
+        int64_t i = name_find(f->kv_order, f->n_kv, key);
+        return i < 0 ? NULL : &f->kv[i];
+    }
     for (uint64_t i = 0; i < f->n_kv; i++)
         if (gguf_str_eq(f->kv[i].key, key)) return &f->kv[i];
     return NULL;
 }
 
 const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name) {
+    if (f->tensor_order && f->n_tensor_order == f->n_tensors) {
+        int64_t i = name_find(f->tensor_order, f->n_tensors, name);
+        return i < 0 ? NULL : &f->tensors[i];
+    }
     for (uint64_t i = 0; i < f->n_tensors; i++)
         if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
     return NULL;
+}
+
+int gguf_arr_get(const gguf_value *arr, uint64_t i, gguf_value *out) {
+    if (arr->type != GGUF_T_ARRAY || i >= arr->v.arr.n) return -1;
+    if (arr->v.arr.items) {
+        *out = arr->v.arr.items[i];
+        return 0;
+    }
+    size_t sz = scalar_size(arr->v.arr.type);
+    if (!arr->v.arr.raw || sz == 0) return -1;
+    reader r = {&(gguf_file){.map = (const uint8_t *)arr->v.arr.raw + i * sz, .size = sz}, 0};
+    return rd_scalar(&r, arr->v.arr.type, out);
 }
 
 int gguf_get_i64(const gguf_file *f, const char *key, int64_t *out) {

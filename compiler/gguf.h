@@ -27,7 +27,9 @@ struct gguf_value {
     union {
         uint64_t u; int64_t i; double f; int b;
         gguf_str s;
-        struct { enum gguf_vtype type; uint64_t n; gguf_value *items; } arr;
+        /* an array: items (n values) or, for scalar elements, raw (n packed little-endian values in
+         * the file: the reader keeps a 1-byte element 1 byte); read either with gguf_arr_get */
+        struct { enum gguf_vtype type; uint64_t n; gguf_value *items; const void *raw; } arr;
     } v;
 };
 
@@ -53,6 +55,10 @@ typedef struct gguf_file {
     uint64_t alignment;
     uint64_t data_offset;
     void *arena;             /* owns nested arrays etc. */
+    /* the tensors and keys sorted by name (gguf_open): lookups by binary search; an entry added
+     * after it (a synthesized file) makes lookups linear again */
+    void *tensor_order, *kv_order;
+    uint64_t n_tensor_order, n_kv_order;
 } gguf_file;
 
 gguf_file *gguf_open(const char *path);
@@ -69,6 +75,8 @@ void *gguf_alloc(gguf_file *f, size_t n);
 gguf_file *gguf_new(const char *path);
 
 const gguf_kv *gguf_find(const gguf_file *f, const char *key);  /* NULL if absent */
+/* Element i < arr->v.arr.n of an array value, from items or raw; -1 if out of range. */
+int gguf_arr_get(const gguf_value *arr, uint64_t i, gguf_value *out);
 const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name);
 /* typed getters: return 0 on success, -1 if absent or of an incompatible type
  * (integers of any width convert; floats accept float32/float64) */

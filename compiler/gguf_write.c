@@ -116,6 +116,11 @@ static int put_value(wbuf *b, const gguf_value *v, int depth, const char **why) 
         if (depth >= GGUF_MAX_NEST) { *why = "arrays nested too deeply"; return -1; }
         if ((unsigned)v->v.arr.type > GGUF_T_FLOAT64) { *why = "array of unknown element type"; return -1; }
         if (put_u32(b, (uint32_t)v->v.arr.type) || put_u64(b, v->v.arr.n)) return -1;
+        if (!v->v.arr.items && v->v.arr.n) { /* packed scalars, as gguf_open leaves them */
+            size_t sz = scalar_size(v->v.arr.type);
+            if (!sz || !v->v.arr.raw) { *why = "array without elements"; return -1; }
+            return buf_put(b, v->v.arr.raw, sz * (size_t)v->v.arr.n);
+        }
         for (uint64_t i = 0; i < v->v.arr.n; i++) {
             if (v->v.arr.items[i].type != v->v.arr.type) { *why = "array element of the wrong type"; return -1; }
             if (put_value(b, &v->v.arr.items[i], depth + 1, why)) return -1;

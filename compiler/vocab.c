@@ -426,7 +426,7 @@ lmrt_vocab *lmcc_vocab_placeholder(int n_vocab) {
     return v;
 }
 
-/* The items of array key, checking the element type; NULL with *n = 0 if absent. */
+/* Array key, checking the element type; NULL with *n = 0 if absent. */
 static const gguf_value *get_array(const gguf_file *f, const char *path, const char *key,
                                    enum gguf_vtype want, uint64_t *n, int *bad) {
     const gguf_kv *kv = gguf_find(f, key);
@@ -438,7 +438,7 @@ static const gguf_value *get_array(const gguf_file *f, const char *path, const c
         return NULL;
     }
     *n = kv->val.v.arr.n;
-    return kv->val.v.arr.items;
+    return &kv->val;
 }
 
 /* A special id from metadata: an id outside the vocabulary keeps the default, as in llama.cpp. */
@@ -530,7 +530,7 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path) {
     float *scores = malloc(sizeof *scores * (size_t)n_tok);
     uint8_t *types = malloc((size_t)n_tok);
     size_t n_empty = 0;
-    for (uint64_t i = 0; tv && i < n_tok; i++) n_empty += tv[i].v.s.len == 0;
+    for (uint64_t i = 0; tv && i < n_tok; i++) n_empty += tv->v.arr.items[i].v.s.len == 0;
     char *empty_names = malloc(24 * (n_empty ? n_empty : 1));
     lmrt_vocab *v = NULL;
     if (!toks || !merges || !scores || !types || !empty_names) {
@@ -539,21 +539,22 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path) {
     }
     n_empty = 0;
     for (uint64_t i = 0; i < n_tok; i++) {
-        toks[i].s = tv[i].v.s.ptr;
-        toks[i].n = (size_t)tv[i].v.s.len;
+        gguf_value e;
+        toks[i].s = tv->v.arr.items[i].v.s.ptr;
+        toks[i].n = (size_t)tv->v.arr.items[i].v.s.len;
         if (toks[i].n == 0) { /* llama.cpp names an empty token */
             char *s = empty_names + 24 * n_empty++;
             snprintf(s, 24, "[EMPTY_%llu]", (unsigned long long)i);
             toks[i].s = s;
             toks[i].n = strlen(s);
         }
-        scores[i] = sv ? (float)sv[i].v.f : 0.0f;
-        int64_t t = yv ? yv[i].v.i : LMRT_TOKEN_NORMAL;
+        scores[i] = sv && gguf_arr_get(sv, i, &e) == 0 ? (float)e.v.f : 0.0f;
+        int64_t t = yv && gguf_arr_get(yv, i, &e) == 0 ? e.v.i : LMRT_TOKEN_NORMAL;
         types[i] = (uint8_t)(t >= 0 && t <= LMRT_TOKEN_BYTE ? t : LMRT_TOKEN_UNDEFINED);
     }
     for (uint64_t i = 0; i < n_me; i++) {
-        merges[i].s = mv[i].v.s.ptr;
-        merges[i].n = (size_t)mv[i].v.s.len;
+        merges[i].s = mv->v.arr.items[i].v.s.ptr;
+        merges[i].n = (size_t)mv->v.arr.items[i].v.s.len;
     }
     sp.toks = toks; sp.scores = scores; sp.types = types;
     sp.merges = merges; sp.n_merges = sp.type == LMRT_VOCAB_BPE ? (size_t)n_me : 0;

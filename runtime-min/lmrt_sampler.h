@@ -1,8 +1,11 @@
 /* lmrt_sampler.h - temperature / top-k / top-p sampling with a seeded RNG.
  *
- * temperature <= 0: argmax (lowest index among equal maxima).  Otherwise
+ * Logits that cannot be sampled are an error (-1, the RNG untouched): a NaN
+ * anywhere, or every logit -inf.  +inf logits share all the probability
+ * equally (the limit of softmax as they grow together); -inf ones have none.
+ * temperature <= 0 or NaN: argmax (lowest index among equal maxima).  Otherwise
  * softmax(logits / T), then top-k (k <= 0 or k >= n: off), then top-p on the
- * renormalized survivors (p >= 1 or p <= 0: off; keeps the smallest prefix,
+ * renormalized survivors (p >= 1, p <= 0 or NaN: off; keeps the smallest prefix,
  * by probability then index, whose mass >= p), then one draw.
  * Cost: O(n) + O(n log k) for top-k; top-p without top-k is O(n + K log n)
  * for a nucleus of K tokens.  No allocation: scratch holds n (prob, index)
@@ -85,16 +88,29 @@ LMRT_API int lmrt_argmax(const float *x, int n) {
     return best;
 }
 
+/* lmrt_argmax, or -1 when the logits have a NaN or are all -inf (no distribution) or n < 1 */
+LMRT_API int lmrt_argmax_valid(const float *x, int n) {
+    int best = 0, nan = n < 1;
+    for (int i = 0; i < n; i++) {
+        nan |= x[i] != x[i];
+        if (x[i] > x[best]) best = i;
+    }
+    return nan || !(x[best] >= -3.40282347e38f) ? -1 : best;
+}
+
 LMRT_API int lmrt_sample(lmrt_sampler *s, const float *logits, int n, void *scratch) {
-    if (n <= 1) return 0;
-    if (!(s->temperature > 0.0f)) return lmrt_argmax(logits, n);
+    int best = lmrt_argmax_valid(logits, n);
+    if (best < 0 || n == 1 || !(s->temperature > 0.0f)) return best;
     lmrt_cand_ *c = (lmrt_cand_ *)scratch;
-    float mx = logits[lmrt_argmax(logits, n)];
+    float mx = logits[best];
     float inv_t = 1.0f / s->temperature;
-    if (!(inv_t <= 3.0e38f)) return lmrt_argmax(logits, n); /* subnormal T: 0 * inf below */
+    if (!(inv_t <= 3.0e38f)) return best; /* subnormal T: 0 * inf below */
+    int inf = mx > 3.40282347e38f;
     float sum = 0.0f;
     for (int i = 0; i < n; i++) {
-        c[i].p = lmrt_expf((logits[i] - mx) * inv_t);
+        /* exp((x - mx) / T): 1 for the +inf logits when mx is +inf (inf - inf is NaN), 0 for -inf */
+        float d = logits[i] - mx;
+        c[i].p = inf ? (float)(logits[i] == mx) : d < -3.40282347e38f ? 0.0f : lmrt_expf(d * inv_t);
         c[i].i = i;
         sum += c[i].p;
     }

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #define LMRT_MAX_THREADS 64
 #ifndef LMRT_SPIN_ITERS
@@ -80,19 +81,41 @@ LMRT_INLINE int lmrt_spin_until_changed(atomic_uint *v, unsigned old) {
     return atomic_load_explicit(v, memory_order_acquire) != old;
 }
 
-/* Blocks until *v != old.  The sleeper count and *v are both seq_cst, so a
- * waker that stores *v and then reads sleepers == 0 is guaranteed that the
- * sleeper's re-check under the mutex sees the new value. */
+/* A sleeper announces itself (store) then re-reads the flag (load); a waker
+ * publishes the flag (store) then reads the sleeper count (load).  Either side
+ * must see the other's store, which needs store->load order on both.  C11
+ * seq_cst operations give it, but an explicit full fence also holds under
+ * emulators that translate acquire/release instructions into weaker host code
+ * (qemu-user running aarch64 on x86-64). */
+LMRT_INLINE void lmrt_fence_store_load(void) { atomic_thread_fence(memory_order_seq_cst); }
+
+#ifndef LMRT_SLEEP_NS
+#define LMRT_SLEEP_NS 2000000L /* a sleeper re-checks at least this often (lost-wakeup insurance) */
+#endif
+
+/* Waits on cv for at most LMRT_SLEEP_NS; p->mu is held. */
+LMRT_INLINE void lmrt_cond_wait_bounded(pthread_cond_t *cv, pthread_mutex_t *mu) {
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) != TIME_UTC) { pthread_cond_wait(cv, mu); return; }
+    ts.tv_nsec += LMRT_SLEEP_NS;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec += 1; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(cv, mu, &ts);
+}
+
+/* Blocks until *v != old (see lmrt_fence_store_load for why a waker that
+ * stores *v and then reads sleepers == 0 may skip the broadcast). */
 LMRT_INLINE void lmrt_sleep_until_changed(lmrt_pool *p, pthread_cond_t *cv, atomic_int *sleepers, atomic_uint *v,
                                           unsigned old) {
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add(sleepers, 1);
-    while (atomic_load(v) == old) pthread_cond_wait(cv, &p->mu);
+    lmrt_fence_store_load();
+    while (atomic_load(v) == old) lmrt_cond_wait_bounded(cv, &p->mu);
     atomic_fetch_sub(sleepers, 1);
     pthread_mutex_unlock(&p->mu);
 }
 
 LMRT_INLINE void lmrt_wake(lmrt_pool *p, pthread_cond_t *cv, atomic_int *sleepers) {
+    lmrt_fence_store_load();
     if (atomic_load(sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(cv);
@@ -124,7 +147,9 @@ LMRT_API void *lmrt_pool_worker(void *vs) {
         seen = atomic_load(&p->run_gen);
         if (atomic_load(&p->stop)) break;
         p->fn(p->arg, s->tid, p->nth);
-        if (atomic_fetch_add(&p->done, 1) == p->nth - 2 && atomic_load(&p->main_sleeping)) {
+        int last = atomic_fetch_add(&p->done, 1) == p->nth - 2;
+        lmrt_fence_store_load();
+        if (last && atomic_load(&p->main_sleeping)) {
             pthread_mutex_lock(&p->mu);
             pthread_cond_broadcast(&p->cv_done);
             pthread_mutex_unlock(&p->mu);
@@ -202,7 +227,8 @@ LMRT_API void lmrt_pool_run(lmrt_pool *p) {
         if (spins < LMRT_SPIN_ITERS + 16) { sched_yield(); continue; }
         pthread_mutex_lock(&p->mu);
         atomic_store(&p->main_sleeping, 1);
-        while (atomic_load(&p->done) != nth - 1) pthread_cond_wait(&p->cv_done, &p->mu);
+        lmrt_fence_store_load();
+        while (atomic_load(&p->done) != nth - 1) lmrt_cond_wait_bounded(&p->cv_done, &p->mu);
         atomic_store(&p->main_sleeping, 0);
         pthread_mutex_unlock(&p->mu);
     }

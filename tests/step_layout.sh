@@ -39,7 +39,7 @@ static unsigned char arena[M_ARENA_BYTES] __attribute__((aligned(M_ARENA_ALIGN))
 int main(void) {
     m_ctx c;
     int32_t prompt[3] = {1, 400, 22}, tok = 7;
-    if (m_init(&c, arena, sizeof arena, 0) || !m_forward(&c, prompt, 3)) return 1;
+    if (m_init(&c, arena, sizeof arena, 0, 0) || !m_forward(&c, prompt, 3)) return 1;
     lmcc_trace_n = 0; /* one decode step */
     if (!m_forward(&c, &tok, 1)) return 1;
     for (int i = 0; i < lmcc_trace_n; i++) printf("%ld %ld\n", lmcc_trace[i][0], lmcc_trace[i][1]);

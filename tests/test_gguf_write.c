@@ -14,6 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
+/* element i of an array value, scalar arrays included (the reader keeps those packed) */
+static gguf_value arr_at(const gguf_value *v, uint64_t i) {
+    gguf_value e;
+    memset(&e, 0, sizeof e);
+    CHECK(gguf_arr_get(v, i, &e) == 0, "array element %llu", (unsigned long long)i);
+    return e;
+}
+
 static void test_roundtrip(void) {
     gguf_writer *w = gguf_writer_new();
     CHECK(w != NULL, "new");
@@ -138,29 +146,29 @@ static void test_roundtrip(void) {
     if ((v = test_gguf_val(f, "general.alignment", GGUF_T_UINT32))) CHECK(v->v.u == 64, "alignment key");
     if ((v = test_gguf_val(f, "a.i32", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_INT32 && v->v.arr.n == 5, "a.i32 shape");
-        for (int i = 0; i < 5 && v->v.arr.n == 5; i++) CHECK(v->v.arr.items[i].v.i == ai[i], "a.i32[%d]", i);
+        for (int i = 0; i < 5 && v->v.arr.n == 5; i++) CHECK(arr_at(v, (uint64_t)i).v.i == ai[i], "a.i32[%d]", i);
     }
     if ((v = test_gguf_val(f, "a.f32", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_FLOAT32 && v->v.arr.n == 3, "a.f32 shape");
-        for (int i = 0; i < 3 && v->v.arr.n == 3; i++) CHECK((float)v->v.arr.items[i].v.f == af[i], "a.f32[%d]", i);
+        for (int i = 0; i < 3 && v->v.arr.n == 3; i++) CHECK((float)arr_at(v, (uint64_t)i).v.f == af[i], "a.f32[%d]", i);
     }
     if ((v = test_gguf_val(f, "a.f64", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_FLOAT64 && v->v.arr.n == 2, "a.f64 shape");
         for (int i = 0; i < 2 && v->v.arr.n == 2; i++)
-            CHECK(memcmp(&v->v.arr.items[i].v.f, &ad[i], 8) == 0, "a.f64[%d]", i);
+            CHECK(memcmp(&(double){arr_at(v, (uint64_t)i).v.f}, &ad[i], 8) == 0, "a.f64[%d]", i);
     }
     if ((v = test_gguf_val(f, "a.bool", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_BOOL && v->v.arr.n == 4, "a.bool shape");
-        for (int i = 0; i < 4 && v->v.arr.n == 4; i++) CHECK(v->v.arr.items[i].v.b == (ab[i] != 0), "a.bool[%d]", i);
+        for (int i = 0; i < 4 && v->v.arr.n == 4; i++) CHECK(arr_at(v, (uint64_t)i).v.b == (ab[i] != 0), "a.bool[%d]", i);
     }
     if ((v = test_gguf_val(f, "a.u16", GGUF_T_ARRAY)))
-        for (int i = 0; i < 3 && v->v.arr.n == 3; i++) CHECK(v->v.arr.items[i].v.u == au[i], "a.u16[%d]", i);
+        for (int i = 0; i < 3 && v->v.arr.n == 3; i++) CHECK(arr_at(v, (uint64_t)i).v.u == au[i], "a.u16[%d]", i);
     if ((v = test_gguf_val(f, "a.i64", GGUF_T_ARRAY)))
-        for (int i = 0; i < 2 && v->v.arr.n == 2; i++) CHECK(v->v.arr.items[i].v.i == al[i], "a.i64[%d]", i);
+        for (int i = 0; i < 2 && v->v.arr.n == 2; i++) CHECK(arr_at(v, (uint64_t)i).v.i == al[i], "a.i64[%d]", i);
     if ((v = test_gguf_val(f, "a.empty", GGUF_T_ARRAY))) CHECK(v->v.arr.n == 0 && v->v.arr.type == GGUF_T_UINT8, "empty");
     if ((v = test_gguf_val(f, "a.str", GGUF_T_ARRAY))) {
         CHECK(v->v.arr.type == GGUF_T_STRING && v->v.arr.n == 4, "a.str shape");
-        for (int i = 0; i < 4 && v->v.arr.n == 4; i++) CHECK(gguf_str_eq(v->v.arr.items[i].v.s, as[i]), "a.str[%d]", i);
+        for (int i = 0; i < 4 && v->v.arr.n == 4; i++) CHECK(gguf_str_eq(arr_at(v, (uint64_t)i).v.s, as[i]), "a.str[%d]", i);
     }
     if ((v = test_gguf_val(f, "a.nested", GGUF_T_ARRAY))) CHECK(test_gguf_value_eq(v, &nested), "nested int arrays");
     if ((v = test_gguf_val(f, "a.snested", GGUF_T_ARRAY))) CHECK(test_gguf_value_eq(v, &snested), "nested string arrays");

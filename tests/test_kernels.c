@@ -3,6 +3,7 @@
  * per-element block decoder written here, and exact sampling frequencies. */
 #define CHECK_SEED 0x1234567887654321ull
 #include "check.h"
+#include "lmrt_blob.h"
 #include "lmrt_kernels_generic.h"
 #include "lmrt_math.h"
 #include "lmrt_sampler.h"
@@ -539,6 +540,50 @@ static void test_sampler(void) {
         chi = chi_square(&s, lg, 5, p2, 5, 40000, &outside);
         CHECK(chi < 20 && outside == 0, "top-p two chi2 %.2f outside %d", chi, outside);
     }
+    /* logits that are not a finite distribution: +inf share the mass, -inf have none, NaN or all
+     * -inf is an error that leaves the RNG alone, under every mode */
+    {
+        enum { N = 6 };
+        const float inf = INFINITY;
+        void *scratch = malloc(N * 8);
+        const double half[N] = {0, 0.5, 0, 0.5, 0, 0}, one[N] = {0, 0, 1, 0, 0, 0}, thirds[N] = {1 / 3., 1 / 3., 1 / 3., 0, 0, 0};
+        const float two_inf[N] = {3, inf, -2, inf, 7, -inf}, one_inf[N] = {3, -inf, inf, 1e30f, -1e30f, 7};
+        const float big[N] = {3.0e38f, 3.0e38f, 3.0e38f, -3.0e38f, -inf, -inf};
+        static const struct { float t; int k; float p; } modes[] = {
+            {0.0f, 0, 1.0f}, {1.0f, 0, 1.0f}, {0.7f, 2, 1.0f}, {1.0f, 0, 0.9f}, {INFINITY, 0, 1.0f}, {NAN, 0, NAN}};
+        for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+            int outside;
+            lmrt_sampler_init(&s, modes[m].t, modes[m].k, modes[m].p, 11);
+            int greedy = !(modes[m].t > 0);
+            if (greedy) {
+                CHECK(lmrt_sample(&s, two_inf, N, scratch) == 1, "greedy: the first +inf");
+            } else {
+                double chi = chi_square(&s, two_inf, N, half, N, 4000, &outside);
+                CHECK(chi < 20 && outside == 0, "mode %zu: two +inf logits share the mass (chi2 %.2f, %d outside)", m, chi, outside);
+            }
+            double chi = chi_square(&s, one_inf, N, one, N, 200, &outside);
+            CHECK(outside == 0 && chi == 0, "mode %zu: one +inf logit takes all (%d outside)", m, outside);
+            if (!greedy && modes[m].k == 0 && !(modes[m].p < 1)) { /* no overflow between huge finite logits */
+                chi = chi_square(&s, big, N, thirds, N, 3000, &outside);
+                CHECK(chi < 20 && outside == 0, "mode %zu: logits near FLT_MAX (chi2 %.2f, %d outside)", m, chi, outside);
+            }
+            float bad[N] = {1, 2, 3, 4, 5, 6};
+            for (int where = 0; where < N; where++) {
+                for (int i = 0; i < N; i++) bad[i] = (float)i;
+                bad[where] = NAN;
+                uint64_t rng = s.rng;
+                CHECK(lmrt_sample(&s, bad, N, scratch) == -1 && s.rng == rng, "mode %zu: NaN at %d -> -1, RNG kept", m, where);
+                for (int i = 0; i < N; i++) bad[i] = i == where ? -inf : NAN;
+                CHECK(lmrt_sample(&s, bad, N, scratch) == -1, "mode %zu: all NaN but one -inf -> -1", m);
+            }
+            for (int i = 0; i < N; i++) bad[i] = -inf;
+            CHECK(lmrt_sample(&s, bad, N, scratch) == -1, "mode %zu: all -inf -> -1", m);
+            bad[4] = -1e30f;
+            CHECK(lmrt_sample(&s, bad, N, scratch) == 4, "mode %zu: one finite logit among -inf", m);
+            CHECK(lmrt_sample(&s, bad, 0, scratch) == -1, "mode %zu: no logits -> -1", m);
+        }
+        free(scratch);
+    }
     /* large vocabulary: top-p / top-k keep exactly the reference set */
     {
         enum { N = 150000 };
@@ -639,7 +684,60 @@ static int test_standalone(void) {
                headers);
 }
 
+/* ---- weights blob checksum ------------------------------------------------ */
+
+static void test_blob_sum(void) {
+    enum { N = 4099 };
+    unsigned char *b = malloc(N);
+    for (int i = 0; i < N; i++) b[i] = (unsigned char)rnd_u64();
+    /* any split into pieces gives the one-call value (lmcc sums tensor by tensor) */
+    for (int trial = 0; trial < 200; trial++) {
+        size_t n = (size_t)(rnd_u64() % (N + 1));
+        lmrt_sum st;
+        lmrt_sum_init(&st);
+        for (size_t at = 0; at < n;) {
+            size_t k = (size_t)(rnd_u64() % 70);
+            if (k > n - at) k = n - at;
+            lmrt_sum_update(&st, b + at, k);
+            at += k;
+        }
+        CHECK(lmrt_sum_final(&st) == lmrt_blob_sum(b, n), "pieces of %zu bytes: same sum", n);
+    }
+    /* every single-bit flip, and every length, changes the sum */
+    uint64_t h = lmrt_blob_sum(b, 256);
+    int same = 0;
+    for (int i = 0; i < 256 * 8; i++) {
+        b[i / 8] ^= (unsigned char)(1u << (i % 8));
+        same += lmrt_blob_sum(b, 256) == h;
+        b[i / 8] ^= (unsigned char)(1u << (i % 8));
+    }
+    CHECK(same == 0, "%d of 2048 bit flips kept the sum", same);
+    memset(b, 0, N);
+    same = 0;
+    for (int n = 0; n < 200; n++) same += lmrt_blob_sum(b, (size_t)n) == lmrt_blob_sum(b, (size_t)n + 1);
+    CHECK(same == 0, "zero runs of different lengths: %d equal sums", same);
+    /* pinned: a blob written by one lmcc is checked by code from the same lmcc, but a change of the
+     * function should be deliberate */
+    for (int i = 0; i < 100; i++) b[i] = (unsigned char)i;
+    CHECK(lmrt_blob_sum(b, 100) == 0x526896672a38f8f6ull, "sum of 0..99: %016llx", (unsigned long long)lmrt_blob_sum(b, 100));
+    /* the header: what init accepts and what verify_weights accepts */
+    unsigned char blob[LMRT_BLOB_HEADER_BYTES + 128];
+    for (int i = 0; i < 128; i++) blob[LMRT_BLOB_HEADER_BYTES + i] = (unsigned char)(i * 7);
+    uint64_t sum = lmrt_blob_sum(blob + LMRT_BLOB_HEADER_BYTES, 128);
+    lmrt_blob_header(blob, sizeof blob, 0x1234, sum);
+    CHECK(memcmp(blob, "LMCCWTS1", 8) == 0 && lmrt_le64(blob + LMRT_BLOB_SIZE_AT) == sizeof blob, "header fields");
+    CHECK(lmrt_blob_header_ok(blob, sizeof blob, 0x1234) && !lmrt_blob_header_ok(blob, sizeof blob, 0x1235) &&
+          !lmrt_blob_header_ok(blob, sizeof blob - 64, 0x1234), "header_ok: hash and size");
+    CHECK(lmrt_blob_intact(blob, sizeof blob, 0x1234, sum) && !lmrt_blob_intact(blob, sizeof blob, 0x1234, sum + 1),
+          "intact: the sum");
+    blob[LMRT_BLOB_HEADER_BYTES + 127] ^= 0x80;
+    CHECK(lmrt_blob_header_ok(blob, sizeof blob, 0x1234) && !lmrt_blob_intact(blob, sizeof blob, 0x1234, sum),
+          "a flipped data bit: header fine, not intact");
+    free(b);
+}
+
 int main(void) {
+    test_blob_sum();
     test_math();
     test_matvec_embed();
     test_rmsnorm_rope_eltwise();

@@ -69,8 +69,10 @@ TEST_API int test_gguf_value_eq(const gguf_value *a, const gguf_value *b) {
     case GGUF_T_STRING: return a->v.s.len == b->v.s.len && memcmp(a->v.s.ptr, b->v.s.ptr, a->v.s.len) == 0;
     case GGUF_T_ARRAY:
         if (a->v.arr.type != b->v.arr.type || a->v.arr.n != b->v.arr.n) return 0;
-        for (uint64_t i = 0; i < a->v.arr.n; i++)
-            if (!test_gguf_value_eq(&a->v.arr.items[i], &b->v.arr.items[i])) return 0;
+        for (uint64_t i = 0; i < a->v.arr.n; i++) {
+            gguf_value x, y;
+            if (gguf_arr_get(a, i, &x) || gguf_arr_get(b, i, &y) || !test_gguf_value_eq(&x, &y)) return 0;
+        }
         return 1;
     case GGUF_T_FLOAT32: case GGUF_T_FLOAT64: return memcmp(&a->v.f, &b->v.f, sizeof a->v.f) == 0;
     case GGUF_T_BOOL: return !!a->v.b == !!b->v.b;

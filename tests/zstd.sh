@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
     int c = m_decompress_weights(raw, M_WEIGHTS_RAW_BYTES, z, sizeof z);
     static unsigned char arena[M_ARENA_BYTES] __attribute__((aligned(64)));
     m_ctx ctx;
-    int d = m_init(&ctx, arena, sizeof arena, NULL); /* the linked blob is compressed: not usable as is */
+    int d = m_init(&ctx, arena, sizeof arena, NULL, 0); /* the linked blob is compressed: not usable as is */
     printf("%d %d %d %d\n", a, b, c == M_ERR_WEIGHTS, d == M_ERR_WEIGHTS);
     return 0;
 }

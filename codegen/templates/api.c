@@ -2,8 +2,13 @@
  * after step() (see codegen/template.c): name_ and NAME_ become the model's prefixes; lines between
  * `#if TEMPLATE_THREADED` (or TEMPLATE_ZSTD) and its `#else` / `#endif` are kept or dropped by
  * lmcc, so a single-threaded NAME.c has no threading code.  What it uses from the model-specific
- * part above it: step(), struct run, name_vocab, and the macros WEIGHTS_HASH, CTX_MAGIC, BATCH,
- * THREADS, RUN_OFFSET, POOL_OFFSET, LOGITS_OFFSET, SCRATCH_OFFSET, HAVE_EMBEDDED_WEIGHTS/_ZSTD. */
+ * part above it: step(), struct run, name_vocab, and the macros WEIGHTS_HASH, WEIGHTS_SUM,
+ * CTX_MAGIC, BATCH, THREADS, RUN_OFFSET, POOL_OFFSET, LOGITS_OFFSET, SCRATCH_OFFSET,
+ * HAVE_EMBEDDED_WEIGHTS/_ZSTD.
+ *
+ * Every function validates all its arguments before it writes anything: a failed call changes
+ * no state (position, KV cache, arena, sampler, threads) and only records its status in ctx,
+ * for name_last_error. */
 /* ======================================================================
  * API
  * ====================================================================== */
@@ -25,48 +30,61 @@ const char *name_strerror(int status) {
     case NAME_ERR_STATE: return "context not initialized";
     case NAME_ERR_BUFFER: return "buffer too small";
     case NAME_ERR_THREADS: return "cannot start threads";
+    case NAME_ERR_LOGITS: return "logits are NaN or all -inf";
     default: return "unknown status";
     }
 }
 
-int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights) {
-    if (!ctx) return NAME_ERR_ARG;
-    ctx->magic = 0;
-    ctx->status = NAME_ERR_STATE;
-    if (!arena || arena_bytes < NAME_ARENA_BYTES || ((uintptr_t)arena % NAME_ARENA_ALIGN) != 0)
-        return ctx->status = NAME_ERR_ARENA;
+/* The blob init and verify_weights are given: NULL and 0 mean the linked-in one.  NAME_OK when
+ * *w points at this model's blob (header checked) with at least NAME_WEIGHTS_BYTES readable. */
+static int weights_find(const void **w, size_t bytes) {
+    if (!*w && bytes) return NAME_ERR_ARG;
 #ifdef HAVE_EMBEDDED_WEIGHTS
-    if (!weights) weights = name_weights_blob;
+    if (!*w) { *w = name_weights_blob; bytes = sizeof name_weights_blob; }
 #endif
-    if (!weights || ((uintptr_t)weights % NAME_WEIGHTS_ALIGN) != 0) return ctx->status = NAME_ERR_WEIGHTS;
-    const unsigned char *w = (const unsigned char *)weights;
-    static const unsigned char magic[8] = {'L', 'M', 'C', 'C', 'W', 'T', 'S', '1'};
-    uint64_t total = 0, hash = 0;
-    for (int i = 0; i < 8; i++) {
-        if (w[i] != magic[i]) return ctx->status = NAME_ERR_WEIGHTS;
-        total |= (uint64_t)w[8 + i] << (8 * i);
-        hash |= (uint64_t)w[16 + i] << (8 * i);
-    }
-    if (total != NAME_WEIGHTS_BYTES || hash != WEIGHTS_HASH) return ctx->status = NAME_ERR_WEIGHTS;
-    ctx->arena = (unsigned char *)arena;
-    ctx->weights = w;
-    ctx->pos = 0;
-    ctx->threads = 1;
+    if (!*w || ((uintptr_t)*w % NAME_WEIGHTS_ALIGN) != 0 || bytes < NAME_WEIGHTS_BYTES) return NAME_ERR_WEIGHTS;
+    return lmrt_blob_header_ok((const unsigned char *)*w, NAME_WEIGHTS_BYTES, WEIGHTS_HASH) ? NAME_OK
+                                                                                             : NAME_ERR_WEIGHTS;
+}
+
+int name_verify_weights(const void *weights, size_t weights_bytes) {
+    int st = weights_find(&weights, weights_bytes);
+    if (st != NAME_OK) return st;
+    return lmrt_blob_intact((const unsigned char *)weights, NAME_WEIGHTS_BYTES, WEIGHTS_HASH, WEIGHTS_SUM)
+               ? NAME_OK : NAME_ERR_WEIGHTS;
+}
+
+int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes) {
+    if (!ctx) return NAME_ERR_ARG;
+    int live = ctx->magic == CTX_MAGIC, st = NAME_OK;
+    if (!arena || arena_bytes < NAME_ARENA_BYTES || ((uintptr_t)arena % NAME_ARENA_ALIGN) != 0) st = NAME_ERR_ARENA;
+    if (st == NAME_OK) st = weights_find(&weights, weights_bytes);
 #if TEMPLATE_THREADED
-    struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);
-    r->pool = ctx->arena + POOL_OFFSET;
-    if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) return ctx->status = NAME_ERR_THREADS;
-    ctx->threads = THREADS;
+    if (st == NAME_OK && live) st = NAME_ERR_STATE;
+    /* the workers are started last, on the new arena, with ctx's future contents */
+    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, NAME_OK, THREADS, CTX_MAGIC};
+    if (st == NAME_OK) {
+        struct run *r = (struct run *)(next.arena + RUN_OFFSET);
+        r->pool = next.arena + POOL_OFFSET;
+        if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) st = NAME_ERR_THREADS;
+    }
+#else
+    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, NAME_OK, 1, CTX_MAGIC};
 #endif
-    ctx->magic = CTX_MAGIC;
-    return ctx->status = NAME_OK;
+    if (st != NAME_OK) {
+        if (!live) ctx->magic = 0; /* not a context: make sure it does not pass for one */
+        return ctx->status = st;
+    }
+    *ctx = next;
+    return NAME_OK;
 }
 
 #if TEMPLATE_THREADED
 int name_set_threads(name_ctx *ctx, int threads) {
-    if (!ctx || ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
+    if (!ctx) return NAME_ERR_ARG;
+    if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
     if (threads < 1 || threads > THREADS) return ctx->status = NAME_ERR_ARG;
-    if (threads == ctx->threads) return NAME_OK;
+    if (threads == ctx->threads) return ctx->status = NAME_OK;
     lmrt_pool *p = (lmrt_pool *)(ctx->arena + POOL_OFFSET);
     if (ctx->threads > 1) lmrt_pool_stop(p);
     ctx->threads = 1;
@@ -85,8 +103,9 @@ void name_release(name_ctx *ctx) {
 }
 #else
 int name_set_threads(name_ctx *ctx, int threads) {
-    if (!ctx || ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
-    return threads == 1 ? NAME_OK : (ctx->status = NAME_ERR_ARG);
+    if (!ctx) return NAME_ERR_ARG;
+    if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
+    return ctx->status = threads == 1 ? NAME_OK : NAME_ERR_ARG;
 }
 
 void name_release(name_ctx *ctx) {
@@ -95,7 +114,8 @@ void name_release(name_ctx *ctx) {
 #endif
 
 const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n) {
-    if (!ctx || ctx->magic != CTX_MAGIC) return 0;
+    if (!ctx) return 0;
+    if (ctx->magic != CTX_MAGIC) { ctx->status = NAME_ERR_STATE; return 0; }
     if (!tokens || n < 1) { ctx->status = NAME_ERR_ARG; return 0; }
     if (n > NAME_CTX - ctx->pos) { ctx->status = NAME_ERR_CONTEXT_FULL; return 0; }
     for (int i = 0; i < n; i++)
@@ -118,7 +138,10 @@ const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n) {
 }
 
 void name_reset(name_ctx *ctx) {
-    if (ctx && ctx->magic == CTX_MAGIC) { ctx->pos = 0; ctx->status = NAME_OK; }
+    if (!ctx) return;
+    if (ctx->magic != CTX_MAGIC) { ctx->status = NAME_ERR_STATE; return; }
+    ctx->pos = 0;
+    ctx->status = NAME_OK;
 }
 
 int name_position(const name_ctx *ctx) {
@@ -140,7 +163,8 @@ void name_sampler_init(name_sampler *s, float temperature, int top_k, float top_
 }
 
 int name_sample(name_ctx *ctx, name_sampler *s, const float *logits) {
-    if (!ctx || ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
+    if (!ctx) return NAME_ERR_ARG;
+    if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
     if (!s || !logits) return ctx->status = NAME_ERR_ARG;
     lmrt_sampler r;
     r.temperature = s->temperature;
@@ -148,14 +172,16 @@ int name_sample(name_ctx *ctx, name_sampler *s, const float *logits) {
     r.top_p = s->top_p;
     r.rng = s->rng;
     int id = lmrt_sample(&r, logits, NAME_VOCAB_SIZE, ctx->arena + SCRATCH_OFFSET);
+    if (id < 0) return ctx->status = NAME_ERR_LOGITS;
     s->rng = r.rng;
+    ctx->status = NAME_OK;
     return id;
 }
 
 int name_encode(const char *text, size_t len, int flags, int32_t *ids, int cap) {
     if ((!text && len) || !ids || cap < 0) return NAME_ERR_ARG;
     int n = lmrt_encode(&name_vocab, text, len, flags, ids, cap);
-    return n < 0 ? NAME_ERR_BUFFER : n;
+    return n >= 0 ? n : n == LMRT_TOK_ERR_SPACE ? NAME_ERR_BUFFER : NAME_ERR_ARG; /* ERR_INPUT: len too large */
 }
 
 int name_decode(int prev, int id, char *buf, int cap) {
@@ -175,8 +201,9 @@ int name_is_eog(int id) {
 #include <zstd.h>
 
 int name_decompress_weights(void *dst, size_t dst_bytes, const void *src, size_t src_bytes) {
+    if (!src && src_bytes) return NAME_ERR_ARG;
 #ifdef HAVE_EMBEDDED_ZSTD
-    if (!src) { src = name_weights_blob; src_bytes = NAME_WEIGHTS_ZSTD_BYTES; }
+    if (!src) { src = name_weights_blob; src_bytes = sizeof name_weights_blob; }
 #endif
     if (!dst || !src || dst_bytes < NAME_WEIGHTS_RAW_BYTES) return NAME_ERR_ARG;
     size_t got = ZSTD_decompress(dst, dst_bytes, src, src_bytes);

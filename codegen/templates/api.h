@@ -12,7 +12,8 @@ enum {
     NAME_ERR_TOKEN = -5,        /* token id outside [0, NAME_VOCAB_SIZE) */
     NAME_ERR_STATE = -6,        /* context not initialized */
     NAME_ERR_BUFFER = -7,       /* output buffer too small (tokenizer) */
-    NAME_ERR_THREADS = -8       /* threads could not be started */
+    NAME_ERR_THREADS = -8,      /* threads could not be started */
+    NAME_ERR_LOGITS = -9        /* logits with a NaN, or all -inf: nothing to sample */
 };
 
 typedef struct name_ctx {
@@ -24,9 +25,19 @@ typedef struct name_ctx {
     uint32_t magic;
 } name_ctx;
 
-/* Binds ctx to an arena and the weights (NULL: the blob linked into the
- * program by name_weights.S / name_weights.c, if it was built with one). */
-int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights);
+/* Binds ctx to an arena and the weights blob: weights_bytes readable bytes at
+ * weights (at least NAME_WEIGHTS_BYTES, aligned to NAME_WEIGHTS_ALIGN), or
+ * NULL and 0 for the blob linked into the program by name_weights.S /
+ * name_weights.c, if it was built with one.  Checks the blob's 64-byte header
+ * (this model's, this size); name_verify_weights checks every byte.  A live
+ * context is left as it was when init fails; threaded builds refuse to init a
+ * live context (NAME_ERR_STATE: release it first, its workers use its arena),
+ * single-threaded builds rebind it. */
+int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes);
+/* NAME_OK if the blob (same arguments as init) is intact: the header and a
+ * checksum over every byte, a read of the whole blob at about memory speed.
+ * Call it once after loading or flashing the weights; forward does not. */
+int name_verify_weights(const void *weights, size_t weights_bytes);
 /* Feeds n >= 1 tokens at the current position (n > 1: a prompt) and returns
  * the logits [NAME_VOCAB_SIZE] after the last one, valid until the next call. */
 const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n);
@@ -37,14 +48,20 @@ void name_reset(name_ctx *ctx);                /* back to position 0 */
 int name_set_threads(name_ctx *ctx, int threads);
 void name_release(name_ctx *ctx);
 int name_position(const name_ctx *ctx);        /* tokens consumed so far */
+/* The status of the last call on ctx (init, forward, reset, set_threads,
+ * sample): NAME_ERR_STATE after a call on a context that is not live. */
 int name_last_error(const name_ctx *ctx);
 const char *name_strerror(int status);
 
 /* ---- sampling ---- */
 typedef struct name_sampler { float temperature; int top_k; float top_p; uint64_t rng; } name_sampler;
-/* temperature <= 0: greedy; top_k <= 0: off; top_p >= 1: off; seed any value */
+/* temperature <= 0 or NaN: greedy; top_k <= 0: off; top_p >= 1, <= 0 or NaN:
+ * off; seed any value */
 void name_sampler_init(name_sampler *s, float temperature, int top_k, float top_p, uint64_t seed);
-/* Picks the next token from logits (uses ctx's arena scratch); token id or error. */
+/* Picks the next token from logits[NAME_VOCAB_SIZE] (uses ctx's arena
+ * scratch); token id or error.  Logits of +inf share all the probability
+ * (greedy: the first of them); -inf ones have none; a NaN anywhere, or every
+ * logit -inf, is NAME_ERR_LOGITS (the sampler's state is unchanged). */
 int name_sample(name_ctx *ctx, name_sampler *s, const float *logits);
 
 /* ---- tokenizer (the model's vocabulary, compiled in) ---- */
@@ -62,7 +79,12 @@ int name_decode(int prev, int id, char *buf, int cap);
 int name_is_eog(int id);
 
 #if TEMPLATE_EMBEDDED
-extern const unsigned char name_weights_blob[];
+/* the linked-in blob (name_weights.S / name_weights.c); its size is part of its type */
+#if TEMPLATE_ZSTD
+extern const unsigned char name_weights_blob[NAME_WEIGHTS_ZSTD_BYTES];
+#else
+extern const unsigned char name_weights_blob[NAME_WEIGHTS_BYTES];
+#endif
 
 #endif
 #if TEMPLATE_ZSTD

@@ -183,7 +183,7 @@ int main(int argc, char **argv) {
     if (posix_memalign(&arena, NAME_ARENA_ALIGN, NAME_ARENA_BYTES) != 0) return 1;
     memset(arena, 0, NAME_ARENA_BYTES); /* fault it in now, not in the first timed step */
     name_ctx ctx;
-    int st = name_init(&ctx, arena, NAME_ARENA_BYTES, weights);
+    int st = name_init(&ctx, arena, NAME_ARENA_BYTES, weights, wn);
     if (st != 0) return die("init", st);
 #ifdef NAME_THREADS
     st = name_set_threads(&ctx, threads);

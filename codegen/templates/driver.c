@@ -66,12 +66,15 @@ int main(int argc, char **argv) {
         if (zst != 0) return die("decompress_weights", zst);
         free(weights);
         weights = raw;
+        wn = NAME_WEIGHTS_RAW_BYTES;
     }
 #endif
+    int st = name_verify_weights(weights, wn); /* every byte, once: a damaged blob is an error, not NaN logits */
+    if (st != 0) return die("weights", st);
     void *arena = NULL;
     if (posix_memalign(&arena, NAME_ARENA_ALIGN, NAME_ARENA_BYTES) != 0) return 1;
     name_ctx ctx;
-    int st = name_init(&ctx, arena, NAME_ARENA_BYTES, weights);
+    st = name_init(&ctx, arena, NAME_ARENA_BYTES, weights, wn);
     if (st != 0) return die("init", st);
     static int32_t toks[NAME_CTX + 2];
     int n_toks = 0;

@@ -130,7 +130,9 @@ static int run(void) {
         else return fail("unknown option", a, 2);
     }
     name_ctx ctx;
-    int st = name_init(&ctx, arena, sizeof arena, 0);
+    int st = name_verify_weights(0, 0); /* the flashed blob, every byte */
+    if (st != 0) return fail("weights", name_strerror(st), 1);
+    st = name_init(&ctx, arena, sizeof arena, 0, 0);
     if (st != 0) return fail("init", name_strerror(st), 1);
     int n_toks = 0;
     if (eval) {

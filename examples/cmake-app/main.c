@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
     }
 
     story_ctx ctx;
-    int rc = story_init(&ctx, arena, sizeof arena, NULL); /* NULL: the weights linked into this program */
+    int rc = story_init(&ctx, arena, sizeof arena, NULL, 0); /* NULL, 0: the weights linked into this program */
     if (rc != STORY_OK) return die("init", rc);
     story_sampler sampler;
     story_sampler_init(&sampler, temp, 0, 1.0f, seed);

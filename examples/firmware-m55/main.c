@@ -22,7 +22,7 @@ static void put_int(int v) {
 
 int main(void) {
     story_ctx ctx;
-    int st = story_init(&ctx, arena, sizeof arena, 0);
+    int st = story_init(&ctx, arena, sizeof arena, 0, 0); /* 0, 0: the blob linked into the image */
     if (st != 0) {
         sh_puts("init failed: ");
         sh_puts(story_strerror(st));

@@ -33,16 +33,41 @@ int main(int argc, char **argv) {
     unsigned char *arenab = aligned_alloc(B_ARENA_ALIGN, B_ARENA_BYTES + 64);
     a_ctx c1, c2;
     b_ctx cb;
-    CHECK(a_init(&c1, arena1, A_ARENA_BYTES - 1, NULL) == A_ERR_ARENA, "arena one byte short -> ERR_ARENA");
-    CHECK(a_init(&c1, arena1 + 4, A_ARENA_BYTES, NULL) == A_ERR_ARENA, "misaligned arena -> ERR_ARENA");
-    CHECK(a_forward(&c1, (const int32_t[]){1}, 1) == NULL, "forward on a failed init -> NULL");
-    CHECK(b_init(&cb, arenab, B_ARENA_BYTES, NULL) == B_ERR_WEIGHTS, "external build without weights -> ERR_WEIGHTS");
+    memset(&c1, 0x5a, sizeof c1); /* stack garbage */
+    CHECK(a_init(&c1, arena1, A_ARENA_BYTES - 1, NULL, 0) == A_ERR_ARENA, "arena one byte short -> ERR_ARENA");
+    CHECK(a_init(&c1, arena1 + 4, A_ARENA_BYTES, NULL, 0) == A_ERR_ARENA, "misaligned arena -> ERR_ARENA");
+    CHECK(a_forward(&c1, (const int32_t[]){1}, 1) == NULL && a_last_error(&c1) == A_ERR_STATE,
+          "forward on a failed init -> NULL, ERR_STATE");
+    CHECK(b_init(&cb, arenab, B_ARENA_BYTES, NULL, 0) == B_ERR_WEIGHTS, "external build without weights -> ERR_WEIGHTS");
     unsigned char *junk = aligned_alloc(64, 4096);
     memset(junk, 0x5a, 4096);
-    CHECK(b_init(&cb, arenab, B_ARENA_BYTES, junk) == B_ERR_WEIGHTS, "foreign blob -> ERR_WEIGHTS");
-    CHECK(a_init(&c1, arena1, A_ARENA_BYTES, NULL) == A_OK, "init a (embedded weights)");
-    CHECK(a_init(&c2, arena2, A_ARENA_BYTES, NULL) == A_OK, "second context of a");
-    CHECK(b_init(&cb, arenab, B_ARENA_BYTES, wb) == B_OK, "init b (external weights)");
+    CHECK(b_init(&cb, arenab, B_ARENA_BYTES, junk, 4096) == B_ERR_WEIGHTS, "foreign blob -> ERR_WEIGHTS");
+    CHECK(b_init(&cb, arenab, B_ARENA_BYTES, wb, B_WEIGHTS_BYTES - 64) == B_ERR_WEIGHTS,
+          "the right blob cut short -> ERR_WEIGHTS (its header is fine)");
+    CHECK(a_init(&c1, arena1, A_ARENA_BYTES, NULL, 0) == A_OK, "init a (embedded weights)");
+    CHECK(a_init(&c2, arena2, A_ARENA_BYTES, NULL, 0) == A_OK, "second context of a");
+    CHECK(b_init(&cb, arenab, B_ARENA_BYTES, wb, B_WEIGHTS_BYTES) == B_OK, "init b (external weights)");
+    CHECK(sizeof a_weights_blob == A_WEIGHTS_BYTES, "the linked-in blob's size is in its type");
+
+    /* verify_weights: every byte; init looks at the header only */
+    CHECK(a_verify_weights(NULL, 0) == A_OK && b_verify_weights(wb, B_WEIGHTS_BYTES) == B_OK, "verify_weights: intact");
+    unsigned char *wc = aligned_alloc(64, B_WEIGHTS_BYTES);
+    memcpy(wc, wb, B_WEIGHTS_BYTES);
+    wc[B_WEIGHTS_BYTES / 2] ^= 0x10;
+    CHECK(b_verify_weights(wc, B_WEIGHTS_BYTES) == B_ERR_WEIGHTS, "verify_weights: one bit flipped -> ERR_WEIGHTS");
+    memcpy(wc, wb, B_WEIGHTS_BYTES);
+    memset(wc + B_WEIGHTS_BYTES / 2, 0xff, B_WEIGHTS_BYTES - B_WEIGHTS_BYTES / 2); /* half-erased flash */
+    CHECK(b_verify_weights(wc, B_WEIGHTS_BYTES) == B_ERR_WEIGHTS, "verify_weights: half erased -> ERR_WEIGHTS");
+    memcpy(wc, wb, B_WEIGHTS_BYTES);
+    wc[B_WEIGHTS_BYTES - 1] ^= 1; /* the last padding byte is summed too */
+    CHECK(b_verify_weights(wc, B_WEIGHTS_BYTES) == B_ERR_WEIGHTS, "verify_weights: last byte -> ERR_WEIGHTS");
+    memcpy(wc, wb, B_WEIGHTS_BYTES);
+    wc[40] = 1; /* reserved header bytes */
+    CHECK(b_verify_weights(wc, B_WEIGHTS_BYTES) == B_ERR_WEIGHTS, "verify_weights: reserved header byte -> ERR_WEIGHTS");
+    CHECK(b_verify_weights(wb, B_WEIGHTS_BYTES - 1) == B_ERR_WEIGHTS, "verify_weights: one byte short -> ERR_WEIGHTS");
+    CHECK(b_verify_weights(NULL, 0) == B_ERR_WEIGHTS && a_verify_weights(NULL, 5) == A_ERR_ARG,
+          "verify_weights: no linked-in blob, NULL with a length");
+    free(wc);
     /* the arena is the only memory written: fill past its end with a canary */
     memset(arenab + B_ARENA_BYTES, 0xa5, 64);
 
@@ -107,6 +132,18 @@ int main(int argc, char **argv) {
     n = a_encode("", 0, 1, ids, 32);
     CHECK(n == 1 && ids[0] == A_BOS, "encode of empty text with BOS -> [BOS]");
     CHECK(a_encode("abc", 3, 1, ids, 2) < 0, "encode into a too small buffer fails");
+
+    /* sampler on logits that are not a distribution */
+    static float lx[A_VOCAB_SIZE];
+    for (int k = 0; k < A_VOCAB_SIZE; k++) lx[k] = (float)(k % 7);
+    lx[300] = INFINITY;
+    a_sampler_init(&s1, 1.0f, 0, 1.0f, 5);
+    CHECK(a_sample(&c1, &s1, lx) == 300 && a_last_error(&c1) == A_OK, "one +inf logit is sampled");
+    lx[100] = NAN;
+    a_sampler_init(&s1, 1.0f, 0, 1.0f, 5);
+    a_sampler_init(&s2, 1.0f, 0, 1.0f, 5);
+    CHECK(a_sample(&c1, &s1, lx) == A_ERR_LOGITS && a_last_error(&c1) == A_ERR_LOGITS, "a NaN logit -> ERR_LOGITS");
+    CHECK(memcmp(&s1, &s2, sizeof s1) == 0, "the sampler is unchanged by the failure");
     printf("%d failed\n", fails);
     free(arena1); free(arena2); free(arenab); free(junk); free(wb);
     return fails != 0;

@@ -1,0 +1,396 @@
+/* api_misuse.c - every public function of the generated API against every bad argument, one table
+ * row each (tests/api_misuse.sh builds it with ASan+UBSan against tiny compiled models).  A row is
+ * a call, the status the API documents for it, and whether it is made on the live context.  After
+ * every row: the status is the documented one, the live context (but for its recorded status), its
+ * arena, a released context's arena and the sampler are byte for byte what they were, and ASan/UBSan
+ * saw nothing.  At the end the live context must still compute the logits of an undisturbed one.
+ *
+ * Built once per model with -DPREFIX=m -DUPREFIX=M -DMODEL_H='"m.h"' and EMBEDDED / THREADED / ZSTD
+ * (0 or 1) saying how the model was compiled; argv[1] is NAME.weights. */
+#define _POSIX_C_SOURCE 200809L
+#include MODEL_H
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define F(x) CAT(PREFIX, x)  /* F(_init) = m_init */
+#define C(x) CAT(UPREFIX, x) /* C(_OK) = M_OK */
+
+typedef F(_ctx) ctx_t;
+typedef F(_sampler) sampler_t;
+
+static unsigned char *arena, *arena_rel, *arena_aux, *arena_snap, *rel_snap;
+static unsigned char *raw;           /* this model's blob, uncompressed, aligned */
+static unsigned char *wbuf, *wmis;   /* a copy to damage, and one misaligned by 8 bytes */
+#if ZSTD
+static unsigned char *zframe;        /* NAME.weights as read */
+static size_t zbytes;
+#endif
+static ctx_t live, rel, zero, junk, aux;
+static sampler_t smp;
+static float good[C(_VOCAB_SIZE)], nan_lg[C(_VOCAB_SIZE)], ninf[C(_VOCAB_SIZE)];
+static const int32_t ok3[3] = {1, 7, 9};
+static const int32_t tok_ok = 5;
+
+/* the blob init takes in this build: NULL, 0 when linked in and usable as is */
+#if EMBEDDED && !ZSTD
+#define W NULL
+#define WN 0
+#else
+#define W raw
+#define WN ((size_t)C(_WEIGHTS_BYTES))
+#endif
+
+/* forward's status: OK, or what last_error records */
+static int fwd(ctx_t *c, const int32_t *t, int n) {
+    return F(_forward)(c, t, n) ? C(_OK) : F(_last_error)(c);
+}
+
+/* a copy of the blob with one kind of damage */
+enum { DMG_NONE, DMG_MAGIC, DMG_SIZE, DMG_HASH, DMG_SUM, DMG_RESERVED, DMG_BIT, DMG_LAST, DMG_ERASED, DMG_ZERO };
+static const void *damaged(int how) {
+    size_t n = C(_WEIGHTS_BYTES);
+    memcpy(wbuf, raw, n);
+    switch (how) {
+    case DMG_MAGIC: wbuf[3] ^= 1; break;
+    case DMG_SIZE: wbuf[8] ^= 64; break;
+    case DMG_HASH: wbuf[20] ^= 4; break;
+    case DMG_SUM: wbuf[30] ^= 2; break;
+    case DMG_RESERVED: wbuf[50] = 1; break;
+    case DMG_BIT: wbuf[n / 3] ^= 0x08; break;
+    case DMG_LAST: wbuf[n - 1] ^= 0x01; break;
+    case DMG_ERASED: memset(wbuf + n / 2, 0xff, n - n / 2); break;
+    case DMG_ZERO: memset(wbuf, 0, n); break;
+    }
+    return wbuf;
+}
+
+static int init_with(int how, size_t bytes) { return F(_init)(&live, arena_aux, C(_ARENA_BYTES), damaged(how), bytes); }
+static int verify_with(int how, size_t bytes) { return F(_verify_weights)(damaged(how), bytes); }
+
+/* a failed init leaves a fresh (here: garbage) context unusable, not half made */
+static int init_fail_then_forward(void) {
+    F(_init)(&junk, arena_aux, C(_ARENA_BYTES) - 1, W, WN);
+    return fwd(&junk, &tok_ok, 1);
+}
+
+/* single-threaded builds rebind a live context: position 0 afterwards */
+static int reinit_live_aux(void) {
+    if (F(_init)(&aux, arena_aux, C(_ARENA_BYTES), W, WN) || fwd(&aux, ok3, 3)) return -100;
+    int st = F(_init)(&aux, arena_aux, C(_ARENA_BYTES), W, WN);
+    int pos = F(_position)(&aux);
+    F(_release)(&aux);
+    return st ? st : pos;
+}
+
+static int sample_status(ctx_t *c, sampler_t *s, const float *lg) {
+    int id = F(_sample)(c, s, lg);
+    return id >= 0 ? C(_OK) : id;
+}
+
+static int encode_st(const char *text, size_t len, int32_t *ids, int cap) {
+    int n = F(_encode)(text, len, 1, ids, cap);
+    return n >= 0 ? C(_OK) : n;
+}
+
+static int decode_st(int prev, int id, char *buf, int cap) {
+    int n = F(_decode)(prev, id, buf, cap);
+    return n >= 0 ? C(_OK) : n;
+}
+
+static int strerror_all(void) {
+    /* every status has its own text; anything else a fixed one, never NULL */
+    static const int codes[] = {C(_OK), C(_ERR_ARG), C(_ERR_ARENA), C(_ERR_WEIGHTS), C(_ERR_CONTEXT_FULL),
+                                C(_ERR_TOKEN), C(_ERR_STATE), C(_ERR_BUFFER), C(_ERR_THREADS), C(_ERR_LOGITS)};
+    int n = (int)(sizeof codes / sizeof codes[0]);
+    const char *unknown = F(_strerror)(INT_MIN);
+    if (!unknown || F(_strerror)(1) != unknown || F(_strerror)(INT_MAX) != unknown || F(_strerror)(-10) != unknown)
+        return -100;
+    for (int i = 0; i < n; i++) {
+        const char *s = F(_strerror)(codes[i]);
+        if (!s || s == unknown) return -101;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(s, F(_strerror)(codes[j]))) return -102;
+    }
+    return C(_OK);
+}
+
+#if ZSTD
+static int unzstd(void *dst, size_t dst_bytes, const void *src, size_t src_bytes) {
+    return F(_decompress_weights)(dst, dst_bytes, src, src_bytes);
+}
+static int unzstd_damaged(size_t at) {
+    unsigned char *z = malloc(zbytes);
+    memcpy(z, zframe, zbytes);
+    z[at] ^= 0x41;
+    int st = F(_decompress_weights)(wbuf, C(_WEIGHTS_RAW_BYTES), z, zbytes);
+    free(z);
+    return st;
+}
+#define ZLEN zbytes
+#define ZFRAME zframe
+#else
+static int unzstd(void *dst, size_t dst_bytes, const void *src, size_t src_bytes) {
+    (void)dst, (void)dst_bytes, (void)src, (void)src_bytes;
+    return C(_OK);
+}
+static int unzstd_damaged(size_t at) { return (void)at, C(_OK); }
+#define ZLEN 0
+#define ZFRAME NULL
+#endif
+
+/* X(function, bad argument, documented status, flags, call giving a status) */
+enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTERNAL = 16, ONLY_LINKED = 32 };
+#define MAXI INT_MAX
+#define CASES(X)                                                                                                     \
+    X(init, "ctx NULL", C(_ERR_ARG), 0, F(_init)(NULL, arena_aux, C(_ARENA_BYTES), W, WN))                            \
+    X(init, "arena NULL", C(_ERR_ARENA), ON_LIVE, F(_init)(&live, NULL, C(_ARENA_BYTES), W, WN))                      \
+    X(init, "arena_bytes 0", C(_ERR_ARENA), ON_LIVE, F(_init)(&live, arena_aux, 0, W, WN))                            \
+    X(init, "arena one byte short", C(_ERR_ARENA), ON_LIVE, F(_init)(&live, arena_aux, C(_ARENA_BYTES) - 1, W, WN))   \
+    X(init, "arena misaligned by 1", C(_ERR_ARENA), ON_LIVE, F(_init)(&live, arena_aux + 1, C(_ARENA_BYTES), W, WN))  \
+    X(init, "arena misaligned by 16", C(_ERR_ARENA), ON_LIVE, F(_init)(&live, arena_aux + 16, C(_ARENA_BYTES), W, WN)) \
+    X(init, "weights misaligned", C(_ERR_WEIGHTS), ON_LIVE, F(_init)(&live, arena_aux, C(_ARENA_BYTES), wmis, C(_WEIGHTS_BYTES))) \
+    X(init, "weights_bytes one short", C(_ERR_WEIGHTS), ON_LIVE, F(_init)(&live, arena_aux, C(_ARENA_BYTES), raw, C(_WEIGHTS_BYTES) - 1)) \
+    X(init, "weights_bytes 0 with a pointer", C(_ERR_WEIGHTS), ON_LIVE, F(_init)(&live, arena_aux, C(_ARENA_BYTES), raw, 0)) \
+    X(init, "weights_bytes 64 (header only)", C(_ERR_WEIGHTS), ON_LIVE, F(_init)(&live, arena_aux, C(_ARENA_BYTES), raw, 64)) \
+    X(init, "weights NULL with a length", C(_ERR_ARG), ON_LIVE, F(_init)(&live, arena_aux, C(_ARENA_BYTES), NULL, 100)) \
+    X(init, "weights NULL, no blob linked in", C(_ERR_WEIGHTS), ON_LIVE | ONLY_EXTERNAL, F(_init)(&live, arena_aux, C(_ARENA_BYTES), NULL, 0)) \
+    X(init, "bad magic", C(_ERR_WEIGHTS), ON_LIVE, init_with(DMG_MAGIC, C(_WEIGHTS_BYTES)))                          \
+    X(init, "size field", C(_ERR_WEIGHTS), ON_LIVE, init_with(DMG_SIZE, C(_WEIGHTS_BYTES)))                          \
+    X(init, "model hash", C(_ERR_WEIGHTS), ON_LIVE, init_with(DMG_HASH, C(_WEIGHTS_BYTES)))                          \
+    X(init, "all zero", C(_ERR_WEIGHTS), ON_LIVE, init_with(DMG_ZERO, C(_WEIGHTS_BYTES)))                            \
+    X(init, "a live context (threaded: release it first)", C(_ERR_STATE), ON_LIVE | ONLY_THREADED, F(_init)(&live, arena_aux, C(_ARENA_BYTES), W, WN)) \
+    X(init, "a live context (single-threaded: rebound, position 0)", 0, ONLY_SINGLE, reinit_live_aux())            \
+    X(init, "failed on a fresh context, then forward", C(_ERR_STATE), 0, init_fail_then_forward())                 \
+    X(verify_weights, "intact", C(_OK), 0, F(_verify_weights)(W, WN))                                               \
+    X(verify_weights, "intact, given as a pointer", C(_OK), 0, verify_with(DMG_NONE, C(_WEIGHTS_BYTES)))            \
+    X(verify_weights, "NULL with a length", C(_ERR_ARG), 0, F(_verify_weights)(NULL, 8))                           \
+    X(verify_weights, "NULL, no blob linked in", C(_ERR_WEIGHTS), ONLY_EXTERNAL, F(_verify_weights)(NULL, 0))      \
+    X(verify_weights, "one byte short", C(_ERR_WEIGHTS), 0, verify_with(DMG_NONE, C(_WEIGHTS_BYTES) - 1))           \
+    X(verify_weights, "length 0", C(_ERR_WEIGHTS), 0, verify_with(DMG_NONE, 0))                                     \
+    X(verify_weights, "misaligned", C(_ERR_WEIGHTS), 0, F(_verify_weights)(wmis, C(_WEIGHTS_BYTES)))               \
+    X(verify_weights, "bad magic", C(_ERR_WEIGHTS), 0, verify_with(DMG_MAGIC, C(_WEIGHTS_BYTES)))                   \
+    X(verify_weights, "size field", C(_ERR_WEIGHTS), 0, verify_with(DMG_SIZE, C(_WEIGHTS_BYTES)))                   \
+    X(verify_weights, "model hash", C(_ERR_WEIGHTS), 0, verify_with(DMG_HASH, C(_WEIGHTS_BYTES)))                   \
+    X(verify_weights, "checksum field", C(_ERR_WEIGHTS), 0, verify_with(DMG_SUM, C(_WEIGHTS_BYTES)))                \
+    X(verify_weights, "reserved header byte", C(_ERR_WEIGHTS), 0, verify_with(DMG_RESERVED, C(_WEIGHTS_BYTES)))     \
+    X(verify_weights, "one data bit", C(_ERR_WEIGHTS), 0, verify_with(DMG_BIT, C(_WEIGHTS_BYTES)))                  \
+    X(verify_weights, "last byte", C(_ERR_WEIGHTS), 0, verify_with(DMG_LAST, C(_WEIGHTS_BYTES)))                    \
+    X(verify_weights, "second half erased (0xff)", C(_ERR_WEIGHTS), 0, verify_with(DMG_ERASED, C(_WEIGHTS_BYTES)))  \
+    X(forward, "ctx NULL", C(_ERR_ARG), 0, fwd(NULL, &tok_ok, 1))                                                    \
+    X(forward, "zeroed ctx", C(_ERR_STATE), 0, fwd(&zero, &tok_ok, 1))                                               \
+    X(forward, "released ctx", C(_ERR_STATE), 0, fwd(&rel, &tok_ok, 1))                                              \
+    X(forward, "garbage ctx", C(_ERR_STATE), 0, fwd(&junk, &tok_ok, 1))                                              \
+    X(forward, "tokens NULL", C(_ERR_ARG), ON_LIVE, fwd(&live, NULL, 1))                                             \
+    X(forward, "n 0", C(_ERR_ARG), ON_LIVE, fwd(&live, ok3, 0))                                                      \
+    X(forward, "n -1", C(_ERR_ARG), ON_LIVE, fwd(&live, ok3, -1))                                                    \
+    X(forward, "n INT_MIN", C(_ERR_ARG), ON_LIVE, fwd(&live, ok3, INT_MIN))                                          \
+    X(forward, "n one past the context", C(_ERR_CONTEXT_FULL), ON_LIVE, fwd(&live, ok3, C(_CTX) - 3 + 1))          \
+    X(forward, "n INT_MAX", C(_ERR_CONTEXT_FULL), ON_LIVE, fwd(&live, ok3, MAXI))                                   \
+    X(forward, "token -1", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){-1}, 1))                           \
+    X(forward, "token VOCAB_SIZE", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){C(_VOCAB_SIZE)}, 1))       \
+    X(forward, "token INT32_MIN", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){INT32_MIN}, 1))             \
+    X(forward, "token INT32_MAX", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){INT32_MAX}, 1))             \
+    X(forward, "last of 3 tokens out of range", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){1, 2, C(_VOCAB_SIZE) + 5}, 3)) \
+    X(reset, "ctx NULL", C(_OK), 0, (F(_reset)(NULL), C(_OK)))                                                       \
+    X(reset, "zeroed ctx", C(_ERR_STATE), 0, (F(_reset)(&zero), F(_last_error)(&zero)))                              \
+    X(reset, "released ctx", C(_ERR_STATE), 0, (F(_reset)(&rel), F(_last_error)(&rel)))                              \
+    X(position, "ctx NULL", C(_ERR_STATE), 0, F(_position)(NULL))                                                    \
+    X(position, "zeroed ctx", C(_ERR_STATE), 0, F(_position)(&zero))                                                 \
+    X(position, "released ctx", C(_ERR_STATE), 0, F(_position)(&rel))                                               \
+    X(last_error, "ctx NULL", C(_ERR_ARG), 0, F(_last_error)(NULL))                                                  \
+    X(strerror, "every status and INT_MIN, -10, 1, INT_MAX", C(_OK), 0, strerror_all())                             \
+    X(set_threads, "ctx NULL", C(_ERR_ARG), 0, F(_set_threads)(NULL, 1))                                             \
+    X(set_threads, "zeroed ctx", C(_ERR_STATE), 0, F(_set_threads)(&zero, 1))                                        \
+    X(set_threads, "released ctx", C(_ERR_STATE), 0, F(_set_threads)(&rel, 1))                                      \
+    X(set_threads, "0", C(_ERR_ARG), ON_LIVE, F(_set_threads)(&live, 0))                                             \
+    X(set_threads, "-1", C(_ERR_ARG), ON_LIVE, F(_set_threads)(&live, -1))                                           \
+    X(set_threads, "INT_MIN", C(_ERR_ARG), ON_LIVE, F(_set_threads)(&live, INT_MIN))                                 \
+    X(set_threads, "INT_MAX", C(_ERR_ARG), ON_LIVE, F(_set_threads)(&live, MAXI))                                    \
+    X(set_threads, "2 in a single-threaded build", C(_ERR_ARG), ON_LIVE | ONLY_SINGLE, F(_set_threads)(&live, 2))    \
+    X(set_threads, "the count it has", C(_OK), ON_LIVE, F(_set_threads)(&live, THREADS_NOW))                         \
+    X(release, "ctx NULL", C(_OK), 0, (F(_release)(NULL), C(_OK)))                                                   \
+    X(release, "zeroed ctx", C(_ERR_STATE), 0, (F(_release)(&zero), F(_position)(&zero)))                            \
+    X(release, "released ctx again", C(_ERR_STATE), 0, (F(_release)(&rel), F(_position)(&rel)))                      \
+    X(release, "garbage ctx", C(_ERR_STATE), 0, (F(_release)(&junk), F(_position)(&junk)))                           \
+    X(sampler_init, "sampler NULL", C(_OK), 0, (F(_sampler_init)(NULL, 1.0f, 40, 0.9f, 1), C(_OK)))                  \
+    X(sampler_init, "temperature NaN, top_p NaN: greedy, off", C(_OK), ON_LIVE, sampler_nan())                       \
+    X(sample, "ctx NULL", C(_ERR_ARG), 0, sample_status(NULL, &smp, good))                                           \
+    X(sample, "zeroed ctx", C(_ERR_STATE), 0, sample_status(&zero, &smp, good))                                      \
+    X(sample, "released ctx", C(_ERR_STATE), 0, sample_status(&rel, &smp, good))                                     \
+    X(sample, "sampler NULL", C(_ERR_ARG), ON_LIVE, sample_status(&live, NULL, good))                                \
+    X(sample, "logits NULL", C(_ERR_ARG), ON_LIVE, sample_status(&live, &smp, NULL))                                 \
+    X(sample, "a NaN logit", C(_ERR_LOGITS), ON_LIVE, sample_status(&live, &smp, nan_lg))                            \
+    X(sample, "all logits -inf", C(_ERR_LOGITS), ON_LIVE, sample_status(&live, &smp, ninf))                          \
+    X(encode, "text NULL with a length", C(_ERR_ARG), 0, encode_st(NULL, 3, ids, IDS_CAP))                          \
+    X(encode, "ids NULL", C(_ERR_ARG), 0, encode_st("abc", 3, NULL, IDS_CAP))                                        \
+    X(encode, "cap -1", C(_ERR_ARG), 0, encode_st("abc", 3, ids, -1))                                                \
+    X(encode, "cap 0", C(_ERR_BUFFER), 0, encode_st("abc", 3, ids, 0))                                               \
+    X(encode, "cap 1 for 3 bytes", C(_ERR_BUFFER), 0, encode_st("abc", 3, ids, 1))                                   \
+    X(encode, "len SIZE_MAX (text not read)", C(_ERR_ARG), 0, encode_st("abc", (size_t)-1, ids, IDS_CAP))            \
+    X(encode, "len 2^31", C(_ERR_ARG), 0, encode_st("abc", (size_t)1 << 31, ids, IDS_CAP))                           \
+    X(encode, "text NULL, len 0 (empty text)", C(_OK), 0, encode_st(NULL, 0, ids, IDS_CAP))                          \
+    X(decode, "buf NULL", C(_ERR_ARG), 0, decode_st(-1, 5, NULL, 16))                                                \
+    X(decode, "cap -1", C(_ERR_ARG), 0, decode_st(-1, 5, piece, -1))                                                 \
+    X(decode, "cap 0 for a non-empty piece", C(_ERR_BUFFER), 0, decode_st(-1, 300, piece, 0))                       \
+    X(decode, "id -1", C(_ERR_TOKEN), 0, decode_st(-1, -1, piece, 16))                                               \
+    X(decode, "id VOCAB_SIZE", C(_ERR_TOKEN), 0, decode_st(-1, C(_VOCAB_SIZE), piece, 16))                           \
+    X(decode, "id INT_MIN", C(_ERR_TOKEN), 0, decode_st(-1, INT_MIN, piece, 16))                                     \
+    X(decode, "prev INT_MIN (any prev is fine)", C(_OK), 0, decode_st(INT_MIN, 300, piece, 16))                     \
+    X(decode, "prev VOCAB_SIZE", C(_OK), 0, decode_st(C(_VOCAB_SIZE), 300, piece, 16))                              \
+    X(decompress_weights, "dst NULL", C(_ERR_ARG), ONLY_ZSTD, unzstd(NULL, C(_WEIGHTS_BYTES), ZFRAME, ZLEN))        \
+    X(decompress_weights, "dst one byte short", C(_ERR_ARG), ONLY_ZSTD, unzstd(wbuf, C(_WEIGHTS_BYTES) - 1, ZFRAME, ZLEN)) \
+    X(decompress_weights, "src NULL with a length", C(_ERR_ARG), ONLY_ZSTD, unzstd(wbuf, C(_WEIGHTS_BYTES), NULL, 5)) \
+    X(decompress_weights, "src NULL, 0: the linked-in frame", C(_OK), ONLY_ZSTD, unzstd(wbuf, C(_WEIGHTS_BYTES), NULL, 0)) \
+    X(decompress_weights, "src cut short", C(_ERR_WEIGHTS), ONLY_ZSTD, unzstd(wbuf, C(_WEIGHTS_BYTES), ZFRAME, ZLEN - 1)) \
+    X(decompress_weights, "src length 0", C(_ERR_WEIGHTS), ONLY_ZSTD, unzstd(wbuf, C(_WEIGHTS_BYTES), ZFRAME, 0))    \
+    X(decompress_weights, "src a raw blob", C(_ERR_WEIGHTS), ONLY_ZSTD, unzstd(wbuf, C(_WEIGHTS_BYTES), raw, C(_WEIGHTS_BYTES))) \
+    X(decompress_weights, "src damaged at 12", C(_ERR_WEIGHTS), ONLY_ZSTD, unzstd_damaged(12))                      \
+    X(decompress_weights, "src damaged in the middle", C(_ERR_WEIGHTS), ONLY_ZSTD, unzstd_damaged(ZLEN / 2))
+
+enum { IDS_CAP = 128 };
+static int32_t ids[IDS_CAP];
+static char piece[64];
+#if THREADED
+#define THREADS_NOW C(_THREADS)
+#else
+#define THREADS_NOW 1
+#endif
+
+static int sampler_nan(void) {
+    /* NaN parameters are documented defaults, not errors: greedy and no top-p */
+    sampler_t s;
+    F(_sampler_init)(&s, NAN, 0, NAN, 3);
+    int a = F(_sample)(&live, &s, good), best = 0;
+    for (int i = 1; i < C(_VOCAB_SIZE); i++)
+        if (good[i] > good[best]) best = i;
+    return a == best ? C(_OK) : -100;
+}
+
+static int run_case(int k) {
+    int i = 0;
+#define X(fn, what, want, flags, call) if (k == i++) return (call);
+    CASES(X)
+#undef X
+    return -999;
+}
+
+static const struct { const char *fn, *what; int want, flags; } rows[] = {
+#define X(fn, what, want, flags, call) {#fn, what, want, flags},
+    CASES(X)
+#undef X
+};
+
+static unsigned char *alloc_aligned(size_t n) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, n + 64) != 0) { perror("posix_memalign"); exit(2); }
+    memset(p, 0, n + 64);
+    return p;
+}
+
+static size_t read_file(const char *path, unsigned char **out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) { perror(path); exit(2); }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = alloc_aligned((size_t)n);
+    if (fread(*out, 1, (size_t)n, f) != (size_t)n) { perror(path); exit(2); }
+    fclose(f);
+    return (size_t)n;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fprintf(stderr, "usage: %s NAME.weights\n", argv[0]); return 2; }
+    int have = THREADED ? ONLY_THREADED : ONLY_SINGLE;
+    have |= ZSTD ? ONLY_ZSTD : 0;
+    have |= EMBEDDED ? ONLY_LINKED : ONLY_EXTERNAL;
+    arena = alloc_aligned(C(_ARENA_BYTES));
+    arena_rel = alloc_aligned(C(_ARENA_BYTES));
+    arena_aux = alloc_aligned(C(_ARENA_BYTES));
+    arena_snap = alloc_aligned(C(_ARENA_BYTES));
+    rel_snap = alloc_aligned(C(_ARENA_BYTES));
+    wbuf = alloc_aligned(C(_WEIGHTS_BYTES));
+    wmis = alloc_aligned(C(_WEIGHTS_BYTES) + 8) + 8;
+#if ZSTD
+    zbytes = read_file(argv[1], &zframe);
+    raw = alloc_aligned(C(_WEIGHTS_BYTES));
+    if (F(_decompress_weights)(raw, C(_WEIGHTS_BYTES), zframe, zbytes)) { fprintf(stderr, "decompress\n"); return 2; }
+#else
+    size_t n = read_file(argv[1], &raw);
+    if (n != C(_WEIGHTS_BYTES)) { fprintf(stderr, "%s: %zu bytes\n", argv[1], n); return 2; }
+#endif
+    memcpy(wmis, raw, C(_WEIGHTS_BYTES));
+    for (int i = 0; i < C(_VOCAB_SIZE); i++) {
+        good[i] = (float)((i * 37) % 101) / 10.0f;
+        nan_lg[i] = good[i];
+        ninf[i] = -INFINITY;
+    }
+    nan_lg[C(_VOCAB_SIZE) / 2] = NAN;
+    F(_sampler_init)(&smp, 0.9f, 20, 0.95f, 77);
+
+    /* the live context: 3 tokens in; a released one; a reference that sees only valid calls */
+    ctx_t ref;
+    unsigned char *arena_ref = alloc_aligned(C(_ARENA_BYTES));
+    if (F(_init)(&live, arena, C(_ARENA_BYTES), W, WN) || fwd(&live, ok3, 3) ||
+        F(_init)(&ref, arena_ref, C(_ARENA_BYTES), W, WN) || fwd(&ref, ok3, 3) ||
+        F(_init)(&rel, arena_rel, C(_ARENA_BYTES), W, WN) || fwd(&rel, ok3, 2)) {
+        fprintf(stderr, "setup failed: %s\n", F(_strerror)(F(_last_error)(&live)));
+        return 2;
+    }
+    F(_release)(&rel);
+
+    int n_rows = (int)(sizeof rows / sizeof rows[0]), ran = 0, bad = 0;
+    for (int k = 0; k < n_rows; k++) {
+        if ((rows[k].flags & ~ON_LIVE) && !(rows[k].flags & have)) continue;
+        memset(&zero, 0, sizeof zero);
+        memset(&junk, 0x5a, sizeof junk);
+        ctx_t live0 = live, rel0 = rel, keep = live, rel_keep = rel;
+        sampler_t smp0 = smp;
+        memcpy(arena_snap, arena, C(_ARENA_BYTES));
+        memcpy(rel_snap, arena_rel, C(_ARENA_BYTES));
+        int got = run_case(k);
+        ran++;
+        int recorded = F(_last_error)(&live);
+        live0.status = live.status; /* the one field a call may write */
+        rel0.status = rel.status;
+        const char *why = got != rows[k].want ? "status"
+                          : (rows[k].flags & ON_LIVE) && recorded != rows[k].want ? "last_error"
+                          : memcmp(&live0, &live, sizeof live) ? "live ctx changed"
+                          : memcmp(arena_snap, arena, C(_ARENA_BYTES)) ? "live arena changed"
+                          : memcmp(&rel0, &rel, sizeof rel) ? "released ctx changed"
+                          : memcmp(rel_snap, arena_rel, C(_ARENA_BYTES)) ? "released ctx's arena changed"
+                          : memcmp(&smp0, &smp, sizeof smp) ? "sampler changed"
+                                                            : NULL;
+        if (why) { /* put the fixtures back, so the rows after it test their own call */
+            bad++;
+            live = keep;
+            rel = rel_keep;
+            smp = smp0;
+            memcpy(arena, arena_snap, C(_ARENA_BYTES));
+            memcpy(arena_rel, rel_snap, C(_ARENA_BYTES));
+        }
+        printf("%s: %-18s %-55s -> %d (%s)%s%s\n", why ? "FAIL" : "ok", rows[k].fn, rows[k].what, got,
+               F(_strerror)(got), why ? ": " : "", why ? why : "");
+        live.status = C(_OK);
+    }
+    /* the live context still computes what the undisturbed one does */
+    const float *a = F(_forward)(&live, &tok_ok, 1), *b = F(_forward)(&ref, &tok_ok, 1);
+    int same = a && b && !memcmp(a, b, sizeof(float) * C(_VOCAB_SIZE)) && F(_position)(&live) == 4;
+    printf("%s: the live context after %d misuses gives the logits of an undisturbed one\n", same ? "ok" : "FAIL", ran);
+    bad += !same;
+    F(_release)(&live);
+    F(_release)(&ref);
+    printf("%d rows, %d failed\n", ran, bad);
+    free(arena); free(arena_rel); free(arena_aux); free(arena_snap); free(rel_snap); free(arena_ref);
+    free(wbuf); free(wmis - 8); free(raw);
+#if ZSTD
+    free(zframe);
+#endif
+    return bad != 0;
+}
