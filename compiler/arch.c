@@ -189,11 +189,12 @@ static int arch_swa_layers(const gguf_file *f, const char *path, const char *key
         if (kv->val.v.arr.n > (uint64_t)n_layers)
             return lmcc_error(path, "key '%s' has %" PRIu64 " entries for %d layers", key, kv->val.v.arr.n, n_layers);
         for (int L = 0; L < n_layers; L++) {
-            const gguf_value *v = (uint64_t)L < kv->val.v.arr.n ? &kv->val.v.arr.items[L] : NULL;
-            if (v && v->type != GGUF_T_BOOL && v->type != GGUF_T_INT32 && v->type != GGUF_T_UINT32 &&
-                v->type != GGUF_T_INT8 && v->type != GGUF_T_UINT8)
-                return lmcc_error(path, "key '%s' holds %s, expected a bool per layer", key, gguf_vtype_name(v->type));
-            swa[L] = v && (v->type == GGUF_T_BOOL ? v->v.b != 0 : v->v.u != 0);
+            gguf_value e;
+            int have = gguf_arr_get(&kv->val, (uint64_t)L, &e) == 0;
+            if (have && e.type != GGUF_T_BOOL && e.type != GGUF_T_INT32 && e.type != GGUF_T_UINT32 &&
+                e.type != GGUF_T_INT8 && e.type != GGUF_T_UINT8)
+                return lmcc_error(path, "key '%s' holds %s, expected a bool per layer", key, gguf_vtype_name(e.type));
+            swa[L] = have && (e.type == GGUF_T_BOOL ? e.v.b != 0 : e.v.u != 0);
         }
         return 0;
     }

@@ -37,7 +37,7 @@ static const char app_src[] =
     "    while (n < M_CTX && fscanf(in, \"%ld\", &t) == 1) ids[n++] = (int32_t)t;\n    fclose(in);\n"
     "    for (char *p = argv[2]; *p && nc < 64;) { c[nc++] = (int)strtol(p, &p, 10); if (*p == ',') p++; }\n"
     "    void *arena = aligned_alloc(M_ARENA_ALIGN, M_ARENA_BYTES);\n    m_ctx ctx;\n"
-    "    if (!arena || m_init(&ctx, arena, M_ARENA_BYTES, NULL) != M_OK) return 3;\n"
+    "    if (!arena || m_init(&ctx, arena, M_ARENA_BYTES, NULL, 0) != M_OK) return 3;\n"
     "    FILE *out = fopen(argv[3], \"wb\");\n    if (!out) return 2;\n"
     "    unsigned long long kv = M_KV_BYTES;\n    fwrite(&kv, 8, 1, out);\n"
     "    for (int pos = 0, k = 0; pos < n; k++) {\n"
