@@ -300,8 +300,53 @@ void lmcc_upper_name(const char *name, char *up, size_t cap) {
     up[i] = 0;
 }
 
+/* The generated arena is [activations][scratch][control][KV caches]: the KV region last, so a
+ * context shorter than the compiled one (NAME_init_ctx) needs a shorter arena.  memplan plans the
+ * KV region first; codegen moves it behind the rest (arena_shift: by how much the others move
+ * down).  The KV region is [the caches of every position][the sliding-window rings]: cache i of
+ * the first part starts at n_ctx * (the per-position bytes of caches 0..i-1), each [head][n_ctx]
+ * [bytes per position of one head]; the rings follow at n_ctx * KV_ROW_BYTES, each [head][slots]
+ * [bytes], their size fixed at compile time whatever the context. */
+static int64_t arena_shift(const ir_graph *g) { return (g->kv_bytes + 63) / 64 * 64; }
+
+/* a sliding-window layer's cache: fewer slots than the compiled context */
+static int kv_is_ring(const ir_graph *g, const ir_tensor *t) {
+    return t->kind == IR_KIND_STATE && t->ndim == 3 && t->shape[1] != g->cfg.ctx;
+}
+
+/* bytes one position takes in every KV cache of every position (not the rings) */
+int64_t lmcc_kv_row_bytes(const ir_graph *g) {
+    int64_t row = 0;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (!t->dead && t->kind == IR_KIND_STATE && !kv_is_ring(g, t)) row += (int64_t)ir_tensor_bytes(t) / t->shape[1];
+    }
+    return row;
+}
+
+/* bytes of every sliding-window ring, each 64-byte aligned */
+int64_t lmcc_kv_ring_bytes(const ir_graph *g) {
+    int64_t bytes = 0;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (!t->dead && kv_is_ring(g, t)) bytes += ((int64_t)ir_tensor_bytes(t) + 63) / 64 * 64;
+    }
+    return bytes;
+}
+
+/* the KV region of a context of n positions */
+static int64_t kv_bytes_for(const ir_graph *g, int64_t n) {
+    return (n * lmcc_kv_row_bytes(g) + 63) / 64 * 64 + lmcc_kv_ring_bytes(g);
+}
+
+/* where the control block (struct run, the thread pool) and the KV region start */
+static int64_t run_offset(const ir_graph *g) { return (g->arena_bytes - arena_shift(g) + 63) / 64 * 64; }
+static int64_t kv_offset(const ir_graph *g) {
+    return run_offset(g) + CTRL_RUN_BYTES + (g->cfg.threads > 1 ? CTRL_POOL_BYTES : 0);
+}
+
 int64_t lmcc_arena_total(const ir_graph *g) {
-    return (g->arena_bytes + 63) / 64 * 64 + CTRL_RUN_BYTES + (g->cfg.threads > 1 ? CTRL_POOL_BYTES : 0);
+    return kv_offset(g) + kv_bytes_for(g, g->cfg.ctx);
 }
 
 /* ---- the header ---------------------------------------------------------- */
@@ -340,14 +385,21 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     if (lmcc_emit_vocab_header(fp, v, o->chat, N, up)) return errf(err, errlen, "codegen: write error");
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
-    int64_t total = lmcc_arena_total(g);
-    fprintf(fp, "#define %s_ARENA_BYTES %lldu /* KV cache %lld + activations %lld + scratch %lld + control %lld */\n",
-            up, (long long)total, (long long)g->kv_bytes, (long long)g->act_bytes, (long long)g->scratch_bytes,
-            (long long)(total - g->arena_bytes));
+    int64_t total = lmcc_arena_total(g), row = lmcc_kv_row_bytes(g);
+    fprintf(fp, "#define %s_ARENA_BYTES %lldu /* activations %lld + scratch %lld + control %lld + KV cache %lld */\n",
+            up, (long long)total, (long long)g->act_bytes, (long long)g->scratch_bytes,
+            (long long)(kv_offset(g) - g->act_bytes - g->scratch_bytes), (long long)(total - kv_offset(g)));
+    fprintf(fp, "/* the arena of a context of n <= %s_CTX positions (%s_init_ctx): the KV cache last, n rows */\n"
+                "#define %s_ARENA_BYTES_FOR(n) (%lldu + ((size_t)(n) * %s_KV_ROW_BYTES + 63) / 64 * 64)\n"
+                "#define %s_KV_ROW_BYTES %lldu /* KV bytes per position, every layer but the sliding-window "
+                "rings (%lld bytes whatever the context) */\n",
+            up, N, up, (long long)(kv_offset(g) + lmcc_kv_ring_bytes(g)), up, up, (long long)row,
+            (long long)lmcc_kv_ring_bytes(g));
     fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
     if (threads > 1) fprintf(fp, "#define %s_THREADS %d /* worker threads (pthreads); see %s_set_threads */\n", up, threads, N);
     fprintf(fp, "#define %s_ARENA_ALIGN %d\n", up, LMCC_BLOB_ALIGN);
-    fprintf(fp, "#define %s_KV_BYTES %lldu\n", up, (long long)g->kv_bytes);
+    fprintf(fp, "#define %s_KV_BYTES %lldu /* %s_CTX positions, sliding-window rings included */\n", up,
+            (long long)((int64_t)g->cfg.ctx * row + lmcc_kv_ring_bytes(g)), up);
     if (zbytes > 0) {
         fprintf(fp, "#define %s_WEIGHTS_BYTES %lldu /* the raw blob NAME_init takes */\n", up, (long long)g->weights_bytes);
         fprintf(fp, "#define %s_WEIGHTS_RAW_BYTES %lldu /* buffer for %s_decompress_weights */\n", up,
@@ -426,7 +478,16 @@ static int64_t ffn_pad(const ir_graph *g) {
 }
 
 /* arena bytes [lo, hi) a kernel reads (write 0) or writes (write 1) */
-typedef struct span { int64_t lo, hi; int write; } span;
+/* Arena bytes a kernel touched; tensor and row_split let barrier_before see that a row-split kernel
+ * reads rows a row-split kernel wrote (rows: 1 after take_last, else n). */
+typedef struct span { int64_t lo, hi; int write, tensor, row_split, rows1; } span;
+
+/* Ops whose kernels split by token rows, lmrt_split(rows, tid, nth) (docs/KERNELS.md "rows split"): a
+ * thread reads exactly the rows of their output it wrote itself, so one of them reading another's
+ * output of the same rows needs no barrier in between. */
+static const unsigned char op_row_split[IR_OP_COUNT] = {
+    [IR_OP_RMSNORM] = 1, [IR_OP_NORMALIZE] = 1, [IR_OP_QUANTIZE] = 1, [IR_OP_HADAMARD] = 1,
+};
 
 #define MAX_USED 64 /* distinct kernels in one step(): a llama graph calls about 10 */
 
@@ -444,6 +505,7 @@ typedef struct emit {
     int n_used;
     span *pend;              /* threaded: arena bytes kernels touched since the last barrier */
     int n_pend, barriers;
+    const char *ind;         /* a statement's indentation: deeper inside step()'s row loop */
     char err[256];
 } emit;
 
@@ -472,6 +534,7 @@ static int emit_init(emit *e, FILE *fp, const ir_graph *g) {
     e->fp = fp;
     e->g = g;
     e->threaded = g->cfg.threads > 1;
+    e->ind = "    ";
 #define X(name, v, what) e->shape[SH_##name] = (v);
     SHAPE_LIST(X)
 #undef X
@@ -514,44 +577,51 @@ static void emit_free(emit *e) {
 /* Threaded builds: every thread waits here until all threads got here. */
 static void barrier(emit *e) {
     if (!e->threaded) return;
-    fprintf(e->fp, "    BARRIER();\n");
+    fprintf(e->fp, "%sBARRIER();\n", e->ind);
     e->barriers++;
     e->n_pend = 0;
 }
 
 /* The arena bytes node k touches: ACT/STATE inputs read, its output written, STATE inputs (KV
  * caches) counted as written too (qkv and kv_store write them). */
-static int node_spans(const emit *e, int k, span *s) {
+static int node_spans(const emit *e, int k, int rows1, span *s) {
     const ir_graph *g = e->g;
     const ir_node *n = &g->nodes[k];
-    int ns = 0;
+    int ns = 0, rs = op_row_split[n->op];
     for (int i = 0; i < ir_op_table[n->op].n_inputs; i++) {
         int id = n->inputs[i];
         const ir_tensor *t = &g->tensors[id];
         if (t->kind != IR_KIND_ACT && t->kind != IR_KIND_STATE) continue;
-        s[ns++] = (span){t->arena_offset, t->arena_offset + e->bytes[id], t->kind == IR_KIND_STATE};
+        s[ns++] = (span){t->arena_offset, t->arena_offset + e->bytes[id], t->kind == IR_KIND_STATE, id, rs, rows1};
     }
     if (n->output >= 0)
-        s[ns++] = (span){g->tensors[n->output].arena_offset, g->tensors[n->output].arena_offset + e->bytes[n->output], 1};
+        s[ns++] = (span){g->tensors[n->output].arena_offset, g->tensors[n->output].arena_offset + e->bytes[n->output], 1,
+                         n->output, rs, rows1};
     return ns;
+}
+
+/* a write a before a read b of the same bytes by the same threads: b reads the rows a wrote */
+static int same_rows(const span *a, const span *b) {
+    return a->write && !b->write && a->tensor == b->tensor && a->row_split && b->row_split && a->rows1 == b->rows1;
 }
 
 /* Threaded builds: a barrier before node k only if it reads bytes another kernel wrote since the
  * last barrier, or writes bytes one read or wrote (memplan reuses buffers, so this is by bytes,
  * not by tensor).  Kernels split their work differently, so any such overlap is a race. */
-static void barrier_before(emit *e, int k) {
+static void barrier_before(emit *e, int k, int rows1) {
     if (!e->threaded) return;
     span s[IR_MAX_INPUTS + 1];
-    int ns = node_spans(e, k, s), hazard = 0;
+    int ns = node_spans(e, k, rows1, s), hazard = 0;
     for (int i = 0; i < ns && !hazard; i++)
         for (int j = 0; j < e->n_pend && !hazard; j++)
-            hazard = (s[i].write || e->pend[j].write) && s[i].lo < e->pend[j].hi && e->pend[j].lo < s[i].hi;
+            hazard = (s[i].write || e->pend[j].write) && s[i].lo < e->pend[j].hi && e->pend[j].lo < s[i].hi &&
+                     !same_rows(&e->pend[j], &s[i]);
     if (hazard) barrier(e);
 }
 
 /* after node k's calls (and any barrier inside them): what it touched is pending */
-static void barrier_note(emit *e, int k) {
-    if (e->threaded) e->n_pend += node_spans(e, k, e->pend + e->n_pend);
+static void barrier_note(emit *e, int k, int rows1) {
+    if (e->threaded) e->n_pend += node_spans(e, k, rows1, e->pend + e->n_pend);
 }
 
 /* The name of shape constant `which` if it has value v, else the number; in buf. */
@@ -605,7 +675,7 @@ static int tile_of(const ir_tensor *w) { return w->tile_rows > 1 ? w->tile_rows 
  * k_<kernel>, defined before step() as the contract name with (0, 1) appended. */
 static void put_call(emit *e, int split, const char *kernel, const char *args, const char *comment) {
     if (e->threaded) {
-        fprintf(e->fp, "    %slmrt_k_%s(%s%s);", split ? "" : "if (tid == 0) ", kernel, args, split ? ", tid, nth" : "");
+        fprintf(e->fp, "%s%slmrt_k_%s(%s%s);", e->ind, split ? "" : "if (tid == 0) ", kernel, args, split ? ", tid, nth" : "");
     } else {
         int i = 0;
         while (i < e->n_used && strcmp(e->used[i], kernel)) i++;
@@ -614,7 +684,7 @@ static void put_call(emit *e, int split, const char *kernel, const char *args, c
             snprintf(e->used[i], sizeof e->used[i], "%s", kernel);
             e->used_split[e->n_used++] = split;
         }
-        fprintf(e->fp, "    k_%s(%s);", kernel, args);
+        fprintf(e->fp, "%sk_%s(%s);", e->ind, kernel, args);
     }
     if (comment && *comment) fprintf(e->fp, " /* %s */", comment);
     fputc('\n', e->fp);
@@ -626,7 +696,15 @@ static const char *wref(const emit *e, int id, char *buf, size_t cap) {
     return buf;
 }
 static const char *aref(const emit *e, int id, char *buf, size_t cap) {
-    snprintf(buf, cap, "a + %s", e->id[id]);
+    snprintf(buf, cap, "a + %s%s", e->id[id], e->g->tensors[id].kind == IR_KIND_STATE ? "(nc)" : "");
+    return buf;
+}
+
+/* The positions a KV cache holds, as step() spells them: a sliding-window ring its SLOTS (fixed
+ * at compile time), every other cache the context's (nc), which the compiled CTX bounds. */
+static const char *kv_rows(const emit *e, const ir_tensor *c, char *buf, size_t cap) {
+    if (kv_is_ring(e->g, c)) return slots_expr(e, c->shape[1], buf, cap);
+    snprintf(buf, cap, "nc");
     return buf;
 }
 
@@ -733,7 +811,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s4, sizeof s4),
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s5, sizeof s5), at->rope_neox,
                  act_name(g, n->inputs[2], c2, sizeof c2), aref(e, n->inputs[3], c1, sizeof c1),
-                 aref(e, n->inputs[4], r, sizeof r), slots_expr(e, kc->shape[1], s6, sizeof s6), tile_of(wt));
+                 aref(e, n->inputs[4], r, sizeof r), kv_rows(e, kc, s6, sizeof s6), tile_of(wt));
         put_call(e, 1, kn, args, "q; k, v -> the KV cache at pos");
         break;
     }
@@ -763,7 +841,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         snprintf(kn, sizeof kn, "kv_store_%s", kvfmt(c));
         snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, pos", aref(e, n->inputs[1], c1, sizeof c1),
                  act_name(g, n->inputs[0], x, sizeof x), nrows, shape_expr(e, SH_N_KV_HEADS, c->shape[0], s1, sizeof s1),
-                 slots_expr(e, c->shape[1], s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, c->shape[2], s3, sizeof s3));
+                 kv_rows(e, c, s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, c->shape[2], s3, sizeof s3));
         put_call(e, 1, kn, args, NULL);
         break;
     }
@@ -779,7 +857,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  act_name(g, n->inputs[0], x, sizeof x), aref(e, n->inputs[1], c1, sizeof c1),
                  aref(e, n->inputs[2], c2, sizeof c2), nrows, shape_expr(e, SH_N_HEADS, at->n_heads, s1, sizeof s1),
                  shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s2, sizeof s2),
-                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), slots_expr(e, c->shape[1], s4, sizeof s4),
+                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), kv_rows(e, c, s4, sizeof s4),
                  at->window > 0 ? shape_expr(e, SH_WINDOW, at->window, s5, sizeof s5) : "0", f, sc);
         put_call(e, 1, kn, args, at->window > 0 ? "sliding window: the last WINDOW positions" : NULL);
         break;
@@ -799,6 +877,11 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
         put_call(e, 1, ir_op_name(n->op), args, NULL);
         break;
+    case IR_OP_ADD_BIAS:
+        snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s, %s", o, act_name(g, n->inputs[0], x, sizeof x),
+                 wref(e, n->inputs[1], w, sizeof w), nrows, width_expr(e, last_dim(out), s1, sizeof s1));
+        put_call(e, 1, "add_bias", args, NULL);
+        break;
     case IR_OP_SILU:
         snprintf(args, sizeof args, "%s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), nrows,
                  width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
@@ -812,10 +895,10 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         snprintf(args, sizeof args, "%s, %s, %s", o, nrows, width_expr(e, last_dim(out), s1, sizeof s1));
         put_call(e, 1, "softmax", args, NULL);
         break;
-    case IR_OP_TAKE_LAST:
-        snprintf(args, sizeof args, "%s, %s, n, %s", o, act_name(g, n->inputs[0], x, sizeof x),
+    case IR_OP_TAKE_LAST: /* inside step()'s row loop: row `row` is the last of rows 0..row */
+        snprintf(args, sizeof args, "%s, %s, 1 + row, %s", o, act_name(g, n->inputs[0], x, sizeof x),
                  width_expr(e, last_dim(out), s1, sizeof s1));
-        put_call(e, 0, "take_last", args, "the last token's row");
+        put_call(e, 0, "take_last", args, "this row");
         break;
     case IR_OP_COUNT: /* not an op, rejected above (no default: -Wswitch asks for every op) */
     unsupported:
@@ -824,6 +907,43 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         return -1;
     }
     return e->err[0] ? -1 : 0;
+}
+
+/* The KV caches as a table, for what reads or writes them outside step() (state save/load): each
+ * cache's offset (a cache of every position: KV_OFFSET + nc * at; a ring: KV_OFFSET + the caches of
+ * nc positions + at), heads, bytes per head and position, and slots (a sliding-window ring's, fixed;
+ * 0: the context's positions).  KV_SLOTS: the rings' slots (0: none), KV_RING_ROW_BYTES: one
+ * slot of every ring. */
+static void kv_table(emit *e) {
+    const ir_graph *g = e->g;
+    int n = 0;
+    int64_t row = 0, ring_row = 0, slots = 0;
+    const char *type = NULL;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind != IR_KIND_STATE) continue;
+        n++;
+        if (kv_is_ring(g, t)) ring_row += (int64_t)ir_tensor_bytes(t) / t->shape[1], slots = t->shape[1];
+        else row += (int64_t)ir_tensor_bytes(t) / t->shape[1];
+        type = ir_dtype_name(t->dtype);
+    }
+    fprintf(e->fp, "#define KV_CACHES %d\n#define KV_ROW_BYTES %lld /* one position of every cache but the rings */\n"
+                   "#define KV_SLOTS %lld\n#define KV_WINDOW %lld\n#define KV_RING_ROW_BYTES %lld /* one slot of every ring */\n"
+                   "#define KV_TYPE \"%s\"\n", n, (long long)row, (long long)slots, (long long)(slots ? e->shape[SH_WINDOW] : 0),
+                   (long long)ring_row, type ? type : "none");
+    fprintf(e->fp, "static const struct kv_cache { size_t at; int heads, row, slots; } kv_caches[%d] = {",
+            n > 0 ? n : 1);
+    int k = 0;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (t->dead || t->kind != IR_KIND_STATE) continue;
+        fprintf(e->fp, "%s{%s(%d) - KV_OFFSET, %lld, %lld, %lld}", !k ? "\n    " : k % 2 ? ", " : ",\n    ",
+                e->id[i], kv_is_ring(g, t) ? 0 : 1, (long long)t->shape[0],
+                (long long)((int64_t)ir_tensor_bytes(t) / (t->shape[0] * t->shape[1])),
+                (long long)(kv_is_ring(g, t) ? t->shape[1] : 0));
+        k++;
+    }
+    fprintf(e->fp, "%s};\n", n ? "" : "{0, 0, 0, 0}");
 }
 
 /* Shapes, the blob layout, the arena layout, the kernels' single-threaded forms and step(). */
@@ -875,33 +995,48 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     }
     free(order);
 
-    int64_t run_off = (g->arena_bytes + 63) / 64 * 64;
+    int64_t run_off = run_offset(g), shift = arena_shift(g);
     fprintf(fp, "\n/* ======================================================================\n"
-                " * arena: [KV cache %lld][activations %lld][scratch %lld][control %lld] bytes\n"
-                " * activations hold up to BATCH = %d tokens per chunk; buffers whose\n"
-                " * lifetimes do not overlap share bytes\n"
+                " * arena: [activations %lld][scratch %lld][control %lld][KV cache %lld per\n"
+                " * position] bytes; activations hold up to BATCH = %d tokens per chunk;\n"
+                " * buffers whose lifetimes do not overlap share bytes\n"
                 " * ====================================================================== */\n",
-            (long long)g->kv_bytes, (long long)g->act_bytes, (long long)g->scratch_bytes,
-            (long long)(CTRL_RUN_BYTES + (e->threaded ? CTRL_POOL_BYTES : 0)), batch);
+            (long long)g->act_bytes, (long long)g->scratch_bytes,
+            (long long)(CTRL_RUN_BYTES + (e->threaded ? CTRL_POOL_BYTES : 0)), (long long)lmcc_kv_row_bytes(g), batch);
     fprintf(fp, "#define BATCH %d\n#define THREADS %d\n", batch, e->threaded ? g->cfg.threads : 1);
-    for (int i = 0; i < g->n_tensors; i++) { /* the KV caches */
+    fprintf(fp, "#define RUN_OFFSET %lld\n", (long long)run_off);
+    if (e->threaded) fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)(run_off + CTRL_RUN_BYTES));
+    fprintf(fp, "#define KV_OFFSET %lld /* the KV caches of a context of nc positions: */\n", (long long)kv_offset(g));
+    int64_t at = 0, ring_at = 0, row = lmcc_kv_row_bytes(g);
+    for (int i = 0; i < g->n_tensors; i++) { /* the KV caches, then the rings behind them */
         const ir_tensor *t = &g->tensors[i];
         if (t->dead || t->kind != IR_KIND_STATE) continue;
         shape_str(e, t, NULL, sh, sizeof sh);
-        fprintf(fp, "#define %-22s %8lld /* %s %s */\n", e->id[i], (long long)t->arena_offset, t->name, sh);
+        char def[96];
+        snprintf(def, sizeof def, "%s(nc)", e->id[i]);
+        if (kv_is_ring(g, t)) {
+            fprintf(fp, "#define %-22s (KV_OFFSET + ((size_t)(nc) * %lld + 63) / 64 * 64 + %lld) /* %s %s */\n", def,
+                    (long long)row, (long long)ring_at, t->name, sh);
+            ring_at += ((int64_t)ir_tensor_bytes(t) + 63) / 64 * 64;
+            continue;
+        }
+        fprintf(fp, "#define %-22s (KV_OFFSET + (size_t)(nc) * %lld) /* %s %s */\n", def, (long long)at, t->name, sh);
+        at += (int64_t)ir_tensor_bytes(t) / t->shape[1];
     }
+    kv_table(e);
     for (int k = 0; k < g->n_nodes; k++) { /* the activations, in the order step() makes them */
         int i = g->nodes[k].output;
         if (g->nodes[k].dead || i < 0 || g->tensors[i].kind != IR_KIND_ACT) continue;
-        fprintf(fp, "#define %-22s %8lld /* %lld bytes */\n", e->id[i], (long long)g->tensors[i].arena_offset,
+        fprintf(fp, "#define %-22s %8lld /* %lld bytes */\n", e->id[i], (long long)(g->tensors[i].arena_offset - shift),
                 (long long)e->bytes[i]);
     }
-    fprintf(fp, "#define LOGITS_OFFSET %s\n#define SCRATCH_OFFSET %lld\n#define RUN_OFFSET %lld\n",
-            e->id[g->logits], (long long)g->scratch_offset, (long long)run_off);
-    fprintf(fp, "\nstruct run { const int32_t *tokens; int n, pos; void *pool; };\n");
+    fprintf(fp, "#define LOGITS_OFFSET %s\n#define SCRATCH_OFFSET %lld\n", e->id[g->logits],
+            (long long)(g->scratch_offset - shift));
+    fprintf(fp, "\n/* the chunk step() runs; n_ctx: the context's positions (KV rows); out: forward_all's logits\n"
+                " * [n][VOCAB], else NULL (the last row's, at LOGITS_OFFSET) */\n"
+                "struct run { const int32_t *tokens; int n, pos, n_ctx; void *pool; float *out; };\n");
     fprintf(fp, "_Static_assert(sizeof(struct run) <= %d, \"run block\");\n", CTRL_RUN_BYTES);
     if (e->threaded) {
-        fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)(run_off + CTRL_RUN_BYTES));
         fprintf(fp, "_Static_assert(sizeof(lmrt_pool) <= %d, \"pool block\");\n", CTRL_POOL_BYTES);
         fprintf(fp, "#define BARRIER() lmrt_barrier((lmrt_pool *)r->pool, tid)\n");
     }
@@ -921,7 +1056,7 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     fprintf(body, "static void step(unsigned char *a, const unsigned char *w, const struct run *r%s) {\n",
             e->threaded ? ", int tid, int nth" : "");
     if (uses_tokens) fprintf(body, "    const int32_t *tokens = r->tokens;\n");
-    fprintf(body, "    const int n = r->n%s;\n", uses_pos ? ", pos = r->pos" : "");
+    fprintf(body, "    const int n = r->n%s;\n", uses_pos ? ", pos = r->pos, nc = r->n_ctx" : "");
     if (uses_scratch)
         fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET)%s; /* [CTX] attention scores */\n",
                 e->threaded ? " + (size_t)tid * CTX" : "");
@@ -934,18 +1069,35 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             if (layer >= 0) fprintf(body, "\n    /* ---- layer %d ---- */\n", layer);
             else fprintf(body, "\n    /* ---- %s ---- */\n", k == 0 ? "embedding" : "output");
         }
-        barrier_before(e, k);
+        barrier_before(e, k, after_last);
+        if (n->op == IR_OP_TAKE_LAST) { /* the rest of step() runs once per row it gives logits for */
+            fprintf(body, "    for (int row = r->out ? 0 : n - 1; row < n; row++) { /* forward_all: every row */\n");
+            e->ind = "        ";
+            after_last = 1;
+        }
         if (n->output >= 0) { /* each activation is declared where it is produced */
             const ir_tensor *tt = &g->tensors[n->output];
             char id[96];
             const char *ty = tt->dtype == IR_DT_Q8A ? "void" : "float";
             c_ident(tt->name, id, sizeof id);
-            shape_str(e, tt, after_last || n->op == IR_OP_TAKE_LAST ? "1" : "BATCH", sh, sizeof sh);
-            fprintf(body, "    %s *%s = (%s *)(a + %s); /* %s */\n", ty, id, ty, e->id[n->output], sh);
+            shape_str(e, tt, after_last ? "1" : "BATCH", sh, sizeof sh);
+            if (after_last && n->output == g->logits) /* forward_all's rows go straight to the caller */
+                fprintf(body, "%s%s *%s = r->out ? r->out + (size_t)row * %s : (%s *)(a + %s); /* %s */\n", e->ind, ty,
+                        id, width_expr(e, last_dim(tt), fl, sizeof fl), ty, e->id[n->output], sh);
+            else fprintf(body, "%s%s *%s = (%s *)(a + %s); /* %s */\n", e->ind, ty, id, ty, e->id[n->output], sh);
         }
         rc = emit_node(e, k, after_last ? "1" : "n");
-        barrier_note(e, k);
-        if (n->op == IR_OP_TAKE_LAST) after_last = 1;
+        barrier_note(e, k, after_last && n->op != IR_OP_TAKE_LAST); /* take_last reads all n rows */
+    }
+    if (after_last) {
+        /* the next row's take_last overwrites what this row's kernels read; every thread sees
+         * the same n, so all of them wait here or none */
+        if (e->threaded) fprintf(body, "        if (row + 1 < n) BARRIER();\n");
+        e->ind = "    ";
+        fprintf(body, "    }\n");
+    } else if (!rc) {
+        snprintf(e->err, sizeof e->err, "codegen: internal error: the graph has no take_last node");
+        rc = -1;
     }
     fprintf(body, "}\n");
     e->fp = fp;
@@ -1104,9 +1256,11 @@ done:
         fprintf(o->log, "zstd: %lld -> %lld bytes (ratio %.3f, level %d)\n", (long long)g->weights_bytes, zbytes,
                 (double)g->weights_bytes / (double)zbytes, o->zstd_level);
     if (rc == 0 && o->verbose && o->log) {
-        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld), batch %d, threads %d (%d barriers "
-                "per chunk), target %s, embed %s\n", o->name, (long long)g->weights_bytes, (long long)g->arena_bytes,
-                (long long)g->kv_bytes, g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
+        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld: %lld per position, %lld per layer), "
+                "batch %d, threads %d (%d barriers per chunk), target %s, embed %s\n", o->name,
+                (long long)g->weights_bytes, (long long)lmcc_arena_total(g), (long long)(g->cfg.ctx * lmcc_kv_row_bytes(g)),
+                (long long)lmcc_kv_row_bytes(g),
+                (long long)(g->cfg.ctx * lmcc_kv_row_bytes(g) / (g->info.n_layers > 0 ? g->info.n_layers : 1)), g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
                 g->cfg.threads > 1 ? barriers : 0, t->name,
                 o->embed == LMCC_EMBED_INCBIN ? "incbin" : o->embed == LMCC_EMBED_ARRAY ? "array" : "external");
     }

@@ -11,6 +11,9 @@
 
 /* Hyper-parameters beyond this are corrupt metadata, and keep int math safe. */
 #define ARCH_MAX_PARAM (1 << 24)
+/* llama.cpp's LLAMA_MAX_LAYERS: the passes and the generated step() grow with the layer count
+ * (tiny hostile layers would cost the compile, and the C compiler after it, far more than the file) */
+#define ARCH_MAX_LAYERS 512
 
 static int arch_key_int(const gguf_file *f, const char *path, const char *key, int def, int *out) {
     const gguf_kv *kv = gguf_find(f, key);
@@ -123,14 +126,139 @@ static int arch_weight_rows(ir_graph *g, const gguf_file *f, const char *path, c
     return id;
 }
 
-/* The rotation frequencies of RoPE, radians per position: theta^(-2i/rope_dim) for each pair i,
- * in double, then rounded, as the weight `name`; the rope_table op turns them into the cos/sin rows
- * of each chunk's positions at run time (no table of the context's size anywhere). */
-static int arch_rope_freqs(ir_graph *g, const char *path, const char *name, int rope_dim, double theta) {
+/* What distinguishes the architectures lmcc builds, one row each, read from llama.cpp's
+ * llama-model.cpp and models/ARCH.cpp (one builder, arch_build, reads the rows):
+ *  neox         rotate halves (pairs i, i + rot/2); else adjacent pairs (llama's converter permutes Q/K)
+ *  bias         q/k/v biases (attn_q/k/v.bias)
+ *  qk_norm      attn_q_norm / attn_k_norm [head size]: each head RMS-normalized before RoPE
+ *  no_rope      every n-th layer goes without RoPE (layer L when (L + 1) % n == 0; 0: none)
+ *  gemma        Gemma's block: embedding times sqrt(dim), RMSNorm of the attention and FFN outputs
+ *               before each residual add, GELU(tanh)-gated FFN, rms epsilon required
+ *  fused        phi3: attn_qkv holds [q; k; v] rows, ffn_up [gate; up] rows (SwiGLU over the split)
+ *  tied         the classifier is always token_embd (a file with output.weight is not this model);
+ *               otherwise output.weight when present, else token_embd
+ *  swa_p        sliding-window layers are those with index % P < P - 1 unless the GGUF gives
+ *               attention.sliding_window_pattern (an int P, or a bool per layer); 0: none
+ *  swa_win      attention.sliding_window when the key is absent (0: no sliding window without it)
+ *  swa_base     RoPE base of the sliding-window layers without rope.freq_base_swa (0: the model's
+ *               table, scaling included); with a base of their own they rotate unscaled (gemma3's
+ *               rope_freq_scale_train_swa 1 in llama.cpp)
+ *  attn_cap     attention-logit softcap without attn_logit_softcapping (0: none, key not read)
+ *  final_cap    final-logit softcap without final_logit_softcapping (-1: none, key not read; 0: the key's)
+ *  big          block_count of the one size whose query scale is 1/sqrt(dim / heads) instead of
+ *               1/sqrt(head_dim) (Gemma's 27B query_pre_attn_scalar, as llama.cpp decides it) */
+#define ARCH_LIST(X)                                                                                     \
+    /* name       neox bias qk_norm no_rope gemma fused tied swa_p swa_win swa_base attn_cap final_cap big */ \
+    X("llama",    0,   0,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("qwen2",    1,   1,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("qwen3",    1,   0,   1,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("smollm3",  0,   0,   0,      4,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("gemma2",   1,   0,   0,      0,      1,    0,    1,   2,    4096,   0.0f,    50.0f,   30.0f,    46) \
+    X("gemma3",   1,   0,   1,      0,      1,    0,    0,   6,    0,      10000.0f, 0.0f,   0.0f,     62) \
+    X("phi3",     1,   0,   0,      0,      0,    1,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)
+
+typedef struct arch_spec {
+    const char *name;
+    int neox, qkv_bias, qk_norm, no_rope_step, gemma, fused, tied, swa_pattern, swa_window;
+    float swa_base, attn_cap, final_cap;
+    int big_layers;
+} arch_spec;
+
+static const arch_spec arch_specs[] = {
+#define X(nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big) \
+    {nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big},
+    ARCH_LIST(X)
+#undef X
+};
+
+/* Metadata keys "ARCH.suffix" that change the math: present with any value but `neutral` is an
+ * error naming the key, unless the row implements it (cap 1: a row with attn_cap reads the key,
+ * cap 2: a row with final_cap >= 0).  X(suffix, neutral value, cap, what it does) */
+#define ARCH_UNSUPPORTED_KEY_LIST(X)                                                         \
+    X("rope.scaling.attn_factor",          1.0, 0, "scales the rotated q and k (YaRN)")     \
+    X("attention.logit_softcapping",       0.0, 0, "soft-caps the attention scores")        \
+    X("attn_logit_softcapping",            0.0, 1, "soft-caps the attention scores")        \
+    X("final_logit_softcapping",           0.0, 2, "soft-caps the logits")                  \
+    X("expert_count",                      0.0, 0, "a mixture of experts")                  \
+    X("embedding_scale",                   1.0, 0, "scales the token embeddings")           \
+    X("residual_scale",                    1.0, 0, "scales the residual branches")          \
+    X("logit_scale",                       1.0, 0, "scales the logits")                     \
+    X("attention.clamp_kqv",               0.0, 0, "clamps q, k and v")
+
+/* a numeric key as a double: 0 read, 1 absent, -1 not a number (error reported) */
+static int arch_key_num(const gguf_file *f, const char *path, const char *key, double *out) {
+    const gguf_kv *kv = gguf_find(f, key);
+    int64_t i;
+    float v;
+    if (!kv) return 1;
+    if (gguf_get_f32(f, key, &v) == 0) return *out = v, 0;
+    if (gguf_get_i64(f, key, &i) == 0) return *out = (double)i, 0;
+    return lmcc_error(path, "key '%s' has type %s, expected a number", key, gguf_vtype_name(kv->val.type));
+}
+
+static int arch_check_keys(const gguf_file *f, const char *path, const arch_spec *sp) {
+    const char *ar = sp->name;
+    static const struct { const char *suffix; double neutral; int cap; const char *what; } keys[] = {
+#define X(sfx, neu, cap, what) {sfx, neu, cap, what},
+        ARCH_UNSUPPORTED_KEY_LIST(X)
+#undef X
+    };
+    char key[128];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if ((keys[i].cap == 1 && sp->attn_cap > 0) || (keys[i].cap == 2 && sp->final_cap >= 0)) continue;
+        double v = keys[i].neutral;
+        snprintf(key, sizeof key, "%s.%s", ar, keys[i].suffix);
+        int rc = arch_key_num(f, path, key, &v);
+        if (rc < 0) return -1;
+        if (rc == 0 && v != keys[i].neutral)
+            return lmcc_error(path, "key '%s' = %g is not supported by lmcc's %s builder (it %s; compiling "
+                              "without it would give another model)", key, v, ar, keys[i].what);
+    }
+    return 0;
+}
+
+/* RoPE's rotation frequencies, radians per position, as llama.cpp's ggml_rope_ext:
+ * freq_scale * base^(-2i/rope_dim) / factor[i] for each pair i, with freq_scale 1/rope.scaling.factor
+ * (linear scaling; none: 1) and factor[i] from rope_freqs.weight (Llama 3.x's per-frequency
+ * divisors; absent: 1).  In double, then rounded; the rope_table op turns them into the cos/sin
+ * rows of each chunk's positions at run time (no table of the context's size anywhere).
+ * scaled 0: base only (gemma3's sliding-window layers). */
+static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, const char *ar, const char *name,
+                           int rope_dim, double theta, int scaled) {
     int half = rope_dim / 2;
+    char key[128], type[32] = "linear";
+    double factor = 0;
+    snprintf(key, sizeof key, "%s.rope.scaling.type", ar);
+    if (gguf_find(f, key) && gguf_get_str(f, key, type, sizeof type) != 0)
+        return lmcc_error(path, "key '%s' has type %s, expected a string", key, gguf_vtype_name(gguf_find(f, key)->val.type));
+    if (strcmp(type, "none") != 0 && strcmp(type, "linear") != 0)
+        return lmcc_error(path, "key '%s' = '%s' is not supported (lmcc implements RoPE scaling none, linear and "
+                          "Llama 3's rope_freqs.weight)", key, type);
+    snprintf(key, sizeof key, "%s.rope.scaling.factor", ar);
+    int rc = arch_key_num(f, path, key, &factor);
+    if (rc == 1) { /* the older name */
+        snprintf(key, sizeof key, "%s.rope.scale_linear", ar);
+        rc = arch_key_num(f, path, key, &factor);
+    }
+    if (rc < 0) return -1;
+    if (rc == 0 && (!(factor >= 0) || !isfinite(factor)))
+        return lmcc_error(path, "key '%s' = %g must be >= 0 (0: no scaling)", key, factor);
+    double freq_scale = factor == 0 || !strcmp(type, "none") || !scaled ? 1.0 : 1.0 / factor;
+    const gguf_tensor *ft = scaled ? gguf_find_tensor(f, "rope_freqs.weight") : NULL;
+    if (ft && (ft->type != 0 || ft->n_dims != 1 || ft->ne[0] != (uint64_t)half || !ft->data ||
+               ft->nbytes != (uint64_t)half * sizeof(float)))
+        return lmcc_error(path, "tensor 'rope_freqs.weight' must be f32 [%d] (rope.dimension_count / 2)", half);
     float *fr = malloc((size_t)half * sizeof *fr);
     if (!fr) return lmcc_error(path, "out of memory");
-    for (int i = 0; i < half; i++) fr[i] = (float)pow(theta, -2.0 * i / (double)rope_dim);
+    for (int i = 0; i < half; i++) {
+        float div = 1.0f;
+        if (ft) memcpy(&div, (const char *)ft->data + (size_t)i * sizeof div, sizeof div);
+        if (!(div > 0) || !isfinite(div)) {
+            free(fr);
+            return lmcc_error(path, "rope_freqs.weight[%d] = %g must be positive", i, (double)div);
+        }
+        fr[i] = (float)(freq_scale * pow(theta, -2.0 * i / (double)rope_dim) / (double)div);
+    }
     int64_t shape[1] = {half};
     int id = ir_weight_add(g, name, IR_DT_F32, 1, shape, fr, (size_t)half * sizeof *fr);
     if (id < 0) {
@@ -152,17 +280,18 @@ static int arch_consumes(const ir_graph *g, const gguf_tensor *t) {
     return 0;
 }
 
-/* Every tensor of the file must be a weight of the graph: one the builder does not know (a bias,
- * Llama-3's rope_freqs, ...) changes the model's math, and ignoring it would compile another model. */
+/* Every tensor of the file must be a weight of the graph (or folded into one at compile time,
+ * as rope_freqs.weight into rope.freqs): one the builder does not know (a bias, ...) changes
+ * the model's math, and ignoring it would compile another model. */
 static int arch_check_consumed(const ir_graph *g, const gguf_file *f, const char *path, const char *arch) {
     for (uint64_t i = 0; i < f->n_tensors; i++)
-        if (!arch_consumes(g, &f->tensors[i]))
+        if (!arch_consumes(g, &f->tensors[i]) && strcmp(f->tensors[i].name, "rope_freqs.weight") != 0)
             return lmcc_error(path, "tensor '%s' is not supported by lmcc's %s builder (it changes the model's math; "
                               "compiling without it would give another model)", f->tensors[i].name, arch);
     return 0;
 }
 
-typedef struct arch_b { ir_graph *g; const char *path; int fail; } arch_b;
+typedef struct arch_b { ir_graph *g; const char *path, *ar; int fail; } arch_b;
 
 /* Appends a node whose output is [n]; records failure instead of returning it
  * so the graph code reads as a straight line. */
@@ -176,6 +305,43 @@ static int arch_node(arch_b *b, ir_opcode op, int in0, int in1, int in2, const i
         lmcc_error(b->path, "out of memory");
     }
     return id;
+}
+
+/* blk.L.<nm>.<kind> of shape [n] or [n][k] (k 0: a vector), -1 after an error */
+static int arch_layer_weight(arch_b *b, const gguf_file *f, int L, const char *nm, const char *kind, int64_t n,
+                             int64_t k, const char *why) {
+    char name[IR_NAME_MAX];
+    int64_t shape[2] = {n, k};
+    if (b->fail) return -1;
+    snprintf(name, sizeof name, "blk.%d.%s.%s", L, nm, kind);
+    int id = arch_weight(b->g, f, b->path, b->ar, name, k ? 2 : 1, shape, why);
+    if (id < 0) b->fail = 1;
+    return id;
+}
+
+/* x -> x + bias (when the architecture has q/k/v biases) -> head norm (when it has q/k norms) ->
+ * RoPE (unless the layer goes without): the q or k path of a layer.  heads: q's or k's. */
+static int arch_qk_path(arch_b *b, const gguf_file *f, const arch_spec *sp, int L, int x, const char *qk,
+                        int heads, int use_rope, int rope_tab, const ir_attrs *ra) {
+    char nm[IR_NAME_MAX], wn[32];
+    int64_t n = (int64_t)heads * ra->head_dim;
+    ir_attrs a = *ra;
+    a.n_heads = heads; /* rope and head_norm work on the heads of the tensor they are given */
+    if (sp->qkv_bias) {
+        snprintf(wn, sizeof wn, "attn_%s", qk);
+        int bias = arch_layer_weight(b, f, L, wn, "bias", n, 0, "head count x head size");
+        snprintf(nm, sizeof nm, "l%d.%s_bias", L, qk);
+        x = arch_node(b, IR_OP_ADD_BIAS, x, bias, -1, &a, nm, n);
+    }
+    if (sp->qk_norm) {
+        snprintf(wn, sizeof wn, "attn_%s_norm", qk);
+        int w = arch_layer_weight(b, f, L, wn, "weight", ra->head_dim, 0, "attention.key_length");
+        snprintf(nm, sizeof nm, "l%d.%s_norm", L, qk);
+        x = arch_node(b, IR_OP_HEAD_NORM, x, w, -1, &a, nm, n);
+    }
+    if (!use_rope) return x;
+    snprintf(nm, sizeof nm, "l%d.%s_rope", L, qk);
+    return arch_node(b, IR_OP_ROPE, x, rope_tab, -1, &a, nm, n);
 }
 
 /* The sliding-window layers (swa[L] = 1) of an architecture with a pattern: the GGUF's
@@ -204,12 +370,13 @@ static int arch_swa_layers(const gguf_file *f, const char *path, const char *key
     return 0;
 }
 
-/* One transformer builder for every row of LMCC_ARCH_LIST (arch.h). */
-static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_config *cfg, const lmcc_arch *A) {
+/* One transformer builder for every row of ARCH_LIST: RMSNorm, GQA attention with RoPE, a gated
+ * FFN, with what the row adds; keys and tensors as llama.cpp reads them. */
+static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_config *cfg, const arch_spec *A) {
     const char *ar = A->name;
     char key[128];
     int dim, n_layers, hidden, n_heads, n_kv, head_dim, v_dim, rope_dim, ctx_len, window = 0;
-    float theta, theta_swa, eps, attn_cap = A->attn_cap, final_cap = A->final_cap, rope_scale = 1.0f, attn_factor = 1.0f;
+    float theta, theta_swa, eps, att_scale, attn_cap = A->attn_cap, final_cap = A->final_cap;
     unsigned char *swa = NULL;
     ir_graph *g = NULL;
 #define KEY(s) (snprintf(key, sizeof key, "%s." s, ar), key)
@@ -219,6 +386,11 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         arch_key_int(f, path, KEY("attention.head_count_kv"), n_heads, &n_kv) ||
         arch_key_int(f, path, KEY("context_length"), -1, &ctx_len))
         return NULL;
+    if (n_layers > ARCH_MAX_LAYERS) {
+        lmcc_error(path, "%s.block_count = %d: more than %d layers (no known model has that many)", ar, n_layers,
+                   ARCH_MAX_LAYERS);
+        return NULL;
+    }
     if (n_kv > n_heads || n_heads % n_kv != 0) {
         lmcc_error(path, "attention.head_count_kv %d does not divide attention.head_count %d (grouped-query "
                    "attention needs whole groups)", n_kv, n_heads);
@@ -246,6 +418,12 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         lmcc_error(path, "missing required key '%s' (not a complete %s GGUF?)", key, ar);
         return NULL;
     }
+    if (arch_key_float(f, path, KEY("attention.scale"), 0.0f, &att_scale) || arch_check_keys(f, path, A))
+        return NULL;
+    if (!(att_scale >= 0) || !isfinite(att_scale)) {
+        lmcc_error(path, "attention.scale %g must be >= 0 (0: 1/sqrt(head size))", (double)att_scale);
+        return NULL;
+    }
     if (rope_dim % 2 != 0 || rope_dim > head_dim) {
         lmcc_error(path, "rope.dimension_count %d must be even and at most the head size %d", rope_dim, head_dim);
         return NULL;
@@ -267,15 +445,6 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         !isfinite(theta_swa)) {
         lmcc_error(path, "softcaps (%g, %g) must be >= 0 and rope.freq_base_swa %g positive", (double)attn_cap,
                    (double)final_cap, (double)theta_swa);
-        return NULL;
-    }
-    /* RoPE scaling the rope table does not apply changes the model: an error, not a silent mismatch */
-    if (arch_key_float(f, path, KEY("rope.scaling.factor"), 1.0f, &rope_scale) ||
-        arch_key_float(f, path, KEY("rope.scaling.attn_factor"), 1.0f, &attn_factor))
-        return NULL;
-    if ((rope_scale != 0.0f && rope_scale != 1.0f) || attn_factor != 1.0f) {
-        lmcc_error(path, "RoPE scaling (rope.scaling.factor %g, attn_factor %g) is not supported for %s yet (only "
-                   "unscaled RoPE)", (double)rope_scale, (double)attn_factor, ar);
         return NULL;
     }
     if (A->fused && (gguf_find_tensor(f, "rope_factors_long.weight") || gguf_find_tensor(f, "rope_factors_short.weight"))) {
@@ -338,7 +507,7 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
     int64_t s_q[2] = {q_out, dim}, s_kv[2] = {kv_out, dim}, s_o[2] = {dim, q_out}, s_qkv[2] = {q_out + 2 * kv_out, dim};
     int64_t s_up[2] = {hidden, dim}, s_down[2] = {dim, hidden}, s_up2[2] = {2 * (int64_t)hidden, dim};
     int64_t s_tok[1] = {1};
-    arch_b b = {g, path, 0};
+    arch_b b = {g, path, ar, 0};
     char nm[IR_NAME_MAX], nm2[IR_NAME_MAX];
     static const char *const why_q = "head_count x head size, embedding_length",
                              *const why_kv = "head_count_kv x head size, embedding_length",
@@ -346,9 +515,10 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
 
     int w_emb = arch_weight(g, f, path, ar, "token_embd.weight", 2, s_emb, "vocab x embedding_length");
     if (w_emb < 0) goto fail;
-    int rope_freqs = arch_rope_freqs(g, path, "rope.freqs", rope_dim, theta), swa_freqs = rope_freqs;
+    int rope_freqs = arch_rope_freqs(g, f, path, ar, "rope.freqs", rope_dim, theta, 1), swa_freqs = rope_freqs;
     if (rope_freqs < 0) goto fail;
-    if (window && theta_swa != theta && (swa_freqs = arch_rope_freqs(g, path, "rope.freqs.swa", rope_dim, theta_swa)) < 0)
+    if (window && (theta_swa != theta || A->swa_base > 0) &&
+        (swa_freqs = arch_rope_freqs(g, f, path, ar, "rope.freqs.swa", rope_dim, theta_swa, !(A->swa_base > 0))) < 0)
         goto fail;
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, s_tok);
     if (g->token_input < 0) {
@@ -397,10 +567,6 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
             w_v = w_k < 0 ? -1 : arch_weight(g, f, path, ar, LW("attn_v"), 2, s_kv, why_kv);
         }
         if (w_v < 0) goto fail;
-        int64_t s_hd[1] = {head_dim};
-        int w_qn = !A->qk_norm ? -1 : arch_weight(g, f, path, ar, LW("attn_q_norm"), 1, s_hd, "head size");
-        int w_kn = !A->qk_norm || w_qn < 0 ? -1 : arch_weight(g, f, path, ar, LW("attn_k_norm"), 1, s_hd, "head size");
-        if (A->qk_norm && w_kn < 0) goto fail;
         int w_o = arch_weight(g, f, path, ar, LW("attn_output"), 2, s_o, "embedding_length, head_count x head size");
         int w_pa = w_o < 0 || !A->gemma ? -1 : W1("post_attention_norm");
         int w_fn = w_o < 0 || (A->gemma && w_pa < 0) ? -1 : W1("ffn_norm");
@@ -437,26 +603,25 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         int q = arch_node(&b, IR_OP_LINEAR, xb, w_q, -1, &a, NM("q"), q_out);
         int k = arch_node(&b, IR_OP_LINEAR, xb, w_k, -1, &a, NM("k"), kv_out);
         int v = arch_node(&b, IR_OP_LINEAR, xb, w_v, -1, &a, NM("v"), kv_out);
+        if (A->qkv_bias) {
+            int bias = arch_layer_weight(&b, f, L, "attn_v", "bias", kv_out, 0, "head_count_kv x head size");
+            v = arch_node(&b, IR_OP_ADD_BIAS, v, bias, -1, &a, NM("v_bias"), kv_out);
+        }
         ir_attrs ra = a;
         ra.n_heads = n_heads; ra.n_kv_heads = n_kv; ra.head_dim = head_dim;
-        if (A->qk_norm) { /* each head RMS-normalized before RoPE (Gemma 3's q/k norms) */
-            q = arch_node(&b, IR_OP_HEAD_NORM, q, w_qn, -1, &ra, NM("q_norm"), q_out);
-            ra.n_heads = n_kv;
-            k = arch_node(&b, IR_OP_HEAD_NORM, k, w_kn, -1, &ra, NM("k_norm"), kv_out);
-            ra.n_heads = n_heads;
-        }
         ra.rope_dim = rope_dim; ra.rope_neox = A->neox;
-        int tab = slide ? rope_swa : rope_tab;
-        int qr = arch_node(&b, IR_OP_ROPE, q, tab, -1, &ra, NM("q_rope"), q_out);
-        ra.n_heads = n_kv; /* rope rotates the heads of the tensor it is given */
-        int kr = arch_node(&b, IR_OP_ROPE, k, tab, -1, &ra, NM("k_rope"), kv_out);
+        /* SmolLM3: layer L goes without RoPE when (L + 1) is a multiple of the step */
+        int use_rope = !A->no_rope_step || (L + 1) % A->no_rope_step != 0, tab = slide ? rope_swa : rope_tab;
+        int qr = arch_qk_path(&b, f, A, L, q, "q", n_heads, use_rope, tab, &ra);
+        int kr = arch_qk_path(&b, f, A, L, k, "k", n_kv, use_rope, tab, &ra);
         arch_node(&b, IR_OP_KV_STORE, kr, kc, -1, &a, NULL, 0);
         arch_node(&b, IR_OP_KV_STORE, v, vc, -1, &a, NULL, 0);
         ir_attrs aa = a;
         aa.n_heads = n_heads; aa.n_kv_heads = n_kv; aa.head_dim = head_dim;
         /* Gemma's query_pre_attn_scalar: dim / heads for the one size that has it, else the head size */
-        aa.scale = A->big_layers && n_layers == A->big_layers ? (float)(1.0 / sqrt((double)(dim / n_heads)))
-                                                              : (float)(1.0 / sqrt((double)head_dim));
+        aa.scale = att_scale > 0                                 ? att_scale
+                   : A->big_layers && n_layers == A->big_layers ? (float)(1.0 / sqrt((double)(dim / n_heads)))
+                                                                : (float)(1.0 / sqrt((double)head_dim));
         aa.window = slide ? window : 0;
         aa.softcap = attn_cap;
         int att = arch_node(&b, IR_OP_ATTENTION, qr, kc, vc, &aa, NM("att"), q_out);
@@ -508,14 +673,6 @@ fail:
     return NULL;
 }
 
-const lmcc_arch lmcc_archs[] = {
-#define X(nm, neox, gemma, fused, tied, swa_p, swa_w, swa_base, attn_cap, final_cap, big, qk_norm) \
-    {nm, neox, gemma, fused, tied, swa_p, swa_w, swa_base, attn_cap, final_cap, big, qk_norm},
-    LMCC_ARCH_LIST(X)
-#undef X
-};
-const int lmcc_n_archs = (int)(sizeof lmcc_archs / sizeof lmcc_archs[0]);
-
 ir_graph *lmcc_build_graph(const gguf_file *f, const char *path, const ir_config *cfg) {
     char name[64];
     const gguf_kv *kv = gguf_find(f, "general.architecture");
@@ -527,13 +684,14 @@ ir_graph *lmcc_build_graph(const gguf_file *f, const char *path, const ir_config
         lmcc_error(path, "key 'general.architecture' has type %s, expected a string", gguf_vtype_name(kv->val.type));
         return NULL;
     }
-    for (int i = 0; i < lmcc_n_archs; i++)
-        if (strcmp(lmcc_archs[i].name, name) == 0) return arch_build(f, path, cfg, &lmcc_archs[i]);
+    int n_specs = (int)(sizeof arch_specs / sizeof arch_specs[0]);
+    for (int i = 0; i < n_specs; i++)
+        if (strcmp(arch_specs[i].name, name) == 0) return arch_build(f, path, cfg, &arch_specs[i]);
     char list[256];
     size_t n = 0;
     list[0] = 0;
-    for (int i = 0; i < lmcc_n_archs && n < sizeof list; i++)
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", lmcc_archs[i].name);
+    for (int i = 0; i < n_specs && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", arch_specs[i].name);
     lmcc_error(path, "unknown architecture '%s' (supported: %s)", name, list);
     return NULL;
 }

@@ -339,8 +339,10 @@ static int cmd_compile(const lmcc_config *c) {
         fprintf(stderr, "lmcc: wrote %s/%s.{h,c,weights}: weights %lld bytes, arena %lld bytes (kv %lld, act %lld, "
                         "scratch %lld, control %lld), target %s\n",
                 c->outdir, c->name, (long long)s.g->weights_bytes, (long long)lmcc_arena_total(s.g),
-                (long long)s.g->kv_bytes, (long long)s.g->act_bytes, (long long)s.g->scratch_bytes,
-                (long long)(lmcc_arena_total(s.g) - s.g->arena_bytes), t.name);
+                (long long)(s.g->cfg.ctx * lmcc_kv_row_bytes(s.g) + lmcc_kv_ring_bytes(s.g)), (long long)s.g->act_bytes,
+                (long long)s.g->scratch_bytes,
+                (long long)(lmcc_arena_total(s.g) - s.g->cfg.ctx * lmcc_kv_row_bytes(s.g) - lmcc_kv_ring_bytes(s.g) -
+                            s.g->act_bytes - s.g->scratch_bytes), t.name);
     session_free(&s);
     return rc;
 }
@@ -448,12 +450,14 @@ static int cmd_run(const lmcc_config *c) {
     snprintf(top_k, sizeof top_k, "%ld", c->top_k);
     snprintf(top_p, sizeof top_p, "%.9g", c->top_p);
     snprintf(seed, sizeof seed, "%ld", c->seed);
-    char *extra[16] = {"gen", "-n", n, "--temp", temp, "--top-k", top_k, "--top-p", top_p, "--seed", seed};
+    char *extra[24] = {"gen", "-n", n, "--temp", temp, "--top-k", top_k, "--top-p", top_p, "--seed", seed};
     int na = 11;
     if (c->prompt) { extra[na++] = "-p"; extra[na++] = (char *)c->prompt; }
     if (c->ids) { extra[na++] = "--ids"; extra[na++] = (char *)c->ids; }
     if (c->print_ids) extra[na++] = "--print-ids";
     if (c->chat) extra[na++] = "--chat"; /* a driver built without a chat format takes the raw text */
+    if (c->load_state) { extra[na++] = "--load-state"; extra[na++] = (char *)c->load_state; }
+    if (c->save_state) { extra[na++] = "--save-state"; extra[na++] = (char *)c->save_state; }
     return build_and_exec(c, extra, na);
 }
 

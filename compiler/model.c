@@ -5,6 +5,7 @@
 #include "llama2c.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,14 @@
 #endif
 
 /* MODEL.gguf.zst: stream-decompress into an unlinked temporary file (so a
- * model larger than RAM still works) and parse its mapping. */
+ * model larger than RAM still works) and parse its mapping.  Weights do not
+ * compress by more than a few times; a stream that grows past ZSTD_MAX_RATIO
+ * times its size (plus a floor for tiny test models) is refused before it
+ * fills the disk. */
+#define ZSTD_MAX_RATIO 256
+#define ZSTD_FLOOR_BYTES ((size_t)64 << 20)
+#define XSTR_(x) #x
+#define XSTR(x) XSTR_(x)
 static gguf_file *open_zstd(const char *path) {
 #ifdef LMCC_HAVE_ZSTD
     FILE *in = fopen(path, "rb");
@@ -32,6 +40,10 @@ static gguf_file *open_zstd(const char *path) {
     char *ibuf = malloc(in_cap), *obuf = malloc(out_cap);
     size_t total = 0, left = 1, got;
     const char *why = NULL;
+    struct stat st;
+    size_t max_total = ZSTD_FLOOR_BYTES;
+    if (fstat(fileno(in), &st) == 0 && (size_t)st.st_size < (SIZE_MAX - ZSTD_FLOOR_BYTES) / ZSTD_MAX_RATIO)
+        max_total += (size_t)st.st_size * ZSTD_MAX_RATIO;
     if (fd < 0 || !ds || !ibuf || !obuf) why = "cannot set up decompression (temporary file or memory)";
     while (!why && (got = fread(ibuf, 1, in_cap, in)) > 0) {
         ZSTD_inBuffer ib = {ibuf, got, 0};
@@ -41,6 +53,7 @@ static gguf_file *open_zstd(const char *path) {
             if (ZSTD_isError(left)) why = ZSTD_getErrorName(left);
             else if (write(fd, obuf, ob.pos) != (ssize_t)ob.pos) why = "write error on the temporary file (disk full?)";
             total += ob.pos;
+            if (!why && total > max_total) why = "it grows past " XSTR(ZSTD_MAX_RATIO) " times its size (not a model)";
         }
     }
     if (!why && ferror(in)) why = strerror(errno);

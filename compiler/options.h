@@ -144,6 +144,12 @@ typedef enum lmcc_arg {
       "llama3, gemma, phi3, phi4 from tokenizer.chat_template, as\n"                                                   \
       "llama.cpp writes them) with the start of the reply, which ends\n"                                               \
       "at the end of the turn; no known format: the raw text", NULL)                                                   \
+    X(LOAD_STATE, "--load-state", "FILE", FILE, 0, 0, NULL, NULL, LMCC_ON(RUN), load_state,                          \
+      "continue the session a --save-state FILE holds: the prompt (no BOS)\n"                                         \
+      "follows its tokens (the same model and compile options)", NULL)                                                 \
+    X(SAVE_STATE, "--save-state", "FILE", STR, 0, 0, NULL, NULL, LMCC_ON(RUN), save_state,                             \
+      "write the session (position and KV cache, NAME_state_save) to FILE\n"                                           \
+      "after the last generated token", NULL)                                                                          \
     X(TEMP, "--temp", "T", REAL, 0, HUGE_VAL, "1", NULL, LMCC_ON(RUN), temp,                                           \
       "sampling temperature (0: greedy)", NULL)                                                                        \
     X(TOP_K, "--top-k", "K", INT, 0, 1 << 24, "0", NULL, LMCC_ON(RUN), top_k,                                          \
@@ -212,7 +218,7 @@ typedef struct lmcc_config {
     lmcc_command cmd;
     const char *model, *text; /* operands: MODEL (FILE.c for verify), TEXT for tokenize */
     const char *target, *outdir, *name, *weights, *calib, *compress, *prompt, *ids, *ids_file, *logits,
-        *save_logits, *after;
+        *save_logits, *after, *load_state, *save_state;
     long ctx, threads, batch, top_k, seed, steps, bench_prompt, repeat, probe_mib, samples, len,
         sample_seed;
     double bpw, temp, top_p;

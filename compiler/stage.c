@@ -79,7 +79,7 @@ int lmcc_stage_check_build(const lmcc_target *t, const char *stage, const char *
     struct stat st;
     long long weights = stat(w_path, &st) == 0 ? (long long)st.st_size : -1;
     long long arena = header_define(h_path, c->name, "ARENA_BYTES");
-    long long kv = header_define(h_path, c->name, "KV_BYTES");
+    long long kv = header_define(h_path, c->name, "KV_BYTES"), layers = header_define(h_path, c->name, "N_LAYERS");
     if (weights < 0 || arena < 0 || kv < 0) return lmcc_error(stage, "cannot read back the generated sizes");
     long long text = 0, data = 0;
     int code = c->measure_code ? lmcc_code_bytes(t, c_path, stage, &text, &data) : 1;
@@ -88,7 +88,8 @@ int lmcc_stage_check_build(const lmcc_target *t, const char *stage, const char *
         fprintf(c->log, "lmcc: sizes: weights %lld bytes, ", weights);
         if (code == 0) fprintf(c->log, "code %lld bytes (text %lld + data %lld), ", text + data, text, data);
         else fprintf(c->log, "code ? bytes (%s), ", c->measure_code ? "target compiler not installed" : "not measured");
-        fprintf(c->log, "arena %lld bytes (KV %lld), target %s\n", arena, kv, t->name);
+        fprintf(c->log, "arena %lld bytes (KV %lld: %lld per layer), target %s\n", arena, kv,
+                layers > 0 ? kv / layers : kv, t->name);
     }
     if (c->budget_ram > 0 && arena > c->budget_ram)
         return lmcc_error(c->model, "needs %lld bytes of RAM, budget is %lld (hint: --ctx, --kv f16, --weights q4)",

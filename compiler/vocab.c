@@ -94,6 +94,9 @@ static const vocab_text vocab_texts[] = {
 };
 #define N_VOCAB_TEXTS (sizeof vocab_texts / sizeof vocab_texts[0])
 
+/* "[EMPTY_<id>]": llama.cpp's name for an empty token, room for a 20-digit id */
+#define VOCAB_EMPTY_NAME_BYTES 32
+
 /* Special ids from metadata (X(field, key)): a key overrides the default when
  * it names a token; the deprecated prefix/suffix/middle keys come last. */
 typedef struct vocab_ids { int bos, eos, eot, eom, unk, fim_pre, fim_suf, fim_mid, fim_pad, fim_rep, fim_sep; } vocab_ids;
@@ -531,7 +534,7 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path) {
     uint8_t *types = malloc((size_t)n_tok);
     size_t n_empty = 0;
     for (uint64_t i = 0; tv && i < n_tok; i++) n_empty += tv->v.arr.items[i].v.s.len == 0;
-    char *empty_names = malloc(24 * (n_empty ? n_empty : 1));
+    char *empty_names = malloc(VOCAB_EMPTY_NAME_BYTES * (n_empty ? n_empty : 1));
     lmrt_vocab *v = NULL;
     if (!toks || !merges || !scores || !types || !empty_names) {
         lmcc_error(path, "out of memory reading the tokenizer");
@@ -543,8 +546,8 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path) {
         toks[i].s = tv->v.arr.items[i].v.s.ptr;
         toks[i].n = (size_t)tv->v.arr.items[i].v.s.len;
         if (toks[i].n == 0) { /* llama.cpp names an empty token */
-            char *s = empty_names + 24 * n_empty++;
-            snprintf(s, 24, "[EMPTY_%llu]", (unsigned long long)i);
+            char *s = empty_names + VOCAB_EMPTY_NAME_BYTES * n_empty++;
+            snprintf(s, VOCAB_EMPTY_NAME_BYTES, "[EMPTY_%llu]", (unsigned long long)i);
             toks[i].s = s;
             toks[i].n = strlen(s);
         }

@@ -300,6 +300,9 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
         case IR_OP_RMSNORM:
             interp_rmsnorm(y, x0, x1, interp_rows(t0), interp_cols(t0), a->eps);
             break;
+        case IR_OP_ADD_BIAS:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)((double)x0[i] + x1[i % interp_cols(t0)]);
+            break;
         case IR_OP_HEAD_NORM: /* the heads are rows of head_dim */
             interp_rmsnorm(y, x0, x1, ne / a->head_dim, a->head_dim, a->eps);
             break;

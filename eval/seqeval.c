@@ -253,6 +253,12 @@ int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
         for (int64_t r = 0; r < rows; r++)
             seqeval_norm(y + r * ne, x0 + r * s0, x1 + r * s1, ne, seqeval_cols(t0), a->eps);
         break;
+    case IR_OP_ADD_BIAS: {
+        int64_t cols = seqeval_cols(t0);
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = x0[r * s0 + i] + x1[r * s1 + i % cols];
+        break;
+    }
     case IR_OP_HEAD_NORM:
         for (int64_t r = 0; r < rows; r++) seqeval_norm(y + r * ne, x0 + r * s0, x1 + r * s1, ne, a->head_dim, a->eps);
         break;

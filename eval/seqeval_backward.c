@@ -173,7 +173,7 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
             seqgrad_norm(dx + r * ne, dy + r * ne, v->buf[in0] + r * ne, w, ne, cols, a->eps);
         return 0;
     }
-    case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST: {
+    case IR_OP_QUANTIZE: case IR_OP_TAKE_LAST: case IR_OP_ADD_BIAS: { /* dy/dx = 1 (a bias is a weight) */
         float *dx = act0 ? seqgrad_buf(e, in0) : NULL;
         if (!act0) return 0;
         if (!dx) return -1;

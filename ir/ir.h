@@ -212,6 +212,8 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  head_norm (x[H*hd], w[hd]) -> x's shape    attrs eps, n_heads, head_dim; each head's hd values
  *            RMS-normalized and scaled by w (Qwen3's and Gemma-3's q/k norms, before RoPE)
  *  linear    (x[K], w[N][K]) -> [N]
+ *  add_bias  (x[..][N], b[N]) -> x's shape                  each row of x plus the weight b (the
+ *            q/k/v biases of Qwen2)
  *  rope_table (freqs[rope_dim/2] f32) -> [rope_dim/2][2]: cos, sin of pos * freqs[i] for the
  *            token's position (radians per position: base, Llama-3 factors and scaling folded
  *            in by the frontend); computed per chunk at run time, read by rope and qkv
@@ -267,6 +269,7 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
     X(RMSNORM,       "rmsnorm",       F32,  0, rule_rmsnorm,       ACT,  VECTOR, NONE,  NONE,  NONE)   \
     X(HEAD_NORM,     "head_norm",     F32,  0, rule_head_norm,     ACT,  VECTOR, NONE,  NONE,  NONE)   \
     X(LINEAR,        "linear",        F32,  0, rule_linear,        ACTQ, MATRIX, NONE,  NONE,  NONE)   \
+    X(ADD_BIAS,      "add_bias",      F32,  0, rule_add_bias,      ACT,  VECTOR, NONE,  NONE,  NONE)   \
     X(ROPE_TABLE,    "rope_table",    F32,  0, rule_rope_table,    VECTOR, NONE, NONE,  NONE,  NONE)   \
     X(ROPE,          "rope",          F32,  0, rule_rope,          ACT,  ROPE,   NONE,  NONE,  NONE)   \
     X(KV_STORE,      "kv_store",      NONE, 1, rule_kv_store,      ACT,  CACHE,  NONE,  NONE,  NONE)   \

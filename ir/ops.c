@@ -165,6 +165,13 @@ static int rule_head_norm(rule *r) {
     return rule_give_like(r, r->in[0]);
 }
 
+static int rule_add_bias(rule *r) {
+    if (elems(r->in[1]) != last_dim(r->in[0]))
+        return rule_fail(r, "bias has %lld elements, rows of x have %lld", (long long)elems(r->in[1]),
+                         (long long)last_dim(r->in[0]));
+    return rule_give_like(r, r->in[0]);
+}
+
 static int rule_normalize(rule *r) { return check_eps(r) ? -1 : rule_give_like(r, r->in[0]); }
 
 static int rule_unary(rule *r) { return rule_give_like(r, r->in[0]); }

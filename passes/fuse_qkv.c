@@ -1,6 +1,8 @@
 /* fuse_qkv.c - the attention prologue of a layer (linear q, k, v of one x; rope on q
  * and k; kv_store of k and v) -> one qkv node over the stacked weight [Wq; Wk; Wv]
- * whose epilogue ropes q and k and writes the caches.  Its output q feeds the attention. */
+ * whose epilogue ropes q and k and writes the caches.  Its output q feeds the attention.
+ * A bias (Qwen2) or a head norm (Qwen3) between the linears and rope is not in the epilogue:
+ * such a prologue stays unfused (said under -v). */
 #include "fuse_util.h"
 
 /* the only live kv_store into cache c, -1 if none or several */
@@ -23,7 +25,7 @@ static int sole(const ir_graph *g, int t, ir_opcode op) {
 
 int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
     if (!g->cfg.fuse) return 0;
-    int n_fused = 0;
+    int n_fused = 0, n_between = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *at = &g->nodes[i];
         if (at->dead || at->op != IR_OP_ATTENTION) continue;
@@ -35,6 +37,11 @@ int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
         int rk = sole(g, g->nodes[sk].inputs[0], IR_OP_ROPE);
         int lv = sole(g, g->nodes[sv].inputs[0], IR_OP_LINEAR);
         int lq = sole(g, g->nodes[rq].inputs[0], IR_OP_LINEAR);
+        int pq = ir_tensor_producer(g, g->nodes[rq].inputs[0]);
+        if (pq >= 0 && (g->nodes[pq].op == IR_OP_ADD_BIAS || g->nodes[pq].op == IR_OP_HEAD_NORM)) {
+            n_between++;
+            continue;
+        }
         int lk = rk >= 0 ? sole(g, g->nodes[rk].inputs[0], IR_OP_LINEAR) : -1;
         if (rk < 0 || lv < 0 || lq < 0 || lk < 0) continue;
         const ir_node *Q = &g->nodes[lq], *K = &g->nodes[lk], *V = &g->nodes[lv];
@@ -78,5 +85,8 @@ int lmcc_pass_fuse_qkv(ir_graph *g, lmcc_diag *pc) {
         n_fused++;
     }
     if (pc->verbose) fprintf(fu_log(pc), "fuse_qkv: %d attention prologues -> qkv\n", n_fused);
+    if (pc->verbose && n_between)
+        fprintf(fu_log(pc), "fuse_qkv: %d attention prologues left unfused: a bias or a head norm between the linears "
+                "and rope (the qkv epilogue has neither)\n", n_between);
     return 0;
 }

@@ -33,6 +33,9 @@
 #ifndef lmrt_k_add
 #define lmrt_k_add lmrt_scalar_add
 #endif
+#ifndef lmrt_k_add_bias
+#define lmrt_k_add_bias lmrt_scalar_add_bias
+#endif
 #ifndef lmrt_k_swiglu
 #define lmrt_k_swiglu lmrt_scalar_swiglu
 #endif

@@ -582,6 +582,13 @@ LMRT_API void lmrt_scalar_add(float *y, const float *a, const float *b, int len,
     for (int i = i0; i < i1; i++) y[i] = a[i] + b[i];
 }
 
+/* y[t][i] = x[t][i] + b[i]: split by element, so one token's row spreads over the threads */
+LMRT_API void lmrt_scalar_add_bias(float *y, const float *x, const float *b, int n, int N, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(n * N, tid, nth, &i0, &i1);
+    for (int i = i0, j = N > 0 ? i0 % N : 0; i < i1; i++, j = j + 1 == N ? 0 : j + 1) y[i] = x[i] + b[j];
+}
+
 LMRT_API void lmrt_scalar_mul(float *y, const float *a, const float *b, int len, int tid, int nth) {
     int i0, i1;
     lmrt_split(len, tid, nth, &i0, &i1);

@@ -3,8 +3,10 @@
  *
  * Accelerated here: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
  * activations (VPDPBUSD on 16-row sub-tiles, register-blocked over rows and tokens; tiles of R = 16k
- * rows).  Everything else is the x86-64-v3 set (AVX2, lmrt_kernels_x86_64_v3.h, included first), whose
- * contract names are replaced at the end of this file where this set has its own kernel.
+ * rows), and for GGUF q4_k, q6_k and iq4_xs weights with q8a activations (VPDPBUSD row dots, two
+ * sub-blocks per register).  Everything else is the x86-64-v3 set (AVX2, lmrt_kernels_x86_64_v3.h,
+ * included first), whose contract names are replaced at the end of this file where this set has its
+ * own kernel.
  *
  * The integer dot: VPDPBUSD multiplies unsigned bytes by signed bytes.  Weights are the unsigned
  * operand — q4 nibbles u = q + 8 as they are stored, q8 bytes with the sign bit flipped (u = q + 128)
@@ -243,6 +245,142 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
 LMRT_V4_LINEAR(q4_0t, q8a, R)
 LMRT_V4_LINEAR(q8_0t, q8a, R)
 
+/* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs) x q8a: one row dot per (row, token) ----
+ * A super-block is 256 elements = 8 q8a blocks.  Two 32-element sub-blocks fill one 512-bit register
+ * (lower half sub-block 2p, upper 2p + 1) of unsigned codes u, so one VPDPBUSD against the two
+ * activation blocks gives 16 dword partial dots; the codes' offset c (q6_k: 32, iq4_xs: 128, the
+ * codebook + 128) is a second VPDPBUSD of the constant c against the same activations, subtracted in
+ * integers.  The float scale of each dword lane (block scale x activation scale) is computed once per
+ * super-block for its 8 (q6_k: 16) sub-blocks and moved to the lanes by a permute. */
+
+LMRT_V4_AI __m256 lmrt_v4_dx8_(const uint8_t *a) { /* the 8 q8a scales of a super-block's activations */
+    const __m256i off = _mm256_setr_epi32(0, 36, 72, 108, 144, 180, 216, 252);
+    return _mm256_i32gather_ps((const float *)a, off, 1);
+}
+
+/* the two activation blocks of sub-blocks 2p, 2p + 1 as one register */
+LMRT_V4_AI __m512i lmrt_v4_x2_(const uint8_t *a, int p) {
+    const uint8_t *a0 = a + (size_t)(2 * p) * LMRT_Q8A_BYTES + 4;
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a0)),
+                              _mm256_loadu_si256((const __m256i *)(a0 + LMRT_Q8A_BYTES)), 1);
+}
+
+/* lanes 0-7 take f[2p], lanes 8-15 f[2p + 1] (f: 8 floats in the low half) */
+LMRT_V4_AI __m512 lmrt_v4_pair_scale_(__m512 f, int p) {
+    __m512i idx = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(2 * p)), _mm256_set1_epi32(2 * p + 1), 1);
+    return _mm512_permutexvar_ps(idx, f);
+}
+
+LMRT_V4_AI float lmrt_v4_dot_q4_k_q8a_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    const uint8_t *b = lmrt_q4x_row_(LMRT_GGML_Q4_K, W, r, K), *a = (const uint8_t *)xv;
+    const __m512i m4 = _mm512_set1_epi8(15), ones = _mm512_set1_epi8(1);
+    __m512 acc = _mm512_setzero_ps();
+    for (int sb = 0; sb < K / 256; sb++, b += 144, a += 8 * LMRT_Q8A_BYTES) {
+        /* 6-bit scales and mins of the 8 sub-blocks to bytes 0-7 and 8-15 (as ggml unpacks them) */
+        uint32_t u[4];
+        lmrt_memcpy(u, b + 4, 12);
+        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+        uint32_t t = u[1] & 0x3f3f3f3fu;
+        u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+        u[2] = t;
+        u[0] &= 0x3f3f3f3fu;
+        __m128i sm = _mm_loadu_si128((const __m128i *)u);
+        __m256 dx = lmrt_v4_dx8_(a);
+        __m256 fs = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(lmrt_load_u16le(b))), dx),
+                                  _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm)));
+        __m256 fm = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-_cvtsh_ss(lmrt_load_u16le(b + 2))), dx),
+                                  _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8))));
+        __m512 fs16 = _mm512_castps256_ps512(fs), fm16 = _mm512_castps256_ps512(fm);
+        LMRT_X86_UNROLL(4)
+        for (int p = 0; p < 4; p++) { /* qs chunk p: sub-block 2p in the low nibbles, 2p + 1 in the high */
+            __m256i v = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * p));
+            __m512i c = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1), m4);
+            __m512i x = lmrt_v4_x2_(a, p);
+            __m512i dq = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c, x);
+            __m512i sx = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, x);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dq), lmrt_v4_pair_scale_(fs16, p), acc);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sx), lmrt_v4_pair_scale_(fm16, p), acc);
+        }
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+LMRT_V4_AI float lmrt_v4_dot_q6_k_q8a_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    const uint8_t *b = lmrt_q4x_row_(LMRT_GGML_Q6_K, W, r, K), *a = (const uint8_t *)xv;
+    const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3), c32 = _mm512_set1_epi8(32);
+    const __m512i half = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    __m512 acc = _mm512_setzero_ps();
+    for (int sb = 0; sb < K / 256; sb++, b += 210, a += 8 * LMRT_Q8A_BYTES) {
+        /* 16 scales (one per 16 elements) x d x the activation scale of their 32-element block */
+        __m512 dx = _mm512_permutexvar_ps(half, _mm512_castps256_ps512(lmrt_v4_dx8_(a)));
+        __m512 fs = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(lmrt_load_u16le(b + 208))), dx),
+                                  _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
+        LMRT_X86_UNROLL(4)
+        for (int p = 0; p < 4; p++) {
+            /* sub-blocks 2p, 2p + 1 = k 2m, 2m + 1 of half n: ql nibble m of bytes 64n.. (+32),
+             * qh 2-bit fields 2k of bytes 128 + 32n.. */
+            int n = p / 2, m = p % 2;
+            __m512i ql = _mm512_loadu_si512(b + 64 * n);
+            __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * n));
+            __m512i lo = _mm512_and_si512(_mm512_srli_epi16(ql, 4 * m), m4);
+            __m512i hi = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_srli_epi16(qh, 4 * m)),
+                                            _mm256_srli_epi16(qh, 4 * m + 2), 1);
+            __m512i c = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(hi, m2), 4));
+            __m512i x = lmrt_v4_x2_(a, p);
+            __m512i dq = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c, x),
+                                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), c32, x));
+            /* lane l (4 elements) of pair p: scale 4p + l / 4 */
+            __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(4 * p),
+                                           _mm512_srli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                                                               13, 14, 15), 2));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dq), _mm512_permutexvar_ps(idx, fs), acc);
+        }
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+LMRT_V4_AI float lmrt_v4_dot_iq4_xs_q8a_(const void *W, int r, int K, int R, const void *xv) {
+    (void)R;
+    const uint8_t *b = lmrt_q4x_row_(LMRT_GGML_IQ4_XS, W, r, K), *a = (const uint8_t *)xv;
+    const __m512i m4 = _mm512_set1_epi8(15), c128 = _mm512_set1_epi8((char)0x80);
+    /* the codebook + 128 (unsigned) in every 128-bit lane */
+    const __m512i tab = _mm512_broadcast_i32x4(_mm_setr_epi8(1, 24, 45, 63, 79, 93, 106, 118, (char)129, (char)141,
+                                                             (char)153, (char)166, (char)181, (char)197, (char)217,
+                                                             (char)241));
+    const __m256i sh4 = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), sh2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+    __m512 acc = _mm512_setzero_ps();
+    for (int sb = 0; sb < K / 256; sb++, b += 136, a += 8 * LMRT_Q8A_BYTES) {
+        /* scale j = (nibble j of scales_l | 2-bit field j of scales_h << 4) - 32 */
+        __m256i sl = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)lmrt_load_u32le(b + 4)), sh4),
+                                      _mm256_set1_epi32(15));
+        __m256i sh = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(lmrt_load_u16le(b + 2)), sh2),
+                                      _mm256_set1_epi32(3));
+        __m256i ls = _mm256_sub_epi32(_mm256_or_si256(sl, _mm256_slli_epi32(sh, 4)), _mm256_set1_epi32(32));
+        __m256 fs = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(lmrt_load_u16le(b))), lmrt_v4_dx8_(a)),
+                                  _mm256_cvtepi32_ps(ls));
+        __m512 fs16 = _mm512_castps256_ps512(fs);
+        LMRT_X86_UNROLL(4)
+        for (int p = 0; p < 4; p++) {
+            /* 16 bytes per sub-block: low nibbles elements 0-15, high 16-31; z's 128-bit lanes are
+             * lo(2p) lo(2p+1) hi(2p) hi(2p+1), reordered to lo(2p) hi(2p) lo(2p+1) hi(2p+1) */
+            __m256i v = _mm256_loadu_si256((const __m256i *)(b + 8 + 32 * p));
+            __m512i z = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1), m4);
+            __m512i c = _mm512_shuffle_epi8(tab, _mm512_shuffle_i64x2(z, z, 0xD8));
+            __m512i x = lmrt_v4_x2_(a, p);
+            __m512i dq = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c, x),
+                                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), c128, x));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dq), lmrt_v4_pair_scale_(fs16, p), acc);
+        }
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+LMRT_LINEAR_(v4, q4_k, q8a, lmrt_v4_dot_q4_k_q8a_)
+LMRT_LINEAR_(v4, q6_k, q8a, lmrt_v4_dot_q6_k_q8a_)
+LMRT_LINEAR_(v4, iq4_xs, q8a, lmrt_v4_dot_iq4_xs_q8a_)
+
 /* ---- the contract names this set replaces (the rest: the x86-64-v3 set and its fallback) ---- */
 
 #undef lmrt_k_matmul_q4_0t_q8a
@@ -266,5 +404,38 @@ LMRT_V4_LINEAR(q8_0t, q8a, R)
 #define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_v4_matmul_swiglu_q8_0t_q8a
 #define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_v4_qkv_q8_0t_q8a_f32
 #define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_v4_qkv_q8_0t_q8a_f16
+
+#undef lmrt_k_matmul_q4_k_q8a
+#undef lmrt_k_matmul_add_q4_k_q8a
+#undef lmrt_k_matmul_swiglu_q4_k_q8a
+#undef lmrt_k_qkv_q4_k_q8a_f32
+#undef lmrt_k_qkv_q4_k_q8a_f16
+#define lmrt_k_matmul_q4_k_q8a lmrt_v4_matmul_q4_k_q8a
+#define lmrt_k_matmul_add_q4_k_q8a lmrt_v4_matmul_add_q4_k_q8a
+#define lmrt_k_matmul_swiglu_q4_k_q8a lmrt_v4_matmul_swiglu_q4_k_q8a
+#define lmrt_k_qkv_q4_k_q8a_f32 lmrt_v4_qkv_q4_k_q8a_f32
+#define lmrt_k_qkv_q4_k_q8a_f16 lmrt_v4_qkv_q4_k_q8a_f16
+
+#undef lmrt_k_matmul_q6_k_q8a
+#undef lmrt_k_matmul_add_q6_k_q8a
+#undef lmrt_k_matmul_swiglu_q6_k_q8a
+#undef lmrt_k_qkv_q6_k_q8a_f32
+#undef lmrt_k_qkv_q6_k_q8a_f16
+#define lmrt_k_matmul_q6_k_q8a lmrt_v4_matmul_q6_k_q8a
+#define lmrt_k_matmul_add_q6_k_q8a lmrt_v4_matmul_add_q6_k_q8a
+#define lmrt_k_matmul_swiglu_q6_k_q8a lmrt_v4_matmul_swiglu_q6_k_q8a
+#define lmrt_k_qkv_q6_k_q8a_f32 lmrt_v4_qkv_q6_k_q8a_f32
+#define lmrt_k_qkv_q6_k_q8a_f16 lmrt_v4_qkv_q6_k_q8a_f16
+
+#undef lmrt_k_matmul_iq4_xs_q8a
+#undef lmrt_k_matmul_add_iq4_xs_q8a
+#undef lmrt_k_matmul_swiglu_iq4_xs_q8a
+#undef lmrt_k_qkv_iq4_xs_q8a_f32
+#undef lmrt_k_qkv_iq4_xs_q8a_f16
+#define lmrt_k_matmul_iq4_xs_q8a lmrt_v4_matmul_iq4_xs_q8a
+#define lmrt_k_matmul_add_iq4_xs_q8a lmrt_v4_matmul_add_iq4_xs_q8a
+#define lmrt_k_matmul_swiglu_iq4_xs_q8a lmrt_v4_matmul_swiglu_iq4_xs_q8a
+#define lmrt_k_qkv_iq4_xs_q8a_f32 lmrt_v4_qkv_iq4_xs_q8a_f32
+#define lmrt_k_qkv_iq4_xs_q8a_f16 lmrt_v4_qkv_iq4_xs_q8a_f16
 
 #endif

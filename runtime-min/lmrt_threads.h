@@ -8,7 +8,7 @@
  * run the threads meet at lmrt_barrier.  Both waits (workers for the next run,
  * threads at a barrier) spin briefly, because forward steps come back to back,
  * then block on a condition variable, so idle workers do not burn a core and
- * oversubscribed runs (nth > cores) still make progress.
+ * oversubscribed runs (nth > cores, or other processes) still make progress.
  */
 #ifndef LMRT_THREADS_H
 #define LMRT_THREADS_H
@@ -16,13 +16,12 @@
 #include "lmrt_base.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
 #define LMRT_MAX_THREADS 64
 #ifndef LMRT_SPIN_ITERS
-#define LMRT_SPIN_ITERS 4096 /* pause rounds before a waiter yields, then sleeps */
+#define LMRT_SPIN_ITERS 4096 /* pause rounds before a waiter sleeps */
 #endif
 
 typedef struct lmrt_pool lmrt_pool;
@@ -67,30 +66,23 @@ LMRT_INLINE void lmrt_cpu_relax(void) {
 #endif
 }
 
-/* Spins, then yields, until *v != old; returns 1 if it changed, 0 if the
- * caller should sleep. */
+/* Spins until *v != old; returns 1 if it changed, 0 if the caller should sleep.
+ * No sched_yield rounds after the spin: when the cores are oversubscribed each
+ * yield can hand a whole time slice to another process while the thread this
+ * one waits for is ready to run; a sleeper is woken as soon as it is released. */
 LMRT_INLINE int lmrt_spin_until_changed(atomic_uint *v, unsigned old) {
     for (int i = 0; i < LMRT_SPIN_ITERS; i++) {
         if (atomic_load_explicit(v, memory_order_acquire) != old) return 1;
         lmrt_cpu_relax();
     }
-    for (int i = 0; i < 16; i++) {
-        if (atomic_load_explicit(v, memory_order_acquire) != old) return 1;
-        sched_yield();
-    }
     return atomic_load_explicit(v, memory_order_acquire) != old;
 }
 
-/* A sleeper announces itself (store) then re-reads the flag (load); a waker
- * publishes the flag (store) then reads the sleeper count (load).  Either side
- * must see the other's store, which needs store->load order on both.  C11
- * seq_cst operations give it, but an explicit full fence also holds under
- * emulators that translate acquire/release instructions into weaker host code
- * (qemu-user running aarch64 on x86-64). */
-LMRT_INLINE void lmrt_fence_store_load(void) { atomic_thread_fence(memory_order_seq_cst); }
-
 #ifndef LMRT_SLEEP_NS
-#define LMRT_SLEEP_NS 2000000L /* a sleeper re-checks at least this often (lost-wakeup insurance) */
+/* Inside a run (barrier, the caller waiting for the workers) a sleeper re-checks
+ * at least this often, so a missed wakeup costs 2 ms, never a hang.  Idle
+ * workers between runs sleep unbounded: no timer wakeups while the app idles. */
+#define LMRT_SLEEP_NS 2000000L
 #endif
 
 /* Waits on cv for at most LMRT_SLEEP_NS; p->mu is held. */
@@ -102,20 +94,26 @@ LMRT_INLINE void lmrt_cond_wait_bounded(pthread_cond_t *cv, pthread_mutex_t *mu)
     pthread_cond_timedwait(cv, mu, &ts);
 }
 
-/* Blocks until *v != old (see lmrt_fence_store_load for why a waker that
- * stores *v and then reads sleepers == 0 may skip the broadcast). */
+/* Blocks until *v != old.  A waker changes *v with a read-modify-write and then
+ * reads the sleeper count; the sleeper increments the count (also an RMW) and
+ * then re-checks *v under the mutex: one of the two sees the other's write.
+ * Both writes are RMWs, not seq_cst stores: an RMW is a full barrier on every
+ * ISA and under emulation, whereas qemu-user translates an aarch64 STLR then
+ * LDAR (a seq_cst store then load) to a plain store then load on an x86 host,
+ * which may pass each other, and the wakeup would be lost. */
 LMRT_INLINE void lmrt_sleep_until_changed(lmrt_pool *p, pthread_cond_t *cv, atomic_int *sleepers, atomic_uint *v,
-                                          unsigned old) {
+                                          unsigned old, int bounded) {
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add(sleepers, 1);
-    lmrt_fence_store_load();
-    while (atomic_load(v) == old) lmrt_cond_wait_bounded(cv, &p->mu);
+    while (atomic_load(v) == old) {
+        if (bounded) lmrt_cond_wait_bounded(cv, &p->mu);
+        else pthread_cond_wait(cv, &p->mu);
+    }
     atomic_fetch_sub(sleepers, 1);
     pthread_mutex_unlock(&p->mu);
 }
 
 LMRT_INLINE void lmrt_wake(lmrt_pool *p, pthread_cond_t *cv, atomic_int *sleepers) {
-    lmrt_fence_store_load();
     if (atomic_load(sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(cv);
@@ -129,12 +127,12 @@ LMRT_API void lmrt_barrier(lmrt_pool *p, int tid) {
     unsigned g = atomic_load(&p->bar_gen);
     if (atomic_fetch_add(&p->bar_count, 1) == p->nth - 1) {
         atomic_store(&p->bar_count, 0);
-        atomic_store(&p->bar_gen, g + 1u);
+        atomic_fetch_add(&p->bar_gen, 1u); /* an RMW: see lmrt_sleep_until_changed */
         lmrt_wake(p, &p->cv_bar, &p->bar_sleepers);
         return;
     }
     if (!lmrt_spin_until_changed(&p->bar_gen, g))
-        lmrt_sleep_until_changed(p, &p->cv_bar, &p->bar_sleepers, &p->bar_gen, g);
+        lmrt_sleep_until_changed(p, &p->cv_bar, &p->bar_sleepers, &p->bar_gen, g, 1);
 }
 
 LMRT_API void *lmrt_pool_worker(void *vs) {
@@ -143,13 +141,11 @@ LMRT_API void *lmrt_pool_worker(void *vs) {
     unsigned seen = 0; /* run_gen is 0 when the workers are created */
     for (;;) {
         if (!lmrt_spin_until_changed(&p->run_gen, seen))
-            lmrt_sleep_until_changed(p, &p->cv_run, &p->run_sleepers, &p->run_gen, seen);
+            lmrt_sleep_until_changed(p, &p->cv_run, &p->run_sleepers, &p->run_gen, seen, 0);
         seen = atomic_load(&p->run_gen);
         if (atomic_load(&p->stop)) break;
         p->fn(p->arg, s->tid, p->nth);
-        int last = atomic_fetch_add(&p->done, 1) == p->nth - 2;
-        lmrt_fence_store_load();
-        if (last && atomic_load(&p->main_sleeping)) {
+        if (atomic_fetch_add(&p->done, 1) == p->nth - 2 && atomic_load(&p->main_sleeping)) {
             pthread_mutex_lock(&p->mu);
             pthread_cond_broadcast(&p->cv_done);
             pthread_mutex_unlock(&p->mu);
@@ -224,10 +220,8 @@ LMRT_API void lmrt_pool_run(lmrt_pool *p) {
     int spins = 0;
     while (atomic_load_explicit(&p->done, memory_order_acquire) != nth - 1) {
         if (++spins < LMRT_SPIN_ITERS) { lmrt_cpu_relax(); continue; }
-        if (spins < LMRT_SPIN_ITERS + 16) { sched_yield(); continue; }
         pthread_mutex_lock(&p->mu);
-        atomic_store(&p->main_sleeping, 1);
-        lmrt_fence_store_load();
+        atomic_exchange(&p->main_sleeping, 1); /* an RMW before reading done: see lmrt_sleep_until_changed */
         while (atomic_load(&p->done) != nth - 1) lmrt_cond_wait_bounded(&p->cv_done, &p->mu);
         atomic_store(&p->main_sleeping, 0);
         pthread_mutex_unlock(&p->mu);

@@ -9,9 +9,10 @@ echo "  $line"
 arena=$(sed -nE 's/^#define M_ARENA_BYTES ([0-9]+)u.*/\1/p' "$WORK/ok/m.h")
 kv=$(sed -nE 's/^#define M_KV_BYTES ([0-9]+)u.*/\1/p' "$WORK/ok/m.h")
 wb=$(stat -c %s "$WORK/ok/m.weights")
-if [[ "$line" =~ ^lmcc:\ sizes:\ weights\ $wb\ bytes,\ code\ ([0-9]+)\ bytes\ \(text\ ([0-9]+)\ \+\ data\ ([0-9]+)\),\ arena\ $arena\ bytes\ \(KV\ $kv\),\ target\ generic$ ]]; then
+if [[ "$line" =~ ^lmcc:\ sizes:\ weights\ $wb\ bytes,\ code\ ([0-9]+)\ bytes\ \(text\ ([0-9]+)\ \+\ data\ ([0-9]+)\),\ arena\ $arena\ bytes\ \(KV\ $kv:\ ([0-9]+)\ per\ layer\),\ target\ generic$ ]] &&
+   [ $((BASH_REMATCH[4] * $(sed -nE 's/^#define M_N_LAYERS ([0-9]+)$/\1/p' "$WORK/ok/m.h"))) = "$kv" ]; then
   code=${BASH_REMATCH[1]}; text=${BASH_REMATCH[2]}
-  ok "size line matches m.weights ($wb), M_ARENA_BYTES ($arena), M_KV_BYTES ($kv)"
+  ok "size line matches m.weights ($wb), M_ARENA_BYTES ($arena), M_KV_BYTES ($kv), per layer x M_N_LAYERS"
 else fail "size line '$line' (weights $wb, arena $arena, kv $kv)"; code=0; text=0; fi
 # code bytes: independently, binutils' view of the same object's executable sections
 ${CC:-cc} -std=c11 -O2 -I "$WORK/ok" -c "$WORK/ok/m.c" -o "$WORK/m.o" 2>/dev/null

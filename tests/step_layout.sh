@@ -82,6 +82,20 @@ if [ "$bars" -gt 0 ] && [ "$bars" -lt "$calls" ] && step_body "$WORK/s4/m.c" | g
 then ok "threaded --no-fuse: $bars barriers for $calls kernel calls, none between the q/k/v matmuls"
 else fail "threaded --no-fuse: $bars barriers for $calls calls"; fi
 
+# rows-split kernels (norm, then the int8 quantizer of its output) take the same token rows in
+# each thread: no barrier between them, and the threaded result is still the single-threaded one
+"$LMCC" compile "$MODEL_GGUF" -t generic --weights q8 --threads 2 -o "$WORK/s5" --name m 2>/dev/null
+if step_body "$WORK/s5/m.c" | grep -A2 'lmrt_k_normalize(l0_xb,' | grep -v '^ *void \*' | sed -n 2p |
+   grep -q 'lmrt_k_quantize_q8a(l0_xb_q8a, l0_xb,'
+then ok "threaded: no barrier between a norm and the quantizer of its rows"
+else fail "threaded: a barrier between a norm and the quantizer of its rows"; step_body "$WORK/s5/m.c" | grep -A2 'lmrt_k_normalize(l0_xb,'; fi
+for th in 1 2; do
+  "$LMCC" eval "$MODEL_GGUF" -t generic --weights q8 --threads $th --ids "$WORK/ids.txt" --logits "$WORK/q$th.f32" 2>"$WORK/err" ||
+    { cat "$WORK/err"; fail "q8 eval threads $th"; }
+done
+if [ -s "$WORK/q1.f32" ] && cmp -s "$WORK/q1.f32" "$WORK/q2.f32"; then ok "q8 --threads 2 == --threads 1 bit for bit"
+else fail "q8 threaded logits differ"; fi
+
 check_order "$WORK/s1" "generic q4"
 "$LMCC" compile "$MODEL_GGUF" -t generic --weights q8 --no-fuse -o "$WORK/s3" --name m 2>"$WORK/err" || { cat "$WORK/err"; fail "compile --no-fuse"; }
 check_order "$WORK/s3" "generic q8 --no-fuse"

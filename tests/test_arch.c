@@ -10,6 +10,7 @@
 #include "gguf.h"
 #include "gguf_write.h"
 #include "model.h"
+#include "passes.h"
 #include "tiny_llama.h"
 #include "test_util.h"
 
@@ -127,7 +128,8 @@ static void test_errors(void) {
     expect_error("wrong shape", p, m_shape_q, "tensor 'blk.0.attn_q.weight' has shape [3, 4], expected [4, 4]");
     expect_error("wrong 1-d shape", p, m_shape_norm, "tensor 'output_norm.weight' has shape [5], expected [4]");
     expect_error("unreadable type", p, m_type, "tensor 'blk.0.ffn_up.weight' has ggml type 77, which lmcc cannot read");
-    expect_error("unknown architecture", p, m_arch, "unknown architecture 'gpt9' (supported: llama, gemma2, gemma3, phi3");
+    expect_error("unknown architecture", p, m_arch,
+                 "unknown architecture 'gpt9' (supported: llama, qwen2, qwen3, smollm3, gemma2, gemma3, phi3)");
     expect_error("no architecture", p, m_no_arch, "missing required key 'general.architecture'");
     expect_error("missing key", p, m_no_blocks, "missing required key 'llama.block_count'");
     expect_error("heads not dividing dim", p, m_heads3, "head_count 3 does not divide embedding_length 4");
@@ -140,6 +142,184 @@ static void test_errors(void) {
     expect_error("unknown tensor", p, m_extra, "tensor 'blk.0.attn_q.bias' is not supported by lmcc's llama builder");
     p.n_heads = 4; p.dim = 8; p.n_kv = 4; p.rope_dim = 2;
     expect_error("kv not dividing 4 heads", p, m_kv3, "head_count_kv 3 does not divide attention.head_count 4");
+}
+
+/* ---- RoPE scaling and the keys lmcc does not implement ------------------ */
+
+/* the one rope frequency of the tiny model (head_dim 2: base^0 = 1 radian per position) after mut */
+static float rope_freq_after(mutator mut) {
+    tiny_params p = tiny_default();
+    gguf_file *f = tiny_make(&p);
+    if (!f) return -1;
+    mut(f);
+    lmcc_error_clear();
+    ir_graph *g = lmcc_build_graph(f, "tiny.gguf", &cfg8);
+    CHECK(g, "rope scaling: %s", lmcc_error_text());
+    int rf = g ? ir_tensor_find(g, "rope.freqs") : -1;
+    float v = rf >= 0 ? ((const float *)g->tensors[rf].data)[0] : -1;
+    ir_graph_free(g);
+    gguf_close(f);
+    return v;
+}
+
+static void m_scale4(gguf_file *f) { tiny_add_f32(f, "llama.rope.scaling.factor", 4.0f); }
+static void m_scale4_linear(gguf_file *f) { tiny_add_str(f, "llama.rope.scaling.type", "linear"), m_scale4(f); }
+static void m_scale4_none(gguf_file *f) { tiny_add_str(f, "llama.rope.scaling.type", "none"), m_scale4(f); }
+static void m_scale_old(gguf_file *f) { tiny_add_f32(f, "llama.rope.scale_linear", 2.0f); }
+static void m_rope_freqs(gguf_file *f) { /* Llama 3: the divisor of each frequency */
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "rope_freqs.weight", 1, 1, 1, 0, &seed);
+    *(float *)tiny_tensor(f, "rope_freqs.weight")->data = 8.0f;
+}
+static void m_rope_freqs_scale4(gguf_file *f) { m_rope_freqs(f), m_scale4(f); }
+static void m_yarn(gguf_file *f) { tiny_add_str(f, "llama.rope.scaling.type", "yarn"), m_scale4(f); }
+static void m_attn_factor(gguf_file *f) { tiny_add_f32(f, "llama.rope.scaling.attn_factor", 1.5f); }
+static void m_attn_factor1(gguf_file *f) { tiny_add_f32(f, "llama.rope.scaling.attn_factor", 1.0f); }
+static void m_softcap(gguf_file *f) { tiny_add_f32(f, "llama.final_logit_softcapping", 30.0f); }
+static void m_experts(gguf_file *f) { tiny_add_u32(f, "llama.expert_count", 8); }
+static void m_freqs_shape(gguf_file *f) {
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "rope_freqs.weight", 1, 2, 1, 0, &seed);
+}
+static void m_value_len(gguf_file *f) { tiny_add_u32(f, "llama.attention.value_length", 4); }
+static void m_att_scale(gguf_file *f) { tiny_add_f32(f, "llama.attention.scale", 0.125f); }
+
+static void test_rope_scaling(void) {
+    CHECK(rope_freq_after(m_scale4) == 0.25f, "rope.scaling.factor 4 without a type (llama.cpp: linear)");
+    CHECK(rope_freq_after(m_scale4_linear) == 0.25f, "linear scaling by 4");
+    CHECK(rope_freq_after(m_scale4_none) == 1.0f, "scaling type none ignores the factor");
+    CHECK(rope_freq_after(m_scale_old) == 0.5f, "rope.scale_linear, the older key");
+    CHECK(rope_freq_after(m_rope_freqs) == 0.125f, "rope_freqs.weight divides the frequency");
+    CHECK(rope_freq_after(m_rope_freqs_scale4) == 1.0f / 32, "rope_freqs.weight and linear scaling");
+    CHECK(rope_freq_after(m_attn_factor1) == 1.0f, "attn_factor 1 is neutral");
+    tiny_params p = tiny_default();
+    expect_error("yarn", p, m_yarn, "key 'llama.rope.scaling.type' = 'yarn' is not supported");
+    expect_error("attn_factor", p, m_attn_factor, "key 'llama.rope.scaling.attn_factor' = 1.5 is not supported");
+    expect_error("softcap", p, m_softcap, "key 'llama.final_logit_softcapping' = 30 is not supported by lmcc's llama");
+    expect_error("experts", p, m_experts, "key 'llama.expert_count' = 8 is not supported");
+    expect_error("rope_freqs shape", p, m_freqs_shape, "tensor 'rope_freqs.weight' must be f32 [1]");
+    expect_error("value_length", p, m_value_len, "attention.value_length 4 differs from attention.key_length 2");
+    /* attention.scale replaces 1/sqrt(head size) */
+    gguf_file *f = tiny_make(&p);
+    if (!f) return;
+    m_att_scale(f);
+    ir_graph *g = lmcc_build_graph(f, "tiny.gguf", &cfg8);
+    int seen = 0;
+    for (int i = 0; g && i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_ATTENTION) seen += g->nodes[i].attrs.scale == 0.125f;
+    CHECK(seen == 1, "attention.scale 0.125 -> the attention's scale");
+    ir_graph_free(g);
+    gguf_close(f);
+}
+
+/* ---- the architectures of ARCH_LIST: what each adds to the llama block ---- */
+
+/* tiny_make's llama model as architecture `arch` (its keys renamed) plus the tensors `add` makes */
+static ir_graph *build_as(const char *arch, tiny_params p, void (*add)(gguf_file *f, const tiny_params *p),
+                          gguf_file **fp) {
+    gguf_file *f = tiny_make(&p);
+    *fp = f;
+    if (!f) return NULL;
+    for (uint64_t i = 0; i < f->n_kv; i++) {
+        gguf_kv *kv = &f->kv[i];
+        char key[128];
+        if (kv->key.len > 6 && !strncmp(kv->key.ptr, "llama.", 6)) {
+            snprintf(key, sizeof key, "%s.%.*s", arch, (int)kv->key.len - 6, kv->key.ptr + 6);
+            kv->key = tiny_str(f, key);
+        }
+    }
+    tiny_kv(f, "general.architecture")->val.v.s = tiny_str(f, arch);
+    if (add) add(f, &p);
+    lmcc_error_clear();
+    return lmcc_build_graph(f, "tiny.gguf", &cfg8);
+}
+
+static void add_biases(gguf_file *f, const tiny_params *p) {
+    uint32_t seed = 7;
+    char nm[64];
+    uint64_t hd = (uint64_t)(p->dim / p->n_heads);
+    for (int L = 0; L < p->n_layers; L++) {
+        snprintf(nm, sizeof nm, "blk.%d.attn_q.bias", L), tiny_add_tensor(f, nm, 1, hd * (uint64_t)p->n_heads, 1, 0, &seed);
+        snprintf(nm, sizeof nm, "blk.%d.attn_k.bias", L), tiny_add_tensor(f, nm, 1, hd * (uint64_t)p->n_kv, 1, 0, &seed);
+        snprintf(nm, sizeof nm, "blk.%d.attn_v.bias", L), tiny_add_tensor(f, nm, 1, hd * (uint64_t)p->n_kv, 1, 0, &seed);
+    }
+}
+
+static void add_qk_norms(gguf_file *f, const tiny_params *p) {
+    uint32_t seed = 9;
+    char nm[64];
+    for (int L = 0; L < p->n_layers; L++) {
+        snprintf(nm, sizeof nm, "blk.%d.attn_q_norm.weight", L), tiny_add_tensor(f, nm, 1, (uint64_t)(p->dim / p->n_heads), 1, 0, &seed);
+        snprintf(nm, sizeof nm, "blk.%d.attn_k_norm.weight", L), tiny_add_tensor(f, nm, 1, (uint64_t)(p->dim / p->n_heads), 1, 0, &seed);
+    }
+}
+
+static void count_ops(const ir_graph *g, int *counts) {
+    memset(counts, 0, IR_OP_COUNT * sizeof *counts);
+    for (int i = 0; g && i < g->n_nodes; i++) counts[g->nodes[i].op]++;
+}
+
+/* the producer's op of node i's input k */
+static int in_op(const ir_graph *g, int i, int k) { return g->nodes[ir_tensor_producer(g, g->nodes[i].inputs[k])].op; }
+
+static void test_archs(void) {
+    tiny_params p = tiny_default();
+    int c[IR_OP_COUNT];
+    char err[2048];
+    gguf_file *f;
+    ir_graph *g = build_as("qwen2", p, add_biases, &f);
+    CHECK(g && ir_verify(g, err, sizeof err) == 0, "qwen2: %s %s", lmcc_error_text(), g ? err : "");
+    count_ops(g, c);
+    CHECK(g && g->info.rope_neox == 1 && c[IR_OP_ADD_BIAS] == 3 && c[IR_OP_ROPE] == 2, "qwen2: 3 biases, 2 ropes");
+    for (int i = 0; g && i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_ROPE)
+            CHECK(g->nodes[i].attrs.rope_neox == 1 && in_op(g, i, 0) == IR_OP_ADD_BIAS, "qwen2: bias, then NeoX rope");
+    /* fuse_qkv has no bias in its epilogue: the prologue stays unfused, and -v says why */
+    lmcc_diag pc;
+    memset(&pc, 0, sizeof pc);
+    pc.verbose = 1;
+    pc.log = tmpfile();
+    if (g) g->cfg.fuse = 1;
+    CHECK(g && pc.log && lmcc_pass_fuse_qkv(g, &pc) == 0, "qwen2: fuse_qkv: %s", pc.err);
+    count_ops(g, c);
+    char *log = pc.log ? test_read_stream(pc.log) : NULL;
+    CHECK(c[IR_OP_QKV] == 0 && log && strstr(log, "fuse_qkv: 1 attention prologues left unfused: a bias or a head norm"),
+          "qwen2: fuse_qkv's note: %s", log ? log : "");
+    free(log);
+    ir_graph_free(g);
+    gguf_close(f);
+    g = build_as("qwen2", p, NULL, &f);
+    CHECK(!g && strstr(lmcc_error_text(), "missing tensor 'blk.0.attn_v.bias'"), "qwen2 without biases: %s",
+          lmcc_error_text());
+    ir_graph_free(g);
+    gguf_close(f);
+
+    g = build_as("qwen3", p, add_qk_norms, &f);
+    CHECK(g && ir_verify(g, err, sizeof err) == 0, "qwen3: %s %s", lmcc_error_text(), g ? err : "");
+    count_ops(g, c);
+    CHECK(g && g->info.rope_neox == 1 && c[IR_OP_HEAD_NORM] == 2 && c[IR_OP_ADD_BIAS] == 0, "qwen3: 2 head norms");
+    for (int i = 0; g && i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_ROPE) CHECK(in_op(g, i, 0) == IR_OP_HEAD_NORM, "qwen3: head norm, then rope");
+    ir_graph_free(g);
+    gguf_close(f);
+    g = build_as("qwen3", p, add_biases, &f); /* a bias qwen3 does not have */
+    CHECK(!g && strstr(lmcc_error_text(), "tensor 'blk.0.attn_q.bias' is not supported by lmcc's qwen3 builder") == 0 &&
+          strstr(lmcc_error_text(), "missing tensor 'blk.0.attn_q_norm.weight'"), "qwen3 with biases: %s",
+          lmcc_error_text());
+    ir_graph_free(g);
+    gguf_close(f);
+
+    p.n_layers = 8; /* SmolLM3: layers 3 and 7 without RoPE */
+    g = build_as("smollm3", p, NULL, &f);
+    CHECK(g && ir_verify(g, err, sizeof err) == 0, "smollm3: %s %s", lmcc_error_text(), g ? err : "");
+    count_ops(g, c);
+    CHECK(c[IR_OP_ROPE] == 12 && c[IR_OP_ATTENTION] == 8, "smollm3: rope in 6 of 8 layers, got %d", c[IR_OP_ROPE]);
+    for (int i = 0; g && i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_ATTENTION)
+            CHECK((in_op(g, i, 0) == IR_OP_ROPE) == ((g->nodes[i].attrs.layer + 1) % 4 != 0), "smollm3 layer %d",
+                  g->nodes[i].attrs.layer);
+    ir_graph_free(g);
+    gguf_close(f);
 }
 
 /* ---- the same through real files: gguf_writer -> lmcc_model_open ------- */
@@ -206,7 +386,8 @@ static void test_files(void) {
     expect_file_error("good file", NULL, NULL);
     expect_file_error("missing tensor", m_no_attn_k, "missing tensor 'blk.0.attn_k.weight'");
     expect_file_error("wrong shape", m_shape_q, "has shape [3, 4], expected [4, 4]");
-    expect_file_error("unknown architecture", m_arch, "unknown architecture 'gpt9' (supported: llama, gemma2, gemma3, phi3");
+    expect_file_error("unknown architecture", m_arch,
+                      "unknown architecture 'gpt9' (supported: llama, qwen2, qwen3, smollm3, gemma2, gemma3, phi3)");
     expect_file_error("heads not dividing dim", m_heads3, "head_count 3 does not divide embedding_length 4");
 
     char path[600];
@@ -279,7 +460,8 @@ static void m_g2_output(gguf_file *f) {
     tiny_add_tensor(f, "output.weight", 2, 8, 5, 0, &seed);
 }
 static void m_g2_vlen(gguf_file *f) { tiny_kv(f, "gemma2.attention.value_length")->val.v.u = 4; }
-static void m_g2_scaling(gguf_file *f) { tiny_add_f32(f, "gemma2.rope.scaling.factor", 8.0f); }
+static void m_g2_yarn(gguf_file *f) { tiny_add_f32(f, "gemma2.rope.scaling.attn_factor", 2.0f); }
+static void m_g2_final_cap0(gguf_file *f) { tiny_add_f32(f, "gemma2.final_logit_softcapping", 0.0f); }
 static void m_phi3_longrope(gguf_file *f) {
     uint32_t seed = 1;
     tiny_add_tensor(f, "rope_factors_long.weight", 1, 1, 1, 0, &seed);
@@ -353,7 +535,15 @@ static void test_gemma2(void) {
     expect_error("gemma2 post norm", p, m_g2_no_post, "missing tensor 'blk.1.post_ffw_norm.weight' (needed by a gemma2 model)");
     expect_error("gemma2 output.weight", p, m_g2_output, "tensor 'output.weight' is not part of a gemma2 model");
     expect_error("value_length", p, m_g2_vlen, "attention.value_length 4 differs from attention.key_length 6");
-    expect_error("rope scaling", p, m_g2_scaling, "RoPE scaling (rope.scaling.factor 8, attn_factor 1) is not supported");
+    /* the unsupported-key rows still apply to gemma2, but not to the softcaps its row implements */
+    expect_error("yarn", p, m_g2_yarn, "key 'gemma2.rope.scaling.attn_factor' = 2 is not supported by lmcc's gemma2 builder");
+    g = build_tiny(&p, m_g2_final_cap0, &f);
+    int n_cap = 0;
+    for (int k = 0; g && k < g->n_nodes; k++) n_cap += g->nodes[k].op == IR_OP_SOFTCAP;
+    CHECK(g && n_cap == 0, "gemma2 final_logit_softcapping 0: built without a logit softcap (%d; %s)", n_cap,
+          g ? "built" : lmcc_error_text());
+    ir_graph_free(g);
+    gguf_close(f);
 }
 
 static void m_g3_no_swa(gguf_file *f) { tiny_kv(f, "gemma3.attention.sliding_window")->key = tiny_str(f, "gemma3.x"); }
@@ -473,6 +663,8 @@ static void test_phi3(void) {
 int main(void) {
     test_good();
     test_errors();
+    test_rope_scaling();
+    test_archs();
     test_gemma2();
     test_gemma3();
     test_phi3();

@@ -3,7 +3,8 @@
  * GGUF blocks lmcc only reads (Q2_K..Q6_K, IQ4_NL, IQ4_XS, BF16) made by tests/kquant_ref.h decode to
  * the values they encode, and the matmul-family kernels (portable, and x86-64-v3 when the CPU has
  * AVX2) against double-precision references over the dequantized weights (and dequantized q8a
- * activations). */
+ * activations).  tests/test_formats_v4.c includes this file with FMT_V4 defined: the same checks on the
+ * x86-64-v4 set (skipped without AVX-512 VNNI). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,21 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FMT_X86 1
 #include <cpuid.h>
-#if defined(__clang__)
+/* (a pragma's argument is not macro-expanded: one line per set) */
+#if defined(__clang__) && defined(FMT_V4)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))), apply_to = function)
+#elif defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#elif defined(FMT_V4)
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")
 #else
 #pragma GCC target("avx2,fma,f16c")
 #endif
+#ifdef FMT_V4
+#include "lmrt_kernels_x86_64_v4.h"
+#else
 #include "lmrt_kernels_x86_64_v3.h"
+#endif
 #if defined(__clang__)
 #pragma clang attribute pop
 #endif
@@ -210,6 +220,12 @@ static int cpu_avx2(void) {
     unsigned a, b, c, d; /* F16C via cpuid: clang's __builtin_cpu_supports does not know it */
     __builtin_cpu_init();
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 29))) return 0;
+#ifdef FMT_V4
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512dq") ||
+        !__builtin_cpu_supports("avx512vnni"))
+        return 0;
+#endif
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
     return 0;
@@ -221,7 +237,11 @@ static double silu_d(double g) { return g / (1.0 + exp(-g)); }
 static void test_kernels(void) {
     enum { NR = 10, NT = 3, KMAX = 512 };
     int has_avx2 = cpu_avx2();
+#ifdef FMT_V4
+    if (!has_avx2) printf("x86-64-v4 kernels not tested: no AVX-512 VNNI here\n");
+#else
     if (!has_avx2) printf("x86-64-v3 kernels not tested: no AVX2/FMA/F16C here\n");
+#endif
     int n_sets = (int)(sizeof ksets / sizeof ksets[0]);
     static float W[NR * KMAX], Wd[NR * KMAX], x[NT * KMAX], xd[NT * KMAX], res[NT * NR], y[NT * NR];
     static uint8_t Wq[NR * KMAX * 2], xq[NT * KMAX * 2];

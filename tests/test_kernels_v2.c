@@ -497,6 +497,26 @@ static void test_rows(int n) {
     CHECK(same(y, x + (n - 1) * D, sizeof(float) * D) && memcmp(y + D, &SENT, 4) == 0, "take_last n=%d", n);
 }
 
+/* add_bias: every row plus b, whatever the thread split (a split inside a row included), in place too */
+static void test_add_bias(void) {
+    enum { NT = 3, N = 37 };
+    float x[NT * N], b[N], y1[NT * N + 1], y[NT * N + 1];
+    for (int i = 0; i < NT * N; i++) x[i] = 10 * rnd_sym();
+    for (int i = 0; i < N; i++) b[i] = 10 * rnd_sym();
+    for (int nth = 1; nth <= 4; nth++) {
+        fill_sent(y, sizeof y);
+        for (int tid = 0; tid < nth; tid++) lmrt_k_add_bias(y, x, b, NT, N, tid, nth);
+        for (int t = 0; t < NT; t++)
+            for (int i = 0; i < N; i++)
+                CHECK(y[t * N + i] == x[t * N + i] + b[i], "add_bias nth=%d t=%d i=%d", nth, t, i);
+        CHECK(memcmp(y + NT * N, &SENT, 4) == 0, "add_bias wrote past y");
+        if (nth == 1) memcpy(y1, y, sizeof y1);
+        memcpy(y, x, sizeof x);
+        for (int tid = 0; tid < nth; tid++) lmrt_k_add_bias(y, y, b, NT, N, tid, nth);
+        CHECK(same(y, y1, sizeof x), "add_bias in place nth=%d differs", nth);
+    }
+}
+
 static void test_eltwise(void) {
     enum { L = 101 };
     float a[L], b[L], a0[L], y1[L + 1], y[L + 1];
@@ -648,7 +668,7 @@ static const char *const v2_names[] = {
 #define N1(x) "lmrt_k_" #x,
     N1(embed_f32) N1(embed_f16) N1(embed_q8_0) N1(embed_q4_0) N1(normalize) N1(rmsnorm) N1(quantize_q8a)
     N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(rope_table)
-    N1(kv_store_f32) N1(kv_store_f16) N1(mul) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
+    N1(kv_store_f32) N1(kv_store_f16) N1(mul) N1(add_bias) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
 #define NL(W, A) N1(matmul_##W##_##A) N1(matmul_add_##W##_##A) N1(matmul_swiglu_##W##_##A) \
     N1(qkv_##W##_##A##_f32) N1(qkv_##W##_##A##_f16)
     NL(f32, f32) NL(f16, f32) NL(q8_0, f32) NL(q4_0, f32) NL(q8_0t, f32) NL(q4_0t, f32)
@@ -696,6 +716,7 @@ int main(void) {
         test_rope_kv(n);
     }
     test_eltwise();
+    test_add_bias();
     test_embed();
     test_rope_table();
     return check_exit(test_standalone());

@@ -44,6 +44,7 @@ static const op_case cases[] = {
     {IR_OP_RMSNORM, {{D}, {D}}, {D}},
     {IR_OP_HEAD_NORM, {{H * HD}, {HD}}, {H * HD}},
     {IR_OP_LINEAR, {{D}, {48, D}}, {48}},
+    {IR_OP_ADD_BIAS, {{48}, {48}}, {48}},
     {IR_OP_ROPE, {{D}, ROPE_SHAPE}, {D}},
     {IR_OP_KV_STORE, {{HKV * HD}, CACHE_SHAPE}, {0}},
     {IR_OP_ATTENTION, {{D}, CACHE_SHAPE, CACHE_SHAPE}, {D}},
@@ -258,8 +259,8 @@ static void test_every_op(void) {
 
 /* an op value outside IR_OP_LIST */
 static void test_unknown_op(void) {
-    fixture f = fx_build(&cases[8], -1); /* add */
-    CHECK(cases[8].op == IR_OP_ADD, "cases[8] is add");
+    fixture f = fx_build(&cases[9], -1); /* add */
+    CHECK(cases[9].op == IR_OP_ADD, "cases[9] is add");
     f.g->nodes[f.node].op = (ir_opcode)IR_OP_COUNT;
     char want[64];
     snprintf(want, sizeof want, "node %d: op %d is not in IR_OP_LIST", f.node, IR_OP_COUNT);

@@ -331,7 +331,7 @@ static int derive_vocab(const char *src, const char *dst, const derive_kv *set, 
         if (arr) { /* the array with the new tokens' entries appended */
             uint64_t n = val->v.arr.n;
             items = calloc(n + (uint64_t)n_add, sizeof *items);
-            for (uint64_t e = 0; items && e < n; e++) gguf_arr_get(val, e, &items[e]); /* scalars stay packed */
+            for (uint64_t j = 0; items && j < n; j++) gguf_arr_get(val, j, &items[j]); /* scalars stay packed */
             for (int t = 0; t < n_add; t++) {
                 gguf_value *it = &items[n + (uint64_t)t];
                 it->type = val->v.arr.type;

@@ -72,6 +72,13 @@ TINY_API void tiny_add_u32(gguf_file *f, const char *key, uint64_t v) {
     kv->val.v.u = v;
 }
 
+TINY_API void tiny_add_str(gguf_file *f, const char *key, const char *v) {
+    gguf_kv *kv = &f->kv[f->n_kv++];
+    kv->key = tiny_str(f, key);
+    kv->val.type = GGUF_T_STRING;
+    kv->val.v.s = tiny_str(f, v);
+}
+
 TINY_API void tiny_add_f32(gguf_file *f, const char *key, float v) {
     gguf_kv *kv = &f->kv[f->n_kv++];
     kv->key = tiny_str(f, key);
@@ -110,7 +117,8 @@ TINY_API gguf_file *tiny_make(const tiny_params *p) {
     uint32_t seed = p->seed;
     char key[96];
     f->kv = gguf_alloc(f, 32 * sizeof(gguf_kv));
-    f->tensors = gguf_alloc(f, (size_t)(4 + 13 * p->n_layers) * sizeof(gguf_tensor));
+    /* room for a few more per layer (tests add biases, norms, post-norms, ...) */
+    f->tensors = gguf_alloc(f, (size_t)(4 + 16 * p->n_layers) * sizeof(gguf_tensor));
     if (!f->kv || !f->tensors) { gguf_close(f); return NULL; }
     gguf_kv *kv = &f->kv[f->n_kv++];
     kv->key = tiny_str(f, "general.architecture");

@@ -31,6 +31,8 @@ const char *name_strerror(int status) {
     case NAME_ERR_BUFFER: return "buffer too small";
     case NAME_ERR_THREADS: return "cannot start threads";
     case NAME_ERR_LOGITS: return "logits are NaN or all -inf";
+    case NAME_ERR_STATE_FOREIGN: return "saved state is another model's or KV type's";
+    case NAME_ERR_STATE_DATA: return "saved state is corrupted or truncated";
     default: return "unknown status";
     }
 }
@@ -55,21 +57,27 @@ int name_verify_weights(const void *weights, size_t weights_bytes) {
 }
 
 int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes) {
+    return name_init_ctx(ctx, arena, arena_bytes, weights, weights_bytes, NAME_CTX);
+}
+
+int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes, int n_ctx) {
     if (!ctx) return NAME_ERR_ARG;
     int live = ctx->magic == CTX_MAGIC, st = NAME_OK;
-    if (!arena || arena_bytes < NAME_ARENA_BYTES || ((uintptr_t)arena % NAME_ARENA_ALIGN) != 0) st = NAME_ERR_ARENA;
+    if (n_ctx < 1 || n_ctx > NAME_CTX) st = NAME_ERR_ARG;
+    else if (!arena || arena_bytes < NAME_ARENA_BYTES_FOR(n_ctx) || ((uintptr_t)arena % NAME_ARENA_ALIGN) != 0)
+        st = NAME_ERR_ARENA;
     if (st == NAME_OK) st = weights_find(&weights, weights_bytes);
 #if TEMPLATE_THREADED
     if (st == NAME_OK && live) st = NAME_ERR_STATE;
     /* the workers are started last, on the new arena, with ctx's future contents */
-    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, NAME_OK, THREADS, CTX_MAGIC};
+    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, n_ctx, NAME_OK, THREADS, CTX_MAGIC};
     if (st == NAME_OK) {
         struct run *r = (struct run *)(next.arena + RUN_OFFSET);
         r->pool = next.arena + POOL_OFFSET;
         if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) st = NAME_ERR_THREADS;
     }
 #else
-    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, NAME_OK, 1, CTX_MAGIC};
+    name_ctx next = {(unsigned char *)arena, (const unsigned char *)weights, 0, n_ctx, NAME_OK, 1, CTX_MAGIC};
 #endif
     if (st != NAME_OK) {
         if (!live) ctx->magic = 0; /* not a context: make sure it does not pass for one */
@@ -113,18 +121,47 @@ void name_release(name_ctx *ctx) {
 }
 #endif
 
-const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n) {
-    if (!ctx) return 0;
-    if (ctx->magic != CTX_MAGIC) { ctx->status = NAME_ERR_STATE; return 0; }
-    if (!tokens || n < 1) { ctx->status = NAME_ERR_ARG; return 0; }
-    if (n > NAME_CTX - ctx->pos) { ctx->status = NAME_ERR_CONTEXT_FULL; return 0; }
+/* ---- KV positions: the one place that knows where a position's keys and values live ---- */
+/* positions the context's caches hold */
+static int kv_capacity(const name_ctx *ctx) {
+    return ctx->n_ctx;
+}
+
+/* head h of cache i: kv_capacity positions of kv_caches[i].row bytes, or a sliding-window ring's
+ * slots behind every such cache (the layout step()'s A_KV*(nc) offsets spell) */
+static unsigned char *kv_head_rows(const name_ctx *ctx, int i, int h) {
+    size_t nc = (size_t)kv_capacity(ctx);
+    if (kv_caches[i].slots)
+        return ctx->arena + KV_OFFSET + (nc * KV_ROW_BYTES + 63) / 64 * 64 + kv_caches[i].at +
+               (size_t)h * (size_t)kv_caches[i].slots * (size_t)kv_caches[i].row;
+    return ctx->arena + KV_OFFSET + nc * kv_caches[i].at + (size_t)h * nc * (size_t)kv_caches[i].row;
+}
+
+/* the rows of cache i a context at pos has written: every position, or a ring's slots once full
+ * (position p in slot p % slots) */
+static size_t kv_used_rows(int i, int pos) {
+    return kv_caches[i].slots && pos > kv_caches[i].slots ? (size_t)kv_caches[i].slots : (size_t)pos;
+}
+
+/* NAME_OK if n tokens fit at the current position and are all in the vocabulary */
+static int forward_check(const name_ctx *ctx, const int32_t *tokens, int n) {
+    if (ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
+    if (!tokens || n < 1) return NAME_ERR_ARG;
+    if (n > kv_capacity(ctx) - ctx->pos) return NAME_ERR_CONTEXT_FULL;
     for (int i = 0; i < n; i++)
-        if (tokens[i] < 0 || tokens[i] >= NAME_VOCAB_SIZE) { ctx->status = NAME_ERR_TOKEN; return 0; }
+        if (tokens[i] < 0 || tokens[i] >= NAME_VOCAB_SIZE) return NAME_ERR_TOKEN;
+    return NAME_OK;
+}
+
+/* Runs tokens in chunks of BATCH; out: every row's logits (forward_all), else NULL. */
+static void forward_run(name_ctx *ctx, const int32_t *tokens, int n, float *out) {
     struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);
     for (int i = 0; i < n; i += BATCH) {
         r->tokens = tokens + i;
         r->n = n - i < BATCH ? n - i : BATCH;
         r->pos = ctx->pos;
+        r->n_ctx = ctx->n_ctx;
+        r->out = out ? out + (size_t)i * NAME_VOCAB_SIZE : 0;
 #if TEMPLATE_THREADED
         if (ctx->threads > 1) lmrt_pool_run((lmrt_pool *)r->pool);
         else step(ctx->arena, ctx->weights, r, 0, 1);
@@ -133,8 +170,22 @@ const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n) {
 #endif
         ctx->pos += r->n;
     }
-    ctx->status = NAME_OK;
+}
+
+const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n) {
+    if (!ctx) return 0;
+    if ((ctx->status = forward_check(ctx, tokens, n)) != NAME_OK) return 0;
+    forward_run(ctx, tokens, n, 0);
     return (const float *)(ctx->arena + LOGITS_OFFSET);
+}
+
+int name_forward_all(name_ctx *ctx, const int32_t *tokens, int n, float *logits) {
+    if (!ctx) return NAME_ERR_ARG;
+    int st = forward_check(ctx, tokens, n);
+    if (st == NAME_OK && !logits) st = NAME_ERR_ARG;
+    if (st != NAME_OK) return ctx->status = st;
+    forward_run(ctx, tokens, n, logits);
+    return ctx->status = NAME_OK;
 }
 
 void name_reset(name_ctx *ctx) {
@@ -142,6 +193,108 @@ void name_reset(name_ctx *ctx) {
     if (ctx->magic != CTX_MAGIC) { ctx->status = NAME_ERR_STATE; return; }
     ctx->pos = 0;
     ctx->status = NAME_OK;
+}
+
+int name_rewind(name_ctx *ctx, int pos) {
+    if (!ctx) return NAME_ERR_ARG;
+    if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
+    if (pos < 0 || pos > ctx->pos) return ctx->status = NAME_ERR_ARG;
+    /* a ring keeps the last KV_SLOTS positions: the window before pos must not have been
+     * overwritten by the positions after it */
+    if (KV_SLOTS && (pos >= KV_WINDOW ? pos - KV_WINDOW + 1 : 0) < ctx->pos - KV_SLOTS) return ctx->status = NAME_ERR_ARG;
+    ctx->pos = pos; /* rows at pos.. are written again before anything reads them */
+    return ctx->status = NAME_OK;
+}
+
+/* ---- saved state: a header, then the used rows [0, pos) of every head of every cache ----
+ * Header (STATE_HEADER bytes, little endian): 0-7 "LMCCKVS1" (the format's version in its last
+ * byte), 8-15 WEIGHTS_HASH, 16-23 KV_TYPE (NUL-padded), 24-31 KV_ROW_BYTES, 32-35 pos, 36-39 the
+ * saving context's capacity, 40-47 the state's bytes, 48-55 lmrt_blob_sum of bytes 0-47 and the
+ * rows, 56-63 zero. */
+#define STATE_HEADER 64
+static const char state_magic[8] = {'L', 'M', 'C', 'C', 'K', 'V', 'S', '1'};
+
+static uint64_t state_bytes_at(int pos) {
+    return STATE_HEADER + (uint64_t)pos * KV_ROW_BYTES +
+           (uint64_t)(KV_SLOTS && pos > KV_SLOTS ? KV_SLOTS : pos) * KV_RING_ROW_BYTES;
+}
+
+/* The header of a state at pos; the checksum is added by state_sum. */
+static void state_header(const name_ctx *ctx, unsigned char *h) {
+    for (int i = 0; i < STATE_HEADER; i++) h[i] = 0;
+    for (int i = 0; i < 8; i++) h[i] = (unsigned char)state_magic[i];
+    lmrt_put_le64(h + 8, WEIGHTS_HASH);
+    for (int i = 0; i < 8 && KV_TYPE[i]; i++) h[16 + i] = (unsigned char)KV_TYPE[i];
+    lmrt_put_le64(h + 24, KV_ROW_BYTES);
+    lmrt_put_le64(h + 32, (uint64_t)(uint32_t)ctx->pos | (uint64_t)(uint32_t)kv_capacity(ctx) << 32);
+    lmrt_put_le64(h + 40, state_bytes_at(ctx->pos));
+}
+
+/* lmrt_blob_sum over the header's first 48 bytes and the rows as laid out in buf */
+static uint64_t state_sum(const unsigned char *buf, int pos) {
+    lmrt_sum s;
+    lmrt_sum_init(&s);
+    lmrt_sum_update(&s, buf, 48);
+    lmrt_sum_update(&s, buf + STATE_HEADER, (size_t)(state_bytes_at(pos) - STATE_HEADER));
+    return lmrt_sum_final(&s);
+}
+
+/* Copies the used rows [0, pos) of every cache into save, or from load into the caches (the
+ * other one NULL); the rows sit after the header in cache, head order. */
+static void state_rows(name_ctx *ctx, unsigned char *save, const unsigned char *load, int pos) {
+    size_t at = STATE_HEADER;
+    for (int i = 0; i < KV_CACHES; i++)
+        for (int h = 0; h < kv_caches[i].heads; h++) {
+            unsigned char *rows = kv_head_rows(ctx, i, h);
+            size_t n = kv_used_rows(i, pos) * (size_t)kv_caches[i].row;
+            for (size_t b = 0; b < n; b++) {
+                if (save) save[at + b] = rows[b];
+                else rows[b] = load[at + b];
+            }
+            at += n;
+        }
+}
+
+int64_t name_state_bytes(const name_ctx *ctx) {
+    if (!ctx || ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
+    return (int64_t)state_bytes_at(ctx->pos);
+}
+
+int name_state_save(name_ctx *ctx, void *buf, size_t cap) {
+    if (!ctx) return NAME_ERR_ARG;
+    if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
+    if (!buf) return ctx->status = NAME_ERR_ARG;
+    if (cap < state_bytes_at(ctx->pos)) return ctx->status = NAME_ERR_BUFFER;
+    unsigned char *b = (unsigned char *)buf;
+    state_header(ctx, b);
+    state_rows(ctx, b, 0, ctx->pos);
+    lmrt_put_le64(b + 48, state_sum(b, ctx->pos));
+    return ctx->status = NAME_OK;
+}
+
+int name_state_load(name_ctx *ctx, const void *buf, size_t bytes) {
+    if (!ctx) return NAME_ERR_ARG;
+    if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
+    if (!buf) return ctx->status = NAME_ERR_ARG;
+    const unsigned char *b = (const unsigned char *)buf;
+    if (bytes < STATE_HEADER) return ctx->status = NAME_ERR_STATE_DATA;
+    /* another model's, KV type's or layout's state: the header says so */
+    name_ctx probe = *ctx;
+    probe.pos = 0;
+    unsigned char h[STATE_HEADER];
+    state_header(&probe, h);
+    for (int i = 0; i < 32; i++)
+        if (b[i] != h[i]) return ctx->status = i < 8 ? NAME_ERR_STATE_DATA : NAME_ERR_STATE_FOREIGN;
+    uint64_t pc = lmrt_le64(b + 32), total = lmrt_le64(b + 40);
+    int pos = (int)(uint32_t)pc;
+    if ((uint32_t)pc > 0x7fffffffu || total != state_bytes_at(pos) || total > bytes) return ctx->status = NAME_ERR_STATE_DATA;
+    for (int i = 56; i < STATE_HEADER; i++)
+        if (b[i]) return ctx->status = NAME_ERR_STATE_DATA;
+    if (state_sum(b, pos) != lmrt_le64(b + 48)) return ctx->status = NAME_ERR_STATE_DATA;
+    if (pos > kv_capacity(ctx)) return ctx->status = NAME_ERR_CONTEXT_FULL;
+    state_rows(ctx, 0, b, pos);
+    ctx->pos = pos;
+    return ctx->status = NAME_OK;
 }
 
 int name_position(const name_ctx *ctx) {

@@ -6,20 +6,23 @@
 enum {
     NAME_OK = 0,
     NAME_ERR_ARG = -1,          /* NULL pointer or bad count */
-    NAME_ERR_ARENA = -2,        /* arena smaller than NAME_ARENA_BYTES or misaligned */
+    NAME_ERR_ARENA = -2,        /* arena smaller than NAME_ARENA_BYTES (init_ctx: _FOR(n_ctx)) or misaligned */
     NAME_ERR_WEIGHTS = -3,      /* weights missing, misaligned, or not this model's blob */
-    NAME_ERR_CONTEXT_FULL = -4, /* position would pass NAME_CTX: reset or stop */
+    NAME_ERR_CONTEXT_FULL = -4, /* position would pass the context (NAME_CTX or init_ctx's): reset or stop */
     NAME_ERR_TOKEN = -5,        /* token id outside [0, NAME_VOCAB_SIZE) */
     NAME_ERR_STATE = -6,        /* context not initialized */
     NAME_ERR_BUFFER = -7,       /* output buffer too small (tokenizer) */
     NAME_ERR_THREADS = -8,      /* threads could not be started */
-    NAME_ERR_LOGITS = -9        /* logits with a NaN, or all -inf: nothing to sample */
+    NAME_ERR_LOGITS = -9,       /* logits with a NaN, or all -inf: nothing to sample */
+    NAME_ERR_STATE_FOREIGN = -10, /* saved state of another model, KV type or layout */
+    NAME_ERR_STATE_DATA = -11   /* saved state corrupted (checksum) or truncated */
 };
 
 typedef struct name_ctx {
     unsigned char *arena;
     const unsigned char *weights;
     int pos;
+    int n_ctx; /* positions the KV cache holds: NAME_CTX, or init_ctx's */
     int status;
     int threads;
     uint32_t magic;
@@ -34,6 +37,12 @@ typedef struct name_ctx {
  * live context (NAME_ERR_STATE: release it first, its workers use its arena),
  * single-threaded builds rebind it. */
 int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes);
+/* init for a context of n_ctx positions, 1..NAME_CTX: the arena needs only
+ * NAME_ARENA_BYTES_FOR(n_ctx) bytes (the KV cache is its last part, n_ctx
+ * rows of NAME_KV_ROW_BYTES); forward stops at n_ctx (NAME_ERR_CONTEXT_FULL),
+ * and the logits are those of a build compiled with --ctx n_ctx.  init is
+ * init_ctx with NAME_CTX. */
+int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes, int n_ctx);
 /* NAME_OK if the blob (same arguments as init) is intact: the header and a
  * checksum over every byte, a read of the whole blob at about memory speed.
  * Call it once after loading or flashing the weights; forward does not. */
@@ -42,6 +51,25 @@ int name_verify_weights(const void *weights, size_t weights_bytes);
  * the logits [NAME_VOCAB_SIZE] after the last one, valid until the next call. */
 const float *name_forward(name_ctx *ctx, const int32_t *tokens, int n);
 void name_reset(name_ctx *ctx);                /* back to position 0 */
+/* Like forward, but writes the logits after every one of the n tokens to
+ * logits[n][NAME_VOCAB_SIZE] (scoring, perplexity, verifying a draft); row i
+ * is what forward returns when the tokens end at i.  NAME_OK or an error. */
+int name_forward_all(name_ctx *ctx, const int32_t *tokens, int n, float *logits);
+/* Back to an earlier position 0 <= pos <= name_position(ctx): the tokens
+ * after it are forgotten (a rejected draft, a prompt prefix kept). */
+int name_rewind(name_ctx *ctx, int pos);
+/* ---- saved state: position and the used KV rows, with a header naming
+ * the model (its weights' hash), the KV type and layout, and a checksum ----
+ * state_bytes: the exact size of a state saved now (grows with the
+ * position); state_save writes it to buf (NAME_ERR_BUFFER if cap is
+ * smaller); state_load takes it back into any live context of this model
+ * (another arena, a later run): NAME_ERR_STATE_FOREIGN for another model's
+ * or KV type's state, NAME_ERR_STATE_DATA for a corrupted or truncated one,
+ * NAME_ERR_CONTEXT_FULL if its position passes this context's; a failed load
+ * changes nothing. */
+int64_t name_state_bytes(const name_ctx *ctx);
+int name_state_save(name_ctx *ctx, void *buf, size_t cap);
+int name_state_load(name_ctx *ctx, const void *buf, size_t bytes);
 /* Threaded builds (NAME_THREADS defined): init starts the workers; set_threads
  * picks 1..NAME_THREADS of them; release joins them (call it before freeing
  * the arena).  Single-threaded builds accept only 1 and release is trivial. */

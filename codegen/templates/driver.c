@@ -29,7 +29,7 @@ static char *chat_format(const char *text) {
 
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s gen|eval ...\n", argv[0]); return 2; }
-    const char *prompt = NULL, *ids_text = NULL, *wpath = NULL;
+    const char *prompt = NULL, *ids_text = NULL, *wpath = NULL, *load_path = NULL, *save_path = NULL;
     int steps = 64, top_k = 0, print_ids = 0, chat = 0;
     float temp = 1.0f, top_p = 1.0f;
     unsigned long long seed = 0;
@@ -50,6 +50,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--top-p")) top_p = (float)atof(v);
         else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--weights")) wpath = v;
+        else if (!strcmp(a, "--load-state")) load_path = v;
+        else if (!strcmp(a, "--save-state")) save_path = v;
         else { fprintf(stderr, "driver: unknown option %s\n", a); return 2; }
     }
     void *weights = NULL;
@@ -76,6 +78,14 @@ int main(int argc, char **argv) {
     name_ctx ctx;
     st = name_init(&ctx, arena, NAME_ARENA_BYTES, weights, wn);
     if (st != 0) return die("init", st);
+    if (load_path) { /* a saved session: the prompt continues it */
+        size_t sn = 0;
+        void *saved = load_file(load_path, &sn);
+        if (!saved) { fprintf(stderr, "driver: cannot read %s\n", load_path); return 1; }
+        st = name_state_load(&ctx, saved, sn);
+        free(saved);
+        if (st != 0) return die(load_path, st);
+    }
     static int32_t toks[NAME_CTX + 2];
     int n_toks = 0;
     if (eval) {
@@ -117,10 +127,10 @@ int main(int argc, char **argv) {
         size_t cap = NAME_ENCODE_CAP(len);
         int32_t *buf = malloc(cap * sizeof *buf);
         if (!buf) return 1;
-        int n = name_encode(text, len, NAME_ENCODE_ADD_SPECIAL | NAME_ENCODE_PARSE_SPECIAL, buf, (int)cap);
+        int n = name_encode(text, len, (load_path ? 0 : NAME_ENCODE_ADD_SPECIAL) | NAME_ENCODE_PARSE_SPECIAL, buf, (int)cap);
         free(formatted);
         if (n < 0) return die("encode", n);
-        if (n > NAME_CTX) { fprintf(stderr, "driver: prompt longer than the context\n"); return 1; }
+        if (n > NAME_CTX - name_position(&ctx)) { fprintf(stderr, "driver: prompt longer than the context\n"); return 1; }
         memcpy(toks, buf, (size_t)n * sizeof *buf);
         n_toks = n;
         free(buf);
@@ -132,7 +142,7 @@ int main(int argc, char **argv) {
     const float *lg = name_forward(&ctx, toks, n_toks);
     if (!lg) return die("forward", name_last_error(&ctx));
     double t1 = now_s();
-    int prev = toks[n_toks - 1], generated = 0;
+    int prev = toks[n_toks - 1], generated = 0, unfed = -1; /* unfed: the last token sampled, not yet fed */
     if (!print_ids && !ids_text && !chat) { /* a chat reply is printed alone */
         for (int i = 0; i < n_toks; i++) {
             char piece[256];
@@ -153,13 +163,29 @@ int main(int argc, char **argv) {
         }
         fflush(stdout);
         prev = next;
+        unfed = next;
         if (i + 1 == steps) break;
         if (name_position(&ctx) >= NAME_CTX) { fprintf(stderr, "\n(context full)\n"); break; }
         int32_t tok = next;
         lg = name_forward(&ctx, &tok, 1);
         if (!lg) return die("forward", name_last_error(&ctx));
+        unfed = -1;
     }
     double t2 = now_s();
+    if (save_path) { /* the session up to the last generated token, so a --load-state run continues after it */
+        int32_t tok = unfed;
+        if (unfed >= 0 && name_position(&ctx) < NAME_CTX && !name_forward(&ctx, &tok, 1))
+            return die("forward", name_last_error(&ctx));
+        size_t sn = (size_t)name_state_bytes(&ctx);
+        void *buf = malloc(sn);
+        FILE *f = fopen(save_path, "wb");
+        if (!buf || !f || name_state_save(&ctx, buf, sn) != 0 || fwrite(buf, 1, sn, f) != sn || fclose(f) != 0) {
+            fprintf(stderr, "driver: cannot write the state to %s\n", save_path);
+            return 1;
+        }
+        free(buf);
+        fprintf(stderr, "state: %zu bytes at position %d -> %s\n", sn, name_position(&ctx), save_path);
+    }
     printf("\n");
     fflush(stdout);
     fprintf(stderr, "prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\n", n_toks,

@@ -106,10 +106,11 @@ static int decode_st(int prev, int id, char *buf, int cap) {
 static int strerror_all(void) {
     /* every status has its own text; anything else a fixed one, never NULL */
     static const int codes[] = {C(_OK), C(_ERR_ARG), C(_ERR_ARENA), C(_ERR_WEIGHTS), C(_ERR_CONTEXT_FULL),
-                                C(_ERR_TOKEN), C(_ERR_STATE), C(_ERR_BUFFER), C(_ERR_THREADS), C(_ERR_LOGITS)};
+                                C(_ERR_TOKEN), C(_ERR_STATE), C(_ERR_BUFFER), C(_ERR_THREADS), C(_ERR_LOGITS),
+                                C(_ERR_STATE_FOREIGN), C(_ERR_STATE_DATA)};
     int n = (int)(sizeof codes / sizeof codes[0]);
     const char *unknown = F(_strerror)(INT_MIN);
-    if (!unknown || F(_strerror)(1) != unknown || F(_strerror)(INT_MAX) != unknown || F(_strerror)(-10) != unknown)
+    if (!unknown || F(_strerror)(1) != unknown || F(_strerror)(INT_MAX) != unknown || F(_strerror)(-12) != unknown)
         return -100;
     for (int i = 0; i < n; i++) {
         const char *s = F(_strerror)(codes[i]);
@@ -167,6 +168,14 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(init, "a live context (threaded: release it first)", C(_ERR_STATE), ON_LIVE | ONLY_THREADED, F(_init)(&live, arena_aux, C(_ARENA_BYTES), W, WN)) \
     X(init, "a live context (single-threaded: rebound, position 0)", 0, ONLY_SINGLE, reinit_live_aux())            \
     X(init, "failed on a fresh context, then forward", C(_ERR_STATE), 0, init_fail_then_forward())                 \
+    X(init_ctx, "ctx NULL", C(_ERR_ARG), 0, F(_init_ctx)(NULL, arena_aux, C(_ARENA_BYTES), W, WN, 4))                 \
+    X(init_ctx, "n_ctx 0", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, 0))           \
+    X(init_ctx, "n_ctx -1", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, -1))         \
+    X(init_ctx, "n_ctx CTX + 1", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, C(_CTX) + 1)) \
+    X(init_ctx, "n_ctx INT_MAX", C(_ERR_ARG), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES), W, WN, MAXI))  \
+    X(init_ctx, "arena one byte short of ARENA_BYTES_FOR(4)", C(_ERR_ARENA), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES_FOR)(4) - 1, W, WN, 4)) \
+    X(init_ctx, "arena ARENA_BYTES_FOR(4), n_ctx 5", C(_ERR_ARENA), ON_LIVE, F(_init_ctx)(&live, arena_aux, C(_ARENA_BYTES_FOR)(4), W, WN, 5)) \
+    X(init_ctx, "arena misaligned", C(_ERR_ARENA), ON_LIVE, F(_init_ctx)(&live, arena_aux + 8, C(_ARENA_BYTES_FOR)(4), W, WN, 4)) \
     X(verify_weights, "intact", C(_OK), 0, F(_verify_weights)(W, WN))                                               \
     X(verify_weights, "intact, given as a pointer", C(_OK), 0, verify_with(DMG_NONE, C(_WEIGHTS_BYTES)))            \
     X(verify_weights, "NULL with a length", C(_ERR_ARG), 0, F(_verify_weights)(NULL, 8))                           \
@@ -197,6 +206,50 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(forward, "token INT32_MIN", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){INT32_MIN}, 1))             \
     X(forward, "token INT32_MAX", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){INT32_MAX}, 1))             \
     X(forward, "last of 3 tokens out of range", C(_ERR_TOKEN), ON_LIVE, fwd(&live, (const int32_t[]){1, 2, C(_VOCAB_SIZE) + 5}, 3)) \
+    X(forward_all, "ctx NULL", C(_ERR_ARG), 0, F(_forward_all)(NULL, &tok_ok, 1, all_lg))                             \
+    X(forward_all, "zeroed ctx", C(_ERR_STATE), 0, F(_forward_all)(&zero, &tok_ok, 1, all_lg))                        \
+    X(forward_all, "released ctx", C(_ERR_STATE), 0, F(_forward_all)(&rel, &tok_ok, 1, all_lg))                       \
+    X(forward_all, "tokens NULL", C(_ERR_ARG), ON_LIVE, F(_forward_all)(&live, NULL, 1, all_lg))                      \
+    X(forward_all, "logits NULL", C(_ERR_ARG), ON_LIVE, F(_forward_all)(&live, ok3, 3, NULL))                         \
+    X(forward_all, "n 0", C(_ERR_ARG), ON_LIVE, F(_forward_all)(&live, ok3, 0, all_lg))                               \
+    X(forward_all, "n -1", C(_ERR_ARG), ON_LIVE, F(_forward_all)(&live, ok3, -1, all_lg))                             \
+    X(forward_all, "n one past the context", C(_ERR_CONTEXT_FULL), ON_LIVE, F(_forward_all)(&live, ok3, C(_CTX) - 3 + 1, all_lg)) \
+    X(forward_all, "token VOCAB_SIZE", C(_ERR_TOKEN), ON_LIVE, F(_forward_all)(&live, (const int32_t[]){C(_VOCAB_SIZE)}, 1, all_lg)) \
+    X(rewind, "ctx NULL", C(_ERR_ARG), 0, F(_rewind)(NULL, 0))                                                        \
+    X(rewind, "zeroed ctx", C(_ERR_STATE), 0, F(_rewind)(&zero, 0))                                                   \
+    X(rewind, "released ctx", C(_ERR_STATE), 0, F(_rewind)(&rel, 0))                                                 \
+    X(rewind, "pos -1", C(_ERR_ARG), ON_LIVE, F(_rewind)(&live, -1))                                                  \
+    X(rewind, "pos past the position", C(_ERR_ARG), ON_LIVE, F(_rewind)(&live, 4))                                    \
+    X(rewind, "pos INT_MAX", C(_ERR_ARG), ON_LIVE, F(_rewind)(&live, MAXI))                                           \
+    X(rewind, "pos INT_MIN", C(_ERR_ARG), ON_LIVE, F(_rewind)(&live, INT_MIN))                                        \
+    X(rewind, "to the position it has", C(_OK), ON_LIVE, F(_rewind)(&live, 3))                                        \
+    X(state_bytes, "ctx NULL", C(_ERR_STATE), 0, (int)F(_state_bytes)(NULL))                                          \
+    X(state_bytes, "zeroed ctx", C(_ERR_STATE), 0, (int)F(_state_bytes)(&zero))                                       \
+    X(state_bytes, "released ctx", C(_ERR_STATE), 0, (int)F(_state_bytes)(&rel))                                      \
+    X(state_save, "ctx NULL", C(_ERR_ARG), 0, F(_state_save)(NULL, state, sizeof state))                              \
+    X(state_save, "zeroed ctx", C(_ERR_STATE), 0, F(_state_save)(&zero, state, sizeof state))                         \
+    X(state_save, "released ctx", C(_ERR_STATE), 0, F(_state_save)(&rel, state, sizeof state))                        \
+    X(state_save, "buf NULL", C(_ERR_ARG), ON_LIVE, F(_state_save)(&live, NULL, sizeof state))                        \
+    X(state_save, "cap 0", C(_ERR_BUFFER), ON_LIVE, F(_state_save)(&live, state, 0))                                  \
+    X(state_save, "cap one byte short", C(_ERR_BUFFER), ON_LIVE, F(_state_save)(&live, state, state_n - 1))           \
+    X(state_save, "cap SIZE_MAX (writes state_bytes)", C(_OK), ON_LIVE, F(_state_save)(&live, state, (size_t)-1))     \
+    X(state_load, "ctx NULL", C(_ERR_ARG), 0, F(_state_load)(NULL, state, state_n))                                   \
+    X(state_load, "zeroed ctx", C(_ERR_STATE), 0, F(_state_load)(&zero, state, state_n))                              \
+    X(state_load, "released ctx", C(_ERR_STATE), 0, F(_state_load)(&rel, state, state_n))                             \
+    X(state_load, "buf NULL", C(_ERR_ARG), ON_LIVE, F(_state_load)(&live, NULL, state_n))                             \
+    X(state_load, "bytes 0", C(_ERR_STATE_DATA), ON_LIVE, F(_state_load)(&live, state, 0))                            \
+    X(state_load, "one byte short", C(_ERR_STATE_DATA), ON_LIVE, F(_state_load)(&live, state, state_n - 1))           \
+    X(state_load, "all zero", C(_ERR_STATE_DATA), ON_LIVE, load_damaged(-1))                                          \
+    X(state_load, "bad magic", C(_ERR_STATE_DATA), ON_LIVE, load_damaged(0))                                          \
+    X(state_load, "another model's hash", C(_ERR_STATE_FOREIGN), ON_LIVE, load_damaged(9))                            \
+    X(state_load, "another KV type", C(_ERR_STATE_FOREIGN), ON_LIVE, load_damaged(17))                                \
+    X(state_load, "another row size", C(_ERR_STATE_FOREIGN), ON_LIVE, load_damaged(25))                               \
+    X(state_load, "position field", C(_ERR_STATE_DATA), ON_LIVE, load_damaged(32))                                    \
+    X(state_load, "size field", C(_ERR_STATE_DATA), ON_LIVE, load_damaged(41))                                        \
+    X(state_load, "checksum", C(_ERR_STATE_DATA), ON_LIVE, load_damaged(49))                                          \
+    X(state_load, "reserved header byte", C(_ERR_STATE_DATA), ON_LIVE, load_damaged(60))                              \
+    X(state_load, "a bit of the last row", C(_ERR_STATE_DATA), ON_LIVE, load_damaged((int)state_n - 1))               \
+    X(state_load, "its own state", C(_OK), ON_LIVE, F(_state_load)(&live, state, state_n))                            \
     X(reset, "ctx NULL", C(_OK), 0, (F(_reset)(NULL), C(_OK)))                                                       \
     X(reset, "zeroed ctx", C(_ERR_STATE), 0, (F(_reset)(&zero), F(_last_error)(&zero)))                              \
     X(reset, "released ctx", C(_ERR_STATE), 0, (F(_reset)(&rel), F(_last_error)(&rel)))                              \
@@ -204,7 +257,7 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(position, "zeroed ctx", C(_ERR_STATE), 0, F(_position)(&zero))                                                 \
     X(position, "released ctx", C(_ERR_STATE), 0, F(_position)(&rel))                                               \
     X(last_error, "ctx NULL", C(_ERR_ARG), 0, F(_last_error)(NULL))                                                  \
-    X(strerror, "every status and INT_MIN, -10, 1, INT_MAX", C(_OK), 0, strerror_all())                             \
+    X(strerror, "every status and INT_MIN, -12, 1, INT_MAX", C(_OK), 0, strerror_all())                             \
     X(set_threads, "ctx NULL", C(_ERR_ARG), 0, F(_set_threads)(NULL, 1))                                             \
     X(set_threads, "zeroed ctx", C(_ERR_STATE), 0, F(_set_threads)(&zero, 1))                                        \
     X(set_threads, "released ctx", C(_ERR_STATE), 0, F(_set_threads)(&rel, 1))                                      \
@@ -254,6 +307,17 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(decompress_weights, "src damaged in the middle", C(_ERR_WEIGHTS), ONLY_ZSTD, unzstd_damaged(ZLEN / 2))
 
 enum { IDS_CAP = 128 };
+static float all_lg[C(_CTX) * C(_VOCAB_SIZE)];
+static unsigned char state[1 << 16], state_bad[sizeof state]; /* the live context's state (3 positions) */
+static size_t state_n;
+
+/* the live context's saved state with byte at flipped (-1: all zero), loaded back into it */
+static int load_damaged(int at) {
+    memcpy(state_bad, state, state_n);
+    if (at < 0) memset(state_bad, 0, state_n);
+    else state_bad[at] ^= 0x04;
+    return F(_state_load)(&live, state_bad, state_n);
+}
 static int32_t ids[IDS_CAP];
 static char piece[64];
 #if THREADED
@@ -270,6 +334,18 @@ static int sampler_nan(void) {
     for (int i = 1; i < C(_VOCAB_SIZE); i++)
         if (good[i] > good[best]) best = i;
     return a == best ? C(_OK) : -100;
+}
+
+/* 1 if the arena differs from its snapshot.  Threaded builds: not counting the workers' pool (the
+ * 16 KiB before the KV caches, at ARENA_BYTES_FOR(0)), whose mutex and condition variables the
+ * idle workers touch every 2 ms whatever the API calls do. */
+static int arena_changed(const unsigned char *snap, const unsigned char *a) {
+#if THREADED
+    size_t pool_end = C(_ARENA_BYTES_FOR)(0), pool = pool_end - 16384;
+    return memcmp(snap, a, pool) || memcmp(snap + pool_end, a + pool_end, C(_ARENA_BYTES) - pool_end);
+#else
+    return memcmp(snap, a, C(_ARENA_BYTES)) != 0;
+#endif
 }
 
 static int run_case(int k) {
@@ -344,6 +420,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     F(_release)(&rel);
+    state_n = (size_t)F(_state_bytes)(&live);
+    if (state_n > sizeof state || F(_state_save)(&live, state, sizeof state)) { fprintf(stderr, "state_save failed\n"); return 2; }
 
     int n_rows = (int)(sizeof rows / sizeof rows[0]), ran = 0, bad = 0;
     for (int k = 0; k < n_rows; k++) {
@@ -362,7 +440,7 @@ int main(int argc, char **argv) {
         const char *why = got != rows[k].want ? "status"
                           : (rows[k].flags & ON_LIVE) && recorded != rows[k].want ? "last_error"
                           : memcmp(&live0, &live, sizeof live) ? "live ctx changed"
-                          : memcmp(arena_snap, arena, C(_ARENA_BYTES)) ? "live arena changed"
+                          : arena_changed(arena_snap, arena) ? "live arena changed"
                           : memcmp(&rel0, &rel, sizeof rel) ? "released ctx changed"
                           : memcmp(rel_snap, arena_rel, C(_ARENA_BYTES)) ? "released ctx's arena changed"
                           : memcmp(&smp0, &smp, sizeof smp) ? "sampler changed"
