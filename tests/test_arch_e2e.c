@@ -27,7 +27,9 @@ enum { CTX = 40, BATCH = 8, N = 40 };
 static const char *lmcc_exe;
 
 /* the app: argv = ids file, chunk sizes ("1,8,11,..." cycled), output; writes M_KV_BYTES (uint64),
- * then per chunk its last position (int32) and the logits */
+ * then per chunk its last position (int32) and the logits; then loads the state it saved at the
+ * first chunk end past position 24 and runs the rest again (exit 8 unless the logits are the same
+ * bits), and checks that rewinding past a sliding-window ring is refused (exit 9) */
 static const char app_src[] =
     "#include \"m.h\"\n#include <stdio.h>\n#include <stdlib.h>\n"
     "int main(int argc, char **argv) {\n"
@@ -40,12 +42,28 @@ static const char app_src[] =
     "    if (!arena || m_init(&ctx, arena, M_ARENA_BYTES, NULL, 0) != M_OK) return 3;\n"
     "    FILE *out = fopen(argv[3], \"wb\");\n    if (!out) return 2;\n"
     "    unsigned long long kv = M_KV_BYTES;\n    fwrite(&kv, 8, 1, out);\n"
+    "    static float end[M_VOCAB_SIZE];\n    unsigned char *st = 0;\n    int st_k = 0;\n    size_t st_n = 0;\n"
     "    for (int pos = 0, k = 0; pos < n; k++) {\n"
     "        int m = c[k % nc] < n - pos ? c[k % nc] : n - pos;\n"
     "        const float *lg = m_forward(&ctx, ids + pos, m);\n        if (!lg) return 4;\n"
     "        pos += m;\n        int32_t last = pos - 1;\n"
-    "        fwrite(&last, 4, 1, out);\n        fwrite(lg, sizeof(float), M_VOCAB_SIZE, out);\n    }\n"
-    "    m_release(&ctx);\n"
+    "        fwrite(&last, 4, 1, out);\n        fwrite(lg, sizeof(float), M_VOCAB_SIZE, out);\n"
+    "        for (int i = 0; i < M_VOCAB_SIZE; i++) end[i] = lg[i];\n"
+    "        if (!st && pos >= 24 && pos < n) {\n"
+    "            st_n = (size_t)m_state_bytes(&ctx);\n            st = malloc(st_n);\n"
+    "            if (!st || m_state_save(&ctx, st, st_n) != M_OK) return 5;\n"
+    "            st_k = k + 1;\n        }\n    }\n"
+    "    /* the saved state (rings past their first wrap) runs the rest again to the same logits */\n"
+    "    if (!st || m_state_load(&ctx, st, st_n) != M_OK) return 6;\n"
+    "    const float *lg = 0;\n"
+    "    for (int pos = m_position(&ctx), k = st_k; pos < n; k++) {\n"
+    "        int m = c[k % nc] < n - pos ? c[k % nc] : n - pos;\n"
+    "        if (!(lg = m_forward(&ctx, ids + pos, m))) return 7;\n        pos += m;\n    }\n"
+    "    for (int i = 0; i < M_VOCAB_SIZE; i++)\n        if (!lg || lg[i] != end[i]) return 8;\n"
+    "    /* a ring keeps window + batch - 1 positions: rewinding past them is refused */\n"
+    "    int rings = M_KV_BYTES != ((unsigned long long)M_CTX * M_KV_ROW_BYTES + 63) / 64 * 64;\n"
+    "    if (m_rewind(&ctx, n - 1) != M_OK || (m_rewind(&ctx, 0) == M_OK) == rings) return 9;\n"
+    "    free(st);\n    m_release(&ctx);\n"
     "    return fclose(out) != 0;\n}\n";
 
 /* lmcc CMD MODEL --ctx CTX OPTS... into a */
