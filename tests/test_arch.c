@@ -546,6 +546,8 @@ static void test_gemma2(void) {
     gguf_close(f);
 }
 
+/* Gemma 3 4B+: linear RoPE scaling of the global layers only */
+static void m_g3_scale8(gguf_file *f) { tiny_add_f32(f, "gemma3.rope.scaling.factor", 8.0f); }
 static void m_g3_no_swa(gguf_file *f) { tiny_kv(f, "gemma3.attention.sliding_window")->key = tiny_str(f, "gemma3.x"); }
 /* attention.sliding_window_pattern as a bool per layer (llama.cpp's array form): layers 1, 2 and 6 slide */
 static void m_g3_bools(gguf_file *f) {
@@ -599,6 +601,14 @@ static void test_gemma3(void) {
         }
         ir_graph_free(g);
     }
+    gguf_close(f);
+    g = build_tiny(&p, m_g3_scale8, &f);
+    int fg = g ? ir_tensor_find(g, "rope.freqs") : -1, fl = g ? ir_tensor_find(g, "rope.freqs.swa") : -1;
+    CHECK(fg >= 0 && fl >= 0 && ((const float *)g->tensors[fg].data)[1] == (float)(pow(1e6, -2.0 / 6) / 8) &&
+              ((const float *)g->tensors[fl].data)[1] == (float)pow(10000.0, -2.0 / 6),
+          "gemma3 rope.scaling.factor 8: the global layers' frequencies / 8, the local layers' unscaled (%s)",
+          g ? "built" : lmcc_error_text());
+    ir_graph_free(g);
     gguf_close(f);
     g = build_tiny(&p, m_g3_no_swa, &f); /* no sliding_window key: every layer global */
     for (int L = 0; g && L < 7; L++) {
