@@ -1256,11 +1256,11 @@ done:
         fprintf(o->log, "zstd: %lld -> %lld bytes (ratio %.3f, level %d)\n", (long long)g->weights_bytes, zbytes,
                 (double)g->weights_bytes / (double)zbytes, o->zstd_level);
     if (rc == 0 && o->verbose && o->log) {
-        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld: %lld per position, %lld per layer), "
-                "batch %d, threads %d (%d barriers per chunk), target %s, embed %s\n", o->name,
-                (long long)g->weights_bytes, (long long)lmcc_arena_total(g), (long long)(g->cfg.ctx * lmcc_kv_row_bytes(g)),
-                (long long)lmcc_kv_row_bytes(g),
-                (long long)(g->cfg.ctx * lmcc_kv_row_bytes(g) / (g->info.n_layers > 0 ? g->info.n_layers : 1)), g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
+        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld: %lld per position + rings %lld, %lld "
+                "per layer), batch %d, threads %d (%d barriers per chunk), target %s, embed %s\n", o->name,
+                (long long)g->weights_bytes, (long long)lmcc_arena_total(g), (long long)kv_bytes_for(g, g->cfg.ctx),
+                (long long)lmcc_kv_row_bytes(g), (long long)lmcc_kv_ring_bytes(g),
+                (long long)(kv_bytes_for(g, g->cfg.ctx) / (g->info.n_layers > 0 ? g->info.n_layers : 1)), g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
                 g->cfg.threads > 1 ? barriers : 0, t->name,
                 o->embed == LMCC_EMBED_INCBIN ? "incbin" : o->embed == LMCC_EMBED_ARRAY ? "array" : "external");
     }
