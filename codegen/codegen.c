@@ -303,18 +303,40 @@ void lmcc_upper_name(const char *name, char *up, size_t cap) {
 /* The generated arena is [activations][scratch][control][KV caches]: the KV region last, so a
  * context shorter than the compiled one (NAME_init_ctx) needs a shorter arena.  memplan plans the
  * KV region first; codegen moves it behind the rest (arena_shift: by how much the others move
- * down).  In the KV region cache i starts at n_ctx * (the per-position bytes of caches 0..i-1),
- * each cache [head][n_ctx][bytes per position of one head]. */
+ * down).  The KV region is [the caches of every position][the sliding-window rings]: cache i of
+ * the first part starts at n_ctx * (the per-position bytes of caches 0..i-1), each [head][n_ctx]
+ * [bytes per position of one head]; the rings follow at n_ctx * KV_ROW_BYTES, each [head][slots]
+ * [bytes], their size fixed at compile time whatever the context. */
 static int64_t arena_shift(const ir_graph *g) { return (g->kv_bytes + 63) / 64 * 64; }
 
-/* bytes one position takes in every KV cache */
+/* a sliding-window layer's cache: fewer slots than the compiled context */
+static int kv_is_ring(const ir_graph *g, const ir_tensor *t) {
+    return t->kind == IR_KIND_STATE && t->ndim == 3 && t->shape[1] != g->cfg.ctx;
+}
+
+/* bytes one position takes in every KV cache of every position (not the rings) */
 int64_t lmcc_kv_row_bytes(const ir_graph *g) {
     int64_t row = 0;
     for (int i = 0; i < g->n_tensors; i++) {
         const ir_tensor *t = &g->tensors[i];
-        if (!t->dead && t->kind == IR_KIND_STATE) row += (int64_t)ir_tensor_bytes(t) / t->shape[1];
+        if (!t->dead && t->kind == IR_KIND_STATE && !kv_is_ring(g, t)) row += (int64_t)ir_tensor_bytes(t) / t->shape[1];
     }
     return row;
+}
+
+/* bytes of every sliding-window ring, each 64-byte aligned */
+int64_t lmcc_kv_ring_bytes(const ir_graph *g) {
+    int64_t bytes = 0;
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = &g->tensors[i];
+        if (!t->dead && kv_is_ring(g, t)) bytes += ((int64_t)ir_tensor_bytes(t) + 63) / 64 * 64;
+    }
+    return bytes;
+}
+
+/* the KV region of a context of n positions */
+static int64_t kv_bytes_for(const ir_graph *g, int64_t n) {
+    return (n * lmcc_kv_row_bytes(g) + 63) / 64 * 64 + lmcc_kv_ring_bytes(g);
 }
 
 /* where the control block (struct run, the thread pool) and the KV region start */
@@ -324,7 +346,7 @@ static int64_t kv_offset(const ir_graph *g) {
 }
 
 int64_t lmcc_arena_total(const ir_graph *g) {
-    return kv_offset(g) + ((int64_t)g->cfg.ctx * lmcc_kv_row_bytes(g) + 63) / 64 * 64;
+    return kv_offset(g) + kv_bytes_for(g, g->cfg.ctx);
 }
 
 /* ---- the header ---------------------------------------------------------- */
@@ -369,12 +391,15 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
             (long long)(kv_offset(g) - g->act_bytes - g->scratch_bytes), (long long)(total - kv_offset(g)));
     fprintf(fp, "/* the arena of a context of n <= %s_CTX positions (%s_init_ctx): the KV cache last, n rows */\n"
                 "#define %s_ARENA_BYTES_FOR(n) (%lldu + ((size_t)(n) * %s_KV_ROW_BYTES + 63) / 64 * 64)\n"
-                "#define %s_KV_ROW_BYTES %lldu /* KV bytes per position, every layer */\n",
-            up, N, up, (long long)kv_offset(g), up, up, (long long)row);
+                "#define %s_KV_ROW_BYTES %lldu /* KV bytes per position, every layer but the sliding-window "
+                "rings (%lld bytes whatever the context) */\n",
+            up, N, up, (long long)(kv_offset(g) + lmcc_kv_ring_bytes(g)), up, up, (long long)row,
+            (long long)lmcc_kv_ring_bytes(g));
     fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
     if (threads > 1) fprintf(fp, "#define %s_THREADS %d /* worker threads (pthreads); see %s_set_threads */\n", up, threads, N);
     fprintf(fp, "#define %s_ARENA_ALIGN %d\n", up, LMCC_BLOB_ALIGN);
-    fprintf(fp, "#define %s_KV_BYTES %lldu /* %s_CTX positions */\n", up, (long long)((int64_t)g->cfg.ctx * row), up);
+    fprintf(fp, "#define %s_KV_BYTES %lldu /* %s_CTX positions, sliding-window rings included */\n", up,
+            (long long)((int64_t)g->cfg.ctx * row + lmcc_kv_ring_bytes(g)), up);
     if (zbytes > 0) {
         fprintf(fp, "#define %s_WEIGHTS_BYTES %lldu /* the raw blob NAME_init takes */\n", up, (long long)g->weights_bytes);
         fprintf(fp, "#define %s_WEIGHTS_RAW_BYTES %lldu /* buffer for %s_decompress_weights */\n", up,
@@ -408,7 +433,9 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     X(FFN_DIM, m->hidden_dim, "width of the feed-forward hidden layer")               \
     X(FFN_PAD, ffn_pad(g), "FFN_DIM zero-padded to whole Walsh-Hadamard blocks")      \
     X(VOCAB, m->vocab_size, "tokens in the vocabulary")                               \
-    X(CTX, g->cfg.ctx, "positions in the KV cache")
+    X(CTX, g->cfg.ctx, "positions in the KV cache")                                   \
+    X(WINDOW, swa_window(g), "positions a sliding-window layer attends to")           \
+    X(SLOTS, swa_slots(g), "KV slots of a sliding-window layer (a ring)")
 
 enum {
 #define X(name, v, what) SH_##name,
@@ -423,6 +450,21 @@ static const char *const shape_names[SH_COUNT] = {
 };
 /* a matrix width or a row count takes the first of these it equals */
 static const int width_names[] = {SH_DIM, SH_FFN_DIM, SH_FFN_PAD, SH_VOCAB, SH_Q_DIM, SH_KV_DIM};
+
+/* the first windowed attention's window and the slots of its caches (0: no sliding-window layer) */
+static int64_t swa_window(const ir_graph *g) {
+    for (int k = 0; k < g->n_nodes; k++)
+        if (!g->nodes[k].dead && g->nodes[k].op == IR_OP_ATTENTION && g->nodes[k].attrs.window > 0)
+            return g->nodes[k].attrs.window;
+    return 0;
+}
+
+static int64_t swa_slots(const ir_graph *g) {
+    for (int k = 0; k < g->n_nodes; k++)
+        if (!g->nodes[k].dead && g->nodes[k].op == IR_OP_ATTENTION && g->nodes[k].attrs.window > 0)
+            return g->tensors[g->nodes[k].inputs[1]].shape[1];
+    return 0;
+}
 
 static int64_t ffn_pad(const ir_graph *g) {
     for (int k = 0; k < g->n_nodes; k++) {
@@ -454,8 +496,8 @@ typedef struct emit {
     const ir_graph *g;
     int threaded;
     int64_t shape[SH_COUNT];
-    float eps, scale;        /* RMS_EPS and ATTN_SCALE: the first norm's and attention's */
-    int have_eps, have_scale;
+    float eps, scale, softcap; /* RMS_EPS, ATTN_SCALE, ATTN_SOFTCAP: the first norm's and attention's */
+    int have_eps, have_scale, have_softcap;
     char (*id)[64];          /* per tensor: W_* (weights), A_* (arena) or "" */
     int64_t *bytes;          /* per tensor: arena bytes (ACT: batch or 1 rows, STATE: whole) */
     char used[MAX_USED][48]; /* single-threaded: the kernels step() calls, for their k_ forms */
@@ -520,6 +562,8 @@ static int emit_init(emit *e, FILE *fp, const ir_graph *g) {
         if (n->dead) continue;
         if (!e->have_eps && (n->op == IR_OP_RMSNORM || n->op == IR_OP_NORMALIZE || n->op == IR_OP_HEAD_NORM)) e->eps = n->attrs.eps, e->have_eps = 1;
         if (!e->have_scale && n->op == IR_OP_ATTENTION) e->scale = n->attrs.scale, e->have_scale = 1;
+        if (!e->have_softcap && n->op == IR_OP_ATTENTION && n->attrs.softcap > 0)
+            e->softcap = n->attrs.softcap, e->have_softcap = 1;
     }
     return 0;
 }
@@ -599,14 +643,20 @@ static const char *width_expr(const emit *e, int64_t v, char *buf, size_t cap) {
     return buf;
 }
 
+/* a cache's slots: CTX (every position) or SLOTS (a sliding-window ring), else the number */
+static const char *slots_expr(const emit *e, int64_t v, char *buf, size_t cap) {
+    return shape_expr(e, e->shape[SH_CTX] == v ? SH_CTX : SH_SLOTS, v, buf, cap);
+}
+
 static void shape_str(const emit *e, const ir_tensor *t, const char *rows, char *buf, size_t cap) {
     char tmp[32];
     size_t n = (size_t)snprintf(buf, cap, "%s", ir_dtype_name(t->dtype));
     if (rows && n < cap) n += (size_t)snprintf(buf + n, cap - n, "[%s]", rows);
-    static const int kv_dims[3] = {SH_N_KV_HEADS, SH_CTX, SH_HEAD_DIM}; /* a KV cache: [kv_head][pos][hd] */
+    static const int kv_dims[3] = {SH_N_KV_HEADS, SH_CTX, SH_HEAD_DIM}; /* a KV cache: [kv_head][slot][hd] */
     for (int d = 0; d < t->ndim && n < cap; d++)
         n += (size_t)snprintf(buf + n, cap - n, "[%s]", t->kind == IR_KIND_STATE && t->ndim == 3
-                              ? shape_expr(e, kv_dims[d], t->shape[d], tmp, sizeof tmp)
+                              ? d == 1 ? slots_expr(e, t->shape[1], tmp, sizeof tmp)
+                                       : shape_expr(e, kv_dims[d], t->shape[d], tmp, sizeof tmp)
                               : width_expr(e, t->shape[d], tmp, sizeof tmp));
 }
 
@@ -650,10 +700,10 @@ static const char *aref(const emit *e, int id, char *buf, size_t cap) {
     return buf;
 }
 
-/* The positions a KV cache holds, as step() spells them: the context's (nc), which the compiled
- * CTX bounds. */
+/* The positions a KV cache holds, as step() spells them: a sliding-window ring its SLOTS (fixed
+ * at compile time), every other cache the context's (nc), which the compiled CTX bounds. */
 static const char *kv_rows(const emit *e, const ir_tensor *c, char *buf, size_t cap) {
-    (void)e, (void)c;
+    if (kv_is_ring(e->g, c)) return slots_expr(e, c->shape[1], buf, cap);
     snprintf(buf, cap, "nc");
     return buf;
 }
@@ -797,23 +847,35 @@ static int emit_node(emit *e, int idx, const char *nrows) {
     }
     case IR_OP_ATTENTION: {
         const ir_tensor *c = &g->tensors[n->inputs[1]];
+        char sc[32];
         if (e->have_scale && at->scale == e->scale) snprintf(f, sizeof f, "ATTN_SCALE");
         else flit(f, sizeof f, at->scale);
+        if (e->have_softcap && at->softcap == e->softcap) snprintf(sc, sizeof sc, "ATTN_SOFTCAP");
+        else flit(sc, sizeof sc, at->softcap);
         snprintf(kn, sizeof kn, "attention_%s", kvfmt(c));
-        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, pos, %s, scratch", o,
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, pos, %s, %s, %s, scratch", o,
                  act_name(g, n->inputs[0], x, sizeof x), aref(e, n->inputs[1], c1, sizeof c1),
                  aref(e, n->inputs[2], c2, sizeof c2), nrows, shape_expr(e, SH_N_HEADS, at->n_heads, s1, sizeof s1),
                  shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s2, sizeof s2),
-                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), kv_rows(e, c, s4, sizeof s4), f);
-        put_call(e, 1, kn, args, NULL);
+                 shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), kv_rows(e, c, s4, sizeof s4),
+                 at->window > 0 ? shape_expr(e, SH_WINDOW, at->window, s5, sizeof s5) : "0", f, sc);
+        put_call(e, 1, kn, args, at->window > 0 ? "sliding window: the last WINDOW positions" : NULL);
         break;
     }
     case IR_OP_ADD:
     case IR_OP_MUL:
     case IR_OP_SWIGLU:
+    case IR_OP_GEGLU:
         snprintf(args, sizeof args, "%s, %s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x),
                  act_name(g, n->inputs[1], y, sizeof y), nrows, width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
-        put_call(e, 1, n->op == IR_OP_ADD ? "add" : n->op == IR_OP_MUL ? "mul" : "swiglu", args, NULL);
+        put_call(e, 1, ir_op_name(n->op), args, NULL);
+        break;
+    case IR_OP_SCALE:
+    case IR_OP_SOFTCAP:
+        flit(f, sizeof f, n->op == IR_OP_SCALE ? at->scale : at->softcap);
+        snprintf(args, sizeof args, "%s, %s, %s, %s * %s", o, act_name(g, n->inputs[0], x, sizeof x), f, nrows,
+                 width_expr(e, ir_tensor_elems(out), s1, sizeof s1));
+        put_call(e, 1, ir_op_name(n->op), args, NULL);
         break;
     case IR_OP_ADD_BIAS:
         snprintf(args, sizeof args, "%s, %s, (const float *)(%s), %s, %s", o, act_name(g, n->inputs[0], x, sizeof x),
@@ -848,31 +910,40 @@ static int emit_node(emit *e, int idx, const char *nrows) {
 }
 
 /* The KV caches as a table, for what reads or writes them outside step() (state save/load): each
- * cache's offset, heads, and bytes per head and position ([head][position][bytes] from `at`). */
+ * cache's offset (a cache of every position: KV_OFFSET + nc * at; a ring: KV_OFFSET + the caches of
+ * nc positions + at), heads, bytes per head and position, and slots (a sliding-window ring's, fixed;
+ * 0: the context's positions).  KV_SLOTS: the rings' slots (0: none), KV_RING_ROW_BYTES: one
+ * slot of every ring. */
 static void kv_table(emit *e) {
     const ir_graph *g = e->g;
     int n = 0;
-    int64_t row = 0;
+    int64_t row = 0, ring_row = 0, slots = 0;
     const char *type = NULL;
     for (int i = 0; i < g->n_tensors; i++) {
         const ir_tensor *t = &g->tensors[i];
         if (t->dead || t->kind != IR_KIND_STATE) continue;
         n++;
-        row += (int64_t)ir_tensor_bytes(t) / t->shape[1];
+        if (kv_is_ring(g, t)) ring_row += (int64_t)ir_tensor_bytes(t) / t->shape[1], slots = t->shape[1];
+        else row += (int64_t)ir_tensor_bytes(t) / t->shape[1];
         type = ir_dtype_name(t->dtype);
     }
-    fprintf(e->fp, "#define KV_CACHES %d\n#define KV_ROW_BYTES %lld /* one position of every cache */\n"
-                   "#define KV_TYPE \"%s\"\n", n, (long long)row, type ? type : "none");
-    fprintf(e->fp, "static const struct kv_cache { size_t at; int heads, row; } kv_caches[%d] = {", n > 0 ? n : 1);
+    fprintf(e->fp, "#define KV_CACHES %d\n#define KV_ROW_BYTES %lld /* one position of every cache but the rings */\n"
+                   "#define KV_SLOTS %lld\n#define KV_WINDOW %lld\n#define KV_RING_ROW_BYTES %lld /* one slot of every ring */\n"
+                   "#define KV_TYPE \"%s\"\n", n, (long long)row, (long long)slots, (long long)(slots ? e->shape[SH_WINDOW] : 0),
+                   (long long)ring_row, type ? type : "none");
+    fprintf(e->fp, "static const struct kv_cache { size_t at; int heads, row, slots; } kv_caches[%d] = {",
+            n > 0 ? n : 1);
     int k = 0;
     for (int i = 0; i < g->n_tensors; i++) {
         const ir_tensor *t = &g->tensors[i];
         if (t->dead || t->kind != IR_KIND_STATE) continue;
-        fprintf(e->fp, "%s{%s(1) - KV_OFFSET, %lld, %lld}", !k ? "\n    " : k % 4 ? ", " : ",\n    ", e->id[i], (long long)t->shape[0],
-                (long long)((int64_t)ir_tensor_bytes(t) / (t->shape[0] * t->shape[1])));
+        fprintf(e->fp, "%s{%s(%d) - KV_OFFSET, %lld, %lld, %lld}", !k ? "\n    " : k % 2 ? ", " : ",\n    ",
+                e->id[i], kv_is_ring(g, t) ? 0 : 1, (long long)t->shape[0],
+                (long long)((int64_t)ir_tensor_bytes(t) / (t->shape[0] * t->shape[1])),
+                (long long)(kv_is_ring(g, t) ? t->shape[1] : 0));
         k++;
     }
-    fprintf(e->fp, "%s};\n", n ? "" : "{0, 0, 0}");
+    fprintf(e->fp, "%s};\n", n ? "" : "{0, 0, 0, 0}");
 }
 
 /* Shapes, the blob layout, the arena layout, the kernels' single-threaded forms and step(). */
@@ -895,6 +966,8 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     }
     if (e->have_eps) fprintf(fp, "#define RMS_EPS %s\n", (flit(fl, sizeof fl, e->eps), fl));
     if (e->have_scale) fprintf(fp, "#define ATTN_SCALE %s /* attention logits scale */\n", (flit(fl, sizeof fl, e->scale), fl));
+    if (e->have_softcap)
+        fprintf(fp, "#define ATTN_SOFTCAP %s /* attention logits c tanh(s / c) */\n", (flit(fl, sizeof fl, e->softcap), fl));
 
     fprintf(fp, "\n/* ======================================================================\n"
                 " * weights blob (NAME.weights, %lld bytes): a %d-byte header, then every\n"
@@ -934,13 +1007,19 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     fprintf(fp, "#define RUN_OFFSET %lld\n", (long long)run_off);
     if (e->threaded) fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)(run_off + CTRL_RUN_BYTES));
     fprintf(fp, "#define KV_OFFSET %lld /* the KV caches of a context of nc positions: */\n", (long long)kv_offset(g));
-    int64_t at = 0;
-    for (int i = 0; i < g->n_tensors; i++) { /* the KV caches */
+    int64_t at = 0, ring_at = 0, row = lmcc_kv_row_bytes(g);
+    for (int i = 0; i < g->n_tensors; i++) { /* the KV caches, then the rings behind them */
         const ir_tensor *t = &g->tensors[i];
         if (t->dead || t->kind != IR_KIND_STATE) continue;
         shape_str(e, t, NULL, sh, sizeof sh);
         char def[96];
         snprintf(def, sizeof def, "%s(nc)", e->id[i]);
+        if (kv_is_ring(g, t)) {
+            fprintf(fp, "#define %-22s (KV_OFFSET + ((size_t)(nc) * %lld + 63) / 64 * 64 + %lld) /* %s %s */\n", def,
+                    (long long)row, (long long)ring_at, t->name, sh);
+            ring_at += ((int64_t)ir_tensor_bytes(t) + 63) / 64 * 64;
+            continue;
+        }
         fprintf(fp, "#define %-22s (KV_OFFSET + (size_t)(nc) * %lld) /* %s %s */\n", def, (long long)at, t->name, sh);
         at += (int64_t)ir_tensor_bytes(t) / t->shape[1];
     }
@@ -1177,11 +1256,11 @@ done:
         fprintf(o->log, "zstd: %lld -> %lld bytes (ratio %.3f, level %d)\n", (long long)g->weights_bytes, zbytes,
                 (double)g->weights_bytes / (double)zbytes, o->zstd_level);
     if (rc == 0 && o->verbose && o->log) {
-        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld: %lld per position, %lld per layer), "
-                "batch %d, threads %d (%d barriers per chunk), target %s, embed %s\n", o->name,
-                (long long)g->weights_bytes, (long long)lmcc_arena_total(g), (long long)(g->cfg.ctx * lmcc_kv_row_bytes(g)),
-                (long long)lmcc_kv_row_bytes(g),
-                (long long)(g->cfg.ctx * lmcc_kv_row_bytes(g) / (g->info.n_layers > 0 ? g->info.n_layers : 1)), g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
+        fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld: %lld per position + rings %lld, %lld "
+                "per layer), batch %d, threads %d (%d barriers per chunk), target %s, embed %s\n", o->name,
+                (long long)g->weights_bytes, (long long)lmcc_arena_total(g), (long long)kv_bytes_for(g, g->cfg.ctx),
+                (long long)lmcc_kv_row_bytes(g), (long long)lmcc_kv_ring_bytes(g),
+                (long long)(kv_bytes_for(g, g->cfg.ctx) / (g->info.n_layers > 0 ? g->info.n_layers : 1)), g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
                 g->cfg.threads > 1 ? barriers : 0, t->name,
                 o->embed == LMCC_EMBED_INCBIN ? "incbin" : o->embed == LMCC_EMBED_ARRAY ? "array" : "external");
     }

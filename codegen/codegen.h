@@ -33,6 +33,8 @@ void lmcc_upper_name(const char *name, char *up, size_t cap);
 int64_t lmcc_arena_total(const ir_graph *g);
 /* KV-cache bytes per position, every layer (NAME_KV_ROW_BYTES). */
 int64_t lmcc_kv_row_bytes(const ir_graph *g);
+/* bytes of every sliding-window ring (a KV cache of fixed slots, whatever the context) */
+int64_t lmcc_kv_ring_bytes(const ir_graph *g);
 
 /* Writes OUTDIR/main.c: a hosted driver program for `lmcc run` / `lmcc eval`. */
 int lmcc_emit_driver(const char *path, const char *name, char *err, size_t errlen);

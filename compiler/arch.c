@@ -1,4 +1,4 @@
-/* arch.c - architecture builders (one table) and the llama builder. */
+/* arch.c - the architecture table's builder: GGUF metadata + tensors -> IR graph. */
 #include "arch.h"
 
 #include "diag.h"
@@ -19,7 +19,7 @@ static int arch_key_int(const gguf_file *f, const char *path, const char *key, i
     const gguf_kv *kv = gguf_find(f, key);
     int64_t v;
     if (!kv) {
-        if (def < 0) return lmcc_error(path, "missing required key '%s' (not a complete llama GGUF?)", key);
+        if (def < 0) return lmcc_error(path, "missing required key '%s' (not a complete model GGUF?)", key);
         *out = def;
         return 0;
     }
@@ -58,19 +58,21 @@ static void arch_readable_types(char *buf, size_t cap) {
 #undef X
 }
 
-/* Adds the GGUF tensor `name` as a weight pointing into the mapping, after
- * checking that it exists, has a type lmcc reads and the expected shape
- * (outermost first).  Returns the tensor id or -1. */
-static int arch_weight(ir_graph *g, const gguf_file *f, const char *path, const char *name,
-                       int ndim, const int64_t *shape, const char *why) {
+/* The GGUF tensor `name` after checking that it exists, has a type lmcc reads and the expected
+ * shape (outermost first); its dtype in *dt.  NULL after lmcc_error. */
+static const gguf_tensor *arch_tensor(const gguf_file *f, const char *path, const char *arch, const char *name,
+                                      int ndim, const int64_t *shape, const char *why, int *dt) {
     const gguf_tensor *t = gguf_find_tensor(f, name);
-    if (!t) return lmcc_error(path, "missing tensor '%s' (needed by this architecture)", name);
-    int dt = ir_dtype_from_gguf(t->type);
-    if (dt < 0 || dt == IR_DT_I32 || !t->data) {
+    if (!t) {
+        lmcc_error(path, "missing tensor '%s' (needed by a %s model)", name, arch);
+        return NULL;
+    }
+    *dt = ir_dtype_from_gguf(t->type);
+    if (*dt < 0 || *dt == IR_DT_I32 || !t->data) {
         char types[256];
         arch_readable_types(types, sizeof types);
-        return lmcc_error(path, "tensor '%s' has ggml type %u, which lmcc cannot read (supported: %s)", name,
-                          t->type, types);
+        lmcc_error(path, "tensor '%s' has ggml type %u, which lmcc cannot read (supported: %s)", name, t->type, types);
+        return NULL;
     }
     int64_t got[IR_MAX_DIMS] = {0};
     int got_ndim = (int)t->n_dims, ok = got_ndim >= ndim && got_ndim <= IR_MAX_DIMS;
@@ -83,52 +85,105 @@ static int arch_weight(ir_graph *g, const gguf_file *f, const char *path, const 
         char want[96], have[96];
         arch_fmt_shape(want, sizeof want, ndim, shape);
         arch_fmt_shape(have, sizeof have, got_ndim < IR_MAX_DIMS ? got_ndim : IR_MAX_DIMS, got);
-        return lmcc_error(path, "tensor '%s' has shape %s, expected %s (from %s)", name, have, want, why);
+        lmcc_error(path, "tensor '%s' has shape %s, expected %s (from %s)", name, have, want, why);
+        return NULL;
     }
     int64_t rows = 1;
     for (int i = 0; i < ndim - 1; i++) rows *= shape[i];
-    size_t nbytes = (size_t)rows * ir_row_bytes((ir_dtype)dt, shape[ndim - 1]);
-    if (t->nbytes != nbytes)
-        return lmcc_error(path, "tensor '%s' holds %" PRIu64 " bytes, expected %zu for its %s shape", name,
-                          t->nbytes, nbytes, ir_dtype_name((ir_dtype)dt));
-    int id = ir_weight_add(g, name, (ir_dtype)dt, ndim, shape, t->data, nbytes);
+    size_t nbytes = (size_t)rows * ir_row_bytes((ir_dtype)*dt, shape[ndim - 1]);
+    if (t->nbytes != nbytes) {
+        lmcc_error(path, "tensor '%s' holds %" PRIu64 " bytes, expected %zu for its %s shape", name, t->nbytes, nbytes,
+                   ir_dtype_name((ir_dtype)*dt));
+        return NULL;
+    }
+    return t;
+}
+
+/* Adds the GGUF tensor `name` (checked by arch_tensor) as a weight pointing into the mapping.
+ * Returns the tensor id or -1. */
+static int arch_weight(ir_graph *g, const gguf_file *f, const char *path, const char *arch, const char *name,
+                       int ndim, const int64_t *shape, const char *why) {
+    int dt;
+    const gguf_tensor *t = arch_tensor(f, path, arch, name, ndim, shape, why, &dt);
+    if (!t) return -1;
+    int id = ir_weight_add(g, name, (ir_dtype)dt, ndim, shape, t->data, (size_t)t->nbytes);
     if (id < 0) return lmcc_error(path, "out of memory");
     return id;
 }
 
-/* What an architecture changes in the llama block, one row each (llama.cpp's src/models/ARCH.cpp):
- * X(name, rotation of halves (NeoX) instead of adjacent pairs, q/k/v biases, q/k head norms
- *   before RoPE, every n-th layer without RoPE (0: none)) */
-#define ARCH_LIST(X)                \
-    X("llama",   0, 0, 0, 0)        \
-    X("qwen2",   1, 1, 0, 0)        \
-    X("qwen3",   1, 0, 1, 0)        \
-    X("smollm3", 0, 0, 0, 4)
+/* Rows [r0, r0 + n) of the 2-D weight `name` [rows][cols] (checked whole) as a weight of its own
+ * pointing into the mapping, named `view` (phi3's fused q/k/v and gate/up: quantized rows are whole
+ * blocks, so a row range is a byte range).  Returns the tensor id or -1. */
+static int arch_weight_rows(ir_graph *g, const gguf_file *f, const char *path, const char *arch, const char *name,
+                            const int64_t *shape, const char *why, int64_t r0, int64_t n, const char *view) {
+    int dt;
+    const gguf_tensor *t = arch_tensor(f, path, arch, name, 2, shape, why, &dt);
+    if (!t) return -1;
+    size_t rb = ir_row_bytes((ir_dtype)dt, shape[1]);
+    int64_t vs[2] = {n, shape[1]};
+    int id = ir_weight_add(g, view, (ir_dtype)dt, 2, vs, (const uint8_t *)t->data + (size_t)r0 * rb, (size_t)n * rb);
+    if (id < 0) return lmcc_error(path, "out of memory");
+    return id;
+}
+
+/* What distinguishes the architectures lmcc builds, one row each, read from llama.cpp's
+ * llama-model.cpp and models/ARCH.cpp (one builder, arch_build, reads the rows):
+ *  neox         rotate halves (pairs i, i + rot/2); else adjacent pairs (llama's converter permutes Q/K)
+ *  bias         q/k/v biases (attn_q/k/v.bias)
+ *  qk_norm      attn_q_norm / attn_k_norm [head size]: each head RMS-normalized before RoPE
+ *  no_rope      every n-th layer goes without RoPE (layer L when (L + 1) % n == 0; 0: none)
+ *  gemma        Gemma's block: embedding times sqrt(dim), RMSNorm of the attention and FFN outputs
+ *               before each residual add, GELU(tanh)-gated FFN, rms epsilon required
+ *  fused        phi3: attn_qkv holds [q; k; v] rows, ffn_up [gate; up] rows (SwiGLU over the split)
+ *  tied         the classifier is always token_embd (a file with output.weight is not this model);
+ *               otherwise output.weight when present, else token_embd
+ *  swa_p        sliding-window layers are those with index % P < P - 1 unless the GGUF gives
+ *               attention.sliding_window_pattern (an int P, or a bool per layer); 0: none
+ *  swa_win      attention.sliding_window when the key is absent (0: no sliding window without it)
+ *  swa_base     RoPE base of the sliding-window layers without rope.freq_base_swa (0: the model's
+ *               table, scaling included); with a base of their own they rotate unscaled (gemma3's
+ *               rope_freq_scale_train_swa 1 in llama.cpp)
+ *  attn_cap     attention-logit softcap without attn_logit_softcapping (0: none, key not read)
+ *  final_cap    final-logit softcap without final_logit_softcapping (-1: none, key not read; 0: the key's)
+ *  big          block_count of the one size whose query scale is 1/sqrt(dim / heads) instead of
+ *               1/sqrt(head_dim) (Gemma's 27B query_pre_attn_scalar, as llama.cpp decides it) */
+#define ARCH_LIST(X)                                                                                     \
+    /* name       neox bias qk_norm no_rope gemma fused tied swa_p swa_win swa_base attn_cap final_cap big */ \
+    X("llama",    0,   0,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("qwen2",    1,   1,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("qwen3",    1,   0,   1,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("smollm3",  0,   0,   0,      4,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
+    X("gemma2",   1,   0,   0,      0,      1,    0,    1,   2,    4096,   0.0f,    50.0f,   30.0f,    46) \
+    X("gemma3",   1,   0,   1,      0,      1,    0,    0,   6,    0,      10000.0f, 0.0f,   0.0f,     62) \
+    X("phi3",     1,   0,   0,      0,      0,    1,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)
 
 typedef struct arch_spec {
     const char *name;
-    int rope_neox, qkv_bias, qk_norm, no_rope_step;
+    int neox, qkv_bias, qk_norm, no_rope_step, gemma, fused, tied, swa_pattern, swa_window;
+    float swa_base, attn_cap, final_cap;
+    int big_layers;
 } arch_spec;
 
 static const arch_spec arch_specs[] = {
-#define X(nm, neox, bias, qkn, nrs) {nm, neox, bias, qkn, nrs},
+#define X(nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big) \
+    {nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big},
     ARCH_LIST(X)
 #undef X
 };
 
-/* Metadata keys "ARCH.suffix" that change the math and that lmcc does not implement (llama.cpp
- * applies them to these architectures): present with any value but `neutral` is an error naming
- * the key.  X(suffix, neutral value, what it does) */
+/* Metadata keys "ARCH.suffix" that change the math: present with any value but `neutral` is an
+ * error naming the key, unless the row implements it (cap 1: a row with attn_cap reads the key,
+ * cap 2: a row with final_cap >= 0).  X(suffix, neutral value, cap, what it does) */
 #define ARCH_UNSUPPORTED_KEY_LIST(X)                                                         \
-    X("rope.scaling.attn_factor",          1.0, "scales the rotated q and k (YaRN)")        \
-    X("attention.logit_softcapping",       0.0, "soft-caps the attention scores")           \
-    X("attn_logit_softcapping",            0.0, "soft-caps the attention scores")           \
-    X("final_logit_softcapping",           0.0, "soft-caps the logits")                     \
-    X("expert_count",                      0.0, "a mixture of experts")                     \
-    X("embedding_scale",                   1.0, "scales the token embeddings")              \
-    X("residual_scale",                    1.0, "scales the residual branches")             \
-    X("logit_scale",                       1.0, "scales the logits")                        \
-    X("attention.clamp_kqv",               0.0, "clamps q, k and v")
+    X("rope.scaling.attn_factor",          1.0, 0, "scales the rotated q and k (YaRN)")     \
+    X("attention.logit_softcapping",       0.0, 0, "soft-caps the attention scores")        \
+    X("attn_logit_softcapping",            0.0, 1, "soft-caps the attention scores")        \
+    X("final_logit_softcapping",           0.0, 2, "soft-caps the logits")                  \
+    X("expert_count",                      0.0, 0, "a mixture of experts")                  \
+    X("embedding_scale",                   1.0, 0, "scales the token embeddings")           \
+    X("residual_scale",                    1.0, 0, "scales the residual branches")          \
+    X("logit_scale",                       1.0, 0, "scales the logits")                     \
+    X("attention.clamp_kqv",               0.0, 0, "clamps q, k and v")
 
 /* a numeric key as a double: 0 read, 1 absent, -1 not a number (error reported) */
 static int arch_key_num(const gguf_file *f, const char *path, const char *key, double *out) {
@@ -141,14 +196,16 @@ static int arch_key_num(const gguf_file *f, const char *path, const char *key, d
     return lmcc_error(path, "key '%s' has type %s, expected a number", key, gguf_vtype_name(kv->val.type));
 }
 
-static int arch_check_keys(const gguf_file *f, const char *path, const char *ar) {
-    static const struct { const char *suffix; double neutral; const char *what; } keys[] = {
-#define X(sfx, neu, what) {sfx, neu, what},
+static int arch_check_keys(const gguf_file *f, const char *path, const arch_spec *sp) {
+    const char *ar = sp->name;
+    static const struct { const char *suffix; double neutral; int cap; const char *what; } keys[] = {
+#define X(sfx, neu, cap, what) {sfx, neu, cap, what},
         ARCH_UNSUPPORTED_KEY_LIST(X)
 #undef X
     };
     char key[128];
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if ((keys[i].cap == 1 && sp->attn_cap > 0) || (keys[i].cap == 2 && sp->final_cap >= 0)) continue;
         double v = keys[i].neutral;
         snprintf(key, sizeof key, "%s.%s", ar, keys[i].suffix);
         int rc = arch_key_num(f, path, key, &v);
@@ -164,9 +221,10 @@ static int arch_check_keys(const gguf_file *f, const char *path, const char *ar)
  * freq_scale * base^(-2i/rope_dim) / factor[i] for each pair i, with freq_scale 1/rope.scaling.factor
  * (linear scaling; none: 1) and factor[i] from rope_freqs.weight (Llama 3.x's per-frequency
  * divisors; absent: 1).  In double, then rounded; the rope_table op turns them into the cos/sin
- * rows of each chunk's positions at run time (no table of the context's size anywhere). */
-static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, const char *ar, int rope_dim,
-                           double theta) {
+ * rows of each chunk's positions at run time (no table of the context's size anywhere).
+ * scaled 0: base only (gemma3's sliding-window layers). */
+static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, const char *ar, const char *name,
+                           int rope_dim, double theta, int scaled) {
     int half = rope_dim / 2;
     char key[128], type[32] = "linear";
     double factor = 0;
@@ -185,8 +243,8 @@ static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, co
     if (rc < 0) return -1;
     if (rc == 0 && (!(factor >= 0) || !isfinite(factor)))
         return lmcc_error(path, "key '%s' = %g must be >= 0 (0: no scaling)", key, factor);
-    double freq_scale = factor == 0 || !strcmp(type, "none") ? 1.0 : 1.0 / factor;
-    const gguf_tensor *ft = gguf_find_tensor(f, "rope_freqs.weight");
+    double freq_scale = factor == 0 || !strcmp(type, "none") || !scaled ? 1.0 : 1.0 / factor;
+    const gguf_tensor *ft = scaled ? gguf_find_tensor(f, "rope_freqs.weight") : NULL;
     if (ft && (ft->type != 0 || ft->n_dims != 1 || ft->ne[0] != (uint64_t)half || !ft->data ||
                ft->nbytes != (uint64_t)half * sizeof(float)))
         return lmcc_error(path, "tensor 'rope_freqs.weight' must be f32 [%d] (rope.dimension_count / 2)", half);
@@ -202,7 +260,7 @@ static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, co
         fr[i] = (float)(freq_scale * pow(theta, -2.0 * i / (double)rope_dim) / (double)div);
     }
     int64_t shape[1] = {half};
-    int id = ir_weight_add(g, "rope.freqs", IR_DT_F32, 1, shape, fr, (size_t)half * sizeof *fr);
+    int id = ir_weight_add(g, name, IR_DT_F32, 1, shape, fr, (size_t)half * sizeof *fr);
     if (id < 0) {
         free(fr);
         return lmcc_error(path, "out of memory");
@@ -211,18 +269,29 @@ static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, co
     return id;
 }
 
+/* A weight of the graph reads the file tensor t: by name, or as a row range of its bytes (phi3). */
+static int arch_consumes(const ir_graph *g, const gguf_tensor *t) {
+    if (ir_tensor_find(g, t->name) >= 0) return 1;
+    uintptr_t lo = (uintptr_t)t->data, hi = lo + (uintptr_t)t->nbytes;
+    for (int i = 0; lo && i < g->n_tensors; i++) {
+        uintptr_t d = (uintptr_t)g->tensors[i].data;
+        if (g->tensors[i].kind == IR_KIND_WEIGHT && d >= lo && d < hi) return 1;
+    }
+    return 0;
+}
+
 /* Every tensor of the file must be a weight of the graph (or folded into one at compile time,
  * as rope_freqs.weight into rope.freqs): one the builder does not know (a bias, ...) changes
  * the model's math, and ignoring it would compile another model. */
 static int arch_check_consumed(const ir_graph *g, const gguf_file *f, const char *path, const char *arch) {
     for (uint64_t i = 0; i < f->n_tensors; i++)
-        if (ir_tensor_find(g, f->tensors[i].name) < 0 && strcmp(f->tensors[i].name, "rope_freqs.weight") != 0)
+        if (!arch_consumes(g, &f->tensors[i]) && strcmp(f->tensors[i].name, "rope_freqs.weight") != 0)
             return lmcc_error(path, "tensor '%s' is not supported by lmcc's %s builder (it changes the model's math; "
                               "compiling without it would give another model)", f->tensors[i].name, arch);
     return 0;
 }
 
-typedef struct arch_b { ir_graph *g; const char *path; int fail; } arch_b;
+typedef struct arch_b { ir_graph *g; const char *path, *ar; int fail; } arch_b;
 
 /* Appends a node whose output is [n]; records failure instead of returning it
  * so the graph code reads as a straight line. */
@@ -245,7 +314,7 @@ static int arch_layer_weight(arch_b *b, const gguf_file *f, int L, const char *n
     int64_t shape[2] = {n, k};
     if (b->fail) return -1;
     snprintf(name, sizeof name, "blk.%d.%s.%s", L, nm, kind);
-    int id = arch_weight(b->g, f, b->path, name, k ? 2 : 1, shape, why);
+    int id = arch_weight(b->g, f, b->path, b->ar, name, k ? 2 : 1, shape, why);
     if (id < 0) b->fail = 1;
     return id;
 }
@@ -275,13 +344,41 @@ static int arch_qk_path(arch_b *b, const gguf_file *f, const arch_spec *sp, int 
     return arch_node(b, IR_OP_ROPE, x, rope_tab, -1, &a, nm, n);
 }
 
-/* The llama block, every architecture of ARCH_LIST: RMSNorm, GQA attention with RoPE, SwiGLU,
- * with what the row adds; keys and tensors as llama.cpp reads them. */
-static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_config *cfg, const arch_spec *sp) {
-    const char *ar = sp->name;
+/* The sliding-window layers (swa[L] = 1) of an architecture with a pattern: the GGUF's
+ * attention.sliding_window_pattern (a bool or int per layer, or one int P), else the row's P;
+ * layer L slides when L % P < P - 1 (P = 0: every layer), as llama.cpp's set_swa_pattern. */
+static int arch_swa_layers(const gguf_file *f, const char *path, const char *key, int pattern, int n_layers,
+                           unsigned char *swa) {
+    const gguf_kv *kv = gguf_find(f, key);
+    int64_t p = pattern;
+    if (kv && kv->val.type == GGUF_T_ARRAY) {
+        if (kv->val.v.arr.n > (uint64_t)n_layers)
+            return lmcc_error(path, "key '%s' has %" PRIu64 " entries for %d layers", key, kv->val.v.arr.n, n_layers);
+        for (int L = 0; L < n_layers; L++) {
+            gguf_value e;
+            int have = gguf_arr_get(&kv->val, (uint64_t)L, &e) == 0;
+            if (have && e.type != GGUF_T_BOOL && e.type != GGUF_T_INT32 && e.type != GGUF_T_UINT32 &&
+                e.type != GGUF_T_INT8 && e.type != GGUF_T_UINT8)
+                return lmcc_error(path, "key '%s' holds %s, expected a bool per layer", key, gguf_vtype_name(e.type));
+            swa[L] = have && (e.type == GGUF_T_BOOL ? e.v.b != 0 : e.v.u != 0);
+        }
+        return 0;
+    }
+    if (kv && (gguf_get_i64(f, key, &p) != 0 || p < 0 || p > ARCH_MAX_PARAM))
+        return lmcc_error(path, "key '%s' must be a layer pattern (an integer >= 0 or a bool per layer)", key);
+    for (int L = 0; L < n_layers; L++) swa[L] = p == 0 || L % p < p - 1;
+    return 0;
+}
+
+/* One transformer builder for every row of ARCH_LIST: RMSNorm, GQA attention with RoPE, a gated
+ * FFN, with what the row adds; keys and tensors as llama.cpp reads them. */
+static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_config *cfg, const arch_spec *A) {
+    const char *ar = A->name;
     char key[128];
-    int dim, n_layers, hidden, n_heads, n_kv, head_dim, head_dim_v, rope_dim, ctx_len;
-    float theta, eps, att_scale;
+    int dim, n_layers, hidden, n_heads, n_kv, head_dim, v_dim, rope_dim, ctx_len, window = 0;
+    float theta, theta_swa, eps, att_scale, attn_cap = A->attn_cap, final_cap = A->final_cap;
+    unsigned char *swa = NULL;
+    ir_graph *g = NULL;
 #define KEY(s) (snprintf(key, sizeof key, "%s." s, ar), key)
     if (arch_key_int(f, path, KEY("embedding_length"), -1, &dim) || arch_key_int(f, path, KEY("block_count"), -1, &n_layers) ||
         arch_key_int(f, path, KEY("feed_forward_length"), -1, &hidden) ||
@@ -294,30 +391,39 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
                    ARCH_MAX_LAYERS);
         return NULL;
     }
-    if (!gguf_find(f, KEY("attention.key_length")) && dim % n_heads != 0) {
-        lmcc_error(path, "attention.head_count %d does not divide embedding_length %d (heads must split the "
-                   "embedding evenly, or attention.key_length must give the head size)", n_heads, dim);
-        return NULL;
-    }
-    if (arch_key_int(f, path, KEY("attention.key_length"), dim / n_heads, &head_dim) ||
-        arch_key_int(f, path, KEY("attention.value_length"), head_dim, &head_dim_v))
-        return NULL;
-    if (head_dim_v != head_dim) {
-        lmcc_error(path, "attention.value_length %d differs from attention.key_length %d (lmcc's caches hold "
-                   "one head size)", head_dim_v, head_dim);
-        return NULL;
-    }
     if (n_kv > n_heads || n_heads % n_kv != 0) {
         lmcc_error(path, "attention.head_count_kv %d does not divide attention.head_count %d (grouped-query "
                    "attention needs whole groups)", n_kv, n_heads);
         return NULL;
     }
+    /* the head size: attention.key_length (Gemma's 256 with dim / heads 288), else dim / heads */
+    if (!gguf_find(f, KEY("attention.key_length")) && dim % n_heads != 0) {
+        lmcc_error(path, "attention.head_count %d does not divide embedding_length %d (heads must split the "
+                   "embedding evenly)", n_heads, dim);
+        return NULL;
+    }
+    if (arch_key_int(f, path, KEY("attention.key_length"), dim / n_heads, &head_dim) ||
+        arch_key_int(f, path, KEY("attention.value_length"), head_dim, &v_dim))
+        return NULL;
+    if (v_dim != head_dim) {
+        lmcc_error(path, "attention.value_length %d differs from attention.key_length %d (lmcc's attention has one "
+                   "head size)", v_dim, head_dim);
+        return NULL;
+    }
     if (arch_key_int(f, path, KEY("rope.dimension_count"), head_dim, &rope_dim) ||
         arch_key_float(f, path, KEY("rope.freq_base"), 10000.0f, &theta) ||
-        arch_key_float(f, path, KEY("attention.layer_norm_rms_epsilon"), 1e-5f, &eps) ||
-        arch_key_float(f, path, KEY("attention.scale"), 0.0f, &att_scale) || arch_check_keys(f, path, ar))
+        arch_key_float(f, path, KEY("attention.layer_norm_rms_epsilon"), A->gemma ? -1.0f : 1e-5f, &eps))
         return NULL;
-#undef KEY
+    if (A->gemma && !gguf_find(f, key)) {
+        lmcc_error(path, "missing required key '%s' (not a complete %s GGUF?)", key, ar);
+        return NULL;
+    }
+    if (arch_key_float(f, path, KEY("attention.scale"), 0.0f, &att_scale) || arch_check_keys(f, path, A))
+        return NULL;
+    if (!(att_scale >= 0) || !isfinite(att_scale)) {
+        lmcc_error(path, "attention.scale %g must be >= 0 (0: 1/sqrt(head size))", (double)att_scale);
+        return NULL;
+    }
     if (rope_dim % 2 != 0 || rope_dim > head_dim) {
         lmcc_error(path, "rope.dimension_count %d must be even and at most the head size %d", rope_dim, head_dim);
         return NULL;
@@ -330,30 +436,57 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         lmcc_error(path, "attention.layer_norm_rms_epsilon %g must be >= 0", (double)eps);
         return NULL;
     }
-    if (!(att_scale >= 0) || !isfinite(att_scale)) {
-        lmcc_error(path, "attention.scale %g must be >= 0 (0: 1/sqrt(head size))", (double)att_scale);
+    theta_swa = A->swa_base > 0 ? A->swa_base : theta;
+    if ((A->attn_cap > 0 && arch_key_float(f, path, KEY("attn_logit_softcapping"), A->attn_cap, &attn_cap)) ||
+        (A->final_cap >= 0 && arch_key_float(f, path, KEY("final_logit_softcapping"), A->final_cap, &final_cap)) ||
+        (A->swa_pattern && arch_key_float(f, path, KEY("rope.freq_base_swa"), theta_swa, &theta_swa)))
+        return NULL;
+    if (!(attn_cap >= 0) || !isfinite(attn_cap) || !(final_cap >= -1) || !isfinite(final_cap) || !(theta_swa > 0) ||
+        !isfinite(theta_swa)) {
+        lmcc_error(path, "softcaps (%g, %g) must be >= 0 and rope.freq_base_swa %g positive", (double)attn_cap,
+                   (double)final_cap, (double)theta_swa);
+        return NULL;
+    }
+    if (A->fused && (gguf_find_tensor(f, "rope_factors_long.weight") || gguf_find_tensor(f, "rope_factors_short.weight"))) {
+        lmcc_error(path, "LongRoPE factors (rope_factors_long/short.weight) are not supported yet (they rescale RoPE "
+                   "per frequency)");
         return NULL;
     }
     if (cfg->ctx <= 0 || cfg->ctx > LMCC_CTX_MAX) {
         lmcc_error(path, "context size %d must be 1..%d (%s)", cfg->ctx, LMCC_CTX_MAX, LMCC_CTX_MAX_WHY);
         return NULL;
     }
+    /* sliding-window layers: the window from the key (or the row's default), the pattern as llama.cpp */
+    if (A->swa_pattern) {
+        if (arch_key_int(f, path, KEY("attention.sliding_window"), A->swa_window ? A->swa_window : ARCH_MAX_PARAM,
+                         &window))
+            return NULL;
+        if (!A->swa_window && !gguf_find(f, key)) window = 0;
+        swa = calloc((size_t)n_layers, 1);
+        if (!swa) {
+            lmcc_error(path, "out of memory");
+            return NULL;
+        }
+        if (window && arch_swa_layers(f, path, KEY("attention.sliding_window_pattern"), A->swa_pattern, n_layers, swa))
+            goto fail;
+    }
+#undef KEY
     const gguf_tensor *te = gguf_find_tensor(f, "token_embd.weight");
     if (!te) {
         lmcc_error(path, "missing tensor 'token_embd.weight' (needed by a %s model)", ar);
-        return NULL;
+        goto fail;
     }
     if (te->n_dims < 2 || te->ne[1] == 0 || te->ne[1] > ARCH_MAX_PARAM) {
         lmcc_error(path, "tensor 'token_embd.weight' must be [vocab][%d], got %u dims with %" PRIu64 " rows", dim,
                    te->n_dims, te->n_dims >= 2 ? te->ne[1] : 0);
-        return NULL;
+        goto fail;
     }
     int vocab = (int)te->ne[1];
 
-    ir_graph *g = ir_graph_new();
+    g = ir_graph_new();
     if (!g) {
         lmcc_error(path, "out of memory");
-        return NULL;
+        goto fail;
     }
     g->cfg = *cfg;
     ir_model_info *in = &g->info;
@@ -367,18 +500,26 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
     }
     in->dim = dim; in->hidden_dim = hidden; in->n_layers = n_layers; in->n_heads = n_heads;
     in->n_kv_heads = n_kv; in->head_dim = head_dim; in->vocab_size = vocab; in->ctx_len = ctx_len;
-    in->rope_dim = rope_dim; in->rope_neox = sp->rope_neox; in->rope_theta = theta; in->rms_eps = eps;
+    in->rope_dim = rope_dim; in->rope_neox = A->neox; in->rope_theta = theta; in->rms_eps = eps;
 
     int64_t q_out = (int64_t)n_heads * head_dim, kv_out = (int64_t)n_kv * head_dim;
     int64_t s_emb[2] = {vocab, dim}, s_vec[1] = {dim};
-    int64_t s_cache[3] = {n_kv, cfg->ctx, head_dim}, s_tok[1] = {1};
-    arch_b b = {g, path, 0};
+    int64_t s_q[2] = {q_out, dim}, s_kv[2] = {kv_out, dim}, s_o[2] = {dim, q_out}, s_qkv[2] = {q_out + 2 * kv_out, dim};
+    int64_t s_up[2] = {hidden, dim}, s_down[2] = {dim, hidden}, s_up2[2] = {2 * (int64_t)hidden, dim};
+    int64_t s_tok[1] = {1};
+    arch_b b = {g, path, ar, 0};
     char nm[IR_NAME_MAX], nm2[IR_NAME_MAX];
+    static const char *const why_q = "head_count x head size, embedding_length",
+                             *const why_kv = "head_count_kv x head size, embedding_length",
+                             *const why_up = "feed_forward_length, embedding_length";
 
-    int w_emb = arch_weight(g, f, path, "token_embd.weight", 2, s_emb, "vocab x embedding_length");
+    int w_emb = arch_weight(g, f, path, ar, "token_embd.weight", 2, s_emb, "vocab x embedding_length");
     if (w_emb < 0) goto fail;
-    int rope_freqs = arch_rope_freqs(g, f, path, ar, rope_dim, theta);
+    int rope_freqs = arch_rope_freqs(g, f, path, ar, "rope.freqs", rope_dim, theta, 1), swa_freqs = rope_freqs;
     if (rope_freqs < 0) goto fail;
+    if (window && (theta_swa != theta || A->swa_base > 0) &&
+        (swa_freqs = arch_rope_freqs(g, f, path, ar, "rope.freqs.swa", rope_dim, theta_swa, !(A->swa_base > 0))) < 0)
+        goto fail;
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, s_tok);
     if (g->token_input < 0) {
         lmcc_error(path, "out of memory");
@@ -388,26 +529,64 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
     ir_attrs a = ir_attrs_none();
     a.layer = -1;
     int x = arch_node(&b, IR_OP_EMBED, w_emb, g->token_input, -1, &a, "embd", dim);
+    if (A->gemma) { /* llama.cpp: ggml_scale(inpL, sqrtf(n_embd)) */
+        a.scale = sqrtf((float)dim);
+        x = arch_node(&b, IR_OP_SCALE, x, -1, -1, &a, "embd_scaled", dim);
+        a.scale = 0;
+    }
     int64_t s_rope[2] = {rope_dim / 2, 2};
     int rope_tab = b.fail ? -1 : ir_node_add(g, IR_OP_ROPE_TABLE, (int[IR_MAX_INPUTS]){rope_freqs, -1, -1, -1, -1}, &a,
                                             "rope", 2, s_rope);
-    if (!b.fail && rope_tab < 0) {
+    int rope_swa = rope_tab;
+    if (!b.fail && rope_tab >= 0 && swa_freqs != rope_freqs)
+        rope_swa = ir_node_add(g, IR_OP_ROPE_TABLE, (int[IR_MAX_INPUTS]){swa_freqs, -1, -1, -1, -1}, &a, "rope_swa", 2,
+                               s_rope);
+    if (!b.fail && (rope_tab < 0 || rope_swa < 0)) {
         lmcc_error(path, "out of memory");
         goto fail;
     }
     for (int L = 0; L < n_layers && !b.fail; L++) {
-        static const char *const why_q = "head_count x head size, embedding_length",
-                          *const why_kv = "head_count_kv x head size, embedding_length";
-        int w_an = arch_layer_weight(&b, f, L, "attn_norm", "weight", dim, 0, "embedding_length");
-        int w_q = arch_layer_weight(&b, f, L, "attn_q", "weight", q_out, dim, why_q);
-        int w_k = arch_layer_weight(&b, f, L, "attn_k", "weight", kv_out, dim, why_kv);
-        int w_v = arch_layer_weight(&b, f, L, "attn_v", "weight", kv_out, dim, why_kv);
-        int w_o = arch_layer_weight(&b, f, L, "attn_output", "weight", dim, q_out, "embedding_length, head_count x head size");
-        int w_fn = arch_layer_weight(&b, f, L, "ffn_norm", "weight", dim, 0, "embedding_length");
-        int w_g = arch_layer_weight(&b, f, L, "ffn_gate", "weight", hidden, dim, "feed_forward_length, embedding_length");
-        int w_d = arch_layer_weight(&b, f, L, "ffn_down", "weight", dim, hidden, "embedding_length, feed_forward_length");
-        int w_u = arch_layer_weight(&b, f, L, "ffn_up", "weight", hidden, dim, "feed_forward_length, embedding_length");
-        if (b.fail) goto fail;
+        int slide = swa && swa[L] && window > 0;
+        int64_t s_cache[3] = {n_kv, slide ? ir_kv_slots(cfg, window) : cfg->ctx, head_dim};
+        int w_q, w_k, w_v, w_gate, w_up;
+#define LW(s) (snprintf(nm, sizeof nm, "blk.%d." s ".weight", L), nm)
+#define W1(s) arch_weight(g, f, path, ar, LW(s), 1, s_vec, "embedding_length")
+        int w_an = W1("attn_norm");
+        if (w_an < 0) goto fail;
+        if (A->fused && gguf_find_tensor(f, LW("attn_qkv"))) { /* [q; k; v] rows, each a weight of its own */
+            snprintf(nm2, sizeof nm2, "blk.%d.attn_qkv.q", L);
+            w_q = arch_weight_rows(g, f, path, ar, nm, s_qkv, "(head_count + 2 head_count_kv) x head size, "
+                                   "embedding_length", 0, q_out, nm2);
+            snprintf(nm2, sizeof nm2, "blk.%d.attn_qkv.k", L);
+            w_k = w_q < 0 ? -1 : arch_weight_rows(g, f, path, ar, nm, s_qkv, "", q_out, kv_out, nm2);
+            snprintf(nm2, sizeof nm2, "blk.%d.attn_qkv.v", L);
+            w_v = w_k < 0 ? -1 : arch_weight_rows(g, f, path, ar, nm, s_qkv, "", q_out + kv_out, kv_out, nm2);
+        } else {
+            w_q = arch_weight(g, f, path, ar, LW("attn_q"), 2, s_q, why_q);
+            w_k = w_q < 0 ? -1 : arch_weight(g, f, path, ar, LW("attn_k"), 2, s_kv, why_kv);
+            w_v = w_k < 0 ? -1 : arch_weight(g, f, path, ar, LW("attn_v"), 2, s_kv, why_kv);
+        }
+        if (w_v < 0) goto fail;
+        int w_o = arch_weight(g, f, path, ar, LW("attn_output"), 2, s_o, "embedding_length, head_count x head size");
+        int w_pa = w_o < 0 || !A->gemma ? -1 : W1("post_attention_norm");
+        int w_fn = w_o < 0 || (A->gemma && w_pa < 0) ? -1 : W1("ffn_norm");
+        if (w_fn < 0) goto fail;
+        if (A->fused) { /* ffn_up holds the gate rows, then the up rows */
+            snprintf(nm2, sizeof nm2, "blk.%d.ffn_up.gate", L);
+            w_gate = arch_weight_rows(g, f, path, ar, LW("ffn_up"), s_up2, "2 x feed_forward_length, embedding_length",
+                                      0, hidden, nm2);
+            snprintf(nm2, sizeof nm2, "blk.%d.ffn_up.up", L);
+            w_up = w_gate < 0 ? -1 : arch_weight_rows(g, f, path, ar, nm, s_up2, "", hidden, hidden, nm2);
+        } else {
+            w_gate = arch_weight(g, f, path, ar, LW("ffn_gate"), 2, s_up, why_up);
+            w_up = w_gate < 0 ? -1 : arch_weight(g, f, path, ar, LW("ffn_up"), 2, s_up, why_up);
+        }
+        int w_dn = w_up < 0 ? -1 : arch_weight(g, f, path, ar, LW("ffn_down"), 2, s_down,
+                                                "embedding_length, feed_forward_length");
+        int w_pf = w_dn < 0 || !A->gemma ? -1 : W1("post_ffw_norm");
+        if (w_dn < 0 || (A->gemma && w_pf < 0)) goto fail;
+#undef W1
+#undef LW
         snprintf(nm, sizeof nm, "kv.%d.k", L);
         snprintf(nm2, sizeof nm2, "kv.%d.v", L);
         int kc = ir_tensor_add(g, nm, IR_KIND_STATE, IR_DT_F32, 3, s_cache);
@@ -424,40 +603,52 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         int q = arch_node(&b, IR_OP_LINEAR, xb, w_q, -1, &a, NM("q"), q_out);
         int k = arch_node(&b, IR_OP_LINEAR, xb, w_k, -1, &a, NM("k"), kv_out);
         int v = arch_node(&b, IR_OP_LINEAR, xb, w_v, -1, &a, NM("v"), kv_out);
-        if (sp->qkv_bias) {
+        if (A->qkv_bias) {
             int bias = arch_layer_weight(&b, f, L, "attn_v", "bias", kv_out, 0, "head_count_kv x head size");
             v = arch_node(&b, IR_OP_ADD_BIAS, v, bias, -1, &a, NM("v_bias"), kv_out);
         }
         ir_attrs ra = a;
         ra.n_heads = n_heads; ra.n_kv_heads = n_kv; ra.head_dim = head_dim;
-        ra.rope_dim = rope_dim; ra.rope_neox = sp->rope_neox;
+        ra.rope_dim = rope_dim; ra.rope_neox = A->neox;
         /* SmolLM3: layer L goes without RoPE when (L + 1) is a multiple of the step */
-        int use_rope = !sp->no_rope_step || (L + 1) % sp->no_rope_step != 0;
-        int qr = arch_qk_path(&b, f, sp, L, q, "q", n_heads, use_rope, rope_tab, &ra);
-        int kr = arch_qk_path(&b, f, sp, L, k, "k", n_kv, use_rope, rope_tab, &ra);
+        int use_rope = !A->no_rope_step || (L + 1) % A->no_rope_step != 0, tab = slide ? rope_swa : rope_tab;
+        int qr = arch_qk_path(&b, f, A, L, q, "q", n_heads, use_rope, tab, &ra);
+        int kr = arch_qk_path(&b, f, A, L, k, "k", n_kv, use_rope, tab, &ra);
         arch_node(&b, IR_OP_KV_STORE, kr, kc, -1, &a, NULL, 0);
         arch_node(&b, IR_OP_KV_STORE, v, vc, -1, &a, NULL, 0);
         ir_attrs aa = a;
         aa.n_heads = n_heads; aa.n_kv_heads = n_kv; aa.head_dim = head_dim;
-        aa.scale = att_scale > 0 ? att_scale : (float)(1.0 / sqrt((double)head_dim));
+        /* Gemma's query_pre_attn_scalar: dim / heads for the one size that has it, else the head size */
+        aa.scale = att_scale > 0                                 ? att_scale
+                   : A->big_layers && n_layers == A->big_layers ? (float)(1.0 / sqrt((double)(dim / n_heads)))
+                                                                : (float)(1.0 / sqrt((double)head_dim));
+        aa.window = slide ? window : 0;
+        aa.softcap = attn_cap;
         int att = arch_node(&b, IR_OP_ATTENTION, qr, kc, vc, &aa, NM("att"), q_out);
         int ao = arch_node(&b, IR_OP_LINEAR, att, w_o, -1, &a, NM("att_out"), dim);
+        if (A->gemma) ao = arch_node(&b, IR_OP_RMSNORM, ao, w_pa, -1, &a, NM("att_post"), dim);
         int h = arch_node(&b, IR_OP_ADD, x, ao, -1, &a, NM("h"), dim);
         int hb = arch_node(&b, IR_OP_RMSNORM, h, w_fn, -1, &a, NM("hb"), dim);
-        int gt = arch_node(&b, IR_OP_LINEAR, hb, w_g, -1, &a, NM("gate"), hidden);
-        int up = arch_node(&b, IR_OP_LINEAR, hb, w_u, -1, &a, NM("up"), hidden);
-        int sw = arch_node(&b, IR_OP_SWIGLU, gt, up, -1, &a, NM("ffn_act"), hidden);
-        int dn = arch_node(&b, IR_OP_LINEAR, sw, w_d, -1, &a, NM("ffn_out"), dim);
+        int gt = arch_node(&b, IR_OP_LINEAR, hb, w_gate, -1, &a, NM("gate"), hidden);
+        int up = arch_node(&b, IR_OP_LINEAR, hb, w_up, -1, &a, NM("up"), hidden);
+        int sw = arch_node(&b, A->gemma ? IR_OP_GEGLU : IR_OP_SWIGLU, gt, up, -1, &a, NM("ffn_act"), hidden);
+        int dn = arch_node(&b, IR_OP_LINEAR, sw, w_dn, -1, &a, NM("ffn_out"), dim);
+        if (A->gemma) dn = arch_node(&b, IR_OP_RMSNORM, dn, w_pf, -1, &a, NM("ffn_post"), dim);
         x = arch_node(&b, IR_OP_ADD, h, dn, -1, &a, NM("out"), dim);
 #undef NM
     }
     if (b.fail) goto fail;
 
-    int w_norm = arch_weight(g, f, path, "output_norm.weight", 1, s_vec, "embedding_length");
+    int w_norm = arch_weight(g, f, path, ar, "output_norm.weight", 1, s_vec, "embedding_length");
     if (w_norm < 0) goto fail;
     int w_out = w_emb;
+    if (gguf_find_tensor(f, "output.weight") && A->tied) {
+        /* llama.cpp reads token_embd as this model's classifier and rejects a file with another */
+        lmcc_error(path, "tensor 'output.weight' is not part of a %s model (its classifier is token_embd)", ar);
+        goto fail;
+    }
     if (gguf_find_tensor(f, "output.weight")) {
-        w_out = arch_weight(g, f, path, "output.weight", 2, s_emb, "vocab of token_embd.weight x embedding_length");
+        w_out = arch_weight(g, f, path, ar, "output.weight", 2, s_emb, "vocab of token_embd.weight x embedding_length");
         if (w_out < 0) goto fail;
     } else {
         in->tied_output = 1;
@@ -469,9 +660,15 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
     int xl = arch_node(&b, IR_OP_TAKE_LAST, x, -1, -1, &a, "last", dim);
     int xn = arch_node(&b, IR_OP_RMSNORM, xl, w_norm, -1, &a, "out_norm", dim);
     g->logits = arch_node(&b, IR_OP_LINEAR, xn, w_out, -1, &a, "logits", vocab);
+    if (final_cap > 0) {
+        a.softcap = final_cap;
+        g->logits = arch_node(&b, IR_OP_SOFTCAP, g->logits, -1, -1, &a, "logits_capped", vocab);
+    }
     if (b.fail || arch_check_consumed(g, f, path, ar)) goto fail;
+    free(swa);
     return g;
 fail:
+    free(swa);
     ir_graph_free(g);
     return NULL;
 }

@@ -228,31 +228,38 @@ static void interp_rope(float *y, const float *x, const ir_attrs *a, const float
     }
 }
 
+/* positions lo..pos (the window), position t in slot t % slots of caches [n_kv][slots][hd] */
 static void interp_attention(float *out, const float *q, const float *kc, const float *vc,
-                             const ir_attrs *a, int64_t ctx, int pos, double *sc) {
+                             const ir_attrs *a, int64_t slots, int pos, double *sc) {
     int hd = a->head_dim, group = a->n_heads / a->n_kv_heads;
+    int lo = a->window > 0 && pos - a->window + 1 > 0 ? pos - a->window + 1 : 0;
     for (int h = 0; h < a->n_heads; h++) {
         int kvh = h / group;
         const float *qh = q + (size_t)h * (size_t)hd;
-        const float *kb = kc + (size_t)kvh * (size_t)ctx * (size_t)hd;
-        const float *vb = vc + (size_t)kvh * (size_t)ctx * (size_t)hd;
+        const float *kb = kc + (size_t)kvh * (size_t)slots * (size_t)hd;
+        const float *vb = vc + (size_t)kvh * (size_t)slots * (size_t)hd;
         double mx = -HUGE_VAL, sum = 0;
-        for (int t = 0; t <= pos; t++) {
+        for (int t = lo; t <= pos; t++) {
             double d = 0;
-            for (int i = 0; i < hd; i++) d += (double)qh[i] * kb[(size_t)t * (size_t)hd + (size_t)i];
-            sc[t] = d * (double)a->scale;
+            size_t ko = (size_t)(t % slots) * (size_t)hd;
+            for (int i = 0; i < hd; i++) d += (double)qh[i] * kb[ko + (size_t)i];
+            d *= (double)a->scale;
+            sc[t] = a->softcap > 0 ? (double)a->softcap * tanh(d / (double)a->softcap) : d;
             if (sc[t] > mx) mx = sc[t];
         }
-        for (int t = 0; t <= pos; t++) { sc[t] = exp(sc[t] - mx); sum += sc[t]; }
+        for (int t = lo; t <= pos; t++) { sc[t] = exp(sc[t] - mx); sum += sc[t]; }
         for (int i = 0; i < hd; i++) {
             double acc = 0;
-            for (int t = 0; t <= pos; t++) acc += sc[t] * vb[(size_t)t * (size_t)hd + (size_t)i];
+            for (int t = lo; t <= pos; t++) acc += sc[t] * vb[(size_t)(t % slots) * (size_t)hd + (size_t)i];
             out[(size_t)h * (size_t)hd + (size_t)i] = (float)(acc / sum);
         }
     }
 }
 
 static double interp_silu(double v) { return v / (1.0 + exp(-v)); }
+
+/* GELU, tanh form (Gemma's, ggml_gelu's) */
+static double interp_gelu(double v) { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
 
 /* Rejects the step before touching the KV cache, so a bad call changes nothing. */
 static int interp_step_valid(const lmcc_interp *it, int token, int pos) {
@@ -264,7 +271,7 @@ static int interp_step_valid(const lmcc_interp *it, int token, int pos) {
             const ir_tensor *t = &g->tensors[n->inputs[s]];
             ir_slot sl = ir_op_table[n->op].slot[s];
             if (sl == IR_SLOT_ROWS && (token < 0 || token >= t->shape[0])) return 0;
-            if (sl == IR_SLOT_CACHE && pos >= t->shape[1]) return 0;
+            if (sl == IR_SLOT_CACHE && pos >= ir_cache_positions(g, t)) return 0;
         }
     }
     return 1;
@@ -341,7 +348,7 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             break;
         case IR_OP_QKV: {
             const ir_tensor *kt = &g->tensors[n->inputs[3]];
-            int64_t ctx = kt->shape[1], hd = a->head_dim, nkv = a->n_kv_heads;
+            int64_t slot = pos % kt->shape[1], hd = a->head_dim, nkv = a->n_kv_heads, S = kt->shape[1];
             int64_t nq = (int64_t)a->n_heads * hd;
             float *kc = it->buf[n->inputs[3]], *vc = it->buf[n->inputs[4]];
             const float *cs = it->buf[n->inputs[2]];
@@ -351,8 +358,8 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             ka.n_heads = a->n_kv_heads; /* rope rotates the heads of the tensor it is given */
             interp_rope(it->mm + nq, it->mm + nq, &ka, cs);
             for (int64_t h = 0; h < nkv; h++) {
-                memcpy(kc + (h * ctx + pos) * hd, it->mm + nq + h * hd, (size_t)hd * sizeof(float));
-                memcpy(vc + (h * ctx + pos) * hd, it->mm + nq + (nkv + h) * hd, (size_t)hd * sizeof(float));
+                memcpy(kc + (h * S + slot) * hd, it->mm + nq + h * hd, (size_t)hd * sizeof(float));
+                memcpy(vc + (h * S + slot) * hd, it->mm + nq + (nkv + h) * hd, (size_t)hd * sizeof(float));
             }
             break;
         }
@@ -368,9 +375,9 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
         case IR_OP_KV_STORE: {
             const ir_tensor *c = &g->tensors[n->inputs[1]];
             float *cache = it->buf[n->inputs[1]];
-            int64_t ctx = c->shape[1], hd = c->shape[2];
+            int64_t S = c->shape[1], hd = c->shape[2];
             for (int64_t h = 0; h < c->shape[0]; h++)
-                memcpy(cache + (h * ctx + pos) * hd, x0 + h * hd, (size_t)hd * sizeof(float));
+                memcpy(cache + (h * S + pos % S) * hd, x0 + h * hd, (size_t)hd * sizeof(float));
             break;
         }
         case IR_OP_ATTENTION:
@@ -387,6 +394,15 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             break;
         case IR_OP_SWIGLU:
             for (int64_t i = 0; i < ne; i++) y[i] = (float)(interp_silu(x0[i]) * x1[i]);
+            break;
+        case IR_OP_GEGLU:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)(interp_gelu(x0[i]) * x1[i]);
+            break;
+        case IR_OP_SCALE:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)((double)x0[i] * a->scale);
+            break;
+        case IR_OP_SOFTCAP:
+            for (int64_t i = 0; i < ne; i++) y[i] = (float)(a->softcap * tanh((double)x0[i] / a->softcap));
             break;
         case IR_OP_SOFTMAX: {
             int64_t cols = interp_cols(t0);

@@ -49,15 +49,18 @@ void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const float *cs, int
     }
 }
 
-/* sc[u] = exp(s_u - max s) for the scores s_u = scale * q.k_u of the cache rows u = 0..p (kw floats
- * apart from kb); returns their sum (the softmax's denominator) */
-double seqeval_att_exp(double *sc, const float *qh, const float *kb, int64_t kw, int hd, int p, float scale) {
-    double mx = -HUGE_VAL, sum = 0;
-    for (int u = 0; u <= p; u++) {
-        sc[u] = (double)seqeval_dot(qh, kb + u * kw, hd) * (double)scale;
+/* sc[u] = exp(s_u - max s) for the scores s_u = scale * q.k_u (softcapped: c tanh(s_u / c)) of the
+ * cache rows u = lo..p (kw floats apart from kb); returns their sum (the softmax's denominator) */
+double seqeval_att_exp(double *sc, double *dcap, const float *qh, const float *kb, int64_t kw, int hd, int lo, int p,
+                       const ir_attrs *a) {
+    double mx = -HUGE_VAL, sum = 0, c = a->softcap;
+    for (int u = lo; u <= p; u++) {
+        double z = (double)seqeval_dot(qh, kb + u * kw, hd) * (double)a->scale, th = c > 0 ? tanh(z / c) : 0;
+        sc[u] = c > 0 ? c * th : z;
+        if (dcap) dcap[u] = c > 0 ? 1.0 - th * th : 1.0;
         if (sc[u] > mx) mx = sc[u];
     }
-    for (int u = 0; u <= p; u++) sum += sc[u] = exp(sc[u] - mx);
+    for (int u = lo; u <= p; u++) sum += sc[u] = exp(sc[u] - mx);
     return sum;
 }
 
@@ -69,7 +72,8 @@ typedef struct seqeval_att {
     int failed;
 } seqeval_att;
 
-/* (row, head) pairs t, t+nt, ...: causal attention of each row over the cache rows of its own sequence */
+/* (row, head) pairs t, t+nt, ...: causal attention of each row over the cache rows of its own sequence
+ * in its window (the evaluator keeps every position: a ring's slots are the compiled model's business) */
 static void seqeval_att_rows(void *arg, int t, int nt) {
     seqeval_att *at = arg;
     const seqeval *e = at->e;
@@ -86,9 +90,10 @@ static void seqeval_att_rows(void *arg, int t, int nt) {
         const float *kb = at->kc + base * kw + (int64_t)(h / group) * hd;
         const float *vb = at->vc + base * kw + (int64_t)(h / group) * hd;
         float *out = at->y + r * qw + (int64_t)h * hd;
-        double sum = seqeval_att_exp(sc, qh, kb, kw, hd, p, a->scale);
+        int lo = seqeval_att_lo(a, p);
+        double sum = seqeval_att_exp(sc, NULL, qh, kb, kw, hd, lo, p, a);
         memset(out, 0, (size_t)hd * sizeof *out);
-        for (int u = 0; u <= p; u++) {
+        for (int u = lo; u <= p; u++) {
             float wu = (float)(sc[u] / sum);
             const float *vu = vb + u * kw;
             for (int i = 0; i < hd; i++) out[i] += wu * vu[i];
@@ -162,9 +167,9 @@ int seqeval_check_seqs(seqeval *e) {
             const ir_node *n = &g->nodes[ni];
             for (int sl = 0; !n->dead && sl < ir_op_table[n->op].n_inputs; sl++) {
                 const ir_tensor *t = &g->tensors[n->inputs[sl]];
-                if (ir_op_table[n->op].slot[sl] == IR_SLOT_CACHE && len > t->shape[1]) {
+                if (ir_op_table[n->op].slot[sl] == IR_SLOT_CACHE && len > ir_cache_positions(g, t)) {
                     snprintf(e->err, e->errlen, "calibration: sequence %d has %d positions, cache %s holds %lld", i,
-                             len, t->name, (long long)t->shape[1]);
+                             len, t->name, (long long)ir_cache_positions(g, t));
                     return -1;
                 }
                 for (int p = 0; ir_op_table[n->op].slot[sl] == IR_SLOT_ROWS && p < len; p++)
@@ -367,6 +372,20 @@ int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
         break;
     case IR_OP_SOFTMAX:
         for (int64_t r = 0; r < rows; r++) seqeval_softmax(y + r * ne, x0 + r * s0, ne, seqeval_cols(t0));
+        break;
+    case IR_OP_GEGLU:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++)
+                y[r * ne + i] = (float)(seqeval_gelu(x0[r * s0 + i]) * x1[r * s1 + i]);
+        break;
+    case IR_OP_SCALE:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++) y[r * ne + i] = (float)((double)x0[r * s0 + i] * a->scale);
+        break;
+    case IR_OP_SOFTCAP:
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < ne; i++)
+                y[r * ne + i] = (float)(a->softcap * tanh((double)x0[r * s0 + i] / a->softcap));
         break;
     case IR_OP_COUNT: /* not an op: seqeval_check_node accepts none (no default: -Wswitch asks for every op) */
         snprintf(e->err, e->errlen, "calibration: node %d has no op", ni);

@@ -84,7 +84,8 @@ static void seqgrad_att_seqs(void *arg, int t, int nt) {
     int hd = a->head_dim, group = a->n_heads / a->n_kv_heads;
     int64_t qw = (int64_t)a->n_heads * hd, kw = (int64_t)a->n_kv_heads * hd;
     double *sc = malloc((size_t)e->maxlen * sizeof *sc), *dp = malloc((size_t)e->maxlen * sizeof *dp);
-    if (!sc || !dp) { at->failed = 1; free(sc), free(dp); return; }
+    double *dcap = malloc((size_t)e->maxlen * sizeof *dcap);
+    if (!sc || !dp || !dcap) { at->failed = 1; free(sc), free(dp), free(dcap); return; }
     for (int64_t r = 0; r < e->rows; r++) {
         if (e->seq[r] % nt != t) continue;
         int p = e->pos[r];
@@ -94,14 +95,15 @@ static void seqgrad_att_seqs(void *arg, int t, int nt) {
             const float *qh = at->q + r * qw + (int64_t)h * hd, *kb = at->kc + ko, *vb = at->vc + ko;
             const float *gy = at->dy + r * qw + (int64_t)h * hd;
             float *dq = at->dq + r * qw + (int64_t)h * hd, *dk = at->dk + ko, *dv = at->dv + ko;
-            double sum = seqeval_att_exp(sc, qh, kb, kw, hd, p, a->scale), pd = 0;
-            for (int u = 0; u <= p; u++) {
+            int lo = seqeval_att_lo(a, p);
+            double sum = seqeval_att_exp(sc, dcap, qh, kb, kw, hd, lo, p, a), pd = 0;
+            for (int u = lo; u <= p; u++) {
                 sc[u] /= sum;
                 dp[u] = seqeval_dot(gy, vb + u * kw, hd);
                 pd += sc[u] * dp[u];
             }
-            for (int u = 0; u <= p; u++) {
-                float ds = (float)(sc[u] * (dp[u] - pd) * (double)a->scale), pu = (float)sc[u];
+            for (int u = lo; u <= p; u++) {
+                float ds = (float)(sc[u] * (dp[u] - pd) * (double)a->scale * dcap[u]), pu = (float)sc[u];
                 const float *ku = kb + u * kw;
                 float *dku = dk + u * kw, *dvu = dv + u * kw;
                 for (int i = 0; i < hd; i++) {
@@ -112,7 +114,7 @@ static void seqgrad_att_seqs(void *arg, int t, int nt) {
             }
         }
     }
-    free(sc), free(dp);
+    free(sc), free(dp), free(dcap);
 }
 
 /* dL/dlogits of the next-token loss: softmax - onehot(next), zero at each sequence's last position;
@@ -270,7 +272,8 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
         if (at.failed) { snprintf(e->err, e->errlen, "out of memory in the calibration backward"); return -1; }
         return 0;
     }
-    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU: case IR_OP_SILU: case IR_OP_SOFTMAX: {
+    case IR_OP_ADD: case IR_OP_MUL: case IR_OP_SWIGLU: case IR_OP_SILU: case IR_OP_SOFTMAX: case IR_OP_GEGLU:
+    case IR_OP_SCALE: case IR_OP_SOFTCAP: {
         int nin = ir_op_table[n->op].n_inputs;
         for (int sl = 0; sl < nin; sl++) {
             int id = n->inputs[sl];
@@ -297,6 +300,12 @@ static int seqgrad_node(seqeval *e, int ni, lmcc_eval_grad_fn fn, void *user) {
                     if (n->op == IR_OP_MUL) gr = sl == 0 ? d * q : d * p;
                     else if (n->op == IR_OP_SILU) gr = d * seqgrad_dsilu(p);
                     else if (n->op == IR_OP_SWIGLU) gr = sl == 0 ? d * q * seqgrad_dsilu(p) : d * seqeval_silu(p);
+                    else if (n->op == IR_OP_GEGLU) gr = sl == 0 ? d * q * seqeval_dgelu(p) : d * seqeval_gelu(p);
+                    else if (n->op == IR_OP_SCALE) gr = d * a->scale;
+                    else if (n->op == IR_OP_SOFTCAP) {
+                        double t = tanh(p / a->softcap);
+                        gr = d * (1.0 - t * t);
+                    }
                     dx[r * ne + i] += (float)gr;
                 }
         }

@@ -52,6 +52,17 @@ static inline int64_t seqeval_width(const ir_tensor *t) {
 
 static inline double seqeval_silu(double v) { return v / (1.0 + exp(-v)); }
 
+/* GELU, tanh form: v/2 (1 + tanh(c (v + a v^3))), and its derivative */
+#define SEQEVAL_GELU_C 0.7978845608028654 /* sqrt(2/pi) */
+#define SEQEVAL_GELU_A 0.044715
+static inline double seqeval_gelu(double v) {
+    return 0.5 * v * (1.0 + tanh(SEQEVAL_GELU_C * (v + SEQEVAL_GELU_A * v * v * v)));
+}
+static inline double seqeval_dgelu(double v) {
+    double t = tanh(SEQEVAL_GELU_C * (v + SEQEVAL_GELU_A * v * v * v));
+    return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * SEQEVAL_GELU_C * (1.0 + 3.0 * SEQEVAL_GELU_A * v * v);
+}
+
 typedef struct seqeval_lane {
     float **buf; /* per tensor: ACT/STATE rows, NULL while not live */
 } seqeval_lane;
@@ -88,8 +99,15 @@ int seqeval_matmul(seqeval *e, float *y, const float *x, const ir_tensor *w);
 /* rotates the first rope_dim dims of each of n_heads heads of v in place by the rope rows cs
  * ({cos, sin} per pair; sign -1: the opposite angles, the transpose) */
 void seqeval_rope(float *v, int n_heads, const ir_attrs *a, const float *cs, int sign);
-/* sc[u] = exp(s_u - max s) for the attention scores of cache rows 0..p; returns their sum */
-double seqeval_att_exp(double *sc, const float *qh, const float *kb, int64_t kw, int hd, int p, float scale);
+/* the first position a query at position p sees (attention's window) */
+static inline int seqeval_att_lo(const ir_attrs *a, int p) {
+    return a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0;
+}
+/* sc[u] = exp(s_u - max s) for the attention scores of cache rows u = lo..p (a's scale and
+ * softcap); dcap (NULL: not wanted) [u] = ds_u / d(scale q.k_u), the softcap's slope; returns
+ * the sum of sc */
+double seqeval_att_exp(double *sc, double *dcap, const float *qh, const float *kb, int64_t kw, int hd, int lo, int p,
+                       const ir_attrs *a);
 /* slots that are not [rows][elems] data: streamed weights, KV caches, the token */
 int seqeval_slot_special(ir_opcode op, int slot);
 /* node ni accepted by its op's rule, with weights the evaluator reads; -1 with err */

@@ -70,9 +70,9 @@ lmcc_eval_step *lmcc_eval_step_new(const ir_graph *g, int n_seqs, int max_len, i
         if (seqeval_check_node(e, ni)) goto fail;
         for (int sl = 0; sl < ir_op_table[n->op].n_inputs; sl++) {
             const ir_tensor *t = &g->tensors[n->inputs[sl]];
-            if (ir_op_table[n->op].slot[sl] == IR_SLOT_CACHE && max_len > t->shape[1]) {
+            if (ir_op_table[n->op].slot[sl] == IR_SLOT_CACHE && max_len > ir_cache_positions(g, t)) {
                 snprintf(err, errlen, "calibration: %d positions, cache %s holds %lld", max_len, t->name,
-                         (long long)t->shape[1]);
+                         (long long)ir_cache_positions(g, t));
                 goto fail;
             }
             if (ir_op_table[n->op].slot[sl] == IR_SLOT_ROWS) {

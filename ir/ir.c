@@ -93,6 +93,17 @@ ir_attrs ir_attrs_none(void) {
     return a;
 }
 
+int64_t ir_kv_slots(const ir_config *cfg, int window) {
+    int64_t batch = cfg->batch > 1 ? cfg->batch : 1;
+    if (window <= 0) return cfg->ctx;
+    int64_t ring = (int64_t)window + batch - 1;
+    return cfg->ctx > 0 && ring > cfg->ctx ? cfg->ctx : ring;
+}
+
+int64_t ir_cache_positions(const ir_graph *g, const ir_tensor *cache) {
+    return g->cfg.ctx > 0 ? g->cfg.ctx : cache->ndim == 3 ? cache->shape[1] : 0;
+}
+
 int ir_node_add(ir_graph *g, ir_opcode op, const int *inputs, const ir_attrs *attrs,
                 const char *out_name, int out_ndim, const int64_t *out_shape) {
     if (!g || !op_valid(op)) return -1;
@@ -382,6 +393,8 @@ static void print_attrs(const ir_node *n, FILE *out) {
     case IR_OP_RMSNORM:
     case IR_OP_NORMALIZE: fprintf(out, " {eps %g}", (double)a->eps); break;
     case IR_OP_HADAMARD: fprintf(out, " {block %d}", a->block); break;
+    case IR_OP_SCALE: fprintf(out, " {scale %g}", (double)a->scale); break;
+    case IR_OP_SOFTCAP: fprintf(out, " {softcap %g}", (double)a->softcap); break;
     case IR_OP_HEAD_NORM: fprintf(out, " {eps %g, heads %d, head_dim %d}", (double)a->eps, a->n_heads, a->head_dim); break;
     case IR_OP_QKV:
         fprintf(out, " {heads %d/%d, head_dim %d, rope_dim %d, %s}", a->n_heads, a->n_kv_heads, a->head_dim,
@@ -392,8 +405,11 @@ static void print_attrs(const ir_node *n, FILE *out) {
                 a->rope_neox ? "neox" : "norm");
         break;
     case IR_OP_ATTENTION:
-        fprintf(out, " {heads %d/%d, head_dim %d, scale %g}", a->n_heads, a->n_kv_heads,
+        fprintf(out, " {heads %d/%d, head_dim %d, scale %g", a->n_heads, a->n_kv_heads,
                 a->head_dim, (double)a->scale);
+        if (a->window > 0) fprintf(out, ", window %d", a->window);
+        if (a->softcap > 0) fprintf(out, ", softcap %g", (double)a->softcap);
+        fprintf(out, "}");
         break;
     default: break;
     }

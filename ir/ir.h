@@ -220,13 +220,20 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  rope      (x[H*hd], rows[rope_dim/2][2] of a rope_table) -> x's shape  attrs n_heads,
  *            head_dim, rope_dim, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
  *            1: halves, NeoX/HF); rotates the first rope_dim dims of each head
- *  kv_store  (x[Hkv*hd], cache[Hkv][ctx][hd]) -> none: cache[h][pos][:] = x[h]
- *  attention (q[H*hd], kcache, vcache [Hkv][ctx][hd], one dtype) -> q's shape  attrs n_heads,
- *            n_kv_heads, head_dim, scale; causal over positions 0..pos
+ *  kv_store  (x[Hkv*hd], cache[Hkv][slots][hd]) -> none: cache[h][pos % slots][:] = x[h]
+ *  attention (q[H*hd], kcache, vcache [Hkv][slots][hd], one dtype) -> q's shape  attrs n_heads,
+ *            n_kv_heads, head_dim, scale, window, softcap; causal over positions lo..pos,
+ *            lo = 0, or pos - window + 1 with a window (key j visible from query i only when
+ *            i - j < window: sliding-window attention), each position j read from slot
+ *            j % slots; the score s = scale q.k, or softcap tanh(s / softcap) with a softcap
  *  add, mul  (a, b) -> elementwise, a's shape (b has as many elements)
  *  silu      (a) -> a * sigmoid(a)
  *  softmax   (a) -> softmax over the last dim
  *  swiglu    (gate, up) -> silu(gate) * up
+ *  geglu     (gate, up) -> gelu(gate) * up, gelu(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+ *            (the tanh form: Gemma's FFN)
+ *  scale     (a) -> a * scale                         attr scale (Gemma's embedding times sqrt(dim))
+ *  softcap   (a) -> softcap * tanh(a / softcap)       attr softcap > 0 (Gemma 2's final logits)
  * Fused ops (made by the fusion passes; exact in float against the unfused graph):
  *  normalize     (x) -> x / sqrt(mean(x^2) + eps)   attr eps (rmsnorm whose weight was
  *                folded into the consuming linears)
@@ -244,9 +251,11 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *                symmetric, orthogonal, its own inverse).  The rotate pass puts it before a
  *                linear whose weight columns it has transformed the same way (exact in float;
  *                spreads activation outliers)
- * The linear family (a MATRIX in slot 1) reads x as f32 or q8a.  Caches hold ctx = cfg.ctx
- * positions (when set).  A side-effecting op writes its CACHE inputs; any other op only reads
- * them.
+ * The linear family (a MATRIX in slot 1) reads x as f32 or q8a.  A cache has `slots` positions:
+ * position p lives in slot p % slots (one KV mechanism for every layer).  A layer that attends
+ * to all positions has slots = ctx = cfg.ctx (when set); a sliding-window layer keeps a ring of
+ * ir_kv_slots(cfg, window) < ctx slots (its attention checks the ring is big enough).  A
+ * side-effecting op writes its CACHE inputs; any other op only reads them.
  *
  * Batching: the graph describes ONE token.  Execution applies it to a chunk of
  * n <= cfg.batch tokens at positions pos..pos+n-1 (attention and qkv are causal
@@ -276,7 +285,10 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
     X(LINEAR_SWIGLU, "linear_swiglu", F32,  0, rule_linear_swiglu, ACTQ, MATRIX, NONE,  NONE,  NONE)   \
     X(QKV,           "qkv",           F32,  1, rule_qkv,           ACTQ, MATRIX, ROPE,  CACHE, CACHE)  \
     X(TAKE_LAST,     "take_last",     F32,  0, rule_unary,         ACT,  NONE,   NONE,  NONE,  NONE)   \
-    X(HADAMARD,      "hadamard",      F32,  0, rule_hadamard,      ACT,  NONE,   NONE,  NONE,  NONE)
+    X(HADAMARD,      "hadamard",      F32,  0, rule_hadamard,      ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(GEGLU,         "geglu",         F32,  0, rule_binary,        ACT,  ACT,    NONE,  NONE,  NONE)   \
+    X(SCALE,         "scale",         F32,  0, rule_scale,         ACT,  NONE,   NONE,  NONE,  NONE)   \
+    X(SOFTCAP,       "softcap",       F32,  0, rule_softcap,       ACT,  NONE,   NONE,  NONE,  NONE)
 
 typedef enum {
 #define X(n, s, out, se, rule, i0, i1, i2, i3, i4) IR_OP_##n,
@@ -304,6 +316,8 @@ typedef struct ir_attrs {
     float eps;
     int n_heads, n_kv_heads, head_dim, rope_dim, rope_neox;
     float scale;
+    int window;         /* attention: keys of the last `window` positions only; 0 = all */
+    float softcap;      /* attention: scores softcap * tanh(s / softcap), 0 = none; the softcap op's cap */
     int layer;          /* -1 when not in a layer */
     int block;          /* hadamard: transform size, a power of two */
 } ir_attrs;
@@ -402,6 +416,14 @@ int ir_act_rows(const ir_graph *g, int id);
 /* bytes of the arena buffer of ACT tensor id: ir_act_rows * ir_tensor_bytes */
 int64_t ir_act_bytes(const ir_graph *g, int id);
 ir_attrs ir_attrs_none(void);
+/* The slots of a KV cache read by attention over the last `window` positions (0: all): a ring
+ * of window + batch - 1, so that a chunk of batch tokens, which writes all its keys before its
+ * first query reads, never overwrites a key a query of the same chunk still sees; at most (and
+ * with no window) cfg.ctx. */
+int64_t ir_kv_slots(const ir_config *cfg, int window);
+/* the positions a cache serves: cfg.ctx when set (a ring serves every position; older keys are
+ * outside every window that reads it), else its slots */
+int64_t ir_cache_positions(const ir_graph *g, const ir_tensor *cache);
 
 /* ---- checking and printing ---------------------------------------------
  * ir_node_check holds node ni of g to its op's row of IR_OP_LIST: a known op, the

@@ -99,20 +99,20 @@ static int check_rope(rule *r, const ir_tensor *tb) {
     return 0;
 }
 
-/* a cache [n_kv][ctx][head_dim]; n_kv, hd <= 0 = any */
+/* a cache [n_kv][slots][head_dim], slots <= ctx (position p in slot p % slots); n_kv, hd <= 0 = any */
 static int check_cache(rule *r, const ir_tensor *c, int n_kv, int hd) {
     if (c->ndim != 3)
-        return rule_fail(r, "cache \"%s\" must be [n_kv][ctx][head_dim], has %d dims", c->name, c->ndim);
+        return rule_fail(r, "cache \"%s\" must be [n_kv][slots][head_dim], has %d dims", c->name, c->ndim);
     if ((n_kv > 0 && c->shape[0] != n_kv) || (hd > 0 && c->shape[2] != hd))
-        return rule_fail(r, "cache \"%s\" is [%lld][%lld][%lld], expected [%d][ctx][%d]", c->name,
+        return rule_fail(r, "cache \"%s\" is [%lld][%lld][%lld], expected [%d][slots][%d]", c->name,
                          (long long)c->shape[0], (long long)c->shape[1], (long long)c->shape[2], n_kv, hd);
-    if (r->g->cfg.ctx > 0 && c->shape[1] != r->g->cfg.ctx)
-        return rule_fail(r, "cache \"%s\" has %lld positions, ctx is %d", c->name, (long long)c->shape[1],
+    if (r->g->cfg.ctx > 0 && c->shape[1] > r->g->cfg.ctx)
+        return rule_fail(r, "cache \"%s\" has %lld slots, ctx is %d", c->name, (long long)c->shape[1],
                          r->g->cfg.ctx);
     return 0;
 }
 
-/* the k and v caches in slots k and k + 1: [n_kv_heads][ctx][head_dim] each, two tensors of one dtype */
+/* the k and v caches in input slots k and k + 1: [n_kv_heads][slots][head_dim] each, two tensors of one dtype */
 static int check_caches(rule *r, int k) {
     const ir_tensor *kc = r->in[k], *vc = r->in[k + 1];
     if (check_cache(r, kc, r->a->n_kv_heads, r->a->head_dim) || check_cache(r, vc, r->a->n_kv_heads, r->a->head_dim))
@@ -121,7 +121,7 @@ static int check_caches(rule *r, int k) {
     if (kc->dtype != vc->dtype)
         return rule_fail(r, "k cache %s, v cache %s", ir_dtype_name(kc->dtype), ir_dtype_name(vc->dtype));
     if (kc->shape[1] != vc->shape[1])
-        return rule_fail(r, "k cache has %lld positions, v cache %lld", (long long)kc->shape[1],
+        return rule_fail(r, "k cache has %lld slots, v cache %lld", (long long)kc->shape[1],
                          (long long)vc->shape[1]);
     return 0;
 }
@@ -252,8 +252,33 @@ static int rule_kv_store(rule *r) {
     return 0;
 }
 
+/* the window and softcap, and caches that hold every key the window reads: all ctx positions
+ * without a window, a ring of at least ir_kv_slots with one */
 static int rule_attention(rule *r) {
-    return check_heads_in(r, 1, "q") || check_caches(r, 1) ? -1 : rule_give_like(r, r->in[0]);
+    const ir_attrs *a = r->a;
+    if (check_heads_in(r, 1, "q") || check_caches(r, 1)) return -1;
+    if (a->window < 0) return rule_fail(r, "window %d must be >= 0 (0: every position)", a->window);
+    if (!(a->softcap >= 0.0f) || a->softcap > 3.0e38f)
+        return rule_fail(r, "softcap %g must be finite and >= 0 (0: none)", (double)a->softcap);
+    int64_t need = ir_kv_slots(&r->g->cfg, a->window), slots = r->in[1]->shape[1];
+    if (a->window == 0 && r->g->cfg.ctx > 0 && slots != need)
+        return rule_fail(r, "caches have %lld slots; attention over every position needs ctx = %lld", (long long)slots,
+                         (long long)need);
+    if (a->window > 0 && slots < need)
+        return rule_fail(r, "caches have %lld slots; a window of %d with chunks of %d tokens needs %lld",
+                         (long long)slots, a->window, r->g->cfg.batch > 1 ? r->g->cfg.batch : 1, (long long)need);
+    return rule_give_like(r, r->in[0]);
+}
+
+static int rule_scale(rule *r) {
+    if (!(r->a->scale > -3.0e38f && r->a->scale < 3.0e38f)) return rule_fail(r, "scale %g must be finite", (double)r->a->scale);
+    return rule_give_like(r, r->in[0]);
+}
+
+static int rule_softcap(rule *r) {
+    if (!(r->a->softcap > 0.0f) || r->a->softcap > 3.0e38f)
+        return rule_fail(r, "softcap %g must be finite and > 0", (double)r->a->softcap);
+    return rule_give_like(r, r->in[0]);
 }
 
 static int rule_hadamard(rule *r) {

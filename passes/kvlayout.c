@@ -1,4 +1,6 @@
-/* kvlayout.c - places the per-layer KV caches at the start of the arena. */
+/* kvlayout.c - places the per-layer KV caches at the start of the arena.  A cache's slots
+ * are the builder's (ir_kv_slots: ctx, or a ring for a sliding-window layer); the verifier
+ * holds every attention to caches that serve its window. */
 #include "passes.h"
 
 int lmcc_pass_kvlayout(ir_graph *g, lmcc_diag *pc) {
@@ -8,8 +10,8 @@ int lmcc_pass_kvlayout(ir_graph *g, lmcc_diag *pc) {
                  ir_dtype_name(dt));
         return -1;
     }
-    int64_t off = 0;
-    int n = 0;
+    int64_t off = 0, ring_bytes = 0;
+    int n = 0, n_ring = 0;
     for (int i = 0; i < g->n_tensors; i++) {
         ir_tensor *t = &g->tensors[i];
         if (t->kind != IR_KIND_STATE) continue;
@@ -17,10 +19,10 @@ int lmcc_pass_kvlayout(ir_graph *g, lmcc_diag *pc) {
             t->arena_offset = -1;
             continue;
         }
-        /* the frontend sizes caches by cfg.ctx; a mismatch is an lmcc bug */
-        if (t->ndim != 3 || t->shape[1] != g->cfg.ctx) {
+        /* the frontend sizes caches to at most cfg.ctx slots; anything else is an lmcc bug */
+        if (t->ndim != 3 || t->shape[1] < 1 || t->shape[1] > g->cfg.ctx) {
             snprintf(pc->err, sizeof pc->err,
-                     "internal: kv cache \"%s\" is not [n_kv][%d][head_dim] (ndim %d, ctx %lld)",
+                     "internal: kv cache \"%s\" is not [n_kv][1..%d][head_dim] (ndim %d, slots %lld)",
                      t->name, g->cfg.ctx, t->ndim, t->ndim > 1 ? (long long)t->shape[1] : -1LL);
             return -1;
         }
@@ -28,10 +30,14 @@ int lmcc_pass_kvlayout(ir_graph *g, lmcc_diag *pc) {
         t->arena_offset = off;
         off = (off + (int64_t)ir_tensor_bytes(t) + 63) & ~(int64_t)63;
         n++;
+        if (t->shape[1] < g->cfg.ctx) n_ring++, ring_bytes += (int64_t)ir_tensor_bytes(t);
     }
     g->kv_bytes = off;
-    if (pc->verbose)
-        fprintf(pc->log ? pc->log : stderr, "kvlayout: %d caches, %s, ctx %d: %lld bytes\n", n,
-                ir_dtype_name(dt), g->cfg.ctx, (long long)off);
+    if (pc->verbose) {
+        fprintf(pc->log ? pc->log : stderr, "kvlayout: %d caches, %s, ctx %d: %lld bytes", n, ir_dtype_name(dt),
+                g->cfg.ctx, (long long)off);
+        if (n_ring) fprintf(pc->log ? pc->log : stderr, " (%d sliding-window rings: %lld bytes)", n_ring, (long long)ring_bytes);
+        fprintf(pc->log ? pc->log : stderr, "\n");
+    }
     return 0;
 }

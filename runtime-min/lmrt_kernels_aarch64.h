@@ -388,7 +388,7 @@ LMRT_INLINE void lmrt_a64_matmul_swiglu_(lmrt_a64_rows_fn rows, int gran, size_t
 /* split by head (gran = hd); rope and cache stores are the scalar set's helpers */
 LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, float *q, const void *W, const void *x,
                                int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope,
-                               void *kc, void *vc, int ctx, int pos, int R, int tid, int nth) {
+                               void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {
     int u0, u1;
     lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);
     float buf[LMRT_A64_CHUNK * LMRT_A64_QKV_HD];
@@ -406,8 +406,8 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
                     continue;
                 }
                 int h = u < H + Hkv ? u - H : u - H - Hkv;
-                lmrt_scalar_store_kv_(u < H + Hkv ? kc : vc, kv_f16, ((size_t)h * (size_t)ctx + (size_t)p) * (size_t)hd,
-                                      v, hd);
+                lmrt_scalar_store_kv_(u < H + Hkv ? kc : vc, kv_f16,
+                                      ((size_t)h * (size_t)slots + (size_t)(p % slots)) * (size_t)hd, v, hd);
             }
         }
 }
@@ -416,13 +416,13 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
 #define LMRT_A64_QKV(W, A, KV, F16)                                                                                    \
     LMRT_API void lmrt_a64_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
                                              int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
-                                             int ctx, int pos, int R, int tid, int nth) {                              \
+                                             int slots, int pos, int R, int tid, int nth) {                            \
         if (hd > LMRT_A64_QKV_HD)                                                                                      \
-            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
             lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), F16, q, Wt, x, n, K, H, Hkv, hd,       \
-                          rope_dim, neox, rope, kc, vc, ctx, pos, R, tid, nth);                                        \
+                          rope_dim, neox, rope, kc, vc, slots, pos, R, tid, nth);                                      \
     }
 
 #define LMRT_A64_LINEAR(W, A, GRAN)                                                                                \
@@ -516,29 +516,32 @@ LMRT_INLINE float lmrt_a64_score_(const float *qh, const uint8_t *k, int f16, in
 }
 
 LMRT_INLINE void lmrt_a64_attention_(int f16, float *out, const float *q, const void *kc, const void *vc, int n,
-                                     int H, int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
-                                     int nth) {
+                                     int H, int Hkv, int hd, int slots, int pos, int window, float scale,
+                                     float softcap, float *scratch, int tid, int nth) {
     int p0, p1, group = H / Hkv;
     size_t es = f16 ? 2 : 4;
     lmrt_split(n * H, tid, nth, &p0, &p1);
-    float *sc = scratch + (size_t)tid * (size_t)ctx;
+    float *sc = scratch + (size_t)tid * (size_t)slots;
     for (int p = p0; p < p1; p++) {
-        int t = p / H, h = p % H, last = pos + t;
+        int t = p / H, h = p % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
         size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
-        size_t kvo = (size_t)(h / group) * (size_t)ctx * (size_t)hd * es;
+        size_t kvo = (size_t)(h / group) * (size_t)slots * (size_t)hd * es;
         const uint8_t *k = (const uint8_t *)kc + kvo, *v = (const uint8_t *)vc + kvo;
         const float *qh = q + qo;
         float *o = out + qo;
-        for (int j = 0; j <= last; j++) sc[j] = lmrt_a64_score_(qh, k + (size_t)j * (size_t)hd * es, f16, hd) * scale;
-        lmrt_scalar_softmax_row_(sc, last + 1);
+        for (int j = 0; j < cnt; j++) {
+            size_t kb = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd * es;
+            sc[j] = lmrt_scalar_softcap_(lmrt_a64_score_(qh, k + kb, f16, hd) * scale, softcap);
+        }
+        lmrt_scalar_softmax_row_(sc, cnt);
         int i0 = 0;
         for (; i0 + 4 <= hd; i0 += 16) {
             int nc = (hd - i0) / 4 < 4 ? (hd - i0) / 4 : 4;
             float32x4_t acc[4];
             for (int c = 0; c < 4; c++) acc[c] = vdupq_n_f32(0.0f);
-            for (int j = 0; j <= last; j++) {
+            for (int j = 0; j < cnt; j++) {
                 float32x4_t pj = vdupq_n_f32(sc[j]);
-                size_t vo = (size_t)j * (size_t)hd + (size_t)i0;
+                size_t vo = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd + (size_t)i0;
                 for (int c = 0; c < nc; c++) {
                     float32x4_t vv = f16 ? vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(v + 2 * (vo + 4 * (size_t)c))))
                                          : vld1q_f32((const float *)(const void *)v + vo + 4 * (size_t)c);
@@ -553,20 +556,23 @@ LMRT_INLINE void lmrt_a64_attention_(int f16, float *out, const float *q, const 
         }
         for (int i = i0; i < hd; i++) {
             float a = 0.0f;
-            for (int j = 0; j <= last; j++) a += sc[j] * lmrt_a64_w1_(v, f16, (size_t)j * (size_t)hd + (size_t)i);
+            for (int j = 0; j < cnt; j++)
+                a += sc[j] * lmrt_a64_w1_(v, f16, lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd + (size_t)i);
             o[i] = a;
         }
     }
 }
 
 LMRT_API void lmrt_a64_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                   int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
-    lmrt_a64_attention_(0, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+                                     int hd, int slots, int pos, int window, float scale, float softcap,
+                                     float *scratch, int tid, int nth) {
+    lmrt_a64_attention_(0, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
 }
 
 LMRT_API void lmrt_a64_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                   int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
-    lmrt_a64_attention_(1, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+                                     int hd, int slots, int pos, int window, float scale, float softcap,
+                                     float *scratch, int tid, int nth) {
+    lmrt_a64_attention_(1, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
 }
 
 /* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */

@@ -66,6 +66,15 @@
 #ifndef lmrt_k_softmax
 #define lmrt_k_softmax lmrt_scalar_softmax
 #endif
+#ifndef lmrt_k_geglu
+#define lmrt_k_geglu lmrt_scalar_geglu
+#endif
+#ifndef lmrt_k_scale
+#define lmrt_k_scale lmrt_scalar_scale
+#endif
+#ifndef lmrt_k_softcap
+#define lmrt_k_softcap lmrt_scalar_softcap
+#endif
 
 /* ---- weights f32 ---- */
 #ifndef lmrt_k_embed_f32

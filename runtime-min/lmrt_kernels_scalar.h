@@ -269,7 +269,7 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
 #define LMRT_QKV_(P_, W_, A_, KV_, F16_, DOT_)                                                                   \
     LMRT_API void lmrt_##P_##_qkv_##W_##_##A_##_##KV_(                                                           \
         float *q, const void *W, const void *x, int n, int K, int H, int Hkv, int hd, int rope_dim, int neox,    \
-        const float *rope, void *kc, void *vc, int ctx, int pos, int R, int tid, int nth) {                      \
+        const float *rope, void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {                    \
         int u0, u1;                                                                                              \
         lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);                                                             \
         size_t xs = lmrt_scalar_xs_##A_##_(K);                                                                   \
@@ -282,7 +282,7 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
                                  : hd <= LMRT_SCALAR_QKV_HD_ ? buf : (float *)0;                                 \
                 int h = u < H + Hkv ? u - H : u - H - Hkv;                                                       \
                 void *cache = u < H + Hkv ? kc : vc;                                                             \
-                size_t off = ((size_t)h * (size_t)ctx + (size_t)p) * (size_t)hd;                                 \
+                size_t off = ((size_t)h * (size_t)slots + (size_t)(p % slots)) * (size_t)hd;                     \
                 if (!v) v = F16_ ? (float *)0 : (float *)cache + off;                                            \
                 if (!v) { /* wide head into an f16 cache: rope pair by pair */                                   \
                     uint16_t *c16 = (uint16_t *)cache + off;                                                     \
@@ -497,11 +497,29 @@ LMRT_INLINE float lmrt_scalar_kv_(const void *c, int f16, size_t i) {
     return f16 ? lmrt_f16_to_f32(((const uint16_t *)c)[i]) : ((const float *)c)[i];
 }
 
-/* one (token, head): out = softmax(scale q.k_j, j <= last) . v */
+/* The keys a query at position `last` sees: positions lo..last (lo = last - window + 1 with a window,
+ * else 0), position j in slot j % slots of a cache.  Returns their count; *s0 = the slot of lo.  The
+ * i-th key is in slot s0 + i, less slots once it passes the end (a window never wraps twice). */
+LMRT_INLINE int lmrt_scalar_kv_span_(int last, int slots, int window, int *s0) {
+    int lo = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
+    *s0 = lo % slots;
+    return last - lo + 1;
+}
+
+LMRT_INLINE size_t lmrt_scalar_kv_slot_(int s0, int i, int slots) {
+    return (size_t)(s0 + i < slots ? s0 + i : s0 + i - slots);
+}
+
+/* a score: scale q.k, or softcap tanh(scale q.k / softcap) */
+LMRT_INLINE float lmrt_scalar_softcap_(float s, float softcap) {
+    return softcap > 0.0f ? softcap * lmrt_tanhf(s / softcap) : s;
+}
+
+/* one (token, head): out = softmax(scores of the cnt keys from slot s0 on) . v */
 LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const void *k, const void *v, int f16, int hd,
-                                     int last, float scale, float *sc) {
-    for (int j = 0; j <= last; j++) {
-        size_t kb = (size_t)j * (size_t)hd;
+                                     int s0, int cnt, int slots, float scale, float softcap, float *sc) {
+    for (int j = 0; j < cnt; j++) {
+        size_t kb = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd;
         float s;
         if (f16) {
             float acc[4];
@@ -514,12 +532,12 @@ LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const void *k, c
         } else {
             s = lmrt_scalar_dot_f32_f32_((const float *)k + kb, 0, hd, 0, qh);
         }
-        sc[j] = s * scale;
+        sc[j] = lmrt_scalar_softcap_(s * scale, softcap);
     }
-    lmrt_scalar_softmax_row_(sc, last + 1);
+    lmrt_scalar_softmax_row_(sc, cnt);
     for (int i = 0; i < hd; i++) o[i] = 0.0f;
-    for (int j = 0; j <= last; j++) {
-        size_t vb = (size_t)j * (size_t)hd;
+    for (int j = 0; j < cnt; j++) {
+        size_t vb = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd;
         float p = sc[j];
         if (f16)
             for (int i = 0; i < hd; i++) o[i] += p * lmrt_scalar_kv_(v, 1, vb + (size_t)i);
@@ -529,31 +547,31 @@ LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const void *k, c
 }
 
 LMRT_INLINE void lmrt_scalar_attention_(int f16, float *out, const float *q, const void *kc, const void *vc, int n,
-                                        int H, int Hkv, int hd, int ctx, int pos, float scale, float *scratch,
-                                        int tid, int nth) {
+                                        int H, int Hkv, int hd, int slots, int pos, int window, float scale,
+                                        float softcap, float *scratch, int tid, int nth) {
     int p0, p1, group = H / Hkv;
     size_t es = f16 ? 2 : 4;
     lmrt_split(n * H, tid, nth, &p0, &p1);
-    float *sc = scratch + (size_t)tid * (size_t)ctx;
+    float *sc = scratch + (size_t)tid * (size_t)slots;
     for (int p = p0; p < p1; p++) {
-        int t = p / H, h = p % H;
+        int t = p / H, h = p % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
         size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
-        size_t kvo = (size_t)(h / group) * (size_t)ctx * (size_t)hd * es;
-        lmrt_scalar_attend_(out + qo, q + qo, (const uint8_t *)kc + kvo, (const uint8_t *)vc + kvo, f16, hd, pos + t,
-                            scale, sc);
+        size_t kvo = (size_t)(h / group) * (size_t)slots * (size_t)hd * es;
+        lmrt_scalar_attend_(out + qo, q + qo, (const uint8_t *)kc + kvo, (const uint8_t *)vc + kvo, f16, hd, s0, cnt,
+                            slots, scale, softcap, sc);
     }
 }
 
 LMRT_API void lmrt_scalar_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H,
-                                        int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
-                                        int nth) {
-    lmrt_scalar_attention_(0, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+                                        int Hkv, int hd, int slots, int pos, int window, float scale, float softcap,
+                                        float *scratch, int tid, int nth) {
+    lmrt_scalar_attention_(0, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
 }
 
 LMRT_API void lmrt_scalar_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H,
-                                        int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
-                                        int nth) {
-    lmrt_scalar_attention_(1, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+                                        int Hkv, int hd, int slots, int pos, int window, float scale, float softcap,
+                                        float *scratch, int tid, int nth) {
+    lmrt_scalar_attention_(1, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
 }
 
 /* ---- elementwise (y may alias an input: no restrict) --------------------- */
@@ -581,6 +599,30 @@ LMRT_API void lmrt_scalar_swiglu(float *y, const float *gate, const float *up, i
     int i0, i1;
     lmrt_split(len, tid, nth, &i0, &i1);
     for (int i = i0; i < i1; i++) y[i] = lmrt_scalar_silu_mul_(gate[i], up[i]);
+}
+
+/* gelu(gate) * up, gelu in its tanh form (Gemma's FFN, ggml_gelu): x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+LMRT_INLINE float lmrt_scalar_gelu_(float x) {
+    return 0.5f * x * (1.0f + lmrt_tanhf(0.7978845608f * (x + 0.044715f * x * x * x)));
+}
+
+LMRT_API void lmrt_scalar_geglu(float *y, const float *gate, const float *up, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = lmrt_scalar_gelu_(gate[i]) * up[i];
+}
+
+LMRT_API void lmrt_scalar_scale(float *y, const float *x, float s, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = x[i] * s;
+}
+
+/* c tanh(x / c) (Gemma 2's final logits) */
+LMRT_API void lmrt_scalar_softcap(float *y, const float *x, float c, int len, int tid, int nth) {
+    int i0, i1;
+    lmrt_split(len, tid, nth, &i0, &i1);
+    for (int i = i0; i < i1; i++) y[i] = lmrt_scalar_softcap_(x[i], c);
 }
 
 /* x * sigmoid(x); lmrt_sigmoidf stays accurate where e^-x overflows */
@@ -631,26 +673,26 @@ LMRT_API void lmrt_scalar_rope_table(float *cs, const float *freqs, int half, in
     }
 }
 
-/* cache[h][pos + t][:] = x[t][h]; split by (token, head) */
-LMRT_INLINE void lmrt_scalar_kv_store_(int f16, void *cache, const float *x, int n, int Hkv, int ctx, int hd, int pos,
+/* cache[h][(pos + t) % slots][:] = x[t][h]; split by (token, head) */
+LMRT_INLINE void lmrt_scalar_kv_store_(int f16, void *cache, const float *x, int n, int Hkv, int slots, int hd, int pos,
                                        int tid, int nth) {
     int p0, p1;
     lmrt_split(n * Hkv, tid, nth, &p0, &p1);
     for (int p = p0; p < p1; p++) {
         int t = p / Hkv, h = p % Hkv;
-        lmrt_scalar_store_kv_(cache, f16, ((size_t)h * (size_t)ctx + (size_t)(pos + t)) * (size_t)hd,
+        lmrt_scalar_store_kv_(cache, f16, ((size_t)h * (size_t)slots + (size_t)((pos + t) % slots)) * (size_t)hd,
                               x + (size_t)p * (size_t)hd, hd);
     }
 }
 
-LMRT_API void lmrt_scalar_kv_store_f32(void *cache, const float *x, int n, int Hkv, int ctx, int hd, int pos, int tid,
+LMRT_API void lmrt_scalar_kv_store_f32(void *cache, const float *x, int n, int Hkv, int slots, int hd, int pos, int tid,
                                        int nth) {
-    lmrt_scalar_kv_store_(0, cache, x, n, Hkv, ctx, hd, pos, tid, nth);
+    lmrt_scalar_kv_store_(0, cache, x, n, Hkv, slots, hd, pos, tid, nth);
 }
 
-LMRT_API void lmrt_scalar_kv_store_f16(void *cache, const float *x, int n, int Hkv, int ctx, int hd, int pos, int tid,
+LMRT_API void lmrt_scalar_kv_store_f16(void *cache, const float *x, int n, int Hkv, int slots, int hd, int pos, int tid,
                                        int nth) {
-    lmrt_scalar_kv_store_(1, cache, x, n, Hkv, ctx, hd, pos, tid, nth);
+    lmrt_scalar_kv_store_(1, cache, x, n, Hkv, slots, hd, pos, tid, nth);
 }
 
 #include "lmrt_kernels_q4x.h" /* 4-bit variants and K-quants */

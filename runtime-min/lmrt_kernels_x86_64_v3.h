@@ -482,7 +482,7 @@ LMRT_INLINE void lmrt_x86_rope_(float *v, int rope_dim, int neox, const float *c
 /* split by head; kv_f16: the caches hold halves.  Heads wider than LMRT_X86_QKV_HD go scalar. */
 LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int q8a, int kv_f16, float *q, const void *W, const void *x,
                                int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope,
-                               void *kc, void *vc, int ctx, int pos, int R, int tid, int nth) {
+                               void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {
     int u0, u1;
     lmrt_split(H + 2 * Hkv, tid, nth, &u0, &u1);
     size_t xs = lmrt_x86_act_stride_(q8a, K);
@@ -503,7 +503,7 @@ LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int q8a, int kv_f16, float
                 }
                 int h = u < H + Hkv ? u - H : u - H - Hkv;
                 void *cache = u < H + Hkv ? kc : vc;
-                size_t off = ((size_t)h * (size_t)ctx + (size_t)p) * (size_t)hd;
+                size_t off = ((size_t)h * (size_t)slots + (size_t)(p % slots)) * (size_t)hd;
                 if (kv_f16)
                     for (int i = 0; i < hd; i++) ((uint16_t *)cache)[off + (size_t)i] = lmrt_f32_to_f16(v[i]);
                 else
@@ -629,73 +629,88 @@ LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const void *k, int kv_f16, in
     return s;
 }
 
-/* o[i0 .. i0 + 8 nc) = inv * sum_{s <= p} sc[s] v_s: one independent FMA chain per 8 dims, so a
- * whole head (hd <= 64) goes in one pass; s stays in order, so the sums round as before */
-LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v, int kv_f16, int hd, int i0, const float *sc, int p,
-                              float inv, int nc) {
+/* o[i0 .. i0 + 8 nc) = inv * sum_s sc[s] v_s over the keys of two runs of slots (n0 from v0, then n1
+ * from v1: a ring wraps once at most): one independent FMA chain per 8 dims, so a whole head (hd <= 64)
+ * goes in one pass; s stays in position order, so the sums round the same whatever the ring */
+LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v0, int n0, const uint8_t *v1, int n1, int kv_f16, int hd,
+                                 int i0, const float *sc, float inv, int nc) {
     __m256 acc[8];
     LMRT_X86_UNROLL(8)
     for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();
-    for (int s = 0; s <= p; s++) {
-        __m256 pv = _mm256_set1_ps(sc[s]);
-        size_t vo = (size_t)s * (size_t)hd + (size_t)i0;
-        LMRT_X86_UNROLL(8)
-        for (int c = 0; c < 8; c++)
-            if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + (size_t)(8 * c)), acc[c]);
+    for (int r = 0; r < 2; r++) {
+        const uint8_t *v = r ? v1 : v0;
+        const float *sr = r ? sc + n0 : sc;
+        for (int s = 0, ns = r ? n1 : n0; s < ns; s++) {
+            __m256 pv = _mm256_set1_ps(sr[s]);
+            size_t vo = (size_t)s * (size_t)hd + (size_t)i0;
+            LMRT_X86_UNROLL(8)
+            for (int c = 0; c < 8; c++)
+                if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + (size_t)(8 * c)), acc[c]);
+        }
     }
     LMRT_X86_UNROLL(8)
     for (int c = 0; c < 8; c++)
         if (c < nc) _mm256_storeu_ps(o + i0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv)));
 }
 
+/* sc[0..cnt) = scale q.k_s for the cnt keys of contiguous slots from k (8 keys per reduction when
+ * hd is a multiple of 8) */
+LMRT_INLINE void lmrt_x86_att_scores_(float *sc, const float *qh, const uint8_t *k, int kv_f16, int hd, int cnt,
+                                      float scale) {
+    size_t es = kv_f16 ? 2 : 4;
+    int s = 0;
+    if (hd % 8 == 0)
+        for (; s + 8 <= cnt; s += 8) {
+            __m256 a[8];
+            LMRT_X86_UNROLL(8)
+            for (int j = 0; j < 8; j++) a[j] = _mm256_setzero_ps();
+            for (int i = 0; i < hd; i += 8) {
+                __m256 qv = _mm256_loadu_ps(qh + i);
+                LMRT_X86_UNROLL(8)
+                for (int j = 0; j < 8; j++)
+                    a[j] = _mm256_fmadd_ps(qv, lmrt_x86_load_w_(k, kv_f16, (size_t)(s + j) * (size_t)hd + (size_t)i), a[j]);
+            }
+            _mm256_storeu_ps(sc + s, _mm256_mul_ps(lmrt_x86_reduce8_(a), _mm256_set1_ps(scale)));
+        }
+    for (; s < cnt; s++) sc[s] = lmrt_x86_dot_kv_(qh, k + (size_t)s * (size_t)hd * es, kv_f16, hd) * scale;
+}
+
 LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, const void *kc, const void *vc, int n,
-                                     int H, int Hkv, int hd, int ctx, int pos, float scale, float *scratch, int tid,
-                                     int nth) {
+                                     int H, int Hkv, int hd, int slots, int pos, int window, float scale,
+                                     float softcap, float *scratch, int tid, int nth) {
     int u0, u1, group = H / Hkv;
     lmrt_split(n * H, tid, nth, &u0, &u1);
-    float *sc = scratch + (size_t)tid * (size_t)ctx;
+    float *sc = scratch + (size_t)tid * (size_t)slots;
     size_t es = kv_f16 ? 2 : 4;
-    int vec = hd % 8 == 0; /* 8 positions' scores per reduction */
     for (int u = u0; u < u1; u++) {
-        int t = u / H, h = u % H, p = pos + t;
+        int t = u / H, h = u % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
+        int n0 = slots - s0 < cnt ? slots - s0 : cnt, n1 = cnt - n0; /* slots s0.., then 0.. */
         const float *qh = q + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
         float *o = out + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
-        size_t kvoff = (size_t)(h / group) * (size_t)ctx * (size_t)hd;
+        size_t kvoff = (size_t)(h / group) * (size_t)slots * (size_t)hd;
         const uint8_t *k = (const uint8_t *)kc + kvoff * es, *v = (const uint8_t *)vc + kvoff * es;
+        const uint8_t *k0 = k + (size_t)s0 * (size_t)hd * es, *v0 = v + (size_t)s0 * (size_t)hd * es;
+        lmrt_x86_att_scores_(sc, qh, k0, kv_f16, hd, n0, scale);
+        lmrt_x86_att_scores_(sc + n0, qh, k, kv_f16, hd, n1, scale);
+        if (softcap > 0.0f)
+            for (int s = 0; s < cnt; s++) sc[s] = lmrt_scalar_softcap_(sc[s], softcap);
         __m256 mv = _mm256_set1_ps(-__builtin_inff());
         int s = 0;
-        if (vec)
-            for (; s + 8 <= p + 1; s += 8) {
-                __m256 a[8];
-                LMRT_X86_UNROLL(8)
-                for (int j = 0; j < 8; j++) a[j] = _mm256_setzero_ps();
-                for (int i = 0; i < hd; i += 8) {
-                    __m256 qv = _mm256_loadu_ps(qh + i);
-                    LMRT_X86_UNROLL(8)
-                    for (int j = 0; j < 8; j++)
-                        a[j] = _mm256_fmadd_ps(qv, lmrt_x86_load_w_(k, kv_f16, (size_t)(s + j) * (size_t)hd + (size_t)i), a[j]);
-                }
-                __m256 sv = _mm256_mul_ps(lmrt_x86_reduce8_(a), _mm256_set1_ps(scale));
-                _mm256_storeu_ps(sc + s, sv);
-                mv = _mm256_max_ps(mv, sv);
-            }
+        for (; s + 8 <= cnt; s += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(sc + s));
         __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
         m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
         m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
         float mx = _mm_cvtss_f32(m4);
-        for (; s <= p; s++) {
-            sc[s] = lmrt_x86_dot_kv_(qh, k + (size_t)s * (size_t)hd * es, kv_f16, hd) * scale;
-            mx = sc[s] > mx ? sc[s] : mx;
-        }
+        for (; s < cnt; s++) mx = sc[s] > mx ? sc[s] : mx;
         mv = _mm256_set1_ps(mx);
         __m256 sv = _mm256_setzero_ps();
-        for (s = 0; s + 8 <= p + 1; s += 8) {
+        for (s = 0; s + 8 <= cnt; s += 8) {
             __m256 e = lmrt_x86_expf_(_mm256_sub_ps(_mm256_loadu_ps(sc + s), mv));
             _mm256_storeu_ps(sc + s, e);
             sv = _mm256_add_ps(sv, e);
         }
         float sum = lmrt_x86_hsum_(sv);
-        for (; s <= p; s++) {
+        for (; s < cnt; s++) {
             sc[s] = lmrt_expf(sc[s] - mx);
             sum += sc[s];
         }
@@ -705,14 +720,14 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
         for (; i0 + 8 <= hd; i0 += 64) {
             int nc = (hd - i0) / 8 < 8 ? (hd - i0) / 8 : 8;
             switch (nc) {
-            case 1: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 1); break;
-            case 2: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 2); break;
-            case 3: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 3); break;
-            case 4: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 4); break;
-            case 5: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 5); break;
-            case 6: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 6); break;
-            case 7: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 7); break;
-            default: lmrt_x86_att_v_(o, v, kv_f16, hd, i0, sc, p, inv, 8); break;
+            case 1: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 1); break;
+            case 2: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 2); break;
+            case 3: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 3); break;
+            case 4: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 4); break;
+            case 5: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 5); break;
+            case 6: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 6); break;
+            case 7: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 7); break;
+            default: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 8); break;
             }
             if (nc < 8) {
                 i0 += 8 * nc;
@@ -721,20 +736,23 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
         }
         for (int i = i0; i < hd; i++) {
             float a = 0.0f;
-            for (s = 0; s <= p; s++) a += sc[s] * lmrt_x86_load_w1_(v, kv_f16, (size_t)s * (size_t)hd + (size_t)i);
+            for (s = 0; s < cnt; s++)
+                a += sc[s] * lmrt_x86_load_w1_(v, kv_f16, lmrt_scalar_kv_slot_(s0, s, slots) * (size_t)hd + (size_t)i);
             o[i] = a * inv;
         }
     }
 }
 
 LMRT_API void lmrt_x86_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                   int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
-    lmrt_x86_attention_(0, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+                                     int hd, int slots, int pos, int window, float scale, float softcap,
+                                     float *scratch, int tid, int nth) {
+    lmrt_x86_attention_(0, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
 }
 
 LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                   int hd, int ctx, int pos, float scale, float *scratch, int tid, int nth) {
-    lmrt_x86_attention_(1, out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+                                     int hd, int slots, int pos, int window, float scale, float softcap,
+                                     float *scratch, int tid, int nth) {
+    lmrt_x86_attention_(1, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
 }
 
 /* ---- the linear family: accelerated formats ------------------------------------ */
@@ -746,13 +764,13 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
 #define LMRT_X86_QKV(W, A, KV, F16)                                                                                    \
     LMRT_API void lmrt_x86_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
                                              int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
-                                             int ctx, int pos, int R, int tid, int nth) {                              \
+                                             int slots, int pos, int R, int tid, int nth) {                            \
         if (hd > LMRT_X86_QKV_HD)                                                                                      \
-            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
             lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,    \
-                          neox, rope, kc, vc, ctx, pos, R, tid, nth);                                                  \
+                          neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
     }
 
 #define LMRT_X86_LINEAR(W, A, GRAN)                                                                                \

@@ -217,13 +217,13 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
 #define LMRT_V4_QKV(W, A, KV, F16)                                                                                     \
     LMRT_API void lmrt_v4_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv,  \
                                                int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,  \
-                                               int ctx, int pos, int R, int tid, int nth) {                            \
+                                               int slots, int pos, int R, int tid, int nth) {                          \
         if (hd > LMRT_X86_QKV_HD)                                                                                      \
-            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, ctx, pos, R,    \
+            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
             lmrt_x86_qkv_(lmrt_v4_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,      \
-                          neox, rope, kc, vc, ctx, pos, R, tid, nth);                                                  \
+                          neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
     }
 
 #define LMRT_V4_LINEAR(W, A, GRAN)                                                                                     \

@@ -12,7 +12,7 @@ CMP="python3 $(dirname "$0")/logits_compare.py"
 SYNTH="$LMCC_BUILD_DIR/lmcc-synth"
 REF="$LMCC_SOURCE_DIR/tests/ref"
 # the models whose architecture lmcc compiles
-MODELS="llama-ref llama3-ref qwen2-ref qwen3-ref smollm3-ref"
+MODELS="llama-ref llama3-ref qwen2-ref qwen3-ref smollm3-ref gemma2-ref gemma3-ref phi3-ref"
 TARGETS="generic"
 if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then TARGETS="$TARGETS x86-64-v3"; else echo "note: no AVX2: x86-64-v3 not run"; fi
 # x86-64-v4 has its own K-quant kernels: run on the K-quant files when its code runs here

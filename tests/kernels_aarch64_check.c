@@ -188,8 +188,11 @@ static void test_linear(int fmt, int q8a, int N, int K, int R, int n) {
     free_w(&w);
 }
 
-static void test_qkv(int fmt, int q8a, int kv16, int H, int Hkv, int hd, int rope_dim, int neox, int K, int n, int pos) {
+/* S: the caches' slots (0: every position; else a ring, position p in slot p % S) */
+static void test_qkv(int fmt, int q8a, int kv16, int H, int Hkv, int hd, int rope_dim, int neox, int K, int n, int pos,
+                     int S) {
     int R = 4, rows = (H + 2 * Hkv) * hd, ctx = pos + n + 2;
+    if (S == 0) S = ctx;
     wmat w = make_w(fmt, rows, K, R);
     lin_set L = lin_of(fmt, q8a);
     float *xf;
@@ -203,13 +206,15 @@ static void test_qkv(int fmt, int q8a, int kv16, int H, int Hkv, int hd, int rop
             rope[(size_t)p * (size_t)rope_dim + 2 * (size_t)i] = (float)cos(th);
             rope[(size_t)p * (size_t)rope_dim + 2 * (size_t)i + 1] = (float)sin(th);
         }
-    size_t csz = (size_t)Hkv * (size_t)ctx * (size_t)hd, qsz = (size_t)n * (size_t)H * (size_t)hd;
+    size_t csz = (size_t)Hkv * (size_t)S * (size_t)hd, qsz = (size_t)n * (size_t)H * (size_t)hd;
     float *q = xmalloc(4 * qsz), *qs = xmalloc(4 * qsz);
     float *kc = calloc(csz, 4), *vc = calloc(csz, 4), *kcs = calloc(csz, 4), *vcs = calloc(csz, 4);
     nan_fill(q, qsz), nan_fill(qs, qsz);
     for (int tid = 0; tid < 3; tid++)
-        (kv16 ? L.qkv16 : L.qkv32)(q, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, ctx, pos, R, tid, 3);
-    (kv16 ? L.sqkv16 : L.sqkv32)(qs, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kcs, vcs, ctx, pos, R, 0, 1);
+        (kv16 ? L.qkv16 : L.qkv32)(q, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                   vc, S, pos, R, tid, 3);
+    (kv16 ? L.sqkv16 : L.sqkv32)(qs, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kcs,
+                                 vcs, S, pos, R, 0, 1);
     int d = ndiff(q, qs, qsz) + (memcmp(kc, kcs, 4 * csz) != 0) + (memcmp(vc, vcs, 4 * csz) != 0);
     CHECK(d == 0, "qkv %s_%s kv16 %d H %d Hkv %d hd %d n %d pos %d: %d differ", fmt_name[fmt], q8a ? "q8a" : "f32",
           kv16, H, Hkv, hd, n, pos, d);
@@ -237,8 +242,9 @@ static void test_quantize(int K, int n) {
     free(x), free(a), free(b);
 }
 
-static void test_attention(int kv16, int H, int Hkv, int hd, int n, int pos) {
-    int ctx = pos + n + 3, nth = 3;
+/* S: slots (0: every position; a ring holds position j in slot j % S); win: window (0: all); cap: softcap */
+static void test_attention(int kv16, int H, int Hkv, int hd, int n, int pos, int S, int win, float cap) {
+    int ctx = S ? S : pos + n + 3, nth = 3;
     size_t csz = (size_t)Hkv * (size_t)ctx * (size_t)hd, qsz = (size_t)n * (size_t)H * (size_t)hd;
     float *kc = xmalloc(4 * csz), *vc = xmalloc(4 * csz);
     uint16_t *kh = xmalloc(2 * csz), *vh = xmalloc(2 * csz);
@@ -252,28 +258,29 @@ static void test_attention(int kv16, int H, int Hkv, int hd, int n, int pos) {
     nan_fill(o, qsz), nan_fill(os, qsz);
     float scale = 1.0f / sqrtf((float)hd);
     for (int tid = 0; tid < nth; tid++) {
-        if (kv16) lmrt_k_attention_f16(o, q, kh, vh, n, H, Hkv, hd, ctx, pos, scale, scr, tid, nth);
-        else lmrt_k_attention_f32(o, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scr, tid, nth);
+        if (kv16) lmrt_k_attention_f16(o, q, kh, vh, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, tid, nth);
+        else lmrt_k_attention_f32(o, q, kc, vc, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, tid, nth);
     }
-    if (kv16) lmrt_scalar_attention_f16(os, q, kh, vh, n, H, Hkv, hd, ctx, pos, scale, scr, 0, 1);
-    else lmrt_scalar_attention_f32(os, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scr, 0, 1);
+    if (kv16) lmrt_scalar_attention_f16(os, q, kh, vh, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, 0, 1);
+    else lmrt_scalar_attention_f32(os, q, kc, vc, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, 0, 1);
     int d = ndiff(o, os, qsz), off = 0;
-    double *p = xmalloc(sizeof(double) * (size_t)ctx);
+    double *p = xmalloc(sizeof(double) * (size_t)(pos + n));
     for (int t = 0; t < n; t++)
         for (int h = 0; h < H; h++) {
-            int kvh = h / (H / Hkv), last = pos + t;
+            int kvh = h / (H / Hkv), last = pos + t, lo = win > 0 && last - win + 1 > 0 ? last - win + 1 : 0;
             const float *qh = q + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
             double mx = -1e300, sum = 0;
-            for (int s = 0; s <= last; s++) {
+            for (int s = lo; s <= last; s++) {
                 double dd = 0;
-                for (int i = 0; i < hd; i++) dd += (double)qh[i] * kc[((size_t)kvh * (size_t)ctx + (size_t)s) * (size_t)hd + (size_t)i];
+                for (int i = 0; i < hd; i++) dd += (double)qh[i] * kc[((size_t)kvh * (size_t)ctx + (size_t)(s % ctx)) * (size_t)hd + (size_t)i];
                 p[s] = dd * scale;
+                if (cap > 0) p[s] = cap * tanh(p[s] / cap);
                 mx = p[s] > mx ? p[s] : mx;
             }
-            for (int s = 0; s <= last; s++) p[s] = exp(p[s] - mx), sum += p[s];
+            for (int s = lo; s <= last; s++) p[s] = exp(p[s] - mx), sum += p[s];
             for (int i = 0; i < hd; i++) {
                 double want = 0;
-                for (int s = 0; s <= last; s++) want += p[s] / sum * vc[((size_t)kvh * (size_t)ctx + (size_t)s) * (size_t)hd + (size_t)i];
+                for (int s = lo; s <= last; s++) want += p[s] / sum * vc[((size_t)kvh * (size_t)ctx + (size_t)(s % ctx)) * (size_t)hd + (size_t)i];
                 off += !(fabs(o[((size_t)t * (size_t)H + (size_t)h) * (size_t)hd + (size_t)i] - want) <= 2e-5);
             }
         }
@@ -310,26 +317,33 @@ int main(void) {
         test_linear(fmt, 1, 13, 64, 2, 3);
         test_linear(fmt, 0, 45, 172, 8, 2);
     }
-    test_qkv(3, 1, 0, 4, 2, 64, 64, 0, 172, 3, 5);
-    test_qkv(3, 1, 1, 4, 2, 64, 32, 1, 64, 9, 0);
-    test_qkv(2, 1, 0, 8, 4, 8, 8, 0, 64, 16, 2);
-    test_qkv(3, 1, 1, 2, 1, 12, 12, 1, 96, 5, 1); /* head_dim not a multiple of the quad */
-    test_qkv(0, 0, 0, 2, 2, 20, 20, 0, 45, 3, 4);
-    test_qkv(1, 0, 1, 3, 1, 16, 8, 1, 40, 2, 0);
-    test_qkv(2, 0, 0, 2, 1, 32, 32, 0, 100, 4, 3);
-    test_qkv(3, 1, 0, 1, 1, 264, 64, 0, 64, 2, 0); /* wider than the vector path's buffer */
+    test_qkv(3, 1, 0, 4, 2, 64, 64, 0, 172, 3, 5, 0);
+    test_qkv(3, 1, 1, 4, 2, 64, 32, 1, 64, 9, 0, 0);
+    test_qkv(2, 1, 0, 8, 4, 8, 8, 0, 64, 16, 2, 0);
+    test_qkv(3, 1, 1, 2, 1, 12, 12, 1, 96, 5, 1, 0); /* head_dim not a multiple of the quad */
+    test_qkv(0, 0, 0, 2, 2, 20, 20, 0, 45, 3, 4, 0);
+    test_qkv(1, 0, 1, 3, 1, 16, 8, 1, 40, 2, 0, 0);
+    test_qkv(2, 0, 0, 2, 1, 32, 32, 0, 100, 4, 3, 0);
+    test_qkv(3, 1, 0, 1, 1, 264, 64, 0, 64, 2, 0, 0); /* wider than the vector path's buffer */
+    test_qkv(3, 1, 1, 4, 2, 64, 64, 1, 64, 5, 9, 7); /* a ring of 7: positions 9..13 wrap */
+    test_qkv(0, 0, 0, 2, 2, 20, 20, 0, 45, 3, 4, 5);
     for (int ki = 0; ki < 3; ki++)
         for (int n = 1; n <= 3; n++) test_quantize(Ks[ki], n);
     test_quantize(33, 2);
     test_quantize(7, 1);
-    test_attention(0, 4, 2, 64, 3, 0);
-    test_attention(1, 4, 2, 64, 1, 40);
-    test_attention(0, 8, 8, 12, 9, 7);
-    test_attention(1, 6, 2, 8, 2, 30);
-    test_attention(0, 4, 1, 96, 2, 50);
-    test_attention(1, 2, 2, 42, 4, 17);
-    test_attention(0, 2, 1, 6, 3, 5);
-    test_attention(1, 2, 1, 3, 2, 4);
+    test_attention(0, 4, 2, 64, 3, 0, 0, 0, 0.0f);
+    test_attention(1, 4, 2, 64, 1, 40, 0, 0, 0.0f);
+    test_attention(0, 8, 8, 12, 9, 7, 0, 0, 0.0f);
+    test_attention(1, 6, 2, 8, 2, 30, 0, 0, 0.0f);
+    test_attention(0, 4, 1, 96, 2, 50, 0, 0, 0.0f);
+    test_attention(1, 2, 2, 42, 4, 17, 0, 0, 0.0f);
+    test_attention(0, 2, 1, 6, 3, 5, 0, 0, 0.0f);
+    test_attention(1, 2, 1, 3, 2, 4, 0, 0, 0.0f);
+    /* sliding windows: rings of window + n - 1 slots (wrapped), a window on a full cache, softcaps */
+    test_attention(0, 4, 2, 64, 4, 37, 16 + 3, 16, 0.0f);
+    test_attention(1, 4, 2, 16, 1, 50, 12, 12, 0.0f);
+    test_attention(0, 4, 2, 12, 3, 20, 0, 9, 0.0f);
+    test_attention(1, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     printf("%s: %d checks, %d failures\n", g_fail ? "FAIL" : "ok", g_checks, g_fail);
     return g_fail ? 1 : 0;
 }

@@ -128,7 +128,8 @@ static void test_errors(void) {
     expect_error("wrong shape", p, m_shape_q, "tensor 'blk.0.attn_q.weight' has shape [3, 4], expected [4, 4]");
     expect_error("wrong 1-d shape", p, m_shape_norm, "tensor 'output_norm.weight' has shape [5], expected [4]");
     expect_error("unreadable type", p, m_type, "tensor 'blk.0.ffn_up.weight' has ggml type 77, which lmcc cannot read");
-    expect_error("unknown architecture", p, m_arch, "unknown architecture 'gpt9' (supported: llama, qwen2, qwen3, smollm3)");
+    expect_error("unknown architecture", p, m_arch,
+                 "unknown architecture 'gpt9' (supported: llama, qwen2, qwen3, smollm3, gemma2, gemma3, phi3)");
     expect_error("no architecture", p, m_no_arch, "missing required key 'general.architecture'");
     expect_error("missing key", p, m_no_blocks, "missing required key 'llama.block_count'");
     expect_error("heads not dividing dim", p, m_heads3, "head_count 3 does not divide embedding_length 4");
@@ -325,20 +326,6 @@ static void test_archs(void) {
 
 static char g_dir[512];
 
-static int write_model(const gguf_file *f, const char *path) {
-    gguf_writer *w = gguf_writer_new();
-    int rc = w ? gguf_writer_copy_kv(w, f, "") : -1;
-    for (uint64_t i = 0; rc == 0 && i < f->n_tensors; i++) {
-        const gguf_tensor *t = &f->tensors[i];
-        uint64_t n = 1;
-        for (uint32_t d = 0; d < t->n_dims; d++) n *= t->ne[d];
-        rc = gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data, n * (t->type == 1 ? 2 : 4));
-    }
-    if (rc == 0) rc = gguf_writer_write(w, path);
-    gguf_writer_free(w);
-    return rc;
-}
-
 static void expect_file_error(const char *what, mutator mut, const char *want) {
     tiny_params p = tiny_default();
     char path[600];
@@ -346,7 +333,7 @@ static void expect_file_error(const char *what, mutator mut, const char *want) {
     gguf_file *f = tiny_make(&p);
     if (f && mut) mut(f);
     lmcc_error_clear();
-    int wrc = f ? write_model(f, path) : -1;
+    int wrc = f ? tiny_write(f, path) : -1;
     CHECK(wrc == 0, "%s: write: %s", what, lmcc_error_text());
     gguf_close(f);
     if (wrc) return;
@@ -399,7 +386,8 @@ static void test_files(void) {
     expect_file_error("good file", NULL, NULL);
     expect_file_error("missing tensor", m_no_attn_k, "missing tensor 'blk.0.attn_k.weight'");
     expect_file_error("wrong shape", m_shape_q, "has shape [3, 4], expected [4, 4]");
-    expect_file_error("unknown architecture", m_arch, "unknown architecture 'gpt9' (supported: llama, qwen2, qwen3, smollm3)");
+    expect_file_error("unknown architecture", m_arch,
+                      "unknown architecture 'gpt9' (supported: llama, qwen2, qwen3, smollm3, gemma2, gemma3, phi3)");
     expect_file_error("heads not dividing dim", m_heads3, "head_count 3 does not divide embedding_length 4");
 
     char path[600];
@@ -415,11 +403,281 @@ static void test_files(void) {
     rmdir(g_dir);
 }
 
+/* ---- gemma2 and phi3: the rows of LMCC_ARCH_LIST ------------------------ */
+
+static int count_op(const ir_graph *g, ir_opcode op) {
+    int c = 0;
+    for (int i = 0; i < g->n_nodes; i++) c += g->nodes[i].op == op;
+    return c;
+}
+
+/* the attention node of layer L */
+static const ir_node *layer_attention(const ir_graph *g, int L) {
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_ATTENTION && g->nodes[i].attrs.layer == L) return &g->nodes[i];
+    return NULL;
+}
+
+static int64_t cache_slots(const ir_graph *g, int L) {
+    char nm[32];
+    snprintf(nm, sizeof nm, "kv.%d.k", L);
+    int id = ir_tensor_find(g, nm);
+    return id >= 0 ? g->tensors[id].shape[1] : -1;
+}
+
+static tiny_params gemma2_params(void) {
+    tiny_params p = tiny_default();
+    p.arch = "gemma2", p.dim = 8, p.hidden = 12, p.n_layers = 3, p.n_heads = 2, p.n_kv = 1, p.head_dim = 6;
+    p.rope_dim = 6, p.window = 3;
+    return p;
+}
+
+static ir_graph *build_tiny(const tiny_params *p, void (*mut)(gguf_file *), gguf_file **keep) {
+    static const ir_config cfg = {.ctx = 8, .kv_dtype = IR_DT_F32, .weights_mode = IR_WEIGHTS_KEEP, .batch = 2};
+    gguf_file *f = tiny_make(p);
+    if (f && mut) mut(f);
+    lmcc_error_clear();
+    ir_graph *g = f ? lmcc_build_graph(f, "g.gguf", &cfg) : NULL;
+    char err[2048];
+    CHECK(g, "%s: %s", p->arch, lmcc_error_text());
+    CHECK(!g || ir_verify(g, err, sizeof err) == 0, "%s: verifier: %s", p->arch, err);
+    *keep = f;
+    return g;
+}
+
+static void m_g2_keys(gguf_file *f) {
+    tiny_add_f32(f, "gemma2.attn_logit_softcapping", 20.0f);
+    tiny_add_f32(f, "gemma2.final_logit_softcapping", 10.0f);
+    tiny_add_f32(f, "gemma2.rope.freq_base_swa", 500.0f);
+    tiny_add_u32(f, "gemma2.attention.sliding_window_pattern", 3);
+}
+static void m_g2_no_eps(gguf_file *f) {
+    tiny_kv(f, "gemma2.attention.layer_norm_rms_epsilon")->key = tiny_str(f, "gemma2.eps");
+}
+static void m_g2_no_post(gguf_file *f) { strcpy(tiny_tensor(f, "blk.1.post_ffw_norm.weight")->name, "blk.1.post_norm.weight"); }
+static void m_g2_output(gguf_file *f) {
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "output.weight", 2, 8, 5, 0, &seed);
+}
+static void m_g2_vlen(gguf_file *f) { tiny_kv(f, "gemma2.attention.value_length")->val.v.u = 4; }
+static void m_g2_yarn(gguf_file *f) { tiny_add_f32(f, "gemma2.rope.scaling.attn_factor", 2.0f); }
+static void m_g2_final_cap0(gguf_file *f) { tiny_add_f32(f, "gemma2.final_logit_softcapping", 0.0f); }
+static void m_phi3_longrope(gguf_file *f) {
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "rope_factors_long.weight", 1, 1, 1, 0, &seed);
+}
+static void m_phi3_swa(gguf_file *f) { tiny_add_u32(f, "phi3.attention.sliding_window", 2); }
+
+static void test_gemma2(void) {
+    tiny_params p = gemma2_params();
+    gguf_file *f;
+    ir_graph *g = build_tiny(&p, NULL, &f);
+    if (g) {
+        const ir_model_info *in = &g->info;
+        CHECK(!strcmp(in->arch, "gemma2") && in->head_dim == 6 && in->rope_neox == 1 && in->tied_output,
+              "gemma2 info: head_dim %d (key_length, not dim / heads), neox, tied", in->head_dim);
+        /* the embedding times sqrt(dim); GELU gates; 4 norms per layer + the output norm; the final softcap */
+        int sc = -1;
+        for (int i = 0; i < g->n_nodes; i++) sc = g->nodes[i].op == IR_OP_SCALE ? i : sc;
+        CHECK(sc >= 0 && g->nodes[sc].attrs.scale == sqrtf(8.0f) && g->nodes[sc - 1].op == IR_OP_EMBED,
+              "embedding scaled by sqrt(dim)");
+        CHECK(count_op(g, IR_OP_GEGLU) == 3 && count_op(g, IR_OP_SWIGLU) == 0 && count_op(g, IR_OP_RMSNORM) == 13,
+              "gemma2 ops: geglu %d, rmsnorm %d", count_op(g, IR_OP_GEGLU), count_op(g, IR_OP_RMSNORM));
+        const ir_node *cap = &g->nodes[ir_tensor_producer(g, g->logits)];
+        CHECK(cap->op == IR_OP_SOFTCAP && cap->attrs.softcap == 30.0f, "final softcap 30 (llama.cpp's default)");
+        /* sliding window on the even layers (pattern 2), a ring of window + batch - 1 = 4 slots there */
+        for (int L = 0; L < 3; L++) {
+            const ir_node *at = layer_attention(g, L);
+            int slide = L % 2 == 0;
+            CHECK(at && at->attrs.window == (slide ? 3 : 0) && at->attrs.softcap == 50.0f &&
+                      fabsf(at->attrs.scale - 1.0f / sqrtf(6.0f)) < 1e-7f,
+                  "layer %d attention: window %d, softcap %g, scale 1/sqrt(head_dim)", L, at ? at->attrs.window : -1,
+                  at ? (double)at->attrs.softcap : -1.0);
+            CHECK(cache_slots(g, L) == (slide ? 4 : 8), "layer %d cache: %lld slots", L, (long long)cache_slots(g, L));
+        }
+        CHECK(ir_tensor_find(g, "rope.freqs.swa") < 0 && count_op(g, IR_OP_ROPE_TABLE) == 1,
+              "one rope table without rope.freq_base_swa");
+        ir_graph_free(g);
+    }
+    gguf_close(f);
+    /* the keys: softcaps, a pattern of 3 (layers 0, 1 slide), a RoPE base of their own */
+    g = build_tiny(&p, m_g2_keys, &f);
+    if (g) {
+        const ir_node *cap = &g->nodes[ir_tensor_producer(g, g->logits)];
+        CHECK(cap->op == IR_OP_SOFTCAP && cap->attrs.softcap == 10.0f, "final_logit_softcapping read");
+        for (int L = 0; L < 3; L++) {
+            const ir_node *at = layer_attention(g, L);
+            CHECK(at && at->attrs.softcap == 20.0f && at->attrs.window == (L < 2 ? 3 : 0),
+                  "pattern 3: layer %d window %d", L, at ? at->attrs.window : -1);
+        }
+        int fr = ir_tensor_find(g, "rope.freqs.swa"), swa = ir_tensor_find(g, "rope_swa"), n_swa = 0;
+        for (int i = 0; i < g->n_nodes; i++)
+            if (g->nodes[i].op == IR_OP_ROPE && g->nodes[i].inputs[1] == swa) {
+                int rd = g->nodes[i].attrs.rope_dim;
+                n_swa++;
+                CHECK(g->nodes[i].attrs.layer < 2 && fr >= 0 &&
+                          ((const float *)g->tensors[fr].data)[1] == (float)pow(500.0, -2.0 / rd),
+                      "rope.freq_base_swa on the sliding layers");
+            }
+        CHECK(swa >= 0 && n_swa == 4, "the sliding layers' q and k use the rope rows of rope.freqs.swa (%d)", n_swa);
+        ir_graph_free(g);
+    }
+    gguf_close(f);
+    /* Gemma 2 27B (46 layers): queries scaled by 1/sqrt(dim / heads) instead of 1/sqrt(head_dim) */
+    p.n_layers = 46;
+    g = build_tiny(&p, NULL, &f);
+    const ir_node *at = g ? layer_attention(g, 0) : NULL;
+    CHECK(at && at->attrs.scale == 0.5f, "46 layers: scale 1/sqrt(8 / 2), got %g", at ? (double)at->attrs.scale : 0.0);
+    ir_graph_free(g);
+    gguf_close(f);
+    p = gemma2_params();
+    expect_error("gemma2 without epsilon", p, m_g2_no_eps, "missing required key 'gemma2.attention.layer_norm_rms_epsilon'");
+    expect_error("gemma2 post norm", p, m_g2_no_post, "missing tensor 'blk.1.post_ffw_norm.weight' (needed by a gemma2 model)");
+    expect_error("gemma2 output.weight", p, m_g2_output, "tensor 'output.weight' is not part of a gemma2 model");
+    expect_error("value_length", p, m_g2_vlen, "attention.value_length 4 differs from attention.key_length 6");
+    /* the unsupported-key rows still apply to gemma2, but not to the softcaps its row implements */
+    expect_error("yarn", p, m_g2_yarn, "key 'gemma2.rope.scaling.attn_factor' = 2 is not supported by lmcc's gemma2 builder");
+    g = build_tiny(&p, m_g2_final_cap0, &f);
+    int n_cap = 0;
+    for (int k = 0; g && k < g->n_nodes; k++) n_cap += g->nodes[k].op == IR_OP_SOFTCAP;
+    CHECK(g && n_cap == 0, "gemma2 final_logit_softcapping 0: built without a logit softcap (%d; %s)", n_cap,
+          g ? "built" : lmcc_error_text());
+    ir_graph_free(g);
+    gguf_close(f);
+}
+
+/* Gemma 3 4B+: linear RoPE scaling of the global layers only */
+static void m_g3_scale8(gguf_file *f) { tiny_add_f32(f, "gemma3.rope.scaling.factor", 8.0f); }
+static void m_g3_no_swa(gguf_file *f) { tiny_kv(f, "gemma3.attention.sliding_window")->key = tiny_str(f, "gemma3.x"); }
+/* attention.sliding_window_pattern as a bool per layer (llama.cpp's array form): layers 1, 2 and 6 slide */
+static void m_g3_bools(gguf_file *f) {
+    gguf_kv *kv = &f->kv[f->n_kv++];
+    gguf_value *it = gguf_alloc(f, 7 * sizeof *it);
+    kv->key = tiny_str(f, "gemma3.attention.sliding_window_pattern");
+    kv->val.type = GGUF_T_ARRAY;
+    kv->val.v.arr.type = GGUF_T_BOOL;
+    kv->val.v.arr.n = 7;
+    kv->val.v.arr.items = it;
+    for (int L = 0; it && L < 7; L++) {
+        memset(&it[L], 0, sizeof it[L]);
+        it[L].type = GGUF_T_BOOL;
+        it[L].v.b = L == 1 || L == 2 || L == 6;
+    }
+}
+static void m_g3_no_knorm(gguf_file *f) { strcpy(tiny_tensor(f, "blk.2.attn_k_norm.weight")->name, "blk.2.k_norm.weight"); }
+
+/* Gemma 3: Gemma 2's block with q/k head norms before RoPE, local layers L % 6 < 5 with RoPE base
+ * 10000 (the model's base elsewhere), no softcaps, output.weight allowed */
+static void test_gemma3(void) {
+    tiny_params p = gemma2_params();
+    p.arch = "gemma3", p.n_layers = 7, p.theta = 1e6f;
+    gguf_file *f;
+    ir_graph *g = build_tiny(&p, NULL, &f);
+    if (g) {
+        CHECK(count_op(g, IR_OP_HEAD_NORM) == 14 && count_op(g, IR_OP_SOFTCAP) == 0 && count_op(g, IR_OP_GEGLU) == 7 &&
+                  count_op(g, IR_OP_SCALE) == 1 && !g->info.tied_output,
+              "gemma3 ops: head_norm %d, softcap %d, untied", count_op(g, IR_OP_HEAD_NORM), count_op(g, IR_OP_SOFTCAP));
+        for (int i = 0; i < g->n_nodes; i++) { /* q_norm / k_norm feed RoPE, over the q or kv heads */
+            const ir_node *n = &g->nodes[i];
+            if (n->op != IR_OP_HEAD_NORM) continue;
+            const ir_node *r = NULL;
+            for (int j = 0; j < g->n_nodes; j++)
+                if (g->nodes[j].op == IR_OP_ROPE && g->nodes[j].inputs[0] == n->output) r = &g->nodes[j];
+            CHECK(r && n->attrs.head_dim == 6 && n->attrs.n_heads == r->attrs.n_heads,
+                  "head_norm node %d: before the rope of its %d heads", i, n->attrs.n_heads);
+        }
+        int fr = ir_tensor_find(g, "rope.freqs.swa"), swa = ir_tensor_find(g, "rope_swa");
+        CHECK(fr >= 0 && ((const float *)g->tensors[fr].data)[1] == (float)pow(10000.0, -2.0 / 6),
+              "local layers: RoPE base 10000");
+        for (int L = 0; L < 7; L++) {
+            const ir_node *at = layer_attention(g, L);
+            int slide = L % 6 < 5, rope_local = 0;
+            for (int i = 0; i < g->n_nodes; i++)
+                if (g->nodes[i].op == IR_OP_ROPE && g->nodes[i].attrs.layer == L) rope_local = g->nodes[i].inputs[1] == swa;
+            CHECK(at && at->attrs.window == (slide ? 3 : 0) && at->attrs.softcap == 0.0f && rope_local == slide &&
+                      cache_slots(g, L) == (slide ? 4 : 8),
+                  "gemma3 layer %d: window %d, local rope %d, %lld slots", L, at ? at->attrs.window : -1, rope_local,
+                  (long long)cache_slots(g, L));
+        }
+        ir_graph_free(g);
+    }
+    gguf_close(f);
+    g = build_tiny(&p, m_g3_scale8, &f);
+    int fg = g ? ir_tensor_find(g, "rope.freqs") : -1, fl = g ? ir_tensor_find(g, "rope.freqs.swa") : -1;
+    CHECK(fg >= 0 && fl >= 0 && ((const float *)g->tensors[fg].data)[1] == (float)(pow(1e6, -2.0 / 6) / 8) &&
+              ((const float *)g->tensors[fl].data)[1] == (float)pow(10000.0, -2.0 / 6),
+          "gemma3 rope.scaling.factor 8: the global layers' frequencies / 8, the local layers' unscaled (%s)",
+          g ? "built" : lmcc_error_text());
+    ir_graph_free(g);
+    gguf_close(f);
+    g = build_tiny(&p, m_g3_no_swa, &f); /* no sliding_window key: every layer global */
+    for (int L = 0; g && L < 7; L++) {
+        const ir_node *at = layer_attention(g, L);
+        CHECK(at && at->attrs.window == 0 && cache_slots(g, L) == 8, "gemma3 without a window: layer %d global", L);
+    }
+    CHECK(!g || ir_tensor_find(g, "rope.freqs.swa") < 0, "gemma3 without a window: one RoPE base");
+    ir_graph_free(g);
+    gguf_close(f);
+    g = build_tiny(&p, m_g3_bools, &f);
+    for (int L = 0; g && L < 7; L++) {
+        const ir_node *at = layer_attention(g, L);
+        int slide = L == 1 || L == 2 || L == 6;
+        CHECK(at && at->attrs.window == (slide ? 3 : 0) && cache_slots(g, L) == (slide ? 4 : 8),
+              "gemma3 pattern of bools: layer %d window %d", L, at ? at->attrs.window : -1);
+    }
+    ir_graph_free(g);
+    gguf_close(f);
+    expect_error("gemma3 k norm", p, m_g3_no_knorm, "missing tensor 'blk.2.attn_k_norm.weight' (needed by a gemma3 model)");
+}
+
+static void test_phi3(void) {
+    tiny_params p = tiny_default();
+    p.arch = "phi3", p.dim = 8, p.hidden = 6, p.n_layers = 2, p.n_heads = 2, p.n_kv = 1, p.rope_dim = 2;
+    gguf_file *f;
+    ir_graph *g = build_tiny(&p, NULL, &f);
+    if (g) {
+        /* attn_qkv [q; k; v] and ffn_up [gate; up]: row ranges of the file's bytes, no copies */
+        const gguf_tensor *qkv = gguf_find_tensor(f, "blk.1.attn_qkv.weight"), *up = gguf_find_tensor(f, "blk.1.ffn_up.weight");
+        int q = ir_tensor_find(g, "blk.1.attn_qkv.q"), k = ir_tensor_find(g, "blk.1.attn_qkv.k");
+        int v = ir_tensor_find(g, "blk.1.attn_qkv.v"), gt = ir_tensor_find(g, "blk.1.ffn_up.gate");
+        int u = ir_tensor_find(g, "blk.1.ffn_up.up");
+        const char *base = qkv ? qkv->data : NULL;
+        CHECK(q >= 0 && k >= 0 && v >= 0 && g->tensors[q].data == base && g->tensors[q].shape[0] == 8 &&
+                  (const char *)g->tensors[k].data == base + 8 * 8 * 4 && g->tensors[k].shape[0] == 4 &&
+                  (const char *)g->tensors[v].data == base + 12 * 8 * 4 && g->tensors[v].shape[0] == 4,
+              "attn_qkv split into q [8], k [4], v [4] rows");
+        CHECK(gt >= 0 && u >= 0 && up && g->tensors[gt].data == up->data && g->tensors[gt].shape[0] == 6 &&
+                  (const char *)g->tensors[u].data == (const char *)up->data + 6 * 8 * 4,
+              "ffn_up split into gate rows, then up rows");
+        CHECK(count_op(g, IR_OP_SWIGLU) == 2 && !g->info.tied_output && g->info.rope_neox, "phi3: swiglu, untied, neox");
+        for (int i = 0; i < g->n_nodes; i++)
+            if (g->nodes[i].op == IR_OP_ROPE)
+                CHECK(g->nodes[i].attrs.rope_neox && g->nodes[i].attrs.rope_dim == 2 && g->nodes[i].attrs.head_dim == 4,
+                      "partial rotary: NEOX over 2 of 4 dims");
+        ir_graph_free(g);
+    }
+    gguf_close(f);
+    /* llama.cpp disables Phi's sliding window (the converters' window is not the trained one): so does lmcc */
+    g = build_tiny(&p, m_phi3_swa, &f);
+    CHECK(g && layer_attention(g, 0)->attrs.window == 0 && cache_slots(g, 0) == 8, "phi3: sliding_window ignored");
+    ir_graph_free(g);
+    gguf_close(f);
+    p.split_qkv = 1;
+    g = build_tiny(&p, NULL, &f);
+    CHECK(g && ir_tensor_find(g, "blk.0.attn_q.weight") >= 0, "phi3 with separate attn_q/k/v");
+    ir_graph_free(g);
+    gguf_close(f);
+    expect_error("LongRoPE", p, m_phi3_longrope, "LongRoPE factors (rope_factors_long/short.weight) are not supported yet");
+}
+
 int main(void) {
     test_good();
     test_errors();
     test_rope_scaling();
     test_archs();
+    test_gemma2();
+    test_gemma3();
+    test_phi3();
     test_ctx_default();
     test_files();
     return test_finish("test_arch", NULL);

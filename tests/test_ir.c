@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 #include "ir.h"
 #include "ir_toy.h"
@@ -107,6 +108,17 @@ static void test_construct(void) {
     g = toy_build(&p);
     CHECK_TRUE(ir_verify(g, err, sizeof err) == 0);
     ir_graph_free(g);
+
+    /* a sliding-window layer on a ring of window + batch - 1 slots (ir_kv_slots) verifies */
+    g = toy_build(&p);
+    g->cfg.batch = 4;
+    int at = find_node(g, "l0.attn");
+    g->nodes[at].attrs.window = 5, g->nodes[at].attrs.softcap = 30.0f;
+    CHECK_TRUE(ir_kv_slots(&g->cfg, 5) == 8 && ir_kv_slots(&g->cfg, 0) == 16 && ir_kv_slots(&g->cfg, 15) == 16);
+    g->tensors[g->nodes[at].inputs[1]].shape[1] = g->tensors[g->nodes[at].inputs[2]].shape[1] = 8;
+    CHECK(ir_verify(g, err, sizeof err) == 0, "ring: %s", err);
+    CHECK_TRUE(ir_cache_positions(g, &g->tensors[g->nodes[at].inputs[1]]) == 16);
+    ir_graph_free(g);
 }
 
 static void test_verify(void) {
@@ -171,9 +183,31 @@ static void test_verify(void) {
     EXPECT_BAD("cache dtype", g->tensors[ir_tensor_find(g, "l1.v_cache")].dtype = IR_DT_Q8_0,
                "input 1 \"l1.v_cache\" is q8_0, the cache must be f32 or f16");
     EXPECT_BAD("cache rank", g->tensors[ir_tensor_find(g, "l1.k_cache")].ndim = 2,
-               "cache \"l1.k_cache\" must be [n_kv][ctx][head_dim]");
+               "cache \"l1.k_cache\" must be [n_kv][slots][head_dim]");
     EXPECT_BAD("cache heads", g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[0] = 4,
-               "expected [2][ctx][16]");
+               "expected [2][slots][16]");
+    /* sliding windows and rings: a cache has at most ctx slots; attention over every position needs
+     * all ctx, a window of w (chunks of 1 token here) a ring of at least w */
+    EXPECT_BAD("cache slots", g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[1] = 20,
+               "cache \"l0.k_cache\" has 20 slots, ctx is 16");
+    EXPECT_BAD("window", g->nodes[find_node(g, "l0.attn")].attrs.window = -1, "window -1 must be >= 0");
+    EXPECT_BAD("softcap", g->nodes[find_node(g, "l0.attn")].attrs.softcap = -2.0f, "softcap -2 must be finite and >= 0");
+    EXPECT_BAD("softcap nan", g->nodes[find_node(g, "l0.attn")].attrs.softcap = NAN, "softcap nan must be finite");
+    EXPECT_BAD("ring without a window", {
+        g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[1] = 8;
+        g->tensors[ir_tensor_find(g, "l0.v_cache")].shape[1] = 8;
+    }, "caches have 8 slots; attention over every position needs ctx = 16");
+    EXPECT_BAD("ring too small", {
+        g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[1] = 5;
+        g->tensors[ir_tensor_find(g, "l0.v_cache")].shape[1] = 5;
+        g->nodes[find_node(g, "l0.attn")].attrs.window = 6;
+    }, "caches have 5 slots; a window of 6 with chunks of 1 tokens needs 6");
+    EXPECT_BAD("ring too small for a chunk", {
+        g->cfg.batch = 4;
+        g->tensors[ir_tensor_find(g, "l0.k_cache")].shape[1] = 6;
+        g->tensors[ir_tensor_find(g, "l0.v_cache")].shape[1] = 6;
+        g->nodes[find_node(g, "l0.attn")].attrs.window = 6;
+    }, "caches have 6 slots; a window of 6 with chunks of 4 tokens needs 9");
     EXPECT_BAD("gqa", g->nodes[find_node(g, "l0.attn")].attrs.n_kv_heads = 3,
                "n_heads 4 not a multiple of n_kv_heads 3");
     EXPECT_BAD("attn q", g->nodes[find_node(g, "l0.attn")].attrs.n_heads = 2,

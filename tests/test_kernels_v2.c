@@ -260,10 +260,11 @@ static void ref_rope(double *v, int rope_dim, int neox, const float *cs) {
     }
 }
 
-static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int Hkv, int hd, int K) {
+/* caches of S slots (S < ctx: a ring, position p in slot p % S; S >= n) */
+static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int Hkv, int hd, int K, int S) {
     enum { rd = 6, ctx = 12, pos = 3 };
     int rows = (H + 2 * Hkv) * hd;
-    size_t es = f16 ? 2 : 4, csz = (size_t)Hkv * ctx * hd * es;
+    size_t es = f16 ? 2 : 4, csz = (size_t)Hkv * S * hd * es;
     uint8_t *plain = make_plain(c->w, rows, K);
     void *W = kernel_weight(c->w, plain, rows, K, R);
     float *x = malloc(sizeof(float) * n * K), *rope = make_rope(ctx, rd);
@@ -275,7 +276,7 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
     fill_sent(q1, sizeof(float) * (n * H * hd + 1));
     fill_sent(k1, csz);
     fill_sent(v1, csz);
-    c->qkv[f16](q1, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, k1, v1, ctx, pos, R, 0, 1);
+    c->qkv[f16](q1, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, k1, v1, S, pos, R, 0, 1);
 
     /* vs double: rope applied to the exact projection */
     int bad = 0;
@@ -299,7 +300,7 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
                 else {
                     int h = u < H + Hkv ? u - H : u - H - Hkv;
                     const void *cc = u < H + Hkv ? k1 : v1;
-                    size_t o = ((size_t)h * ctx + pos + t) * hd + i;
+                    size_t o = ((size_t)h * S + (pos + t) % S) * hd + i;
                     got = f16 ? ref_half(((const uint16_t *)cc)[o]) : ((const float *)cc)[o];
                 }
                 double tol = 2 * (K + 8) * 1.2e-7 * mx + (f16 && u >= H ? fabs(v[i]) / 1024 : 0) + 1e-30;
@@ -326,11 +327,11 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
     fill_sent(kc, csz);
     fill_sent(vc, csz);
     if (f16) {
-        lmrt_k_kv_store_f16(kc, kk, n, Hkv, ctx, hd, pos, 0, 1);
-        lmrt_k_kv_store_f16(vc, vv, n, Hkv, ctx, hd, pos, 0, 1);
+        lmrt_k_kv_store_f16(kc, kk, n, Hkv, S, hd, pos, 0, 1);
+        lmrt_k_kv_store_f16(vc, vv, n, Hkv, S, hd, pos, 0, 1);
     } else {
-        lmrt_k_kv_store_f32(kc, kk, n, Hkv, ctx, hd, pos, 0, 1);
-        lmrt_k_kv_store_f32(vc, vv, n, Hkv, ctx, hd, pos, 0, 1);
+        lmrt_k_kv_store_f32(kc, kk, n, Hkv, S, hd, pos, 0, 1);
+        lmrt_k_kv_store_f32(vc, vv, n, Hkv, S, hd, pos, 0, 1);
     }
     CHECK(same(q1, qq, sizeof(float) * n * H * hd), "qkv_%s q != matmul+rope", c->name);
     CHECK(same(k1, kc, csz) && same(v1, vc, csz), "qkv_%s caches != matmul+rope+kv_store", c->name);
@@ -340,7 +341,7 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
         fill_sent(kc, csz);
         fill_sent(vc, csz);
         for (int tid = 0; tid < nth; tid++)
-            c->qkv[f16](q, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, kc, vc, ctx, pos, R, tid, nth);
+            c->qkv[f16](q, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, kc, vc, S, pos, R, tid, nth);
         CHECK(same(q, q1, sizeof(float) * (n * H * hd + 1)) && same(kc, k1, csz) && same(vc, v1, csz),
               "qkv_%s nth=%d differs from nth=1", c->name, nth);
     }
@@ -350,54 +351,63 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
 
 /* ---- attention ------------------------------------------------------------------ */
 
-static void test_attention(int f16, int n, int hd) {
-    enum { H = 6, Hkv = 2, ctx = 16, pos = 4 };
-    size_t csz = (size_t)Hkv * ctx * hd;
+/* a chunk of n queries at positions pos.. over caches of S slots (position j in slot j % S), the last
+ * `win` positions each (0: all), scores softcapped by `cap` (0: none) */
+static void test_attention(int f16, int n, int hd, int S, int win, float cap) {
+    enum { H = 6, Hkv = 2, pos = 9 };
+    int np = pos + n; /* positions written so far */
+    size_t csz = (size_t)Hkv * S * hd, hsz = (size_t)Hkv * np * hd;
     float *q = malloc(sizeof(float) * n * H * hd), *o1 = malloc(sizeof(float) * (n * H * hd + 1));
-    float *o = malloc(sizeof(float) * (n * H * hd + 1)), *scratch = malloc(sizeof(float) * 3 * ctx);
+    float *o = malloc(sizeof(float) * (n * H * hd + 1)), *scratch = malloc(sizeof(float) * 3 * S);
     float *kf = malloc(sizeof(float) * csz), *vf = malloc(sizeof(float) * csz);
+    float *kx = malloc(sizeof(float) * hsz), *vx = malloc(sizeof(float) * hsz); /* [h][position][i] */
     uint16_t *kh = malloc(2 * csz), *vh = malloc(2 * csz);
     for (int i = 0; i < n * H * hd; i++) q[i] = 2 * rnd_sym();
-    for (size_t i = 0; i < csz; i++) {
-        kf[i] = rnd_sym();
-        vf[i] = rnd_sym();
-        kh[i] = lmrt_f32_to_f16(kf[i]);
-        vh[i] = lmrt_f32_to_f16(vf[i]);
-        if (f16) { kf[i] = (float)ref_half(kh[i]); vf[i] = (float)ref_half(vh[i]); }
+    for (size_t i = 0; i < hsz; i++) {
+        kx[i] = rnd_sym(), vx[i] = rnd_sym();
+        if (f16) kx[i] = (float)ref_half(lmrt_f32_to_f16(kx[i])), vx[i] = (float)ref_half(lmrt_f32_to_f16(vx[i]));
     }
-    /* positions past pos + n - 1 are not yet written: NaN there must not be read */
+    /* each slot holds the last position written to it; a slot nothing was written to is NaN */
     for (int h = 0; h < Hkv; h++)
-        for (int p = pos + n; p < ctx; p++)
+        for (int sl = 0; sl < S; sl++)
             for (int i = 0; i < hd; i++) {
-                size_t j = ((size_t)h * ctx + p) * hd + i;
-                memcpy(&kf[j], &SENT, 4);
-                vf[j] = kf[j];
-                kh[j] = vh[j] = 0x7e00;
+                size_t j = ((size_t)h * S + sl) * hd + i;
+                int p = sl + (np - 1 - sl) / S * S;
+                if (sl >= np) {
+                    memcpy(&kf[j], &SENT, 4);
+                    vf[j] = kf[j];
+                    kh[j] = vh[j] = 0x7e00;
+                    continue;
+                }
+                kf[j] = kx[((size_t)h * np + p) * hd + i], vf[j] = vx[((size_t)h * np + p) * hd + i];
+                kh[j] = lmrt_f32_to_f16(kf[j]), vh[j] = lmrt_f32_to_f16(vf[j]);
             }
     const void *kc = f16 ? (const void *)kh : kf, *vc = f16 ? (const void *)vh : vf;
     float scale = 1.0f / sqrtf((float)hd);
     fill_sent(o1, sizeof(float) * (n * H * hd + 1));
-    (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o1, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, 0, 1);
+    (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o1, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch,
+                                                         0, 1);
     int bad = 0;
     for (int t = 0; t < n; t++)
         for (int h = 0; h < H; h++) {
             const float *qh = q + (t * H + h) * hd;
-            int kvh = h / (H / Hkv), last = pos + t;
+            int kvh = h / (H / Hkv), last = pos + t, lo = win > 0 && last - win + 1 > 0 ? last - win + 1 : 0;
             double s[32], mx = -INFINITY, z = 0;
-            for (int j = 0; j <= last; j++) {
+            for (int j = lo; j <= last; j++) {
                 s[j] = 0;
-                for (int i = 0; i < hd; i++) s[j] += (double)qh[i] * kf[((size_t)kvh * ctx + j) * hd + i];
+                for (int i = 0; i < hd; i++) s[j] += (double)qh[i] * kx[((size_t)kvh * np + j) * hd + i];
                 s[j] *= scale;
+                if (cap > 0) s[j] = cap * tanh(s[j] / cap);
                 mx = fmax(mx, s[j]);
             }
-            for (int j = 0; j <= last; j++) z += (s[j] = exp(s[j] - mx));
+            for (int j = lo; j <= last; j++) z += (s[j] = exp(s[j] - mx));
             for (int i = 0; i < hd; i++) {
                 double ref = 0;
-                for (int j = 0; j <= last; j++) ref += s[j] / z * vf[((size_t)kvh * ctx + j) * hd + i];
+                for (int j = lo; j <= last; j++) ref += s[j] / z * vx[((size_t)kvh * np + j) * hd + i];
                 double got = o1[(t * H + h) * hd + i];
                 if (!(fabs(got - ref) <= 2e-6) && bad++ < 3)
-                    CHECK(0, "attention_%s n=%d hd=%d t=%d h=%d i=%d: %.9g vs %.9g", f16 ? "f16" : "f32", n, hd, t, h,
-                          i, got, ref);
+                    CHECK(0, "attention_%s n=%d hd=%d slots=%d window=%d softcap=%g t=%d h=%d i=%d: %.9g vs %.9g",
+                          f16 ? "f16" : "f32", n, hd, S, win, (double)cap, t, h, i, got, ref);
             }
         }
     CHECK(bad == 0, "attention: %d bad", bad);
@@ -405,11 +415,11 @@ static void test_attention(int f16, int n, int hd) {
     for (int nth = 2; nth <= 3; nth++) {
         fill_sent(o, sizeof(float) * (n * H * hd + 1));
         for (int tid = 0; tid < nth; tid++)
-            (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch,
-                                                                 tid, nth);
+            (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap,
+                                                                 scratch, tid, nth);
         CHECK(same(o, o1, sizeof(float) * (n * H * hd + 1)), "attention nth=%d differs", nth);
     }
-    free(q); free(o1); free(o); free(scratch); free(kf); free(vf); free(kh); free(vh);
+    free(q); free(o1); free(o); free(scratch); free(kf); free(vf); free(kx); free(vx); free(kh); free(vh);
 }
 
 /* ---- row kernels, elementwise, unfused ops ------------------------------------------ */
@@ -512,8 +522,8 @@ static void test_eltwise(void) {
     float a[L], b[L], a0[L], y1[L + 1], y[L + 1];
     for (int i = 0; i < L; i++) { a0[i] = 10 * rnd_sym(); b[i] = 10 * rnd_sym(); }
     a0[0] = -100; a0[1] = 100; a0[2] = -89;
-    for (int op = 0; op < 5; op++) {
-        static const char *nm[] = {"add", "mul", "swiglu", "silu", "copy"};
+    for (int op = 0; op < 8; op++) {
+        static const char *nm[] = {"add", "mul", "swiglu", "silu", "geglu", "scale", "softcap", "copy"};
         for (int nth = 1; nth <= 3; nth++) {
             memcpy(a, a0, sizeof a);
             fill_sent(y, sizeof y);
@@ -523,6 +533,9 @@ static void test_eltwise(void) {
                 case 1: lmrt_k_mul(y, a, b, L, tid, nth); break;
                 case 2: lmrt_k_swiglu(y, a, b, L, tid, nth); break;
                 case 3: lmrt_k_silu(y, a, L, tid, nth); break;
+                case 4: lmrt_k_geglu(y, a, b, L, tid, nth); break;
+                case 5: lmrt_k_scale(y, a, 0.375f, L, tid, nth); break;
+                case 6: lmrt_k_softcap(y, a, 7.5f, L, tid, nth); break;
                 default: lmrt_k_copy(y, a, L, tid, nth); break;
                 }
             }
@@ -532,18 +545,25 @@ static void test_eltwise(void) {
                 case 1: lmrt_k_mul(a, a, b, L, tid, nth); break;
                 case 2: lmrt_k_swiglu(a, a, b, L, tid, nth); break;
                 case 3: lmrt_k_silu(a, a, L, tid, nth); break;
+                case 4: lmrt_k_geglu(a, a, b, L, tid, nth); break;
+                case 5: lmrt_k_scale(a, a, 0.375f, L, tid, nth); break;
+                case 6: lmrt_k_softcap(a, a, 7.5f, L, tid, nth); break;
                 default: break;
                 }
             }
             if (nth == 1) memcpy(y1, y, sizeof y);
             CHECK(same(y, y1, sizeof y), "%s nth=%d differs", nm[op], nth);
             CHECK(memcmp(y + L, &SENT, 4) == 0, "%s wrote past y", nm[op]);
-            if (op < 4) CHECK(same(a, y, sizeof a), "%s in place nth=%d differs", nm[op], nth);
+            if (op < 7) CHECK(same(a, y, sizeof a), "%s in place nth=%d differs", nm[op], nth);
         }
         for (int i = 0; i < L; i++) {
             double x = a0[i], sg = 1 / (1 + exp(-x));
-            double ref = op == 0 ? x + b[i] : op == 1 ? x * b[i] : op == 2 ? x * sg * b[i] : op == 3 ? x * sg : x;
-            CHECK(fabs(y1[i] - ref) <= 4e-7 * fabs(ref) + 1e-37, "%s i=%d %.9g vs %.9g", nm[op], i, y1[i], ref);
+            double gelu = 0.5 * x * (1 + tanh(0.7978845608028654 /* sqrt(2/pi) */ * (x + 0.044715 * x * x * x)));
+            double ref = op == 0 ? x + b[i] : op == 1 ? x * b[i] : op == 2 ? x * sg * b[i] : op == 3 ? x * sg
+                       : op == 4 ? gelu * b[i] : op == 5 ? x * 0.375 : op == 6 ? 7.5 * tanh(x / 7.5) : x;
+            /* gelu and softcap go through lmrt_tanhf (2.5 ulp) of a rounded argument */
+            double tol = op == 4 || op == 6 ? 2e-6 * fabs(ref) + 2e-7 * fabs(x * b[i]) : 4e-7 * fabs(ref);
+            CHECK(fabs(y1[i] - ref) <= tol + 1e-37, "%s i=%d %.9g vs %.9g", nm[op], i, y1[i], ref);
         }
     }
 }
@@ -647,8 +667,8 @@ static void test_embed(void) {
 static const char *const v2_names[] = {
 #define N1(x) "lmrt_k_" #x,
     N1(embed_f32) N1(embed_f16) N1(embed_q8_0) N1(embed_q4_0) N1(normalize) N1(rmsnorm) N1(quantize_q8a)
-    N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(rope_table) N1(kv_store_f32)
-    N1(kv_store_f16) N1(mul) N1(add_bias) N1(silu) N1(softmax)
+    N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(rope_table)
+    N1(kv_store_f32) N1(kv_store_f16) N1(mul) N1(add_bias) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
 #define NL(W, A) N1(matmul_##W##_##A) N1(matmul_add_##W##_##A) N1(matmul_swiglu_##W##_##A) \
     N1(qkv_##W##_##A##_f32) N1(qkv_##W##_##A##_f16)
     NL(f32, f32) NL(f16, f32) NL(q8_0, f32) NL(q4_0, f32) NL(q8_0t, f32) NL(q4_0t, f32)
@@ -678,16 +698,19 @@ int main(void) {
                     for (int ki = 0; ki < 3; ki++) test_linear(c, n, Ns[ni], Ks[ki], R);
                 for (int neox = 0; neox < 2; neox++)
                     for (int f16 = 0; f16 < 2; f16++) {
-                        test_qkv(c, n, neox, f16, R, 4, 2, 8, 40);
-                        if (n == 5 && R != 8) test_qkv(c, n, neox, f16, R, 1, 1, 520, 8); /* wider than the buffer */
+                        test_qkv(c, n, neox, f16, R, 4, 2, 8, 40, 12);
+                        test_qkv(c, n, neox, f16, R, 4, 2, 8, 40, 6); /* a ring: positions 3.. wrap past slot 5 */
+                        if (n == 5 && R != 8) test_qkv(c, n, neox, f16, R, 1, 1, 520, 8, 6); /* wider than the buffer */
                     }
             }
         if (g_fail > 40) break;
     }
     for (int n = 1; n <= 5; n += 4) {
         for (int f16 = 0; f16 < 2; f16++) {
-            test_attention(f16, n, 8);
-            test_attention(f16, n, 10);
+            test_attention(f16, n, 8, 16, 0, 0.0f);
+            test_attention(f16, n, 10, 16, 0, 0.0f);
+            test_attention(f16, n, 8, 4 + n - 1, 4, 0.0f);   /* a ring: window + chunk - 1 slots, wrapped */
+            test_attention(f16, n, 10, 16, 3, 0.7f);         /* a window and a softcap on a full cache */
         }
         test_rows(n);
         test_rope_kv(n);

@@ -272,9 +272,11 @@ static void test_dense(int f16, int N, int K, int n) {
 }
 
 /* qkv on tiled q4 weights with q8a input: rope'd q, k, v into f32 / f16 caches */
+/* S: the caches' slots (0: every position; else a ring, position p in slot p % S, S >= n) */
 static void test_qkv(int R, int kv_f16, int type, int H, int Hkv, int hd, int rope_dim, int neox, int K, int n,
-                     int pos) {
+                     int pos, int S) {
     int rows = (H + 2 * Hkv) * hd, ctx = pos + n + 2;
+    if (S == 0) S = ctx;
     wmat w = make_w(type, rows, K, R);
     float *xf;
     uint8_t *xq;
@@ -287,15 +289,18 @@ static void test_qkv(int R, int kv_f16, int type, int H, int Hkv, int hd, int ro
             rope[(size_t)p * rope_dim + 2 * i] = (float)cos(th);
             rope[(size_t)p * rope_dim + 2 * i + 1] = (float)sin(th);
         }
-    size_t csz = (size_t)Hkv * (size_t)ctx * (size_t)hd;
+    size_t csz = (size_t)Hkv * (size_t)S * (size_t)hd;
     float *q = malloc(sizeof(float) * (size_t)n * H * hd), *kc = calloc(csz, 4), *vc = calloc(csz, 4);
     for (int tid = 0; tid < 2; tid++) {
         if (kv_f16)
-            lmrt_k_qkv_q4_0t_q8a_f16(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, ctx, pos, R, tid, 2);
+            lmrt_k_qkv_q4_0t_q8a_f16(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                     vc, S, pos, R, tid, 2);
         else if (type == LMRT_GGML_Q4_0)
-            lmrt_k_qkv_q4_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, ctx, pos, R, tid, 2);
+            lmrt_k_qkv_q4_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                     vc, S, pos, R, tid, 2);
         else
-            lmrt_k_qkv_q8_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, ctx, pos, R, tid, 2);
+            lmrt_k_qkv_q8_0t_q8a_f32(q, w.tiled, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
+                                     vc, S, pos, R, tid, 2);
     }
     int bad = 0;
     double *v = malloc(sizeof(double) * (size_t)hd), *m = malloc(sizeof(double) * (size_t)hd);
@@ -316,7 +321,7 @@ static void test_qkv(int R, int kv_f16, int type, int H, int Hkv, int hd, int ro
                 if (u < H) got = q[((size_t)t * H + u) * hd + i];
                 else {
                     int h = u < H + Hkv ? u - H : u - H - Hkv;
-                    size_t off = ((size_t)h * ctx + pos + t) * hd + i;
+                    size_t off = ((size_t)h * S + (size_t)((pos + t) % S)) * hd + i;
                     const float *c = u < H + Hkv ? kc : vc;
                     got = kv_f16 ? lmrt_f16_to_f32(((const uint16_t *)c)[off]) : c[off];
                 }
@@ -438,45 +443,55 @@ static void test_elementwise(void) {
     CHECK(bad == 0, "add: %d off", bad);
 }
 
-static void test_attention(int kv_f16, int H, int Hkv, int hd, int n, int pos) {
-    int ctx = pos + n + 3, nth = 2;
-    size_t csz = (size_t)Hkv * ctx * hd;
-    float *kc = malloc(4 * csz), *vc = malloc(4 * csz);
-    uint16_t *kh = malloc(2 * csz), *vh = malloc(2 * csz);
-    for (size_t i = 0; i < csz; i++) {
-        kh[i] = lmrt_f32_to_f16(frand() * 2.0f), vh[i] = lmrt_f32_to_f16(frand());
-        kc[i] = lmrt_f16_to_f32(kh[i]), vc[i] = lmrt_f16_to_f32(vh[i]);
+/* n queries at positions pos.. over caches of S slots (0: pos + n + 3, every position; a ring holds
+ * position j in slot j % S), the last `win` positions each (0: all), softcap `cap` (0: none) */
+static void test_attention(int kv_f16, int H, int Hkv, int hd, int n, int pos, int S, int win, float cap) {
+    int np = pos + n, nth = 2;
+    if (S == 0) S = pos + n + 3;
+    size_t csz = (size_t)Hkv * S * hd, hsz = (size_t)Hkv * np * hd;
+    float *kc = calloc(csz, 4), *vc = calloc(csz, 4), *kx = malloc(4 * hsz), *vx = malloc(4 * hsz);
+    uint16_t *kh = calloc(csz, 2), *vh = calloc(csz, 2);
+    for (size_t i = 0; i < hsz; i++) { /* [h][position][i], f16-exact */
+        kx[i] = lmrt_f16_to_f32(lmrt_f32_to_f16(frand() * 2.0f)), vx[i] = lmrt_f16_to_f32(lmrt_f32_to_f16(frand()));
     }
+    for (int h = 0; h < Hkv; h++)
+        for (int j = 0; j < np; j++) /* later positions overwrite earlier ones in a ring */
+            for (int i = 0; i < hd; i++) {
+                size_t c = ((size_t)h * S + (size_t)(j % S)) * hd + i, x = ((size_t)h * np + j) * hd + i;
+                kc[c] = kx[x], vc[c] = vx[x], kh[c] = lmrt_f32_to_f16(kx[x]), vh[c] = lmrt_f32_to_f16(vx[x]);
+            }
     float *q = malloc(sizeof(float) * (size_t)n * H * hd), *out = malloc(sizeof(float) * (size_t)n * H * hd);
-    float *scratch = malloc(sizeof(float) * (size_t)nth * ctx);
+    float *scratch = malloc(sizeof(float) * (size_t)nth * S);
     for (int i = 0; i < n * H * hd; i++) q[i] = frand();
     float scale = 1.0f / sqrtf((float)hd);
     for (int tid = 0; tid < nth; tid++) {
-        if (kv_f16) lmrt_k_attention_f16(out, q, kh, vh, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
-        else lmrt_k_attention_f32(out, q, kc, vc, n, H, Hkv, hd, ctx, pos, scale, scratch, tid, nth);
+        if (kv_f16) lmrt_k_attention_f16(out, q, kh, vh, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
+        else lmrt_k_attention_f32(out, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
     }
     int bad = 0;
-    double *p = malloc(sizeof(double) * ctx);
+    double *p = malloc(sizeof(double) * np);
     for (int t = 0; t < n; t++)
         for (int h = 0; h < H; h++) {
-            int kvh = h / (H / Hkv), last = pos + t;
+            int kvh = h / (H / Hkv), last = pos + t, lo = win > 0 && last - win + 1 > 0 ? last - win + 1 : 0;
             const float *qh = q + ((size_t)t * H + h) * hd;
             double mx = -1e300, sum = 0;
-            for (int s = 0; s <= last; s++) {
+            for (int s = lo; s <= last; s++) {
                 double d = 0;
-                for (int i = 0; i < hd; i++) d += (double)qh[i] * kc[((size_t)kvh * ctx + s) * hd + i];
+                for (int i = 0; i < hd; i++) d += (double)qh[i] * kx[((size_t)kvh * np + s) * hd + i];
                 p[s] = d * scale;
+                if (cap > 0) p[s] = cap * tanh(p[s] / cap);
                 mx = p[s] > mx ? p[s] : mx;
             }
-            for (int s = 0; s <= last; s++) p[s] = exp(p[s] - mx), sum += p[s];
+            for (int s = lo; s <= last; s++) p[s] = exp(p[s] - mx), sum += p[s];
             for (int i = 0; i < hd; i++) {
                 double o = 0;
-                for (int s = 0; s <= last; s++) o += p[s] / sum * vc[((size_t)kvh * ctx + s) * hd + i];
+                for (int s = lo; s <= last; s++) o += p[s] / sum * vx[((size_t)kvh * np + s) * hd + i];
                 bad += fabs(out[((size_t)t * H + h) * hd + i] - o) > 2e-5;
             }
         }
-    CHECK(bad == 0, "attention kv_f16 %d H %d Hkv %d hd %d n %d pos %d: %d off", kv_f16, H, Hkv, hd, n, pos, bad);
-    free(kc), free(vc), free(kh), free(vh), free(q), free(out), free(scratch), free(p);
+    CHECK(bad == 0, "attention kv_f16 %d H %d Hkv %d hd %d n %d pos %d slots %d window %d softcap %g: %d off", kv_f16,
+          H, Hkv, hd, n, pos, S, win, (double)cap, bad);
+    free(kc), free(vc), free(kx), free(vx), free(kh), free(vh), free(q), free(out), free(scratch), free(p);
 }
 
 static double now(void) {
@@ -562,10 +577,11 @@ int main(void) {
     for (int ri = 0; ri < NTR; ri++) {
         int R = TRS[ri];
         test_extremes(R);
-        test_qkv(R, 0, LMRT_GGML_Q4_0, 4, 2, 64, 64, 0, 172, 3, 5);
-        test_qkv(R, 1, LMRT_GGML_Q4_0, 4, 2, 64, 32, 1, 64, 1, 0);
-        test_qkv(R, 0, LMRT_GGML_Q8_0, 8, 4, 8, 8, 0, 64, 16, 2);
-        test_qkv(R, 0, LMRT_GGML_Q4_0, 2, 1, 12, 12, 1, 64, 5, 1); /* head_dim not a multiple of R */
+        test_qkv(R, 0, LMRT_GGML_Q4_0, 4, 2, 64, 64, 0, 172, 3, 5, 0);
+        test_qkv(R, 1, LMRT_GGML_Q4_0, 4, 2, 64, 32, 1, 64, 1, 0, 0);
+        test_qkv(R, 0, LMRT_GGML_Q8_0, 8, 4, 8, 8, 0, 64, 16, 2, 0);
+        test_qkv(R, 0, LMRT_GGML_Q4_0, 2, 1, 12, 12, 1, 64, 5, 1, 0); /* head_dim not a multiple of R */
+        test_qkv(R, 1, LMRT_GGML_Q4_0, 4, 2, 64, 64, 1, 64, 5, 9, 7); /* a ring of 7: positions 9..13 wrap */
     }
     for (int ki = 0; ki < 3; ki++)
         for (int ni = 0; ni < 3; ni++) test_quantize(Ks[ki], ns[ni]);
@@ -573,12 +589,19 @@ int main(void) {
     test_norms(172, 3);
     test_norms(2048, 1);
     test_elementwise();
-    test_attention(0, 4, 2, 64, 3, 0);
-    test_attention(1, 4, 2, 64, 1, 40);
-    test_attention(0, 8, 8, 12, 16, 7);
-    test_attention(1, 6, 2, 8, 2, 30);
-    test_attention(0, 4, 1, 96, 2, 50);
-    test_attention(0, 2, 2, 40, 4, 17);
+    test_attention(0, 4, 2, 64, 3, 0, 0, 0, 0.0f);
+    test_attention(1, 4, 2, 64, 1, 40, 0, 0, 0.0f);
+    test_attention(0, 8, 8, 12, 16, 7, 0, 0, 0.0f);
+    test_attention(1, 6, 2, 8, 2, 30, 0, 0, 0.0f);
+    test_attention(0, 4, 1, 96, 2, 50, 0, 0, 0.0f);
+    test_attention(0, 2, 2, 40, 4, 17, 0, 0, 0.0f);
+    /* sliding windows: rings of window + n - 1 slots (wrapped), a window on a full cache, softcaps */
+    test_attention(0, 4, 2, 64, 4, 37, 16 + 3, 16, 0.0f);
+    test_attention(1, 4, 2, 64, 1, 50, 12, 12, 0.0f);
+    test_attention(0, 8, 2, 12, 9, 30, 13 + 8, 13, 0.0f);
+    test_attention(1, 4, 4, 40, 3, 20, 0, 9, 0.0f);
+    test_attention(0, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
+    test_attention(1, 2, 1, 8, 2, 12, 0, 0, 0.5f);
     if (g_fail == 0)
         for (int ri = 0; ri < NTR; ri++) {
             bench(TRS[ri], LMRT_GGML_Q4_0, 5632, 2048, 1);

@@ -60,6 +60,9 @@ static const op_case cases[] = {
     {IR_OP_QKV, {{D}, {(H + 2 * HKV) * HD, D}, ROPE_SHAPE, CACHE_SHAPE, CACHE_SHAPE}, {H * HD}},
     {IR_OP_TAKE_LAST, {{D}}, {D}},
     {IR_OP_HADAMARD, {{48}}, {64}},
+    {IR_OP_GEGLU, {{D}, {D}}, {D}},
+    {IR_OP_SCALE, {{D}}, {D}},
+    {IR_OP_SOFTCAP, {{D}}, {D}},
 };
 
 /* a fixture: one node of the op under test in a graph token -> embed -> (a linear per activation input) */
@@ -112,7 +115,7 @@ static fixture fx_build(const op_case *c, int bump) {
     }
     ir_attrs a = ir_attrs_none();
     a.eps = 1e-5f, a.n_heads = H, a.n_kv_heads = HKV, a.head_dim = HD, a.rope_dim = HD;
-    a.scale = 0.25f, a.block = 32;
+    a.scale = 0.25f, a.block = 32, a.softcap = 3.0f; /* the softcap op's cap, and attention's */
     int y = ir_node_add(g, c->op, in, &a, "y", c->out[1] ? 2 : 1, c->out);
     f.node = g->n_nodes - 1;
     if (y >= 0 && oi->out_dtype == IR_DT_Q8A) g->tensors[y].dtype = IR_DT_Q8A;

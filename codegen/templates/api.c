@@ -135,11 +135,20 @@ static int kv_capacity(const name_ctx *ctx) {
     return ctx->n_ctx;
 }
 
-/* head h of cache i: kv_capacity positions of kv_caches[i].row bytes (the layout step()'s
- * A_KV*(nc) offsets spell) */
+/* head h of cache i: kv_capacity positions of kv_caches[i].row bytes, or a sliding-window ring's
+ * slots behind every such cache (the layout step()'s A_KV*(nc) offsets spell) */
 static unsigned char *kv_head_rows(const name_ctx *ctx, int i, int h) {
     size_t nc = (size_t)kv_capacity(ctx);
+    if (kv_caches[i].slots)
+        return ctx->arena + KV_OFFSET + (nc * KV_ROW_BYTES + 63) / 64 * 64 + kv_caches[i].at +
+               (size_t)h * (size_t)kv_caches[i].slots * (size_t)kv_caches[i].row;
     return ctx->arena + KV_OFFSET + nc * kv_caches[i].at + (size_t)h * nc * (size_t)kv_caches[i].row;
+}
+
+/* the rows of cache i a context at pos has written: every position, or a ring's slots once full
+ * (position p in slot p % slots) */
+static size_t kv_used_rows(int i, int pos) {
+    return kv_caches[i].slots && pos > kv_caches[i].slots ? (size_t)kv_caches[i].slots : (size_t)pos;
 }
 
 /* NAME_OK if n tokens fit at the current position and are all in the vocabulary */
@@ -198,6 +207,9 @@ int name_rewind(name_ctx *ctx, int pos) {
     if (!ctx) return NAME_ERR_ARG;
     if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
     if (pos < 0 || pos > ctx->pos) return ctx->status = NAME_ERR_ARG;
+    /* a ring keeps the last KV_SLOTS positions: the window before pos must not have been
+     * overwritten by the positions after it */
+    if (KV_SLOTS && (pos >= KV_WINDOW ? pos - KV_WINDOW + 1 : 0) < ctx->pos - KV_SLOTS) return ctx->status = NAME_ERR_ARG;
     ctx->pos = pos; /* rows at pos.. are written again before anything reads them */
     return ctx->status = NAME_OK;
 }
@@ -211,7 +223,8 @@ int name_rewind(name_ctx *ctx, int pos) {
 static const char state_magic[8] = {'L', 'M', 'C', 'C', 'K', 'V', 'S', '1'};
 
 static uint64_t state_bytes_at(int pos) {
-    return STATE_HEADER + (uint64_t)pos * KV_ROW_BYTES;
+    return STATE_HEADER + (uint64_t)pos * KV_ROW_BYTES +
+           (uint64_t)(KV_SLOTS && pos > KV_SLOTS ? KV_SLOTS : pos) * KV_RING_ROW_BYTES;
 }
 
 /* The header of ctx's state at pos; the checksum is added by state_sum. */
@@ -230,7 +243,7 @@ static uint64_t state_sum(const unsigned char *buf, int pos) {
     lmrt_sum s;
     lmrt_sum_init(&s);
     lmrt_sum_update(&s, buf, 48);
-    lmrt_sum_update(&s, buf + STATE_HEADER, (size_t)pos * KV_ROW_BYTES);
+    lmrt_sum_update(&s, buf + STATE_HEADER, (size_t)(state_bytes_at(pos) - STATE_HEADER));
     return lmrt_sum_final(&s);
 }
 
@@ -241,7 +254,7 @@ static void state_rows(name_ctx *ctx, unsigned char *save, const unsigned char *
     for (int i = 0; i < KV_CACHES; i++)
         for (int h = 0; h < kv_caches[i].heads; h++) {
             unsigned char *rows = kv_head_rows(ctx, i, h);
-            size_t n = (size_t)pos * (size_t)kv_caches[i].row;
+            size_t n = kv_used_rows(i, pos) * (size_t)kv_caches[i].row;
             for (size_t b = 0; b < n; b++) {
                 if (save) save[at + b] = rows[b];
                 else rows[b] = load[at + b];
