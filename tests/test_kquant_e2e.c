@@ -4,7 +4,8 @@
  * whose 2-D tensors are made by tests/kquant_ref.h (Q2_K..Q6_K, IQ4_NL, IQ4_XS, BF16) or runtime-min's
  * ggml-exact encoders (Q5_0, Q5_1, Q8_0): "mix", which mixes types per tensor like llama-quantize's
  * *_K_M files (q/k/v of one layer alike and gate/up alike, so the fusions meet K-quants too), and one
- * file per newly supported type (Q2_K, Q3_K, IQ4_NL, IQ4_XS, BF16) with every 2-D tensor in it (like llama-quantize --pure).  For each (a
+ * file per type among Q2_K, Q3_K, IQ4_NL, IQ4_XS and BF16 with every 2-D tensor in it (like
+ * llama-quantize --pure).  For each (a
  * one-type file only on the reference unless KQUANT_FULL=1, see runs[]):
  *  - the compiled C (generic; x86-64-v3 when the CPU has AVX2) with f32 activations gives the
  *    interpreter's logits on the dequantized tensors (lmcc eval --reference) to float rounding; with
