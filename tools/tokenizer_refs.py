@@ -6,7 +6,8 @@ every vocabulary they use.
 Usage: python3 tools/tokenizer_refs.py BUILD_DIR [LLAMA_TOKENIZE] > tests/data/vocab/special_refs.txt
 
 BUILD_DIR holds lmcc's build (its test_tokenizer writes the derived
-vocabularies); LLAMA_TOKENIZE defaults to /work/peer/llama.cpp/build/bin/llama-tokenize.
+vocabularies); LLAMA_TOKENIZE defaults to ../peer/llama.cpp/build/bin/llama-tokenize next to the repository
+(where ../shared/peer/build-llama-cpp.sh ../peer builds it).
 Each text is run as
     llama-tokenize -m VOCAB.gguf -f TEXT_FILE --ids --no-escape --log-disable [--no-bos] [--no-parse-special]
 (--no-bos without flag 1, --no-parse-special without flag 2; -f passes the bytes
@@ -55,7 +56,8 @@ def escape(raw):
 
 def main():
     build = sys.argv[1]
-    tool = sys.argv[2] if len(sys.argv) > 2 else '/work/peer/llama.cpp/build/bin/llama-tokenize'
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tool = sys.argv[2] if len(sys.argv) > 2 else os.path.join(repo, '..', 'peer', 'llama.cpp', 'build', 'bin', 'llama-tokenize')
     derived = tempfile.mkdtemp()
     subprocess.run([os.path.join(build, 'test_tokenizer'), '--write-vocabs', derived], check=True,
                    env=dict(os.environ, LMCC_SOURCE_DIR=SRC, LMCC_SHARED_DIR=os.path.dirname(SHARED)))

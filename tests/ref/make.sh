@@ -2,14 +2,14 @@
 # tests/ref/make.sh - regenerates llama.cpp's reference data for tests/arch_ref.sh (see README.md here).
 # Needs a built lmcc (lmcc-synth) and llama.cpp's tools (../shared/peer/build-llama-cpp.sh):
 #   tests/ref/make.sh [BUILD_DIR (default: build)] [MODEL ...]   (no MODEL: all of the list below)
-# Environment: PEER (default /work/peer: llama_logits, llama.cpp/build/bin/llama-quantize),
+# Environment: PEER (default ../peer, where ../shared/peer/build-llama-cpp.sh ../peer builds: llama_logits, llama.cpp/build/bin/llama-quantize),
 # LMCC_SHARED_DIR (default ../shared: the full vocabularies the reduced ones are cut from).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 shift || true
-PEER=${PEER:-/work/peer}
+PEER=${PEER:-$ROOT/../peer}
 SHARED=${LMCC_SHARED_DIR:-$ROOT/../shared}
 SYNTH="$BUILD/lmcc-synth"
 QUANTIZE="$PEER/llama.cpp/build/bin/llama-quantize"

@@ -3,7 +3,7 @@
 # Needs a built lmcc (the test program writes the models) and llama.cpp's llama_logits
 # (../shared/peer/build-llama-cpp.sh):
 #   tests/data/kquant/make_reference.sh [BUILD_DIR (default: build)]
-# Environment: PEER (default /work/peer: llama_logits), LMCC_SHARED_DIR (default ../shared: stories260K.gguf,
+# Environment: PEER (default ../peer, where ../shared/peer/build-llama-cpp.sh ../peer builds: llama_logits), LMCC_SHARED_DIR (default ../shared: stories260K.gguf,
 # whose tokenizer the models carry).
 # Writes NAME.logits (llama.cpp's float logits [48][512] as little-endian halves; the rounding costs < 1e-6 in
 # KL) and models.txt (per model: name, the FNV-1a 64 hash the test checks, sha256 and size of the GGUF file).
@@ -11,7 +11,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
-PEER=${PEER:-/work/peer}
+PEER=${PEER:-$ROOT/../peer}
 export LMCC_SHARED_DIR=${LMCC_SHARED_DIR:-$ROOT/../shared}
 WRITER="$BUILD/test_kquant_e2e"
 LOGITS="$PEER/llama_logits"
