@@ -1,6 +1,7 @@
 #include "target.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +36,11 @@ static int set_bytes(long long *dst, const char *v) {
     char *end;
     long long x = strtoll(v, &end, 10);
     if (end == v || x < 0) return -1;
-    if (*end == 'K' || *end == 'k') { x *= 1024; end++; }
-    else if (*end == 'M' || *end == 'm') { x *= 1024 * 1024; end++; }
+    long long unit = 1;
+    if (*end == 'K' || *end == 'k') { unit = 1024; end++; }
+    else if (*end == 'M' || *end == 'm') { unit = 1024 * 1024; end++; }
+    if (x > LLONG_MAX / unit) return -1;
+    x *= unit;
     if (*end) return -1;
     *dst = x;
     return 0;

@@ -70,6 +70,10 @@ compile "512 tiny layers" 0 - "$WORK/l512.gguf"
 compile "context_length 2^20, --ctx 4096" 0 - "$WORK/ctx.gguf" --ctx 4096
 compile "--ctx past the limit" 1 "--ctx" "$WORK/ctx.gguf" --ctx 99999999999
 
+# a target file whose byte counts overflow when their K/M suffix is applied
+printf 'name = big\nram_bytes = 9223372036854775807K\n' >"$WORK/big.target"
+row "target ram_bytes past 2^63" 1 "bad value for 'ram_bytes'" "$LMCC" compile "$MODEL_GGUF" -t "$WORK/big.target" -o "$WORK/out"
+
 # a zstd bomb: 12 KB that would decompress to 400 MB (a GGUF header, then zeros)
 if command -v zstd >/dev/null && ! "$LMCC" compile "$WORK/none.gguf.zst" -o "$WORK/out" 2>&1 | grep -q "without libzstd"; then
   { printf 'GGUF\3\0\0\0'; head -c 400000000 /dev/zero; } | zstd -q -3 -o "$WORK/bomb.gguf.zst"

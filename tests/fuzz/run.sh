@@ -4,6 +4,9 @@
 # corpus (tests/fuzz/corpus/HARNESS; new inputs go to a scratch copy).  Exit 1 on a crash, a leak,
 # a sanitizer report or a timeout (the input is kept in $LMCC_FUZZ_OUT, default /tmp/lmcc-fuzz);
 # exit 77 (skipped, said on stdout) when clang or its fuzzer runtime (libclang-rt-14-dev) is missing.
+# LMCC_FUZZ_SEED=N fixes libFuzzer's random seed: a run is then the same sequence of inputs on every
+# machine, cut off by time, so a longer local run with the same seed and a fresh LMCC_FUZZ_OUT covers
+# what a CI run will try (CI sets it; campaigns leave it unset to explore).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -44,7 +47,9 @@ for h in "${harnesses[@]}"; do
   fi
   work="$out/$h.corpus"
   mkdir -p "$work"
-  (cd "$out" && "$build/$h" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+  seed=()
+  [ -n "${LMCC_FUZZ_SEED:-}" ] && seed=(-seed="$LMCC_FUZZ_SEED")
+  (cd "$out" && "$build/$h" "${seed[@]}" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$out/$h-" "$work" "$here/corpus/$h" >"$out/$h.log" 2>&1)
   st=$?
   runs=$(sed -n "s/^stat::number_of_executed_units: *//p" "$out/$h.log" | tail -1)
