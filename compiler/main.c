@@ -395,6 +395,8 @@ static int build_program(const lmcc_config *c, const lmcc_build_req *req, char *
     if (st < 0) lmcc_error(NULL, "cannot run %s: %s", cc, strerror(errno));
     else if (st != 0)
         lmcc_error(NULL, "building the generated C failed (%s exited with %d; rerun with -v --keep-temp)", cc, st);
+    else if (snprintf(path, sizeof path, "%s/prog", dir), lmcc_rewrite_file(path) != 0)
+        lmcc_error(path, "cannot rewrite the built program: %s", strerror(errno));
     else rc = 0;
 out:
     session_free(&s);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,6 +117,42 @@ int lmcc_argv_run(lmcc_argv *a, const lmcc_run_opts *o) {
         return -1;
     }
     return lmcc_run_argv(a->v, o);
+}
+
+int lmcc_rewrite_file(const char *path) {
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.rewrite", path) >= (int)sizeof tmp) { errno = ENAMETOOLONG; return -1; }
+    struct stat st;
+    int in = open(path, O_RDONLY), out = -1, err = 0;
+    if (in < 0 || fstat(in, &st) != 0) goto fail;
+    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 07777);
+    if (out < 0) goto fail;
+    static char buf[64 << 10];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) goto fail;
+        if (n == 0) break;
+        for (ssize_t o = 0; o < n;) {
+            ssize_t w = write(out, buf + o, (size_t)(n - o));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) goto fail;
+            o += w;
+        }
+    }
+    if (close(out) != 0) { out = -1; goto fail; }
+    out = -1;
+    close(in);
+    in = -1;
+    if (rename(tmp, path) != 0) goto fail;
+    return 0;
+fail:
+    err = errno;
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    unlink(tmp);
+    errno = err;
+    return -1;
 }
 
 void lmcc_remove_dir(const char *dir) {

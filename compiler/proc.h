@@ -42,6 +42,15 @@ int lmcc_run_argv(char **argv, const lmcc_run_opts *o);
 /* lmcc_run_argv of a built command; -1 with errno = E2BIG when it was too long. */
 int lmcc_argv_run(lmcc_argv *a, const lmcc_run_opts *o);
 
+/* Rewrites the file at path in 64 KiB writes (same bytes, same mode).  The page
+ * cache keeps a file in folios about as large as the writes that made it; a
+ * program from the linker, or one written in MiB pieces, mapped back (its
+ * .incbin weights are most of it) read 3-15x slower on the development VM than
+ * the same bytes written in 64-128 KiB pieces (measured: 64K, 128K fast; 512K,
+ * 1M, ld slow), so bench measured the page cache instead of the kernels.
+ * Returns 0, or -1 with errno set (the file is then unchanged). */
+int lmcc_rewrite_file(const char *path);
+
 /* Removes the files of a flat directory, then the directory (best effort). */
 void lmcc_remove_dir(const char *dir);
 
