@@ -44,6 +44,9 @@ enum {
     M_ROPE_FREQS = 2, /* rope_freqs.weight: Llama-3 per-frequency divisors */
     M_SHARP = 4,      /* weights scaled for peaked attention and next-token distributions (reference
                          tests: a wrong rotation or a missing factor moves the logits), else 0.02 */
+    M_LONGROPE = 8,   /* Phi-3.5's LongRoPE: rope_factors_long/short.weight, original context `orig`,
+                         rope.scaling.attn_factor sqrt(1 + ln(ctx / orig) / ln(orig)) as its converter */
+    M_YARN = 16,      /* rope.scaling.type yarn, factor ctx / orig, original context `orig` */
 };
 
 typedef struct synth_model {
@@ -53,30 +56,34 @@ typedef struct synth_model {
     int ctx, window;                                       /* window: gemma's sliding window */
     float rope_base, eps;
     unsigned flags;
+    int orig; /* rope.scaling.original_context_length (M_LONGROPE, M_YARN) */
 } synth_model;
 
 /* real models' hyper-parameters (benchmarks) and the reference tests' tiny models (tests/ref: K-quants
  * need rows of whole 256-blocks, so dim and ffn are multiples of 256) */
 static const synth_model synth_models[] = {
-    /* name           arch       dim  L   H   KV  hd   ffn  rot  ctx   win  base      eps   flags */
-    {"stories15M",   "llama",    288, 6,  6,  6,  0,   768, 0, 2048,   0,  10000.0f, 1e-5f, 0},
-    {"stories110M",  "llama",    768, 12, 12, 12, 0,  2048, 0, 2048,   0,  10000.0f, 1e-5f, 0},
-    {"tinyllama",    "llama",   2048, 22, 32, 4,  0,  5632, 0, 2048,   0,  10000.0f, 1e-5f, 0},
-    {"stories260K",  "llama",     64, 5,  8,  4,  0,   172, 0, 2048,   0,  10000.0f, 1e-5f, 0},
-    {"tiny",         "llama",     64, 2,  4,  2,  0,    96, 0, 2048,   0,  10000.0f, 1e-5f, 0},
-    {"qwen2.5-0.5b", "qwen2",    896, 24, 14, 2,  0,  4864, 0, 32768,  0,  1e6f,     1e-6f, M_TIED},
-    {"qwen3-0.6b",   "qwen3",   1024, 28, 16, 8,  128, 3072, 0, 40960, 0,  1e6f,     1e-6f, M_TIED},
-    {"llama3.2-1b",  "llama",   2048, 16, 32, 8,  0,  8192, 0, 131072, 0,  500000.f, 1e-5f, M_TIED | M_ROPE_FREQS},
-    {"smollm2-360m", "llama",    960, 32, 15, 5,  0,  2560, 0, 8192,   0,  100000.f, 1e-5f, M_TIED},
-    {"gemma3-1b",    "gemma3",  1152, 26, 4,  1,  256, 6912, 0, 32768, 512, 1e6f,    1e-6f, M_TIED},
-    {"llama-ref",    "llama",    256, 2,  4,  2,  0,   512, 0, 256,    0,  10000.0f, 1e-5f, M_SHARP},
-    {"llama3-ref",   "llama",    256, 2,  4,  1,  0,   512, 0, 256,    0,  500000.f, 1e-5f, M_SHARP | M_TIED | M_ROPE_FREQS},
-    {"smollm3-ref",  "smollm3",  256, 4,  4,  2,  0,   512, 0, 256,    0,  5e6f,     1e-6f, M_SHARP | M_TIED},
-    {"qwen2-ref",    "qwen2",    256, 2,  4,  2,  0,   512, 0, 256,    0,  1e6f,     1e-6f, M_SHARP | M_TIED},
-    {"qwen3-ref",    "qwen3",    256, 2,  4,  2,  128, 512, 0, 256,    0,  1e6f,     1e-6f, M_SHARP | M_TIED},
-    {"phi3-ref",     "phi3",     256, 2,  4,  2,  0,   512, 48, 256,   0,  10000.0f, 1e-5f, M_SHARP},
-    {"gemma2-ref",   "gemma2",   256, 2,  4,  2,  128, 512, 0, 256,    32, 10000.0f, 1e-6f, M_SHARP | M_TIED},
-    {"gemma3-ref",   "gemma3",   256, 6,  4,  2,  128, 512, 0, 256,    32, 1e6f,     1e-6f, M_SHARP | M_TIED},
+    /* name           arch       dim  L   H   KV  hd   ffn  rot  ctx   win  base      eps   flags  orig */
+    {"stories15M",   "llama",    288, 6,  6,  6,  0,   768, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
+    {"stories110M",  "llama",    768, 12, 12, 12, 0,  2048, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
+    {"tinyllama",    "llama",   2048, 22, 32, 4,  0,  5632, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
+    {"stories260K",  "llama",     64, 5,  8,  4,  0,   172, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
+    {"tiny",         "llama",     64, 2,  4,  2,  0,    96, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
+    {"qwen2.5-0.5b", "qwen2",    896, 24, 14, 2,  0,  4864, 0, 32768,  0,  1e6f,     1e-6f, M_TIED, 0},
+    {"qwen3-0.6b",   "qwen3",   1024, 28, 16, 8,  128, 3072, 0, 40960, 0,  1e6f,     1e-6f, M_TIED, 0},
+    {"llama3.2-1b",  "llama",   2048, 16, 32, 8,  0,  8192, 0, 131072, 0,  500000.f, 1e-5f, M_TIED | M_ROPE_FREQS, 0},
+    {"smollm2-360m", "llama",    960, 32, 15, 5,  0,  2560, 0, 8192,   0,  100000.f, 1e-5f, M_TIED, 0},
+    {"gemma3-1b",    "gemma3",  1152, 26, 4,  1,  256, 6912, 0, 32768, 512, 1e6f,    1e-6f, M_TIED, 0},
+    {"llama-ref",    "llama",    256, 2,  4,  2,  0,   512, 0, 256,    0,  10000.0f, 1e-5f, M_SHARP, 0},
+    {"llama3-ref",   "llama",    256, 2,  4,  1,  0,   512, 0, 256,    0,  500000.f, 1e-5f, M_SHARP | M_TIED | M_ROPE_FREQS, 0},
+    {"smollm3-ref",  "smollm3",  256, 4,  4,  2,  0,   512, 0, 256,    0,  5e6f,     1e-6f, M_SHARP | M_TIED, 0},
+    {"qwen2-ref",    "qwen2",    256, 2,  4,  2,  0,   512, 0, 256,    0,  1e6f,     1e-6f, M_SHARP | M_TIED, 0},
+    {"qwen3-ref",    "qwen3",    256, 2,  4,  2,  128, 512, 0, 256,    0,  1e6f,     1e-6f, M_SHARP | M_TIED, 0},
+    {"phi3-ref",     "phi3",     256, 2,  4,  2,  0,   512, 48, 256,   0,  10000.0f, 1e-5f, M_SHARP, 0},
+    {"gemma2-ref",   "gemma2",   256, 2,  4,  2,  128, 512, 0, 256,    32, 10000.0f, 1e-6f, M_SHARP | M_TIED, 0},
+    {"gemma3-ref",   "gemma3",   256, 6,  4,  2,  128, 512, 0, 256,    32, 1e6f,     1e-6f, M_SHARP | M_TIED, 0},
+    {"phi3-long-ref", "phi3",    256, 2,  4,  2,  0,   512, 48, 8192,  0,  10000.0f, 1e-5f, M_SHARP | M_LONGROPE, 256},
+    {"phi3-short-ref", "phi3",   256, 2,  4,  2,  0,   512, 48, 8192,  0,  10000.0f, 1e-5f, M_SHARP | M_LONGROPE, 512},
+    {"qwen2-yarn-ref", "qwen2",  256, 2,  4,  2,  0,   512, 0, 16384,  0,  1e6f,     1e-6f, M_SHARP | M_TIED | M_YARN, 4096},
 };
 
 #define SYNTH_GEMMA2_ATTN_SOFTCAP 50.0f
@@ -99,10 +106,11 @@ enum {
                 are not drowned by the sqrt(dim)-scaled embedding and the tied classifier does not
                 just repeat the input token */
     R_BIAS,  /* a projection's bias */
-    R_FREQ,  /* rope_freqs: divisors in [1, 4) */
+    R_FREQ,  /* rope_freqs, LongRoPE's short factors: divisors in [1, 4) */
+    R_LFREQ, /* LongRoPE's long factors: divisors in [1, 32) */
 };
 /* when an architecture's tensor is present */
-enum { W_ALWAYS, W_UNTIED, W_ROPE_FREQS };
+enum { W_ALWAYS, W_UNTIED, W_ROPE_FREQS, W_LONGROPE };
 /* where it goes in the file: before the layers, in each layer (name with %d), after them */
 enum { P_PRE, P_LAYER, P_POST };
 
@@ -110,6 +118,8 @@ enum { P_PRE, P_LAYER, P_POST };
 #define SYNTH_TENSOR_LIST(X)                                                                                     \
     X("token_embd.weight",              P_PRE,   S_V,   S_D,    R_EMB,   A_ALL,                  W_ALWAYS)       \
     X("rope_freqs.weight",              P_PRE,   S_0,   S_ROT2, R_FREQ,  A_LLAMA,                W_ROPE_FREQS)   \
+    X("rope_factors_long.weight",       P_PRE,   S_0,   S_ROT2, R_LFREQ, A_PHI3,                 W_LONGROPE)     \
+    X("rope_factors_short.weight",      P_PRE,   S_0,   S_ROT2, R_FREQ,  A_PHI3,                 W_LONGROPE)     \
     X("blk.%d.attn_norm.weight",        P_LAYER, S_0,   S_D,    R_NORM,  A_ALL,                  W_ALWAYS)       \
     X("blk.%d.attn_qkv.weight",         P_LAYER, S_QKV, S_D,    R_QK,    A_PHI3,                 W_ALWAYS)       \
     X("blk.%d.attn_q.weight",           P_LAYER, S_Q,   S_D,    R_QK,    A_ALL & ~A_PHI3,        W_ALWAYS)       \
@@ -154,10 +164,18 @@ static const synth_tensor_spec synth_tensor_specs[] = {
     X("attention.sliding_window",         1, m->window,                  A_GEMMA2 | A_GEMMA3,          1)    \
     X("attn_logit_softcapping",           0, SYNTH_GEMMA2_ATTN_SOFTCAP,  A_GEMMA2,                     1)    \
     X("final_logit_softcapping",          0, SYNTH_GEMMA2_FINAL_SOFTCAP, A_GEMMA2,                     1)    \
+    X("rope.scaling.original_context_length", 1, m->orig, A_ALL, m->flags & (M_LONGROPE | M_YARN))             \
+    X("rope.scaling.attn_factor",         0, synth_longrope_attn(m),     A_PHI3,  m->flags & M_LONGROPE)     \
+    X("rope.scaling.factor",              0, (double)m->ctx / m->orig,   A_ALL,   m->flags & M_YARN)         \
     X("vocab_size",                       1, vocab,                      A_ALL,                        1)
 
 static int synth_head_dim(const synth_model *m) { return m->head_dim ? m->head_dim : m->dim / m->n_heads; }
 static int synth_rot(const synth_model *m) { return m->rot ? m->rot : synth_head_dim(m); }
+/* Phi-3's converter: sqrt(1 + ln(scale) / ln(original context)) for scale = context / original > 1 */
+static double synth_longrope_attn(const synth_model *m) {
+    double scale = (double)m->ctx / m->orig;
+    return scale > 1.0 ? sqrt(1.0 + log(scale) / log((double)m->orig)) : 1.0;
+}
 
 static unsigned synth_arch_bit(const synth_model *m) {
     for (size_t i = 0; i < sizeof synth_archs / sizeof synth_archs[0]; i++)
@@ -252,7 +270,8 @@ static int synth_tensors(const synth_model *m, uint64_t vocab, synth_tensor **ou
             for (size_t i = 0; i < ns; i++) {
                 const synth_tensor_spec *s = &synth_tensor_specs[i];
                 if (s->place != place || !(s->archs & bit) || (s->when == W_UNTIED && (m->flags & M_TIED)) ||
-                    (s->when == W_ROPE_FREQS && !(m->flags & M_ROPE_FREQS)))
+                    (s->when == W_ROPE_FREQS && !(m->flags & M_ROPE_FREQS)) ||
+                    (s->when == W_LONGROPE && !(m->flags & M_LONGROPE)))
                     continue;
                 synth_tensor *t = &ts[n++];
                 snprintf(t->name, sizeof t->name, s->name, L);
@@ -286,7 +305,8 @@ static void *synth_fill(void *arg) {
     uint64_t rng = j->rng0 + j->r0 * ne0 * SYNTH_GOLDEN; /* state before element r0 * ne0 */
     float *vals = j->vals;
     for (uint64_t i = 0; i < n; i++) {
-        if (t->fill == R_FREQ) vals[i] = 1.0f + 3.0f * (float)(synth_next(&rng) >> 40) * (1.0f / 16777216.0f);
+        if (t->fill == R_FREQ || t->fill == R_LFREQ)
+            vals[i] = 1.0f + (t->fill == R_FREQ ? 3.0f : 31.0f) * (float)(synth_next(&rng) >> 40) * (1.0f / 16777216.0f);
         else if (t->n_dims == 1) vals[i] = t->mean + t->std * synth_normal(&rng);
         else vals[i] = lmrt_f16_to_f32(lmrt_f32_to_f16(t->std * synth_normal(&rng)));
     }
@@ -346,6 +366,8 @@ static int synth_keys(gguf_writer *w, const synth_model *m, const gguf_file *vf,
     }
     SYNTH_KEY_LIST(X)
 #undef X
+    snprintf(key, sizeof key, "%s.rope.scaling.type", m->arch);
+    if (m->flags & M_YARN) rc = rc || gguf_writer_add_str(w, key, "yarn");
     rc = rc || gguf_writer_copy_kv(w, vf, "tokenizer.");
     if (quantized)
         rc = rc || gguf_writer_add_u32(w, "general.quantization_version", 2) ||
@@ -582,9 +604,11 @@ static void synth_usage(FILE *fp) {
                 "(--shape is --model.)  models:");
     for (size_t i = 0; i < sizeof synth_models / sizeof synth_models[0]; i++) {
         const synth_model *s = &synth_models[i];
-        fprintf(fp, "\n  %-13s %-8s dim %d, %d layers, %d heads (%d kv) of %d, ffn %d%s%s", s->name, s->arch, s->dim,
+        fprintf(fp, "\n  %-14s %-8s dim %d, %d layers, %d heads (%d kv) of %d, ffn %d%s%s%s", s->name, s->arch, s->dim,
                 s->n_layers, s->n_heads, s->n_kv_heads, synth_head_dim(s), s->ffn, s->flags & M_TIED ? ", tied" : "",
-                s->flags & M_ROPE_FREQS ? ", rope_freqs" : "");
+                s->flags & M_ROPE_FREQS ? ", rope_freqs" : "",
+                s->flags & M_LONGROPE ? ", LongRoPE" : s->flags & M_YARN ? ", YaRN" : "");
+        if (s->flags & (M_LONGROPE | M_YARN)) fprintf(fp, " (original context %d of %d)", s->orig, s->ctx);
     }
     fprintf(fp, "\nThe vocabulary (size and all tokenizer.* keys) comes from VOCAB.gguf.  --like writes the file\n"
                 "llama-quantize makes from the F16 file of the same model and seed, the types from MANIFEST\n"

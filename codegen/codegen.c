@@ -381,6 +381,12 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     fprintf(fp, "/* ---- shapes ---- */\n");
     fprintf(fp, "#define %s_VOCAB_SIZE %d\n#define %s_DIM %d\n#define %s_N_LAYERS %d\n#define %s_CTX %d\n",
             up, m->vocab_size, up, m->dim, up, m->n_layers, up, g->cfg.ctx);
+    if (m->ctx_min > 1)
+        fprintf(fp, "#define %s_CTX_MIN %d /* %s_init_ctx's smallest context: LongRoPE's long factors were "
+                    "compiled in (a context up to %d takes the short ones: compile with --ctx %d or less) */\n",
+                up, m->ctx_min, N, m->ctx_min - 1, m->ctx_min - 1);
+    else
+        fprintf(fp, "#define %s_CTX_MIN 1 /* %s_init_ctx's smallest context */\n", up, N);
     fputc('\n', fp);
     if (lmcc_emit_vocab_header(fp, v, o->chat, N, up)) return errf(err, errlen, "codegen: write error");
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
@@ -831,9 +837,10 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         int64_t half = last_dim(&g->tensors[n->inputs[0]]);
         if (e->shape[SH_ROPE_DIM] == 2 * half) snprintf(s1, sizeof s1, "ROPE_DIM / 2");
         else snprintf(s1, sizeof s1, "%lld", (long long)half);
-        snprintf(args, sizeof args, "%s, (const float *)(%s), %s, %s, pos", o, wref(e, n->inputs[0], w, sizeof w), s1,
-                 nrows);
-        put_call(e, 0, "rope_table", args, "cos, sin of pos * freqs for each token of the chunk");
+        flit(f, sizeof f, at->scale > 0 ? at->scale : 1.0f);
+        snprintf(args, sizeof args, "%s, (const float *)(%s), %s, %s, pos, %s", o, wref(e, n->inputs[0], w, sizeof w),
+                 s1, nrows, f);
+        put_call(e, 0, "rope_table", args, "m cos, m sin of pos * freqs for each token of the chunk");
         break;
     }
     case IR_OP_KV_STORE: {

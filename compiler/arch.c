@@ -146,27 +146,28 @@ static int arch_weight_rows(ir_graph *g, const gguf_file *f, const char *path, c
  *  attn_cap     attention-logit softcap without attn_logit_softcapping (0: none, key not read)
  *  final_cap    final-logit softcap without final_logit_softcapping (-1: none, key not read; 0: the key's)
  *  big          block_count of the one size whose query scale is 1/sqrt(dim / heads) instead of
- *               1/sqrt(head_dim) (Gemma's 27B query_pre_attn_scalar, as llama.cpp decides it) */
+ *               1/sqrt(head_dim) (Gemma's 27B query_pre_attn_scalar, as llama.cpp decides it)
+ *  lrope        LongRoPE: rope_factors_long/short.weight, one set chosen by the context (arch_rope_read) */
 #define ARCH_LIST(X)                                                                                     \
-    /* name       neox bias qk_norm no_rope gemma fused tied swa_p swa_win swa_base attn_cap final_cap big */ \
-    X("llama",    0,   0,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
-    X("qwen2",    1,   1,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
-    X("qwen3",    1,   0,   1,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
-    X("smollm3",  0,   0,   0,      4,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)  \
-    X("gemma2",   1,   0,   0,      0,      1,    0,    1,   2,    4096,   0.0f,    50.0f,   30.0f,    46) \
-    X("gemma3",   1,   0,   1,      0,      1,    0,    0,   6,    0,      10000.0f, 0.0f,   0.0f,     62) \
-    X("phi3",     1,   0,   0,      0,      0,    1,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0)
+    /* name       neox bias qk_norm no_rope gemma fused tied swa_p swa_win swa_base attn_cap final_cap big lrope */ \
+    X("llama",    0,   0,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0,  0)  \
+    X("qwen2",    1,   1,   0,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0,  0)  \
+    X("qwen3",    1,   0,   1,      0,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0,  0)  \
+    X("smollm3",  0,   0,   0,      4,      0,    0,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0,  0)  \
+    X("gemma2",   1,   0,   0,      0,      1,    0,    1,   2,    4096,   0.0f,    50.0f,   30.0f,    46, 0)  \
+    X("gemma3",   1,   0,   1,      0,      1,    0,    0,   6,    0,      10000.0f, 0.0f,   0.0f,     62, 0)  \
+    X("phi3",     1,   0,   0,      0,      0,    1,    0,   0,    0,      0.0f,    0.0f,    -1.0f,    0,  1)
 
 typedef struct arch_spec {
     const char *name;
     int neox, qkv_bias, qk_norm, no_rope_step, gemma, fused, tied, swa_pattern, swa_window;
     float swa_base, attn_cap, final_cap;
-    int big_layers;
+    int big_layers, longrope;
 } arch_spec;
 
 static const arch_spec arch_specs[] = {
-#define X(nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big) \
-    {nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big},
+#define X(nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big, lrope) \
+    {nm, neox, bias, qkn, nrs, gemma, fused, tied, swa_p, swa_w, swa_base, acap, fcap, big, lrope},
     ARCH_LIST(X)
 #undef X
 };
@@ -175,7 +176,6 @@ static const arch_spec arch_specs[] = {
  * error naming the key, unless the row implements it (cap 1: a row with attn_cap reads the key,
  * cap 2: a row with final_cap >= 0).  X(suffix, neutral value, cap, what it does) */
 #define ARCH_UNSUPPORTED_KEY_LIST(X)                                                         \
-    X("rope.scaling.attn_factor",          1.0, 0, "scales the rotated q and k (YaRN)")     \
     X("attention.logit_softcapping",       0.0, 0, "soft-caps the attention scores")        \
     X("attn_logit_softcapping",            0.0, 1, "soft-caps the attention scores")        \
     X("final_logit_softcapping",           0.0, 2, "soft-caps the logits")                  \
@@ -217,23 +217,35 @@ static int arch_check_keys(const gguf_file *f, const char *path, const arch_spec
     return 0;
 }
 
-/* RoPE's rotation frequencies, radians per position, as llama.cpp's ggml_rope_ext:
- * freq_scale * base^(-2i/rope_dim) / factor[i] for each pair i, with freq_scale 1/rope.scaling.factor
- * (linear scaling; none: 1) and factor[i] from rope_freqs.weight (Llama 3.x's per-frequency
- * divisors; absent: 1).  In double, then rounded; the rope_table op turns them into the cos/sin
- * rows of each chunk's positions at run time (no table of the context's size anywhere).
- * scaled 0: base only (gemma3's sliding-window layers). */
-static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, const char *ar, const char *name,
-                           int rope_dim, double theta, int scaled) {
-    int half = rope_dim / 2;
+/* The RoPE of a model as llama.cpp sets it up (llama_model::load_hparams, llama_context's cparams,
+ * ggml's rope_yarn): read once, then turned into each rope table by arch_rope_freqs. */
+typedef struct arch_rope {
+    int yarn;          /* rope.scaling.type yarn: llama.cpp's ext_factor 1 (else 0) */
+    double freq_scale; /* 1 / rope.scaling.factor (none, or no factor: 1) */
+    double attn;       /* cparams.yarn_attn_factor: rope.scaling.attn_factor, YaRN's correction folded in */
+    int orig_ctx;      /* rope.scaling.original_context_length, else context_length */
+    const gguf_tensor *factors; /* per-frequency divisors: rope_freqs.weight, or LongRoPE's set for the context */
+    int ctx_min;       /* the smallest context this choice holds for (LongRoPE's long set: orig_ctx + 1) */
+} arch_rope;
+
+/* LongRoPE (Phi-3.x, Phi-4-mini): two divisor sets, rope_factors_short for contexts up to the original
+ * one and rope_factors_long beyond it; llama.cpp picks by the context a user creates (get_rope_factors:
+ * n_ctx_seq > n_ctx_orig_yarn; its n_ctx is rounded up to 256, the same choice for every shipped
+ * model, whose original context is a multiple of 256).  lmcc picks by the compiled context and
+ * records the floor in ctx_min, so init_ctx cannot give a smaller context the other set's logits. */
+static int arch_rope_read(const gguf_file *f, const char *path, const arch_spec *A, int ctx_len, int ctx, int half,
+                          arch_rope *r) {
+    const char *ar = A->name;
     char key[128], type[32] = "linear";
-    double factor = 0;
+    double factor = 0, attn = 1;
+    memset(r, 0, sizeof *r);
     snprintf(key, sizeof key, "%s.rope.scaling.type", ar);
     if (gguf_find(f, key) && gguf_get_str(f, key, type, sizeof type) != 0)
         return lmcc_error(path, "key '%s' has type %s, expected a string", key, gguf_vtype_name(gguf_find(f, key)->val.type));
-    if (strcmp(type, "none") != 0 && strcmp(type, "linear") != 0)
-        return lmcc_error(path, "key '%s' = '%s' is not supported (lmcc implements RoPE scaling none, linear and "
-                          "Llama 3's rope_freqs.weight)", key, type);
+    if (strcmp(type, "none") != 0 && strcmp(type, "linear") != 0 && strcmp(type, "yarn") != 0)
+        return lmcc_error(path, "key '%s' = '%s' is not supported (lmcc implements RoPE scaling none, linear, yarn, "
+                          "Llama 3's rope_freqs.weight and Phi-3's LongRoPE factors)", key, type);
+    r->yarn = !strcmp(type, "yarn");
     snprintf(key, sizeof key, "%s.rope.scaling.factor", ar);
     int rc = arch_key_num(f, path, key, &factor);
     if (rc == 1) { /* the older name */
@@ -243,22 +255,86 @@ static int arch_rope_freqs(ir_graph *g, const gguf_file *f, const char *path, co
     if (rc < 0) return -1;
     if (rc == 0 && (!(factor >= 0) || !isfinite(factor)))
         return lmcc_error(path, "key '%s' = %g must be >= 0 (0: no scaling)", key, factor);
-    double freq_scale = factor == 0 || !strcmp(type, "none") || !scaled ? 1.0 : 1.0 / factor;
-    const gguf_tensor *ft = scaled ? gguf_find_tensor(f, "rope_freqs.weight") : NULL;
+    if (r->yarn && factor != 0 && factor < 1)
+        return lmcc_error(path, "key '%s' = %g must be >= 1 with rope.scaling.type yarn (a context extension)", key, factor);
+    r->freq_scale = factor == 0 || !strcmp(type, "none") ? 1.0 : 1.0 / factor;
+    snprintf(key, sizeof key, "%s.rope.scaling.attn_factor", ar);
+    if (arch_key_num(f, path, key, &attn) < 0) return -1;
+    if (!(attn > 0) || !isfinite(attn)) return lmcc_error(path, "key '%s' = %g must be positive", key, attn);
+    r->attn = attn;
+    if (r->yarn) { /* cparams: get_mscale(factor) / (1 + 0.1 ln factor), ggml multiplies the latter back */
+        double fa = 1.0 / r->freq_scale;
+        r->attn *= (fa <= 1.0 ? 1.0 : 1.0 + 0.1 * log(fa)) / (1.0 + 0.1 * log(fa));
+    }
+    snprintf(key, sizeof key, "%s.rope.scaling.original_context_length", ar);
+    if (arch_key_int(f, path, key, ctx_len, &r->orig_ctx)) return -1;
+    r->ctx_min = 1;
+    const gguf_tensor *lg = gguf_find_tensor(f, "rope_factors_long.weight"),
+                      *sh = gguf_find_tensor(f, "rope_factors_short.weight");
+    const char *fname = "rope_freqs.weight";
+    r->factors = gguf_find_tensor(f, fname);
+    if ((lg || sh) && (!A->longrope || r->factors))
+        return lmcc_error(path, "tensor '%s' is not supported by lmcc's %s builder (LongRoPE factors belong to phi3 "
+                          "files without rope_freqs.weight)", lg ? "rope_factors_long.weight" : "rope_factors_short.weight", ar);
+    if (lg || sh) {
+        if (!lg || !sh)
+            return lmcc_error(path, "tensor '%s' is missing (a LongRoPE file has both the long and the short factors)",
+                              lg ? "rope_factors_short.weight" : "rope_factors_long.weight");
+        int lng = ctx > r->orig_ctx;
+        r->factors = lng ? lg : sh;
+        fname = lng ? "rope_factors_long.weight" : "rope_factors_short.weight";
+        r->ctx_min = lng ? r->orig_ctx + 1 : 1;
+    }
+    const gguf_tensor *ft = r->factors;
     if (ft && (ft->type != 0 || ft->n_dims != 1 || ft->ne[0] != (uint64_t)half || !ft->data ||
                ft->nbytes != (uint64_t)half * sizeof(float)))
-        return lmcc_error(path, "tensor 'rope_freqs.weight' must be f32 [%d] (rope.dimension_count / 2)", half);
+        return lmcc_error(path, "tensor '%s' must be f32 [%d] (rope.dimension_count / 2)", fname, half);
+    for (int i = 0; ft && i < half; i++) {
+        float div;
+        memcpy(&div, (const char *)ft->data + (size_t)i * sizeof div, sizeof div);
+        if (!(div > 0) || !isfinite(div)) return lmcc_error(path, "%s[%d] = %g must be positive", fname, i, (double)div);
+    }
+    return 0;
+}
+
+/* ggml_rope_yarn_corr_dims, in float as ggml: the pairs below dims[0] keep their original
+ * frequency (extrapolate), those above dims[1] are scaled (interpolate), a ramp between */
+static void arch_yarn_corr_dims(int n_dims, int n_ctx_orig, float base, float dims[2]) {
+    const float beta_fast = 32.0f, beta_slow = 1.0f, pi = 3.14159265358979323846f;
+    float lo = floorf((float)n_dims * logf((float)n_ctx_orig / (beta_fast * 2 * pi)) / (2 * logf(base)));
+    float hi = ceilf((float)n_dims * logf((float)n_ctx_orig / (beta_slow * 2 * pi)) / (2 * logf(base)));
+    dims[0] = lo > 0 ? lo : 0;
+    dims[1] = hi < (float)(n_dims - 1) ? hi : (float)(n_dims - 1);
+}
+
+/* RoPE's rotation frequencies, radians per position, as llama.cpp's ggml_rope_ext with
+ * freq_scale fs and ext_factor e: pair i turns at base^(-2i/rope_dim) / factor[i] times
+ * fs (1 - m_i) + m_i, where m_i = e * ramp(i) (YaRN's mix of interpolation and extrapolation;
+ * 0 without YaRN: linear scaling), factor[i] the divisors of arch_rope_read (absent: 1); the cos
+ * and sin are multiplied by *mscale (ggml's mscale: attn, times 1 + 0.1 ln(1/fs) under YaRN).
+ * In double, then rounded; the rope_table op turns them into the cos/sin rows of each chunk's
+ * positions at run time (no table of the context's size anywhere).  scaled 0: base only, fs 1
+ * (gemma3's sliding-window layers). */
+static int arch_rope_freqs(ir_graph *g, const char *path, const arch_rope *r, const char *name, int rope_dim,
+                           double theta, int scaled, float *mscale) {
+    int half = rope_dim / 2;
+    double fs = scaled ? r->freq_scale : 1.0;
+    const gguf_tensor *ft = scaled ? r->factors : NULL;
+    float dims[2] = {0, 0};
+    if (r->yarn) arch_yarn_corr_dims(rope_dim, r->orig_ctx, (float)theta, dims);
     float *fr = malloc((size_t)half * sizeof *fr);
     if (!fr) return lmcc_error(path, "out of memory");
     for (int i = 0; i < half; i++) {
         float div = 1.0f;
         if (ft) memcpy(&div, (const char *)ft->data + (size_t)i * sizeof div, sizeof div);
-        if (!(div > 0) || !isfinite(div)) {
-            free(fr);
-            return lmcc_error(path, "rope_freqs.weight[%d] = %g must be positive", i, (double)div);
+        double mix = 0;
+        if (r->yarn) { /* ggml's rope_yarn_ramp of pair i */
+            float y = ((float)i - dims[0]) / (dims[1] - dims[0] > 0.001f ? dims[1] - dims[0] : 0.001f);
+            mix = 1.0 - (y < 0 ? 0 : y > 1 ? 1 : y);
         }
-        fr[i] = (float)(freq_scale * pow(theta, -2.0 * i / (double)rope_dim) / (double)div);
+        fr[i] = (float)(pow(theta, -2.0 * i / (double)rope_dim) / (double)div * (fs * (1 - mix) + mix));
     }
+    *mscale = (float)(r->attn * (r->yarn ? 1.0 + 0.1 * log(1.0 / fs) : 1.0));
     int64_t shape[1] = {half};
     int id = ir_weight_add(g, name, IR_DT_F32, 1, shape, fr, (size_t)half * sizeof *fr);
     if (id < 0) {
@@ -280,14 +356,19 @@ static int arch_consumes(const ir_graph *g, const gguf_tensor *t) {
     return 0;
 }
 
-/* Every tensor of the file must be a weight of the graph (or folded into one at compile time,
- * as rope_freqs.weight into rope.freqs): one the builder does not know (a bias, ...) changes
- * the model's math, and ignoring it would compile another model. */
+/* Every tensor of the file must be a weight of the graph (or folded into one at compile time, as
+ * the RoPE divisors into rope.freqs; arch_rope_read checked them, and LongRoPE's set for the other
+ * contexts goes unused by design): one the builder does not know (a bias, ...) changes the
+ * model's math, and ignoring it would compile another model. */
 static int arch_check_consumed(const ir_graph *g, const gguf_file *f, const char *path, const char *arch) {
-    for (uint64_t i = 0; i < f->n_tensors; i++)
-        if (!arch_consumes(g, &f->tensors[i]) && strcmp(f->tensors[i].name, "rope_freqs.weight") != 0)
+    static const char *const folded[] = {"rope_freqs.weight", "rope_factors_long.weight", "rope_factors_short.weight"};
+    for (uint64_t i = 0; i < f->n_tensors; i++) {
+        int fold = 0;
+        for (size_t k = 0; k < sizeof folded / sizeof folded[0]; k++) fold |= !strcmp(f->tensors[i].name, folded[k]);
+        if (!fold && !arch_consumes(g, &f->tensors[i]))
             return lmcc_error(path, "tensor '%s' is not supported by lmcc's %s builder (it changes the model's math; "
                               "compiling without it would give another model)", f->tensors[i].name, arch);
+    }
     return 0;
 }
 
@@ -447,15 +528,12 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
                    (double)final_cap, (double)theta_swa);
         return NULL;
     }
-    if (A->fused && (gguf_find_tensor(f, "rope_factors_long.weight") || gguf_find_tensor(f, "rope_factors_short.weight"))) {
-        lmcc_error(path, "LongRoPE factors (rope_factors_long/short.weight) are not supported yet (they rescale RoPE "
-                   "per frequency)");
-        return NULL;
-    }
     if (cfg->ctx <= 0 || cfg->ctx > LMCC_CTX_MAX) {
         lmcc_error(path, "context size %d must be 1..%d (%s)", cfg->ctx, LMCC_CTX_MAX, LMCC_CTX_MAX_WHY);
         return NULL;
     }
+    arch_rope rope;
+    if (arch_rope_read(f, path, A, ctx_len, cfg->ctx, rope_dim / 2, &rope)) return NULL;
     /* sliding-window layers: the window from the key (or the row's default), the pattern as llama.cpp */
     if (A->swa_pattern) {
         if (arch_key_int(f, path, KEY("attention.sliding_window"), A->swa_window ? A->swa_window : ARCH_MAX_PARAM,
@@ -501,6 +579,7 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
     in->dim = dim; in->hidden_dim = hidden; in->n_layers = n_layers; in->n_heads = n_heads;
     in->n_kv_heads = n_kv; in->head_dim = head_dim; in->vocab_size = vocab; in->ctx_len = ctx_len;
     in->rope_dim = rope_dim; in->rope_neox = A->neox; in->rope_theta = theta; in->rms_eps = eps;
+    in->ctx_min = rope.ctx_min;
 
     int64_t q_out = (int64_t)n_heads * head_dim, kv_out = (int64_t)n_kv * head_dim;
     int64_t s_emb[2] = {vocab, dim}, s_vec[1] = {dim};
@@ -515,10 +594,13 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
 
     int w_emb = arch_weight(g, f, path, ar, "token_embd.weight", 2, s_emb, "vocab x embedding_length");
     if (w_emb < 0) goto fail;
-    int rope_freqs = arch_rope_freqs(g, f, path, ar, "rope.freqs", rope_dim, theta, 1), swa_freqs = rope_freqs;
+    float msc, msc_swa;
+    int rope_freqs = arch_rope_freqs(g, path, &rope, "rope.freqs", rope_dim, theta, 1, &msc), swa_freqs = rope_freqs;
     if (rope_freqs < 0) goto fail;
+    msc_swa = msc;
     if (window && (theta_swa != theta || A->swa_base > 0) &&
-        (swa_freqs = arch_rope_freqs(g, f, path, ar, "rope.freqs.swa", rope_dim, theta_swa, !(A->swa_base > 0))) < 0)
+        (swa_freqs = arch_rope_freqs(g, path, &rope, "rope.freqs.swa", rope_dim, theta_swa, !(A->swa_base > 0),
+                                     &msc_swa)) < 0)
         goto fail;
     g->token_input = ir_tensor_add(g, "token", IR_KIND_INPUT, IR_DT_I32, 1, s_tok);
     if (g->token_input < 0) {
@@ -535,12 +617,15 @@ static ir_graph *arch_build(const gguf_file *f, const char *path, const ir_confi
         a.scale = 0;
     }
     int64_t s_rope[2] = {rope_dim / 2, 2};
+    a.scale = msc != 1.0f ? msc : 0; /* the rope table's magnitude (0: 1) */
     int rope_tab = b.fail ? -1 : ir_node_add(g, IR_OP_ROPE_TABLE, (int[IR_MAX_INPUTS]){rope_freqs, -1, -1, -1, -1}, &a,
                                             "rope", 2, s_rope);
     int rope_swa = rope_tab;
+    a.scale = msc_swa != 1.0f ? msc_swa : 0;
     if (!b.fail && rope_tab >= 0 && swa_freqs != rope_freqs)
         rope_swa = ir_node_add(g, IR_OP_ROPE_TABLE, (int[IR_MAX_INPUTS]){swa_freqs, -1, -1, -1, -1}, &a, "rope_swa", 2,
                                s_rope);
+    a.scale = 0;
     if (!b.fail && (rope_tab < 0 || rope_swa < 0)) {
         lmcc_error(path, "out of memory");
         goto fail;

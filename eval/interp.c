@@ -203,12 +203,12 @@ static void interp_linear(lmcc_interp *it, float *y, const float *x, const ir_te
     }
 }
 
-/* cs[i] = {cos, sin} of pos * freqs[i], in double */
-static void interp_rope_table(float *cs, const float *freqs, int64_t half, int pos) {
+/* cs[i] = {cos, sin} of pos * freqs[i] times m, in double */
+static void interp_rope_table(float *cs, const float *freqs, int64_t half, int pos, double m) {
     for (int64_t i = 0; i < half; i++) {
         double ang = (double)pos * (double)freqs[i];
-        cs[2 * i] = (float)cos(ang);
-        cs[2 * i + 1] = (float)sin(ang);
+        cs[2 * i] = (float)(cos(ang) * m);
+        cs[2 * i + 1] = (float)(sin(ang) * m);
     }
 }
 
@@ -367,7 +367,7 @@ const float *lmcc_interp_step(lmcc_interp *it, int token, int pos) {
             interp_linear(it, y, x0, &g->tensors[n->inputs[1]]);
             break;
         case IR_OP_ROPE_TABLE:
-            interp_rope_table(y, x0, ne / 2, pos);
+            interp_rope_table(y, x0, ne / 2, pos, a->scale > 0 ? a->scale : 1.0);
             break;
         case IR_OP_ROPE:
             interp_rope(y, x0, a, x1);

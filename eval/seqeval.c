@@ -324,14 +324,16 @@ int seqeval_eval_node(seqeval *e, seqeval_lane *l, int ni) {
         free(mm);
         break;
     }
-    case IR_OP_ROPE_TABLE: /* as the interpreter: the angle in double, cos and sin rounded once */
+    case IR_OP_ROPE_TABLE: { /* as the interpreter: the angle in double, cos and sin rounded once */
+        double m = a->scale > 0 ? a->scale : 1.0;
         for (int64_t r = 0; r < rows; r++)
             for (int64_t i = 0; i < ne / 2; i++) {
                 double ang = (double)e->pos[r] * (double)x0[i];
-                y[r * ne + 2 * i] = (float)cos(ang);
-                y[r * ne + 2 * i + 1] = (float)sin(ang);
+                y[r * ne + 2 * i] = (float)(cos(ang) * m);
+                y[r * ne + 2 * i + 1] = (float)(sin(ang) * m);
             }
         break;
+    }
     case IR_OP_ROPE:
         for (int64_t r = 0; r < rows; r++) {
             memmove(y + r * ne, x0 + r * s0, (size_t)ne * sizeof *y);

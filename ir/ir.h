@@ -215,8 +215,10 @@ extern const ir_slot_info ir_slot_table[IR_SLOT_COUNT];
  *  add_bias  (x[..][N], b[N]) -> x's shape                  each row of x plus the weight b (the
  *            q/k/v biases of Qwen2)
  *  rope_table (freqs[rope_dim/2] f32) -> [rope_dim/2][2]: cos, sin of pos * freqs[i] for the
- *            token's position (radians per position: base, Llama-3 factors and scaling folded
- *            in by the frontend); computed per chunk at run time, read by rope and qkv
+ *            token's position (radians per position: base, Llama-3 / LongRoPE factors, linear
+ *            and YaRN scaling folded in by the frontend), both times attr scale (0: 1; YaRN's
+ *            and LongRoPE's magnitude, so only the rotated dims grow); computed per chunk at
+ *            run time, read by rope and qkv
  *  rope      (x[H*hd], rows[rope_dim/2][2] of a rope_table) -> x's shape  attrs n_heads,
  *            head_dim, rope_dim, rope_neox (0: adjacent pairs, llama2.c/GGUF llama;
  *            1: halves, NeoX/HF); rotates the first rope_dim dims of each head
@@ -339,6 +341,8 @@ typedef struct ir_model_info {
     int rope_dim, rope_neox;
     float rope_theta, rms_eps;
     int tied_output;
+    int ctx_min;            /* the smallest context the graph's math holds for (0 or 1: any; LongRoPE's
+                               long factors: the original context + 1); init_ctx refuses less */
 } ir_model_info;
 
 /* Compile configuration that passes read (set by the driver). */

@@ -660,15 +660,18 @@ LMRT_API void lmrt_scalar_rope(float *x, int n, int heads, int hd, int rope_dim,
     }
 }
 
-/* cs[t][i] = {cos, sin} of (pos + t) freqs[i] for the n tokens of a chunk: the rows rope and
- * qkv read (tid 0).  The angle is carried in turns: each frequency reduced once (lmrt_turns),
- * times the position in 64-bit integers, so position 10^6 is as accurate as position 1. */
-LMRT_API void lmrt_scalar_rope_table(float *cs, const float *freqs, int half, int n, int pos) {
+/* cs[t][i] = m {cos, sin} of (pos + t) freqs[i] for the n tokens of a chunk: the rows rope and
+ * qkv read (tid 0); m is YaRN's / LongRoPE's magnitude (1 without).  The angle is carried in
+ * turns: each frequency reduced once (lmrt_turns), times the position in 64-bit integers, so
+ * position 10^6 is as accurate as position 1. */
+LMRT_API void lmrt_scalar_rope_table(float *cs, const float *freqs, int half, int n, int pos, float m) {
     for (int i = 0; i < half; i++) {
         uint64_t step = lmrt_turns(freqs[i]);
         for (int t = 0; t < n; t++) {
             float *r = cs + ((size_t)t * (size_t)half + (size_t)i) * 2;
             lmrt_sincos_turns(step * (uint64_t)(pos + t), r + 1, r);
+            r[0] *= m;
+            r[1] *= m;
         }
     }
 }

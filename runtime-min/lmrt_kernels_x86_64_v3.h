@@ -760,34 +760,38 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
 #define LMRT_X86_Q8A_f32 0 /* activation format -> the q8a flag of the drivers */
 #define LMRT_X86_Q8A_q8a 1
 
-/* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
-#define LMRT_X86_QKV(W, A, KV, F16)                                                                                    \
-    LMRT_API void lmrt_x86_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
-                                             int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
-                                             int slots, int pos, int R, int tid, int nth) {                            \
+/* qkv with KV cache KV (F16: 1 for f16) over the row kernel lmrt_P_rows_W_A_ of the kernel set P (x86 here,
+ * v4 in lmrt_kernels_x86_64_v4.h); heads wider than the vector path go scalar */
+#define LMRT_X86_QKV_P(P, W, A, KV, F16)                                                                               \
+    LMRT_API void lmrt_##P##_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H,        \
+                                                  int Hkv, int hd, int rope_dim, int neox, const float *rope,         \
+                                                  void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {  \
         if (hd > LMRT_X86_QKV_HD)                                                                                      \
             lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
-            lmrt_x86_qkv_(lmrt_x86_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,    \
+            lmrt_x86_qkv_(lmrt_##P##_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,  \
                           neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
     }
 
-#define LMRT_X86_LINEAR(W, A, GRAN)                                                                                \
-    LMRT_API void lmrt_x86_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,   \
-                                          int tid, int nth) {                                                      \
-        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);      \
-    }                                                                                                              \
-    LMRT_API void lmrt_x86_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,  \
-                                              int N, int K, int R, int tid, int nth) {                             \
-        lmrt_x86_matmul_(lmrt_x86_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                   \
-    }                                                                                                              \
-    LMRT_API void lmrt_x86_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,   \
-                                                 int R, int tid, int nth) {                                        \
-        lmrt_x86_matmul_swiglu_(lmrt_x86_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth); \
-    }                                                                                                              \
-    LMRT_X86_QKV(W, A, f32, 0)                                                                                     \
-    LMRT_X86_QKV(W, A, f16, 1)
+/* the linear family (matmul, matmul_add, matmul_swiglu, qkv) of set P on the v3 drivers: rows split
+ * in units of GRAN, each range through lmrt_P_rows_W_A_ */
+#define LMRT_X86_LINEAR_P(P, W, A, GRAN)                                                                               \
+    LMRT_API void lmrt_##P##_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,     \
+                                              int tid, int nth) {                                                      \
+        lmrt_x86_matmul_(lmrt_##P##_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);        \
+    }                                                                                                                  \
+    LMRT_API void lmrt_##P##_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,    \
+                                                  int N, int K, int R, int tid, int nth) {                             \
+        lmrt_x86_matmul_(lmrt_##P##_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                     \
+    }                                                                                                                  \
+    LMRT_API void lmrt_##P##_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,     \
+                                                     int R, int tid, int nth) {                                        \
+        lmrt_x86_matmul_swiglu_(lmrt_##P##_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth); \
+    }                                                                                                                  \
+    LMRT_X86_QKV_P(P, W, A, f32, 0)                                                                                    \
+    LMRT_X86_QKV_P(P, W, A, f16, 1)
+#define LMRT_X86_LINEAR(W, A, GRAN) LMRT_X86_LINEAR_P(x86, W, A, GRAN)
 
 /* dense rows split in units of 8 so the per-thread ranges stay 4-row aligned */
 LMRT_X86_LINEAR(f32, f32, 8)

@@ -214,36 +214,8 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
 
 /* ---- the linear family on the v3 drivers (row split, swiglu and qkv epilogues) ---- */
 
-#define LMRT_V4_QKV(W, A, KV, F16)                                                                                     \
-    LMRT_API void lmrt_v4_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv,  \
-                                               int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,  \
-                                               int slots, int pos, int R, int tid, int nth) {                          \
-        if (hd > LMRT_X86_QKV_HD)                                                                                      \
-            lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
-                                            tid, nth);                                                                 \
-        else                                                                                                           \
-            lmrt_x86_qkv_(lmrt_v4_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,      \
-                          neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
-    }
-
-#define LMRT_V4_LINEAR(W, A, GRAN)                                                                                     \
-    LMRT_API void lmrt_v4_matmul_##W##_##A(float *y, const void *Wt, const void *x, int n, int N, int K, int R,        \
-                                           int tid, int nth) {                                                         \
-        lmrt_x86_matmul_(lmrt_v4_rows_##W##_##A##_, GRAN, y, Wt, x, (const float *)0, n, N, K, R, tid, nth);           \
-    }                                                                                                                  \
-    LMRT_API void lmrt_v4_matmul_add_##W##_##A(float *y, const void *Wt, const void *x, const float *res, int n,       \
-                                               int N, int K, int R, int tid, int nth) {                                \
-        lmrt_x86_matmul_(lmrt_v4_rows_##W##_##A##_, GRAN, y, Wt, x, res, n, N, K, R, tid, nth);                        \
-    }                                                                                                                  \
-    LMRT_API void lmrt_v4_matmul_swiglu_##W##_##A(float *y, const void *Wt, const void *x, int n, int F, int K,        \
-                                                  int R, int tid, int nth) {                                           \
-        lmrt_x86_matmul_swiglu_(lmrt_v4_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth);    \
-    }                                                                                                                  \
-    LMRT_V4_QKV(W, A, f32, 0)                                                                                          \
-    LMRT_V4_QKV(W, A, f16, 1)
-
-LMRT_V4_LINEAR(q4_0t, q8a, R)
-LMRT_V4_LINEAR(q8_0t, q8a, R)
+LMRT_X86_LINEAR_P(v4, q4_0t, q8a, R)
+LMRT_X86_LINEAR_P(v4, q8_0t, q8a, R)
 
 /* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs) x q8a: one row dot per (row, token) ----
  * A super-block is 256 elements = 8 q8a blocks.  Two 32-element sub-blocks fill one 512-bit register

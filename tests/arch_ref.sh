@@ -13,6 +13,7 @@ SYNTH="$LMCC_BUILD_DIR/lmcc-synth"
 REF="$LMCC_SOURCE_DIR/tests/ref"
 # the models whose architecture lmcc compiles
 MODELS="llama-ref llama3-ref qwen2-ref qwen3-ref smollm3-ref gemma2-ref gemma3-ref phi3-ref"
+MODELS="$MODELS phi3-long-ref phi3-short-ref qwen2-yarn-ref" # LongRoPE above / below the original context, YaRN
 TARGETS="generic"
 if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then TARGETS="$TARGETS x86-64-v3"; else echo "note: no AVX2: x86-64-v3 not run"; fi
 # x86-64-v4 has its own K-quant kernels: run on the K-quant files when its code runs here
@@ -27,7 +28,8 @@ check() {
   local gguf=$1 name=$2 target=$3 bound=$4
   shift 4
   local out="$WORK/$name-$target.f32"
-  if ! "$LMCC" eval "$gguf" -t "$target" "$@" --ids "$REF/ids.txt" --logits "$out" 2>"$WORK/err"; then
+  # llama.cpp's context when the manifest gives it (LongRoPE picks its factors by the context)
+  if ! "$LMCC" eval "$gguf" -t "$target" $CTXARG "$@" --ids "$REF/ids.txt" --logits "$out" 2>"$WORK/err"; then
     cat "$WORK/err"; fail "$name $target $*: lmcc eval failed"; return
   fi
   echo -n "$name $target $*: "
@@ -44,6 +46,7 @@ for manifest in "$REF"/*.txt; do
     [ "$type" != F16 ] && [ "$type" != Q4_K_M ] && [ "$model" != llama-ref ] && [ "${REF_FULL:-0}" != 1 ] && continue;;
   esac
   LOGITS="$REF/$name.logits"
+  CTXARG=$(field ctx "$manifest"); [ -n "$CTXARG" ] && CTXARG="--ctx $CTXARG"
   gguf="$WORK/$name.gguf"
   if [ "$type" = F16 ]; then
     "$SYNTH" --model "$model" --type f16 --vocab "$LMCC_SOURCE_DIR/$vocab" -o "$gguf" 2>"$WORK/err"
@@ -80,4 +83,33 @@ for manifest in "$REF"/*.txt; do
   fi
   rm -f "$gguf"
 done
+
+# LongRoPE's context floor: phi3-long-ref compiled above its original context (256) carries the long
+# factors, so init_ctx refuses 256 (where llama.cpp takes the short ones) and accepts 257; compiled
+# at 256 it carries the short ones and any context is fine
+voc=$(field vocab "$REF/phi3-long-ref-f16.txt")
+cat > "$WORK/floor.c" <<'EOF_C'
+#include "m.h"
+#include <stdlib.h>
+int main(void) {
+    m_ctx c;
+    void *a = aligned_alloc(M_ARENA_ALIGN, (M_ARENA_BYTES + M_ARENA_ALIGN - 1) / M_ARENA_ALIGN * M_ARENA_ALIGN);
+    if (!a || M_CTX_MIN != 257) return 1;
+    if (m_init_ctx(&c, a, M_ARENA_BYTES, NULL, 0, M_CTX_MIN - 1) != M_ERR_ARG) return 2;
+    if (m_init_ctx(&c, a, M_ARENA_BYTES, NULL, 0, M_CTX_MIN) != M_OK || !m_forward(&c, (const int32_t[]){1, 2}, 2)) return 3;
+    return 0;
+}
+EOF_C
+if "$SYNTH" --model phi3-long-ref --type f16 --vocab "$LMCC_SOURCE_DIR/$voc" -o "$WORK/lr.gguf" 2>"$WORK/err" &&
+   "$LMCC" compile "$WORK/lr.gguf" -o "$WORK/lr" --name m -t generic --ctx 512 2>"$WORK/err" &&
+   "$LMCC" compile "$WORK/lr.gguf" -o "$WORK/ls" --name m -t generic --ctx 256 2>"$WORK/err" &&
+   ${CC:-cc} -std=c11 -O1 -Wall -Wextra -Werror -I "$WORK/lr" "$WORK/floor.c" "$WORK/lr/m.c" "$WORK/lr/m_weights.S" \
+     -o "$WORK/floor" -lm -pthread 2>"$WORK/err"; then
+  if "$WORK/floor"; then ok "LongRoPE above the original context: M_CTX_MIN 257, init_ctx(256) refused, 257 runs"
+  else fail "LongRoPE context floor: the app exits $?"; fi
+  if grep -q "define M_CTX_MIN 1 " "$WORK/ls/m.h"; then ok "LongRoPE at the original context: M_CTX_MIN 1"
+  else fail "LongRoPE at --ctx 256: $(grep CTX_MIN "$WORK/ls/m.h")"; fi
+else
+  head -20 "$WORK/err"; fail "LongRoPE context floor: synth / compile / build"
+fi
 finish

@@ -146,8 +146,9 @@ static void test_errors(void) {
 
 /* ---- RoPE scaling and the keys lmcc does not implement ------------------ */
 
-/* the one rope frequency of the tiny model (head_dim 2: base^0 = 1 radian per position) after mut */
-static float rope_freq_after(mutator mut) {
+/* the one rope frequency of the tiny model (head_dim 2: base^0 = 1 radian per position) after mut;
+ * the rope table's magnitude (its scale attribute, 0: 1) in *mag when not NULL */
+static float rope_freq_mag_after(mutator mut, float *mag) {
     tiny_params p = tiny_default();
     gguf_file *f = tiny_make(&p);
     if (!f) return -1;
@@ -157,10 +158,13 @@ static float rope_freq_after(mutator mut) {
     CHECK(g, "rope scaling: %s", lmcc_error_text());
     int rf = g ? ir_tensor_find(g, "rope.freqs") : -1;
     float v = rf >= 0 ? ((const float *)g->tensors[rf].data)[0] : -1;
+    for (int i = 0; mag && g && i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_ROPE_TABLE) *mag = g->nodes[i].attrs.scale > 0 ? g->nodes[i].attrs.scale : 1.0f;
     ir_graph_free(g);
     gguf_close(f);
     return v;
 }
+static float rope_freq_after(mutator mut) { return rope_freq_mag_after(mut, NULL); }
 
 static void m_scale4(gguf_file *f) { tiny_add_f32(f, "llama.rope.scaling.factor", 4.0f); }
 static void m_scale4_linear(gguf_file *f) { tiny_add_str(f, "llama.rope.scaling.type", "linear"), m_scale4(f); }
@@ -173,6 +177,15 @@ static void m_rope_freqs(gguf_file *f) { /* Llama 3: the divisor of each frequen
 }
 static void m_rope_freqs_scale4(gguf_file *f) { m_rope_freqs(f), m_scale4(f); }
 static void m_yarn(gguf_file *f) { tiny_add_str(f, "llama.rope.scaling.type", "yarn"), m_scale4(f); }
+static void m_yarn_attn(gguf_file *f) { m_yarn(f), tiny_add_f32(f, "llama.rope.scaling.attn_factor", 0.5f); }
+static void m_yarn_half(gguf_file *f) {
+    tiny_add_str(f, "llama.rope.scaling.type", "yarn"), tiny_add_f32(f, "llama.rope.scaling.factor", 0.5f);
+}
+static void m_llama_longrope(gguf_file *f) {
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "rope_factors_long.weight", 1, 1, 1, 0, &seed);
+    tiny_add_tensor(f, "rope_factors_short.weight", 1, 1, 1, 0, &seed);
+}
 static void m_attn_factor(gguf_file *f) { tiny_add_f32(f, "llama.rope.scaling.attn_factor", 1.5f); }
 static void m_attn_factor1(gguf_file *f) { tiny_add_f32(f, "llama.rope.scaling.attn_factor", 1.0f); }
 static void m_softcap(gguf_file *f) { tiny_add_f32(f, "llama.final_logit_softcapping", 30.0f); }
@@ -191,10 +204,19 @@ static void test_rope_scaling(void) {
     CHECK(rope_freq_after(m_scale_old) == 0.5f, "rope.scale_linear, the older key");
     CHECK(rope_freq_after(m_rope_freqs) == 0.125f, "rope_freqs.weight divides the frequency");
     CHECK(rope_freq_after(m_rope_freqs_scale4) == 1.0f / 32, "rope_freqs.weight and linear scaling");
-    CHECK(rope_freq_after(m_attn_factor1) == 1.0f, "attn_factor 1 is neutral");
+    float mag = 0;
+    CHECK(rope_freq_mag_after(m_attn_factor1, &mag) == 1.0f && mag == 1.0f, "attn_factor 1 is neutral");
+    /* llama.cpp: cos and sin times attn_factor (ggml's mscale), the frequencies unchanged */
+    CHECK(rope_freq_mag_after(m_attn_factor, &mag) == 1.0f && mag == 1.5f, "attn_factor 1.5: magnitude %g", (double)mag);
+    /* YaRN by 4: pair 0 turns faster than YaRN's beta_fast 32 turns over the original context, so it keeps
+     * its frequency (ramp 1); magnitude 1 + 0.1 ln 4 (llama.cpp's get_mscale), times attn_factor */
+    CHECK(rope_freq_mag_after(m_yarn, &mag) == 1.0f && fabsf(mag - (float)(1 + 0.1 * log(4.0))) < 1e-6f,
+          "yarn 4: frequency kept, magnitude %g", (double)mag);
+    CHECK(rope_freq_mag_after(m_yarn_attn, &mag) == 1.0f && fabsf(mag - (float)(0.5 * (1 + 0.1 * log(4.0)))) < 1e-6f,
+          "yarn 4 with attn_factor 0.5: magnitude %g", (double)mag);
     tiny_params p = tiny_default();
-    expect_error("yarn", p, m_yarn, "key 'llama.rope.scaling.type' = 'yarn' is not supported");
-    expect_error("attn_factor", p, m_attn_factor, "key 'llama.rope.scaling.attn_factor' = 1.5 is not supported");
+    expect_error("yarn below 1", p, m_yarn_half, "key 'llama.rope.scaling.factor' = 0.5 must be >= 1 with rope.scaling.type yarn");
+    expect_error("llama LongRoPE", p, m_llama_longrope, "tensor 'rope_factors_long.weight' is not supported by lmcc's llama builder");
     expect_error("softcap", p, m_softcap, "key 'llama.final_logit_softcapping' = 30 is not supported by lmcc's llama");
     expect_error("experts", p, m_experts, "key 'llama.expert_count' = 8 is not supported");
     expect_error("rope_freqs shape", p, m_freqs_shape, "tensor 'rope_freqs.weight' must be f32 [1]");
@@ -460,9 +482,22 @@ static void m_g2_output(gguf_file *f) {
     tiny_add_tensor(f, "output.weight", 2, 8, 5, 0, &seed);
 }
 static void m_g2_vlen(gguf_file *f) { tiny_kv(f, "gemma2.attention.value_length")->val.v.u = 4; }
-static void m_g2_yarn(gguf_file *f) { tiny_add_f32(f, "gemma2.rope.scaling.attn_factor", 2.0f); }
+static void m_g2_attn_factor(gguf_file *f) { tiny_add_f32(f, "gemma2.rope.scaling.attn_factor", 2.0f); }
 static void m_g2_final_cap0(gguf_file *f) { tiny_add_f32(f, "gemma2.final_logit_softcapping", 0.0f); }
-static void m_phi3_longrope(gguf_file *f) {
+/* LongRoPE as Phi-3.5's converter writes it: both divisor sets [rope_dim / 2], the original context
+ * (4 here, the tests' contexts are 8) and the magnitude sqrt(1 + ln(ctx / orig) / ln(orig)) */
+static void m_phi3_longrope_orig(gguf_file *f, uint32_t orig) {
+    uint32_t seed = 1;
+    tiny_add_tensor(f, "rope_factors_long.weight", 1, 1, 1, 0, &seed);
+    tiny_add_tensor(f, "rope_factors_short.weight", 1, 1, 1, 0, &seed);
+    *(float *)tiny_tensor(f, "rope_factors_long.weight")->data = 8.0f;
+    *(float *)tiny_tensor(f, "rope_factors_short.weight")->data = 2.0f;
+    tiny_add_u32(f, "phi3.rope.scaling.original_context_length", orig);
+    tiny_add_f32(f, "phi3.rope.scaling.attn_factor", 1.25f);
+}
+static void m_phi3_longrope(gguf_file *f) { m_phi3_longrope_orig(f, 4); }
+static void m_phi3_longrope8(gguf_file *f) { m_phi3_longrope_orig(f, 8); }
+static void m_phi3_long_only(gguf_file *f) {
     uint32_t seed = 1;
     tiny_add_tensor(f, "rope_factors_long.weight", 1, 1, 1, 0, &seed);
 }
@@ -536,7 +571,12 @@ static void test_gemma2(void) {
     expect_error("gemma2 output.weight", p, m_g2_output, "tensor 'output.weight' is not part of a gemma2 model");
     expect_error("value_length", p, m_g2_vlen, "attention.value_length 4 differs from attention.key_length 6");
     /* the unsupported-key rows still apply to gemma2, but not to the softcaps its row implements */
-    expect_error("yarn", p, m_g2_yarn, "key 'gemma2.rope.scaling.attn_factor' = 2 is not supported by lmcc's gemma2 builder");
+    g = build_tiny(&p, m_g2_attn_factor, &f);
+    int n_tab = 0;
+    for (int k = 0; g && k < g->n_nodes; k++) n_tab += g->nodes[k].op == IR_OP_ROPE_TABLE && g->nodes[k].attrs.scale == 2.0f;
+    CHECK(g && n_tab >= 1, "gemma2 rope.scaling.attn_factor 2: the rope table's magnitude");
+    ir_graph_free(g);
+    gguf_close(f);
     g = build_tiny(&p, m_g2_final_cap0, &f);
     int n_cap = 0;
     for (int k = 0; g && k < g->n_nodes; k++) n_cap += g->nodes[k].op == IR_OP_SOFTCAP;
@@ -667,7 +707,23 @@ static void test_phi3(void) {
     CHECK(g && ir_tensor_find(g, "blk.0.attn_q.weight") >= 0, "phi3 with separate attn_q/k/v");
     ir_graph_free(g);
     gguf_close(f);
-    expect_error("LongRoPE", p, m_phi3_longrope, "LongRoPE factors (rope_factors_long/short.weight) are not supported yet");
+    /* LongRoPE: the long divisors above the original context (and init_ctx may not go below it), the
+     * short ones up to it; the magnitude either way */
+    static const struct { void (*mut)(gguf_file *); float freq; int ctx_min; } lr[] = {
+        {m_phi3_longrope, 1.0f / 8, 5}, {m_phi3_longrope8, 1.0f / 2, 1}};
+    for (int i = 0; i < 2; i++) {
+        g = build_tiny(&p, lr[i].mut, &f);
+        int rf = g ? ir_tensor_find(g, "rope.freqs") : -1, tab = -1;
+        for (int k = 0; g && k < g->n_nodes; k++)
+            if (g->nodes[k].op == IR_OP_ROPE_TABLE) tab = k;
+        CHECK(rf >= 0 && tab >= 0 && ((const float *)g->tensors[rf].data)[0] == lr[i].freq &&
+                  g->nodes[tab].attrs.scale == 1.25f && g->info.ctx_min == lr[i].ctx_min,
+              "LongRoPE ctx 8, original %d: frequency %g, magnitude 1.25, ctx_min %d", i ? 8 : 4, (double)lr[i].freq,
+              lr[i].ctx_min);
+        ir_graph_free(g);
+        gguf_close(f);
+    }
+    expect_error("LongRoPE half", p, m_phi3_long_only, "tensor 'rope_factors_short.weight' is missing");
 }
 
 int main(void) {

@@ -63,7 +63,7 @@ int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weight
 int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes, int n_ctx) {
     if (!ctx) return NAME_ERR_ARG;
     int live = ctx->magic == CTX_MAGIC, st = NAME_OK;
-    if (n_ctx < 1 || n_ctx > NAME_CTX) st = NAME_ERR_ARG;
+    if (n_ctx < NAME_CTX_MIN || n_ctx > NAME_CTX) st = NAME_ERR_ARG;
     else if (!arena || arena_bytes < NAME_ARENA_BYTES_FOR(n_ctx) || ((uintptr_t)arena % NAME_ARENA_ALIGN) != 0)
         st = NAME_ERR_ARENA;
     if (st == NAME_OK) st = weights_find(&weights, weights_bytes);

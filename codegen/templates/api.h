@@ -37,7 +37,7 @@ typedef struct name_ctx {
  * live context (NAME_ERR_STATE: release it first, its workers use its arena),
  * single-threaded builds rebind it. */
 int name_init(name_ctx *ctx, void *arena, size_t arena_bytes, const void *weights, size_t weights_bytes);
-/* init for a context of n_ctx positions, 1..NAME_CTX: the arena needs only
+/* init for a context of n_ctx positions, NAME_CTX_MIN..NAME_CTX: the arena needs only
  * NAME_ARENA_BYTES_FOR(n_ctx) bytes (the KV cache is its last part, n_ctx
  * rows of NAME_KV_ROW_BYTES); forward stops at n_ctx (NAME_ERR_CONTEXT_FULL),
  * and the logits are those of a build compiled with --ctx n_ctx.  init is

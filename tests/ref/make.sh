@@ -27,6 +27,9 @@ smollm3-ref llama-bpe F16 Q4_K_M
 qwen2-ref   qwen2     F16 Q8_0 Q4_0 Q4_K_M Q5_K_M Q6_K
 qwen3-ref   qwen2     F16 Q8_0 Q4_0 Q4_K_M Q5_K_M Q6_K
 phi3-ref    phi-3     F16 Q8_0 Q4_K_M
+phi3-long-ref  phi-3  F16 Q4_K_M
+phi3-short-ref phi-3  F16
+qwen2-yarn-ref qwen2  F16 Q4_K_M
 gemma2-ref  llama-spm F16 Q8_0 Q4_K_M
 gemma3-ref  llama-spm F16 Q8_0 Q4_K_M
 "
@@ -37,6 +40,10 @@ trap 'rm -rf "$WORK"' EXIT
 python3 -c "
 import random; r = random.Random(2026)
 print(' '.join(str(r.randrange($VOCAB_N)) for _ in range(96)))" > "$HERE/ids.txt"
+
+# llama_logits's context (its n_ctx: the sequence, at least 512): LongRoPE's factors depend on it
+CTX=$(wc -w < "$HERE/ids.txt")
+[ "$CTX" -ge 512 ] || CTX=512
 
 echo "$LIST" | while read -r model vocab types; do
   [ -n "$model" ] || continue
@@ -67,6 +74,7 @@ open(sys.argv[2], 'wb').write(struct.pack('<%de' % len(a), *a))" "$WORK/logits.f
       echo "vocab $voc"
       echo "type $type"
       echo "sha256 $(sha256sum < "$gguf" | cut -d' ' -f1)"
+      echo "ctx $CTX"
       echo "command $made && llama_logits $model-$lc.gguf tests/ref/ids.txt out.f32"
       echo "logits $(basename "$out").logits: f16 [96][$VOCAB_N] of out.f32 ($(md5sum < "$WORK/logits.f32" | cut -d' ' -f1))"
       "$SYNTH" --manifest "$gguf"
