@@ -402,7 +402,12 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
             up, N, up, (long long)(kv_offset(g) + lmcc_kv_ring_bytes(g)), up, up, (long long)row,
             (long long)lmcc_kv_ring_bytes(g));
     fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
-    if (threads > 1) fprintf(fp, "#define %s_THREADS %d /* worker threads (pthreads); see %s_set_threads */\n", up, threads, N);
+    if (threads > 1) {
+        fprintf(fp, "#define %s_THREADS %d /* worker threads (pthreads); see %s_set_threads */\n", up, threads, N);
+        fprintf(fp, "#define %s_POOL_OFFSET %lldu /* the worker pool's %d arena bytes (mutex, condition variables): "
+                    "idle workers write them whatever the calls do */\n#define %s_POOL_BYTES %d\n",
+                up, (long long)(run_offset(g) + CTRL_RUN_BYTES), CTRL_POOL_BYTES, up, CTRL_POOL_BYTES);
+    }
     fprintf(fp, "#define %s_ARENA_ALIGN %d\n", up, LMCC_BLOB_ALIGN);
     fprintf(fp, "#define %s_KV_BYTES %lldu /* %s_CTX positions, sliding-window rings included */\n", up,
             (long long)((int64_t)g->cfg.ctx * row + lmcc_kv_ring_bytes(g)), up);
@@ -1012,7 +1017,6 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             (long long)(CTRL_RUN_BYTES + (e->threaded ? CTRL_POOL_BYTES : 0)), (long long)lmcc_kv_row_bytes(g), batch);
     fprintf(fp, "#define BATCH %d\n#define THREADS %d\n", batch, e->threaded ? g->cfg.threads : 1);
     fprintf(fp, "#define RUN_OFFSET %lld\n", (long long)run_off);
-    if (e->threaded) fprintf(fp, "#define POOL_OFFSET %lld\n", (long long)(run_off + CTRL_RUN_BYTES));
     fprintf(fp, "#define KV_OFFSET %lld /* the KV caches of a context of nc positions: */\n", (long long)kv_offset(g));
     int64_t at = 0, ring_at = 0, row = lmcc_kv_row_bytes(g);
     for (int i = 0; i < g->n_tensors; i++) { /* the KV caches, then the rings behind them */

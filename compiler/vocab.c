@@ -125,24 +125,34 @@ static const uint8_t *tok_text(const lmrt_vocab *v, int32_t id, size_t *n) {
     return v->text + v->text_off[id];
 }
 
+/* an entry that would sit more than LMRT_TOK_MAX_PROBE slots past its hash */
+static int collided(const char *path, const char *what, int32_t at) {
+    return lmcc_error(path, "tokenizer: %s %d lands more than %u slots past its hash (texts made to collide?)", what,
+                      (int)at, LMRT_TOK_MAX_PROBE);
+}
+
 /* Inserts id into an open-addressing table keyed by token text; a text
  * already present keeps its entry unless last_wins (llama.cpp's token_to_id
- * maps a duplicate text to its last id). */
-static void hash_insert(const lmrt_vocab *v, int32_t *hash, uint32_t mask, int32_t id, int last_wins) {
+ * maps a duplicate text to its last id).  -1 (an error said) when the slot is
+ * more than LMRT_TOK_MAX_PROBE past the text's hash: texts made to collide,
+ * which would make building and every lookup linear in their number. */
+static int hash_insert(const lmrt_vocab *v, int32_t *hash, uint32_t mask, int32_t id, int last_wins, const char *path) {
     size_t n;
     const uint8_t *t = tok_text(v, id, &n);
-    uint32_t i = lmrt_tok_hash(t, n) & mask;
-    for (;; i = (i + 1) & mask) {
+    uint32_t i = lmrt_tok_hash(t, n) & mask, probe = 0;
+    for (;; i = (i + 1) & mask, probe++) {
+        if (probe > LMRT_TOK_MAX_PROBE) return collided(path, "token", id);
         int32_t o = hash[i];
         if (o < 0) break;
         size_t m;
         const uint8_t *u = tok_text(v, o, &m);
         if (m == n && memcmp(u, t, n) == 0) {
-            if (!last_wins) return;
+            if (!last_wins) return 0;
             break;
         }
     }
     hash[i] = id;
+    return 0;
 }
 
 /* id of the text a[0..na) b[0..nb), or -1 */
@@ -150,13 +160,14 @@ static int32_t find_concat(const lmrt_vocab *v, const char *a, size_t na, const 
     uint32_t h = LMRT_TOK_HASH_INIT;
     for (size_t i = 0; i < na; i++) h = lmrt_tok_hash_step(h, (uint8_t)a[i]);
     for (size_t i = 0; i < nb; i++) h = lmrt_tok_hash_step(h, (uint8_t)b[i]);
-    for (uint32_t i = h & v->hash_mask;; i = (i + 1) & v->hash_mask) {
+    for (uint32_t i = h & v->hash_mask, probe = 0; probe <= LMRT_TOK_MAX_PROBE; i = (i + 1) & v->hash_mask, probe++) {
         int32_t id = v->hash[i];
         if (id < 0) return -1;
         const uint8_t *t = v->text + v->text_off[id];
         if (v->text_off[id + 1] - v->text_off[id] == na + nb && memcmp(t, a, na) == 0 && memcmp(t + na, b, nb) == 0)
             return id;
     }
+    return -1;
 }
 
 /* The tables of sp in one allocation; with_merges 0 skips the merge table (a
@@ -223,7 +234,11 @@ static lmrt_vocab *vocab_build(const vocab_spec *sp, const char *path, int with_
     }
     text_off[n] = (uint32_t)pos;
     for (uint32_t i = 0; i < hslots; i++) hash[i] = -1;
-    for (size_t i = 0; i < n; i++) hash_insert(v, hash, v->hash_mask, (int32_t)i, 1);
+    for (size_t i = 0; i < n; i++)
+        if (hash_insert(v, hash, v->hash_mask, (int32_t)i, 1, path)) {
+            free(mem);
+            return NULL;
+        }
 
     /* special tokens: a text table of their own (a normal token of the same
      * text does not hide one), their lengths longest first, their first bytes */
@@ -231,7 +246,10 @@ static lmrt_vocab *vocab_build(const vocab_spec *sp, const char *path, int with_
     int n_lens = 0;
     for (size_t i = 0; i < n; i++) {
         if (!is_special_type(types[i]) || sp->toks[i].n == 0) continue;
-        hash_insert(v, shash, v->special_mask, (int32_t)i, 0);
+        if (hash_insert(v, shash, v->special_mask, (int32_t)i, 0, path)) {
+            free(mem);
+            return NULL;
+        }
         int32_t len = (int32_t)sp->toks[i].n, at = 0;
         while (at < n_lens && slens[at] > len) at++;
         if (at < n_lens && slens[at] == len) continue;
@@ -276,8 +294,13 @@ static lmrt_vocab *vocab_build(const vocab_spec *sp, const char *path, int with_
         int32_t m = find_concat(v, s, sp_at, s + sp_at + 1, len - sp_at - 1);
         if (a < 0 || b < 0 || m < 0 || lmrt_vocab_merge_rank(v, a, b) >= 0) continue;
         merges[3 * nm] = a; merges[3 * nm + 1] = b; merges[3 * nm + 2] = m;
-        uint32_t h = lmrt_merge_hash(a, b) & v->merge_mask;
-        while (mhash[h] >= 0) h = (h + 1) & v->merge_mask;
+        uint32_t h = lmrt_merge_hash(a, b) & v->merge_mask, probe = 0;
+        for (; mhash[h] >= 0; h = (h + 1) & v->merge_mask)
+            if (++probe > LMRT_TOK_MAX_PROBE) {
+                collided(path, "merge", (int32_t)i);
+                free(mem);
+                return NULL;
+            }
         mhash[h] = nm;
         v->n_merges = ++nm; /* lmrt_vocab_merge_rank above sees the merges so far */
     }

@@ -6,7 +6,10 @@
  * const data (built by lmcc's compiler/vocab.c, emitted by codegen/emit_vocab.c):
  * token texts, an open-addressing hash table text -> id (FNV-1a, linear
  * probing) and, for BPE, the merges indexed by rank plus a hash table
- * (left id, right id) -> rank.
+ * (left id, right id) -> rank.  The texts and merges are the model file's,
+ * so whoever wrote it picks their hashes: no entry of a table sits more than
+ * LMRT_TOK_MAX_PROBE slots past its hash (the builder refuses a vocabulary
+ * made to collide), and a lookup looks no further.
  *
  * Encoding first splits special tokens out of the text, as llama.cpp's
  * tokenizer_st_partition does: user-defined tokens always, control and
@@ -129,6 +132,13 @@ typedef struct lmrt_vocab {
     const int32_t *eog_ids;       /* [n_eog]: the LMRT_TOKEN_EOG tokens, ascending */
 } lmrt_vocab;
 
+/* The most slots an entry of a vocabulary table may sit past its hash.  Tables
+ * are at most half full; in real vocabularies no entry is more than 38 slots
+ * out (llama3's 128k texts, 49% full; gpt-2, qwen2, llama, phi-3: 13-25), while
+ * texts that collide on purpose cost the builder at most this many probes
+ * each before it refuses them. */
+#define LMRT_TOK_MAX_PROBE 256u
+
 #define LMRT_TOK_HASH_INIT 2166136261u
 LMRT_INLINE uint32_t lmrt_tok_hash_step(uint32_t h, uint8_t b) { return (h ^ b) * 16777619u; }
 
@@ -148,7 +158,7 @@ LMRT_INLINE uint32_t lmrt_merge_hash(int32_t a, int32_t b) {
 /* The id table[] (a text hash of mask + 1 slots) holds for the text s[0..n), or -1. */
 LMRT_API int32_t lmrt_vocab_lookup_(const lmrt_vocab *v, const int32_t *table, uint32_t mask, const uint8_t *s,
                                     size_t n) {
-    for (uint32_t i = lmrt_tok_hash(s, n) & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = lmrt_tok_hash(s, n) & mask, probe = 0; probe <= LMRT_TOK_MAX_PROBE; i = (i + 1) & mask, probe++) {
         int32_t id = table[i];
         if (id < 0) return -1;
         const uint8_t *t = v->text + v->text_off[id];
@@ -157,6 +167,7 @@ LMRT_API int32_t lmrt_vocab_lookup_(const lmrt_vocab *v, const int32_t *table, u
         while (k < n && t[k] == s[k]) k++;
         if (k == n) return id;
     }
+    return -1;
 }
 
 /* Token id of the text s[0..n), or -1. */
@@ -167,11 +178,13 @@ LMRT_API int32_t lmrt_vocab_find(const lmrt_vocab *v, const uint8_t *s, size_t n
 /* Rank of the merge (a, b), or -1. */
 LMRT_API int32_t lmrt_vocab_merge_rank(const lmrt_vocab *v, int32_t a, int32_t b) {
     if (v->n_merges == 0 || a < 0 || b < 0) return -1;
-    for (uint32_t i = lmrt_merge_hash(a, b) & v->merge_mask;; i = (i + 1) & v->merge_mask) {
+    for (uint32_t i = lmrt_merge_hash(a, b) & v->merge_mask, probe = 0; probe <= LMRT_TOK_MAX_PROBE;
+         i = (i + 1) & v->merge_mask, probe++) {
         int32_t r = v->merge_hash[i];
         if (r < 0) return -1;
         if (v->merges[3 * r] == a && v->merges[3 * r + 1] == b) return r;
     }
+    return -1;
 }
 
 /* GPT-2's bytes_to_unicode(): printable Latin-1 bytes map to themselves, the
@@ -203,7 +216,7 @@ LMRT_API int32_t lmrt_vocab_find_bytelevel(const lmrt_vocab *v, const uint8_t *r
         for (int j = 0; j < k; j++) h = lmrt_tok_hash_step(h, u[j]);
         enc_len += (size_t)k;
     }
-    for (uint32_t i = h & v->hash_mask;; i = (i + 1) & v->hash_mask) {
+    for (uint32_t i = h & v->hash_mask, probe = 0; probe <= LMRT_TOK_MAX_PROBE; i = (i + 1) & v->hash_mask, probe++) {
         int32_t id = v->hash[i];
         if (id < 0) return -1;
         if ((size_t)(v->text_off[id + 1] - v->text_off[id]) != enc_len) continue;
@@ -218,6 +231,7 @@ LMRT_API int32_t lmrt_vocab_find_bytelevel(const lmrt_vocab *v, const uint8_t *r
         }
         if (r == n) return id;
     }
+    return -1;
 }
 
 /* ---- merge engine: symbols are indexed by their first byte in buf[0..n);

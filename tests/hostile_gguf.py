@@ -4,9 +4,10 @@ one is small on disk but carries a metadata value, a count or a structure that w
 reader allocate or compute far more than the file's size.  An independent writer (no lmcc code).
 
 usage: hostile_gguf.py KIND OUT [SIZE]   (SIZE in bytes, default 5 MiB)
-kinds: ctx layers tensors u8array strarray vocab merges nested keys dims llama2c_seq
-       llama2c_vocab sections (writes OUT.N for N = every section boundary of a valid file)"""
-import struct, sys
+kinds: ctx layers tensors u8array strarray vocab merges collide nested keys dims llama2c_seq
+       llama2c_vocab sections (writes OUT.N for N = every section boundary of a valid file)
+       hostile_gguf.py fnv_pairs N: prints N block pairs for FNV_PAIRS (a birthday search)"""
+import random, struct, sys
 
 ALIGN = 32
 SCAL = {'u8': (0, 'B'), 'i8': (1, 'b'), 'u16': (2, 'H'), 'u32': (4, 'I'), 'i32': (5, 'i'), 'f32': (6, 'f'),
@@ -83,6 +84,41 @@ def q4_0(n):  # n elements, n % 32 == 0: scale 1/64, nibbles 8 (value 0) and 9
     return (struct.pack('<H', 0x2400) + bytes([0x98] * 16)) * (n // 32)
 
 
+def fnv1a(h, data):  # lmcc's token text hash (runtime-min/lmrt_tokenizer.h), from state h
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xffffffff
+    return h
+
+
+FNV_INIT = 2166136261
+FNV_BITS = 20
+# FNV-1a multicollisions in the low FNV_BITS bits, which alone pick a slot in any table of up to
+# 2^20 slots (the low bits of a product depend only on the low bits of its factors): from the state
+# the pairs before it leave, both 3-letter blocks of a pair lead to states with the same low bits,
+# so the 2^16 texts that take one block of every pair share them.  `hostile_gguf.py fnv_pairs 16`.
+FNV_PAIRS = [('2Sw', 'S3F'), ('0u4', 'QYE'), ('g1x', 'tl4'), ('ax6', 'TKr'), ('yPe', 'jm9'), ('pbp', 'eE4'),
+             ('2HQ', 'XWB'), ('L8v', 'YK2'), ('x66', 'mqr'), ('82G', 'lIJ'), ('4a7', 'wsN'), ('0Mp', 'Q9A'),
+             ('4B5', '9aq'), ('6Z9', 'Z1D'), ('Shz', '9uk'), ('TvH', 'a9t')]
+
+
+def fnv_pairs(n):
+    """Random blocks until two lead to the same low bits (a birthday search, ~1300 blocks a pair)."""
+    rng = random.Random(1)
+    alpha = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+    h, pairs, mask = FNV_INIT, [], (1 << FNV_BITS) - 1
+    for _ in range(n):
+        seen = {}
+        while True:
+            blk = ''.join(rng.choice(alpha) for _ in range(3))
+            hb = fnv1a(h, blk.encode())
+            if hb & mask in seen and seen[hb & mask] != blk:
+                pairs.append((seen[hb & mask], blk))
+                h = hb
+                break
+            seen[hb & mask] = blk
+    return pairs
+
+
 def llama(w, dim, layers, heads, ffn, vocab, ctx, tokens=None, q4=False, extra_kv=()):
     """A well-formed llama model (every check of the builder passes) plus what the caller adds."""
     w.kv('general.architecture', 'str', 'llama')
@@ -114,6 +150,9 @@ def llama(w, dim, layers, heads, ffn, vocab, ctx, tokens=None, q4=False, extra_k
 
 
 def main():
+    if sys.argv[1] == 'fnv_pairs':
+        print(fnv_pairs(int(sys.argv[2])))
+        return
     kind, path = sys.argv[1], sys.argv[2]
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 5 << 20
     w = Writer()
@@ -140,6 +179,13 @@ def main():
         llama(w, 8, 1, 1, 8, len(toks), 64, tokens=toks,
               extra_kv=[('tokenizer.ggml.merges', ('arr', 'str'), ['%x %x' % (i % 4095 + 1, i % 13 + 1) for i in range(n)])])
         w.kvs = [kv if kv[0] != 'tokenizer.ggml.model' else ('tokenizer.ggml.model', 'str', 'gpt2') for kv in w.kvs]
+    elif kind == 'collide':  # 65536 token texts in one hash slot: one probe chain through all of them
+        h, mask = FNV_INIT, (1 << FNV_BITS) - 1
+        for a, b in FNV_PAIRS:
+            assert (fnv1a(h, a.encode()) ^ fnv1a(h, b.encode())) & mask == 0, 'FNV_PAIRS do not collide'
+            h = fnv1a(h, a.encode())
+        toks = [''.join(FNV_PAIRS[j][i >> j & 1] for j in range(16)) for i in range(1 << 16)]
+        llama(w, 2, 1, 1, 2, len(toks), 64, tokens=toks)
     elif kind == 'nested':  # arrays of arrays of arrays of empty arrays
         inner = [[[[]] * 4] * 4] * 4
         n = size // (12 * (1 + 4 + 16 + 64))

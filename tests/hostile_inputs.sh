@@ -57,6 +57,7 @@ u8array 0 -
 strarray 0 -
 vocab 0 -
 merges 0 -
+collide 1 lands more than 256 slots past its hash
 nested 0 -
 keys 0 -
 dims 1 huge.*invalid shape

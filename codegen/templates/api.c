@@ -3,8 +3,8 @@
  * `#if TEMPLATE_THREADED` (or TEMPLATE_ZSTD) and its `#else` / `#endif` are kept or dropped by
  * lmcc, so a single-threaded NAME.c has no threading code.  What it uses from the model-specific
  * part above it: step(), struct run, name_vocab, and the macros WEIGHTS_HASH, WEIGHTS_SUM,
- * CTX_MAGIC, BATCH, THREADS, RUN_OFFSET, POOL_OFFSET, LOGITS_OFFSET, SCRATCH_OFFSET,
- * HAVE_EMBEDDED_WEIGHTS/_ZSTD.
+ * CTX_MAGIC, BATCH, THREADS, RUN_OFFSET, LOGITS_OFFSET, SCRATCH_OFFSET,
+ * HAVE_EMBEDDED_WEIGHTS/_ZSTD (and NAME_POOL_OFFSET of NAME.h in threaded builds).
  *
  * Every function validates all its arguments before it writes anything: a failed call changes
  * no state (position, KV cache, arena, sampler, threads) and only records its status in ctx,
@@ -72,7 +72,7 @@ int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *we
     /* the workers are started last, on the new arena; they read ctx only once a run starts */
     if (st == NAME_OK) {
         struct run *r = (struct run *)((unsigned char *)arena + RUN_OFFSET);
-        r->pool = (unsigned char *)arena + POOL_OFFSET;
+        r->pool = (unsigned char *)arena + NAME_POOL_OFFSET;
         if (lmrt_pool_start((lmrt_pool *)r->pool, THREADS, step_thread, ctx) != 0) st = NAME_ERR_THREADS;
     }
 #endif
@@ -101,7 +101,7 @@ int name_set_threads(name_ctx *ctx, int threads) {
     if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
     if (threads < 1 || threads > THREADS) return ctx->status = NAME_ERR_ARG;
     if (threads == ctx->threads) return ctx->status = NAME_OK;
-    lmrt_pool *p = (lmrt_pool *)(ctx->arena + POOL_OFFSET);
+    lmrt_pool *p = (lmrt_pool *)(ctx->arena + NAME_POOL_OFFSET);
     if (ctx->threads > 1) lmrt_pool_stop(p);
     ctx->threads = 1;
     if (threads > 1) {
@@ -113,7 +113,7 @@ int name_set_threads(name_ctx *ctx, int threads) {
 
 void name_release(name_ctx *ctx) {
     if (!ctx || ctx->magic != CTX_MAGIC) return;
-    if (ctx->threads > 1) lmrt_pool_stop((lmrt_pool *)(ctx->arena + POOL_OFFSET));
+    if (ctx->threads > 1) lmrt_pool_stop((lmrt_pool *)(ctx->arena + NAME_POOL_OFFSET));
     ctx->threads = 1;
     ctx->magic = 0;
 }

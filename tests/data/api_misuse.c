@@ -336,12 +336,12 @@ static int sampler_nan(void) {
     return a == best ? C(_OK) : -100;
 }
 
-/* 1 if the arena differs from its snapshot.  Threaded builds: not counting the workers' pool (the
- * 16 KiB before the KV caches, at ARENA_BYTES_FOR(0)), whose mutex and condition variables the
- * idle workers touch every 2 ms whatever the API calls do. */
+/* 1 if the arena differs from its snapshot.  Threaded builds: not counting the workers' pool
+ * (NAME_POOL_BYTES at NAME_POOL_OFFSET), whose mutex and condition variables the idle workers touch
+ * every 2 ms whatever the API calls do. */
 static int arena_changed(const unsigned char *snap, const unsigned char *a) {
 #if THREADED
-    size_t pool_end = C(_ARENA_BYTES_FOR)(0), pool = pool_end - 16384;
+    size_t pool = C(_POOL_OFFSET), pool_end = pool + C(_POOL_BYTES);
     return memcmp(snap, a, pool) || memcmp(snap + pool_end, a + pool_end, C(_ARENA_BYTES) - pool_end);
 #else
     return memcmp(snap, a, C(_ARENA_BYTES)) != 0;

@@ -15,7 +15,7 @@ shift || true
 build=${LMCC_FUZZ_BUILD:-$src/build-fuzz}
 out=${LMCC_FUZZ_OUT:-/tmp/lmcc-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} = 0 ] && harnesses=(fuzz_gguf fuzz_llama2c fuzz_target fuzz_options fuzz_tokenizer fuzz_zstd)
+[ ${#harnesses[@]} = 0 ] && harnesses=(fuzz_gguf fuzz_llama2c fuzz_target fuzz_options fuzz_tokenizer fuzz_zstd fuzz_api)
 cc=${LMCC_FUZZ_CC:-clang}
 
 probe=$(mktemp -d)
@@ -38,6 +38,7 @@ for h in "${harnesses[@]}"; do
   case $h in
     fuzz_llama2c) max_len=8192;;   # the file must match its header: small headers, fast executions
     fuzz_options|fuzz_tokenizer|fuzz_zstd) max_len=4096;;
+    fuzz_api) max_len=1024;;       # at most 48 calls are decoded
   esac
   if [ "$h" = fuzz_zstd ] && grep -q "^LMCC_ZSTD_LIB:.*NOTFOUND" "$build/CMakeCache.txt"; then
     echo "SKIP: $h: lmcc built without libzstd"; continue
