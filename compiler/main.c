@@ -57,6 +57,9 @@ static int check_config(lmcc_config *c) {
     if (c->cmd == LMCC_CMD_EVAL && (!c->ids_file || !c->logits))
         return lmcc_error(c->model, "eval needs --ids FILE and --logits OUT.f32");
     if (c->cmd == LMCC_CMD_RUN && c->prompt && c->ids) return lmcc_error(NULL, "give either -p TEXT or --ids, not both");
+    if (c->lookup && c->load_state)
+        return lmcc_error(NULL, "--lookup matches n-grams of the session's tokens, which --load-state does not keep "
+                                "(run without one of them)");
     if (c->cmd == LMCC_CMD_RUN && c->chat && c->ids)
         return lmcc_error(NULL, "--chat formats the text of -p as a chat turn; it does not apply to --ids");
     if (c->weights || c->given[LMCC_OPT_GROUP]) {
@@ -170,6 +173,7 @@ static int load_model(const lmcc_config *c, session *s, const lmcc_target *t) {
     cfg.rotate = c->rotate;
     cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
     cfg.batch = c->batch ? (int)c->batch : t ? t->batch : 1;
+    if (!c->batch && c->lookup + 1 > cfg.batch) cfg.batch = (int)c->lookup + 1; /* one verification pass, one chunk */
     cfg.threads = (int)c->threads;
     cfg.embed_f16 = c->embed_f16;
     cfg.kv_dtype = c->kv_dtype;
@@ -363,8 +367,9 @@ static int build_program(const lmcc_config *c, const lmcc_build_req *req, char *
     if (req->on_graph) req->on_graph(req->on_graph_user, s.g);
     snprintf(path, sizeof path, "%s/main.c", dir);
     if (!t->hosted) { /* bare metal: semihosting driver, startup + linker script, DIR/prog.elf */
-        if (req->emit_driver != lmcc_emit_driver || c->embed == LMCC_EMBED_EXTERNAL || c->zstd_level) {
-            lmcc_error(NULL, "target %s is bare metal: only run/eval with embedded, uncompressed weights", t->name);
+        if (req->emit_driver != lmcc_emit_driver || c->embed == LMCC_EMBED_EXTERNAL || c->zstd_level || c->lookup) {
+            lmcc_error(NULL, "target %s is bare metal: only run/eval with embedded, uncompressed weights (and no "
+                             "--lookup)", t->name);
             goto out;
         }
         if (lmcc_emit_driver_baremetal(path, req->name, err, sizeof err)) { lmcc_error(NULL, "%s", err); goto out; }
@@ -444,7 +449,7 @@ static int build_and_exec(const lmcc_config *c, char **extra, int n_extra) {
 }
 
 static int cmd_run(const lmcc_config *c) {
-    char n[32], temp[32], top_k[32], top_p[32], seed[32];
+    char n[32], temp[32], top_k[32], top_p[32], seed[32], lookup[32];
     snprintf(n, sizeof n, "%ld", c->steps);
     snprintf(temp, sizeof temp, "%.9g", c->temp);
     snprintf(top_k, sizeof top_k, "%ld", c->top_k);
@@ -458,6 +463,11 @@ static int cmd_run(const lmcc_config *c) {
     if (c->chat) extra[na++] = "--chat"; /* a driver built without a chat format takes the raw text */
     if (c->load_state) { extra[na++] = "--load-state"; extra[na++] = (char *)c->load_state; }
     if (c->save_state) { extra[na++] = "--save-state"; extra[na++] = (char *)c->save_state; }
+    if (c->lookup) {
+        snprintf(lookup, sizeof lookup, "%ld", c->lookup);
+        extra[na++] = "--lookup";
+        extra[na++] = lookup;
+    }
     return build_and_exec(c, extra, na);
 }
 

@@ -162,6 +162,13 @@ typedef enum lmcc_arg {
     X(STEPS, "-n", "N", INT, 1, 1 << 20, "64", NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), steps,                             \
       "tokens to generate (run; it stops early at an end-of-generation\n"                                              \
       "token or when the context is full), decode steps timed (bench)", NULL)                                          \
+    X(LOOKUP, "--lookup", "K", INT, 1, 16, NULL, NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), lookup,                           \
+      "speculative decoding by prompt lookup: up to K guessed tokens per\n"                                              \
+      "pass (the continuation of the last 3-, 2- or 1-gram's latest earlier\n"                                           \
+      "occurrence) verified in one batched pass; the same tokens as plain\n"                                             \
+      "decoding (greedy), the same distribution (sampling).  Raises the\n"                                              \
+      "target's batch to K + 1 unless --batch is given; bench: a copying\n"                                             \
+      "workload, the speedup and the cost of verifying 1..16 guesses", NULL)                                            \
     X(IDS_FILE, "--ids", "FILE", FILE, 0, 0, NULL, NULL, LMCC_ON(EVAL) | LMCC_ON(QUALITY), ids_file,                   \
       "token ids, whitespace-separated (quality: a sequence per line)", NULL)                                          \
     X(LOGITS, "--logits", "OUT.f32", STR, 0, 0, NULL, NULL, LMCC_ON(EVAL), logits, "where the logits go", NULL)        \
@@ -220,7 +227,7 @@ typedef struct lmcc_config {
     const char *target, *outdir, *name, *weights, *calib, *compress, *prompt, *ids, *ids_file, *logits,
         *save_logits, *after, *load_state, *save_state;
     long ctx, threads, batch, top_k, seed, steps, bench_prompt, repeat, probe_mib, samples, len,
-        sample_seed;
+        sample_seed, lookup;
     double bpw, temp, top_p;
     int group, quant, rotate, act_q8, embed_f16, kv_dtype, embed; /* -1: not given */
     long long budget_ram, budget_flash;
