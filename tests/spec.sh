@@ -1,6 +1,7 @@
 # Speculative decoding by prompt lookup: tests/data/spec.c (greedy token for token against plain
 # decoding, sampling against the exact distributions) on stories260K built for generic with a
-# 17-token batch and for x86-64-v3 when it runs here; then `lmcc run --lookup` against `lmcc run`.
+# 17-token batch and for x86-64-v3 with q8 weights when it runs here (whose forward_all once had row 1
+# overwritten by row 0's output buffers); then `lmcc run --lookup` against `lmcc run`.
 . "$(dirname "$0")/lib.sh"
 CC=${CC:-cc}
 build() { # label cflags -- compile options
@@ -18,7 +19,7 @@ build() { # label cflags -- compile options
 }
 build generic "" -- -t generic --batch 17
 if "$LMCC" --list-targets | grep -q '^x86-64-v3 .*\(runs\|native\)'; then
-  build x86-64-v3 "-march=x86-64-v3" -- -t x86-64-v3
+  build x86-64-v3-q8 "-march=x86-64-v3" -- -t x86-64-v3 --weights q8
 else
   echo "SKIP: x86-64-v3 (does not run here)"
 fi
