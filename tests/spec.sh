@@ -41,4 +41,25 @@ else ok "--lookup with --load-state: $(cat "$WORK/err")"; fi
 if "$LMCC" run "$MODEL_GGUF" -t generic --lookup 17 --ids 1 >/dev/null 2>"$WORK/err" || ! grep -q "^lmcc: error: " "$WORK/err"; then
   cat "$WORK/err"; fail "--lookup 17"
 else ok "--lookup 17: $(cat "$WORK/err")"; fi
+
+# --draft: a q8 target with its f32 float model as the draft (they disagree now and then): the
+# tokens of plain greedy decoding, the guesses mostly accepted
+R=(-t generic --weights q8 --ctx 160 --temp 0 --print-ids -n 80)
+for ids in "1" "1 403 407 261 378 455 473 456 435 299 362 409"; do
+  if plain=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" 2>"$WORK/err") &&
+     spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" --draft "$MODEL_GGUF" -k 4 2>"$WORK/err") &&
+     [ "$spec" = "$plain" ] && grep -q "^draft: .*, [1-9][0-9]* of [0-9]* guesses accepted" "$WORK/err"; then
+    ok "run --draft -k 4 --ids '${ids:0:16}...': the tokens of plain decoding ($(grep '^draft' "$WORK/err"))"
+  else cat "$WORK/err"; fail "run --draft --ids '$ids': '$spec' vs '$plain'"; fi
+done
+# compile --draft writes both models; a draft with another vocabulary (here: another EOS) is one error
+if "$LMCC" compile "$MODEL_GGUF" -t generic -o "$WORK/pair" --name story --draft "$MODEL_GGUF" 2>"$WORK/err" &&
+   [ -f "$WORK/pair/story_draft.h" ] && grep -q '#include "story_draft.h"' "$WORK/pair/story.h" &&
+   grep -q "story_generate_draft" "$WORK/pair/story.h"; then ok "compile --draft: story.h includes story_draft.h"
+else cat "$WORK/err"; fail "compile --draft"; fi
+python3 "$LMCC_SOURCE_DIR/tests/gguf_edit.py" "$MODEL_GGUF" "$WORK/eos.gguf" kv:tokenizer.ggml.eos_token_id=u32:5
+if ! "$LMCC" compile "$MODEL_GGUF" -t generic -o "$WORK/bad" --draft "$WORK/eos.gguf" 2>"$WORK/err" &&
+   [ "$(wc -l <"$WORK/err")" = 1 ] && grep -q "^lmcc: error: .*eos.gguf: the draft's vocabulary is not the target's" "$WORK/err" &&
+   [ ! -e "$WORK/bad" ]; then ok "a draft of another vocabulary: $(cat "$WORK/err"), nothing written"
+else cat "$WORK/err"; ls "$WORK/bad" 2>/dev/null; fail "a draft of another vocabulary"; fi
 finish

@@ -369,7 +369,8 @@ int name_spec_init(name_spec *sp, int k, int ngram) {
     sp->k = k;
     sp->ngram = ngram;
     sp->next = k;
-    sp->idle = 0;
+    sp->idle = sp->backoff = 0;
+    sp->rate = 1.0f;
     sp->passes = sp->guessed = sp->accepted = sp->tokens = 0;
     return NAME_OK;
 }
@@ -488,6 +489,77 @@ int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t 
     ctx->status = NAME_OK;
     return n + kept;
 }
+#if TEMPLATE_DRAFT
+
+/* ---- the draft model of name_draft.h guesses (lmcc compile TARGET --draft DRAFT) ---- */
+_Static_assert(NAME_DRAFT_VOCAB_SIZE == NAME_VOCAB_SIZE, "a draft shares the target's vocabulary");
+
+/* The acceptance (per guess, a moving average) under which the draft is not worth its steps: the
+ * passes then decode plainly, 4, 8, .. 64 at a time, each run ended by one probing pass. */
+#define DRAFT_RATE_MIN 0.25f
+#define DRAFT_IDLE_MAX 64
+
+int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
+                        int cap, void *work, size_t work_bytes) {
+    if (!ctx) return NAME_ERR_ARG;
+    int st = spec_check(ctx, s, sp, toks, n, cap, work, work_bytes), dpos = dctx ? name_draft_position(dctx) : 0;
+    if (st == NAME_OK && !dctx) st = NAME_ERR_ARG;
+    else if (st == NAME_OK && dpos < 0) st = NAME_ERR_STATE;
+    else if (st == NAME_OK && (dpos > n - 1 || !(sp->rate >= 0.0f && sp->rate <= 1.0f) || sp->backoff < 0)) st = NAME_ERR_ARG;
+    if (st != NAME_OK) return ctx->status = st;
+    /* guesses: the room of both contexts (the draft feeds toks[dpos..n) and all guesses but the last) */
+    int d = spec_room(ctx, sp, n, cap), idle0 = sp->idle;
+    if (d > dctx->n_ctx - n + 1) d = dctx->n_ctx - n + 1;
+    if (sp->idle > 0) sp->idle--, d = 0;
+    float *q = (float *)work + (size_t)(d + 2) * NAME_VOCAB_SIZE; /* after spec_verify's rows and p */
+    int greedy = !(s->temperature > 0.0f), g = 0;
+    uint64_t rng0 = s->rng;
+    const float *lg = d > 0 ? name_draft_forward(dctx, toks + dpos, n - dpos) : 0;
+    for (; g < d && lg; g++) {
+        int x;
+        if (greedy) {
+            x = lmrt_argmax_valid(lg, NAME_VOCAB_SIZE);
+        } else {
+            float *qg = q + (size_t)g * NAME_VOCAB_SIZE;
+            lmrt_sampler r;
+            r.temperature = s->temperature;
+            r.top_k = s->top_k;
+            r.top_p = s->top_p;
+            r.rng = s->rng;
+            x = lmrt_sample_probs(&r, lg, NAME_VOCAB_SIZE, ctx->arena + SCRATCH_OFFSET, qg) ? -1
+                : lmrt_sample_weights(qg, NAME_VOCAB_SIZE, 1.0f, &s->rng);
+        }
+        if (x < 0) break; /* no distribution in the draft's logits: fewer guesses */
+        toks[n + g] = x;
+        if (g + 1 < d) lg = name_draft_forward(dctx, &toks[n + g], 1);
+    }
+    int64_t acc0 = sp->accepted;
+    int kept = spec_verify(ctx, s, sp, toks, n, g, greedy ? 0 : q, (float *)work);
+    if (kept < 0) {
+        s->rng = rng0;
+        sp->idle = idle0;
+        if (name_draft_position(dctx) > dpos) name_draft_rewind(dctx, dpos);
+        return kept;
+    }
+    /* the draft keeps what it fed of the tokens toks now holds, up to the new last one (unfed) */
+    int acc = (int)(sp->accepted - acc0), have = name_draft_position(dctx), want = n + acc;
+    if (want > n + kept - 1) want = n + kept - 1;
+    if (want > have) want = have;
+    /* a draft whose sliding-window rings refuse the rewind starts over: it catches up on the next
+     * pass that guesses (one batched chunk of the whole text) */
+    if (want < have && name_draft_rewind(dctx, want) != NAME_OK) name_draft_reset(dctx);
+    if (g > 0) {
+        sp->rate = 0.75f * sp->rate + 0.25f * (float)acc / (float)g;
+        if (acc > 0) sp->backoff = 0;
+        if (sp->rate < DRAFT_RATE_MIN) {
+            sp->backoff = sp->backoff ? (2 * sp->backoff < DRAFT_IDLE_MAX ? 2 * sp->backoff : DRAFT_IDLE_MAX) : 4;
+            sp->idle = sp->backoff;
+        }
+    }
+    ctx->status = NAME_OK;
+    return n + kept;
+}
+#endif
 #if TEMPLATE_ZSTD
 
 /* ---- --compress=zstd: link with -lzstd (hosted only: the one libc-side dependency, kept out of

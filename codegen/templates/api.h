@@ -122,7 +122,9 @@ typedef struct name_spec {
     int k;      /* guesses per pass at most, 1..NAME_SPEC_K_MAX */
     int ngram;  /* lookup: the longest n-gram matched, 1..NAME_SPEC_NGRAM_MAX */
     int next;   /* guesses the next pass may make, 1..k: doubles while all are accepted, else accepted + 1 */
-    int idle;   /* draft: passes left without guessing after a run of rejections */
+    int idle;   /* draft: passes left without guessing (a low acceptance) */
+    int backoff; /* draft: the last such run's length (4, 8, .. 64) */
+    float rate; /* draft: guesses accepted, a moving average (1 at first) */
     int64_t passes, guessed, accepted, tokens; /* what the passes did */
 } name_spec;
 /* k guesses per pass at most, n-grams of up to ngram tokens (lookup); NAME_OK or NAME_ERR_ARG */
@@ -132,6 +134,21 @@ int name_spec_init(name_spec *sp, int k, int ngram);
  * no match: a plain decode step. */
 int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t *toks, int n, int cap, void *work,
                          size_t work_bytes);
+#if TEMPLATE_DRAFT
+/* Draft model (lmcc compile TARGET --draft DRAFT -> name_draft.h, its own
+ * arena of NAME_DRAFT_ARENA_BYTES): the guesses are the draft's tokens
+ * (greedy: its argmax; sampling: draws from its distribution q, which the
+ * rule then corrects).  dctx has consumed a prefix toks[0..p), p <= n - 1,
+ * and is fed the rest before it guesses (one batched chunk).  While the
+ * acceptance (spec.rate) is under 1/4 the passes decode plainly without the
+ * draft, 4, 8, .. 64 of them (spec.idle) between probing passes, so a draft
+ * that never agrees costs little more than its probes.  Statuses as
+ * generate_lookup, and NAME_ERR_STATE for a dctx that is not live,
+ * NAME_ERR_ARG for p > n - 1.  A draft whose sliding-window rings refuse a
+ * rewind is reset and catches up on its next guessing pass. */
+int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
+                        int cap, void *work, size_t work_bytes);
+#endif
 
 /* ---- tokenizer (the model's vocabulary, compiled in) ---- */
 /* Text -> ids as llama.cpp tokenizes; returns the count or a negative error.

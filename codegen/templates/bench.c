@@ -135,9 +135,9 @@ static int argmax(const float *x, int n) {
 }
 
 
-/* ---- --lookup K: speculative decoding on a copying workload ----
+/* ---- --lookup K / --draft K: speculative decoding on a copying workload ----
  * The prompt is the model's own greedy continuation of BOS (prompt tokens); the steps after it are
- * decoded plainly and by prompt lookup, both timed from the state where all but the prompt's last
+ * decoded plainly and by prompt lookup or the draft model (its prompt fed untimed), both timed from the state where all but the prompt's last
  * token are consumed, and must be the same tokens.  verify[j] is the time of one pass over j + 1
  * tokens (forward_all, rewind) over the time of a one-token step (forward, rewind). */
 typedef struct lookup_result {
@@ -163,7 +163,7 @@ static int lookup_start(name_ctx *ctx, const int32_t *toks, int prompt) {
     return 0;
 }
 
-static int bench_lookup(name_ctx *ctx, int prompt, int steps, int repeat, int k, lookup_result *res) {
+static int bench_lookup(name_ctx *ctx, draft_ctx *dctx, int prompt, int steps, int repeat, int k, lookup_result *res) {
     int cap = prompt + steps;
     int32_t *toks = malloc((size_t)(cap + 1) * sizeof *toks), *plain = malloc((size_t)(cap + 1) * sizeof *plain);
     size_t wb = NAME_SPEC_WORK_BYTES(NAME_SPEC_K_MAX);
@@ -188,15 +188,21 @@ static int bench_lookup(name_ctx *ctx, int prompt, int steps, int repeat, int k,
         double t1 = now_s();
         memcpy(toks, plain, (size_t)prompt * sizeof *toks);
         if (lookup_start(ctx, toks, prompt) || name_spec_init(&sp, k, 3)) return 1;
+#ifdef NAME_DRAFT_H
+        if (dctx) {
+            name_draft_reset(dctx);
+            if (prompt > 1 && !name_draft_forward(dctx, toks, prompt - 1)) return die("draft forward", name_draft_last_error(dctx));
+        }
+#endif
         double t2 = now_s();
         for (int n = prompt; n < cap;) {
-            n = name_generate_lookup(ctx, &greedy, &sp, toks, n, cap, work, wb);
-            if (n < 0) return die("generate_lookup", n);
+            n = spec_pass(ctx, dctx, &greedy, &sp, toks, n, cap, work, wb);
+            if (n < 0) return die("speculative pass", n);
         }
         double t3 = now_s();
         for (int i = prompt; i < cap; i++)
             if (toks[i] != plain[i]) {
-                fprintf(stderr, "bench: prompt lookup gave token %d at step %d, plain decoding %d\n", toks[i],
+                fprintf(stderr, "bench: speculative decoding gave token %d at step %d, plain decoding %d\n", toks[i],
                         i - prompt, plain[i]);
                 return 1;
             }
@@ -232,7 +238,7 @@ static void print_name(const char *s) { /* JSON-safe: the names are identifiers 
 }
 
 int main(int argc, char **argv) {
-    int json = 0, prompt = 128, steps = 64, repeat = 3, threads = BENCH_THREADS, lookup = 0;
+    int json = 0, prompt = 128, steps = 64, repeat = 3, threads = BENCH_THREADS, lookup = 0, draft = 0;
     long probe_mib = 512;
     const char *wpath = NULL, *target = "";
     for (int i = 1; i < argc; i++) {
@@ -248,10 +254,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--weights")) wpath = v;
         else if (!strcmp(a, "--target")) target = v;
         else if (!strcmp(a, "--lookup")) lookup = atoi(v);
+        else if (!strcmp(a, "--draft")) draft = atoi(v);
         else { fprintf(stderr, "bench: unknown option %s\n", a); return 2; }
     }
     if (prompt < 1 || steps < 1 || repeat < 1 || repeat > 1000 || threads < 1 || threads > 64 || probe_mib < 0 ||
-        lookup < 0 || lookup > NAME_SPEC_K_MAX) {
+        lookup < 0 || lookup > NAME_SPEC_K_MAX || draft < 0 || draft > NAME_SPEC_K_MAX) {
         fprintf(stderr, "bench: want -p >= 1, -n >= 1, 1 <= --repeat <= 1000, 1 <= --threads <= 64, --lookup <= %d\n",
                 NAME_SPEC_K_MAX);
         return 2;
@@ -312,7 +319,23 @@ int main(int argc, char **argv) {
     }
     lookup_result lr;
     memset(&lr, 0, sizeof lr);
-    if (lookup && bench_lookup(&ctx, prompt, steps, repeat, lookup, &lr)) return 1;
+    draft_ctx *dctx = NULL;
+#ifdef NAME_DRAFT_H
+    name_draft_ctx draft_model;
+    if (draft) {
+        void *darena = NULL;
+        if (posix_memalign(&darena, NAME_DRAFT_ARENA_ALIGN, NAME_DRAFT_ARENA_BYTES) != 0) return 1;
+        memset(darena, 0, NAME_DRAFT_ARENA_BYTES);
+        if ((st = name_draft_init(&draft_model, darena, NAME_DRAFT_ARENA_BYTES, NULL, 0)) != 0) return die("draft init", st);
+#ifdef NAME_DRAFT_THREADS
+        if ((st = name_draft_set_threads(&draft_model, threads)) != 0) return die("draft set_threads", st);
+#endif
+        dctx = &draft_model;
+    }
+#endif
+    if (draft && !dctx) { fprintf(stderr, "bench: --draft: this build has no draft model\n"); return 2; }
+    if (draft) lookup = draft;
+    if (lookup && bench_lookup(&ctx, dctx, prompt, steps, repeat, lookup, &lr)) return 1;
     double prefill = median(pre, repeat), decode = median(dec, repeat);
     double wbs = (double)NAME_WEIGHTS_BYTES * decode;
     double frac = probe_bs > 0 ? wbs / probe_bs : 0.0;
@@ -331,9 +354,10 @@ int main(int argc, char **argv) {
         printf(", \"target\": ");
         print_name(target);
         if (lookup) {
-            printf(", \"lookup\": {\"k\": %d, \"plain_tok_s\": %.2f, \"lookup_tok_s\": %.2f, \"speedup\": %.3f, "
+            printf(", \"%s\": {\"k\": %d, \"plain_tok_s\": %.2f, \"lookup_tok_s\": %.2f, \"speedup\": %.3f, "
                    "\"tokens_per_pass\": %.3f, \"acceptance\": %.4f, \"verify_cost\": [",
-                   lookup, lr.plain, lr.spec, lr.plain > 0 ? lr.spec / lr.plain : 0.0, lr.tokens_per_pass, lr.acceptance);
+                   dctx ? "draft" : "lookup", lookup, lr.plain, lr.spec, lr.plain > 0 ? lr.spec / lr.plain : 0.0,
+                   lr.tokens_per_pass, lr.acceptance);
             for (int j = 1; j <= lr.n_verify; j++) printf("%s%.3f", j > 1 ? ", " : "", lr.verify[j]);
             printf("]}");
         }
@@ -350,9 +374,9 @@ int main(int argc, char **argv) {
                (double)NAME_WEIGHTS_BYTES / mib, (double)NAME_ARENA_BYTES / mib, (double)NAME_KV_BYTES / mib,
                (double)rss / mib);
         if (lookup) {
-            printf("lookup    %d guesses at most, on the model's own greedy text (%d + %d tokens): %.1f tok/s against "
+            printf("%s    %d guesses at most, on the model's own greedy text (%d + %d tokens): %.1f tok/s against "
                    "%.1f plain = %.2fx, %.2f tokens per pass, %.1f%% of the guesses accepted, the same tokens\n",
-                   lookup, prompt, steps, lr.spec, lr.plain, lr.plain > 0 ? lr.spec / lr.plain : 0.0,
+                   dctx ? "draft " : "lookup", lookup, prompt, steps, lr.spec, lr.plain, lr.plain > 0 ? lr.spec / lr.plain : 0.0,
                    lr.tokens_per_pass, 100.0 * lr.acceptance);
             printf("verify    time of one pass over k + 1 tokens / one decode step, k = 1..%d:", lr.n_verify);
             for (int j = 1; j <= lr.n_verify; j++) printf(" %.2f", lr.verify[j]);

@@ -1,12 +1,13 @@
 /* driver.c - template of the hosted test driver that `lmcc run` and `lmcc eval` build next to the
  * generated model: an ordinary app of the generated API (and an example of it).  Commands:
  *   prog gen  [-p TEXT [--chat] | --ids "1 2 3"] [-n N] [--temp T] [--top-k K]
- *             [--top-p P] [--seed S] [--print-ids] [--weights FILE] [--lookup K]
+ *             [--top-p P] [--seed S] [--print-ids] [--weights FILE] [--lookup K | --draft K]
  *   prog eval IDS_FILE OUT.f32 [--weights FILE]
  * gen tokenizes TEXT as llama.cpp's completion tool does (BOS as the model wants, control tokens
  * in the text parsed); --chat wraps it in the model's chat markup (NAME_CHAT_*) first.
  * Generation stops at an end-of-generation token.  --lookup K generates by prompt lookup
- * (name_generate_lookup: up to K guessed tokens verified per pass; the same tokens as without).
+ * (name_generate_lookup: up to K guessed tokens verified per pass; the same tokens as without),
+ * --draft K with the draft model compiled in (name_draft.h, name_generate_draft).
  */
 /* main.c - the test driver lmcc generated for name.h (hosted) */
 #define PROG "driver"
@@ -66,7 +67,7 @@ static int save_session(name_ctx *ctx, int32_t unfed, const char *path) {
 
 /* gen with speculative decoding: toks[0..n_toks) is the prompt (toks has room for NAME_CTX + 2);
  * the same stops as the plain loop (steps, an end of generation, a full context). */
-static int generate_spec(name_ctx *ctx, name_sampler *smp, int32_t *toks, int n_toks, int steps, int k,
+static int generate_spec(name_ctx *ctx, draft_ctx *dctx, name_sampler *smp, int32_t *toks, int n_toks, int steps, int k,
                          int print_ids, int echo, const char *save_path) {
     name_spec sp;
     int st = name_spec_init(&sp, k, 3);
@@ -80,8 +81,8 @@ static int generate_spec(name_ctx *ctx, name_sampler *smp, int32_t *toks, int n_
     if (!print_ids && echo) print_prompt(toks, n_toks);
     int n = n_toks, cap = n_toks + steps <= NAME_CTX + 1 ? n_toks + steps : NAME_CTX + 1, prev = toks[n_toks - 1];
     while (n < cap) {
-        int m = name_generate_lookup(ctx, smp, &sp, toks, n, cap, work, wb);
-        if (m < 0) return die("generate_lookup", m);
+        int m = spec_pass(ctx, dctx, smp, &sp, toks, n, cap, work, wb);
+        if (m < 0) return die(dctx ? "generate_draft" : "generate_lookup", m);
         for (int i = n; i < m; i++) {
             if (name_is_eog(toks[i])) {
                 fprintf(stderr, "\n(end of generation: token %d)\n", toks[i]);
@@ -102,8 +103,8 @@ static int generate_spec(name_ctx *ctx, name_sampler *smp, int32_t *toks, int n_
     fflush(stdout);
     fprintf(stderr, "prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\n", n_toks,
             t1 > t0 ? n_toks / (t1 - t0) : 0.0, generated, t2 > t1 ? generated / (t2 - t1) : 0.0);
-    fprintf(stderr, "lookup: %lld passes, %lld of %lld guesses accepted, %.2f tokens per pass\n",
-            (long long)sp.passes, (long long)sp.accepted, (long long)sp.guessed,
+    fprintf(stderr, "%s: %lld passes, %lld of %lld guesses accepted, %.2f tokens per pass\n",
+            dctx ? "draft" : "lookup", (long long)sp.passes, (long long)sp.accepted, (long long)sp.guessed,
             sp.passes ? (double)sp.tokens / (double)sp.passes : 0.0);
     name_release(ctx);
     free(work);
@@ -113,7 +114,7 @@ static int generate_spec(name_ctx *ctx, name_sampler *smp, int32_t *toks, int n_
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s gen|eval ...\n", argv[0]); return 2; }
     const char *prompt = NULL, *ids_text = NULL, *wpath = NULL, *load_path = NULL, *save_path = NULL;
-    int steps = 64, top_k = 0, print_ids = 0, chat = 0, lookup = 0;
+    int steps = 64, top_k = 0, print_ids = 0, chat = 0, lookup = 0, draft = 0;
     float temp = 1.0f, top_p = 1.0f;
     unsigned long long seed = 0;
     int eval = !strcmp(argv[1], "eval");
@@ -136,6 +137,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--load-state")) load_path = v;
         else if (!strcmp(a, "--save-state")) save_path = v;
         else if (!strcmp(a, "--lookup")) lookup = atoi(v);
+        else if (!strcmp(a, "--draft")) draft = atoi(v);
         else { fprintf(stderr, "driver: unknown option %s\n", a); return 2; }
     }
     void *weights = NULL;
@@ -222,7 +224,21 @@ int main(int argc, char **argv) {
     if (n_toks == 0) { fprintf(stderr, "driver: empty prompt\n"); return 1; }
     name_sampler smp;
     name_sampler_init(&smp, temp, top_k, top_p, (uint64_t)seed);
-    if (lookup > 0) return generate_spec(&ctx, &smp, toks, n_toks, steps, lookup, print_ids, !ids_text && !chat, save_path);
+    draft_ctx *dctx = NULL;
+#ifdef NAME_DRAFT_H
+    name_draft_ctx draft_model;
+    if (draft > 0) { /* the draft's blob is linked in (lmcc refuses --embed external with --draft) */
+        void *darena = NULL;
+        if ((st = name_draft_verify_weights(NULL, 0)) != 0) return die("draft weights", st);
+        if (posix_memalign(&darena, NAME_DRAFT_ARENA_ALIGN, NAME_DRAFT_ARENA_BYTES) != 0) return 1;
+        if ((st = name_draft_init(&draft_model, darena, NAME_DRAFT_ARENA_BYTES, NULL, 0)) != 0) return die("draft init", st);
+        dctx = &draft_model;
+    }
+#endif
+    if (draft > 0 && !dctx) { fprintf(stderr, "driver: --draft: this build has no draft model\n"); return 2; }
+    if (lookup > 0 || dctx)
+        return generate_spec(&ctx, dctx, &smp, toks, n_toks, steps, dctx ? draft : lookup, print_ids, !ids_text && !chat,
+                             save_path);
     double t0 = now_s();
     const float *lg = name_forward(&ctx, toks, n_toks);
     if (!lg) return die("forward", name_last_error(&ctx));
