@@ -421,7 +421,8 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     }
     fprintf(fp, "#define %s_WEIGHTS_ALIGN 16\n\n", up);
     unsigned flags = (o->embed != LMCC_EMBED_EXTERNAL ? LMCC_TEMPLATE_FLAG(EMBEDDED) : 0) |
-                     (zbytes > 0 ? LMCC_TEMPLATE_FLAG(ZSTD) : 0);
+                     (zbytes > 0 ? LMCC_TEMPLATE_FLAG(ZSTD) : 0) | (o->draft_name ? LMCC_TEMPLATE_FLAG(DRAFT) : 0);
+    if (o->draft_name) fprintf(fp, "#include \"%s.h\" /* the draft model (--draft) */\n\n", o->draft_name);
     if (lmcc_template_write(fp, "api.h", N, flags, err, errlen)) return -1;
     fprintf(fp, "\n#endif\n");
     return 0;
@@ -1184,7 +1185,8 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
     emit_free(&e);
     if (rc) return -1;
 
-    unsigned flags = (threads > 1 ? LMCC_TEMPLATE_FLAG(THREADED) : 0) | (o->zstd_level > 0 ? LMCC_TEMPLATE_FLAG(ZSTD) : 0);
+    unsigned flags = (threads > 1 ? LMCC_TEMPLATE_FLAG(THREADED) : 0) | (o->zstd_level > 0 ? LMCC_TEMPLATE_FLAG(ZSTD) : 0) |
+                     (o->draft_name ? LMCC_TEMPLATE_FLAG(DRAFT) : 0);
     if (lmcc_template_write(fp, "api.c", N, flags, err, errlen)) return -1;
     return ferror(fp) ? errf(err, errlen, "write error") : 0;
 }

@@ -19,6 +19,7 @@ typedef struct lmcc_codegen_opts {
     FILE *log;
     int zstd_level;           /* > 0: NAME.weights is one zstd frame of the blob (hosted targets; -lzstd) */
     const lmcc_chat_format *chat; /* NULL: no chat format recognised, no NAME_CHAT_* in NAME.h */
+    const char *draft_name;   /* --draft: the draft's prefix (NAME_draft), whose header NAME.h includes */
 } lmcc_codegen_opts;
 
 /* Places the weights in the blob (sets blob_offset, g->weights_bytes) and

@@ -10,7 +10,8 @@
 #define TEMPLATE_FLAG_LIST(X) \
     X(THREADED) /* --threads > 1: the thread pool */ \
     X(EMBEDDED) /* --embed incbin or array: the blob is linked in */ \
-    X(ZSTD)     /* --compress=zstd: NAME_decompress_weights */
+    X(ZSTD)     /* --compress=zstd: NAME_decompress_weights */ \
+    X(DRAFT)    /* --draft: NAME_generate_draft over the draft model's API (name_draft_*) */
 
 enum {
 #define X(f) LMCC_TEMPLATE_##f##_BIT,

@@ -44,6 +44,10 @@ int lmcc_bench_main(const lmcc_config *c, lmcc_build_program_fn build) {
     lmcc_argv_add(&cmd, "%ld", c->probe_mib);
     lmcc_argv_add(&cmd, "--target");
     lmcc_argv_add(&cmd, "%s", target);
+    if (c->lookup || c->draft) {
+        lmcc_argv_add(&cmd, c->draft ? "--draft" : "--lookup");
+        lmcc_argv_add(&cmd, "%ld", c->draft ? c->spec_k : c->lookup);
+    }
     if (c->embed == LMCC_EMBED_EXTERNAL) {
         lmcc_argv_add(&cmd, "--weights");
         lmcc_argv_add(&cmd, "%s/%s.weights", dir, req.name);

@@ -57,6 +57,15 @@ static int check_config(lmcc_config *c) {
     if (c->cmd == LMCC_CMD_EVAL && (!c->ids_file || !c->logits))
         return lmcc_error(c->model, "eval needs --ids FILE and --logits OUT.f32");
     if (c->cmd == LMCC_CMD_RUN && c->prompt && c->ids) return lmcc_error(NULL, "give either -p TEXT or --ids, not both");
+    if (c->draft && c->lookup) return lmcc_error(NULL, "give either --lookup or --draft, not both");
+    if (c->given[LMCC_OPT_SPEC_K] == 1 && !c->draft) return lmcc_error(NULL, "-k is the guesses per pass of --draft (add --draft DRAFT)");
+    if (c->draft && c->embed == LMCC_EMBED_EXTERNAL && c->cmd != LMCC_CMD_COMPILE)
+        return lmcc_error(NULL, "--draft: run and bench link both blobs in (drop --embed external)");
+    if (c->draft && (c->compress || c->verify || c->given[LMCC_OPT_BUDGET_FLASH]))
+        return lmcc_error(NULL, "--draft does not combine with --compress, --verify or --budget-flash (yet)");
+    if ((c->lookup || c->draft) && c->load_state)
+        return lmcc_error(NULL, "--lookup and --draft need the session's tokens, which --load-state does not keep "
+                                "(run without one of them)");
     if (c->cmd == LMCC_CMD_RUN && c->chat && c->ids)
         return lmcc_error(NULL, "--chat formats the text of -p as a chat turn; it does not apply to --ids");
     if (c->weights || c->given[LMCC_OPT_GROUP]) {
@@ -170,6 +179,8 @@ static int load_model(const lmcc_config *c, session *s, const lmcc_target *t) {
     cfg.rotate = c->rotate;
     cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
     cfg.batch = c->batch ? (int)c->batch : t ? t->batch : 1;
+    long guesses = c->lookup ? c->lookup : c->draft ? c->spec_k : 0;
+    if (!c->batch && guesses + 1 > cfg.batch) cfg.batch = (int)guesses + 1; /* one verification pass, one chunk */
     cfg.threads = (int)c->threads;
     cfg.embed_f16 = c->embed_f16;
     cfg.kv_dtype = c->kv_dtype;
@@ -279,9 +290,41 @@ static int check_inputs(const lmcc_config *c, const session *s) {
     return rc;
 }
 
+/* The draft of --draft: the target's vocabulary, token for token (its guesses are the target's ids). */
+static int draft_vocab_check(const char *draft, const lmrt_vocab *target, const lmrt_vocab *v) {
+    char why[256];
+    if (lmcc_vocab_same(target, v, why, sizeof why))
+        return lmcc_error(draft, "the draft's vocabulary is not the target's: %s (a draft must share its tokenizer)", why);
+    return 0;
+}
+
+static int draft_check(const lmcc_config *c, const session *s, const lmrt_vocab *target) {
+    return draft_vocab_check(c->draft, target, s->vocab);
+}
+
+/* The same check before any work, when both files carry a tokenizer (placeholder vocabularies of
+ * llama2.c files are compared once built, by draft_check). */
+static int draft_vocab_early(const lmcc_config *c) {
+    gguf_file *ft = lmcc_model_open(c->model), *fd = ft ? lmcc_model_open(c->draft) : NULL;
+    lmrt_vocab *vt = NULL, *vd = NULL;
+    int rc = ft && fd ? 0 : -1;
+    if (rc == 0 && gguf_find(ft, "tokenizer.ggml.model") && gguf_find(fd, "tokenizer.ggml.model")) {
+        vt = lmcc_vocab_from_gguf(ft, c->model);
+        vd = vt ? lmcc_vocab_from_gguf(fd, c->draft) : NULL;
+        rc = !vt || !vd ? -1 : draft_vocab_check(c->draft, vt, vd);
+    }
+    if (vt) lmcc_vocab_free(vt);
+    if (vd) lmcc_vocab_free(vd);
+    if (fd) gguf_close(fd);
+    if (ft) gguf_close(ft);
+    return rc;
+}
+
 /* Compiles the model into outdir (created when missing, and removed again
  * when the compile fails): all or nothing, through a staging directory. */
-static int compile_to(const lmcc_config *c, session *s, const char *outdir, const char *name, lmcc_target *t) {
+/* draft_of: compiling the draft of a target whose vocabulary this is (NULL: a model of its own) */
+static int compile_to(const lmcc_config *c, session *s, const char *outdir, const char *name, lmcc_target *t,
+                      const lmrt_vocab *draft_of) {
     if (lmcc_target_load(c->target, t)) return -1;
     if (c->zstd_level && !t->hosted)
         return lmcc_error(c->model, "--compress=zstd: target %s is bare metal (decompression needs libzstd; use "
@@ -295,13 +338,16 @@ static int compile_to(const lmcc_config *c, session *s, const char *outdir, cons
         return lmcc_error(outdir, "not a directory (give -o a directory)");
     }
     int compile = c->cmd == LMCC_CMD_COMPILE;
-    lmcc_stage_check chk = {c->model, name, c->verify, compile || c->given[LMCC_OPT_BUDGET_FLASH],
+    /* a target with a draft includes NAME_draft.h, which is not staged with it: its C is not built alone */
+    int alone = !c->draft || draft_of;
+    lmcc_stage_check chk = {c->model, name, c->verify && alone, (compile || c->given[LMCC_OPT_BUDGET_FLASH]) && alone,
                             c->given[LMCC_OPT_BUDGET_RAM] ? c->budget_ram : 0,
                             c->given[LMCC_OPT_BUDGET_FLASH] ? c->budget_flash : 0, compile ? stderr : NULL};
     char stage[PATH_MAX];
     stage[0] = 0;
     if (access(outdir, W_OK) != 0) { lmcc_error(outdir, "output directory is not writable"); goto fail; }
-    if (load_model(c, s, t) || check_inputs(c, s) || run_passes(c, s, NULL)) goto fail;
+    if (load_model(c, s, t) || (draft_of ? draft_check(c, s, draft_of) : check_inputs(c, s)) || run_passes(c, s, NULL))
+        goto fail;
     if (lmcc_stage_open(outdir, stage, sizeof stage)) { stage[0] = 0; goto fail; }
     lmcc_codegen_opts co;
     memset(&co, 0, sizeof co);
@@ -314,6 +360,9 @@ static int compile_to(const lmcc_config *c, session *s, const char *outdir, cons
     co.verbose = c->verbose;
     co.log = stderr;
     co.chat = s->chat;
+    char draft_name[80];
+    snprintf(draft_name, sizeof draft_name, "%s_draft", name);
+    co.draft_name = c->draft && !draft_of ? draft_name : NULL;
     char err[512];
     if (lmcc_codegen(s->g, t, &co, err, sizeof err)) { lmcc_error(NULL, "%s", err); goto fail; }
     if (getenv("LMCC_VERIFY_INJECT")) { /* tests/verify.sh: prove --verify rejects bad emitted code */
@@ -331,10 +380,39 @@ fail:
     return -1;
 }
 
+/* The target and, with --draft, the draft as NAME_draft into outdir: the target first (its
+ * vocabulary is the draft's check); a failed draft takes the target's files out again. */
+static int compile_pair(const lmcc_config *c, session *s, const char *outdir, const char *name, lmcc_target *t) {
+    struct stat st;
+    int existed = stat(outdir, &st) == 0;
+    if ((c->draft && draft_vocab_early(c)) || compile_to(c, s, outdir, name, t, NULL)) return -1;
+    if (!c->draft) return 0;
+    lmcc_config dc = *c;
+    dc.model = c->draft;
+    dc.weights_given = 0; /* the draft file's own format: quantize it beforehand for a cheaper draft */
+    dc.given[LMCC_OPT_BPW] = 0;
+    session ds = {0};
+    char dname[80];
+    snprintf(dname, sizeof dname, "%s_draft", name);
+    lmcc_target dt;
+    int rc = compile_to(&dc, &ds, outdir, dname, &dt, s->vocab);
+    session_free(&ds);
+    if (rc) {
+        static const char *const ext[] = {".h", ".c", ".weights", "_weights.S", "_weights.c"};
+        char path[PATH_MAX + 64];
+        for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+            snprintf(path, sizeof path, "%s/%s%s", outdir, name, ext[i]);
+            remove(path);
+        }
+        if (!existed) rmdir(outdir);
+    }
+    return rc;
+}
+
 static int cmd_compile(const lmcc_config *c) {
     session s = {0};
     lmcc_target t;
-    int rc = compile_to(c, &s, c->outdir, c->name, &t);
+    int rc = compile_pair(c, &s, c->outdir, c->name, &t);
     if (rc == 0)
         fprintf(stderr, "lmcc: wrote %s/%s.{h,c,weights}: weights %lld bytes, arena %lld bytes (kv %lld, act %lld, "
                         "scratch %lld, control %lld), target %s\n",
@@ -359,12 +437,13 @@ static int build_program(const lmcc_config *c, const lmcc_build_req *req, char *
     session s = {0};
     int rc = -1;
     char err[512], path[PATH_MAX + 32];
-    if (compile_to(c, &s, dir, req->name, t)) goto out;
+    if (compile_pair(c, &s, dir, req->name, t)) goto out;
     if (req->on_graph) req->on_graph(req->on_graph_user, s.g);
     snprintf(path, sizeof path, "%s/main.c", dir);
     if (!t->hosted) { /* bare metal: semihosting driver, startup + linker script, DIR/prog.elf */
-        if (req->emit_driver != lmcc_emit_driver || c->embed == LMCC_EMBED_EXTERNAL || c->zstd_level) {
-            lmcc_error(NULL, "target %s is bare metal: only run/eval with embedded, uncompressed weights", t->name);
+        if (req->emit_driver != lmcc_emit_driver || c->embed == LMCC_EMBED_EXTERNAL || c->zstd_level || c->lookup || c->draft) {
+            lmcc_error(NULL, "target %s is bare metal: only run/eval with embedded, uncompressed weights (and no "
+                             "--lookup or --draft)", t->name);
             goto out;
         }
         if (lmcc_emit_driver_baremetal(path, req->name, err, sizeof err)) { lmcc_error(NULL, "%s", err); goto out; }
@@ -383,6 +462,10 @@ static int build_program(const lmcc_config *c, const lmcc_build_req *req, char *
     lmcc_argv_add(&cmd, "-I%s", dir);
     lmcc_argv_add(&cmd, "%s/%s.c", dir, req->name);
     if (stub) lmcc_argv_add(&cmd, "%s/%s%s", dir, req->name, stub);
+    if (c->draft) {
+        lmcc_argv_add(&cmd, "%s/%s_draft.c", dir, req->name);
+        if (stub) lmcc_argv_add(&cmd, "%s/%s_draft%s", dir, req->name, stub);
+    }
     lmcc_argv_add(&cmd, "%s/main.c", dir);
     lmcc_argv_add(&cmd, "-o");
     lmcc_argv_add(&cmd, "%s/prog", dir);
@@ -446,13 +529,13 @@ static int build_and_exec(const lmcc_config *c, char **extra, int n_extra) {
 }
 
 static int cmd_run(const lmcc_config *c) {
-    char n[32], temp[32], top_k[32], top_p[32], seed[32];
+    char n[32], temp[32], top_k[32], top_p[32], seed[32], lookup[32], spec_k[32];
     snprintf(n, sizeof n, "%ld", c->steps);
     snprintf(temp, sizeof temp, "%.9g", c->temp);
     snprintf(top_k, sizeof top_k, "%ld", c->top_k);
     snprintf(top_p, sizeof top_p, "%.9g", c->top_p);
     snprintf(seed, sizeof seed, "%ld", c->seed);
-    char *extra[24] = {"gen", "-n", n, "--temp", temp, "--top-k", top_k, "--top-p", top_p, "--seed", seed};
+    char *extra[32] = {"gen", "-n", n, "--temp", temp, "--top-k", top_k, "--top-p", top_p, "--seed", seed};
     int na = 11;
     if (c->prompt) { extra[na++] = "-p"; extra[na++] = (char *)c->prompt; }
     if (c->ids) { extra[na++] = "--ids"; extra[na++] = (char *)c->ids; }
@@ -460,6 +543,16 @@ static int cmd_run(const lmcc_config *c) {
     if (c->chat) extra[na++] = "--chat"; /* a driver built without a chat format takes the raw text */
     if (c->load_state) { extra[na++] = "--load-state"; extra[na++] = (char *)c->load_state; }
     if (c->save_state) { extra[na++] = "--save-state"; extra[na++] = (char *)c->save_state; }
+    if (c->lookup) {
+        snprintf(lookup, sizeof lookup, "%ld", c->lookup);
+        extra[na++] = "--lookup";
+        extra[na++] = lookup;
+    }
+    if (c->draft) {
+        snprintf(spec_k, sizeof spec_k, "%ld", c->spec_k);
+        extra[na++] = "--draft";
+        extra[na++] = spec_k;
+    }
     return build_and_exec(c, extra, na);
 }
 

@@ -162,6 +162,20 @@ typedef enum lmcc_arg {
     X(STEPS, "-n", "N", INT, 1, 1 << 20, "64", NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), steps,                             \
       "tokens to generate (run; it stops early at an end-of-generation\n"                                              \
       "token or when the context is full), decode steps timed (bench)", NULL)                                          \
+    X(DRAFT, "--draft", "DRAFT", FILE, 0, 0, NULL, NULL, LMCC_ON(COMPILE) | LMCC_ON(RUN) | LMCC_ON(BENCH), draft,     \
+      "speculative decoding with a draft model: DRAFT (same vocabulary,\n"                                              \
+      "compiled in its file's format with the other options) is emitted\n"                                            \
+      "as NAME_draft.{h,c,weights} next to NAME, whose NAME_generate_draft\n"                                        \
+      "verifies its guesses; run/bench generate with it (-k guesses)", NULL)                                           \
+    X(SPEC_K, "-k", "K", INT, 1, 16, "4", NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), spec_k,                                  \
+      "guesses per pass at most with --draft", NULL)                                                                    \
+    X(LOOKUP, "--lookup", "K", INT, 1, 16, NULL, NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), lookup,                           \
+      "speculative decoding by prompt lookup: up to K guessed tokens per\n"                                              \
+      "pass (the continuation of the last 3-, 2- or 1-gram's latest earlier\n"                                           \
+      "occurrence) verified in one batched pass; the same tokens as plain\n"                                             \
+      "decoding (greedy), the same distribution (sampling).  Raises the\n"                                              \
+      "target's batch to K + 1 unless --batch is given; bench: a copying\n"                                             \
+      "workload, the speedup and the cost of verifying 1..16 guesses", NULL)                                            \
     X(IDS_FILE, "--ids", "FILE", FILE, 0, 0, NULL, NULL, LMCC_ON(EVAL) | LMCC_ON(QUALITY), ids_file,                   \
       "token ids, whitespace-separated (quality: a sequence per line)", NULL)                                          \
     X(LOGITS, "--logits", "OUT.f32", STR, 0, 0, NULL, NULL, LMCC_ON(EVAL), logits, "where the logits go", NULL)        \
@@ -218,9 +232,9 @@ typedef struct lmcc_config {
     lmcc_command cmd;
     const char *model, *text; /* operands: MODEL (FILE.c for verify), TEXT for tokenize */
     const char *target, *outdir, *name, *weights, *calib, *compress, *prompt, *ids, *ids_file, *logits,
-        *save_logits, *after, *load_state, *save_state;
+        *save_logits, *after, *load_state, *save_state, *draft;
     long ctx, threads, batch, top_k, seed, steps, bench_prompt, repeat, probe_mib, samples, len,
-        sample_seed;
+        sample_seed, lookup, spec_k;
     double bpw, temp, top_p;
     int group, quant, rotate, act_q8, embed_f16, kv_dtype, embed; /* -1: not given */
     long long budget_ram, budget_flash;

@@ -418,6 +418,38 @@ static lmrt_vocab *vocab_finish(vocab_spec *sp, vocab_ids *ids, const vocab_mode
 
 void lmcc_vocab_free(lmrt_vocab *v) { free(v); }
 
+/* token id's text for a one-line message: at most 24 bytes, control bytes as '?' */
+static const char *token_shown(const lmrt_vocab *v, int id, char *buf, size_t cap) {
+    uint32_t n = v->text_off[id + 1] - v->text_off[id];
+    size_t k = 0;
+    for (uint32_t i = 0; i < n && i < 24 && k + 1 < cap; i++) {
+        uint8_t b = v->text[v->text_off[id] + i];
+        buf[k++] = b < 0x20 || b == 0x7f ? '?' : (char)b;
+    }
+    buf[k] = 0;
+    return buf;
+}
+
+int lmcc_vocab_same(const lmrt_vocab *a, const lmrt_vocab *b, char *why, size_t cap) {
+    char ta[32], tb[32];
+    if (a->n_tokens != b->n_tokens)
+        return snprintf(why, cap, "%d tokens, the target's %d", b->n_tokens, a->n_tokens), -1;
+    if (a->type != b->type) return snprintf(why, cap, "another tokenizer model"), -1;
+    for (int i = 0; i < a->n_tokens; i++) {
+        uint32_t la = a->text_off[i + 1] - a->text_off[i], lb = b->text_off[i + 1] - b->text_off[i];
+        if (la != lb || memcmp(a->text + a->text_off[i], b->text + b->text_off[i], la))
+            return snprintf(why, cap, "token %d is '%s', the target's '%s'", i, token_shown(b, i, tb, sizeof tb),
+                            token_shown(a, i, ta, sizeof ta)), -1;
+        if (a->types[i] != b->types[i])
+            return snprintf(why, cap, "token %d ('%s') has another type or attributes", i, token_shown(a, i, ta, sizeof ta)), -1;
+    }
+    if (a->bos_id != b->bos_id || a->eos_id != b->eos_id || a->n_eog != b->n_eog)
+        return snprintf(why, cap, "other BOS/EOS/end-of-generation tokens"), -1;
+    for (int i = 0; i < a->n_eog; i++)
+        if (a->eog_ids[i] != b->eog_ids[i]) return snprintf(why, cap, "other end-of-generation tokens"), -1;
+    return 0;
+}
+
 lmrt_vocab *lmcc_vocab_placeholder(int n_vocab) {
     if (n_vocab < 3) {
         lmcc_error(NULL, "placeholder vocabulary needs at least 3 tokens, got %d", n_vocab);

@@ -18,5 +18,8 @@ lmrt_vocab *lmcc_vocab_from_gguf(const gguf_file *f, const char *path);
 lmrt_vocab *lmcc_vocab_placeholder(int n_vocab);
 
 void lmcc_vocab_free(lmrt_vocab *v);
+/* 0 if b tokenizes as a does (tokenizer model, every token's text and type, BOS/EOS and the
+ * end-of-generation set), else -1 with the first difference in why. */
+int lmcc_vocab_same(const lmrt_vocab *a, const lmrt_vocab *b, char *why, size_t cap);
 
 #endif

@@ -43,6 +43,14 @@ int lmcc_pass_memplan(ir_graph *g, lmcc_diag *pc) {
             if (t->last_use < i) t->last_use = i;
         }
     }
+    /* forward_all runs the nodes from take_last on once per row: what take_last reads must outlive
+     * them all, or row 0's output buffers overwrite the rows after it */
+    for (int i = 0; i < nn; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_TAKE_LAST)
+            for (int k = 0; k < ir_op_table[IR_OP_TAKE_LAST].n_inputs; k++) {
+                ir_tensor *t = &g->tensors[g->nodes[i].inputs[k]];
+                if (t->kind == IR_KIND_ACT && nn > 0) t->last_use = nn - 1;
+            }
     /* the logits are returned to the caller: nothing may reuse them */
     if (g->logits >= 0 && g->tensors[g->logits].first_use >= 0 && nn > 0)
         g->tensors[g->logits].last_use = nn - 1;

@@ -98,13 +98,19 @@ LMRT_API int lmrt_argmax_valid(const float *x, int n) {
     return nan || !(x[best] >= -3.40282347e38f) ? -1 : best;
 }
 
-LMRT_API int lmrt_sample(lmrt_sampler *s, const float *logits, int n, void *scratch) {
+/* The candidates lmrt_sample draws from: *out = c[0..m) with unnormalized weights summing to *total.
+ * Returns m >= 1, or 0 when there is nothing to draw (greedy, or a single token) and *best is the
+ * token, or -1 for logits without a distribution (*best = -1 too). */
+LMRT_API int lmrt_sample_cands_(const lmrt_sampler *s, const float *logits, int n, void *scratch, lmrt_cand_ **out,
+                                float *total, int *best_out) {
     int best = lmrt_argmax_valid(logits, n);
-    if (best < 0 || n == 1 || !(s->temperature > 0.0f)) return best;
+    *best_out = best;
+    if (best < 0) return -1;
+    if (n == 1 || !(s->temperature > 0.0f)) return 0;
     lmrt_cand_ *c = (lmrt_cand_ *)scratch;
     float mx = logits[best];
     float inv_t = 1.0f / s->temperature;
-    if (!(inv_t <= 3.0e38f)) return best; /* subnormal T: 0 * inf below */
+    if (!(inv_t <= 3.0e38f)) return 0; /* subnormal T: 0 * inf below */
     int inf = mx > 3.40282347e38f;
     float sum = 0.0f;
     for (int i = 0; i < n; i++) {
@@ -163,6 +169,16 @@ LMRT_API int lmrt_sample(lmrt_sampler *s, const float *logits, int n, void *scra
         sum = 0.0f;
         for (int i = 0; i < m; i++) sum += c[i].p;
     }
+    *out = c;
+    *total = sum;
+    return m;
+}
+
+LMRT_API int lmrt_sample(lmrt_sampler *s, const float *logits, int n, void *scratch) {
+    lmrt_cand_ *c = 0;
+    float sum = 0.0f;
+    int best, m = lmrt_sample_cands_(s, logits, n, scratch, &c, &sum, &best);
+    if (m <= 0) return best;
     float r = lmrt_rng_f32(&s->rng) * sum, cum = 0.0f;
     for (int i = 0; i < m; i++) {
         cum += c[i].p;
@@ -172,6 +188,36 @@ LMRT_API int lmrt_sample(lmrt_sampler *s, const float *logits, int n, void *scra
     for (int i = m - 1; i > 0; i--)
         if (c[i].p > 0.0f) return c[i].i;
     return c[0].i;
+}
+
+/* The distribution lmrt_sample draws from, as probabilities prob[n] summing to 1 (greedy: 1 on
+ * the argmax); 0, or -1 for logits without a distribution (prob unwritten).  The RNG is not used. */
+LMRT_API int lmrt_sample_probs(const lmrt_sampler *s, const float *logits, int n, void *scratch, float *prob) {
+    lmrt_cand_ *c = 0;
+    float sum = 0.0f;
+    int best, m = lmrt_sample_cands_(s, logits, n, scratch, &c, &sum, &best);
+    if (best < 0) return -1;
+    for (int i = 0; i < n; i++) prob[i] = 0.0f;
+    if (m <= 0 || !(sum > 0.0f)) {
+        prob[best] = 1.0f;
+        return 0;
+    }
+    float inv = 1.0f / sum;
+    for (int i = 0; i < m; i++) prob[c[i].i] = c[i].p * inv;
+    return 0;
+}
+
+/* One draw from weights w[n] >= 0 summing to total > 0 (need not be 1). */
+LMRT_API int lmrt_sample_weights(const float *w, int n, float total, uint64_t *rng) {
+    float r = lmrt_rng_f32(rng) * total, cum = 0.0f;
+    int last = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(w[i] > 0.0f)) continue;
+        cum += w[i];
+        last = i;
+        if (r < cum) return i;
+    }
+    return last; /* rounding left r >= the summed weights */
 }
 
 #endif

@@ -353,6 +353,213 @@ int name_decode(int prev, int id, char *buf, int cap) {
 int name_is_eog(int id) {
     return lmrt_token_is_eog(&name_vocab, id);
 }
+
+/* ======================================================================
+ * Speculative decoding (NAME.h: name_spec): one verification pass per call
+ * ====================================================================== */
+/* Positions a rewind may always go back: every one, or with sliding-window rings the BATCH
+ * positions a ring of window + BATCH - 1 slots keeps beyond the window.  A pass never guesses
+ * more, so its rewind cannot be refused (a model whose rings allow no guess decodes plainly). */
+static int spec_rewind_reach(const name_ctx *ctx) {
+    return KV_SLOTS ? KV_SLOTS - KV_WINDOW + 1 : kv_capacity(ctx);
+}
+
+int name_spec_init(name_spec *sp, int k, int ngram) {
+    if (!sp || k < 1 || k > NAME_SPEC_K_MAX || ngram < 1 || ngram > NAME_SPEC_NGRAM_MAX) return NAME_ERR_ARG;
+    sp->k = k;
+    sp->ngram = ngram;
+    sp->next = k;
+    sp->idle = sp->backoff = 0;
+    sp->rate = 1.0f;
+    sp->passes = sp->guessed = sp->accepted = sp->tokens = 0;
+    return NAME_OK;
+}
+
+/* The checks every generate_* call makes before it changes anything; NAME_OK or the status. */
+static int spec_check(const name_ctx *ctx, const name_sampler *s, const name_spec *sp, const int32_t *toks, int n,
+                      int cap, const void *work, size_t work_bytes) {
+    if (ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
+    if (!s || !sp || !toks || !work || n < 1 || cap <= n || ctx->pos != n - 1) return NAME_ERR_ARG;
+    if (sp->k < 1 || sp->k > NAME_SPEC_K_MAX || sp->ngram < 1 || sp->ngram > NAME_SPEC_NGRAM_MAX || sp->next < 1 ||
+        sp->next > sp->k || sp->idle < 0 || ((uintptr_t)work % sizeof(float)) != 0)
+        return NAME_ERR_ARG;
+    if (work_bytes < NAME_SPEC_WORK_BYTES(sp->k)) return NAME_ERR_BUFFER;
+    if (ctx->pos >= kv_capacity(ctx)) return NAME_ERR_CONTEXT_FULL;
+    for (int i = 0; i < n; i++)
+        if (toks[i] < 0 || toks[i] >= NAME_VOCAB_SIZE) return NAME_ERR_TOKEN;
+    return NAME_OK;
+}
+
+/* How many guesses the next pass may make: the spec's, one chunk, the rewind reach, the room
+ * left in toks (the guesses and one more token) and in the context (toks[n-1] and the guesses). */
+static int spec_room(const name_ctx *ctx, const name_spec *sp, int n, int cap) {
+    int d = sp->next;
+    if (d > BATCH - 1) d = BATCH - 1;
+    if (d > spec_rewind_reach(ctx)) d = spec_rewind_reach(ctx);
+    if (d > cap - n - 1) d = cap - n - 1;
+    if (d > kv_capacity(ctx) - ctx->pos - 1) d = kv_capacity(ctx) - ctx->pos - 1;
+    return d > 0 ? d : 0;
+}
+
+/* The verification pass: the d guesses are toks[n..n+d), q their distributions ([d][VOCAB], NULL:
+ * certain guesses).  Feeds toks[n-1..n+d) in one chunk, keeps what the sampler's distribution
+ * gives (see NAME.h), leaves the kept tokens in toks[n..), rewinds ctx to before the last one.
+ * The count kept (>= 1), or an error with ctx and the sampler as they were. */
+static int spec_verify(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t *toks, int n, int d, const float *q,
+                       float *work) {
+    float *lg = work, *p = work + (size_t)(d + 1) * NAME_VOCAB_SIZE;
+    int st = name_forward_all(ctx, toks + n - 1, d + 1, lg);
+    if (st != NAME_OK) return st;
+    lmrt_sampler r;
+    r.temperature = s->temperature;
+    r.top_k = s->top_k;
+    r.top_p = s->top_p;
+    r.rng = s->rng;
+    int greedy = !(r.temperature > 0.0f), kept = 0, accepted = 0;
+    for (int i = 0; i <= d; i++) {
+        const float *row = lg + (size_t)i * NAME_VOCAB_SIZE;
+        int t, guess = i < d ? toks[n + i] : -1;
+        if (greedy) {
+            t = lmrt_argmax_valid(row, NAME_VOCAB_SIZE);
+        } else if (lmrt_sample_probs(&r, row, NAME_VOCAB_SIZE, ctx->arena + SCRATCH_OFFSET, p) != 0) {
+            t = -1;
+        } else if (guess >= 0) {
+            /* accept with probability min(1, p/q); else draw from max(0, p - q) */
+            const float *qi = q ? q + (size_t)i * NAME_VOCAB_SIZE : 0;
+            float qx = qi ? qi[guess] : 1.0f;
+            if (lmrt_rng_f32(&r.rng) * qx < p[guess]) {
+                t = guess;
+            } else {
+                float total = 0.0f;
+                for (int v = 0; v < NAME_VOCAB_SIZE; v++) {
+                    float w = p[v] - (qi ? qi[v] : (float)(v == guess));
+                    p[v] = w > 0.0f ? w : 0.0f;
+                    total += p[v];
+                }
+                /* p = q to rounding: nothing left to correct, p itself is the answer */
+                t = total > 0.0f ? lmrt_sample_weights(p, NAME_VOCAB_SIZE, total, &r.rng) : guess;
+            }
+        } else {
+            t = lmrt_sample_weights(p, NAME_VOCAB_SIZE, 1.0f, &r.rng);
+        }
+        if (t < 0) {
+            name_rewind(ctx, n - 1);
+            return ctx->status = NAME_ERR_LOGITS;
+        }
+        toks[n + kept++] = t;
+        if (t != guess) break;
+        accepted++;
+        if (name_is_eog(t)) break;
+    }
+    name_rewind(ctx, n - 1 + kept);
+    s->rng = r.rng;
+    sp->passes++;
+    sp->guessed += d;
+    sp->accepted += accepted;
+    sp->tokens += kept;
+    if (d > 0) sp->next = accepted == d ? (2 * sp->next < sp->k ? 2 * sp->next : sp->k) : accepted + 1;
+    return kept;
+}
+
+/* Up to d guesses into out: the tokens after the latest earlier occurrence of the last g tokens of
+ * toks[0..n), g = ngram down to 1.  The continuation may run into the guesses themselves (a
+ * repeating pattern goes on repeating).  The count written. */
+static int lookup_guess(const int32_t *toks, int n, int ngram, int d, int32_t *out) {
+    for (int g = ngram < n - 1 ? ngram : n - 1; g >= 1; g--) {
+        const int32_t *tail = toks + n - g;
+        for (int i = n - 1 - g; i >= 0; i--) {
+            int j = 0;
+            while (j < g && toks[i + j] == tail[j]) j++;
+            if (j < g) continue;
+            for (int m = 0; m < d; m++) out[m] = toks[i + g + m];
+            return d;
+        }
+    }
+    return 0;
+}
+
+int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t *toks, int n, int cap, void *work,
+                         size_t work_bytes) {
+    if (!ctx) return NAME_ERR_ARG;
+    int st = spec_check(ctx, s, sp, toks, n, cap, work, work_bytes);
+    if (st != NAME_OK) return ctx->status = st;
+    int d = lookup_guess(toks, n, sp->ngram, spec_room(ctx, sp, n, cap), toks + n);
+    int kept = spec_verify(ctx, s, sp, toks, n, d, 0, (float *)work);
+    if (kept < 0) return kept;
+    ctx->status = NAME_OK;
+    return n + kept;
+}
+#if TEMPLATE_DRAFT
+
+/* ---- the draft model of name_draft.h guesses (lmcc compile TARGET --draft DRAFT) ---- */
+_Static_assert(NAME_DRAFT_VOCAB_SIZE == NAME_VOCAB_SIZE, "a draft shares the target's vocabulary");
+
+/* The acceptance (per guess, a moving average) under which the draft is not worth its steps: the
+ * passes then decode plainly, 4, 8, .. 64 at a time, each run ended by one probing pass. */
+#define DRAFT_RATE_MIN 0.25f
+#define DRAFT_IDLE_MAX 64
+
+int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
+                        int cap, void *work, size_t work_bytes) {
+    if (!ctx) return NAME_ERR_ARG;
+    int st = spec_check(ctx, s, sp, toks, n, cap, work, work_bytes), dpos = dctx ? name_draft_position(dctx) : 0;
+    if (st == NAME_OK && !dctx) st = NAME_ERR_ARG;
+    else if (st == NAME_OK && dpos < 0) st = NAME_ERR_STATE;
+    else if (st == NAME_OK && (dpos > n - 1 || !(sp->rate >= 0.0f && sp->rate <= 1.0f) || sp->backoff < 0)) st = NAME_ERR_ARG;
+    if (st != NAME_OK) return ctx->status = st;
+    /* guesses: the room of both contexts (the draft feeds toks[dpos..n) and all guesses but the last) */
+    int d = spec_room(ctx, sp, n, cap), idle0 = sp->idle;
+    if (d > dctx->n_ctx - n + 1) d = dctx->n_ctx - n + 1;
+    if (sp->idle > 0) sp->idle--, d = 0;
+    float *q = (float *)work + (size_t)(d + 2) * NAME_VOCAB_SIZE; /* after spec_verify's rows and p */
+    int greedy = !(s->temperature > 0.0f), g = 0;
+    uint64_t rng0 = s->rng;
+    const float *lg = d > 0 ? name_draft_forward(dctx, toks + dpos, n - dpos) : 0;
+    for (; g < d && lg; g++) {
+        int x;
+        if (greedy) {
+            x = lmrt_argmax_valid(lg, NAME_VOCAB_SIZE);
+        } else {
+            float *qg = q + (size_t)g * NAME_VOCAB_SIZE;
+            lmrt_sampler r;
+            r.temperature = s->temperature;
+            r.top_k = s->top_k;
+            r.top_p = s->top_p;
+            r.rng = s->rng;
+            x = lmrt_sample_probs(&r, lg, NAME_VOCAB_SIZE, ctx->arena + SCRATCH_OFFSET, qg) ? -1
+                : lmrt_sample_weights(qg, NAME_VOCAB_SIZE, 1.0f, &s->rng);
+        }
+        if (x < 0) break; /* no distribution in the draft's logits: fewer guesses */
+        toks[n + g] = x;
+        if (g + 1 < d) lg = name_draft_forward(dctx, &toks[n + g], 1);
+    }
+    int64_t acc0 = sp->accepted;
+    int kept = spec_verify(ctx, s, sp, toks, n, g, greedy ? 0 : q, (float *)work);
+    if (kept < 0) {
+        s->rng = rng0;
+        sp->idle = idle0;
+        if (name_draft_position(dctx) > dpos) name_draft_rewind(dctx, dpos);
+        return kept;
+    }
+    /* the draft keeps what it fed of the tokens toks now holds, up to the new last one (unfed) */
+    int acc = (int)(sp->accepted - acc0), have = name_draft_position(dctx), want = n + acc;
+    if (want > n + kept - 1) want = n + kept - 1;
+    if (want > have) want = have;
+    /* a draft whose sliding-window rings refuse the rewind starts over: it catches up on the next
+     * pass that guesses (one batched chunk of the whole text) */
+    if (want < have && name_draft_rewind(dctx, want) != NAME_OK) name_draft_reset(dctx);
+    if (g > 0) {
+        sp->rate = 0.75f * sp->rate + 0.25f * (float)acc / (float)g;
+        if (acc > 0) sp->backoff = 0;
+        if (sp->rate < DRAFT_RATE_MIN) {
+            sp->backoff = sp->backoff ? (2 * sp->backoff < DRAFT_IDLE_MAX ? 2 * sp->backoff : DRAFT_IDLE_MAX) : 4;
+            sp->idle = sp->backoff;
+        }
+    }
+    ctx->status = NAME_OK;
+    return n + kept;
+}
+#endif
 #if TEMPLATE_ZSTD
 
 /* ---- --compress=zstd: link with -lzstd (hosted only: the one libc-side dependency, kept out of

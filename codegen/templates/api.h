@@ -92,6 +92,64 @@ void name_sampler_init(name_sampler *s, float temperature, int top_k, float top_
  * logit -inf, is NAME_ERR_LOGITS (the sampler's state is unchanged). */
 int name_sample(name_ctx *ctx, name_sampler *s, const float *logits);
 
+/* ---- speculative decoding: guessed tokens verified in one batched pass ----
+ * The tokens so far are toks[0..n) (the prompt, then what was generated);
+ * ctx has consumed toks[0..n-1) (its position is n - 1: feed a prompt with
+ * forward(ctx, toks, n - 1), nothing for n = 1).  A pass guesses up to
+ * next tokens, feeds toks[n-1] and the guesses through forward_all in one
+ * chunk (the weights are read once for all of them), keeps the tokens the
+ * sampler's distribution gives -- greedy: the argmax of each row while it
+ * equals the guess, then the first argmax that differs or the row after the
+ * last guess, so the tokens are those of plain greedy decoding; sampling:
+ * the rejection rule of speculative sampling (accept a guess x with
+ * probability min(1, p(x)/q(x)), else draw from max(0, p - q) normalized),
+ * so they follow the sampler's distribution -- appends them to toks and
+ * rewinds ctx to their last one.  A pass appends 1..k+1 tokens, stops after
+ * an end-of-generation token, never writes past toks[cap-1] (toks[n..cap)
+ * is scratch) and never passes the context.  A pass verifies at most
+ * NAME_BATCH tokens (guesses <= NAME_BATCH - 1; a batch-1 build decodes one
+ * token per pass).  Memory: work of NAME_SPEC_WORK_BYTES(k) bytes (float
+ * aligned) and the context's arena; nothing is allocated.  Returns the new
+ * count of toks, or NAME_ERR_ARG (NULL, n < 1, cap <= n, position != n - 1,
+ * a bad spec), NAME_ERR_BUFFER (work too small), NAME_ERR_TOKEN (toks[0..n)
+ * outside the vocabulary), NAME_ERR_CONTEXT_FULL (position n - 1 is the
+ * context's end), NAME_ERR_LOGITS; a failed call changes no state (ctx,
+ * sampler, spec). */
+#define NAME_SPEC_K_MAX 16
+#define NAME_SPEC_NGRAM_MAX 8
+#define NAME_SPEC_WORK_BYTES(k) ((size_t)(2 * (k) + 2) * NAME_VOCAB_SIZE * sizeof(float))
+typedef struct name_spec {
+    int k;      /* guesses per pass at most, 1..NAME_SPEC_K_MAX */
+    int ngram;  /* lookup: the longest n-gram matched, 1..NAME_SPEC_NGRAM_MAX */
+    int next;   /* guesses the next pass may make, 1..k: doubles while all are accepted, else accepted + 1 */
+    int idle;   /* draft: passes left without guessing (a low acceptance) */
+    int backoff; /* draft: the last such run's length (4, 8, .. 64) */
+    float rate; /* draft: guesses accepted, a moving average (1 at first) */
+    int64_t passes, guessed, accepted, tokens; /* what the passes did */
+} name_spec;
+/* k guesses per pass at most, n-grams of up to ngram tokens (lookup); NAME_OK or NAME_ERR_ARG */
+int name_spec_init(name_spec *sp, int k, int ngram);
+/* Prompt lookup: the guesses continue the latest earlier occurrence of the
+ * last ngram (then ngram - 1, ..., 1) tokens of toks (O(n ngram) compares);
+ * no match: a plain decode step. */
+int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t *toks, int n, int cap, void *work,
+                         size_t work_bytes);
+#if TEMPLATE_DRAFT
+/* Draft model (lmcc compile TARGET --draft DRAFT -> name_draft.h, its own
+ * arena of NAME_DRAFT_ARENA_BYTES): the guesses are the draft's tokens
+ * (greedy: its argmax; sampling: draws from its distribution q, which the
+ * rule then corrects).  dctx has consumed a prefix toks[0..p), p <= n - 1,
+ * and is fed the rest before it guesses (one batched chunk).  While the
+ * acceptance (spec.rate) is under 1/4 the passes decode plainly without the
+ * draft, 4, 8, .. 64 of them (spec.idle) between probing passes, so a draft
+ * that never agrees costs little more than its probes.  Statuses as
+ * generate_lookup, and NAME_ERR_STATE for a dctx that is not live,
+ * NAME_ERR_ARG for p > n - 1.  A draft whose sliding-window rings refuse a
+ * rewind is reset and catches up on its next guessing pass. */
+int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
+                        int cap, void *work, size_t work_bytes);
+#endif
+
 /* ---- tokenizer (the model's vocabulary, compiled in) ---- */
 /* Text -> ids as llama.cpp tokenizes; returns the count or a negative error.
  * flags: NAME_ENCODE_ADD_SPECIAL (BOS/EOS as the model wants; 1 alone is the

@@ -17,6 +17,9 @@
 #define BENCH_THREADS 1
 #endif
 
+/* guesses one verification pass can take: one chunk of NAME_BATCH tokens */
+#define BATCH_SPEC_MAX (NAME_BATCH - 1)
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -132,6 +135,100 @@ static int argmax(const float *x, int n) {
 }
 
 
+/* ---- --lookup K / --draft K: speculative decoding on a copying workload ----
+ * The prompt is the model's own greedy continuation of BOS (prompt tokens); the steps after it are
+ * decoded plainly and by prompt lookup or the draft model (its prompt fed untimed), both timed from the state where all but the prompt's last
+ * token are consumed, and must be the same tokens.  verify[j] is the time of one pass over j + 1
+ * tokens (forward_all, rewind) over the time of a one-token step (forward, rewind). */
+typedef struct lookup_result {
+    double plain, spec, tokens_per_pass, acceptance, verify[NAME_SPEC_K_MAX + 1];
+    int n_verify;
+} lookup_result;
+
+static int greedy_prompt(name_ctx *ctx, int32_t *toks, int prompt) {
+    name_reset(ctx);
+    toks[0] = NAME_BOS >= 0 ? NAME_BOS : 0;
+    for (int i = 1; i < prompt; i++) {
+        const float *lg = name_forward(ctx, &toks[i - 1], 1);
+        if (!lg) return die("forward", name_last_error(ctx));
+        toks[i] = argmax(lg, NAME_VOCAB_SIZE);
+    }
+    return 0;
+}
+
+/* feeds toks[0..prompt-1): the state both decodes start from */
+static int lookup_start(name_ctx *ctx, const int32_t *toks, int prompt) {
+    name_reset(ctx);
+    if (prompt > 1 && !name_forward(ctx, toks, prompt - 1)) return die("forward", name_last_error(ctx));
+    return 0;
+}
+
+static int bench_lookup(name_ctx *ctx, draft_ctx *dctx, int prompt, int steps, int repeat, int k, lookup_result *res) {
+    int cap = prompt + steps;
+    int32_t *toks = malloc((size_t)(cap + 1) * sizeof *toks), *plain = malloc((size_t)(cap + 1) * sizeof *plain);
+    size_t wb = NAME_SPEC_WORK_BYTES(NAME_SPEC_K_MAX);
+    float *work = malloc(wb);
+    double *pt = calloc((size_t)repeat, sizeof *pt), *st = calloc((size_t)repeat, sizeof *st);
+    double *vt = calloc((size_t)repeat * (NAME_SPEC_K_MAX + 1), sizeof *vt);
+    if (!toks || !plain || !work || !pt || !st || !vt) return 1;
+    if (greedy_prompt(ctx, plain, prompt)) return 1;
+    name_sampler greedy;
+    name_sampler_init(&greedy, 0.0f, 0, 1.0f, 0);
+    name_spec sp;
+    res->n_verify = BATCH_SPEC_MAX < NAME_SPEC_K_MAX ? BATCH_SPEC_MAX : NAME_SPEC_K_MAX;
+    if (res->n_verify > steps) res->n_verify = steps; /* its chunks are plain[prompt-1..prompt+j) */
+    for (int r = 0; r < repeat; r++) {
+        if (lookup_start(ctx, plain, prompt)) return 1;
+        double t0 = now_s();
+        for (int i = prompt - 1; i < cap - 1; i++) {
+            const float *lg = name_forward(ctx, &plain[i], 1);
+            if (!lg) return die("forward", name_last_error(ctx));
+            plain[i + 1] = argmax(lg, NAME_VOCAB_SIZE);
+        }
+        double t1 = now_s();
+        memcpy(toks, plain, (size_t)prompt * sizeof *toks);
+        if (lookup_start(ctx, toks, prompt) || name_spec_init(&sp, k, 3)) return 1;
+#ifdef NAME_DRAFT_H
+        if (dctx) {
+            name_draft_reset(dctx);
+            if (prompt > 1 && !name_draft_forward(dctx, toks, prompt - 1)) return die("draft forward", name_draft_last_error(dctx));
+        }
+#endif
+        double t2 = now_s();
+        for (int n = prompt; n < cap;) {
+            n = spec_pass(ctx, dctx, &greedy, &sp, toks, n, cap, work, wb);
+            if (n < 0) return die("speculative pass", n);
+        }
+        double t3 = now_s();
+        for (int i = prompt; i < cap; i++)
+            if (toks[i] != plain[i]) {
+                fprintf(stderr, "bench: speculative decoding gave token %d at step %d, plain decoding %d\n", toks[i],
+                        i - prompt, plain[i]);
+                return 1;
+            }
+        pt[r] = t1 > t0 ? steps / (t1 - t0) : 0.0;
+        st[r] = t3 > t2 ? steps / (t3 - t2) : 0.0;
+        /* the verification curve at the end of the prompt: j + 1 tokens per pass, j = 0..n_verify */
+        for (int j = 0; j <= res->n_verify; j++) {
+            if (lookup_start(ctx, plain, prompt)) return 1;
+            int p0 = name_position(ctx);
+            double v0 = now_s();
+            for (int i = 0; i < steps; i++)
+                if (name_forward_all(ctx, &plain[prompt - 1], j + 1, work) != 0 || name_rewind(ctx, p0) != 0)
+                    return die("forward_all", name_last_error(ctx));
+            vt[(size_t)j * (size_t)repeat + (size_t)r] = now_s() - v0;
+        }
+    }
+    res->plain = median(pt, repeat);
+    res->spec = median(st, repeat);
+    res->tokens_per_pass = sp.passes ? (double)sp.tokens / (double)sp.passes : 0.0;
+    res->acceptance = sp.guessed ? (double)sp.accepted / (double)sp.guessed : 0.0;
+    double one = median(vt, repeat);
+    for (int j = 0; j <= res->n_verify; j++) res->verify[j] = one > 0 ? median(vt + (size_t)j * (size_t)repeat, repeat) / one : 0.0;
+    free(toks), free(plain), free(work), free(pt), free(st), free(vt);
+    return 0;
+}
+
 static void print_name(const char *s) { /* JSON-safe: the names are identifiers */
     putchar('"');
     for (; *s; s++)
@@ -141,7 +238,7 @@ static void print_name(const char *s) { /* JSON-safe: the names are identifiers 
 }
 
 int main(int argc, char **argv) {
-    int json = 0, prompt = 128, steps = 64, repeat = 3, threads = BENCH_THREADS;
+    int json = 0, prompt = 128, steps = 64, repeat = 3, threads = BENCH_THREADS, lookup = 0, draft = 0;
     long probe_mib = 512;
     const char *wpath = NULL, *target = "";
     for (int i = 1; i < argc; i++) {
@@ -156,10 +253,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--probe-mib")) probe_mib = atol(v);
         else if (!strcmp(a, "--weights")) wpath = v;
         else if (!strcmp(a, "--target")) target = v;
+        else if (!strcmp(a, "--lookup")) lookup = atoi(v);
+        else if (!strcmp(a, "--draft")) draft = atoi(v);
         else { fprintf(stderr, "bench: unknown option %s\n", a); return 2; }
     }
-    if (prompt < 1 || steps < 1 || repeat < 1 || repeat > 1000 || threads < 1 || threads > 64 || probe_mib < 0) {
-        fprintf(stderr, "bench: want -p >= 1, -n >= 1, 1 <= --repeat <= 1000, 1 <= --threads <= 64\n");
+    if (prompt < 1 || steps < 1 || repeat < 1 || repeat > 1000 || threads < 1 || threads > 64 || probe_mib < 0 ||
+        lookup < 0 || lookup > NAME_SPEC_K_MAX || draft < 0 || draft > NAME_SPEC_K_MAX) {
+        fprintf(stderr, "bench: want -p >= 1, -n >= 1, 1 <= --repeat <= 1000, 1 <= --threads <= 64, --lookup <= %d\n",
+                NAME_SPEC_K_MAX);
         return 2;
     }
     if (prompt + steps > NAME_CTX) {
@@ -216,6 +317,25 @@ int main(int argc, char **argv) {
         if (last >= 0 && tok != last) fprintf(stderr, "bench: warning: run %d generated a different token\n", r);
         last = tok;
     }
+    lookup_result lr;
+    memset(&lr, 0, sizeof lr);
+    draft_ctx *dctx = NULL;
+#ifdef NAME_DRAFT_H
+    name_draft_ctx draft_model;
+    if (draft) {
+        void *darena = NULL;
+        if (posix_memalign(&darena, NAME_DRAFT_ARENA_ALIGN, NAME_DRAFT_ARENA_BYTES) != 0) return 1;
+        memset(darena, 0, NAME_DRAFT_ARENA_BYTES);
+        if ((st = name_draft_init(&draft_model, darena, NAME_DRAFT_ARENA_BYTES, NULL, 0)) != 0) return die("draft init", st);
+#ifdef NAME_DRAFT_THREADS
+        if ((st = name_draft_set_threads(&draft_model, threads)) != 0) return die("draft set_threads", st);
+#endif
+        dctx = &draft_model;
+    }
+#endif
+    if (draft && !dctx) { fprintf(stderr, "bench: --draft: this build has no draft model\n"); return 2; }
+    if (draft) lookup = draft;
+    if (lookup && bench_lookup(&ctx, dctx, prompt, steps, repeat, lookup, &lr)) return 1;
     double prefill = median(pre, repeat), decode = median(dec, repeat);
     double wbs = (double)NAME_WEIGHTS_BYTES * decode;
     double frac = probe_bs > 0 ? wbs / probe_bs : 0.0;
@@ -233,6 +353,14 @@ int main(int argc, char **argv) {
         print_name("name");
         printf(", \"target\": ");
         print_name(target);
+        if (lookup) {
+            printf(", \"%s\": {\"k\": %d, \"plain_tok_s\": %.2f, \"lookup_tok_s\": %.2f, \"speedup\": %.3f, "
+                   "\"tokens_per_pass\": %.3f, \"acceptance\": %.4f, \"verify_cost\": [",
+                   dctx ? "draft" : "lookup", lookup, lr.plain, lr.spec, lr.plain > 0 ? lr.spec / lr.plain : 0.0,
+                   lr.tokens_per_pass, lr.acceptance);
+            for (int j = 1; j <= lr.n_verify; j++) printf("%s%.3f", j > 1 ? ", " : "", lr.verify[j]);
+            printf("]}");
+        }
         printf("}\n");
     } else {
         const double mib = 1024.0 * 1024.0;
@@ -245,6 +373,15 @@ int main(int argc, char **argv) {
         printf("\nmemory    weights %.1f MiB, arena %.1f MiB (KV %.1f MiB), peak RSS %.1f MiB\n",
                (double)NAME_WEIGHTS_BYTES / mib, (double)NAME_ARENA_BYTES / mib, (double)NAME_KV_BYTES / mib,
                (double)rss / mib);
+        if (lookup) {
+            printf("%s    %d guesses at most, on the model's own greedy text (%d + %d tokens): %.1f tok/s against "
+                   "%.1f plain = %.2fx, %.2f tokens per pass, %.1f%% of the guesses accepted, the same tokens\n",
+                   dctx ? "draft " : "lookup", lookup, prompt, steps, lr.spec, lr.plain, lr.plain > 0 ? lr.spec / lr.plain : 0.0,
+                   lr.tokens_per_pass, 100.0 * lr.acceptance);
+            printf("verify    time of one pass over k + 1 tokens / one decode step, k = 1..%d:", lr.n_verify);
+            for (int j = 1; j <= lr.n_verify; j++) printf(" %.2f", lr.verify[j]);
+            printf("\n");
+        }
     }
 #ifdef NAME_THREADS
     name_release(&ctx);

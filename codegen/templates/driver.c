@@ -1,11 +1,13 @@
 /* driver.c - template of the hosted test driver that `lmcc run` and `lmcc eval` build next to the
  * generated model: an ordinary app of the generated API (and an example of it).  Commands:
  *   prog gen  [-p TEXT [--chat] | --ids "1 2 3"] [-n N] [--temp T] [--top-k K]
- *             [--top-p P] [--seed S] [--print-ids] [--weights FILE]
+ *             [--top-p P] [--seed S] [--print-ids] [--weights FILE] [--lookup K | --draft K]
  *   prog eval IDS_FILE OUT.f32 [--weights FILE]
  * gen tokenizes TEXT as llama.cpp's completion tool does (BOS as the model wants, control tokens
  * in the text parsed); --chat wraps it in the model's chat markup (NAME_CHAT_*) first.
- * Generation stops at an end-of-generation token.
+ * Generation stops at an end-of-generation token.  --lookup K generates by prompt lookup
+ * (name_generate_lookup: up to K guessed tokens verified per pass; the same tokens as without),
+ * --draft K with the draft model compiled in (name_draft.h, name_generate_draft).
  */
 /* main.c - the test driver lmcc generated for name.h (hosted) */
 #define PROG "driver"
@@ -27,10 +29,92 @@ static char *chat_format(const char *text) {
 }
 #endif
 
+static void print_prompt(const int32_t *toks, int n) {
+    for (int i = 0; i < n; i++) {
+        char piece[256];
+        int m = name_decode(i ? toks[i - 1] : -1, toks[i], piece, (int)sizeof piece);
+        if (m > 0) fwrite(piece, 1, (size_t)m, stdout);
+    }
+}
+
+/* a generated token: its id (space-separated) or its text */
+static void print_token(int print_ids, int first, int prev, int id) {
+    if (print_ids) {
+        printf("%s%d", first ? "" : " ", id);
+        return;
+    }
+    char piece[256];
+    int m = name_decode(prev, id, piece, (int)sizeof piece);
+    if (m > 0) fwrite(piece, 1, (size_t)m, stdout);
+}
+
+/* The session up to the last generated token into path, so a --load-state run continues after it;
+ * unfed: that token when it is not fed yet, else -1. */
+static int save_session(name_ctx *ctx, int32_t unfed, const char *path) {
+    if (unfed >= 0 && name_position(ctx) < NAME_CTX && !name_forward(ctx, &unfed, 1))
+        return die("forward", name_last_error(ctx));
+    size_t sn = (size_t)name_state_bytes(ctx);
+    void *buf = malloc(sn);
+    FILE *f = fopen(path, "wb");
+    if (!buf || !f || name_state_save(ctx, buf, sn) != 0 || fwrite(buf, 1, sn, f) != sn || fclose(f) != 0) {
+        fprintf(stderr, "driver: cannot write the state to %s\n", path);
+        return 1;
+    }
+    free(buf);
+    fprintf(stderr, "state: %zu bytes at position %d -> %s\n", sn, name_position(ctx), path);
+    return 0;
+}
+
+/* gen with speculative decoding: toks[0..n_toks) is the prompt (toks has room for NAME_CTX + 2);
+ * the same stops as the plain loop (steps, an end of generation, a full context). */
+static int generate_spec(name_ctx *ctx, draft_ctx *dctx, name_sampler *smp, int32_t *toks, int n_toks, int steps, int k,
+                         int print_ids, int echo, const char *save_path) {
+    name_spec sp;
+    int st = name_spec_init(&sp, k, 3);
+    if (st != 0) return die("spec_init", st);
+    size_t wb = NAME_SPEC_WORK_BYTES(k);
+    void *work = malloc(wb);
+    if (!work) return 1;
+    double t0 = now_s();
+    if (n_toks > 1 && !name_forward(ctx, toks, n_toks - 1)) return die("forward", name_last_error(ctx));
+    double t1 = now_s();
+    if (!print_ids && echo) print_prompt(toks, n_toks);
+    int n = n_toks, cap = n_toks + steps <= NAME_CTX + 1 ? n_toks + steps : NAME_CTX + 1, prev = toks[n_toks - 1];
+    while (n < cap) {
+        int m = spec_pass(ctx, dctx, smp, &sp, toks, n, cap, work, wb);
+        if (m < 0) return die(dctx ? "generate_draft" : "generate_lookup", m);
+        for (int i = n; i < m; i++) {
+            if (name_is_eog(toks[i])) {
+                fprintf(stderr, "\n(end of generation: token %d)\n", toks[i]);
+                m = cap = i; /* the end token is not part of the session */
+                break;
+            }
+            print_token(print_ids, i == n_toks, prev, toks[i]);
+            prev = toks[i];
+        }
+        fflush(stdout);
+        n = m;
+    }
+    if (n == NAME_CTX + 1 && n < n_toks + steps) fprintf(stderr, "\n(context full)\n");
+    double t2 = now_s();
+    int generated = n - n_toks;
+    if (save_path && save_session(ctx, name_position(ctx) == n - 1 ? toks[n - 1] : -1, save_path)) return 1;
+    printf("\n");
+    fflush(stdout);
+    fprintf(stderr, "prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\n", n_toks,
+            t1 > t0 ? n_toks / (t1 - t0) : 0.0, generated, t2 > t1 ? generated / (t2 - t1) : 0.0);
+    fprintf(stderr, "%s: %lld passes, %lld of %lld guesses accepted, %.2f tokens per pass\n",
+            dctx ? "draft" : "lookup", (long long)sp.passes, (long long)sp.accepted, (long long)sp.guessed,
+            sp.passes ? (double)sp.tokens / (double)sp.passes : 0.0);
+    name_release(ctx);
+    free(work);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s gen|eval ...\n", argv[0]); return 2; }
     const char *prompt = NULL, *ids_text = NULL, *wpath = NULL, *load_path = NULL, *save_path = NULL;
-    int steps = 64, top_k = 0, print_ids = 0, chat = 0;
+    int steps = 64, top_k = 0, print_ids = 0, chat = 0, lookup = 0, draft = 0;
     float temp = 1.0f, top_p = 1.0f;
     unsigned long long seed = 0;
     int eval = !strcmp(argv[1], "eval");
@@ -52,6 +136,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--weights")) wpath = v;
         else if (!strcmp(a, "--load-state")) load_path = v;
         else if (!strcmp(a, "--save-state")) save_path = v;
+        else if (!strcmp(a, "--lookup")) lookup = atoi(v);
+        else if (!strcmp(a, "--draft")) draft = atoi(v);
         else { fprintf(stderr, "driver: unknown option %s\n", a); return 2; }
     }
     void *weights = NULL;
@@ -138,29 +224,33 @@ int main(int argc, char **argv) {
     if (n_toks == 0) { fprintf(stderr, "driver: empty prompt\n"); return 1; }
     name_sampler smp;
     name_sampler_init(&smp, temp, top_k, top_p, (uint64_t)seed);
+    draft_ctx *dctx = NULL;
+#ifdef NAME_DRAFT_H
+    name_draft_ctx draft_model;
+    if (draft > 0) { /* the draft's blob is linked in (lmcc refuses --embed external with --draft) */
+        void *darena = NULL;
+        if ((st = name_draft_verify_weights(NULL, 0)) != 0) return die("draft weights", st);
+        if (posix_memalign(&darena, NAME_DRAFT_ARENA_ALIGN, NAME_DRAFT_ARENA_BYTES) != 0) return 1;
+        if ((st = name_draft_init(&draft_model, darena, NAME_DRAFT_ARENA_BYTES, NULL, 0)) != 0) return die("draft init", st);
+        dctx = &draft_model;
+    }
+#endif
+    if (draft > 0 && !dctx) { fprintf(stderr, "driver: --draft: this build has no draft model\n"); return 2; }
+    if (lookup > 0 || dctx)
+        return generate_spec(&ctx, dctx, &smp, toks, n_toks, steps, dctx ? draft : lookup, print_ids, !ids_text && !chat,
+                             save_path);
     double t0 = now_s();
     const float *lg = name_forward(&ctx, toks, n_toks);
     if (!lg) return die("forward", name_last_error(&ctx));
     double t1 = now_s();
     int prev = toks[n_toks - 1], generated = 0, unfed = -1; /* unfed: the last token sampled, not yet fed */
-    if (!print_ids && !ids_text && !chat) { /* a chat reply is printed alone */
-        for (int i = 0; i < n_toks; i++) {
-            char piece[256];
-            int m = name_decode(i ? toks[i - 1] : -1, toks[i], piece, (int)sizeof piece);
-            if (m > 0) fwrite(piece, 1, (size_t)m, stdout);
-        }
-    }
+    if (!print_ids && !ids_text && !chat) print_prompt(toks, n_toks); /* a chat reply is printed alone */
     for (int i = 0; i < steps; i++) {
         int next = name_sample(&ctx, &smp, lg);
         if (next < 0) return die("sample", next);
         if (name_is_eog(next)) { fprintf(stderr, "\n(end of generation: token %d)\n", next); break; }
         generated++;
-        if (print_ids) printf("%s%d", i ? " " : "", next);
-        else {
-            char piece[256];
-            int m = name_decode(prev, next, piece, (int)sizeof piece);
-            if (m > 0) fwrite(piece, 1, (size_t)m, stdout);
-        }
+        print_token(print_ids, i == 0, prev, next);
         fflush(stdout);
         prev = next;
         unfed = next;
@@ -172,20 +262,7 @@ int main(int argc, char **argv) {
         unfed = -1;
     }
     double t2 = now_s();
-    if (save_path) { /* the session up to the last generated token, so a --load-state run continues after it */
-        int32_t tok = unfed;
-        if (unfed >= 0 && name_position(&ctx) < NAME_CTX && !name_forward(&ctx, &tok, 1))
-            return die("forward", name_last_error(&ctx));
-        size_t sn = (size_t)name_state_bytes(&ctx);
-        void *buf = malloc(sn);
-        FILE *f = fopen(save_path, "wb");
-        if (!buf || !f || name_state_save(&ctx, buf, sn) != 0 || fwrite(buf, 1, sn, f) != sn || fclose(f) != 0) {
-            fprintf(stderr, "driver: cannot write the state to %s\n", save_path);
-            return 1;
-        }
-        free(buf);
-        fprintf(stderr, "state: %zu bytes at position %d -> %s\n", sn, name_position(&ctx), save_path);
-    }
+    if (save_path && save_session(&ctx, unfed, save_path)) return 1;
     printf("\n");
     fflush(stdout);
     fprintf(stderr, "prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\n", n_toks,

@@ -36,3 +36,20 @@ static int die(const char *msg, int st) {
     fprintf(stderr, "%s: %s: %s\n", PROG, msg, name_strerror(st));
     return 1;
 }
+
+#ifdef NAME_DRAFT_H
+typedef name_draft_ctx draft_ctx;
+#else
+typedef struct draft_ctx draft_ctx; /* no draft model in this build */
+#endif
+
+/* one speculative pass: the draft's guesses when there is one, else prompt lookup */
+static int spec_pass(name_ctx *ctx, draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n, int cap,
+                     void *work, size_t wb) {
+#ifdef NAME_DRAFT_H
+    if (dctx) return name_generate_draft(ctx, dctx, s, sp, toks, n, cap, work, wb);
+#else
+    (void)dctx;
+#endif
+    return name_generate_lookup(ctx, s, sp, toks, n, cap, work, wb);
+}

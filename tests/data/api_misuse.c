@@ -23,6 +23,7 @@
 
 typedef F(_ctx) ctx_t;
 typedef F(_sampler) sampler_t;
+typedef F(_spec) spec_t;
 
 static unsigned char *arena, *arena_rel, *arena_aux, *arena_snap, *rel_snap;
 static unsigned char *raw;           /* this model's blob, uncompressed, aligned */
@@ -280,6 +281,30 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(sample, "logits NULL", C(_ERR_ARG), ON_LIVE, sample_status(&live, &smp, NULL))                                 \
     X(sample, "a NaN logit", C(_ERR_LOGITS), ON_LIVE, sample_status(&live, &smp, nan_lg))                            \
     X(sample, "all logits -inf", C(_ERR_LOGITS), ON_LIVE, sample_status(&live, &smp, ninf))                          \
+    X(spec_init, "spec NULL", C(_ERR_ARG), 0, F(_spec_init)(NULL, 4, 3))                                               \
+    X(spec_init, "k 0", C(_ERR_ARG), 0, spec_init_st(0, 3))                                                           \
+    X(spec_init, "k SPEC_K_MAX + 1", C(_ERR_ARG), 0, spec_init_st(C(_SPEC_K_MAX) + 1, 3))                             \
+    X(spec_init, "ngram 0", C(_ERR_ARG), 0, spec_init_st(4, 0))                                                       \
+    X(spec_init, "ngram SPEC_NGRAM_MAX + 1", C(_ERR_ARG), 0, spec_init_st(4, C(_SPEC_NGRAM_MAX) + 1))                 \
+    X(generate_lookup, "ctx NULL", C(_ERR_ARG), 0, lookup_st(NULL, &smp, &sp_ok, spec_toks, 4, 8, spec_work, WB))        \
+    X(generate_lookup, "zeroed ctx", C(_ERR_STATE), 0, lookup_st(&zero, &smp, &sp_ok, spec_toks, 4, 8, spec_work, WB))   \
+    X(generate_lookup, "released ctx", C(_ERR_STATE), 0, lookup_st(&rel, &smp, &sp_ok, spec_toks, 4, 8, spec_work, WB))  \
+    X(generate_lookup, "sampler NULL", C(_ERR_ARG), ON_LIVE, lookup_st(&live, NULL, &sp_ok, spec_toks, 4, 8, spec_work, WB)) \
+    X(generate_lookup, "spec NULL", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, NULL, spec_toks, 4, 8, spec_work, WB))  \
+    X(generate_lookup, "toks NULL", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, NULL, 4, 8, spec_work, WB))     \
+    X(generate_lookup, "work NULL", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, 4, 8, NULL, WB))     \
+    X(generate_lookup, "work misaligned", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, 4, 8, (char *)spec_work + 2, WB)) \
+    X(generate_lookup, "work one byte short", C(_ERR_BUFFER), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, 4, 8, spec_work, WB - 1)) \
+    X(generate_lookup, "n 0", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, 0, 8, spec_work, WB))      \
+    X(generate_lookup, "n -1", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, -1, 8, spec_work, WB))    \
+    X(generate_lookup, "n 3 (the position is not n - 1)", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, 3, 8, spec_work, WB)) \
+    X(generate_lookup, "cap n (no room)", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, 4, 4, spec_work, WB)) \
+    X(generate_lookup, "cap INT_MIN", C(_ERR_ARG), ON_LIVE, lookup_st(&live, &smp, &sp_ok, spec_toks, 4, INT_MIN, spec_work, WB)) \
+    X(generate_lookup, "a token of toks outside the vocabulary", C(_ERR_TOKEN), ON_LIVE, lookup_st(&live, &smp, &sp_ok, bad_toks, 4, 8, spec_work, WB)) \
+    X(generate_lookup, "spec with k 0", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(0))                                       \
+    X(generate_lookup, "spec with next > k", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(1))                                  \
+    X(generate_lookup, "spec with ngram 0", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(2))                                   \
+    X(generate_lookup, "context full", C(_ERR_CONTEXT_FULL), 0, lookup_full())                                          \
     X(encode, "text NULL with a length", C(_ERR_ARG), 0, encode_st(NULL, 3, ids, IDS_CAP))                          \
     X(encode, "ids NULL", C(_ERR_ARG), 0, encode_st("abc", 3, NULL, IDS_CAP))                                        \
     X(encode, "cap -1", C(_ERR_ARG), 0, encode_st("abc", 3, ids, -1))                                                \
@@ -317,6 +342,42 @@ static int load_damaged(int at) {
     if (at < 0) memset(state_bad, 0, state_n);
     else state_bad[at] ^= 0x04;
     return F(_state_load)(&live, state_bad, state_n);
+}
+static spec_t sp_ok;
+static float spec_work[C(_SPEC_WORK_BYTES)(4) / sizeof(float) + 1];
+#define WB ((size_t)C(_SPEC_WORK_BYTES)(4))
+static int32_t spec_toks[8] = {1, 7, 9, 5}, bad_toks[8] = {1, C(_VOCAB_SIZE), 9, 5};
+
+/* a failed spec_init leaves the spec as it was */
+static int spec_init_st(int k, int ngram) {
+    spec_t s = sp_ok;
+    int st = F(_spec_init)(&s, k, ngram);
+    return memcmp(&s, &sp_ok, sizeof s) ? -200 : st;
+}
+
+/* generate_lookup's status; a failed call leaves the spec as it was */
+static int lookup_st(ctx_t *c, sampler_t *s, spec_t *sp, int32_t *toks, int n, int cap, void *work, size_t wb) {
+    spec_t keep = sp_ok;
+    int st = F(_generate_lookup)(c, s, sp, toks, n, cap, work, wb);
+    return memcmp(&keep, &sp_ok, sizeof keep) ? -200 : st;
+}
+
+/* a spec a caller damaged: k, next or ngram out of range */
+static int lookup_bad_spec(int how) {
+    spec_t b = sp_ok;
+    if (how == 0) b.k = 0;
+    else if (how == 1) b.next = b.k + 1;
+    else b.ngram = 0;
+    return F(_generate_lookup)(&live, &smp, &b, spec_toks, 4, 8, spec_work, WB);
+}
+
+/* a context of 3 positions holding 3 tokens: no room to verify anything */
+static int lookup_full(void) {
+    if (F(_init_ctx)(&aux, arena_aux, C(_ARENA_BYTES_FOR)(3), W, WN, 3) || fwd(&aux, ok3, 3)) return -100;
+    int st = F(_generate_lookup)(&aux, &smp, &sp_ok, spec_toks, 4, 8, spec_work, WB);
+    int pos = F(_position)(&aux);
+    F(_release)(&aux);
+    return pos == 3 ? st : -101;
 }
 static int32_t ids[IDS_CAP];
 static char piece[64];
@@ -409,6 +470,7 @@ int main(int argc, char **argv) {
     }
     nan_lg[C(_VOCAB_SIZE) / 2] = NAN;
     F(_sampler_init)(&smp, 0.9f, 20, 0.95f, 77);
+    F(_spec_init)(&sp_ok, 4, 3);
 
     /* the live context: 3 tokens in; a released one; a reference that sees only valid calls */
     ctx_t ref;
