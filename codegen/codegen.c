@@ -663,7 +663,9 @@ static void shape_str(const emit *e, const ir_tensor *t, const char *rows, char 
 /* kernel-name parts: weight format (with t for tiled), activation, kv */
 static const char *wfmt(const ir_tensor *w) { return ir_dtype_kernel_name(w->dtype, w->tile_rows > 1); }
 static const char *afmt(const ir_tensor *x) { return x->dtype == IR_DT_Q8A ? "q8a" : "f32"; }
-static const char *kvfmt(const ir_tensor *c) { return c->dtype == IR_DT_F16 ? "f16" : "f32"; }
+static const char *kvfmt(const ir_tensor *c) {
+    return c->dtype == IR_DT_Q8_KV ? "q8" : c->dtype == IR_DT_F16 ? "f16" : "f32";
+}
 
 static int64_t last_dim(const ir_tensor *t) { return t->shape[t->ndim - 1]; }
 static int rows_of(const ir_tensor *w) { return (int)w->shape[0]; }

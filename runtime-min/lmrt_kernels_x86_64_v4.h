@@ -214,7 +214,7 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
 
 /* ---- the linear family on the v3 drivers (row split, swiglu and qkv epilogues) ---- */
 
-#define LMRT_V4_QKV(W, A, KV, F16)                                                                                     \
+#define LMRT_V4_QKV(W, A, KV, KIND)                                                                                    \
     LMRT_API void lmrt_v4_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv,  \
                                                int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,  \
                                                int slots, int pos, int R, int tid, int nth) {                          \
@@ -222,7 +222,7 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
             lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
-            lmrt_x86_qkv_(lmrt_v4_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,      \
+            lmrt_x86_qkv_(lmrt_v4_rows_##W##_##A##_, LMRT_X86_Q8A_##A, KIND, q, Wt, x, n, K, H, Hkv, hd, rope_dim,     \
                           neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
     }
 
@@ -239,8 +239,9 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
                                                   int R, int tid, int nth) {                                           \
         lmrt_x86_matmul_swiglu_(lmrt_v4_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth);    \
     }                                                                                                                  \
-    LMRT_V4_QKV(W, A, f32, 0)                                                                                          \
-    LMRT_V4_QKV(W, A, f16, 1)
+    LMRT_V4_QKV(W, A, f32, LMRT_KV_F32)                                                                                \
+    LMRT_V4_QKV(W, A, f16, LMRT_KV_F16)                                                                                \
+    LMRT_V4_QKV(W, A, q8, LMRT_KV_Q8)
 
 LMRT_V4_LINEAR(q4_0t, q8a, R)
 LMRT_V4_LINEAR(q8_0t, q8a, R)
@@ -388,54 +389,64 @@ LMRT_LINEAR_(v4, iq4_xs, q8a, lmrt_v4_dot_iq4_xs_q8a_)
 #undef lmrt_k_matmul_swiglu_q4_0t_q8a
 #undef lmrt_k_qkv_q4_0t_q8a_f32
 #undef lmrt_k_qkv_q4_0t_q8a_f16
+#undef lmrt_k_qkv_q4_0t_q8a_q8
 #define lmrt_k_matmul_q4_0t_q8a lmrt_v4_matmul_q4_0t_q8a
 #define lmrt_k_matmul_add_q4_0t_q8a lmrt_v4_matmul_add_q4_0t_q8a
 #define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_v4_matmul_swiglu_q4_0t_q8a
 #define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_v4_qkv_q4_0t_q8a_f32
 #define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_v4_qkv_q4_0t_q8a_f16
+#define lmrt_k_qkv_q4_0t_q8a_q8 lmrt_v4_qkv_q4_0t_q8a_q8
 
 #undef lmrt_k_matmul_q8_0t_q8a
 #undef lmrt_k_matmul_add_q8_0t_q8a
 #undef lmrt_k_matmul_swiglu_q8_0t_q8a
 #undef lmrt_k_qkv_q8_0t_q8a_f32
 #undef lmrt_k_qkv_q8_0t_q8a_f16
+#undef lmrt_k_qkv_q8_0t_q8a_q8
 #define lmrt_k_matmul_q8_0t_q8a lmrt_v4_matmul_q8_0t_q8a
 #define lmrt_k_matmul_add_q8_0t_q8a lmrt_v4_matmul_add_q8_0t_q8a
 #define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_v4_matmul_swiglu_q8_0t_q8a
 #define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_v4_qkv_q8_0t_q8a_f32
 #define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_v4_qkv_q8_0t_q8a_f16
+#define lmrt_k_qkv_q8_0t_q8a_q8 lmrt_v4_qkv_q8_0t_q8a_q8
 
 #undef lmrt_k_matmul_q4_k_q8a
 #undef lmrt_k_matmul_add_q4_k_q8a
 #undef lmrt_k_matmul_swiglu_q4_k_q8a
 #undef lmrt_k_qkv_q4_k_q8a_f32
 #undef lmrt_k_qkv_q4_k_q8a_f16
+#undef lmrt_k_qkv_q4_k_q8a_q8
 #define lmrt_k_matmul_q4_k_q8a lmrt_v4_matmul_q4_k_q8a
 #define lmrt_k_matmul_add_q4_k_q8a lmrt_v4_matmul_add_q4_k_q8a
 #define lmrt_k_matmul_swiglu_q4_k_q8a lmrt_v4_matmul_swiglu_q4_k_q8a
 #define lmrt_k_qkv_q4_k_q8a_f32 lmrt_v4_qkv_q4_k_q8a_f32
 #define lmrt_k_qkv_q4_k_q8a_f16 lmrt_v4_qkv_q4_k_q8a_f16
+#define lmrt_k_qkv_q4_k_q8a_q8 lmrt_v4_qkv_q4_k_q8a_q8
 
 #undef lmrt_k_matmul_q6_k_q8a
 #undef lmrt_k_matmul_add_q6_k_q8a
 #undef lmrt_k_matmul_swiglu_q6_k_q8a
 #undef lmrt_k_qkv_q6_k_q8a_f32
 #undef lmrt_k_qkv_q6_k_q8a_f16
+#undef lmrt_k_qkv_q6_k_q8a_q8
 #define lmrt_k_matmul_q6_k_q8a lmrt_v4_matmul_q6_k_q8a
 #define lmrt_k_matmul_add_q6_k_q8a lmrt_v4_matmul_add_q6_k_q8a
 #define lmrt_k_matmul_swiglu_q6_k_q8a lmrt_v4_matmul_swiglu_q6_k_q8a
 #define lmrt_k_qkv_q6_k_q8a_f32 lmrt_v4_qkv_q6_k_q8a_f32
 #define lmrt_k_qkv_q6_k_q8a_f16 lmrt_v4_qkv_q6_k_q8a_f16
+#define lmrt_k_qkv_q6_k_q8a_q8 lmrt_v4_qkv_q6_k_q8a_q8
 
 #undef lmrt_k_matmul_iq4_xs_q8a
 #undef lmrt_k_matmul_add_iq4_xs_q8a
 #undef lmrt_k_matmul_swiglu_iq4_xs_q8a
 #undef lmrt_k_qkv_iq4_xs_q8a_f32
 #undef lmrt_k_qkv_iq4_xs_q8a_f16
+#undef lmrt_k_qkv_iq4_xs_q8a_q8
 #define lmrt_k_matmul_iq4_xs_q8a lmrt_v4_matmul_iq4_xs_q8a
 #define lmrt_k_matmul_add_iq4_xs_q8a lmrt_v4_matmul_add_iq4_xs_q8a
 #define lmrt_k_matmul_swiglu_iq4_xs_q8a lmrt_v4_matmul_swiglu_iq4_xs_q8a
 #define lmrt_k_qkv_iq4_xs_q8a_f32 lmrt_v4_qkv_iq4_xs_q8a_f32
 #define lmrt_k_qkv_iq4_xs_q8a_f16 lmrt_v4_qkv_iq4_xs_q8a_f16
+#define lmrt_k_qkv_iq4_xs_q8a_q8 lmrt_v4_qkv_iq4_xs_q8a_q8
 
 #endif
