@@ -579,16 +579,7 @@ LMRT_INLINE void lmrt_a64_attention_(int kind, float *out, const float *q, const
     }
 }
 
-#define LMRT_A64_ATTENTION(KV, KIND)                                                                               \
-    LMRT_API void lmrt_a64_attention_##KV(float *out, const float *q, const void *kc, const void *vc, int n, int H,   \
-                                          int Hkv, int hd, int slots, int pos, int window, float scale, float softcap, \
-                                          float *scratch, int tid, int nth) {                                         \
-        lmrt_a64_attention_(KIND, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid,   \
-                            nth);                                                                                     \
-    }
-LMRT_A64_ATTENTION(f32, LMRT_KV_F32)
-LMRT_A64_ATTENTION(f16, LMRT_KV_F16)
-LMRT_A64_ATTENTION(q8, LMRT_KV_Q8)
+LMRT_ATTENTION_KINDS_(a64)
 
 /* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
 

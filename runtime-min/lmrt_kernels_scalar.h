@@ -612,16 +612,19 @@ LMRT_INLINE void lmrt_scalar_attention_(int kind, float *out, const float *q, co
     }
 }
 
-#define LMRT_SCALAR_ATTENTION_(KV_, KIND_)                                                                          \
-    LMRT_API void lmrt_scalar_attention_##KV_(float *out, const float *q, const void *kc, const void *vc, int n,    \
+/* lmrt_<P>_attention_f32 / _f16 / _q8: a set's attention around its lmrt_<P>_attention_(kind, ...) */
+#define LMRT_ATTENTION_KIND_(P_, KV_, KIND_)                                                                     \
+    LMRT_API void lmrt_##P_##_attention_##KV_(float *out, const float *q, const void *kc, const void *vc, int n, \
                                               int H, int Hkv, int hd, int slots, int pos, int window, float scale, \
                                               float softcap, float *scratch, int tid, int nth) {                   \
-        lmrt_scalar_attention_(KIND_, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch,  \
-                               tid, nth);                                                                          \
+        lmrt_##P_##_attention_(KIND_, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, \
+                               tid, nth);                                                                        \
     }
-LMRT_SCALAR_ATTENTION_(f32, LMRT_KV_F32)
-LMRT_SCALAR_ATTENTION_(f16, LMRT_KV_F16)
-LMRT_SCALAR_ATTENTION_(q8, LMRT_KV_Q8)
+#define LMRT_ATTENTION_KINDS_(P_)                                                                                \
+    LMRT_ATTENTION_KIND_(P_, f32, LMRT_KV_F32)                                                                   \
+    LMRT_ATTENTION_KIND_(P_, f16, LMRT_KV_F16)                                                                   \
+    LMRT_ATTENTION_KIND_(P_, q8, LMRT_KV_Q8)
+LMRT_ATTENTION_KINDS_(scalar)
 
 /* ---- elementwise (y may alias an input: no restrict) --------------------- */
 

@@ -761,16 +761,7 @@ LMRT_INLINE void lmrt_x86_attention_(int kind, float *out, const float *q, const
     }
 }
 
-#define LMRT_X86_ATTENTION(KV, KIND)                                                                               \
-    LMRT_API void lmrt_x86_attention_##KV(float *out, const float *q, const void *kc, const void *vc, int n, int H,   \
-                                          int Hkv, int hd, int slots, int pos, int window, float scale, float softcap, \
-                                          float *scratch, int tid, int nth) {                                         \
-        lmrt_x86_attention_(KIND, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid,   \
-                            nth);                                                                                     \
-    }
-LMRT_X86_ATTENTION(f32, LMRT_KV_F32)
-LMRT_X86_ATTENTION(f16, LMRT_KV_F16)
-LMRT_X86_ATTENTION(q8, LMRT_KV_Q8)
+LMRT_ATTENTION_KINDS_(x86)
 
 /* ---- the linear family: accelerated formats ------------------------------------ */
 
