@@ -349,6 +349,15 @@ int64_t lmcc_arena_total(const ir_graph *g) {
     return kv_offset(g) + kv_bytes_for(g, g->cfg.ctx);
 }
 
+/* step()'s sections, the slices of step_run: a run of nodes of one layer (the embedding, each
+ * layer, the output) */
+static int step_sections(const ir_graph *g) {
+    int sections = 0;
+    for (int k = 0, layer = -2; k < g->n_nodes; k++)
+        if (!g->nodes[k].dead && g->nodes[k].attrs.layer != layer) layer = g->nodes[k].attrs.layer, sections++;
+    return sections;
+}
+
 /* ---- the header ---------------------------------------------------------- */
 
 static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o,
@@ -402,6 +411,8 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
             up, N, up, (long long)(kv_offset(g) + lmcc_kv_ring_bytes(g)), up, up, (long long)row,
             (long long)lmcc_kv_ring_bytes(g));
     fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
+    fprintf(fp, "#define %s_STEP_SECTIONS %d /* step_run slices per chunk: the embedding, each layer, the output */\n",
+            up, step_sections(g));
     if (threads > 1) {
         fprintf(fp, "#define %s_THREADS %d /* worker threads (pthreads); see %s_set_threads */\n", up, threads, N);
         fprintf(fp, "#define %s_POOL_OFFSET %lldu /* the worker pool's %d arena bytes (mutex, condition variables): "
@@ -675,7 +686,9 @@ static void shape_str(const emit *e, const ir_tensor *t, const char *rows, char 
 /* kernel-name parts: weight format (with t for tiled), activation, kv */
 static const char *wfmt(const ir_tensor *w) { return ir_dtype_kernel_name(w->dtype, w->tile_rows > 1); }
 static const char *afmt(const ir_tensor *x) { return x->dtype == IR_DT_Q8A ? "q8a" : "f32"; }
-static const char *kvfmt(const ir_tensor *c) { return c->dtype == IR_DT_F16 ? "f16" : "f32"; }
+static const char *kvfmt(const ir_tensor *c) {
+    return c->dtype == IR_DT_Q8_KV ? "q8" : c->dtype == IR_DT_F16 ? "f16" : "f32";
+}
 
 static int64_t last_dim(const ir_tensor *t) { return t->shape[t->ndim - 1]; }
 static int rows_of(const ir_tensor *w) { return (int)w->shape[0]; }
@@ -1044,9 +1057,11 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     }
     fprintf(fp, "#define LOGITS_OFFSET %s\n#define SCRATCH_OFFSET %lld\n", e->id[g->logits],
             (long long)(g->scratch_offset - shift));
-    fprintf(fp, "\n/* the chunk step() runs; n_ctx: the context's positions (KV rows); out: forward_all's logits\n"
-                " * [n][VOCAB], else NULL (the last row's, at LOGITS_OFFSET) */\n"
-                "struct run { const int32_t *tokens; int n, pos, n_ctx; void *pool; float *out; };\n");
+    fprintf(fp, "\n/* the chunk step() runs; n_ctx: the context's positions (KV rows); sections s0..s1-1 of step()\n"
+                " * (the embedding, each layer, the output: STEP_SECTIONS, all of them for forward; step_run's\n"
+                " * slices fewer); out: forward_all's logits [n][VOCAB], else NULL (the last row's, at LOGITS_OFFSET) */\n"
+                "struct run { const int32_t *tokens; int n, pos, n_ctx, s0, s1; void *pool; float *out; };\n"
+                "#define STEP_SECTIONS %d\n", step_sections(g));
     fprintf(fp, "_Static_assert(sizeof(struct run) <= %d, \"run block\");\n", CTRL_RUN_BYTES);
     if (e->threaded) {
         fprintf(fp, "_Static_assert(sizeof(lmrt_pool) <= %d, \"pool block\");\n", CTRL_POOL_BYTES);
@@ -1072,28 +1087,44 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     if (uses_scratch)
         fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET)%s; /* [CTX] attention scores */\n",
                 e->threaded ? " + (size_t)tid * CTX" : "");
-    int layer = -2, after_last = 0, rc = 0;
+    /* the activations of the sections, declared up front: a section may run in a later call than
+     * the one that made its inputs (step_run); the rows after take_last are declared in its loop */
+    for (int k = 0; k < g->n_nodes && g->nodes[k].op != IR_OP_TAKE_LAST; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (n->dead || n->output < 0) continue;
+        const ir_tensor *tt = &g->tensors[n->output];
+        char id[96];
+        c_ident(tt->name, id, sizeof id);
+        shape_str(e, tt, "BATCH", sh, sizeof sh);
+        fprintf(body, "    %s *%s = (%s *)(a + %s); /* %s */\n", tt->dtype == IR_DT_Q8A ? "void" : "float", id,
+                tt->dtype == IR_DT_Q8A ? "void" : "float", e->id[n->output], sh);
+    }
+    int layer = -2, after_last = 0, rc = 0, section = -1;
+    e->ind = "        ";
     for (int k = 0; k < g->n_nodes && !rc; k++) {
         const ir_node *n = &g->nodes[k];
         if (n->dead) continue;
-        if (n->attrs.layer != layer) {
+        if (n->attrs.layer != layer) { /* a section: one layer, or the embedding, or the output */
             layer = n->attrs.layer;
+            if (section >= 0) fprintf(body, "    }\n");
+            section++;
             if (layer >= 0) fprintf(body, "\n    /* ---- layer %d ---- */\n", layer);
             else fprintf(body, "\n    /* ---- %s ---- */\n", k == 0 ? "embedding" : "output");
+            fprintf(body, "    if (r->s0 <= %d && %d < r->s1) {\n", section, section);
         }
         barrier_before(e, k, after_last);
         if (n->op == IR_OP_TAKE_LAST) { /* the rest of step() runs once per row it gives logits for */
-            fprintf(body, "    for (int row = r->out ? 0 : n - 1; row < n; row++) { /* forward_all: every row */\n");
-            e->ind = "        ";
+            fprintf(body, "        for (int row = r->out ? 0 : n - 1; row < n; row++) { /* forward_all: every row */\n");
+            e->ind = "            ";
             after_last = 1;
         }
-        if (n->output >= 0) { /* each activation is declared where it is produced */
+        if (n->output >= 0 && after_last) { /* each row's activation is declared where it is produced */
             const ir_tensor *tt = &g->tensors[n->output];
             char id[96];
             const char *ty = tt->dtype == IR_DT_Q8A ? "void" : "float";
             c_ident(tt->name, id, sizeof id);
-            shape_str(e, tt, after_last ? "1" : "BATCH", sh, sizeof sh);
-            if (after_last && n->output == g->logits) /* forward_all's rows go straight to the caller */
+            shape_str(e, tt, "1", sh, sizeof sh);
+            if (n->output == g->logits) /* forward_all's rows go straight to the caller */
                 fprintf(body, "%s%s *%s = r->out ? r->out + (size_t)row * %s : (%s *)(a + %s); /* %s */\n", e->ind, ty,
                         id, width_expr(e, last_dim(tt), fl, sizeof fl), ty, e->id[n->output], sh);
             else fprintf(body, "%s%s *%s = (%s *)(a + %s); /* %s */\n", e->ind, ty, id, ty, e->id[n->output], sh);
@@ -1104,13 +1135,13 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     if (after_last) {
         /* the next row's take_last overwrites what this row's kernels read; every thread sees
          * the same n, so all of them wait here or none */
-        if (e->threaded) fprintf(body, "        if (row + 1 < n) BARRIER();\n");
-        e->ind = "    ";
-        fprintf(body, "    }\n");
+        if (e->threaded) fprintf(body, "            if (row + 1 < n) BARRIER();\n");
+        fprintf(body, "        }\n    }\n");
     } else if (!rc) {
         snprintf(e->err, sizeof e->err, "codegen: internal error: the graph has no take_last node");
         rc = -1;
     }
+    e->ind = "    ";
     fprintf(body, "}\n");
     e->fp = fp;
     if (!rc && !e->threaded && e->n_used) {

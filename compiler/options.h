@@ -103,8 +103,8 @@ typedef enum lmcc_arg {
     X(EMBEDDING, "--embedding", "f16|same", CHOICE, 0, 0, "f16", LMCC_CHOICES(1, 0), LMCC_ON_GRAPH, embed_f16,         \
       "under int --weights formats the token-embedding table (read one row\n"                                          \
       "per token) stays f16, or takes the --weights format", NULL)                                                     \
-    X(KV, "--kv", "f32|f16", CHOICE, 0, 0, "f32", LMCC_CHOICES(IR_DT_F32, IR_DT_F16), LMCC_ON_GRAPH, kv_dtype,         \
-      "KV-cache element type", NULL)                                                                                   \
+    X(KV, "--kv", "f32|f16|q8", CHOICE, 0, 0, "f32", LMCC_CHOICES(IR_DT_F32, IR_DT_F16, IR_DT_Q8_KV), LMCC_ON_GRAPH,    \
+      kv_dtype, "KV-cache element type (q8: int8 with one f32 scale per token and KV head)", NULL)                     \
     X(CTX, "--ctx", "N", INT, 1, LMCC_CTX_MAX, NULL, NULL, LMCC_ON_GRAPH, ctx,                                         \
       "context length (default: the model's, at most 4096)", LMCC_CTX_MAX_WHY)                                                       \
     X(THREADS, "--threads", "N", INT, 1, 64, "1", NULL, LMCC_ON_GRAPH, threads,                                        \

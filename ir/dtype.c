@@ -47,7 +47,8 @@ int ir_dtype_from_name(const char *s) {
 
 size_t ir_row_bytes(ir_dtype t, int64_t n) {
     const ir_dtype_info *d = ir_dtype_get(t);
-    if (!d->block_elems || n <= 0) return 0;
+    if (n <= 0) return 0;
+    if (!d->block_elems) return d->block_bytes ? (size_t)n + (size_t)d->block_bytes : 0; /* one int8 block per row */
     return (size_t)((n + d->block_elems - 1) / d->block_elems) * (size_t)d->block_bytes;
 }
 

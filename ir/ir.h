@@ -43,6 +43,8 @@
  * (layouts in runtime-min/lmrt_quant.h): q4_gN = q4_0 with group N {f16 d; u8 qs[N/2]};
  * nf4[_g64] = {f16 absmax; u8 qs[G/2]} indexing QLoRA's NF4 codebook; q3_g64/q5_g64/q6_g64 =
  * symmetric 3/5/6-bit groups of 64 {f16 d; low bits; high bits}, the per-tensor rungs of --bpw.
+ * q8_kv is the int8 KV cache (--kv q8): be 0 = one block per row, a row of n elements is
+ * {float d; int8 qs[n]} (bb = the scale's bytes), one scale per token and KV head.
  * The lmrt column names lmrt_quant.h's macros: only ir/dtype.c expands it. */
 #define IR_DTYPE_LIST(X)                                                                                 \
   /* NAME     name       be   bb   gguf lmrt               cli        group min q8a kern tile bpw lev zero nf4 */ \
@@ -70,7 +72,8 @@
     X(NF4_G64, "nf4_g64", 64,  34,  -1, LMRT_LMCC_NF4_G64, "nf4_g64", "nf4", 0, 0,  1,   0,   0,  16,  7,  1) \
     X(Q3_G64,  "q3_g64",  64,  26,  -1, LMRT_LMCC_Q3_G64,  "q3_g64",  NULL,  0, 1,  1,   0,   1,  8,   4,  0) \
     X(Q5_G64,  "q5_g64",  64,  42,  -1, LMRT_LMCC_Q5_G64,  "q5_g64",  NULL,  0, 1,  1,   0,   1,  32,  16, 0) \
-    X(Q6_G64,  "q6_g64",  64,  50,  -1, LMRT_LMCC_Q6_G64,  "q6_g64",  NULL,  0, 1,  1,   0,   1,  64,  32, 0)
+    X(Q6_G64,  "q6_g64",  64,  50,  -1, LMRT_LMCC_Q6_G64,  "q6_g64",  NULL,  0, 1,  1,   0,   1,  64,  32, 0)   \
+    X(Q8_KV,   "q8_kv",   0,   4,   -1, -1,                NULL,      NULL,  0, 0,  0,   0,   0,  0,   0,  0)
 
 typedef enum {
 #define X(n, ...) IR_DT_##n,
@@ -187,7 +190,7 @@ typedef struct ir_tensor {
     X(ROWS,   "row table",   IR_KIND_WEIGHT, 0) /* [V][D], one row per token */     \
     X(VECTOR, "vector",      IR_KIND_WEIGHT, 0) /* read whole (a norm scale) */     \
     X(ROPE,   "rope rows",   IR_KIND_ACT,    IR_DT_BIT(F32)) /* rope_table's [rope_dim/2][2] */ \
-    X(CACHE,  "cache",       IR_KIND_STATE,  IR_DT_BIT(F32) | IR_DT_BIT(F16))       \
+    X(CACHE,  "cache",       IR_KIND_STATE,  IR_DT_BIT(F32) | IR_DT_BIT(F16) | IR_DT_BIT(Q8_KV)) \
     X(TOKEN,  "token",       IR_KIND_INPUT,  IR_DT_BIT(I32))
 
 typedef enum {
@@ -348,7 +351,7 @@ typedef struct ir_model_info {
 /* Compile configuration that passes read (set by the driver). */
 typedef struct ir_config {
     int ctx;                /* KV positions (>0) */
-    ir_dtype kv_dtype;      /* F32 or F16 */
+    ir_dtype kv_dtype;      /* F32, F16 or Q8_KV */
     int weights_mode;       /* --weights: an ir_dtype, or IR_WEIGHTS_KEEP */
     /* performance; zero = off / defaults */
     int fuse;               /* run the fusion passes */

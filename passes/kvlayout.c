@@ -5,8 +5,8 @@
 
 int lmcc_pass_kvlayout(ir_graph *g, lmcc_diag *pc) {
     ir_dtype dt = g->cfg.kv_dtype;
-    if (dt != IR_DT_F32 && dt != IR_DT_F16) {
-        snprintf(pc->err, sizeof pc->err, "kv cache type %s not supported (use f32 or f16)",
+    if (dt != IR_DT_F32 && dt != IR_DT_F16 && dt != IR_DT_Q8_KV) {
+        snprintf(pc->err, sizeof pc->err, "kv cache type %s not supported (use f32, f16 or q8_kv)",
                  ir_dtype_name(dt));
         return -1;
     }

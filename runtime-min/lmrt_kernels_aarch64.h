@@ -386,7 +386,7 @@ LMRT_INLINE void lmrt_a64_matmul_swiglu_(lmrt_a64_rows_fn rows, int gran, size_t
 }
 
 /* split by head (gran = hd); rope and cache stores are the scalar set's helpers */
-LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, float *q, const void *W, const void *x,
+LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kind, float *q, const void *W, const void *x,
                                int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope,
                                void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {
     int u0, u1;
@@ -406,14 +406,14 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
                     continue;
                 }
                 int h = u < H + Hkv ? u - H : u - H - Hkv;
-                lmrt_scalar_store_kv_(u < H + Hkv ? kc : vc, kv_f16,
-                                      ((size_t)h * (size_t)slots + (size_t)(p % slots)) * (size_t)hd, v, hd);
+                lmrt_scalar_store_kv_(u < H + Hkv ? kc : vc, kind, (size_t)h * (size_t)slots + (size_t)(p % slots), v,
+                                      hd);
             }
         }
 }
 
-/* qkv with KV cache KV (F16: 1 for f16); heads wider than the vector path go scalar */
-#define LMRT_A64_QKV(W, A, KV, F16)                                                                                    \
+/* qkv with KV cache KV (KIND: its LMRT_KV_*); heads wider than the vector path go scalar */
+#define LMRT_A64_QKV(W, A, KV, KIND)                                                                                   \
     LMRT_API void lmrt_a64_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H, int Hkv, \
                                              int hd, int rope_dim, int neox, const float *rope, void *kc, void *vc,    \
                                              int slots, int pos, int R, int tid, int nth) {                            \
@@ -421,7 +421,7 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
             lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
-            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), F16, q, Wt, x, n, K, H, Hkv, hd,       \
+            lmrt_a64_qkv_(lmrt_a64_rows_##W##_##A##_, lmrt_scalar_xs_##A##_(K), KIND, q, Wt, x, n, K, H, Hkv, hd,      \
                           rope_dim, neox, rope, kc, vc, slots, pos, R, tid, nth);                                      \
     }
 
@@ -439,8 +439,9 @@ LMRT_INLINE void lmrt_a64_qkv_(lmrt_a64_rows_fn rows, size_t xs, int kv_f16, flo
         lmrt_a64_matmul_swiglu_(lmrt_a64_rows_##W##_##A##_, GRAN, lmrt_scalar_xs_##A##_(K), y, Wt, x, n, F, K, R,  \
                                 tid, nth);                                                                         \
     }                                                                                                              \
-    LMRT_A64_QKV(W, A, f32, 0)                                                                                     \
-    LMRT_A64_QKV(W, A, f16, 1)
+    LMRT_A64_QKV(W, A, f32, LMRT_KV_F32)                                                                           \
+    LMRT_A64_QKV(W, A, f16, LMRT_KV_F16)                                                                           \
+    LMRT_A64_QKV(W, A, q8, LMRT_KV_Q8)
 
 /* dense rows split in units of 4 (a full quad per thread); tiles in whole tiles */
 LMRT_A64_LINEAR(f32, f32, 4)
@@ -489,19 +490,31 @@ LMRT_API void lmrt_a64_quantize_q8a(void *xq, const float *x, int n, int K, int 
 }
 
 /* ---- attention ----------------------------------------------------------------
- * Scores with the scalar accumulator patterns (f32: 8 accumulators, f16: 4), softmax by the
- * scalar row helper (lmrt_expf), out = sum_j p_j v_j accumulated in j order 16 dims at a time. */
+ * Scores with the scalar accumulator patterns (f32: 8 accumulators, f16 and q8: 4, a q8 row's scale
+ * applied to the sum), softmax by the scalar row helper (lmrt_expf), out = sum_j p_j v_j (q8: (p_j
+ * d_j) qs_j) accumulated in j order 16 dims at a time: the same float operations as the portable set. */
 
-LMRT_INLINE float lmrt_a64_score_(const float *qh, const uint8_t *k, int f16, int hd) {
+/* 4 elements of a cache row from element i: f16, or q8's int8 widened (unscaled) */
+LMRT_INLINE float32x4_t lmrt_a64_kv4_(const uint8_t *row, int kind, size_t i) {
+    if (kind == LMRT_KV_Q8) {
+        int8x8_t b = vreinterpret_s8_u32(vdup_n_u32(lmrt_load_u32le(row + 4 + i)));
+        return vcvtq_f32_s32(vmovl_s16(vget_low_s16(vmovl_s8(b))));
+    }
+    return lmrt_a64_ld_f16x4_(row + 2 * i);
+}
+
+LMRT_INLINE float lmrt_a64_score_(const float *qh, const uint8_t *k, int kind, int hd) {
     int i = 0;
     float s;
-    if (f16) {
+    if (kind != LMRT_KV_F32) {
         float32x4_t a = vdupq_n_f32(0.0f);
-        for (; i + 4 <= hd; i += 4) a = lmrt_a64_muladd_(a, vld1q_f32(qh + i), vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(k + 2 * i))));
+        for (; i + 4 <= hd; i += 4) a = lmrt_a64_muladd_(a, vld1q_f32(qh + i), lmrt_a64_kv4_(k, kind, (size_t)i));
         /* (acc0 + acc2) + (acc1 + acc3) */
         float32x2_t p = vadd_f32(vget_low_f32(a), vget_high_f32(a));
         s = vget_lane_f32(p, 0) + vget_lane_f32(p, 1);
-        for (; i < hd; i++) s += qh[i] * lmrt_a64_w1_(k, 1, (size_t)i);
+        for (; i < hd; i++)
+            s += qh[i] * (kind == LMRT_KV_Q8 ? (float)lmrt_kv_q8_qs_(k)[i] : lmrt_a64_w1_(k, 1, (size_t)i));
+        if (kind == LMRT_KV_Q8) s *= lmrt_kv_q8_d_(k);
     } else {
         const float *kf = (const float *)(const void *)k;
         float32x4_t lo = vdupq_n_f32(0.0f), hi = lo;
@@ -515,24 +528,23 @@ LMRT_INLINE float lmrt_a64_score_(const float *qh, const uint8_t *k, int f16, in
     return s;
 }
 
-LMRT_INLINE void lmrt_a64_attention_(int f16, float *out, const float *q, const void *kc, const void *vc, int n,
+LMRT_INLINE void lmrt_a64_attention_(int kind, float *out, const float *q, const void *kc, const void *vc, int n,
                                      int H, int Hkv, int hd, int slots, int pos, int window, float scale,
                                      float softcap, float *scratch, int tid, int nth) {
     int p0, p1, group = H / Hkv;
-    size_t es = f16 ? 2 : 4;
+    size_t rb = lmrt_kv_row_bytes_(kind, hd);
     lmrt_split(n * H, tid, nth, &p0, &p1);
     float *sc = scratch + (size_t)tid * (size_t)slots;
     for (int p = p0; p < p1; p++) {
         int t = p / H, h = p % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
         size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
-        size_t kvo = (size_t)(h / group) * (size_t)slots * (size_t)hd * es;
+        size_t kvo = (size_t)(h / group) * (size_t)slots * rb;
         const uint8_t *k = (const uint8_t *)kc + kvo, *v = (const uint8_t *)vc + kvo;
         const float *qh = q + qo;
         float *o = out + qo;
-        for (int j = 0; j < cnt; j++) {
-            size_t kb = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd * es;
-            sc[j] = lmrt_scalar_softcap_(lmrt_a64_score_(qh, k + kb, f16, hd) * scale, softcap);
-        }
+        for (int j = 0; j < cnt; j++)
+            sc[j] = lmrt_scalar_softcap_(lmrt_a64_score_(qh, k + lmrt_scalar_kv_slot_(s0, j, slots) * rb, kind, hd) * scale,
+                                         softcap);
         lmrt_scalar_softmax_row_(sc, cnt);
         int i0 = 0;
         for (; i0 + 4 <= hd; i0 += 16) {
@@ -540,11 +552,12 @@ LMRT_INLINE void lmrt_a64_attention_(int f16, float *out, const float *q, const 
             float32x4_t acc[4];
             for (int c = 0; c < 4; c++) acc[c] = vdupq_n_f32(0.0f);
             for (int j = 0; j < cnt; j++) {
-                float32x4_t pj = vdupq_n_f32(sc[j]);
-                size_t vo = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd + (size_t)i0;
+                const uint8_t *row = v + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
+                float32x4_t pj = vdupq_n_f32(kind == LMRT_KV_Q8 ? sc[j] * lmrt_kv_q8_d_(row) : sc[j]);
                 for (int c = 0; c < nc; c++) {
-                    float32x4_t vv = f16 ? vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(v + 2 * (vo + 4 * (size_t)c))))
-                                         : vld1q_f32((const float *)(const void *)v + vo + 4 * (size_t)c);
+                    size_t e = (size_t)i0 + 4 * (size_t)c;
+                    float32x4_t vv = kind == LMRT_KV_F32 ? vld1q_f32((const float *)(const void *)row + e)
+                                                         : lmrt_a64_kv4_(row, kind, e);
                     acc[c] = lmrt_a64_muladd_(acc[c], pj, vv);
                 }
             }
@@ -556,66 +569,66 @@ LMRT_INLINE void lmrt_a64_attention_(int f16, float *out, const float *q, const 
         }
         for (int i = i0; i < hd; i++) {
             float a = 0.0f;
-            for (int j = 0; j < cnt; j++)
-                a += sc[j] * lmrt_a64_w1_(v, f16, lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd + (size_t)i);
+            for (int j = 0; j < cnt; j++) {
+                const uint8_t *row = v + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
+                a += kind == LMRT_KV_Q8 ? sc[j] * lmrt_kv_q8_d_(row) * (float)lmrt_kv_q8_qs_(row)[i]
+                                        : sc[j] * lmrt_a64_w1_(row, kind, (size_t)i);
+            }
             o[i] = a;
         }
     }
 }
 
-LMRT_API void lmrt_a64_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                     int hd, int slots, int pos, int window, float scale, float softcap,
-                                     float *scratch, int tid, int nth) {
-    lmrt_a64_attention_(0, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
-}
-
-LMRT_API void lmrt_a64_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                     int hd, int slots, int pos, int window, float scale, float softcap,
-                                     float *scratch, int tid, int nth) {
-    lmrt_a64_attention_(1, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
-}
+LMRT_ATTENTION_KINDS_(a64)
 
 /* ---- the contract names this set accelerates; the rest: lmrt_kernels_fallback.h ---- */
 
 #define lmrt_k_quantize_q8a lmrt_a64_quantize_q8a
 #define lmrt_k_attention_f32 lmrt_a64_attention_f32
 #define lmrt_k_attention_f16 lmrt_a64_attention_f16
+#define lmrt_k_attention_q8 lmrt_a64_attention_q8
 
 #define lmrt_k_matmul_f32_f32 lmrt_a64_matmul_f32_f32
 #define lmrt_k_matmul_add_f32_f32 lmrt_a64_matmul_add_f32_f32
 #define lmrt_k_matmul_swiglu_f32_f32 lmrt_a64_matmul_swiglu_f32_f32
 #define lmrt_k_qkv_f32_f32_f32 lmrt_a64_qkv_f32_f32_f32
 #define lmrt_k_qkv_f32_f32_f16 lmrt_a64_qkv_f32_f32_f16
+#define lmrt_k_qkv_f32_f32_q8 lmrt_a64_qkv_f32_f32_q8
 
 #define lmrt_k_matmul_f16_f32 lmrt_a64_matmul_f16_f32
 #define lmrt_k_matmul_add_f16_f32 lmrt_a64_matmul_add_f16_f32
 #define lmrt_k_matmul_swiglu_f16_f32 lmrt_a64_matmul_swiglu_f16_f32
 #define lmrt_k_qkv_f16_f32_f32 lmrt_a64_qkv_f16_f32_f32
 #define lmrt_k_qkv_f16_f32_f16 lmrt_a64_qkv_f16_f32_f16
+#define lmrt_k_qkv_f16_f32_q8 lmrt_a64_qkv_f16_f32_q8
 
 #define lmrt_k_matmul_q4_0t_q8a lmrt_a64_matmul_q4_0t_q8a
 #define lmrt_k_matmul_add_q4_0t_q8a lmrt_a64_matmul_add_q4_0t_q8a
 #define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_a64_matmul_swiglu_q4_0t_q8a
 #define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_a64_qkv_q4_0t_q8a_f32
 #define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_a64_qkv_q4_0t_q8a_f16
+#define lmrt_k_qkv_q4_0t_q8a_q8 lmrt_a64_qkv_q4_0t_q8a_q8
 
 #define lmrt_k_matmul_q8_0t_q8a lmrt_a64_matmul_q8_0t_q8a
 #define lmrt_k_matmul_add_q8_0t_q8a lmrt_a64_matmul_add_q8_0t_q8a
 #define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_a64_matmul_swiglu_q8_0t_q8a
 #define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_a64_qkv_q8_0t_q8a_f32
 #define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_a64_qkv_q8_0t_q8a_f16
+#define lmrt_k_qkv_q8_0t_q8a_q8 lmrt_a64_qkv_q8_0t_q8a_q8
 
 #define lmrt_k_matmul_q4_0t_f32 lmrt_a64_matmul_q4_0t_f32
 #define lmrt_k_matmul_add_q4_0t_f32 lmrt_a64_matmul_add_q4_0t_f32
 #define lmrt_k_matmul_swiglu_q4_0t_f32 lmrt_a64_matmul_swiglu_q4_0t_f32
 #define lmrt_k_qkv_q4_0t_f32_f32 lmrt_a64_qkv_q4_0t_f32_f32
 #define lmrt_k_qkv_q4_0t_f32_f16 lmrt_a64_qkv_q4_0t_f32_f16
+#define lmrt_k_qkv_q4_0t_f32_q8 lmrt_a64_qkv_q4_0t_f32_q8
 
 #define lmrt_k_matmul_q8_0t_f32 lmrt_a64_matmul_q8_0t_f32
 #define lmrt_k_matmul_add_q8_0t_f32 lmrt_a64_matmul_add_q8_0t_f32
 #define lmrt_k_matmul_swiglu_q8_0t_f32 lmrt_a64_matmul_swiglu_q8_0t_f32
 #define lmrt_k_qkv_q8_0t_f32_f32 lmrt_a64_qkv_q8_0t_f32_f32
 #define lmrt_k_qkv_q8_0t_f32_f16 lmrt_a64_qkv_q8_0t_f32_f16
+#define lmrt_k_qkv_q8_0t_f32_q8 lmrt_a64_qkv_q8_0t_f32_q8
 
 #include "lmrt_kernels_fallback.h"
 

@@ -23,12 +23,14 @@ LMRT_LINEAR_(cm, q4_0, q8a, lmrt_cm_dot_q4_0_q8a_)
 #define lmrt_k_matmul_swiglu_q8_0_q8a lmrt_cm_matmul_swiglu_q8_0_q8a
 #define lmrt_k_qkv_q8_0_q8a_f32 lmrt_cm_qkv_q8_0_q8a_f32
 #define lmrt_k_qkv_q8_0_q8a_f16 lmrt_cm_qkv_q8_0_q8a_f16
+#define lmrt_k_qkv_q8_0_q8a_q8 lmrt_cm_qkv_q8_0_q8a_q8
 
 #define lmrt_k_matmul_q4_0_q8a lmrt_cm_matmul_q4_0_q8a
 #define lmrt_k_matmul_add_q4_0_q8a lmrt_cm_matmul_add_q4_0_q8a
 #define lmrt_k_matmul_swiglu_q4_0_q8a lmrt_cm_matmul_swiglu_q4_0_q8a
 #define lmrt_k_qkv_q4_0_q8a_f32 lmrt_cm_qkv_q4_0_q8a_f32
 #define lmrt_k_qkv_q4_0_q8a_f16 lmrt_cm_qkv_q4_0_q8a_f16
+#define lmrt_k_qkv_q4_0_q8a_q8 lmrt_cm_qkv_q4_0_q8a_q8
 
 #include "lmrt_kernels_fallback.h"
 

@@ -59,6 +59,7 @@ LMRT_LINEAR_(cm, f32, f32, lmrt_cm55_dot_f32_f32_)
 #define lmrt_k_matmul_swiglu_f32_f32 lmrt_cm_matmul_swiglu_f32_f32
 #define lmrt_k_qkv_f32_f32_f32 lmrt_cm_qkv_f32_f32_f32
 #define lmrt_k_qkv_f32_f32_f16 lmrt_cm_qkv_f32_f32_f16
+#define lmrt_k_qkv_f32_f32_q8 lmrt_cm_qkv_f32_f32_q8
 
 #include "lmrt_kernels_cortex_m.h"
 

@@ -30,6 +30,9 @@
 #ifndef lmrt_k_attention_f16
 #define lmrt_k_attention_f16 lmrt_scalar_attention_f16
 #endif
+#ifndef lmrt_k_attention_q8
+#define lmrt_k_attention_q8 lmrt_scalar_attention_q8
+#endif
 #ifndef lmrt_k_add
 #define lmrt_k_add lmrt_scalar_add
 #endif
@@ -56,6 +59,9 @@
 #endif
 #ifndef lmrt_k_kv_store_f16
 #define lmrt_k_kv_store_f16 lmrt_scalar_kv_store_f16
+#endif
+#ifndef lmrt_k_kv_store_q8
+#define lmrt_k_kv_store_q8 lmrt_scalar_kv_store_q8
 #endif
 #ifndef lmrt_k_mul
 #define lmrt_k_mul lmrt_scalar_mul
@@ -95,6 +101,9 @@
 #ifndef lmrt_k_qkv_f32_f32_f16
 #define lmrt_k_qkv_f32_f32_f16 lmrt_scalar_qkv_f32_f32_f16
 #endif
+#ifndef lmrt_k_qkv_f32_f32_q8
+#define lmrt_k_qkv_f32_f32_q8 lmrt_scalar_qkv_f32_f32_q8
+#endif
 
 /* ---- weights f16 ---- */
 #ifndef lmrt_k_embed_f16
@@ -115,6 +124,9 @@
 #ifndef lmrt_k_qkv_f16_f32_f16
 #define lmrt_k_qkv_f16_f32_f16 lmrt_scalar_qkv_f16_f32_f16
 #endif
+#ifndef lmrt_k_qkv_f16_f32_q8
+#define lmrt_k_qkv_f16_f32_q8 lmrt_scalar_qkv_f16_f32_q8
+#endif
 
 /* ---- weights bf16 ---- */
 #ifndef lmrt_k_embed_bf16
@@ -134,6 +146,9 @@
 #endif
 #ifndef lmrt_k_qkv_bf16_f32_f16
 #define lmrt_k_qkv_bf16_f32_f16 lmrt_scalar_qkv_bf16_f32_f16
+#endif
+#ifndef lmrt_k_qkv_bf16_f32_q8
+#define lmrt_k_qkv_bf16_f32_q8 lmrt_scalar_qkv_bf16_f32_q8
 #endif
 
 /* ---- weights q8_0 ---- */
@@ -164,11 +179,17 @@
 #ifndef lmrt_k_qkv_q8_0_f32_f16
 #define lmrt_k_qkv_q8_0_f32_f16 lmrt_scalar_qkv_q8_0_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q8_0_f32_q8
+#define lmrt_k_qkv_q8_0_f32_q8 lmrt_scalar_qkv_q8_0_f32_q8
+#endif
 #ifndef lmrt_k_qkv_q8_0_q8a_f32
 #define lmrt_k_qkv_q8_0_q8a_f32 lmrt_scalar_qkv_q8_0_q8a_f32
 #endif
 #ifndef lmrt_k_qkv_q8_0_q8a_f16
 #define lmrt_k_qkv_q8_0_q8a_f16 lmrt_scalar_qkv_q8_0_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q8_0_q8a_q8
+#define lmrt_k_qkv_q8_0_q8a_q8 lmrt_scalar_qkv_q8_0_q8a_q8
 #endif
 
 /* ---- weights q4_0 ---- */
@@ -199,11 +220,17 @@
 #ifndef lmrt_k_qkv_q4_0_f32_f16
 #define lmrt_k_qkv_q4_0_f32_f16 lmrt_scalar_qkv_q4_0_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q4_0_f32_q8
+#define lmrt_k_qkv_q4_0_f32_q8 lmrt_scalar_qkv_q4_0_f32_q8
+#endif
 #ifndef lmrt_k_qkv_q4_0_q8a_f32
 #define lmrt_k_qkv_q4_0_q8a_f32 lmrt_scalar_qkv_q4_0_q8a_f32
 #endif
 #ifndef lmrt_k_qkv_q4_0_q8a_f16
 #define lmrt_k_qkv_q4_0_q8a_f16 lmrt_scalar_qkv_q4_0_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q4_0_q8a_q8
+#define lmrt_k_qkv_q4_0_q8a_q8 lmrt_scalar_qkv_q4_0_q8a_q8
 #endif
 
 /* ---- weights q8_0t ---- */
@@ -231,11 +258,17 @@
 #ifndef lmrt_k_qkv_q8_0t_f32_f16
 #define lmrt_k_qkv_q8_0t_f32_f16 lmrt_scalar_qkv_q8_0t_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q8_0t_f32_q8
+#define lmrt_k_qkv_q8_0t_f32_q8 lmrt_scalar_qkv_q8_0t_f32_q8
+#endif
 #ifndef lmrt_k_qkv_q8_0t_q8a_f32
 #define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_scalar_qkv_q8_0t_q8a_f32
 #endif
 #ifndef lmrt_k_qkv_q8_0t_q8a_f16
 #define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_scalar_qkv_q8_0t_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q8_0t_q8a_q8
+#define lmrt_k_qkv_q8_0t_q8a_q8 lmrt_scalar_qkv_q8_0t_q8a_q8
 #endif
 
 /* ---- weights q4_0t ---- */
@@ -263,11 +296,17 @@
 #ifndef lmrt_k_qkv_q4_0t_f32_f16
 #define lmrt_k_qkv_q4_0t_f32_f16 lmrt_scalar_qkv_q4_0t_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q4_0t_f32_q8
+#define lmrt_k_qkv_q4_0t_f32_q8 lmrt_scalar_qkv_q4_0t_f32_q8
+#endif
 #ifndef lmrt_k_qkv_q4_0t_q8a_f32
 #define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_scalar_qkv_q4_0t_q8a_f32
 #endif
 #ifndef lmrt_k_qkv_q4_0t_q8a_f16
 #define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_scalar_qkv_q4_0t_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q4_0t_q8a_q8
+#define lmrt_k_qkv_q4_0t_q8a_q8 lmrt_scalar_qkv_q4_0t_q8a_q8
 #endif
 
 /* ---- weights q4_1 ---- */
@@ -289,6 +328,9 @@
 #ifndef lmrt_k_qkv_q4_1_f32_f16
 #define lmrt_k_qkv_q4_1_f32_f16 lmrt_scalar_qkv_q4_1_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q4_1_f32_q8
+#define lmrt_k_qkv_q4_1_f32_q8 lmrt_scalar_qkv_q4_1_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q4_1_q8a
 #define lmrt_k_matmul_q4_1_q8a lmrt_scalar_matmul_q4_1_q8a
 #endif
@@ -303,6 +345,9 @@
 #endif
 #ifndef lmrt_k_qkv_q4_1_q8a_f16
 #define lmrt_k_qkv_q4_1_q8a_f16 lmrt_scalar_qkv_q4_1_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q4_1_q8a_q8
+#define lmrt_k_qkv_q4_1_q8a_q8 lmrt_scalar_qkv_q4_1_q8a_q8
 #endif
 
 /* ---- weights q5_0 ---- */
@@ -324,6 +369,9 @@
 #ifndef lmrt_k_qkv_q5_0_f32_f16
 #define lmrt_k_qkv_q5_0_f32_f16 lmrt_scalar_qkv_q5_0_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q5_0_f32_q8
+#define lmrt_k_qkv_q5_0_f32_q8 lmrt_scalar_qkv_q5_0_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q5_0_q8a
 #define lmrt_k_matmul_q5_0_q8a lmrt_scalar_matmul_q5_0_q8a
 #endif
@@ -338,6 +386,9 @@
 #endif
 #ifndef lmrt_k_qkv_q5_0_q8a_f16
 #define lmrt_k_qkv_q5_0_q8a_f16 lmrt_scalar_qkv_q5_0_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q5_0_q8a_q8
+#define lmrt_k_qkv_q5_0_q8a_q8 lmrt_scalar_qkv_q5_0_q8a_q8
 #endif
 
 /* ---- weights q5_1 ---- */
@@ -359,6 +410,9 @@
 #ifndef lmrt_k_qkv_q5_1_f32_f16
 #define lmrt_k_qkv_q5_1_f32_f16 lmrt_scalar_qkv_q5_1_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q5_1_f32_q8
+#define lmrt_k_qkv_q5_1_f32_q8 lmrt_scalar_qkv_q5_1_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q5_1_q8a
 #define lmrt_k_matmul_q5_1_q8a lmrt_scalar_matmul_q5_1_q8a
 #endif
@@ -373,6 +427,9 @@
 #endif
 #ifndef lmrt_k_qkv_q5_1_q8a_f16
 #define lmrt_k_qkv_q5_1_q8a_f16 lmrt_scalar_qkv_q5_1_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q5_1_q8a_q8
+#define lmrt_k_qkv_q5_1_q8a_q8 lmrt_scalar_qkv_q5_1_q8a_q8
 #endif
 
 /* ---- weights q4_g16 ---- */
@@ -394,6 +451,9 @@
 #ifndef lmrt_k_qkv_q4_g16_f32_f16
 #define lmrt_k_qkv_q4_g16_f32_f16 lmrt_scalar_qkv_q4_g16_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q4_g16_f32_q8
+#define lmrt_k_qkv_q4_g16_f32_q8 lmrt_scalar_qkv_q4_g16_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q4_g16_q8a
 #define lmrt_k_matmul_q4_g16_q8a lmrt_scalar_matmul_q4_g16_q8a
 #endif
@@ -408,6 +468,9 @@
 #endif
 #ifndef lmrt_k_qkv_q4_g16_q8a_f16
 #define lmrt_k_qkv_q4_g16_q8a_f16 lmrt_scalar_qkv_q4_g16_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q4_g16_q8a_q8
+#define lmrt_k_qkv_q4_g16_q8a_q8 lmrt_scalar_qkv_q4_g16_q8a_q8
 #endif
 
 /* ---- weights q4_g64 ---- */
@@ -429,6 +492,9 @@
 #ifndef lmrt_k_qkv_q4_g64_f32_f16
 #define lmrt_k_qkv_q4_g64_f32_f16 lmrt_scalar_qkv_q4_g64_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q4_g64_f32_q8
+#define lmrt_k_qkv_q4_g64_f32_q8 lmrt_scalar_qkv_q4_g64_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q4_g64_q8a
 #define lmrt_k_matmul_q4_g64_q8a lmrt_scalar_matmul_q4_g64_q8a
 #endif
@@ -443,6 +509,9 @@
 #endif
 #ifndef lmrt_k_qkv_q4_g64_q8a_f16
 #define lmrt_k_qkv_q4_g64_q8a_f16 lmrt_scalar_qkv_q4_g64_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q4_g64_q8a_q8
+#define lmrt_k_qkv_q4_g64_q8a_q8 lmrt_scalar_qkv_q4_g64_q8a_q8
 #endif
 
 /* ---- weights q3_g64 ---- */
@@ -464,6 +533,9 @@
 #ifndef lmrt_k_qkv_q3_g64_f32_f16
 #define lmrt_k_qkv_q3_g64_f32_f16 lmrt_scalar_qkv_q3_g64_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q3_g64_f32_q8
+#define lmrt_k_qkv_q3_g64_f32_q8 lmrt_scalar_qkv_q3_g64_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q3_g64_q8a
 #define lmrt_k_matmul_q3_g64_q8a lmrt_scalar_matmul_q3_g64_q8a
 #endif
@@ -478,6 +550,9 @@
 #endif
 #ifndef lmrt_k_qkv_q3_g64_q8a_f16
 #define lmrt_k_qkv_q3_g64_q8a_f16 lmrt_scalar_qkv_q3_g64_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q3_g64_q8a_q8
+#define lmrt_k_qkv_q3_g64_q8a_q8 lmrt_scalar_qkv_q3_g64_q8a_q8
 #endif
 
 /* ---- weights q5_g64 ---- */
@@ -499,6 +574,9 @@
 #ifndef lmrt_k_qkv_q5_g64_f32_f16
 #define lmrt_k_qkv_q5_g64_f32_f16 lmrt_scalar_qkv_q5_g64_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q5_g64_f32_q8
+#define lmrt_k_qkv_q5_g64_f32_q8 lmrt_scalar_qkv_q5_g64_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q5_g64_q8a
 #define lmrt_k_matmul_q5_g64_q8a lmrt_scalar_matmul_q5_g64_q8a
 #endif
@@ -513,6 +591,9 @@
 #endif
 #ifndef lmrt_k_qkv_q5_g64_q8a_f16
 #define lmrt_k_qkv_q5_g64_q8a_f16 lmrt_scalar_qkv_q5_g64_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q5_g64_q8a_q8
+#define lmrt_k_qkv_q5_g64_q8a_q8 lmrt_scalar_qkv_q5_g64_q8a_q8
 #endif
 
 /* ---- weights q6_g64 ---- */
@@ -534,6 +615,9 @@
 #ifndef lmrt_k_qkv_q6_g64_f32_f16
 #define lmrt_k_qkv_q6_g64_f32_f16 lmrt_scalar_qkv_q6_g64_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q6_g64_f32_q8
+#define lmrt_k_qkv_q6_g64_f32_q8 lmrt_scalar_qkv_q6_g64_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q6_g64_q8a
 #define lmrt_k_matmul_q6_g64_q8a lmrt_scalar_matmul_q6_g64_q8a
 #endif
@@ -548,6 +632,9 @@
 #endif
 #ifndef lmrt_k_qkv_q6_g64_q8a_f16
 #define lmrt_k_qkv_q6_g64_q8a_f16 lmrt_scalar_qkv_q6_g64_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q6_g64_q8a_q8
+#define lmrt_k_qkv_q6_g64_q8a_q8 lmrt_scalar_qkv_q6_g64_q8a_q8
 #endif
 
 /* ---- weights q4_g128 ---- */
@@ -569,6 +656,9 @@
 #ifndef lmrt_k_qkv_q4_g128_f32_f16
 #define lmrt_k_qkv_q4_g128_f32_f16 lmrt_scalar_qkv_q4_g128_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q4_g128_f32_q8
+#define lmrt_k_qkv_q4_g128_f32_q8 lmrt_scalar_qkv_q4_g128_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q4_g128_q8a
 #define lmrt_k_matmul_q4_g128_q8a lmrt_scalar_matmul_q4_g128_q8a
 #endif
@@ -583,6 +673,9 @@
 #endif
 #ifndef lmrt_k_qkv_q4_g128_q8a_f16
 #define lmrt_k_qkv_q4_g128_q8a_f16 lmrt_scalar_qkv_q4_g128_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q4_g128_q8a_q8
+#define lmrt_k_qkv_q4_g128_q8a_q8 lmrt_scalar_qkv_q4_g128_q8a_q8
 #endif
 
 /* ---- weights nf4 ---- */
@@ -604,6 +697,9 @@
 #ifndef lmrt_k_qkv_nf4_f32_f16
 #define lmrt_k_qkv_nf4_f32_f16 lmrt_scalar_qkv_nf4_f32_f16
 #endif
+#ifndef lmrt_k_qkv_nf4_f32_q8
+#define lmrt_k_qkv_nf4_f32_q8 lmrt_scalar_qkv_nf4_f32_q8
+#endif
 
 /* ---- weights nf4_g64 ---- */
 #ifndef lmrt_k_embed_nf4_g64
@@ -623,6 +719,9 @@
 #endif
 #ifndef lmrt_k_qkv_nf4_g64_f32_f16
 #define lmrt_k_qkv_nf4_g64_f32_f16 lmrt_scalar_qkv_nf4_g64_f32_f16
+#endif
+#ifndef lmrt_k_qkv_nf4_g64_f32_q8
+#define lmrt_k_qkv_nf4_g64_f32_q8 lmrt_scalar_qkv_nf4_g64_f32_q8
 #endif
 
 /* ---- weights q4_k ---- */
@@ -644,6 +743,9 @@
 #ifndef lmrt_k_qkv_q4_k_f32_f16
 #define lmrt_k_qkv_q4_k_f32_f16 lmrt_scalar_qkv_q4_k_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q4_k_f32_q8
+#define lmrt_k_qkv_q4_k_f32_q8 lmrt_scalar_qkv_q4_k_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q4_k_q8a
 #define lmrt_k_matmul_q4_k_q8a lmrt_scalar_matmul_q4_k_q8a
 #endif
@@ -658,6 +760,9 @@
 #endif
 #ifndef lmrt_k_qkv_q4_k_q8a_f16
 #define lmrt_k_qkv_q4_k_q8a_f16 lmrt_scalar_qkv_q4_k_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q4_k_q8a_q8
+#define lmrt_k_qkv_q4_k_q8a_q8 lmrt_scalar_qkv_q4_k_q8a_q8
 #endif
 
 /* ---- weights q5_k ---- */
@@ -679,6 +784,9 @@
 #ifndef lmrt_k_qkv_q5_k_f32_f16
 #define lmrt_k_qkv_q5_k_f32_f16 lmrt_scalar_qkv_q5_k_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q5_k_f32_q8
+#define lmrt_k_qkv_q5_k_f32_q8 lmrt_scalar_qkv_q5_k_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q5_k_q8a
 #define lmrt_k_matmul_q5_k_q8a lmrt_scalar_matmul_q5_k_q8a
 #endif
@@ -693,6 +801,9 @@
 #endif
 #ifndef lmrt_k_qkv_q5_k_q8a_f16
 #define lmrt_k_qkv_q5_k_q8a_f16 lmrt_scalar_qkv_q5_k_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q5_k_q8a_q8
+#define lmrt_k_qkv_q5_k_q8a_q8 lmrt_scalar_qkv_q5_k_q8a_q8
 #endif
 
 /* ---- weights q6_k ---- */
@@ -714,6 +825,9 @@
 #ifndef lmrt_k_qkv_q6_k_f32_f16
 #define lmrt_k_qkv_q6_k_f32_f16 lmrt_scalar_qkv_q6_k_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q6_k_f32_q8
+#define lmrt_k_qkv_q6_k_f32_q8 lmrt_scalar_qkv_q6_k_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q6_k_q8a
 #define lmrt_k_matmul_q6_k_q8a lmrt_scalar_matmul_q6_k_q8a
 #endif
@@ -728,6 +842,9 @@
 #endif
 #ifndef lmrt_k_qkv_q6_k_q8a_f16
 #define lmrt_k_qkv_q6_k_q8a_f16 lmrt_scalar_qkv_q6_k_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q6_k_q8a_q8
+#define lmrt_k_qkv_q6_k_q8a_q8 lmrt_scalar_qkv_q6_k_q8a_q8
 #endif
 
 /* ---- weights q2_k ---- */
@@ -749,6 +866,9 @@
 #ifndef lmrt_k_qkv_q2_k_f32_f16
 #define lmrt_k_qkv_q2_k_f32_f16 lmrt_scalar_qkv_q2_k_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q2_k_f32_q8
+#define lmrt_k_qkv_q2_k_f32_q8 lmrt_scalar_qkv_q2_k_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q2_k_q8a
 #define lmrt_k_matmul_q2_k_q8a lmrt_scalar_matmul_q2_k_q8a
 #endif
@@ -763,6 +883,9 @@
 #endif
 #ifndef lmrt_k_qkv_q2_k_q8a_f16
 #define lmrt_k_qkv_q2_k_q8a_f16 lmrt_scalar_qkv_q2_k_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q2_k_q8a_q8
+#define lmrt_k_qkv_q2_k_q8a_q8 lmrt_scalar_qkv_q2_k_q8a_q8
 #endif
 
 /* ---- weights q3_k ---- */
@@ -784,6 +907,9 @@
 #ifndef lmrt_k_qkv_q3_k_f32_f16
 #define lmrt_k_qkv_q3_k_f32_f16 lmrt_scalar_qkv_q3_k_f32_f16
 #endif
+#ifndef lmrt_k_qkv_q3_k_f32_q8
+#define lmrt_k_qkv_q3_k_f32_q8 lmrt_scalar_qkv_q3_k_f32_q8
+#endif
 #ifndef lmrt_k_matmul_q3_k_q8a
 #define lmrt_k_matmul_q3_k_q8a lmrt_scalar_matmul_q3_k_q8a
 #endif
@@ -798,6 +924,9 @@
 #endif
 #ifndef lmrt_k_qkv_q3_k_q8a_f16
 #define lmrt_k_qkv_q3_k_q8a_f16 lmrt_scalar_qkv_q3_k_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_q3_k_q8a_q8
+#define lmrt_k_qkv_q3_k_q8a_q8 lmrt_scalar_qkv_q3_k_q8a_q8
 #endif
 
 /* ---- weights iq4_nl ---- */
@@ -819,6 +948,9 @@
 #ifndef lmrt_k_qkv_iq4_nl_f32_f16
 #define lmrt_k_qkv_iq4_nl_f32_f16 lmrt_scalar_qkv_iq4_nl_f32_f16
 #endif
+#ifndef lmrt_k_qkv_iq4_nl_f32_q8
+#define lmrt_k_qkv_iq4_nl_f32_q8 lmrt_scalar_qkv_iq4_nl_f32_q8
+#endif
 #ifndef lmrt_k_matmul_iq4_nl_q8a
 #define lmrt_k_matmul_iq4_nl_q8a lmrt_scalar_matmul_iq4_nl_q8a
 #endif
@@ -833,6 +965,9 @@
 #endif
 #ifndef lmrt_k_qkv_iq4_nl_q8a_f16
 #define lmrt_k_qkv_iq4_nl_q8a_f16 lmrt_scalar_qkv_iq4_nl_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_iq4_nl_q8a_q8
+#define lmrt_k_qkv_iq4_nl_q8a_q8 lmrt_scalar_qkv_iq4_nl_q8a_q8
 #endif
 
 /* ---- weights iq4_xs ---- */
@@ -854,6 +989,9 @@
 #ifndef lmrt_k_qkv_iq4_xs_f32_f16
 #define lmrt_k_qkv_iq4_xs_f32_f16 lmrt_scalar_qkv_iq4_xs_f32_f16
 #endif
+#ifndef lmrt_k_qkv_iq4_xs_f32_q8
+#define lmrt_k_qkv_iq4_xs_f32_q8 lmrt_scalar_qkv_iq4_xs_f32_q8
+#endif
 #ifndef lmrt_k_matmul_iq4_xs_q8a
 #define lmrt_k_matmul_iq4_xs_q8a lmrt_scalar_matmul_iq4_xs_q8a
 #endif
@@ -868,6 +1006,9 @@
 #endif
 #ifndef lmrt_k_qkv_iq4_xs_q8a_f16
 #define lmrt_k_qkv_iq4_xs_q8a_f16 lmrt_scalar_qkv_iq4_xs_q8a_f16
+#endif
+#ifndef lmrt_k_qkv_iq4_xs_q8a_q8
+#define lmrt_k_qkv_iq4_xs_q8a_q8 lmrt_scalar_qkv_iq4_xs_q8a_q8
 #endif
 
 #endif

@@ -250,23 +250,63 @@ LMRT_INLINE void lmrt_scalar_rope_head_(float *v, int rope_dim, int neox, const 
     }
 }
 
-LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const float *v, int hd) {
-    if (f16)
-        for (int i = 0; i < hd; i++) ((uint16_t *)cache)[off + (size_t)i] = lmrt_f32_to_f16(v[i]);
+/* x / d rounded (lmrt_roundf) to an int8 in -127..127 (0 when d is 0), as a byte */
+LMRT_INLINE uint8_t lmrt_scalar_q8_elem_(float x, float d) {
+    float q = d != 0.0f ? lmrt_roundf(x / d) : 0.0f;
+    if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f; /* only NaN/inf inputs get here */
+    if (q > 127.0f) q = 127.0f;
+    return (uint8_t)(int8_t)q;
+}
+
+/* one int8 block: d = amax/127 of x[0..m) (4 bytes, then len int8 from o + 4), q = round(x / d)
+ * (lmrt_roundf), zero past m; the q8a activation blocks (len 32) and the q8 KV rows (len head_dim) */
+LMRT_INLINE void lmrt_scalar_q8_block_(uint8_t *blk, const float *xb, int m, int len) {
+    float amax = 0.0f;
+    for (int i = 0; i < m; i++) {
+        float a = lmrt_fabsf(xb[i]);
+        amax = a > amax ? a : amax;
+    }
+    float d = amax / 127.0f;
+    union { float f; uint8_t b[4]; } u;
+    u.f = d;
+    for (int i = 0; i < 4; i++) blk[i] = u.b[i];
+    for (int i = 0; i < len; i++) blk[4 + i] = i < m ? lmrt_scalar_q8_elem_(xb[i], d) : 0;
+}
+
+/* KV cache element kinds (the <kv> of the kernel names): f32, f16, or q8: a row of head_dim int8
+ * after its f32 scale (one block per token and KV head, head_dim + 4 bytes) */
+#define LMRT_KV_F32 0
+#define LMRT_KV_F16 1
+#define LMRT_KV_Q8 2
+
+/* bytes of one cache row (one head at one position) */
+LMRT_INLINE size_t lmrt_kv_row_bytes_(int kind, int hd) {
+    return kind == LMRT_KV_Q8 ? (size_t)hd + 4 : (size_t)hd * (kind == LMRT_KV_F16 ? 2 : 4);
+}
+
+/* row `row` (h * slots + slot) of a cache = v[0..hd) */
+LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int kind, size_t row, const float *v, int hd) {
+    uint8_t *c = (uint8_t *)cache + row * lmrt_kv_row_bytes_(kind, hd);
+    if (kind == LMRT_KV_Q8)
+        lmrt_scalar_q8_block_(c, v, hd, hd);
+    else if (kind == LMRT_KV_F16)
+        for (int i = 0; i < hd; i++) ((uint16_t *)(void *)c)[i] = lmrt_f32_to_f16(v[i]);
     else
-        for (int i = 0; i < hd; i++) ((float *)cache)[off + (size_t)i] = v[i];
+        for (int i = 0; i < hd; i++) ((float *)(void *)c)[i] = v[i];
 }
 
 #define LMRT_SCALAR_QKV_HD_ 512 /* head_dim of the stack buffer; wider heads are computed in place */
 
 /* The linear family of one weight/activation pair built from a row dot DOT_(W, r, K, R, x):
- * lmrt_<P>_matmul_<W>_<A>, matmul_add, matmul_swiglu and qkv_<W>_<A>_f32 / _f16, in the loop order
+ * lmrt_<P>_matmul_<W>_<A>, matmul_add, matmul_swiglu and qkv_<W>_<A>_f32 / _f16 / _q8, in the loop order
  * and float operation order of this set.  The portable set is P = scalar with its own dots; a set
  * whose dot returns the scalar dot's value bit for bit matches the portable kernels bit for bit
  * (x86 K-quants, Cortex-M). */
 
-/* qkv: q/k/v head unit u of token t: hd rows (u*hd ..), roped (rope row t) if u < H + Hkv, to q or a cache row */
-#define LMRT_QKV_(P_, W_, A_, KV_, F16_, DOT_)                                                                   \
+/* qkv: q/k/v head unit u of token t: hd rows (u*hd ..), roped (rope row t) if u < H + Hkv, to q or a cache
+ * row.  A head wider than the stack buffer goes to its cache element by element, rope pair by pair
+ * (a q8 row in two passes: its scale is the amax of the whole row) */
+#define LMRT_QKV_(P_, W_, A_, KV_, KIND_, DOT_)                                                                  \
     LMRT_API void lmrt_##P_##_qkv_##W_##_##A_##_##KV_(                                                           \
         float *q, const void *W, const void *x, int n, int K, int H, int Hkv, int hd, int rope_dim, int neox,    \
         const float *rope, void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {                    \
@@ -282,26 +322,38 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
                                  : hd <= LMRT_SCALAR_QKV_HD_ ? buf : (float *)0;                                 \
                 int h = u < H + Hkv ? u - H : u - H - Hkv;                                                       \
                 void *cache = u < H + Hkv ? kc : vc;                                                             \
-                size_t off = ((size_t)h * (size_t)slots + (size_t)(p % slots)) * (size_t)hd;                     \
-                if (!v) v = F16_ ? (float *)0 : (float *)cache + off;                                            \
-                if (!v) { /* wide head into an f16 cache: rope pair by pair */                                   \
-                    uint16_t *c16 = (uint16_t *)cache + off;                                                     \
+                size_t row = (size_t)h * (size_t)slots + (size_t)(p % slots);                                    \
+                if (!v) { /* a wide head */                                                                      \
+                    uint8_t *c = (uint8_t *)cache + row * lmrt_kv_row_bytes_(KIND_, hd);                         \
                     int half = u < H + Hkv ? rope_dim / 2 : 0;                                                   \
-                    for (int i = 2 * half; i < hd; i++)                                                          \
-                        c16[i] = lmrt_f32_to_f16(DOT_(W, u * hd + i, K, R, xt));                                 \
-                    for (int i = 0; i < half; i++) {                                                             \
-                        int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;                             \
-                        float b0 = DOT_(W, u * hd + i0, K, R, xt);                                               \
-                        float b1 = DOT_(W, u * hd + i1, K, R, xt);                                               \
-                        lmrt_scalar_rope_pair_(&b0, &b1, rope + (size_t)t * (size_t)rope_dim, i);                \
-                        c16[i0] = lmrt_f32_to_f16(b0);                                                           \
-                        c16[i1] = lmrt_f32_to_f16(b1);                                                           \
+                    float amax = 0.0f, d = 0.0f;                                                                 \
+                    for (int pass = KIND_ == LMRT_KV_Q8 ? 0 : 1; pass < 2; pass++) {                             \
+                        if (pass) {                                                                              \
+                            d = amax / 127.0f;                                                                   \
+                            if (KIND_ == LMRT_KV_Q8) lmrt_memcpy(c, &d, sizeof d);                               \
+                        }                                                                                        \
+                        for (int i = 0; i < hd; i++) {                                                           \
+                            int pr = i < 2 * half ? (neox ? i % half : i / 2) : -1; /* its rope pair */          \
+                            float y;                                                                             \
+                            if (pr < 0) y = DOT_(W, u * hd + i, K, R, xt);                                       \
+                            else {                                                                               \
+                                int i0 = neox ? pr : 2 * pr, i1 = neox ? pr + half : 2 * pr + 1;                 \
+                                float b0 = DOT_(W, u * hd + i0, K, R, xt);                                       \
+                                float b1 = DOT_(W, u * hd + i1, K, R, xt);                                       \
+                                lmrt_scalar_rope_pair_(&b0, &b1, rope + (size_t)t * (size_t)rope_dim, pr);       \
+                                y = i == i0 ? b0 : b1;                                                           \
+                            }                                                                                    \
+                            if (!pass) amax = lmrt_fabsf(y) > amax ? lmrt_fabsf(y) : amax;                       \
+                            else if (KIND_ == LMRT_KV_Q8) c[4 + i] = lmrt_scalar_q8_elem_(y, d);                 \
+                            else if (KIND_ == LMRT_KV_F16) ((uint16_t *)(void *)c)[i] = lmrt_f32_to_f16(y);      \
+                            else ((float *)(void *)c)[i] = y;                                                    \
+                        }                                                                                        \
                     }                                                                                            \
                     continue;                                                                                    \
                 }                                                                                                \
                 for (int i = 0; i < hd; i++) v[i] = DOT_(W, u * hd + i, K, R, xt);                               \
                 if (u < H + Hkv) lmrt_scalar_rope_head_(v, rope_dim, neox, rope + (size_t)t * (size_t)rope_dim); \
-                if (u >= H && v == buf) lmrt_scalar_store_kv_(cache, F16_, off, v, hd);                          \
+                if (u >= H) lmrt_scalar_store_kv_(cache, KIND_, row, v, hd);                                     \
             }                                                                                                    \
     }
 
@@ -342,8 +394,9 @@ LMRT_INLINE void lmrt_scalar_store_kv_(void *cache, int f16, size_t off, const f
                 y[(size_t)t * (size_t)F + (size_t)j] = lmrt_scalar_silu_mul_(g, u);                              \
             }                                                                                                    \
     }                                                                                                            \
-    LMRT_QKV_(P_, W_, A_, f32, 0, DOT_)                                                                          \
-    LMRT_QKV_(P_, W_, A_, f16, 1, DOT_)
+    LMRT_QKV_(P_, W_, A_, f32, LMRT_KV_F32, DOT_)                                                                \
+    LMRT_QKV_(P_, W_, A_, f16, LMRT_KV_F16, DOT_)                                                                \
+    LMRT_QKV_(P_, W_, A_, q8, LMRT_KV_Q8, DOT_)
 #define LMRT_SCALAR_LINEAR_(W_, A_) LMRT_LINEAR_(scalar, W_, A_, lmrt_scalar_dot_##W_##_##A_##_)
 
 LMRT_SCALAR_LINEAR_(f32, f32)
@@ -458,25 +511,8 @@ LMRT_API void lmrt_scalar_quantize_q8a(void *xq, const float *x, int n, int K, i
     for (int t = t0; t < t1; t++) {
         const float *xt = x + (size_t)t * (size_t)K;
         uint8_t *blk = (uint8_t *)xq + (size_t)t * lmrt_scalar_xs_q8a_(K);
-        for (int b = 0; b < nb; b++, blk += LMRT_Q8A_BYTES) {
-            int m = K - 32 * b < 32 ? K - 32 * b : 32;
-            const float *xb = xt + 32 * b;
-            float amax = 0.0f;
-            for (int i = 0; i < m; i++) {
-                float a = lmrt_fabsf(xb[i]);
-                amax = a > amax ? a : amax;
-            }
-            float d = amax / 127.0f;
-            union { float f; uint8_t b[4]; } u;
-            u.f = d;
-            for (int i = 0; i < 4; i++) blk[i] = u.b[i];
-            for (int i = 0; i < 32; i++) {
-                float q = i < m && d != 0.0f ? lmrt_roundf(xb[i] / d) : 0.0f;
-                if (!(q >= -127.0f)) q = q != q ? 0.0f : -127.0f; /* only NaN/inf inputs get here */
-                if (q > 127.0f) q = 127.0f;
-                blk[4 + i] = (uint8_t)(int8_t)q;
-            }
-        }
+        for (int b = 0; b < nb; b++, blk += LMRT_Q8A_BYTES)
+            lmrt_scalar_q8_block_(blk, xt + 32 * b, K - 32 * b < 32 ? K - 32 * b : 32, 32);
     }
 }
 
@@ -497,6 +533,10 @@ LMRT_INLINE float lmrt_scalar_kv_(const void *c, int f16, size_t i) {
     return f16 ? lmrt_f16_to_f32(((const uint16_t *)c)[i]) : ((const float *)c)[i];
 }
 
+/* a q8 cache row's scale and its int8 elements */
+LMRT_INLINE float lmrt_kv_q8_d_(const uint8_t *row) { return lmrt_scalar_q8a_d_(row); }
+LMRT_INLINE const int8_t *lmrt_kv_q8_qs_(const uint8_t *row) { return (const int8_t *)(const void *)(row + 4); }
+
 /* The keys a query at position `last` sees: positions lo..last (lo = last - window + 1 with a window,
  * else 0), position j in slot j % slots of a cache.  Returns their count; *s0 = the slot of lo.  The
  * i-th key is in slot s0 + i, less slots once it passes the end (a window never wraps twice). */
@@ -515,64 +555,76 @@ LMRT_INLINE float lmrt_scalar_softcap_(float s, float softcap) {
     return softcap > 0.0f ? softcap * lmrt_tanhf(s / softcap) : s;
 }
 
-/* one (token, head): out = softmax(scores of the cnt keys from slot s0 on) . v */
-LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const void *k, const void *v, int f16, int hd,
+/* one (token, head): out = softmax(scores of the cnt keys from slot s0 on) . v.  q8 rows: a score is
+ * d q.qs (4 accumulators, as f16), a value row adds (p d) qs. */
+LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const uint8_t *k, const uint8_t *v, int kind, int hd,
                                      int s0, int cnt, int slots, float scale, float softcap, float *sc) {
+    size_t rb = lmrt_kv_row_bytes_(kind, hd);
     for (int j = 0; j < cnt; j++) {
-        size_t kb = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd;
+        const uint8_t *kr = k + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
         float s;
-        if (f16) {
+        if (kind == LMRT_KV_F32) {
+            s = lmrt_scalar_dot_f32_f32_(kr, 0, hd, 0, qh);
+        } else {
+            const int8_t *qs = lmrt_kv_q8_qs_(kr);
             float acc[4];
             for (int a = 0; a < 4; a++) acc[a] = 0.0f;
             int i = 0;
             for (; i + 4 <= hd; i += 4)
-                for (int a = 0; a < 4; a++) acc[a] += qh[i + a] * lmrt_scalar_kv_(k, 1, kb + (size_t)(i + a));
+                for (int a = 0; a < 4; a++)
+                    acc[a] += qh[i + a] * (kind == LMRT_KV_Q8 ? (float)qs[i + a] : lmrt_scalar_kv_(kr, 1, (size_t)(i + a)));
             s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
-            for (int t = 0, rem = hd - i; t < rem; t++) s += qh[i + t] * lmrt_scalar_kv_(k, 1, kb + (size_t)(i + t));
-        } else {
-            s = lmrt_scalar_dot_f32_f32_((const float *)k + kb, 0, hd, 0, qh);
+            for (int t = 0, rem = hd - i; t < rem; t++)
+                s += qh[i + t] * (kind == LMRT_KV_Q8 ? (float)qs[i + t] : lmrt_scalar_kv_(kr, 1, (size_t)(i + t)));
+            if (kind == LMRT_KV_Q8) s *= lmrt_kv_q8_d_(kr);
         }
         sc[j] = lmrt_scalar_softcap_(s * scale, softcap);
     }
     lmrt_scalar_softmax_row_(sc, cnt);
     for (int i = 0; i < hd; i++) o[i] = 0.0f;
     for (int j = 0; j < cnt; j++) {
-        size_t vb = lmrt_scalar_kv_slot_(s0, j, slots) * (size_t)hd;
+        const uint8_t *vr = v + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
         float p = sc[j];
-        if (f16)
-            for (int i = 0; i < hd; i++) o[i] += p * lmrt_scalar_kv_(v, 1, vb + (size_t)i);
-        else
-            for (int i = 0; i < hd; i++) o[i] += p * ((const float *)v)[vb + (size_t)i];
+        if (kind == LMRT_KV_Q8) {
+            const int8_t *qs = lmrt_kv_q8_qs_(vr);
+            float pd = p * lmrt_kv_q8_d_(vr);
+            for (int i = 0; i < hd; i++) o[i] += pd * (float)qs[i];
+        } else if (kind == LMRT_KV_F16) {
+            for (int i = 0; i < hd; i++) o[i] += p * lmrt_scalar_kv_(vr, 1, (size_t)i);
+        } else {
+            for (int i = 0; i < hd; i++) o[i] += p * ((const float *)(const void *)vr)[i];
+        }
     }
 }
 
-LMRT_INLINE void lmrt_scalar_attention_(int f16, float *out, const float *q, const void *kc, const void *vc, int n,
+LMRT_INLINE void lmrt_scalar_attention_(int kind, float *out, const float *q, const void *kc, const void *vc, int n,
                                         int H, int Hkv, int hd, int slots, int pos, int window, float scale,
                                         float softcap, float *scratch, int tid, int nth) {
     int p0, p1, group = H / Hkv;
-    size_t es = f16 ? 2 : 4;
     lmrt_split(n * H, tid, nth, &p0, &p1);
     float *sc = scratch + (size_t)tid * (size_t)slots;
     for (int p = p0; p < p1; p++) {
         int t = p / H, h = p % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
         size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
-        size_t kvo = (size_t)(h / group) * (size_t)slots * (size_t)hd * es;
-        lmrt_scalar_attend_(out + qo, q + qo, (const uint8_t *)kc + kvo, (const uint8_t *)vc + kvo, f16, hd, s0, cnt,
+        size_t kvo = (size_t)(h / group) * (size_t)slots * lmrt_kv_row_bytes_(kind, hd);
+        lmrt_scalar_attend_(out + qo, q + qo, (const uint8_t *)kc + kvo, (const uint8_t *)vc + kvo, kind, hd, s0, cnt,
                             slots, scale, softcap, sc);
     }
 }
 
-LMRT_API void lmrt_scalar_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H,
-                                        int Hkv, int hd, int slots, int pos, int window, float scale, float softcap,
-                                        float *scratch, int tid, int nth) {
-    lmrt_scalar_attention_(0, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
-}
-
-LMRT_API void lmrt_scalar_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H,
-                                        int Hkv, int hd, int slots, int pos, int window, float scale, float softcap,
-                                        float *scratch, int tid, int nth) {
-    lmrt_scalar_attention_(1, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
-}
+/* lmrt_<P>_attention_f32 / _f16 / _q8: a set's attention around its lmrt_<P>_attention_(kind, ...) */
+#define LMRT_ATTENTION_KIND_(P_, KV_, KIND_)                                                                     \
+    LMRT_API void lmrt_##P_##_attention_##KV_(float *out, const float *q, const void *kc, const void *vc, int n, \
+                                              int H, int Hkv, int hd, int slots, int pos, int window, float scale, \
+                                              float softcap, float *scratch, int tid, int nth) {                   \
+        lmrt_##P_##_attention_(KIND_, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, \
+                               tid, nth);                                                                        \
+    }
+#define LMRT_ATTENTION_KINDS_(P_)                                                                                \
+    LMRT_ATTENTION_KIND_(P_, f32, LMRT_KV_F32)                                                                   \
+    LMRT_ATTENTION_KIND_(P_, f16, LMRT_KV_F16)                                                                   \
+    LMRT_ATTENTION_KIND_(P_, q8, LMRT_KV_Q8)
+LMRT_ATTENTION_KINDS_(scalar)
 
 /* ---- elementwise (y may alias an input: no restrict) --------------------- */
 
@@ -677,26 +729,25 @@ LMRT_API void lmrt_scalar_rope_table(float *cs, const float *freqs, int half, in
 }
 
 /* cache[h][(pos + t) % slots][:] = x[t][h]; split by (token, head) */
-LMRT_INLINE void lmrt_scalar_kv_store_(int f16, void *cache, const float *x, int n, int Hkv, int slots, int hd, int pos,
+LMRT_INLINE void lmrt_scalar_kv_store_(int kind, void *cache, const float *x, int n, int Hkv, int slots, int hd, int pos,
                                        int tid, int nth) {
     int p0, p1;
     lmrt_split(n * Hkv, tid, nth, &p0, &p1);
     for (int p = p0; p < p1; p++) {
         int t = p / Hkv, h = p % Hkv;
-        lmrt_scalar_store_kv_(cache, f16, ((size_t)h * (size_t)slots + (size_t)((pos + t) % slots)) * (size_t)hd,
+        lmrt_scalar_store_kv_(cache, kind, (size_t)h * (size_t)slots + (size_t)((pos + t) % slots),
                               x + (size_t)p * (size_t)hd, hd);
     }
 }
 
-LMRT_API void lmrt_scalar_kv_store_f32(void *cache, const float *x, int n, int Hkv, int slots, int hd, int pos, int tid,
-                                       int nth) {
-    lmrt_scalar_kv_store_(0, cache, x, n, Hkv, slots, hd, pos, tid, nth);
-}
-
-LMRT_API void lmrt_scalar_kv_store_f16(void *cache, const float *x, int n, int Hkv, int slots, int hd, int pos, int tid,
-                                       int nth) {
-    lmrt_scalar_kv_store_(1, cache, x, n, Hkv, slots, hd, pos, tid, nth);
-}
+#define LMRT_SCALAR_KV_STORE_(KV_, KIND_)                                                                        \
+    LMRT_API void lmrt_scalar_kv_store_##KV_(void *cache, const float *x, int n, int Hkv, int slots, int hd,     \
+                                             int pos, int tid, int nth) {                                        \
+        lmrt_scalar_kv_store_(KIND_, cache, x, n, Hkv, slots, hd, pos, tid, nth);                                \
+    }
+LMRT_SCALAR_KV_STORE_(f32, LMRT_KV_F32)
+LMRT_SCALAR_KV_STORE_(f16, LMRT_KV_F16)
+LMRT_SCALAR_KV_STORE_(q8, LMRT_KV_Q8)
 
 #include "lmrt_kernels_q4x.h" /* 4-bit variants and K-quants */
 

@@ -479,8 +479,8 @@ LMRT_INLINE void lmrt_x86_rope_(float *v, int rope_dim, int neox, const float *c
 }
 
 #define LMRT_X86_QKV_HD 256
-/* split by head; kv_f16: the caches hold halves.  Heads wider than LMRT_X86_QKV_HD go scalar. */
-LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int q8a, int kv_f16, float *q, const void *W, const void *x,
+/* split by head; kind: the caches' LMRT_KV_*.  Heads wider than LMRT_X86_QKV_HD go scalar. */
+LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int q8a, int kind, float *q, const void *W, const void *x,
                                int n, int K, int H, int Hkv, int hd, int rope_dim, int neox, const float *rope,
                                void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {
     int u0, u1;
@@ -502,12 +502,8 @@ LMRT_INLINE void lmrt_x86_qkv_(lmrt_x86_rows_fn rows, int q8a, int kv_f16, float
                     continue;
                 }
                 int h = u < H + Hkv ? u - H : u - H - Hkv;
-                void *cache = u < H + Hkv ? kc : vc;
-                size_t off = ((size_t)h * (size_t)slots + (size_t)(p % slots)) * (size_t)hd;
-                if (kv_f16)
-                    for (int i = 0; i < hd; i++) ((uint16_t *)cache)[off + (size_t)i] = lmrt_f32_to_f16(v[i]);
-                else
-                    lmrt_memcpy((float *)cache + off, v, (size_t)hd * sizeof(float));
+                lmrt_scalar_store_kv_(u < H + Hkv ? kc : vc, kind, (size_t)h * (size_t)slots + (size_t)(p % slots), v,
+                                      hd);
             }
         }
 }
@@ -620,19 +616,34 @@ LMRT_API void lmrt_x86_swiglu(float *y, const float *gate, const float *up, int 
     if (i < e) lmrt_x86_swiglu_row_(y + i, gate + i, up + i, e - i);
 }
 
-LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const void *k, int kv_f16, int hd) {
-    __m256 a = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 8 <= hd; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), lmrt_x86_load_w_(k, kv_f16, (size_t)i), a);
-    float s = lmrt_x86_hsum_(a);
-    for (; i < hd; i++) s += q[i] * lmrt_x86_load_w1_(k, kv_f16, (size_t)i);
-    return s;
+/* 8 elements of a cache row from element i: f32, f16, or q8's int8 widened (unscaled) */
+LMRT_INLINE __m256 lmrt_x86_kv8_(const uint8_t *row, int kind, size_t i) {
+    if (kind == LMRT_KV_Q8)
+        return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(row + 4 + i))));
+    return lmrt_x86_load_w_(row, kind, i);
 }
 
-/* o[i0 .. i0 + 8 nc) = inv * sum_s sc[s] v_s over the keys of two runs of slots (n0 from v0, then n1
- * from v1: a ring wraps once at most): one independent FMA chain per 8 dims, so a whole head (hd <= 64)
- * goes in one pass; s stays in position order, so the sums round the same whatever the ring */
-LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v0, int n0, const uint8_t *v1, int n1, int kv_f16, int hd,
+LMRT_INLINE float lmrt_x86_kv1_(const uint8_t *row, int kind, size_t i) {
+    return kind == LMRT_KV_Q8 ? (float)lmrt_kv_q8_qs_(row)[i] : lmrt_x86_load_w1_(row, kind, i);
+}
+
+/* a row's scale (1 for f32 and f16: the multiplications by it are compiled out) */
+LMRT_INLINE float lmrt_x86_kv_d_(const uint8_t *row, int kind) { return kind == LMRT_KV_Q8 ? lmrt_kv_q8_d_(row) : 1.0f; }
+
+LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const uint8_t *k, int kind, int hd) {
+    __m256 a = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= hd; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), lmrt_x86_kv8_(k, kind, (size_t)i), a);
+    float s = lmrt_x86_hsum_(a);
+    for (; i < hd; i++) s += q[i] * lmrt_x86_kv1_(k, kind, (size_t)i);
+    return kind == LMRT_KV_Q8 ? s * lmrt_kv_q8_d_(k) : s;
+}
+
+/* o[i0 .. i0 + 8 nc) = inv * sum_s sc[s] v_s over the keys of two runs of slots (n0 rows from v0, then
+ * n1 from v1: a ring wraps once at most; rows of rb bytes): one independent FMA chain per 8 dims, so a
+ * whole head (hd <= 64) goes in one pass; s stays in position order, so the sums round the same
+ * whatever the ring.  A q8 row's scale joins its weight: (sc[s] d_s) qs_s. */
+LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v0, int n0, const uint8_t *v1, int n1, int kind, size_t rb,
                                  int i0, const float *sc, float inv, int nc) {
     __m256 acc[8];
     LMRT_X86_UNROLL(8)
@@ -641,11 +652,11 @@ LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v0, int n0, const uint
         const uint8_t *v = r ? v1 : v0;
         const float *sr = r ? sc + n0 : sc;
         for (int s = 0, ns = r ? n1 : n0; s < ns; s++) {
-            __m256 pv = _mm256_set1_ps(sr[s]);
-            size_t vo = (size_t)s * (size_t)hd + (size_t)i0;
+            const uint8_t *row = v + (size_t)s * rb;
+            __m256 pv = _mm256_set1_ps(kind == LMRT_KV_Q8 ? sr[s] * lmrt_kv_q8_d_(row) : sr[s]);
             LMRT_X86_UNROLL(8)
             for (int c = 0; c < 8; c++)
-                if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_load_w_(v, kv_f16, vo + (size_t)(8 * c)), acc[c]);
+                if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_kv8_(row, kind, (size_t)(i0 + 8 * c)), acc[c]);
         }
     }
     LMRT_X86_UNROLL(8)
@@ -653,11 +664,10 @@ LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v0, int n0, const uint
         if (c < nc) _mm256_storeu_ps(o + i0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv)));
 }
 
-/* sc[0..cnt) = scale q.k_s for the cnt keys of contiguous slots from k (8 keys per reduction when
- * hd is a multiple of 8) */
-LMRT_INLINE void lmrt_x86_att_scores_(float *sc, const float *qh, const uint8_t *k, int kv_f16, int hd, int cnt,
+/* sc[0..cnt) = scale q.k_s for the cnt keys of contiguous slots from k (rows of rb bytes; 8 keys per
+ * reduction when hd is a multiple of 8) */
+LMRT_INLINE void lmrt_x86_att_scores_(float *sc, const float *qh, const uint8_t *k, int kind, size_t rb, int hd, int cnt,
                                       float scale) {
-    size_t es = kv_f16 ? 2 : 4;
     int s = 0;
     if (hd % 8 == 0)
         for (; s + 8 <= cnt; s += 8) {
@@ -668,30 +678,36 @@ LMRT_INLINE void lmrt_x86_att_scores_(float *sc, const float *qh, const uint8_t 
                 __m256 qv = _mm256_loadu_ps(qh + i);
                 LMRT_X86_UNROLL(8)
                 for (int j = 0; j < 8; j++)
-                    a[j] = _mm256_fmadd_ps(qv, lmrt_x86_load_w_(k, kv_f16, (size_t)(s + j) * (size_t)hd + (size_t)i), a[j]);
+                    a[j] = _mm256_fmadd_ps(qv, lmrt_x86_kv8_(k + (size_t)(s + j) * rb, kind, (size_t)i), a[j]);
             }
-            _mm256_storeu_ps(sc + s, _mm256_mul_ps(lmrt_x86_reduce8_(a), _mm256_set1_ps(scale)));
+            __m256 sv = _mm256_set1_ps(scale);
+            if (kind == LMRT_KV_Q8) {
+                float d[8];
+                for (int j = 0; j < 8; j++) d[j] = lmrt_kv_q8_d_(k + (size_t)(s + j) * rb) * scale;
+                sv = _mm256_loadu_ps(d);
+            }
+            _mm256_storeu_ps(sc + s, _mm256_mul_ps(lmrt_x86_reduce8_(a), sv));
         }
-    for (; s < cnt; s++) sc[s] = lmrt_x86_dot_kv_(qh, k + (size_t)s * (size_t)hd * es, kv_f16, hd) * scale;
+    for (; s < cnt; s++) sc[s] = lmrt_x86_dot_kv_(qh, k + (size_t)s * rb, kind, hd) * scale;
 }
 
-LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, const void *kc, const void *vc, int n,
+LMRT_INLINE void lmrt_x86_attention_(int kind, float *out, const float *q, const void *kc, const void *vc, int n,
                                      int H, int Hkv, int hd, int slots, int pos, int window, float scale,
                                      float softcap, float *scratch, int tid, int nth) {
     int u0, u1, group = H / Hkv;
     lmrt_split(n * H, tid, nth, &u0, &u1);
     float *sc = scratch + (size_t)tid * (size_t)slots;
-    size_t es = kv_f16 ? 2 : 4;
+    size_t rb = lmrt_kv_row_bytes_(kind, hd);
     for (int u = u0; u < u1; u++) {
         int t = u / H, h = u % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
         int n0 = slots - s0 < cnt ? slots - s0 : cnt, n1 = cnt - n0; /* slots s0.., then 0.. */
         const float *qh = q + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
         float *o = out + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
-        size_t kvoff = (size_t)(h / group) * (size_t)slots * (size_t)hd;
-        const uint8_t *k = (const uint8_t *)kc + kvoff * es, *v = (const uint8_t *)vc + kvoff * es;
-        const uint8_t *k0 = k + (size_t)s0 * (size_t)hd * es, *v0 = v + (size_t)s0 * (size_t)hd * es;
-        lmrt_x86_att_scores_(sc, qh, k0, kv_f16, hd, n0, scale);
-        lmrt_x86_att_scores_(sc + n0, qh, k, kv_f16, hd, n1, scale);
+        size_t kvoff = (size_t)(h / group) * (size_t)slots * rb;
+        const uint8_t *k = (const uint8_t *)kc + kvoff, *v = (const uint8_t *)vc + kvoff;
+        const uint8_t *k0 = k + (size_t)s0 * rb, *v0 = v + (size_t)s0 * rb;
+        lmrt_x86_att_scores_(sc, qh, k0, kind, rb, hd, n0, scale);
+        lmrt_x86_att_scores_(sc + n0, qh, k, kind, rb, hd, n1, scale);
         if (softcap > 0.0f)
             for (int s = 0; s < cnt; s++) sc[s] = lmrt_scalar_softcap_(sc[s], softcap);
         __m256 mv = _mm256_set1_ps(-__builtin_inff());
@@ -720,14 +736,14 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
         for (; i0 + 8 <= hd; i0 += 64) {
             int nc = (hd - i0) / 8 < 8 ? (hd - i0) / 8 : 8;
             switch (nc) {
-            case 1: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 1); break;
-            case 2: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 2); break;
-            case 3: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 3); break;
-            case 4: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 4); break;
-            case 5: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 5); break;
-            case 6: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 6); break;
-            case 7: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 7); break;
-            default: lmrt_x86_att_v_(o, v0, n0, v, n1, kv_f16, hd, i0, sc, inv, 8); break;
+            case 1: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 1); break;
+            case 2: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 2); break;
+            case 3: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 3); break;
+            case 4: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 4); break;
+            case 5: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 5); break;
+            case 6: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 6); break;
+            case 7: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 7); break;
+            default: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 8); break;
             }
             if (nc < 8) {
                 i0 += 8 * nc;
@@ -736,33 +752,25 @@ LMRT_INLINE void lmrt_x86_attention_(int kv_f16, float *out, const float *q, con
         }
         for (int i = i0; i < hd; i++) {
             float a = 0.0f;
-            for (s = 0; s < cnt; s++)
-                a += sc[s] * lmrt_x86_load_w1_(v, kv_f16, lmrt_scalar_kv_slot_(s0, s, slots) * (size_t)hd + (size_t)i);
+            for (s = 0; s < cnt; s++) {
+                const uint8_t *row = v + lmrt_scalar_kv_slot_(s0, s, slots) * rb;
+                a += (kind == LMRT_KV_Q8 ? sc[s] * lmrt_kv_q8_d_(row) : sc[s]) * lmrt_x86_kv1_(row, kind, (size_t)i);
+            }
             o[i] = a * inv;
         }
     }
 }
 
-LMRT_API void lmrt_x86_attention_f32(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                     int hd, int slots, int pos, int window, float scale, float softcap,
-                                     float *scratch, int tid, int nth) {
-    lmrt_x86_attention_(0, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
-}
-
-LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc, const void *vc, int n, int H, int Hkv,
-                                     int hd, int slots, int pos, int window, float scale, float softcap,
-                                     float *scratch, int tid, int nth) {
-    lmrt_x86_attention_(1, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, tid, nth);
-}
+LMRT_ATTENTION_KINDS_(x86)
 
 /* ---- the linear family: accelerated formats ------------------------------------ */
 
 #define LMRT_X86_Q8A_f32 0 /* activation format -> the q8a flag of the drivers */
 #define LMRT_X86_Q8A_q8a 1
 
-/* qkv with KV cache KV (F16: 1 for f16) over the row kernel lmrt_P_rows_W_A_ of the kernel set P (x86 here,
+/* qkv with KV cache KV (KIND: its LMRT_KV_*) over the row kernel lmrt_P_rows_W_A_ of the kernel set P (x86 here,
  * v4 in lmrt_kernels_x86_64_v4.h); heads wider than the vector path go scalar */
-#define LMRT_X86_QKV_P(P, W, A, KV, F16)                                                                               \
+#define LMRT_X86_QKV_P(P, W, A, KV, KIND)                                                                               \
     LMRT_API void lmrt_##P##_qkv_##W##_##A##_##KV(float *q, const void *Wt, const void *x, int n, int K, int H,        \
                                                   int Hkv, int hd, int rope_dim, int neox, const float *rope,         \
                                                   void *kc, void *vc, int slots, int pos, int R, int tid, int nth) {  \
@@ -770,7 +778,7 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
             lmrt_scalar_qkv_##W##_##A##_##KV(q, Wt, x, n, K, H, Hkv, hd, rope_dim, neox, rope, kc, vc, slots, pos, R,  \
                                             tid, nth);                                                                 \
         else                                                                                                           \
-            lmrt_x86_qkv_(lmrt_##P##_rows_##W##_##A##_, LMRT_X86_Q8A_##A, F16, q, Wt, x, n, K, H, Hkv, hd, rope_dim,  \
+            lmrt_x86_qkv_(lmrt_##P##_rows_##W##_##A##_, LMRT_X86_Q8A_##A, KIND, q, Wt, x, n, K, H, Hkv, hd, rope_dim,  \
                           neox, rope, kc, vc, slots, pos, R, tid, nth);                                                \
     }
 
@@ -789,8 +797,9 @@ LMRT_API void lmrt_x86_attention_f16(float *out, const float *q, const void *kc,
                                                      int R, int tid, int nth) {                                        \
         lmrt_x86_matmul_swiglu_(lmrt_##P##_rows_##W##_##A##_, GRAN, LMRT_X86_Q8A_##A, y, Wt, x, n, F, K, R, tid, nth); \
     }                                                                                                                  \
-    LMRT_X86_QKV_P(P, W, A, f32, 0)                                                                                    \
-    LMRT_X86_QKV_P(P, W, A, f16, 1)
+    LMRT_X86_QKV_P(P, W, A, f32, LMRT_KV_F32)                                                                          \
+    LMRT_X86_QKV_P(P, W, A, f16, LMRT_KV_F16)                                                                          \
+    LMRT_X86_QKV_P(P, W, A, q8, LMRT_KV_Q8)
 #define LMRT_X86_LINEAR(W, A, GRAN) LMRT_X86_LINEAR_P(x86, W, A, GRAN)
 
 /* dense rows split in units of 8 so the per-thread ranges stay 4-row aligned */
@@ -811,48 +820,56 @@ LMRT_X86_LINEAR(q8_0t, f32, R)
 #define lmrt_k_swiglu lmrt_x86_swiglu
 #define lmrt_k_attention_f32 lmrt_x86_attention_f32
 #define lmrt_k_attention_f16 lmrt_x86_attention_f16
+#define lmrt_k_attention_q8 lmrt_x86_attention_q8
 
 #define lmrt_k_matmul_f32_f32 lmrt_x86_matmul_f32_f32
 #define lmrt_k_matmul_add_f32_f32 lmrt_x86_matmul_add_f32_f32
 #define lmrt_k_matmul_swiglu_f32_f32 lmrt_x86_matmul_swiglu_f32_f32
 #define lmrt_k_qkv_f32_f32_f32 lmrt_x86_qkv_f32_f32_f32
 #define lmrt_k_qkv_f32_f32_f16 lmrt_x86_qkv_f32_f32_f16
+#define lmrt_k_qkv_f32_f32_q8 lmrt_x86_qkv_f32_f32_q8
 
 #define lmrt_k_matmul_f16_f32 lmrt_x86_matmul_f16_f32
 #define lmrt_k_matmul_add_f16_f32 lmrt_x86_matmul_add_f16_f32
 #define lmrt_k_matmul_swiglu_f16_f32 lmrt_x86_matmul_swiglu_f16_f32
 #define lmrt_k_qkv_f16_f32_f32 lmrt_x86_qkv_f16_f32_f32
 #define lmrt_k_qkv_f16_f32_f16 lmrt_x86_qkv_f16_f32_f16
+#define lmrt_k_qkv_f16_f32_q8 lmrt_x86_qkv_f16_f32_q8
 
 #define lmrt_k_matmul_bf16_f32 lmrt_x86_matmul_bf16_f32
 #define lmrt_k_matmul_add_bf16_f32 lmrt_x86_matmul_add_bf16_f32
 #define lmrt_k_matmul_swiglu_bf16_f32 lmrt_x86_matmul_swiglu_bf16_f32
 #define lmrt_k_qkv_bf16_f32_f32 lmrt_x86_qkv_bf16_f32_f32
 #define lmrt_k_qkv_bf16_f32_f16 lmrt_x86_qkv_bf16_f32_f16
+#define lmrt_k_qkv_bf16_f32_q8 lmrt_x86_qkv_bf16_f32_q8
 
 #define lmrt_k_matmul_q4_0t_q8a lmrt_x86_matmul_q4_0t_q8a
 #define lmrt_k_matmul_add_q4_0t_q8a lmrt_x86_matmul_add_q4_0t_q8a
 #define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_x86_matmul_swiglu_q4_0t_q8a
 #define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_x86_qkv_q4_0t_q8a_f32
 #define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_x86_qkv_q4_0t_q8a_f16
+#define lmrt_k_qkv_q4_0t_q8a_q8 lmrt_x86_qkv_q4_0t_q8a_q8
 
 #define lmrt_k_matmul_q8_0t_q8a lmrt_x86_matmul_q8_0t_q8a
 #define lmrt_k_matmul_add_q8_0t_q8a lmrt_x86_matmul_add_q8_0t_q8a
 #define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_x86_matmul_swiglu_q8_0t_q8a
 #define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_x86_qkv_q8_0t_q8a_f32
 #define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_x86_qkv_q8_0t_q8a_f16
+#define lmrt_k_qkv_q8_0t_q8a_q8 lmrt_x86_qkv_q8_0t_q8a_q8
 
 #define lmrt_k_matmul_q4_0t_f32 lmrt_x86_matmul_q4_0t_f32
 #define lmrt_k_matmul_add_q4_0t_f32 lmrt_x86_matmul_add_q4_0t_f32
 #define lmrt_k_matmul_swiglu_q4_0t_f32 lmrt_x86_matmul_swiglu_q4_0t_f32
 #define lmrt_k_qkv_q4_0t_f32_f32 lmrt_x86_qkv_q4_0t_f32_f32
 #define lmrt_k_qkv_q4_0t_f32_f16 lmrt_x86_qkv_q4_0t_f32_f16
+#define lmrt_k_qkv_q4_0t_f32_q8 lmrt_x86_qkv_q4_0t_f32_q8
 
 #define lmrt_k_matmul_q8_0t_f32 lmrt_x86_matmul_q8_0t_f32
 #define lmrt_k_matmul_add_q8_0t_f32 lmrt_x86_matmul_add_q8_0t_f32
 #define lmrt_k_matmul_swiglu_q8_0t_f32 lmrt_x86_matmul_swiglu_q8_0t_f32
 #define lmrt_k_qkv_q8_0t_f32_f32 lmrt_x86_qkv_q8_0t_f32_f32
 #define lmrt_k_qkv_q8_0t_f32_f16 lmrt_x86_qkv_q8_0t_f32_f16
+#define lmrt_k_qkv_q8_0t_f32_q8 lmrt_x86_qkv_q8_0t_f32_q8
 
 #include "lmrt_kernels_x86_kquant.h" /* 4-bit variants and K-quants */
 #include "lmrt_kernels_fallback.h"

@@ -360,54 +360,64 @@ LMRT_LINEAR_(v4, iq4_xs, q8a, lmrt_v4_dot_iq4_xs_q8a_)
 #undef lmrt_k_matmul_swiglu_q4_0t_q8a
 #undef lmrt_k_qkv_q4_0t_q8a_f32
 #undef lmrt_k_qkv_q4_0t_q8a_f16
+#undef lmrt_k_qkv_q4_0t_q8a_q8
 #define lmrt_k_matmul_q4_0t_q8a lmrt_v4_matmul_q4_0t_q8a
 #define lmrt_k_matmul_add_q4_0t_q8a lmrt_v4_matmul_add_q4_0t_q8a
 #define lmrt_k_matmul_swiglu_q4_0t_q8a lmrt_v4_matmul_swiglu_q4_0t_q8a
 #define lmrt_k_qkv_q4_0t_q8a_f32 lmrt_v4_qkv_q4_0t_q8a_f32
 #define lmrt_k_qkv_q4_0t_q8a_f16 lmrt_v4_qkv_q4_0t_q8a_f16
+#define lmrt_k_qkv_q4_0t_q8a_q8 lmrt_v4_qkv_q4_0t_q8a_q8
 
 #undef lmrt_k_matmul_q8_0t_q8a
 #undef lmrt_k_matmul_add_q8_0t_q8a
 #undef lmrt_k_matmul_swiglu_q8_0t_q8a
 #undef lmrt_k_qkv_q8_0t_q8a_f32
 #undef lmrt_k_qkv_q8_0t_q8a_f16
+#undef lmrt_k_qkv_q8_0t_q8a_q8
 #define lmrt_k_matmul_q8_0t_q8a lmrt_v4_matmul_q8_0t_q8a
 #define lmrt_k_matmul_add_q8_0t_q8a lmrt_v4_matmul_add_q8_0t_q8a
 #define lmrt_k_matmul_swiglu_q8_0t_q8a lmrt_v4_matmul_swiglu_q8_0t_q8a
 #define lmrt_k_qkv_q8_0t_q8a_f32 lmrt_v4_qkv_q8_0t_q8a_f32
 #define lmrt_k_qkv_q8_0t_q8a_f16 lmrt_v4_qkv_q8_0t_q8a_f16
+#define lmrt_k_qkv_q8_0t_q8a_q8 lmrt_v4_qkv_q8_0t_q8a_q8
 
 #undef lmrt_k_matmul_q4_k_q8a
 #undef lmrt_k_matmul_add_q4_k_q8a
 #undef lmrt_k_matmul_swiglu_q4_k_q8a
 #undef lmrt_k_qkv_q4_k_q8a_f32
 #undef lmrt_k_qkv_q4_k_q8a_f16
+#undef lmrt_k_qkv_q4_k_q8a_q8
 #define lmrt_k_matmul_q4_k_q8a lmrt_v4_matmul_q4_k_q8a
 #define lmrt_k_matmul_add_q4_k_q8a lmrt_v4_matmul_add_q4_k_q8a
 #define lmrt_k_matmul_swiglu_q4_k_q8a lmrt_v4_matmul_swiglu_q4_k_q8a
 #define lmrt_k_qkv_q4_k_q8a_f32 lmrt_v4_qkv_q4_k_q8a_f32
 #define lmrt_k_qkv_q4_k_q8a_f16 lmrt_v4_qkv_q4_k_q8a_f16
+#define lmrt_k_qkv_q4_k_q8a_q8 lmrt_v4_qkv_q4_k_q8a_q8
 
 #undef lmrt_k_matmul_q6_k_q8a
 #undef lmrt_k_matmul_add_q6_k_q8a
 #undef lmrt_k_matmul_swiglu_q6_k_q8a
 #undef lmrt_k_qkv_q6_k_q8a_f32
 #undef lmrt_k_qkv_q6_k_q8a_f16
+#undef lmrt_k_qkv_q6_k_q8a_q8
 #define lmrt_k_matmul_q6_k_q8a lmrt_v4_matmul_q6_k_q8a
 #define lmrt_k_matmul_add_q6_k_q8a lmrt_v4_matmul_add_q6_k_q8a
 #define lmrt_k_matmul_swiglu_q6_k_q8a lmrt_v4_matmul_swiglu_q6_k_q8a
 #define lmrt_k_qkv_q6_k_q8a_f32 lmrt_v4_qkv_q6_k_q8a_f32
 #define lmrt_k_qkv_q6_k_q8a_f16 lmrt_v4_qkv_q6_k_q8a_f16
+#define lmrt_k_qkv_q6_k_q8a_q8 lmrt_v4_qkv_q6_k_q8a_q8
 
 #undef lmrt_k_matmul_iq4_xs_q8a
 #undef lmrt_k_matmul_add_iq4_xs_q8a
 #undef lmrt_k_matmul_swiglu_iq4_xs_q8a
 #undef lmrt_k_qkv_iq4_xs_q8a_f32
 #undef lmrt_k_qkv_iq4_xs_q8a_f16
+#undef lmrt_k_qkv_iq4_xs_q8a_q8
 #define lmrt_k_matmul_iq4_xs_q8a lmrt_v4_matmul_iq4_xs_q8a
 #define lmrt_k_matmul_add_iq4_xs_q8a lmrt_v4_matmul_add_iq4_xs_q8a
 #define lmrt_k_matmul_swiglu_iq4_xs_q8a lmrt_v4_matmul_swiglu_iq4_xs_q8a
 #define lmrt_k_qkv_iq4_xs_q8a_f32 lmrt_v4_qkv_iq4_xs_q8a_f32
 #define lmrt_k_qkv_iq4_xs_q8a_f16 lmrt_v4_qkv_iq4_xs_q8a_f16
+#define lmrt_k_qkv_iq4_xs_q8a_q8 lmrt_v4_qkv_iq4_xs_q8a_q8
 
 #endif

@@ -101,15 +101,15 @@ typedef void (*qkv_fn)(float *, const void *, const void *, int, int, int, int, 
 typedef struct {
     mm_fn mm, smm, sw, ssw;
     mma_fn mma, smma;
-    qkv_fn qkv32, sqkv32, qkv16, sqkv16;
+    qkv_fn qkv[3], sqkv[3]; /* KV f32, f16, q8: this set's and the portable */
 } lin_set;
 
 #define LIN(W, A)                                                                                                  \
     (lin_set) {                                                                                                    \
         lmrt_k_matmul_##W##_##A, lmrt_scalar_matmul_##W##_##A, lmrt_k_matmul_swiglu_##W##_##A,                     \
             lmrt_scalar_matmul_swiglu_##W##_##A, lmrt_k_matmul_add_##W##_##A, lmrt_scalar_matmul_add_##W##_##A,    \
-            lmrt_k_qkv_##W##_##A##_f32, lmrt_scalar_qkv_##W##_##A##_f32, lmrt_k_qkv_##W##_##A##_f16,               \
-            lmrt_scalar_qkv_##W##_##A##_f16                                                                        \
+            {lmrt_k_qkv_##W##_##A##_f32, lmrt_k_qkv_##W##_##A##_f16, lmrt_k_qkv_##W##_##A##_q8},                   \
+            {lmrt_scalar_qkv_##W##_##A##_f32, lmrt_scalar_qkv_##W##_##A##_f16, lmrt_scalar_qkv_##W##_##A##_q8}     \
     }
 
 static lin_set lin_of(int fmt, int q8a) {
@@ -188,8 +188,8 @@ static void test_linear(int fmt, int q8a, int N, int K, int R, int n) {
     free_w(&w);
 }
 
-/* S: the caches' slots (0: every position; else a ring, position p in slot p % S) */
-static void test_qkv(int fmt, int q8a, int kv16, int H, int Hkv, int hd, int rope_dim, int neox, int K, int n, int pos,
+/* S: the caches' slots (0: every position; else a ring, position p in slot p % S); kind: LMRT_KV_* */
+static void test_qkv(int fmt, int q8a, int kind, int H, int Hkv, int hd, int rope_dim, int neox, int K, int n, int pos,
                      int S) {
     int R = 4, rows = (H + 2 * Hkv) * hd, ctx = pos + n + 2;
     if (S == 0) S = ctx;
@@ -206,18 +206,18 @@ static void test_qkv(int fmt, int q8a, int kv16, int H, int Hkv, int hd, int rop
             rope[(size_t)p * (size_t)rope_dim + 2 * (size_t)i] = (float)cos(th);
             rope[(size_t)p * (size_t)rope_dim + 2 * (size_t)i + 1] = (float)sin(th);
         }
-    size_t csz = (size_t)Hkv * (size_t)S * (size_t)hd, qsz = (size_t)n * (size_t)H * (size_t)hd;
+    size_t csz = (size_t)Hkv * (size_t)S * lmrt_kv_row_bytes_(kind, hd), qsz = (size_t)n * (size_t)H * (size_t)hd;
     float *q = xmalloc(4 * qsz), *qs = xmalloc(4 * qsz);
-    float *kc = calloc(csz, 4), *vc = calloc(csz, 4), *kcs = calloc(csz, 4), *vcs = calloc(csz, 4);
+    uint8_t *kc = calloc(csz, 1), *vc = calloc(csz, 1), *kcs = calloc(csz, 1), *vcs = calloc(csz, 1);
     nan_fill(q, qsz), nan_fill(qs, qsz);
     for (int tid = 0; tid < 3; tid++)
-        (kv16 ? L.qkv16 : L.qkv32)(q, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc,
-                                   vc, S, pos, R, tid, 3);
-    (kv16 ? L.sqkv16 : L.sqkv32)(qs, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kcs,
-                                 vcs, S, pos, R, 0, 1);
-    int d = ndiff(q, qs, qsz) + (memcmp(kc, kcs, 4 * csz) != 0) + (memcmp(vc, vcs, 4 * csz) != 0);
-    CHECK(d == 0, "qkv %s_%s kv16 %d H %d Hkv %d hd %d n %d pos %d: %d differ", fmt_name[fmt], q8a ? "q8a" : "f32",
-          kv16, H, Hkv, hd, n, pos, d);
+        L.qkv[kind](q, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kc, vc, S, pos, R,
+                    tid, 3);
+    L.sqkv[kind](qs, w.data, x, n, K, H, Hkv, hd, rope_dim, neox, rope + (size_t)pos * rope_dim, kcs, vcs, S, pos, R,
+                 0, 1);
+    int d = ndiff(q, qs, qsz) + (memcmp(kc, kcs, csz) != 0) + (memcmp(vc, vcs, csz) != 0);
+    CHECK(d == 0, "qkv %s_%s kv %d H %d Hkv %d hd %d n %d pos %d: %d differ", fmt_name[fmt], q8a ? "q8a" : "f32",
+          kind, H, Hkv, hd, n, pos, d);
     free(q), free(qs), free(kc), free(vc), free(kcs), free(vcs), free(rope), free(xf), free(xq);
     free_w(&w);
 }
@@ -242,27 +242,44 @@ static void test_quantize(int K, int n) {
     free(x), free(a), free(b);
 }
 
-/* S: slots (0: every position; a ring holds position j in slot j % S); win: window (0: all); cap: softcap */
-static void test_attention(int kv16, int H, int Hkv, int hd, int n, int pos, int S, int win, float cap) {
+/* S: slots (0: every position; a ring holds position j in slot j % S); win: window (0: all); cap: softcap;
+ * kind: LMRT_KV_* (f32 caches hold f16 values, q8 caches are quantized from them) */
+static void test_attention(int kind, int H, int Hkv, int hd, int n, int pos, int S, int win, float cap) {
     int ctx = S ? S : pos + n + 3, nth = 3;
     size_t csz = (size_t)Hkv * (size_t)ctx * (size_t)hd, qsz = (size_t)n * (size_t)H * (size_t)hd;
+    size_t rb = lmrt_kv_row_bytes_(LMRT_KV_Q8, hd), rows = (size_t)Hkv * (size_t)ctx;
     float *kc = xmalloc(4 * csz), *vc = xmalloc(4 * csz);
     uint16_t *kh = xmalloc(2 * csz), *vh = xmalloc(2 * csz);
+    uint8_t *kq = xmalloc(rb * rows), *vq = xmalloc(rb * rows);
     for (size_t i = 0; i < csz; i++) {
         kh[i] = lmrt_f32_to_f16(frand() * 2.0f), vh[i] = lmrt_f32_to_f16(frand());
         kc[i] = lmrt_f16_to_f32(kh[i]), vc[i] = lmrt_f16_to_f32(vh[i]);
     }
+    if (kind == LMRT_KV_Q8) { /* the reference reads the q8 rows' values */
+        lmrt_scalar_kv_store_q8(kq, kc, 1, (int)rows, 1, hd, 0, 0, 1);
+        lmrt_scalar_kv_store_q8(vq, vc, 1, (int)rows, 1, hd, 0, 0, 1);
+        for (size_t r = 0; r < rows; r++) {
+            float dk, dv;
+            memcpy(&dk, kq + r * rb, 4), memcpy(&dv, vq + r * rb, 4);
+            for (int i = 0; i < hd; i++)
+                kc[r * (size_t)hd + (size_t)i] = dk * (float)(int8_t)kq[r * rb + 4 + (size_t)i],
+                vc[r * (size_t)hd + (size_t)i] = dv * (float)(int8_t)vq[r * rb + 4 + (size_t)i];
+        }
+    }
+    const void *kx = kind == LMRT_KV_Q8 ? (const void *)kq : kind == LMRT_KV_F16 ? (const void *)kh : kc;
+    const void *vx = kind == LMRT_KV_Q8 ? (const void *)vq : kind == LMRT_KV_F16 ? (const void *)vh : vc;
+    void (*att[3])(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, float, float,
+                   float *, int, int) = {lmrt_k_attention_f32, lmrt_k_attention_f16, lmrt_k_attention_q8};
+    void (*satt[3])(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, float, float,
+                    float *, int, int) = {lmrt_scalar_attention_f32, lmrt_scalar_attention_f16,
+                                          lmrt_scalar_attention_q8};
     float *q = xmalloc(4 * qsz), *o = xmalloc(4 * qsz), *os = xmalloc(4 * qsz);
     float *scr = xmalloc(sizeof(float) * (size_t)nth * (size_t)ctx);
     for (size_t i = 0; i < qsz; i++) q[i] = frand();
     nan_fill(o, qsz), nan_fill(os, qsz);
     float scale = 1.0f / sqrtf((float)hd);
-    for (int tid = 0; tid < nth; tid++) {
-        if (kv16) lmrt_k_attention_f16(o, q, kh, vh, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, tid, nth);
-        else lmrt_k_attention_f32(o, q, kc, vc, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, tid, nth);
-    }
-    if (kv16) lmrt_scalar_attention_f16(os, q, kh, vh, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, 0, 1);
-    else lmrt_scalar_attention_f32(os, q, kc, vc, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, 0, 1);
+    for (int tid = 0; tid < nth; tid++) att[kind](o, q, kx, vx, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, tid, nth);
+    satt[kind](os, q, kx, vx, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, 0, 1);
     int d = ndiff(o, os, qsz), off = 0;
     double *p = xmalloc(sizeof(double) * (size_t)(pos + n));
     for (int t = 0; t < n; t++)
@@ -284,10 +301,10 @@ static void test_attention(int kv16, int H, int Hkv, int hd, int n, int pos, int
                 off += !(fabs(o[((size_t)t * (size_t)H + (size_t)h) * (size_t)hd + (size_t)i] - want) <= 2e-5);
             }
         }
-    CHECK(d == 0, "attention kv16 %d H %d Hkv %d hd %d n %d pos %d: %d differ from scalar", kv16, H, Hkv, hd, n, pos, d);
-    CHECK(off == 0, "attention kv16 %d H %d Hkv %d hd %d n %d pos %d: %d off the double reference", kv16, H, Hkv, hd,
+    CHECK(d == 0, "attention kv %d H %d Hkv %d hd %d n %d pos %d: %d differ from scalar", kind, H, Hkv, hd, n, pos, d);
+    CHECK(off == 0, "attention kv %d H %d Hkv %d hd %d n %d pos %d: %d off the double reference", kind, H, Hkv, hd,
           n, pos, off);
-    free(kc), free(vc), free(kh), free(vh), free(q), free(o), free(os), free(scr), free(p);
+    free(kc), free(vc), free(kh), free(vh), free(kq), free(vq), free(q), free(o), free(os), free(scr), free(p);
 }
 
 int main(void) {
@@ -327,6 +344,9 @@ int main(void) {
     test_qkv(3, 1, 0, 1, 1, 264, 64, 0, 64, 2, 0, 0); /* wider than the vector path's buffer */
     test_qkv(3, 1, 1, 4, 2, 64, 64, 1, 64, 5, 9, 7); /* a ring of 7: positions 9..13 wrap */
     test_qkv(0, 0, 0, 2, 2, 20, 20, 0, 45, 3, 4, 5);
+    test_qkv(3, 1, 2, 4, 2, 64, 64, 0, 172, 3, 5, 0); /* q8 KV */
+    test_qkv(2, 0, 2, 2, 1, 12, 12, 1, 96, 5, 9, 7);
+    test_qkv(0, 0, 2, 1, 1, 264, 64, 0, 64, 2, 0, 0);
     for (int ki = 0; ki < 3; ki++)
         for (int n = 1; n <= 3; n++) test_quantize(Ks[ki], n);
     test_quantize(33, 2);
@@ -344,6 +364,13 @@ int main(void) {
     test_attention(1, 4, 2, 16, 1, 50, 12, 12, 0.0f);
     test_attention(0, 4, 2, 12, 3, 20, 0, 9, 0.0f);
     test_attention(1, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
+    /* q8 KV: bit for bit the portable kernel's float operations */
+    test_attention(2, 4, 2, 64, 3, 0, 0, 0, 0.0f);
+    test_attention(2, 6, 2, 8, 2, 30, 0, 0, 0.0f);
+    test_attention(2, 2, 1, 42, 4, 17, 0, 0, 0.0f);
+    test_attention(2, 2, 1, 6, 3, 5, 0, 0, 0.0f);
+    test_attention(2, 4, 2, 16, 1, 50, 12, 12, 0.0f);
+    test_attention(2, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     printf("%s: %d checks, %d failures\n", g_fail ? "FAIL" : "ok", g_checks, g_fail);
     return g_fail ? 1 : 0;
 }

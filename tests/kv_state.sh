@@ -22,9 +22,11 @@ run() { # label kv other-kv flags -- compile options
 }
 run generic-f32 f32 f16 "$SAN" -- -t generic
 run generic-f16-threads f16 f32 "$SAN" -- -t generic --threads 2
+run generic-q8-batch q8 f16 "$SAN" -- -t generic --batch 3
 if "$LMCC" --list-targets | grep -q '^x86-64-v3 .*\(runs\|native\)'; then
   run x86-64-v3-batch f32 f16 "-march=x86-64-v3" -- -t x86-64-v3 --batch 4
   run x86-64-v3-f16 f16 f32 "-march=x86-64-v3" -- -t x86-64-v3 --threads 2
+  run x86-64-v3-q8 q8 f32 "-march=x86-64-v3" -- -t x86-64-v3 --threads 2
 else
   echo "SKIP: x86-64-v3 (does not run here)"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compares two float32 logits files [n][vocab]: max |diff|, mean/p99 KL(ref || test), top-1 agreement.
-Usage: logits_compare.py REF TEST VOCAB [--max-abs X] [--max-kl X] [--ref-dtype f16]   (exit 1 when a bound fails)
+Usage: logits_compare.py REF TEST VOCAB [--max-abs X] [--max-kl X] [--min-top1 PERCENT] [--ref-dtype f16]
+(exit 1 when a bound fails)
 --ref-dtype f16: REF holds IEEE halves (tests/ref's llama.cpp logits)."""
 import array, math, struct, sys
 
@@ -45,6 +46,8 @@ def main():
         print(f"FAIL: max|diff| {max_abs} > {opts['--max-abs']}"); bad = True
     if '--max-kl' in opts and not mean_kl <= float(opts['--max-kl']):
         print(f"FAIL: mean KL {mean_kl} > {opts['--max-kl']}"); bad = True
+    if '--min-top1' in opts and not 100.0 * agree / len(R) >= float(opts['--min-top1']):
+        print(f"FAIL: top-1 agreement {100.0 * agree / len(R):.1f}% < {opts['--min-top1']}%"); bad = True
     sys.exit(1 if bad else 0)
 
 main()

@@ -78,7 +78,7 @@ if [ -s "$WORK/nf1.f32" ] && cmp -s "$WORK/nf1.f32" "$WORK/nf2.f32"; then ok "--
 else fail "--no-fuse threaded logits differ"; fi
 "$LMCC" compile "$MODEL_GGUF" -t generic --weights f32 --no-fuse --threads 2 -o "$WORK/s4" --name m 2>/dev/null
 calls=$(step_body "$WORK/s4/m.c" | grep -c 'lmrt_k_'); bars=$(step_body "$WORK/s4/m.c" | grep -c 'BARRIER();')
-if [ "$bars" -gt 0 ] && [ "$bars" -lt "$calls" ] && step_body "$WORK/s4/m.c" | grep -A1 'lmrt_k_matmul_f32_f32(l0_q,' | grep -q 'l0_k ='
+if [ "$bars" -gt 0 ] && [ "$bars" -lt "$calls" ] && step_body "$WORK/s4/m.c" | grep -A1 'lmrt_k_matmul_f32_f32(l0_q,' | grep -q 'lmrt_k_matmul_f32_f32(l0_k,'
 then ok "threaded --no-fuse: $bars barriers for $calls kernel calls, none between the q/k/v matmuls"
 else fail "threaded --no-fuse: $bars barriers for $calls calls"; fi
 

@@ -1,7 +1,7 @@
-# Emitted C is warning-free on every target: each targets/*.target, every
-# weight format (q5_0 standing in for the block formats of lmrt_kernels_q4x.h) x KV type (and a
-# threaded build for hosted targets), compiled with the target's own compiler and flags plus
-# -Wall -Wextra -Werror -Wshadow.
+# Emitted C is warning-free on every target: each targets/*.target, every weight format (q5_0
+# standing in for the block formats of lmrt_kernels_q4x.h) x KV type f32/f16 (q8 KV with q8
+# weights; and a threaded build for hosted targets), compiled with the target's own compiler and
+# flags plus -Wall -Wextra -Werror -Wshadow.
 . "$(dirname "$0")/lib.sh"
 for tf in "$LMCC_SOURCE_DIR"/targets/*.target; do
   t=$(basename "$tf" .target)
@@ -9,7 +9,9 @@ for tf in "$LMCC_SOURCE_DIR"/targets/*.target; do
   [ "$cc_" = cc ] && cc_=${CC:-cc}
   if ! command -v "$cc_" >/dev/null; then echo "SKIP: $t: $cc_ not installed (.ci/run installs it)"; continue; fi
   for w in f32 f16 q8 q4 q5_0; do
-    for kv in f32 f16; do
+    kvs="f32 f16"
+    [ "$w" = q8 ] && kvs="f32 f16 q8" # the int8 KV kernels once per target
+    for kv in $kvs; do
       extra=""
       [ "$hosted" = yes ] && [ "$kv" = f16 ] && extra="--threads 2"
       d="$WORK/$t-$w-$kv"

@@ -74,7 +74,7 @@ static void test_tables(void) {
     CHECK_TRUE(ir_op_table[IR_OP_QKV].slot[3] == IR_SLOT_CACHE && ir_op_table[IR_OP_QKV].side_effect);
     CHECK_TRUE(strcmp(ir_op_name(IR_OP_COUNT), "?") == 0 && strcmp(ir_op_name(-1), "?") == 0);
     CHECK_TRUE(ir_slot_table[IR_SLOT_CACHE].kind == IR_KIND_STATE &&
-          ir_slot_table[IR_SLOT_CACHE].dtypes == (IR_DT_BIT(F32) | IR_DT_BIT(F16)));
+          ir_slot_table[IR_SLOT_CACHE].dtypes == (IR_DT_BIT(F32) | IR_DT_BIT(F16) | IR_DT_BIT(Q8_KV)));
     ir_tensor t;
     memset(&t, 0, sizeof t);
     t.dtype = IR_DT_Q8_0;

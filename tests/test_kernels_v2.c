@@ -127,11 +127,11 @@ typedef struct {
     mm_fn mm;
     mma_fn mma;
     mm_fn mms;
-    qkv_fn qkv[2]; /* kv f32, f16 */
+    qkv_fn qkv[3]; /* kv f32, f16, q8 */
 } combo;
 #define COMBO(W, A, wt, q)                                                                              \
     {#W "_" #A, wt, q, lmrt_k_matmul_##W##_##A, lmrt_k_matmul_add_##W##_##A, lmrt_k_matmul_swiglu_##W##_##A, \
-     {lmrt_k_qkv_##W##_##A##_f32, lmrt_k_qkv_##W##_##A##_f16}}
+     {lmrt_k_qkv_##W##_##A##_f32, lmrt_k_qkv_##W##_##A##_f16, lmrt_k_qkv_##W##_##A##_q8}}
 static const combo combos[] = {
     COMBO(f32, f32, W_F32, 0),    COMBO(f16, f32, W_F16, 0),    COMBO(q8_0, f32, W_Q8, 0),
     COMBO(q4_0, f32, W_Q4, 0),    COMBO(q8_0t, f32, W_Q8T, 0),  COMBO(q4_0t, f32, W_Q4T, 0),
@@ -260,11 +260,30 @@ static void ref_rope(double *v, int rope_dim, int neox, const float *cs) {
     }
 }
 
-/* caches of S slots (S < ctx: a ring, position p in slot p % S; S >= n) */
-static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int Hkv, int hd, int K, int S) {
+static const char *const kv_names[3] = {"f32", "f16", "q8"};
+
+/* element i of cache row `row` (h * slots + slot) of a cache of kind LMRT_KV_* */
+static double kv_elem(const void *cache, int kind, size_t row, int hd, int i) {
+    const uint8_t *r = (const uint8_t *)cache + row * lmrt_kv_row_bytes_(kind, hd);
+    float f;
+    if (kind == LMRT_KV_Q8) {
+        memcpy(&f, r, 4);
+        return (double)f * (int8_t)r[4 + i];
+    }
+    if (kind == LMRT_KV_F16) {
+        uint16_t h;
+        memcpy(&h, r + 2 * i, 2);
+        return ref_half(h);
+    }
+    memcpy(&f, r + 4 * i, 4);
+    return f;
+}
+
+/* caches of S slots (S < ctx: a ring, position p in slot p % S; S >= n) of kind LMRT_KV_* */
+static void test_qkv(const combo *c, int n, int neox, int kind, int R, int H, int Hkv, int hd, int K, int S) {
     enum { rd = 6, ctx = 12, pos = 3 };
     int rows = (H + 2 * Hkv) * hd;
-    size_t es = f16 ? 2 : 4, csz = (size_t)Hkv * S * hd * es;
+    size_t csz = (size_t)Hkv * S * lmrt_kv_row_bytes_(kind, hd);
     uint8_t *plain = make_plain(c->w, rows, K);
     void *W = kernel_weight(c->w, plain, rows, K, R);
     float *x = malloc(sizeof(float) * n * K), *rope = make_rope(ctx, rd);
@@ -276,7 +295,7 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
     fill_sent(q1, sizeof(float) * (n * H * hd + 1));
     fill_sent(k1, csz);
     fill_sent(v1, csz);
-    c->qkv[f16](q1, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, k1, v1, S, pos, R, 0, 1);
+    c->qkv[kind](q1, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, k1, v1, S, pos, R, 0, 1);
 
     /* vs double: rope applied to the exact projection */
     int bad = 0;
@@ -291,21 +310,22 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
                     mag[i] += fabs(p);
                 }
             }
-            double mx = 0;
+            double mx = 0, amax = 0;
             for (int i = 0; i < hd; i++) mx = fmax(mx, mag[i]);
             if (u < H + Hkv) ref_rope(v, rd, neox, rope + (pos + t) * rd);
+            for (int i = 0; i < hd; i++) amax = fmax(amax, fabs(v[i]));
             for (int i = 0; i < hd; i++) {
                 double got;
                 if (u < H) got = q1[(t * H + u) * hd + i];
                 else {
                     int h = u < H + Hkv ? u - H : u - H - Hkv;
-                    const void *cc = u < H + Hkv ? k1 : v1;
-                    size_t o = ((size_t)h * S + (pos + t) % S) * hd + i;
-                    got = f16 ? ref_half(((const uint16_t *)cc)[o]) : ((const float *)cc)[o];
+                    got = kv_elem(u < H + Hkv ? k1 : v1, kind, (size_t)h * S + (size_t)((pos + t) % S), hd, i);
                 }
-                double tol = 2 * (K + 8) * 1.2e-7 * mx + (f16 && u >= H ? fabs(v[i]) / 1024 : 0) + 1e-30;
+                /* f16: half an ulp of 11 bits; q8: half a step of amax/127 (amax rounded too) */
+                double qtol = u < H ? 0 : kind == LMRT_KV_F16 ? fabs(v[i]) / 1024 : kind == LMRT_KV_Q8 ? amax / 250 : 0;
+                double tol = 2 * (K + 8) * 1.2e-7 * mx + qtol + 1e-30;
                 if (!(fabs(got - v[i]) <= tol) && bad++ < 3)
-                    CHECK(0, "qkv_%s_%s neox=%d n=%d hd=%d t=%d u=%d i=%d: %.9g vs %.9g", c->name, f16 ? "f16" : "f32",
+                    CHECK(0, "qkv_%s_%s neox=%d n=%d hd=%d t=%d u=%d i=%d: %.9g vs %.9g", c->name, kv_names[kind],
                           neox, n, hd, t, u, i, got, v[i]);
             }
             free(v);
@@ -326,22 +346,19 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
     lmrt_k_rope(kk, n, Hkv, hd, rd, neox, rope + pos * rd, 0, 1);
     fill_sent(kc, csz);
     fill_sent(vc, csz);
-    if (f16) {
-        lmrt_k_kv_store_f16(kc, kk, n, Hkv, S, hd, pos, 0, 1);
-        lmrt_k_kv_store_f16(vc, vv, n, Hkv, S, hd, pos, 0, 1);
-    } else {
-        lmrt_k_kv_store_f32(kc, kk, n, Hkv, S, hd, pos, 0, 1);
-        lmrt_k_kv_store_f32(vc, vv, n, Hkv, S, hd, pos, 0, 1);
-    }
+    void (*store)(void *, const float *, int, int, int, int, int, int, int) =
+        kind == LMRT_KV_Q8 ? lmrt_k_kv_store_q8 : kind == LMRT_KV_F16 ? lmrt_k_kv_store_f16 : lmrt_k_kv_store_f32;
+    store(kc, kk, n, Hkv, S, hd, pos, 0, 1);
+    store(vc, vv, n, Hkv, S, hd, pos, 0, 1);
     CHECK(same(q1, qq, sizeof(float) * n * H * hd), "qkv_%s q != matmul+rope", c->name);
-    CHECK(same(k1, kc, csz) && same(v1, vc, csz), "qkv_%s caches != matmul+rope+kv_store", c->name);
+    CHECK(same(k1, kc, csz) && same(v1, vc, csz), "qkv_%s_%s caches != matmul+rope+kv_store", c->name, kv_names[kind]);
 
     for (int nth = 2; nth <= 3; nth++) {
         fill_sent(q, sizeof(float) * (n * H * hd + 1));
         fill_sent(kc, csz);
         fill_sent(vc, csz);
         for (int tid = 0; tid < nth; tid++)
-            c->qkv[f16](q, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, kc, vc, S, pos, R, tid, nth);
+            c->qkv[kind](q, W, xin, n, K, H, Hkv, hd, rd, neox, rope + pos * rd, kc, vc, S, pos, R, tid, nth);
         CHECK(same(q, q1, sizeof(float) * (n * H * hd + 1)) && same(kc, k1, csz) && same(vc, v1, csz),
               "qkv_%s nth=%d differs from nth=1", c->name, nth);
     }
@@ -353,19 +370,27 @@ static void test_qkv(const combo *c, int n, int neox, int f16, int R, int H, int
 
 /* a chunk of n queries at positions pos.. over caches of S slots (position j in slot j % S), the last
  * `win` positions each (0: all), scores softcapped by `cap` (0: none) */
-static void test_attention(int f16, int n, int hd, int S, int win, float cap) {
+static void test_attention(int kind, int n, int hd, int S, int win, float cap) {
     enum { H = 6, Hkv = 2, pos = 9 };
-    int np = pos + n; /* positions written so far */
-    size_t csz = (size_t)Hkv * S * hd, hsz = (size_t)Hkv * np * hd;
+    int f16 = kind == LMRT_KV_F16, np = pos + n; /* positions written so far */
+    size_t csz = (size_t)Hkv * S * hd, hsz = (size_t)Hkv * np * hd, rb = lmrt_kv_row_bytes_(LMRT_KV_Q8, hd);
     float *q = malloc(sizeof(float) * n * H * hd), *o1 = malloc(sizeof(float) * (n * H * hd + 1));
     float *o = malloc(sizeof(float) * (n * H * hd + 1)), *scratch = malloc(sizeof(float) * 3 * S);
     float *kf = malloc(sizeof(float) * csz), *vf = malloc(sizeof(float) * csz);
     float *kx = malloc(sizeof(float) * hsz), *vx = malloc(sizeof(float) * hsz); /* [h][position][i] */
     uint16_t *kh = malloc(2 * csz), *vh = malloc(2 * csz);
+    uint8_t *kq = malloc(rb * Hkv * S), *vq = malloc(rb * Hkv * S), *hq = malloc(2 * rb * Hkv * np);
     for (int i = 0; i < n * H * hd; i++) q[i] = 2 * rnd_sym();
     for (size_t i = 0; i < hsz; i++) {
         kx[i] = rnd_sym(), vx[i] = rnd_sym();
         if (f16) kx[i] = (float)ref_half(lmrt_f32_to_f16(kx[i])), vx[i] = (float)ref_half(lmrt_f32_to_f16(vx[i]));
+    }
+    /* q8: each position's rows quantized (hq: k rows, then v rows), the reference reads their values */
+    for (size_t r = 0; kind == LMRT_KV_Q8 && r < (size_t)Hkv * np; r++) {
+        lmrt_scalar_kv_store_q8(hq + 2 * rb * r, kx + r * hd, 1, 1, 1, hd, 0, 0, 1);
+        lmrt_scalar_kv_store_q8(hq + 2 * rb * r + rb, vx + r * hd, 1, 1, 1, hd, 0, 0, 1);
+        for (int i = 0; i < hd; i++) kx[r * hd + i] = (float)kv_elem(hq + 2 * rb * r, LMRT_KV_Q8, 0, hd, i),
+                                     vx[r * hd + i] = (float)kv_elem(hq + 2 * rb * r + rb, LMRT_KV_Q8, 0, hd, i);
     }
     /* each slot holds the last position written to it; a slot nothing was written to is NaN */
     for (int h = 0; h < Hkv; h++)
@@ -373,20 +398,28 @@ static void test_attention(int f16, int n, int hd, int S, int win, float cap) {
             for (int i = 0; i < hd; i++) {
                 size_t j = ((size_t)h * S + sl) * hd + i;
                 int p = sl + (np - 1 - sl) / S * S;
+                size_t qr = ((size_t)h * S + sl) * rb; /* the q8 row */
                 if (sl >= np) {
                     memcpy(&kf[j], &SENT, 4);
                     vf[j] = kf[j];
                     kh[j] = vh[j] = 0x7e00;
+                    if (i == 0) fill_sent(kq + qr, rb), fill_sent(vq + qr, rb);
                     continue;
                 }
                 kf[j] = kx[((size_t)h * np + p) * hd + i], vf[j] = vx[((size_t)h * np + p) * hd + i];
                 kh[j] = lmrt_f32_to_f16(kf[j]), vh[j] = lmrt_f32_to_f16(vf[j]);
+                if (i == 0 && kind == LMRT_KV_Q8)
+                    memcpy(kq + qr, hq + 2 * rb * ((size_t)h * np + p), rb),
+                    memcpy(vq + qr, hq + 2 * rb * ((size_t)h * np + p) + rb, rb);
             }
-    const void *kc = f16 ? (const void *)kh : kf, *vc = f16 ? (const void *)vh : vf;
+    const void *kc = kind == LMRT_KV_Q8 ? (const void *)kq : f16 ? (const void *)kh : kf;
+    const void *vc = kind == LMRT_KV_Q8 ? (const void *)vq : f16 ? (const void *)vh : vf;
+    void (*att)(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, float, float,
+                float *, int, int) =
+        kind == LMRT_KV_Q8 ? lmrt_k_attention_q8 : f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32;
     float scale = 1.0f / sqrtf((float)hd);
     fill_sent(o1, sizeof(float) * (n * H * hd + 1));
-    (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o1, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch,
-                                                         0, 1);
+    att(o1, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, 0, 1);
     int bad = 0;
     for (int t = 0; t < n; t++)
         for (int h = 0; h < H; h++) {
@@ -407,7 +440,7 @@ static void test_attention(int f16, int n, int hd, int S, int win, float cap) {
                 double got = o1[(t * H + h) * hd + i];
                 if (!(fabs(got - ref) <= 2e-6) && bad++ < 3)
                     CHECK(0, "attention_%s n=%d hd=%d slots=%d window=%d softcap=%g t=%d h=%d i=%d: %.9g vs %.9g",
-                          f16 ? "f16" : "f32", n, hd, S, win, (double)cap, t, h, i, got, ref);
+                          kv_names[kind], n, hd, S, win, (double)cap, t, h, i, got, ref);
             }
         }
     CHECK(bad == 0, "attention: %d bad", bad);
@@ -415,11 +448,11 @@ static void test_attention(int f16, int n, int hd, int S, int win, float cap) {
     for (int nth = 2; nth <= 3; nth++) {
         fill_sent(o, sizeof(float) * (n * H * hd + 1));
         for (int tid = 0; tid < nth; tid++)
-            (f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32)(o, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap,
-                                                                 scratch, tid, nth);
+            att(o, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
         CHECK(same(o, o1, sizeof(float) * (n * H * hd + 1)), "attention nth=%d differs", nth);
     }
     free(q); free(o1); free(o); free(scratch); free(kf); free(vf); free(kx); free(vx); free(kh); free(vh);
+    free(kq); free(vq); free(hq);
 }
 
 /* ---- row kernels, elementwise, unfused ops ------------------------------------------ */
@@ -669,10 +702,10 @@ static void test_embed(void) {
 static const char *const v2_names[] = {
 #define N1(x) "lmrt_k_" #x,
     N1(embed_f32) N1(embed_f16) N1(embed_q8_0) N1(embed_q4_0) N1(normalize) N1(rmsnorm) N1(quantize_q8a)
-    N1(attention_f32) N1(attention_f16) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(rope_table)
-    N1(kv_store_f32) N1(kv_store_f16) N1(mul) N1(add_bias) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
+    N1(attention_f32) N1(attention_f16) N1(attention_q8) N1(add) N1(swiglu) N1(take_last) N1(copy) N1(rope) N1(rope_table)
+    N1(kv_store_f32) N1(kv_store_f16) N1(kv_store_q8) N1(mul) N1(add_bias) N1(silu) N1(softmax) N1(geglu) N1(scale) N1(softcap)
 #define NL(W, A) N1(matmul_##W##_##A) N1(matmul_add_##W##_##A) N1(matmul_swiglu_##W##_##A) \
-    N1(qkv_##W##_##A##_f32) N1(qkv_##W##_##A##_f16)
+    N1(qkv_##W##_##A##_f32) N1(qkv_##W##_##A##_f16) N1(qkv_##W##_##A##_q8)
     NL(f32, f32) NL(f16, f32) NL(q8_0, f32) NL(q4_0, f32) NL(q8_0t, f32) NL(q4_0t, f32)
     NL(q8_0, q8a) NL(q4_0, q8a) NL(q8_0t, q8a) NL(q4_0t, q8a)
     "lmrt_tile_weights", "lmrt_tiled_dequant_row", "lmrt_tiled_matmul_rows",
@@ -699,20 +732,20 @@ int main(void) {
                 for (int ni = 0; ni < 2; ni++)
                     for (int ki = 0; ki < 3; ki++) test_linear(c, n, Ns[ni], Ks[ki], R);
                 for (int neox = 0; neox < 2; neox++)
-                    for (int f16 = 0; f16 < 2; f16++) {
-                        test_qkv(c, n, neox, f16, R, 4, 2, 8, 40, 12);
-                        test_qkv(c, n, neox, f16, R, 4, 2, 8, 40, 6); /* a ring: positions 3.. wrap past slot 5 */
-                        if (n == 5 && R != 8) test_qkv(c, n, neox, f16, R, 1, 1, 520, 8, 6); /* wider than the buffer */
+                    for (int kind = 0; kind < 3; kind++) {
+                        test_qkv(c, n, neox, kind, R, 4, 2, 8, 40, 12);
+                        test_qkv(c, n, neox, kind, R, 4, 2, 8, 40, 6); /* a ring: positions 3.. wrap past slot 5 */
+                        if (n == 5 && R != 8) test_qkv(c, n, neox, kind, R, 1, 1, 520, 8, 6); /* wider than the buffer */
                     }
             }
         if (g_fail > 40) break;
     }
     for (int n = 1; n <= 5; n += 4) {
-        for (int f16 = 0; f16 < 2; f16++) {
-            test_attention(f16, n, 8, 16, 0, 0.0f);
-            test_attention(f16, n, 10, 16, 0, 0.0f);
-            test_attention(f16, n, 8, 4 + n - 1, 4, 0.0f);   /* a ring: window + chunk - 1 slots, wrapped */
-            test_attention(f16, n, 10, 16, 3, 0.7f);         /* a window and a softcap on a full cache */
+        for (int kind = 0; kind < 3; kind++) {
+            test_attention(kind, n, 8, 16, 0, 0.0f);
+            test_attention(kind, n, 10, 16, 0, 0.0f);
+            test_attention(kind, n, 8, 4 + n - 1, 4, 0.0f);   /* a ring: window + chunk - 1 slots, wrapped */
+            test_attention(kind, n, 10, 16, 3, 0.7f);         /* a window and a softcap on a full cache */
         }
         test_rows(n);
         test_rope_kv(n);

@@ -444,28 +444,44 @@ static void test_elementwise(void) {
 }
 
 /* n queries at positions pos.. over caches of S slots (0: pos + n + 3, every position; a ring holds
- * position j in slot j % S), the last `win` positions each (0: all), softcap `cap` (0: none) */
-static void test_attention(int kv_f16, int H, int Hkv, int hd, int n, int pos, int S, int win, float cap) {
+ * position j in slot j % S), the last `win` positions each (0: all), softcap `cap` (0: none); kind:
+ * LMRT_KV_* (the values are f16-exact; q8 rows are quantized from them, the reference reads theirs) */
+static void test_attention(int kind, int H, int Hkv, int hd, int n, int pos, int S, int win, float cap) {
     int np = pos + n, nth = 2;
     if (S == 0) S = pos + n + 3;
-    size_t csz = (size_t)Hkv * S * hd, hsz = (size_t)Hkv * np * hd;
+    size_t csz = (size_t)Hkv * S * hd, hsz = (size_t)Hkv * np * hd, rb = lmrt_kv_row_bytes_(LMRT_KV_Q8, hd);
     float *kc = calloc(csz, 4), *vc = calloc(csz, 4), *kx = malloc(4 * hsz), *vx = malloc(4 * hsz);
     uint16_t *kh = calloc(csz, 2), *vh = calloc(csz, 2);
+    uint8_t *kq = calloc((size_t)Hkv * S, rb), *vq = calloc((size_t)Hkv * S, rb), row[4 + 256];
     for (size_t i = 0; i < hsz; i++) { /* [h][position][i], f16-exact */
         kx[i] = lmrt_f16_to_f32(lmrt_f32_to_f16(frand() * 2.0f)), vx[i] = lmrt_f16_to_f32(lmrt_f32_to_f16(frand()));
     }
     for (int h = 0; h < Hkv; h++)
-        for (int j = 0; j < np; j++) /* later positions overwrite earlier ones in a ring */
+        for (int j = 0; j < np; j++) { /* later positions overwrite earlier ones in a ring */
+            size_t x0 = ((size_t)h * np + j) * hd, r = (size_t)h * S + (size_t)(j % S);
+            if (kind == LMRT_KV_Q8) {
+                lmrt_scalar_kv_store_q8(row, kx + x0, 1, 1, 1, hd, 0, 0, 1);
+                memcpy(kq + r * rb, row, rb);
+                lmrt_scalar_kv_store_q8(row, vx + x0, 1, 1, 1, hd, 0, 0, 1);
+                memcpy(vq + r * rb, row, rb);
+                for (int i = 0; i < hd; i++) {
+                    float dk, dv;
+                    memcpy(&dk, kq + r * rb, 4), memcpy(&dv, vq + r * rb, 4);
+                    kx[x0 + i] = dk * (float)(int8_t)kq[r * rb + 4 + i], vx[x0 + i] = dv * (float)(int8_t)vq[r * rb + 4 + i];
+                }
+            }
             for (int i = 0; i < hd; i++) {
-                size_t c = ((size_t)h * S + (size_t)(j % S)) * hd + i, x = ((size_t)h * np + j) * hd + i;
+                size_t c = r * hd + i, x = x0 + i;
                 kc[c] = kx[x], vc[c] = vx[x], kh[c] = lmrt_f32_to_f16(kx[x]), vh[c] = lmrt_f32_to_f16(vx[x]);
             }
+        }
     float *q = malloc(sizeof(float) * (size_t)n * H * hd), *out = malloc(sizeof(float) * (size_t)n * H * hd);
     float *scratch = malloc(sizeof(float) * (size_t)nth * S);
     for (int i = 0; i < n * H * hd; i++) q[i] = frand();
     float scale = 1.0f / sqrtf((float)hd);
     for (int tid = 0; tid < nth; tid++) {
-        if (kv_f16) lmrt_k_attention_f16(out, q, kh, vh, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
+        if (kind == LMRT_KV_Q8) lmrt_k_attention_q8(out, q, kq, vq, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
+        else if (kind) lmrt_k_attention_f16(out, q, kh, vh, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
         else lmrt_k_attention_f32(out, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
     }
     int bad = 0;
@@ -489,9 +505,10 @@ static void test_attention(int kv_f16, int H, int Hkv, int hd, int n, int pos, i
                 bad += fabs(out[((size_t)t * H + h) * hd + i] - o) > 2e-5;
             }
         }
-    CHECK(bad == 0, "attention kv_f16 %d H %d Hkv %d hd %d n %d pos %d slots %d window %d softcap %g: %d off", kv_f16,
+    CHECK(bad == 0, "attention kv %d H %d Hkv %d hd %d n %d pos %d slots %d window %d softcap %g: %d off", kind,
           H, Hkv, hd, n, pos, S, win, (double)cap, bad);
-    free(kc), free(vc), free(kx), free(vx), free(kh), free(vh), free(q), free(out), free(scratch), free(p);
+    free(kc), free(vc), free(kx), free(vx), free(kh), free(vh), free(kq), free(vq), free(q), free(out), free(scratch);
+    free(p);
 }
 
 static double now(void) {
@@ -602,6 +619,13 @@ int main(void) {
     test_attention(1, 4, 4, 40, 3, 20, 0, 9, 0.0f);
     test_attention(0, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     test_attention(1, 2, 1, 8, 2, 12, 0, 0, 0.5f);
+    /* q8 KV: whole heads, 8 keys per reduction and their tails, a head_dim tail, a ring, a softcap */
+    test_attention(2, 4, 2, 64, 3, 0, 0, 0, 0.0f);
+    test_attention(2, 8, 8, 12, 16, 7, 0, 0, 0.0f);
+    test_attention(2, 4, 1, 96, 2, 50, 0, 0, 0.0f);
+    test_attention(2, 2, 2, 40, 4, 17, 0, 0, 0.0f);
+    test_attention(2, 4, 2, 64, 4, 37, 16 + 3, 16, 0.0f);
+    test_attention(2, 2, 1, 8, 2, 12, 0, 0, 0.5f);
     if (g_fail == 0)
         for (int ri = 0; ri < NTR; ri++) {
             bench(TRS[ri], LMRT_GGML_Q4_0, 5632, 2048, 1);

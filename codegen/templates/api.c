@@ -86,6 +86,8 @@ int name_init_ctx(name_ctx *ctx, void *arena, size_t arena_bytes, const void *we
     ctx->pos = 0;
     ctx->n_ctx = n_ctx;
     ctx->status = NAME_OK;
+    ctx->step_tokens = 0;
+    ctx->step_left = ctx->step_next = 0;
 #if TEMPLATE_THREADED
     ctx->threads = THREADS;
 #else
@@ -161,22 +163,32 @@ static int forward_check(const name_ctx *ctx, const int32_t *tokens, int n) {
     return NAME_OK;
 }
 
+/* Runs sections s0..s1-1 of step() on the chunk of n <= BATCH tokens at the current position;
+ * out: every row's logits (forward_all), else NULL. */
+static void chunk_run(name_ctx *ctx, const int32_t *tokens, int n, int s0, int s1, float *out) {
+    struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);
+    r->tokens = tokens;
+    r->n = n;
+    r->pos = ctx->pos;
+    r->n_ctx = ctx->n_ctx;
+    r->s0 = s0;
+    r->s1 = s1;
+    r->out = out;
+#if TEMPLATE_THREADED
+    if (ctx->threads > 1) lmrt_pool_run((lmrt_pool *)r->pool);
+    else step(ctx->arena, ctx->weights, r, 0, 1);
+#else
+    step(ctx->arena, ctx->weights, r);
+#endif
+}
+
 /* Runs tokens in chunks of BATCH; out: every row's logits (forward_all), else NULL. */
 static void forward_run(name_ctx *ctx, const int32_t *tokens, int n, float *out) {
-    struct run *r = (struct run *)(ctx->arena + RUN_OFFSET);
+    ctx->step_tokens = 0; /* a pending step's chunk would be overwritten */
     for (int i = 0; i < n; i += BATCH) {
-        r->tokens = tokens + i;
-        r->n = n - i < BATCH ? n - i : BATCH;
-        r->pos = ctx->pos;
-        r->n_ctx = ctx->n_ctx;
-        r->out = out ? out + (size_t)i * NAME_VOCAB_SIZE : 0;
-#if TEMPLATE_THREADED
-        if (ctx->threads > 1) lmrt_pool_run((lmrt_pool *)r->pool);
-        else step(ctx->arena, ctx->weights, r, 0, 1);
-#else
-        step(ctx->arena, ctx->weights, r);
-#endif
-        ctx->pos += r->n;
+        int m = n - i < BATCH ? n - i : BATCH;
+        chunk_run(ctx, tokens + i, m, 0, STEP_SECTIONS, out ? out + (size_t)i * NAME_VOCAB_SIZE : 0);
+        ctx->pos += m;
     }
 }
 
@@ -200,6 +212,7 @@ void name_reset(name_ctx *ctx) {
     if (!ctx) return;
     if (ctx->magic != CTX_MAGIC) { ctx->status = NAME_ERR_STATE; return; }
     ctx->pos = 0;
+    ctx->step_tokens = 0;
     ctx->status = NAME_OK;
 }
 
@@ -211,7 +224,50 @@ int name_rewind(name_ctx *ctx, int pos) {
      * overwritten by the positions after it */
     if (KV_SLOTS && (pos >= KV_WINDOW ? pos - KV_WINDOW + 1 : 0) < ctx->pos - KV_SLOTS) return ctx->status = NAME_ERR_ARG;
     ctx->pos = pos; /* rows at pos.. are written again before anything reads them */
+    ctx->step_tokens = 0;
     return ctx->status = NAME_OK;
+}
+
+/* ---- preemptible decode: the chunks of forward, each in slices of step()'s sections ---- */
+int name_step_begin(name_ctx *ctx, const int32_t *tokens, int n) {
+    if (!ctx) return NAME_ERR_ARG;
+    int st = forward_check(ctx, tokens, n);
+    if (st != NAME_OK) return ctx->status = st;
+    ctx->step_tokens = tokens;
+    ctx->step_left = n;
+    ctx->step_next = 0;
+    return ctx->status = NAME_OK;
+}
+
+int name_step_run(name_ctx *ctx, int max_layers) {
+    if (!ctx) return NAME_ERR_ARG;
+    if (ctx->magic != CTX_MAGIC || !ctx->step_tokens) return ctx->status = NAME_ERR_STATE;
+    if (max_layers < 1) return ctx->status = NAME_ERR_ARG;
+    while (max_layers > 0 && ctx->step_left > 0) {
+        int m = ctx->step_left < BATCH ? ctx->step_left : BATCH, s0 = ctx->step_next;
+        int s1 = max_layers < STEP_SECTIONS - s0 ? s0 + max_layers : STEP_SECTIONS;
+        chunk_run(ctx, ctx->step_tokens, m, s0, s1, 0);
+        max_layers -= s1 - s0;
+        ctx->step_next = s1;
+        if (s1 == STEP_SECTIONS) { /* the chunk is done: its tokens are in the KV cache */
+            ctx->pos += m;
+            ctx->step_tokens += m;
+            ctx->step_left -= m;
+            ctx->step_next = 0;
+        }
+    }
+    ctx->status = NAME_OK;
+    if (!ctx->step_left) {
+        ctx->step_tokens = 0;
+        return 0;
+    }
+    /* this chunk's sections left, then every section of the chunks after it */
+    int later = (ctx->step_left - (ctx->step_left < BATCH ? ctx->step_left : BATCH) + BATCH - 1) / BATCH;
+    return STEP_SECTIONS - ctx->step_next + later * STEP_SECTIONS;
+}
+
+const float *name_logits(const name_ctx *ctx) {
+    return ctx && ctx->magic == CTX_MAGIC ? (const float *)(ctx->arena + LOGITS_OFFSET) : 0;
 }
 
 /* ---- saved state: a header, then the used rows [0, pos) of every head of every cache ----
@@ -300,6 +356,7 @@ int name_state_load(name_ctx *ctx, const void *buf, size_t bytes) {
     if (pos > kv_capacity(ctx)) return ctx->status = NAME_ERR_CONTEXT_FULL;
     state_rows(ctx, 0, b, pos);
     ctx->pos = pos;
+    ctx->step_tokens = 0;
     return ctx->status = NAME_OK;
 }
 

@@ -25,6 +25,8 @@ typedef struct name_ctx {
     int n_ctx; /* positions the KV cache holds: NAME_CTX, or init_ctx's */
     int status;
     int threads;
+    const int32_t *step_tokens; /* step_begin's tokens not yet consumed (NULL: no step pending) */
+    int step_left, step_next;   /* their count; the next section of step() for the first of them */
     uint32_t magic;
 } name_ctx;
 
@@ -58,6 +60,19 @@ int name_forward_all(name_ctx *ctx, const int32_t *tokens, int n, float *logits)
 /* Back to an earlier position 0 <= pos <= name_position(ctx): the tokens
  * after it are forgotten (a rejected draft, a prompt prefix kept). */
 int name_rewind(name_ctx *ctx, int pos);
+/* ---- preemptible decode: forward in bounded slices (an RTOS task, a thermal governor) ----
+ * step_begin validates n tokens as forward does and makes them pending (tokens must stay valid
+ * until the step is done); each step_run runs at most max_layers sections of the forward pass
+ * (the embedding, each transformer layer and the output head count one each; NAME_STEP_SECTIONS
+ * per chunk of NAME_BATCH tokens) and returns how many sections are still to run: 0 when the
+ * tokens are consumed, their logits then at name_logits.  The result is forward's bit for bit.
+ * Any other call that moves the position (forward, forward_all, reset, rewind, state_load, init)
+ * drops a pending step: step_run then returns NAME_ERR_STATE. */
+int name_step_begin(name_ctx *ctx, const int32_t *tokens, int n);
+int name_step_run(name_ctx *ctx, int max_layers);
+/* the logits [NAME_VOCAB_SIZE] after the last token forward or step_run consumed (what forward
+ * returned), NULL for a context that is not live */
+const float *name_logits(const name_ctx *ctx);
 /* ---- saved state: position and the used KV rows, with a header naming
  * the model (its weights' hash), the KV type and layout, and a checksum ----
  * state_bytes: the exact size of a state saved now (grows with the

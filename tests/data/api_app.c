@@ -140,6 +140,8 @@ int main(int argc, char **argv) {
     a_sampler_init(&s1, 1.0f, 0, 1.0f, 5);
     CHECK(a_sample(&c1, &s1, lx) == 300 && a_last_error(&c1) == A_OK, "one +inf logit is sampled");
     lx[100] = NAN;
+    memset(&s1, 0, sizeof s1); /* the padding after top_p too: the samplers are compared byte for byte */
+    memset(&s2, 0, sizeof s2);
     a_sampler_init(&s1, 1.0f, 0, 1.0f, 5);
     a_sampler_init(&s2, 1.0f, 0, 1.0f, 5);
     CHECK(a_sample(&c1, &s1, lx) == A_ERR_LOGITS && a_last_error(&c1) == A_ERR_LOGITS, "a NaN logit -> ERR_LOGITS");

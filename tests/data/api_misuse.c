@@ -224,6 +224,25 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(rewind, "pos INT_MAX", C(_ERR_ARG), ON_LIVE, F(_rewind)(&live, MAXI))                                           \
     X(rewind, "pos INT_MIN", C(_ERR_ARG), ON_LIVE, F(_rewind)(&live, INT_MIN))                                        \
     X(rewind, "to the position it has", C(_OK), ON_LIVE, F(_rewind)(&live, 3))                                        \
+    X(step_begin, "ctx NULL", C(_ERR_ARG), 0, F(_step_begin)(NULL, &tok_ok, 1))                                       \
+    X(step_begin, "zeroed ctx", C(_ERR_STATE), 0, F(_step_begin)(&zero, &tok_ok, 1))                                  \
+    X(step_begin, "released ctx", C(_ERR_STATE), 0, F(_step_begin)(&rel, &tok_ok, 1))                                 \
+    X(step_begin, "tokens NULL", C(_ERR_ARG), ON_LIVE, F(_step_begin)(&live, NULL, 1))                                \
+    X(step_begin, "n 0", C(_ERR_ARG), ON_LIVE, F(_step_begin)(&live, ok3, 0))                                         \
+    X(step_begin, "n -1", C(_ERR_ARG), ON_LIVE, F(_step_begin)(&live, ok3, -1))                                       \
+    X(step_begin, "n one past the context", C(_ERR_CONTEXT_FULL), ON_LIVE, F(_step_begin)(&live, ok3, C(_CTX) - 3 + 1)) \
+    X(step_begin, "n INT_MAX", C(_ERR_CONTEXT_FULL), ON_LIVE, F(_step_begin)(&live, ok3, MAXI))                       \
+    X(step_begin, "token -1", C(_ERR_TOKEN), ON_LIVE, F(_step_begin)(&live, (const int32_t[]){-1}, 1))               \
+    X(step_begin, "token VOCAB_SIZE", C(_ERR_TOKEN), ON_LIVE, F(_step_begin)(&live, (const int32_t[]){C(_VOCAB_SIZE)}, 1)) \
+    X(step_run, "ctx NULL", C(_ERR_ARG), 0, F(_step_run)(NULL, 1))                                                    \
+    X(step_run, "zeroed ctx", C(_ERR_STATE), 0, F(_step_run)(&zero, 1))                                               \
+    X(step_run, "released ctx", C(_ERR_STATE), 0, F(_step_run)(&rel, 1))                                              \
+    X(step_run, "garbage ctx", C(_ERR_STATE), 0, F(_step_run)(&junk, 1))                                              \
+    X(step_run, "no step begun", C(_ERR_STATE), ON_LIVE, F(_step_run)(&live, 1))                                      \
+    X(step_run, "no step begun, max_layers 0", C(_ERR_STATE), ON_LIVE, F(_step_run)(&live, 0))                        \
+    X(logits, "ctx NULL: NULL", C(_OK), 0, F(_logits)(NULL) ? C(_ERR_ARG) : C(_OK))                                    \
+    X(logits, "zeroed ctx: NULL", C(_OK), 0, F(_logits)(&zero) ? C(_ERR_ARG) : C(_OK))                                 \
+    X(logits, "released ctx: NULL", C(_OK), 0, F(_logits)(&rel) ? C(_ERR_ARG) : C(_OK))                               \
     X(state_bytes, "ctx NULL", C(_ERR_STATE), 0, (int)F(_state_bytes)(NULL))                                          \
     X(state_bytes, "zeroed ctx", C(_ERR_STATE), 0, (int)F(_state_bytes)(&zero))                                       \
     X(state_bytes, "released ctx", C(_ERR_STATE), 0, (int)F(_state_bytes)(&rel))                                      \
