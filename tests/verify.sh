@@ -43,7 +43,8 @@ if "$LMCC" verify "$WORK/e/bad.c" -t x86-64-v3 2>"$WORK/err"; then fail "unused 
 elif grep -qE "^lmcc: error: $WORK/e/bad\.c:$line:[0-9]+: unused variable 'unused_local'" "$WORK/err"; then ok "unused variable at line $line"
 else fail "unused variable: $(cat "$WORK/err")"; fi
 cp "$WORK/e/m.c" "$WORK/e/bad2.c"
-sed -i '0,/^    k_[a-z0-9_]*(/s//    lmrt_k_no_such_kernel(/' "$WORK/e/bad2.c" # step()'s first call
+sed -i '0,/^\( *\)k_[a-z0-9_]*(/s//\1lmrt_k_no_such_kernel(/' "$WORK/e/bad2.c" # step()'s first call
+cmp -s "$WORK/e/m.c" "$WORK/e/bad2.c" && fail "the edit found no kernel call in step() to replace"
 if "$LMCC" verify "$WORK/e/bad2.c" -t x86-64-v3 2>"$WORK/err"; then fail "undeclared kernel passed"
 elif grep -qE "^lmcc: error: $WORK/e/bad2\.c:[0-9]+:[0-9]+: .*lmrt_k_no_such_kernel" "$WORK/err"; then ok "undeclared call: $(head -1 "$WORK/err" | cut -c1-120)"
 else fail "undeclared: $(cat "$WORK/err")"; fi
