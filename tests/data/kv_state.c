@@ -20,14 +20,7 @@ static const int32_t toks[N] = {1, 403, 407, 261, 378, 455, 473, 456, 435, 299, 
 static float ref[N][M_VOCAB_SIZE];
 static int fails;
 
-#define CHECK(cond, ...) do { if (cond) printf("ok: " __VA_ARGS__); else { fails++; printf("FAIL: " __VA_ARGS__); } printf("\n"); } while (0)
-
-static unsigned char *arena_new(size_t n) {
-    void *p = NULL;
-    if (posix_memalign(&p, M_ARENA_ALIGN, n) != 0) exit(2);
-    memset(p, 0xa5, n); /* not zero: nothing may depend on a fresh arena's contents */
-    return p;
-}
+#include "app_check.h"
 
 /* feeds toks[from..to) one at a time; 1 if every logit row equals ref bit for bit */
 static int feed_same(m_ctx *c, int from, int to) {

@@ -18,14 +18,7 @@
 enum { V = M_VOCAB_SIZE, GEN = 96, SHORT = 48, SAMPLES = 8000, MAXN = M_CTX + 1 };
 static int fails;
 
-#define CHECK(cond, ...) do { if (cond) printf("ok: " __VA_ARGS__); else { fails++; printf("FAIL: " __VA_ARGS__); } printf("\n"); } while (0)
-
-static unsigned char *arena_new(size_t n) {
-    void *p = NULL;
-    if (posix_memalign(&p, M_ARENA_ALIGN, n) != 0) exit(2);
-    memset(p, 0xa5, n);
-    return p;
-}
+#include "app_check.h"
 
 static int argmax(const float *x) {
     int b = 0;

@@ -14,14 +14,7 @@ static const int32_t toks[N] = {1, 403, 407, 261, 378, 455, 473, 456, 435, 299, 
 static float ref[N][M_VOCAB_SIZE];
 static int fails;
 
-#define CHECK(cond, ...) do { if (cond) printf("ok: " __VA_ARGS__); else { fails++; printf("FAIL: " __VA_ARGS__); } printf("\n"); } while (0)
-
-static unsigned char *arena_new(size_t n) {
-    void *p = NULL;
-    if (posix_memalign(&p, M_ARENA_ALIGN, n) != 0) exit(2);
-    memset(p, 0xa5, n);
-    return p;
-}
+#include "app_check.h"
 
 /* the sections a step of n tokens runs: S per chunk of M_BATCH */
 static int sections_of(int n) { return (n + M_BATCH - 1) / M_BATCH * S; }
