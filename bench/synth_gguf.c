@@ -59,8 +59,8 @@ typedef struct synth_model {
     int orig; /* rope.scaling.original_context_length (M_LONGROPE, M_YARN) */
 } synth_model;
 
-/* real models' hyper-parameters (benchmarks) and the reference tests' tiny models (tests/ref: K-quants
- * need rows of whole 256-blocks, so dim and ffn are multiples of 256) */
+/* real models' hyper-parameters (benchmarks), the API fuzzer's model (fuzz) and the reference tests'
+ * tiny models (tests/ref: K-quants need rows of whole 256-blocks, so dim and ffn are multiples of 256) */
 static const synth_model synth_models[] = {
     /* name           arch       dim  L   H   KV  hd   ffn  rot  ctx   win  base      eps   flags  orig */
     {"stories15M",   "llama",    288, 6,  6,  6,  0,   768, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
@@ -68,6 +68,7 @@ static const synth_model synth_models[] = {
     {"tinyllama",    "llama",   2048, 22, 32, 4,  0,  5632, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
     {"stories260K",  "llama",     64, 5,  8,  4,  0,   172, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
     {"tiny",         "llama",     64, 2,  4,  2,  0,    96, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
+    {"fuzz",         "llama",     16, 1,  2,  1,  0,    32, 0, 2048,   0,  10000.0f, 1e-5f, 0, 0},
     {"qwen2.5-0.5b", "qwen2",    896, 24, 14, 2,  0,  4864, 0, 32768,  0,  1e6f,     1e-6f, M_TIED, 0},
     {"qwen3-0.6b",   "qwen3",   1024, 28, 16, 8,  128, 3072, 0, 40960, 0,  1e6f,     1e-6f, M_TIED, 0},
     {"llama3.2-1b",  "llama",   2048, 16, 32, 8,  0,  8192, 0, 131072, 0,  500000.f, 1e-5f, M_TIED | M_ROPE_FREQS, 0},

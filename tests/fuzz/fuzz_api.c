@@ -1,6 +1,7 @@
-/* fuzz_api.c - the generated API under random call sequences.  stories260K is compiled at build
- * time by the built lmcc (generic target, single-threaded, external weights, --ctx 16: see
- * CMakeLists.txt) into fz.c / fz.h / fz.weights, which this harness links.  An input is a sequence
+/* fuzz_api.c - the generated API under random call sequences.  A one-layer model of dim 16 with
+ * stories260K's vocabulary is made and compiled at build time by the built tools (generic target,
+ * single-threaded, external weights, --ctx 16: see CMakeLists.txt) into fz.c / fz.h / fz.weights,
+ * which this harness links.  An input is a sequence
  * of calls, one opcode byte and its arguments each, on two contexts with their own arenas:
  * init / init_ctx (any arena offset and size, weights pointer, length and header damage, n_ctx),
  * forward / forward_all (any token ids and counts), rewind, reset, state_bytes, state_save (any
