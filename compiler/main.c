@@ -340,7 +340,11 @@ static int compile_to(const lmcc_config *c, session *s, const char *outdir, cons
     int compile = c->cmd == LMCC_CMD_COMPILE;
     /* a target with a draft includes NAME_draft.h, which is not staged with it: its C is not built alone */
     int alone = !c->draft || draft_of;
-    lmcc_stage_check chk = {c->model, name, c->verify && alone, (compile || c->given[LMCC_OPT_BUDGET_FLASH]) && alone,
+    /* the code bytes cost a C compile of NAME.c (1-2 s for a small model): LMCC_CODE_SIZE=0 skips it in
+     * the size line, not for --budget-flash, which needs them */
+    const char *code_env = getenv("LMCC_CODE_SIZE");
+    int measure = c->given[LMCC_OPT_BUDGET_FLASH] || (compile && !(code_env && !strcmp(code_env, "0")));
+    lmcc_stage_check chk = {c->model, name, c->verify && alone, measure && alone,
                             c->given[LMCC_OPT_BUDGET_RAM] ? c->budget_ram : 0,
                             c->given[LMCC_OPT_BUDGET_FLASH] ? c->budget_flash : 0, compile ? stderr : NULL};
     char stage[PATH_MAX];

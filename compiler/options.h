@@ -222,6 +222,7 @@ typedef enum lmcc_option_id {
     X("LMCC_QUANT_GENERIC", "1: the quantizers' portable loops instead of AVX2 (last-bit differences)")            \
     X("LMCC_TARGETS_DIR", "directory of .target files (default: next to lmcc, then the source tree's)")            \
     X("CC", "compiler for the programs run/eval/bench/quality build, and cc targets' size report")                 \
+    X("LMCC_CODE_SIZE", "0: compile's size line skips the code bytes (a C compile of NAME.c; the test suite's)")  \
     X("TMPDIR", "where temporary directories go (default /tmp)")                                                   \
     X("LMCC_CLANG_RESOURCE_DIR", "clang's resource directory for --verify (its intrinsic headers)")
 

@@ -2,6 +2,7 @@
 # --budget-ram / --budget-flash: over budget = one error line, exit 1, and
 # OUTDIR untouched (also when it holds an earlier build).
 . "$(dirname "$0")/lib.sh"
+export LMCC_CODE_SIZE=1 # the size line's code bytes are what this checks
 G="$MODEL_GGUF"
 "$LMCC" compile "$G" --weights q8 -o "$WORK/ok" --name m 2>"$WORK/err" || { cat "$WORK/err"; fail "plain compile"; finish; }
 line=$(grep '^lmcc: sizes: ' "$WORK/err")
