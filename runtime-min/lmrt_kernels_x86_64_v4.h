@@ -383,7 +383,13 @@ LMRT_V4_AI void lmrt_v4_kq_tile_(int type, int kt, __m512 *acc, const uint8_t *c
     for (int s = 0; s < nsb; s++) {
         __m512 fs[LMRT_V4_KR], fm[LMRT_V4_KR];
         LMRT_X86_UNROLL(4)
-        for (int r = 0; r < LMRT_V4_KR; r++) lmrt_v4_kq_scales_(type, w[r] + (size_t)s * (size_t)bb, &fs[r], &fm[r]);
+        for (int r = 0; r < LMRT_V4_KR; r++) {
+            /* the same super-block of the next tile's rows: rows are short streams (1-3 KiB) that
+             * the hardware prefetcher picks up late; a hint, harmless past the weight's end */
+            const char *nx = (const char *)w[r] + (size_t)(LMRT_V4_KR * nsb + s) * (size_t)bb;
+            for (int o = 0; o < bb; o += 64) _mm_prefetch(nx + o, _MM_HINT_T0);
+            lmrt_v4_kq_scales_(type, w[r] + (size_t)s * (size_t)bb, &fs[r], &fm[r]);
+        }
         if (type == LMRT_GGML_Q6_K) {
             LMRT_X86_UNROLL(4)
             for (int p = 0; p < 4; p++) {
