@@ -3,10 +3,10 @@
  *
  * Accelerated here: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
  * activations (VPDPBUSD on 16-row sub-tiles, register-blocked over rows and tokens; tiles of R = 16k
- * rows), and for GGUF q4_k, q6_k and iq4_xs weights with q8a activations (VPDPBUSD row dots, two
- * sub-blocks per register).  Everything else is the x86-64-v3 set (AVX2, lmrt_kernels_x86_64_v3.h,
- * included first), whose contract names are replaced at the end of this file where this set has its
- * own kernel.
+ * rows), and for GGUF q4_k, q6_k and iq4_xs weights with q8a activations (VPDPBUSD, two
+ * sub-blocks per register, register-blocked over 4 rows x 4 tokens).  Everything else is the
+ * x86-64-v3 set (AVX2, lmrt_kernels_x86_64_v3.h, included first), whose contract names are replaced
+ * at the end of this file where this set has its own kernel.
  *
  * The integer dot: VPDPBUSD multiplies unsigned bytes by signed bytes.  Weights are the unsigned
  * operand — q4 nibbles u = q + 8 as they are stored, q8 bytes with the sign bit flipped (u = q + 128)
@@ -217,18 +217,27 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
 LMRT_X86_LINEAR_P(v4, q4_0t, q8a, R)
 LMRT_X86_LINEAR_P(v4, q8_0t, q8a, R)
 
-/* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs) x q8a: one row dot per (row, token) ----
- * A super-block is 256 elements = 8 q8a blocks.  Two 32-element sub-blocks fill one 512-bit register
- * (lower half sub-block 2p, upper 2p + 1) of unsigned codes u, so one VPDPBUSD against the two
- * activation blocks gives 16 dword partial dots; the codes' offset c (q6_k: 32, iq4_xs: 128, the
- * codebook + 128) is a second VPDPBUSD of the constant c against the same activations, subtracted in
- * integers.  The float scale of each dword lane (block scale x activation scale) is computed once per
- * super-block for its 8 (q6_k: 16) sub-blocks and moved to the lanes by a permute. */
+/* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs) x q8a: register-blocked over rows and tokens ----
+ * A super-block is 256 elements = 8 q8a blocks.  A tile of LMRT_V4_KR rows x LMRT_V4_KT tokens keeps
+ * its 16 accumulators in registers: a row's codes and scales are decoded once per tile and used for
+ * every token of it, a token's activations read once per row (from L1).
+ * Codes: q4_k's are unsigned (0..15) against the signed activations, its mins a separate float term
+ * (-dmin m_j dx_j sum(a_j), sum(a_j) summed once per token); q6_k's (q - 32) and iq4_xs's (codebook
+ * values) are signed, so the activations are the unsigned operand a + 128 and the integer sum starts
+ * at -128 sum(codes) (VPDPBUSDs per row shared by the tile's tokens): exact.
+ * Lanes.  q4_k and iq4_xs (one scale per 32 elements): a quad of sub-blocks 4h..4h+3 is two registers,
+ * A = their elements 0-15, B = 16-31, 128-bit lane j = sub-block 4h + j, so two chained VPDPBUSDs give
+ * each dword lane 8 products of one sub-block; the activations are copied once per token chunk into
+ * the same order (lmrt_v4_kq_pre_).  q6_k (one scale per 16 elements): a pair of sub-blocks 2p, 2p + 1
+ * is one register, one VPDPBUSD against the two activation blocks as they are stored.
+ * Float order, the same for every n, tile position and thread split (so a row's result does not
+ * depend on how many tokens share the call): per (row, token) one 16-lane accumulator, for each
+ * super-block and quad (q6_k: pair) in order acc += (float(idot) * dx) * (d scale), then q4_k's mins
+ * term acc += (-dmin m_j) (dx_j sum(a_j)) in lanes 8-15; the result is _mm512_reduce_add_ps(acc). */
 
-LMRT_V4_AI __m256 lmrt_v4_dx8_(const uint8_t *a) { /* the 8 q8a scales of a super-block's activations */
-    const __m256i off = _mm256_setr_epi32(0, 36, 72, 108, 144, 180, 216, 252);
-    return _mm256_i32gather_ps((const float *)a, off, 1);
-}
+#define LMRT_V4_KR 4       /* rows per register tile */
+#define LMRT_V4_KT 4       /* tokens per register tile */
+#define LMRT_V4_KPRE 32768 /* stack floats for the per-(token, super-block) activation data */
 
 /* the two activation blocks of sub-blocks 2p, 2p + 1 as one register */
 LMRT_V4_AI __m512i lmrt_v4_x2_(const uint8_t *a, int p) {
@@ -237,18 +246,64 @@ LMRT_V4_AI __m512i lmrt_v4_x2_(const uint8_t *a, int p) {
                               _mm256_loadu_si256((const __m256i *)(a0 + LMRT_Q8A_BYTES)), 1);
 }
 
-/* lanes 0-7 take f[2p], lanes 8-15 f[2p + 1] (f: 8 floats in the low half) */
+/* lanes 0-7 take f[2p], lanes 8-15 f[2p + 1] */
 LMRT_V4_AI __m512 lmrt_v4_pair_scale_(__m512 f, int p) {
     __m512i idx = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(2 * p)), _mm256_set1_epi32(2 * p + 1), 1);
     return _mm512_permutexvar_ps(idx, f);
 }
 
-LMRT_V4_AI float lmrt_v4_dot_q4_k_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    const uint8_t *b = lmrt_q4x_row_(LMRT_GGML_Q4_K, W, r, K), *a = (const uint8_t *)xv;
-    const __m512i m4 = _mm512_set1_epi8(15), ones = _mm512_set1_epi8(1);
-    __m512 acc = _mm512_setzero_ps();
-    for (int sb = 0; sb < K / 256; sb++, b += 144, a += 8 * LMRT_Q8A_BYTES) {
+/* lane l takes f[4q + l / 4] */
+LMRT_V4_AI __m512 lmrt_v4_quad_scale_(__m512 f, int q) {
+    __m512i l = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return _mm512_permutexvar_ps(_mm512_add_epi32(_mm512_set1_epi32(4 * q), _mm512_srli_epi32(l, 2)), f);
+}
+
+/* the sum of a q8a block's 32 codes: a + 128 summed as unsigned bytes, minus 32 * 128 */
+LMRT_V4_AI int32_t lmrt_v4_bsum_(const uint8_t *a) {
+    __m256i s =
+        _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(a + 4)), _mm256_set1_epi8((char)0x80)),
+                        _mm256_setzero_si256());
+    __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    h = _mm_add_epi64(h, _mm_unpackhi_epi64(h, h));
+    return _mm_cvtsi128_si32(h) - 32 * 128;
+}
+
+/* floats of lmrt_v4_kq_pre_ data per (token, super-block) */
+LMRT_V4_AI int lmrt_v4_kq_ps_(int type) { return type == LMRT_GGML_Q6_K ? 16 : 112; }
+
+/* the activation data of super-block s of token t at pre + ps (t nsb + s):
+ * q6_k: 16 floats, lanes 0-7 the scales dx_j (lanes 8-15 unused, 0);
+ * q4_k, iq4_xs: bytes 0-255 the codes of quads 0, 1 in the order of lmrt_v4_kq_codes4_ (+ 128 for
+ * iq4_xs), then 16 floats per quad: lane l dx of sub-block 4h + l / 4; then 16 floats, lanes 8-15
+ * dx_j sum(a_j) (lanes 0-7: 0) */
+LMRT_INLINE void lmrt_v4_kq_pre_(int type, float *pre, const uint8_t *x, size_t xs, int nsb, int nt) {
+    int ps = lmrt_v4_kq_ps_(type);
+    const __m128i sb = _mm_set1_epi8(type == LMRT_GGML_IQ4_XS ? (char)0x80 : 0);
+    for (int t = 0; t < nt; t++)
+        for (int s = 0; s < nsb; s++) {
+            float *p = pre + (size_t)ps * (size_t)(t * nsb + s);
+            for (int i = 0; i < ps; i++) p[i] = 0.0f;
+            for (int j = 0; j < 8; j++) {
+                const uint8_t *a = x + (size_t)t * xs + (size_t)(8 * s + j) * LMRT_Q8A_BYTES;
+                float dx = lmrt_x86_q8a_d_(a);
+                if (type == LMRT_GGML_Q6_K) {
+                    p[j] = dx;
+                    continue;
+                }
+                uint8_t *q = (uint8_t *)p + 128 * (j / 4) + 16 * (j % 4);
+                _mm_storeu_si128((__m128i *)q, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(a + 4)), sb));
+                _mm_storeu_si128((__m128i *)(q + 64), _mm_xor_si128(_mm_loadu_si128((const __m128i *)(a + 20)), sb));
+                for (int i = 0; i < 4; i++) p[64 + 4 * j + i] = dx;
+                p[96 + 8 + j] = dx * (float)lmrt_v4_bsum_(a);
+            }
+        }
+}
+
+/* a super-block's row scales: fs lanes = d x the scale of each sub-block (q6_k: of each 16 elements),
+ * fm lanes 8-15 = q4_k's -dmin x min of each sub-block (0 elsewhere) */
+LMRT_V4_AI void lmrt_v4_kq_scales_(int type, const uint8_t *b, __m512 *fs, __m512 *fm) {
+    *fm = _mm512_setzero_ps();
+    if (type == LMRT_GGML_Q4_K) {
         /* 6-bit scales and mins of the 8 sub-blocks to bytes 0-7 and 8-15 (as ggml unpacks them) */
         uint32_t u[4];
         lmrt_memcpy(u, b + 4, 12);
@@ -257,101 +312,198 @@ LMRT_V4_AI float lmrt_v4_dot_q4_k_q8a_(const void *W, int r, int K, int R, const
         u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
         u[2] = t;
         u[0] &= 0x3f3f3f3fu;
-        __m128i sm = _mm_loadu_si128((const __m128i *)u);
-        __m256 dx = lmrt_v4_dx8_(a);
-        __m256 fs = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(lmrt_load_u16le(b))), dx),
-                                  _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm)));
-        __m256 fm = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-_cvtsh_ss(lmrt_load_u16le(b + 2))), dx),
-                                  _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8))));
-        __m512 fs16 = _mm512_castps256_ps512(fs), fm16 = _mm512_castps256_ps512(fm);
-        LMRT_X86_UNROLL(4)
-        for (int p = 0; p < 4; p++) { /* qs chunk p: sub-block 2p in the low nibbles, 2p + 1 in the high */
-            __m256i v = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * p));
-            __m512i c = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1), m4);
-            __m512i x = lmrt_v4_x2_(a, p);
-            __m512i dq = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c, x);
-            __m512i sx = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, x);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dq), lmrt_v4_pair_scale_(fs16, p), acc);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sx), lmrt_v4_pair_scale_(fm16, p), acc);
-        }
-    }
-    return _mm512_reduce_add_ps(acc);
-}
-
-LMRT_V4_AI float lmrt_v4_dot_q6_k_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    const uint8_t *b = lmrt_q4x_row_(LMRT_GGML_Q6_K, W, r, K), *a = (const uint8_t *)xv;
-    const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3), c32 = _mm512_set1_epi8(32);
-    const __m512i half = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    __m512 acc = _mm512_setzero_ps();
-    for (int sb = 0; sb < K / 256; sb++, b += 210, a += 8 * LMRT_Q8A_BYTES) {
-        /* 16 scales (one per 16 elements) x d x the activation scale of their 32-element block */
-        __m512 dx = _mm512_permutexvar_ps(half, _mm512_castps256_ps512(lmrt_v4_dx8_(a)));
-        __m512 fs = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(lmrt_load_u16le(b + 208))), dx),
-                                  _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
-        LMRT_X86_UNROLL(4)
-        for (int p = 0; p < 4; p++) {
-            /* sub-blocks 2p, 2p + 1 = k 2m, 2m + 1 of half n: ql nibble m of bytes 64n.. (+32),
-             * qh 2-bit fields 2k of bytes 128 + 32n.. */
-            int n = p / 2, m = p % 2;
-            __m512i ql = _mm512_loadu_si512(b + 64 * n);
-            __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * n));
-            __m512i lo = _mm512_and_si512(_mm512_srli_epi16(ql, 4 * m), m4);
-            __m512i hi = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_srli_epi16(qh, 4 * m)),
-                                            _mm256_srli_epi16(qh, 4 * m + 2), 1);
-            __m512i c = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(hi, m2), 4));
-            __m512i x = lmrt_v4_x2_(a, p);
-            __m512i dq = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c, x),
-                                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), c32, x));
-            /* lane l (4 elements) of pair p: scale 4p + l / 4 */
-            __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(4 * p),
-                                           _mm512_srli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-                                                                               13, 14, 15), 2));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dq), _mm512_permutexvar_ps(idx, fs), acc);
-        }
-    }
-    return _mm512_reduce_add_ps(acc);
-}
-
-LMRT_V4_AI float lmrt_v4_dot_iq4_xs_q8a_(const void *W, int r, int K, int R, const void *xv) {
-    (void)R;
-    const uint8_t *b = lmrt_q4x_row_(LMRT_GGML_IQ4_XS, W, r, K), *a = (const uint8_t *)xv;
-    const __m512i m4 = _mm512_set1_epi8(15), c128 = _mm512_set1_epi8((char)0x80);
-    /* the codebook + 128 (unsigned) in every 128-bit lane */
-    const __m512i tab = _mm512_broadcast_i32x4(_mm_setr_epi8(1, 24, 45, 63, 79, 93, 106, 118, (char)129, (char)141,
-                                                             (char)153, (char)166, (char)181, (char)197, (char)217,
-                                                             (char)241));
-    const __m256i sh4 = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), sh2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
-    __m512 acc = _mm512_setzero_ps();
-    for (int sb = 0; sb < K / 256; sb++, b += 136, a += 8 * LMRT_Q8A_BYTES) {
-        /* scale j = (nibble j of scales_l | 2-bit field j of scales_h << 4) - 32 */
+        __m512 v = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)u)));
+        __m512 dm = _mm512_insertf32x8(_mm512_set1_ps(_cvtsh_ss(lmrt_load_u16le(b))),
+                                       _mm256_set1_ps(-_cvtsh_ss(lmrt_load_u16le(b + 2))), 1);
+        v = _mm512_mul_ps(dm, v);
+        *fs = v;
+        *fm = _mm512_maskz_mov_ps(0xff00, v);
+    } else if (type == LMRT_GGML_Q6_K) {
+        *fs = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(lmrt_load_u16le(b + 208))),
+                            _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
+    } else { /* iq4_xs: scale j = (nibble j of scales_l | 2-bit field j of scales_h << 4) - 32 */
+        const __m256i sh4 = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+        const __m256i sh2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
         __m256i sl = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)lmrt_load_u32le(b + 4)), sh4),
                                       _mm256_set1_epi32(15));
         __m256i sh = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(lmrt_load_u16le(b + 2)), sh2),
                                       _mm256_set1_epi32(3));
         __m256i ls = _mm256_sub_epi32(_mm256_or_si256(sl, _mm256_slli_epi32(sh, 4)), _mm256_set1_epi32(32));
-        __m256 fs = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(lmrt_load_u16le(b))), lmrt_v4_dx8_(a)),
-                                  _mm256_cvtepi32_ps(ls));
-        __m512 fs16 = _mm512_castps256_ps512(fs);
-        LMRT_X86_UNROLL(4)
-        for (int p = 0; p < 4; p++) {
-            /* 16 bytes per sub-block: low nibbles elements 0-15, high 16-31; z's 128-bit lanes are
-             * lo(2p) lo(2p+1) hi(2p) hi(2p+1), reordered to lo(2p) hi(2p) lo(2p+1) hi(2p+1) */
-            __m256i v = _mm256_loadu_si256((const __m256i *)(b + 8 + 32 * p));
-            __m512i z = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1), m4);
-            __m512i c = _mm512_shuffle_epi8(tab, _mm512_shuffle_i64x2(z, z, 0xD8));
-            __m512i x = lmrt_v4_x2_(a, p);
-            __m512i dq = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c, x),
-                                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), c128, x));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dq), lmrt_v4_pair_scale_(fs16, p), acc);
-        }
+        *fs = _mm512_castps256_ps512(
+            _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(lmrt_load_u16le(b))), _mm256_cvtepi32_ps(ls)));
     }
-    return _mm512_reduce_add_ps(acc);
 }
 
-LMRT_LINEAR_(v4, q4_k, q8a, lmrt_v4_dot_q4_k_q8a_)
-LMRT_LINEAR_(v4, q6_k, q8a, lmrt_v4_dot_q6_k_q8a_)
-LMRT_LINEAR_(v4, iq4_xs, q8a, lmrt_v4_dot_iq4_xs_q8a_)
+/* q4_k, iq4_xs: the codes of quad h (sub-blocks 4h..4h+3) as c[0] = their elements 0-15, c[1] =
+ * 16-31, 128-bit lane j = sub-block 4h + j; q4_k's unsigned, iq4_xs's signed */
+LMRT_V4_AI void lmrt_v4_kq_codes4_(int type, const uint8_t *b, int h, __m512i *c) {
+    const __m512i m4 = _mm512_set1_epi8(15);
+    if (type == LMRT_GGML_Q4_K) {
+        /* qs chunk p (32 bytes): sub-block 2p in the low nibbles, 2p + 1 in the high: lo's lanes are
+         * 0a 0b 2a 2b, hi's 1a 1b 3a 3b (of the quad; a = elements 0-15, b = 16-31) */
+        __m512i v = _mm512_loadu_si512(b + 16 + 64 * h);
+        __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+        c[0] = _mm512_permutex2var_epi64(lo, _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi);
+        c[1] = _mm512_permutex2var_epi64(lo, _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15), hi);
+        return;
+    }
+    /* iq4_xs: 16 bytes per sub-block, low nibbles elements 0-15, high 16-31; the codebook
+     * (kvalues_iq4nl) in every 128-bit lane */
+    const __m512i tab = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113));
+    __m512i v = _mm512_loadu_si512(b + 8 + 64 * h);
+    c[0] = _mm512_shuffle_epi8(tab, _mm512_and_si512(v, m4));
+    c[1] = _mm512_shuffle_epi8(tab, _mm512_and_si512(_mm512_srli_epi16(v, 4), m4));
+}
+
+/* q6_k: the signed codes (q - 32) of sub-blocks 2p, 2p + 1 = k 2m, 2m + 1 of half n: ql nibble m of
+ * bytes 64n.. (+32), qh 2-bit fields 2k of bytes 128 + 32n.. */
+LMRT_V4_AI __m512i lmrt_v4_q6_k_codes2_(const uint8_t *b, int p) {
+    const __m512i m4 = _mm512_set1_epi8(15);
+    int n = p / 2, m = p % 2;
+    __m512i ql = _mm512_loadu_si512(b + 64 * n);
+    __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * n));
+    __m512i lo = _mm512_and_si512(_mm512_srli_epi16(ql, 4 * m), m4);
+    __m512i hi =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_srli_epi16(qh, 4 * m)), _mm256_srli_epi16(qh, 4 * m + 2), 1);
+    __m512i c = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(hi, _mm512_set1_epi8(3)), 4));
+    return _mm512_sub_epi8(c, _mm512_set1_epi8(32));
+}
+
+LMRT_V4_AI int lmrt_v4_kq_bytes_(int type) { return type == LMRT_GGML_Q4_K ? 144 : type == LMRT_GGML_Q6_K ? 210 : 136; }
+
+/* acc[r KT + t] = the whole dot of row w[r] with token t (x[t]: its activations, pre[t]: its
+ * lmrt_v4_kq_pre_ data), for LMRT_V4_KR rows and kt tokens */
+LMRT_V4_AI void lmrt_v4_kq_tile_(int type, int kt, __m512 *acc, const uint8_t *const *w, const uint8_t *const *x,
+                                 const float *const *pre, int nsb) {
+    const int sgn = type != LMRT_GGML_Q4_K, bb = lmrt_v4_kq_bytes_(type), ps = lmrt_v4_kq_ps_(type);
+    const __m512i c80 = _mm512_set1_epi8((char)0x80), z = _mm512_setzero_si512();
+    LMRT_X86_UNROLL(16)
+    for (int i = 0; i < LMRT_V4_KR * LMRT_V4_KT; i++) acc[i] = _mm512_setzero_ps();
+    for (int s = 0; s < nsb; s++) {
+        __m512 fs[LMRT_V4_KR], fm[LMRT_V4_KR];
+        LMRT_X86_UNROLL(4)
+        for (int r = 0; r < LMRT_V4_KR; r++) {
+            /* the same super-block of the next tile's rows: rows are short streams (1-3 KiB) that
+             * the hardware prefetcher picks up late; a hint, harmless past the weight's end */
+            const char *nx = (const char *)w[r] + (size_t)(LMRT_V4_KR * nsb + s) * (size_t)bb;
+            for (int o = 0; o < bb; o += 64) _mm_prefetch(nx + o, _MM_HINT_T0);
+            lmrt_v4_kq_scales_(type, w[r] + (size_t)s * (size_t)bb, &fs[r], &fm[r]);
+        }
+        if (type == LMRT_GGML_Q6_K) {
+            LMRT_X86_UNROLL(4)
+            for (int p = 0; p < 4; p++) {
+                __m512i xv[LMRT_V4_KT];
+                __m512 dx[LMRT_V4_KT];
+                LMRT_X86_UNROLL(4)
+                for (int t = 0; t < kt; t++) {
+                    xv[t] = _mm512_xor_si512(lmrt_v4_x2_(x[t] + (size_t)(8 * s) * LMRT_Q8A_BYTES, p), c80);
+                    dx[t] = lmrt_v4_pair_scale_(_mm512_loadu_ps(pre[t] + ps * s), p);
+                }
+                LMRT_X86_UNROLL(4)
+                for (int r = 0; r < LMRT_V4_KR; r++) {
+                    __m512i c = lmrt_v4_q6_k_codes2_(w[r] + (size_t)s * (size_t)bb, p);
+                    __m512i s0 = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, c80, c));
+                    __m512 ws = lmrt_v4_quad_scale_(fs[r], p); /* lane l (4 elements): scale 4p + l / 4 */
+                    LMRT_X86_UNROLL(4)
+                    for (int t = 0; t < kt; t++) {
+                        __m512 v = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(s0, xv[t], c));
+                        acc[r * LMRT_V4_KT + t] = _mm512_fmadd_ps(_mm512_mul_ps(v, dx[t]), ws, acc[r * LMRT_V4_KT + t]);
+                    }
+                }
+            }
+            continue;
+        }
+        LMRT_X86_UNROLL(2)
+        for (int h = 0; h < 2; h++)
+            LMRT_X86_UNROLL(4)
+            for (int r = 0; r < LMRT_V4_KR; r++) {
+                __m512i c[2], s0 = z;
+                lmrt_v4_kq_codes4_(type, w[r] + (size_t)s * (size_t)bb, h, c);
+                __m512 ws = lmrt_v4_quad_scale_(fs[r], h);
+                if (sgn) s0 = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, c80, c[0]), c80, c[1]));
+                LMRT_X86_UNROLL(4)
+                for (int t = 0; t < kt; t++) {
+                    const float *p = pre[t] + ps * s;
+                    const __m512i *xq = (const __m512i *)(const void *)p + 2 * h;
+                    __m512i d = sgn ? _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(s0, _mm512_loadu_si512(xq), c[0]),
+                                                          _mm512_loadu_si512(xq + 1), c[1])
+                                    : _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(s0, c[0], _mm512_loadu_si512(xq)), c[1],
+                                                          _mm512_loadu_si512(xq + 1));
+                    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(d), _mm512_loadu_ps(p + 64 + 16 * h));
+                    acc[r * LMRT_V4_KT + t] = _mm512_fmadd_ps(v, ws, acc[r * LMRT_V4_KT + t]);
+                }
+            }
+        if (type == LMRT_GGML_Q4_K)
+            LMRT_X86_UNROLL(4)
+            for (int r = 0; r < LMRT_V4_KR; r++)
+                LMRT_X86_UNROLL(4)
+                for (int t = 0; t < kt; t++)
+                    acc[r * LMRT_V4_KT + t] =
+                        _mm512_fmadd_ps(fm[r], _mm512_loadu_ps(pre[t] + ps * s + 96), acc[r * LMRT_V4_KT + t]);
+    }
+}
+
+/* rows [ra, rb) for n tokens: y[t * ldy + r - ra] (+ res at the same index; res may alias y).  Token
+ * chunks whose activation data fit the stack; inside, row tiles outside and token tiles inside, so a
+ * row tile's bytes come from memory once per chunk.  A partial tile repeats its last row or token
+ * (computed, not stored); a lone token uses the one-token tile. */
+LMRT_V4_AI void lmrt_v4_kq_rows_(int type, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
+                                 int rb, const float *res) {
+    int nsb = K / 256, ps = lmrt_v4_kq_ps_(type), ct = LMRT_V4_KPRE / (ps * nsb);
+    size_t xs = (size_t)(K / 32) * LMRT_Q8A_BYTES;
+    if (ct < 1) { /* one token's data does not fit (q4_k, iq4_xs: K > 74752): the portable dot */
+        for (int t = 0; t < n; t++)
+            for (int r = ra; r < rb; r++) {
+                size_t i = (size_t)t * (size_t)ldy + (size_t)(r - ra);
+                float v = lmrt_q4x_dot_q8a_(type, W, r, K, (const uint8_t *)x + (size_t)t * xs);
+                y[i] = res ? v + res[i] : v;
+            }
+        return;
+    }
+    if (ct >= LMRT_V4_KT) ct = ct / LMRT_V4_KT * LMRT_V4_KT;
+    float pre[LMRT_V4_KPRE];
+    for (int c0 = 0; c0 < n; c0 += ct) {
+        int cn = n - c0 < ct ? n - c0 : ct;
+        const uint8_t *xc = (const uint8_t *)x + (size_t)c0 * xs;
+        lmrt_v4_kq_pre_(type, pre, xc, xs, nsb, cn);
+        for (int r0 = ra; r0 < rb; r0 += LMRT_V4_KR) {
+            const uint8_t *w[LMRT_V4_KR];
+            for (int i = 0; i < LMRT_V4_KR; i++) w[i] = lmrt_q4x_row_(type, W, r0 + i < rb ? r0 + i : rb - 1, K);
+            for (int t0 = 0; t0 < cn; t0 += LMRT_V4_KT) {
+                int nt = cn - t0 < LMRT_V4_KT ? cn - t0 : LMRT_V4_KT;
+                const uint8_t *xt[LMRT_V4_KT];
+                const float *pt[LMRT_V4_KT];
+                for (int i = 0; i < LMRT_V4_KT; i++) {
+                    int t = t0 + (i < nt ? i : nt - 1);
+                    xt[i] = xc + (size_t)t * xs;
+                    pt[i] = pre + (size_t)ps * (size_t)(t * nsb);
+                }
+                __m512 acc[LMRT_V4_KR * LMRT_V4_KT];
+                if (nt == 1) lmrt_v4_kq_tile_(type, 1, acc, w, xt, pt, nsb);
+                else lmrt_v4_kq_tile_(type, LMRT_V4_KT, acc, w, xt, pt, nsb);
+                for (int r = 0; r < LMRT_V4_KR && r0 + r < rb; r++)
+                    for (int t = 0; t < nt; t++) {
+                        size_t i = (size_t)(c0 + t0 + t) * (size_t)ldy + (size_t)(r0 + r - ra);
+                        float v = _mm512_reduce_add_ps(acc[r * LMRT_V4_KT + t]);
+                        y[i] = res ? v + res[i] : v;
+                    }
+            }
+        }
+    }
+}
+
+#define LMRT_V4_KQ_ROWS_(W_, TYPE_)                                                                                    \
+    LMRT_API void lmrt_v4_rows_##W_##_q8a_(float *y, int ldy, const void *W, const void *x, int n, int K, int R,       \
+                                           int ra, int rb, const float *res) {                                         \
+        (void)R;                                                                                                       \
+        lmrt_v4_kq_rows_(TYPE_, y, ldy, W, x, n, K, ra, rb, res);                                                      \
+    }                                                                                                                  \
+    LMRT_X86_LINEAR_P(v4, W_, q8a, LMRT_V4_KR)
+
+LMRT_V4_KQ_ROWS_(q4_k, LMRT_GGML_Q4_K)
+LMRT_V4_KQ_ROWS_(q6_k, LMRT_GGML_Q6_K)
+LMRT_V4_KQ_ROWS_(iq4_xs, LMRT_GGML_IQ4_XS)
 
 /* ---- the contract names this set replaces (the rest: the x86-64-v3 set and its fallback) ---- */
 

@@ -235,7 +235,9 @@ static int cpu_avx2(void) {
 static double silu_d(double g) { return g / (1.0 + exp(-g)); }
 
 static void test_kernels(void) {
-    enum { NR = 10, NT = 3, KMAX = 512 };
+    /* NR odd, n in {1, 6, 9}, and one K of 32 super-blocks with 17 tokens: the row and token tiles'
+     * remainders, lone tokens, and more tokens than one chunk of x86-64-v4's activation data */
+    enum { NR = 11, NTMAX = 17, KMAX = 8192 };
     int has_avx2 = cpu_avx2();
 #ifdef FMT_V4
     if (!has_avx2) printf("x86-64-v4 kernels not tested: no AVX-512 VNNI here\n");
@@ -243,16 +245,17 @@ static void test_kernels(void) {
     if (!has_avx2) printf("x86-64-v3 kernels not tested: no AVX2/FMA/F16C here\n");
 #endif
     int n_sets = (int)(sizeof ksets / sizeof ksets[0]);
-    static float W[NR * KMAX], Wd[NR * KMAX], x[NT * KMAX], xd[NT * KMAX], res[NT * NR], y[NT * NR];
-    static uint8_t Wq[NR * KMAX * 2], xq[NT * KMAX * 2];
+    static float W[NR * KMAX], Wd[NR * KMAX], x[NTMAX * KMAX], xd[NTMAX * KMAX], res[NTMAX * NR], y[NTMAX * NR];
+    static uint8_t Wq[NR * KMAX * 2], xq[NTMAX * KMAX * 2];
     for (int si = 0; si < n_sets; si++) {
         const kset *k = &ksets[si];
         if (si >= N_SCALAR && !has_avx2) break;
         int kq = is_kq(k->type), sb = lmrt_quant_block_elems(k->type) == 256; /* super-blocks: K of whole ones */
-        static const int Ks_plain[] = {64, 172, 256}, Ks_k[] = {256, 512};
+        static const int Ks_plain[] = {64, 172, 256}, Ks_k[] = {256, 512, 8192}, ns[] = {1, 6, 9};
         const int *Ks = sb ? Ks_k : Ks_plain;
-        for (int ki = 0; ki < (sb ? 2 : 3); ki++) {
-            int K = Ks[ki], BE = lmrt_quant_block_elems(k->type);
+        for (int ci = 0; ci < 9; ci++) { /* (K, n) cases */
+            int K = Ks[ci / 3], NT = K > 512 ? NTMAX : ns[ci % 3], BE = lmrt_quant_block_elems(k->type);
+            if (K > 512 && ci % 3) continue;
             size_t rb = (size_t)((K + BE - 1) / BE) * (size_t)lmrt_quant_block_bytes(k->type);
             for (int i = 0; i < NR * K; i++) W[i] = rnd() * 0.1f + (i % 7 == 0 ? 0.05f : 0.0f);
             for (int i = 0; i < NT * K; i++) x[i] = rnd();
@@ -276,7 +279,7 @@ static void test_kernels(void) {
                     }
                 xa = xq;
             }
-            double ref[NT * NR], mag[NT * NR];
+            double ref[NTMAX * NR], mag[NTMAX * NR];
             for (int t = 0; t < NT; t++)
                 for (int r = 0; r < NR; r++) {
                     double s = 0, m = 0;
@@ -289,12 +292,13 @@ static void test_kernels(void) {
             /* split over 2 threads to check the row ranges too */
             for (int tid = 0; tid < 2; tid++) k->mm(y, Wq, xa, NT, NR, K, 0, tid, 2);
             for (int i = 0; i < NT * NR; i++)
-                CHECK(fabs(y[i] - ref[i]) <= 2e-6 * mag[i] + 1e-6, "%s K=%d matmul [%d]: %g vs %.7g", k->w, K, i, y[i],
-                      ref[i]);
+                CHECK(fabs(y[i] - ref[i]) <= 2e-6 * mag[i] + 1e-6, "%s K=%d n=%d matmul [%d]: %g vs %.7g", k->w, K,
+                      NT, i, y[i], ref[i]);
             memcpy(y, res, sizeof res);
             k->mma(y, Wq, xa, y, NT, NR, K, 0, 0, 1); /* in place: y aliases res */
             for (int i = 0; i < NT * NR; i++)
-                CHECK(fabs(y[i] - (ref[i] + res[i])) <= 2e-6 * mag[i] + 1e-6, "%s K=%d matmul_add [%d]", k->w, K, i);
+                CHECK(fabs(y[i] - (ref[i] + res[i])) <= 2e-6 * mag[i] + 1e-6, "%s K=%d n=%d matmul_add [%d]", k->w,
+                      K, NT, i);
             int F = NR / 2;
             k->swi(y, Wq, xa, NT, F, K, 0, 0, 1);
             for (int t = 0; t < NT; t++)
