@@ -115,6 +115,45 @@ LMRT_INLINE void lmrt_v4_sub_(int q8, __m512 *acc, const uint8_t *sc, const uint
 #undef LMRT_V4_SUB_CASE_
 }
 
+/* One token (decode) against LMRT_V4_SU sub-tiles at once: acc[u] = W_u x for sub-tile u (scales
+ * sc[u], payloads q[u] in block 0, block stride tb).  Sharing the activation broadcasts of a block
+ * across the sub-tiles takes 8 of the ~30 instructions per sub-tile and block, and the sub-tiles'
+ * chains are independent; a single token reads each weight byte once, so there is no token loop
+ * to amortize them over. */
+#define LMRT_V4_SU 4
+LMRT_V4_AI void lmrt_v4_sub1_(int q8, __m512 *acc, const uint8_t *const *sc, const uint8_t *const *q, size_t tb,
+                               int nb, const uint8_t *x, const int32_t *cs) {
+    __m512 ac[LMRT_V4_SU];
+    LMRT_X86_UNROLL(4)
+    for (int u = 0; u < LMRT_V4_SU; u++) ac[u] = _mm512_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *a = x + (size_t)b * LMRT_Q8A_BYTES;
+        size_t o = (size_t)b * tb;
+        __m512i xa[8];
+        LMRT_X86_UNROLL(8)
+        for (int k = 0; k < 8; k++) xa[k] = _mm512_set1_epi32(lmrt_v4_ld32_(a + 4 + 4 * k));
+        __m512 da = _mm512_set1_ps(lmrt_x86_q8a_d_(a));
+        __m512i c0 = _mm512_set1_epi32(cs[b]);
+        LMRT_X86_UNROLL(4)
+        for (int u = 0; u < LMRT_V4_SU; u++) {
+            __m512i w[8];
+            if (q8) lmrt_v4_q8_w_(w, q[u] + o);
+            else lmrt_v4_q4_w_(w, q[u] + o);
+            __m512i s0 = c0, s1 = _mm512_setzero_si512();
+            LMRT_X86_UNROLL(4)
+            for (int k = 0; k < 4; k++) {
+                s0 = _mm512_dpbusd_epi32(s0, w[k], xa[k]);
+                s1 = _mm512_dpbusd_epi32(s1, w[4 + k], xa[4 + k]);
+            }
+            s0 = _mm512_add_epi32(s0, q8 ? s1 : _mm512_srai_epi32(s1, 4));
+            __m512 sw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc[u] + o)));
+            ac[u] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(s0), da), sw, ac[u]);
+        }
+    }
+    LMRT_X86_UNROLL(4)
+    for (int u = 0; u < LMRT_V4_SU; u++) acc[u] = ac[u];
+}
+
 /* cs[t * nb + b] = -c * sum of the codes of block b of token t (c = 8 for q4, 128 for q8) */
 LMRT_INLINE void lmrt_v4_csum_(int32_t *cs, const uint8_t *x, size_t xs, int nb, int nt, int c) {
     const __m256i sb = _mm256_set1_epi8((char)0x80);
@@ -142,7 +181,7 @@ LMRT_INLINE void lmrt_v4_tiled_rows_(int type, float *y, int ldy, const void *W,
     int P = lmrt_tiled_payload(type);
     size_t xs = (size_t)nb * LMRT_Q8A_BYTES, tb = (size_t)R * (size_t)(2 + P), gb = (size_t)nb * tb;
     int32_t cs[LMRT_V4_CS];
-    __m512 acc[LMRT_V4_TB];
+    __m512 acc[LMRT_V4_TB > LMRT_V4_SU ? LMRT_V4_TB : LMRT_V4_SU];
     /* token chunks whose sums fit cs; inside, sub-tiles outside and tokens inside, so a sub-tile's
      * bytes are read from memory once per chunk and from L1 for the other token groups */
     int ct = LMRT_V4_CS / nb / LMRT_V4_TB * LMRT_V4_TB;
@@ -151,6 +190,23 @@ LMRT_INLINE void lmrt_v4_tiled_rows_(int type, float *y, int ldy, const void *W,
         const uint8_t *xc = (const uint8_t *)x + (size_t)c0 * xs;
         lmrt_v4_csum_(cs, xc, xs, nb, cn, q8 ? 128 : 8);
         for (int r16 = ra / 16 * 16; r16 < rb; r16 += 16) {
+            if (cn == 1 && r16 >= ra && r16 + 16 * LMRT_V4_SU <= rb) { /* one token, whole sub-tiles */
+                const uint8_t *scu[LMRT_V4_SU], *qu[LMRT_V4_SU];
+                for (int u = 0; u < LMRT_V4_SU; u++) {
+                    int r = r16 + 16 * u;
+                    const uint8_t *Gu = (const uint8_t *)W + (size_t)(r / R) * gb;
+                    scu[u] = Gu + 32 * (r % R / 16);
+                    qu[u] = Gu + 2 * R + 16 * P * (r % R / 16);
+                }
+                if (q8) lmrt_v4_sub1_(1, acc, scu, qu, tb, nb, xc, cs);
+                else lmrt_v4_sub1_(0, acc, scu, qu, tb, nb, xc, cs);
+                float *yo = y + (size_t)c0 * (size_t)ldy + (size_t)(r16 - ra);
+                const float *ro = res ? res + (size_t)c0 * (size_t)ldy + (size_t)(r16 - ra) : res;
+                for (int u = 0; u < LMRT_V4_SU; u++)
+                    _mm512_storeu_ps(yo + 16 * u, ro ? _mm512_add_ps(acc[u], _mm512_loadu_ps(ro + 16 * u)) : acc[u]);
+                r16 += 16 * (LMRT_V4_SU - 1);
+                continue;
+            }
             const uint8_t *G = (const uint8_t *)W + (size_t)(r16 / R) * gb;
             int s = r16 % R / 16, lo = r16 > ra ? r16 : ra, hi = r16 + 16 < rb ? r16 + 16 : rb;
             const uint8_t *sc = G + 32 * s, *q = G + 2 * R + 16 * P * s;
