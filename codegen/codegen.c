@@ -512,6 +512,16 @@ static const unsigned char op_row_split[IR_OP_COUNT] = {
     [IR_OP_RMSNORM] = 1, [IR_OP_NORMALIZE] = 1, [IR_OP_QUANTIZE] = 1, [IR_OP_HADAMARD] = 1,
 };
 
+/* Ops whose kernels threaded builds call in parts claimed at run time (lmrt_claim) instead of one
+ * static share per thread: the linear family, nearly all of a step's time.  Their kernels use
+ * (tid, nth) only to pick their rows (docs/KERNELS.md), so (part, PARTS) does the same with finer
+ * ranges, and a thread that the OS preempts or that got slower rows leaves its parts to the
+ * others instead of holding them all at the next barrier. */
+static const unsigned char op_parts[IR_OP_COUNT] = {
+    [IR_OP_LINEAR] = 1, [IR_OP_LINEAR_ADD] = 1, [IR_OP_LINEAR_SWIGLU] = 1, [IR_OP_QKV] = 1,
+};
+#define PARTS_PER_THREAD 4
+
 #define MAX_USED 64 /* distinct kernels in one step(): a llama graph calls about 10 */
 
 typedef struct emit {
@@ -528,6 +538,7 @@ typedef struct emit {
     int n_used;
     span *pend;              /* threaded: arena bytes kernels touched since the last barrier */
     int n_pend, barriers;
+    int parted;              /* threaded: kernel calls done in claimed parts */
     const char *ind;         /* a statement's indentation: deeper inside step()'s row loop */
     char err[256];
 } emit;
@@ -696,10 +707,14 @@ static int cols_of(const ir_tensor *w) { return (int)w->shape[w->ndim - 1]; }
 static int tile_of(const ir_tensor *w) { return w->tile_rows > 1 ? w->tile_rows : 1; }
 
 /* One kernel call.  `split`: the kernel takes (tid, nth) and does its share; otherwise one thread
- * (tid 0) does it all.  Threaded builds pass (tid, nth) themselves; single-threaded builds call
- * k_<kernel>, defined before step() as the contract name with (0, 1) appended. */
+ * (tid 0) does it all.  Threaded builds pass (tid, nth) themselves, or with split 2 (op_parts) call
+ * it once per part they claim; single-threaded builds call k_<kernel>, defined before step() as
+ * the contract name with (0, 1) appended. */
 static void put_call(emit *e, int split, const char *kernel, const char *args, const char *comment) {
-    if (e->threaded) {
+    if (e->threaded && split == 2) {
+        fprintf(e->fp, "%sfor (int part; (part = CLAIM()) >= 0;) lmrt_k_%s(%s, part, PARTS);", e->ind, kernel, args);
+        e->parted++;
+    } else if (e->threaded) {
         fprintf(e->fp, "%s%slmrt_k_%s(%s%s);", e->ind, split ? "" : "if (tid == 0) ", kernel, args, split ? ", tid, nth" : "");
     } else {
         int i = 0;
@@ -821,7 +836,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
             snprintf(kn, sizeof kn, "matmul_swiglu_%s_%s", wfmt(wt), xf);
             snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %d", o, w, x, nrows, s1, s2, tile_of(wt));
         }
-        put_call(e, 1, kn, args, n->op == IR_OP_LINEAR_ADD ? "+ residual" : NULL);
+        put_call(e, 2, kn, args, n->op == IR_OP_LINEAR_ADD ? "+ residual" : NULL);
         break;
     }
     case IR_OP_QKV: {
@@ -837,7 +852,7 @@ static int emit_node(emit *e, int idx, const char *nrows) {
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s5, sizeof s5), at->rope_neox,
                  act_name(g, n->inputs[2], c2, sizeof c2), aref(e, n->inputs[3], c1, sizeof c1),
                  aref(e, n->inputs[4], r, sizeof r), kv_rows(e, kc, s6, sizeof s6), tile_of(wt));
-        put_call(e, 1, kn, args, "q; k, v -> the KV cache at pos");
+        put_call(e, 2, kn, args, "q; k, v -> the KV cache at pos");
         break;
     }
     case IR_OP_ROPE:
@@ -1066,19 +1081,23 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     if (e->threaded) {
         fprintf(fp, "_Static_assert(sizeof(lmrt_pool) <= %d, \"pool block\");\n", CTRL_POOL_BYTES);
         fprintf(fp, "#define BARRIER() lmrt_barrier((lmrt_pool *)r->pool, tid)\n");
+        fprintf(fp, "/* the linear kernels' rows in PARTS parts, claimed one at a time by whichever thread is free */\n"
+                    "#define PARTS (%d * nth)\n"
+                    "#define CLAIM() lmrt_claim((lmrt_pool *)r->pool, &claimed, PARTS)\n", PARTS_PER_THREAD);
     }
 
     /* step() goes to a temporary file first: the k_ forms it uses are written before it */
     FILE *body = tmpfile();
     if (!body) return -1;
     e->fp = body;
-    int uses_pos = 0, uses_scratch = 0, uses_tokens = 0;
+    int uses_pos = 0, uses_scratch = 0, uses_tokens = 0, uses_parts = 0;
     for (int k = 0; k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
         if (n->dead) continue;
         uses_pos |= n->op == IR_OP_QKV || n->op == IR_OP_ROPE_TABLE || n->op == IR_OP_KV_STORE || n->op == IR_OP_ATTENTION;
         uses_scratch |= n->op == IR_OP_ATTENTION;
         uses_tokens |= n->op == IR_OP_EMBED;
+        uses_parts |= e->threaded && op_parts[n->op];
     }
     fprintf(body, "static void step(unsigned char *a, const unsigned char *w, const struct run *r%s) {\n",
             e->threaded ? ", int tid, int nth" : "");
@@ -1087,6 +1106,7 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
     if (uses_scratch)
         fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET)%s; /* [CTX] attention scores */\n",
                 e->threaded ? " + (size_t)tid * CTX" : "");
+    if (uses_parts) fprintf(body, "    unsigned claimed = 0; /* parts of this run's earlier parted calls (CLAIM) */\n");
     /* the activations of the sections, declared up front: a section may run in a later call than
      * the one that made its inputs (step_run); the rows after take_last are declared in its loop */
     for (int k = 0; k < g->n_nodes && g->nodes[k].op != IR_OP_TAKE_LAST; k++) {
@@ -1159,14 +1179,14 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
                           " * a BARRIER() stands before a kernel that touches what another wrote" : "");
     if (!rc && (fseek(body, 0, SEEK_SET) || copy_stream(body, fp))) rc = -1;
     fclose(body);
-    if (e->threaded) fprintf(fp, "/* %d barriers per chunk */\n", e->barriers);
+    if (e->threaded) fprintf(fp, "/* %d barriers and %d parted kernel calls per chunk */\n", e->barriers, e->parted);
     fputc('\n', fp);
     return rc;
 }
 
 
 static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, const blob_keys *keys,
-                  int *n_barriers, char *err, size_t errlen) {
+                  int *n_barriers, int *n_parted, char *err, size_t errlen) {
     const char *N = o->name;
     char up[128];
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
@@ -1209,6 +1229,7 @@ static int emit_c(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_
     fputc('\n', fp);
     int rc = emit_step(&e, keys, o->embed != LMCC_EMBED_EXTERNAL, o->zstd_level > 0);
     *n_barriers = e.barriers;
+    *n_parted = e.parted;
     if (rc) {
         if (!e.err[0]) snprintf(e.err, sizeof e.err, "codegen: write error");
         errf(err, errlen, "%s", e.err);
@@ -1238,7 +1259,7 @@ int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, 
     if (!g->vocab) return errf(err, errlen, "codegen: the graph has no vocabulary");
     blob_keys keys;
     keys.hash = place_weights(g);
-    int barriers = 0, walk;
+    int barriers = 0, parted = 0, walk;
     keys.sum = blob_sum(g, &walk);
     if (walk) return errf(err, errlen, "codegen: out of memory");
     outfile files[4];
@@ -1249,7 +1270,7 @@ int lmcc_codegen(ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o, 
     FILE *zf = NULL; /* the compressed blob, for the .weights file and an array stub */
     if (out_open(&files[nf++], o->outdir, o->name, ".h", err, errlen)) goto done;
     if (out_open(&files[nf++], o->outdir, o->name, ".c", err, errlen)) goto done;
-    if (emit_c(files[1].fp, g, t, o, &keys, &barriers, err, errlen)) goto done;
+    if (emit_c(files[1].fp, g, t, o, &keys, &barriers, &parted, err, errlen)) goto done;
     if (out_open(&files[nf++], o->outdir, o->name, ".weights", err, errlen)) goto done;
     if (o->zstd_level > 0) {
         FILE *raw = tmpfile();
@@ -1301,11 +1322,12 @@ done:
                 (double)g->weights_bytes / (double)zbytes, o->zstd_level);
     if (rc == 0 && o->verbose && o->log) {
         fprintf(o->log, "codegen: %s.weights %lld bytes, arena %lld bytes (kv %lld: %lld per position + rings %lld, %lld "
-                "per layer), batch %d, threads %d (%d barriers per chunk), target %s, embed %s\n", o->name,
+                "per layer), batch %d, threads %d (%d barriers per chunk, so per decoded token; %d linear kernel calls "
+                "in %d parts per thread, claimed at run time), target %s, embed %s\n", o->name,
                 (long long)g->weights_bytes, (long long)lmcc_arena_total(g), (long long)kv_bytes_for(g, g->cfg.ctx),
                 (long long)lmcc_kv_row_bytes(g), (long long)lmcc_kv_ring_bytes(g),
                 (long long)(kv_bytes_for(g, g->cfg.ctx) / (g->info.n_layers > 0 ? g->info.n_layers : 1)), g->cfg.batch > 1 ? g->cfg.batch : 1, g->cfg.threads > 1 ? g->cfg.threads : 1,
-                g->cfg.threads > 1 ? barriers : 0, t->name,
+                g->cfg.threads > 1 ? barriers : 0, parted, PARTS_PER_THREAD, t->name,
                 o->embed == LMCC_EMBED_INCBIN ? "incbin" : o->embed == LMCC_EMBED_ARRAY ? "array" : "external");
     }
     return rc;

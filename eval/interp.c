@@ -41,7 +41,8 @@ static int64_t interp_rows(const ir_tensor *t) {
 
 /* Row r of a tiled q4_0/q8_0 weight, read independently of the kernels from the layout
  * of runtime-min/lmrt_tiled.h: groups of R rows; per 32-column block one tile of R fp16
- * scales (row order) then R GGUF payloads (row order). */
+ * scales (row order) then R GGUF payloads (row order; when R % 16 == 0, each 16-row sub-tile
+ * holds dword k of its row e at byte 64k + 4e of the sub-tile). */
 static int interp_tiled_row(const ir_tensor *t, int64_t r, float *dst) {
     if (t->dtype != IR_DT_Q4_0 && t->dtype != IR_DT_Q8_0) return -1;
     int64_t R = t->tile_rows, K = interp_cols(t), nb = (K + 31) / 32;
@@ -53,7 +54,11 @@ static int interp_tiled_row(const ir_tensor *t, int64_t r, float *dst) {
         float v[32];
         const unsigned char *tb = grp + (size_t)b * tile;
         memcpy(blk, tb + 2 * i, 2);
-        memcpy(blk + 2, tb + 2 * (size_t)R + (size_t)i * P, P);
+        if (R % 16)
+            memcpy(blk + 2, tb + 2 * (size_t)R + (size_t)i * P, P);
+        else
+            for (size_t k = 0; k < P / 4; k++)
+                memcpy(blk + 2 + 4 * k, tb + 2 * (size_t)R + (size_t)(i / 16) * 16 * P + 64 * k + 4 * (size_t)(i % 16), 4);
         if (t->dtype == IR_DT_Q4_0) lmrt_dequant_block_q4_0(blk, v);
         else lmrt_dequant_block_q8_0(blk, v);
         for (int64_t j = 0; j < 32 && b * 32 + j < K; j++) dst[b * 32 + j] = v[j];

@@ -11,7 +11,7 @@
  * order (separate multiply and add, the scalar accumulator patterns, the same reductions), so
  * with FP contraction off (-std=c11 under gcc) results match the scalar set bit for bit; only
  * integer sums are reassociated, which is exact.  Little-endian only (the f16 scale loads).
- * Tiled layout: lmrt_tiled.h; R must be a multiple of 4 for the vector paths (else scalar).
+ * Tiled layout: lmrt_tiled.h; the vector q8a paths take R a multiple of 4 in row order (else scalar).
  */
 #ifndef LMRT_KERNELS_AARCH64_H
 #define LMRT_KERNELS_AARCH64_H
@@ -188,7 +188,7 @@ LMRT_A64_AI void lmrt_a64_tiled_q8a_rows_(int type, float *y, int ldy, const voi
                                           int R, int ra, int rb, const float *res) {
     int nb = (K + 31) / 32, P = lmrt_tiled_payload(type), q4 = type == LMRT_GGML_Q4_0;
     size_t xs = (size_t)nb * LMRT_Q8A_BYTES;
-    if (R % 4 != 0) { /* no vector path for this tile height: the scalar reference */
+    if (R % 4 != 0 || lmrt_tiled_ilv(R)) { /* no vector path for this tile layout: the scalar reference */
         for (int t = 0; t < n; t++)
             for (int r = ra; r < rb; r++)
                 lmrt_a64_put_(y, ldy, t, r, ra, rb,
@@ -266,7 +266,8 @@ LMRT_INLINE void lmrt_a64_tiled_f32_rows_(int type, float *y, int ldy, const voi
             const uint8_t *T = G;
             float s = 0.0f;
             for (int b = 0; b < nb; b++, T += tb) {
-                const uint8_t *qs = T + 2 * R + i * P;
+                uint8_t buf[32] = {0};
+                const uint8_t *qs = lmrt_tiled_row_payload_(type, R, T, i, buf);
                 float bs;
                 if (b < full)
                     bs = type == LMRT_GGML_Q8_0 ? lmrt_a64_blk_q8_f32_(qs, xt + 32 * b) : lmrt_a64_blk_q4_f32_(qs, xt + 32 * b);

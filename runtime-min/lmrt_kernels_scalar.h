@@ -180,7 +180,7 @@ LMRT_ROW_DOT_F32_(lmrt_scalar_dot_q4_0_f32_, 18, uint8_t, lmrt_scalar_blk_q4_f32
 LMRT_ROW_DOT_Q8A_(lmrt_scalar_dot_q8_0_q8a_, 34, int8_t, lmrt_scalar_blk_q8_q8a_)
 LMRT_ROW_DOT_Q8A_(lmrt_scalar_dot_q4_0_q8a_, 18, uint8_t, lmrt_scalar_blk_q4_q8a_)
 
-/* tiled: the scale of (row, block b) is at tile + 2i, its payload at tile + 2R + iP (lmrt_tiled.h) */
+/* tiled: the scale of (row, block b) is at tile + 2i, its payload lmrt_tiled_row_payload_ (lmrt_tiled.h) */
 LMRT_INLINE float lmrt_scalar_dot_tiled_f32_(int type, const void *W, int r, int K, int R, const void *xv) {
     int P = lmrt_tiled_payload(type), nb = (K + 31) / 32, i = r % R;
     size_t tb = (size_t)R * (size_t)(2 + P);
@@ -188,7 +188,8 @@ LMRT_INLINE float lmrt_scalar_dot_tiled_f32_(int type, const void *W, int r, int
     const float *x = (const float *)xv;
     float s = 0.0f;
     for (int b = 0; b < nb; b++, tile += tb) {
-        const uint8_t *qs = tile + 2 * R + i * P;
+        uint8_t buf[32] = {0};
+        const uint8_t *qs = lmrt_tiled_row_payload_(type, R, tile, i, buf);
         int m = K - 32 * b < 32 ? K - 32 * b : 32;
         float bs = type == LMRT_GGML_Q8_0 ? lmrt_scalar_blk_q8_f32_((const int8_t *)qs, x + 32 * b, m)
                                           : lmrt_scalar_blk_q4_f32_(qs, x + 32 * b, m);
@@ -204,7 +205,8 @@ LMRT_INLINE float lmrt_scalar_dot_tiled_q8a_(int type, const void *W, int r, int
     const uint8_t *a = (const uint8_t *)xv;
     float s = 0.0f;
     for (int b = 0; b < nb; b++, tile += tb, a += LMRT_Q8A_BYTES) {
-        const uint8_t *qs = tile + 2 * R + i * P;
+        uint8_t buf[32] = {0};
+        const uint8_t *qs = lmrt_tiled_row_payload_(type, R, tile, i, buf);
         int32_t si = type == LMRT_GGML_Q8_0 ? lmrt_scalar_blk_q8_q8a_((const int8_t *)qs, (const int8_t *)(a + 4))
                                             : lmrt_scalar_blk_q4_q8a_(qs, (const int8_t *)(a + 4));
         s += (lmrt_load_f16le(tile + 2 * i) * lmrt_scalar_q8a_d_(a)) * (float)si;

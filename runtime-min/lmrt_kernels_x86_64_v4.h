@@ -13,11 +13,10 @@
  * — and the q8a activations the signed one, so d_w d_a dot(q, a) = d_w d_a (dot(u, a) - c sum(a)) with
  * c = 8 or 128; the integer sum starts at -c sum(a), computed once per token and block.
  *
- * Lanes are rows: a 16-row sub-tile's payloads (4 rows per 512-bit load) are transposed 4x4 in
- * dwords inside each 128-bit lane, so dword lane i holds four consecutive codes of one row and a
- * broadcast dword of the activation multiplies all 16 rows at once: 8 VPDPBUSD per block and token,
- * no horizontal sums.  The transpose leaves the rows in a fixed permuted order; the block scales are
- * permuted the same way and the result once at the end.
+ * Lanes are rows: with R % 16 == 0 the tiling pass stores each 16-row sub-tile's payloads
+ * dword-interleaved (lmrt_tiled.h), so one 512-bit load is one dword (four consecutive codes) of 16
+ * rows in row order and a broadcast dword of the activation multiplies all 16 rows at once: 8
+ * VPDPBUSD per block and token, no transposes, no permutes, no horizontal sums.
  * Compile with -march=x86-64-v4 -mavx512vnni.
  */
 #ifndef LMRT_KERNELS_X86_64_V4_H
@@ -37,83 +36,59 @@ LMRT_V4_AI int32_t lmrt_v4_ld32_(const uint8_t *p) {
     return v;
 }
 
-/* 4x4 transpose of dwords inside each 128-bit lane: lane l of d[j] = dword j of lane l of p0..p3 */
-LMRT_V4_AI void lmrt_v4_tr4_(__m512i *d, __m512i p0, __m512i p1, __m512i p2, __m512i p3) {
-    __m512i t0 = _mm512_unpacklo_epi32(p0, p1), t1 = _mm512_unpackhi_epi32(p0, p1);
-    __m512i t2 = _mm512_unpacklo_epi32(p2, p3), t3 = _mm512_unpackhi_epi32(p2, p3);
-    d[0] = _mm512_unpacklo_epi64(t0, t2);
-    d[1] = _mm512_unpackhi_epi64(t0, t2);
-    d[2] = _mm512_unpacklo_epi64(t1, t3);
-    d[3] = _mm512_unpackhi_epi64(t1, t3);
-}
-
-/* One block of a 16-row sub-tile as 8 registers w[k] of unsigned codes, k = the activation dword
- * (codes 4k .. 4k+3 of the block) it multiplies.
- * q4: 16 payloads of 16 bytes; dword j of a payload holds codes 4j.. (low nibbles) and 16+4j..
- * (high nibbles).  Lane e of w[k] is row 4 (e % 4) + e / 4 (LMRT_V4_PERM_Q4). */
+/* One block of a 16-row sub-tile (its payloads dword-interleaved, lmrt_tiled.h) as 8 registers of
+ * unsigned codes, lane e = row e: w[k] multiplies activation dword k (codes 4k .. 4k+3) into the
+ * first chain, w[4 + k] activation dword 4 + k into the second.
+ * q4: load k holds codes 4k.. in the low nibbles and 16+4k.. in the high ones; the high nibbles are
+ * masked in place (16 u, not shifted: the second chain is 16 times the dot, exact, shifted once). */
 LMRT_V4_AI void lmrt_v4_q4_w_(__m512i *w, const uint8_t *q) {
-    const __m512i m4 = _mm512_set1_epi8(15);
-    __m512i d[4];
-    lmrt_v4_tr4_(d, _mm512_loadu_si512(q), _mm512_loadu_si512(q + 64), _mm512_loadu_si512(q + 128),
-                 _mm512_loadu_si512(q + 192));
+    const __m512i m4 = _mm512_set1_epi8(15), h4 = _mm512_set1_epi8((char)0xF0);
     LMRT_X86_UNROLL(4)
-    for (int j = 0; j < 4; j++) {
-        w[j] = _mm512_and_si512(d[j], m4);
-        w[4 + j] = _mm512_and_si512(_mm512_srli_epi16(d[j], 4), m4);
+    for (int k = 0; k < 4; k++) {
+        __m512i v = _mm512_loadu_si512(q + 64 * k);
+        w[k] = _mm512_and_si512(v, m4);
+        w[4 + k] = _mm512_and_si512(v, h4);
     }
 }
 
-/* q8: 16 payloads of 32 bytes, two rows per load; each row's halves are transposed like q4 rows
- * and the halves regrouped, so lane e of w[k] is row LMRT_V4_PERM_Q8[e]. */
+/* q8: load k is dword k of the 16 rows; the sign bit flipped makes u = q + 128 */
 LMRT_V4_AI void lmrt_v4_q8_w_(__m512i *w, const uint8_t *q) {
     const __m512i sb = _mm512_set1_epi8((char)0x80);
-    __m512i d[4], e[4];
-    lmrt_v4_tr4_(d, _mm512_xor_si512(_mm512_loadu_si512(q), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 64), sb),
-                 _mm512_xor_si512(_mm512_loadu_si512(q + 128), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 192), sb));
-    lmrt_v4_tr4_(e, _mm512_xor_si512(_mm512_loadu_si512(q + 256), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 320), sb),
-                 _mm512_xor_si512(_mm512_loadu_si512(q + 384), sb), _mm512_xor_si512(_mm512_loadu_si512(q + 448), sb));
-    LMRT_X86_UNROLL(4)
-    for (int j = 0; j < 4; j++) {
-        w[j] = _mm512_shuffle_i32x4(d[j], e[j], 0x88);     /* first halves: lanes 0, 2 of d, then of e */
-        w[4 + j] = _mm512_shuffle_i32x4(d[j], e[j], 0xDD); /* second halves: lanes 1, 3 */
-    }
+    LMRT_X86_UNROLL(8)
+    for (int k = 0; k < 8; k++) w[k] = _mm512_xor_si512(_mm512_loadu_si512(q + 64 * k), sb);
 }
-
-/* lane e holds row perm[e]; the same index vector maps the lanes back to row order (perm_out) */
-#define LMRT_V4_PERM_Q4 _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
-#define LMRT_V4_PERM_Q8 _mm512_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15)
-#define LMRT_V4_UNPERM_Q8 _mm512_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15)
 
 /* acc[t] += (W_sub x_t) for nt tokens over nb blocks of one 16-row sub-tile: sc / q = its scales /
  * payloads in block 0, tb = tile bytes (block stride), cs[t * nb + b] = -c sum(a) of token t. */
 LMRT_V4_AI void lmrt_v4_sub_nt_(int q8, __m512 *acc, const uint8_t *sc, const uint8_t *q, size_t tb, int nb,
                                 const uint8_t *x, size_t xs, const int32_t *cs, int nt) {
-    const __m512i perm = q8 ? LMRT_V4_PERM_Q8 : LMRT_V4_PERM_Q4;
+    /* local accumulators: acc may alias the byte loads as far as the compiler knows, which would
+     * keep it in memory */
+    __m512 ac[LMRT_V4_TB];
     LMRT_X86_UNROLL(16)
-    for (int t = 0; t < LMRT_V4_TB; t++) acc[t] = _mm512_setzero_ps();
+    for (int t = 0; t < LMRT_V4_TB; t++) ac[t] = _mm512_setzero_ps();
     for (int b = 0; b < nb; b++, sc += tb, q += tb) {
         __m512i w[8];
         if (q8) lmrt_v4_q8_w_(w, q);
         else lmrt_v4_q4_w_(w, q);
-        __m512 sw = _mm512_permutexvar_ps(perm, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)sc)));
+        __m512 sw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)sc));
         LMRT_X86_UNROLL(16)
         for (int t = 0; t < nt; t++) {
             const uint8_t *a = x + (size_t)t * xs + (size_t)b * LMRT_Q8A_BYTES;
-            /* two chains (low and high nibbles' codes) halve the dependent VPDPBUSD latency */
+            /* two chains (activation dwords 0-3 and 4-7) halve the dependent VPDPBUSD latency */
             __m512i s = _mm512_set1_epi32(cs[t * nb + b]), s1 = _mm512_setzero_si512();
             LMRT_X86_UNROLL(4)
             for (int k = 0; k < 4; k++) {
                 s = _mm512_dpbusd_epi32(s, w[k], _mm512_set1_epi32(lmrt_v4_ld32_(a + 4 + 4 * k)));
                 s1 = _mm512_dpbusd_epi32(s1, w[4 + k], _mm512_set1_epi32(lmrt_v4_ld32_(a + 20 + 4 * k)));
             }
-            s = _mm512_add_epi32(s, s1);
+            s = _mm512_add_epi32(s, q8 ? s1 : _mm512_srai_epi32(s1, 4));
             __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(lmrt_x86_q8a_d_(a)));
-            acc[t] = _mm512_fmadd_ps(v, sw, acc[t]);
+            ac[t] = _mm512_fmadd_ps(v, sw, ac[t]);
         }
     }
-    const __m512i back = q8 ? LMRT_V4_UNPERM_Q8 : LMRT_V4_PERM_Q4;
     LMRT_X86_UNROLL(16)
-    for (int t = 0; t < nt; t++) acc[t] = _mm512_permutexvar_ps(back, acc[t]);
+    for (int t = 0; t < nt; t++) acc[t] = ac[t];
 }
 
 /* one instance per token count, so the token loops unroll */
@@ -138,6 +113,45 @@ LMRT_INLINE void lmrt_v4_sub_(int q8, __m512 *acc, const uint8_t *sc, const uint
         break;
     }
 #undef LMRT_V4_SUB_CASE_
+}
+
+/* One token (decode) against LMRT_V4_SU sub-tiles at once: acc[u] = W_u x for sub-tile u (scales
+ * sc[u], payloads q[u] in block 0, block stride tb).  Sharing the activation broadcasts of a block
+ * across the sub-tiles takes 8 of the ~30 instructions per sub-tile and block, and the sub-tiles'
+ * chains are independent; a single token reads each weight byte once, so there is no token loop
+ * to amortize them over. */
+#define LMRT_V4_SU 4
+LMRT_V4_AI void lmrt_v4_sub1_(int q8, __m512 *acc, const uint8_t *const *sc, const uint8_t *const *q, size_t tb,
+                               int nb, const uint8_t *x, const int32_t *cs) {
+    __m512 ac[LMRT_V4_SU];
+    LMRT_X86_UNROLL(4)
+    for (int u = 0; u < LMRT_V4_SU; u++) ac[u] = _mm512_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *a = x + (size_t)b * LMRT_Q8A_BYTES;
+        size_t o = (size_t)b * tb;
+        __m512i xa[8];
+        LMRT_X86_UNROLL(8)
+        for (int k = 0; k < 8; k++) xa[k] = _mm512_set1_epi32(lmrt_v4_ld32_(a + 4 + 4 * k));
+        __m512 da = _mm512_set1_ps(lmrt_x86_q8a_d_(a));
+        __m512i c0 = _mm512_set1_epi32(cs[b]);
+        LMRT_X86_UNROLL(4)
+        for (int u = 0; u < LMRT_V4_SU; u++) {
+            __m512i w[8];
+            if (q8) lmrt_v4_q8_w_(w, q[u] + o);
+            else lmrt_v4_q4_w_(w, q[u] + o);
+            __m512i s0 = c0, s1 = _mm512_setzero_si512();
+            LMRT_X86_UNROLL(4)
+            for (int k = 0; k < 4; k++) {
+                s0 = _mm512_dpbusd_epi32(s0, w[k], xa[k]);
+                s1 = _mm512_dpbusd_epi32(s1, w[4 + k], xa[4 + k]);
+            }
+            s0 = _mm512_add_epi32(s0, q8 ? s1 : _mm512_srai_epi32(s1, 4));
+            __m512 sw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(sc[u] + o)));
+            ac[u] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(s0), da), sw, ac[u]);
+        }
+    }
+    LMRT_X86_UNROLL(4)
+    for (int u = 0; u < LMRT_V4_SU; u++) acc[u] = ac[u];
 }
 
 /* cs[t * nb + b] = -c * sum of the codes of block b of token t (c = 8 for q4, 128 for q8) */
@@ -167,7 +181,7 @@ LMRT_INLINE void lmrt_v4_tiled_rows_(int type, float *y, int ldy, const void *W,
     int P = lmrt_tiled_payload(type);
     size_t xs = (size_t)nb * LMRT_Q8A_BYTES, tb = (size_t)R * (size_t)(2 + P), gb = (size_t)nb * tb;
     int32_t cs[LMRT_V4_CS];
-    __m512 acc[LMRT_V4_TB];
+    __m512 acc[LMRT_V4_TB > LMRT_V4_SU ? LMRT_V4_TB : LMRT_V4_SU];
     /* token chunks whose sums fit cs; inside, sub-tiles outside and tokens inside, so a sub-tile's
      * bytes are read from memory once per chunk and from L1 for the other token groups */
     int ct = LMRT_V4_CS / nb / LMRT_V4_TB * LMRT_V4_TB;
@@ -176,6 +190,23 @@ LMRT_INLINE void lmrt_v4_tiled_rows_(int type, float *y, int ldy, const void *W,
         const uint8_t *xc = (const uint8_t *)x + (size_t)c0 * xs;
         lmrt_v4_csum_(cs, xc, xs, nb, cn, q8 ? 128 : 8);
         for (int r16 = ra / 16 * 16; r16 < rb; r16 += 16) {
+            if (cn == 1 && r16 >= ra && r16 + 16 * LMRT_V4_SU <= rb) { /* one token, whole sub-tiles */
+                const uint8_t *scu[LMRT_V4_SU], *qu[LMRT_V4_SU];
+                for (int u = 0; u < LMRT_V4_SU; u++) {
+                    int r = r16 + 16 * u;
+                    const uint8_t *Gu = (const uint8_t *)W + (size_t)(r / R) * gb;
+                    scu[u] = Gu + 32 * (r % R / 16);
+                    qu[u] = Gu + 2 * R + 16 * P * (r % R / 16);
+                }
+                if (q8) lmrt_v4_sub1_(1, acc, scu, qu, tb, nb, xc, cs);
+                else lmrt_v4_sub1_(0, acc, scu, qu, tb, nb, xc, cs);
+                float *yo = y + (size_t)c0 * (size_t)ldy + (size_t)(r16 - ra);
+                const float *ro = res ? res + (size_t)c0 * (size_t)ldy + (size_t)(r16 - ra) : res;
+                for (int u = 0; u < LMRT_V4_SU; u++)
+                    _mm512_storeu_ps(yo + 16 * u, ro ? _mm512_add_ps(acc[u], _mm512_loadu_ps(ro + 16 * u)) : acc[u]);
+                r16 += 16 * (LMRT_V4_SU - 1);
+                continue;
+            }
             const uint8_t *G = (const uint8_t *)W + (size_t)(r16 / R) * gb;
             int s = r16 % R / 16, lo = r16 > ra ? r16 : ra, hi = r16 + 16 < rb ? r16 + 16 : rb;
             const uint8_t *sc = G + 32 * s, *q = G + 2 * R + 16 * P * s;

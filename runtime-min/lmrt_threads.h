@@ -5,7 +5,9 @@
  * symbols.  The pool lives inside the caller's struct (no allocation).
  *
  * One run = fn(arg, tid, nth) on every thread (the caller is tid 0); inside a
- * run the threads meet at lmrt_barrier.  Both waits (workers for the next run,
+ * run the threads meet at lmrt_barrier, and may share out a kernel call's work
+ * in parts claimed one at a time (lmrt_claim), so a thread that the OS holds
+ * back or that got the slower rows leaves its parts to the others.  Both waits (workers for the next run,
  * threads at a barrier) spin briefly, because forward steps come back to back,
  * then block on a condition variable, so idle workers do not burn a core and
  * oversubscribed runs (nth > cores, or other processes) still make progress.
@@ -46,6 +48,8 @@ struct lmrt_pool {
     atomic_uint bar_gen;
     atomic_int bar_sleepers;
     char pad2[64];
+    atomic_uint parts;     /* parts claimed in the current run (lmrt_claim) */
+    char pad3a[64];
     atomic_int done;       /* workers finished with the current run */
     atomic_int run_sleepers;
     atomic_int main_sleeping;
@@ -135,6 +139,21 @@ LMRT_API void lmrt_barrier(lmrt_pool *p, int tid) {
         lmrt_sleep_until_changed(p, &p->cv_bar, &p->bar_sleepers, &p->bar_gen, g, 1);
 }
 
+/* The next part (0 .. nparts-1) of the current call for this thread to do, or -1 when every part
+ * is taken.  The calls of a run are numbered by their parts: *base (a variable of each thread,
+ * 0 at the start of the run) is the number of parts of the calls before this one, the same on
+ * every thread, so the pool's one counter needs no reset between calls, nor a barrier: a thread
+ * still claiming in a finished call sees the counter past its range.  A compare-and-swap (not a
+ * fetch-add) never takes a ticket of the next call. */
+LMRT_API int lmrt_claim(lmrt_pool *p, unsigned *base, int nparts) {
+    unsigned c = atomic_load_explicit(&p->parts, memory_order_relaxed), end = *base + (unsigned)nparts;
+    while (c < end)
+        if (atomic_compare_exchange_weak_explicit(&p->parts, &c, c + 1, memory_order_relaxed, memory_order_relaxed))
+            return (int)(c - *base);
+    *base = end;
+    return -1;
+}
+
 LMRT_API void *lmrt_pool_worker(void *vs) {
     lmrt_pool_slot *s = (lmrt_pool_slot *)vs;
     lmrt_pool *p = s->pool;
@@ -185,6 +204,7 @@ LMRT_API int lmrt_pool_start(lmrt_pool *p, int nth, void (*fn)(void *arg, int ti
     atomic_init(&p->bar_count, 0);
     atomic_init(&p->bar_gen, 0u);
     atomic_init(&p->bar_sleepers, 0);
+    atomic_init(&p->parts, 0u);
     atomic_init(&p->done, 0);
     atomic_init(&p->run_sleepers, 0);
     atomic_init(&p->main_sleeping, 0);
@@ -209,6 +229,7 @@ LMRT_API int lmrt_pool_start(lmrt_pool *p, int nth, void (*fn)(void *arg, int ti
 
 LMRT_API void lmrt_pool_run(lmrt_pool *p) {
     int nth = p->nth;
+    atomic_store(&p->parts, 0u);
     if (nth <= 1) {
         p->fn(p->arg, 0, 1);
         return;

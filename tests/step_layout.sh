@@ -15,6 +15,11 @@ if [ -s "$WORK/step1.c" ] && ! grep -q BARRIER "$WORK/s1/m.c" && ! grep -qw -e t
 else fail "single-threaded build has barriers or tid/nth"; fi
 if grep -q BARRIER "$WORK/step2.c" && grep -q 'tid, nth)' "$WORK/step2.c"; then ok "threaded: barriers and (tid, nth)"
 else fail "threaded build lost its barriers or (tid, nth)"; fi
+# the linear family in parts the threads claim (lmrt_claim), everything else by (tid, nth)
+if grep -q 'CLAIM()) >= 0;) lmrt_k_qkv_' "$WORK/step2.c" && grep -q 'CLAIM()) >= 0;) lmrt_k_matmul_swiglu_' "$WORK/step2.c" &&
+   ! grep -E 'CLAIM\(\)\) >= 0;\) lmrt_k_' "$WORK/step2.c" | grep -qvE 'lmrt_k_(matmul|qkv)' &&
+   ! grep -E 'lmrt_k_(matmul|qkv)' "$WORK/step2.c" | grep -q 'tid, nth)'; then ok "threaded: linear kernels in claimed parts"
+else fail "threaded: linear kernels not in claimed parts"; fi
 if ! grep -qE '[wa] \+ [0-9]' "$WORK/step1.c" && grep -q 'w + W_BLK0_' "$WORK/step1.c" && grep -q 'a + A_KV0_K' "$WORK/step1.c" \
    && grep -qE '\(a \+ A_[A-Z0-9_]+\)' "$WORK/step1.c" && grep -qE '\b(DIM|HEAD_DIM|N_HEADS|FFN_DIM|VOCAB|CTX)\b' "$WORK/step1.c"; then
   ok "step() names its weight, arena offsets and shapes"

@@ -163,6 +163,19 @@ static void test_tiled_layout(int type, int R, int N, int K) {
         for (int k = 0; k < K; k++) bad += b[k] != 0.0f;
     }
     CHECK(bad == 0, "tiled dequant != plain dequant (type %d R %d N %d K %d): %d rows", type, R, N, K, bad);
+    /* the documented place of every payload byte: row order, or dword k of sub-tile row e at 64k + 4e
+     * of its 16-row sub-tile when R % 16 == 0 (lmrt_tiled.h) */
+    int P = type == LMRT_GGML_Q4_0 ? 16 : 32, misplaced = 0;
+    size_t tile = (size_t)R * (size_t)(2 + P);
+    for (int r = 0; r < N; r++)
+        for (int b = 0; b < w.nb; b++)
+            for (int j = 0; j < P; j++) {
+                int i = r % R;
+                size_t off = R % 16 ? (size_t)(i * P + j) : (size_t)(16 * P * (i / 16) + 64 * (j / 4) + 4 * (i % 16) + j % 4);
+                const uint8_t *t = w.tiled + (size_t)(r / R) * (size_t)w.nb * tile + (size_t)b * tile + 2 * (size_t)R;
+                misplaced += t[off] != w.plain[((size_t)r * (size_t)w.nb + (size_t)b) * (size_t)(2 + P) + 2 + (size_t)j];
+            }
+    CHECK(misplaced == 0, "tiled payload bytes not where lmrt_tiled.h says (type %d R %d): %d", type, R, misplaced);
     CHECK(lmrt_tiled_bytes(type, R, N, K) == (size_t)np * (size_t)w.nb * (size_t)blk_bytes(type),
           "tiled size (type %d R %d)", type, R);
     free(a), free(b);

@@ -75,6 +75,42 @@ static void test_phases(int nth, int runs, int phases) {
     for (int t = nth; t < LMRT_MAX_THREADS; t++) CHECK(j.runs[t] == 0, "tid %d ran but nth=%d", t, nth);
 }
 
+/* Calls of a run shared out in parts (lmrt_claim), with no barrier between the calls, the way
+ * step() runs back-to-back linear kernels: every part of every call is done exactly once, in
+ * every run (the counter starts again at each run). */
+#define CLAIM_CALLS 40
+typedef struct claim_job {
+    lmrt_pool *pool;
+    int parts[CLAIM_CALLS]; /* call c has parts[c] parts, 0 .. 4 * nth + 3 */
+    int hits[CLAIM_CALLS][4 * LMRT_MAX_THREADS + 4];
+} claim_job;
+
+static void claim_fn(void *arg, int tid, int nth) {
+    claim_job *j = (claim_job *)arg;
+    unsigned base = 0;
+    (void)nth;
+    for (int c = 0; c < CLAIM_CALLS; c++)
+        for (int part; (part = lmrt_claim(j->pool, &base, j->parts[c])) >= 0;) {
+            j->hits[c][part]++; /* one thread per part: plain writes, checked by TSan too */
+            if (part % 3 == tid % 3) sleep_ms(0); /* let another thread overtake */
+        }
+}
+
+static void test_claim(int nth, int runs) {
+    static lmrt_pool pool;
+    static claim_job j;
+    memset(&j, 0, sizeof j);
+    j.pool = &pool;
+    for (int c = 0; c < CLAIM_CALLS; c++) j.parts[c] = (c * 7) % (4 * nth + 4);
+    CHECK(lmrt_pool_start(&pool, nth, claim_fn, &j) == 0, "start nth=%d", nth);
+    for (int r = 0; r < runs; r++) lmrt_pool_run(&pool);
+    lmrt_pool_stop(&pool);
+    int bad = 0;
+    for (int c = 0; c < CLAIM_CALLS; c++)
+        for (int p = 0; p < 4 * LMRT_MAX_THREADS + 4; p++) bad += j.hits[c][p] != (p < j.parts[c] ? runs : 0);
+    CHECK(bad == 0, "nth=%d: %d parts not done exactly once per run", nth, bad);
+}
+
 static void count_fn(void *arg, int tid, int nth) {
     int *c = (int *)arg;
     (void)nth;
@@ -180,6 +216,7 @@ int main(void) {
         printf("nth=%d: phases ok (%.2f s)\n", nth, now_s(CLOCK_MONOTONIC) - t0);
     }
     test_phases(LMRT_MAX_THREADS, 3, 5);
+    for (int i = 0; i < 4; i++) test_claim(nths[i], 50 / div + 1);
     test_start_stop(300 / div);
     test_idle_sleeps();
     if (!small) {

@@ -116,7 +116,7 @@ int main(void) {
     for (int tied = 0; tied < 2; tied++)
         for (int m = 0; m < 2; m++)
             for (int fuse = 0; fuse < 2; fuse++)
-                for (int R = 4; R <= 8; R += 4) {
+                for (int R = 4; R <= 16; R *= 2) { /* 16: the interleaved sub-tiles */
                     char what[96];
                     snprintf(what, sizeof what, "tied %d %s fuse %d R %d", tied, m ? "q8" : "q4", fuse, R);
                     p.tied = tied;
