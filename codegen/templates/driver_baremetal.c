@@ -223,7 +223,7 @@ static int run(void) {
         }
         prev = next;
         if (i + 1 == steps) break;
-        if (name_position(&ctx) >= NAME_CTX) { puts_(err_h, "\n(context full)\n"); break; }
+        if (!NAME_KV_SLIDE && name_position(&ctx) >= NAME_CTX) { puts_(err_h, "\n(context full)\n"); break; }
         int32_t tok = next;
         lg = name_forward(&ctx, &tok, 1);
         if (!lg) return fail("forward", name_strerror(name_last_error(&ctx)), 1);
