@@ -2,7 +2,7 @@
 # arena, the stop build's logits up to the context, forward_all / step_run / batched prompts, rewind
 # and saved state past the wrap; generic under ASan+UBSan (f32 KV batched, q8 KV threaded).
 # Past the wrap every kernel set against the portable one on the same 64 tokens (lmcc eval):
-# x86-64-v4 (KL <= 1e-4), aarch64 under qemu (bit for bit).
+# x86-64-v4 (KL <= 1e-4), aarch64 under qemu (bit for bit), cortex-m55 under qemu (KL <= 1e-4).
 . "$(dirname "$0")/lib.sh"
 : "${LMCC_BUILD_DIR:?}"
 CC=${CC:-cc}
@@ -45,6 +45,11 @@ if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/
     ok "aarch64 past the wrap: the portable logits bit for bit"
   else fail "aarch64 --kv-policy slide differs from the portable build"; fi
 else echo "SKIP: aarch64 (aarch64-linux-gnu-gcc or qemu-aarch64 missing)"; fi
+if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
+  ev m55 cortex-m55 -- --kv q8 &&
+  if $CMP "$WORK/g.f32" "$WORK/m55.f32" 512 --max-kl 1e-4 >/dev/null; then ok "cortex-m55 (qemu) past the wrap: the portable logits (KL <= 1e-4)"
+  else fail "cortex-m55 --kv-policy slide differs"; fi
+else echo "SKIP: cortex-m55 (arm-none-eabi-gcc or qemu-system-arm missing)"; fi
 
 # gemma3 (tests/ref): its local layers' window of 32 keeps its own cache (with --ctx 34 --batch 4 the ring would be
 # 35 slots: a slot per position, the window capped by the context), the global layer slides; the q/k head norms
