@@ -390,12 +390,24 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     fprintf(fp, "/* ---- shapes ---- */\n");
     fprintf(fp, "#define %s_VOCAB_SIZE %d\n#define %s_DIM %d\n#define %s_N_LAYERS %d\n#define %s_CTX %d\n",
             up, m->vocab_size, up, m->dim, up, m->n_layers, up, g->cfg.ctx);
-    if (m->ctx_min > 1)
+    if (m->ctx_min > 1 && m->ctx_min > g->cfg.kv_sink)
         fprintf(fp, "#define %s_CTX_MIN %d /* %s_init_ctx's smallest context: LongRoPE's long factors were "
                     "compiled in (a context up to %d takes the short ones: compile with --ctx %d or less) */\n",
                 up, m->ctx_min, N, m->ctx_min - 1, m->ctx_min - 1);
+    else if (g->cfg.kv_slide && g->cfg.kv_sink > 0)
+        fprintf(fp, "#define %s_CTX_MIN %d /* %s_init_ctx's smallest context: the sinks and a ring of one */\n", up,
+                g->cfg.kv_sink + 1, N);
     else
         fprintf(fp, "#define %s_CTX_MIN 1 /* %s_init_ctx's smallest context */\n", up, N);
+    if (g->cfg.kv_slide)
+        fprintf(fp, "/* --kv-policy slide: past the context forward goes on; the caches keep the first\n"
+                    " * %s_KV_SINK positions and a ring of the latest n_ctx - %s_KV_SINK (fed one token\n"
+                    " * per step past the context).  The sinks are scored as seen from position n_ctx - 1. */\n"
+                    "#define %s_KV_SLIDE 1\n#define %s_KV_SINK %d\n",
+                up, up, up, up, g->cfg.kv_sink);
+    else
+        fprintf(fp, "/* --kv-policy stop: forward fails with %s_ERR_CONTEXT_FULL past the context */\n"
+                    "#define %s_KV_SLIDE 0\n#define %s_KV_SINK 0\n", up, up, up);
     fputc('\n', fp);
     if (lmcc_emit_vocab_header(fp, v, o->chat, N, up)) return errf(err, errlen, "codegen: write error");
     fprintf(fp, "/* ---- memory (bytes) ---- */\n");
@@ -757,6 +769,61 @@ static const char *heads_expr(const emit *e, int heads, char *buf, size_t cap) {
     return buf;
 }
 
+/* The position qkv and kv_store write at: a sliding-window ring's or a stop build's cache the chunk's
+ * (slot pos % slots), a slide build's cache of every position kp, its slot (the chunks past the
+ * context are one token each). */
+/* a sliding-window attention's window; a slide build's window layer whose cache has a slot per
+ * position attends to at most the nc positions of the cache past the context */
+static const char *window_expr(const emit *e, int window, const ir_tensor *c, char *buf, size_t cap) {
+    char w[24];
+    shape_expr(e, SH_WINDOW, window, w, sizeof w);
+    if (e->g->cfg.kv_slide && !kv_is_ring(e->g, c)) snprintf(buf, cap, "(%s < nc ? %s : nc)", w, w);
+    else snprintf(buf, cap, "%s", w);
+    return buf;
+}
+
+static const char *kv_pos(const emit *e, int cache) {
+    return ir_kv_slides(e->g, cache) ? "kp" : "pos";
+}
+
+/* --kv-policy slide, before an attention node n over a cache of every position: past the context
+ * its sink keys are scored with the query rotated back to position nc - 1 (qsink), so every score
+ * sees a distance the model was trained on (StreamingLLM's positions), while the ring keys keep
+ * their absolute rotation.  The query's rotation is found where it was made (qkv or rope; the
+ * graph builder rotates nowhere else).  1 when qsink is written, 0 when the query is not rotated
+ * (SmolLM3's layers without RoPE: its sinks are scored with q). */
+static int sink_query(emit *e, const ir_node *n) {
+    const ir_graph *g = e->g;
+    int qp = ir_tensor_producer(g, n->inputs[0]);
+    const ir_node *rn = qp >= 0 ? &g->nodes[qp] : NULL;
+    int tab = !rn ? -1 : rn->op == IR_OP_QKV ? rn->inputs[2] : rn->op == IR_OP_ROPE ? rn->inputs[1] : -1;
+    int tp = tab >= 0 ? ir_tensor_producer(g, tab) : -1;
+    if (tp < 0 || g->nodes[tp].op != IR_OP_ROPE_TABLE || rn->attrs.rope_dim <= 0) return 0; /* a layer without RoPE */
+    const ir_attrs *ra = &rn->attrs;
+    char args[512], w[96], s1[32], s2[32], s3[32], s4[32], x[96];
+    int64_t half = last_dim(&g->tensors[g->nodes[tp].inputs[0]]);
+    const char *ind = e->ind;
+    fprintf(e->fp, "%sif (pos >= nc) { /* n == 1: qsink = the query at position nc - 1 */\n", ind);
+    e->ind = "            ";
+    if (e->shape[SH_ROPE_DIM] == 2 * half) snprintf(s1, sizeof s1, "ROPE_DIM / 2");
+    else snprintf(s1, sizeof s1, "%lld", (long long)half);
+    snprintf(args, sizeof args, "srope, (const float *)(%s), %s, 1, nc - 1 - pos, 1.0f",
+             wref(e, g->nodes[tp].inputs[0], w, sizeof w), s1);
+    put_call(e, 0, "rope_table", args, "the rotation by nc - 1 - pos");
+    snprintf(args, sizeof args, "qsink, %s, %s * %s", act_name(g, n->inputs[0], x, sizeof x),
+             heads_expr(e, ra->n_heads, s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, ra->head_dim, s3, sizeof s3));
+    put_call(e, 1, "copy", args, NULL);
+    if (e->threaded) fprintf(e->fp, "%sBARRIER();\n", e->ind);
+    snprintf(args, sizeof args, "qsink, 1, %s, %s, %s, %d, srope", heads_expr(e, ra->n_heads, s2, sizeof s2),
+             shape_expr(e, SH_HEAD_DIM, ra->head_dim, s3, sizeof s3),
+             shape_expr(e, SH_ROPE_DIM, ra->rope_dim, s4, sizeof s4), ra->rope_neox);
+    put_call(e, 1, "rope", args, NULL);
+    if (e->threaded) fprintf(e->fp, "%sBARRIER();\n", e->ind);
+    e->ind = ind;
+    fprintf(e->fp, "%s}\n", ind);
+    return 1;
+}
+
 /* Emits one node as kernel calls.  `nrows` is "n" before take_last and "1" after it.  In threaded
  * builds every thread runs every line and each kernel takes its share. */
 static int emit_node(emit *e, int idx, const char *nrows) {
@@ -844,14 +911,14 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         const ir_tensor *kc = &g->tensors[n->inputs[3]];
         if (!wfmt(wt)) goto unsupported;
         snprintf(kn, sizeof kn, "qkv_%s_%s_%s", wfmt(wt), afmt(&g->tensors[n->inputs[0]]), kvfmt(kc));
-        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, %d,\n        %s, %s, %s, %s, pos, %d",
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, %d,\n        %s, %s, %s, %s, %s, %d",
                  o, wref(e, n->inputs[1], w, sizeof w), act_name(g, n->inputs[0], x, sizeof x), nrows,
                  width_expr(e, cols_of(wt), s1, sizeof s1), shape_expr(e, SH_N_HEADS, at->n_heads, s2, sizeof s2),
                  shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s3, sizeof s3),
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s4, sizeof s4),
                  shape_expr(e, SH_ROPE_DIM, at->rope_dim, s5, sizeof s5), at->rope_neox,
                  act_name(g, n->inputs[2], c2, sizeof c2), aref(e, n->inputs[3], c1, sizeof c1),
-                 aref(e, n->inputs[4], r, sizeof r), kv_rows(e, kc, s6, sizeof s6), tile_of(wt));
+                 aref(e, n->inputs[4], r, sizeof r), kv_rows(e, kc, s6, sizeof s6), kv_pos(e, n->inputs[3]), tile_of(wt));
         put_call(e, 2, kn, args, "q; k, v -> the KV cache at pos");
         break;
     }
@@ -880,9 +947,9 @@ static int emit_node(emit *e, int idx, const char *nrows) {
     case IR_OP_KV_STORE: {
         const ir_tensor *c = &g->tensors[n->inputs[1]];
         snprintf(kn, sizeof kn, "kv_store_%s", kvfmt(c));
-        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, pos", aref(e, n->inputs[1], c1, sizeof c1),
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s", aref(e, n->inputs[1], c1, sizeof c1),
                  act_name(g, n->inputs[0], x, sizeof x), nrows, shape_expr(e, SH_N_KV_HEADS, c->shape[0], s1, sizeof s1),
-                 kv_rows(e, c, s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, c->shape[2], s3, sizeof s3));
+                 kv_rows(e, c, s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, c->shape[2], s3, sizeof s3), kv_pos(e, n->inputs[1]));
         put_call(e, 1, kn, args, NULL);
         break;
     }
@@ -893,14 +960,19 @@ static int emit_node(emit *e, int idx, const char *nrows) {
         else flit(f, sizeof f, at->scale);
         if (e->have_softcap && at->softcap == e->softcap) snprintf(sc, sizeof sc, "ATTN_SOFTCAP");
         else flit(sc, sizeof sc, at->softcap);
+        int slide = ir_kv_slides(g, n->inputs[1]), sinkq = 0;
+        char wb[96];
+        if (slide) sinkq = sink_query(e, n);
         snprintf(kn, sizeof kn, "attention_%s", kvfmt(c));
-        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, pos, %s, %s, %s, scratch", o,
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %s, %s, %s, %s, %s, pos, %s, %s, %s, %s, %s, scratch", o,
                  act_name(g, n->inputs[0], x, sizeof x), aref(e, n->inputs[1], c1, sizeof c1),
                  aref(e, n->inputs[2], c2, sizeof c2), nrows, shape_expr(e, SH_N_HEADS, at->n_heads, s1, sizeof s1),
                  shape_expr(e, SH_N_KV_HEADS, at->n_kv_heads, s2, sizeof s2),
                  shape_expr(e, SH_HEAD_DIM, at->head_dim, s3, sizeof s3), kv_rows(e, c, s4, sizeof s4),
-                 at->window > 0 ? shape_expr(e, SH_WINDOW, at->window, s5, sizeof s5) : "0", f, sc);
-        put_call(e, 1, kn, args, at->window > 0 ? "sliding window: the last WINDOW positions" : NULL);
+                 slide ? "nc - KV_SINK" : at->window > 0 ? window_expr(e, at->window, c, wb, sizeof wb) : "0",
+                 slide ? "KV_SINK" : "0", sinkq ? "qsink" : "0", f, sc);
+        put_call(e, 1, kn, args, slide ? "past the context: the first KV_SINK positions and the last nc - KV_SINK"
+                                 : at->window > 0 ? "sliding window: the last WINDOW positions" : NULL);
         break;
     }
     case IR_OP_ADD:
@@ -1045,6 +1117,8 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             (long long)g->act_bytes, (long long)g->scratch_bytes,
             (long long)(CTRL_RUN_BYTES + (e->threaded ? CTRL_POOL_BYTES : 0)), (long long)lmcc_kv_row_bytes(g), batch);
     fprintf(fp, "#define BATCH %d\n#define THREADS %d\n", batch, e->threaded ? g->cfg.threads : 1);
+    fprintf(fp, "#define KV_SLIDE %d /* --kv-policy slide: a full context keeps KV_SINK positions and a ring */\n"
+                "#define KV_SINK %d\n", g->cfg.kv_slide, g->cfg.kv_slide ? g->cfg.kv_sink : 0);
     fprintf(fp, "#define RUN_OFFSET %lld\n", (long long)run_off);
     fprintf(fp, "#define KV_OFFSET %lld /* the KV caches of a context of nc positions: */\n", (long long)kv_offset(g));
     int64_t at = 0, ring_at = 0, row = lmcc_kv_row_bytes(g);
@@ -1103,9 +1177,15 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             e->threaded ? ", int tid, int nth" : "");
     if (uses_tokens) fprintf(body, "    const int32_t *tokens = r->tokens;\n");
     fprintf(body, "    const int n = r->n%s;\n", uses_pos ? ", pos = r->pos, nc = r->n_ctx" : "");
-    if (uses_scratch)
-        fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET)%s; /* [CTX] attention scores */\n",
-                e->threaded ? " + (size_t)tid * CTX" : "");
+    if (uses_scratch) /* the attention kernels take their thread's row of CTX scores themselves */
+        fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET); /* [THREADS][CTX] attention scores */\n");
+    if (uses_scratch && g->cfg.kv_slide) {
+        fprintf(body, "    /* past the context: the queries the sink keys see and their rotation, after the scores */\n"
+                      "    float *qsink = scratch + THREADS * CTX, *srope = qsink + %lld;\n"
+                      "    /* the slot of pos in a cache of every position (past the context one token per chunk) */\n"
+                      "    const int kp = pos < nc ? pos : KV_SINK + (pos - KV_SINK) %% (nc - KV_SINK);\n",
+                (long long)ir_sink_query_floats(g));
+    }
     if (uses_parts) fprintf(body, "    unsigned claimed = 0; /* parts of this run's earlier parted calls (CLAIM) */\n");
     /* the activations of the sections, declared up front: a section may run in a later call than
      * the one that made its inputs (step_run); the rows after take_last are declared in its loop */

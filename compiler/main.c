@@ -84,6 +84,7 @@ static int check_config(lmcc_config *c) {
     if (c->given[LMCC_OPT_QUANT] == 2 && env && *env && lmcc_config_set(c, LMCC_OPT_QUANT, env, "LMCC_QUANT"))
         return -1;
     if (lmcc_parse_compress(c->compress, &c->zstd_level)) return -1;
+    if (lmcc_parse_kv_policy(c->kv_policy, &c->kv_sink)) return -1;
     if (c->after && strcmp(c->after, "all")) {
         int found = 0;
         for (int i = 0; i < lmcc_n_passes; i++) found |= !strcmp(lmcc_passes[i].name, c->after);
@@ -184,6 +185,11 @@ static int load_model(const lmcc_config *c, session *s, const lmcc_target *t) {
     cfg.threads = (int)c->threads;
     cfg.embed_f16 = c->embed_f16;
     cfg.kv_dtype = c->kv_dtype;
+    cfg.kv_slide = c->kv_sink >= 0;
+    if (cfg.kv_slide && cfg.ctx <= c->kv_sink)
+        return lmcc_error(c->model, "--kv-policy %s keeps %d positions: the context of %d has no room for a ring "
+                          "(pass a larger --ctx)", c->kv_policy, c->kv_sink, cfg.ctx);
+    cfg.kv_sink = c->kv_sink >= 0 ? c->kv_sink : 0;
     if (cfg.threads > 1 && t && !t->hosted)
         return lmcc_error(c->model, "--threads %d: target %s is bare metal (no threads)", cfg.threads, t->name);
     s->g = lmcc_build_graph(s->file, c->model, &cfg);
@@ -243,12 +249,14 @@ static int read_ids(const char *path, int **ids, int *n) {
     return 0;
 }
 
-static int check_ids(const char *what, const int *ids, int n, const ir_graph *g) {
+/* slides: the ids may pass the context of a --kv-policy slide build (eval feeds them one by one) */
+static int check_ids(const char *what, const int *ids, int n, const ir_graph *g, int slides) {
     for (int i = 0; i < n; i++)
         if (ids[i] < 0 || ids[i] >= g->info.vocab_size)
             return lmcc_error(what, "token id %d at index %d is outside the vocabulary [0, %d)", ids[i], i,
                               g->info.vocab_size);
-    if (n > g->cfg.ctx) return lmcc_error(what, "%d ids do not fit the context of %d (pass --ctx)", n, g->cfg.ctx);
+    if (n > g->cfg.ctx && !(g->cfg.kv_slide && slides))
+        return lmcc_error(what, "%d ids do not fit the context of %d (pass --ctx)", n, g->cfg.ctx);
     return 0;
 }
 
@@ -257,7 +265,7 @@ static int check_ids(const char *what, const int *ids, int n, const ir_graph *g)
 static int check_inputs(const lmcc_config *c, const session *s) {
     int *ids = NULL, n = 0, rc = 0;
     if (c->cmd == LMCC_CMD_EVAL) {
-        rc = read_ids(c->ids_file, &ids, &n) || check_ids(c->ids_file, ids, n, s->g) ? -1 : 0;
+        rc = read_ids(c->ids_file, &ids, &n) || check_ids(c->ids_file, ids, n, s->g, 1) ? -1 : 0;
     } else if (c->cmd == LMCC_CMD_RUN && c->ids) {
         ids = malloc((strlen(c->ids) / 2 + 1) * sizeof *ids);
         if (!ids) return lmcc_error(NULL, "out of memory");
@@ -274,7 +282,7 @@ static int check_inputs(const lmcc_config *c, const session *s) {
             ids[n++] = v < INT_MIN || v > INT_MAX ? -1 : (int)v;
             p = end;
         }
-        rc = n == 0 ? lmcc_error(NULL, "--ids: no token ids given") : check_ids("--ids", ids, n, s->g);
+        rc = n == 0 ? lmcc_error(NULL, "--ids: no token ids given") : check_ids("--ids", ids, n, s->g, 0);
     } else if (c->cmd == LMCC_CMD_RUN) {
         int32_t *tok = tokenize_text(c, s->vocab, c->chat ? s->chat : NULL, c->prompt ? c->prompt : "",
                                      LMRT_TOK_ADD_SPECIAL | LMRT_TOK_PARSE_SPECIAL, &n);
@@ -566,7 +574,7 @@ static int eval_reference(const lmcc_config *c, const char *out_path) {
     lmcc_interp *it = NULL;
     FILE *out = NULL;
     int *ids = NULL, n = 0, rc = -1;
-    if (load_model(c, &s, NULL) || read_ids(c->ids_file, &ids, &n) || check_ids(c->ids_file, ids, n, s.g)) goto done;
+    if (load_model(c, &s, NULL) || read_ids(c->ids_file, &ids, &n) || check_ids(c->ids_file, ids, n, s.g, 0)) goto done;
     it = lmcc_interp_new(s.g);
     if (!it) { lmcc_error(c->model, "the interpreter cannot evaluate this graph"); goto done; }
     out = fopen(out_path, "wb");

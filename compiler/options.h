@@ -105,6 +105,10 @@ typedef enum lmcc_arg {
       "per token) stays f16, or takes the --weights format", NULL)                                                     \
     X(KV, "--kv", "f32|f16|q8", CHOICE, 0, 0, "f32", LMCC_CHOICES(IR_DT_F32, IR_DT_F16, IR_DT_Q8_KV), LMCC_ON_GRAPH,    \
       kv_dtype, "KV-cache element type (q8: int8 with one f32 scale per token and KV head)", NULL)                     \
+    X(KV_POLICY, "--kv-policy", "stop|slide[:SINK]", STR, 0, 0, "stop", NULL, LMCC_ON_GRAPH, kv_policy,               \
+      "when the context is full: stop (forward fails), or slide: keep the\n"                                            \
+      "first SINK positions (default 4) and a ring of the latest ones, so\n"                                           \
+      "generation goes on in the same arena", NULL)                                                                    \
     X(CTX, "--ctx", "N", INT, 1, LMCC_CTX_MAX, NULL, NULL, LMCC_ON_GRAPH, ctx,                                         \
       "context length (default: the model's, at most 4096)", LMCC_CTX_MAX_WHY)                                                       \
     X(THREADS, "--threads", "N", INT, 1, 64, "1", NULL, LMCC_ON_GRAPH, threads,                                        \
@@ -233,7 +237,7 @@ typedef struct lmcc_config {
     lmcc_command cmd;
     const char *model, *text; /* operands: MODEL (FILE.c for verify), TEXT for tokenize */
     const char *target, *outdir, *name, *weights, *calib, *compress, *prompt, *ids, *ids_file, *logits,
-        *save_logits, *after, *load_state, *save_state, *draft;
+        *save_logits, *after, *load_state, *save_state, *draft, *kv_policy;
     long ctx, threads, batch, top_k, seed, steps, bench_prompt, repeat, probe_mib, samples, len,
         sample_seed, lookup, spec_k;
     double bpw, temp, top_p;
@@ -245,6 +249,7 @@ typedef struct lmcc_config {
     int weights_mode;  /* --weights: an ir_dtype or IR_WEIGHTS_KEEP, when weights_given */
     int weights_given; /* 0: the model's default (f32 for float files, keep otherwise) */
     int zstd_level;   /* --compress: 0 = off */
+    int kv_sink;      /* --kv-policy: -1 = stop, else slide with this many sink positions */
 } lmcc_config;
 
 typedef struct lmcc_option {

@@ -121,6 +121,21 @@ int lmcc_parse_compress(const char *s, int *level) {
     return 0;
 }
 
+int lmcc_parse_kv_policy(const char *s, int *sink) {
+    *sink = -1;
+    if (!s || !strcmp(s, "stop")) return 0;
+    if (strncmp(s, "slide", 5) != 0 || (s[5] && s[5] != ':'))
+        return lmcc_error(NULL, "unknown --kv-policy '%s' (use stop, slide or slide:SINK)", s);
+    *sink = LMCC_KV_SINK_DEFAULT;
+    if (!s[5]) return 0;
+    char *end;
+    long v = strtol(s + 6, &end, 10);
+    if (end == s + 6 || *end || v < 0 || v > LMCC_KV_SINK_MAX)
+        return lmcc_error(NULL, "--kv-policy '%s': SINK must be 0..%d", s, LMCC_KV_SINK_MAX);
+    *sink = (int)v;
+    return 0;
+}
+
 long long lmcc_parse_bytes(const char *s) {
     if (!s || !*s) return -1;
     char *end;

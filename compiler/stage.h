@@ -38,5 +38,9 @@ long long lmcc_parse_bytes(const char *s);
 /* --compress: NULL -> 0 (off), "zstd" -> LMCC_ZSTD_DEFAULT_LEVEL, "zstd:N";
  * -1 after lmcc_error when malformed. */
 int lmcc_parse_compress(const char *s, int *level);
+/* --kv-policy: stop (*sink = -1) or slide[:SINK] (*sink = SINK, default LMCC_KV_SINK_DEFAULT) */
+#define LMCC_KV_SINK_DEFAULT 4
+#define LMCC_KV_SINK_MAX 1024
+int lmcc_parse_kv_policy(const char *s, int *sink);
 
 #endif

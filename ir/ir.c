@@ -100,6 +100,28 @@ int64_t ir_kv_slots(const ir_config *cfg, int window) {
     return cfg->ctx > 0 && ring > cfg->ctx ? cfg->ctx : ring;
 }
 
+int ir_kv_slides(const ir_graph *g, int cache) {
+    if (!g->cfg.kv_slide) return 0;
+    for (int k = 0; k < g->n_nodes; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (!n->dead && n->op == IR_OP_ATTENTION && (n->inputs[1] == cache || n->inputs[2] == cache))
+            return n->attrs.window <= 0;
+    }
+    return 0;
+}
+
+int64_t ir_sink_query_floats(const ir_graph *g) {
+    int64_t q = 0, hd = 0;
+    for (int k = 0; g->cfg.kv_slide && k < g->n_nodes; k++) {
+        const ir_node *n = &g->nodes[k];
+        if (n->dead || n->op != IR_OP_ATTENTION || n->attrs.window > 0) continue;
+        const ir_tensor *t = &g->tensors[n->inputs[0]];
+        if (t->shape[t->ndim - 1] > q) q = t->shape[t->ndim - 1];
+        if (n->attrs.head_dim > hd) hd = n->attrs.head_dim;
+    }
+    return q ? q + hd : 0;
+}
+
 int64_t ir_cache_positions(const ir_graph *g, const ir_tensor *cache) {
     return g->cfg.ctx > 0 ? g->cfg.ctx : cache->ndim == 3 ? cache->shape[1] : 0;
 }

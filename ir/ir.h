@@ -352,6 +352,8 @@ typedef struct ir_model_info {
 typedef struct ir_config {
     int ctx;                /* KV positions (>0) */
     ir_dtype kv_dtype;      /* F32, F16 or Q8_KV */
+    int kv_slide;           /* 0: a full context stops forward; 1: it slides (--kv-policy slide) */
+    int kv_sink;            /* with kv_slide: the first positions kept (the rest of a cache is a ring) */
     int weights_mode;       /* --weights: an ir_dtype, or IR_WEIGHTS_KEEP */
     /* performance; zero = off / defaults */
     int fuse;               /* run the fusion passes */
@@ -428,6 +430,12 @@ ir_attrs ir_attrs_none(void);
  * first query reads, never overwrites a key a query of the same chunk still sees; at most (and
  * with no window) cfg.ctx. */
 int64_t ir_kv_slots(const ir_config *cfg, int window);
+/* 1 when cache (a tensor id) slides under --kv-policy slide: read by an attention over every
+ * position (a sliding-window layer's cache keeps its window) */
+int ir_kv_slides(const ir_graph *g, int cache);
+/* --kv-policy slide: the floats of the query the sink keys see past the context and of its
+ * rotation (the widest query row + head_dim), in the scratch after the scores; 0 without */
+int64_t ir_sink_query_floats(const ir_graph *g);
 /* the positions a cache serves: cfg.ctx when set (a ring serves every position; older keys are
  * outside every window that reads it), else its slots */
 int64_t ir_cache_positions(const ir_graph *g, const ir_tensor *cache);

@@ -100,7 +100,7 @@ int lmcc_pass_memplan(ir_graph *g, lmcc_diag *pc) {
     int64_t scratch = 0;
     /* attention scores: ctx floats per thread */
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
-    if (has_attention) scratch = (int64_t)threads * g->cfg.ctx * 4;
+    if (has_attention) scratch = ((int64_t)threads * g->cfg.ctx + ir_sink_query_floats(g)) * 4;
     int64_t vocab = g->info.vocab_size;
     if (g->logits >= 0 && ir_tensor_elems(&g->tensors[g->logits]) > vocab)
         vocab = ir_tensor_elems(&g->tensors[g->logits]);

@@ -530,22 +530,25 @@ LMRT_INLINE float lmrt_a64_score_(const float *qh, const uint8_t *k, int kind, i
 }
 
 LMRT_INLINE void lmrt_a64_attention_(int kind, float *out, const float *q, const void *kc, const void *vc, int n,
-                                     int H, int Hkv, int hd, int slots, int pos, int window, float scale,
-                                     float softcap, float *scratch, int tid, int nth) {
+                                     int H, int Hkv, int hd, int slots, int pos, int window, int sink,
+                                     const float *qsink, float scale, float softcap, float *scratch, int tid,
+                                     int nth) {
     int p0, p1, group = H / Hkv;
     size_t rb = lmrt_kv_row_bytes_(kind, hd);
     lmrt_split(n * H, tid, nth, &p0, &p1);
     float *sc = scratch + (size_t)tid * (size_t)slots;
     for (int p = p0; p < p1; p++) {
-        int t = p / H, h = p % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
+        int t = p / H, h = p % H;
+        lmrt_kv_keys ks = lmrt_scalar_kv_keys_(pos + t, slots, window, sink);
+        int cnt = ks.cnt;
         size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
         size_t kvo = (size_t)(h / group) * (size_t)slots * rb;
         const uint8_t *k = (const uint8_t *)kc + kvo, *v = (const uint8_t *)vc + kvo;
-        const float *qh = q + qo;
+        const float *qh = q + qo, *qs = (qsink ? qsink : q) + qo;
         float *o = out + qo;
         for (int j = 0; j < cnt; j++)
-            sc[j] = lmrt_scalar_softcap_(lmrt_a64_score_(qh, k + lmrt_scalar_kv_slot_(s0, j, slots) * rb, kind, hd) * scale,
-                                         softcap);
+            sc[j] = lmrt_scalar_softcap_(
+                lmrt_a64_score_(j < ks.nsink ? qs : qh, k + lmrt_scalar_kv_slot_(&ks, j) * rb, kind, hd) * scale, softcap);
         lmrt_scalar_softmax_row_(sc, cnt);
         int i0 = 0;
         for (; i0 + 4 <= hd; i0 += 16) {
@@ -553,7 +556,7 @@ LMRT_INLINE void lmrt_a64_attention_(int kind, float *out, const float *q, const
             float32x4_t acc[4];
             for (int c = 0; c < 4; c++) acc[c] = vdupq_n_f32(0.0f);
             for (int j = 0; j < cnt; j++) {
-                const uint8_t *row = v + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
+                const uint8_t *row = v + lmrt_scalar_kv_slot_(&ks, j) * rb;
                 float32x4_t pj = vdupq_n_f32(kind == LMRT_KV_Q8 ? sc[j] * lmrt_kv_q8_d_(row) : sc[j]);
                 for (int c = 0; c < nc; c++) {
                     size_t e = (size_t)i0 + 4 * (size_t)c;
@@ -571,7 +574,7 @@ LMRT_INLINE void lmrt_a64_attention_(int kind, float *out, const float *q, const
         for (int i = i0; i < hd; i++) {
             float a = 0.0f;
             for (int j = 0; j < cnt; j++) {
-                const uint8_t *row = v + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
+                const uint8_t *row = v + lmrt_scalar_kv_slot_(&ks, j) * rb;
                 a += kind == LMRT_KV_Q8 ? sc[j] * lmrt_kv_q8_d_(row) * (float)lmrt_kv_q8_qs_(row)[i]
                                         : sc[j] * lmrt_a64_w1_(row, kind, (size_t)i);
             }

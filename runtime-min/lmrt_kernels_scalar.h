@@ -539,17 +539,31 @@ LMRT_INLINE float lmrt_scalar_kv_(const void *c, int f16, size_t i) {
 LMRT_INLINE float lmrt_kv_q8_d_(const uint8_t *row) { return lmrt_scalar_q8a_d_(row); }
 LMRT_INLINE const int8_t *lmrt_kv_q8_qs_(const uint8_t *row) { return (const int8_t *)(const void *)(row + 4); }
 
-/* The keys a query at position `last` sees: positions lo..last (lo = last - window + 1 with a window,
- * else 0), position j in slot j % slots of a cache.  Returns their count; *s0 = the slot of lo.  The
- * i-th key is in slot s0 + i, less slots once it passes the end (a window never wraps twice). */
-LMRT_INLINE int lmrt_scalar_kv_span_(int last, int slots, int window, int *s0) {
+/* The keys a query at position `last` sees, in position order: positions lo..last (lo = last - window
+ * + 1 with a window, else 0) and, with sink > 0 (--kv-policy slide), the first sink positions before
+ * them once lo has passed them.  A cache puts position p < sink in slot p and a later one in slot
+ * sink + (p - sink) % (slots - sink) (sink 0: p % slots, a sliding-window ring): key j < nsink is
+ * slot j, scored with the sink query; key j >= nsink is slot base + (s0 + j - nsink) % ring (a
+ * window never wraps the ring twice).  Before the wrap it is one run 0..last, as without sinks. */
+typedef struct lmrt_kv_keys { int cnt, nsink, base, ring, s0; } lmrt_kv_keys;
+
+LMRT_INLINE lmrt_kv_keys lmrt_scalar_kv_keys_(int last, int slots, int window, int sink) {
+    lmrt_kv_keys k;
     int lo = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
-    *s0 = lo % slots;
-    return last - lo + 1;
+    if (sink > 0 && lo <= sink) lo = 0;
+    k.nsink = lo > 0 ? sink : 0;
+    k.base = k.nsink;
+    k.ring = slots - k.nsink;
+    k.s0 = (lo - k.nsink) % k.ring;
+    k.cnt = k.nsink + last - lo + 1;
+    return k;
 }
 
-LMRT_INLINE size_t lmrt_scalar_kv_slot_(int s0, int i, int slots) {
-    return (size_t)(s0 + i < slots ? s0 + i : s0 + i - slots);
+/* the slot of key j */
+LMRT_INLINE size_t lmrt_scalar_kv_slot_(const lmrt_kv_keys *k, int j) {
+    if (j < k->nsink) return (size_t)j;
+    int r = k->s0 + j - k->nsink;
+    return (size_t)(k->base + (r < k->ring ? r : r - k->ring));
 }
 
 /* a score: scale q.k, or softcap tanh(scale q.k / softcap) */
@@ -557,16 +571,18 @@ LMRT_INLINE float lmrt_scalar_softcap_(float s, float softcap) {
     return softcap > 0.0f ? softcap * lmrt_tanhf(s / softcap) : s;
 }
 
-/* one (token, head): out = softmax(scores of the cnt keys from slot s0 on) . v.  q8 rows: a score is
- * d q.qs (4 accumulators, as f16), a value row adds (p d) qs. */
-LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const uint8_t *k, const uint8_t *v, int kind, int hd,
-                                     int s0, int cnt, int slots, float scale, float softcap, float *sc) {
+/* one (token, head): out = softmax(scores of the keys ks) . v; qs scores the sink keys.  q8 rows: a
+ * score is d q.qs (4 accumulators, as f16), a value row adds (p d) qs. */
+LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const float *qs_h, const uint8_t *k, const uint8_t *v,
+                                     int kind, int hd, const lmrt_kv_keys *ks, float scale, float softcap, float *sc) {
     size_t rb = lmrt_kv_row_bytes_(kind, hd);
+    int cnt = ks->cnt;
     for (int j = 0; j < cnt; j++) {
-        const uint8_t *kr = k + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
+        const uint8_t *kr = k + lmrt_scalar_kv_slot_(ks, j) * rb;
+        const float *qj = j < ks->nsink ? qs_h : qh;
         float s;
         if (kind == LMRT_KV_F32) {
-            s = lmrt_scalar_dot_f32_f32_(kr, 0, hd, 0, qh);
+            s = lmrt_scalar_dot_f32_f32_(kr, 0, hd, 0, qj);
         } else {
             const int8_t *qs = lmrt_kv_q8_qs_(kr);
             float acc[4];
@@ -574,10 +590,10 @@ LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const uint8_t *k
             int i = 0;
             for (; i + 4 <= hd; i += 4)
                 for (int a = 0; a < 4; a++)
-                    acc[a] += qh[i + a] * (kind == LMRT_KV_Q8 ? (float)qs[i + a] : lmrt_scalar_kv_(kr, 1, (size_t)(i + a)));
+                    acc[a] += qj[i + a] * (kind == LMRT_KV_Q8 ? (float)qs[i + a] : lmrt_scalar_kv_(kr, 1, (size_t)(i + a)));
             s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
             for (int t = 0, rem = hd - i; t < rem; t++)
-                s += qh[i + t] * (kind == LMRT_KV_Q8 ? (float)qs[i + t] : lmrt_scalar_kv_(kr, 1, (size_t)(i + t)));
+                s += qj[i + t] * (kind == LMRT_KV_Q8 ? (float)qs[i + t] : lmrt_scalar_kv_(kr, 1, (size_t)(i + t)));
             if (kind == LMRT_KV_Q8) s *= lmrt_kv_q8_d_(kr);
         }
         sc[j] = lmrt_scalar_softcap_(s * scale, softcap);
@@ -585,7 +601,7 @@ LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const uint8_t *k
     lmrt_scalar_softmax_row_(sc, cnt);
     for (int i = 0; i < hd; i++) o[i] = 0.0f;
     for (int j = 0; j < cnt; j++) {
-        const uint8_t *vr = v + lmrt_scalar_kv_slot_(s0, j, slots) * rb;
+        const uint8_t *vr = v + lmrt_scalar_kv_slot_(ks, j) * rb;
         float p = sc[j];
         if (kind == LMRT_KV_Q8) {
             const int8_t *qs = lmrt_kv_q8_qs_(vr);
@@ -599,28 +615,32 @@ LMRT_INLINE void lmrt_scalar_attend_(float *o, const float *qh, const uint8_t *k
     }
 }
 
+/* qsink: the queries the sink keys are scored with (NULL: q itself) */
 LMRT_INLINE void lmrt_scalar_attention_(int kind, float *out, const float *q, const void *kc, const void *vc, int n,
-                                        int H, int Hkv, int hd, int slots, int pos, int window, float scale,
-                                        float softcap, float *scratch, int tid, int nth) {
+                                        int H, int Hkv, int hd, int slots, int pos, int window, int sink,
+                                        const float *qsink, float scale, float softcap, float *scratch, int tid,
+                                        int nth) {
     int p0, p1, group = H / Hkv;
     lmrt_split(n * H, tid, nth, &p0, &p1);
     float *sc = scratch + (size_t)tid * (size_t)slots;
     for (int p = p0; p < p1; p++) {
-        int t = p / H, h = p % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
+        int t = p / H, h = p % H;
+        lmrt_kv_keys ks = lmrt_scalar_kv_keys_(pos + t, slots, window, sink);
         size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
         size_t kvo = (size_t)(h / group) * (size_t)slots * lmrt_kv_row_bytes_(kind, hd);
-        lmrt_scalar_attend_(out + qo, q + qo, (const uint8_t *)kc + kvo, (const uint8_t *)vc + kvo, kind, hd, s0, cnt,
-                            slots, scale, softcap, sc);
+        lmrt_scalar_attend_(out + qo, q + qo, (qsink ? qsink : q) + qo, (const uint8_t *)kc + kvo,
+                            (const uint8_t *)vc + kvo, kind, hd, &ks, scale, softcap, sc);
     }
 }
 
 /* lmrt_<P>_attention_f32 / _f16 / _q8: a set's attention around its lmrt_<P>_attention_(kind, ...) */
 #define LMRT_ATTENTION_KIND_(P_, KV_, KIND_)                                                                     \
     LMRT_API void lmrt_##P_##_attention_##KV_(float *out, const float *q, const void *kc, const void *vc, int n, \
-                                              int H, int Hkv, int hd, int slots, int pos, int window, float scale, \
-                                              float softcap, float *scratch, int tid, int nth) {                   \
-        lmrt_##P_##_attention_(KIND_, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, scale, softcap, scratch, \
-                               tid, nth);                                                                        \
+                                              int H, int Hkv, int hd, int slots, int pos, int window, int sink,    \
+                                              const float *qsink, float scale, float softcap, float *scratch,      \
+                                              int tid, int nth) {                                                  \
+        lmrt_##P_##_attention_(KIND_, out, q, kc, vc, n, H, Hkv, hd, slots, pos, window, sink, qsink, scale,      \
+                               softcap, scratch, tid, nth);                                                      \
     }
 #define LMRT_ATTENTION_KINDS_(P_)                                                                                \
     LMRT_ATTENTION_KIND_(P_, f32, LMRT_KV_F32)                                                                   \

@@ -642,26 +642,24 @@ LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const uint8_t *k, int kind, i
     return kind == LMRT_KV_Q8 ? s * lmrt_kv_q8_d_(k) : s;
 }
 
-/* o[i0 .. i0 + 8 nc) = inv * sum_s sc[s] v_s over the keys of two runs of slots (n0 rows from v0, then
- * n1 from v1: a ring wraps once at most; rows of rb bytes): one independent FMA chain per 8 dims, so a
- * whole head (hd <= 64) goes in one pass; s stays in position order, so the sums round the same
- * whatever the ring.  A q8 row's scale joins its weight: (sc[s] d_s) qs_s. */
-LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *v0, int n0, const uint8_t *v1, int n1, int kind, size_t rb,
-                                 int i0, const float *sc, float inv, int nc) {
+/* o[i0 .. i0 + 8 nc) = inv * sum_s sc[s] v_s over the keys of three runs of slots (nr[r] rows from
+ * v[r]: the sinks, then a ring that wraps once at most; rows of rb bytes): one independent FMA chain
+ * per 8 dims, so a whole head (hd <= 64) goes in one pass; s stays in position order, so the sums
+ * round the same whatever the ring.  A q8 row's scale joins its weight: (sc[s] d_s) qs_s. */
+LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *const v[3], const int nr[3], int kind, size_t rb, int i0,
+                                 const float *sc, float inv, int nc) {
     __m256 acc[8];
     LMRT_X86_UNROLL(8)
     for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();
-    for (int r = 0; r < 2; r++) {
-        const uint8_t *v = r ? v1 : v0;
-        const float *sr = r ? sc + n0 : sc;
-        for (int s = 0, ns = r ? n1 : n0; s < ns; s++) {
-            const uint8_t *row = v + (size_t)s * rb;
+    const float *sr = sc;
+    for (int r = 0; r < 3; sr += nr[r], r++)
+        for (int s = 0; s < nr[r]; s++) {
+            const uint8_t *row = v[r] + (size_t)s * rb;
             __m256 pv = _mm256_set1_ps(kind == LMRT_KV_Q8 ? sr[s] * lmrt_kv_q8_d_(row) : sr[s]);
             LMRT_X86_UNROLL(8)
             for (int c = 0; c < 8; c++)
                 if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_kv8_(row, kind, (size_t)(i0 + 8 * c)), acc[c]);
         }
-    }
     LMRT_X86_UNROLL(8)
     for (int c = 0; c < 8; c++)
         if (c < nc) _mm256_storeu_ps(o + i0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv)));
@@ -695,22 +693,30 @@ LMRT_INLINE void lmrt_x86_att_scores_(float *sc, const float *qh, const uint8_t 
 }
 
 LMRT_INLINE void lmrt_x86_attention_(int kind, float *out, const float *q, const void *kc, const void *vc, int n,
-                                     int H, int Hkv, int hd, int slots, int pos, int window, float scale,
-                                     float softcap, float *scratch, int tid, int nth) {
+                                     int H, int Hkv, int hd, int slots, int pos, int window, int sink,
+                                     const float *qsink, float scale, float softcap, float *scratch, int tid,
+                                     int nth) {
     int u0, u1, group = H / Hkv;
     lmrt_split(n * H, tid, nth, &u0, &u1);
     float *sc = scratch + (size_t)tid * (size_t)slots;
     size_t rb = lmrt_kv_row_bytes_(kind, hd);
     for (int u = u0; u < u1; u++) {
-        int t = u / H, h = u % H, s0, cnt = lmrt_scalar_kv_span_(pos + t, slots, window, &s0);
-        int n0 = slots - s0 < cnt ? slots - s0 : cnt, n1 = cnt - n0; /* slots s0.., then 0.. */
-        const float *qh = q + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
-        float *o = out + ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
+        int t = u / H, h = u % H;
+        lmrt_kv_keys ks = lmrt_scalar_kv_keys_(pos + t, slots, window, sink);
+        int cnt = ks.cnt, nring = cnt - ks.nsink;
+        /* the runs: the sinks (slots 0..), the ring from s0 to its end, its start */
+        int nr[3] = {ks.nsink, ks.ring - ks.s0 < nring ? ks.ring - ks.s0 : nring, 0};
+        nr[2] = nring - nr[1];
+        size_t qo = ((size_t)t * (size_t)H + (size_t)h) * (size_t)hd;
+        const float *qh = q + qo;
+        float *o = out + qo;
         size_t kvoff = (size_t)(h / group) * (size_t)slots * rb;
         const uint8_t *k = (const uint8_t *)kc + kvoff, *v = (const uint8_t *)vc + kvoff;
-        const uint8_t *k0 = k + (size_t)s0 * rb, *v0 = v + (size_t)s0 * rb;
-        lmrt_x86_att_scores_(sc, qh, k0, kind, rb, hd, n0, scale);
-        lmrt_x86_att_scores_(sc + n0, qh, k, kind, rb, hd, n1, scale);
+        size_t first[3] = {0, (size_t)(ks.base + ks.s0) * rb, (size_t)ks.base * rb};
+        const uint8_t *vr[3] = {v, v + first[1], v + first[2]};
+        lmrt_x86_att_scores_(sc, (qsink ? qsink : q) + qo, k, kind, rb, hd, nr[0], scale);
+        lmrt_x86_att_scores_(sc + nr[0], qh, k + first[1], kind, rb, hd, nr[1], scale);
+        lmrt_x86_att_scores_(sc + nr[0] + nr[1], qh, k + first[2], kind, rb, hd, nr[2], scale);
         if (softcap > 0.0f)
             for (int s = 0; s < cnt; s++) sc[s] = lmrt_scalar_softcap_(sc[s], softcap);
         __m256 mv = _mm256_set1_ps(-__builtin_inff());
@@ -739,14 +745,14 @@ LMRT_INLINE void lmrt_x86_attention_(int kind, float *out, const float *q, const
         for (; i0 + 8 <= hd; i0 += 64) {
             int nc = (hd - i0) / 8 < 8 ? (hd - i0) / 8 : 8;
             switch (nc) {
-            case 1: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 1); break;
-            case 2: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 2); break;
-            case 3: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 3); break;
-            case 4: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 4); break;
-            case 5: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 5); break;
-            case 6: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 6); break;
-            case 7: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 7); break;
-            default: lmrt_x86_att_v_(o, v0, n0, v, n1, kind, rb, i0, sc, inv, 8); break;
+            case 1: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 1); break;
+            case 2: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 2); break;
+            case 3: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 3); break;
+            case 4: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 4); break;
+            case 5: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 5); break;
+            case 6: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 6); break;
+            case 7: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 7); break;
+            default: lmrt_x86_att_v_(o, vr, nr, kind, rb, i0, sc, inv, 8); break;
             }
             if (nc < 8) {
                 i0 += 8 * nc;
@@ -756,7 +762,7 @@ LMRT_INLINE void lmrt_x86_attention_(int kind, float *out, const float *q, const
         for (int i = i0; i < hd; i++) {
             float a = 0.0f;
             for (s = 0; s < cnt; s++) {
-                const uint8_t *row = v + lmrt_scalar_kv_slot_(s0, s, slots) * rb;
+                const uint8_t *row = v + lmrt_scalar_kv_slot_(&ks, s) * rb;
                 a += (kind == LMRT_KV_Q8 ? sc[s] * lmrt_kv_q8_d_(row) : sc[s]) * lmrt_x86_kv1_(row, kind, (size_t)i);
             }
             o[i] = a * inv;

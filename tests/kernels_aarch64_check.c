@@ -268,18 +268,18 @@ static void test_attention(int kind, int H, int Hkv, int hd, int n, int pos, int
     }
     const void *kx = kind == LMRT_KV_Q8 ? (const void *)kq : kind == LMRT_KV_F16 ? (const void *)kh : kc;
     const void *vx = kind == LMRT_KV_Q8 ? (const void *)vq : kind == LMRT_KV_F16 ? (const void *)vh : vc;
-    void (*att[3])(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, float, float,
-                   float *, int, int) = {lmrt_k_attention_f32, lmrt_k_attention_f16, lmrt_k_attention_q8};
-    void (*satt[3])(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, float, float,
-                    float *, int, int) = {lmrt_scalar_attention_f32, lmrt_scalar_attention_f16,
+    void (*att[3])(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, int, const float *, float,
+                   float, float *, int, int) = {lmrt_k_attention_f32, lmrt_k_attention_f16, lmrt_k_attention_q8};
+    void (*satt[3])(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, int, const float *, float,
+                    float, float *, int, int) = {lmrt_scalar_attention_f32, lmrt_scalar_attention_f16,
                                           lmrt_scalar_attention_q8};
     float *q = xmalloc(4 * qsz), *o = xmalloc(4 * qsz), *os = xmalloc(4 * qsz);
     float *scr = xmalloc(sizeof(float) * (size_t)nth * (size_t)ctx);
     for (size_t i = 0; i < qsz; i++) q[i] = frand();
     nan_fill(o, qsz), nan_fill(os, qsz);
     float scale = 1.0f / sqrtf((float)hd);
-    for (int tid = 0; tid < nth; tid++) att[kind](o, q, kx, vx, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, tid, nth);
-    satt[kind](os, q, kx, vx, n, H, Hkv, hd, ctx, pos, win, scale, cap, scr, 0, 1);
+    for (int tid = 0; tid < nth; tid++) att[kind](o, q, kx, vx, n, H, Hkv, hd, ctx, pos, win, 0, NULL, scale, cap, scr, tid, nth);
+    satt[kind](os, q, kx, vx, n, H, Hkv, hd, ctx, pos, win, 0, NULL, scale, cap, scr, 0, 1);
     int d = ndiff(o, os, qsz), off = 0;
     double *p = xmalloc(sizeof(double) * (size_t)(pos + n));
     for (int t = 0; t < n; t++)
@@ -305,6 +305,21 @@ static void test_attention(int kind, int H, int Hkv, int hd, int n, int pos, int
     CHECK(off == 0, "attention kv %d H %d Hkv %d hd %d n %d pos %d: %d off the double reference", kind, H, Hkv, hd,
           n, pos, off);
     free(kc), free(vc), free(kh), free(vh), free(kq), free(vq), free(q), free(o), free(os), free(scr), free(p);
+}
+
+#include "kv_sink_check.h"
+
+/* --kv-policy slide past the wrap: sinks (scored with their own query) and a ring that wraps mid-span */
+static void test_attention_sink(void) {
+    static const struct { int H, Hkv, hd, S, sink, pos; } cases[] = {
+        {4, 2, 64, 21, 4, 50}, {4, 2, 64, 21, 4, 41}, {8, 2, 24, 13, 1, 40}, {2, 1, 8, 12, 3, 12}, {4, 4, 40, 30, 5, 119},
+    };
+    for (int kind = 0; kind < 3; kind++)
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            double d = kv_sink_check(kind, cases[c].H, cases[c].Hkv, cases[c].hd, cases[c].S, cases[c].sink, cases[c].pos, 2);
+            CHECK(d >= 0 && d <= 0, "attention with sinks kv %d H %d hd %d slots %d sink %d pos %d: %g off the portable set",
+                  kind, cases[c].H, cases[c].hd, cases[c].S, cases[c].sink, cases[c].pos, d);
+        }
 }
 
 int main(void) {
@@ -370,6 +385,7 @@ int main(void) {
     test_attention(2, 2, 1, 42, 4, 17, 0, 0, 0.0f);
     test_attention(2, 2, 1, 6, 3, 5, 0, 0, 0.0f);
     test_attention(2, 4, 2, 16, 1, 50, 12, 12, 0.0f);
+    test_attention_sink();
     test_attention(2, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     printf("%s: %d checks, %d failures\n", g_fail ? "FAIL" : "ok", g_checks, g_fail);
     return g_fail ? 1 : 0;

@@ -418,9 +418,9 @@ static void test_attention(void) {
                 for (int i = 0; i < nh * hd; i++) q[i] = rnd_sym();
                 for (int i = 0; i < S; i++) scratch[i] = NAN;
                 if (f16)
-                    lmrt_scalar_attention_f16(out, q, kh, vh, 1, nh, nkv, hd, S, pos, win, scale, cap, scratch, 0, 1);
+                    lmrt_scalar_attention_f16(out, q, kh, vh, 1, nh, nkv, hd, S, pos, win, 0, NULL, scale, cap, scratch, 0, 1);
                 else
-                    lmrt_scalar_attention_f32(out, q, kf, vf, 1, nh, nkv, hd, S, pos, win, scale, cap, scratch, 0, 1);
+                    lmrt_scalar_attention_f32(out, q, kf, vf, 1, nh, nkv, hd, S, pos, win, 0, NULL, scale, cap, scratch, 0, 1);
                 int lo = win > 0 && pos - win + 1 > 0 ? pos - win + 1 : 0;
                 for (int h = 0; h < nh; h++) {
                     int g = h / (nh / nkv);
@@ -450,6 +450,64 @@ static void test_attention(void) {
             }
             free(kf); free(vf); free(kh); free(vh); free(q); free(out); free(kx); free(vx); free(scratch);
         }
+}
+
+/* --kv-policy slide: a cache of S slots keeps positions 0..SINK-1 in slots 0.. and the later ones in a
+ * ring (slot SINK + (p - SINK) % (S - SINK), written by kv_store at that slot); past the wrap a query at
+ * pos sees the sinks, scored with its sink query, and the last S - SINK positions, scored with q:
+ * against double precision, f32 and f16 caches, every position to 4x the slots */
+static void test_attention_sink(void) {
+    enum { NH = 4, NKV = 2, HD = 8, S = 10, SINK = 3, NP = 4 * S };
+    static float kx[NP][NKV * HD], vx[NP][NKV * HD], kf[NKV * S * HD], vf[NKV * S * HD];
+    static uint16_t kh[NKV * S * HD], vh[NKV * S * HD];
+    float q[NH * HD], qs[NH * HD], out[NH * HD], scratch[S];
+    float scale = (float)(1.0 / sqrt(HD));
+    double worst = 0;
+    int wrote = 1;
+    for (int pos = 0; pos < NP; pos++) {
+        int slot = pos < SINK ? pos : SINK + (pos - SINK) % (S - SINK);
+        for (int i = 0; i < NKV * HD; i++) kx[pos][i] = 2 * rnd_sym(), vx[pos][i] = rnd_sym();
+        lmrt_scalar_kv_store_f32(kf, kx[pos], 1, NKV, S, HD, slot, 0, 1);
+        lmrt_scalar_kv_store_f32(vf, vx[pos], 1, NKV, S, HD, slot, 0, 1);
+        lmrt_scalar_kv_store_f16(kh, kx[pos], 1, NKV, S, HD, slot, 0, 1);
+        lmrt_scalar_kv_store_f16(vh, vx[pos], 1, NKV, S, HD, slot, 0, 1);
+        wrote &= kf[(size_t)slot * HD] == kx[pos][0];
+        for (int i = 0; i < NH * HD; i++) q[i] = rnd_sym(), qs[i] = rnd_sym();
+        for (int f16 = 0; f16 < 2; f16++) {
+            if (f16) lmrt_scalar_attention_f16(out, q, kh, vh, 1, NH, NKV, HD, S, pos, S - SINK, SINK, qs, scale, 0.0f, scratch, 0, 1);
+            else lmrt_scalar_attention_f32(out, q, kf, vf, 1, NH, NKV, HD, S, pos, S - SINK, SINK, qs, scale, 0.0f, scratch, 0, 1);
+            int lo = pos - (S - SINK) + 1 > SINK ? pos - (S - SINK) + 1 : 0; /* before the wrap: 0..pos */
+            for (int h = 0; h < NH; h++) {
+                int g = h / (NH / NKV);
+                double sc[NP], mx = -INFINITY, sum = 0;
+                for (int t = 0; t <= pos; t++) {
+                    if (t >= SINK && t < lo) continue;
+                    const float *qq = lo > 0 && t < SINK ? qs : q; /* the sinks past the wrap */
+                    double d = 0;
+                    for (int i = 0; i < HD; i++) {
+                        double k = kx[t][g * HD + i];
+                        d += (double)qq[h * HD + i] * (f16 ? ref_half(lmrt_f32_to_f16((float)k)) : k);
+                    }
+                    sc[t] = d * scale;
+                    mx = fmax(mx, sc[t]);
+                }
+                for (int t = 0; t <= pos; t++)
+                    if (t < SINK || t >= lo) sum += (sc[t] = exp(sc[t] - mx));
+                for (int i = 0; i < HD; i++) {
+                    double ref = 0;
+                    for (int t = 0; t <= pos; t++)
+                        if (t < SINK || t >= lo) {
+                            double v = vx[t][g * HD + i];
+                            ref += sc[t] / sum * (f16 ? ref_half(lmrt_f32_to_f16((float)v)) : v);
+                        }
+                    worst = fmax(worst, fabs(out[h * HD + i] - ref));
+                }
+            }
+        }
+    }
+    CHECK(wrote, "kv_store at the slide slot");
+    CHECK(worst <= 2e-6, "attention with %d sinks and a ring of %d, positions 0..%d: max |error| %.3g", SINK, S - SINK,
+          NP - 1, worst);
 }
 
 /* ---- sampler ------------------------------------------------------------- */
@@ -742,6 +800,7 @@ int main(void) {
     test_matvec_embed();
     test_rmsnorm_rope_eltwise();
     test_attention();
+    test_attention_sink();
     test_hadamard();
     test_sampler();
     return check_exit(test_standalone());

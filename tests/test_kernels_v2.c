@@ -414,12 +414,12 @@ static void test_attention(int kind, int n, int hd, int S, int win, float cap) {
             }
     const void *kc = kind == LMRT_KV_Q8 ? (const void *)kq : f16 ? (const void *)kh : kf;
     const void *vc = kind == LMRT_KV_Q8 ? (const void *)vq : f16 ? (const void *)vh : vf;
-    void (*att)(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, float, float,
-                float *, int, int) =
+    void (*att)(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, int, const float *, float,
+                float, float *, int, int) =
         kind == LMRT_KV_Q8 ? lmrt_k_attention_q8 : f16 ? lmrt_k_attention_f16 : lmrt_k_attention_f32;
     float scale = 1.0f / sqrtf((float)hd);
     fill_sent(o1, sizeof(float) * (n * H * hd + 1));
-    att(o1, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, 0, 1);
+    att(o1, q, kc, vc, n, H, Hkv, hd, S, pos, win, 0, NULL, scale, cap, scratch, 0, 1);
     int bad = 0;
     for (int t = 0; t < n; t++)
         for (int h = 0; h < H; h++) {
@@ -448,7 +448,7 @@ static void test_attention(int kind, int n, int hd, int S, int win, float cap) {
     for (int nth = 2; nth <= 3; nth++) {
         fill_sent(o, sizeof(float) * (n * H * hd + 1));
         for (int tid = 0; tid < nth; tid++)
-            att(o, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
+            att(o, q, kc, vc, n, H, Hkv, hd, S, pos, win, 0, NULL, scale, cap, scratch, tid, nth);
         CHECK(same(o, o1, sizeof(float) * (n * H * hd + 1)), "attention nth=%d differs", nth);
     }
     free(q); free(o1); free(o); free(scratch); free(kf); free(vf); free(kx); free(vx); free(kh); free(vh);
@@ -602,14 +602,15 @@ static void test_eltwise(void) {
 }
 
 /* rope_table: the chunk's cos/sin rows against double precision, at positions up to a million
- * (the angles then reach 10^6 radians) and with frequencies below and above one; every other
+ * either side of 0 (the angles then reach 10^6 radians) and with frequencies below and above one; every other
  * position with a magnitude (YaRN's / LongRoPE's m) that must scale both */
 static void test_rope_table(void) {
     enum { half = 24, n = 5 };
     float freqs[half], cs[n * half * 2 + 1];
     for (int i = 0; i < half; i++) freqs[i] = (float)(pow(10000.0, -2.0 * i / (2 * half)) / (1.0 + 3.0 * rnd_unit()));
     freqs[half - 1] = 2.75f; /* more than a radian per position */
-    static const int positions[] = {0, 1, 95, 4093, 131071, 999995};
+    /* negative ones: --kv-policy slide rotates a query back by nc - 1 - pos */
+    static const int positions[] = {0, 1, 95, 4093, 131071, 999995, -2, -65536, -999999};
     double worst = 0;
     for (size_t k = 0; k < sizeof positions / sizeof positions[0]; k++) {
         int pos = positions[k];

@@ -493,9 +493,9 @@ static void test_attention(int kind, int H, int Hkv, int hd, int n, int pos, int
     for (int i = 0; i < n * H * hd; i++) q[i] = frand();
     float scale = 1.0f / sqrtf((float)hd);
     for (int tid = 0; tid < nth; tid++) {
-        if (kind == LMRT_KV_Q8) lmrt_k_attention_q8(out, q, kq, vq, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
-        else if (kind) lmrt_k_attention_f16(out, q, kh, vh, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
-        else lmrt_k_attention_f32(out, q, kc, vc, n, H, Hkv, hd, S, pos, win, scale, cap, scratch, tid, nth);
+        if (kind == LMRT_KV_Q8) lmrt_k_attention_q8(out, q, kq, vq, n, H, Hkv, hd, S, pos, win, 0, NULL, scale, cap, scratch, tid, nth);
+        else if (kind) lmrt_k_attention_f16(out, q, kh, vh, n, H, Hkv, hd, S, pos, win, 0, NULL, scale, cap, scratch, tid, nth);
+        else lmrt_k_attention_f32(out, q, kc, vc, n, H, Hkv, hd, S, pos, win, 0, NULL, scale, cap, scratch, tid, nth);
     }
     int bad = 0;
     double *p = malloc(sizeof(double) * np);
@@ -563,6 +563,21 @@ static void bench(int R, int type, int N, int K, int copies) {
            type == LMRT_GGML_Q4_0 ? "q4_0t" : "q8_0t", R, N, K, copies, gb * 1e3, gb / best, gb / bestr, bestr / best);
     (void)sink;
     free(W), free(xf), free(y), free(xq);
+}
+
+#include "kv_sink_check.h"
+
+/* --kv-policy slide past the wrap: sinks (scored with their own query) and a ring that wraps mid-span */
+static void test_attention_sink(void) {
+    static const struct { int H, Hkv, hd, S, sink, pos; } cases[] = {
+        {4, 2, 64, 21, 4, 50}, {4, 2, 64, 21, 4, 41}, {8, 2, 24, 13, 1, 40}, {2, 1, 8, 12, 3, 12}, {4, 4, 40, 30, 5, 119},
+    };
+    for (int kind = 0; kind < 3; kind++)
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            double d = kv_sink_check(kind, cases[c].H, cases[c].Hkv, cases[c].hd, cases[c].S, cases[c].sink, cases[c].pos, 2);
+            CHECK(d >= 0 && d <= 1e-5, "attention with sinks kv %d H %d hd %d slots %d sink %d pos %d: %g off the portable set",
+                  kind, cases[c].H, cases[c].hd, cases[c].S, cases[c].sink, cases[c].pos, d);
+        }
 }
 
 int main(void) {
@@ -638,6 +653,7 @@ int main(void) {
     test_attention(2, 4, 1, 96, 2, 50, 0, 0, 0.0f);
     test_attention(2, 2, 2, 40, 4, 17, 0, 0, 0.0f);
     test_attention(2, 4, 2, 64, 4, 37, 16 + 3, 16, 0.0f);
+    test_attention_sink();
     test_attention(2, 2, 1, 8, 2, 12, 0, 0, 0.5f);
     if (g_fail == 0)
         for (int ri = 0; ri < NTR; ri++) {

@@ -147,17 +147,18 @@ static unsigned char *kv_head_rows(const name_ctx *ctx, int i, int h) {
     return ctx->arena + KV_OFFSET + nc * kv_caches[i].at + (size_t)h * nc * (size_t)kv_caches[i].row;
 }
 
-/* the rows of cache i a context at pos has written: every position, or a ring's slots once full
- * (position p in slot p % slots) */
-static size_t kv_used_rows(int i, int pos) {
-    return kv_caches[i].slots && pos > kv_caches[i].slots ? (size_t)kv_caches[i].slots : (size_t)pos;
+/* the rows of cache i a context of nc positions at pos has written: every position, or a ring's
+ * slots once full (position p in slot p % slots); a slide build's cache holds nc at most */
+static size_t kv_used_rows(int i, int pos, int nc) {
+    int rows = kv_caches[i].slots ? kv_caches[i].slots : nc;
+    return (size_t)(pos > rows ? rows : pos);
 }
 
 /* NAME_OK if n tokens fit at the current position and are all in the vocabulary */
 static int forward_check(const name_ctx *ctx, const int32_t *tokens, int n) {
     if (ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
     if (!tokens || n < 1) return NAME_ERR_ARG;
-    if (n > kv_capacity(ctx) - ctx->pos) return NAME_ERR_CONTEXT_FULL;
+    if (n > (KV_SLIDE ? 0x7fffffff : kv_capacity(ctx)) - ctx->pos) return NAME_ERR_CONTEXT_FULL;
     for (int i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= NAME_VOCAB_SIZE) return NAME_ERR_TOKEN;
     return NAME_OK;
@@ -182,11 +183,20 @@ static void chunk_run(name_ctx *ctx, const int32_t *tokens, int n, int s0, int s
 #endif
 }
 
-/* Runs tokens in chunks of BATCH; out: every row's logits (forward_all), else NULL. */
+/* The tokens of the next chunk at pos of n left: BATCH, but with --kv-policy slide one at a time past
+ * the context (its ring has no spare slot for a chunk's keys: a chunk writes all of them before its
+ * first query reads, and could overwrite a key that query still sees). */
+static int chunk_len(const name_ctx *ctx, int pos, int n) {
+    int m = n < BATCH ? n : BATCH;
+    if (KV_SLIDE && pos + m > ctx->n_ctx) m = pos < ctx->n_ctx ? ctx->n_ctx - pos : 1;
+    return m;
+}
+
+/* Runs tokens in chunks (chunk_len); out: every row's logits (forward_all), else NULL. */
 static void forward_run(name_ctx *ctx, const int32_t *tokens, int n, float *out) {
     ctx->step_tokens = 0; /* a pending step's chunk would be overwritten */
-    for (int i = 0; i < n; i += BATCH) {
-        int m = n - i < BATCH ? n - i : BATCH;
+    for (int i = 0, m; i < n; i += m) {
+        m = chunk_len(ctx, ctx->pos, n - i);
         chunk_run(ctx, tokens + i, m, 0, STEP_SECTIONS, out ? out + (size_t)i * NAME_VOCAB_SIZE : 0);
         ctx->pos += m;
     }
@@ -223,6 +233,12 @@ int name_rewind(name_ctx *ctx, int pos) {
     /* a ring keeps the last KV_SLOTS positions: the window before pos must not have been
      * overwritten by the positions after it */
     if (KV_SLOTS && (pos >= KV_WINDOW ? pos - KV_WINDOW + 1 : 0) < ctx->pos - KV_SLOTS) return ctx->status = NAME_ERR_ARG;
+    /* a slide ring keeps the last nc - KV_SINK positions after the sinks: the query at pos sees
+     * the ring from pos - (nc - KV_SINK) + 1 on (from KV_SINK before the wrap) */
+    if (KV_SLIDE) {
+        int ring = ctx->n_ctx - KV_SINK, need = pos - ring + 1 > KV_SINK ? pos - ring + 1 : KV_SINK;
+        if (need < ctx->pos - ring) return ctx->status = NAME_ERR_ARG;
+    }
     ctx->pos = pos; /* rows at pos.. are written again before anything reads them */
     ctx->step_tokens = 0;
     return ctx->status = NAME_OK;
@@ -244,7 +260,7 @@ int name_step_run(name_ctx *ctx, int max_layers) {
     if (ctx->magic != CTX_MAGIC || !ctx->step_tokens) return ctx->status = NAME_ERR_STATE;
     if (max_layers < 1) return ctx->status = NAME_ERR_ARG;
     while (max_layers > 0 && ctx->step_left > 0) {
-        int m = ctx->step_left < BATCH ? ctx->step_left : BATCH, s0 = ctx->step_next;
+        int m = chunk_len(ctx, ctx->pos, ctx->step_left), s0 = ctx->step_next;
         int s1 = max_layers < STEP_SECTIONS - s0 ? s0 + max_layers : STEP_SECTIONS;
         chunk_run(ctx, ctx->step_tokens, m, s0, s1, 0);
         max_layers -= s1 - s0;
@@ -262,8 +278,9 @@ int name_step_run(name_ctx *ctx, int max_layers) {
         return 0;
     }
     /* this chunk's sections left, then every section of the chunks after it */
-    int later = (ctx->step_left - (ctx->step_left < BATCH ? ctx->step_left : BATCH) + BATCH - 1) / BATCH;
-    return STEP_SECTIONS - ctx->step_next + later * STEP_SECTIONS;
+    int later = 0;
+    for (int p = ctx->pos, left = ctx->step_left, m; left > 0; p += m, left -= m, later++) m = chunk_len(ctx, p, left);
+    return STEP_SECTIONS - ctx->step_next + (later - 1) * STEP_SECTIONS;
 }
 
 const float *name_logits(const name_ctx *ctx) {
@@ -278,8 +295,9 @@ const float *name_logits(const name_ctx *ctx) {
 #define STATE_HEADER 64
 static const char state_magic[8] = {'L', 'M', 'C', 'C', 'K', 'V', 'S', '1'};
 
-static uint64_t state_bytes_at(int pos) {
-    return STATE_HEADER + (uint64_t)pos * KV_ROW_BYTES +
+/* the state's bytes at pos in a context of nc positions (a slide build past nc: all nc rows) */
+static uint64_t state_bytes_at(int pos, int nc) {
+    return STATE_HEADER + (uint64_t)(pos > nc ? nc : pos) * KV_ROW_BYTES +
            (uint64_t)(KV_SLOTS && pos > KV_SLOTS ? KV_SLOTS : pos) * KV_RING_ROW_BYTES;
 }
 
@@ -291,15 +309,15 @@ static void state_header(const name_ctx *ctx, int pos, unsigned char *h) {
     for (int i = 0; i < 8 && KV_TYPE[i]; i++) h[16 + i] = (unsigned char)KV_TYPE[i];
     lmrt_put_le64(h + 24, KV_ROW_BYTES);
     lmrt_put_le64(h + 32, (uint64_t)(uint32_t)pos | (uint64_t)(uint32_t)kv_capacity(ctx) << 32);
-    lmrt_put_le64(h + 40, state_bytes_at(pos));
+    lmrt_put_le64(h + 40, state_bytes_at(pos, kv_capacity(ctx)));
 }
 
 /* lmrt_blob_sum over the header's first 48 bytes and the rows as laid out in buf */
-static uint64_t state_sum(const unsigned char *buf, int pos) {
+static uint64_t state_sum(const unsigned char *buf, int pos, int nc) {
     lmrt_sum s;
     lmrt_sum_init(&s);
     lmrt_sum_update(&s, buf, 48);
-    lmrt_sum_update(&s, buf + STATE_HEADER, (size_t)(state_bytes_at(pos) - STATE_HEADER));
+    lmrt_sum_update(&s, buf + STATE_HEADER, (size_t)(state_bytes_at(pos, nc) - STATE_HEADER));
     return lmrt_sum_final(&s);
 }
 
@@ -310,7 +328,7 @@ static void state_rows(name_ctx *ctx, unsigned char *save, const unsigned char *
     for (int i = 0; i < KV_CACHES; i++)
         for (int h = 0; h < kv_caches[i].heads; h++) {
             unsigned char *rows = kv_head_rows(ctx, i, h);
-            size_t n = kv_used_rows(i, pos) * (size_t)kv_caches[i].row;
+            size_t n = kv_used_rows(i, pos, kv_capacity(ctx)) * (size_t)kv_caches[i].row;
             for (size_t b = 0; b < n; b++) {
                 if (save) save[at + b] = rows[b];
                 else rows[b] = load[at + b];
@@ -321,18 +339,18 @@ static void state_rows(name_ctx *ctx, unsigned char *save, const unsigned char *
 
 int64_t name_state_bytes(const name_ctx *ctx) {
     if (!ctx || ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
-    return (int64_t)state_bytes_at(ctx->pos);
+    return (int64_t)state_bytes_at(ctx->pos, kv_capacity(ctx));
 }
 
 int name_state_save(name_ctx *ctx, void *buf, size_t cap) {
     if (!ctx) return NAME_ERR_ARG;
     if (ctx->magic != CTX_MAGIC) return ctx->status = NAME_ERR_STATE;
     if (!buf) return ctx->status = NAME_ERR_ARG;
-    if (cap < state_bytes_at(ctx->pos)) return ctx->status = NAME_ERR_BUFFER;
+    if (cap < state_bytes_at(ctx->pos, kv_capacity(ctx))) return ctx->status = NAME_ERR_BUFFER;
     unsigned char *b = (unsigned char *)buf;
     state_header(ctx, ctx->pos, b);
     state_rows(ctx, b, 0, ctx->pos);
-    lmrt_put_le64(b + 48, state_sum(b, ctx->pos));
+    lmrt_put_le64(b + 48, state_sum(b, ctx->pos, kv_capacity(ctx)));
     return ctx->status = NAME_OK;
 }
 
@@ -349,11 +367,15 @@ int name_state_load(name_ctx *ctx, const void *buf, size_t bytes) {
         if (b[i] != h[i]) return ctx->status = i < 8 ? NAME_ERR_STATE_DATA : NAME_ERR_STATE_FOREIGN;
     uint64_t pc = lmrt_le64(b + 32), total = lmrt_le64(b + 40);
     int pos = (int)(uint32_t)pc;
-    if ((uint32_t)pc > 0x7fffffffu || total != state_bytes_at(pos) || total > bytes) return ctx->status = NAME_ERR_STATE_DATA;
+    uint32_t nc = (uint32_t)(pc >> 32);
+    if ((uint32_t)pc > 0x7fffffffu || nc < 1 || nc > NAME_CTX || total != state_bytes_at(pos, (int)nc) || total > bytes)
+        return ctx->status = NAME_ERR_STATE_DATA;
     for (int i = 56; i < STATE_HEADER; i++)
         if (b[i]) return ctx->status = NAME_ERR_STATE_DATA;
-    if (state_sum(b, pos) != lmrt_le64(b + 48)) return ctx->status = NAME_ERR_STATE_DATA;
-    if (pos > kv_capacity(ctx)) return ctx->status = NAME_ERR_CONTEXT_FULL;
+    if (state_sum(b, pos, (int)nc) != lmrt_le64(b + 48)) return ctx->status = NAME_ERR_STATE_DATA;
+    /* a slide build's state past its context holds a ring laid out for that context's size */
+    if (pos > (int)nc && (!KV_SLIDE || (int)nc != kv_capacity(ctx))) return ctx->status = NAME_ERR_STATE_FOREIGN;
+    if (pos > kv_capacity(ctx) && pos <= (int)nc) return ctx->status = NAME_ERR_CONTEXT_FULL;
     state_rows(ctx, 0, b, pos);
     ctx->pos = pos;
     ctx->step_tokens = 0;
@@ -418,7 +440,9 @@ int name_is_eog(int id) {
  * positions a ring of window + BATCH - 1 slots keeps beyond the window.  A pass never guesses
  * more, so its rewind cannot be refused (a model whose rings allow no guess decodes plainly). */
 static int spec_rewind_reach(const name_ctx *ctx) {
-    return KV_SLOTS ? KV_SLOTS - KV_WINDOW + 1 : kv_capacity(ctx);
+    int reach = KV_SLOTS ? KV_SLOTS - KV_WINDOW + 1 : kv_capacity(ctx);
+    /* a slide ring has no spare slot: a pass that may end past the context makes one guess */
+    return KV_SLIDE && ctx->pos + BATCH > ctx->n_ctx && reach > 1 ? 1 : reach;
 }
 
 int name_spec_init(name_spec *sp, int k, int ngram) {
@@ -441,7 +465,7 @@ static int spec_check(const name_ctx *ctx, const name_sampler *s, const name_spe
         sp->next > sp->k || sp->idle < 0 || ((uintptr_t)work % sizeof(float)) != 0)
         return NAME_ERR_ARG;
     if (work_bytes < NAME_SPEC_WORK_BYTES(sp->k)) return NAME_ERR_BUFFER;
-    if (ctx->pos >= kv_capacity(ctx)) return NAME_ERR_CONTEXT_FULL;
+    if (!KV_SLIDE && ctx->pos >= kv_capacity(ctx)) return NAME_ERR_CONTEXT_FULL;
     for (int i = 0; i < n; i++)
         if (toks[i] < 0 || toks[i] >= NAME_VOCAB_SIZE) return NAME_ERR_TOKEN;
     return NAME_OK;
@@ -454,7 +478,7 @@ static int spec_room(const name_ctx *ctx, const name_spec *sp, int n, int cap) {
     if (d > BATCH - 1) d = BATCH - 1;
     if (d > spec_rewind_reach(ctx)) d = spec_rewind_reach(ctx);
     if (d > cap - n - 1) d = cap - n - 1;
-    if (d > kv_capacity(ctx) - ctx->pos - 1) d = kv_capacity(ctx) - ctx->pos - 1;
+    if (!KV_SLIDE && d > kv_capacity(ctx) - ctx->pos - 1) d = kv_capacity(ctx) - ctx->pos - 1;
     return d > 0 ? d : 0;
 }
 

@@ -178,16 +178,16 @@ int main(int argc, char **argv) {
         FILE *in = fopen(argv[2], "r");
         if (!in) { fprintf(stderr, "driver: cannot read %s\n", argv[2]); return 1; }
         long t;
-        while (n_toks < NAME_CTX + 1 && fscanf(in, "%ld", &t) == 1) toks[n_toks++] = (int32_t)t;
-        fclose(in);
         FILE *out = fopen(argv[3], "wb");
-        if (!out) { fprintf(stderr, "driver: cannot write %s\n", argv[3]); return 1; }
+        if (!out) { fclose(in); fprintf(stderr, "driver: cannot write %s\n", argv[3]); return 1; }
         double t0 = now_s();
-        for (int i = 0; i < n_toks; i++) {
-            const float *lg = name_forward(&ctx, &toks[i], 1);
-            if (!lg) { fclose(out); return die("forward", name_last_error(&ctx)); }
-            if (fwrite(lg, sizeof(float), NAME_VOCAB_SIZE, out) != NAME_VOCAB_SIZE) { fclose(out); return 1; }
+        for (; fscanf(in, "%ld", &t) == 1; n_toks++) { /* as read: a slide build takes any number */
+            int32_t tok = (int32_t)t;
+            const float *lg = name_forward(&ctx, &tok, 1);
+            if (!lg) { fclose(in), fclose(out); return die("forward", name_last_error(&ctx)); }
+            if (fwrite(lg, sizeof(float), NAME_VOCAB_SIZE, out) != NAME_VOCAB_SIZE) { fclose(in), fclose(out); return 1; }
         }
+        fclose(in);
         double dt = now_s() - t0;
         if (fclose(out) != 0) return 1;
         fprintf(stderr, "eval: %d positions, %.1f tok/s\n", n_toks, dt > 0 ? n_toks / dt : 0.0);
@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
         prev = next;
         unfed = next;
         if (i + 1 == steps) break;
-        if (name_position(&ctx) >= NAME_CTX) { fprintf(stderr, "\n(context full)\n"); break; }
+        if (!NAME_KV_SLIDE && name_position(&ctx) >= NAME_CTX) { fprintf(stderr, "\n(context full)\n"); break; }
         int32_t tok = next;
         lg = name_forward(&ctx, &tok, 1);
         if (!lg) return die("forward", name_last_error(&ctx));

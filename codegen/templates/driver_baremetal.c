@@ -20,7 +20,8 @@ static char text_buf[PROMPT_MAX + CHAT_MARKUP + 1];
 #endif
 static int32_t enc[NAME_ENCODE_CAP(PROMPT_MAX + CHAT_MARKUP)];
 static char req[4096];
-static char idsbuf[NAME_CTX * 12 + 64];
+/* eval's ids as text: the context's (a slide build: 4 times as many) */
+static char idsbuf[NAME_CTX * 12 * (NAME_KV_SLIDE ? 4 : 1) + 64];
 static int out_h = -1, err_h = -1;
 
 static void put(int h, const char *s, size_t n) { if (h >= 0 && n) sh_write(h, s, n); }
@@ -140,15 +141,16 @@ static int run(void) {
         if (ih < 0) return fail("cannot read", argv[1], 1);
         size_t n = sh_read(ih, idsbuf, sizeof idsbuf - 1);
         sh_close(ih);
+        if (n == sizeof idsbuf - 1) return fail("ids file larger than the driver's buffer", argv[1], 1);
         idsbuf[n] = 0;
         const char *p = idsbuf;
         long t;
-        while (n_toks < NAME_CTX + 1 && parse_long(&p, &t)) toks[n_toks++] = (int32_t)t;
         int oh = sh_open(argv[2], SH_MODE_WB);
         if (oh < 0) return fail("cannot write", argv[2], 1);
         long t0 = sh_clock();
-        for (int i = 0; i < n_toks; i++) {
-            const float *lg = name_forward(&ctx, &toks[i], 1);
+        for (; parse_long(&p, &t); n_toks++) { /* as parsed: a slide build takes more than the context */
+            int32_t tok = (int32_t)t;
+            const float *lg = name_forward(&ctx, &tok, 1);
             if (!lg) { sh_close(oh); return fail("forward", name_strerror(name_last_error(&ctx)), 1); }
             size_t bytes = sizeof(float) * NAME_VOCAB_SIZE;
             if (sh_write(oh, lg, bytes) != bytes) { sh_close(oh); return fail("write error", argv[2], 1); }
@@ -223,7 +225,7 @@ static int run(void) {
         }
         prev = next;
         if (i + 1 == steps) break;
-        if (name_position(&ctx) >= NAME_CTX) { puts_(err_h, "\n(context full)\n"); break; }
+        if (!NAME_KV_SLIDE && name_position(&ctx) >= NAME_CTX) { puts_(err_h, "\n(context full)\n"); break; }
         int32_t tok = next;
         lg = name_forward(&ctx, &tok, 1);
         if (!lg) return fail("forward", name_strerror(name_last_error(&ctx)), 1);

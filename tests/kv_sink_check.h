@@ -1,0 +1,52 @@
+/* kv_sink_check.h - a kernel set's attention under --kv-policy slide against the portable one
+ * (include after the kernel headers: lmrt_k_attention_* and lmrt_scalar_*).  A cache of S slots
+ * holds positions 0..sink-1 in slots 0.. and the later ones in a ring (slot sink + (p - sink) %
+ * (S - sink)); one query at pos >= S sees the sinks, scored with its own sink query, and the last
+ * S - sink positions.  Returns max |accelerated - portable| over the outputs (nth threads), or -1
+ * when the arguments do not fit. */
+#ifndef KV_SINK_CHECK_H
+#define KV_SINK_CHECK_H
+
+#include <stdlib.h>
+#include <string.h>
+
+static float kv_sink_rand_(unsigned *s) {
+    *s = *s * 1664525u + 1013904223u;
+    return (float)(*s >> 8) / 8388608.0f - 1.0f;
+}
+
+static double kv_sink_check(int kind, int H, int Hkv, int hd, int S, int sink, int pos, int nth) {
+    typedef void (*att_fn)(float *, const float *, const void *, const void *, int, int, int, int, int, int, int, int,
+                           const float *, float, float, float *, int, int);
+    typedef void (*store_fn)(void *, const float *, int, int, int, int, int, int, int);
+    static const att_fn acc[3] = {lmrt_k_attention_f32, lmrt_k_attention_f16, lmrt_k_attention_q8};
+    static const att_fn por[3] = {lmrt_scalar_attention_f32, lmrt_scalar_attention_f16, lmrt_scalar_attention_q8};
+    static const store_fn store[3] = {lmrt_scalar_kv_store_f32, lmrt_scalar_kv_store_f16, lmrt_scalar_kv_store_q8};
+    if (hd > 256 || pos < S || sink >= S) return -1;
+    unsigned seed = (unsigned)(kind * 7919 + hd * 131 + pos);
+    size_t rb = lmrt_kv_row_bytes_(kind, hd), cb = (size_t)Hkv * (size_t)S * rb, qn = (size_t)H * (size_t)hd;
+    unsigned char *kc = malloc(cb), *vc = malloc(cb);
+    float *q = malloc(4 * qn), *qs = malloc(4 * qn), *o1 = malloc(4 * qn), *o2 = malloc(4 * qn), x[256 * 64];
+    float *scr = malloc(sizeof(float) * (size_t)nth * (size_t)S);
+    if ((size_t)Hkv * (size_t)hd > sizeof x / sizeof x[0]) return -1;
+    for (int p = 0; p <= pos; p++) {
+        int slot = p < sink ? p : sink + (p - sink) % (S - sink);
+        for (int i = 0; i < Hkv * hd; i++) x[i] = 2.0f * kv_sink_rand_(&seed);
+        store[kind](kc, x, 1, Hkv, S, hd, slot, 0, 1);
+        for (int i = 0; i < Hkv * hd; i++) x[i] = kv_sink_rand_(&seed);
+        store[kind](vc, x, 1, Hkv, S, hd, slot, 0, 1);
+    }
+    for (size_t i = 0; i < qn; i++) q[i] = kv_sink_rand_(&seed), qs[i] = kv_sink_rand_(&seed);
+    float scale = 1.0f / (float)hd;
+    for (int tid = 0; tid < nth; tid++) acc[kind](o1, q, kc, vc, 1, H, Hkv, hd, S, pos, S - sink, sink, qs, scale, 0.0f, scr, tid, nth);
+    por[kind](o2, q, kc, vc, 1, H, Hkv, hd, S, pos, S - sink, sink, qs, scale, 0.0f, scr, 0, 1);
+    double worst = 0;
+    for (size_t i = 0; i < qn; i++) {
+        double d = o1[i] > o2[i] ? o1[i] - o2[i] : o2[i] - o1[i];
+        worst = d > worst || d != d ? d : worst;
+    }
+    free(kc), free(vc), free(q), free(qs), free(o1), free(o2), free(scr);
+    return worst;
+}
+
+#endif
