@@ -323,6 +323,9 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(generate_lookup, "spec with k 0", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(0))                                       \
     X(generate_lookup, "spec with next > k", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(1))                                  \
     X(generate_lookup, "spec with ngram 0", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(2))                                   \
+    X(generate_lookup, "spec with hit NaN", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(3))                                   \
+    X(generate_lookup, "spec with hit 1.5", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(4))                                   \
+    X(generate_lookup, "spec with cost -0.5", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(5))                                 \
     X(generate_lookup, "context full", C(_ERR_CONTEXT_FULL), 0, lookup_full())                                          \
     X(encode, "text NULL with a length", C(_ERR_ARG), 0, encode_st(NULL, 3, ids, IDS_CAP))                          \
     X(encode, "ids NULL", C(_ERR_ARG), 0, encode_st("abc", 3, NULL, IDS_CAP))                                        \
@@ -381,12 +384,15 @@ static int lookup_st(ctx_t *c, sampler_t *s, spec_t *sp, int32_t *toks, int n, i
     return memcmp(&keep, &sp_ok, sizeof keep) ? -200 : st;
 }
 
-/* a spec a caller damaged: k, next or ngram out of range */
+/* a spec a caller damaged: k, next, ngram, hit or cost out of range */
 static int lookup_bad_spec(int how) {
     spec_t b = sp_ok;
     if (how == 0) b.k = 0;
     else if (how == 1) b.next = b.k + 1;
-    else b.ngram = 0;
+    else if (how == 2) b.ngram = 0;
+    else if (how == 3) b.hit = NAN;
+    else if (how == 4) b.hit = 1.5f;
+    else b.cost = -0.5f;
     return F(_generate_lookup)(&live, &smp, &b, spec_toks, 4, 8, spec_work, WB);
 }
 
