@@ -360,6 +360,17 @@ static int step_sections(const ir_graph *g) {
 
 /* ---- the header ---------------------------------------------------------- */
 
+/* A guess's share of a decode step in a verification pass (NAME_SPEC_GUESS_COST, where prompt
+ * lookup starts from).  Decode reads every weight once per token and a pass over k + 1 tokens
+ * reads them once too: where the weights come from memory a guess costs only its arithmetic
+ * (about a tenth of a step on a stories110M-shape q8 model), where they stay in the caches a step
+ * is arithmetic and a guess costs nearly a step (0.85 .. 1.1 on stories260K).  The caches of the
+ * machine are not known: 8 MiB of weights is the border. */
+#define SPEC_CACHED_BYTES ((int64_t)8 << 20)
+static const char *spec_guess_cost(const ir_graph *g) {
+    return g->weights_bytes <= SPEC_CACHED_BYTES ? "0.9f" : "0.1f";
+}
+
 static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const lmcc_codegen_opts *o,
                        long long zbytes, char *err, size_t errlen) {
     const ir_model_info *m = &g->info;
@@ -423,6 +434,8 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
             up, N, up, (long long)(kv_offset(g) + lmcc_kv_ring_bytes(g)), up, up, (long long)row,
             (long long)lmcc_kv_ring_bytes(g));
     fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
+    fprintf(fp, "#define %s_SPEC_GUESS_COST %s /* a guessed token's share of a decode step in a verification "
+                "pass, estimated from the weights' size (%s_spec.cost) */\n", up, spec_guess_cost(g), N);
     fprintf(fp, "#define %s_STEP_SECTIONS %d /* step_run slices per chunk: the embedding, each layer, the output */\n",
             up, step_sections(g));
     if (threads > 1) {

@@ -644,22 +644,49 @@ LMRT_INLINE float lmrt_x86_dot_kv_(const float *q, const uint8_t *k, int kind, i
 
 /* o[i0 .. i0 + 8 nc) = inv * sum_s sc[s] v_s over the keys of three runs of slots (nr[r] rows from
  * v[r]: the sinks, then a ring that wraps once at most; rows of rb bytes): one independent FMA chain
- * per 8 dims, so a whole head (hd <= 64) goes in one pass; s stays in position order, so the sums
- * round the same whatever the ring.  A q8 row's scale joins its weight: (sc[s] d_s) qs_s. */
+ * per 8 dims, so a whole head (hd <= 64) goes in one pass.  A narrow head (nc < 4: hd 8..24) would wait
+ * on the FMA latency with its 1..3 chains, so key g goes to chain set g % u (u = 4 for hd 8, 2 for 16
+ * and 24) and the sets are added at the end.  s and g count keys in position order, not slots, so the
+ * sums round the same whatever the ring.  A q8 row's scale joins its weight: (sc[s] d_s) qs_s. */
 LMRT_X86_AI void lmrt_x86_att_v_(float *o, const uint8_t *const v[3], const int nr[3], int kind, size_t rb, int i0,
                                  const float *sc, float inv, int nc) {
+    const int u = nc == 1 ? 4 : nc < 4 ? 2 : 1;
     __m256 acc[8];
     LMRT_X86_UNROLL(8)
     for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();
-    const float *sr = sc;
-    for (int r = 0; r < 3; sr += nr[r], r++)
-        for (int s = 0; s < nr[r]; s++) {
-            const uint8_t *row = v[r] + (size_t)s * rb;
-            __m256 pv = _mm256_set1_ps(kind == LMRT_KV_Q8 ? sr[s] * lmrt_kv_q8_d_(row) : sr[s]);
-            LMRT_X86_UNROLL(8)
-            for (int c = 0; c < 8; c++)
-                if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_kv8_(row, kind, (size_t)(i0 + 8 * c)), acc[c]);
+    if (u == 1) {
+        const float *sr = sc;
+        for (int r = 0; r < 3; sr += nr[r], r++)
+            for (int s = 0; s < nr[r]; s++) {
+                const uint8_t *row = v[r] + (size_t)s * rb;
+                __m256 pv = _mm256_set1_ps(kind == LMRT_KV_Q8 ? sr[s] * lmrt_kv_q8_d_(row) : sr[s]);
+                LMRT_X86_UNROLL(8)
+                for (int c = 0; c < 8; c++)
+                    if (c < nc) acc[c] = _mm256_fmadd_ps(pv, lmrt_x86_kv8_(row, kind, (size_t)(i0 + 8 * c)), acc[c]);
+            }
+    } else {
+        const int cnt = nr[0] + nr[1] + nr[2];
+        for (int g = 0; g < cnt; g += u) {
+            LMRT_X86_UNROLL(4)
+            for (int j = 0; j < 4; j++) {
+                int s = g + j;
+                if (j >= u || s >= cnt) break;
+                const uint8_t *row = s < nr[0]           ? v[0] + (size_t)s * rb
+                                     : s < nr[0] + nr[1] ? v[1] + (size_t)(s - nr[0]) * rb
+                                                         : v[2] + (size_t)(s - nr[0] - nr[1]) * rb;
+                __m256 pv = _mm256_set1_ps(kind == LMRT_KV_Q8 ? sc[s] * lmrt_kv_q8_d_(row) : sc[s]);
+                LMRT_X86_UNROLL(3)
+                for (int c = 0; c < 3; c++)
+                    if (c < nc)
+                        acc[j * nc + c] = _mm256_fmadd_ps(pv, lmrt_x86_kv8_(row, kind, (size_t)(i0 + 8 * c)), acc[j * nc + c]);
+            }
         }
+        LMRT_X86_UNROLL(3)
+        for (int c = 0; c < 3; c++)
+            if (c < nc)
+                acc[c] = u == 4 ? _mm256_add_ps(_mm256_add_ps(acc[c], acc[nc + c]), _mm256_add_ps(acc[2 * nc + c], acc[3 * nc + c]))
+                                : _mm256_add_ps(acc[c], acc[nc + c]);
+    }
     LMRT_X86_UNROLL(8)
     for (int c = 0; c < 8; c++)
         if (c < nc) _mm256_storeu_ps(o + i0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv)));

@@ -647,6 +647,11 @@ int main(void) {
     test_attention(1, 4, 4, 40, 3, 20, 0, 9, 0.0f);
     test_attention(0, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     test_attention(1, 2, 1, 8, 2, 12, 0, 0, 0.5f);
+    /* narrow heads (hd 8, 16, 24: their keys spread over 4 or 2 chain sets), whole and in a wrapped ring */
+    test_attention(0, 4, 2, 16, 3, 21, 0, 0, 0.0f);
+    test_attention(2, 4, 2, 24, 4, 29, 9 + 4, 9, 0.0f);
+    test_attention(0, 8, 4, 8, 5, 40, 11 + 5, 11, 0.0f);
+    test_attention(1, 4, 4, 16, 2, 35, 7 + 2, 7, 0.0f);
     /* q8 KV: whole heads, 8 keys per reduction and their tails, a head_dim tail, a ring, a softcap */
     test_attention(2, 4, 2, 64, 3, 0, 0, 0, 0.0f);
     test_attention(2, 8, 8, 12, 16, 7, 0, 0, 0.0f);

@@ -452,6 +452,8 @@ int name_spec_init(name_spec *sp, int k, int ngram) {
     sp->next = k;
     sp->idle = sp->backoff = 0;
     sp->rate = 1.0f;
+    sp->hit = 0.5f;
+    sp->cost = NAME_SPEC_GUESS_COST;
     sp->passes = sp->guessed = sp->accepted = sp->tokens = 0;
     return NAME_OK;
 }
@@ -462,7 +464,8 @@ static int spec_check(const name_ctx *ctx, const name_sampler *s, const name_spe
     if (ctx->magic != CTX_MAGIC) return NAME_ERR_STATE;
     if (!s || !sp || !toks || !work || n < 1 || cap <= n || ctx->pos != n - 1) return NAME_ERR_ARG;
     if (sp->k < 1 || sp->k > NAME_SPEC_K_MAX || sp->ngram < 1 || sp->ngram > NAME_SPEC_NGRAM_MAX || sp->next < 1 ||
-        sp->next > sp->k || sp->idle < 0 || ((uintptr_t)work % sizeof(float)) != 0)
+        sp->next > sp->k || sp->idle < 0 || !(sp->hit >= 0.0f && sp->hit <= 1.0f) ||
+        !(sp->cost >= 0.0f && sp->cost <= 3.0e38f) || ((uintptr_t)work % sizeof(float)) != 0)
         return NAME_ERR_ARG;
     if (work_bytes < NAME_SPEC_WORK_BYTES(sp->k)) return NAME_ERR_BUFFER;
     if (!KV_SLIDE && ctx->pos >= kv_capacity(ctx)) return NAME_ERR_CONTEXT_FULL;
@@ -559,14 +562,42 @@ static int lookup_guess(const int32_t *toks, int n, int ngram, int d, int32_t *o
     return 0;
 }
 
+/* The guesses (0..room) with the most tokens per decode step: d guesses give 1 + h + .. + h^d
+ * tokens (each kept while the ones before it were) for 1 + d cost steps; 0 when none beats a
+ * plain step by 1/16 (cost is an estimate: a guess at the break-even point gains nothing). */
+static int spec_worth(float hit, float cost, int room) {
+    float tokens = 1.0f, chance = 1.0f, best = 1.0625f;
+    int d = 0;
+    for (int g = 1; g <= room; g++) {
+        chance *= hit;
+        tokens += chance;
+        if (tokens > best * (1.0f + cost * (float)g)) best = tokens / (1.0f + cost * (float)g), d = g;
+    }
+    return d;
+}
+
+/* hit, a moving average over checked guesses: `right` in a row, then a wrong one if `wrong` */
+static void spec_learn(name_spec *sp, int right, int wrong) {
+    for (int i = 0; i < right; i++) sp->hit += 0.25f * (1.0f - sp->hit);
+    if (wrong) sp->hit *= 0.75f;
+}
+
 int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t *toks, int n, int cap, void *work,
                          size_t work_bytes) {
     if (!ctx) return NAME_ERR_ARG;
     int st = spec_check(ctx, s, sp, toks, n, cap, work, work_bytes);
     if (st != NAME_OK) return ctx->status = st;
-    int d = lookup_guess(toks, n, sp->ngram, spec_room(ctx, sp, n, cap), toks + n);
+    int room = spec_room(ctx, sp, n, cap), d = spec_worth(sp->hit, sp->cost, room);
+    /* not guessing: the guess a pass would make, checked against the token decoded */
+    int32_t shadow = -1;
+    if (d == 0 && room > 0 && lookup_guess(toks, n, sp->ngram, 1, toks + n)) shadow = toks[n];
+    d = d > 0 ? lookup_guess(toks, n, sp->ngram, d, toks + n) : 0;
+    int64_t acc0 = sp->accepted;
     int kept = spec_verify(ctx, s, sp, toks, n, d, 0, (float *)work);
     if (kept < 0) return kept;
+    int acc = (int)(sp->accepted - acc0); /* kept = acc + 1 after a rejected guess or the last row */
+    if (d > 0) spec_learn(sp, acc, acc < d && kept > acc);
+    else if (shadow >= 0) spec_learn(sp, shadow == toks[n], shadow != toks[n]);
     ctx->status = NAME_OK;
     return n + kept;
 }

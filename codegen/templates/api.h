@@ -140,13 +140,24 @@ typedef struct name_spec {
     int idle;   /* draft: passes left without guessing (a low acceptance) */
     int backoff; /* draft: the last such run's length (4, 8, .. 64) */
     float rate; /* draft: guesses accepted, a moving average (1 at first) */
+    float hit;  /* lookup: the chance a guess is right, 0..1 (1/2 at first; see generate_lookup) */
+    float cost; /* lookup: one more token in a verification pass, in decode steps, >= 0
+                 * (NAME_SPEC_GUESS_COST at first; a caller that measured its own may set it) */
     int64_t passes, guessed, accepted, tokens; /* what the passes did */
 } name_spec;
 /* k guesses per pass at most, n-grams of up to ngram tokens (lookup); NAME_OK or NAME_ERR_ARG */
 int name_spec_init(name_spec *sp, int k, int ngram);
 /* Prompt lookup: the guesses continue the latest earlier occurrence of the
  * last ngram (then ngram - 1, ..., 1) tokens of toks (O(n ngram) compares);
- * no match: a plain decode step. */
+ * no match: a plain decode step.  A pass guesses only where it is expected
+ * to pay: d guesses (d <= next) give 1 + h + .. + h^d tokens for 1 + d cost
+ * decode steps (h = spec.hit), and the d with the most tokens per step is
+ * taken -- d = 0, a plain decode step, when none beats a plain step by
+ * 1/16 (on a model whose weights stay in the caches a guess costs almost a
+ * step: it pays only on text that repeats).  spec.hit is a moving average
+ * over the guesses checked: verified ones, and while not guessing, the
+ * guess a pass would have made against the token it decoded (free), so
+ * guessing resumes where the text starts to repeat. */
 int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t *toks, int n, int cap, void *work,
                          size_t work_bytes);
 #if TEMPLATE_DRAFT

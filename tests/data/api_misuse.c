@@ -5,8 +5,9 @@
  * arena, a released context's arena and the sampler are byte for byte what they were, and ASan/UBSan
  * saw nothing.  At the end the live context must still compute the logits of an undisturbed one.
  *
- * Built once per model with -DPREFIX=m -DUPREFIX=M -DMODEL_H='"m.h"' and EMBEDDED / THREADED / ZSTD
- * (0 or 1) saying how the model was compiled; argv[1] is NAME.weights. */
+ * Built once per model with -DPREFIX=m -DUPREFIX=M -DMODEL_H='"m.h"' and EMBEDDED / THREADED / ZSTD /
+ * DRAFT (0 or 1) saying how the model was compiled (DRAFT: with --draft, its blob linked in);
+ * argv[1] is NAME.weights. */
 #define _POSIX_C_SOURCE 200809L
 #include MODEL_H
 
@@ -147,7 +148,7 @@ static int unzstd_damaged(size_t at) { return (void)at, C(_OK); }
 #endif
 
 /* X(function, bad argument, documented status, flags, call giving a status) */
-enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTERNAL = 16, ONLY_LINKED = 32 };
+enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTERNAL = 16, ONLY_LINKED = 32, ONLY_DRAFT = 64 };
 #define MAXI INT_MAX
 #define CASES(X)                                                                                                     \
     X(init, "ctx NULL", C(_ERR_ARG), 0, F(_init)(NULL, arena_aux, C(_ARENA_BYTES), W, WN))                            \
@@ -323,7 +324,29 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(generate_lookup, "spec with k 0", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(0))                                       \
     X(generate_lookup, "spec with next > k", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(1))                                  \
     X(generate_lookup, "spec with ngram 0", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(2))                                   \
+    X(generate_lookup, "spec with hit NaN", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(3))                                   \
+    X(generate_lookup, "spec with hit 1.5", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(4))                                   \
+    X(generate_lookup, "spec with cost -0.5", C(_ERR_ARG), ON_LIVE, lookup_bad_spec(5))                                 \
     X(generate_lookup, "context full", C(_ERR_CONTEXT_FULL), 0, lookup_full())                                          \
+    X(generate_draft, "ctx NULL", C(_ERR_ARG), ONLY_DRAFT, draft_st(NULL, &smp, &sp_ok, spec_toks, 4, 8, WB, D_LIVE))     \
+    X(generate_draft, "zeroed ctx", C(_ERR_STATE), ONLY_DRAFT, draft_st(&zero, &smp, &sp_ok, spec_toks, 4, 8, WB, D_LIVE)) \
+    X(generate_draft, "sampler NULL", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_st(&live, NULL, &sp_ok, spec_toks, 4, 8, WB, D_LIVE)) \
+    X(generate_draft, "spec NULL", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, NULL, spec_toks, 4, 8, WB, D_LIVE)) \
+    X(generate_draft, "toks NULL", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, NULL, 4, 8, WB, D_LIVE)) \
+    X(generate_draft, "work one byte short", C(_ERR_BUFFER), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, spec_toks, 4, 8, WB - 1, D_LIVE)) \
+    X(generate_draft, "n 3 (the position is not n - 1)", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, spec_toks, 3, 8, WB, D_LIVE)) \
+    X(generate_draft, "cap n (no room)", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, spec_toks, 4, 4, WB, D_LIVE)) \
+    X(generate_draft, "a token of toks outside the vocabulary", C(_ERR_TOKEN), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, bad_toks, 4, 8, WB, D_LIVE)) \
+    X(generate_draft, "draft ctx NULL", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, spec_toks, 4, 8, WB, D_NULL)) \
+    X(generate_draft, "zeroed draft ctx", C(_ERR_STATE), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, spec_toks, 4, 8, WB, D_ZERO)) \
+    X(generate_draft, "released draft ctx", C(_ERR_STATE), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, spec_toks, 4, 8, WB, D_RELEASED)) \
+    X(generate_draft, "draft ctx past toks (position 4 > n - 1)", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_st(&live, &smp, &sp_ok, spec_toks, 4, 8, WB, D_AHEAD)) \
+    X(generate_draft, "spec with k 0", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(0))                           \
+    X(generate_draft, "spec with idle -1", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(1))                       \
+    X(generate_draft, "spec with backoff -1", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(2))                    \
+    X(generate_draft, "spec with rate NaN", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(3))                      \
+    X(generate_draft, "spec with rate 2", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(4))                        \
+    X(generate_draft, "context full", C(_ERR_CONTEXT_FULL), ONLY_DRAFT, draft_full())                                  \
     X(encode, "text NULL with a length", C(_ERR_ARG), 0, encode_st(NULL, 3, ids, IDS_CAP))                          \
     X(encode, "ids NULL", C(_ERR_ARG), 0, encode_st("abc", 3, NULL, IDS_CAP))                                        \
     X(encode, "cap -1", C(_ERR_ARG), 0, encode_st("abc", 3, ids, -1))                                                \
@@ -381,13 +404,67 @@ static int lookup_st(ctx_t *c, sampler_t *s, spec_t *sp, int32_t *toks, int n, i
     return memcmp(&keep, &sp_ok, sizeof keep) ? -200 : st;
 }
 
-/* a spec a caller damaged: k, next or ngram out of range */
+/* a spec a caller damaged: k, next, ngram, hit or cost out of range */
 static int lookup_bad_spec(int how) {
     spec_t b = sp_ok;
     if (how == 0) b.k = 0;
     else if (how == 1) b.next = b.k + 1;
-    else b.ngram = 0;
+    else if (how == 2) b.ngram = 0;
+    else if (how == 3) b.hit = NAN;
+    else if (how == 4) b.hit = 1.5f;
+    else b.cost = -0.5f;
     return F(_generate_lookup)(&live, &smp, &b, spec_toks, 4, 8, spec_work, WB);
+}
+
+/* generate_draft's fixtures (DRAFT builds; the rows run only there): a live draft context that has
+ * consumed 2 tokens of spec_toks, one 4 (past n - 1 = 3), a released one, a zeroed one */
+enum { D_LIVE, D_NULL, D_ZERO, D_RELEASED, D_AHEAD };
+#if DRAFT
+typedef F(_draft_ctx) dctx_t;
+static dctx_t dlive, dahead, drel, dzero;
+static unsigned char *darena, *darena_ahead, *darena_rel, *dsnap;
+
+static int draft_setup(void) {
+    return F(_draft_init)(&dlive, darena, C(_DRAFT_ARENA_BYTES), NULL, 0) || !F(_draft_forward)(&dlive, spec_toks, 2) ||
+           F(_draft_init)(&dahead, darena_ahead, C(_DRAFT_ARENA_BYTES), NULL, 0) ||
+           !F(_draft_forward)(&dahead, spec_toks, 4) ||
+           F(_draft_init)(&drel, darena_rel, C(_DRAFT_ARENA_BYTES), NULL, 0) || (F(_draft_release)(&drel), 0);
+}
+#endif
+
+/* generate_draft's status with the draft context `which`; a failed call leaves the spec and the
+ * live draft context (and its arena) as they were */
+static int draft_st(ctx_t *c, sampler_t *s, spec_t *sp, int32_t *toks, int n, int cap, size_t wb, int which) {
+#if DRAFT
+    spec_t keep = sp_ok;
+    dctx_t d0 = dlive, *d = which == D_LIVE ? &dlive : which == D_ZERO ? &dzero : which == D_RELEASED ? &drel
+                                            : which == D_AHEAD ? &dahead : NULL;
+    memset(&dzero, 0, sizeof dzero);
+    memcpy(dsnap, darena, C(_DRAFT_ARENA_BYTES));
+    int st = F(_generate_draft)(c, d, s, sp, toks, n, cap, spec_work, wb);
+    d0.status = dlive.status;
+    if (memcmp(&keep, &sp_ok, sizeof keep)) return -200;
+    if (memcmp(&d0, &dlive, sizeof d0) || memcmp(dsnap, darena, C(_DRAFT_ARENA_BYTES))) return -201;
+    return st;
+#else
+    (void)c, (void)s, (void)sp, (void)toks, (void)n, (void)cap, (void)wb, (void)which;
+    return -999;
+#endif
+}
+
+/* a spec a caller damaged: k, idle, backoff or rate out of range */
+static int draft_bad_spec(int how) {
+#if DRAFT
+    spec_t b = sp_ok;
+    if (how == 0) b.k = 0;
+    else if (how == 1) b.idle = -1;
+    else if (how == 2) b.backoff = -1;
+    else b.rate = how == 3 ? NAN : 2.0f;
+    return F(_generate_draft)(&live, &dlive, &smp, &b, spec_toks, 4, 8, spec_work, WB);
+#else
+    (void)how;
+    return -999;
+#endif
 }
 
 /* a context of 3 positions holding 3 tokens: no room to verify anything */
@@ -397,6 +474,18 @@ static int lookup_full(void) {
     int pos = F(_position)(&aux);
     F(_release)(&aux);
     return pos == 3 ? st : -101;
+}
+
+static int draft_full(void) {
+#if DRAFT
+    if (F(_init_ctx)(&aux, arena_aux, C(_ARENA_BYTES_FOR)(3), W, WN, 3) || fwd(&aux, ok3, 3)) return -100;
+    int st = F(_generate_draft)(&aux, &dlive, &smp, &sp_ok, spec_toks, 4, 8, spec_work, WB);
+    int pos = F(_position)(&aux);
+    F(_release)(&aux);
+    return pos == 3 ? st : -101;
+#else
+    return -999;
+#endif
 }
 static int32_t ids[IDS_CAP];
 static char piece[64];
@@ -466,6 +555,7 @@ int main(int argc, char **argv) {
     int have = THREADED ? ONLY_THREADED : ONLY_SINGLE;
     have |= ZSTD ? ONLY_ZSTD : 0;
     have |= EMBEDDED ? ONLY_LINKED : ONLY_EXTERNAL;
+    have |= DRAFT ? ONLY_DRAFT : 0;
     arena = alloc_aligned(C(_ARENA_BYTES));
     arena_rel = alloc_aligned(C(_ARENA_BYTES));
     arena_aux = alloc_aligned(C(_ARENA_BYTES));
@@ -490,6 +580,13 @@ int main(int argc, char **argv) {
     nan_lg[C(_VOCAB_SIZE) / 2] = NAN;
     F(_sampler_init)(&smp, 0.9f, 20, 0.95f, 77);
     F(_spec_init)(&sp_ok, 4, 3);
+#if DRAFT
+    darena = alloc_aligned(C(_DRAFT_ARENA_BYTES));
+    darena_ahead = alloc_aligned(C(_DRAFT_ARENA_BYTES));
+    darena_rel = alloc_aligned(C(_DRAFT_ARENA_BYTES));
+    dsnap = alloc_aligned(C(_DRAFT_ARENA_BYTES));
+    if (draft_setup()) { fprintf(stderr, "draft setup failed\n"); return 2; }
+#endif
 
     /* the live context: 3 tokens in; a released one; a reference that sees only valid calls */
     ctx_t ref;
@@ -550,6 +647,10 @@ int main(int argc, char **argv) {
     free(wbuf); free(wmis - 8); free(raw);
 #if ZSTD
     free(zframe);
+#endif
+#if DRAFT
+    F(_draft_release)(&dlive), F(_draft_release)(&dahead);
+    free(darena), free(darena_ahead), free(darena_rel), free(dsnap);
 #endif
     return bad != 0;
 }

@@ -43,14 +43,17 @@ static int plain_greedy(m_ctx *c, const int32_t *p, int np, int cap, int32_t *ou
     return n;
 }
 
-/* the same by prompt lookup; the count, or a negative status */
-static int lookup_greedy(m_ctx *c, const int32_t *p, int np, int cap, int k, int ngram, int32_t *out, m_spec *sp) {
+/* the same by prompt lookup, a guess costing `cost` decode steps (< 0: the compiled estimate); the
+ * count, or a negative status */
+static int lookup_greedy(m_ctx *c, const int32_t *p, int np, int cap, int k, int ngram, float cost, int32_t *out,
+                         m_spec *sp) {
     static float work[M_SPEC_WORK_BYTES(M_SPEC_K_MAX) / sizeof(float)];
     m_sampler s;
     m_sampler_init(&s, 0.0f, 0, 1.0f, 1);
     m_reset(c);
     memcpy(out, p, (size_t)np * sizeof *out);
     if ((np > 1 && !m_forward(c, p, np - 1)) || m_spec_init(sp, k, ngram)) return -100;
+    if (cost >= 0.0f) sp->cost = cost;
     int n = np;
     while (n < cap) {
         int m = m_generate_lookup(c, &s, sp, out, n, cap, work, sizeof work);
@@ -69,7 +72,7 @@ static void greedy_identity(m_ctx *c, const char *what, const int32_t *p, int np
     for (int k = 1; k <= M_SPEC_K_MAX; k = k < 4 ? k + 1 : k * 2)
         for (int g = 1; g <= 3; g++) {
             m_spec sp;
-            int ng = lookup_greedy(c, p, np, cap, k, g, got, &sp);
+            int ng = lookup_greedy(c, p, np, cap, k, g, 0.0f, got, &sp); /* free guesses: every pass guesses */
             checked++;
             if (ng != nr || memcmp(ref, got, (size_t)nr * sizeof *ref)) {
                 int at = 0;
@@ -83,6 +86,31 @@ static void greedy_identity(m_ctx *c, const char *what, const int32_t *p, int np
     if (want_accepted)
         CHECK(accepted > 0 && tokens > passes, "%s: guesses accepted (%lld; %.2f tokens per pass)", what, accepted,
               (double)tokens / (double)passes);
+}
+
+/* When guesses pay: never at a cost of a whole decode step per guess (a pass guesses nothing);
+ * at the compiled estimate (stories260K stays in the caches: almost a step, where a pass must
+ * expect about ten tokens from 16 guesses) only where the text repeats, found while not guessing
+ * by checking the guess a pass would have made; more at a lower cost.  Always the tokens of plain
+ * decoding. */
+static void guess_policy(m_ctx *c, const char *what, const int32_t *p, int np, int cap, int repeats) {
+    static int32_t ref[MAXN], got[MAXN];
+    int nr = plain_greedy(c, p, np, cap, ref), same = 1;
+    const float costs[3] = {1.0f, -1.0f, 0.1f};
+    m_spec sp[3];
+    for (int i = 0; i < 3; i++) {
+        int ng = lookup_greedy(c, p, np, cap, M_SPEC_K_MAX, 3, costs[i], got, &sp[i]);
+        same &= ng == nr && !memcmp(ref, got, (size_t)nr * sizeof *ref);
+    }
+    CHECK(same, "%s: plain decoding's tokens at a guess cost of 1, %.2f and 0.1 steps", what, (double)M_SPEC_GUESS_COST);
+    CHECK(sp[0].guessed == 0 && sp[0].passes == nr - np, "%s, a guess costs a step: %lld passes, %lld guesses", what,
+          (long long)sp[0].passes, (long long)sp[0].guessed);
+    CHECK(sp[2].guessed > sp[1].guessed, "%s: %lld guesses at a cost of 0.1, %lld at %.2f", what,
+          (long long)sp[2].guessed, (long long)sp[1].guessed, (double)M_SPEC_GUESS_COST);
+    if (repeats)
+        CHECK(sp[1].accepted > 0 && sp[1].tokens > sp[1].passes, "%s, cost %.2f: guessing resumed (%lld of %lld accepted, "
+              "%.2f tokens per pass)", what, (double)M_SPEC_GUESS_COST, (long long)sp[1].accepted,
+              (long long)sp[1].guessed, (double)sp[1].tokens / (double)sp[1].passes);
 }
 
 /* the sampler's distribution at temperature t (no top-k/top-p), in double */
@@ -144,6 +172,7 @@ static void sampling(m_ctx *c, const int32_t *p, int np, float temp) {
         m_spec sp;
         m_sampler_init(&smp, temp, 0, 1.0f, (uint64_t)s * 7919u + 1);
         m_spec_init(&sp, 4, 3);
+        sp.cost = 0.0f;
         int n = np;
         while (n < np + 2) { /* room for 3: the first pass guesses both */
             n = m_generate_lookup(c, &smp, &sp, toks, n, np + 3, work, sizeof work);
@@ -181,6 +210,8 @@ int main(void) {
     const int32_t rep[] = {1, 300, 301, 302, 303, 300, 301, 302, 303, 300, 301};
     greedy_identity(&c, "a repeating prompt", rep, 11, 11 + GEN, 0);
     greedy_identity(&cs, "to the end of a 48-position context", own, 20, MAXN, 0);
+    guess_policy(&c, "a story prompt", fixed, 12, 12 + GEN, 0);
+    guess_policy(&c, "a repeating prompt", rep, 11, 11 + GEN, 1);
     const int32_t one[1] = {1};
     greedy_identity(&c, "from BOS alone", one, 1, 1 + GEN, 0);
 
