@@ -49,4 +49,20 @@ static double kv_sink_check(int kind, int H, int Hkv, int hd, int S, int sink, i
     return worst;
 }
 
+/* every KV kind over sink / ring shapes (hd 64 and 40: whole vector blocks and tails; a ring that
+ * wraps mid-span; one sink; pos = slots, the first wrap): the worst difference, -1 if a case did not fit */
+static double kv_sink_check_all(void) {
+    static const struct { int H, Hkv, hd, S, sink, pos; } cases[] = {
+        {4, 2, 64, 21, 4, 50}, {4, 2, 64, 21, 4, 41}, {8, 2, 24, 13, 1, 40}, {2, 1, 8, 12, 3, 12}, {4, 4, 40, 30, 5, 119},
+    };
+    double worst = 0;
+    for (int kind = 0; kind < 3; kind++)
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            double d = kv_sink_check(kind, cases[c].H, cases[c].Hkv, cases[c].hd, cases[c].S, cases[c].sink, cases[c].pos, 2);
+            if (d < 0) return -1;
+            worst = d > worst || d != d ? d : worst;
+        }
+    return worst;
+}
+
 #endif
