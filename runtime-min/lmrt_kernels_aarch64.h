@@ -266,7 +266,7 @@ LMRT_INLINE void lmrt_a64_tiled_f32_rows_(int type, float *y, int ldy, const voi
             const uint8_t *T = G;
             float s = 0.0f;
             for (int b = 0; b < nb; b++, T += tb) {
-                uint8_t buf[32] = {0};
+                uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
                 const uint8_t *qs = lmrt_tiled_row_payload_(type, R, T, i, buf);
                 float bs;
                 if (b < full)
