@@ -375,10 +375,11 @@ int main(int argc, char **argv) {
                (double)rss / mib);
         if (lookup) {
             printf("%s    %d guesses at most, on the model's own greedy text (%d + %d tokens): %.1f tok/s against "
-                   "%.1f plain = %.2fx, %.2f tokens per pass, %.1f%% of the guesses accepted, the same tokens "
-                   "(lookup: a guess priced at %.2f decode steps)\n",
+                   "%.1f plain = %.2fx, %.2f tokens per pass, %.1f%% of the guesses accepted, the same tokens",
                    dctx ? "draft " : "lookup", lookup, prompt, steps, lr.spec, lr.plain, lr.plain > 0 ? lr.spec / lr.plain : 0.0,
-                   lr.tokens_per_pass, 100.0 * lr.acceptance, (double)NAME_SPEC_GUESS_COST);
+                   lr.tokens_per_pass, 100.0 * lr.acceptance);
+            if (!dctx) printf(" (a guess priced at %.2f decode steps)", (double)NAME_SPEC_GUESS_COST);
+            printf("\n");
             printf("verify    time of one pass over k + 1 tokens / one decode step, k = 1..%d:", lr.n_verify);
             for (int j = 1; j <= lr.n_verify; j++) printf(" %.2f", lr.verify[j]);
             printf("\n");
