@@ -59,6 +59,8 @@ static int check_config(lmcc_config *c) {
     if (c->cmd == LMCC_CMD_RUN && c->prompt && c->ids) return lmcc_error(NULL, "give either -p TEXT or --ids, not both");
     if (c->draft && c->lookup) return lmcc_error(NULL, "give either --lookup or --draft, not both");
     if (c->given[LMCC_OPT_SPEC_K] == 1 && !c->draft) return lmcc_error(NULL, "-k is the guesses per pass of --draft (add --draft DRAFT)");
+    if (c->given[LMCC_OPT_GUESS_COST] && !c->draft && !c->lookup)
+        return lmcc_error(NULL, "--guess-cost prices the guesses of --lookup or --draft (add one)");
     if (c->draft && c->embed == LMCC_EMBED_EXTERNAL && c->cmd != LMCC_CMD_COMPILE)
         return lmcc_error(NULL, "--draft: run and bench link both blobs in (drop --embed external)");
     if (c->draft && (c->compress || c->verify || c->given[LMCC_OPT_BUDGET_FLASH]))
@@ -541,7 +543,7 @@ static int build_and_exec(const lmcc_config *c, char **extra, int n_extra) {
 }
 
 static int cmd_run(const lmcc_config *c) {
-    char n[32], temp[32], top_k[32], top_p[32], seed[32], lookup[32], spec_k[32];
+    char n[32], temp[32], top_k[32], top_p[32], seed[32], lookup[32], spec_k[32], cost[32];
     snprintf(n, sizeof n, "%ld", c->steps);
     snprintf(temp, sizeof temp, "%.9g", c->temp);
     snprintf(top_k, sizeof top_k, "%ld", c->top_k);
@@ -564,6 +566,11 @@ static int cmd_run(const lmcc_config *c) {
         snprintf(spec_k, sizeof spec_k, "%ld", c->spec_k);
         extra[na++] = "--draft";
         extra[na++] = spec_k;
+    }
+    if (c->given[LMCC_OPT_GUESS_COST]) {
+        snprintf(cost, sizeof cost, "%.9g", c->guess_cost);
+        extra[na++] = "--guess-cost";
+        extra[na++] = cost;
     }
     return build_and_exec(c, extra, na);
 }

@@ -173,6 +173,9 @@ typedef enum lmcc_arg {
       "verifies its guesses; run/bench generate with it (-k guesses)", NULL)                                           \
     X(SPEC_K, "-k", "K", INT, 1, 16, "4", NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), spec_k,                                  \
       "guesses per pass at most with --draft", NULL)                                                                    \
+    X(GUESS_COST, "--guess-cost", "C", REAL, 0, 16, NULL, NULL, LMCC_ON(RUN), guess_cost,                              \
+      "the price of a guessed token with --lookup or --draft, in decode\n"                                               \
+      "steps, draft step included (default: the compiler's estimate)", NULL)                                         \
     X(LOOKUP, "--lookup", "K", INT, 1, 16, NULL, NULL, LMCC_ON(RUN) | LMCC_ON(BENCH), lookup,                           \
       "speculative decoding by prompt lookup: up to K guessed tokens per\n"                                              \
       "pass (the continuation of the last 3-, 2- or 1-gram's latest earlier\n"                                           \
@@ -240,7 +243,7 @@ typedef struct lmcc_config {
         *save_logits, *after, *load_state, *save_state, *draft, *kv_policy;
     long ctx, threads, batch, top_k, seed, steps, bench_prompt, repeat, probe_mib, samples, len,
         sample_seed, lookup, spec_k;
-    double bpw, temp, top_p;
+    double bpw, temp, top_p, guess_cost;
     int group, quant, rotate, act_q8, embed_f16, kv_dtype, embed; /* -1: not given */
     long long budget_ram, budget_flash;
     int no_fuse, verbose, verify, keep_temp, print_ids, reference, json, bos, special, chat;

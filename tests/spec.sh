@@ -42,15 +42,24 @@ if "$LMCC" run "$MODEL_GGUF" -t generic --lookup 17 --ids 1 >/dev/null 2>"$WORK/
 else ok "--lookup 17: $(cat "$WORK/err")"; fi
 
 # --draft: a q8 target with its f32 float model as the draft (they disagree now and then): the
-# tokens of plain greedy decoding, the guesses mostly accepted
+# tokens of plain greedy decoding, the guesses (forced by --guess-cost 0) mostly accepted; at the
+# compiled price (the draft reads ~4x the target's bytes per step) no pass guesses
 R=(-t generic --weights q8 --ctx 160 --temp 0 --print-ids -n 80)
 for ids in "1" "1 403 407 261 378 455 473 456 435 299 362 409"; do
   if plain=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" 2>"$WORK/err") &&
-     spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" --draft "$MODEL_GGUF" -k 4 2>"$WORK/err") &&
+     spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" --draft "$MODEL_GGUF" -k 4 --guess-cost 0 2>"$WORK/err") &&
      [ "$spec" = "$plain" ] && grep -q "^draft: .*, [1-9][0-9]* of [0-9]* guesses accepted" "$WORK/err"; then
-    ok "run --draft -k 4 --ids '${ids:0:16}...': the tokens of plain decoding ($(grep '^draft' "$WORK/err"))"
+    ok "run --draft -k 4 --guess-cost 0 --ids '${ids:0:16}...': the tokens of plain decoding ($(grep '^draft' "$WORK/err"))"
   else cat "$WORK/err"; fail "run --draft --ids '$ids': '$spec' vs '$plain'"; fi
 done
+if plain=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids 1 2>"$WORK/err") &&
+   spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids 1 --draft "$MODEL_GGUF" -k 4 2>"$WORK/err") &&
+   [ "$spec" = "$plain" ] && grep -q "^draft: 80 passes, 0 of 0 guesses accepted" "$WORK/err"; then
+  ok "run --draft priced above a decode step: no guess ($(grep '^draft' "$WORK/err"))"
+else cat "$WORK/err"; fail "run --draft at the compiled price: '$spec' vs '$plain'"; fi
+if "$LMCC" run "$MODEL_GGUF" -t generic --guess-cost 0 --ids 1 >/dev/null 2>"$WORK/err" ||
+   ! grep -q "^lmcc: error: --guess-cost" "$WORK/err"; then cat "$WORK/err"; fail "--guess-cost alone"
+else ok "--guess-cost alone: $(cat "$WORK/err")"; fi
 # compile --draft writes both models; a draft with another vocabulary (here: another EOS) is one error
 if "$LMCC" compile "$MODEL_GGUF" -t generic -o "$WORK/pair" --name story --draft "$MODEL_GGUF" 2>"$WORK/err" &&
    [ -f "$WORK/pair/story_draft.h" ] && grep -q '#include "story_draft.h"' "$WORK/pair/story.h" &&

@@ -445,13 +445,19 @@ static int spec_rewind_reach(const name_ctx *ctx) {
     return KV_SLIDE && ctx->pos + BATCH > ctx->n_ctx && reach > 1 ? 1 : reach;
 }
 
+#if TEMPLATE_DRAFT
+#define SPEC_DRAFT_COST NAME_DRAFT_GUESS_COST
+#else
+#define SPEC_DRAFT_COST 0.0f
+#endif
+
 int name_spec_init(name_spec *sp, int k, int ngram) {
     if (!sp || k < 1 || k > NAME_SPEC_K_MAX || ngram < 1 || ngram > NAME_SPEC_NGRAM_MAX) return NAME_ERR_ARG;
     sp->k = k;
     sp->ngram = ngram;
     sp->next = k;
     sp->idle = sp->backoff = 0;
-    sp->rate = 1.0f;
+    sp->dcost = SPEC_DRAFT_COST;
     sp->hit = 0.5f;
     sp->cost = NAME_SPEC_GUESS_COST;
     sp->passes = sp->guessed = sp->accepted = sp->tokens = 0;
@@ -606,9 +612,9 @@ int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t 
 /* ---- the draft model of name_draft.h guesses (lmcc compile TARGET --draft DRAFT) ---- */
 _Static_assert(NAME_DRAFT_VOCAB_SIZE == NAME_VOCAB_SIZE, "a draft shares the target's vocabulary");
 
-/* The acceptance (per guess, a moving average) under which the draft is not worth its steps: the
- * passes then decode plainly, 4, 8, .. 64 at a time, each run ended by one probing pass. */
-#define DRAFT_RATE_MIN 0.25f
+/* Plain passes between probes while guessing does not pay: 4 after a right probe, doubling up to
+ * 64 after wrong ones (a probe costs a draft step and the draft's catching up on the text). */
+#define DRAFT_IDLE_MIN 4
 #define DRAFT_IDLE_MAX 64
 
 int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
@@ -617,12 +623,19 @@ int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, na
     int st = spec_check(ctx, s, sp, toks, n, cap, work, work_bytes), dpos = dctx ? name_draft_position(dctx) : 0;
     if (st == NAME_OK && !dctx) st = NAME_ERR_ARG;
     else if (st == NAME_OK && dpos < 0) st = NAME_ERR_STATE;
-    else if (st == NAME_OK && (dpos > n - 1 || !(sp->rate >= 0.0f && sp->rate <= 1.0f) || sp->backoff < 0)) st = NAME_ERR_ARG;
+    else if (st == NAME_OK && (dpos > n - 1 || !(sp->dcost >= 0.0f && sp->dcost <= 3.0e38f) || sp->backoff < 0))
+        st = NAME_ERR_ARG;
     if (st != NAME_OK) return ctx->status = st;
     /* guesses: the room of both contexts (the draft feeds toks[dpos..n) and all guesses but the last) */
-    int d = spec_room(ctx, sp, n, cap), idle0 = sp->idle;
-    if (d > dctx->n_ctx - n + 1) d = dctx->n_ctx - n + 1;
-    if (sp->idle > 0) sp->idle--, d = 0;
+    int room = spec_room(ctx, sp, n, cap), idle0 = sp->idle, backoff0 = sp->backoff;
+    if (room > dctx->n_ctx - n + 1) room = dctx->n_ctx - n + 1;
+    float price = sp->cost + sp->dcost;
+    int d = spec_worth(sp->hit, price, room), probe = 0;
+    /* not guessing: a probe now and then keeps hit learning, where a draft always right would pay */
+    if (d == 0 && spec_worth(1.0f, price, room) > 0) {
+        if (sp->idle > 0) sp->idle--;
+        else d = probe = 1;
+    }
     float *q = (float *)work + (size_t)(d + 2) * NAME_VOCAB_SIZE; /* after spec_verify's rows and p */
     int greedy = !(s->temperature > 0.0f), g = 0;
     uint64_t rng0 = s->rng;
@@ -650,6 +663,7 @@ int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, na
     if (kept < 0) {
         s->rng = rng0;
         sp->idle = idle0;
+        sp->backoff = backoff0;
         if (name_draft_position(dctx) > dpos) name_draft_rewind(dctx, dpos);
         return kept;
     }
@@ -660,13 +674,11 @@ int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, na
     /* a draft whose sliding-window rings refuse the rewind starts over: it catches up on the next
      * pass that guesses (one batched chunk of the whole text) */
     if (want < have && name_draft_rewind(dctx, want) != NAME_OK) name_draft_reset(dctx);
-    if (g > 0) {
-        sp->rate = 0.75f * sp->rate + 0.25f * (float)acc / (float)g;
-        if (acc > 0) sp->backoff = 0;
-        if (sp->rate < DRAFT_RATE_MIN) {
-            sp->backoff = sp->backoff ? (2 * sp->backoff < DRAFT_IDLE_MAX ? 2 * sp->backoff : DRAFT_IDLE_MAX) : 4;
-            sp->idle = sp->backoff;
-        }
+    if (g > 0) spec_learn(sp, acc, acc < g && kept > acc);
+    if (probe) {
+        int twice = 2 * sp->backoff < DRAFT_IDLE_MAX ? 2 * sp->backoff : DRAFT_IDLE_MAX;
+        sp->backoff = acc > 0 || twice < DRAFT_IDLE_MIN ? DRAFT_IDLE_MIN : twice;
+        sp->idle = sp->backoff;
     }
     ctx->status = NAME_OK;
     return n + kept;

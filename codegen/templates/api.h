@@ -137,11 +137,12 @@ typedef struct name_spec {
     int k;      /* guesses per pass at most, 1..NAME_SPEC_K_MAX */
     int ngram;  /* lookup: the longest n-gram matched, 1..NAME_SPEC_NGRAM_MAX */
     int next;   /* guesses the next pass may make, 1..k: doubles while all are accepted, else accepted + 1 */
-    int idle;   /* draft: passes left without guessing (a low acceptance) */
+    int idle;   /* draft: plain passes left before the next probe (see generate_draft) */
     int backoff; /* draft: the last such run's length (4, 8, .. 64) */
-    float rate; /* draft: guesses accepted, a moving average (1 at first) */
-    float hit;  /* lookup: the chance a guess is right, 0..1 (1/2 at first; see generate_lookup) */
-    float cost; /* lookup: one more token in a verification pass, in decode steps, >= 0
+    float dcost; /* draft: one draft step, in decode steps of the target, >= 0 (NAME_DRAFT_GUESS_COST
+                  * at first in a build with a draft, else 0; a caller that measured its own may set it) */
+    float hit;  /* the chance a guess is right, 0..1 (1/2 at first; see generate_lookup) */
+    float cost; /* one more token in a verification pass, in decode steps, >= 0
                  * (NAME_SPEC_GUESS_COST at first; a caller that measured its own may set it) */
     int64_t passes, guessed, accepted, tokens; /* what the passes did */
 } name_spec;
@@ -165,15 +166,22 @@ int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t 
  * arena of NAME_DRAFT_ARENA_BYTES): the guesses are the draft's tokens
  * (greedy: its argmax; sampling: draws from its distribution q, which the
  * rule then corrects).  dctx has consumed a prefix toks[0..p), p <= n - 1,
- * and is fed the rest before it guesses (one batched chunk).  While the
- * acceptance (spec.rate) is under 1/4 the passes decode plainly without the
- * draft, 4, 8, .. 64 of them (spec.idle) between probing passes, so a draft
- * that never agrees costs little more than its probes.  Statuses as
+ * and is fed the rest before it guesses (one batched chunk).  A pass
+ * guesses as generate_lookup decides, a guess priced spec.dcost (the draft
+ * step) + spec.cost (its share of the verification): d = 0, a plain decode
+ * step without the draft, where no d is expected to pay.  spec.hit learns
+ * from the verified guesses only (a draft's guess is not free): while not
+ * guessing, one pass in 5, 9, 17, .. 65 (spec.idle, spec.backoff: the run
+ * doubles after each wrong probe, a right one restarts it) probes with one
+ * guess, and only where a draft that is always right would pay (a draft
+ * priced at a decode step or more never guesses).  Statuses as
  * generate_lookup, and NAME_ERR_STATE for a dctx that is not live,
  * NAME_ERR_ARG for p > n - 1.  A draft whose sliding-window rings refuse a
  * rewind is reset and catches up on its next guessing pass. */
 int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
                         int cap, void *work, size_t work_bytes);
+/* a draft step's share of a target decode step (spec.dcost): the weights each step reads */
+#define NAME_DRAFT_GUESS_COST ((float)NAME_DRAFT_WEIGHTS_BYTES / (float)NAME_WEIGHTS_BYTES)
 #endif
 
 /* ---- tokenizer (the model's vocabulary, compiled in) ---- */

@@ -2,12 +2,14 @@
  * generated model: an ordinary app of the generated API (and an example of it).  Commands:
  *   prog gen  [-p TEXT [--chat] | --ids "1 2 3"] [-n N] [--temp T] [--top-k K]
  *             [--top-p P] [--seed S] [--print-ids] [--weights FILE] [--lookup K | --draft K]
+ *             [--guess-cost C]
  *   prog eval IDS_FILE OUT.f32 [--weights FILE]
  * gen tokenizes TEXT as llama.cpp's completion tool does (BOS as the model wants, control tokens
  * in the text parsed); --chat wraps it in the model's chat markup (NAME_CHAT_*) first.
  * Generation stops at an end-of-generation token.  --lookup K generates by prompt lookup
  * (name_generate_lookup: up to K guessed tokens verified per pass; the same tokens as without),
- * --draft K with the draft model compiled in (name_draft.h, name_generate_draft).
+ * --draft K with the draft model compiled in (name_draft.h, name_generate_draft); --guess-cost C
+ * prices a guess at C decode steps, draft step included (spec.cost = C, spec.dcost = 0).
  */
 /* main.c - the test driver lmcc generated for name.h (hosted) */
 #define PROG "driver"
@@ -68,10 +70,11 @@ static int save_session(name_ctx *ctx, int32_t unfed, const char *path) {
 /* gen with speculative decoding: toks[0..n_toks) is the prompt (toks has room for NAME_CTX + 2);
  * the same stops as the plain loop (steps, an end of generation, a full context). */
 static int generate_spec(name_ctx *ctx, draft_ctx *dctx, name_sampler *smp, int32_t *toks, int n_toks, int steps, int k,
-                         int print_ids, int echo, const char *save_path) {
+                         float guess_cost, int print_ids, int echo, const char *save_path) {
     name_spec sp;
     int st = name_spec_init(&sp, k, 3);
     if (st != 0) return die("spec_init", st);
+    if (guess_cost >= 0.0f) sp.cost = guess_cost, sp.dcost = 0.0f;
     size_t wb = NAME_SPEC_WORK_BYTES(k);
     void *work = malloc(wb);
     if (!work) return 1;
@@ -115,6 +118,7 @@ int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s gen|eval ...\n", argv[0]); return 2; }
     const char *prompt = NULL, *ids_text = NULL, *wpath = NULL, *load_path = NULL, *save_path = NULL;
     int steps = 64, top_k = 0, print_ids = 0, chat = 0, lookup = 0, draft = 0;
+    float guess_cost = -1.0f;
     float temp = 1.0f, top_p = 1.0f;
     unsigned long long seed = 0;
     int eval = !strcmp(argv[1], "eval");
@@ -138,6 +142,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--save-state")) save_path = v;
         else if (!strcmp(a, "--lookup")) lookup = atoi(v);
         else if (!strcmp(a, "--draft")) draft = atoi(v);
+        else if (!strcmp(a, "--guess-cost")) guess_cost = (float)atof(v);
         else { fprintf(stderr, "driver: unknown option %s\n", a); return 2; }
     }
     void *weights = NULL;
@@ -237,7 +242,7 @@ int main(int argc, char **argv) {
 #endif
     if (draft > 0 && !dctx) { fprintf(stderr, "driver: --draft: this build has no draft model\n"); return 2; }
     if (lookup > 0 || dctx)
-        return generate_spec(&ctx, dctx, &smp, toks, n_toks, steps, dctx ? draft : lookup, print_ids, !ids_text && !chat,
+        return generate_spec(&ctx, dctx, &smp, toks, n_toks, steps, dctx ? draft : lookup, guess_cost, print_ids, !ids_text && !chat,
                              save_path);
     double t0 = now_s();
     const float *lg = name_forward(&ctx, toks, n_toks);
