@@ -266,7 +266,8 @@ LMRT_INLINE void lmrt_a64_tiled_f32_rows_(int type, float *y, int ldy, const voi
             const uint8_t *T = G;
             float s = 0.0f;
             for (int b = 0; b < nb; b++, T += tb) {
-                uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+                uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+                lmrt_memset(buf, 0, sizeof buf);
                 const uint8_t *qs = lmrt_tiled_row_payload_(type, R, T, i, buf);
                 float bs;
                 if (b < full)

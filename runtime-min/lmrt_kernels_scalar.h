@@ -188,7 +188,8 @@ LMRT_INLINE float lmrt_scalar_dot_tiled_f32_(int type, const void *W, int r, int
     const float *x = (const float *)xv;
     float s = 0.0f;
     for (int b = 0; b < nb; b++, tile += tb) {
-        uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+        uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+        lmrt_memset(buf, 0, sizeof buf);
         const uint8_t *qs = lmrt_tiled_row_payload_(type, R, tile, i, buf);
         int m = K - 32 * b < 32 ? K - 32 * b : 32;
         float bs = type == LMRT_GGML_Q8_0 ? lmrt_scalar_blk_q8_f32_((const int8_t *)qs, x + 32 * b, m)
@@ -205,7 +206,8 @@ LMRT_INLINE float lmrt_scalar_dot_tiled_q8a_(int type, const void *W, int r, int
     const uint8_t *a = (const uint8_t *)xv;
     float s = 0.0f;
     for (int b = 0; b < nb; b++, tile += tb, a += LMRT_Q8A_BYTES) {
-        uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+        uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+        lmrt_memset(buf, 0, sizeof buf);
         const uint8_t *qs = lmrt_tiled_row_payload_(type, R, tile, i, buf);
         int32_t si = type == LMRT_GGML_Q8_0 ? lmrt_scalar_blk_q8_q8a_((const int8_t *)qs, (const int8_t *)(a + 4))
                                             : lmrt_scalar_blk_q4_q8a_(qs, (const int8_t *)(a + 4));

@@ -310,7 +310,8 @@ LMRT_INLINE void lmrt_x86_tiled_rows_f32_(int type, float *y, int ldy, const voi
             const float *xt = xf + (size_t)t * (size_t)K;
             __m256 acc = _mm256_setzero_ps();
             for (int b = 0; b < full; b++) {
-                uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+                uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+                lmrt_memset(buf, 0, sizeof buf);
                 const uint8_t *qs = lmrt_tiled_row_payload_(type, R, lmrt_tiled_tile_(type, R, W, r, K, b), r % R, buf);
                 __m256 d = _mm256_set1_ps(lmrt_load_f16le(lmrt_tiled_scale_ptr_(type, R, W, r, K, b)));
                 __m256i w0, w1, w2, w3;
@@ -337,7 +338,8 @@ LMRT_INLINE void lmrt_x86_tiled_rows_f32_(int type, float *y, int ldy, const voi
             }
             float v = lmrt_x86_hsum_(acc);
             if (full < nb) { /* partial last block: only K - 32*full valid activations */
-                uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+                uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+                lmrt_memset(buf, 0, sizeof buf);
                 const uint8_t *qs =
                     lmrt_tiled_row_payload_(type, R, lmrt_tiled_tile_(type, R, W, r, K, full), r % R, buf);
                 float d = lmrt_load_f16le(lmrt_tiled_scale_ptr_(type, R, W, r, K, full)), bs = 0.0f;

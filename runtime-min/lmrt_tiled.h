@@ -101,7 +101,8 @@ LMRT_API int lmrt_tile_weights(int type, int R, const void *src, int n_rows, int
 /* Scalar reference: dequantizes the first K elements of row `row` (row < padded rows). */
 LMRT_API void lmrt_tiled_dequant_row(int type, int R, const void *base, int row, int K, float *dst) {
     for (int b = 0; b * 32 < K; b++) {
-        uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+        uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+        lmrt_memset(buf, 0, sizeof buf);
         float d = lmrt_load_f16le(lmrt_tiled_scale_ptr_(type, R, base, row, K, b));
         const uint8_t *qs = lmrt_tiled_row_payload_(type, R, lmrt_tiled_tile_(type, R, base, row, K, b), row % R, buf);
         for (int j = 0; j < 32 && b * 32 + j < K; j++) dst[b * 32 + j] = (float)lmrt_tiled_q_(type, qs, j) * d;
@@ -113,7 +114,8 @@ LMRT_API void lmrt_tiled_dequant_row(int type, int R, const void *base, int row,
 LMRT_API float lmrt_tiled_dot_f32(int type, int R, const void *W, int row, int K, const float *x) {
     float s = 0.0f;
     for (int b = 0; b * 32 < K; b++) {
-        uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+        uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+        lmrt_memset(buf, 0, sizeof buf);
         float d = lmrt_load_f16le(lmrt_tiled_scale_ptr_(type, R, W, row, K, b));
         const uint8_t *qs = lmrt_tiled_row_payload_(type, R, lmrt_tiled_tile_(type, R, W, row, K, b), row % R, buf);
         float bs = 0.0f;
@@ -129,7 +131,8 @@ LMRT_API float lmrt_tiled_dot_q8a(int type, int R, const void *W, int row, int K
     for (int b = 0; b * 32 < K; b++, a += LMRT_Q8A_BYTES) {
         float da;
         lmrt_memcpy(&da, a, sizeof da);
-        uint8_t buf[32]; /* filled by lmrt_tiled_row_payload_ when it is used */
+        uint8_t buf[32]; /* filled by the gather; zeroed by a loop so gcc sees it (= {0}: memset at -O0) */
+        lmrt_memset(buf, 0, sizeof buf);
         float d = lmrt_load_f16le(lmrt_tiled_scale_ptr_(type, R, W, row, K, b));
         const uint8_t *qs = lmrt_tiled_row_payload_(type, R, lmrt_tiled_tile_(type, R, W, row, K, b), row % R, buf);
         int32_t si = 0;
