@@ -94,9 +94,9 @@ for manifest in "$REF"/*.txt; do
     check "$gguf" "$name" "${TARGETS##* }" 1e-3 --weights keep
   elif [ "$type" = F16 ]; then
     for t in $TARGETS; do check "$gguf" "$name" "$t" 1e-3 --weights keep; done
-    # int8 KV on llama (GQA) and gemma3 (rings) only, to keep the test's time (measured on all eight:
-    # mean KL 0.0004-0.0023, top-1 agreement 95.8-100%: these peaked models have near ties, llama.cpp's
-    # own Q8_0 weights agree 95.8%)
+    # int8 KV on llama (GQA) and gemma3 (rings) only, to keep the test's time (all eight:
+    # bench/kv_q8_ref.sh, mean KL 0.0004-0.0023, top-1 agreement 95.8-100%: these peaked models have
+    # near ties, llama.cpp's own Q8_0 weights agree 95.8%)
     case "$model" in llama-ref|gemma3-ref) check_kv_q8 "$gguf" "$name";; esac
     check "$gguf" "$name" "${TARGETS##* }" 1e-3 --weights f32
     [ "${REF_FULL:-0}" = 1 ] && for t in $TARGETS; do check "$gguf" "$name" "$t" 1e-3 --weights f32; done
