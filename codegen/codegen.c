@@ -334,9 +334,14 @@ int64_t lmcc_kv_ring_bytes(const ir_graph *g) {
     return bytes;
 }
 
-/* the KV region of a context of n positions */
+/* the KV region of a context of n positions (its caches hold ir_kv_rows each) */
 static int64_t kv_bytes_for(const ir_graph *g, int64_t n) {
-    return (n * lmcc_kv_row_bytes(g) + 63) / 64 * 64 + lmcc_kv_ring_bytes(g);
+    return (ir_kv_rows(&g->cfg, n) * lmcc_kv_row_bytes(g) + 63) / 64 * 64 + lmcc_kv_ring_bytes(g);
+}
+
+/* the KV bytes of the compiled context (NAME_KV_BYTES, the size line): kv_bytes_for unaligned */
+int64_t lmcc_kv_bytes(const ir_graph *g) {
+    return ir_kv_rows(&g->cfg, g->cfg.ctx) * lmcc_kv_row_bytes(g) + lmcc_kv_ring_bytes(g);
 }
 
 /* where the control block (struct run, the thread pool) and the KV region start */
@@ -412,10 +417,11 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
         fprintf(fp, "#define %s_CTX_MIN 1 /* %s_init_ctx's smallest context */\n", up, N);
     if (g->cfg.kv_slide)
         fprintf(fp, "/* --kv-policy slide: past the context forward goes on; the caches keep the first\n"
-                    " * %s_KV_SINK positions and a ring of the latest n_ctx - %s_KV_SINK (fed one token\n"
-                    " * per step past the context).  The sinks are scored as seen from position n_ctx - 1. */\n"
+                    " * %s_KV_SINK positions and a ring of the latest n_ctx - %s_KV_SINK (plus %s_BATCH - 1\n"
+                    " * slots, so chunks of %s_BATCH tokens go on past the context).  The sinks are scored as\n"
+                    " * seen from position n_ctx - 1. */\n"
                     "#define %s_KV_SLIDE 1\n#define %s_KV_SINK %d\n",
-                up, up, up, up, g->cfg.kv_sink);
+                up, up, up, up, up, up, g->cfg.kv_sink);
     else
         fprintf(fp, "/* --kv-policy stop: forward fails with %s_ERR_CONTEXT_FULL past the context */\n"
                     "#define %s_KV_SLIDE 0\n#define %s_KV_SINK 0\n", up, up, up);
@@ -427,11 +433,15 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
     fprintf(fp, "#define %s_ARENA_BYTES %lldu /* activations %lld + scratch %lld + control %lld + KV cache %lld */\n",
             up, (long long)total, (long long)g->act_bytes, (long long)g->scratch_bytes,
             (long long)(kv_offset(g) - g->act_bytes - g->scratch_bytes), (long long)(total - kv_offset(g)));
-    fprintf(fp, "/* the arena of a context of n <= %s_CTX positions (%s_init_ctx): the KV cache last, n rows */\n"
-                "#define %s_ARENA_BYTES_FOR(n) (%lldu + ((size_t)(n) * %s_KV_ROW_BYTES + 63) / 64 * 64)\n"
+    int spare = (int)ir_kv_rows(&g->cfg, 0); /* the rows past the context a slide build keeps */
+    char rows[160];
+    if (spare) snprintf(rows, sizeof rows, "((n) + %s_BATCH - 1)", up);
+    else snprintf(rows, sizeof rows, "(n)");
+    fprintf(fp, "/* the arena of a context of n <= %s_CTX positions (%s_init_ctx): the KV cache last, %s rows */\n"
+                "#define %s_ARENA_BYTES_FOR(n) (%lldu + ((size_t)%s * %s_KV_ROW_BYTES + 63) / 64 * 64)\n"
                 "#define %s_KV_ROW_BYTES %lldu /* KV bytes per position, every layer but the sliding-window "
                 "rings (%lld bytes whatever the context) */\n",
-            up, N, up, (long long)(kv_offset(g) + lmcc_kv_ring_bytes(g)), up, up, (long long)row,
+            up, N, spare ? "n + BATCH - 1" : "n", up, (long long)(kv_offset(g) + lmcc_kv_ring_bytes(g)), rows, up, up, (long long)row,
             (long long)lmcc_kv_ring_bytes(g));
     fprintf(fp, "#define %s_BATCH %d /* tokens per forward chunk (prefill) */\n", up, g->cfg.batch > 1 ? g->cfg.batch : 1);
     fprintf(fp, "#define %s_SPEC_GUESS_COST %s /* a guessed token's share of a decode step in a verification "
@@ -445,8 +455,8 @@ static int emit_header(FILE *fp, const ir_graph *g, const lmcc_target *t, const 
                 up, (long long)(run_offset(g) + CTRL_RUN_BYTES), CTRL_POOL_BYTES, up, CTRL_POOL_BYTES);
     }
     fprintf(fp, "#define %s_ARENA_ALIGN %d\n", up, LMCC_BLOB_ALIGN);
-    fprintf(fp, "#define %s_KV_BYTES %lldu /* %s_CTX positions, sliding-window rings included */\n", up,
-            (long long)((int64_t)g->cfg.ctx * row + lmcc_kv_ring_bytes(g)), up);
+    fprintf(fp, "#define %s_KV_BYTES %lldu /* %s_CTX positions%s, sliding-window rings included */\n", up,
+            (long long)lmcc_kv_bytes(g), up, g->cfg.kv_slide && g->cfg.batch > 1 ? " (+ BATCH - 1: slide)" : "");
     if (zbytes > 0) {
         fprintf(fp, "#define %s_WEIGHTS_BYTES %lldu /* the raw blob NAME_init takes */\n", up, (long long)g->weights_bytes);
         fprintf(fp, "#define %s_WEIGHTS_RAW_BYTES %lldu /* buffer for %s_decompress_weights */\n", up,
@@ -761,15 +771,17 @@ static const char *wref(const emit *e, int id, char *buf, size_t cap) {
     return buf;
 }
 static const char *aref(const emit *e, int id, char *buf, size_t cap) {
-    snprintf(buf, cap, "a + %s%s", e->id[id], e->g->tensors[id].kind == IR_KIND_STATE ? "(nc)" : "");
+    const char *rows = e->g->cfg.kv_slide ? "(kr)" : "(nc)";
+    snprintf(buf, cap, "a + %s%s", e->id[id], e->g->tensors[id].kind == IR_KIND_STATE ? rows : "");
     return buf;
 }
 
 /* The positions a KV cache holds, as step() spells them: a sliding-window ring its SLOTS (fixed
- * at compile time), every other cache the context's (nc), which the compiled CTX bounds. */
+ * at compile time), every other cache the context's (nc; a slide build's kr = nc + KV_SPARE:
+ * ir_kv_rows), which the compiled CTX bounds. */
 static const char *kv_rows(const emit *e, const ir_tensor *c, char *buf, size_t cap) {
     if (kv_is_ring(e->g, c)) return slots_expr(e, c->shape[1], buf, cap);
-    snprintf(buf, cap, "nc");
+    snprintf(buf, cap, e->g->cfg.kv_slide ? "kr" : "nc");
     return buf;
 }
 
@@ -816,18 +828,23 @@ static int sink_query(emit *e, const ir_node *n) {
     char args[512], w[96], s1[32], s2[32], s3[32], s4[32], x[96];
     int64_t half = last_dim(&g->tensors[g->nodes[tp].inputs[0]]);
     const char *ind = e->ind;
-    fprintf(e->fp, "%sif (pos >= nc) { /* n == 1: qsink = the query at position nc - 1 */\n", ind);
+    /* every token of a chunk past the context is past it (chunk_len): token t's query is rotated
+     * back by nc - 1 - (pos + t), a rotation table row each (rope_table counts positions up) */
+    fprintf(e->fp, "%sif (pos >= nc) { /* qsink[t] = token t's query at position nc - 1 */\n", ind);
     e->ind = "            ";
     if (e->shape[SH_ROPE_DIM] == 2 * half) snprintf(s1, sizeof s1, "ROPE_DIM / 2");
     else snprintf(s1, sizeof s1, "%lld", (long long)half);
-    snprintf(args, sizeof args, "srope, (const float *)(%s), %s, 1, nc - 1 - pos, 1.0f",
+    snprintf(args, sizeof args, "srope + (size_t)t * 2 * (%s), (const float *)(%s), %s, 1, nc - 1 - pos - t, 1.0f", s1,
              wref(e, g->nodes[tp].inputs[0], w, sizeof w), s1);
-    put_call(e, 0, "rope_table", args, "the rotation by nc - 1 - pos");
-    snprintf(args, sizeof args, "qsink, %s, %s * %s", act_name(g, n->inputs[0], x, sizeof x),
+    fprintf(e->fp, "%sfor (int t = 0; t < n; t++)\n", e->ind);
+    e->ind = "                ";
+    put_call(e, 0, "rope_table", args, "the rotation by nc - 1 - pos - t");
+    e->ind = "            ";
+    snprintf(args, sizeof args, "qsink, %s, n * %s * %s", act_name(g, n->inputs[0], x, sizeof x),
              heads_expr(e, ra->n_heads, s2, sizeof s2), shape_expr(e, SH_HEAD_DIM, ra->head_dim, s3, sizeof s3));
     put_call(e, 1, "copy", args, NULL);
     if (e->threaded) fprintf(e->fp, "%sBARRIER();\n", e->ind);
-    snprintf(args, sizeof args, "qsink, 1, %s, %s, %s, %d, srope", heads_expr(e, ra->n_heads, s2, sizeof s2),
+    snprintf(args, sizeof args, "qsink, n, %s, %s, %s, %d, srope", heads_expr(e, ra->n_heads, s2, sizeof s2),
              shape_expr(e, SH_HEAD_DIM, ra->head_dim, s3, sizeof s3),
              shape_expr(e, SH_ROPE_DIM, ra->rope_dim, s4, sizeof s4), ra->rope_neox);
     put_call(e, 1, "rope", args, NULL);
@@ -1131,7 +1148,8 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             (long long)(CTRL_RUN_BYTES + (e->threaded ? CTRL_POOL_BYTES : 0)), (long long)lmcc_kv_row_bytes(g), batch);
     fprintf(fp, "#define BATCH %d\n#define THREADS %d\n", batch, e->threaded ? g->cfg.threads : 1);
     fprintf(fp, "#define KV_SLIDE %d /* --kv-policy slide: a full context keeps KV_SINK positions and a ring */\n"
-                "#define KV_SINK %d\n", g->cfg.kv_slide, g->cfg.kv_slide ? g->cfg.kv_sink : 0);
+                "#define KV_SINK %d\n#define KV_SPARE %d /* rows a cache of every position holds past the context "
+                "(ir_kv_rows) */\n", g->cfg.kv_slide, g->cfg.kv_slide ? g->cfg.kv_sink : 0, (int)ir_kv_rows(&g->cfg, 0));
     fprintf(fp, "#define RUN_OFFSET %lld\n", (long long)run_off);
     fprintf(fp, "#define KV_OFFSET %lld /* the KV caches of a context of nc positions: */\n", (long long)kv_offset(g));
     int64_t at = 0, ring_at = 0, row = lmcc_kv_row_bytes(g);
@@ -1190,14 +1208,18 @@ static int emit_step(emit *e, const blob_keys *keys, int embedded, int zstd) {
             e->threaded ? ", int tid, int nth" : "");
     if (uses_tokens) fprintf(body, "    const int32_t *tokens = r->tokens;\n");
     fprintf(body, "    const int n = r->n%s;\n", uses_pos ? ", pos = r->pos, nc = r->n_ctx" : "");
-    if (uses_scratch) /* the attention kernels take their thread's row of CTX scores themselves */
-        fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET); /* [THREADS][CTX] attention scores */\n");
+    if (uses_scratch) /* the attention kernels take their thread's row of scores themselves */
+        fprintf(body, "    float *scratch = (float *)(a + SCRATCH_OFFSET); /* [THREADS][CTX + KV_SPARE] attention "
+                      "scores */\n");
     if (uses_scratch && g->cfg.kv_slide) {
-        fprintf(body, "    /* past the context: the queries the sink keys see and their rotation, after the scores */\n"
-                      "    float *qsink = scratch + THREADS * CTX, *srope = qsink + %lld;\n"
-                      "    /* the slot of pos in a cache of every position (past the context one token per chunk) */\n"
-                      "    const int kp = pos < nc ? pos : KV_SINK + (pos - KV_SINK) %% (nc - KV_SINK);\n",
-                (long long)ir_sink_query_floats(g));
+        int64_t q = ir_sink_query_floats(g, NULL);
+        fprintf(body, "    /* past the context: the chunk's queries the sink keys see and their rotations, after the "
+                      "scores */\n"
+                      "    float *qsink = scratch + THREADS * (CTX + KV_SPARE), *srope = qsink + BATCH * %lld;\n"
+                      "    /* the rows of a cache of every position, and the slot of pos in it (a chunk past the\n"
+                      "     * context ends at the last slot: chunk_len) */\n"
+                      "    const int kr = nc + KV_SPARE, kp = pos < kr ? pos : KV_SINK + (pos - KV_SINK) %% (kr - KV_SINK);\n",
+                (long long)q);
     }
     if (uses_parts) fprintf(body, "    unsigned claimed = 0; /* parts of this run's earlier parted calls (CLAIM) */\n");
     /* the activations of the sections, declared up front: a section may run in a later call than

@@ -36,6 +36,8 @@ int64_t lmcc_arena_total(const ir_graph *g);
 int64_t lmcc_kv_row_bytes(const ir_graph *g);
 /* bytes of every sliding-window ring (a KV cache of fixed slots, whatever the context) */
 int64_t lmcc_kv_ring_bytes(const ir_graph *g);
+/* KV bytes of the compiled context: its caches of every position (ir_kv_rows) and the rings */
+int64_t lmcc_kv_bytes(const ir_graph *g);
 
 /* Writes OUTDIR/main.c: a hosted driver program for `lmcc run` / `lmcc eval`. */
 int lmcc_emit_driver(const char *path, const char *name, char *err, size_t errlen);

@@ -431,10 +431,8 @@ static int cmd_compile(const lmcc_config *c) {
         fprintf(stderr, "lmcc: wrote %s/%s.{h,c,weights}: weights %lld bytes, arena %lld bytes (kv %lld, act %lld, "
                         "scratch %lld, control %lld), target %s\n",
                 c->outdir, c->name, (long long)s.g->weights_bytes, (long long)lmcc_arena_total(s.g),
-                (long long)(s.g->cfg.ctx * lmcc_kv_row_bytes(s.g) + lmcc_kv_ring_bytes(s.g)), (long long)s.g->act_bytes,
-                (long long)s.g->scratch_bytes,
-                (long long)(lmcc_arena_total(s.g) - s.g->cfg.ctx * lmcc_kv_row_bytes(s.g) - lmcc_kv_ring_bytes(s.g) -
-                            s.g->act_bytes - s.g->scratch_bytes), t.name);
+                (long long)lmcc_kv_bytes(s.g), (long long)s.g->act_bytes, (long long)s.g->scratch_bytes,
+                (long long)(lmcc_arena_total(s.g) - lmcc_kv_bytes(s.g) - s.g->act_bytes - s.g->scratch_bytes), t.name);
     session_free(&s);
     return rc;
 }

@@ -110,7 +110,11 @@ int ir_kv_slides(const ir_graph *g, int cache) {
     return 0;
 }
 
-int64_t ir_sink_query_floats(const ir_graph *g) {
+int64_t ir_kv_rows(const ir_config *cfg, int64_t n) {
+    return n + (cfg->kv_slide && cfg->batch > 1 ? cfg->batch - 1 : 0);
+}
+
+int64_t ir_sink_query_floats(const ir_graph *g, int64_t *rope) {
     int64_t q = 0, hd = 0;
     for (int k = 0; g->cfg.kv_slide && k < g->n_nodes; k++) {
         const ir_node *n = &g->nodes[k];
@@ -119,7 +123,8 @@ int64_t ir_sink_query_floats(const ir_graph *g) {
         if (t->shape[t->ndim - 1] > q) q = t->shape[t->ndim - 1];
         if (n->attrs.head_dim > hd) hd = n->attrs.head_dim;
     }
-    return q ? q + hd : 0;
+    if (rope) *rope = q ? hd : 0;
+    return q;
 }
 
 int64_t ir_cache_positions(const ir_graph *g, const ir_tensor *cache) {

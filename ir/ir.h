@@ -433,9 +433,15 @@ int64_t ir_kv_slots(const ir_config *cfg, int window);
 /* 1 when cache (a tensor id) slides under --kv-policy slide: read by an attention over every
  * position (a sliding-window layer's cache keeps its window) */
 int ir_kv_slides(const ir_graph *g, int cache);
-/* --kv-policy slide: the floats of the query the sink keys see past the context and of its
- * rotation (the widest query row + head_dim), in the scratch after the scores; 0 without */
-int64_t ir_sink_query_floats(const ir_graph *g);
+/* --kv-policy slide: the floats per token of the query the sink keys see past the context (the
+ * widest query row; 0 without) and, in *rope (may be NULL), of its rotation (head_dim); the scratch holds a
+ * chunk's (cfg.batch tokens) after the scores */
+int64_t ir_sink_query_floats(const ir_graph *g, int64_t *rope);
+/* The rows (positions) each KV cache of every position holds in a context of n: n, and with
+ * --kv-policy slide batch - 1 more, so that a chunk past the context, which writes all its keys
+ * before its first query reads, never overwrites a key a query of the same chunk still sees
+ * (the ring past the sinks is n - sink + batch - 1, as a sliding-window ring is window + batch - 1) */
+int64_t ir_kv_rows(const ir_config *cfg, int64_t n);
 /* the positions a cache serves: cfg.ctx when set (a ring serves every position; older keys are
  * outside every window that reads it), else its slots */
 int64_t ir_cache_positions(const ir_graph *g, const ir_tensor *cache);

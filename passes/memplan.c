@@ -98,9 +98,11 @@ int lmcc_pass_memplan(ir_graph *g, lmcc_diag *pc) {
     free(s), free(conf);
 
     int64_t scratch = 0;
-    /* attention scores: ctx floats per thread */
+    /* attention scores: a row per thread as long as a cache of every position (ir_kv_rows), then
+     * a chunk's sink queries and their rotations (--kv-policy slide) */
     int threads = g->cfg.threads > 1 ? g->cfg.threads : 1;
-    if (has_attention) scratch = ((int64_t)threads * g->cfg.ctx + ir_sink_query_floats(g)) * 4;
+    int64_t rope, q = ir_sink_query_floats(g, &rope), batch = g->cfg.batch > 1 ? g->cfg.batch : 1;
+    if (has_attention) scratch = ((int64_t)threads * ir_kv_rows(&g->cfg, g->cfg.ctx) + batch * (q + rope)) * 4;
     int64_t vocab = g->info.vocab_size;
     if (g->logits >= 0 && ir_tensor_elems(&g->tensors[g->logits]) > vocab)
         vocab = ir_tensor_elems(&g->tensors[g->logits]);

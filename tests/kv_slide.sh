@@ -1,6 +1,7 @@
 # --kv-policy slide (tests/data/kv_slide.c) on stories260K --ctx 16, sink 4: 4x the context in one
-# arena, the stop build's logits up to the context, forward_all / step_run / batched prompts, rewind
-# and saved state past the wrap; generic under ASan+UBSan (f32 KV batched, q8 KV threaded).
+# arena, the stop build's logits up to the context, forward_all / step_run / prompts in chunks past the
+# context (bit for bit one token at a time), rewind, prompt lookup and saved state past the wrap; generic
+# under ASan+UBSan (f32 KV batched, q8 KV threaded).
 # Past the wrap every kernel set against the portable one on the same 64 tokens (lmcc eval):
 # x86-64-v4 (KL <= 1e-4), aarch64 under qemu (bit for bit), cortex-m55 under qemu (KL <= 1e-4).
 . "$(dirname "$0")/lib.sh"

@@ -132,9 +132,10 @@ void name_release(name_ctx *ctx) {
 #endif
 
 /* ---- KV positions: the one place that knows where a position's keys and values live ---- */
-/* positions the context's caches hold */
+/* positions the context's caches of every position hold: n_ctx, and a slide build's BATCH - 1
+ * more (KV_SPARE: a chunk past the context writes its keys before its first query reads) */
 static int kv_capacity(const name_ctx *ctx) {
-    return ctx->n_ctx;
+    return ctx->n_ctx + KV_SPARE;
 }
 
 /* head h of cache i: kv_capacity positions of kv_caches[i].row bytes, or a sliding-window ring's
@@ -147,8 +148,8 @@ static unsigned char *kv_head_rows(const name_ctx *ctx, int i, int h) {
     return ctx->arena + KV_OFFSET + nc * kv_caches[i].at + (size_t)h * nc * (size_t)kv_caches[i].row;
 }
 
-/* the rows of cache i a context of nc positions at pos has written: every position, or a ring's
- * slots once full (position p in slot p % slots); a slide build's cache holds nc at most */
+/* the rows of cache i a context of nc rows (kv_capacity) at pos has written: every position, or a
+ * ring's slots once full (position p in slot p % slots); a slide build's cache holds nc at most */
 static size_t kv_used_rows(int i, int pos, int nc) {
     int rows = kv_caches[i].slots ? kv_caches[i].slots : nc;
     return (size_t)(pos > rows ? rows : pos);
@@ -183,12 +184,16 @@ static void chunk_run(name_ctx *ctx, const int32_t *tokens, int n, int s0, int s
 #endif
 }
 
-/* The tokens of the next chunk at pos of n left: BATCH, but with --kv-policy slide one at a time past
- * the context (its ring has no spare slot for a chunk's keys: a chunk writes all of them before its
- * first query reads, and could overwrite a key that query still sees). */
+/* The tokens of the next chunk at pos of n left: BATCH; with --kv-policy slide a chunk ends at the
+ * context (the tokens past it score the sinks with queries rotated back: step()) and, past it, at
+ * the last slot of the ring (step() and the kernels write slot kp + t: kp, the slot of pos). */
 static int chunk_len(const name_ctx *ctx, int pos, int n) {
     int m = n < BATCH ? n : BATCH;
-    if (KV_SLIDE && pos + m > ctx->n_ctx) m = pos < ctx->n_ctx ? ctx->n_ctx - pos : 1;
+    if (KV_SLIDE && pos < ctx->n_ctx && pos + m > ctx->n_ctx) m = ctx->n_ctx - pos;
+    if (KV_SLIDE && pos >= ctx->n_ctx) {
+        int rows = kv_capacity(ctx), slot = pos < rows ? pos : KV_SINK + (pos - KV_SINK) % (rows - KV_SINK);
+        if (m > rows - slot) m = rows - slot;
+    }
     return m;
 }
 
@@ -233,11 +238,11 @@ int name_rewind(name_ctx *ctx, int pos) {
     /* a ring keeps the last KV_SLOTS positions: the window before pos must not have been
      * overwritten by the positions after it */
     if (KV_SLOTS && (pos >= KV_WINDOW ? pos - KV_WINDOW + 1 : 0) < ctx->pos - KV_SLOTS) return ctx->status = NAME_ERR_ARG;
-    /* a slide ring keeps the last nc - KV_SINK positions after the sinks: the query at pos sees
-     * the ring from pos - (nc - KV_SINK) + 1 on (from KV_SINK before the wrap) */
+    /* a slide ring keeps the last kv_capacity - KV_SINK positions after the sinks: the query at pos
+     * sees the ring from pos - (nc - KV_SINK) + 1 on (from KV_SINK before the wrap) */
     if (KV_SLIDE) {
         int ring = ctx->n_ctx - KV_SINK, need = pos - ring + 1 > KV_SINK ? pos - ring + 1 : KV_SINK;
-        if (need < ctx->pos - ring) return ctx->status = NAME_ERR_ARG;
+        if (need < ctx->pos - (kv_capacity(ctx) - KV_SINK)) return ctx->status = NAME_ERR_ARG;
     }
     ctx->pos = pos; /* rows at pos.. are written again before anything reads them */
     ctx->step_tokens = 0;
@@ -295,7 +300,7 @@ const float *name_logits(const name_ctx *ctx) {
 #define STATE_HEADER 64
 static const char state_magic[8] = {'L', 'M', 'C', 'C', 'K', 'V', 'S', '1'};
 
-/* the state's bytes at pos in a context of nc positions (a slide build past nc: all nc rows) */
+/* the state's bytes at pos in a context of nc rows (kv_capacity; a slide build past nc: all nc rows) */
 static uint64_t state_bytes_at(int pos, int nc) {
     return STATE_HEADER + (uint64_t)(pos > nc ? nc : pos) * KV_ROW_BYTES +
            (uint64_t)(KV_SLOTS && pos > KV_SLOTS ? KV_SLOTS : pos) * KV_RING_ROW_BYTES;
@@ -368,7 +373,7 @@ int name_state_load(name_ctx *ctx, const void *buf, size_t bytes) {
     uint64_t pc = lmrt_le64(b + 32), total = lmrt_le64(b + 40);
     int pos = (int)(uint32_t)pc;
     uint32_t nc = (uint32_t)(pc >> 32);
-    if ((uint32_t)pc > 0x7fffffffu || nc < 1 || nc > NAME_CTX || total != state_bytes_at(pos, (int)nc) || total > bytes)
+    if ((uint32_t)pc > 0x7fffffffu || nc < 1 || nc > NAME_CTX + KV_SPARE || total != state_bytes_at(pos, (int)nc) || total > bytes)
         return ctx->status = NAME_ERR_STATE_DATA;
     for (int i = 56; i < STATE_HEADER; i++)
         if (b[i]) return ctx->status = NAME_ERR_STATE_DATA;
@@ -436,13 +441,13 @@ int name_is_eog(int id) {
 /* ======================================================================
  * Speculative decoding (NAME.h: name_spec): one verification pass per call
  * ====================================================================== */
-/* Positions a rewind may always go back: every one, or with sliding-window rings the BATCH
- * positions a ring of window + BATCH - 1 slots keeps beyond the window.  A pass never guesses
- * more, so its rewind cannot be refused (a model whose rings allow no guess decodes plainly). */
+/* Positions a rewind may always go back: every one, or with sliding-window rings (and past a slide
+ * build's context) the BATCH positions a ring of window + BATCH - 1 slots keeps beyond the window.
+ * A pass never guesses more, so its rewind cannot be refused (a model whose rings allow no guess
+ * decodes plainly). */
 static int spec_rewind_reach(const name_ctx *ctx) {
     int reach = KV_SLOTS ? KV_SLOTS - KV_WINDOW + 1 : kv_capacity(ctx);
-    /* a slide ring has no spare slot: a pass that may end past the context makes one guess */
-    return KV_SLIDE && ctx->pos + BATCH > ctx->n_ctx && reach > 1 ? 1 : reach;
+    return KV_SLIDE && ctx->pos + BATCH > ctx->n_ctx && reach > KV_SPARE + 1 ? KV_SPARE + 1 : reach;
 }
 
 #if TEMPLATE_DRAFT

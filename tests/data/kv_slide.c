@@ -2,8 +2,9 @@
  * slide build, s the same model and options with --kv-policy stop.  Checks: 4x the context runs in
  * the arena it was given (finite logits at every position), the first M_CTX positions' logits equal
  * the stop build's bit for bit, forward_all, step_run slices and batched prompts past the context
- * equal token-by-token forward, rewind past the wrap (one position: allowed and re-fed bit for bit;
- * two: refused, nothing changed), a state saved past the wrap continues bit for bit in another
+ * equal token-by-token forward (chunks of M_BATCH tokens past the context: the caches hold
+ * M_BATCH - 1 rows more), rewind past the wrap (M_BATCH positions: allowed and re-fed bit for bit;
+ * one more: refused, nothing changed), a state saved past the wrap continues bit for bit in another
  * arena and is foreign to a context of another size. */
 #define _POSIX_C_SOURCE 200809L
 #include "m.h"
@@ -32,6 +33,9 @@ static int feed_same(m_ctx *c, int from, int to) {
 
 int main(void) {
     _Static_assert(M_KV_SLIDE == 1 && S_KV_SLIDE == 0, "m slides, s stops");
+    /* the slide build's caches hold M_BATCH - 1 rows more (stories260K has no sliding-window rings) */
+    _Static_assert(M_KV_BYTES == (CTX + M_BATCH - 1) * M_KV_ROW_BYTES && S_KV_BYTES == CTX * S_KV_ROW_BYTES &&
+                       M_ARENA_BYTES == M_ARENA_BYTES_FOR(CTX), "KV bytes");
     unsigned char *a1 = arena_new(M_ARENA_BYTES), *a2 = arena_new(M_ARENA_BYTES), *a3 = arena_new(S_ARENA_BYTES);
     unsigned char *a4 = arena_new(M_ARENA_BYTES);
     m_ctx A, B, C;
@@ -78,21 +82,26 @@ int main(void) {
     l = m_forward(&B, toks, CTX + 3);
     CHECK(l && !memcmp(l, ref[CTX + 2], sizeof ref[0]), "a %d-token prompt in one forward: the last row bit for bit", CTX + 3);
 
-    /* step_run in slices of one section past the context */
+    /* step_run in slices of one section past the context: position P = CTX + M_BATCH - 1 (the
+     * caches' rows) goes to the ring's first slot after the sinks, so 3 tokens there are one chunk */
+    _Static_assert(M_BATCH >= 3, "a chunk of 3");
+    enum { P = CTX + M_BATCH - 1 };
     m_reset(&B);
-    m_forward(&B, toks, CTX + 1);
-    int left = m_step_begin(&B, toks + CTX + 1, 3), runs = 0, expect = 3 * M_STEP_SECTIONS, counted = left == M_OK;
+    m_forward(&B, toks, P);
+    int left = m_step_begin(&B, toks + P, 3), runs = 0, expect = M_STEP_SECTIONS, counted = left == M_OK;
     do {
         left = m_step_run(&B, 1);
         counted &= left == expect - ++runs;
     } while (left > 0 && runs <= expect);
-    CHECK(counted && left == 0 && runs == expect && !memcmp(m_logits(&B), ref[CTX + 3], sizeof ref[0]),
-          "step_run: %d slices of one section for 3 tokens past the context, forward's logits", runs);
+    CHECK(counted && left == 0 && runs == expect && !memcmp(m_logits(&B), ref[P + 2], sizeof ref[0]),
+          "step_run: %d slices of one section for 3 tokens past the context (one chunk), forward's logits", runs);
 
-    /* rewind past the wrap: one position back keeps every key the re-fed query sees; two do not */
+    /* rewind past the wrap: M_BATCH positions back keep every key the re-fed queries see; one more does not */
     int pos = m_position(&B);
-    CHECK(m_rewind(&B, pos - 2) == M_ERR_ARG && m_position(&B) == pos, "rewind by 2 past the wrap: ERR_ARG, position %d", pos);
-    CHECK(m_rewind(&B, pos - 1) == M_OK && feed_same(&B, pos - 1, pos + 4), "rewind by 1 past the wrap, re-fed: bit for bit");
+    CHECK(m_rewind(&B, pos - M_BATCH - 1) == M_ERR_ARG && m_position(&B) == pos,
+          "rewind by %d past the wrap: ERR_ARG, position %d", M_BATCH + 1, pos);
+    CHECK(m_rewind(&B, pos - M_BATCH) == M_OK && feed_same(&B, pos - M_BATCH, pos + 4),
+          "rewind by %d past the wrap, re-fed: bit for bit", M_BATCH);
 
     /* a state saved past the wrap: all M_CTX rows; it goes on bit for bit in another arena */
     pos = m_position(&B);
@@ -100,7 +109,8 @@ int main(void) {
     m_reset(&C);
     m_forward(&C, toks, 1);
     int64_t row = m_state_bytes(&C) - 64;
-    CHECK(sb == 64 + row * CTX, "state_bytes past the wrap: %lld (the header and %d rows)", (long long)sb, CTX);
+    CHECK(sb == 64 + row * (CTX + M_BATCH - 1), "state_bytes past the wrap: %lld (the header and %d rows)", (long long)sb,
+          CTX + M_BATCH - 1);
     unsigned char *buf = malloc((size_t)sb);
     st = m_state_save(&B, buf, (size_t)sb);
     int ld = m_state_load(&C, buf, (size_t)sb);
@@ -122,6 +132,22 @@ int main(void) {
     }
     CHECK(same && l && m_position(&D) == N, "init_ctx(%d) slides to %d positions", CTX - 2, N);
     CHECK(m_init_ctx(&D, a5, db, NULL, 0, M_CTX_MIN - 1) == M_ERR_ARG, "init_ctx(%d): ERR_ARG (no ring)", M_CTX_MIN - 1);
+
+    /* prompt lookup with free guesses (every pass with a match guesses, up to M_BATCH - 1 past the
+     * context: a pass is one chunk, its rewind within the ring's spare rows): the greedy tokens */
+    static int32_t got[N];
+    static float work[M_SPEC_WORK_BYTES(M_SPEC_K_MAX) / sizeof(float)];
+    m_sampler smp;
+    m_spec sp;
+    m_sampler_init(&smp, 0.0f, 0, 1.0f, 1);
+    m_reset(&B);
+    memcpy(got, toks, sizeof(int32_t) * PROMPT);
+    int n = PROMPT, ok = m_forward(&B, toks, PROMPT - 1) && m_spec_init(&sp, M_SPEC_K_MAX, 3) == M_OK;
+    sp.cost = 0.0f;
+    while (ok && n < N && (n = m_generate_lookup(&B, &smp, &sp, got, n, N, work, sizeof work)) > 0) {}
+    CHECK(ok && n == N && !memcmp(got, toks, sizeof toks) && sp.guessed > 0,
+          "generate_lookup to %d (4x the context): the greedy tokens (%lld passes, %lld guessed, %lld accepted)", N,
+          (long long)sp.passes, (long long)sp.guessed, (long long)sp.accepted);
     free(all), free(buf), free(a1), free(a2), free(a3), free(a4), free(a5);
     printf("%d failed\n", fails);
     return fails != 0;
