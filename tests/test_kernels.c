@@ -453,36 +453,43 @@ static void test_attention(void) {
 }
 
 /* --kv-policy slide: a cache of S slots keeps positions 0..SINK-1 in slots 0.. and the later ones in a
- * ring (slot SINK + (p - SINK) % (S - SINK), written by kv_store at that slot); past the wrap a query at
- * pos sees the sinks, scored with its sink query, and the last S - SINK positions, scored with q:
- * against double precision, f32 and f16 caches, every position to 4x the slots */
-static void test_attention_sink(void) {
-    enum { NH = 4, NKV = 2, HD = 8, S = 10, SINK = 3, NP = 4 * S };
+ * ring (slot SINK + (p - SINK) % (S - SINK), written by kv_store at that slot); past the context a query
+ * at pos sees the sinks, scored with its sink query, and the last W = S - SINK - (C - 1) positions,
+ * scored with q, where C is the tokens per chunk (a chunk writes all its keys, then its C queries read:
+ * the ring's C - 1 spare slots keep what they see): against double precision, f32 and f16 caches,
+ * every position to 4x the slots */
+static void test_attention_sink(int C) {
+    enum { NH = 4, NKV = 2, HD = 8, S = 10, SINK = 3, NP = 4 * S, CMAX = 4 };
     static float kx[NP][NKV * HD], vx[NP][NKV * HD], kf[NKV * S * HD], vf[NKV * S * HD];
     static uint16_t kh[NKV * S * HD], vh[NKV * S * HD];
-    float q[NH * HD], qs[NH * HD], out[NH * HD], scratch[S];
+    float q[CMAX * NH * HD], qs[CMAX * NH * HD], out[CMAX * NH * HD], scratch[S];
     float scale = (float)(1.0 / sqrt(HD));
     double worst = 0;
-    int wrote = 1;
-    for (int pos = 0; pos < NP; pos++) {
-        int slot = pos < SINK ? pos : SINK + (pos - SINK) % (S - SINK);
-        for (int i = 0; i < NKV * HD; i++) kx[pos][i] = 2 * rnd_sym(), vx[pos][i] = rnd_sym();
-        lmrt_scalar_kv_store_f32(kf, kx[pos], 1, NKV, S, HD, slot, 0, 1);
-        lmrt_scalar_kv_store_f32(vf, vx[pos], 1, NKV, S, HD, slot, 0, 1);
-        lmrt_scalar_kv_store_f16(kh, kx[pos], 1, NKV, S, HD, slot, 0, 1);
-        lmrt_scalar_kv_store_f16(vh, vx[pos], 1, NKV, S, HD, slot, 0, 1);
-        wrote &= kf[(size_t)slot * HD] == kx[pos][0];
-        for (int i = 0; i < NH * HD; i++) q[i] = rnd_sym(), qs[i] = rnd_sym();
+    int wrote = 1, W = S - SINK - (C - 1);
+    for (int p0 = 0, m; p0 < NP && C <= CMAX; p0 += m) {
+        m = NP - p0 < C ? NP - p0 : C;
+        for (int pos = p0; pos < p0 + m; pos++) {
+            int slot = pos < SINK ? pos : SINK + (pos - SINK) % (S - SINK);
+            for (int i = 0; i < NKV * HD; i++) kx[pos][i] = 2 * rnd_sym(), vx[pos][i] = rnd_sym();
+            lmrt_scalar_kv_store_f32(kf, kx[pos], 1, NKV, S, HD, slot, 0, 1);
+            lmrt_scalar_kv_store_f32(vf, vx[pos], 1, NKV, S, HD, slot, 0, 1);
+            lmrt_scalar_kv_store_f16(kh, kx[pos], 1, NKV, S, HD, slot, 0, 1);
+            lmrt_scalar_kv_store_f16(vh, vx[pos], 1, NKV, S, HD, slot, 0, 1);
+            wrote &= kf[(size_t)slot * HD] == kx[pos][0];
+        }
+        for (int i = 0; i < m * NH * HD; i++) q[i] = rnd_sym(), qs[i] = rnd_sym();
         for (int f16 = 0; f16 < 2; f16++) {
-            if (f16) lmrt_scalar_attention_f16(out, q, kh, vh, 1, NH, NKV, HD, S, pos, S - SINK, SINK, qs, scale, 0.0f, scratch, 0, 1);
-            else lmrt_scalar_attention_f32(out, q, kf, vf, 1, NH, NKV, HD, S, pos, S - SINK, SINK, qs, scale, 0.0f, scratch, 0, 1);
-            int lo = pos - (S - SINK) + 1 > SINK ? pos - (S - SINK) + 1 : 0; /* before the wrap: 0..pos */
-            for (int h = 0; h < NH; h++) {
-                int g = h / (NH / NKV);
+            if (f16) lmrt_scalar_attention_f16(out, q, kh, vh, m, NH, NKV, HD, S, p0, W, SINK, qs, scale, 0.0f, scratch, 0, 1);
+            else lmrt_scalar_attention_f32(out, q, kf, vf, m, NH, NKV, HD, S, p0, W, SINK, qs, scale, 0.0f, scratch, 0, 1);
+            for (int u = 0; u < m * NH; u++) {
+                int pos = p0 + u / NH, h = u % NH, g = h / (NH / NKV);
+                const float *q1 = q + (size_t)(u / NH) * NH * HD, *qs1 = qs + (size_t)(u / NH) * NH * HD;
+                float *out1 = out + (size_t)(u / NH) * NH * HD;
+                int lo = pos - W + 1 > SINK ? pos - W + 1 : 0; /* before the context: 0..pos */
                 double sc[NP], mx = -INFINITY, sum = 0;
                 for (int t = 0; t <= pos; t++) {
                     if (t >= SINK && t < lo) continue;
-                    const float *qq = lo > 0 && t < SINK ? qs : q; /* the sinks past the wrap */
+                    const float *qq = lo > 0 && t < SINK ? qs1 : q1; /* the sinks past the context */
                     double d = 0;
                     for (int i = 0; i < HD; i++) {
                         double k = kx[t][g * HD + i];
@@ -500,14 +507,14 @@ static void test_attention_sink(void) {
                             double v = vx[t][g * HD + i];
                             ref += sc[t] / sum * (f16 ? ref_half(lmrt_f32_to_f16((float)v)) : v);
                         }
-                    worst = fmax(worst, fabs(out[h * HD + i] - ref));
+                    worst = fmax(worst, fabs(out1[h * HD + i] - ref));
                 }
             }
         }
     }
     CHECK(wrote, "kv_store at the slide slot");
-    CHECK(worst <= 2e-6, "attention with %d sinks and a ring of %d, positions 0..%d: max |error| %.3g", SINK, S - SINK,
-          NP - 1, worst);
+    CHECK(C <= CMAX && worst <= 2e-6, "attention with %d sinks and a ring of %d, chunks of %d, positions 0..%d: max |error| %.3g",
+          SINK, S - SINK, C, NP - 1, worst);
 }
 
 /* ---- sampler ------------------------------------------------------------- */
@@ -800,7 +807,8 @@ int main(void) {
     test_matvec_embed();
     test_rmsnorm_rope_eltwise();
     test_attention();
-    test_attention_sink();
+    test_attention_sink(1);
+    test_attention_sink(3);
     test_hadamard();
     test_sampler();
     return check_exit(test_standalone());

@@ -1,5 +1,6 @@
-/* app_check.h - what the generated-API test programs (kv_state.c, step_slices.c, spec.c) share.
- * Include after the model's header (M_ARENA_ALIGN); the including file defines `static int fails`. */
+/* app_check.h - what the generated-API test programs (kv_state.c, kv_slide.c, step_slices.c, spec.c)
+ * share.  Include after the model's header (M_ARENA_ALIGN); the including file defines `static int
+ * fails`, and with APP_CHECK_FEED the tokens `toks` and their logits `ref[][M_VOCAB_SIZE]`. */
 #ifndef APP_CHECK_H
 #define APP_CHECK_H
 
@@ -16,5 +17,16 @@ static unsigned char *arena_new(size_t n) {
     memset(p, 0xa5, n);
     return p;
 }
+
+#ifdef APP_CHECK_FEED
+/* feeds toks[from..to) one at a time; 1 if every logit row equals ref bit for bit */
+static int feed_same(m_ctx *c, int from, int to) {
+    for (int i = from; i < to; i++) {
+        const float *l = m_forward(c, &toks[i], 1);
+        if (!l || memcmp(l, ref[i], sizeof ref[i])) return 0;
+    }
+    return 1;
+}
+#endif
 
 #endif

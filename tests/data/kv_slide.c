@@ -20,16 +20,8 @@ static int32_t toks[N];
 static float ref[N][M_VOCAB_SIZE];
 static int fails;
 
+#define APP_CHECK_FEED
 #include "app_check.h"
-
-/* feeds toks[from..to) one at a time; 1 if every logit row equals ref bit for bit */
-static int feed_same(m_ctx *c, int from, int to) {
-    for (int i = from; i < to; i++) {
-        const float *l = m_forward(c, &toks[i], 1);
-        if (!l || memcmp(l, ref[i], sizeof ref[i])) return 0;
-    }
-    return 1;
-}
 
 int main(void) {
     _Static_assert(M_KV_SLIDE == 1 && S_KV_SLIDE == 0, "m slides, s stops");

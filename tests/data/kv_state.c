@@ -20,16 +20,8 @@ static const int32_t toks[N] = {1, 403, 407, 261, 378, 455, 473, 456, 435, 299, 
 static float ref[N][M_VOCAB_SIZE];
 static int fails;
 
+#define APP_CHECK_FEED
 #include "app_check.h"
-
-/* feeds toks[from..to) one at a time; 1 if every logit row equals ref bit for bit */
-static int feed_same(m_ctx *c, int from, int to) {
-    for (int i = from; i < to; i++) {
-        const float *l = m_forward(c, &toks[i], 1);
-        if (!l || memcmp(l, ref[i], sizeof ref[i])) return 0;
-    }
-    return 1;
-}
 
 /* a state load that must fail with want: the position, the saved state and (single-threaded
  * builds: threaded ones keep their workers' pool in the arena) every arena byte stay the same */
