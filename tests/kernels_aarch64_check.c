@@ -307,6 +307,7 @@ static void test_attention(int kind, int H, int Hkv, int hd, int n, int pos, int
     free(kc), free(vc), free(kh), free(vh), free(kq), free(vq), free(q), free(o), free(os), free(scr), free(p);
 }
 
+#include "kv_att_cases.h"
 #include "kv_sink_check.h"
 
 /* --kv-policy slide past the wrap: sinks (scored with their own query) and a ring, every KV kind */
@@ -359,27 +360,13 @@ int main(void) {
         for (int n = 1; n <= 3; n++) test_quantize(Ks[ki], n);
     test_quantize(33, 2);
     test_quantize(7, 1);
-    test_attention(0, 4, 2, 64, 3, 0, 0, 0, 0.0f);
-    test_attention(1, 4, 2, 64, 1, 40, 0, 0, 0.0f);
-    test_attention(0, 8, 8, 12, 9, 7, 0, 0, 0.0f);
-    test_attention(1, 6, 2, 8, 2, 30, 0, 0, 0.0f);
-    test_attention(0, 4, 1, 96, 2, 50, 0, 0, 0.0f);
-    test_attention(1, 2, 2, 42, 4, 17, 0, 0, 0.0f);
-    test_attention(0, 2, 1, 6, 3, 5, 0, 0, 0.0f);
-    test_attention(1, 2, 1, 3, 2, 4, 0, 0, 0.0f);
-    /* sliding windows: rings of window + n - 1 slots (wrapped), a window on a full cache, softcaps */
-    test_attention(0, 4, 2, 64, 4, 37, 16 + 3, 16, 0.0f);
-    test_attention(1, 4, 2, 16, 1, 50, 12, 12, 0.0f);
-    test_attention(0, 4, 2, 12, 3, 20, 0, 9, 0.0f);
-    test_attention(1, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     /* q8 KV: bit for bit the portable kernel's float operations */
-    test_attention(2, 4, 2, 64, 3, 0, 0, 0, 0.0f);
-    test_attention(2, 6, 2, 8, 2, 30, 0, 0, 0.0f);
-    test_attention(2, 2, 1, 42, 4, 17, 0, 0, 0.0f);
-    test_attention(2, 2, 1, 6, 3, 5, 0, 0, 0.0f);
-    test_attention(2, 4, 2, 16, 1, 50, 12, 12, 0.0f);
+    for (size_t c = 0; c < sizeof kv_att_cases / sizeof kv_att_cases[0]; c++)
+        for (int kind = 0; kind < 3; kind++) {
+            const struct kv_att_case *a = &kv_att_cases[c];
+            if (a->kinds >> kind & 1) test_attention(kind, a->H, a->Hkv, a->hd, a->n, a->pos, a->S, a->win, a->cap);
+        }
     test_attention_sink();
-    test_attention(2, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
     printf("%s: %d checks, %d failures\n", g_fail ? "FAIL" : "ok", g_checks, g_fail);
     return g_fail ? 1 : 0;
 }

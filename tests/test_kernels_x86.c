@@ -565,6 +565,7 @@ static void bench(int R, int type, int N, int K, int copies) {
     free(W), free(xf), free(y), free(xq);
 }
 
+#include "kv_att_cases.h"
 #include "kv_sink_check.h"
 
 /* --kv-policy slide past the wrap: sinks (scored with their own query) and a ring, every KV kind */
@@ -627,32 +628,12 @@ int main(void) {
     test_norms(172, 3);
     test_norms(2048, 1);
     test_elementwise();
-    test_attention(0, 4, 2, 64, 3, 0, 0, 0, 0.0f);
-    test_attention(1, 4, 2, 64, 1, 40, 0, 0, 0.0f);
-    test_attention(0, 8, 8, 12, 16, 7, 0, 0, 0.0f);
-    test_attention(1, 6, 2, 8, 2, 30, 0, 0, 0.0f);
-    test_attention(0, 4, 1, 96, 2, 50, 0, 0, 0.0f);
-    test_attention(0, 2, 2, 40, 4, 17, 0, 0, 0.0f);
-    /* sliding windows: rings of window + n - 1 slots (wrapped), a window on a full cache, softcaps */
-    test_attention(0, 4, 2, 64, 4, 37, 16 + 3, 16, 0.0f);
-    test_attention(1, 4, 2, 64, 1, 50, 12, 12, 0.0f);
-    test_attention(0, 8, 2, 12, 9, 30, 13 + 8, 13, 0.0f);
-    test_attention(1, 4, 4, 40, 3, 20, 0, 9, 0.0f);
-    test_attention(0, 4, 2, 64, 5, 33, 8 + 4, 8, 1.5f);
-    test_attention(1, 2, 1, 8, 2, 12, 0, 0, 0.5f);
-    /* narrow heads (hd 8, 16, 24: their keys spread over 4 or 2 chain sets), whole and in a wrapped ring */
-    test_attention(0, 4, 2, 16, 3, 21, 0, 0, 0.0f);
-    test_attention(2, 4, 2, 24, 4, 29, 9 + 4, 9, 0.0f);
-    test_attention(0, 8, 4, 8, 5, 40, 11 + 5, 11, 0.0f);
-    test_attention(1, 4, 4, 16, 2, 35, 7 + 2, 7, 0.0f);
-    /* q8 KV: whole heads, 8 keys per reduction and their tails, a head_dim tail, a ring, a softcap */
-    test_attention(2, 4, 2, 64, 3, 0, 0, 0, 0.0f);
-    test_attention(2, 8, 8, 12, 16, 7, 0, 0, 0.0f);
-    test_attention(2, 4, 1, 96, 2, 50, 0, 0, 0.0f);
-    test_attention(2, 2, 2, 40, 4, 17, 0, 0, 0.0f);
-    test_attention(2, 4, 2, 64, 4, 37, 16 + 3, 16, 0.0f);
+    for (size_t c = 0; c < sizeof kv_att_cases / sizeof kv_att_cases[0]; c++)
+        for (int kind = 0; kind < 3; kind++) {
+            const struct kv_att_case *a = &kv_att_cases[c];
+            if (a->kinds >> kind & 1) test_attention(kind, a->H, a->Hkv, a->hd, a->n, a->pos, a->S, a->win, a->cap);
+        }
     test_attention_sink();
-    test_attention(2, 2, 1, 8, 2, 12, 0, 0, 0.5f);
     if (g_fail == 0)
         for (int ri = 0; ri < NTR; ri++) {
             bench(TRS[ri], LMRT_GGML_Q4_0, 5632, 2048, 1);
