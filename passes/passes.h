@@ -43,7 +43,6 @@ int lmcc_pass_kvlayout(ir_graph *g, lmcc_diag *pc);
 int lmcc_pass_weightfmt(ir_graph *g, lmcc_diag *pc);
 int lmcc_pass_actquant(ir_graph *g, lmcc_diag *pc);
 int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc);
-int lmcc_tile_rows_for(const ir_config *cfg, ir_dtype dt, int64_t rows);
 int lmcc_pass_memplan(ir_graph *g, lmcc_diag *pc);
 
 typedef struct lmcc_pass_info { const char *name; const char *doc; lmcc_pass_fn fn; } lmcc_pass_info;

@@ -24,7 +24,7 @@ static void *tile_data(const ir_tensor *t, int R, size_t *nbytes) {
 /* Tile rows for a weight of `rows` rows in format dt: the target's, halved while it is a multiple of
  * 32 that does not divide rows, so a wider tile never pads a weight more than 16-row tiles would
  * (the kernels of such targets take any R % 16 == 0). */
-int lmcc_tile_rows_for(const ir_config *cfg, ir_dtype dt, int64_t rows) {
+static int pick_tile_rows(const ir_config *cfg, ir_dtype dt, int64_t rows) {
     int R = dt == IR_DT_Q8_0 && cfg->tile_rows_q8 ? cfg->tile_rows_q8 : cfg->tile_rows;
     while (R >= 32 && R % 32 == 0 && rows % R) R /= 2;
     return R;
@@ -55,7 +55,7 @@ int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
         if (!(use[id] & 1) || t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || t->tile_rows > 1 ||
             !ir_dtype_kernel_name(t->dtype, 1))
             continue;
-        int R = lmcc_tile_rows_for(&g->cfg, t->dtype, t->shape[0]);
+        int R = pick_tile_rows(&g->cfg, t->dtype, t->shape[0]);
         if (R <= 1) continue;
         size_t nb;
         void *d = tile_data(t, R, &nb);
