@@ -181,6 +181,7 @@ static int load_model(const lmcc_config *c, session *s, const lmcc_target *t) {
     cfg.calib_path = c->calib;
     cfg.rotate = c->rotate;
     cfg.tile_rows = t && t->tile_rows > 1 ? t->tile_rows : 0;
+    cfg.tile_rows_q8 = t && t->tile_rows_q8 ? t->tile_rows_q8 : 0;
     cfg.batch = c->batch ? (int)c->batch : t ? t->batch : 1;
     long guesses = c->lookup ? c->lookup : c->draft ? c->spec_k : 0;
     if (!c->batch && guesses + 1 > cfg.batch) cfg.batch = (int)guesses + 1; /* one verification pass, one chunk */

@@ -359,6 +359,7 @@ typedef struct ir_config {
     int fuse;               /* run the fusion passes */
     int act_q8;             /* quantize linear inputs to q8a (W4A8 / W8A8) */
     int tile_rows;          /* target's int4 tile rows R (> 1: the tiling pass repacks q4_0/q8_0) */
+    int tile_rows_q8;       /* its int8 tile rows for q8_0 (0: tile_rows) */
     int batch;              /* max tokens per forward chunk (prefill tile); 0 or 1 = one token */
     int threads;            /* compile-time thread count (codegen); 0 or 1 = single-threaded */
     int embed_f16;          /* keep the token-embedding table f16 under int weight formats */

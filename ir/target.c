@@ -97,6 +97,10 @@ int lmcc_target_parse(const char *path, lmcc_target *t, char *err, size_t errlen
         } else if (!strcmp(key, "int4_tile")) {
             bad = sscanf(val, "%dx%d", &t->tile_rows, &t->tile_cols) != 2 || t->tile_rows < 1 ||
                   t->tile_rows > 64 || t->tile_cols != 32;
+        } else if (!strcmp(key, "int8_tile")) {
+            int cols = 0;
+            bad = sscanf(val, "%dx%d", &t->tile_rows_q8, &cols) != 2 || t->tile_rows_q8 < 1 ||
+                  t->tile_rows_q8 > 64 || cols != 32;
         } else if (!strcmp(key, "hosted")) {
             if (!strcmp(val, "yes")) t->hosted = 1;
             else if (!strcmp(val, "no")) t->hosted = 0;

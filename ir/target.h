@@ -2,7 +2,8 @@
  * targets/ (`key = value` lines, `#` comments) read at compile time, so a new
  * device is a new file, not new code.  Keys:
  *   name, description, triple, cc, cflags, vector_bits, features,
- *   int4_tile (ROWSxCOLS: rows interleaved per block x block width),
+ *   int4_tile (ROWSxCOLS: rows interleaved per block x block width, for q4_0 weights and, unless
+ *   int8_tile is given, q8_0 ones), int8_tile (the same for q8_0 weights),
  *   kernels (which runtime-min kernel set codegen stitches in),
  *   hosted (yes: has an OS, may use threads; no: bare metal),
  *   batch (tokens per prefill chunk the kernels are tuned for; default 1),
@@ -25,6 +26,7 @@ typedef struct lmcc_target {
     int vector_bits;
     char features[128];
     int tile_rows, tile_cols;
+    int tile_rows_q8; /* int8_tile's rows (0: not given, tile_rows applies) */
     char kernels[32];
     int hosted;
     int batch;

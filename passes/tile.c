@@ -21,9 +21,17 @@ static void *tile_data(const ir_tensor *t, int R, size_t *nbytes) {
     return dst;
 }
 
+/* Tile rows for a weight of `rows` rows in format dt: the target's, halved while it is a multiple of
+ * 32 that does not divide rows, so a wider tile never pads a weight more than 16-row tiles would
+ * (the kernels of such targets take any R % 16 == 0). */
+static int pick_tile_rows(const ir_config *cfg, ir_dtype dt, int64_t rows) {
+    int R = dt == IR_DT_Q8_0 && cfg->tile_rows_q8 ? cfg->tile_rows_q8 : cfg->tile_rows;
+    while (R >= 32 && R % 32 == 0 && rows % R) R /= 2;
+    return R;
+}
+
 int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
-    int R = g->cfg.tile_rows;
-    if (R <= 1) return 0;
+    if (g->cfg.tile_rows <= 1 && g->cfg.tile_rows_q8 <= 1) return 0;
     int nt = g->n_tensors;
     /* per weight: bit 0 = read by a linear-family op as its weight, bit 1 = read otherwise */
     unsigned char *use = calloc((size_t)nt + 1, 1);
@@ -40,13 +48,15 @@ int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
             use[id] |= (ir_op_table[n->op].linear && k == 1) ? 1 : 2;
         }
     }
-    int n_tiled = 0, n_split = 0;
+    int n_tiled = 0, n_split = 0, rmin = 64, rmax = 0;
     size_t bytes = 0;
     for (int id = 0; id < nt; id++) {
         ir_tensor *t = &g->tensors[id];
         if (!(use[id] & 1) || t->dead || t->kind != IR_KIND_WEIGHT || t->ndim != 2 || t->tile_rows > 1 ||
             !ir_dtype_kernel_name(t->dtype, 1))
             continue;
+        int R = pick_tile_rows(&g->cfg, t->dtype, t->shape[0]);
+        if (R <= 1) continue;
         size_t nb;
         void *d = tile_data(t, R, &nb);
         if (!d) {
@@ -81,10 +91,12 @@ int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
         w->tile_rows = R;
         bytes += nb;
         n_tiled++;
+        rmin = R < rmin ? R : rmin;
+        rmax = R > rmax ? R : rmax;
     }
     free(use);
     if (pc->verbose && pc->log)
-        fprintf(pc->log, "tile: %d weights repacked into %d-row tiles (%zu bytes, %d tied copies)\n", n_tiled, R,
-                bytes, n_split);
+        fprintf(pc->log, "tile: %d weights repacked into %d..%d-row tiles (%zu bytes, %d tied copies)\n", n_tiled,
+                rmin, rmax, bytes, n_split);
     return 0;
 }

@@ -119,8 +119,13 @@ LMRT_INLINE void lmrt_v4_sub_(int q8, __m512 *acc, const uint8_t *sc, const uint
  * sc[u], payloads q[u] in block 0, block stride tb).  A single token has no token loop to spread a
  * block's 8 activation broadcasts over; sharing them across 4 sub-tiles takes the q4 loop from 38
  * to 29 instructions per sub-tile and block, so the core runs further ahead of the weight loads,
- * and the sub-tiles' VPDPBUSD chains are independent. */
+ * and the sub-tiles' VPDPBUSD chains are independent.  With 64-row tiles (the target's q4_0 tiles)
+ * the 4 sub-tiles are one tile's, so the pass reads one contiguous stream; four streams (four
+ * 16-row tiles side by side) read 0.7-0.8 of what one stream does on Zen 5 (bench/q4_micro.c).
+ * LMRT_V4_SU (-D, 1, 2 or 4) exists for that benchmark. */
+#ifndef LMRT_V4_SU
 #define LMRT_V4_SU 4
+#endif
 LMRT_V4_AI void lmrt_v4_sub1_(int q8, __m512 *acc, const uint8_t *const *sc, const uint8_t *const *q, size_t tb,
                                int nb, const uint8_t *x, const int32_t *cs) {
     __m512 ac[LMRT_V4_SU];

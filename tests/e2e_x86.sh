@@ -38,6 +38,12 @@ cc $CFLAGS_T -c "$WORK/t1/m.c" -o "$WORK/t1.o" && cc $CFLAGS_T -c "$WORK/t2/m.c"
 # the int4 weights are in the target's tiles
 R=$(sed -n 's/^int4_tile *= *\([0-9]*\)x.*/\1/p' "$TF")
 if grep -q "tiles of $R rows" "$WORK/t1/m.c"; then ok "q4 weights in $R-row tiles"; else fail "no $R-row tiles in m.c"; fi
+R8=$(sed -n 's/^int8_tile *= *\([0-9]*\)x.*/\1/p' "$TF")
+if [ -n "$R8" ] && [ "$R8" != "$R" ]; then # q8_0 weights in the target's own int8 tiles
+  "$LMCC" compile "$MODEL_GGUF" -t $T --weights q8 -o "$WORK/t8" --name m 2>/dev/null
+  if grep -q "tiles of $R8 rows" "$WORK/t8/m.c" && ! grep -q "tiles of $R rows" "$WORK/t8/m.c"; then ok "q8 weights in $R8-row tiles"
+  else fail "q8 weights not in $R8-row tiles"; fi
+fi
 if ! nm "$WORK/t1.o" | grep -qi pthread && nm "$WORK/t2.o" | grep -qi pthread; then ok "threads=1 object has no pthread symbols, threads=2 has"
 else fail "pthread symbols: t1 $(nm "$WORK/t1.o" | grep -ci pthread), t2 $(nm "$WORK/t2.o" | grep -ci pthread)"; fi
 for cc_ in gcc clang; do

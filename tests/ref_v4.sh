@@ -1,4 +1,4 @@
-# x86-64-v4 (AVX-512 VNNI kernels: q4_0/q8_0 16-row tiles, IQ4_XS and K-quant row dots) against
+# x86-64-v4 (AVX-512 VNNI kernels: q4_0 64-row and q8_0 16-row tiles, IQ4_XS and K-quant row dots) against
 # llama.cpp directly, --weights keep with the default (q8a) activations:
 #  - llama-ref's Q4_0 and Q8_0 files of tests/ref (remade by lmcc-synth, hash checked),
 #    mean KL(llama.cpp || lmcc) <= 0.03 over 96 positions, as arch_ref.sh's quantized rows;

@@ -1,7 +1,7 @@
 /* test_kernels_x86.c - the x86-64-v3 kernels and the tiled formats against
  * naive double-precision references decoded from the plain GGUF blocks.
  * tests/test_kernels_x86_v4.c includes this file with LMRT_TEST_X86_V4 defined: the same checks on the
- * x86-64-v4 set (its tile heights TR = 16 and 32). */
+ * x86-64-v4 set (its tile heights TR = 16, 32 and 64). */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #endif
@@ -29,7 +29,7 @@ static int cpu_ok(void) {
 #ifdef LMRT_TEST_X86_V4
 #define TARGET_ISA "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
 #define ISA_NAME "x86-64-v4"
-static const int TRS[] = {16, 32}; /* tile heights of the set's own kernels */
+static const int TRS[] = {16, 32, 64}; /* tile heights of the set's own kernels */
 #else
 #define TARGET_ISA "avx2,fma,f16c"
 #define ISA_NAME "x86-64-v3"
@@ -581,7 +581,7 @@ int main(void) {
     }
     static const int Ks[] = {64, 172, 2048};
     static const int ns[] = {1, 3, 16};
-    for (int R = 2; R <= 32; R *= 2) {
+    for (int R = 2; R <= 64; R *= 2) {
         test_tiled_layout(LMRT_GGML_Q4_0, R, 37, 172);
         test_tiled_layout(LMRT_GGML_Q8_0, R, 37, 172);
     }
@@ -635,7 +635,7 @@ int main(void) {
         }
     test_attention_sink();
     if (g_fail == 0)
-        for (int ri = 0; ri < NTR; ri++) {
+        for (int ri = 0; ri < NTR; ri += NTR > 2 ? NTR - 1 : 1) { /* the smallest and largest heights */
             bench(TRS[ri], LMRT_GGML_Q4_0, 5632, 2048, 1);
             bench(TRS[ri], LMRT_GGML_Q4_0, 5632, 2048, 12);
             bench(TRS[ri], LMRT_GGML_Q8_0, 5632, 2048, 6);
