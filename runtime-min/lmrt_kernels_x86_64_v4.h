@@ -3,7 +3,7 @@
  *
  * Accelerated here: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
  * activations (VPDPBUSD on 16-row sub-tiles, register-blocked over rows and tokens; tiles of R = 16k
- * rows), and for GGUF q4_k, q6_k and iq4_xs weights with q8a activations (VPDPBUSD, two
+ * rows), and for GGUF q4_k, q6_k, iq4_xs and q5_0 weights with q8a activations (VPDPBUSD, two
  * sub-blocks per register, register-blocked over 4 rows x 4 tokens).  Everything else is the
  * x86-64-v3 set (AVX2, lmrt_kernels_x86_64_v3.h, included first), whose contract names are replaced
  * at the end of this file where this set has its own kernel.
@@ -248,15 +248,17 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
 LMRT_X86_LINEAR_P(v4, q4_0t, q8a, R)
 LMRT_X86_LINEAR_P(v4, q8_0t, q8a, R)
 
-/* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs) x q8a: register-blocked over rows and tokens ----
- * A super-block is 256 elements = 8 q8a blocks.  A tile of LMRT_V4_KR rows x LMRT_V4_KT tokens keeps
+/* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs; q5_0) x q8a: register-blocked over rows and tokens ----
+ * A super-block is 256 elements = 8 q8a blocks; q5_0 (32-element blocks) is read in quads of 4 blocks,
+ * 128 elements, as if they were super-blocks of one quad.  A tile of LMRT_V4_KR rows x LMRT_V4_KT tokens keeps
  * its 16 accumulators in registers: a row's codes and scales are decoded once per tile and used for
  * every token of it, a token's activations read once per row (from L1).
  * Codes: q4_k's are unsigned (0..15) against the signed activations, its mins a separate float term
- * (-dmin m_j dx_j sum(a_j), sum(a_j) summed once per token); q6_k's (q - 32) and iq4_xs's (codebook
+ * (-dmin m_j dx_j sum(a_j), sum(a_j) summed once per token); q5_0's are unsigned too (q + 16, 0..31),
+ * the integer sum starting at -16 x the sum of the activations it multiplies (per token, exact); q6_k's (q - 32) and iq4_xs's (codebook
  * values) are signed, so the activations are the unsigned operand a + 128 and the integer sum starts
  * at -128 sum(codes) (VPDPBUSDs per row shared by the tile's tokens): exact.
- * Lanes.  q4_k and iq4_xs (one scale per 32 elements): a quad of sub-blocks 4h..4h+3 is two registers,
+ * Lanes.  q4_k, iq4_xs and q5_0 (one scale per 32 elements): a quad of sub-blocks 4h..4h+3 is two registers,
  * A = their elements 0-15, B = 16-31, 128-bit lane j = sub-block 4h + j, so two chained VPDPBUSDs give
  * each dword lane 8 products of one sub-block; the activations are copied once per token chunk into
  * the same order (lmrt_v4_kq_pre_).  q6_k (one scale per 16 elements): a pair of sub-blocks 2p, 2p + 1
