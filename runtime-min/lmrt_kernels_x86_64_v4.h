@@ -432,9 +432,8 @@ LMRT_V4_AI void lmrt_v4_q5_0_codes4_(const uint8_t *b, __m512i *c) {
     v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + 72)), 3);
     uint64_t lo = 0, hi = 0;
     for (int j = 0; j < 4; j++) {
-        uint64_t qh = lmrt_load_u32le(b + 22 * j + 2);
-        lo |= (qh & 0xffffu) << (16 * j);
-        hi |= (qh >> 16) << (16 * j);
+        lo |= (uint64_t)lmrt_load_u16le(b + 22 * j + 2) << (16 * j);
+        hi |= (uint64_t)lmrt_load_u16le(b + 22 * j + 4) << (16 * j);
     }
     c[0] = _mm512_mask_add_epi8(_mm512_and_si512(v, m4), _cvtu64_mask64(lo), _mm512_and_si512(v, m4), c16);
     __m512i h = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
