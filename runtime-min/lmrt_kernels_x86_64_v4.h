@@ -3,7 +3,7 @@
  *
  * Accelerated here: matmul / matmul_add / matmul_swiglu / qkv for q4_0t and q8_0t weights with q8a
  * activations (VPDPBUSD on 16-row sub-tiles, register-blocked over rows and tokens; tiles of R = 16k
- * rows), and for GGUF q4_k, q6_k and iq4_xs weights with q8a activations (VPDPBUSD, two
+ * rows), and for GGUF q4_k, q6_k, iq4_xs and q5_0 weights with q8a activations (VPDPBUSD, two
  * sub-blocks per register, register-blocked over 4 rows x 4 tokens).  Everything else is the
  * x86-64-v3 set (AVX2, lmrt_kernels_x86_64_v3.h, included first), whose contract names are replaced
  * at the end of this file where this set has its own kernel.
@@ -253,15 +253,17 @@ LMRT_API void lmrt_v4_rows_q8_0t_q8a_(float *y, int ldy, const void *W, const vo
 LMRT_X86_LINEAR_P(v4, q4_0t, q8a, R)
 LMRT_X86_LINEAR_P(v4, q8_0t, q8a, R)
 
-/* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs) x q8a: register-blocked over rows and tokens ----
- * A super-block is 256 elements = 8 q8a blocks.  A tile of LMRT_V4_KR rows x LMRT_V4_KT tokens keeps
+/* ---- GGUF super-block formats (q4_k, q6_k, iq4_xs; q5_0) x q8a: register-blocked over rows and tokens ----
+ * A super-block is 256 elements = 8 q8a blocks; q5_0 (32-element blocks) is read in quads of 4 blocks,
+ * 128 elements, as if they were super-blocks of one quad.  A tile of LMRT_V4_KR rows x LMRT_V4_KT tokens keeps
  * its 16 accumulators in registers: a row's codes and scales are decoded once per tile and used for
  * every token of it, a token's activations read once per row (from L1).
  * Codes: q4_k's are unsigned (0..15) against the signed activations, its mins a separate float term
- * (-dmin m_j dx_j sum(a_j), sum(a_j) summed once per token); q6_k's (q - 32) and iq4_xs's (codebook
+ * (-dmin m_j dx_j sum(a_j), sum(a_j) summed once per token); q5_0's are unsigned too (q + 16, 0..31),
+ * the integer sum starting at -16 x the sum of the activations it multiplies (per token, exact); q6_k's (q - 32) and iq4_xs's (codebook
  * values) are signed, so the activations are the unsigned operand a + 128 and the integer sum starts
  * at -128 sum(codes) (VPDPBUSDs per row shared by the tile's tokens): exact.
- * Lanes.  q4_k and iq4_xs (one scale per 32 elements): a quad of sub-blocks 4h..4h+3 is two registers,
+ * Lanes.  q4_k, iq4_xs and q5_0 (one scale per 32 elements): a quad of sub-blocks 4h..4h+3 is two registers,
  * A = their elements 0-15, B = 16-31, 128-bit lane j = sub-block 4h + j, so two chained VPDPBUSDs give
  * each dword lane 8 products of one sub-block; the activations are copied once per token chunk into
  * the same order (lmrt_v4_kq_pre_).  q6_k (one scale per 16 elements): a pair of sub-blocks 2p, 2p + 1
@@ -305,32 +307,46 @@ LMRT_V4_AI int32_t lmrt_v4_bsum_(const uint8_t *a) {
 }
 
 /* floats of lmrt_v4_kq_pre_ data per (token, super-block) */
-LMRT_V4_AI int lmrt_v4_kq_ps_(int type) { return type == LMRT_GGML_Q6_K ? 16 : 112; }
+LMRT_V4_AI int lmrt_v4_kq_ps_(int type) { return type == LMRT_GGML_Q6_K ? 16 : type == LMRT_GGML_Q5_0 ? 64 : 112; }
+
+/* elements per super-block: q5_0 (32-element blocks, chosen by llama-quantize where a dimension is
+ * not a multiple of 256) is read as quads of 4 blocks, 128 elements */
+LMRT_V4_AI int lmrt_v4_kq_qk_(int type) { return type == LMRT_GGML_Q5_0 ? 128 : 256; }
 
 /* the activation data of super-block s of token t at pre + ps (t nsb + s):
  * q6_k: 16 floats, lanes 0-7 the scales dx_j (lanes 8-15 unused, 0);
+ * q5_0: bytes 0-127 the codes of its quad (as q4_k's quad 0), 16 floats lane l dx of block l / 4,
+ * then 16 int32: lane l = -16 x the sum of the 8 activations lane l multiplies (codes are q + 16);
  * q4_k, iq4_xs: bytes 0-255 the codes of quads 0, 1 in the order of lmrt_v4_kq_codes4_ (+ 128 for
  * iq4_xs), then 16 floats per quad: lane l dx of sub-block 4h + l / 4; then 16 floats, lanes 8-15
  * dx_j sum(a_j) (lanes 0-7: 0) */
 LMRT_INLINE void lmrt_v4_kq_pre_(int type, float *pre, const uint8_t *x, size_t xs, int nsb, int nt) {
-    int ps = lmrt_v4_kq_ps_(type);
+    int ps = lmrt_v4_kq_ps_(type), bs = lmrt_v4_kq_qk_(type) / 32;
     const __m128i sb = _mm_set1_epi8(type == LMRT_GGML_IQ4_XS ? (char)0x80 : 0);
     for (int t = 0; t < nt; t++)
         for (int s = 0; s < nsb; s++) {
             float *p = pre + (size_t)ps * (size_t)(t * nsb + s);
             for (int i = 0; i < ps; i++) p[i] = 0.0f;
             for (int j = 0; j < 8; j++) {
-                const uint8_t *a = x + (size_t)t * xs + (size_t)(8 * s + j) * LMRT_Q8A_BYTES;
+                const uint8_t *a = x + (size_t)t * xs + (size_t)(bs * s + j) * LMRT_Q8A_BYTES;
                 float dx = lmrt_x86_q8a_d_(a);
                 if (type == LMRT_GGML_Q6_K) {
                     p[j] = dx;
                     continue;
                 }
+                if (type == LMRT_GGML_Q5_0 && j >= 4) break;
                 uint8_t *q = (uint8_t *)p + 128 * (j / 4) + 16 * (j % 4);
                 _mm_storeu_si128((__m128i *)q, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(a + 4)), sb));
                 _mm_storeu_si128((__m128i *)(q + 64), _mm_xor_si128(_mm_loadu_si128((const __m128i *)(a + 20)), sb));
-                for (int i = 0; i < 4; i++) p[64 + 4 * j + i] = dx;
-                p[96 + 8 + j] = dx * (float)lmrt_v4_bsum_(a);
+                for (int i = 0; i < 4; i++) p[(type == LMRT_GGML_Q5_0 ? 32 : 64) + 4 * j + i] = dx;
+                if (type != LMRT_GGML_Q5_0) p[96 + 8 + j] = dx * (float)lmrt_v4_bsum_(a);
+            }
+            if (type == LMRT_GGML_Q5_0) {
+                const __m512i c16 = _mm512_set1_epi8(16), z = _mm512_setzero_si512();
+                const __m512i *xq = (const __m512i *)(const void *)p;
+                __m512i b = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, c16, _mm512_loadu_si512(xq)), c16,
+                                                _mm512_loadu_si512(xq + 1));
+                _mm512_storeu_si512(p + 48, _mm512_sub_epi32(z, b));
             }
         }
 }
@@ -354,6 +370,10 @@ LMRT_V4_AI void lmrt_v4_kq_scales_(int type, const uint8_t *b, __m512 *fs, __m51
         v = _mm512_mul_ps(dm, v);
         *fs = v;
         *fm = _mm512_maskz_mov_ps(0xff00, v);
+    } else if (type == LMRT_GGML_Q5_0) { /* lanes 0-3: d of the quad's 4 blocks (22 bytes each) */
+        __m128i h = _mm_setr_epi16((short)lmrt_load_u16le(b), (short)lmrt_load_u16le(b + 22),
+                                   (short)lmrt_load_u16le(b + 44), (short)lmrt_load_u16le(b + 66), 0, 0, 0, 0);
+        *fs = _mm512_zextps128_ps512(_mm_cvtph_ps(h));
     } else if (type == LMRT_GGML_Q6_K) {
         *fs = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(lmrt_load_u16le(b + 208))),
                             _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
@@ -406,7 +426,28 @@ LMRT_V4_AI __m512i lmrt_v4_q6_k_codes2_(const uint8_t *b, int p) {
     return _mm512_sub_epi8(c, _mm512_set1_epi8(32));
 }
 
-LMRT_V4_AI int lmrt_v4_kq_bytes_(int type) { return type == LMRT_GGML_Q4_K ? 144 : type == LMRT_GGML_Q6_K ? 210 : 136; }
+/* q5_0: the unsigned codes q + 16 of a quad of blocks {f16 d, u32 qh, qs[16]} as c[0] = their elements
+ * 0-15 (low nibbles), c[1] = 16-31 (high nibbles), 128-bit lane j = block j; the 5th bits (bit e of
+ * qh = element e) become byte masks that add 16 */
+LMRT_V4_AI void lmrt_v4_q5_0_codes4_(const uint8_t *b, __m512i *c) {
+    const __m512i m4 = _mm512_set1_epi8(15), c16 = _mm512_set1_epi8(16);
+    __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(b + 6)));
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + 28)), 1);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + 50)), 2);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + 72)), 3);
+    uint64_t lo = 0, hi = 0;
+    for (int j = 0; j < 4; j++) {
+        lo |= (uint64_t)lmrt_load_u16le(b + 22 * j + 2) << (16 * j);
+        hi |= (uint64_t)lmrt_load_u16le(b + 22 * j + 4) << (16 * j);
+    }
+    c[0] = _mm512_mask_add_epi8(_mm512_and_si512(v, m4), _cvtu64_mask64(lo), _mm512_and_si512(v, m4), c16);
+    __m512i h = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+    c[1] = _mm512_mask_add_epi8(h, _cvtu64_mask64(hi), h, c16);
+}
+
+LMRT_V4_AI int lmrt_v4_kq_bytes_(int type) {
+    return type == LMRT_GGML_Q4_K ? 144 : type == LMRT_GGML_Q6_K ? 210 : type == LMRT_GGML_Q5_0 ? 88 : 136;
+}
 
 /* acc[r KT + t] = the whole dot of row w[r] with token t (x[t]: its activations, pre[t]: its
  * lmrt_v4_kq_pre_ data), for LMRT_V4_KR rows and kt tokens */
@@ -450,6 +491,25 @@ LMRT_V4_AI void lmrt_v4_kq_tile_(int type, int kt, __m512 *acc, const uint8_t *c
             }
             continue;
         }
+        if (type == LMRT_GGML_Q5_0) { /* one quad; the integer sum starts at the token's -16 sum(a) */
+            LMRT_X86_UNROLL(4)
+            for (int r = 0; r < LMRT_V4_KR; r++) {
+                __m512i c[2];
+                lmrt_v4_q5_0_codes4_(w[r] + (size_t)s * (size_t)bb, c);
+                __m512 ws = lmrt_v4_quad_scale_(fs[r], 0);
+                LMRT_X86_UNROLL(4)
+                for (int t = 0; t < kt; t++) {
+                    const float *p = pre[t] + ps * s;
+                    const __m512i *xq = (const __m512i *)(const void *)p;
+                    __m512i d = _mm512_dpbusd_epi32(
+                        _mm512_dpbusd_epi32(_mm512_loadu_si512(xq + 3), c[0], _mm512_loadu_si512(xq)), c[1],
+                        _mm512_loadu_si512(xq + 1));
+                    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(d), _mm512_loadu_ps(p + 32));
+                    acc[r * LMRT_V4_KT + t] = _mm512_fmadd_ps(v, ws, acc[r * LMRT_V4_KT + t]);
+                }
+            }
+            continue;
+        }
         LMRT_X86_UNROLL(2)
         for (int h = 0; h < 2; h++)
             LMRT_X86_UNROLL(4)
@@ -486,13 +546,16 @@ LMRT_V4_AI void lmrt_v4_kq_tile_(int type, int kt, __m512 *acc, const uint8_t *c
  * (computed, not stored); a lone token uses the one-token tile. */
 LMRT_V4_AI void lmrt_v4_kq_rows_(int type, float *y, int ldy, const void *W, const void *x, int n, int K, int ra,
                                  int rb, const float *res) {
-    int nsb = K / 256, ps = lmrt_v4_kq_ps_(type), ct = LMRT_V4_KPRE / (ps * nsb);
-    size_t xs = (size_t)(K / 32) * LMRT_Q8A_BYTES;
-    if (ct < 1) { /* one token's data does not fit (q4_k, iq4_xs: K > 74752): the portable dot */
+    int qk = lmrt_v4_kq_qk_(type), nsb = K / qk, ps = lmrt_v4_kq_ps_(type);
+    int ct = nsb > 0 && K % qk == 0 ? LMRT_V4_KPRE / (ps * nsb) : 0;
+    size_t xs = (size_t)((K + 31) / 32) * LMRT_Q8A_BYTES;
+    /* one token's data does not fit (q4_k, iq4_xs: K > 74752; q5_0: K > 65536), or a q5_0 row is
+     * not whole quads: the x86-64-v3 row dot, the same for every n */
+    if (ct < 1) {
         for (int t = 0; t < n; t++)
             for (int r = ra; r < rb; r++) {
                 size_t i = (size_t)t * (size_t)ldy + (size_t)(r - ra);
-                float v = lmrt_q4x_dot_q8a_(type, W, r, K, (const uint8_t *)x + (size_t)t * xs);
+                float v = lmrt_kq_dot_q8a_(type, W, r, K, (const uint8_t *)x + (size_t)t * xs);
                 y[i] = res ? v + res[i] : v;
             }
         return;
@@ -540,6 +603,7 @@ LMRT_V4_AI void lmrt_v4_kq_rows_(int type, float *y, int ldy, const void *W, con
 LMRT_V4_KQ_ROWS_(q4_k, LMRT_GGML_Q4_K)
 LMRT_V4_KQ_ROWS_(q6_k, LMRT_GGML_Q6_K)
 LMRT_V4_KQ_ROWS_(iq4_xs, LMRT_GGML_IQ4_XS)
+LMRT_V4_KQ_ROWS_(q5_0, LMRT_GGML_Q5_0)
 
 /* ---- the contract names this set replaces (the rest: the x86-64-v3 set and its fallback) ---- */
 
@@ -607,5 +671,18 @@ LMRT_V4_KQ_ROWS_(iq4_xs, LMRT_GGML_IQ4_XS)
 #define lmrt_k_qkv_iq4_xs_q8a_f32 lmrt_v4_qkv_iq4_xs_q8a_f32
 #define lmrt_k_qkv_iq4_xs_q8a_f16 lmrt_v4_qkv_iq4_xs_q8a_f16
 #define lmrt_k_qkv_iq4_xs_q8a_q8 lmrt_v4_qkv_iq4_xs_q8a_q8
+
+#undef lmrt_k_matmul_q5_0_q8a
+#undef lmrt_k_matmul_add_q5_0_q8a
+#undef lmrt_k_matmul_swiglu_q5_0_q8a
+#undef lmrt_k_qkv_q5_0_q8a_f32
+#undef lmrt_k_qkv_q5_0_q8a_f16
+#undef lmrt_k_qkv_q5_0_q8a_q8
+#define lmrt_k_matmul_q5_0_q8a lmrt_v4_matmul_q5_0_q8a
+#define lmrt_k_matmul_add_q5_0_q8a lmrt_v4_matmul_add_q5_0_q8a
+#define lmrt_k_matmul_swiglu_q5_0_q8a lmrt_v4_matmul_swiglu_q5_0_q8a
+#define lmrt_k_qkv_q5_0_q8a_f32 lmrt_v4_qkv_q5_0_q8a_f32
+#define lmrt_k_qkv_q5_0_q8a_f16 lmrt_v4_qkv_q5_0_q8a_f16
+#define lmrt_k_qkv_q5_0_q8a_q8 lmrt_v4_qkv_q5_0_q8a_q8
 
 #endif

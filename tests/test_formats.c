@@ -257,8 +257,10 @@ static void test_kernels(void) {
         const kset *k = &ksets[si];
         if (si >= N_SCALAR && !has_avx2) break;
         int kq = is_kq(k->type), sb = lmrt_quant_block_elems(k->type) == 256; /* super-blocks: K of whole ones */
-        static const int Ks_plain[] = {64, 172, 256}, Ks_k[] = {256, 512, 8192}, ns[] = {1, 6, 9};
-        const int *Ks = sb ? Ks_k : Ks_plain;
+        /* q5_0: x86-64-v4 reads quads of 128 elements (an odd count: 384), other K by row dots (172) */
+        static const int Ks_plain[] = {64, 172, 256}, Ks_k[] = {256, 512, 8192}, Ks_q5[] = {172, 384, 8192};
+        static const int ns[] = {1, 6, 9};
+        const int *Ks = sb ? Ks_k : k->type == LMRT_GGML_Q5_0 ? Ks_q5 : Ks_plain;
         for (int ci = 0; ci < 9; ci++) { /* (K, n) cases */
             int K = Ks[ci / 3], NT = K > 512 ? NTMAX : ns[ci % 3], BE = lmrt_quant_block_elems(k->type);
             if (K > 512 && (ci % 3 || si < N_SCALAR || !FMT_BIG_K)) continue;
