@@ -10,8 +10,9 @@ else fail "quality --embedding f16"; cat "$WORK/err"; fi
 out=$("$LMCC" quality "$G" --weights=q4 --embedding=same --rotate=off --ids "$WORK/ids" 2>"$WORK/err")
 [ $? = 1 ] && grep -q "ids: cannot read the --ids file" "$WORK/err" && ok "quality --ids names a missing file" ||
   { fail "quality --ids missing"; cat "$WORK/err"; }
-out=$("$LMCC" bench "$G" --weights q8 --embed external --ctx 64 --batch 4 -p 8 -n 4 --repeat 1 --probe-mib 0 --json 2>"$WORK/err")
-if [ $? = 0 ] && echo "$out" | grep -q '"prompt": 8, "n": 4, "repeat": 1, "ctx": 64'; then ok "bench with compile options: $out"
+out=$("$LMCC" bench "$G" --weights q8 --embed external --ctx 64 --batch 4 -p 8 -n 4 --repeat 1 --probe-mib 0 --lookup 2 --json 2>"$WORK/err")
+if [ $? = 0 ] && echo "$out" | grep -q '"prompt": 8, "n": 4, "repeat": 1, "ctx": 64' &&
+   echo "$out" | grep -q '"guess_cost": [0-9][0-9.]*}'; then ok "bench with compile options: $out"
 else fail "bench with compile options: $out"; cat "$WORK/err"; fi
 "$LMCC" dump-ir "$G" --after=fuse_qkv --weights q8 >"$WORK/ir" 2>"$WORK/err" && grep -q "= qkv " "$WORK/ir" &&
   ! grep -q "q8_0" "$WORK/ir" && ok "dump-ir --after=fuse_qkv: fused, weights not yet converted" ||

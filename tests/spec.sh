@@ -45,18 +45,31 @@ else ok "--lookup 17: $(cat "$WORK/err")"; fi
 # tokens of plain greedy decoding, the guesses (forced by --guess-cost 0) mostly accepted; at the
 # compiled price (the draft reads ~4x the target's bytes per step) no pass guesses
 R=(-t generic --weights q8 --ctx 160 --temp 0 --print-ids -n 80)
+declare -A PLAIN
 for ids in "1" "1 403 407 261 378 455 473 456 435 299 362 409"; do
-  if plain=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" 2>"$WORK/err") &&
+  if plain=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" 2>"$WORK/err") && PLAIN[$ids]=$plain &&
      spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" --draft "$MODEL_GGUF" -k 4 --guess-cost 0 2>"$WORK/err") &&
      [ "$spec" = "$plain" ] && grep -q "^draft: .*, [1-9][0-9]* of [0-9]* guesses accepted" "$WORK/err"; then
     ok "run --draft -k 4 --guess-cost 0 --ids '${ids:0:16}...': the tokens of plain decoding ($(grep '^draft' "$WORK/err"))"
   else cat "$WORK/err"; fail "run --draft --ids '$ids': '$spec' vs '$plain'"; fi
 done
-if plain=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids 1 2>"$WORK/err") &&
-   spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids 1 --draft "$MODEL_GGUF" -k 4 2>"$WORK/err") &&
-   [ "$spec" = "$plain" ] && grep -q "^draft: 80 passes, 0 of 0 guesses accepted" "$WORK/err"; then
+if spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids 1 --draft "$MODEL_GGUF" -k 4 2>"$WORK/err") &&
+   [ "$spec" = "${PLAIN[1]}" ] && grep -q "^draft: 80 passes, 0 of 0 guesses accepted" "$WORK/err"; then
   ok "run --draft priced above a decode step: no guess ($(grep '^draft' "$WORK/err"))"
-else cat "$WORK/err"; fail "run --draft at the compiled price: '$spec' vs '$plain'"; fi
+else cat "$WORK/err"; fail "run --draft at the compiled price: '$spec' vs '${PLAIN[1]}'"; fi
+# a draft that never agrees (random weights, stories260K's vocabulary) priced where only probes
+# pay: the tokens of plain decoding, and the draft fed the 12-token prompt and at most
+# NAME_DRAFT_WINDOW (8) tokens per guess -- not the text it skipped between probes (~75 tokens by
+# the last of 5 probes)
+ids="1 403 407 261 378 455 473 456 435 299 362 409"
+if [ ! -x "$LMCC_BUILD_DIR/lmcc-synth" ]; then echo "SKIP: a draft that never agrees (no lmcc-synth)"
+elif "$LMCC_BUILD_DIR/lmcc-synth" --model fuzz --type f32 --vocab "$MODEL_GGUF" -o "$WORK/rand.gguf" >/dev/null 2>&1 &&
+   spec=$("$LMCC" run "$MODEL_GGUF" "${R[@]}" --ids "$ids" --draft "$WORK/rand.gguf" -k 4 --guess-cost 0.5 2>"$WORK/err") &&
+   [ "$spec" = "${PLAIN[$ids]}" ] && line=$(grep '^draft: ' "$WORK/err") &&
+   [[ $line =~ ,\ 0\ of\ ([0-9]+)\ guesses.*,\ ([0-9]+)\ tokens\ fed ]] &&
+   [ "${BASH_REMATCH[1]}" -ge 3 ] && [ "${BASH_REMATCH[2]}" -le $((12 + 8 * BASH_REMATCH[1])) ]; then
+  ok "a draft that never agrees: the tokens of plain decoding, fed a window per probe ($line)"
+else cat "$WORK/err"; fail "a draft that never agrees: '$spec' vs '${PLAIN[$ids]}'"; fi
 if "$LMCC" run "$MODEL_GGUF" -t generic --guess-cost 0 --ids 1 >/dev/null 2>"$WORK/err" ||
    ! grep -q "^lmcc: error: --guess-cost" "$WORK/err"; then cat "$WORK/err"; fail "--guess-cost alone"
 else ok "--guess-cost alone: $(cat "$WORK/err")"; fi

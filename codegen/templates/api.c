@@ -461,11 +461,11 @@ int name_spec_init(name_spec *sp, int k, int ngram) {
     sp->k = k;
     sp->ngram = ngram;
     sp->next = k;
-    sp->idle = sp->backoff = 0;
+    sp->idle = sp->backoff = sp->dskip = sp->dkeep = 0;
     sp->dcost = SPEC_DRAFT_COST;
     sp->hit = 0.5f;
     sp->cost = NAME_SPEC_GUESS_COST;
-    sp->passes = sp->guessed = sp->accepted = sp->tokens = 0;
+    sp->passes = sp->guessed = sp->accepted = sp->tokens = sp->drafted = 0;
     return NAME_OK;
 }
 
@@ -618,9 +618,27 @@ int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t 
 _Static_assert(NAME_DRAFT_VOCAB_SIZE == NAME_VOCAB_SIZE, "a draft shares the target's vocabulary");
 
 /* Plain passes between probes while guessing does not pay: 4 after a right probe, doubling up to
- * 64 after wrong ones (a probe costs a draft step and the draft's catching up on the text). */
+ * 64 after wrong ones (a probe costs a draft step and the draft's feeding of the text). */
 #define DRAFT_IDLE_MIN 4
 #define DRAFT_IDLE_MAX 64
+
+/* Feeds the draft toks[from..n) at its position `at`: rewound there, or first fed toks[pos..at)
+ * (a draft that holds nothing yet keeps the text's start).  The logits of its last token, or NULL:
+ * a refused rewind or a failed forward, after which the draft starts over (it holds nothing). */
+static const float *draft_feed(name_draft_ctx *dctx, name_spec *sp, const int32_t *toks, int at, int from, int n) {
+    int pos = name_draft_position(dctx);
+    const float *lg = 0;
+    if (pos > at && name_draft_rewind(dctx, at) != NAME_OK) goto fail;
+    if (pos < at && !name_draft_forward(dctx, toks + pos, at - pos)) goto fail;
+    if (pos < at) sp->drafted += at - pos;
+    if (!(lg = name_draft_forward(dctx, toks + from, n - from))) goto fail;
+    sp->drafted += n - from;
+    return lg;
+fail:
+    name_draft_reset(dctx);
+    sp->dskip = sp->dkeep = 0;
+    return 0;
+}
 
 int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
                         int cap, void *work, size_t work_bytes) {
@@ -628,12 +646,24 @@ int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, na
     int st = spec_check(ctx, s, sp, toks, n, cap, work, work_bytes), dpos = dctx ? name_draft_position(dctx) : 0;
     if (st == NAME_OK && !dctx) st = NAME_ERR_ARG;
     else if (st == NAME_OK && dpos < 0) st = NAME_ERR_STATE;
-    else if (st == NAME_OK && (dpos > n - 1 || !(sp->dcost >= 0.0f && sp->dcost <= 3.0e38f) || sp->backoff < 0))
+    else if (st == NAME_OK && (sp->dskip < 0 || sp->dskip > n - 1 - dpos || sp->dkeep < 0 || sp->dkeep > dpos ||
+                               !(sp->dcost >= 0.0f && sp->dcost <= 3.0e38f) || sp->backoff < 0))
         st = NAME_ERR_ARG;
     if (st != NAME_OK) return ctx->status = st;
-    /* guesses: the room of both contexts (the draft feeds toks[dpos..n) and all guesses but the last) */
+    /* The draft holds toks[0..keep) and toks[keep + dskip..fed) (spec.dkeep, spec.dskip).  Lagging
+     * more than the window, it is cut as a context shift cuts: it keeps that prefix (its first
+     * window if it holds nothing yet) and is fed the last window after it, never the text between,
+     * which it guesses without (its guesses are only proposals). */
+    int dskip = sp->dskip, fed = dpos + dskip, keep = sp->dkeep, at = dpos, from = fed, skip = dskip;
+    if (n - fed > NAME_DRAFT_WINDOW) {
+        from = n - NAME_DRAFT_WINDOW;
+        at = dskip ? keep : fed > 0 ? fed : NAME_DRAFT_WINDOW < from ? NAME_DRAFT_WINDOW : from;
+        skip = from - at;
+        keep = at;
+    }
+    /* guesses: the room of both contexts (the draft feeds toks[from..n) and all guesses but the last) */
     int room = spec_room(ctx, sp, n, cap), idle0 = sp->idle, backoff0 = sp->backoff;
-    if (room > dctx->n_ctx - n + 1) room = dctx->n_ctx - n + 1;
+    if (room > dctx->n_ctx - (n - skip) + 1) room = dctx->n_ctx - (n - skip) + 1;
     float price = sp->cost + sp->dcost;
     int d = spec_worth(sp->hit, price, room), probe = 0;
     /* not guessing: a probe now and then keeps hit learning, where a draft always right would pay */
@@ -644,7 +674,10 @@ int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, na
     float *q = (float *)work + (size_t)(d + 2) * NAME_VOCAB_SIZE; /* after spec_verify's rows and p */
     int greedy = !(s->temperature > 0.0f), g = 0;
     uint64_t rng0 = s->rng;
-    const float *lg = d > 0 ? name_draft_forward(dctx, toks + dpos, n - dpos) : 0;
+    int64_t drafted0 = sp->drafted;
+    const float *lg = 0;
+    if (d > 0) lg = draft_feed(dctx, sp, toks, at, from, n);
+    if (!lg) skip = sp->dskip, keep = sp->dkeep; /* not fed (d = 0), or the draft started over */
     for (; g < d && lg; g++) {
         int x;
         if (greedy) {
@@ -661,7 +694,10 @@ int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, na
         }
         if (x < 0) break; /* no distribution in the draft's logits: fewer guesses */
         toks[n + g] = x;
-        if (g + 1 < d) lg = name_draft_forward(dctx, &toks[n + g], 1);
+        if (g + 1 < d) {
+            lg = name_draft_forward(dctx, &toks[n + g], 1);
+            if (lg) sp->drafted++;
+        }
     }
     int64_t acc0 = sp->accepted;
     int kept = spec_verify(ctx, s, sp, toks, n, g, greedy ? 0 : q, (float *)work);
@@ -669,16 +705,25 @@ int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, na
         s->rng = rng0;
         sp->idle = idle0;
         sp->backoff = backoff0;
-        if (name_draft_position(dctx) > dpos) name_draft_rewind(dctx, dpos);
+        sp->drafted = drafted0;
+        /* the draft as it was: cut back, it is fed its own window again */
+        if (at < dpos) {
+            if (name_draft_rewind(dctx, at) != NAME_OK || !name_draft_forward(dctx, toks + at + dskip, dpos - at))
+                name_draft_reset(dctx), sp->dskip = sp->dkeep = 0;
+        } else if (name_draft_position(dctx) > dpos) {
+            name_draft_rewind(dctx, dpos);
+        }
         return kept;
     }
     /* the draft keeps what it fed of the tokens toks now holds, up to the new last one (unfed) */
-    int acc = (int)(sp->accepted - acc0), have = name_draft_position(dctx), want = n + acc;
+    int acc = (int)(sp->accepted - acc0), have = name_draft_position(dctx) + skip, want = n + acc;
     if (want > n + kept - 1) want = n + kept - 1;
     if (want > have) want = have;
-    /* a draft whose sliding-window rings refuse the rewind starts over: it catches up on the next
-     * pass that guesses (one batched chunk of the whole text) */
-    if (want < have && name_draft_rewind(dctx, want) != NAME_OK) name_draft_reset(dctx);
+    /* a draft whose sliding-window rings refuse the rewind starts over: the next pass that guesses
+     * feeds it the last window */
+    if (want < have && name_draft_rewind(dctx, want - skip) != NAME_OK) name_draft_reset(dctx), skip = keep = 0;
+    sp->dskip = skip;
+    sp->dkeep = skip ? keep : 0;
     if (g > 0) spec_learn(sp, acc, acc < g && kept > acc);
     if (probe) {
         int twice = 2 * sp->backoff < DRAFT_IDLE_MAX ? 2 * sp->backoff : DRAFT_IDLE_MAX;

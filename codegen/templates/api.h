@@ -144,7 +144,10 @@ typedef struct name_spec {
     float hit;  /* the chance a guess is right, 0..1 (1/2 at first; see generate_lookup) */
     float cost; /* one more token in a verification pass, in decode steps, >= 0
                  * (NAME_SPEC_GUESS_COST at first; a caller that measured its own may set it) */
+    int dskip;  /* draft: the tokens of toks its context skipped (see generate_draft; 0 at first) */
+    int dkeep;  /* draft: where it skipped them, the prefix it keeps (0 at first) */
     int64_t passes, guessed, accepted, tokens; /* what the passes did */
+    int64_t drafted; /* draft: the tokens it was fed (<= NAME_DRAFT_WINDOW + k - 1 per pass that guessed) */
 } name_spec;
 /* k guesses per pass at most, n-grams of up to ngram tokens (lookup); NAME_OK or NAME_ERR_ARG */
 int name_spec_init(name_spec *sp, int k, int ngram);
@@ -165,8 +168,13 @@ int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t 
 /* Draft model (lmcc compile TARGET --draft DRAFT -> name_draft.h, its own
  * arena of NAME_DRAFT_ARENA_BYTES): the guesses are the draft's tokens
  * (greedy: its argmax; sampling: draws from its distribution q, which the
- * rule then corrects).  dctx has consumed a prefix toks[0..p), p <= n - 1,
- * and is fed the rest before it guesses (one batched chunk).  A pass
+ * rule then corrects).  dctx has consumed toks[0..p + spec.dskip) but the
+ * spec.dskip tokens it skipped (0 for a prefix toks[0..p); p is its
+ * position, p + dskip <= n - 1) and is fed the rest before it guesses, in
+ * one batched chunk of at most NAME_DRAFT_WINDOW tokens: lagging more, it
+ * skips to toks[n - NAME_DRAFT_WINDOW] (its context has a cut there; its
+ * guesses are only proposals), so a draft that never agrees costs its
+ * probes and a window per probe, not the prefill of the text.  A pass
  * guesses as generate_lookup decides, a guess priced spec.dcost (the draft
  * step) + spec.cost (its share of the verification): d = 0, a plain decode
  * step without the draft, where no d is expected to pay.  spec.hit learns
@@ -176,10 +184,13 @@ int name_generate_lookup(name_ctx *ctx, name_sampler *s, name_spec *sp, int32_t 
  * guess, and only where a draft that is always right would pay (a draft
  * priced at a decode step or more never guesses).  Statuses as
  * generate_lookup, and NAME_ERR_STATE for a dctx that is not live,
- * NAME_ERR_ARG for p > n - 1.  A draft whose sliding-window rings refuse a
- * rewind is reset and catches up on its next guessing pass. */
+ * NAME_ERR_ARG for p + dskip > n - 1 or dskip < 0 (a caller that resets
+ * dctx sets dskip to 0).  A draft whose sliding-window rings refuse a
+ * rewind is reset and fed the last window on its next guessing pass. */
 int name_generate_draft(name_ctx *ctx, name_draft_ctx *dctx, name_sampler *s, name_spec *sp, int32_t *toks, int n,
                         int cap, void *work, size_t work_bytes);
+/* the most tokens a pass feeds the draft before its first guess: the text it lags behind by */
+#define NAME_DRAFT_WINDOW 8
 /* a draft step's share of a target decode step (spec.dcost): the weights each step reads */
 #define NAME_DRAFT_GUESS_COST ((float)NAME_DRAFT_WEIGHTS_BYTES / (float)NAME_WEIGHTS_BYTES)
 #endif

@@ -17,6 +17,13 @@
 #define BENCH_THREADS 1
 #endif
 
+/* a draft step's share of a decode step, which --guess-cost includes */
+#ifdef NAME_DRAFT_H
+#define BENCH_DRAFT_STEP ((double)NAME_DRAFT_GUESS_COST)
+#else
+#define BENCH_DRAFT_STEP 0.0
+#endif
+
 /* guesses one verification pass can take: one chunk of NAME_BATCH tokens */
 #define BATCH_SPEC_MAX (NAME_BATCH - 1)
 
@@ -137,13 +144,23 @@ static int argmax(const float *x, int n) {
 
 /* ---- --lookup K / --draft K: speculative decoding on a copying workload ----
  * The prompt is the model's own greedy continuation of BOS (prompt tokens); the steps after it are
- * decoded plainly and by prompt lookup or the draft model (its prompt fed untimed), both timed from the state where all but the prompt's last
- * token are consumed, and must be the same tokens.  verify[j] is the time of one pass over j + 1
+ * decoded plainly and by prompt lookup or the draft model, both timed from the state where the target
+ * has consumed all but the prompt's last token (the draft starts empty: what generate_draft feeds it
+ * is timed), and must be the same tokens.  verify[j] is the time of one pass over j + 1
  * tokens (forward_all, rewind) over the time of a one-token step (forward, rewind). */
 typedef struct lookup_result {
     double plain, spec, tokens_per_pass, acceptance, verify[NAME_SPEC_K_MAX + 1];
     int n_verify;
 } lookup_result;
+
+/* A guess's measured share of a decode step in a verification pass, the dearest over 1..k guesses
+ * (spec.cost prices every guess alike: the dearest never makes a pass a slowdown). */
+static double guess_share(const lookup_result *res, int k) {
+    double share = 0.0;
+    for (int d = 1; d <= k && d <= res->n_verify; d++)
+        if ((res->verify[d] - 1.0) / d > share) share = (res->verify[d] - 1.0) / d;
+    return share;
+}
 
 static int greedy_prompt(name_ctx *ctx, int32_t *toks, int prompt) {
     name_reset(ctx);
@@ -189,10 +206,7 @@ static int bench_lookup(name_ctx *ctx, draft_ctx *dctx, int prompt, int steps, i
         memcpy(toks, plain, (size_t)prompt * sizeof *toks);
         if (lookup_start(ctx, toks, prompt) || name_spec_init(&sp, k, 3)) return 1;
 #ifdef NAME_DRAFT_H
-        if (dctx) {
-            name_draft_reset(dctx);
-            if (prompt > 1 && !name_draft_forward(dctx, toks, prompt - 1)) return die("draft forward", name_draft_last_error(dctx));
-        }
+        if (dctx) name_draft_reset(dctx);
 #endif
         double t2 = now_s();
         for (int n = prompt; n < cap;) {
@@ -359,7 +373,7 @@ int main(int argc, char **argv) {
                    dctx ? "draft" : "lookup", lookup, lr.plain, lr.spec, lr.plain > 0 ? lr.spec / lr.plain : 0.0,
                    lr.tokens_per_pass, lr.acceptance);
             for (int j = 1; j <= lr.n_verify; j++) printf("%s%.3f", j > 1 ? ", " : "", lr.verify[j]);
-            printf("]}");
+            printf("], \"guess_cost\": %.3f}", guess_share(&lr, lookup) + (dctx ? BENCH_DRAFT_STEP : 0.0));
         }
         printf("}\n");
     } else {
@@ -383,6 +397,10 @@ int main(int argc, char **argv) {
             printf("verify    time of one pass over k + 1 tokens / one decode step, k = 1..%d:", lr.n_verify);
             for (int j = 1; j <= lr.n_verify; j++) printf(" %.2f", lr.verify[j]);
             printf("\n");
+            double share = guess_share(&lr, lookup), dstep = dctx ? BENCH_DRAFT_STEP : 0.0;
+            printf("guess     measured %.2f decode steps of verification per guess (the dearest (verify[d] - 1) / d, "
+                   "d = 1..%d; compiled %.2f)%s: lmcc run --guess-cost %.2f prices it\n", share, lookup,
+                   (double)NAME_SPEC_GUESS_COST, dctx ? " + the draft step" : "", share + dstep);
         }
     }
 #ifdef NAME_THREADS

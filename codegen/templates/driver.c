@@ -106,9 +106,11 @@ static int generate_spec(name_ctx *ctx, draft_ctx *dctx, name_sampler *smp, int3
     fflush(stdout);
     fprintf(stderr, "prompt %d tokens %.1f tok/s, generated %d tokens %.1f tok/s\n", n_toks,
             t1 > t0 ? n_toks / (t1 - t0) : 0.0, generated, t2 > t1 ? generated / (t2 - t1) : 0.0);
-    fprintf(stderr, "%s: %lld passes, %lld of %lld guesses accepted, %.2f tokens per pass\n",
-            dctx ? "draft" : "lookup", (long long)sp.passes, (long long)sp.accepted, (long long)sp.guessed,
+    fprintf(stderr, "%s: %lld passes, %lld of %lld guesses accepted, %.2f tokens per pass", dctx ? "draft" : "lookup",
+            (long long)sp.passes, (long long)sp.accepted, (long long)sp.guessed,
             sp.passes ? (double)sp.tokens / (double)sp.passes : 0.0);
+    if (dctx) fprintf(stderr, ", %lld tokens fed to the draft", (long long)sp.drafted);
+    fprintf(stderr, "\n");
     name_release(ctx);
     free(work);
     return 0;

@@ -346,6 +346,9 @@ enum { ON_LIVE = 1, ONLY_THREADED = 2, ONLY_SINGLE = 4, ONLY_ZSTD = 8, ONLY_EXTE
     X(generate_draft, "spec with backoff -1", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(2))                    \
     X(generate_draft, "spec with dcost NaN", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(3))                     \
     X(generate_draft, "spec with dcost -1", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(4))                      \
+    X(generate_draft, "spec with dskip -1", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(5))                      \
+    X(generate_draft, "spec with dskip past toks (n)", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(6))           \
+    X(generate_draft, "spec with dkeep past the draft", C(_ERR_ARG), ON_LIVE | ONLY_DRAFT, draft_bad_spec(7))          \
     X(generate_draft, "context full", C(_ERR_CONTEXT_FULL), ONLY_DRAFT, draft_full())                                  \
     X(encode, "text NULL with a length", C(_ERR_ARG), 0, encode_st(NULL, 3, ids, IDS_CAP))                          \
     X(encode, "ids NULL", C(_ERR_ARG), 0, encode_st("abc", 3, NULL, IDS_CAP))                                        \
@@ -452,13 +455,16 @@ static int draft_st(ctx_t *c, sampler_t *s, spec_t *sp, int32_t *toks, int n, in
 #endif
 }
 
-/* a spec a caller damaged: k, idle, backoff or dcost out of range */
+/* a spec a caller damaged: k, idle, backoff, dcost, dskip or dkeep out of range */
 static int draft_bad_spec(int how) {
 #if DRAFT
     spec_t b = sp_ok;
     if (how == 0) b.k = 0;
     else if (how == 1) b.idle = -1;
     else if (how == 2) b.backoff = -1;
+    else if (how == 5) b.dskip = -1;
+    else if (how == 6) b.dskip = 4;
+    else if (how == 7) b.dkeep = 5;
     else b.dcost = how == 3 ? NAN : -1.0f;
     return F(_generate_draft)(&live, &dlive, &smp, &b, spec_toks, 4, 8, spec_work, WB);
 #else
