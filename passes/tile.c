@@ -48,7 +48,7 @@ int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
             use[id] |= (ir_op_table[n->op].linear && k == 1) ? 1 : 2;
         }
     }
-    int n_tiled = 0, n_split = 0, rmin = 64, rmax = 0;
+    int n_tiled = 0, n_split = 0, rmin = 0, rmax = 0;
     size_t bytes = 0;
     for (int id = 0; id < nt; id++) {
         ir_tensor *t = &g->tensors[id];
@@ -91,7 +91,7 @@ int lmcc_pass_tile(ir_graph *g, lmcc_diag *pc) {
         w->tile_rows = R;
         bytes += nb;
         n_tiled++;
-        rmin = R < rmin ? R : rmin;
+        rmin = n_tiled == 1 || R < rmin ? R : rmin;
         rmax = R > rmax ? R : rmax;
     }
     free(use);
